@@ -1,0 +1,127 @@
+/**
+ * Runtime schemas for everything read from files or the network. Unknown fields are rejected
+ * (a typo such as `tolerence` must not silently fall back to a default), and every message names
+ * the field's path so that `formatIssues` can point at the file and line.
+ */
+import { z } from 'zod';
+import type { AnalysisSpec, Sample } from './types.ts';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const epochMs = z.number().int('must be an integer (epoch milliseconds)').nonnegative();
+const labels = z.record(z.string(), z.string());
+
+export const cohortSchema = z.enum(['baseline', 'canary']);
+
+export const sampleSchema = z
+  .object({
+    ts: epochMs,
+    metric: z.string().min(1).max(256),
+    cohort: cohortSchema,
+    // null is missing data; NaN cannot appear in JSON. Infinity cannot either (JSON has no literal).
+    value: z.number().nullable(),
+    labels: labels.optional(),
+  })
+  .strict();
+
+export const sloSchema = z
+  .object({ max: finite.optional(), min: finite.optional(), quantile: z.number().gt(0).lt(1).optional() })
+  .strict()
+  .refine((s) => s.max !== undefined || s.min !== undefined, 'an slo needs `max` or `min`');
+
+export const metricSpecSchema = z
+  .object({
+    name: z.string().min(1).max(256),
+    group: z.string().min(1).default('application'),
+    kind: z.enum(['latency', 'count', 'ratio', 'gauge']),
+    harm: z.enum(['increase', 'decrease', 'either']),
+    tolerance: z.number().min(0).max(10),
+    critical: z.boolean().optional(),
+    weight: z.number().positive().optional(),
+    query: z.string().optional(),
+    numerator: z.string().min(1).optional(),
+    denominator: z.string().min(1).optional(),
+    exposure: z.string().min(1).optional(),
+    histogram: z.boolean().optional(),
+    slo: sloSchema.optional(),
+    nanStrategy: z.enum(['remove', 'replace']).optional(),
+    removeOutliers: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.kind === 'ratio' && (!m.numerator || !m.denominator)) {
+      ctx.addIssue({ code: 'custom', message: 'a ratio metric names `numerator` and `denominator`', path: ['numerator'] });
+    }
+    if (m.kind !== 'ratio' && (m.numerator || m.denominator)) {
+      ctx.addIssue({ code: 'custom', message: 'only ratio metrics take `numerator`/`denominator`', path: ['kind'] });
+    }
+    if (m.exposure && m.kind !== 'count') {
+      ctx.addIssue({ code: 'custom', message: 'only count metrics take `exposure`', path: ['exposure'] });
+    }
+    if (m.histogram && m.kind !== 'latency') {
+      ctx.addIssue({ code: 'custom', message: 'only latency metrics take `histogram`', path: ['histogram'] });
+    }
+  });
+
+export const releaseSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - only (max 128)'),
+    service: z.string().min(1).max(256),
+    version: z.string().min(1).max(128),
+    baselineVersion: z.string().min(1).max(128).optional(),
+    environment: z.string().min(1).max(128),
+    tenant: z.string().min(1).max(256).optional(),
+    tenantTier: z.string().min(1).max(64).optional(),
+    strategy: z.enum(['canary', 'blue-green', 'rolling', 'before-after']),
+    class: z.string().min(1).max(64),
+    startedAt: epochMs,
+    canaryWeight: z.number().gt(0).lt(1).optional(),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    alpha: z.number().gt(0).lt(0.5).optional(),
+    observeMs: z.number().int().positive().optional(),
+    passScore: z.number().min(0).max(100).optional(),
+    marginalScore: z.number().min(0).max(100).optional(),
+    minSamples: z.number().int().min(1).optional(),
+    confidence: z.number().gt(0.5).lt(1).optional(),
+  })
+  .strict();
+
+export const analysisSpecSchema = z
+  .object({
+    release: releaseSchema,
+    metrics: z.array(metricSpecSchema).min(1),
+    policy: policySchema.default({}),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.metrics.forEach((m, i) => {
+      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', message: `duplicate metric name "${m.name}"`, path: ['metrics', i, 'name'] });
+      seen.add(m.name);
+    });
+  });
+
+/** Turns zod issues into one line each: `metrics[2].tolerance: Too big: expected number to be <=10`. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join('');
+    return `${path || '(root)'}: ${issue.message}`;
+  });
+}
+
+export type ParsedSample = z.infer<typeof sampleSchema>;
+
+/** Converts a validated wire sample to the in-memory form (`null` → `NaN`, missing data). */
+export function toSample(wire: ParsedSample): Sample {
+  const sample: Sample = { ts: wire.ts, metric: wire.metric, cohort: wire.cohort, value: wire.value ?? Number.NaN };
+  if (wire.labels) sample.labels = wire.labels;
+  return sample;
+}
+
+/** Compile-time check that the schema's output is assignable to the core type. */
+export type _SpecCheck = z.infer<typeof analysisSpecSchema> extends AnalysisSpec ? true : never;

@@ -1,0 +1,28 @@
+/**
+ * The seam between the sequential statistics and the engine (types only).
+ *
+ * An anytime-valid test keeps bounded, JSON-serialisable state, is updated with each batch of
+ * observations, and may be read after every update: its `evidence` is an e-process (its value
+ * exceeds 1/alpha with probability at most alpha, at any stopping time, when the null holds), and
+ * its `effect` is a confidence sequence (it covers the true effect at all times simultaneously with
+ * probability at least 1 - alpha).
+ */
+export type Alternative = 'two-sided' | 'greater' | 'less';
+
+/** A relative effect canary vs baseline: 0.18 means canary is 18% higher. */
+export interface EffectInterval {
+  estimate: number;
+  low: number;
+  high: number;
+}
+
+export interface AnytimeTest<State> {
+  /** e-value against "no difference"; 'greater' = canary higher than baseline */
+  evidence(alternative: Alternative): number;
+  /** time-uniform (1 - alpha) confidence sequence for the relative effect */
+  effect(alpha: number): EffectInterval;
+  /** observations so far per cohort (events for count tests, observations for distributions) */
+  readonly n: { baseline: number; canary: number };
+  /** JSON-serialisable state; `restore(snapshot)` on the test's factory gives an equal test */
+  snapshot(): State;
+}

@@ -1,0 +1,156 @@
+/**
+ * Core types: the contracts between rooms (DESIGN.md, "Core types").
+ * JSON on the wire uses exactly these names; timestamps are epoch milliseconds.
+ * Runtime validation of anything read from files or the network lives in `schema.ts`.
+ */
+
+export type Cohort = 'baseline' | 'canary';
+export const COHORTS: readonly Cohort[] = ['baseline', 'canary'];
+
+/**
+ * One observation. `value` is `NaN` when the source reported missing data (`null` in NDJSON);
+ * the metric's NaN strategy decides what happens to it.
+ *
+ * Histogram input (latency metrics with `histogram: true`): `labels.le` is the bucket's upper
+ * edge (`"+Inf"` for the last) and `value` the number of observations that fell in that bucket
+ * — above the previous edge, at or below `le` — since the previous sample of the same bucket.
+ * Prometheus exposes cumulative buckets; the collector differences them before they get here.
+ */
+export interface Sample {
+  ts: number;
+  metric: string;
+  cohort: Cohort;
+  value: number;
+  labels?: Record<string, string>;
+}
+
+export type MetricKind = 'latency' | 'count' | 'ratio' | 'gauge';
+export type Harm = 'increase' | 'decrease' | 'either';
+export type NanStrategy = 'remove' | 'replace';
+
+/** Absolute guard on the canary (Google SRE Workbook, "Canarying Releases"): canary and baseline
+ * share infrastructure and can degrade together, so a relative test alone can miss a breach. */
+export interface SloGuard {
+  /** the canary's value must stay at or below this (error ratio, latency quantile) */
+  max?: number;
+  /** the canary's value must stay at or above this (success ratio, throughput) */
+  min?: number;
+  /** for latency metrics: which quantile the bound applies to (default 0.95) */
+  quantile?: number;
+}
+
+export interface MetricSpec {
+  name: string;
+  group: 'business' | 'application' | 'database' | 'cache' | 'ingress' | (string & {});
+  /** latency: distribution of durations; count: events per interval; ratio: bad/total; gauge: a level */
+  kind: MetricKind;
+  /** which direction hurts (orders down is bad, latency up is bad) */
+  harm: Harm;
+  /** allowed relative change before it matters, e.g. 0.10 */
+  tolerance: number;
+  /** a critical failure forces rollback whatever the score */
+  critical?: boolean;
+  weight?: number;
+  /** PromQL or series selector where the collector needs one */
+  query?: string;
+  /** ratio metrics: the sample metric names of the numerator (bad events) and denominator (all events) */
+  numerator?: string;
+  denominator?: string;
+  /** count metrics: a metric whose per-cohort totals give the traffic shares (e.g. requests) */
+  exposure?: string;
+  /** latency metrics: samples are histogram bucket counts (see `Sample`) rather than raw durations */
+  histogram?: boolean;
+  slo?: SloGuard;
+  /** missing values: drop them (default) or count them as zero (Kayenta's `replace`) */
+  nanStrategy?: NanStrategy;
+  /** fixed-horizon judge only: drop values outside Tukey's fences before testing */
+  removeOutliers?: boolean;
+}
+
+export type ReleaseStrategy = 'canary' | 'blue-green' | 'rolling' | 'before-after';
+export type ReleaseClass =
+  | 'emergency-fix'
+  | 'standard'
+  | 'infra-patch'
+  | 'schema-change'
+  | 'peak-season-restricted'
+  | (string & {});
+
+export interface Release {
+  id: string;
+  service: string;
+  version: string;
+  baselineVersion?: string;
+  environment: string;
+  tenant?: string;
+  tenantTier?: string;
+  strategy: ReleaseStrategy;
+  class: ReleaseClass;
+  startedAt: number;
+  /** share of traffic routed to the canary (0..1); used for count metrics without an exposure metric */
+  canaryWeight?: number;
+}
+
+export type Decision = 'continue' | 'promote' | 'reduce-traffic' | 'rollback' | 'inconclusive';
+export type Classification = 'pass' | 'high' | 'low' | 'nodata' | 'error';
+
+export interface Effect {
+  /** point estimate of the relative change canary vs baseline (0.18 = +18%) */
+  relative: number;
+  low: number;
+  high: number;
+}
+
+export interface MetricVerdict {
+  metric: string;
+  classification: Classification;
+  /** confidence interval of the relative change */
+  effect: Effect;
+  /** e-value (sequential) or 1/p (fixed-horizon); `method` names which */
+  evidence: number;
+  method: string;
+  n: { baseline: number; canary: number };
+  reason: string;
+  /** true when this metric alone forces a rollback (critical failure or SLO breach) */
+  critical?: boolean;
+}
+
+export interface Verdict {
+  releaseId: string;
+  at: number;
+  decision: Decision;
+  /** 0..100 */
+  score: number;
+  metrics: MetricVerdict[];
+  reasons: string[];
+  policy: { class: string; observedFor: number; frozen?: string };
+}
+
+/** Release-level knobs of an analysis; release classes (analyzer/policy) supply the defaults. */
+export interface AnalysisPolicy {
+  /** release-level false-alarm rate; split across metrics */
+  alpha: number;
+  /** observation window in ms: at its end the release is promoted or declared inconclusive */
+  observeMs: number;
+  /** score at or above which a release passes (Kayenta's `pass`) */
+  passScore: number;
+  /** score below which a release fails (Kayenta's `marginal`) */
+  marginalScore: number;
+  /** fewest observations per cohort before a metric may be judged */
+  minSamples: number;
+  /** confidence level of effect intervals in the fixed-horizon judge */
+  confidence: number;
+}
+
+/** What `analyze --spec` reads. */
+export interface AnalysisSpec {
+  release: Release;
+  metrics: MetricSpec[];
+  policy: Partial<AnalysisPolicy>;
+}
+
+export interface TimelineEntry {
+  at: number;
+  decision: Decision;
+  score: number;
+}
