@@ -43,6 +43,7 @@ export const metricSpecSchema = z
     exposure: z.string().min(1).optional(),
     histogram: z.boolean().optional(),
     slo: sloSchema.optional(),
+    quantile: z.number().gt(0).lt(1).optional(),
     nanStrategy: z.enum(['remove', 'replace']).optional(),
     removeOutliers: z.boolean().optional(),
   })
@@ -56,6 +57,9 @@ export const metricSpecSchema = z
     }
     if (m.exposure && m.kind !== 'count') {
       ctx.addIssue({ code: 'custom', message: 'only count metrics take `exposure`', path: ['exposure'] });
+    }
+    if (m.slo && m.kind === 'count') {
+      ctx.addIssue({ code: 'custom', message: 'count metrics take no `slo` (guard the ratio or latency that matters instead)', path: ['slo'] });
     }
     if (m.histogram && m.kind !== 'latency') {
       ctx.addIssue({ code: 'custom', message: 'only latency metrics take `histogram`', path: ['histogram'] });
@@ -85,6 +89,7 @@ export const policySchema = z
     passScore: z.number().min(0).max(100).optional(),
     marginalScore: z.number().min(0).max(100).optional(),
     minSamples: z.number().int().min(1).optional(),
+    minObserveMs: z.number().int().nonnegative().optional(),
     confidence: z.number().gt(0.5).lt(1).optional(),
   })
   .strict();
@@ -94,6 +99,7 @@ export const analysisSpecSchema = z
     release: releaseSchema,
     metrics: z.array(metricSpecSchema).min(1),
     policy: policySchema.default({}),
+    groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

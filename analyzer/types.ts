@@ -61,6 +61,8 @@ export interface MetricSpec {
   /** latency metrics: samples are histogram bucket counts (see `Sample`) rather than raw durations */
   histogram?: boolean;
   slo?: SloGuard;
+  /** latency metrics: the quantile whose relative change is reported and judged (default 0.5) */
+  quantile?: number;
   /** missing values: drop them (default) or count them as zero (Kayenta's `replace`) */
   nanStrategy?: NanStrategy;
   /** fixed-horizon judge only: drop values outside Tukey's fences before testing */
@@ -92,7 +94,11 @@ export interface Release {
 }
 
 export type Decision = 'continue' | 'promote' | 'reduce-traffic' | 'rollback' | 'inconclusive';
-export type Classification = 'pass' | 'high' | 'low' | 'nodata' | 'error';
+/**
+ * `undecided` extends DESIGN.md's union for the sequential judge: data is present but the
+ * evidence has not yet settled the metric either way (a fixed-horizon judge never returns it).
+ */
+export type Classification = 'pass' | 'high' | 'low' | 'nodata' | 'error' | 'undecided';
 
 export interface Effect {
   /** point estimate of the relative change canary vs baseline (0.18 = +18%) */
@@ -138,6 +144,8 @@ export interface AnalysisPolicy {
   marginalScore: number;
   /** fewest observations per cohort before a metric may be judged */
   minSamples: number;
+  /** sequential judge: earliest moment (ms after start) at which an all-pass release may be promoted early */
+  minObserveMs: number;
   /** confidence level of effect intervals in the fixed-horizon judge */
   confidence: number;
 }
@@ -147,6 +155,8 @@ export interface AnalysisSpec {
   release: Release;
   metrics: MetricSpec[];
   policy: Partial<AnalysisPolicy>;
+  /** Kayenta's `classifier.groupWeights`: weight of each metric group in the score (default 1 each) */
+  groupWeights?: Record<string, number>;
 }
 
 export interface TimelineEntry {

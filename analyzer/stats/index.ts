@@ -10,3 +10,7 @@ export type { Alternative, AnytimeTest, EffectInterval } from './anytime.ts';
 // --- anytime-valid tests: counts and ratios (Sequential judge issue) ---
 
 // --- anytime-valid tests: latency distributions (Sequential judge issue) ---
+
+// --- confidence sequences shared by judges ---
+export { proportionConfidenceSequence } from './proportionConfidenceSequence.ts';
+export type { ProportionCSOptions } from './proportionConfidenceSequence.ts';

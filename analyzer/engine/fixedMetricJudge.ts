@@ -1,0 +1,91 @@
+import { classifyFixed, type FixedMetricData } from '../judge/index.ts';
+import type { Cohort, MetricSpec, MetricVerdict } from '../types.ts';
+import { CohortSums, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
+
+/** Growable Float64 buffer: raw values for the fixed-horizon judge without boxing every number. */
+class ValueBuffer {
+  private data = new Float64Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/**
+ * Fixed-horizon (Kayenta-class) judge of one metric: keeps every value so far (or the count and
+ * ratio totals) and re-tests all of it at each look, as Kayenta's cumulative intervals do.
+ */
+export class FixedMetricJudge implements MetricJudge {
+  private readonly values = { baseline: new ValueBuffer(), canary: new ValueBuffer() };
+  private readonly totals = new CohortSums(); // counts or numerators
+  private readonly exposures = new CohortSums(); // exposure or denominators
+  private intervals = 0;
+  private readonly hasExposure: boolean;
+
+  constructor(readonly spec: MetricSpec) {
+    this.hasExposure = spec.kind === 'count' && spec.exposure !== undefined;
+  }
+
+  add(role: InputRole, cohort: Cohort, value: number): void {
+    if (Number.isNaN(value)) {
+      if ((this.spec.nanStrategy ?? 'remove') === 'remove') return;
+      value = 0;
+    }
+    switch (role) {
+      case 'value':
+        this.values[cohort].push(value);
+        return;
+      case 'count':
+      case 'numerator':
+        if (Number.isFinite(value) && value >= 0) this.totals.add(cohort, value);
+        return;
+      case 'exposure':
+      case 'denominator':
+        if (Number.isFinite(value) && value >= 0) this.exposures.add(cohort, value);
+        return;
+    }
+  }
+
+  endBatch(): void {
+    this.intervals++;
+  }
+
+  verdict(context: JudgeContext): MetricVerdict {
+    return classifyFixed(this.spec, this.data(context), context);
+  }
+
+  private data(context: JudgeContext): FixedMetricData {
+    const { spec } = this;
+    if (spec.kind === 'count') {
+      // Without an exposure metric, each interval exposes the cohorts in proportion to the traffic split.
+      const exposure = this.hasExposure
+        ? { baseline: this.exposures.baseline, canary: this.exposures.canary }
+        : { baseline: this.intervals * (1 - context.canaryShare), canary: this.intervals * context.canaryShare };
+      return {
+        shape: 'counts',
+        baseline: { count: this.totals.baseline, exposure: exposure.baseline },
+        canary: { count: this.totals.canary, exposure: exposure.canary },
+      };
+    }
+    if (spec.kind === 'ratio') {
+      return {
+        shape: 'ratio',
+        baseline: { events: this.totals.baseline, total: this.exposures.baseline },
+        canary: { events: this.totals.canary, total: this.exposures.canary },
+      };
+    }
+    return { shape: 'values', baseline: this.values.baseline.view(), canary: this.values.canary.view() };
+  }
+
+  snapshot(): undefined {
+    return undefined;
+  }
+}

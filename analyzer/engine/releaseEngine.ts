@@ -1,0 +1,152 @@
+import { decide, resolvePolicy, type ReleaseClassPolicy } from '../policy/index.ts';
+import { scoreRelease } from '../judge/index.ts';
+import type { AnalysisSpec, MetricSpec, Sample, Verdict } from '../types.ts';
+import { FixedMetricJudge } from './fixedMetricJudge.ts';
+import { inputsOf, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
+import { SequentialMetricJudge } from './sequentialMetricJudge.ts';
+
+export type JudgeMode = 'sequential' | 'fixed';
+
+export interface EngineOptions {
+  mode: JudgeMode;
+  /** how often the judge looks (and, for the sequential judge, the batch length) */
+  intervalMs: number;
+}
+
+/** Why a sample was not used; counted, never silently lost. */
+export interface IngestCounts {
+  accepted: number;
+  /** older than the batch already closed: the look it belonged to has been taken */
+  late: number;
+  /** metric named by no spec */
+  unknownMetric: number;
+  /** before the release started (concurrent strategies compare cohorts after the start only) */
+  beforeStart: number;
+  /** after the decision became final (rollback, promote, or the window's end) */
+  afterFinal: number;
+}
+
+const FINAL = new Set(['rollback', 'promote', 'inconclusive']);
+
+/**
+ * One release under analysis: routes samples to metric judges, closes a batch at every interval
+ * boundary (release start + k·interval), and evaluates the whole release there. Pure: time comes
+ * only from the samples and from `advanceTo`.
+ */
+export class ReleaseEngine {
+  readonly policy: ReleaseClassPolicy;
+  readonly counts: IngestCounts = { accepted: 0, late: 0, unknownMetric: 0, beforeStart: 0, afterFinal: 0 };
+  private readonly judges: MetricJudge[];
+  private readonly routes = new Map<string, { judge: MetricJudge; role: InputRole }[]>();
+  private readonly specsByName: ReadonlyMap<string, MetricSpec>;
+  private readonly context: JudgeContext;
+  private batchStart: number;
+  private last: Verdict | undefined;
+
+  constructor(
+    readonly spec: AnalysisSpec,
+    readonly options: EngineOptions,
+  ) {
+    if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${options.intervalMs}`);
+    this.policy = resolvePolicy(spec.release.class, spec.policy);
+    this.judges = spec.metrics.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m)));
+    for (const judge of this.judges) {
+      for (const { metric, role } of inputsOf(judge.spec)) {
+        const list = this.routes.get(metric) ?? [];
+        list.push({ judge, role });
+        this.routes.set(metric, list);
+      }
+    }
+    this.specsByName = new Map(spec.metrics.map((m) => [m.name, m]));
+    // Bonferroni: the release-level false-alarm rate stays ≤ alpha whatever metric fails; SLO
+    // guards are tests too and take their share.
+    const tests = spec.metrics.length + spec.metrics.filter((m) => m.slo).length;
+    this.context = {
+      alpha: this.policy.alpha / tests,
+      minSamples: this.policy.minSamples,
+      toleranceScale: this.policy.toleranceScale,
+      canaryShare: spec.release.canaryWeight ?? 0.5,
+    };
+    this.batchStart = spec.release.startedAt;
+  }
+
+  /** The latest verdict, if any look has been taken. */
+  get current(): Verdict | undefined {
+    return this.last;
+  }
+
+  /** True once the decision can no longer change (rollback, promote, or the window has ended). */
+  get final(): boolean {
+    return this.last !== undefined && FINAL.has(this.last.decision);
+  }
+
+  /** Start of the next look: samples at or after it belong to the next batch. */
+  get nextBoundary(): number {
+    return this.batchStart + this.options.intervalMs;
+  }
+
+  /** Adds one sample to the open batch. Call `advanceTo(sample.ts)` first when streaming. */
+  ingest(sample: Sample): void {
+    if (this.final) {
+      this.counts.afterFinal++;
+      return;
+    }
+    if (sample.ts < this.spec.release.startedAt) {
+      this.counts.beforeStart++;
+      return;
+    }
+    if (sample.ts < this.batchStart) {
+      this.counts.late++;
+      return;
+    }
+    const routes = this.routes.get(sample.metric);
+    if (!routes) {
+      this.counts.unknownMetric++;
+      return;
+    }
+    this.counts.accepted++;
+    for (const { judge, role } of routes) judge.add(role, sample.cohort, sample.value, sample.labels);
+  }
+
+  /** Closes every batch that ends at or before `ts` and evaluates at each boundary. Returns the verdicts. */
+  advanceTo(ts: number): Verdict[] {
+    const verdicts: Verdict[] = [];
+    while (!this.final && ts >= this.nextBoundary) verdicts.push(this.closeBatch());
+    return verdicts;
+  }
+
+  /** Ends the stream: closes the open batch (a partial interval) and evaluates once more. */
+  flush(): Verdict {
+    if (this.final && this.last) return this.last;
+    return this.closeBatch();
+  }
+
+  private closeBatch(): Verdict {
+    const at = this.nextBoundary;
+    for (const judge of this.judges) judge.endBatch(this.context);
+    this.batchStart = at;
+    this.last = this.evaluate(at);
+    return this.last;
+  }
+
+  private evaluate(at: number): Verdict {
+    const metrics = this.judges.map((judge) => judge.verdict(this.context));
+    const score = scoreRelease(metrics, this.specsByName, this.spec.groupWeights);
+    const observedFor = at - this.spec.release.startedAt;
+    const { decision, reasons } = decide({ metrics, score, policy: this.policy, observedFor, mode: this.options.mode });
+    return {
+      releaseId: this.spec.release.id,
+      at,
+      decision,
+      score,
+      metrics,
+      reasons,
+      policy: { class: this.spec.release.class, observedFor },
+    };
+  }
+
+  /** JSON-serialisable engine state (sequential mode): where the batch stands and each judge's state. */
+  snapshot(): { batchStart: number; last: Verdict | undefined; counts: IngestCounts; judges: unknown[] } {
+    return { batchStart: this.batchStart, last: this.last, counts: { ...this.counts }, judges: this.judges.map((j) => j.snapshot()) };
+  }
+}

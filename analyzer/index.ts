@@ -1,0 +1,21 @@
+/**
+ * Public face of analyzer/: pure statistics, judges, engines and policy. No I/O, no clock:
+ * time comes in with the samples, so the same input gives the same verdicts, live or offline.
+ */
+export * from './types.ts';
+export {
+  analysisSpecSchema,
+  formatIssues,
+  metricSpecSchema,
+  policySchema,
+  releaseSchema,
+  sampleSchema,
+  toSample,
+} from './schema.ts';
+export type { ParsedSample } from './schema.ts';
+export { ReleaseEngine, Replay, replaySamples } from './engine/index.ts';
+export type { EngineOptions, IngestCounts, JudgeMode, ReplayResult } from './engine/index.ts';
+export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from './policy/index.ts';
+export type { ReleaseClassPolicy } from './policy/index.ts';
+export { classifyFixed, fromKayentaConfig, scoreRelease } from './judge/index.ts';
+export type { KayentaCanaryConfig, KayentaTranslation } from './judge/index.ts';

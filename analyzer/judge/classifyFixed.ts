@@ -1,0 +1,138 @@
+import { quantileSorted } from 'simple-statistics';
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+import {
+  binomialTest,
+  cleanSample,
+  hodgesLehmann,
+  mannWhitneyU,
+  poissonRateTest,
+  twoProportionTest,
+} from '../stats/index.ts';
+import type { MetricSpec, MetricVerdict } from '../types.ts';
+import { formatEffect, formatPercent } from '../policy/classify.ts';
+import { checkSlo } from './sloGuard.ts';
+
+/** What the fixed-horizon judge sees of one metric: all data so far, per cohort. */
+export type FixedMetricData =
+  | { shape: 'values'; baseline: ArrayLike<number>; canary: ArrayLike<number> }
+  | { shape: 'counts'; baseline: { count: number; exposure: number }; canary: { count: number; exposure: number } }
+  | { shape: 'ratio'; baseline: { events: number; total: number }; canary: { events: number; total: number } };
+
+export interface FixedJudgeOptions {
+  /** per-metric significance level (the release alpha divided among metrics) */
+  alpha: number;
+  minSamples: number;
+  toleranceScale: number;
+}
+
+/**
+ * Kayenta-class classification of one metric (Kayenta's `MannWhitneyClassifier`): a two-sided test
+ * at the per-metric alpha; when significant, the direction of the effect and its size decide
+ * high/low, and a change in the harmless direction or within tolerance passes (Kayenta's
+ * `direction` and `effectSize`). Like Kayenta, the size check uses the point estimate.
+ *  - latency, gauge: Mann-Whitney U, Hodges-Lehmann shift relative to the baseline median;
+ *  - count: Krishnamoorthy-Thomson E-test of the two Poisson rates given exposures;
+ *  - ratio: two-proportion test, effect = relative risk − 1.
+ */
+export function classifyFixed(spec: MetricSpec, data: FixedMetricData, options: FixedJudgeOptions): MetricVerdict {
+  const tolerance = spec.tolerance * options.toleranceScale;
+  const base = { metric: spec.name, critical: false } as const;
+  try {
+    const outcome = testMetric(spec, data, options);
+    if ('nodata' in outcome) {
+      return { ...base, classification: 'nodata', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: outcome.method, n: outcome.n, reason: outcome.nodata };
+    }
+    const { p, effect, method, n, sloObserved } = outcome;
+    const evidence = p > 0 ? 1 / p : Number.POSITIVE_INFINITY;
+    const breach = checkSlo(spec, sloObserved);
+    const shown = `${formatEffect(effect)}, p=${p.toPrecision(3)} (alpha ${options.alpha.toPrecision(3)})`;
+    if (breach) return { ...base, classification: breach.classification, critical: true, effect, evidence, method, n, reason: breach.reason };
+    const significant = p < options.alpha;
+    const up = effect.relative > tolerance;
+    const down = effect.relative < -tolerance;
+    let classification: MetricVerdict['classification'] = 'pass';
+    let reason = `${shown}: no harmful change`;
+    if (significant && up && spec.harm !== 'decrease') {
+      classification = 'high';
+      reason = `${shown}: higher than tolerance ${formatPercent(tolerance)}`;
+    } else if (significant && down && spec.harm !== 'increase') {
+      classification = 'low';
+      reason = `${shown}: lower than tolerance ${formatPercent(-tolerance)}`;
+    }
+    const critical = classification !== 'pass' && spec.critical === true;
+    return { ...base, classification, critical, effect, evidence, method, n, reason };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...base, classification: 'error', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: message };
+  }
+}
+
+type TestOutcome =
+  | { nodata: string; method: string; n: { baseline: number; canary: number } }
+  | {
+      p: number;
+      effect: { relative: number; low: number; high: number };
+      method: string;
+      n: { baseline: number; canary: number };
+      sloObserved?: { estimate: number; low: number; high: number };
+    };
+
+function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudgeOptions): TestOutcome {
+  const confidence = 1 - options.alpha;
+  if (data.shape === 'values') {
+    const clean = { nanStrategy: spec.nanStrategy ?? 'remove', removeOutliers: spec.removeOutliers ?? false } as const;
+    const baseline = cleanSample(Array.from(data.baseline), clean).values;
+    const canary = cleanSample(Array.from(data.canary), clean).values;
+    const n = { baseline: baseline.length, canary: canary.length };
+    if (n.baseline < options.minSamples || n.canary < options.minSamples) {
+      return { nodata: `too few samples (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'mann-whitney', n };
+    }
+    const test = mannWhitneyU(baseline, canary, { alternative: 'two-sided' });
+    const shift = hodgesLehmann(baseline, canary, { confidence });
+    baseline.sort((a, b) => a - b);
+    canary.sort((a, b) => a - b);
+    const scale = Math.abs(quantileSorted(baseline, 0.5));
+    const rel = (x: number) => (scale > 0 ? x / scale : x === 0 ? 0 : Math.sign(x) * Number.POSITIVE_INFINITY);
+    const effect = { relative: rel(shift.shift), low: rel(shift.low), high: rel(shift.high) };
+    const sloObserved = spec.slo ? quantileInterval(canary, spec.slo.quantile ?? 0.95, confidence) : undefined;
+    return { p: test.p, effect, method: `mann-whitney-${test.method}+hodges-lehmann`, n, sloObserved };
+  }
+  if (data.shape === 'counts') {
+    const n = { baseline: data.baseline.count, canary: data.canary.count };
+    if (data.baseline.exposure <= 0 || data.canary.exposure <= 0) {
+      return { nodata: 'no exposure in one cohort (no traffic yet)', method: 'poisson-e-test', n };
+    }
+    if (n.baseline + n.canary < options.minSamples) {
+      return { nodata: `too few events (${n.baseline + n.canary}; need ${options.minSamples})`, method: 'poisson-e-test', n };
+    }
+    const test = poissonRateTest(
+      { baselineCount: data.baseline.count, baselineExposure: data.baseline.exposure, canaryCount: data.canary.count, canaryExposure: data.canary.exposure },
+      { alternative: 'two-sided', confidence },
+    );
+    const effect = { relative: test.rateRatio - 1, low: test.low - 1, high: test.high - 1 };
+    return { p: test.p, effect, method: 'poisson-e-test', n };
+  }
+  const n = { baseline: data.baseline.total, canary: data.canary.total };
+  if (n.baseline < options.minSamples || n.canary < options.minSamples) {
+    return { nodata: `too few events in the denominator (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'two-proportion', n };
+  }
+  const test = twoProportionTest(
+    { baselineEvents: data.baseline.events, baselineTotal: data.baseline.total, canaryEvents: data.canary.events, canaryTotal: data.canary.total },
+    { alternative: 'two-sided', confidence },
+  );
+  const effect = { relative: test.relativeRisk - 1, low: test.low - 1, high: test.high - 1 };
+  const canaryRatio = binomialTest(data.canary.events, data.canary.total, { p0: 0.5, alternative: 'two-sided', confidence });
+  return { p: test.p, effect, method: test.method, n, sloObserved: { estimate: canaryRatio.estimate, low: canaryRatio.low, high: canaryRatio.high } };
+}
+
+/** Distribution-free interval for a quantile from order statistics (normal approximation to the
+ * binomial ranks; Hahn & Meeker, "Statistical Intervals", §5.2). */
+export function quantileInterval(sorted: readonly number[], q: number, confidence: number): { estimate: number; low: number; high: number } {
+  const n = sorted.length;
+  const z = normalQuantile(1 - (1 - confidence) / 2, 0, 1);
+  const spread = z * Math.sqrt(n * q * (1 - q));
+  const lowRank = Math.max(0, Math.floor(n * q - spread) - 1);
+  const highRank = Math.min(n - 1, Math.ceil(n * q + spread));
+  return { estimate: quantileSorted(sorted as number[], q), low: sorted[lowRank], high: sorted[highRank] };
+}
+

@@ -1,0 +1,7 @@
+/** Public face of analyzer/judge: per-metric classification, the release score, Kayenta configs. */
+export { classifyFixed, quantileInterval } from './classifyFixed.ts';
+export type { FixedJudgeOptions, FixedMetricData } from './classifyFixed.ts';
+export { scoreRelease } from './score.ts';
+export { checkSlo } from './sloGuard.ts';
+export { fromKayentaConfig } from './kayenta.ts';
+export type { KayentaCanaryConfig, KayentaTranslation } from './kayenta.ts';

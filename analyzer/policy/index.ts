@@ -1,0 +1,7 @@
+/** Public face of analyzer/policy: release classes and the verdict → decision rule. */
+export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError } from './releaseClasses.ts';
+export type { ReleaseClassPolicy } from './releaseClasses.ts';
+export { decide } from './decide.ts';
+export type { DecisionInput, DecisionOutcome } from './decide.ts';
+export { classifyByInterval } from './classify.ts';
+export type { IntervalRule } from './classify.ts';
