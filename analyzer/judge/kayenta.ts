@@ -31,22 +31,30 @@ const canaryAnalysisSchema = z
 const kayentaMetricSchema = z
   .object({
     name: z.string().min(1),
+    // older configs give the query as a string, newer ones as a per-provider object
     query: z
-      .object({ type: z.string().optional(), metricName: z.string().optional(), customInlineTemplate: z.string().optional() })
-      .loose()
+      .union([
+        z.string(),
+        z.object({ type: z.string().optional(), metricName: z.string().optional(), customInlineTemplate: z.string().optional(), q: z.string().optional() }).loose(),
+      ])
       .optional(),
     groups: z.array(z.string()).default([]),
     analysisConfigurations: z.object({ canary: canaryAnalysisSchema.optional() }).loose().optional(),
   })
   .loose();
 
+const scoreThresholdsSchema = z.object({ marginal: z.number().min(0).max(100), pass: z.number().min(0).max(100) }).loose();
+
 export const kayentaConfigSchema = z
   .object({
     name: z.string().optional(),
     metrics: z.array(kayentaMetricSchema).min(1),
-    classifier: z.object({ groupWeights: z.record(z.string(), z.number().nonnegative()).optional() }).loose().optional(),
-    /** not part of CanaryConfig (Kayenta takes it with the execution request); accepted here for convenience */
-    scoreThresholds: z.object({ marginal: z.number().min(0).max(100), pass: z.number().min(0).max(100) }).optional(),
+    classifier: z
+      .object({ groupWeights: z.record(z.string(), z.number().nonnegative()).optional(), scoreThresholds: scoreThresholdsSchema.optional() })
+      .loose()
+      .optional(),
+    /** Kayenta takes thresholds with the execution request; accepted at the top level too */
+    scoreThresholds: scoreThresholdsSchema.optional(),
   })
   .loose();
 
@@ -68,7 +76,9 @@ export interface KayentaTranslation {
  *  - `critical`, `nanStrategy`, `outliers.strategy: remove` carry over; `groups[0]` is the group;
  *  - every Kayenta metric is a distribution of values (kind `gauge`): Kayenta compares the series'
  *    values with Mann-Whitney, and so does our fixed-horizon judge for gauges;
- *  - `classifier.groupWeights` → `groupWeights`; `scoreThresholds` → `passScore`/`marginalScore`.
+ *  - `classifier.groupWeights` → `groupWeights`; `scoreThresholds` (top level or in `classifier`)
+ *    → `passScore`/`marginalScore`;
+ *  - `mustHaveData` needs no translation: release-health never promotes on missing data.
  * Throws a zod error (with the field's path) on malformed input.
  */
 export function fromKayentaConfig(config: unknown): KayentaTranslation {
@@ -96,14 +106,15 @@ export function fromKayentaConfig(config: unknown): KayentaTranslation {
     if (canary.critical) spec.critical = true;
     if (canary.nanStrategy) spec.nanStrategy = canary.nanStrategy;
     if (canary.outliers?.strategy === 'remove') spec.removeOutliers = true;
-    const query = metric.query?.customInlineTemplate ?? metric.query?.metricName;
+    const query = typeof metric.query === 'string' ? metric.query : (metric.query?.customInlineTemplate ?? metric.query?.metricName ?? metric.query?.q);
     if (query) spec.query = query;
     return spec;
   });
   const policy: Partial<AnalysisPolicy> = {};
-  if (parsed.scoreThresholds) {
-    policy.passScore = parsed.scoreThresholds.pass;
-    policy.marginalScore = parsed.scoreThresholds.marginal;
+  const thresholds = parsed.scoreThresholds ?? parsed.classifier?.scoreThresholds;
+  if (thresholds) {
+    policy.passScore = thresholds.pass;
+    policy.marginalScore = thresholds.marginal;
   }
   return { metrics, groupWeights: parsed.classifier?.groupWeights ?? {}, policy, warnings };
 }

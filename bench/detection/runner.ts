@@ -1,0 +1,106 @@
+/**
+ * Runs the detection benchmark's simulations: for each case (a regression kind and onset, or
+ * A/A), generate the seeded scenarios, let every judge replay them, record when each first
+ * decided to roll back, and run the oracle on the same data for the information limit.
+ *
+ * Judges are plain functions from a scenario to its decision timeline, so this file does not
+ * depend on the analyzer and its tests can use toy judges.
+ */
+import type { TimelineEntry } from '../../analyzer/types.ts';
+import { generateScenario, type RegressionKind, type Scenario, type ScenarioOptions } from '../../simulator/index.ts';
+import { oracleRejections, oracleStats, perMetricAlpha } from './oracle.ts';
+
+const MINUTE = 60_000;
+
+export interface Judge {
+  name: string;
+  /** the decision timeline of one replayed scenario; its first `rollback` is the detection */
+  replay(scenario: Scenario): TimelineEntry[];
+}
+
+export interface BenchCase {
+  kind: RegressionKind | 'none';
+  onsetMinutes: number;
+  /** judge runs (seeds 1..runs: every case sees the same seeds, so kinds differ only by the injection) */
+  runs: number;
+  /** oracle runs (seeds 1..oracleRuns; 0 for A/A); beyond `runs` only the oracle is run, it is cheap */
+  oracleRuns: number;
+}
+
+export interface JudgeCaseResult {
+  /** per run: minutes from the onset (A/A: from the release start) to the first rollback; null = none */
+  detections: (number | null)[];
+  /** regression runs rolled back before the onset: false alarms, not detections */
+  early: number;
+  /** runs whose first rollback came after a promotion (a live rollout would have stopped at the promotion) */
+  promotedFirst: number;
+}
+
+export interface CaseResult {
+  bench: BenchCase;
+  judges: Record<string, JudgeCaseResult>;
+  /** per horizon h (index h-1): in how many oracle runs the one-look test at h rejected */
+  oracleRejects: number[];
+}
+
+export interface RunnerOptions {
+  /** generator options shared by every scenario (seed, regression and onset are set per run) */
+  scenario?: Omit<ScenarioOptions, 'seed' | 'regression' | 'onsetMinutes'>;
+  /** called after each scenario with the case, how many scenarios of it are done, and its total */
+  onProgress?: (bench: BenchCase, done: number, total: number) => void;
+}
+
+/** What one judge made of one scenario. */
+export interface Outcome {
+  /** minutes from the onset (A/A: the start) to the first rollback, null when none or early */
+  minutes: number | null;
+  early: boolean;
+  promotedFirst: boolean;
+}
+
+export function outcomeOf(timeline: TimelineEntry[], startedAt: number, onsetMs: number | null): Outcome {
+  const rollback = timeline.findIndex((e) => e.decision === 'rollback');
+  if (rollback < 0) return { minutes: null, early: false, promotedFirst: false };
+  const at = timeline[rollback].at;
+  const promotedFirst = timeline.slice(0, rollback).some((e) => e.decision === 'promote');
+  if (onsetMs !== null && at < onsetMs) return { minutes: null, early: true, promotedFirst };
+  return { minutes: (at - (onsetMs ?? startedAt)) / MINUTE, early: false, promotedFirst };
+}
+
+/** Runs one case; deterministic for a given case, judges and options. */
+export function runCase(bench: BenchCase, judges: readonly Judge[], options: RunnerOptions = {}): CaseResult {
+  const result: CaseResult = {
+    bench,
+    judges: Object.fromEntries(judges.map((j) => [j.name, { detections: [], early: 0, promotedFirst: 0 }])),
+    oracleRejects: [],
+  };
+  const total = Math.max(bench.runs, bench.kind === 'none' ? 0 : bench.oracleRuns);
+  for (let seed = 1; seed <= total; seed++) {
+    const scenario = generateScenario({ ...options.scenario, seed, regression: bench.kind, onsetMinutes: bench.onsetMinutes });
+    if (seed <= bench.runs) {
+      for (const judge of judges) {
+        const o = outcomeOf(judge.replay(scenario), scenario.spec.release.startedAt, scenario.truth.onsetMs);
+        const r = result.judges[judge.name];
+        r.detections.push(o.minutes);
+        if (o.early) r.early++;
+        if (o.promotedFirst) r.promotedFirst++;
+      }
+    }
+    if (seed <= bench.oracleRuns && scenario.truth.metric !== null && scenario.truth.onsetMs !== null) {
+      addOracle(result.oracleRejects, scenario);
+    }
+    options.onProgress?.(bench, seed, total);
+  }
+  return result;
+}
+
+function addOracle(counts: number[], scenario: Scenario): void {
+  const { spec, truth } = scenario;
+  const metric = spec.metrics.find((m) => m.name === truth.metric);
+  if (!metric || truth.onsetMs === null) throw new Error(`oracle: the spec has no metric ${truth.metric}`);
+  const horizon = Math.round((spec.release.startedAt + (spec.policy.observeMs ?? 0) - truth.onsetMs) / MINUTE);
+  const rejects = oracleRejections(oracleStats(scenario.samples, metric, truth.onsetMs, horizon), metric, perMetricAlpha(spec));
+  rejects.forEach((r, i) => {
+    counts[i] = (counts[i] ?? 0) + (r ? 1 : 0);
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * `npm run bench [-- name ...]`: runs the named benchmarks (default: all but the slow `detection`;
+ * `-- --quick` shortens each). Each prints its figures, then this prints one JSON line
+ * `{"bench":{...}}` with every figure, for tracking over time. Benchmarks measure; nothing asserts.
+ */
+const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Promise<Record<string, unknown>> }>> = {
+  judge: () => import('./judge.ts'),
+  analyze: () => import('./analyze.ts'),
+  engine: () => import('./engine.ts'),
+  detection: () => import('./detection.ts'),
+};
+const DEFAULT = ['judge', 'analyze', 'engine'];
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const names = args.filter((a) => !a.startsWith('--'));
+const selected = names.length > 0 ? names : DEFAULT;
+for (const name of selected) {
+  if (!BENCHES[name]) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(1);
+  }
+}
+const figures: Record<string, unknown> = { node: process.version, quick };
+for (const name of selected) {
+  console.log(`\n=== ${name}`);
+  const bench = await BENCHES[name]();
+  figures[name] = await bench.run({ quick });
+}
+console.log(JSON.stringify({ bench: figures }));

@@ -1,0 +1,56 @@
+import { parseArgs } from 'node:util';
+import { Replay, type Decision, type JudgeMode } from '../analyzer/index.ts';
+import { parseDuration, UsageError } from './inputError.ts';
+import { formatReport } from './report.ts';
+import { readSamples } from './samplesFile.ts';
+import { loadSpec } from './specFile.ts';
+
+export const ANALYZE_USAGE = `usage: release-health analyze --spec FILE --samples FILE|- [--mode sequential|fixed] [--interval 1m] [--json]
+
+Replays recorded samples and says what the verdict would have been at every look.
+  --spec FILE       JSON or YAML: { release, metrics, policy } (or kayentaConfig in place of metrics)
+  --samples FILE    NDJSON, one {"ts","metric","cohort","value"} per line; - reads stdin
+  --mode MODE       sequential (default; anytime-valid, read every look) or fixed (Kayenta-class)
+  --interval DUR    how often the judge looks: 30s, 1m (default), 10m ...
+  --json            print {"verdict", "timeline", "samples"} as one JSON object
+
+exit codes: 0 promote or continue, 2 rollback, 3 inconclusive, 4 reduce-traffic, 1 usage or input error`;
+
+export const EXIT_CODES: Record<Decision, number> = { promote: 0, continue: 0, rollback: 2, inconclusive: 3, 'reduce-traffic': 4 };
+
+export async function analyzeCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      spec: { type: 'string' },
+      samples: { type: 'string' },
+      mode: { type: 'string', default: 'sequential' },
+      interval: { type: 'string', default: '1m' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    out(ANALYZE_USAGE);
+    return 0;
+  }
+  if (!values.spec) throw new UsageError('analyze: --spec FILE is required');
+  if (!values.samples) throw new UsageError('analyze: --samples FILE (or -) is required');
+  if (values.mode !== 'sequential' && values.mode !== 'fixed') throw new UsageError(`analyze: --mode must be sequential or fixed, got "${values.mode}"`);
+  const mode: JudgeMode = values.mode;
+  const intervalMs = parseDuration(values.interval, '--interval');
+
+  const { spec, warnings } = await loadSpec(values.spec);
+  if (!values.json) for (const w of warnings) err(`warning: ${w}`);
+  const replay = new Replay(spec, { mode, intervalMs });
+  const read = await readSamples(values.samples, (sample) => replay.push(sample));
+  const { verdict, timeline, counts } = replay.finish();
+  if (values.json) {
+    out(JSON.stringify({ verdict, timeline, samples: { lines: read.lines, ...counts }, warnings }));
+  } else {
+    out(formatReport({ spec, mode, intervalMs, verdict, timeline, counts, lines: read.lines, warnings: [] }));
+  }
+  return EXIT_CODES[verdict.decision];
+}
