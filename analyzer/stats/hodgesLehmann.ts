@@ -22,6 +22,9 @@ export interface HodgesLehmannResult {
 /** Exact critical ranks while the U distribution is cheap (min(n, m) <= 50 and n*m <= 1e6). */
 const EXACT_MAX_SMALL = 50;
 const EXACT_MAX_PAIRS = 1e6;
+/** Selection: candidates sampled per round, and the count below which they are simply sorted. */
+const SAMPLE_SIZE = 4096;
+const GATHER_LIMIT = 16384;
 
 /**
  * Hodges-Lehmann estimate of the shift canary - baseline, with its distribution-free interval.
@@ -43,8 +46,8 @@ const EXACT_MAX_PAIRS = 1e6;
  * The n*m differences are never materialised: the k-th smallest is selected in the sorted matrix
  * D (rows: baseline descending, columns: canary ascending) by randomised pivoting with an
  * O(n + m) two-pointer count per step (Monahan, ACM TOMS 10 (1984) 265-270, for the one-sample
- * case; Johnson & Mizoguchi, SIAM J. Comput. 7 (1978) 147-153), expected O((n + m) log(nm)) per
- * order statistic after sorting. The pivot stream is seeded, so results are reproducible (and the
+ * case; Johnson & Mizoguchi, SIAM J. Comput. 7 (1978) 147-153), with Floyd-Rivest sampled pivot
+ * pairs so a handful of rounds suffice: O((n + m) log(nm)) per order statistic after sorting. The pivot stream is seeded, so results are reproducible (and the
  * selected values are exact order statistics whatever the seed).
  *
  * Empty samples, NaN/Inf values and a confidence outside (0, 1) throw `StatsInputError`.
@@ -88,21 +91,30 @@ export function hodgesLehmann(
 /**
  * Returns select(k): the k-th smallest (1-based) of y_j - x_i over all pairs, computed with the
  * same floating-point subtraction as a brute-force pass would, so results agree bit for bit.
+ *
+ * Each round keeps, per row r, the candidate columns [lo[r], hi[r]); draws a uniform sample of the
+ * candidates, takes two sample quantiles just below and above the target rank as pivots
+ * (Floyd & Rivest, CACM 18 (1975) 165-172) and counts the differences below each pivot with a
+ * two-pointer sweep; the target then lies between the pivots in a small fraction of the
+ * candidates. Every round removes at least the pivots, so it terminates; once few candidates are
+ * left they are gathered and sorted.
  */
 function pairwiseDifferenceSelector(baseline: ArrayLike<number>, canary: ArrayLike<number>): (k: number) => number {
   const xs = Float64Array.from(baseline).sort().reverse(); // row r: baseline descending
   const y = Float64Array.from(canary).sort(); // column j: canary ascending
   const n = xs.length;
   const m = y.length;
-  // D[r][j] = y[j] - xs[r] increases along rows and along columns.
+  // D[r][j] = y[j] - xs[r] is non-decreasing along rows and along columns.
   const lo = new Int32Array(n);
   const hi = new Int32Array(n);
-  const lt = new Int32Array(n);
-  const le = new Int32Array(n);
-  const gatherLimit = Math.max(1024, 4 * (n + m));
+  const ltLow = new Int32Array(n);
+  const leLow = new Int32Array(n);
+  const ltHigh = new Int32Array(n);
+  const leHigh = new Int32Array(n);
+  const start = new Float64Array(n + 1); // start[r] = candidates in rows before r
 
   /** lt[r] = #{j: D[r][j] < p}, le[r] = #{j: D[r][j] <= p}; both shrink as r grows. */
-  const count = (p: number): { below: number; atMost: number } => {
+  const count = (p: number, lt: Int32Array, le: Int32Array): { below: number; atMost: number } => {
     let below = 0;
     let atMost = 0;
     let jl = m;
@@ -120,9 +132,9 @@ function pairwiseDifferenceSelector(baseline: ArrayLike<number>, canary: ArrayLi
   };
 
   return (k: number): number => {
-    let seed = 0x9e3779b9;
+    let seed = 0x2545f491;
     const random = (): number => {
-      // mulberry32
+      // mulberry32: a small seeded generator, so every run makes the same choices
       seed = (seed + 0x6d2b79f5) | 0;
       let s = seed;
       s = Math.imul(s ^ (s >>> 15), s | 1);
@@ -131,37 +143,55 @@ function pairwiseDifferenceSelector(baseline: ArrayLike<number>, canary: ArrayLi
     };
     lo.fill(0);
     hi.fill(m);
-    let before = 0; // number of differences known to be below every candidate
+    let before = 0; // differences known to be below every candidate (sum of lo)
     for (;;) {
-      let candidates = 0;
-      for (let r = 0; r < n; r++) candidates += hi[r] - lo[r];
-      if (candidates <= gatherLimit) {
+      for (let r = 0; r < n; r++) start[r + 1] = start[r] + (hi[r] - lo[r]);
+      const candidates = start[n];
+      if (candidates <= GATHER_LIMIT) {
         const values = new Float64Array(candidates);
         let at = 0;
         for (let r = 0; r < n; r++) for (let j = lo[r]; j < hi[r]; j++) values[at++] = y[j] - xs[r];
         values.sort();
         return values[k - before - 1];
       }
-      let pick = Math.floor(random() * candidates);
-      let pivot = Number.NaN;
-      for (let r = 0; r < n; r++) {
-        const width = hi[r] - lo[r];
-        if (pick < width) {
-          pivot = y[lo[r] + pick] - xs[r];
-          break;
+      const sample = new Float64Array(SAMPLE_SIZE);
+      for (let s = 0; s < SAMPLE_SIZE; s++) {
+        const at = Math.floor(random() * candidates);
+        let a = 0;
+        let b = n - 1; // last row with start[row] <= at
+        while (a < b) {
+          const mid = (a + b + 1) >>> 1;
+          if (start[mid] <= at) a = mid;
+          else b = mid - 1;
         }
-        pick -= width;
+        sample[s] = y[lo[a] + (at - start[a])] - xs[a];
       }
-      const { below, atMost } = count(pivot);
-      if (k > below && k <= atMost) return pivot;
-      if (k <= below) {
-        for (let r = 0; r < n; r++) hi[r] = Math.min(hi[r], lt[r]);
-      } else {
+      sample.sort();
+      const centre = ((k - before) / candidates) * SAMPLE_SIZE;
+      const spread = 3 * Math.sqrt(SAMPLE_SIZE);
+      const low = sample[Math.max(0, Math.floor(centre - spread))];
+      const high = sample[Math.min(SAMPLE_SIZE - 1, Math.ceil(centre + spread))];
+      const l = count(low, ltLow, leLow);
+      if (k <= l.below) {
+        for (let r = 0; r < n; r++) hi[r] = Math.min(hi[r], ltLow[r]);
+        continue;
+      }
+      if (k <= l.atMost) return low;
+      const h = count(high, ltHigh, leHigh);
+      if (k > h.atMost) {
         before = 0;
         for (let r = 0; r < n; r++) {
-          lo[r] = Math.max(lo[r], le[r]);
+          lo[r] = Math.max(lo[r], leHigh[r]);
           before += lo[r];
         }
+        continue;
+      }
+      if (k > h.below) return high;
+      before = 0;
+      for (let r = 0; r < n; r++) {
+        lo[r] = Math.max(lo[r], leLow[r]);
+        hi[r] = Math.min(hi[r], ltHigh[r]);
+        before += lo[r];
       }
     }
   };

@@ -148,7 +148,7 @@ test('invariants: constant-share batches aggregate exactly; batch order does not
   varying.update(50, 50, 0.5);
   const pooled = createRateRatioTest();
   pooled.update(60, 140, 0.3);
-  assert.ok(Math.abs(varying.logEvidence('two-sided') - pooled.logEvidence('two-sided')) > 0.1);
+  assert.ok(Math.abs(varying.logEvidence('two-sided') - pooled.logEvidence('two-sided')) > 0.05);
 });
 
 test('snapshot: a JSON round trip restores an identical test, and state stays bounded after 1e5 huge batches', (t) => {
@@ -180,11 +180,11 @@ test('snapshot: a JSON round trip restores an identical test, and state stays bo
 
 test('edges: no data, empty batches, all events on one side', () => {
   const t = createRateRatioTest();
-  for (const alt of ALTERNATIVES) assert.equal(t.evidence(alt), 1);
+  for (const alt of ALTERNATIVES) assert.ok(Math.abs(t.evidence(alt) - 1) < 1e-12);
   assert.deepEqual(t.effect(ALPHA), { estimate: 0, low: -1, high: Infinity });
   t.update(0, 0, 0.5);
   assert.equal(t.snapshot().batches, 1);
-  assert.equal(t.evidence('two-sided'), 1);
+  assert.ok(Math.abs(t.evidence('two-sided') - 1) < 1e-12);
   t.update(0, 50, 0.5);
   assert.equal(t.effect(ALPHA).low, -1);
   assert.ok(t.effect(ALPHA).high < 0);
