@@ -11,6 +11,10 @@ import { checkSlo } from '../judge/index.ts';
 import type { Cohort, MetricSpec, MetricVerdict } from '../types.ts';
 import { CohortSums, emptyEffect, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 
+/** JSON has no Infinity: an unbounded interval end is written as ±1e9 (a relative change of ±10^11 %). */
+const UNBOUNDED = 1e9;
+const finite = (x: number): number => (Number.isNaN(x) ? 0 : Math.max(-UNBOUNDED, Math.min(UNBOUNDED, x)));
+
 const HARMFUL: Record<MetricSpec['harm'], Alternative> = { increase: 'greater', decrease: 'less', either: 'two-sided' };
 
 /**
@@ -101,8 +105,8 @@ export class SequentialMetricJudge implements MetricJudge {
       return { metric: spec.name, classification: 'nodata', effect: emptyEffect(), evidence: 1, method, n, reason: `too few observations (baseline ${n.baseline}, canary ${n.canary}; need ${context.minSamples})${invalidNote}` };
     }
     const effectInterval = test.effect(context.alpha);
-    const effect = { relative: effectInterval.estimate, low: effectInterval.low, high: effectInterval.high };
-    const evidence = test.evidence(HARMFUL[spec.harm]);
+    const effect = { relative: finite(effectInterval.estimate), low: finite(effectInterval.low), high: finite(effectInterval.high) };
+    const evidence = finite(test.evidence(HARMFUL[spec.harm]));
     const slo = this.sloBreach(context.alpha);
     if (slo) return { metric: spec.name, classification: slo.classification, critical: true, effect, evidence, method, n, reason: slo.reason };
     const { classification, reason } = classifyByInterval({ harm: spec.harm, tolerance, evidence, threshold: 1 / context.alpha, effect });

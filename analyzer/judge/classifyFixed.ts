@@ -43,7 +43,8 @@ export function classifyFixed(spec: MetricSpec, data: FixedMetricData, options: 
       return { ...base, classification: 'nodata', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: outcome.method, n: outcome.n, reason: outcome.nodata };
     }
     const { p, effect, method, n, sloObserved } = outcome;
-    const evidence = p > 0 ? 1 / p : Number.POSITIVE_INFINITY;
+    // p underflows to 0 for overwhelming evidence; JSON has no Infinity, so cap at 1e300
+    const evidence = p > 1e-300 ? 1 / p : 1e300;
     const breach = checkSlo(spec, sloObserved);
     const shown = `${formatEffect(effect)}, p=${p.toPrecision(3)} (alpha ${options.alpha.toPrecision(3)})`;
     if (breach) return { ...base, classification: breach.classification, critical: true, effect, evidence, method, n, reason: breach.reason };

@@ -1,5 +1,6 @@
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { StatsInputError } from './errors.ts';
+import { checkOptionKeys } from './options.ts';
 
 export interface BatchShiftOptions {
   /** at most this many rank groups (contiguous buckets merged by pooled rank); default 32 */
@@ -40,7 +41,7 @@ const FN = 'batchShiftLogEValues';
  * no observations in the batch gives log e = 0 for every λ. Counts must be finite integers ≥ 0.
  *
  * @example
- * batchShiftLogEValues([5, 3, 1, 0], [0, 2, 4, 4], [0.5, -0.5]) // ≈ [1.54, -1.94]: canary slower
+ * batchShiftLogEValues([5, 3, 1, 0], [0, 2, 4, 4], [0.5, -0.5]) // ≈ [2.45, -3.14]: canary slower
  */
 export function batchShiftLogEValues(
   baseline: ArrayLike<number>,
@@ -48,6 +49,7 @@ export function batchShiftLogEValues(
   lambdas: ArrayLike<number>,
   options: BatchShiftOptions = {},
 ): Float64Array {
+  checkOptionKeys(FN, options, ['groups']);
   const maxGroups = options.groups ?? 32;
   if (!(Number.isInteger(maxGroups) && maxGroups >= 2)) throw new StatsInputError(FN, `groups must be an integer >= 2, got ${maxGroups}`);
   if (baseline.length !== canary.length) {
@@ -108,9 +110,12 @@ export function batchShiftLogEValues(
   }
 
   // 3. scan: exact hypergeometric likelihood ratios, group by group
+  let maxSize = 0;
+  for (let g = 0; g < G; g++) maxSize = Math.max(maxSize, gn[g]);
+  const ratio = new Float64Array(maxSize + 1);
+  const logH = new Float64Array(maxSize + 1);
   let cRem = nc;
   let nRem = N;
-  const pmf = new Float64Array(N + 1);
   for (let g = 0; g < G - 1; g++) {
     const n = gn[g];
     const x = gc[g];
@@ -119,11 +124,11 @@ export function batchShiftLogEValues(
     const lo = Math.max(0, n - bRem);
     const hi = Math.min(n, cRem);
     if (hi > lo) {
-      const mode = hypergeometricPmf(pmf, nRem, cRem, n, lo, hi);
+      const logZ = hypergeometricShape(ratio, logH, nRem, cRem, n, lo, hi);
       const d = score[g] - tailMean[g];
       for (let k = 0; k < L; k++) {
         const l = lambdas[k] * d;
-        out[k] += l * x - logMgf(pmf, lo, hi, mode, l, nRem, cRem, n);
+        out[k] += l * (x - lo) + logZ - logTiltedSum(ratio, logH, hi - lo, l);
       }
     }
     cRem -= x;
@@ -132,64 +137,66 @@ export function batchShiftLogEValues(
   return out;
 }
 
-/** Fills pmf[lo..hi] with the Hyp(N, C, n) probabilities (normalised, computed outward from the mode). */
-function hypergeometricPmf(pmf: Float64Array, N: number, C: number, n: number, lo: number, hi: number): number {
+/**
+ * For X ~ Hyp(N, C, n) on [lo, hi], with i = x − lo: ratio[i] = P(X = x + 1) / P(X = x) (strictly
+ * decreasing in i: the law is log-concave) and logH[i] = log P(X = x) + log Z (an unnormalised log
+ * pmf). Returns log Z, from a sum that only drops terms below 1e-18 of the total — a lower bound on
+ * Z, which errs towards a smaller e-value.
+ */
+function hypergeometricShape(ratio: Float64Array, logH: Float64Array, N: number, C: number, n: number, lo: number, hi: number): number {
   const B = N - C;
-  const mode = Math.min(hi, Math.max(lo, Math.floor(((n + 1) * (C + 1)) / (N + 2))));
-  pmf[mode] = 1;
+  const top = hi - lo;
+  for (let i = 0; i < top; i++) {
+    const x = lo + i;
+    ratio[i] = ((n - x) * (C - x)) / ((x + 1) * (B - n + x + 1));
+  }
+  const mode = firstBelow(ratio, top, 1);
+  logH[mode] = 0;
+  for (let i = mode; i < top; i++) logH[i + 1] = logH[i] + Math.log(ratio[i]);
+  for (let i = mode; i > 0; i--) logH[i - 1] = logH[i] - Math.log(ratio[i - 1]);
   let sum = 1;
-  for (let x = mode; x < hi; x++) {
-    pmf[x + 1] = (pmf[x] * (n - x) * (C - x)) / ((x + 1) * (B - n + x + 1));
-    sum += pmf[x + 1];
-  }
-  for (let x = mode; x > lo; x--) {
-    pmf[x - 1] = (pmf[x] * x * (B - n + x)) / ((n - x + 1) * (C - x + 1));
-    sum += pmf[x - 1];
-  }
-  const inv = 1 / sum;
-  for (let x = lo; x <= hi; x++) pmf[x] *= inv;
-  return mode;
+  let t = 1;
+  for (let i = mode; i < top && t >= 1e-18 * sum; i++) sum += t *= ratio[i];
+  t = 1;
+  for (let i = mode - 1; i >= 0 && t >= 1e-18 * sum; i--) sum += t /= ratio[i];
+  return Math.log(sum);
 }
 
 /**
- * log E[exp(l X)] for X ~ Hyp(N, C, n) given its pmf on [lo, hi]. Fast path: powers of exp(l)
- * relative to the mode while they stay below e^600 (terms the pmf underflowed to 0 then weigh less
- * than e^-100 of the total). Otherwise the log-pmf is rebuilt by recursion and summed in log space,
- * so far tails that dominate a strong tilt are never lost to underflow.
+ * log Σ_i exp(logH[i]) w^i over i = 0..top, walking out from the tilted mode (terms are log-concave
+ * in i) until a term falls below 1e-18 of the sum; the skipped tail is bounded by a geometric series
+ * with the first skipped ratio (ratios keep shrinking away from the mode) and added, so the result
+ * never underestimates: the e-value errs small, never large.
  */
-function logMgf(pmf: Float64Array, lo: number, hi: number, mode: number, l: number, N: number, C: number, n: number): number {
-  if (Math.abs(l) * (hi - lo) <= 600) {
-    const w = Math.exp(l);
-    const wInv = 1 / w;
-    let acc = pmf[mode];
-    let p = 1;
-    for (let x = mode + 1; x <= hi; x++) {
-      p *= w;
-      acc += pmf[x] * p;
-    }
-    p = 1;
-    for (let x = mode - 1; x >= lo; x--) {
-      p *= wInv;
-      acc += pmf[x] * p;
-    }
-    return Math.log(acc) + l * mode;
+function logTiltedSum(ratio: Float64Array, logH: Float64Array, top: number, l: number): number {
+  const w = Math.exp(l);
+  const mode = firstBelow(ratio, top, 1 / w);
+  let sum = 1;
+  let t = 1;
+  let i = mode;
+  for (; i < top && t >= 1e-18 * sum; i++) sum += t *= ratio[i] * w;
+  if (i < top) {
+    const q = ratio[i] * w;
+    sum += (t * q) / (1 - q);
   }
-  // slow path (coarse buckets holding hundreds of items and a strong tilt)
-  const B = N - C;
-  const terms = new Float64Array(hi - lo + 1);
-  terms[mode - lo] = Math.log(pmf[mode]);
-  for (let x = mode; x < hi; x++) {
-    terms[x + 1 - lo] = terms[x - lo] + Math.log(((n - x) * (C - x)) / ((x + 1) * (B - n + x + 1)));
+  t = 1;
+  i = mode - 1;
+  for (; i >= 0 && t >= 1e-18 * sum; i--) sum += t /= ratio[i] * w;
+  if (i >= 0) {
+    const q = 1 / (ratio[i] * w);
+    sum += (t * q) / (1 - q);
   }
-  for (let x = mode; x > lo; x--) {
-    terms[x - 1 - lo] = terms[x - lo] + Math.log((x * (B - n + x)) / ((n - x + 1) * (C - x + 1)));
+  return Math.log(sum) + logH[mode] + l * mode;
+}
+
+/** The first i in [0, top) with ratio[i] < level (ratio is decreasing), or top if there is none. */
+function firstBelow(ratio: Float64Array, top: number, level: number): number {
+  let a = 0;
+  let b = top;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (ratio[mid] < level) b = mid;
+    else a = mid + 1;
   }
-  let max = -Infinity;
-  for (let x = lo; x <= hi; x++) {
-    terms[x - lo] += l * x;
-    if (terms[x - lo] > max) max = terms[x - lo];
-  }
-  let acc = 0;
-  for (let x = lo; x <= hi; x++) acc += Math.exp(terms[x - lo] - max);
-  return max + Math.log(acc);
+  return a;
 }

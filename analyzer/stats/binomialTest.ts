@@ -44,7 +44,7 @@ const RELATIVE_ERROR = 1 + 1e-7;
  *
  * @example
  * binomialTest(7, 200, { p0: 0.01, alternative: 'greater' });
- * // => { p: 0.004295..., estimate: 0.035, low: 0.01418..., high: 1, confidence: 0.95 }
+ * // => { p: 0.004295..., estimate: 0.035, low: 0.01653..., high: 1, confidence: 0.95 }
  */
 export function binomialTest(k: number, n: number, options: BinomialTestOptions = {}): BinomialTestResult {
   const fn = 'binomialTest';

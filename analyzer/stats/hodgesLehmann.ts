@@ -69,9 +69,14 @@ export function hodgesLehmann(
   const n = baseline.length;
   const m = canary.length;
   const nm = n * m;
-  const select = pairwiseDifferenceSelector(baseline, canary);
+  const { select, next } = pairwiseDifferenceSelector(baseline, canary);
 
-  const shift = nm % 2 === 1 ? select((nm + 1) / 2) : (select(nm / 2) + select(nm / 2 + 1)) / 2;
+  let shift: number;
+  if (nm % 2 === 1) shift = select((nm + 1) / 2);
+  else {
+    const lower = select(nm / 2);
+    shift = (lower + next(lower, nm / 2)) / 2;
+  }
   const alpha = 1 - confidence;
   const exact = Math.min(n, m) <= EXACT_MAX_SMALL && nm <= EXACT_MAX_PAIRS;
   let k: number;
@@ -89,8 +94,9 @@ export function hodgesLehmann(
 }
 
 /**
- * Returns select(k): the k-th smallest (1-based) of y_j - x_i over all pairs, computed with the
- * same floating-point subtraction as a brute-force pass would, so results agree bit for bit.
+ * select(k): the k-th smallest (1-based) of y_j - x_i over all pairs, computed with the same
+ * floating-point subtraction as a brute-force pass would, so results agree bit for bit;
+ * next(v, k): the (k+1)-th smallest given that v is the k-th, with one counting sweep.
  *
  * Each round keeps, per row r, the candidate columns [lo[r], hi[r]); draws a uniform sample of the
  * candidates, takes two sample quantiles just below and above the target rank as pivots
@@ -99,7 +105,10 @@ export function hodgesLehmann(
  * candidates. Every round removes at least the pivots, so it terminates; once few candidates are
  * left they are gathered and sorted.
  */
-function pairwiseDifferenceSelector(baseline: ArrayLike<number>, canary: ArrayLike<number>): (k: number) => number {
+function pairwiseDifferenceSelector(
+  baseline: ArrayLike<number>,
+  canary: ArrayLike<number>,
+): { select: (k: number) => number; next: (v: number, k: number) => number } {
   const xs = Float64Array.from(baseline).sort().reverse(); // row r: baseline descending
   const y = Float64Array.from(canary).sort(); // column j: canary ascending
   const n = xs.length;
@@ -113,25 +122,45 @@ function pairwiseDifferenceSelector(baseline: ArrayLike<number>, canary: ArrayLi
   const leHigh = new Int32Array(n);
   const start = new Float64Array(n + 1); // start[r] = candidates in rows before r
 
-  /** lt[r] = #{j: D[r][j] < p}, le[r] = #{j: D[r][j] <= p}; both shrink as r grows. */
-  const count = (p: number, lt: Int32Array, le: Int32Array): { below: number; atMost: number } => {
-    let below = 0;
-    let atMost = 0;
-    let jl = m;
-    let je = m;
+  /**
+   * One sweep for both pivots: ltLow[r] = #{j: D[r][j] < low}, leLow[r] = #{j: D[r][j] <= low},
+   * and the same for high. All four shrink as r grows, so each pointer only moves down.
+   */
+  const count = (low: number, high: number): { belowLow: number; atMostLow: number; belowHigh: number; atMostHigh: number } => {
+    let belowLow = 0;
+    let atMostLow = 0;
+    let belowHigh = 0;
+    let atMostHigh = 0;
+    let a = m;
+    let b = m;
+    let c = m;
+    let d = m;
     for (let r = 0; r < n; r++) {
       const xr = xs[r];
-      while (jl > 0 && y[jl - 1] - xr >= p) jl--;
-      while (je > 0 && y[je - 1] - xr > p) je--;
-      lt[r] = jl;
-      le[r] = je;
-      below += jl;
-      atMost += je;
+      while (a > 0 && y[a - 1] - xr >= low) a--;
+      while (b > 0 && y[b - 1] - xr > low) b--;
+      while (c > 0 && y[c - 1] - xr >= high) c--;
+      while (d > 0 && y[d - 1] - xr > high) d--;
+      ltLow[r] = a;
+      leLow[r] = b;
+      ltHigh[r] = c;
+      leHigh[r] = d;
+      belowLow += a;
+      atMostLow += b;
+      belowHigh += c;
+      atMostHigh += d;
     }
-    return { below, atMost };
+    return { belowLow, atMostLow, belowHigh, atMostHigh };
   };
 
-  return (k: number): number => {
+  const next = (v: number, k: number): number => {
+    if (count(v, v).atMostLow > k) return v;
+    let smallest = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < n; r++) if (leLow[r] < m) smallest = Math.min(smallest, y[leLow[r]] - xs[r]);
+    return smallest;
+  };
+
+  const select = (k: number): number => {
     let seed = 0x2545f491;
     const random = (): number => {
       // mulberry32: a small seeded generator, so every run makes the same choices
@@ -171,28 +200,20 @@ function pairwiseDifferenceSelector(baseline: ArrayLike<number>, canary: ArrayLi
       const spread = 3 * Math.sqrt(SAMPLE_SIZE);
       const low = sample[Math.max(0, Math.floor(centre - spread))];
       const high = sample[Math.min(SAMPLE_SIZE - 1, Math.ceil(centre + spread))];
-      const l = count(low, ltLow, leLow);
-      if (k <= l.below) {
-        for (let r = 0; r < n; r++) hi[r] = Math.min(hi[r], ltLow[r]);
-        continue;
-      }
-      if (k <= l.atMost) return low;
-      const h = count(high, ltHigh, leHigh);
-      if (k > h.atMost) {
-        before = 0;
-        for (let r = 0; r < n; r++) {
-          lo[r] = Math.max(lo[r], leHigh[r]);
-          before += lo[r];
-        }
-        continue;
-      }
-      if (k > h.below) return high;
+      const counted = count(low, high);
+      if (k > counted.belowLow && k <= counted.atMostLow) return low;
+      if (k > counted.belowHigh && k <= counted.atMostHigh) return high;
+      // narrow to the side of (or the gap between) the pivots that holds rank k
+      const newLo = k <= counted.belowLow ? null : k <= counted.belowHigh ? leLow : leHigh;
+      const newHi = k <= counted.belowLow ? ltLow : k <= counted.belowHigh ? ltHigh : null;
       before = 0;
       for (let r = 0; r < n; r++) {
-        lo[r] = Math.max(lo[r], leLow[r]);
-        hi[r] = Math.min(hi[r], ltHigh[r]);
+        if (newLo) lo[r] = Math.max(lo[r], newLo[r]);
+        if (newHi) hi[r] = Math.min(hi[r], newHi[r]);
         before += lo[r];
       }
     }
   };
+
+  return { select, next };
 }

@@ -6,10 +6,42 @@ export { StatsInputError } from './errors.ts';
 export type { Alternative, AnytimeTest, EffectInterval } from './anytime.ts';
 
 // --- fixed-horizon tests (Foundation issue) ---
+export { mannWhitneyU } from './mannWhitneyU.ts';
+export type { MannWhitneyUOptions, MannWhitneyUResult } from './mannWhitneyU.ts';
+export { hodgesLehmann } from './hodgesLehmann.ts';
+export type { HodgesLehmannOptions, HodgesLehmannResult } from './hodgesLehmann.ts';
+export { poissonRateTest } from './poissonRateTest.ts';
+export type { PoissonRateData, PoissonRateTestOptions, PoissonRateTestResult } from './poissonRateTest.ts';
+export { binomialTest } from './binomialTest.ts';
+export type { BinomialTestOptions, BinomialTestResult } from './binomialTest.ts';
+export { fisherExact } from './fisherExact.ts';
+export type { FisherExactOptions, FisherExactResult, FisherTable } from './fisherExact.ts';
+export { twoProportionTest } from './twoProportionTest.ts';
+export type { TwoProportionData, TwoProportionTestOptions, TwoProportionTestResult } from './twoProportionTest.ts';
+export { welchTTest } from './welchTTest.ts';
+export type { WelchTTestOptions, WelchTTestResult } from './welchTTest.ts';
+export { cleanSample } from './cleanSample.ts';
+export type { CleanSampleOptions, CleanSampleResult } from './cleanSample.ts';
 
 // --- anytime-valid tests: counts and ratios (Sequential judge issue) ---
+export { createRateRatioTest, restoreRateRatioTest } from './rateRatioTest.ts';
+export type { RateRatioOptions, RateRatioState, RateRatioTest } from './rateRatioTest.ts';
+export { createMultinomialTest, restoreMultinomialTest } from './dirichletMultinomialTest.ts';
+export type { MultinomialState, MultinomialTest, MultinomialTestOptions } from './dirichletMultinomialTest.ts';
+export { bestRho, normalLogMixture, normalMixtureBoundary } from './normalMixtureBoundary.ts';
+export type { BoundarySide, NormalMixtureOptions } from './normalMixtureBoundary.ts';
+export { betaBinomialLogMixture, gammaPoissonLogMixture } from './betaBinomialMixture.ts';
+export type { BetaBinomialPrior, GammaPoissonPrior } from './betaBinomialMixture.ts';
 
 // --- anytime-valid tests: latency distributions (Sequential judge issue) ---
+export { createLatencyShiftTest, restoreLatencyShiftTest } from './latencyShiftTest.ts';
+export type { LatencyShiftOptions, LatencyShiftState, LatencyShiftTest } from './latencyShiftTest.ts';
+export { quantileConfidenceSequence } from './quantileConfidenceSequence.ts';
+export type { QuantileCSOptions, QuantileInterval } from './quantileConfidenceSequence.ts';
+export { logBuckets } from './logBuckets.ts';
+export type { BucketLayout, BucketLayoutSpec, LogBucketsOptions } from './logBuckets.ts';
+export { batchShiftLogEValues } from './batchShiftEValue.ts';
+export type { BatchShiftOptions } from './batchShiftEValue.ts';
 
 // --- confidence sequences shared by judges ---
 export { proportionConfidenceSequence } from './proportionConfidenceSequence.ts';

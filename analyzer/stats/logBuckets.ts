@@ -1,4 +1,5 @@
 import { StatsInputError } from './errors.ts';
+import { checkOptionKeys } from './options.ts';
 
 /** JSON description of a layout, enough to rebuild it (`logBuckets(spec)`); stored in snapshots. */
 export type BucketLayoutSpec =
@@ -61,9 +62,7 @@ const FN = 'logBuckets';
  * logBuckets({ edges: [0.1, 0.3, 1.2, 5, Infinity] }).bucketIndex(0.3); // 1 (le="0.3")
  */
 export function logBuckets(options: LogBucketsOptions = {}): BucketLayout {
-  for (const key of Object.keys(options)) {
-    if (!['edges', 'min', 'max', 'ratio'].includes(key)) throw new StatsInputError(FN, `unknown option '${key}'`);
-  }
+  checkOptionKeys(FN, options, ['edges', 'min', 'max', 'ratio']);
   if (options.edges !== undefined) {
     if (options.min !== undefined || options.max !== undefined || options.ratio !== undefined) {
       throw new StatsInputError(FN, 'give either edges or min/max/ratio, not both');

@@ -18,10 +18,10 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
  * Normal-mixture uniform boundary u(v) of Howard, Ramdas, McAuliffe & Sekhon (2021),
- * "Time-uniform, nonparametric, nonasymptotic confidence sequences", Ann. Statist. 49(2),
- * Prop. 5 / eq. (14), as implemented by the `confseq` library (`uniform_boundaries.h`,
- * `normal_mixture_bound`). For S_t sub-Gaussian with variance process V_t, S_t crosses u(V_t)
- * at some time with probability at most alpha:
+ * "Time-uniform, nonparametric, nonasymptotic confidence sequences", Ann. Statist. 49(2), §3
+ * (sub-Gaussian normal mixture, Robbins 1970), as implemented by the `confseq` library
+ * (`uniform_boundaries.h`, `normal_mixture_bound`). For S_t sub-Gaussian with variance process
+ * V_t, S_t crosses u(V_t) at some time with probability at most alpha:
  *  - two-sided (closed form): u(v) = sqrt((v + ρ) log((v + ρ) / (ρ α²)));
  *  - one-sided: the s ≥ 0 solving normalLogMixture(s, v) = log(1/α), i.e. with z = s / sqrt(v + ρ),
  *    z²/2 + log Φ(z) = log(1/α) − ½ log(4ρ / (v + ρ)); the left side is convex and increasing,
@@ -33,7 +33,7 @@ const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
  * normalMixtureBoundary(100, { alpha: 0.05, rho: bestRho(100, 0.1), alternative: 'one-sided' })     // ≈ 27.66071
  */
 export function normalMixtureBoundary(v: number, options: NormalMixtureOptions): number {
-  const { alpha, rho, side } = checkOptions(v, options, ['alpha', 'rho', 'alternative']);
+  const { alpha, rho, side } = checkOptions(FN, v, options, ['alpha', 'rho', 'alternative']);
   if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
   const logInvAlpha = -Math.log(alpha);
   if (side === 'two-sided') return Math.sqrt((v + rho) * (Math.log1p(v / rho) + 2 * logInvAlpha));
@@ -52,7 +52,7 @@ export function normalMixtureBoundary(v: number, options: NormalMixtureOptions):
 
 /**
  * Log of the normal-mixture supermartingale at S_t = s, V_t = v (confseq's `normal_log_mixture`;
- * Howard et al. 2021, §3, Prop. 5): the e-value whose level-1/α crossing defines the boundary.
+ * Howard et al. 2021, §3): the e-value whose level-1/α crossing defines the boundary.
  *  - two-sided: ½ log(ρ / (v + ρ)) + s² / (2(v + ρ));
  *  - one-sided: ½ log(4ρ / (v + ρ)) + s² / (2(v + ρ)) + log Φ(s / sqrt(v + ρ)).
  *
@@ -62,7 +62,7 @@ export function normalMixtureBoundary(v: number, options: NormalMixtureOptions):
  */
 export function normalLogMixture(s: number, v: number, options: Omit<NormalMixtureOptions, 'alpha'>): number {
   if (!Number.isFinite(s)) throw new StatsInputError('normalLogMixture', `s must be finite, got ${s}`);
-  const { rho, side } = checkOptions(v, options, ['rho', 'alternative']);
+  const { rho, side } = checkOptions('normalLogMixture', v, options, ['rho', 'alternative']);
   const quadratic = (s * s) / (2 * (v + rho));
   if (side === 'two-sided') return 0.5 * Math.log(rho / (v + rho)) + quadratic;
   return 0.5 * Math.log((4 * rho) / (v + rho)) + quadratic + logNormalCdf(s / Math.sqrt(v + rho));
@@ -70,8 +70,9 @@ export function normalLogMixture(s: number, v: number, options: Omit<NormalMixtu
 
 /**
  * The mixture precision ρ that makes the boundary tightest at intrinsic time `vOpt` (confseq's
- * `best_rho`; Howard et al. 2021, eq. (15)): two-sided ρ = vOpt / (2 log(1/α) + log(1 + 2 log(1/α)));
- * one-sided uses 2α in place of α (so alpha < 0.5 there).
+ * `best_rho`, from the tuning rule in Howard et al. 2021, §3):
+ * two-sided ρ = vOpt / (2 log(1/α) + log(1 + 2 log(1/α))); one-sided uses 2α in place of α
+ * (so alpha < 0.5 there).
  *
  * @example
  * bestRho(100, 0.05) // ≈ 12.60056 (confseq's unit test)
@@ -85,12 +86,12 @@ export function bestRho(vOpt: number, alpha: number, options: { alternative?: Bo
   return vOpt / (2 * l + Math.log1p(2 * l));
 }
 
-function checkOptions(v: number, options: Partial<NormalMixtureOptions>, known: string[]): { alpha: number; rho: number; side: BoundarySide } {
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw new StatsInputError(FN, `unknown option '${key}' (known: ${known.join(', ')})`);
-  if (!(v >= 0) || !Number.isFinite(v)) throw new StatsInputError(FN, `v must be finite and >= 0, got ${v}`);
+function checkOptions(fn: string, v: number, options: Partial<NormalMixtureOptions>, known: string[]): { alpha: number; rho: number; side: BoundarySide } {
+  for (const key of Object.keys(options)) if (!known.includes(key)) throw new StatsInputError(fn, `unknown option '${key}' (known: ${known.join(', ')})`);
+  if (!(v >= 0) || !Number.isFinite(v)) throw new StatsInputError(fn, `v must be finite and >= 0, got ${v}`);
   const { alpha = Number.NaN, rho = Number.NaN } = options;
-  if (!(rho > 0) || !Number.isFinite(rho)) throw new StatsInputError(FN, `rho must be finite and > 0, got ${rho}`);
-  return { alpha, rho, side: checkSide(FN, options.alternative) };
+  if (!(rho > 0) || !Number.isFinite(rho)) throw new StatsInputError(fn, `rho must be finite and > 0, got ${rho}`);
+  return { alpha, rho, side: checkSide(fn, options.alternative) };
 }
 
 function checkSide(fn: string, side: unknown): BoundarySide {

@@ -24,7 +24,10 @@ export interface PoissonRateTestResult {
   p: number;
   /** the E-test's pivot (canary rate - baseline rate) / sqrt(kc/tc^2 + kb/tb^2); 0 with no events */
   statistic: number;
-  /** (canaryCount/canaryExposure) / (baselineCount/baselineExposure); 0.5 added to both counts when either is 0 */
+  /**
+   * (canaryCount/canaryExposure) / (baselineCount/baselineExposure); 0.5 is added to both counts
+   * when one is 0 (so it stays finite), and it is 1 when both are 0
+   */
   rateRatio: number;
   /** exact conditional (Clopper-Pearson) interval for the rate ratio, one-sided for one-sided alternatives */
   low: number;
@@ -57,7 +60,7 @@ export interface PoissonRateTestResult {
  *
  * @example
  * poissonRateTest({ baselineCount: 10, baselineExposure: 1, canaryCount: 20, canaryExposure: 1 });
- * // => { p: 0.0688..., rateRatio: 2, low: 0.89..., high: 4.79..., ... }
+ * // => { p: 0.0688..., rateRatio: 2, low: 0.89..., high: 4.78..., ... }
  */
 export function poissonRateTest(data: PoissonRateData, options: PoissonRateTestOptions = {}): PoissonRateTestResult {
   const fn = 'poissonRateTest';
@@ -75,7 +78,10 @@ export function poissonRateTest(data: PoissonRateData, options: PoissonRateTestO
     }
   }
 
-  const rateRatio = kc > 0 && kb > 0 ? kc / tc / (kb / tb) : (kc + 0.5) / tc / ((kb + 0.5) / tb);
+  let rateRatio: number;
+  if (kc > 0 && kb > 0) rateRatio = kc / tc / (kb / tb);
+  else if (kc + kb > 0) rateRatio = (kc + 0.5) / tc / ((kb + 0.5) / tb);
+  else rateRatio = 1; // no events at all: nothing is known about the ratio (and the interval is [0, Infinity])
   const share = clopperPearson(kc, kc + kb, confidence, alternative);
   const toRatio = (pi: number): number => (pi >= 1 ? Number.POSITIVE_INFINITY : (pi / (1 - pi)) * (tb / tc));
   const interval = { low: toRatio(share.low), high: toRatio(share.high) };

@@ -1,12 +1,13 @@
 import betaln from '@stdlib/math-base-special-betaln';
 import { StatsInputError } from './errors.ts';
+import { checkOptionKeys } from './options.ts';
 
 export interface QuantileCSOptions {
   /** which quantile, in (0, 1) (0.5 = median) */
   p: number;
   /** the sequence covers the true p-quantile at all times with probability ≥ 1 − alpha */
   alpha: number;
-  /** sample size at which the boundary is tightest (Howard et al. 2021, §3.5); default 10 000 */
+  /** sample size at which the boundary is tightest (Howard et al. 2021, §3.5); default 2000 (10 min at 200/min) */
   tOpt?: number;
 }
 
@@ -53,14 +54,15 @@ const FN = 'quantileConfidenceSequence';
  *
  * @example
  * quantileConfidenceSequence([10, 400, 900, 1000], [0.1, 0.3, 1.2, Infinity], { p: 0.5, alpha: 0.05 })
- * // → { estimate: ≈ 0.277, low: 0.1, high: 0.3 }
+ * // → { estimate: 0.48, low: 0.3, high: 1.2 } (Traefik-like buckets: the median is only known to a bucket)
  */
 export function quantileConfidenceSequence(
   cdfCounts: ArrayLike<number>,
   edges: ArrayLike<number>,
   options: QuantileCSOptions,
 ): QuantileInterval {
-  const { p, alpha, tOpt = 10_000 } = options;
+  checkOptionKeys(FN, options, ['p', 'alpha', 'tOpt']);
+  const { p, alpha, tOpt = 2000 } = options;
   if (!(p > 0 && p < 1)) throw new StatsInputError(FN, `p must be in (0, 1), got ${p}`);
   if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
   if (!(tOpt >= 1 && Number.isFinite(tOpt))) throw new StatsInputError(FN, `tOpt must be a finite number >= 1, got ${tOpt}`);

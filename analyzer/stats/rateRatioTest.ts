@@ -105,7 +105,8 @@ function checkPriorSd(priorSd: unknown): number {
  *
  * Evidence: E = Σ_k w_k exp(ℓ_k), a mixture of likelihood ratios with fixed weights, hence a
  * nonnegative martingale with E[E] = 1 under ρ = 1 however the shares s_i move from batch to batch
- * (they only need to be known before the batch's counts). By Ville's inequality
+ * (each s_i may be set in advance or measured alongside the batch, e.g. from traffic, as long as
+ * xc_i given s_i and N_i is Binomial(N_i, p_i) under the model). By Ville's inequality
  * P(sup_t E_t ≥ 1/α) ≤ α (Howard, Ramdas, McAuliffe & Sekhon 2021, "Time-uniform, nonparametric,
  * nonasymptotic confidence sequences", Ann. Statist. 49(2), §3, mixture method). 'greater' and
  * 'less' restrict the mixture to the grid points with ρ > 1 or ρ < 1 (weights renormalised);
@@ -144,7 +145,7 @@ function checkPriorSd(priorSd: unknown): number {
  * accepted because the likelihood ratio extends to them), share strictly inside (0, 1), else
  * `StatsInputError`. A batch with N = 0 carries no information and changes only `batches`.
  * Everything is in log space: counts of 1e9 per batch and 1e5 batches do not overflow. State is
- * 201 numbers plus counters (~5 KB as JSON). `evidence` may be +Infinity when the evidence
+ * 201 numbers plus counters (~4 KB as JSON). `evidence` may be +Infinity when the evidence
  * overwhelms doubles; `logEvidence` is always finite.
  *
  * @example

@@ -46,8 +46,15 @@ export interface CaseResult {
 export interface RunnerOptions {
   /** generator options shared by every scenario (seed, regression and onset are set per run) */
   scenario?: Omit<ScenarioOptions, 'seed' | 'regression' | 'onsetMinutes'>;
+  /** only these seeds (inclusive), for splitting a case across processes; default: all of them */
+  seeds?: { from: number; to: number };
   /** called after each scenario with the case, how many scenarios of it are done, and its total */
   onProgress?: (bench: BenchCase, done: number, total: number) => void;
+}
+
+/** Scenarios a case needs: one per seed up to the larger of its judge and oracle runs. */
+export function scenarioCount(bench: BenchCase): number {
+  return Math.max(bench.runs, bench.kind === 'none' ? 0 : bench.oracleRuns);
 }
 
 /** What one judge made of one scenario. */
@@ -74,8 +81,10 @@ export function runCase(bench: BenchCase, judges: readonly Judge[], options: Run
     judges: Object.fromEntries(judges.map((j) => [j.name, { detections: [], early: 0, promotedFirst: 0 }])),
     oracleRejects: [],
   };
-  const total = Math.max(bench.runs, bench.kind === 'none' ? 0 : bench.oracleRuns);
-  for (let seed = 1; seed <= total; seed++) {
+  const total = scenarioCount(bench);
+  const from = options.seeds?.from ?? 1;
+  const to = Math.min(total, options.seeds?.to ?? total);
+  for (let seed = from; seed <= to; seed++) {
     const scenario = generateScenario({ ...options.scenario, seed, regression: bench.kind, onsetMinutes: bench.onsetMinutes });
     if (seed <= bench.runs) {
       for (const judge of judges) {
@@ -89,9 +98,27 @@ export function runCase(bench: BenchCase, judges: readonly Judge[], options: Run
     if (seed <= bench.oracleRuns && scenario.truth.metric !== null && scenario.truth.onsetMs !== null) {
       addOracle(result.oracleRejects, scenario);
     }
-    options.onProgress?.(bench, seed, total);
+    options.onProgress?.(bench, seed - from + 1, to - from + 1);
   }
   return result;
+}
+
+/** Joins results of consecutive seed ranges of one case, given in seed order, into one. */
+export function mergeCaseResults(parts: readonly CaseResult[]): CaseResult {
+  if (parts.length === 0) throw new Error('mergeCaseResults: nothing to merge');
+  const merged: CaseResult = { bench: parts[0].bench, judges: {}, oracleRejects: [] };
+  for (const part of parts) {
+    for (const [name, j] of Object.entries(part.judges)) {
+      const into = (merged.judges[name] ??= { detections: [], early: 0, promotedFirst: 0 });
+      into.detections.push(...j.detections);
+      into.early += j.early;
+      into.promotedFirst += j.promotedFirst;
+    }
+    part.oracleRejects.forEach((r, i) => {
+      merged.oracleRejects[i] = (merged.oracleRejects[i] ?? 0) + r;
+    });
+  }
+  return merged;
 }
 
 function addOracle(counts: number[], scenario: Scenario): void {
