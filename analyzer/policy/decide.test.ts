@@ -40,8 +40,11 @@ test('early promotion only when every metric passed and the minimum observation 
   assert.equal(decide({ metrics: [v('a', 'pass'), v('b', 'undecided')], score: 100, policy, observedFor: 59 * MIN, mode: 'sequential' }).decision, 'continue');
 });
 
-test('at the window end: promote at ≥ pass, inconclusive between marginal and pass', () => {
-  assert.equal(decide({ metrics: [v('a', 'undecided')], score: 100, policy, observedFor: 60 * MIN, mode: 'sequential' }).decision, 'promote');
+test('at the window end: promote at ≥ pass, inconclusive between marginal and pass or with harm not ruled out', () => {
+  assert.equal(decide({ metrics: [v('a', 'pass')], score: 100, policy, observedFor: 60 * MIN, mode: 'sequential' }).decision, 'promote');
+  const undecided = decide({ metrics: [v('a', 'undecided'), v('b', 'pass')], score: 100, policy, observedFor: 60 * MIN, mode: 'sequential' });
+  assert.equal(undecided.decision, 'inconclusive');
+  assert.match(undecided.reasons[1], /^a: /);
   assert.equal(decide({ metrics: [v('a', 'high'), v('b', 'pass')], score: 80, policy, observedFor: 60 * MIN, mode: 'fixed' }).decision, 'inconclusive');
 });
 

@@ -26,7 +26,8 @@ const isFailure = (m: MetricVerdict): boolean => m.classification === 'high' || 
  * 3. before the window ends: promote early only in sequential mode, when every metric has passed
  *    (its interval inside the tolerance) and `minObserveMs` has elapsed; otherwise continue;
  * 4. at the window's end: any metric without data → inconclusive (never promote on missing data);
- *    score ≥ passScore → promote; below marginal → rollback; in between → inconclusive.
+ *    score below marginal → rollback; a metric still undecided (its interval still reaches past the
+ *    tolerance: harm not ruled out) → inconclusive; score ≥ passScore → promote; else inconclusive.
  */
 export function decide(input: DecisionInput): DecisionOutcome {
   const { metrics, score, policy, observedFor, mode } = input;
@@ -58,11 +59,18 @@ export function decide(input: DecisionInput): DecisionOutcome {
   if (missing.length > 0) {
     return { decision: 'inconclusive', reasons: ['observation window ended with missing data', ...missingReasons, ...failureReasons] };
   }
-  if (score >= policy.passScore) {
-    return { decision: 'promote', reasons: [failures.length ? `score ${score} ≥ ${policy.passScore} despite minor failures` : 'observation window ended with no harm found', ...failureReasons] };
-  }
   if (score < policy.marginalScore) {
     return { decision: 'rollback', reasons: [`score ${score} below marginal ${policy.marginalScore}`, ...failureReasons] };
+  }
+  const undecided = metrics.filter((m) => m.classification === 'undecided');
+  if (undecided.length > 0) {
+    return {
+      decision: 'inconclusive',
+      reasons: ['observation window ended without ruling out harm beyond tolerance', ...undecided.map((m) => `${m.metric}: ${m.reason}`), ...failureReasons],
+    };
+  }
+  if (score >= policy.passScore) {
+    return { decision: 'promote', reasons: [failures.length ? `score ${score} ≥ ${policy.passScore} despite minor failures` : 'observation window ended with no harm found', ...failureReasons] };
   }
   return { decision: 'inconclusive', reasons: [`marginal score ${score} (pass ${policy.passScore}, marginal ${policy.marginalScore})`, ...failureReasons] };
 }

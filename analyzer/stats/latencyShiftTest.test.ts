@@ -53,7 +53,7 @@ test('A/A: evidence read after every batch ever reaches 1/alpha in at most alpha
       drift: drifting ? (b) => Math.exp(0.8 * Math.sin((2 * Math.PI * b) / batches)) : () => 1,
       shift: 1,
     };
-    const test = createLatencyShiftTest();
+    const test = createLatencyShiftTest({ effectInterval: 'quantile' }); // evidence only: skip the shift family's cost
     const crossed = new Set<Alternative>();
     for (let b = 0; b < batches; b++) {
       const size = (): number => 50 + Math.floor(451 * rng.uniform());
@@ -70,7 +70,7 @@ test('A/A: evidence read after every batch ever reaches 1/alpha in at most alpha
   const rates = Object.fromEntries(ALTERNATIVES.map((a) => [a, alarms[a] / runs]));
   t.diagnostic(
     `A/A ${runs} runs × ${batches} batches, 50–500 obs/cohort/batch, sigma 0.5–1 (${kinds.heavy} heavy-tailed, ${kinds.drift} with shared diurnal drift, ${kinds.plain} plain): ` +
-      `ever ≥ 1/alpha in ${JSON.stringify(rates)} (allowed ≤ ${allowed.toFixed(4)}); largest e-value seen ${maxEvidence.toFixed(2)}`,
+      `ever ≥ 1/alpha in ${JSON.stringify(rates)} (allowed ≤ ${allowed.toFixed(4)}); largest e-value seen in any run ${maxEvidence.toFixed(2)} (Ville: P(ever ≥ x) ≤ 1/x per run and alternative)`,
   );
   for (const alt of ALTERNATIVES) assert.ok(alarms[alt] / runs <= allowed, `${alt}: ${alarms[alt] / runs}`);
 });
@@ -83,7 +83,7 @@ test('effect: the relative-quantile confidence sequence covers the true ratio at
     let widthSum = 0;
     for (let run = 0; run < runs; run++) {
       const w: Workload = { sigma: 0.8, heavy: run % 2 === 0 ? 0.05 : 0, drift: () => 1, shift: 1.25 };
-      const test = createLatencyShiftTest({ quantile });
+      const test = createLatencyShiftTest({ quantile, effectInterval: 'quantile' });
       let ok = true;
       for (let b = 0; b < 30; b++) {
         feedBatch(test, rng, w, b, 200, 200);
@@ -99,12 +99,37 @@ test('effect: the relative-quantile confidence sequence covers the true ratio at
   }
 });
 
+test('effect: the shift-inverted confidence sequence covers the true shift at every batch and is much narrower', (t) => {
+  // True multiplicative shift 1.10 (every quantile +10%); alpha 0.05; coverage must hold at all 30 looks.
+  const runs = 100;
+  const rng = createRandom(33);
+  let covered = 0;
+  let widthSum = 0;
+  for (let run = 0; run < runs; run++) {
+    const w: Workload = { sigma: 0.6, heavy: run % 2 === 0 ? 0.03 : 0, drift: (b) => 1 + 0.3 * Math.sin(b / 5), shift: 1.1 };
+    const test = createLatencyShiftTest();
+    let ok = true;
+    for (let b = 0; b < 30; b++) {
+      feedBatch(test, rng, w, b, 150, 150);
+      const e = test.effect(ALPHA);
+      if (!(e.low <= 0.1 && 0.1 <= e.high)) ok = false;
+      if (b === 29) widthSum += e.high - e.low;
+    }
+    if (ok) covered++;
+  }
+  const required = 1 - ALPHA - margin(ALPHA, runs);
+  const width = widthSum / runs;
+  t.diagnostic(`shift CS (true +10%): covered at all 30 batches in ${covered}/${runs} runs (required ≥ ${required.toFixed(3)}); mean width after 4500 obs/cohort ${width.toFixed(3)}`);
+  assert.ok(covered / runs >= required);
+  assert.ok(width < 0.2, `shift CS width ${width}`);
+});
+
 /** Batches until evidence('greater') first reaches 100 (alpha = 0.01), per run. */
 function batchesToDetect(seed: number, runs: number, w: Workload, perBatch: number, edges?: number[]): number[] {
   const rng = createRandom(seed);
   const out: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const test = createLatencyShiftTest(edges ? { edges } : {});
+    const test = createLatencyShiftTest(edges ? { edges } : { effectInterval: 'quantile' });
     let hit = Infinity;
     for (let b = 1; b <= 120 && hit === Infinity; b++) {
       const [nb, nc] = [perBatch, perBatch];

@@ -30,8 +30,12 @@ export interface BenchCase {
 export interface JudgeCaseResult {
   /** per run: minutes from the onset (A/A: from the release start) to the first rollback; null = none */
   detections: (number | null)[];
+  /** the same for the first harmful-change action, `reduce-traffic` or `rollback` */
+  actions: (number | null)[];
   /** regression runs rolled back before the onset: false alarms, not detections */
   early: number;
+  /** regression runs with an action before the onset */
+  earlyActions: number;
   /** runs whose first rollback came after a promotion (a live rollout would have stopped at the promotion) */
   promotedFirst: number;
 }
@@ -57,28 +61,43 @@ export function scenarioCount(bench: BenchCase): number {
   return Math.max(bench.runs, bench.kind === 'none' ? 0 : bench.oracleRuns);
 }
 
-/** What one judge made of one scenario. */
-export interface Outcome {
-  /** minutes from the onset (A/A: the start) to the first rollback, null when none or early */
+/** When a judge first reached some decision, relative to the onset. */
+export interface Detection {
+  /** minutes from the onset (A/A: the start) to it; null when never, or before the onset */
   minutes: number | null;
+  /** reached before the onset: a false alarm inside a regression run */
   early: boolean;
+  /** a promotion came first (a live rollout would have stopped there) */
   promotedFirst: boolean;
 }
 
-export function outcomeOf(timeline: TimelineEntry[], startedAt: number, onsetMs: number | null): Outcome {
-  const rollback = timeline.findIndex((e) => e.decision === 'rollback');
-  if (rollback < 0) return { minutes: null, early: false, promotedFirst: false };
-  const at = timeline[rollback].at;
-  const promotedFirst = timeline.slice(0, rollback).some((e) => e.decision === 'promote');
+/** What one judge made of one scenario: its first rollback, and its first reduce-traffic or rollback. */
+export interface Outcome {
+  rollback: Detection;
+  action: Detection;
+}
+
+function first(timeline: TimelineEntry[], decisions: ReadonlySet<string>, startedAt: number, onsetMs: number | null): Detection {
+  const i = timeline.findIndex((e) => decisions.has(e.decision));
+  if (i < 0) return { minutes: null, early: false, promotedFirst: false };
+  const at = timeline[i].at;
+  const promotedFirst = timeline.slice(0, i).some((e) => e.decision === 'promote');
   if (onsetMs !== null && at < onsetMs) return { minutes: null, early: true, promotedFirst };
   return { minutes: (at - (onsetMs ?? startedAt)) / MINUTE, early: false, promotedFirst };
+}
+
+const ROLLBACK = new Set(['rollback']);
+const ACTION = new Set(['rollback', 'reduce-traffic']);
+
+export function outcomeOf(timeline: TimelineEntry[], startedAt: number, onsetMs: number | null): Outcome {
+  return { rollback: first(timeline, ROLLBACK, startedAt, onsetMs), action: first(timeline, ACTION, startedAt, onsetMs) };
 }
 
 /** Runs one case; deterministic for a given case, judges and options. */
 export function runCase(bench: BenchCase, judges: readonly Judge[], options: RunnerOptions = {}): CaseResult {
   const result: CaseResult = {
     bench,
-    judges: Object.fromEntries(judges.map((j) => [j.name, { detections: [], early: 0, promotedFirst: 0 }])),
+    judges: Object.fromEntries(judges.map((j) => [j.name, { detections: [], actions: [], early: 0, earlyActions: 0, promotedFirst: 0 }])),
     oracleRejects: [],
   };
   const total = scenarioCount(bench);
@@ -90,9 +109,11 @@ export function runCase(bench: BenchCase, judges: readonly Judge[], options: Run
       for (const judge of judges) {
         const o = outcomeOf(judge.replay(scenario), scenario.spec.release.startedAt, scenario.truth.onsetMs);
         const r = result.judges[judge.name];
-        r.detections.push(o.minutes);
-        if (o.early) r.early++;
-        if (o.promotedFirst) r.promotedFirst++;
+        r.detections.push(o.rollback.minutes);
+        r.actions.push(o.action.minutes);
+        if (o.rollback.early) r.early++;
+        if (o.action.early) r.earlyActions++;
+        if (o.rollback.promotedFirst) r.promotedFirst++;
       }
     }
     if (seed <= bench.oracleRuns && scenario.truth.metric !== null && scenario.truth.onsetMs !== null) {
@@ -109,9 +130,11 @@ export function mergeCaseResults(parts: readonly CaseResult[]): CaseResult {
   const merged: CaseResult = { bench: parts[0].bench, judges: {}, oracleRejects: [] };
   for (const part of parts) {
     for (const [name, j] of Object.entries(part.judges)) {
-      const into = (merged.judges[name] ??= { detections: [], early: 0, promotedFirst: 0 });
+      const into = (merged.judges[name] ??= { detections: [], actions: [], early: 0, earlyActions: 0, promotedFirst: 0 });
       into.detections.push(...j.detections);
+      into.actions.push(...j.actions);
       into.early += j.early;
+      into.earlyActions += j.earlyActions;
       into.promotedFirst += j.promotedFirst;
     }
     part.oracleRejects.forEach((r, i) => {

@@ -27,17 +27,29 @@ test('Wilson interval: 0 of 500 gives [0, 0.76%]; 5 of 500 contains 1% (Wilson 1
 const T0 = Date.UTC(2025, 2, 12, 9, 0);
 const entry = (minutes: number, decision: TimelineEntry['decision']): TimelineEntry => ({ at: T0 + minutes * 60_000, decision, score: 0 });
 
-test('an outcome is the first rollback, measured from the onset; earlier ones are false alarms', () => {
-  assert.deepEqual(outcomeOf([entry(1, 'continue'), entry(14, 'rollback')], T0, T0 + 10 * 60_000), { minutes: 4, early: false, promotedFirst: false });
-  assert.deepEqual(outcomeOf([entry(5, 'rollback')], T0, T0 + 10 * 60_000), { minutes: null, early: true, promotedFirst: false });
-  assert.deepEqual(outcomeOf([entry(30, 'promote'), entry(40, 'rollback')], T0, null), { minutes: 40, early: false, promotedFirst: true });
-  assert.deepEqual(outcomeOf([entry(60, 'promote')], T0, null), { minutes: null, early: false, promotedFirst: false });
+test('an outcome is the first rollback (and first action), measured from the onset; earlier ones are false alarms', () => {
+  const onset = T0 + 10 * 60_000;
+  const none = { minutes: null, early: false, promotedFirst: false };
+  assert.deepEqual(outcomeOf([entry(1, 'continue'), entry(14, 'rollback')], T0, onset).rollback, { minutes: 4, early: false, promotedFirst: false });
+  assert.deepEqual(outcomeOf([entry(5, 'rollback')], T0, onset).rollback, { minutes: null, early: true, promotedFirst: false });
+  assert.deepEqual(outcomeOf([entry(30, 'promote'), entry(40, 'rollback')], T0, null).rollback, { minutes: 40, early: false, promotedFirst: true });
+  assert.deepEqual(outcomeOf([entry(60, 'promote')], T0, null), { rollback: none, action: none });
+  assert.deepEqual(outcomeOf([entry(12, 'reduce-traffic'), entry(60, 'rollback')], T0, onset), {
+    rollback: { minutes: 50, early: false, promotedFirst: false },
+    action: { minutes: 2, early: false, promotedFirst: false },
+  });
 });
 
 test('the runner and summary end to end with toy judges', () => {
-  // "cheat" rolls back 3 minutes after any onset, "never" never does
+  // "cheat" reduces traffic 1 minute and rolls back 3 minutes after any onset; "never" never acts
   const judges: Judge[] = [
-    { name: 'cheat', replay: (s) => (s.truth.onsetMs === null ? [] : [{ at: s.truth.onsetMs + 3 * 60_000, decision: 'rollback', score: 0 }]) },
+    {
+      name: 'cheat',
+      replay: (s) => (s.truth.onsetMs === null ? [] : [
+        { at: s.truth.onsetMs + 60_000, decision: 'reduce-traffic', score: 50 },
+        { at: s.truth.onsetMs + 3 * 60_000, decision: 'rollback', score: 0 },
+      ]),
+    },
     { name: 'never', replay: () => [] },
   ];
   const scenario = { durationMinutes: 20, checkoutPerMinute: 60, httpRequestsPerMinute: 500, stockPerMinute: 10 };
@@ -50,13 +62,14 @@ test('the runner and summary end to end with toy judges', () => {
   assert.equal(results[1].oracleRejects.length, 10);
   const figures = summarize(results, ['cheat', 'never']);
   assert.equal(figures.judges.cheat.falseAlarm.rate, 0);
-  assert.deepEqual(figures.judges.cheat.cases[0], {
-    kind: 'error-ratio-x3', onsetMinutes: 10, runs: 3, power: 1, medianMinutes: 3, early: 0, promotedFirst: 0,
-    limitMinutes: figures.limits[0].limitMinutes,
-    ratio: figures.limits[0].limitMinutes === null ? null : 3 / figures.limits[0].limitMinutes,
-  });
-  assert.equal(figures.judges.never.cases[0].power, 0);
+  assert.equal(figures.judges.cheat.falseAlarm.runs, 4);
+  const limit = figures.limits[0].limitMinutes;
+  assert.notEqual(limit, null, 'a tripled error ratio is visible within 10 minutes');
+  const c = figures.judges.cheat.cases[0];
+  assert.deepEqual(c.rollback, { power: 1, medianMinutes: 3, ratio: 3 / (limit ?? 1), early: 0 });
+  assert.deepEqual(c.action, { power: 1, medianMinutes: 1, ratio: 1 / (limit ?? 1), early: 0 });
+  assert.equal(figures.judges.never.cases[0].rollback.power, 0);
   const table = formatTable(figures);
   assert.match(table, /error-ratio-x3/);
-  assert.match(table, /cheat/);
+  assert.match(table, /cheat power/);
 });

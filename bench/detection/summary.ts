@@ -9,24 +9,45 @@
  */
 import type { CaseResult } from './runner.ts';
 
+/** How one judge did on one case, for one kind of decision. */
+export interface DetectionFigures {
+  /** share of runs with the decision at or after the onset, within the window */
+  power: number;
+  medianMinutes: number | null;
+  /** medianMinutes / the information limit */
+  ratio: number | null;
+  /** runs with the decision before the onset (false alarms inside a regression run) */
+  early: number;
+}
+
 export interface CaseFigures {
   kind: string;
   onsetMinutes: number;
   runs: number;
-  /** share of runs rolled back at or after the onset, within the window */
-  power: number;
-  medianMinutes: number | null;
-  /** rolled back before the onset (false alarms inside a regression run) */
-  early: number;
-  promotedFirst: number;
   /** oracle's median horizon; null when it rejected in fewer than half the runs within the window */
   limitMinutes: number | null;
-  /** medianMinutes / limitMinutes */
-  ratio: number | null;
+  /** the first rollback: the benchmark's detection */
+  rollback: DetectionFigures;
+  /** the first reduce-traffic or rollback: when the judge first acted on harm */
+  action: DetectionFigures;
+  /** runs whose first rollback came after a promotion */
+  promotedFirst: number;
+}
+
+export interface FalseAlarmFigures {
+  runs: number;
+  /** runs with the decision at any look, its rate and 95% Wilson interval */
+  count: number;
+  rate: number;
+  low95: number;
+  high95: number;
 }
 
 export interface JudgeFigures {
-  falseAlarm: { runs: number; rollbacks: number; rate: number; low95: number; high95: number; promotedFirst: number };
+  /** A/A runs rolled back */
+  falseAlarm: FalseAlarmFigures;
+  /** A/A runs with a reduce-traffic or a rollback */
+  falseAction: FalseAlarmFigures;
   cases: CaseFigures[];
 }
 
@@ -59,6 +80,22 @@ export function wilson(successes: number, n: number, z = 1.959964): { low: numbe
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
+function falseAlarms(detections: readonly (number | null)[]): FalseAlarmFigures {
+  const count = detections.filter((d) => d !== null).length;
+  const { low, high } = wilson(count, detections.length);
+  return { runs: detections.length, count, rate: detections.length ? count / detections.length : 0, low95: low, high95: high };
+}
+
+function detection(detections: readonly (number | null)[], early: number, limit: number | null): DetectionFigures {
+  const median = halfwayTime(detections);
+  return {
+    power: detections.length ? detections.filter((d) => d !== null).length / detections.length : 0,
+    medianMinutes: median,
+    ratio: median !== null && limit !== null ? median / limit : null,
+    early,
+  };
+}
+
 export function summarize(results: readonly CaseResult[], judgeNames: readonly string[]): Figures {
   const aa = results.filter((r) => r.bench.kind === 'none');
   const regressions = results.filter((r) => r.bench.kind !== 'none');
@@ -71,28 +108,20 @@ export function summarize(results: readonly CaseResult[], judgeNames: readonly s
   }));
   const judges: Record<string, JudgeFigures> = {};
   for (const name of judgeNames) {
-    const runs = aa.reduce((n, r) => n + r.judges[name].detections.length, 0);
-    const rollbacks = aa.reduce((n, r) => n + r.judges[name].detections.filter((d) => d !== null).length, 0);
-    const { low, high } = wilson(rollbacks, runs);
     judges[name] = {
-      falseAlarm: {
-        runs, rollbacks, rate: runs ? rollbacks / runs : 0, low95: low, high95: high,
-        promotedFirst: aa.reduce((n, r) => n + r.judges[name].promotedFirst, 0),
-      },
+      falseAlarm: falseAlarms(aa.flatMap((r) => r.judges[name].detections)),
+      falseAction: falseAlarms(aa.flatMap((r) => r.judges[name].actions)),
       cases: regressions.map((r, i) => {
         const j = r.judges[name];
-        const median = halfwayTime(j.detections);
         const limit = limits[i].limitMinutes;
         return {
           kind: r.bench.kind,
           onsetMinutes: r.bench.onsetMinutes,
           runs: j.detections.length,
-          power: j.detections.length ? j.detections.filter((d) => d !== null).length / j.detections.length : 0,
-          medianMinutes: median,
-          early: j.early,
-          promotedFirst: j.promotedFirst,
           limitMinutes: limit,
-          ratio: median !== null && limit !== null ? median / limit : null,
+          rollback: detection(j.detections, j.early, limit),
+          action: detection(j.actions, j.earlyActions, limit),
+          promotedFirst: j.promotedFirst,
         };
       }),
     };
@@ -103,31 +132,45 @@ export function summarize(results: readonly CaseResult[], judgeNames: readonly s
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const num = (x: number | null, digits = 0): string => (x === null ? '—' : x.toFixed(digits));
 
-/** The human table: false alarms first, then per regression the limit beside each judge. */
-export function formatTable(figures: Figures): string {
+/** Right-aligned columns (the first left-aligned), two spaces apart. */
+function columns(rows: string[][]): string[] {
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  return rows.map((r) => '  ' + r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  ').trimEnd());
+}
+
+function detectionTable(figures: Figures, pick: (c: CaseFigures) => DetectionFigures): string[] {
   const names = Object.keys(figures.judges);
-  const lines: string[] = [];
-  lines.push('False alarms on A/A (a rollback at any look; 95% Wilson interval):');
-  for (const name of names) {
-    const f = figures.judges[name].falseAlarm;
-    lines.push(`  ${name.padEnd(12)} ${String(f.rollbacks).padStart(4)}/${f.runs}  ${pct(f.rate).padStart(6)}  [${pct(f.low95)}, ${pct(f.high95)}]`
-      + (f.promotedFirst ? `  (${f.promotedFirst} after a promotion)` : ''));
-  }
-  lines.push('');
-  lines.push('Detection (power = rolled back within the window; median = minutes from onset by which half the runs were rolled back;');
-  lines.push('limit = oracle one-look horizon rejecting in half the runs; early = rolled back before the onset):');
-  const head = ['regression'.padEnd(24), 'onset', 'limit'];
-  for (const name of names) head.push(`| ${name}: power`, 'median', '×limit', 'early');
+  const head = ['regression', 'onset', 'limit'];
+  for (const name of names) head.push('|', `${name} power`, 'median', '×limit', 'early');
   const rows = [head];
   figures.limits.forEach((l, i) => {
-    const row = [l.kind.padEnd(24), String(l.onsetMinutes), num(l.limitMinutes)];
+    const row = [l.kind, `${l.onsetMinutes}`, num(l.limitMinutes)];
     for (const name of names) {
-      const c = figures.judges[name].cases[i];
-      row.push(`| ${' '.repeat(Math.max(0, name.length + 2))}${pct(c.power)}`, num(c.medianMinutes), num(c.ratio, 2), String(c.early));
+      const d = pick(figures.judges[name].cases[i]);
+      row.push('|', pct(d.power), num(d.medianMinutes), num(d.ratio, 2), `${d.early}`);
     }
     rows.push(row);
   });
-  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
-  for (const r of rows) lines.push('  ' + r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  '));
-  return lines.join('\n');
+  return columns(rows);
+}
+
+/** The human table: false alarms first, then per regression the information limit beside each judge. */
+export function formatTable(figures: Figures): string {
+  const names = Object.keys(figures.judges);
+  const alarm = (f: FalseAlarmFigures): string[] => [`${f.count}/${f.runs}`, pct(f.rate), `[${pct(f.low95)}, ${pct(f.high95)}]`];
+  return [
+    'False alarms on A/A at any look (95% Wilson interval):',
+    ...columns([
+      ['judge', 'rollback', 'rate', 'interval', '|', 'reduce-traffic or rollback', 'rate', 'interval'],
+      ...names.map((n) => [n, ...alarm(figures.judges[n].falseAlarm), '|', ...alarm(figures.judges[n].falseAction)]),
+    ]),
+    '',
+    'Detection = first rollback. power: share of runs rolled back within the window; median: minutes from the onset by which',
+    'half the runs were rolled back (— if fewer); limit: horizon at which the one-look oracle rejects in half the runs;',
+    'early: runs rolled back before the onset.',
+    ...detectionTable(figures, (c) => c.rollback),
+    '',
+    'First action = first reduce-traffic or rollback, same columns:',
+    ...detectionTable(figures, (c) => c.action),
+  ].join('\n');
 }

@@ -82,9 +82,9 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'seed'> = {
   durationMinutes: 60,
   startedAt: Date.UTC(2025, 2, 12, 9, 0), // a Wednesday, 09:00 UTC: the morning ramp of a European shop
   canaryShare: undefined,
-  checkoutPerMinute: 240,
+  checkoutPerMinute: 400,
   stockPerMinute: 40,
-  httpRequestsPerMinute: 2000,
+  httpRequestsPerMinute: 4000,
   errorRatio: 0.0075,
   conversion: 0.03,
   checkoutLatency: { median: 0.35, sigma: 0.6 },

@@ -1,0 +1,145 @@
+import type { EffectInterval } from './anytime.ts';
+import { batchShiftLogEValues } from './batchShiftEValue.ts';
+import { StatsInputError } from './errors.ts';
+
+/** bucket shifts tested (ratio 1.025): dense near 0, where tolerances of 5–25% are decided; ±48 buckets ≈ ×0.31 … ×3.3 */
+const SHIFT_GRID = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b);
+/** tilts per side, λ = 0.02·2^k, k = 0..6 (normal-score units; a +10% shift at σ = 0.6 is ≈ 0.16) */
+const LAMBDAS = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
+const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
+const FN = 'shiftConfidenceSequence';
+
+export interface ShiftFamilyState {
+  /** log e-values per grid shift: the first LAMBDAS.length bet on "slower than shifted", the rest on "faster" */
+  logE: number[][];
+}
+
+export interface ShiftFamily {
+  /** multiplies in one closed batch (non-cumulative bucket counts of the log layout) */
+  update(baseline: Float64Array, canary: Float64Array): void;
+  /** time-uniform (1 − alpha) confidence sequence for the multiplicative shift, as a relative change */
+  interval(alpha: number, estimate: number): EffectInterval;
+  snapshot(): ShiftFamilyState;
+}
+
+/**
+ * Confidence sequence for a multiplicative latency shift (canary ≈ baseline × (1 + δ)), by
+ * inverting a family of anytime-valid tests (Howard, Ramdas, McAuliffe & Sekhon 2021, §6:
+ * confidence sequences are the sets of parameters no e-process has rejected).
+ *
+ * On log-spaced buckets of ratio r, dividing every canary latency by r^k moves it exactly k buckets
+ * down, so "shift = r^k" can be tested with the same conditional-permutation e-values as "no shift"
+ * (`batchShiftLogEValues`) on the canary histogram moved by k buckets. For each grid shift k the
+ * family keeps two e-processes: "canary slower than baseline × r^k" (λ > 0) and "faster" (λ < 0).
+ * The lower end is r^k − 1 for the largest k such that every grid shift ≤ k is rejected at level
+ * alpha/2 as "slower", and the upper end symmetrically. Validity: if the true shift is r^{k*}, any
+ * miss of the lower end implies that the grid's first shift k⁺ ≥ k* was rejected; the canary moved
+ * by k⁺ is stochastically no slower than the baseline, under which a λ > 0 bet on a monotone rank
+ * score has conditional expectation ≤ 1 (Lehmann 1955: rank tests are unbiased against stochastic
+ * ordering), so by Ville's inequality that happens with probability ≤ alpha/2; likewise above.
+ * With no grid shift rejected on a side the interval is unbounded there (−1 or +∞).
+ *
+ * Cost: one `batchShiftLogEValues` per grid shift per batch (|grid| = 23); state 23 × 14 numbers.
+ *
+ * @example
+ * const family = createShiftFamily(1.025);
+ * family.update(baselineBatchCounts, canaryBatchCounts);
+ * family.interval(0.01, 0.12) // { estimate: 0.12, low: 0.077, high: 0.16 }
+ */
+export function createShiftFamily(ratio: number, from?: ShiftFamilyState): ShiftFamily {
+  if (!(ratio > 1)) throw new StatsInputError(FN, `bucket ratio must be > 1, got ${ratio}`);
+  const logE = SHIFT_GRID.map(() => new Float64Array(TILTS.length));
+  if (from) {
+    if (!Array.isArray(from.logE) || from.logE.length !== SHIFT_GRID.length) throw new StatsInputError(FN, `snapshot.logE needs ${SHIFT_GRID.length} rows`);
+    from.logE.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== TILTS.length || !row.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw new StatsInputError(FN, `snapshot.logE[${i}] needs ${TILTS.length} finite numbers`);
+      }
+      logE[i].set(row);
+    });
+  }
+  let compactB = new Float64Array(0);
+  let compactC = new Float64Array(0);
+
+  const mixture = (row: Float64Array, offset: number): number => {
+    let max = -Infinity;
+    for (let k = offset; k < offset + LAMBDAS.length; k++) max = Math.max(max, row[k]);
+    let sum = 0;
+    for (let k = offset; k < offset + LAMBDAS.length; k++) sum += Math.exp(row[k] - max);
+    return max + Math.log(sum / LAMBDAS.length);
+  };
+
+  return {
+    update(baseline: Float64Array, canary: Float64Array): void {
+      const K = canary.length;
+      if (baseline.length !== K) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
+      let nb = 0;
+      let nc = 0;
+      for (let j = 0; j < K; j++) {
+        nb += baseline[j];
+        nc += canary[j];
+      }
+      if (nb === 0 || nc === 0) return;
+      // The permutation e-value depends only on the order of non-empty buckets, so each shift works
+      // on the merged list of occupied buckets (O(occupied), not O(K) = 707 per shift).
+      const bIdx: number[] = [];
+      const cIdx: number[] = [];
+      for (let j = 0; j < K; j++) {
+        if (baseline[j] > 0) bIdx.push(j);
+        if (canary[j] > 0) cIdx.push(j);
+      }
+      const size = bIdx.length + cIdx.length;
+      if (compactB.length < size) {
+        compactB = new Float64Array(size);
+        compactC = new Float64Array(size);
+      }
+      SHIFT_GRID.forEach((k, i) => {
+        // canary moved k buckets down (divided by r^k); values pushed past either end stay in the end bucket
+        let m = 0;
+        let p = 0;
+        let q = 0;
+        let last = -1;
+        while (p < bIdx.length || q < cIdx.length) {
+          const cj = q < cIdx.length ? Math.min(K - 1, Math.max(0, cIdx[q] - k)) : Number.POSITIVE_INFINITY;
+          const bj = p < bIdx.length ? bIdx[p] : Number.POSITIVE_INFINITY;
+          const j = Math.min(bj, cj);
+          if (j !== last) {
+            compactB[m] = 0;
+            compactC[m] = 0;
+            m++;
+            last = j;
+          }
+          if (bj === j) compactB[m - 1] += baseline[bIdx[p++]];
+          else compactC[m - 1] += canary[cIdx[q++]];
+        }
+        const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
+        const row = logE[i];
+        for (let t = 0; t < TILTS.length; t++) row[t] += add[t];
+      });
+    },
+    interval(alpha: number, estimate: number): EffectInterval {
+      if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
+      const threshold = Math.log(2 / alpha);
+      let low = -1;
+      for (let i = 0; i < SHIFT_GRID.length; i++) {
+        if (mixture(logE[i], 0) < threshold) break;
+        low = ratio ** SHIFT_GRID[i] - 1;
+      }
+      let high = Number.POSITIVE_INFINITY;
+      for (let i = SHIFT_GRID.length - 1; i >= 0; i--) {
+        if (mixture(logE[i], LAMBDAS.length) < threshold) break;
+        high = ratio ** SHIFT_GRID[i] - 1;
+      }
+      if (low > high) {
+        // both sides rejected everything between: a vanishing-probability event; report the point
+        const mid = (low + high) / 2;
+        low = mid;
+        high = mid;
+      }
+      return { estimate: Math.min(high, Math.max(low, estimate)), low, high };
+    },
+    snapshot(): ShiftFamilyState {
+      return { logE: logE.map((row) => Array.from(row)) };
+    },
+  };
+}
