@@ -26,7 +26,7 @@ export function parseSpec(text: string, path: string): { spec: AnalysisSpec; war
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    const line = first.linePos?.[0]?.line;
+    const line = lineCounter.linePos(first.pos[0]).line;
     throw new InputError(path, line, `not valid JSON/YAML: ${first.message.split('\n')[0]}`);
   }
   // a bounded alias count stops "billion laughs" documents from expanding without end
@@ -53,11 +53,15 @@ export function parseSpec(text: string, path: string): { spec: AnalysisSpec; war
 
 function zodToInputError(error: unknown, path: string, line: (p: PropertyKey[]) => number | undefined): Error {
   if (error && typeof error === 'object' && 'issues' in error) {
-    const issues = (error as { issues: { path: PropertyKey[]; message: string }[] }).issues;
-    const first = issues[0];
+    type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+    const zodError = error as { issues: Issue[] };
+    // an unknown key is usually a typo of a known one, and the most useful thing to show first
+    zodError.issues.sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    const first = zodError.issues[0];
+    const firstPath = first.code === 'unrecognized_keys' && first.keys?.length ? [...first.path, first.keys[0]] : first.path;
     const messages = formatIssues(error as Parameters<typeof formatIssues>[0]);
     const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${messages.slice(1, 4).join('; ')})` : '';
-    return new InputError(path, line(first.path), `${messages[0]}${more}`);
+    return new InputError(path, line(firstPath), `${messages[0]}${more}`);
   }
   return error instanceof Error ? error : new Error(String(error));
 }
