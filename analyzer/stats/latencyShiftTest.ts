@@ -6,6 +6,7 @@ import { checkAlternative, checkOptionKeys } from './options.ts';
 import { logBuckets, type BucketLayout, type BucketLayoutSpec } from './logBuckets.ts';
 import { quantileConfidenceSequence, type QuantileInterval } from './quantileConfidenceSequence.ts';
 import { createShiftFamily, type ShiftFamily, type ShiftFamilyState } from './shiftConfidenceSequence.ts';
+import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixture.ts';
 
 export interface LatencyShiftOptions {
   /** histogram upper edges (Prometheus `le`, ending with +Infinity); default: 707 log-spaced buckets */
@@ -30,7 +31,8 @@ export interface LatencyShiftState {
   layout: BucketLayoutSpec;
   quantile: number;
   batches: number;
-  /** accumulated log e-value per tilt of LAMBDAS (greater: canary slower; less: canary faster) */
+  /** per tilt of LAMBDAS, log of the started part of the start-time mixture (`startMixture.ts`;
+   * greater: canary slower; less: canary faster) */
   logE: { greater: number[]; less: number[] };
   /** closed batches, merged */
   counts: { baseline: number[]; canary: number[] };
@@ -69,7 +71,10 @@ const FN = 'latencyShiftTest';
  * exact hypergeometric likelihood ratios — a sharper version of the Hoeffding-1963-bounded
  * permutation e-value, see that file). Given the past and the batch's pooled margins each e_t(λ) has
  * expectation ≤ 1 under "same distribution within the batch", so Π_t e_t(λ) is a test
- * supermartingale for every λ and the fixed-weight mixture E_t = Σ_k w_k Π_t e_t(λ_k) is one too
+ * supermartingale for every λ, and so is every product started at a later batch; the evidence is the
+ * fixed-weight mixture over tilts and start times E_t = Σ_k w_k Σ_s v_s Π_{s≤u≤t} e_u(λ_k)
+ * (`startMixture.ts`: a regression that begins after the release is not paid for by the healthy
+ * batches before it)
  * (Howard, Ramdas, McAuliffe & Sekhon 2021, Ann. Stat., §3; Ramdas, Grünwald, Vovk & Shafer 2023,
  * "Game-theoretic statistics and safe anytime-valid inference", Stat. Sci., §3–4): by Ville's
  * inequality P(∃t: E_t ≥ 1/alpha) ≤ alpha. The null conditions on each batch, so load drift that
@@ -134,7 +139,7 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
   const edges = layout.edges;
   const cum = { baseline: new Float64Array(K), canary: new Float64Array(K) };
   const open = { baseline: new Float64Array(K), canary: new Float64Array(K) };
-  const logE = new Float64Array(TILTS.length);
+  const logE = new Float64Array(TILTS.length).fill(EMPTY);
   const n = { baseline: 0, canary: 0 };
   const family: ShiftFamily | null = shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift) : null;
   let batches = 0;
@@ -160,9 +165,13 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
 
   const mixture = (offset: number): number => {
     let max = -Infinity;
-    for (let k = offset; k < offset + LAMBDAS.length; k++) max = Math.max(max, logE[k]);
+    const logs = new Float64Array(LAMBDAS.length);
+    for (let k = 0; k < LAMBDAS.length; k++) {
+      logs[k] = startMixtureLogEvidence(logE[offset + k], batches);
+      max = Math.max(max, logs[k]);
+    }
     let sum = 0;
-    for (let k = offset; k < offset + LAMBDAS.length; k++) sum += Math.exp(logE[k] - max);
+    for (let k = 0; k < LAMBDAS.length; k++) sum += Math.exp(logs[k] - max);
     return max + Math.log(sum / LAMBDAS.length);
   };
   const cdf = (counts: Float64Array): Float64Array => {
@@ -195,8 +204,8 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
     },
     endBatch(): void {
       const add = batchShiftLogEValues(open.baseline, open.canary, TILTS);
-      for (let k = 0; k < TILTS.length; k++) logE[k] += add[k];
-      family?.update(open.baseline, open.canary);
+      for (let k = 0; k < TILTS.length; k++) logE[k] = advanceStartMixture(logE[k], add[k], batches);
+      family?.update(open.baseline, open.canary, batches);
       for (const cohort of ['baseline', 'canary'] as const) {
         const o = open[cohort];
         const c = cum[cohort];

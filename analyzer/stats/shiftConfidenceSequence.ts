@@ -1,6 +1,7 @@
 import type { EffectInterval } from './anytime.ts';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
+import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixture.ts';
 
 /** bucket shifts tested (ratio 1.025): dense near 0, where tolerances of 5–25% are decided; ±48 buckets ≈ ×0.31 … ×3.3 */
 const SHIFT_GRID = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b);
@@ -10,13 +11,16 @@ const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
 const FN = 'shiftConfidenceSequence';
 
 export interface ShiftFamilyState {
-  /** log e-values per grid shift: the first LAMBDAS.length bet on "slower than shifted", the rest on "faster" */
+  /** per grid shift, log of the started part of each start-time mixture (`startMixture.ts`): the
+   * first LAMBDAS.length bet on "slower than shifted", the rest on "faster" */
   logE: number[][];
+  /** batches closed */
+  batches: number;
 }
 
 export interface ShiftFamily {
-  /** multiplies in one closed batch (non-cumulative bucket counts of the log layout) */
-  update(baseline: Float64Array, canary: Float64Array): void;
+  /** multiplies in closed batch number `t` (0-based; non-cumulative bucket counts of the log layout) */
+  update(baseline: Float64Array, canary: Float64Array, t: number): void;
   /** time-uniform (1 − alpha) confidence sequence for the multiplicative shift, as a relative change */
   interval(alpha: number, estimate: number): EffectInterval;
   snapshot(): ShiftFamilyState;
@@ -48,7 +52,9 @@ export interface ShiftFamily {
  */
 export function createShiftFamily(ratio: number, from?: ShiftFamilyState): ShiftFamily {
   if (!(ratio > 1)) throw new StatsInputError(FN, `bucket ratio must be > 1, got ${ratio}`);
-  const logE = SHIFT_GRID.map(() => new Float64Array(TILTS.length));
+  const logE = SHIFT_GRID.map(() => new Float64Array(TILTS.length).fill(EMPTY));
+  let batches = from?.batches ?? 0;
+  if (!(Number.isInteger(batches) && batches >= 0)) throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
   if (from) {
     if (!Array.isArray(from.logE) || from.logE.length !== SHIFT_GRID.length) throw new StatsInputError(FN, `snapshot.logE needs ${SHIFT_GRID.length} rows`);
     from.logE.forEach((row, i) => {
@@ -63,14 +69,14 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState): Shift
 
   const mixture = (row: Float64Array, offset: number): number => {
     let max = -Infinity;
-    for (let k = offset; k < offset + LAMBDAS.length; k++) max = Math.max(max, row[k]);
+    for (let k = offset; k < offset + LAMBDAS.length; k++) max = Math.max(max, startMixtureLogEvidence(row[k], batches));
     let sum = 0;
-    for (let k = offset; k < offset + LAMBDAS.length; k++) sum += Math.exp(row[k] - max);
+    for (let k = offset; k < offset + LAMBDAS.length; k++) sum += Math.exp(startMixtureLogEvidence(row[k], batches) - max);
     return max + Math.log(sum / LAMBDAS.length);
   };
 
   return {
-    update(baseline: Float64Array, canary: Float64Array): void {
+    update(baseline: Float64Array, canary: Float64Array, t: number): void {
       const K = canary.length;
       if (baseline.length !== K) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
       let nb = 0;
@@ -79,7 +85,12 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState): Shift
         nb += baseline[j];
         nc += canary[j];
       }
-      if (nb === 0 || nc === 0) return;
+      batches = t + 1;
+      if (nb === 0 || nc === 0) {
+        // an empty batch bets nothing (e = 1) but its start weight still enters the mixture
+        for (const row of logE) for (let k = 0; k < TILTS.length; k++) row[k] = advanceStartMixture(row[k], 0, t);
+        return;
+      }
       // The permutation e-value depends only on the order of non-empty buckets, so each shift works
       // on the merged list of occupied buckets (O(occupied), not O(K) = 707 per shift).
       const bIdx: number[] = [];
@@ -114,7 +125,7 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState): Shift
         }
         const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
         const row = logE[i];
-        for (let t = 0; t < TILTS.length; t++) row[t] += add[t];
+        for (let j = 0; j < TILTS.length; j++) row[j] = advanceStartMixture(row[j], add[j], t);
       });
     },
     interval(alpha: number, estimate: number): EffectInterval {
@@ -139,7 +150,7 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState): Shift
       return { estimate: Math.min(high, Math.max(low, estimate)), low, high };
     },
     snapshot(): ShiftFamilyState {
-      return { logE: logE.map((row) => Array.from(row)) };
+      return { logE: logE.map((row) => Array.from(row)), batches };
     },
   };
 }

@@ -1,0 +1,38 @@
+/**
+ * Mixture over start times for products of per-batch e-values — how an anytime-valid test keeps
+ * its power when a regression starts after the release did.
+ *
+ * A plain product Π_t e_t bets from the first batch on: if the canary is healthy for ten minutes and
+ * then regresses, the bets lost in those ten minutes must be won back first. Instead, for every
+ * start s let M^(s)_t = Π_{s≤u≤t} e_u (and 1 before s); each is a test supermartingale when every
+ * e_u has conditional expectation ≤ 1, so any fixed mixture E_t = Σ_s w_s M^(s)_t with Σ w_s = 1 is
+ * one too (Ville's inequality applies; Shin, Ramdas & Rinaldo 2024, "E-detectors: a nonparametric
+ * framework for sequential change detection", use the same family for detection). With
+ * w_s = 1 / ((s + 1)(s + 2)) the mixture has an O(1) recursion: R_t = e_t · (R_{t−1} + w_t) holds
+ * the started terms and the not-yet-started ones add Σ_{s>t} w_s = 1 / (t + 2). A regression that
+ * starts at batch s costs log(1/w_s) ≈ 2 log s nats of evidence (log 2 at the start).
+ *
+ * Logs are kept; `EMPTY` stands for log 0 (JSON has no −Infinity).
+ *
+ * @example
+ * let logR = EMPTY;
+ * logR = advanceStartMixture(logR, logEOfBatch0, 0);
+ * Math.exp(startMixtureLogEvidence(logR, 1)); // the e-value after one batch
+ */
+export const EMPTY = -1e9;
+
+export function logAddExp(a: number, b: number): number {
+  if (a === b) return a + Math.LN2;
+  const max = Math.max(a, b);
+  return max + Math.log1p(Math.exp(Math.min(a, b) - max));
+}
+
+/** Closes batch `t` (0-based) with its log e-value. */
+export function advanceStartMixture(logR: number, logEBatch: number, t: number): number {
+  return Math.max(EMPTY, logEBatch + logAddExp(logR, -Math.log((t + 1) * (t + 2))));
+}
+
+/** log E_t after `closed` batches: started terms plus the weight of starts still to come. */
+export function startMixtureLogEvidence(logR: number, closed: number): number {
+  return logAddExp(logR, -Math.log(closed + 1));
+}
