@@ -49,7 +49,7 @@ export class ReleaseEngine {
   ) {
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${options.intervalMs}`);
     this.policy = resolvePolicy(spec.release.class, spec.policy);
-    this.judges = spec.metrics.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m)));
+    this.judges = spec.metrics.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m, this.policy.toleranceScale)));
     for (const judge of this.judges) {
       for (const { metric, role } of inputsOf(judge.spec)) {
         const list = this.routes.get(metric) ?? [];

@@ -37,9 +37,15 @@ export class SequentialMetricJudge implements MetricJudge {
   private readonly bucketIndex = new Map<string, number>();
   private batchBuckets?: { baseline: number[]; canary: number[] };
 
-  constructor(readonly spec: MetricSpec) {
+  constructor(
+    readonly spec: MetricSpec,
+    toleranceScale = 1,
+  ) {
     if (spec.kind === 'latency' || spec.kind === 'gauge') {
-      this.latency = createLatencyShiftTest({ quantile: spec.quantile ?? spec.slo?.quantile ?? 0.5 });
+      // Anchor the log buckets on the harmful tolerance so the shift interval can end exactly on it.
+      const tolerance = spec.tolerance * toleranceScale;
+      const anchor = tolerance < 0.003 || tolerance >= 0.99 ? undefined : spec.harm === 'decrease' ? 1 / (1 - tolerance) : 1 + tolerance;
+      this.latency = createLatencyShiftTest({ quantile: spec.quantile ?? spec.slo?.quantile ?? 0.5, ...(anchor ? { anchor } : {}) });
     } else {
       this.rates = createRateRatioTest();
     }

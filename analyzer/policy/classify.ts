@@ -12,6 +12,8 @@ export interface IntervalRule {
   effect: Effect;
 }
 
+const EPS = 1e-9;
+
 export const formatPercent = (x: number): string =>
   Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%` : x > 0 ? '+∞' : '−∞';
 
@@ -27,13 +29,15 @@ export const formatEffect = (e: Effect): string => `${formatPercent(e.relative)}
 export function classifyByInterval(rule: IntervalRule): { classification: Classification; reason: string } {
   const { harm, tolerance, evidence, threshold, effect } = rule;
   const shown = `${formatEffect(effect)}, evidence ${formatEvidence(evidence)} (needs ${formatEvidence(threshold)})`;
-  const beyondHigh = effect.low > tolerance;
-  const beyondLow = effect.high < -tolerance;
+  // Interval ends are parameters an e-process has rejected (the truth lies strictly inside), so an
+  // end sitting exactly on the tolerance already puts the effect beyond it; EPS absorbs rounding.
+  const beyondHigh = effect.low >= tolerance - EPS;
+  const beyondLow = effect.high <= -tolerance + EPS;
   const convincing = evidence >= threshold;
   if (harm !== 'decrease' && convincing && beyondHigh) return { classification: 'high', reason: `${shown}: higher than tolerance ${formatPercent(tolerance)}` };
   if (harm !== 'increase' && convincing && beyondLow) return { classification: 'low', reason: `${shown}: lower than tolerance ${formatPercent(-tolerance)}` };
-  const withinHigh = effect.high <= tolerance;
-  const withinLow = effect.low >= -tolerance;
+  const withinHigh = effect.high <= tolerance + EPS;
+  const withinLow = effect.low >= -tolerance - EPS;
   const passed = harm === 'increase' ? withinHigh : harm === 'decrease' ? withinLow : withinHigh && withinLow;
   if (passed) return { classification: 'pass', reason: `${shown}: within tolerance ${formatPercent(tolerance)}` };
   return { classification: 'undecided', reason: `${shown}: not yet conclusive` };

@@ -19,6 +19,12 @@ export interface LatencyShiftOptions {
    * wide). Given edges always use 'quantile'.
    */
   effectInterval?: 'shift' | 'quantile';
+  /**
+   * log layouts with 'shift' intervals: a factor (> 1) that must be an exact multiple of the bucket
+   * ratio, so that the shift interval's ends can land exactly on a tolerance — 1.05 for a +5%
+   * tolerance, 1/(1 − 0.1) for a −10% one. The ratio becomes anchor^(1/m), m chosen to keep it near 1.025.
+   */
+  anchor?: number;
 }
 
 /**
@@ -110,11 +116,18 @@ const FN = 'latencyShiftTest';
  * test.effect(0.05);        // { estimate: 0.12, low: -0.03, high: 0.31 } — p95 12% higher
  */
 export function createLatencyShiftTest(options: LatencyShiftOptions = {}): LatencyShiftTest {
-  checkOptionKeys(FN, options, ['edges', 'quantile', 'effectInterval']);
+  checkOptionKeys(FN, options, ['edges', 'quantile', 'effectInterval', 'anchor']);
   const mode = options.effectInterval ?? 'shift';
   if (mode !== 'shift' && mode !== 'quantile') throw new StatsInputError(FN, `effectInterval must be 'shift' or 'quantile', got ${String(mode)}`);
-  const layout = options.edges === undefined ? logBuckets() : logBuckets({ edges: options.edges });
-  return build(layout, options.quantile ?? 0.5, null, mode === 'shift');
+  let anchorSteps = 0;
+  let layout: BucketLayout;
+  if (options.edges !== undefined) layout = logBuckets({ edges: options.edges });
+  else if (options.anchor !== undefined) {
+    if (!(options.anchor > 1.002 && options.anchor < 100)) throw new StatsInputError(FN, `anchor must be in (1.002, 100), got ${options.anchor}`);
+    anchorSteps = Math.max(1, Math.round(Math.log(options.anchor) / Math.log(1.025)));
+    layout = logBuckets({ ratio: options.anchor ** (1 / anchorSteps) });
+  } else layout = logBuckets();
+  return build(layout, options.quantile ?? 0.5, null, mode === 'shift', anchorSteps);
 }
 
 /** Rebuilds a test from `snapshot()` output; malformed snapshots throw `StatsInputError`. */
@@ -130,10 +143,10 @@ export function restoreLatencyShiftTest(snapshot: LatencyShiftState): LatencyShi
         ? logBuckets({ edges: [...spec.le, Infinity] })
         : null;
   if (layout === null) throw new StatsInputError(FN, 'snapshot.layout is not a bucket layout');
-  return build(layout, snapshot.quantile, snapshot, snapshot.shift !== undefined);
+  return build(layout, snapshot.quantile, snapshot, snapshot.shift !== undefined, snapshot.shift?.anchorSteps ?? 0);
 }
 
-function build(layout: BucketLayout, quantile: number, from: LatencyShiftState | null, shiftInterval: boolean): LatencyShiftTest {
+function build(layout: BucketLayout, quantile: number, from: LatencyShiftState | null, shiftInterval: boolean, anchorSteps: number): LatencyShiftTest {
   if (!(quantile > 0 && quantile < 1)) throw new StatsInputError(FN, `quantile must be in (0, 1), got ${quantile}`);
   const K = layout.count;
   const edges = layout.edges;
@@ -141,7 +154,7 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
   const open = { baseline: new Float64Array(K), canary: new Float64Array(K) };
   const logE = new Float64Array(TILTS.length).fill(EMPTY);
   const n = { baseline: 0, canary: 0 };
-  const family: ShiftFamily | null = shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift) : null;
+  const family: ShiftFamily | null = shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift, anchorSteps) : null;
   let batches = 0;
   if (from !== null) {
     decode(from.counts?.baseline, cum.baseline, 'counts.baseline');

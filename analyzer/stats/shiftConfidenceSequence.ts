@@ -4,7 +4,14 @@ import { StatsInputError } from './errors.ts';
 import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixture.ts';
 
 /** bucket shifts tested (ratio 1.025): dense near 0, where tolerances of 5–25% are decided; ±48 buckets ≈ ×0.31 … ×3.3 */
-const SHIFT_GRID = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b);
+const BASE_SHIFTS = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48];
+
+/** The grid, with the anchor (a tolerance's exact multiple) and its neighbours added. */
+function shiftGrid(anchorSteps: number): number[] {
+  const steps = new Set(BASE_SHIFTS);
+  if (anchorSteps > 0) [anchorSteps - 1, anchorSteps, anchorSteps + 1].forEach((k) => steps.add(k));
+  return [...steps].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b);
+}
 /** tilts per side, λ = 0.02·2^k, k = 0..6 (normal-score units; a +10% shift at σ = 0.6 is ≈ 0.16) */
 const LAMBDAS = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
@@ -16,6 +23,8 @@ export interface ShiftFamilyState {
   logE: number[][];
   /** batches closed */
   batches: number;
+  /** the anchor's multiple of the bucket ratio (0: none), which fixes the grid */
+  anchorSteps: number;
 }
 
 export interface ShiftFamily {
@@ -43,15 +52,18 @@ export interface ShiftFamily {
  * ordering), so by Ville's inequality that happens with probability ≤ alpha/2; likewise above.
  * With no grid shift rejected on a side the interval is unbounded there (−1 or +∞).
  *
- * Cost: one `batchShiftLogEValues` per grid shift per batch (|grid| = 23); state 23 × 14 numbers.
+ * Cost: one `batchShiftLogEValues` per grid shift per batch (|grid| = 23, or up to 29 with an
+ * anchor); state |grid| × 14 numbers.
  *
  * @example
  * const family = createShiftFamily(1.025);
  * family.update(baselineBatchCounts, canaryBatchCounts);
  * family.interval(0.01, 0.12) // { estimate: 0.12, low: 0.077, high: 0.16 }
  */
-export function createShiftFamily(ratio: number, from?: ShiftFamilyState): ShiftFamily {
+export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchorSteps = 0): ShiftFamily {
   if (!(ratio > 1)) throw new StatsInputError(FN, `bucket ratio must be > 1, got ${ratio}`);
+  if (!(Number.isInteger(anchorSteps) && anchorSteps >= 0 && anchorSteps <= 200)) throw new StatsInputError(FN, `anchorSteps must be an integer in [0, 200], got ${anchorSteps}`);
+  const SHIFT_GRID = shiftGrid(anchorSteps);
   const logE = SHIFT_GRID.map(() => new Float64Array(TILTS.length).fill(EMPTY));
   let batches = from?.batches ?? 0;
   if (!(Number.isInteger(batches) && batches >= 0)) throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
@@ -150,7 +162,7 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState): Shift
       return { estimate: Math.min(high, Math.max(low, estimate)), low, high };
     },
     snapshot(): ShiftFamilyState {
-      return { logE: logE.map((row) => Array.from(row)), batches };
+      return { logE: logE.map((row) => Array.from(row)), batches, anchorSteps };
     },
   };
 }
