@@ -19,7 +19,12 @@ export interface EffectInterval {
 export interface AnytimeTest<State> {
   /** e-value against "no difference"; 'greater' = canary higher than baseline */
   evidence(alternative: Alternative): number;
-  /** time-uniform (1 - alpha) confidence sequence for the relative effect */
+  /**
+   * time-uniform confidence bounds for the relative effect: each end alone holds at all times with
+   * probability ≥ 1 − alpha (the interval as a whole is a (1 − 2·alpha) confidence sequence). The
+   * judge's decisions are one-sided — a failure reads only the end on the harmful side, a pass only
+   * the other — so each decision's error stays ≤ alpha.
+   */
   effect(alpha: number): EffectInterval;
   /** observations so far per cohort (events for count tests, observations for distributions) */
   readonly n: { baseline: number; canary: number };

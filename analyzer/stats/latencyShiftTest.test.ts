@@ -117,7 +117,7 @@ test('effect: the shift-inverted confidence sequence covers the true shift at ev
     }
     if (ok) covered++;
   }
-  const required = 1 - ALPHA - margin(ALPHA, runs);
+  const required = 1 - 2 * ALPHA - margin(2 * ALPHA, runs); // each end one-sided at ALPHA;
   const width = widthSum / runs;
   t.diagnostic(`shift CS (true +10%): covered at all 30 batches in ${covered}/${runs} runs (required ≥ ${required.toFixed(3)}); mean width after 4500 obs/cohort ${width.toFixed(3)}`);
   assert.ok(covered / runs >= required);

@@ -251,23 +251,46 @@ function build(state: RateRatioState): RateRatioTest {
     effect(alpha: number): EffectInterval {
       if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
       if (canary + baseline === 0) return { estimate: 0, low: -1, high: Infinity };
-      const cut = logMix(0, SIZE) + Math.log(alpha);
-      let lo = -1;
-      let hi = -1;
+      // One-sided ends: ρ_j is rejected from below when the mixture over the alternatives above it,
+      // Σ_{k>j} w_k exp(ℓ_k − ℓ_j) / Σ_{k>j} w_k, reaches 1/alpha (and from above symmetrically).
+      // In a monotone-likelihood-ratio family that e-process is a supermartingale for every true
+      // ρ ≤ ρ_j, so each end alone errs with probability ≤ alpha.
+      const logW = weights.log;
+      let max = -Infinity;
       let best = 0;
       for (let k = 0; k < SIZE; k++) {
+        max = Math.max(max, logW[k] + ll[k]);
         if (ll[k] > ll[best]) best = k;
-        if (ll[k] > cut) {
-          if (lo < 0) lo = k;
-          hi = k;
-        }
       }
-      // the grid MLE always passes (ℓ_best ≥ log E > cut), so lo and hi are set
-      return {
-        estimate: Math.expm1(refineMaximum(ll, best)),
-        low: lo > 0 ? RHO_MINUS_ONE[lo - 1] : -1,
-        high: hi < SIZE - 1 ? RHO_MINUS_ONE[hi + 1] : Infinity,
-      };
+      const mass = new Float64Array(SIZE); // w_k exp(ℓ_k − max)
+      const weight = new Float64Array(SIZE);
+      for (let k = 0; k < SIZE; k++) {
+        mass[k] = Math.exp(logW[k] + ll[k] - max);
+        weight[k] = Math.exp(logW[k]);
+      }
+      const threshold = -Math.log(alpha);
+      let low = -1;
+      let aboveMass = 0;
+      let aboveWeight = 0;
+      const rejectedFromBelow = new Uint8Array(SIZE);
+      for (let j = SIZE - 1; j >= 0; j--) {
+        rejectedFromBelow[j] = aboveWeight > 0 && Math.log(aboveMass / aboveWeight) + max - ll[j] >= threshold ? 1 : 0;
+        aboveMass += mass[j];
+        aboveWeight += weight[j];
+      }
+      for (let j = 0; j < SIZE && rejectedFromBelow[j]; j++) low = RHO_MINUS_ONE[j];
+      let high = Infinity;
+      let belowMass = 0;
+      let belowWeight = 0;
+      const rejectedFromAbove = new Uint8Array(SIZE);
+      for (let j = 0; j < SIZE; j++) {
+        rejectedFromAbove[j] = belowWeight > 0 && Math.log(belowMass / belowWeight) + max - ll[j] >= threshold ? 1 : 0;
+        belowMass += mass[j];
+        belowWeight += weight[j];
+      }
+      for (let j = SIZE - 1; j >= 0 && rejectedFromAbove[j]; j--) high = RHO_MINUS_ONE[j];
+      const estimate = Math.min(high, Math.max(low, Math.expm1(refineMaximum(ll, best))));
+      return { estimate, low, high };
     },
 
     get n(): { baseline: number; canary: number } {

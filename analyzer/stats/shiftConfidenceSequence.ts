@@ -45,11 +45,11 @@ export interface ShiftFamily {
  * (`batchShiftLogEValues`) on the canary histogram moved by k buckets. For each grid shift k the
  * family keeps two e-processes: "canary slower than baseline × r^k" (λ > 0) and "faster" (λ < 0).
  * The lower end is r^k − 1 for the largest k such that every grid shift ≤ k is rejected at level
- * alpha/2 as "slower", and the upper end symmetrically. Validity: if the true shift is r^{k*}, any
+ * alpha as "slower", and the upper end symmetrically (each end is a one-sided bound at alpha). Validity: if the true shift is r^{k*}, any
  * miss of the lower end implies that the grid's first shift k⁺ ≥ k* was rejected; the canary moved
  * by k⁺ is stochastically no slower than the baseline, under which a λ > 0 bet on a monotone rank
  * score has conditional expectation ≤ 1 (Lehmann 1955: rank tests are unbiased against stochastic
- * ordering), so by Ville's inequality that happens with probability ≤ alpha/2; likewise above.
+ * ordering), so by Ville's inequality that happens with probability ≤ alpha; likewise above.
  * With no grid shift rejected on a side the interval is unbounded there (−1 or +∞).
  *
  * Cost: one `batchShiftLogEValues` per grid shift per batch (|grid| = 23, or up to 29 with an
@@ -142,7 +142,7 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
     },
     interval(alpha: number, estimate: number): EffectInterval {
       if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
-      const threshold = Math.log(2 / alpha);
+      const threshold = Math.log(1 / alpha); // each end one-sided at alpha (see AnytimeTest.effect)
       let low = -1;
       for (let i = 0; i < SHIFT_GRID.length; i++) {
         if (mixture(logE[i], 0) < threshold) break;
