@@ -100,9 +100,16 @@ export const analysisSpecSchema = z
     metrics: z.array(metricSpecSchema).min(1),
     policy: policySchema.default({}),
     groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
+    beforeAfter: z
+      .object({ baseline: z.enum(['previous-window', 'previous-weeks']), weeks: z.number().int().min(1).max(12).optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
+    if (spec.beforeAfter && spec.release.strategy !== 'before-after') {
+      ctx.addIssue({ code: 'custom', message: '`beforeAfter` applies only to releases with strategy before-after', path: ['beforeAfter'] });
+    }
     const seen = new Set<string>();
     spec.metrics.forEach((m, i) => {
       if (seen.has(m.name)) ctx.addIssue({ code: 'custom', message: `duplicate metric name "${m.name}"`, path: ['metrics', i, 'name'] });

@@ -150,6 +150,20 @@ export interface AnalysisPolicy {
   confidence: number;
 }
 
+/**
+ * Before/after mode (release strategy `before-after`): no concurrent canary, so the baseline is the
+ * time before the release, aligned onto the observation window.
+ *  - `previous-window`: the `observeMs` just before the start, shifted forward by `observeMs`;
+ *  - `previous-weeks`: the same weekday and hour of the `weeks` weeks before, each shifted forward by
+ *    whole weeks — retail seasonality (the Monday-morning ramp, the weekly flash sale) then sits in
+ *    both cohorts and cancels out.
+ */
+export interface BeforeAfterBaseline {
+  baseline: 'previous-window' | 'previous-weeks';
+  /** previous-weeks: how many earlier weeks to use (default 2) */
+  weeks?: number;
+}
+
 /** What `analyze --spec` reads. */
 export interface AnalysisSpec {
   release: Release;
@@ -157,6 +171,8 @@ export interface AnalysisSpec {
   policy: Partial<AnalysisPolicy>;
   /** Kayenta's `classifier.groupWeights`: weight of each metric group in the score (default 1 each) */
   groupWeights?: Record<string, number>;
+  /** strategy `before-after` only: where the baseline comes from (default previous-window) */
+  beforeAfter?: BeforeAfterBaseline;
 }
 
 export interface TimelineEntry {

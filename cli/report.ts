@@ -49,6 +49,7 @@ export function formatReport(input: {
   if (counts.unknownMetric) dropped.push(`${fmtInt(counts.unknownMetric)} for metrics no spec names`);
   if (counts.beforeStart) dropped.push(`${fmtInt(counts.beforeStart)} before the release started`);
   if (counts.afterFinal) dropped.push(`${fmtInt(counts.afterFinal)} after the decision was final`);
-  out.push('', `samples: ${fmtInt(input.lines)} line(s) read, ${fmtInt(counts.accepted)} used${dropped.length ? `; not used: ${dropped.join(', ')}` : ''}`);
+  const history = counts.history ? ` (+ ${fmtInt(counts.history)} pre-release samples as baseline history)` : '';
+  out.push('', `samples: ${fmtInt(input.lines)} line(s) read, ${fmtInt(counts.accepted)} used${history}${dropped.length ? `; not used: ${dropped.join(', ')}` : ''}`);
   return out.join('\n');
 }

@@ -1,6 +1,7 @@
 import { decide, resolvePolicy, type ReleaseClassPolicy } from '../policy/index.ts';
 import { scoreRelease } from '../judge/index.ts';
 import type { AnalysisSpec, MetricSpec, Sample, Verdict } from '../types.ts';
+import { BeforeAfterAligner } from './beforeAfter.ts';
 import { FixedMetricJudge } from './fixedMetricJudge.ts';
 import { inputsOf, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 import { SequentialMetricJudge } from './sequentialMetricJudge.ts';
@@ -24,6 +25,8 @@ export interface IngestCounts {
   beforeStart: number;
   /** after the decision became final (rollback, promote, or the window's end) */
   afterFinal: number;
+  /** before/after mode: pre-release samples taken as baseline history */
+  history: number;
 }
 
 const FINAL = new Set(['rollback', 'promote', 'inconclusive']);
@@ -35,7 +38,8 @@ const FINAL = new Set(['rollback', 'promote', 'inconclusive']);
  */
 export class ReleaseEngine {
   readonly policy: ReleaseClassPolicy;
-  readonly counts: IngestCounts = { accepted: 0, late: 0, unknownMetric: 0, beforeStart: 0, afterFinal: 0 };
+  readonly counts: IngestCounts = { accepted: 0, late: 0, unknownMetric: 0, beforeStart: 0, afterFinal: 0, history: 0 };
+  private readonly beforeAfter?: BeforeAfterAligner;
   private readonly judges: MetricJudge[];
   private readonly routes = new Map<string, { judge: MetricJudge; role: InputRole }[]>();
   private readonly specsByName: ReadonlyMap<string, MetricSpec>;
@@ -68,6 +72,7 @@ export class ReleaseEngine {
       canaryShare: spec.release.canaryWeight ?? 0.5,
     };
     this.batchStart = spec.release.startedAt;
+    if (spec.release.strategy === 'before-after') this.beforeAfter = new BeforeAfterAligner(spec, this.policy.observeMs);
   }
 
   /** The latest verdict, if any look has been taken. */
@@ -92,7 +97,9 @@ export class ReleaseEngine {
       return;
     }
     if (sample.ts < this.spec.release.startedAt) {
-      this.counts.beforeStart++;
+      // before/after: the pre-release period is the baseline, whatever cohort the source said
+      if (this.beforeAfter && this.routes.has(sample.metric) && this.beforeAfter.take(sample)) this.counts.history++;
+      else this.counts.beforeStart++;
       return;
     }
     if (sample.ts < this.batchStart) {
@@ -106,6 +113,11 @@ export class ReleaseEngine {
     }
     this.counts.accepted++;
     for (const { judge, role } of routes) judge.add(role, sample.cohort, sample.value, sample.labels);
+  }
+
+  private route(sample: Sample): void {
+    const routes = this.routes.get(sample.metric);
+    if (routes) for (const { judge, role } of routes) judge.add(role, sample.cohort, sample.value, sample.labels);
   }
 
   /** Closes every batch that ends at or before `ts` and evaluates at each boundary. Returns the verdicts. */
@@ -123,6 +135,10 @@ export class ReleaseEngine {
 
   private closeBatch(): Verdict {
     const at = this.nextBoundary;
+    if (this.beforeAfter) {
+      this.beforeAfter.drain(at, (sample) => this.route(sample));
+      this.context.canaryShare = this.beforeAfter.canaryShare();
+    }
     for (const judge of this.judges) judge.endBatch(this.context);
     this.batchStart = at;
     this.last = this.evaluate(at);

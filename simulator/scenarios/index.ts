@@ -9,3 +9,4 @@ export { METRIC, REGRESSIONS, REGRESSION_KINDS, isRegressionKind, type Regressio
 export { SCENARIO_METRICS } from './spec.ts';
 export type { MinuteLoad } from './profile.ts';
 export { createRng, type Rng } from './random.ts';
+export { generateBeforeAfter, type BeforeAfterOptions, type BeforeAfterScenario } from './beforeAfter.ts';

@@ -1,0 +1,79 @@
+import type { AnalysisSpec, Sample } from '../types.ts';
+
+const WEEK = 7 * 24 * 3_600_000;
+
+/**
+ * Before/after alignment (release strategy `before-after`, DESIGN.md "Where cohorts come from"):
+ * samples from before the release become the baseline, moved forward in time onto the moment of
+ * the observation window they are compared with — by one window (`previous-window`) or by whole
+ * weeks (`previous-weeks`: same weekday and hour, so a diurnal ramp or a weekly promotion that
+ * also happened in history is in both cohorts). Samples arrive in time order, so all history is
+ * here before the window's batches close; it waits in `pending`, sorted once, and is drained batch
+ * by batch. Memory: the history that maps into the window (offline replay; a live collector can
+ * instead query Prometheus with `offset 1w`, which aligns the same way).
+ */
+export class BeforeAfterAligner {
+  private pending: Sample[] = [];
+  private sorted = true;
+  private next = 0;
+  private readonly weeksSeen = new Set<number>();
+  readonly mode: 'previous-window' | 'previous-weeks';
+  private readonly weeks: number;
+  /** history samples outside the configured weeks/window, or landing past the window's end */
+  dropped = 0;
+
+  constructor(
+    private readonly spec: AnalysisSpec,
+    private readonly observeMs: number,
+  ) {
+    this.mode = spec.beforeAfter?.baseline ?? 'previous-window';
+    this.weeks = spec.beforeAfter?.weeks ?? 2;
+  }
+
+  /** Takes a pre-release sample as baseline history; returns false if it maps nowhere useful. */
+  take(sample: Sample): boolean {
+    const start = this.spec.release.startedAt;
+    let shifted: number;
+    if (this.mode === 'previous-window') {
+      if (sample.ts < start - this.observeMs) return this.drop();
+      shifted = sample.ts + this.observeMs;
+    } else {
+      const k = Math.ceil((start - sample.ts) / WEEK);
+      if (k > this.weeks) return this.drop();
+      shifted = sample.ts + k * WEEK;
+      if (shifted >= start + this.observeMs) return this.drop();
+      this.weeksSeen.add(k);
+    }
+    if (this.pending.length > 0 && shifted < this.pending[this.pending.length - 1].ts) this.sorted = false;
+    this.pending.push({ ...sample, ts: shifted, cohort: 'baseline' });
+    return true;
+  }
+
+  /** History samples whose aligned time falls before `boundary`, in time order. */
+  drain(boundary: number, into: (sample: Sample) => void): void {
+    if (!this.sorted) {
+      const rest = this.pending.slice(this.next).sort((a, b) => a.ts - b.ts);
+      this.pending = rest;
+      this.next = 0;
+      this.sorted = true;
+    }
+    while (this.next < this.pending.length && this.pending[this.next].ts < boundary) into(this.pending[this.next++]);
+    if (this.next > 4096 && this.next * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.next);
+      this.next = 0;
+    }
+  }
+
+  /**
+   * The canary's share of exposure for count metrics without an exposure metric: the canary is one
+   * period, the baseline as many periods as history supplied (weeks actually seen, or one window).
+   */
+  canaryShare(): number {
+    return this.mode === 'previous-window' ? 0.5 : 1 / (1 + Math.max(1, this.weeksSeen.size));
+  }
+
+  private drop(): false {
+    this.dropped++;
+    return false;
+  }
+}
