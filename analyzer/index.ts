@@ -14,7 +14,7 @@ export {
 } from './schema.ts';
 export type { ParsedSample } from './schema.ts';
 export { ReleaseEngine, Replay, replaySamples } from './engine/index.ts';
-export type { EngineOptions, IngestCounts, JudgeMode, ReplayResult } from './engine/index.ts';
+export type { EngineOptions, EngineSnapshot, IngestCounts, JudgeMode, ReplayResult } from './engine/index.ts';
 export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from './policy/index.ts';
 export type { ReleaseClassPolicy } from './policy/index.ts';
 export { classifyFixed, fromKayentaConfig, scoreRelease } from './judge/index.ts';

@@ -42,6 +42,7 @@ export const metricSpecSchema = z
     denominator: z.string().min(1).optional(),
     exposure: z.string().min(1).optional(),
     histogram: z.boolean().optional(),
+    buckets: z.array(finite.refine((x) => x > 0, 'bucket edges must be positive')).min(1).max(1000).optional(),
     slo: sloSchema.optional(),
     quantile: z.number().gt(0).lt(1).optional(),
     nanStrategy: z.enum(['remove', 'replace']).optional(),
@@ -63,6 +64,15 @@ export const metricSpecSchema = z
     }
     if (m.histogram && m.kind !== 'latency') {
       ctx.addIssue({ code: 'custom', message: 'only latency metrics take `histogram`', path: ['histogram'] });
+    }
+    if (m.histogram && !m.buckets) {
+      ctx.addIssue({ code: 'custom', message: 'a histogram metric lists its `buckets` (the finite `le` edges)', path: ['buckets'] });
+    }
+    if (m.buckets && !m.histogram) {
+      ctx.addIssue({ code: 'custom', message: '`buckets` needs `histogram: true`', path: ['buckets'] });
+    }
+    if (m.buckets && m.buckets.some((edge, i) => i > 0 && edge <= m.buckets![i - 1])) {
+      ctx.addIssue({ code: 'custom', message: 'bucket edges must be strictly ascending', path: ['buckets'] });
     }
   });
 

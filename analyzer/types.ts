@@ -60,6 +60,8 @@ export interface MetricSpec {
   exposure?: string;
   /** latency metrics: samples are histogram bucket counts (see `Sample`) rather than raw durations */
   histogram?: boolean;
+  /** histogram metrics: the finite bucket upper edges (`le`), ascending; `+Inf` is implied */
+  buckets?: number[];
   slo?: SloGuard;
   /** latency metrics: the quantile whose relative change is reported and judged (default 0.5) */
   quantile?: number;

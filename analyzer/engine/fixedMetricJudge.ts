@@ -34,14 +34,15 @@ export class FixedMetricJudge implements MetricJudge {
     this.hasExposure = spec.kind === 'count' && spec.exposure !== undefined;
   }
 
-  add(role: InputRole, cohort: Cohort, value: number): void {
+  add(role: InputRole, cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
     if (Number.isNaN(value)) {
       if ((this.spec.nanStrategy ?? 'remove') === 'remove') return;
       value = 0;
     }
     switch (role) {
       case 'value':
-        this.values[cohort].push(value);
+        if (this.spec.histogram) this.addBucketCount(cohort, value, labels);
+        else this.values[cohort].push(value);
         return;
       case 'count':
       case 'numerator':
@@ -52,6 +53,19 @@ export class FixedMetricJudge implements MetricJudge {
         if (Number.isFinite(value) && value >= 0) this.exposures.add(cohort, value);
         return;
     }
+  }
+
+  /**
+   * Histogram input for the fixed-horizon judge: each observation counted in a bucket stands for
+   * the bucket's upper edge (the `+Inf` bucket for twice the last finite edge) — the resolution
+   * Kayenta gets from `histogram_quantile` over the same buckets. Mann-Whitney handles the ties.
+   */
+  private addBucketCount(cohort: Cohort, count: number, labels: Record<string, string> | undefined): void {
+    const le = labels?.le;
+    const edges = this.spec.buckets ?? [];
+    const edge = le === '+Inf' ? 2 * (edges[edges.length - 1] ?? 1) : Number(le);
+    if (le === undefined || !Number.isFinite(edge) || !(count >= 0) || !Number.isInteger(count) || count > 1e7) return;
+    for (let i = 0; i < count; i++) this.values[cohort].push(edge);
   }
 
   endBatch(): void {

@@ -4,7 +4,17 @@ import type { AnalysisSpec, MetricSpec, Sample, Verdict } from '../types.ts';
 import { BeforeAfterAligner } from './beforeAfter.ts';
 import { FixedMetricJudge } from './fixedMetricJudge.ts';
 import { inputsOf, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
-import { SequentialMetricJudge } from './sequentialMetricJudge.ts';
+import { SequentialMetricJudge, type SequentialJudgeState } from './sequentialMetricJudge.ts';
+
+/** A checkpoint of a sequential engine: JSON, bounded by the number of metrics, not of samples. */
+export interface EngineSnapshot {
+  version: 1;
+  releaseId: string;
+  batchStart: number;
+  last: Verdict | undefined;
+  counts: IngestCounts;
+  judges: SequentialJudgeState[];
+}
 
 export type JudgeMode = 'sequential' | 'fixed';
 
@@ -161,8 +171,33 @@ export class ReleaseEngine {
     };
   }
 
-  /** JSON-serialisable engine state (sequential mode): where the batch stands and each judge's state. */
-  snapshot(): { batchStart: number; last: Verdict | undefined; counts: IngestCounts; judges: unknown[] } {
-    return { batchStart: this.batchStart, last: this.last, counts: { ...this.counts }, judges: this.judges.map((j) => j.snapshot()) };
+  /**
+   * JSON-serialisable engine state (sequential mode): where the batch stands and each judge's state.
+   * Before/after history still waiting to be aligned is not part of it: take checkpoints after the
+   * release has started and its history has been read (as the live pipeline does).
+   */
+  snapshot(): EngineSnapshot {
+    if (this.options.mode !== 'sequential') throw new Error('only sequential engines keep bounded, checkpointable state');
+    return {
+      version: 1,
+      releaseId: this.spec.release.id,
+      batchStart: this.batchStart,
+      last: this.last,
+      counts: { ...this.counts },
+      judges: this.judges.map((j) => j.snapshot() as SequentialJudgeState),
+    };
+  }
+
+  /** An engine that continues exactly where `snapshot` was taken (same spec and options). */
+  static restore(spec: AnalysisSpec, options: EngineOptions, snapshot: EngineSnapshot): ReleaseEngine {
+    if (options.mode !== 'sequential') throw new Error('only sequential engines can be restored');
+    if (snapshot?.version !== 1 || snapshot.releaseId !== spec.release.id) throw new Error(`checkpoint is not of release "${spec.release.id}"`);
+    const engine = new ReleaseEngine(spec, options);
+    if (snapshot.judges.length !== engine.judges.length) throw new Error('checkpoint has a different number of metrics than the spec');
+    engine.judges.forEach((judge, i) => (judge as SequentialMetricJudge).restore(snapshot.judges[i]));
+    engine.batchStart = snapshot.batchStart;
+    engine.last = snapshot.last;
+    Object.assign(engine.counts, snapshot.counts);
+    return engine;
   }
 }

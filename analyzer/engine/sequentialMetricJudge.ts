@@ -1,6 +1,10 @@
 import {
   createLatencyShiftTest,
   createRateRatioTest,
+  restoreLatencyShiftTest,
+  restoreRateRatioTest,
+  type LatencyShiftState,
+  type RateRatioState,
   proportionConfidenceSequence,
   type Alternative,
   type LatencyShiftTest,
@@ -15,6 +19,16 @@ import { CohortSums, emptyEffect, type InputRole, type JudgeContext, type Metric
 const UNBOUNDED = 1e9;
 const finite = (x: number): number => (Number.isNaN(x) ? 0 : Math.max(-UNBOUNDED, Math.min(UNBOUNDED, x)));
 
+/** Serialisable state of one sequential metric judge (engine checkpoints). */
+export interface SequentialJudgeState {
+  version: 1;
+  metric: string;
+  test: LatencyShiftState | RateRatioState;
+  cumulative: { events: { baseline: number; canary: number }; exposure: { baseline: number; canary: number } };
+  open: { events: { baseline: number; canary: number }; exposure: { baseline: number; canary: number }; buckets?: { baseline: number[]; canary: number[] } };
+  invalid: number;
+}
+
 const HARMFUL: Record<MetricSpec['harm'], Alternative> = { increase: 'greater', decrease: 'less', either: 'two-sided' };
 
 /**
@@ -27,15 +41,15 @@ const HARMFUL: Record<MetricSpec['harm'], Alternative> = { increase: 'greater', 
  *  - ratio: the same rate-ratio test on the numerators with the denominators as exposure.
  */
 export class SequentialMetricJudge implements MetricJudge {
-  private readonly latency?: LatencyShiftTest;
-  private readonly rates?: RateRatioTest;
+  private latency?: LatencyShiftTest;
+  private rates?: RateRatioTest;
   private readonly events = new CohortSums();
   private readonly exposure = new CohortSums();
   private readonly cumulative = { events: new CohortSums(), exposure: new CohortSums() };
   private invalid = 0;
-  private readonly bucketEdges?: number[];
-  private readonly bucketIndex = new Map<string, number>();
-  private batchBuckets?: { baseline: number[]; canary: number[] };
+  /** histogram metrics: bucket index by `le` value, and the open batch's counts */
+  private readonly bucketIndex = new Map<number, number>();
+  private batchBuckets?: { baseline: Float64Array; canary: Float64Array };
 
   constructor(
     readonly spec: MetricSpec,
@@ -45,7 +59,15 @@ export class SequentialMetricJudge implements MetricJudge {
       // Anchor the log buckets on the harmful tolerance so the shift interval can end exactly on it.
       const tolerance = spec.tolerance * toleranceScale;
       const anchor = tolerance < 0.003 || tolerance >= 0.99 ? undefined : spec.harm === 'decrease' ? 1 / (1 - tolerance) : 1 + tolerance;
-      this.latency = createLatencyShiftTest({ quantile: spec.quantile ?? spec.slo?.quantile ?? 0.5, ...(anchor ? { anchor } : {}) });
+      const quantile = spec.quantile ?? spec.slo?.quantile ?? 0.5;
+      if (spec.histogram && spec.buckets) {
+        const edges = [...spec.buckets, Number.POSITIVE_INFINITY];
+        edges.forEach((edge, i) => this.bucketIndex.set(edge, i));
+        this.batchBuckets = { baseline: new Float64Array(edges.length), canary: new Float64Array(edges.length) };
+        this.latency = createLatencyShiftTest({ quantile, edges });
+      } else {
+        this.latency = createLatencyShiftTest({ quantile, ...(anchor ? { anchor } : {}) });
+      }
     } else {
       this.rates = createRateRatioTest();
     }
@@ -69,8 +91,10 @@ export class SequentialMetricJudge implements MetricJudge {
 
   private addBucket(cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
     const le = labels?.le;
-    const index = le === undefined ? undefined : this.bucketIndex.get(le);
-    if (index === undefined || !this.batchBuckets) {
+    // `le` as Prometheus writes it: "0.1", "1e-3", "+Inf"; matched by value, so "0.10" finds 0.1
+    const edge = le === undefined ? Number.NaN : le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    const index = this.bucketIndex.get(edge);
+    if (index === undefined || !this.batchBuckets || !Number.isInteger(value)) {
       this.invalid++;
       return;
     }
@@ -79,6 +103,12 @@ export class SequentialMetricJudge implements MetricJudge {
 
   endBatch(context: JudgeContext): void {
     if (this.latency) {
+      if (this.batchBuckets) {
+        this.latency.observeBuckets('baseline', this.batchBuckets.baseline);
+        this.latency.observeBuckets('canary', this.batchBuckets.canary);
+        this.batchBuckets.baseline.fill(0);
+        this.batchBuckets.canary.fill(0);
+      }
       this.latency.endBatch();
       return;
     }
@@ -115,7 +145,18 @@ export class SequentialMetricJudge implements MetricJudge {
     const evidence = finite(test.evidence(HARMFUL[spec.harm]));
     const slo = this.sloBreach(context.alpha);
     if (slo) return { metric: spec.name, classification: slo.classification, critical: true, effect, evidence, method, n, reason: slo.reason };
-    const { classification, reason } = classifyByInterval({ harm: spec.harm, tolerance, evidence, threshold: 1 / context.alpha, effect });
+    let { classification, reason } = classifyByInterval({ harm: spec.harm, tolerance, evidence, threshold: 1 / context.alpha, effect });
+    if (classification === 'undecided' && this.batchBuckets && evidence >= 1 / context.alpha) {
+      // Coarse histogram buckets (Traefik's default four) cannot bound the effect to a tolerance;
+      // the evidence of a shift is still anytime-valid, so fail as Kayenta would: evidence and the
+      // interpolated point estimate beyond the tolerance on the harmful side.
+      const up = spec.harm !== 'decrease' && effect.relative > tolerance;
+      const down = spec.harm !== 'increase' && effect.relative < -tolerance;
+      if (up || down) {
+        classification = up ? 'high' : 'low';
+        reason = `${reason.replace(/: not yet conclusive$/, '')}: point estimate beyond tolerance (buckets too coarse for the interval)`;
+      }
+    }
     const critical = (classification === 'high' || classification === 'low') && spec.critical === true;
     return { metric: spec.name, classification, critical, effect, evidence, method, n, reason: reason + invalidNote };
   }
@@ -140,12 +181,39 @@ export class SequentialMetricJudge implements MetricJudge {
     return undefined;
   }
 
-  snapshot(): unknown {
+  snapshot(): SequentialJudgeState {
+    const pair = (sums: CohortSums) => ({ baseline: sums.baseline, canary: sums.canary });
     return {
+      version: 1,
+      metric: this.spec.name,
       test: (this.latency ?? this.rates!).snapshot(),
-      cumulative: { events: { ...this.cumulative.events }, exposure: { ...this.cumulative.exposure } },
+      cumulative: { events: pair(this.cumulative.events), exposure: pair(this.cumulative.exposure) },
+      open: {
+        events: pair(this.events),
+        exposure: pair(this.exposure),
+        ...(this.batchBuckets ? { buckets: { baseline: Array.from(this.batchBuckets.baseline), canary: Array.from(this.batchBuckets.canary) } } : {}),
+      },
       invalid: this.invalid,
-      bucketEdges: this.bucketEdges,
     };
+  }
+
+  /** Continues from `snapshot()` output taken of a judge with the same spec. */
+  restore(state: SequentialJudgeState): void {
+    if (state?.version !== 1 || state.metric !== this.spec.name) throw new Error(`checkpoint of "${state?.metric}" does not fit metric "${this.spec.name}"`);
+    if (this.latency) this.latency = restoreLatencyShiftTest(state.test as LatencyShiftState);
+    else this.rates = restoreRateRatioTest(state.test as RateRatioState);
+    const set = (sums: CohortSums, from: { baseline: number; canary: number }) => {
+      sums.baseline = from.baseline;
+      sums.canary = from.canary;
+    };
+    set(this.cumulative.events, state.cumulative.events);
+    set(this.cumulative.exposure, state.cumulative.exposure);
+    set(this.events, state.open.events);
+    set(this.exposure, state.open.exposure);
+    if (this.batchBuckets && state.open.buckets) {
+      this.batchBuckets.baseline.set(state.open.buckets.baseline);
+      this.batchBuckets.canary.set(state.open.buckets.canary);
+    }
+    this.invalid = state.invalid;
   }
 }
