@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze.ts';
+import { demoCommand } from './demo.ts';
 import { InputError, UsageError } from './inputError.ts';
 
 const USAGE = `release-health — judges releases of retail ERP / SaaS platforms from their metrics
@@ -8,6 +9,7 @@ usage: release-health <command> [options]
 
 commands:
   analyze     replay recorded samples and print the verdict, minute by minute
+  demo        replay the shipped examples (what \`npm start\` runs)
   help        show this help (also: --help, -h); "release-health <command> --help" for one command
   version     print the version
 
@@ -32,6 +34,8 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
       }
       case 'analyze':
         return await analyzeCommand(rest, io.out, io.err);
+      case 'demo':
+        return await demoCommand(rest, io.out, io.err);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
