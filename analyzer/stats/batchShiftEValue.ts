@@ -35,7 +35,9 @@ const FN = 'batchShiftLogEValues';
  * decomposition), to second order log Π_g e_g(λ) = λ(T − E T) − λ² Var_perm(T)/2: the exact
  * conditional permutation e-value, without the with-replacement slack.
  * Merging buckets into 32 equal-count rank groups keeps > 99% of the normal-scores information
- * and bounds the cost: O(groups · |λ| + N · |λ|) multiply-adds, two transcendentals per (group, λ).
+ * and bounds the cost: per group, ~18 standard deviations of multiply-adds per λ (σ_g ≤ √n_g / 2)
+ * plus one pair of divisions per point of the span those walks cover (≤ n_g), and O(1)
+ * transcendentals per (group, λ) — O(|λ| · Σ_g √n_g + N) in all (see `Hypergeometric`).
  *
  * λ > 0 bets on the canary being slower (higher buckets), λ < 0 on it being faster. A cohort with
  * no observations in the batch gives log e = 0 for every λ. Counts must be finite integers ≥ 0.
@@ -73,34 +75,37 @@ export function batchShiftLogEValues(
   const N = nb + nc;
 
   // 1. merge contiguous buckets into ≤ maxGroups groups of about N / maxGroups pooled items
-  const gn: number[] = [];
-  const gc: number[] = [];
+  const cap = Math.min(K, maxGroups);
+  if (groupBuf.length < 4 * cap) groupBuf = new Float64Array(Math.max(4 * cap, 2 * groupBuf.length));
+  const gn = groupBuf.subarray(0, cap);
+  const gc = groupBuf.subarray(cap, 2 * cap);
+  const score = groupBuf.subarray(2 * cap, 3 * cap);
+  const tailMean = groupBuf.subarray(3 * cap, 4 * cap); // mean score of groups g+1..G-1
+  let G = 0;
   let pooled = 0;
   let open = false;
   for (let j = 0; j < K; j++) {
     const n = baseline[j] + canary[j];
     if (n === 0) continue;
     if (!open) {
-      gn.push(0);
-      gc.push(0);
+      gn[G] = 0;
+      gc[G] = 0;
+      G++;
       open = true;
     }
-    gn[gn.length - 1] += n;
-    gc[gc.length - 1] += canary[j];
+    gn[G - 1] += n;
+    gc[G - 1] += canary[j];
     pooled += n;
-    if (pooled * maxGroups >= gn.length * N) open = false;
+    if (pooled * maxGroups >= G * N) open = false;
   }
-  const G = gn.length;
-  if (G < 2) return out;
+  if (G < 2) return releaseLarge(out);
 
   // 2. normal scores of the groups' pooled mid-ranks; suffix means of the scores
-  const score = new Float64Array(G);
   let before = 0;
   for (let g = 0; g < G; g++) {
     score[g] = normalQuantile((before + (gn[g] + 1) / 2) / (N + 1), 0, 1);
     before += gn[g];
   }
-  const tailMean = new Float64Array(G); // mean score of groups g+1..G-1
   let sufSum = 0;
   let sufN = 0;
   for (let g = G - 1; g >= 0; g--) {
@@ -112,8 +117,7 @@ export function batchShiftLogEValues(
   // 3. scan: exact hypergeometric likelihood ratios, group by group
   let maxSize = 0;
   for (let g = 0; g < G; g++) maxSize = Math.max(maxSize, gn[g]);
-  const ratio = new Float64Array(maxSize + 1);
-  const logH = new Float64Array(maxSize + 1);
+  reserve(maxSize + 1);
   let cRem = nc;
   let nRem = N;
   for (let g = 0; g < G - 1; g++) {
@@ -123,32 +127,364 @@ export function batchShiftLogEValues(
     if (cRem === 0 || bRem === 0) break;
     const lo = Math.max(0, n - bRem);
     const hi = Math.min(n, cRem);
-    if (hi > lo) {
-      const logZ = hypergeometricShape(ratio, logH, nRem, cRem, n, lo, hi);
-      const d = score[g] - tailMean[g];
+    const d = score[g] - tailMean[g];
+    if (hi > lo && hi - lo <= SMALL) {
+      const logZ = tabulateWhole(nRem, cRem, n, lo, hi);
       for (let k = 0; k < L; k++) {
         const l = lambdas[k] * d;
-        out[k] += l * (x - lo) + logZ - logTiltedSum(ratio, logH, hi - lo, l);
+        out[k] += l * (x - lo) + logZ - logTiltedSumTabulated(hi - lo, l);
+      }
+    } else if (hi > lo) {
+      const law = new Hypergeometric(nRem, cRem, n, lo, hi);
+      for (let k = 0; k < L; k++) {
+        const l = lambdas[k] * d;
+        out[k] += l * (x - lo) + law.logZ - law.logTiltedSum(l);
       }
     }
     cRem -= x;
     nRem -= n;
   }
+  return releaseLarge(out);
+}
+
+/** terms below this fraction of the running sum end a walk (the rest is dropped or bounded) */
+const CUTOFF = 1e-18;
+/** the ratio cache grows by this many points (fewer at the support's ends) when a walk runs off it */
+const CHUNK = 32;
+/** supports of at most this many points are tabulated whole (`tabulateWhole`): cheaper when small */
+const SMALL = 64;
+
+// Scratch buffers, reused across calls and grown as needed (a call runs to completion, so one set
+// is enough); buffers grown past RETAIN entries are dropped at the end of the call instead of being
+// kept. Only the current group's entries are meaningful.
+const RETAIN = 1 << 16;
+/** per-group sizes, canary counts, scores and tail means: 4 × min(K, groups) */
+let groupBuf = new Float64Array(128);
+/** ratio(i) and 1 / ratio(i) of the current law, valid on the law's cached range [ca, cb) */
+let ratioBuf = new Float64Array(64);
+let inverseBuf = new Float64Array(64);
+/** H_i and (lazily, NaN until needed) log H_i of the current law: on its untilted window [u0, u1]
+ * (`Hypergeometric`), or log H_i on the whole support (`tabulateWhole`) */
+let termBuf = new Float64Array(64);
+let logTermBuf = new Float64Array(64);
+
+/** makes the per-law buffers hold indices 0..size − 1 */
+function reserve(size: number): void {
+  if (ratioBuf.length >= size) return;
+  const grown = Math.max(size, 2 * ratioBuf.length);
+  ratioBuf = new Float64Array(grown);
+  inverseBuf = new Float64Array(grown);
+  termBuf = new Float64Array(grown);
+  logTermBuf = new Float64Array(grown);
+}
+
+/** drops scratch buffers grown past RETAIN entries (a one-off huge batch keeps no memory); passes `out` through */
+function releaseLarge(out: Float64Array): Float64Array {
+  if (groupBuf.length > 4 * RETAIN) groupBuf = new Float64Array(128);
+  if (ratioBuf.length > RETAIN) {
+    ratioBuf = new Float64Array(64);
+    inverseBuf = new Float64Array(64);
+    termBuf = new Float64Array(64);
+    logTermBuf = new Float64Array(64);
+  }
   return out;
 }
 
 /**
- * For X ~ Hyp(N, C, n) on [lo, hi], with i = x − lo: ratio[i] = P(X = x + 1) / P(X = x) (strictly
- * decreasing in i: the law is log-concave) and logH[i] = log P(X = x) + log Z (an unnormalised log
- * pmf). Returns log Z, from a sum that only drops terms below 1e-18 of the total — a lower bound on
- * Z, which errs towards a smaller e-value.
+ * X ~ Hyp(N, C, n) on [lo, hi], indexed by i = x − lo ∈ [0, top], top = hi − lo, with
+ * ratio(i) = P(X = x + 1) / P(X = x) = (n − x)(C − x) / ((x + 1)(N − C − n + x + 1)), strictly
+ * decreasing in i (the law is log-concave), and H_i = P(X = lo + i) / P(X = lo + m0), m0 the mode.
+ *
+ * For large supports (> SMALL points). Only terms above 1e-18 of the sum matter, and they lie
+ * within about ±9σ of a mode, so nothing is tabulated over the whole support (O(n) ratios and a
+ * logarithm per point, as `tabulateWhole` does): ratio(i) and 1 / ratio(i) are cached over one
+ * contiguous range [ca, cb) that grows, by CHUNK points at a time, as the walks run off it — in the
+ * end the span of the windows walked, a single division pair per point. A group then costs that
+ * span plus ~18σ multiply-adds per λ, and per λ one exp and two logs: log H at a tilted mode m
+ * is log of the stored untilted term when m lies in the untilted window [u0, u1], else it comes
+ * from Loader's saddle-point pmf (`logBinomialTerm`: O(1), ~1e-14 relative, where a running
+ * sum of log ratios would need |m − m0| logarithms). Either way H is normalised by the same
+ * P(X = lo + m0), so logZ and the tilted sums stay consistent.
+ *
+ * The constructor walks out from m0 (storing H_i) and sets logZ = log Σ_i H_i from a sum that
+ * only drops terms below 1e-18 of the total — a lower bound on Z, which errs towards a smaller
+ * e-value. Walks add terms eight at a time and test the cutoff between blocks, so up to seven
+ * terms past the first one below it are summed exactly rather than dropped (here) or bounded (in
+ * `logTiltedSum`): sums a little closer to the truth, erring in the same direction as before.
  */
-function hypergeometricShape(ratio: Float64Array, logH: Float64Array, N: number, C: number, n: number, lo: number, hi: number): number {
-  const B = N - C;
+class Hypergeometric {
+  readonly logZ: number;
+  private readonly top: number;
+  private readonly D: number;
+  private readonly m0: number;
+  /** H_i = termBuf[i] on [u0, u1] */
+  private readonly u0: number;
+  private readonly u1: number;
+  /** ratioBuf / inverseBuf hold ratio(i) and 1 / ratio(i) on [ca, cb) */
+  private ca: number;
+  private cb: number;
+  /** log P(X = lo + m0) up to an x-free constant (`logBinomialTerm`), computed on first need */
+  private logPm0 = NaN;
+
+  constructor(
+    private readonly N: number,
+    private readonly C: number,
+    private readonly n: number,
+    private readonly lo: number,
+    hi: number,
+  ) {
+    const top = (this.top = hi - lo);
+    this.D = N - C - n + 1;
+    this.ca = this.cb = 0;
+    const m0 = (this.m0 = this.mode(1));
+    this.ca = this.cb = m0;
+    const ratio = ratioBuf;
+    const inverse = inverseBuf;
+    const term = termBuf;
+    term[m0] = 1;
+    let sum = 1;
+    let t = 1;
+    let i = m0;
+    for (;;) {
+      const end = this.cb;
+      for (; i + 8 <= end && t >= CUTOFF * sum; i += 8) {
+        const a = ratio[i];
+        const b = a * ratio[i + 1];
+        const c = b * ratio[i + 2];
+        const d = c * ratio[i + 3];
+        const e = ratio[i + 4];
+        const f = e * ratio[i + 5];
+        const g = f * ratio[i + 6];
+        const h = g * ratio[i + 7];
+        sum += t * (a + b + (c + d) + d * (e + f + (g + h)));
+        term[i + 1] = t * a;
+        term[i + 2] = t * b;
+        term[i + 3] = t * c;
+        const td = (term[i + 4] = t * d);
+        term[i + 5] = td * e;
+        term[i + 6] = td * f;
+        term[i + 7] = td * g;
+        term[i + 8] = t = td * h;
+      }
+      for (; i < end && t >= CUTOFF * sum; i++) {
+        sum += t *= ratio[i];
+        term[i + 1] = t;
+      }
+      if (i >= top || t < CUTOFF * sum) break;
+      this.grow(i, Math.min(top, i + CHUNK));
+    }
+    this.u1 = i;
+    t = 1;
+    i = m0 - 1;
+    for (;;) {
+      const end = this.ca;
+      for (; i - 7 >= end && t >= CUTOFF * sum; i -= 8) {
+        const a = inverse[i];
+        const b = a * inverse[i - 1];
+        const c = b * inverse[i - 2];
+        const d = c * inverse[i - 3];
+        const e = inverse[i - 4];
+        const f = e * inverse[i - 5];
+        const g = f * inverse[i - 6];
+        const h = g * inverse[i - 7];
+        sum += t * (a + b + (c + d) + d * (e + f + (g + h)));
+        term[i] = t * a;
+        term[i - 1] = t * b;
+        term[i - 2] = t * c;
+        const td = (term[i - 3] = t * d);
+        term[i - 4] = td * e;
+        term[i - 5] = td * f;
+        term[i - 6] = td * g;
+        term[i - 7] = t = td * h;
+      }
+      for (; i >= end && t >= CUTOFF * sum; i--) {
+        sum += t *= inverse[i];
+        term[i] = t;
+      }
+      if (i < 0 || t < CUTOFF * sum) break;
+      this.grow(Math.max(0, i + 1 - CHUNK), i + 1);
+    }
+    this.u0 = i + 1;
+    logTermBuf.fill(NaN, this.u0, this.u1 + 1);
+    this.logZ = Math.log(sum);
+  }
+
+  /**
+   * log Σ_i H_i w^i over i = 0..top, w = e^l, walking out from the tilted mode (terms are
+   * log-concave in i) until a term falls below 1e-18 of the sum; the skipped tail is bounded by a
+   * geometric series with the first skipped ratio (ratios keep shrinking away from the mode) and
+   * added, so the result never underestimates: the e-value errs small, never large. Blocks of
+   * eight terms are formed relative to the block's start, summed, then scaled, so the running
+   * product advances by one multiplication per block rather than per term.
+   */
+  logTiltedSum(l: number): number {
+    const w = Math.exp(l);
+    const v = 1 / w;
+    const top = this.top;
+    const m = this.mode(v);
+    let sum = 1;
+    // upwards: t_{i+1} = t_i · ratio(i) · w, i = m, m + 1, …
+    if (m < top) {
+      this.cover(m);
+      const ratio = ratioBuf;
+      let t = 1;
+      let i = m;
+      for (;;) {
+        const end = this.cb;
+        for (; i + 8 <= end && t >= CUTOFF * sum; i += 8) {
+          const a = ratio[i] * w;
+          const b = a * (ratio[i + 1] * w);
+          const c = b * (ratio[i + 2] * w);
+          const d = c * (ratio[i + 3] * w);
+          const e = ratio[i + 4] * w;
+          const f = e * (ratio[i + 5] * w);
+          const g = f * (ratio[i + 6] * w);
+          const h = g * (ratio[i + 7] * w);
+          sum += t * (a + b + (c + d) + d * (e + f + (g + h)));
+          t *= d * h;
+        }
+        for (; i < end && t >= CUTOFF * sum; i++) sum += t *= ratio[i] * w;
+        if (i >= top || t < CUTOFF * sum) break;
+        this.grow(i, Math.min(top, i + CHUNK));
+      }
+      if (i < top) {
+        const q = this.ratio(i) * w;
+        sum += (t * q) / (1 - q);
+      }
+    }
+    // downwards: t_i = t_{i+1} / (ratio(i) · w), i = m − 1, m − 2, …
+    if (m > 0) {
+      this.cover(m - 1);
+      const inverse = inverseBuf;
+      let t = 1;
+      let i = m - 1;
+      for (;;) {
+        const end = this.ca;
+        for (; i - 7 >= end && t >= CUTOFF * sum; i -= 8) {
+          const a = inverse[i] * v;
+          const b = a * (inverse[i - 1] * v);
+          const c = b * (inverse[i - 2] * v);
+          const d = c * (inverse[i - 3] * v);
+          const e = inverse[i - 4] * v;
+          const f = e * (inverse[i - 5] * v);
+          const g = f * (inverse[i - 6] * v);
+          const h = g * (inverse[i - 7] * v);
+          sum += t * (a + b + (c + d) + d * (e + f + (g + h)));
+          t *= d * h;
+        }
+        for (; i >= end && t >= CUTOFF * sum; i--) sum += t *= inverse[i] * v;
+        if (i < 0 || t < CUTOFF * sum) break;
+        this.grow(Math.max(0, i + 1 - CHUNK), i + 1);
+      }
+      if (i >= 0) {
+        const q = v / this.ratio(i);
+        sum += (t * q) / (1 - q);
+      }
+    }
+    return Math.log(sum) + this.logH(m) + l * m;
+  }
+
+  /** log H_m: from the stored terms inside the untilted window, else from the saddle-point pmf */
+  private logH(m: number): number {
+    if (m >= this.u0 && m <= this.u1 && termBuf[m] > 0) {
+      let v = logTermBuf[m];
+      if (Number.isNaN(v)) v = logTermBuf[m] = Math.log(termBuf[m]);
+      return v;
+    }
+    const { N, C, n, lo } = this;
+    const p = n / N;
+    const q = (N - n) / N;
+    if (Number.isNaN(this.logPm0)) {
+      const x0 = lo + this.m0;
+      this.logPm0 = logBinomialTerm(x0, C, p, q) + logBinomialTerm(n - x0, N - C, p, q);
+    }
+    const x = lo + m;
+    return logBinomialTerm(x, C, p, q) + logBinomialTerm(n - x, N - C, p, q) - this.logPm0;
+  }
+
+  /** ratio(i), cached or from its closed form (the same quotient either way) */
+  private ratio(i: number): number {
+    if (i >= this.ca && i < this.cb) return ratioBuf[i];
+    const x = this.lo + i;
+    return ((this.n - x) * (this.C - x)) / ((x + 1) * (this.D + x));
+  }
+
+  /**
+   * The first i in [0, top) with ratio(i) < level (ratio is decreasing), or top if there is none:
+   * from the real root of (n − x)(C − x) = level · (x + 1)(D + x), then checked (and if need be
+   * moved) against ratio(i) itself, so the answer is the binary search's exactly.
+   */
+  private mode(level: number): number {
+    const { n, C, D, lo, top } = this;
+    const a = 1 - level;
+    const b = -(n + C + level * (D + 1));
+    const c = n * C - level * D;
+    const q = 0.5 * (Math.sqrt(b * b - 4 * a * c) - b);
+    const root = a > 0 ? Math.min(q / a, c / q) : a < 0 ? Math.max(q / a, c / q) : c / q;
+    let i = Math.ceil(root) - lo;
+    if (!(i >= 0 && i <= top)) {
+      if (i < 0) i = 0;
+      else if (i > top) i = top;
+      else return this.bisect(level); // NaN: over- or underflow in the quadratic
+    }
+    while (i > 0 && this.ratio(i - 1) < level) i--;
+    while (i < top && !(this.ratio(i) < level)) i++;
+    return i;
+  }
+
+  private bisect(level: number): number {
+    let a = 0;
+    let b = this.top;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (this.ratio(mid) < level) b = mid;
+      else a = mid + 1;
+    }
+    return a;
+  }
+
+  /** grows the cached range [ca, cb) to contain index i (0 ≤ i < top), keeping it contiguous */
+  private cover(i: number): void {
+    if (i < this.ca) this.grow(i, this.ca);
+    else if (i >= this.cb) this.grow(this.cb, i + 1);
+  }
+
+  /** fills ratioBuf and inverseBuf on [a, b), which must touch the cached range; extends the range */
+  private grow(a: number, b: number): void {
+    const { n, C, D, lo } = this;
+    const ratio = ratioBuf;
+    const inverse = inverseBuf;
+    for (let i = a; i < b; i++) {
+      const x = lo + i;
+      const num = (n - x) * (C - x);
+      const den = (x + 1) * (D + x);
+      ratio[i] = num / den;
+      inverse[i] = den / num;
+    }
+    if (a < this.ca) this.ca = a;
+    if (b > this.cb) this.cb = b;
+  }
+}
+
+/**
+ * Small supports (top = hi − lo ≤ SMALL): for X ~ Hyp(N, C, n) on [lo, hi], with i = x − lo, fills
+ * ratioBuf[i] = P(X = x + 1) / P(X = x), inverseBuf[i] = 1 / ratioBuf[i] and
+ * logTermBuf[i] = log P(X = x) + log Z (an unnormalised log pmf) over the whole support. Returns
+ * log Z, from a sum that only drops terms below 1e-18 of the total — a lower bound on Z, which errs
+ * towards a smaller e-value.
+ */
+function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number): number {
+  const ratio = ratioBuf;
+  const inverse = inverseBuf;
+  const logH = logTermBuf;
+  const D = N - C - n + 1;
   const top = hi - lo;
   for (let i = 0; i < top; i++) {
     const x = lo + i;
-    ratio[i] = ((n - x) * (C - x)) / ((x + 1) * (B - n + x + 1));
+    const num = (n - x) * (C - x);
+    const den = (x + 1) * (D + x);
+    ratio[i] = num / den;
+    inverse[i] = den / num;
   }
   const mode = firstBelow(ratio, top, 1);
   logH[mode] = 0;
@@ -156,37 +492,35 @@ function hypergeometricShape(ratio: Float64Array, logH: Float64Array, N: number,
   for (let i = mode; i > 0; i--) logH[i - 1] = logH[i] - Math.log(ratio[i - 1]);
   let sum = 1;
   let t = 1;
-  for (let i = mode; i < top && t >= 1e-18 * sum; i++) sum += t *= ratio[i];
+  for (let i = mode; i < top && t >= CUTOFF * sum; i++) sum += t *= ratio[i];
   t = 1;
-  for (let i = mode - 1; i >= 0 && t >= 1e-18 * sum; i--) sum += t /= ratio[i];
+  for (let i = mode - 1; i >= 0 && t >= CUTOFF * sum; i--) sum += t *= inverse[i];
   return Math.log(sum);
 }
 
-/**
- * log Σ_i exp(logH[i]) w^i over i = 0..top, walking out from the tilted mode (terms are log-concave
- * in i) until a term falls below 1e-18 of the sum; the skipped tail is bounded by a geometric series
- * with the first skipped ratio (ratios keep shrinking away from the mode) and added, so the result
- * never underestimates: the e-value errs small, never large.
- */
-function logTiltedSum(ratio: Float64Array, logH: Float64Array, top: number, l: number): number {
+/** `Hypergeometric.logTiltedSum` over the tables of `tabulateWhole`: plain walks, a term at a time */
+function logTiltedSumTabulated(top: number, l: number): number {
+  const ratio = ratioBuf;
+  const inverse = inverseBuf;
   const w = Math.exp(l);
-  const mode = firstBelow(ratio, top, 1 / w);
+  const v = 1 / w;
+  const mode = firstBelow(ratio, top, v);
   let sum = 1;
   let t = 1;
   let i = mode;
-  for (; i < top && t >= 1e-18 * sum; i++) sum += t *= ratio[i] * w;
+  for (; i < top && t >= CUTOFF * sum; i++) sum += t *= ratio[i] * w;
   if (i < top) {
     const q = ratio[i] * w;
     sum += (t * q) / (1 - q);
   }
   t = 1;
   i = mode - 1;
-  for (; i >= 0 && t >= 1e-18 * sum; i--) sum += t /= ratio[i] * w;
+  for (; i >= 0 && t >= CUTOFF * sum; i--) sum += t *= inverse[i] * v;
   if (i >= 0) {
-    const q = 1 / (ratio[i] * w);
+    const q = inverse[i] * v;
     sum += (t * q) / (1 - q);
   }
-  return Math.log(sum) + logH[mode] + l * mode;
+  return Math.log(sum) + logTermBuf[mode] + l * mode;
 }
 
 /** The first i in [0, top) with ratio[i] < level (ratio is decreasing), or top if there is none. */
@@ -199,4 +533,61 @@ function firstBelow(ratio: Float64Array, top: number, level: number): number {
     else a = mid + 1;
   }
   return a;
+}
+
+const LN_2PI = Math.log(2 * Math.PI);
+/** stirlerr(k) = log k! − log(√(2πk) (k/e)^k) for k = 0..15 (log k! as a sum of logs: exact to ~1e-15) */
+const STIRLERR_SMALL = Float64Array.from({ length: 16 }, (_, k) => {
+  if (k === 0) return 0;
+  let logFact = 0;
+  for (let j = 2; j <= k; j++) logFact += Math.log(j);
+  return logFact - (k + 0.5) * Math.log(k) + k - LN_2PI / 2;
+});
+
+/** Stirling's error log k! − log(√(2πk) (k/e)^k) for an integer k ≥ 0 (Loader 2000: series for k > 15) */
+function stirlerr(k: number): number {
+  if (k <= 15) return STIRLERR_SMALL[k];
+  const kk = k * k;
+  const S0 = 1 / 12;
+  const S1 = 1 / 360;
+  const S2 = 1 / 1260;
+  const S3 = 1 / 1680;
+  const S4 = 1 / 1188;
+  if (k > 500) return (S0 - S1 / kk) / k;
+  if (k > 80) return (S0 - (S1 - S2 / kk) / kk) / k;
+  if (k > 35) return (S0 - (S1 - (S2 - S3 / kk) / kk) / kk) / k;
+  return (S0 - (S1 - (S2 - (S3 - S4 / kk) / kk) / kk) / kk) / k;
+}
+
+/** x log(x / μ) + μ − x for x > 0, μ > 0, without cancellation when x ≈ μ (Loader 2000) */
+function bd0(x: number, mu: number): number {
+  if (Math.abs(x - mu) < 0.1 * (x + mu)) {
+    let v = (x - mu) / (x + mu);
+    let s = (x - mu) * v;
+    let ej = 2 * x * v;
+    v *= v;
+    for (let j = 1; j < 1000; j++) {
+      ej *= v;
+      const s1 = s + ej / (2 * j + 1);
+      if (s1 === s) return s1;
+      s = s1;
+    }
+    return s;
+  }
+  return x * Math.log(x / mu) + mu - x;
+}
+
+/**
+ * log (size choose x) p^x q^(size − x) for integers 0 ≤ x ≤ size, q = 1 − p ∈ (0, 1), by Loader's
+ * saddle-point expansion (C. Loader 2000, "Fast and accurate computation of binomial
+ * probabilities"; R's dbinom_raw). Differences of two such values match running sums of log
+ * ratios to ~1e-14 relative even deep in the tails, where differences of log-gamma values (each
+ * ~1e6 for counts ~1e5) are off by ~1e-9 relative — too much for log e-values that must agree
+ * with the tabulated computation to 1e-9.
+ */
+function logBinomialTerm(x: number, size: number, p: number, q: number): number {
+  if (x === 0) return size === 0 ? 0 : p < 0.1 ? -bd0(size, size * q) - size * p : size * Math.log(q);
+  if (x === size) return q < 0.1 ? -bd0(size, size * p) - size * q : size * Math.log(p);
+  const lc = stirlerr(size) - stirlerr(x) - stirlerr(size - x) - bd0(x, size * p) - bd0(size - x, size * q);
+  return lc - 0.5 * (LN_2PI + Math.log(x) + Math.log1p(-x / size));
 }
