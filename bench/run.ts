@@ -8,8 +8,9 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   analyze: () => import('./analyze.ts'),
   engine: () => import('./engine.ts'),
   detection: () => import('./detection.ts'),
+  textparse: () => import('./textparse.ts'),
 };
-const DEFAULT = ['judge', 'analyze', 'engine'];
+const DEFAULT = ['judge', 'analyze', 'engine', 'textparse'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
