@@ -1,0 +1,171 @@
+/**
+ * Helpers for the integration tests against real services started by
+ * `bash scripts/services/start.sh` (PostgreSQL, Redis, their Prometheus exporters, Prometheus).
+ *
+ * Endpoints come from the environment (`source .cache/services/env`) or, when a variable is not
+ * set, from the env file the script writes (`.cache/services/env`, or `$RH_SERVICES_DIR/env`).
+ *
+ * `requireService(t, name)`: under `CI=true` a missing or unreachable service is an error (the
+ * test fails — CI must never skip these silently); elsewhere the test is skipped with a message
+ * naming the script to run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { TestContext } from 'node:test';
+
+const execFileAsync = promisify(execFile);
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const START_SCRIPT = 'scripts/services/start.sh';
+
+export type ServiceName = 'postgres' | 'redis' | 'postgres_exporter' | 'redis_exporter' | 'prometheus';
+
+/** Env variable holding each service's endpoint. */
+export const SERVICE_ENV: Record<ServiceName, string> = {
+  postgres: 'RH_PG_URL',
+  redis: 'RH_REDIS_URL',
+  postgres_exporter: 'RH_PG_EXPORTER_URL',
+  redis_exporter: 'RH_REDIS_EXPORTER_URL',
+  prometheus: 'RH_PROMETHEUS_URL',
+};
+
+/** Parses the `export NAME=value` lines of the env file written by start.sh. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
+    if (!m) continue;
+    let value = m[2].trim();
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    out[m[1]] = value;
+  }
+  return out;
+}
+
+let fileEnv: Record<string, string> | undefined;
+function envFile(): Record<string, string> {
+  if (fileEnv) return fileEnv;
+  const dir = process.env.RH_SERVICES_DIR ?? join(REPO_ROOT, '.cache', 'services');
+  const path = join(dir, 'env');
+  fileEnv = existsSync(path) ? parseEnvFile(readFileSync(path, 'utf8')) : {};
+  return fileEnv;
+}
+
+/** A variable from the process environment, else from the env file; undefined when neither has it. */
+export function serviceEnv(name: string): string | undefined {
+  const v = process.env[name];
+  return v !== undefined && v !== '' ? v : envFile()[name];
+}
+
+export function inCI(): boolean {
+  return process.env.CI === 'true' || process.env.CI === '1';
+}
+
+/** Thrown (under CI) when a service the test needs is not there. */
+export class ServiceUnavailableError extends Error {
+  constructor(service: ServiceName, reason: string) {
+    super(`integration service "${service}" unavailable: ${reason} (start it with: bash ${START_SCRIPT} && source .cache/services/env)`);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** Runs a command, returning stdout; rejects with stderr in the message on failure. */
+export async function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(cmd, args, { timeout: timeoutMs, env: { ...process.env, PGCONNECT_TIMEOUT: '3' } });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(e.stderr ?? '').trim() || e.message}`);
+  }
+}
+
+/** Path of `psql` (the PostgreSQL bin dir recorded by start.sh, else PATH). */
+export function psqlBin(): string {
+  const dir = serviceEnv('RH_PG_BIN');
+  return dir ? join(dir, 'psql') : 'psql';
+}
+
+/** Runs SQL against the test PostgreSQL (`RH_PG_URL`) with psql; returns the unaligned output. */
+export function psql(sql: string): Promise<string> {
+  const url = serviceEnv('RH_PG_URL');
+  if (!url) throw new Error('RH_PG_URL is not set');
+  return run(psqlBin(), ['-X', '-q', '-tA', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql]);
+}
+
+/** Runs a redis-cli command against the test Redis (`RH_REDIS_URL`). */
+export function redisCli(...args: string[]): Promise<string> {
+  const url = new URL(serviceEnv('RH_REDIS_URL') ?? '');
+  return run('redis-cli', ['-h', url.hostname, '-p', url.port || '6379', ...args]);
+}
+
+/** GET with a timeout; throws on a non-2xx status. */
+export async function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 5_000): Promise<Response> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
+  return res;
+}
+
+async function probe(service: ServiceName, endpoint: string): Promise<void> {
+  switch (service) {
+    case 'postgres': {
+      const out = await psql('SELECT 1');
+      if (out.trim() !== '1') throw new Error(`SELECT 1 returned ${JSON.stringify(out)}`);
+      return;
+    }
+    case 'redis': {
+      const out = await redisCli('ping');
+      if (out.trim() !== 'PONG') throw new Error(`PING returned ${JSON.stringify(out)}`);
+      return;
+    }
+    case 'prometheus':
+      await httpGet(`${endpoint.replace(/\/$/, '')}/-/ready`, {}, 3_000);
+      return;
+    default:
+      await httpGet(endpoint, {}, 3_000);
+  }
+}
+
+/**
+ * Returns the service's endpoint when it answers. Otherwise, under CI, throws (the test fails);
+ * elsewhere, skips the test (`t.skip('run scripts/services/start.sh …')`) and returns undefined
+ * — the caller must then return.
+ */
+export async function requireService(t: TestContext, service: ServiceName): Promise<string | undefined> {
+  const variable = SERVICE_ENV[service];
+  const endpoint = serviceEnv(variable);
+  let reason: string | undefined;
+  if (!endpoint) reason = `${variable} is not set and no .cache/services/env`;
+  else {
+    try {
+      await probe(service, endpoint);
+    } catch (err) {
+      reason = `${endpoint} does not answer: ${(err as Error).message}`;
+    }
+  }
+  if (reason === undefined) return endpoint;
+  if (inCI()) throw new ServiceUnavailableError(service, reason);
+  t.skip(`run ${START_SCRIPT} (${service}: ${reason})`);
+  return undefined;
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
