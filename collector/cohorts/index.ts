@@ -1,0 +1,7 @@
+/**
+ * Public face of collector/cohorts: declarative mappings from series labels (or time) to the
+ * baseline and canary cohorts of a release, their schema, and the compiled matcher.
+ */
+export type { CohortMapping, CohortMatcher, CohortResult, CohortValue, IgnoreReason, LabelCohortMapping, TenantCohortMapping, TimeCohortMapping } from './types.ts';
+export { CohortMappingError, MAX_REGEX_LENGTH, MAX_VALUES, cohortMappingSchema, cohortValueSchema, formatZodIssues, labelNameSchema, parseCohortMapping, regexProblem } from './schema.ts';
+export { compileCohortMapping } from './match.ts';
