@@ -150,3 +150,20 @@ test('A/A releases from the simulator are not rolled back (30 seeds, verdict rea
   // alpha = 0.01 per release: 0.3 alarms expected; 2 or more would be a 4% event for a correct judge
   assert.ok(alarms <= 1, `${alarms} false alarms in 30 A/A releases`);
 });
+
+test('a ratio whose numerator exceeds its denominator puts that metric in error, not the engine', () => {
+  const spec: AnalysisSpec = {
+    release: { id: 'r', service: 's', version: '2', environment: 'e', strategy: 'canary', class: 'standard', startedAt: 0 },
+    metrics: [{ name: 'errors', group: 'g', kind: 'ratio', harm: 'increase', tolerance: 0.1, numerator: 'bad', denominator: 'all', slo: { max: 0.01 } }],
+    policy: { observeMs: 5 * MINUTE },
+  };
+  const samples: Sample[] = [];
+  for (let m = 0; m < 5; m++) {
+    for (const cohort of ['baseline', 'canary'] as const) {
+      samples.push({ ts: m * MINUTE + 1, metric: 'bad', cohort, value: 50 }, { ts: m * MINUTE + 2, metric: 'all', cohort, value: 20 });
+    }
+  }
+  const { verdict } = replaySamples(spec, samples, options);
+  assert.equal(verdict.metrics[0].classification, 'error');
+  assert.equal(verdict.decision, 'inconclusive');
+});

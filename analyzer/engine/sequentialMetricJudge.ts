@@ -130,6 +130,17 @@ export class SequentialMetricJudge implements MetricJudge {
   }
 
   verdict(context: JudgeContext): MetricVerdict {
+    try {
+      return this.judge(context);
+    } catch (error) {
+      // e.g. a ratio whose numerator exceeds its denominator: the metric is in error (never a pass),
+      // the release goes on being judged on the others
+      const message = error instanceof Error ? error.message : String(error);
+      return { metric: this.spec.name, classification: 'error', effect: emptyEffect(), evidence: 1, method: 'none', n: this.sampleCounts(), reason: message };
+    }
+  }
+
+  private judge(context: JudgeContext): MetricVerdict {
     const { spec } = this;
     const tolerance = spec.tolerance * context.toleranceScale;
     const test = this.latency ?? this.rates!;
