@@ -8,3 +8,4 @@ export * from './textparse/index.ts';
 export * from './bus/index.ts';
 export * from './cohorts/index.ts';
 export * from './scrape/index.ts';
+export * from './promql/index.ts';
