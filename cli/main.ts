@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze.ts';
+import { collectCommand } from './collect.ts';
 import { demoCommand } from './demo.ts';
 import { InputError, UsageError } from './inputError.ts';
 
@@ -9,6 +10,7 @@ usage: release-health <command> [options]
 
 commands:
   analyze     replay recorded samples and print the verdict, minute by minute
+  collect     run the collector alone: scrape targets, publish samples, serve /metrics (--once: print NDJSON)
   demo        replay the shipped examples (what \`npm start\` runs)
   help        show this help (also: --help, -h); "release-health <command> --help" for one command
   version     print the version
@@ -34,6 +36,8 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
       }
       case 'analyze':
         return await analyzeCommand(rest, io.out, io.err);
+      case 'collect':
+        return await collectCommand(rest, io.out, io.err);
       case 'demo':
         return await demoCommand(rest, io.out, io.err);
       default:

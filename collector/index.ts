@@ -9,3 +9,4 @@ export * from './bus/index.ts';
 export * from './cohorts/index.ts';
 export * from './scrape/index.ts';
 export * from './promql/index.ts';
+export * from './observe/index.ts';

@@ -1,0 +1,302 @@
+/**
+ * `release-health collect --config FILE [--once] [--json]`: the collector on its own. It scrapes
+ * the configured targets into baseline/canary samples, publishes each scrape's samples as one
+ * `SampleBatch` (producer `scrape:<target>`, sequence = the scrape timestamp in ms) to the bus,
+ * and serves its own metrics (collector/observe) on /metrics. `--once` scrapes every target once
+ * (twice, one interval apart, for targets with counters or histograms: an increment needs two
+ * readings) and prints the samples as NDJSON — the format `analyze --samples` reads.
+ */
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { Sample } from '../analyzer/types.ts';
+import { BusError, createMemoryBus, type Bus } from '../collector/bus/index.ts';
+import { formatZodIssues } from '../collector/cohorts/index.ts';
+import { createCollectorMetrics, redactSecrets, type CollectorMetrics } from '../collector/observe/index.ts';
+import { ScrapeConverter, ScrapeError, Scraper, scrapeOnce, scrapeTargetSchema, type FetchLike, type ScrapeTarget } from '../collector/scrape/index.ts';
+import { InputError, UsageError } from './inputError.ts';
+
+export const COLLECT_USAGE = `usage: release-health collect --config FILE [--once] [--json] [--progress-every N]
+
+Runs the collector alone: scrapes the configured targets, publishes the samples to the bus and
+serves its own metrics on http://<metrics.host>:<metrics.port>/metrics. Stops on SIGINT/SIGTERM.
+  --config FILE        JSON or YAML: { release: { id }, targets: [...], bus: { kind: memory }, metrics: { host, port } }
+  --once               scrape every target once (twice, one interval apart, if it has counters or
+                       histograms), print the samples as NDJSON (what analyze --samples reads), exit
+  --json               progress lines as JSON objects
+  --progress-every N   print a progress line every N scrapes (default 10; 0: never)
+
+exit codes: 0 ok, 1 usage or config error, or (--once) a target failed`;
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export const collectConfigSchema = z
+  .object({
+    release: z.object({ id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, . _ : - (1 to 128)') }).strict(),
+    targets: z.array(scrapeTargetSchema).min(1, 'needs at least one target'),
+    bus: z.object({ kind: z.enum(['memory', 'kafka']) }).strict().default({ kind: 'memory' }),
+    metrics: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9465),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 9465 }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.targets.forEach((t, i) => {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', message: `target "${t.name}" is defined twice`, path: ['targets', i, 'name'] });
+      seen.add(t.name);
+    });
+  });
+
+export type CollectConfig = z.output<typeof collectConfigSchema>;
+
+export async function loadCollectConfig(path: string): Promise<CollectConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(path, undefined, `cannot read config: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) throw new InputError(path, undefined, `config is larger than ${MAX_CONFIG_BYTES} bytes`);
+  return parseCollectConfig(text, path);
+}
+
+/** Parses and validates a collect config (JSON or YAML); errors are `InputError`s naming file:line. */
+export function parseCollectConfig(text: string, path: string): CollectConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    throw new InputError(path, lineCounter.linePos(first.pos[0]).line, `not valid JSON/YAML: ${first.message.split('\n')[0]}`);
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const lineOf = (p: PropertyKey[]): number | undefined => {
+    for (let depth = p.length; depth >= 0; depth--) {
+      const node = doc.getIn(p.slice(0, depth) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  const result = collectConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = [...result.error.issues];
+    // an unknown key is usually a typo of a known one: show it first, on its own line
+    issues.sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    const first = issues[0];
+    const firstPath = first.code === 'unrecognized_keys' && first.keys.length ? [...first.path, first.keys[0]] : first.path;
+    const messages = formatZodIssues(new z.ZodError(issues));
+    const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${messages.slice(1, 4).join('; ')})` : '';
+    throw new InputError(path, lineOf(firstPath), `${messages[0]}${more}`);
+  }
+  if (result.data.bus.kind === 'kafka') {
+    throw new InputError(path, lineOf(['bus', 'kind']), 'bus.kind: the kafka bus is not available yet; use kind: memory');
+  }
+  return result.data;
+}
+
+/** One NDJSON line in the format `analyze --samples` reads (NaN → null: missing data). */
+export function formatSampleLine(s: Sample): string {
+  const value = Number.isFinite(s.value) ? s.value : null;
+  return JSON.stringify(s.labels && Object.keys(s.labels).length ? { ts: s.ts, metric: s.metric, cohort: s.cohort, value, labels: s.labels } : { ts: s.ts, metric: s.metric, cohort: s.cohort, value });
+}
+
+function errorKind(error: Error): string {
+  if (error instanceof ScrapeError) return error.kind;
+  if (error instanceof BusError) return 'publish';
+  return 'conversion';
+}
+
+/** One structured log line per error: target named, credentials stripped from any URL. */
+function errorLine(error: Error, target: ScrapeTarget): string {
+  return JSON.stringify({
+    ts: new Date().toISOString(),
+    level: 'error',
+    event: 'scrape_error',
+    target: target.name,
+    kind: errorKind(error),
+    ...(error instanceof ScrapeError && error.status !== undefined ? { status: error.status } : {}),
+    message: redactSecrets(error.message, [target.url]),
+  });
+}
+
+export interface RunCollectorOptions {
+  /** aborting it stops the collector cleanly */
+  signal: AbortSignal;
+  /** the bus to publish to; default: a memory bus created (and closed) by the collector */
+  bus?: Bus;
+  /** stdout-ish (progress lines) */
+  out?: (text: string) => void;
+  /** stderr-ish (error lines) */
+  err?: (text: string) => void;
+  /** a progress line every N scrapes (default 10; 0 never) */
+  progressEvery?: number;
+  /** progress lines as JSON */
+  json?: boolean;
+  /** called once everything is running, with the served /metrics URL */
+  onReady?: (info: { metricsUrl: string | undefined; metrics: CollectorMetrics }) => void;
+  fetch?: FetchLike;
+}
+
+export interface CollectorSummary {
+  scrapes: number;
+  failures: number;
+  batches: number;
+  samples: number;
+}
+
+/**
+ * Runs the collector until `signal` aborts: scraper → bus, with /metrics served. On abort it
+ * stops the scraper (waiting for scrapes in flight), closes the bus if it created it, and closes
+ * the metrics server. Resolves with totals.
+ */
+export async function runCollector(config: CollectConfig, options: RunCollectorOptions): Promise<CollectorSummary> {
+  const { signal } = options;
+  const out = options.out ?? ((t: string) => console.log(t));
+  const err = options.err ?? ((t: string) => console.error(t));
+  const progressEvery = options.progressEvery ?? 10;
+  if (config.bus.kind !== 'memory') throw new UsageError(`collect: the ${config.bus.kind} bus is not available yet`);
+  const ownBus = options.bus === undefined;
+  const bus = options.bus ?? createMemoryBus();
+  const summary: CollectorSummary = { scrapes: 0, failures: 0, batches: 0, samples: 0 };
+  let metrics: CollectorMetrics | undefined;
+  let scraper: Scraper | undefined;
+  try {
+    metrics = await createCollectorMetrics({ host: config.metrics.host, port: config.metrics.port, lag: () => bus.lag() });
+    const m = metrics;
+    const progress = (): void => {
+      if (progressEvery <= 0 || summary.scrapes % progressEvery !== 0) return;
+      const p = { ts: new Date().toISOString(), event: 'progress', ...summary };
+      out(options.json ? JSON.stringify(p) : `collect: ${summary.scrapes} scrapes (${summary.failures} failed), ${summary.batches} batches, ${summary.samples} samples published`);
+    };
+    const s: Scraper = new Scraper({
+      targets: config.targets,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      onSamples: async (samples, target) => {
+        summary.scrapes++;
+        const durationMs = s.stats()[target.name]?.lastDurationMs ?? Number.NaN;
+        const at = samples.length ? Math.max(...samples.map((x) => x.ts)) : Date.now();
+        m.recordScrape({ target: target.name, durationSeconds: durationMs / 1000, samples: samples.length, at });
+        progress();
+        // a cohort with no increment yet gives no sample; an empty batch carries nothing
+        if (samples.length === 0) return;
+        await bus.publishSamples({ releaseId: config.release.id, batchId: randomUUID(), producer: `scrape:${target.name}`, sequence: Math.trunc(at), samples });
+        summary.batches++;
+        summary.samples += samples.length;
+      },
+      onError: (error, target) => {
+        if (error instanceof ScrapeError) {
+          summary.scrapes++;
+          summary.failures++;
+          m.recordError(target.name, error.kind, (s.stats()[target.name]?.lastDurationMs ?? Number.NaN) / 1000);
+          progress();
+        } else {
+          m.recordError(target.name, errorKind(error));
+        }
+        err(errorLine(error, target));
+      },
+    });
+    scraper = s;
+    if (signal.aborted) return summary;
+    s.start();
+    options.onReady?.({ metricsUrl: m.url, metrics: m });
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return summary;
+  } finally {
+    await scraper?.stop();
+    if (ownBus) await bus.close();
+    await metrics?.close();
+  }
+}
+
+/** `--once`: every target scraped (twice for counters/histograms), samples in timestamp order. */
+export async function collectOnce(
+  config: CollectConfig,
+  options: { err?: (text: string) => void; fetch?: FetchLike; signal?: AbortSignal } = {},
+): Promise<{ samples: Sample[]; failed: string[] }> {
+  const err = options.err ?? ((t: string) => console.error(t));
+  const fetchImpl = options.fetch ?? fetch;
+  const failed: string[] = [];
+  const perTarget = await Promise.all(
+    config.targets.map(async (target): Promise<Sample[]> => {
+      const converter = new ScrapeConverter(target);
+      const collected: Sample[] = [];
+      const once = async (): Promise<void> => {
+        const result = await scrapeOnce(target, fetchImpl, options.signal ? { signal: options.signal } : {});
+        const converted = converter.convert(result);
+        for (const problem of converted.problems) err(errorLine(problem, target));
+        collected.push(...converted.samples);
+      };
+      try {
+        await once();
+        if (target.metrics.some((m) => m.kind !== 'gauge')) {
+          await new Promise((resolve) => setTimeout(resolve, target.intervalMs));
+          await once();
+        }
+      } catch (error) {
+        failed.push(target.name);
+        err(errorLine(error as Error, target));
+      }
+      return collected;
+    }),
+  );
+  const samples = perTarget.flat().sort((a, b) => a.ts - b.ts);
+  return { samples, failed };
+}
+
+export async function collectCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'progress-every': { type: 'string', default: '10' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    out(COLLECT_USAGE);
+    return 0;
+  }
+  if (!values.config) throw new UsageError('collect: --config FILE is required');
+  const progressEvery = Number(values['progress-every']);
+  if (!Number.isSafeInteger(progressEvery) || progressEvery < 0) throw new UsageError(`collect: --progress-every must be a non-negative integer, got "${values['progress-every']}"`);
+  const config = await loadCollectConfig(values.config);
+
+  if (values.once) {
+    const { samples, failed } = await collectOnce(config, { err });
+    if (samples.length) out(samples.map(formatSampleLine).join('\n'));
+    return failed.length ? 1 : 0;
+  }
+
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const summary = await runCollector(config, {
+      signal: controller.signal,
+      out,
+      err,
+      progressEvery,
+      json: values.json,
+      onReady: ({ metricsUrl }) => err(JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'started', release: config.release.id, targets: config.targets.map((t) => t.name), metrics: metricsUrl })),
+    });
+    err(JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'stopped', ...summary }));
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
