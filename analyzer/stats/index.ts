@@ -42,6 +42,9 @@ export { logBuckets } from './logBuckets.ts';
 export type { BucketLayout, BucketLayoutSpec, LogBucketsOptions } from './logBuckets.ts';
 export { batchShiftLogEValues } from './batchShiftEValue.ts';
 export type { BatchShiftOptions } from './batchShiftEValue.ts';
+export { createShiftFamily } from './shiftConfidenceSequence.ts';
+export type { ShiftFamily, ShiftFamilyState } from './shiftConfidenceSequence.ts';
+export { advanceStartMixture, startMixtureLogEvidence } from './startMixture.ts';
 
 // --- confidence sequences shared by judges ---
 export { proportionConfidenceSequence } from './proportionConfidenceSequence.ts';
