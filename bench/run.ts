@@ -9,6 +9,8 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   engine: () => import('./engine.ts'),
   detection: () => import('./detection.ts'),
   textparse: () => import('./textparse.ts'),
+  collector: () => import('./collector.ts'),
+  traefik: () => import('./traefik.ts'),
 };
 const DEFAULT = ['judge', 'analyze', 'engine', 'textparse'];
 
