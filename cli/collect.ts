@@ -6,16 +6,26 @@
  * (twice, one interval apart, for targets with counters or histograms: an increment needs two
  * readings) and prints the samples as NDJSON — the format `analyze --samples` reads.
  */
-import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Sample } from '../analyzer/types.ts';
-import { BusError, createMemoryBus, type Bus } from '../collector/bus/index.ts';
-import { formatZodIssues } from '../collector/cohorts/index.ts';
-import { createCollectorMetrics, redactSecrets, type CollectorMetrics } from '../collector/observe/index.ts';
-import { ScrapeConverter, ScrapeError, Scraper, scrapeOnce, scrapeTargetSchema, type FetchLike, type ScrapeTarget } from '../collector/scrape/index.ts';
+import {
+  BusError,
+  createCollectorMetrics,
+  createMemoryBus,
+  redactSecrets,
+  ScrapeConverter,
+  ScrapeError,
+  Scraper,
+  scrapeOnce,
+  scrapeTargetSchema,
+  type Bus,
+  type CollectorMetrics,
+  type FetchLike,
+  type ScrapeTarget,
+} from '../collector/index.ts';
+import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
 import { InputError, UsageError } from './inputError.ts';
 
 export const COLLECT_USAGE = `usage: release-health collect --config FILE [--once] [--json] [--progress-every N]
@@ -57,43 +67,15 @@ export const collectConfigSchema = z
 export type CollectConfig = z.output<typeof collectConfigSchema>;
 
 export async function loadCollectConfig(path: string): Promise<CollectConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new InputError(path, undefined, `cannot read config: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) throw new InputError(path, undefined, `config is larger than ${MAX_CONFIG_BYTES} bytes`);
+  const text = await readConfigFile(path, 'config', MAX_CONFIG_BYTES);
   return parseCollectConfig(text, path);
 }
 
 /** Parses and validates a collect config (JSON or YAML); errors are `InputError`s naming file:line. */
 export function parseCollectConfig(text: string, path: string): CollectConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    throw new InputError(path, lineCounter.linePos(first.pos[0]).line, `not valid JSON/YAML: ${first.message.split('\n')[0]}`);
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-  const lineOf = (p: PropertyKey[]): number | undefined => {
-    for (let depth = p.length; depth >= 0; depth--) {
-      const node = doc.getIn(p.slice(0, depth) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
+  const { raw, lineOf } = parseConfigDocument(text, path);
   const result = collectConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const issues = [...result.error.issues];
-    // an unknown key is usually a typo of a known one: show it first, on its own line
-    issues.sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-    const first = issues[0];
-    const firstPath = first.code === 'unrecognized_keys' && first.keys.length ? [...first.path, first.keys[0]] : first.path;
-    const messages = formatZodIssues(new z.ZodError(issues));
-    const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${messages.slice(1, 4).join('; ')})` : '';
-    throw new InputError(path, lineOf(firstPath), `${messages[0]}${more}`);
-  }
+  if (!result.success) throw zodToInputError(result.error, path, lineOf);
   if (result.data.bus.kind === 'kafka') {
     throw new InputError(path, lineOf(['bus', 'kind']), 'bus.kind: the kafka bus is not available yet; use kind: memory');
   }

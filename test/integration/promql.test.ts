@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { PromqlError, createPromqlSource } from '../../collector/promql/index.ts';
+import { PromqlError, createPromqlSource } from '../../collector/index.ts';
 import { eventually, redisCli, requireService } from './helpers.ts';
 
 const release = { service: 'redis', version: '7', baselineVersion: '6' };
