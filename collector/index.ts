@@ -10,3 +10,4 @@ export * from './cohorts/index.ts';
 export * from './scrape/index.ts';
 export * from './promql/index.ts';
 export * from './observe/index.ts';
+export * from './live/index.ts';
