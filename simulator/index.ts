@@ -4,3 +4,4 @@
  * of DESIGN.md come later).
  */
 export * from './scenarios/index.ts';
+export * from './platform/index.ts';
