@@ -35,8 +35,14 @@ export function parseConfigDocument(text: string, path: string): ConfigDocument 
     const first = doc.errors[0];
     throw new InputError(path, counter.linePos(first.pos[0]).line, `not valid JSON/YAML: ${first.message.split('\n')[0]}`);
   }
-  // a bounded alias count stops "billion laughs" documents from expanding without end
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  // a bounded alias count stops "billion laughs" documents from expanding without end; the yaml
+  // library reports it (and other conversion failures) with a plain ReferenceError/Error
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new InputError(path, undefined, `cannot be read: ${(error as Error).message}`);
+  }
   const lineOf = (p: PropertyKey[]): number | undefined => {
     for (let depth = p.length; depth >= 0; depth--) {
       const node = doc.getIn(p.slice(0, depth) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
