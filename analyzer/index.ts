@@ -19,3 +19,15 @@ export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from
 export type { ReleaseClassPolicy } from './policy/index.ts';
 export { classifyFixed, fromKayentaConfig, scoreRelease } from './judge/index.ts';
 export type { KayentaCanaryConfig, KayentaTranslation } from './judge/index.ts';
+export {
+  applyGovernance,
+  BACKUP_REQUIRED_REASON,
+  checkFreeze,
+  defaultGovernance,
+  GovernanceConfigError,
+  governanceConfigSchema,
+  governanceJsonSchema,
+  parseGovernance,
+  resolveReleaseClass,
+} from './policy/index.ts';
+export type { FreezeCheck, FreezeWindow, GovernanceConfig, GovernanceConfigInput, GovernanceContext, ReleaseClassDefinition } from './policy/index.ts';

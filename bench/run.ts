@@ -11,6 +11,10 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   textparse: () => import('./textparse.ts'),
   collector: () => import('./collector.ts'),
   traefik: () => import('./traefik.ts'),
+  // these need the services of scripts/services (PostgreSQL, Kafka): run on demand
+  store: () => import('./store.ts'),
+  kafka: () => import('./kafka.ts'),
+  'odoo-exporter': () => import('./odooExporter.ts'),
 };
 const DEFAULT = ['judge', 'analyze', 'engine', 'textparse'];
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze.ts';
 import { collectCommand } from './collect.ts';
 import { demoCommand } from './demo.ts';
+import { dashboardsCommand, scorecardCommand } from '../dashboards/index.ts';
+import { rulesCommand } from '../gate/alerts/cli.ts';
 import { InputError, UsageError } from './inputError.ts';
 
 const USAGE = `release-health — judges releases of retail ERP / SaaS platforms from their metrics
@@ -11,11 +13,24 @@ usage: release-health <command> [options]
 commands:
   analyze     replay recorded samples and print the verdict, minute by minute
   collect     run the collector alone: scrape targets, publish samples, serve /metrics (--once: print NDJSON)
+  dashboards  write Grafana dashboards and provisioning files from a config (--config FILE --out DIR)
   demo        replay the shipped examples (what \`npm start\` runs)
+  rules       write Prometheus alerting rules from a config (--config FILE --out DIR)
+  scorecard   release scorecards for leadership over a period (--from --to [--format html|json|csv|md])
   help        show this help (also: --help, -h); "release-health <command> --help" for one command
   version     print the version
 
 ${ANALYZE_USAGE}`;
+
+/** Commands that write chunks (with their own newlines) through the line-based io of `main`. */
+function asStream(line: (text: string) => void): { write(chunk: string): boolean } {
+  return {
+    write(chunk: string) {
+      line(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk);
+      return true;
+    },
+  };
+}
 
 /** Entry point; returns the exit code. Output goes to stdout/stderr; nothing else touches the process. */
 export async function main(argv: string[], io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t) }): Promise<number> {
@@ -40,6 +55,12 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
         return await collectCommand(rest, io.out, io.err);
       case 'demo':
         return await demoCommand(rest, io.out, io.err);
+      case 'dashboards':
+        return await dashboardsCommand(rest, asStream(io.out), asStream(io.err));
+      case 'scorecard':
+        return await scorecardCommand(rest, asStream(io.out), asStream(io.err));
+      case 'rules':
+        return await rulesCommand(rest, asStream(io.out), asStream(io.err));
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -11,3 +11,4 @@ export * from './scrape/index.ts';
 export * from './promql/index.ts';
 export * from './observe/index.ts';
 export * from './live/index.ts';
+export * from './backup/index.ts';

@@ -17,7 +17,16 @@ export interface VerdictSink {
    * Must not throw for a downstream failure (record and retry instead); a rejection is logged
    * and does not stop the pipeline.
    */
-  onVerdict(verdict: Verdict, previous: Verdict | undefined, record: ReleaseRecord): Promise<void>;
+  onVerdict(verdict: Verdict, previous: Verdict | undefined, record: ReleaseRecord, delivery?: VerdictDelivery): Promise<void>;
+}
+
+/**
+ * How a verdict reached the sinks (added by the pipeline room; optional, so older sinks still fit).
+ * `replayed`: the store already had this verdict — the pipeline is re-running batches after a
+ * restart (at-least-once), and a sink that must not act twice checks its own records.
+ */
+export interface VerdictDelivery {
+  replayed: boolean;
 }
 
 /** What the gate asks of the live loop. */
@@ -28,4 +37,47 @@ export interface ReleaseRunner {
   stop(releaseId: string): Promise<void>;
   /** ids currently analysed */
   active(): string[];
+}
+
+/** What the live loop reports about itself (for `/metrics` and logs); added by the pipeline room. */
+export interface PipelineStats {
+  /** batches delivered to active releases (including skipped redeliveries) */
+  batches: number;
+  samples: number;
+  /** redelivered batches already covered by the engine's marks */
+  skippedBatches: number;
+  /** batches of releases that are unknown to the store or closed: acknowledged and dropped */
+  ignoredBatches: number;
+  /** batches whose `samples` was not an array */
+  malformedBatches: number;
+  /** samples that were not samples (bad ts, metric, cohort or value), dropped */
+  malformedSamples: number;
+  /** verdicts stored for the first time */
+  verdicts: number;
+  /** verdicts the store already had (replay after a restart) */
+  duplicateVerdicts: number;
+  sinkErrors: number;
+  storeErrors: number;
+  publishErrors: number;
+  checkpoints: number;
+  /** acknowledgements waiting for a checkpoint */
+  heldAcks: number;
+}
+
+export interface PipelineCloseOptions {
+  /**
+   * true (default): finish, store pending verdicts, checkpoint every release and acknowledge.
+   * false: leave the group without checkpointing or acknowledging — what a crash looks like
+   * (tests; fatal errors), the next owner replays from the last checkpoint.
+   */
+  graceful?: boolean;
+}
+
+export interface Pipeline extends ReleaseRunner {
+  /** takes every look due at `now` (epoch ms) for every active release; returns the verdicts emitted */
+  tick(now: number): Promise<Verdict[]>;
+  /** checkpoints every release now (and acknowledges what that covers) */
+  checkpoint(): Promise<void>;
+  stats(): PipelineStats;
+  close(options?: PipelineCloseOptions): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['analyzer', 'collector', 'cli', 'simulator', 'pipeline', 'store', 'gate', 'dashboards', 'odoo-exporter', 'bench', 'test'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['analyzer', 'collector', 'cli', 'simulator', 'pipeline', 'store', 'gate', 'dashboards', 'odoo-exporter', 'deploy', 'examples', 'bench', 'test'];
 const files = [];
 function walk(path) {
   let st;

@@ -5,3 +5,4 @@
  */
 export * from './scenarios/index.ts';
 export * from './platform/index.ts';
+export * from './odoo/index.ts';

@@ -1,5 +1,6 @@
-/** Public face of store/: the `Store` seam and its records. Implementations are added beside it. */
+/** Public face of store/: the `Store` seam, its records, and the PostgreSQL and PGlite implementations. */
 export type {
+  ActionAttempt,
   ActionKind,
   ActionRecord,
   ActionState,
@@ -13,3 +14,10 @@ export type {
   Store,
 } from './types.ts';
 export { StoreConflictError, StoreError, StoreNotFoundError } from './types.ts';
+export { openStore } from './open.ts';
+export type { OpenStoreOptions } from './open.ts';
+export { createPostgresStore } from './postgres.ts';
+export type { PostgresStoreOptions } from './postgres.ts';
+export { createPgliteStore } from './pglite.ts';
+export type { PgliteStoreOptions } from './pglite.ts';
+export { DbError } from './sql.ts';

@@ -87,6 +87,17 @@ export interface ActionRecord {
   payload?: unknown;
 }
 
+/** One try of an action (append-only; `ActionRecord` holds only the latest state). Added by the store room. */
+export interface ActionAttempt {
+  actionId: number;
+  /** the action's `attempts` count after this try */
+  attempt: number;
+  state: ActionState;
+  at: number;
+  /** error of this try, secrets removed */
+  error?: string;
+}
+
 /** Who did what, when: every state change through the API and every automatic action. */
 export interface AuditEntry {
   id?: number;
@@ -139,6 +150,7 @@ export interface Store {
   migrate(): Promise<void>;
   /** true when a trivial query answers (readiness probe) */
   ping(): Promise<boolean>;
+  /** waits for calls in flight, then disconnects; later calls reject with StoreError */
   close(): Promise<void>;
 
   /** stored metric specs by name (the gate registers a release "by spec name") */
@@ -149,27 +161,40 @@ export interface Store {
   /** throws StoreConflictError when `release.id` exists; writes an audit entry in the same transaction */
   createRelease(record: ReleaseRecord, audit: AuditEntry): Promise<void>;
   getRelease(id: string): Promise<ReleaseRecord | undefined>;
+  /** newest registration first; a negative or fractional limit/offset throws StoreError, a limit over 1000 is capped */
   listReleases(filter?: ReleaseFilter): Promise<ReleaseRecord[]>;
-  /** closes an active release; throws StoreNotFoundError; returns false when it was not active */
+  /** closes an active release; throws StoreNotFoundError; returns false when it was not active (and then writes no audit entry) */
   closeRelease(id: string, status: Exclude<ReleaseStatus, 'active'>, at: number, audit: AuditEntry): Promise<boolean>;
 
-  /** appends to the history and updates the release's latest decision; a duplicate (releaseId, at) is ignored and returns false */
+  /**
+   * appends to the history and updates the release's latest decision; a duplicate (releaseId, at) is ignored and returns false.
+   * The latest decision only moves forward in `at` (a late older verdict is stored but does not replace it);
+   * an unknown release throws StoreNotFoundError.
+   */
   appendVerdict(verdict: Verdict): Promise<boolean>;
   /** oldest first; `limit` keeps the newest `limit` */
   listVerdicts(releaseId: string, limit?: number): Promise<Verdict[]>;
   latestVerdict(releaseId: string): Promise<Verdict | undefined>;
 
+  /** same transaction as the audit entry; the same backupId twice for a release is a StoreConflictError, an unknown release StoreNotFoundError */
   addCheckpoint(checkpoint: BackupCheckpoint, audit: AuditEntry): Promise<void>;
+  /** by takenAt */
   listCheckpoints(releaseId: string): Promise<BackupCheckpoint[]>;
 
-  /** inserts and returns the id */
+  /** inserts and returns the id (unknown release: StoreNotFoundError); attempts > 0 also records that attempt */
   recordAction(action: ActionRecord): Promise<number>;
+  /** appends an attempt; without `lastError` the previous one is kept; unknown id: StoreNotFoundError */
   updateAction(id: number, update: Pick<ActionRecord, 'state' | 'attempts' | 'updatedAt'> & { lastError?: string }): Promise<void>;
-  listActions(filter: { releaseId?: string; state?: ActionState; from?: number; to?: number }): Promise<ActionRecord[]>;
+  /** oldest first; `from`/`to` bound `createdAt` like ReleaseFilter's; `limit` (added: default 1000, at most 10000) keeps the newest */
+  listActions(filter: { releaseId?: string; state?: ActionState; from?: number; to?: number; limit?: number }): Promise<ActionRecord[]>;
+  /** every attempt of one action, oldest first (added by the store room) */
+  listActionAttempts(actionId: number): Promise<ActionAttempt[]>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
+  /** oldest first; `limit` (default 100, at most 1000) keeps the newest */
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
 
+  /** replaces the release's checkpoint, snapshot and offsets in one statement (last writer wins) */
   saveEngineCheckpoint(checkpoint: EngineCheckpoint): Promise<void>;
   loadEngineCheckpoint(releaseId: string): Promise<EngineCheckpoint | undefined>;
   /** all checkpoints whose offsets mention one of these bus partitions (a new owner's resume set) */

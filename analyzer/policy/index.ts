@@ -5,3 +5,16 @@ export { decide } from './decide.ts';
 export type { DecisionInput, DecisionOutcome } from './decide.ts';
 export { classifyByInterval } from './classify.ts';
 export type { IntervalRule } from './classify.ts';
+export {
+  applyGovernance,
+  BACKUP_REQUIRED_REASON,
+  checkFreeze,
+  defaultGovernance,
+  GovernanceConfigError,
+  governanceJsonSchema,
+  parseGovernance,
+  resolveReleaseClass,
+} from './governance.ts';
+export type { FreezeCheck, FreezeWindow, GovernanceConfig, GovernanceContext, ReleaseClassDefinition } from './governance.ts';
+export { durationSchema, governanceConfigSchema } from './governanceSchema.ts';
+export type { GovernanceConfigInput } from './governanceSchema.ts';

@@ -24,3 +24,5 @@ export { assertGroupName, assertSampleBatch, assertVerdict, sampleBatchKind, ver
 export type { MessageKind } from './messages.ts';
 export { DEFAULT_MARKS_CAPACITY, SequenceMarks } from './sequenceMarks.ts';
 export type { SequenceIdentity, SequenceMarkEntry } from './sequenceMarks.ts';
+export { createKafkaBus, KAFKA_BUS_DEFAULTS, resolveKafkaBusOptions } from './kafkaBus.ts';
+export type { KafkaBusLogLevel, KafkaBusOptions } from './kafkaBus.ts';

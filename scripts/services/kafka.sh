@@ -4,7 +4,7 @@
 # on 127.0.0.1 and non-default ports so it never clashes with a system Kafka:
 #
 #   single node    broker 59092, controller 59192                     → RH_KAFKA_BROKERS
-#   three nodes    brokers 59093-59095, controllers 59193-59195       → RH_KAFKA_CLUSTER_BROKERS
+#   three nodes    brokers 59093-59095, controllers 59293-59295       → RH_KAFKA_CLUSTER_BROKERS
 #
 # No Debian package ships Kafka, so the broker comes from Maven Central: the script generates a
 # tiny pom depending on org.apache.kafka:kafka_2.13 and lets `mvn dependency:copy-dependencies`
@@ -33,7 +33,7 @@ HOST=127.0.0.1
 SINGLE_PORT=59092
 SINGLE_CONTROLLER_PORT=59192
 CLUSTER_PORTS=(59093 59094 59095)
-CLUSTER_CONTROLLER_PORTS=(59193 59194 59195)
+CLUSTER_CONTROLLER_PORTS=(59293 59294 59295)
 KSTATE="$STATE/kafka"
 
 mkdir -p "$KSTATE"
@@ -139,9 +139,12 @@ java_cmd() {
     -Dlog4j2.configurationFile="$1/log4j2.properties" -cp "$JARS/*")
 }
 
-# storage_main: the class behind bin/kafka-storage.sh in this version.
+# storage_main: the class behind bin/kafka-storage.sh in this version (Scala's kafka.tools.StorageTool
+# in 4.0-4.1; a later release may move it to the Java tools package). Without unzip, assume Scala's.
 storage_main() {
-  if unzip -l "$JARS"/kafka_2.13-"$VERSION".jar 2> /dev/null | grep -q 'kafka/tools/StorageTool.class'; then echo kafka.tools.StorageTool
+  local listing
+  listing="$(unzip -l "$JARS/kafka_2.13-$VERSION.jar" 2> /dev/null || true)"
+  if [ -z "$listing" ] || grep -q 'kafka/tools/StorageTool.class' <<< "$listing"; then echo kafka.tools.StorageTool
   else echo org.apache.kafka.tools.StorageTool; fi
 }
 
@@ -152,6 +155,13 @@ format() {
   java_cmd "$dir"
   "${JAVA_CMD[@]}" "$(storage_main)" format -t "$cid" -c "$dir/server.properties" > "$dir/format.log" 2>&1 \
     || { tail -n 20 "$dir/format.log" >&2; die "formatting $dir failed (log: $dir/format.log)"; }
+}
+
+# ports_free PORT...: fails naming the port when something else already listens there.
+ports_free() {
+  local p
+  for p in "$@"; do answers "$p" && die "port $HOST:$p is already in use by another process (ss -ltnp | grep $p)"; done
+  return 0
 }
 
 # spawn DIR: starts the node in the background (own session), pid in DIR/kafka.pid.
@@ -215,6 +225,7 @@ start_single() {
     HEAP="${RH_KAFKA_HEAP:--Xms128m -Xmx512m}"
     write_config "$dir" 1 "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT" "1@$HOST:$SINGLE_CONTROLLER_PORT" 1
     format "$dir" "$(random_cluster_id)"
+    ports_free "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT"
     log "starting kafka $VERSION on $HOST:$SINGLE_PORT"
     : > "$dir/kafka.log"
     spawn "$dir"
@@ -245,6 +256,7 @@ start_node() {
   echo "--- start $(date -u +%FT%TZ)" >> "$dir/kafka.log"
   local mark
   mark=$(wc -l < "$dir/kafka.log")
+  ports_free "${CLUSTER_PORTS[$((n - 1))]}" "${CLUSTER_CONTROLLER_PORTS[$((n - 1))]}"
   spawn "$dir"
   # Wait for this start's "started" line, not an earlier run's.
   local deadline=$((SECONDS + TIMEOUT))
@@ -271,6 +283,7 @@ start_cluster() {
       write_config "$KSTATE/cluster/node$i" "$i" "${CLUSTER_PORTS[$((i - 1))]}" "${CLUSTER_CONTROLLER_PORTS[$((i - 1))]}" "$(cluster_voters)" 3
       format "$KSTATE/cluster/node$i" "$cid"
     done
+    ports_free "${CLUSTER_PORTS[@]}" "${CLUSTER_CONTROLLER_PORTS[@]}"
     # All three at once: the controller quorum needs a majority before any node finishes starting.
     for i in 1 2 3; do : > "$KSTATE/cluster/node$i/kafka.log"; spawn "$KSTATE/cluster/node$i"; done
     for i in 1 2 3; do wait_started "$KSTATE/cluster/node$i" "${CLUSTER_PORTS[$((i - 1))]}"; done
@@ -279,7 +292,16 @@ start_cluster() {
   set_env RH_KAFKA_CLUSTER_BROKERS "$(cluster_brokers)"
 }
 
-stop_cluster_nodes() { local i; for i in 1 2 3; do stop_dir "$KSTATE/cluster/node$i"; done; }
+# All nodes get SIGTERM at once: a node's controlled shutdown needs the controller quorum, which
+# would be gone if the nodes were stopped one after the other.
+stop_cluster_nodes() {
+  local i pid
+  for i in 1 2 3; do
+    pid="$(cat "$KSTATE/cluster/node$i/kafka.pid" 2> /dev/null || true)"
+    [ -n "$pid" ] && kill -TERM "$pid" 2> /dev/null || true
+  done
+  for i in 1 2 3; do stop_dir "$KSTATE/cluster/node$i"; done
+}
 
 node_arg() { [[ "${1:-}" =~ ^[123]$ ]] || die "node number must be 1, 2 or 3, got '${1:-}'"; }
 

@@ -38,7 +38,7 @@ function mutate(tree: unknown, path: number[], replacement: unknown): unknown {
   const entries = Array.isArray(tree) ? tree.map((v, i) => [i, v] as const) : Object.entries(tree);
   if (entries.length === 0) return replacement;
   const [key, value] = entries[path[0] % entries.length];
-  const copy: Record<string | number, unknown> = Array.isArray(tree) ? [...tree] : { ...(tree as Record<string, unknown>) };
+  const copy = (Array.isArray(tree) ? [...(tree as unknown[])] : { ...(tree as Record<string, unknown>) }) as Record<string | number, unknown>;
   copy[key] = mutate(value, path.slice(1), replacement);
   return copy;
 }

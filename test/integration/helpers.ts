@@ -21,7 +21,7 @@ const execFileAsync = promisify(execFile);
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const START_SCRIPT = 'scripts/services/start.sh';
 
-export type ServiceName = 'postgres' | 'redis' | 'postgres_exporter' | 'redis_exporter' | 'prometheus';
+export type ServiceName = 'postgres' | 'redis' | 'postgres_exporter' | 'redis_exporter' | 'prometheus' | 'kafka' | 'kafka_cluster' | 'alertmanager';
 
 /** Env variable holding each service's endpoint. */
 export const SERVICE_ENV: Record<ServiceName, string> = {
@@ -30,6 +30,9 @@ export const SERVICE_ENV: Record<ServiceName, string> = {
   postgres_exporter: 'RH_PG_EXPORTER_URL',
   redis_exporter: 'RH_REDIS_EXPORTER_URL',
   prometheus: 'RH_PROMETHEUS_URL',
+  kafka: 'RH_KAFKA_BROKERS',
+  kafka_cluster: 'RH_KAFKA_CLUSTER_BROKERS',
+  alertmanager: 'RH_ALERTMANAGER_URL', // scripts/services/alertmanager.sh
 };
 
 /** Parses the `export NAME=value` lines of the env file written by start.sh. */
@@ -122,6 +125,7 @@ async function probe(service: ServiceName, endpoint: string): Promise<void> {
       return;
     }
     case 'prometheus':
+    case 'alertmanager':
       await httpGet(`${endpoint.replace(/\/$/, '')}/-/ready`, {}, 3_000);
       return;
     default:

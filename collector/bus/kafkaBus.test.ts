@@ -1,0 +1,79 @@
+/**
+ * The Kafka bus against a real broker (`bash scripts/services/kafka.sh start`): the shared bus
+ * contract suite, plus what only a networked bus has — dead letters, redelivery and duplicate
+ * marks carried across members through the broker, options, and the wire format.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runBusContract } from './contract.ts';
+import { BusError } from './errors.ts';
+import { decodeSampleBatch, encodeSampleBatch } from './kafka/codec.ts';
+import { brokersOrSkip, uniquePrefix } from './kafka/testBroker.ts';
+import { createKafkaBus, resolveKafkaBusOptions, type KafkaBusOptions } from './kafkaBus.ts';
+import { batch } from './contractKit.ts';
+
+const found = await brokersOrSkip('kafka');
+
+/** Settings for tests: fast heartbeats and fetches so rebalances take well under a second. */
+const testOptions = (brokers: string[], label: string): KafkaBusOptions => ({
+  brokers,
+  topicPrefix: uniquePrefix(label),
+  partitions: 4,
+  heartbeatIntervalMs: 100,
+  maxWaitTimeMs: 50,
+  pollMs: 50,
+  sessionTimeoutMs: 6000,
+});
+
+if (found.brokers) {
+  const { brokers } = found;
+  runBusContract({
+    name: 'kafka',
+    make: (o) => createKafkaBus({ ...testOptions(brokers, 'contract'), maxPendingBatches: o.maxPendingBatches }),
+    timeoutMs: Number(process.env.RH_KAFKA_TEST_TIMEOUT_MS ?? 20_000),
+    settleMs: 600,
+  });
+} else {
+  test('bus contract: kafka', { skip: found.skip }, () => {});
+}
+
+test('kafka bus options: unknown names and bad values are rejected', () => {
+  const invalid = (error: unknown): boolean => error instanceof BusError && error.code === 'invalid-options';
+  assert.throws(() => resolveKafkaBusOptions({ brokers: [] }), invalid);
+  assert.throws(() => resolveKafkaBusOptions({ brokers: ['localhost'] }), invalid);
+  assert.throws(() => resolveKafkaBusOptions({ brokers: ['h:1'], partitons: 2 } as KafkaBusOptions), invalid);
+  assert.throws(() => resolveKafkaBusOptions({ brokers: ['h:1'], partitions: 0 }), invalid);
+  assert.throws(() => resolveKafkaBusOptions({ brokers: ['h:1'], topicPrefix: 'a b' }), invalid);
+  assert.throws(() => resolveKafkaBusOptions({ brokers: ['h:1'], logLevel: 'loud' as 'warn' }), invalid);
+  assert.equal(resolveKafkaBusOptions({ brokers: ['h:1'] }).commitMetadataMaxBytes, 4096);
+});
+
+test('sample batch codec: round trip with NaN, ±Infinity, -0, labels shared and absent', () => {
+  const sent = batch('rel-1', 7);
+  const labels = { tenant: 'acme', le: '+Inf', 'odd"key': 'välue\n' };
+  sent.samples = [
+    { ts: 1.5, metric: 'm', cohort: 'baseline', value: Number.NaN, labels },
+    { ts: 2, metric: 'm', cohort: 'canary', value: Number.NEGATIVE_INFINITY, labels },
+    { ts: 3, metric: 'n', cohort: 'canary', value: -0 },
+    { ts: 4, metric: 'n', cohort: 'baseline', value: Number.POSITIVE_INFINITY, labels: {} },
+  ];
+  const got = decodeSampleBatch(encodeSampleBatch(sent));
+  assert.deepEqual(got, sent);
+  assert.ok(Object.is(got.samples[2].value, -0));
+  assert.equal(got.samples[2].labels, undefined);
+  assert.ok(!('labels' in got.samples[2]), 'an absent field stays absent');
+  const empty = { ...batch('rel-2', 1), samples: [] };
+  assert.deepEqual(decodeSampleBatch(encodeSampleBatch(empty)), empty);
+});
+
+test('sample batch codec: truncated, padded or foreign bytes are DecodeErrors', () => {
+  const bytes = encodeSampleBatch(batch('rel-1', 1));
+  const decodeError = { name: 'DecodeError' };
+  assert.throws(() => decodeSampleBatch(null), decodeError);
+  assert.throws(() => decodeSampleBatch(Buffer.from('{"releaseId":"x"}')), decodeError);
+  assert.throws(() => decodeSampleBatch(bytes.subarray(0, bytes.length - 1)), decodeError);
+  assert.throws(() => decodeSampleBatch(Buffer.concat([bytes, Buffer.alloc(8)])), decodeError);
+  const badIndex = Buffer.from(bytes);
+  badIndex.writeUInt32LE(99, bytes.length - 12); // the metric index of the only sample
+  assert.throws(() => decodeSampleBatch(badIndex), decodeError);
+});

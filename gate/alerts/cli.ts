@@ -1,0 +1,132 @@
+/**
+ * `release-health rules --config FILE --out DIR`: writes DIR/release-health-rules.yaml, the
+ * Prometheus alerting rules for the releases the config's specs describe (rules.ts), and the same
+ * groups as a prometheus-operator PrometheusRule in DIR/release-health-prometheusrule.yaml. Check
+ * the first with `promtool check rules DIR/release-health-rules.yaml`. Exit codes: 0 written,
+ * 2 usage or config error, 1 anything else (a write failure).
+ *
+ * The config is YAML or JSON with everything under `alerts:` (so that it can live in a larger
+ * config such as serve.yaml; other top-level keys are left alone):
+ *
+ *   alerts:
+ *     gateUrl: https://release-health.example.com
+ *     grafanaUrl: https://grafana.example.com
+ *     inconclusiveFor: { standard: 45m }
+ *     specs:                      # spec files, relative to this file
+ *       - specs/odoo-web-production.yaml
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
+import { analysisSpecSchema, formatIssues, releaseSchema } from '../../analyzer/index.ts';
+import { AlertRuleOptionsError, generateAlertRules, toPrometheusRule, type AlertRuleOptions } from './rules.ts';
+
+export interface Writable {
+  write(chunk: string): unknown;
+}
+
+export const RULES_FILE = 'release-health-rules.yaml';
+/** the same groups as a prometheus-operator PrometheusRule */
+export const PROMETHEUS_RULE_FILE = 'release-health-prometheusrule.yaml';
+
+const USAGE = `usage: release-health rules --config FILE --out DIR
+
+Writes DIR/${RULES_FILE}: Prometheus alerting rules on release_health_verdict, one group per
+release class, for the services the config's specs name; and DIR/${PROMETHEUS_RULE_FILE}, the
+same groups as a prometheus-operator PrometheusRule. The config (YAML or JSON) holds
+\`alerts: { gateUrl, grafanaUrl?, dashboardUid?, inconclusiveFor?, defaultInconclusiveFor?,
+severity?, specs: [spec files] }\`; see deploy/alerts/rules-config.yaml.
+`;
+
+class ConfigError extends Error {}
+
+async function loadConfig(path: string): Promise<{ options: AlertRuleOptions; specs: { release: { service: string; environment: string; tenantTier?: string; class: string } }[] }> {
+  let raw: unknown;
+  try {
+    raw = parse(await readFile(path, 'utf8'), { maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError(`${path}: ${(e as Error).message}`);
+  }
+  const alerts = (raw as { alerts?: unknown } | null)?.alerts;
+  if (!alerts || typeof alerts !== 'object' || Array.isArray(alerts)) throw new ConfigError(`${path}: no \`alerts:\` section`);
+  const { specs: specPaths, ...options } = alerts as Record<string, unknown>;
+  if (!Array.isArray(specPaths) || specPaths.length === 0 || !specPaths.every((s) => typeof s === 'string')) {
+    throw new ConfigError(`${path}: alerts.specs must list at least one spec file`);
+  }
+  const specs = [];
+  for (const p of specPaths as string[]) {
+    const file = resolve(dirname(path), p);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${path}: alerts.specs: cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    // only the release matters here; the metrics are validated too so a broken spec is not half-used
+    let raw: Record<string, unknown> | null;
+    try {
+      raw = parse(text, { maxAliasCount: 100 }) as Record<string, unknown> | null;
+    } catch (e) {
+      throw new ConfigError(`${file}: ${(e as Error).message}`);
+    }
+    if (raw && 'kayentaConfig' in raw) {
+      const release = releaseSchema.safeParse(raw.release);
+      if (!release.success) throw new ConfigError(`${file}: ${formatIssues(release.error).join('; ')}`);
+      specs.push({ release: release.data });
+      continue;
+    }
+    const result = analysisSpecSchema.safeParse(raw);
+    if (!result.success) throw new ConfigError(`${file}: ${formatIssues(result.error).join('; ')}`);
+    specs.push(result.data);
+  }
+  return { options: options as unknown as AlertRuleOptions, specs };
+}
+
+export async function rulesCommand(argv: readonly string[], out: Writable, err: Writable): Promise<number> {
+  let values: { config?: string; out?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { config: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    err.write(`rules: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    out.write(USAGE);
+    return 0;
+  }
+  if (!values.config || !values.out) {
+    err.write(`rules: --config and --out are required\n${USAGE}`);
+    return 2;
+  }
+  let yaml: string;
+  try {
+    const { options, specs } = await loadConfig(values.config);
+    yaml = generateAlertRules(specs, options);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof AlertRuleOptionsError) {
+      err.write(`rules: ${e.message}\n`);
+      return 2;
+    }
+    err.write(`rules: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    await mkdir(values.out, { recursive: true });
+    const file = join(values.out, RULES_FILE);
+    await writeFile(file, yaml);
+    out.write(`wrote ${file}\n`);
+    const operatorFile = join(values.out, PROMETHEUS_RULE_FILE);
+    await writeFile(operatorFile, toPrometheusRule(yaml));
+    out.write(`wrote ${operatorFile}\n`);
+    return 0;
+  } catch (e) {
+    err.write(`rules: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * POSTs JSON with retries and exponential backoff, for the alert sinks. Never throws: the
+ * outcome is returned, so a sink can record it and carry on (a verdict never depends on an
+ * alert being delivered).
+ *
+ * Retried: network errors, timeouts, 5xx and 429 (the receiver may come back). Not retried:
+ * other 4xx — the same payload would be refused again.
+ */
+
+export interface RetryOptions {
+  /** tries in all, at least 1 (default 4) */
+  attempts?: number;
+  /** delay before the 2nd try; doubles each time (default 500 ms) */
+  baseDelayMs?: number;
+  /** cap of one delay (default 10 s) */
+  maxDelayMs?: number;
+  /** per request (default 5 s) */
+  timeoutMs?: number;
+}
+
+export interface DeliverDeps {
+  fetch?: typeof fetch;
+  /** injected for tests (default: setTimeout) */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface DeliveryResult {
+  ok: boolean;
+  attempts: number;
+  /** last HTTP status, when there was an answer */
+  status?: number;
+  /** last error, without URL credentials or tokens */
+  error?: string;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Backoff before try `n` (n ≥ 2): base·2^(n−2), capped. No jitter: one sink, one receiver, few retries. */
+export function backoffMs(n: number, options: RetryOptions = {}): number {
+  return Math.min((options.baseDelayMs ?? 500) * 2 ** (n - 2), options.maxDelayMs ?? 10_000);
+}
+
+/**
+ * `scheme://host/path` without credentials or query. `cutPath`: for webhook URLs that carry
+ * their secret in the path (Slack: /services/T…/B…/secret), only the first segment is kept.
+ */
+export function redactUrl(url: string, options: { cutPath?: boolean } = {}): string {
+  try {
+    const u = new URL(url);
+    const segments = u.pathname.split('/');
+    const path = options.cutPath && segments.length > 2 ? `${segments.slice(0, 2).join('/')}/…` : u.pathname;
+    return `${u.protocol}//${u.host}${path}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+export async function postJson(url: string, body: unknown, options: RetryOptions & DeliverDeps & { headers?: Record<string, string> } = {}): Promise<DeliveryResult> {
+  const doFetch = options.fetch ?? fetch;
+  const sleep = options.sleep ?? sleepFor;
+  const attempts = Math.max(1, options.attempts ?? 4);
+  const payload = JSON.stringify(body);
+  let last: DeliveryResult = { ok: false, attempts: 0 };
+  for (let n = 1; n <= attempts; n++) {
+    if (n > 1) await sleep(backoffMs(n, options));
+    try {
+      const res = await doFetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...options.headers },
+        body: payload,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      });
+      const text = await res.text().catch(() => '');
+      if (res.ok) return { ok: true, attempts: n, status: res.status };
+      last = { ok: false, attempts: n, status: res.status, error: `HTTP ${res.status}${text ? `: ${text.slice(0, 200).trim()}` : ''}` };
+      if (res.status < 500 && res.status !== 429) return last;
+    } catch (error) {
+      const e = error as Error & { cause?: { code?: string } };
+      last = { ok: false, attempts: n, error: `${e.name === 'TimeoutError' ? 'timeout' : e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}` };
+    }
+  }
+  return last;
+}

@@ -1,0 +1,94 @@
+/**
+ * The gate's HTTP application (issue 6): releases, verdicts, the Argo Rollouts and Flagger
+ * contracts, specs, governance, `/metrics`, probes and `/openapi.json`, behind bearer-token roles.
+ * `createGateApp` builds it without listening (tests can call `app.request`); `startGate`
+ * (server.ts) serves it.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import { DEFAULT_BODY_LIMIT, silentLogger, type GateDeps } from './deps.ts';
+import { makeGuard } from './guard.ts';
+import { ApiError, errorResponse, type GateEnv } from './http.ts';
+import { createGateMetrics, type GateMetrics } from './metrics.ts';
+import { buildOpenApi } from './openapi.ts';
+import type { RouteContext } from './routes/context.ts';
+import { flaggerRoutes } from './routes/flagger.ts';
+import { releaseRoutes } from './routes/releases.ts';
+import { specRoutes } from './routes/specs.ts';
+import { verdictRoutes } from './routes/verdict.ts';
+import type { VerdictSink } from '../pipeline/index.ts';
+import { VerdictCache } from './verdictCache.ts';
+
+export interface GateApp extends Hono<GateEnv> {
+  /** the gate's metrics (also served at /metrics) */
+  readonly gateMetrics: GateMetrics;
+  /** add to the pipeline's sinks (same process): verdicts reach the verdict endpoint without waiting for the cache to expire */
+  readonly verdictSink: VerdictSink;
+  /** loads every active release into the verdict cache (startGate runs it in the background) */
+  warm(): Promise<number>;
+  /** releases what the app holds (the metrics provider); the store and runner belong to the caller */
+  close(): Promise<void>;
+}
+
+export function createGateApp(deps: GateDeps): GateApp {
+  const clock = deps.clock ?? Date.now;
+  const logger = deps.logger ?? silentLogger;
+  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+
+  const requires = makeGuard({ tokens: deps.tokens, allowAnonymousRead: deps.allowAnonymousRead ?? false });
+  const cache = deps.verdictCache ?? new VerdictCache(deps.store, deps.governance, { ttlMs: deps.verdictCacheMs ?? 2000 });
+  const metrics = createGateMetrics({ store: deps.store, governance: deps.governance, clock, inputsFor: (record) => cache.get(record.release.id) });
+  const app = new Hono<GateEnv>();
+
+  // Access log and request counter: method, route pattern, status, duration, token NAME. Never the
+  // Authorization header, the query string or a body (Flagger's carries a token in metadata).
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routePath(c, -1);
+    metrics.recordRequest(c.req.method, route, c.res.status);
+    const fields = { method: c.req.method, route, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, actor: c.get('identity')?.name };
+    if (c.res.status >= 500) logger.error(fields, 'request failed');
+    else logger.info(fields, 'request');
+  });
+  app.use(
+    '*',
+    // Connection: close — the rest of the refused body is never read, so the socket cannot carry another request
+    bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `request body larger than ${limit} bytes` }, 413, { connection: 'close' }) }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const ready = await deps.store.ping().catch(() => false);
+    return c.json({ status: ready ? 'ready' : 'store unavailable', store: deps.store.kind }, ready ? 200 : 503);
+  });
+  const openapi = JSON.stringify(buildOpenApi());
+  app.get('/openapi.json', (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
+  app.get('/metrics', requires('reader'), async (c) => c.body(await metrics.collect(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/scorecards', requires('reader'), async (c) => {
+    if (!deps.scorecardPage) throw new ApiError(404, 'scorecards are not configured on this server');
+    return c.html(await deps.scorecardPage({ ...c.req.query() }));
+  });
+
+  const context: RouteContext = { app, deps, clock, logger, requires, cache };
+  releaseRoutes(context);
+  verdictRoutes(context);
+  specRoutes(context);
+  flaggerRoutes(context);
+
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return errorResponse(c, error);
+    // the message only: a stack or a driver error's parameters could carry request data
+    logger.error({ route: routePath(c, -1), err: error.message, name: error.name }, 'unhandled error');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  return Object.assign(app, {
+    gateMetrics: metrics,
+    verdictSink: cache.sink,
+    warm: () => cache.warm(),
+    close: () => metrics.close(),
+  });
+}

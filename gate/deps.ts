@@ -1,0 +1,48 @@
+/** What the gate needs from the rest of the house, as one typed options object (STYLE.md §4). */
+import type { GovernanceConfig } from '../analyzer/index.ts';
+import type { ReleaseRunner } from '../pipeline/index.ts';
+import type { Store } from '../store/index.ts';
+import type { TokenSet } from './auth.ts';
+import type { VerdictCache } from './verdictCache.ts';
+
+/** A pino-compatible subset: `pino()` satisfies it. Never given a token or a request body. */
+export interface GateLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface GateDeps {
+  store: Store;
+  /** the live loop; without one, releases are registered and closed but not analysed */
+  runner?: ReleaseRunner;
+  governance: GovernanceConfig;
+  tokens: TokenSet;
+  /** epoch ms; default Date.now (tests pin it) */
+  clock?: () => number;
+  logger?: GateLogger;
+  /** renders `GET /scorecards` (HTML) from its query parameters; 404 without one */
+  scorecardPage?: (query: Record<string, string>) => Promise<string>;
+  /**
+   * GETs (verdicts, releases, metrics, scorecards) without a token. Off by default: Argo's web
+   * provider can send `headers` (from a Secret) and Prometheus scrape configs take a bearer token,
+   * so there is rarely a reason. Never opens writes or the Flagger webhooks.
+   */
+  allowAnonymousRead?: boolean;
+  /** request body limit in bytes (default 256 KiB); larger bodies get 413 */
+  bodyLimitBytes?: number;
+  /**
+   * How long the verdict endpoint may answer from memory (ms, default 2000; 0: always read the
+   * store). See verdictCache.ts; the app's `verdictSink` keeps it current when the pipeline runs
+   * in the same process.
+   */
+  verdictCacheMs?: number;
+  /**
+   * A cache built by the caller (then `verdictCacheMs` is not used): lets `serve` hand
+   * `cache.sink` to the pipeline before the gate exists (the pipeline is the gate's runner).
+   */
+  verdictCache?: VerdictCache;
+}
+
+export const silentLogger: GateLogger = { info() {}, warn() {}, error() {} };
+export const DEFAULT_BODY_LIMIT = 256 * 1024;

@@ -1,0 +1,28 @@
+/**
+ * Public face of gate/: the HTTP API that rollout controllers obey (issue 6).
+ *
+ * Wiring (`release-health serve`):
+ *   const tokens = await loadTokens({ env: process.env.RH_TOKENS, file: tokenFile });
+ *   const governance = policyFile ? parseGovernance(parseYaml(text)) : defaultGovernance();
+ *   const gate = await startGate({ store, runner, governance, tokens, logger: pino() }, { host, port });
+ *   ... await gate.close(); await runner.close?.(); await store.close();
+ */
+export { createGateApp } from './app.ts';
+export type { GateApp } from './app.ts';
+export { startGate } from './server.ts';
+export type { GateListenOptions, RunningGate } from './server.ts';
+export type { GateDeps, GateLogger } from './deps.ts';
+export { DEFAULT_BODY_LIMIT } from './deps.ts';
+export { bearerToken, hasRole, loadTokens, parseTokens, ROLES, TokenConfigError, TokenSet } from './auth.ts';
+export type { Identity, LoadTokensOptions, Role } from './auth.ts';
+export { createGateMetrics, GATE_METRIC_NAMES } from './metrics.ts';
+export type { GateMetrics, GateMetricsOptions } from './metrics.ts';
+export { buildOpenApi } from './openapi.ts';
+export { answerHook, FLAGGER_HOOKS } from './routes/flagger.ts';
+export type { FlaggerHook, HookAnswer } from './routes/flagger.ts';
+export { governed, governedVerdict, loadVerdictInputs, NO_VERDICT_REASON, placeholderVerdict } from './verdicts.ts';
+export type { VerdictInputs } from './verdicts.ts';
+export { registerBodySchema, specBodySchema, verdictSchema, flaggerPayloadSchema, checkpointBodySchema } from './schemas.ts';
+export { loadGovernance } from './governanceFile.ts';
+export { VerdictCache } from './verdictCache.ts';
+export type { VerdictCacheOptions } from './verdictCache.ts';

@@ -1,0 +1,65 @@
+/** `/metrics` over HTTP: the gauges Argo's and Flagger's Prometheus providers gate on. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(() => h.close());
+
+const scrape = async (): Promise<string> => {
+  const res = await h.call('GET', '/metrics', { token: TOKENS.reader });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  return res.text();
+};
+/** value of the one series whose line contains every `parts` (label order is the serializer's) */
+const value = (text: string, name: string, parts: string[]): string | undefined => {
+  const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) && parts.every((p) => l.includes(p)));
+  assert.ok(lines.length <= 1, `ambiguous: ${lines.join(' | ')}`);
+  return lines[0]?.split(' ').at(-1);
+};
+
+test('every active release has verdict (0/1 for all five decisions) and score series from registration on', async () => {
+  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('m-1'), spec: SPEC } });
+  const text = await scrape();
+  assert.match(text, /# TYPE release_health_verdict gauge/);
+  const id = 'release_id="m-1"';
+  assert.equal(value(text, 'release_health_verdict', [id, 'decision="inconclusive"']), '1');
+  for (const d of ['continue', 'promote', 'reduce-traffic', 'rollback']) assert.equal(value(text, 'release_health_verdict', [id, `decision="${d}"`]), '0');
+  assert.equal(value(text, 'release_health_score', [id]), '0');
+  assert.match(text, /service="odoo"/);
+  assert.match(text, /environment="production"/);
+});
+
+test('after a verdict: decision, score, per-metric effect bounds and evidence; closed releases disappear', async () => {
+  await h.store.appendVerdict(engineVerdict('m-1', 'rollback', T0 + 60_000, 40));
+  const text = await scrape();
+  const id = 'release_id="m-1"';
+  assert.equal(value(text, 'release_health_verdict', [id, 'decision="rollback"']), '1');
+  assert.equal(value(text, 'release_health_verdict', [id, 'decision="inconclusive"']), '0');
+  assert.equal(value(text, 'release_health_score', [id]), '40');
+  const lat = 'metric="checkout_latency"';
+  assert.equal(value(text, 'release_health_metric_effect', [id, lat, 'bound="relative"']), '0.02');
+  assert.equal(value(text, 'release_health_metric_effect', [id, lat, 'bound="low"']), '-0.01');
+  assert.equal(value(text, 'release_health_metric_effect', [id, lat, 'bound="high"']), '0.05');
+  assert.equal(value(text, 'release_health_metric_evidence', [id, lat]), '3.5');
+  // a metric without data: NaN / ±Inf, as the statistic is (gate on release_health_verdict)
+  assert.equal(value(text, 'release_health_metric_effect', [id, 'metric="orders"', 'bound="relative"']), 'NaN');
+  assert.equal(value(text, 'release_health_metric_effect', [id, 'metric="orders"', 'bound="high"']), '+Inf');
+
+  await h.call('POST', '/api/v1/releases/m-1/complete', { token: TOKENS.operator });
+  const after = await scrape();
+  assert.equal(value(after, 'release_health_verdict', [id, 'decision="rollback"']), undefined);
+  assert.match(after, /release_health_gate_requests_total\{/);
+});
+
+test('governance shows in the gauges too: a schema change without backup reports inconclusive', async () => {
+  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('m-schema', { class: 'schema-change' }), spec: SPEC } });
+  await h.store.appendVerdict(engineVerdict('m-schema', 'promote', T0 + 60_000, 100));
+  const text = await scrape();
+  assert.equal(value(text, 'release_health_verdict', ['release_id="m-schema"', 'decision="inconclusive"']), '1');
+  assert.equal(value(text, 'release_health_verdict', ['release_id="m-schema"', 'decision="promote"']), '0');
+});

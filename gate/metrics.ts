@@ -1,0 +1,124 @@
+/**
+ * `GET /metrics`: the governed verdict of every active release as Prometheus gauges, so Argo's and
+ * Flagger's Prometheus providers can gate on PromQL and Grafana can chart verdicts.
+ *
+ *   release_health_verdict{release_id,service,environment,decision}   1 for the current decision, 0 for the other four
+ *   release_health_score{release_id,service,environment}              0..100
+ *   release_health_metric_effect{release_id,service,environment,metric,bound="relative|low|high"}
+ *   release_health_metric_evidence{release_id,service,environment,metric}
+ *
+ * Flagger counts a query returning NaN or no series as a failed check, so every active release has
+ * `verdict` and `score` series from registration on (a placeholder `inconclusive`, score 0, before the
+ * first verdict) and all five `decision` series (0/1), which never vanish mid-rollout. Effect and
+ * evidence are NaN / ±Inf where the statistic is (no data, unbounded interval): gate on `verdict`.
+ *
+ * Built with OpenTelemetry's Prometheus exporter in no-server mode. The release gauges are read
+ * from the store at each scrape and handed to the exporter's `PrometheusSerializer` as one more
+ * scope: OpenTelemetry's observable gauges keep reporting attribute sets that stopped being
+ * observed (cumulative temporality), which would leave closed releases and old decisions behind.
+ */
+import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { AggregationTemporality, DataPointType, MeterProvider, type GaugeMetricData } from '@opentelemetry/sdk-metrics';
+import type { Decision, GovernanceConfig, Verdict } from '../analyzer/index.ts';
+import type { ReleaseRecord, Store } from '../store/index.ts';
+import { governed, loadVerdictInputs, type VerdictInputs } from './verdicts.ts';
+
+export const DECISIONS: readonly Decision[] = ['continue', 'promote', 'reduce-traffic', 'rollback', 'inconclusive'];
+export const GATE_METRIC_NAMES = Object.freeze({
+  verdict: 'release_health_verdict',
+  score: 'release_health_score',
+  effect: 'release_health_metric_effect',
+  evidence: 'release_health_metric_evidence',
+  requests: 'release_health_gate_requests_total',
+});
+
+export interface GateMetrics {
+  /** counts an answered request by method, route pattern (never the raw path) and status */
+  recordRequest(method: string, route: string, status: number): void;
+  /** the exposition text, as `/metrics` answers it */
+  collect(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const PAGE = 1000;
+const CONCURRENCY = 32;
+
+export interface GateMetricsOptions {
+  store: Store;
+  governance: GovernanceConfig;
+  clock: () => number;
+  /** where a release's verdict inputs come from (the app passes its verdict cache); default: the store */
+  inputsFor?: (record: ReleaseRecord) => Promise<VerdictInputs | undefined>;
+}
+
+export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
+  const { store, governance, clock } = options;
+  const inputsFor = options.inputsFor ?? ((record: ReleaseRecord) => loadVerdictInputs(store, governance, record));
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
+  const provider = new MeterProvider({ readers: [exporter] });
+  const requests = provider.getMeter('release-health-gate').createCounter(GATE_METRIC_NAMES.requests, { description: 'HTTP requests answered by the gate, by method, route and status.' });
+  // arguments: prefix, appendTimestamp, withResourceConstantLabels, withoutTargetInfo, withoutScopeInfo
+  const serializer = new PrometheusSerializer('', false, undefined, true, true);
+
+  async function activeReleases(): Promise<ReleaseRecord[]> {
+    const all: ReleaseRecord[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await store.listReleases({ status: 'active', limit: PAGE, offset });
+      all.push(...page);
+      if (page.length < PAGE) return all;
+    }
+  }
+
+  async function releaseGauges(): Promise<GaugeMetricData[]> {
+    const now = clock();
+    const records = await activeReleases();
+    const verdicts: (Verdict | undefined)[] = new Array(records.length);
+    for (let i = 0; i < records.length; i += CONCURRENCY) {
+      const chunk = records.slice(i, i + CONCURRENCY);
+      const done = await Promise.all(chunk.map((r) => inputsFor(r)));
+      // undefined: the release vanished between the list and the read
+      done.forEach((inputs, j) => (verdicts[i + j] = inputs && governed(governance, { ...inputs, record: records[i + j] }, now)));
+    }
+    const time: HrTime = [Math.floor(now / 1000), (now % 1000) * 1e6];
+    const gauge = (name: string, description: string) => ({ name, description, points: [] as { attributes: Attributes; value: number }[] });
+    const verdict = gauge(GATE_METRIC_NAMES.verdict, 'Current governed decision of an active release: 1 for the current decision, 0 for the others.');
+    const score = gauge(GATE_METRIC_NAMES.score, 'Release score (0..100) of the current verdict; 0 before the first verdict.');
+    const effect = gauge(GATE_METRIC_NAMES.effect, 'Relative change canary vs baseline per metric: point estimate and confidence interval bounds.');
+    const evidence = gauge(GATE_METRIC_NAMES.evidence, 'Evidence per metric: e-value (sequential) or 1/p (fixed-horizon).');
+    records.forEach((record, i) => {
+      const v = verdicts[i];
+      if (!v) return;
+      const base = { release_id: record.release.id, service: record.release.service, environment: record.release.environment };
+      for (const decision of DECISIONS) verdict.points.push({ attributes: { ...base, decision }, value: v.decision === decision ? 1 : 0 });
+      score.points.push({ attributes: base, value: v.score });
+      for (const m of v.metrics) {
+        for (const bound of ['relative', 'low', 'high'] as const) effect.points.push({ attributes: { ...base, metric: m.metric, bound }, value: m.effect[bound] });
+        evidence.points.push({ attributes: { ...base, metric: m.metric }, value: m.evidence });
+      }
+    });
+    return [verdict, score, effect, evidence].map((g) => ({
+      descriptor: { name: g.name, description: g.description, unit: '', valueType: ValueType.DOUBLE },
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.GAUGE,
+      dataPoints: g.points.map((p) => ({ startTime: time, endTime: time, attributes: p.attributes, value: p.value })),
+    }));
+  }
+
+  let closed = false;
+  return {
+    recordRequest(method, route, status) {
+      if (!closed) requests.add(1, { method, route, status: String(status) });
+    },
+    async collect() {
+      const { resourceMetrics } = await exporter.collect();
+      const ours = { scope: { name: 'release-health-gate' }, metrics: await releaseGauges() };
+      return serializer.serialize({ resource: resourceMetrics.resource, scopeMetrics: [...resourceMetrics.scopeMetrics, ours] });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await provider.shutdown();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The wire schemas of the gate: the SAME zod objects validate requests and generate
+ * `/openapi.json` (openapi.ts), so the description cannot drift from what is enforced. Specs and
+ * releases reuse the analyzer's schemas (analyzer/schema.ts). Our own bodies reject unknown
+ * fields; Flagger's payload is read tolerantly (a newer Flagger may add fields).
+ */
+import { z } from 'zod';
+import { metricSpecSchema, policySchema, releaseSchema } from '../analyzer/index.ts';
+
+const epochMs = z.number().int().nonnegative();
+const rfc3339 = z.iso.datetime({ offset: true });
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - only (max 128)');
+
+/** A metric spec without its release: what `PUT /specs/{name}` stores and `spec` in a registration holds. */
+export const specBodySchema = z
+  .object({
+    metrics: z.array(metricSpecSchema).min(1).max(200),
+    policy: policySchema.optional(),
+    groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
+    beforeAfter: z
+      .object({ baseline: z.enum(['previous-window', 'previous-weeks']), weeks: z.number().int().min(1).max(12).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .meta({
+    description: 'The metrics a release is judged by (an analysis spec without its `release`).',
+    examples: [
+      {
+        metrics: [
+          { name: 'checkout_latency', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1, critical: true },
+          { name: 'orders', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, exposure: 'http_requests' },
+          { name: 'checkout_errors', group: 'business', kind: 'ratio', harm: 'increase', tolerance: 0.2, numerator: 'checkout_failed', denominator: 'checkout_started' },
+        ],
+        policy: { alpha: 0.01 },
+      },
+    ],
+  });
+
+export const registerBodySchema = z
+  .object({
+    release: releaseSchema,
+    spec: specBodySchema.optional(),
+    specName: name.optional(),
+    /** required to pass a freeze window (emergency fixes only); recorded in the audit trail */
+    justification: z.string().min(1).max(2000).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if ((body.spec === undefined) === (body.specName === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of `spec` (inline) or `specName` (a stored spec)', path: ['spec'] });
+    }
+  })
+  .meta({
+    examples: [
+      {
+        release: { id: 'odoo-17.0.42-prod', service: 'odoo', version: '17.0.42', baselineVersion: '17.0.41', environment: 'production', strategy: 'canary', class: 'standard', startedAt: 1795766400000 },
+        specName: 'odoo-checkout',
+      },
+    ],
+  });
+
+export const listQuerySchema = z
+  .object({
+    service: z.string().min(1).max(256).optional(),
+    environment: z.string().min(1).max(128).optional(),
+    status: z.enum(['active', 'completed', 'aborted']).optional(),
+    tenantTier: z.string().min(1).max(64).optional(),
+    class: z.string().min(1).max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const closeBodySchema = z
+  .object({ reason: z.string().min(1).max(1000).optional() })
+  .strict()
+  .meta({ examples: [{ reason: 'promoted by Argo Rollouts' }] });
+
+export const checkpointBodySchema = z
+  .object({
+    backupId: z.string().min(1).max(256),
+    /** when the backup was taken: epoch ms or RFC 3339 */
+    takenAt: z.union([epochMs, rfc3339]),
+    source: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .meta({ examples: [{ backupId: 'pgbackrest-20261127-0400F', takenAt: '2026-11-27T04:00:00Z', source: 'pgbackrest' }] });
+
+export const approvalBodySchema = z
+  .object({ comment: z.string().min(1).max(1000).optional() })
+  .strict()
+  .meta({ examples: [{ comment: 'migration reviewed by the DBA on call' }] });
+
+/**
+ * Flagger's webhook payload (v1.44 `CanaryWebhookPayload`): `name`, `namespace`, `phase`,
+ * `checksum` and `metadata` (map of strings from the Canary's `webhooks[].metadata`). Read
+ * tolerantly: a newer Flagger adding a field must not stop every rollout.
+ */
+export const flaggerPayloadSchema = z
+  .looseObject({
+    name: z.string().min(1).max(253),
+    namespace: z.string().min(1).max(253),
+    phase: z.string().max(64).optional(),
+    checksum: z.string().max(256).optional(),
+    metadata: z.record(z.string(), z.string().max(4096)).optional(),
+  })
+  .meta({
+    examples: [{ name: 'odoo', namespace: 'production', phase: 'Progressing', checksum: '85d557f47b', metadata: { releaseId: 'odoo-17.0.42-prod', token: '<reader token>' } }],
+  });
+
+// JSON has no Infinity/NaN: such numbers (an unbounded interval, evidence of a certain change) go out as null.
+const wireNumber = z.number().nullable();
+
+export const metricVerdictSchema = z
+  .object({
+    metric: z.string(),
+    classification: z.enum(['pass', 'high', 'low', 'nodata', 'error', 'undecided']),
+    effect: z.object({ relative: wireNumber, low: wireNumber, high: wireNumber }).strict(),
+    evidence: wireNumber,
+    method: z.string(),
+    n: z.object({ baseline: z.number(), canary: z.number() }).strict(),
+    reason: z.string(),
+    critical: z.boolean().optional(),
+  })
+  .strict();
+
+export const decisionSchema = z.enum(['continue', 'promote', 'reduce-traffic', 'rollback', 'inconclusive']);
+
+export const verdictSchema = z
+  .object({
+    releaseId: z.string(),
+    at: epochMs,
+    decision: decisionSchema,
+    score: z.number().min(0).max(100),
+    metrics: z.array(metricVerdictSchema),
+    reasons: z.array(z.string()),
+    policy: z.object({ class: z.string(), observedFor: z.number(), frozen: z.string().optional() }).strict(),
+  })
+  .strict()
+  .meta({
+    description: 'Answered with 200 for every decision, inconclusive included (Argo Rollouts turns a non-2xx answer into a measurement Error, not a Failure).',
+    examples: [
+      {
+        releaseId: 'odoo-17.0.42-prod', at: 1795768200000, decision: 'rollback', score: 40,
+        metrics: [{ metric: 'checkout_latency', classification: 'high', effect: { relative: 0.31, low: 0.22, high: 0.4 }, evidence: 1830, method: 'quantile confidence sequence', n: { baseline: 5120, canary: 1290 }, reason: '+31.0% [+22.0%, +40.0%]: higher than tolerance +10.0%', critical: true }],
+        reasons: ['critical failure in checkout_latency'], policy: { class: 'standard', observedFor: 1800000 },
+      },
+      { releaseId: 'odoo-17.0.42-prod', at: 1795766400000, decision: 'inconclusive', score: 0, metrics: [], reasons: ['no verdict yet'], policy: { class: 'standard', observedFor: 0 } },
+    ],
+  });
+
+export const errorSchema = z
+  .object({ error: z.string(), details: z.unknown().optional() })
+  .meta({ examples: [{ error: 'invalid request body', details: ['release.startedAt: Invalid input: expected number, received string'] }] });
+
+export type RegisterBody = z.output<typeof registerBodySchema>;
+export type SpecBody = z.output<typeof specBodySchema>;
+export type FlaggerPayload = z.output<typeof flaggerPayloadSchema>;

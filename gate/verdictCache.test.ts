@@ -1,0 +1,42 @@
+/** The verdict cache over HTTP: served from memory, kept current by the gate's writes and the pipeline sink. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness({ verdictCacheMs: 60_000 });
+});
+after(() => h.close());
+
+const decision = async (id: string): Promise<string> => {
+  const res = await h.call('GET', `/api/v1/releases/${id}/verdict`, { token: TOKENS.reader });
+  return res.status === 200 ? ((await res.json()) as { decision: string }).decision : `HTTP ${res.status}`;
+};
+
+test('unknown ids are not cached: a release registered after a 404 is served at once', async () => {
+  assert.equal(await decision('cache-1'), 'HTTP 404');
+  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('cache-1'), spec: SPEC } });
+  assert.equal(await decision('cache-1'), 'inconclusive');
+});
+
+test('a verdict written by another process shows after the TTL; one handed to the sink shows at once', async () => {
+  const v1 = engineVerdict('cache-1', 'continue', T0 + 60_000);
+  await h.store.appendVerdict(v1);
+  assert.equal(await decision('cache-1'), 'inconclusive', 'served from memory within the TTL');
+  const record = (await h.store.getRelease('cache-1'))!;
+  await h.gate.app.verdictSink.onVerdict(v1, undefined, record);
+  assert.equal(await decision('cache-1'), 'continue');
+  // an older verdict arriving late does not replace a newer one
+  await h.gate.app.verdictSink.onVerdict(engineVerdict('cache-1', 'rollback', T0 + 30_000), v1, record);
+  assert.equal(await decision('cache-1'), 'continue');
+});
+
+test("the gate's own writes invalidate: a backup checkpoint lifts the hold at once", async () => {
+  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('cache-schema', { class: 'schema-change' }), spec: SPEC } });
+  await h.store.appendVerdict(engineVerdict('cache-schema', 'continue', T0 + 60_000));
+  assert.equal(await decision('cache-schema'), 'inconclusive');
+  const res = await h.call('POST', '/api/v1/releases/cache-schema/checkpoints', { token: TOKENS.operator, body: { backupId: 'b-1', takenAt: T0 - 1000 } });
+  assert.equal(res.status, 201);
+  assert.equal(await decision('cache-schema'), 'continue');
+});

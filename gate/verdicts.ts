@@ -1,0 +1,68 @@
+/**
+ * The verdict the gate reports for a release: the engine's latest (or a placeholder before the
+ * first), passed through governance (`applyGovernance`). Used by the verdict endpoint (through
+ * the cache), the Flagger webhooks and `/metrics`, so the three can never disagree.
+ */
+import { applyGovernance, type GovernanceConfig, type Verdict } from '../analyzer/index.ts';
+import type { ReleaseRecord, Store } from '../store/index.ts';
+
+export const NO_VERDICT_REASON = 'no verdict yet';
+
+/** Before the engine's first look: `inconclusive`, score 0, "no verdict yet" (200, not 404: Argo would count a 404 as an Error). */
+export function placeholderVerdict(record: ReleaseRecord, now: number): Verdict {
+  const verdict: Verdict = {
+    releaseId: record.release.id,
+    at: now,
+    decision: 'inconclusive',
+    score: 0,
+    metrics: [],
+    reasons: [NO_VERDICT_REASON],
+    policy: { class: record.release.class, observedFor: Math.max(0, now - record.release.startedAt) },
+  };
+  if (record.frozen) verdict.policy.frozen = record.frozen;
+  return verdict;
+}
+
+/** Distinct approvers recorded for a release (audit `release.approve`), the registrant excluded. */
+export async function countApprovals(store: Store, record: ReleaseRecord): Promise<number> {
+  const entries = await store.listAudit({ releaseId: record.release.id, limit: 1000 });
+  const approvers = new Set(entries.filter((e) => e.action === 'release.approve' && e.actor !== record.registeredBy).map((e) => e.actor));
+  return approvers.size;
+}
+
+/** Everything governance needs besides the clock; what the verdict cache keeps per release. */
+export interface VerdictInputs {
+  record: ReleaseRecord;
+  /** the engine's latest verdict; undefined before the first */
+  engine?: Verdict;
+  checkpoints: readonly { backupId: string; takenAt: number }[];
+  approvals: number;
+}
+
+/** Reads what `governed` needs; checkpoints and approvals only for classes that use them. */
+export async function loadVerdictInputs(store: Store, governance: GovernanceConfig, record: ReleaseRecord, latest?: Verdict): Promise<VerdictInputs> {
+  const def = governance.classes[record.release.class];
+  const [engine, checkpoints, approvals] = await Promise.all([
+    latest ?? store.latestVerdict(record.release.id),
+    def?.requiresBackup ? store.listCheckpoints(record.release.id) : [],
+    def && def.approvalsRequired > 0 ? countApprovals(store, record) : 0,
+  ]);
+  return engine ? { record, engine, checkpoints, approvals } : { record, checkpoints, approvals };
+}
+
+/** The governed verdict from its inputs (pure). */
+export function governed(governance: GovernanceConfig, inputs: VerdictInputs, now: number): Verdict {
+  const { record } = inputs;
+  const engine = inputs.engine ?? placeholderVerdict(record, now);
+  const def = governance.classes[record.release.class];
+  if (!def) {
+    // the policy file changed after registration: report nothing a controller would act on
+    return { ...engine, decision: 'inconclusive', reasons: [`release class "${record.release.class}" is no longer configured`, ...engine.reasons] };
+  }
+  const context = { releaseClass: def, startedAt: record.release.startedAt, checkpoints: inputs.checkpoints, approvals: inputs.approvals, ...(record.frozen ? { frozen: record.frozen } : {}) };
+  return applyGovernance(engine, context);
+}
+
+export async function governedVerdict(store: Store, governance: GovernanceConfig, record: ReleaseRecord, now: number, latest?: Verdict): Promise<Verdict> {
+  return governed(governance, await loadVerdictInputs(store, governance, record, latest), now);
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OdooConfigError, parseOdooExporterConfig, parseOdooExporterConfigText } from './config.ts';
+import { odooExporterCommand } from './cli.ts';
+
+test('config: YAML with defaults filled in', () => {
+  const c = parseOdooExporterConfigText(`
+tenants:
+  - db: shop_eu
+    url: postgresql://odoo_ro@replica:5432/shop_eu
+    passwordEnv: SHOP_EU_PGPASSWORD
+  - db: hosted
+    jsonrpc: { url: "https://hosted.example.com", login: bot@example.com, apiKeyEnv: HOSTED_KEY }
+`);
+  assert.equal(c.intervalSeconds, 30);
+  assert.equal(c.statementTimeoutMs, 5000);
+  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 9469, path: '/metrics' });
+  assert.equal(c.tracking.pageSize, 10_000);
+  assert.equal(c.tenants.length, 2);
+});
+
+test('config: secrets never inline, unknown keys and ambiguous tenants rejected', () => {
+  const bad = (input: unknown, re: RegExp) => assert.throws(() => parseOdooExporterConfig(input), (e: Error) => e instanceof OdooConfigError && re.test(e.message));
+  bad({ tenants: [{ db: 'a', url: 'postgresql://u:hunter2@h/a' }] }, /no password in url/);
+  bad({ tenants: [{ db: 'a', url: 'postgresql://u@h/a', urlEnv: 'X' }] }, /exactly one of url, urlEnv, jsonrpc/);
+  bad({ tenants: [{ db: 'a' }] }, /exactly one/);
+  bad({ tenants: [{ db: 'a', url: 'mysql://u@h/a' }] }, /postgresql:\/\//);
+  bad({ tenants: [{ db: 'a', url: 'postgresql://u@h/a', password: 'x' }] }, /password/);
+  bad({ interval: 5 }, /interval/);
+  bad({ tenants: [{ db: 'a', urlEnv: 'not a name' }] }, /environment variable name/);
+  bad({ tenants: [{ db: 'a', urlEnv: 'A' }, { db: 'a', urlEnv: 'B' }] }, /appears twice/);
+  assert.throws(() => parseOdooExporterConfigText('tenants: [a'), /not YAML/);
+});
+
+test('cli: usage errors exit 2 with a message', async () => {
+  let out = '', err = '';
+  const w = (f: (s: string) => void) => ({ write: (s: string) => f(s) });
+  assert.equal(await odooExporterCommand([], w((s) => (out += s)), w((s) => (err += s))), 2);
+  assert.match(err, /--config FILE is required/);
+  err = '';
+  assert.equal(await odooExporterCommand(['--config', '/nonexistent/odoo.yaml'], w((s) => (out += s)), w((s) => (err += s))), 2);
+  assert.match(err, /cannot read/);
+  assert.equal(await odooExporterCommand(['--help'], w((s) => (out += s)), w((s) => (err += s))), 0);
+  assert.match(out, /usage: release-health odoo-exporter/);
+});

@@ -1,0 +1,6 @@
+/** Odoo's schema subset and the SQL seam; the simulator imports this (DESIGN.md allows it). */
+export {
+  BASE_TABLES, MODULE_TABLES, ODOO_MODULES, ODOO_VERSIONS, createOdooSchema, tableDdl,
+  type CreateSchemaOptions, type OdooModule, type OdooVersion,
+} from './ddl.ts';
+export { fromPg, fromPglite, pgTimestamp, type SqlQuery, type SqlRow } from './query.ts';

@@ -1,0 +1,106 @@
+/**
+ * Background work: OCA queue_job depth/age/failures, overdue scheduled actions, outgoing mail.
+ *
+ * - queue_job (OCA/queue, queue_job/models/queue_job.py, 16.0–18.0): `_log_access = False`, so
+ *   its own `date_created`/`eta` give ages; `state` and `channel` are indexed. Only live states are
+ *   read (done/cancelled jobs accumulate until the autovacuum cron, 30 days by default). A pending
+ *   job with a future `eta` is not late: its age counts from `greatest(date_created, eta)`.
+ *   Failures: OCA's `set_failed` stamps no date, so a failure is a job id newly seen in `failed`
+ *   (a requeued job that fails again counts again).
+ * - ir_cron (base/models/ir_cron.py): overdue = active and `nextcall` more than `grace` in the past
+ *   (the cron thread polls every 60 s, `SLEEP_INTERVAL`); the name is `cron_name` (stored, en_US),
+ *   else `ir_act_server.name->>'en_US'` (jsonb since 16.0).
+ * - mail_mail: `outgoing` (queued) and `exception`; sent mails are usually deleted (auto_delete),
+ *   so the table stays small and its unindexed `state` is cheap to scan.
+ */
+import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
+import { COUNTERS, GAUGES, emptyBatch } from '../signals.ts';
+import type { SqlSource } from './source.ts';
+
+export const QUEUE_LIVE_STATES = ['wait_dependencies', 'pending', 'enqueued', 'started', 'failed'] as const;
+
+export const SQL_QUEUE_JOBS = `SELECT COALESCE(channel, 'root') AS channel, state, count(*)::int4 AS n,
+    GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(date_created, COALESCE(eta, date_created))))), 0)::float8 AS oldest
+  FROM queue_job WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started', 'failed') GROUP BY 1, state`;
+export const SQL_FAILED_JOBS = `SELECT id, COALESCE(channel, 'root') AS channel FROM queue_job WHERE state = 'failed'`;
+export const SQL_OVERDUE_CRONS = `SELECT c.id, COALESCE(c.cron_name, s.name->>'en_US', 'ir_cron#' || c.id) AS name,
+    EXTRACT(EPOCH FROM ($1::timestamp - c.nextcall))::float8 AS late
+  FROM ir_cron c LEFT JOIN ir_act_server s ON s.id = c.ir_actions_server_id
+  WHERE c.active AND c.nextcall < $1::timestamp - make_interval(secs => $2)`;
+export const SQL_MAIL = `SELECT state, count(*)::int4 AS n,
+    GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(create_date))), 0)::float8 AS oldest
+  FROM mail_mail WHERE state IN ('outgoing', 'exception') GROUP BY state`;
+
+export function queueJobSource(): SqlSource {
+  let failed = new Map<number, string>();
+  const pairs = new Set<string>();
+  return {
+    name: 'queue_job',
+    tables: ['queue_job'],
+    async prime(q: SqlQuery) {
+      const { rows } = await q.query<{ id: number; channel: string }>(SQL_FAILED_JOBS);
+      failed = new Map(rows.map((r) => [r.id, r.channel]));
+    },
+    async read(q, ctx) {
+      const batch = emptyBatch();
+      const { rows } = await q.query<{ channel: string; state: string; n: number; oldest: number }>(SQL_QUEUE_JOBS, [pgTimestamp(ctx.now)]);
+      const { rows: failedRows } = await q.query<{ id: number; channel: string }>(SQL_FAILED_JOBS);
+      const now = new Map(failedRows.map((r) => [r.id, r.channel]));
+      const failures = new Map<string, number>();
+      for (const [id, channel] of now) if (!failed.has(id)) failures.set(channel, (failures.get(channel) ?? 0) + 1);
+      failed = now;
+      const channels = new Set<string>();
+      for (const r of rows) {
+        pairs.add(`${r.channel}\u0000${r.state}`);
+        channels.add(r.channel);
+      }
+      for (const key of pairs) channels.add(key.split('\u0000')[0]);
+      // a (channel, state) pair once seen reports 0 when empty, instead of vanishing
+      for (const key of pairs) {
+        const [channel, state] = key.split('\u0000');
+        const r = rows.find((x) => x.channel === channel && x.state === state);
+        batch.gauges.push({ name: GAUGES.queueJobs, labels: { channel, state }, value: r?.n ?? 0 });
+      }
+      for (const channel of channels) {
+        const pending = rows.find((x) => x.channel === channel && x.state === 'pending');
+        batch.gauges.push({ name: GAUGES.oldestPendingJob, labels: { channel }, value: pending?.oldest ?? 0 });
+        batch.counters.push({ name: COUNTERS.queueFailures, labels: { channel }, value: failures.get(channel) ?? 0 });
+      }
+      return batch;
+    },
+  };
+}
+
+export function cronSource(opts: { graceSeconds: number }): SqlSource {
+  return {
+    name: 'ir_cron',
+    tables: ['ir_cron', 'ir_act_server'],
+    async prime() {},
+    async read(q, ctx) {
+      const batch = emptyBatch();
+      const { rows } = await q.query<{ id: number; name: string; late: number }>(SQL_OVERDUE_CRONS, [pgTimestamp(ctx.now), opts.graceSeconds]);
+      batch.gauges.push({ name: GAUGES.cronOverdue, labels: {}, value: rows.length });
+      const byName = new Map<string, number>();
+      for (const r of rows) byName.set(r.name, Math.max(byName.get(r.name) ?? 0, r.late));
+      for (const [cron, late] of byName) batch.gauges.push({ name: GAUGES.cronOverdueSeconds, labels: { cron }, value: late });
+      return batch;
+    },
+  };
+}
+
+export function mailSource(): SqlSource {
+  return {
+    name: 'mail_mail',
+    tables: ['mail_mail'],
+    async prime() {},
+    async read(q, ctx) {
+      const batch = emptyBatch();
+      const { rows } = await q.query<{ state: string; n: number; oldest: number }>(SQL_MAIL, [pgTimestamp(ctx.now)]);
+      const outgoing = rows.find((r) => r.state === 'outgoing');
+      batch.gauges.push({ name: GAUGES.mailQueued, labels: {}, value: outgoing?.n ?? 0 });
+      batch.gauges.push({ name: GAUGES.mailException, labels: {}, value: rows.find((r) => r.state === 'exception')?.n ?? 0 });
+      batch.gauges.push({ name: GAUGES.oldestQueuedMail, labels: {}, value: outgoing?.oldest ?? 0 });
+      return batch;
+    },
+  };
+}

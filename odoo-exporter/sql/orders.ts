@@ -1,0 +1,73 @@
+/**
+ * Order throughput: sale orders created and confirmed, POS orders — windows on indexed columns.
+ *
+ * - created: `sale_order.create_date` (`index=True` in 16.0–18.0, sale/models/sale_order.py);
+ * - confirmed: `date_order` becomes the confirmation time in `action_confirm`
+ *   (`_prepare_confirmation_values`), so confirmations in a window are rows with
+ *   `state IN ('sale','done')` and `date_order` in it; the range uses `sale_order_date_order_id_idx`
+ *   (17.0+) / `sale_order__date_order_index` (16.0). `done` exists only in 16.0 (locked orders);
+ * - POS: `pos_order.date_order` (indexed); an order reaches the server already paid, so its state
+ *   at read time is its outcome (`paid|done|invoiced|cancel`; 18.0 has no `invoiced`).
+ * Label: `company` = res_company.name.
+ */
+import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
+import { COUNTERS, emptyBatch, type SignalBatch } from '../signals.ts';
+import { Window, type SourceContext, type SqlSource } from './source.ts';
+
+interface CountRow {
+  company_id: number;
+  state?: string;
+  n: number;
+}
+
+export const SQL_SALE_CREATED = `SELECT company_id, count(*)::int4 AS n FROM sale_order
+  WHERE create_date > $1::timestamp AND create_date <= $2::timestamp GROUP BY company_id`;
+export const SQL_SALE_CONFIRMED = `SELECT company_id, count(*)::int4 AS n FROM sale_order
+  WHERE date_order > $1::timestamp AND date_order <= $2::timestamp AND state IN ('sale', 'done') GROUP BY company_id`;
+export const SQL_POS_ORDERS = `SELECT company_id, state, count(*)::int4 AS n FROM pos_order
+  WHERE date_order > $1::timestamp AND date_order <= $2::timestamp GROUP BY company_id, state`;
+
+export function saleOrderSource(): SqlSource {
+  const created = new Window();
+  const confirmed = new Window();
+  const companies = new Set<number>();
+  return {
+    name: 'sale_order',
+    tables: ['sale_order'],
+    async prime(_q, ctx) {
+      created.prime(ctx.upper);
+      confirmed.prime(ctx.upper);
+    },
+    async read(q: SqlQuery, ctx: SourceContext): Promise<SignalBatch> {
+      const batch = emptyBatch();
+      const window = (sql: string) => (from: number, to: number) => q.query<CountRow>(sql, [pgTimestamp(from), pgTimestamp(to)]).then((r) => r.rows);
+      const a = await created.advance(ctx.upper, window(SQL_SALE_CREATED), []);
+      const b = await confirmed.advance(ctx.upper, window(SQL_SALE_CONFIRMED), []);
+      for (const r of [...a, ...b]) companies.add(r.company_id);
+      // every company seen gets a zero increment, so its series exist from the first order on
+      for (const id of companies) {
+        const company = ctx.company(id);
+        batch.counters.push({ name: COUNTERS.saleCreated, labels: { company }, value: a.find((r) => r.company_id === id)?.n ?? 0 });
+        batch.counters.push({ name: COUNTERS.saleConfirmed, labels: { company }, value: b.find((r) => r.company_id === id)?.n ?? 0 });
+      }
+      return batch;
+    },
+  };
+}
+
+export function posOrderSource(): SqlSource {
+  const window = new Window();
+  return {
+    name: 'pos_order',
+    tables: ['pos_order'],
+    async prime(_q, ctx) {
+      window.prime(ctx.upper);
+    },
+    async read(q, ctx) {
+      const batch = emptyBatch();
+      const rows = await window.advance(ctx.upper, (from, to) => q.query<CountRow>(SQL_POS_ORDERS, [pgTimestamp(from), pgTimestamp(to)]).then((r) => r.rows), []);
+      for (const r of rows) batch.counters.push({ name: COUNTERS.posOrders, labels: { company: ctx.company(r.company_id), state: r.state ?? '' }, value: r.n });
+      return batch;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * A source = one group of signals read from one or two tables, with its own incremental state
+ * (watermark, tracker). State is per source so a failing source (timeout, dropped table) neither
+ * loses nor double-counts another source's events: its own window stays put until it succeeds.
+ */
+import type { SqlQuery } from '../schema/query.ts';
+import type { SignalBatch } from '../signals.ts';
+
+export interface SourceContext {
+  /** the exporter's clock, epoch ms */
+  now: number;
+  /** upper bound of time windows: `now - lag` (rows written up to `lag` late are still seen) */
+  upper: number;
+  /** company id → label value (res_company.name) */
+  company(id: number | null | undefined): string;
+}
+
+export interface SqlSource {
+  readonly name: string;
+  /** tables that must exist (to_regclass) for this source to run; otherwise it is absent */
+  readonly tables: readonly string[];
+  /** sets watermarks so counting starts now; called before the first read */
+  prime(q: SqlQuery, ctx: SourceContext): Promise<void>;
+  read(q: SqlQuery, ctx: SourceContext): Promise<SignalBatch>;
+}
+
+/** A time window `(from, to]` over an indexed timestamp column, advanced only on success. */
+export class Window {
+  private from = 0;
+
+  prime(upper: number): void {
+    this.from = upper;
+  }
+
+  /** runs `read` on the window to `upper`; advances only when `read` resolves */
+  async advance<T>(upper: number, read: (from: number, to: number) => Promise<T>, empty: T): Promise<T> {
+    if (upper <= this.from) return empty;
+    const out = await read(this.from, upper);
+    this.from = upper;
+    return out;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Reading a Prometheus text exposition in tests, without importing another room: the sum of the
+ * samples of a name whose labels include the given ones. Not a parser (collector/ has that).
+ */
+/** Sum of the samples `name{labels ⊇ want}` in a Prometheus text exposition (0 when none). */
+export function sampleSum(text: string, name: string, want: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    if (Object.entries(want).every(([k, v]) => labels[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+export function hasSeries(text: string, name: string): boolean {
+  return text.split('\n').some((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export interface ScratchDatabase {
+  name: string;
+  /** URL of the new database (same server, user and options as the admin URL) */
+  url: string;
+  /** drops it, terminating its sessions (PostgreSQL 13+ `WITH (FORCE)`) */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a dedicated database `<prefix>_<random>` on the server of `adminUrl`, so parallel
+ * test runs of other engineers never share tables with ours.
+ */
+export async function createScratchDatabase(adminUrl: string, prefix = 'rh_odoo_test'): Promise<ScratchDatabase> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new URL(adminUrl);
+  admin.pathname = '/postgres';
+  const run = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: admin.toString() });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

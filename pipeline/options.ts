@@ -1,0 +1,119 @@
+/**
+ * The pipeline's options: one typed object, defaults in one place, unknown names and bad values
+ * rejected (STYLE.md §4).
+ */
+import type { GovernanceConfig, JudgeMode } from '../analyzer/index.ts';
+import type { Bus } from '../collector/index.ts';
+import type { ReleaseRecord, Store } from '../store/index.ts';
+import type { VerdictSink } from './types.ts';
+
+/** A pino-compatible subset: `pino()` satisfies it (the same shape as the gate's logger). */
+export interface PipelineLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export const silentPipelineLogger: PipelineLogger = { info() {}, warn() {}, error() {} };
+
+export interface PipelineOptions {
+  bus: Bus;
+  store: Store;
+  /** called in this order for every verdict of a release */
+  sinks?: VerdictSink[];
+  /** consumer group on the samples topic (default 'pipeline'); every pipeline process of one deployment shares it */
+  group?: string;
+  /** only 'sequential': the live loop must checkpoint engine state, and the fixed-horizon judge keeps every sample */
+  mode?: JudgeMode;
+  /** how often the engine looks, and the sequential judge's batch length (default 60 s) */
+  intervalMs?: number;
+  /** save a release's engine checkpoint (and acknowledge its batches) after this many batches (default 10) */
+  checkpointEvery?: number;
+  /**
+   * acknowledgements held back (waiting for a checkpoint) across all releases before every dirty
+   * release is checkpointed at once (default 200). Keep it below the bus's `maxPendingBatches`,
+   * or the collector's back-pressure and the held acks wait for each other.
+   */
+  maxHeldAcks?: number;
+  /** epoch ms (default Date.now); the demo passes its virtual clock */
+  clock?: () => number;
+  /**
+   * period of the timer that calls `tick(clock() - graceMs)`, in ms of real time (default: `intervalMs`);
+   * 0 turns the timer off (tests and the demo call `tick` themselves)
+   */
+  tickEveryMs?: number;
+  /** how far the timer stays behind the clock, so slow scrapes are not counted late (default 30 s) */
+  graceMs?: number;
+  /**
+   * post-release watch after `promote` (ms; 0: none). A number applies to every release, a function
+   * decides per release; without it, `governance.classes[class].postReleaseWatchMs` applies.
+   */
+  postReleaseWatchMs?: number | ((record: ReleaseRecord) => number);
+  governance?: GovernanceConfig;
+  /** on open, resume every release the store lists as active (default true) */
+  resumeActive?: boolean;
+  logger?: PipelineLogger;
+}
+
+export type ResolvedPipelineOptions = Required<Omit<PipelineOptions, 'postReleaseWatchMs' | 'governance'>> &
+  Pick<PipelineOptions, 'postReleaseWatchMs' | 'governance'>;
+
+export class PipelineOptionsError extends Error {
+  override readonly name = 'PipelineOptionsError';
+}
+
+const KNOWN = new Set([
+  'bus', 'store', 'sinks', 'group', 'mode', 'intervalMs', 'checkpointEvery', 'maxHeldAcks', 'clock',
+  'tickEveryMs', 'graceMs', 'postReleaseWatchMs', 'governance', 'resumeActive', 'logger',
+]);
+
+function positiveInteger(name: string, value: number, allowZero = false): void {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new PipelineOptionsError(`pipeline option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+  }
+}
+
+export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipelineOptions {
+  const unknown = Object.keys(options).filter((k) => !KNOWN.has(k));
+  if (unknown.length) throw new PipelineOptionsError(`unknown pipeline option(s) ${unknown.join(', ')}; known: ${[...KNOWN].join(', ')}`);
+  if (!options.bus || !options.store) throw new PipelineOptionsError('pipeline options bus and store are required');
+  const mode = options.mode ?? 'sequential';
+  if (mode !== 'sequential') {
+    // Refused rather than run without checkpoints: a restart would silently lose the samples seen so far.
+    throw new PipelineOptionsError(`pipeline mode "${String(mode)}" is not supported: the live loop checkpoints engine state, which only the sequential judge keeps bounded; use \`analyze --mode fixed\` offline`);
+  }
+  const intervalMs = options.intervalMs ?? 60_000;
+  positiveInteger('intervalMs', intervalMs);
+  const resolved: ResolvedPipelineOptions = {
+    bus: options.bus,
+    store: options.store,
+    sinks: [...(options.sinks ?? [])],
+    group: options.group ?? 'pipeline',
+    mode,
+    intervalMs,
+    checkpointEvery: options.checkpointEvery ?? 10,
+    maxHeldAcks: options.maxHeldAcks ?? 200,
+    clock: options.clock ?? Date.now,
+    tickEveryMs: options.tickEveryMs ?? intervalMs,
+    graceMs: options.graceMs ?? 30_000,
+    resumeActive: options.resumeActive ?? true,
+    logger: options.logger ?? silentPipelineLogger,
+  };
+  positiveInteger('checkpointEvery', resolved.checkpointEvery);
+  positiveInteger('maxHeldAcks', resolved.maxHeldAcks);
+  positiveInteger('tickEveryMs', resolved.tickEveryMs, true);
+  positiveInteger('graceMs', resolved.graceMs, true);
+  if (typeof resolved.group !== 'string' || resolved.group === '') throw new PipelineOptionsError('pipeline option group must be a non-empty string');
+  if (typeof options.postReleaseWatchMs === 'number') positiveInteger('postReleaseWatchMs', options.postReleaseWatchMs, true);
+  if (options.postReleaseWatchMs !== undefined) resolved.postReleaseWatchMs = options.postReleaseWatchMs;
+  if (options.governance) resolved.governance = options.governance;
+  return resolved;
+}
+
+/** The post-release watch of one release (0: none): the explicit option, else its governance class. */
+export function watchMsFor(options: ResolvedPipelineOptions, record: ReleaseRecord): number {
+  const explicit = options.postReleaseWatchMs;
+  if (typeof explicit === 'number') return explicit;
+  if (typeof explicit === 'function') return Math.max(0, explicit(record));
+  return options.governance?.classes[record.release.class]?.postReleaseWatchMs ?? 0;
+}

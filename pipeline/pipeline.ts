@@ -1,0 +1,287 @@
+/**
+ * The live loop (DESIGN.md, "pipeline/"): consumes the bus's `samples` topic in a consumer group,
+ * runs one sequential engine per active release, stores each verdict, hands it to the sinks in
+ * order and publishes it on the `verdicts` topic.
+ *
+ * Delivery and restart, the whole argument:
+ *  - a batch's acknowledgement is held until a checkpoint covers it: the engine snapshot (with the
+ *    per-producer sequence marks of what it has ingested) is saved only once every verdict
+ *    produced so far is stored (the outbox is empty). So an acknowledged batch is always inside a
+ *    stored checkpoint and its verdicts are stored — a restart loses nothing;
+ *  - after a crash the bus redelivers what was not acknowledged; the new owner restores the
+ *    checkpoint, skips batches at or below the marks, and re-ingests the rest. The engine is
+ *    deterministic, so it emits the very same verdicts again, which the store ignores as duplicates
+ *    of (releaseId, at). Sinks see them again, flagged `replayed` (at-least-once; the action sink
+ *    is idempotent per verdict through the store);
+ *  - held acks are bounded (`checkpointEvery` per release, `maxHeldAcks` in all) so they never
+ *    deadlock with the bus's back-pressure.
+ */
+import type { Verdict } from '../analyzer/index.ts';
+import type { Ack, SampleBatch, Subscription } from '../collector/index.ts';
+import { DbError, StoreError, type ReleaseRecord } from '../store/index.ts';
+import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
+import { ReleaseRun, type PipelineCheckpoint } from './releaseRun.ts';
+import type { Pipeline, PipelineStats } from './types.ts';
+
+const IGNORED_MEMORY = 10_000;
+
+/** Subscribes to the bus, resumes the store's active releases (unless told not to) and starts the timer. */
+export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const o = resolvePipelineOptions(options);
+  const { store, bus, logger, sinks } = o;
+  const engineOptions = { mode: o.mode, intervalMs: o.intervalMs };
+  const runs = new Map<string, ReleaseRun>();
+  const starting = new Map<string, Promise<ReleaseRun>>();
+  /** ids whose batches are dropped: unknown, closed, or refused; logged once each */
+  const ignored = new Set<string>();
+  const stats: PipelineStats = {
+    batches: 0, samples: 0, skippedBatches: 0, ignoredBatches: 0, malformedBatches: 0, malformedSamples: 0,
+    verdicts: 0, duplicateVerdicts: 0, sinkErrors: 0, storeErrors: 0, publishErrors: 0, checkpoints: 0, heldAcks: 0,
+  };
+  let closed = false;
+
+  function ignore(releaseId: string, why: string): void {
+    if (ignored.has(releaseId)) return;
+    if (ignored.size >= IGNORED_MEMORY) ignored.delete(ignored.values().next().value as string);
+    ignored.add(releaseId);
+    logger.warn({ releaseId }, `pipeline: dropping batches of release: ${why}`);
+  }
+
+  async function open(record: ReleaseRecord): Promise<ReleaseRun> {
+    const id = record.release.id;
+    const watchMs = watchMsFor(o, record);
+    const saved = await store.loadEngineCheckpoint(id);
+    let run: ReleaseRun | undefined;
+    if (saved) {
+      try {
+        run = ReleaseRun.restore(record, engineOptions, watchMs, saved.snapshot as PipelineCheckpoint);
+        logger.info({ releaseId: id, savedAt: saved.savedAt }, 'pipeline: release resumed from its checkpoint');
+      } catch (err) {
+        // a spec edited after the checkpoint: start over; the store drops the verdicts it already has
+        logger.warn({ releaseId: id, err: String(err) }, 'pipeline: checkpoint does not fit the release, starting afresh');
+      }
+    }
+    run ??= ReleaseRun.fresh(record, engineOptions, watchMs);
+    ignored.delete(id);
+    runs.set(id, run);
+    return run;
+  }
+
+  function startRun(record: ReleaseRecord): Promise<ReleaseRun> {
+    const id = record.release.id;
+    const existing = runs.get(id);
+    if (existing) return Promise.resolve(existing);
+    let pending = starting.get(id);
+    if (!pending) {
+      pending = open(record).finally(() => starting.delete(id));
+      starting.set(id, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * A batch of a release this process is not running: resume it if the store says it is active.
+   * The store is asked up to three times: a batch dropped on a transient store error would leave a
+   * hole that the producer marks then make permanent.
+   */
+  async function lookup(releaseId: string): Promise<ReleaseRun | undefined> {
+    if (ignored.has(releaseId)) return undefined;
+    let record: ReleaseRecord | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        record = await store.getRelease(releaseId);
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
+    if (!record) {
+      ignore(releaseId, 'unknown release');
+      return undefined;
+    }
+    if (record.status !== 'active') {
+      ignore(releaseId, `release is ${record.status}`);
+      return undefined;
+    }
+    try {
+      return await startRun(record);
+    } catch (err) {
+      // a store failure (loading the checkpoint) is transient: the batch stays unacknowledged;
+      // only a release the engine refuses (e.g. an unknown class) is dropped for good
+      if (err instanceof StoreError || err instanceof DbError) throw err;
+      ignore(releaseId, `cannot analyse it: ${String(err)}`);
+      return undefined;
+    }
+  }
+
+  /** Stores, hands on and publishes the outbox in order; false when the store failed (retried later). */
+  async function drain(run: ReleaseRun): Promise<boolean> {
+    while (run.outbox.length > 0) {
+      const verdict = run.outbox[0];
+      let fresh: boolean;
+      try {
+        fresh = await store.appendVerdict(verdict);
+      } catch (err) {
+        stats.storeErrors++;
+        logger.error({ releaseId: run.id, at: verdict.at, err: String(err) }, 'pipeline: storing a verdict failed; will retry');
+        return false;
+      }
+      if (fresh) stats.verdicts++;
+      else stats.duplicateVerdicts++;
+      for (const sink of sinks) {
+        try {
+          await sink.onVerdict(verdict, run.lastHanded, run.record, { replayed: !fresh });
+        } catch (err) {
+          stats.sinkErrors++;
+          logger.error({ releaseId: run.id, sink: sink.name, err: String(err) }, 'pipeline: verdict sink failed');
+        }
+      }
+      run.lastHanded = verdict;
+      try {
+        await bus.publishVerdict(verdict);
+      } catch (err) {
+        stats.publishErrors++;
+        logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: publishing a verdict failed');
+      }
+      run.outbox.shift();
+    }
+    return true;
+  }
+
+  /** Saves the run's checkpoint and acknowledges the batches it covers (only with an empty outbox). */
+  async function saveCheckpoint(run: ReleaseRun): Promise<void> {
+    if (run.outbox.length > 0) return;
+    try {
+      await store.saveEngineCheckpoint({ releaseId: run.id, snapshot: run.checkpoint(), offsets: {}, savedAt: o.clock() });
+    } catch (err) {
+      stats.storeErrors++;
+      logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: saving a checkpoint failed; acks held');
+      return;
+    }
+    stats.checkpoints++;
+    const acks = run.heldAcks;
+    run.heldAcks = [];
+    run.batchesSinceCheckpoint = 0;
+    stats.heldAcks -= acks.length;
+    for (const ack of acks) await ack();
+  }
+
+  async function checkpointAll(): Promise<void> {
+    for (const run of [...runs.values()]) await run.exclusive(async () => (await drain(run)) && saveCheckpoint(run));
+  }
+
+  async function handle(batch: SampleBatch, ack: Ack): Promise<void> {
+    // closing: leave it unacknowledged for the next owner (an ack after leaving would be ignored anyway)
+    if (closed) return;
+    if (!Array.isArray(batch.samples)) {
+      stats.malformedBatches++;
+      logger.warn({ releaseId: batch.releaseId, batchId: batch.batchId }, 'pipeline: malformed batch dropped');
+      return ack();
+    }
+    const run = runs.get(batch.releaseId) ?? (await lookup(batch.releaseId));
+    if (!run) {
+      stats.ignoredBatches++;
+      return ack();
+    }
+    await run.exclusive(async () => {
+      if (closed) return;
+      if (runs.get(run.id) !== run) {
+        stats.ignoredBatches++; // stopped while this batch waited
+        return ack();
+      }
+      stats.batches++;
+      const outcome = run.ingest(batch);
+      if (outcome.skipped) stats.skippedBatches++;
+      else {
+        stats.samples += batch.samples.length - outcome.malformed;
+        run.batchesSinceCheckpoint++;
+      }
+      if (outcome.malformed > 0) {
+        stats.malformedSamples += outcome.malformed;
+        logger.warn({ releaseId: run.id, batchId: batch.batchId, malformed: outcome.malformed }, 'pipeline: malformed samples dropped');
+      }
+      run.outbox.push(...outcome.verdicts);
+      run.heldAcks.push(ack);
+      stats.heldAcks++;
+      const stored = await drain(run);
+      if (stored && run.batchesSinceCheckpoint >= o.checkpointEvery) await saveCheckpoint(run);
+    });
+    if (stats.heldAcks >= o.maxHeldAcks) await checkpointAll();
+  }
+
+  async function tick(now: number): Promise<Verdict[]> {
+    const emitted: Verdict[] = [];
+    for (const run of [...runs.values()]) {
+      await run.exclusive(async () => {
+        if (runs.get(run.id) !== run) return;
+        const verdicts = run.advanceTo(now);
+        emitted.push(...verdicts);
+        run.outbox.push(...verdicts);
+        const stored = await drain(run);
+        if (stored && (verdicts.length > 0 || run.heldAcks.length > 0)) await saveCheckpoint(run);
+      });
+    }
+    return emitted;
+  }
+
+  if (o.resumeActive) {
+    // paged: the store lists at most 1000 at a time
+    for (let offset = 0; ; offset += 1000) {
+      const page = await store.listReleases({ status: 'active', limit: 1000, offset });
+      for (const record of page) {
+        await startRun(record).catch((err: unknown) => ignore(record.release.id, `cannot analyse it: ${String(err)}`));
+      }
+      if (page.length < 1000) break;
+    }
+  }
+  const subscription: Subscription = await bus.subscribeSamples(o.group, handle, {
+    onError: (err, info) => logger.error({ releaseId: info.releaseId, err: String(err) }, 'pipeline: batch failed; left unacknowledged'),
+  });
+
+  let ticking = false;
+  const timer = o.tickEveryMs > 0
+    ? setInterval(() => {
+        if (ticking || closed) return; // a slow store must not pile ticks up
+        ticking = true;
+        tick(o.clock() - o.graceMs)
+          .catch((err: unknown) => logger.error({ err: String(err) }, 'pipeline: tick failed'))
+          .finally(() => (ticking = false));
+      }, o.tickEveryMs)
+    : undefined;
+  timer?.unref();
+
+  return {
+    async start(record) {
+      if (closed) throw new Error('pipeline is closed');
+      if (record.status !== 'active') {
+        logger.warn({ releaseId: record.release.id, status: record.status }, 'pipeline: not starting a closed release');
+        return;
+      }
+      await startRun(record);
+    },
+    async stop(releaseId) {
+      const run = runs.get(releaseId);
+      if (!run) return;
+      await run.exclusive(async () => {
+        if ((await drain(run)) === true) await saveCheckpoint(run);
+        runs.delete(releaseId);
+      });
+      stats.heldAcks -= run.heldAcks.length; // left unacknowledged: a later owner drops them as closed
+      ignored.add(releaseId);
+    },
+    active: () => [...runs.keys()],
+    tick,
+    checkpoint: checkpointAll,
+    stats: () => ({ ...stats }),
+    async close({ graceful = true } = {}) {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      // checkpoint and acknowledge while still a member: acks from a member that has left are ignored
+      if (graceful) await checkpointAll();
+      await subscription.close();
+      runs.clear();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * One release inside the pipeline: its engine (and post-release watch), the producer marks that
+ * tell a redelivered batch from a new one, the verdicts not yet stored (outbox), and the
+ * acknowledgements waiting for the checkpoint that will cover their batches. No I/O here: the
+ * pipeline drives storage, sinks and the bus.
+ */
+import { ReleaseEngine, type EngineOptions, type EngineSnapshot, type Sample, type Verdict } from '../analyzer/index.ts';
+import type { Ack, SampleBatch } from '../collector/index.ts';
+import type { ReleaseRecord } from '../store/index.ts';
+import { PostReleaseWatch, type WatchSnapshot } from './watch.ts';
+
+/** What the pipeline stores as `EngineCheckpoint.snapshot` (opaque to the store). */
+export interface PipelineCheckpoint {
+  version: 1;
+  /** the interval the engine was built with; it wins over the pipeline's option on restore */
+  intervalMs: number;
+  engine: EngineSnapshot;
+  /** highest batch sequence ingested per producer: a redelivered batch at or below it is skipped */
+  marks: Record<string, number>;
+  /** the last verdict handed to the sinks (their `previous` after a restart) */
+  lastHanded?: Verdict;
+  watch?: WatchSnapshot;
+}
+
+export interface BatchOutcome {
+  verdicts: Verdict[];
+  /** samples dropped because they were not samples (bad ts, metric, cohort or value) */
+  malformed: number;
+  /** the whole batch had been ingested already (redelivery) */
+  skipped: boolean;
+}
+
+const COHORTS = new Set(['baseline', 'canary']);
+
+/** Cheap structural check (a batch may hold thousands of samples, so no schema library per sample). */
+export function isSample(x: unknown): x is Sample {
+  if (typeof x !== 'object' || x === null) return false;
+  const s = x as Record<string, unknown>;
+  return (
+    typeof s.ts === 'number' && Number.isFinite(s.ts) &&
+    typeof s.metric === 'string' && s.metric.length > 0 &&
+    typeof s.cohort === 'string' && COHORTS.has(s.cohort) &&
+    typeof s.value === 'number' &&
+    (s.labels === undefined || (typeof s.labels === 'object' && s.labels !== null))
+  );
+}
+
+export class ReleaseRun {
+  /** verdicts produced and not yet stored + handed on, oldest first */
+  readonly outbox: Verdict[] = [];
+  /** acks of batches ingested since the last checkpoint */
+  heldAcks: Ack[] = [];
+  batchesSinceCheckpoint = 0;
+  lastHanded: Verdict | undefined;
+  private watch: PostReleaseWatch | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly record: ReleaseRecord,
+    readonly engineOptions: EngineOptions,
+    private readonly engine: ReleaseEngine,
+    /** a Map, not an object: producer names come from the wire ("__proto__" must stay a plain key) */
+    private readonly marks: Map<string, number>,
+    private readonly watchMs: number,
+  ) {}
+
+  static fresh(record: ReleaseRecord, options: EngineOptions, watchMs: number): ReleaseRun {
+    return new ReleaseRun(record, options, new ReleaseEngine(record.spec, options), new Map(), watchMs);
+  }
+
+  /** Throws when the checkpoint does not fit the spec (the caller then starts fresh, and says so). */
+  static restore(record: ReleaseRecord, options: EngineOptions, watchMs: number, checkpoint: PipelineCheckpoint): ReleaseRun {
+    if (checkpoint?.version !== 1) throw new Error('unknown pipeline checkpoint version');
+    const engineOptions = { ...options, intervalMs: checkpoint.intervalMs };
+    const engine = ReleaseEngine.restore(record.spec, engineOptions, checkpoint.engine);
+    const run = new ReleaseRun(record, engineOptions, engine, new Map(Object.entries(checkpoint.marks ?? {})), watchMs);
+    run.lastHanded = checkpoint.lastHanded;
+    if (checkpoint.watch) run.watch = PostReleaseWatch.restore(record.spec, engineOptions, checkpoint.watch);
+    return run;
+  }
+
+  get id(): string {
+    return this.record.release.id;
+  }
+
+  /** Runs `fn` after every earlier call on this release has settled: bus handler and timer never interleave. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Feeds a batch sample by sample, exactly as `Replay.push` does, so live and offline agree. */
+  ingest(batch: SampleBatch): BatchOutcome {
+    const mark = this.marks.get(batch.producer);
+    if (mark !== undefined && batch.sequence <= mark) return { verdicts: [], malformed: 0, skipped: true };
+    const verdicts: Verdict[] = [];
+    let malformed = 0;
+    for (const sample of batch.samples) {
+      if (!isSample(sample)) {
+        malformed++;
+        continue;
+      }
+      if (sample.ts >= this.engine.nextBoundary && !this.engine.final) this.collect(this.engine.advanceTo(sample.ts), verdicts);
+      this.engine.ingest(sample); // after a final decision the engine counts it (afterFinal)
+      if (this.watch) verdicts.push(...this.watch.push(sample));
+    }
+    this.marks.set(batch.producer, batch.sequence);
+    return { verdicts, malformed, skipped: false };
+  }
+
+  /** Takes every look due at `now`: a release with no data still reaches its window's end. */
+  advanceTo(now: number): Verdict[] {
+    const verdicts: Verdict[] = [];
+    this.collect(this.engine.advanceTo(now), verdicts);
+    if (this.watch) verdicts.push(...this.watch.advanceTo(now));
+    return verdicts;
+  }
+
+  private collect(looks: Verdict[], out: Verdict[]): void {
+    for (const look of looks) {
+      out.push(look);
+      if (look.decision === 'promote' && this.watchMs > 0 && !this.watch) {
+        this.watch = PostReleaseWatch.start(this.record.spec, this.engineOptions, look.at, this.watchMs);
+      }
+    }
+  }
+
+  get current(): Verdict | undefined {
+    return this.engine.current;
+  }
+
+  /** True while a post-release watch is running. */
+  get watching(): boolean {
+    return this.watch !== undefined && !this.watch.finished;
+  }
+
+  checkpoint(): PipelineCheckpoint {
+    const cp: PipelineCheckpoint = { version: 1, intervalMs: this.engineOptions.intervalMs, engine: this.engine.snapshot(), marks: Object.fromEntries(this.marks) };
+    if (this.lastHanded) cp.lastHanded = this.lastHanded;
+    if (this.watch) cp.watch = this.watch.snapshot();
+    return cp;
+  }
+}

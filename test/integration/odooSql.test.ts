@@ -1,0 +1,176 @@
+/**
+ * The exporter's contract suite (STYLE 2): the same tests run on every database implementation
+ * — real PostgreSQL and PGlite — so the embedded default and the real service are proven
+ * equivalent. The simulator writes a retail hour with a release and regressions; every exported
+ * series is compared with counts computed from the rows by independent SQL written here, not
+ * with the exporter's own queries.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { createOdooSimulation, type OdooRegressions } from '../../simulator/index.ts';
+import {
+  createSqlReader, startOdooExporter, WAITING_AGE_CLASSES, type OdooModule, type SqlConnection, type SqlQuery,
+} from '../../odoo-exporter/index.ts';
+import { createScratchDatabase, hasSeries, sampleSum } from '../../odoo-exporter/testing.ts';
+import { fromPg, fromPglite, pgConnection } from '../../odoo-exporter/index.ts';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { requireService } from './helpers.ts';
+
+interface ContractDb {
+  /** the simulator's writer connection */
+  db: SqlQuery;
+  /** the exporter's own connection to the same database */
+  connect: () => SqlConnection;
+  dispose(): Promise<void>;
+}
+
+interface ContractOptions {
+  name: string;
+  /** a fresh, empty database; undefined = skip (service not available) */
+  make: (t: TestContext) => Promise<ContractDb | undefined>;
+}
+
+const START = Date.UTC(2026, 10, 27, 18, 0, 0); // a Friday evening peak
+const MIN = 60_000;
+const CONTRACT_REGRESSIONS: OdooRegressions = {
+  reservationSlowdown: 6,
+  confirmFailureRate: 0.3,
+  failingChannel: { channel: 'root.marketplace', failureRate: 0.6 },
+  stalledCron: 'Mail: Email Queue Manager',
+};
+
+async function runHour(c: ContractDb, modules?: OdooModule[], minutes = 40): Promise<{ text: string; end: number; logs: string[] }> {
+  const sim = await createOdooSimulation({
+    seed: 11, start: START, ordersPerMinute: 3, posOrdersPerMinute: 2,
+    tenants: [{ name: 'shop', db: c.db, companies: ['Shop EU', 'Shop US'], modules }],
+    release: { at: START + (minutes / 2) * MIN, regressions: CONTRACT_REGRESSIONS },
+  });
+  const reader = createSqlReader({ db: 'shop', connect: c.connect, lagMs: 0, cronGraceSeconds: 300, tracking: { openTtlMs: 86_400_000, maxOpen: 100_000, pageSize: 50 } });
+  const logs: string[] = [];
+  const exporter = await startOdooExporter({ intervalSeconds: 0 }, { readers: [reader], serve: false, clock: sim.now, log: (l) => logs.push(l) });
+  try {
+    await exporter.scrapeOnce();
+    for (let m = 5; m <= minutes; m += 5) {
+      await sim.runUntil(START + m * MIN);
+      await exporter.scrapeOnce();
+    }
+    return { text: await exporter.collect(), end: sim.now(), logs };
+  } finally {
+    await exporter.close();
+  }
+}
+
+type Row = Record<string, string | number>;
+const rows = async (db: SqlQuery, sql: string, params: unknown[] = []): Promise<Row[]> => (await db.query<Row>(sql, params)).rows;
+
+function runOdooExporterContract(opts: ContractOptions): void {
+  test(`${opts.name}: every exported series equals counts computed from the rows`, { timeout: 600_000 }, async (t) => {
+    const c = await opts.make(t);
+    if (!c) return;
+    try {
+      const { text, end, logs } = await runHour(c);
+      assert.deepEqual(logs, [], 'no tenant errors');
+      assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'shop' }), 1);
+      const q = c.db;
+      const ts = new Date(end).toISOString().replace('T', ' ').replace('Z', '');
+
+      for (const r of await rows(q, `SELECT c.name, count(*)::int AS created, count(*) FILTER (WHERE s.state = 'sale')::int AS confirmed FROM sale_order s JOIN res_company c ON c.id = s.company_id GROUP BY c.name`)) {
+        assert.equal(sampleSum(text, 'odoo_sale_orders_created_total', { db: 'shop', company: String(r.name) }), r.created, `created ${r.name}`);
+        assert.equal(sampleSum(text, 'odoo_sale_orders_confirmed_total', { company: String(r.name) }), r.confirmed, `confirmed ${r.name}`);
+        assert.ok(Number(r.confirmed) < Number(r.created), 'the confirm-failure regression leaves quotations');
+      }
+      for (const r of await rows(q, `SELECT c.name, p.state, count(*)::int AS n FROM pos_order p JOIN res_company c ON c.id = p.company_id GROUP BY 1, 2`)) {
+        assert.equal(sampleSum(text, 'odoo_pos_orders_total', { company: String(r.name), state: String(r.state) }), r.n, `pos ${r.name} ${r.state}`);
+      }
+      for (const r of await rows(q, `SELECT c.name, p.state, count(*)::int AS n FROM payment_transaction p JOIN res_company c ON c.id = p.company_id WHERE p.state IN ('done', 'cancel', 'error') GROUP BY 1, 2`)) {
+        assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { company: String(r.name), state: String(r.state) }), r.n, `payments ${r.name} ${r.state}`);
+      }
+      for (const r of await rows(q, `SELECT c.name, m.move_type, count(*)::int AS n FROM account_move m JOIN res_company c ON c.id = m.company_id WHERE m.state = 'posted' GROUP BY 1, 2`)) {
+        assert.equal(sampleSum(text, 'odoo_account_moves_posted_total', { company: String(r.name), move_type: String(r.move_type) }), r.n, `posted ${r.name}`);
+      }
+      // reservation: per move, its first line's create_date minus the move's create_date
+      const reservations = `SELECT c.name, m.id, EXTRACT(EPOCH FROM (min(l.create_date) - m.create_date))::float8 AS s
+        FROM stock_move m JOIN stock_move_line l ON l.move_id = m.id JOIN res_company c ON c.id = m.company_id GROUP BY c.name, m.id, m.create_date`;
+      for (const r of await rows(q, `SELECT name, count(*)::int AS n, sum(s)::float8 AS total, count(*) FILTER (WHERE s <= 60)::int AS le60 FROM (${reservations}) x GROUP BY name`)) {
+        const labels = { company: String(r.name) };
+        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count', labels), r.n, `reservations ${r.name}`);
+        assert.ok(Math.abs(sampleSum(text, 'odoo_stock_reservation_latency_seconds_sum', labels) - Number(r.total)) < 0.01 * Number(r.n), `latency sum ${r.name}`);
+        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { ...labels, le: '60' }), r.le60, `le 60 ${r.name}`);
+      }
+      for (const r of await rows(q, `SELECT c.name, EXTRACT(EPOCH FROM ($1::timestamp - m.create_date))::float8 AS age FROM stock_move m JOIN res_company c ON c.id = m.company_id WHERE m.state IN ('confirmed', 'partially_available')`, [ts])) {
+        const cls = WAITING_AGE_CLASSES.find((k) => Number(r.age) < k.upTo)!;
+        assert.ok(sampleSum(text, 'odoo_stock_moves_waiting', { company: String(r.name), age: cls.label }) >= 1, `waiting move ${r.name} ${cls.label}`);
+      }
+      const waiting = await rows(q, `SELECT count(*)::int AS n FROM stock_move WHERE state IN ('confirmed', 'partially_available')`);
+      assert.equal(sampleSum(text, 'odoo_stock_moves_waiting'), waiting[0].n, 'moves waiting');
+
+      for (const r of await rows(q, `SELECT channel, state, count(*)::int AS n FROM queue_job WHERE state NOT IN ('done', 'cancelled') GROUP BY 1, 2`)) {
+        assert.equal(sampleSum(text, 'odoo_queue_jobs', { channel: String(r.channel), state: String(r.state) }), r.n, `jobs ${r.channel} ${r.state}`);
+      }
+      const failed = await rows(q, `SELECT channel, count(*)::int AS n FROM queue_job WHERE state = 'failed' GROUP BY 1`);
+      for (const r of failed) assert.equal(sampleSum(text, 'odoo_queue_job_failures_total', { channel: String(r.channel) }), r.n, `failures ${r.channel}`);
+      assert.ok(sampleSum(text, 'odoo_queue_job_failures_total', { channel: 'root.marketplace' }) > 0, 'the failing channel shows');
+
+      const overdue = await rows(q, `SELECT count(*)::int AS n FROM ir_cron WHERE active AND nextcall < $1::timestamp - interval '300 seconds'`, [ts]);
+      assert.equal(sampleSum(text, 'odoo_cron_overdue'), overdue[0].n);
+      assert.equal(overdue[0].n, 1, 'the stalled cron is overdue');
+      assert.ok(sampleSum(text, 'odoo_cron_overdue_seconds', { cron: 'Mail: Email Queue Manager' }) > 300);
+
+      const mail = await rows(q, `SELECT count(*) FILTER (WHERE state = 'outgoing')::int AS queued, count(*) FILTER (WHERE state = 'exception')::int AS exception FROM mail_mail`);
+      assert.equal(sampleSum(text, 'odoo_mail_queued'), mail[0].queued);
+      assert.equal(sampleSum(text, 'odoo_mail_exception'), mail[0].exception);
+      const open = await rows(q, `SELECT count(*)::int AS n FROM payment_transaction WHERE state IN ('pending', 'authorized')`);
+      assert.equal(sampleSum(text, 'odoo_payment_transactions'), open[0].n);
+    } finally {
+      await c.dispose();
+    }
+  });
+
+  test(`${opts.name}: a database without queue_job and point_of_sale: those signals are absent, not errors`, { timeout: 600_000 }, async (t) => {
+    const c = await opts.make(t);
+    if (!c) return;
+    try {
+      const { text, logs } = await runHour(c, ['sale', 'payment', 'stock', 'mail', 'account'], 10);
+      assert.deepEqual(logs, []);
+      assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'shop' }), 1);
+      assert.equal(sampleSum(text, 'odoo_exporter_scrape_errors_total'), 0);
+      for (const name of ['odoo_queue_jobs', 'odoo_queue_job_oldest_pending_age_seconds', 'odoo_queue_job_failures_total', 'odoo_pos_orders_total']) assert.ok(!hasSeries(text, name), `${name} absent`);
+      assert.ok(sampleSum(text, 'odoo_sale_orders_created_total') > 0, 'the other signals are there');
+      assert.ok(hasSeries(text, 'odoo_cron_overdue'));
+    } finally {
+      await c.dispose();
+    }
+  });
+}
+
+// Real PostgreSQL 15 (scripts/services/start.sh): a dedicated database per test; the simulator
+// writes through its own pool, the exporter reads through the production connection (read-only
+// session, statement_timeout).
+runOdooExporterContract({
+  name: 'postgresql',
+  async make(t) {
+    const admin = await requireService(t, 'postgres');
+    if (!admin) return undefined;
+    const scratch = await createScratchDatabase(admin);
+    const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+    return {
+      db: fromPg(pool),
+      connect: () => pgConnection({ url: scratch.url, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 }),
+      async dispose() {
+        await pool.end();
+        await scratch.drop();
+      },
+    };
+  },
+});
+
+// PGlite (the embedded default): one in-memory instance shared by the simulator and the exporter.
+runOdooExporterContract({
+  name: 'pglite',
+  async make() {
+    const db = new PGlite();
+    const q = fromPglite(db);
+    return { db: q, connect: () => ({ query: q.query, close: async () => {} }), dispose: () => db.close() };
+  },
+});
