@@ -20,6 +20,13 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# the services started by their own scripts (Kafka, Alertmanager, the pgBackRest PostgreSQL)
+for extra in "kafka.sh stop-cluster" "kafka.sh stop" "alertmanager.sh stop" "pgbackrest.sh stop"; do
+  script="${extra%% *}"
+  [ -x "$ROOT/scripts/services/$script" ] || [ -f "$ROOT/scripts/services/$script" ] || continue
+  bash "$ROOT/scripts/services/$script" "${extra#* }" || log "$extra failed (ignored)"
+done
+
 stop_pidfile prometheus
 stop_pidfile postgres_exporter
 stop_pidfile redis_exporter
