@@ -3,9 +3,11 @@
  *
  * Wiring (`release-health serve`):
  *   const tokens = await loadTokens({ env: process.env.RH_TOKENS, file: tokenFile });
- *   const governance = policyFile ? parseGovernance(parseYaml(text)) : defaultGovernance();
- *   const gate = await startGate({ store, runner, governance, tokens, logger: pino() }, { host, port });
- *   ... await gate.close(); await runner.close?.(); await store.close();
+ *   const governance = await loadGovernance(policyFile);           // undefined: built-in classes
+ *   const cache = new VerdictCache(store, governance, { ttlMs: 30_000 });
+ *   const pipeline = await createPipeline({ bus, store, governance, sinks: [cache.sink, ...actions] });
+ *   const gate = await startGate({ store, runner: pipeline, governance, tokens, logger: pino(), verdictCache: cache, scorecardPage }, { host, port });
+ *   ... await gate.close(); await pipeline.close(); await store.close();
  */
 export { createGateApp } from './app.ts';
 export type { GateApp } from './app.ts';

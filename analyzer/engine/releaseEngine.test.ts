@@ -167,3 +167,16 @@ test('a ratio whose numerator exceeds its denominator puts that metric in error,
   assert.equal(verdict.metrics[0].classification, 'error');
   assert.equal(verdict.decision, 'inconclusive');
 });
+
+test('classes from governance reach the judge: a user-defined class resolves, an unknown one is refused', () => {
+  const scenario = generateScenario({ seed: 3, regression: 'none', checkoutPerMinute: 100 });
+  // no policy of its own in the spec, so the class's values show
+  const spec: AnalysisSpec = { ...scenario.spec, policy: {}, release: { ...scenario.spec.release, class: 'tax-hotfix' } };
+  assert.throws(() => new ReleaseEngine(spec, options), /unknown release class "tax-hotfix"/);
+  const base = { alpha: 0.02, observeMs: 15 * MINUTE, minObserveMs: 5 * MINUTE, passScore: 90, marginalScore: 70, minSamples: 10, confidence: 0.95, toleranceScale: 1.5 };
+  // a governance definition carries more than the analysis fields; the engine takes only those
+  const engine = new ReleaseEngine(spec, { ...options, classes: { 'tax-hotfix': { ...base, failureAction: 'rollback' } as typeof base } });
+  assert.equal(engine.policy.observeMs, 15 * MINUTE);
+  assert.equal(engine.policy.toleranceScale, 1.5);
+  assert.equal((engine.policy as unknown as Record<string, unknown>).failureAction, undefined);
+});

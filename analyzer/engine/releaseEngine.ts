@@ -22,6 +22,12 @@ export interface EngineOptions {
   mode: JudgeMode;
   /** how often the judge looks (and, for the sequential judge, the batch length) */
   intervalMs: number;
+  /**
+   * release classes to resolve `release.class` against (default: the built-in table). The live
+   * pipeline passes the governance file's classes, so user-defined classes and overrides of the
+   * built-in ones reach the judge, not only the gate.
+   */
+  classes?: Readonly<Record<string, ReleaseClassPolicy>>;
 }
 
 /** Why a sample was not used; counted, never silently lost. */
@@ -62,7 +68,7 @@ export class ReleaseEngine {
     readonly options: EngineOptions,
   ) {
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${options.intervalMs}`);
-    this.policy = resolvePolicy(spec.release.class, spec.policy);
+    this.policy = resolvePolicy(spec.release.class, spec.policy, options.classes);
     this.judges = spec.metrics.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m, this.policy.toleranceScale)));
     for (const judge of this.judges) {
       for (const { metric, role } of inputsOf(judge.spec)) {

@@ -41,13 +41,32 @@ export class UnknownReleaseClassError extends Error {
   override readonly name = 'UnknownReleaseClassError';
 }
 
-/** The effective policy of a release: its class defaults overlaid with the spec's own fields. */
-export function resolvePolicy(releaseClass: ReleaseClass, overrides: Partial<AnalysisPolicy> = {}): ReleaseClassPolicy {
-  const base = RELEASE_CLASSES[releaseClass];
-  if (!base) {
+/**
+ * The effective policy of a release: its class defaults overlaid with the spec's own fields.
+ * `classes` is where class names are looked up: the built-in table by default, or the platform's
+ * governance file (which adds user-defined classes and overrides built-in ones).
+ */
+export function resolvePolicy(
+  releaseClass: ReleaseClass,
+  overrides: Partial<AnalysisPolicy> = {},
+  classes: Readonly<Record<string, ReleaseClassPolicy>> = RELEASE_CLASSES,
+): ReleaseClassPolicy {
+  const definition = classes[releaseClass];
+  if (!definition) {
     // Unknown names are rejected, never silently treated as 'standard' (STYLE.md §4).
-    throw new UnknownReleaseClassError(`unknown release class "${releaseClass}"; known: ${Object.keys(RELEASE_CLASSES).join(', ')}`);
+    throw new UnknownReleaseClassError(`unknown release class "${releaseClass}"; known: ${Object.keys(classes).join(', ')}`);
   }
+  // only the analysis fields: a governance class definition carries more (failure action, approvals…)
+  const base: ReleaseClassPolicy = {
+    alpha: definition.alpha,
+    observeMs: definition.observeMs,
+    minObserveMs: definition.minObserveMs,
+    passScore: definition.passScore,
+    marginalScore: definition.marginalScore,
+    minSamples: definition.minSamples,
+    confidence: definition.confidence,
+    toleranceScale: definition.toleranceScale,
+  };
   const merged: ReleaseClassPolicy = { ...base };
   for (const [key, value] of Object.entries(overrides) as [keyof AnalysisPolicy, number | undefined][]) {
     if (value !== undefined) merged[key] = value;

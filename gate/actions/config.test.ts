@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { ActionConfigError, buildActions, parseActionsConfig, parseActionsYaml } from './index.ts';
 
@@ -20,6 +21,13 @@ grafana:
 `;
 
 const env = { RH_WEBHOOK_SECRET: 's3cr3t-value', RH_CHAT_WEBHOOK_URL: 'https://chat.example.com/hooks/T000/B000/XXXXSECRET', RH_GRAFANA_TOKEN: 'glsa_xyz' };
+
+test('the shipped example (actions.example.yaml) parses and builds without any secret in it', async () => {
+  const text = await readFile(new URL('./actions.example.yaml', import.meta.url), 'utf8');
+  assert.ok(!/^\s*(-\s*)?(secret|apiKey|token|password)\s*:/im.test(text), "no inline secret key");
+  const { actions } = buildActions(parseActionsYaml(text), env);
+  assert.deepEqual(actions.map((a) => a.kind), ['webhook', 'webhook', 'traefik', 'grafana-annotation']);
+});
 
 test('the example config parses and builds every action with secrets from the environment', () => {
   const config = parseActionsYaml(EXAMPLE);
