@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { analyzeCommand, ANALYZE_USAGE } from './analyze.ts';
 import { collectCommand } from './collect.ts';
 import { demoCommand } from './demo.ts';
+import { serveCommand } from './serve.ts';
 import { dashboardsCommand, scorecardCommand } from '../dashboards/index.ts';
 import { rulesCommand } from '../gate/alerts/cli.ts';
 import { InputError, UsageError } from './inputError.ts';
@@ -16,6 +17,7 @@ commands:
   dashboards  write Grafana dashboards and provisioning files from a config (--config FILE --out DIR)
   demo        replay the shipped examples (what \`npm start\` runs)
   rules       write Prometheus alerting rules from a config (--config FILE --out DIR)
+  serve       run the live service: collector, analyzer pipeline, gate HTTP API (--config FILE)
   scorecard   release scorecards for leadership over a period (--from --to [--format html|json|csv|md])
   help        show this help (also: --help, -h); "release-health <command> --help" for one command
   version     print the version
@@ -55,6 +57,8 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
         return await collectCommand(rest, io.out, io.err);
       case 'demo':
         return await demoCommand(rest, io.out, io.err);
+      case 'serve':
+        return await serveCommand(rest, io.out, io.err);
       case 'dashboards':
         return await dashboardsCommand(rest, asStream(io.out), asStream(io.err));
       case 'scorecard':

@@ -111,14 +111,16 @@ function parseTokenEntries(text: string): TokenEntry[] {
     });
   }
   const tokens: TokenEntry[] = [];
-  trimmed.split(/\r?\n/).forEach((line, i) => {
+  // entries are separated by newlines (a token file) or commas (one environment variable, where
+  // newlines are awkward: RH_TOKENS="ci:operator:…,grafana:reader:…"); tokens never contain either
+  trimmed.split(/\r?\n|,/).forEach((line, i) => {
     const content = line.trim();
     if (content === '' || content.startsWith('#')) return;
     const first = content.indexOf(':');
     const second = content.indexOf(':', first + 1);
-    if (first < 0 || second < 0) throw new TokenConfigError(`tokens line ${i + 1}: expected name:role:token`);
+    if (first < 0 || second < 0) throw new TokenConfigError(`tokens entry ${i + 1}: expected name:role:token`);
     const role = content.slice(first + 1, second);
-    if (!ROLES.includes(role as Role)) throw new TokenConfigError(`tokens line ${i + 1}: role must be one of ${ROLES.join(', ')}`);
+    if (!ROLES.includes(role as Role)) throw new TokenConfigError(`tokens entry ${i + 1}: role must be one of ${ROLES.join(', ')}`);
     tokens.push({ name: content.slice(0, first), role: role as Role, token: content.slice(second + 1) });
   });
   return tokens;

@@ -1,0 +1,121 @@
+/**
+ * `release-health serve --config FILE`: one YAML/JSON document for the whole service. Every
+ * section has defaults, so `{}` serves the embedded default (PGlite in ./.release-health, the
+ * in-memory bus, built-in release classes, no actions, no scrape targets). Secrets never appear in
+ * the file: it names the environment variables that hold them (`urlEnv`, `tokensEnv`, `secretEnv`).
+ * Unknown keys are errors with their line (STYLE.md §4). Sections owned by other rooms
+ * (`governance`, `actions`, `dashboards`, `collector.targets`) are validated by those rooms' own
+ * schemas, at load time, with the same line-numbered errors.
+ */
+import { z } from 'zod';
+import { parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
+import { ReleaseCollector } from '../collector/index.ts';
+import { parseActionsConfig, type ActionsConfig } from '../gate/actions/index.ts';
+import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
+import { InputError } from './inputError.ts';
+
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const duration = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 500ms, 15s, 1m or 2h')])
+  .transform((v) => (typeof v === 'number' ? v : Number(/^\d+/.exec(v)![0]) * UNIT_MS[/(ms|s|m|h)$/.exec(v)![1]]));
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
+const port = z.number().int().min(0).max(65535);
+
+const memoryBusSchema = z.object({ kind: z.literal('memory'), maxPendingBatches: z.number().int().positive().optional() }).strict();
+const kafkaBusSchema = z
+  .object({
+    kind: z.literal('kafka'),
+    /** host:port list; or name the variable that holds it (comma-separated) */
+    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1).optional(),
+    brokersEnv: envName.optional(),
+    clientId: z.string().min(1).default('release-health'),
+    topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('release-health.'),
+    partitions: z.number().int().positive().default(12),
+    replicationFactor: z.number().int().positive().optional(),
+    maxPendingBatches: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((k) => (k.brokers === undefined) !== (k.brokersEnv === undefined), { error: 'give exactly one of brokers and brokersEnv' });
+
+export const serveConfigSchema = z
+  .object({
+    listen: z.object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) }).strict().default({ host: '127.0.0.1', port: 8080 }),
+    store: z
+      .object({
+        /** `postgres://…`, `pglite://DIR` or `pglite:memory`; a URL with a password belongs in `urlEnv` */
+        url: z.string().min(1).optional(),
+        urlEnv: envName.default('RH_STORE_URL'),
+      })
+      .strict()
+      .default({ urlEnv: 'RH_STORE_URL' }),
+    bus: z.discriminatedUnion('kind', [memoryBusSchema, kafkaBusSchema]).default({ kind: 'memory' }),
+    auth: z
+      .object({
+        tokensEnv: envName.default('RH_TOKENS'),
+        tokensFile: z.string().min(1).optional(),
+        allowAnonymousRead: z.boolean().default(false),
+      })
+      .strict()
+      .default({ tokensEnv: 'RH_TOKENS', allowAnonymousRead: false }),
+    engine: z
+      .object({
+        interval: duration.default(60_000),
+        checkpointEvery: z.number().int().positive().default(10),
+        grace: duration.default(30_000),
+      })
+      .strict()
+      .default({ interval: 60_000, checkpointEvery: 10, grace: 30_000 }),
+    governance: z.unknown().optional(),
+    actions: z.unknown().optional(),
+    alerts: z
+      .object({
+        alertmanager: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+        chat: z.object({ urlEnv: envName }).strict().optional(),
+        /** base URL people reach the gate at (links in alerts); default the listen address */
+        gateUrl: z.url({ protocol: /^https?$/ }).optional(),
+        grafanaUrl: z.url({ protocol: /^https?$/ }).optional(),
+      })
+      .strict()
+      .optional(),
+    collector: z
+      .object({
+        targets: z.array(z.unknown()).default([]),
+        /** where the collector serves its own metrics; 0 picks a free port; omit to not serve them */
+        metricsPort: port.optional(),
+      })
+      .strict()
+      .default({ targets: [] }),
+    /** read by `release-health dashboards --config` (the same file) */
+    dashboards: z.unknown().optional(),
+    logging: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({ level: 'info' }),
+  })
+  .strict();
+
+export type ServeConfig = z.output<typeof serveConfigSchema> & { governanceConfig: GovernanceConfig; actionsConfig: ActionsConfig };
+
+/** Parses and validates a serve config, including the sections other rooms own. */
+export function parseServeConfig(text: string, path: string): ServeConfig {
+  const { raw, lineOf } = parseConfigDocument(text, path);
+  const result = serveConfigSchema.safeParse(raw ?? {});
+  if (!result.success) throw zodToInputError(result.error, path, lineOf);
+  const config = result.data;
+  const section = <T>(key: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      const issues = (error as { issues?: unknown[] }).issues;
+      const detail = Array.isArray(issues) ? issues.map(String).join('; ') : (error as Error).message;
+      throw new InputError(path, lineOf([key]), `${key}: ${detail}`);
+    }
+  };
+  const governanceConfig = section('governance', () => parseGovernance(config.governance ?? {}));
+  const actionsConfig = section('actions', () => parseActionsConfig(config.actions ?? {}));
+  // targets are templates: checked now with every placeholder filled, so a typo fails at start
+  section('collector', () => new ReleaseCollector({ targets: config.collector.targets, publish: async () => {} }));
+  return { ...config, governanceConfig, actionsConfig };
+}
+
+export async function loadServeConfig(path: string): Promise<ServeConfig> {
+  return parseServeConfig(await readConfigFile(path, 'serve config', MAX_CONFIG_BYTES), path);
+}
