@@ -16,7 +16,7 @@
  *  - held acks are bounded (`checkpointEvery` per release, `maxHeldAcks` in all) so they never
  *    deadlock with the bus's back-pressure.
  */
-import type { Verdict } from '../analyzer/index.ts';
+import type { EngineOptions, Verdict } from '../analyzer/index.ts';
 import type { Ack, SampleBatch, Subscription } from '../collector/index.ts';
 import { DbError, StoreError, type ReleaseRecord } from '../store/index.ts';
 import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
@@ -29,7 +29,8 @@ const IGNORED_MEMORY = 10_000;
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
   const o = resolvePipelineOptions(options);
   const { store, bus, logger, sinks } = o;
-  const engineOptions = { mode: o.mode, intervalMs: o.intervalMs };
+  // the governance file's classes reach the judge too (user-defined classes, overridden built-ins)
+  const engineOptions: EngineOptions = { mode: o.mode, intervalMs: o.intervalMs, ...(o.governance ? { classes: o.governance.classes } : {}) };
   const runs = new Map<string, ReleaseRun>();
   const starting = new Map<string, Promise<ReleaseRun>>();
   /** ids whose batches are dropped: unknown, closed, or refused; logged once each */

@@ -130,11 +130,6 @@ export class ReleaseRun {
     return this.engine.current;
   }
 
-  /** True while a post-release watch is running. */
-  get watching(): boolean {
-    return this.watch !== undefined && !this.watch.finished;
-  }
-
   checkpoint(): PipelineCheckpoint {
     const cp: PipelineCheckpoint = { version: 1, intervalMs: this.engineOptions.intervalMs, engine: this.engine.snapshot(), marks: Object.fromEntries(this.marks) };
     if (this.lastHanded) cp.lastHanded = this.lastHanded;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultGovernance, type Verdict } from '../analyzer/index.ts';
+import { defaultGovernance, parseGovernance, type Verdict } from '../analyzer/index.ts';
 import { createMemoryBus } from '../collector/index.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { createPipeline, WATCH_REASON } from './index.ts';
@@ -59,4 +59,21 @@ test('post-release watch of a healthy release emits nothing after promote', asyn
   const verdicts = await run('none');
   assert.equal(verdicts.at(-1)?.decision, 'promote');
   assert.equal(verdicts.filter((v) => v.decision === 'promote').length, 1);
+});
+
+test('a user-defined class from the governance file is analysed with its own window', async () => {
+  const s = lenient(generateScenario({ seed: 1, durationMinutes: 20 }));
+  s.spec.release = { ...s.spec.release, class: 'tax-hotfix' };
+  delete s.spec.policy.observeMs; // the class decides
+  const governance = parseGovernance({ classes: { 'tax-hotfix': { extends: 'emergency-fix', observeMs: '12m', postReleaseWatchMs: 0 } } });
+  const { store } = await storeWith(s.spec);
+  const bus = createMemoryBus();
+  const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, governance });
+  assert.deepEqual(pipeline.active(), [s.spec.release.id]);
+  const end = await pipeline.tick(s.spec.release.startedAt + 30 * MINUTE);
+  assert.equal(end.at(-1)?.at, s.spec.release.startedAt + 12 * MINUTE, 'the 12-minute window of the class');
+  assert.equal(end.at(-1)?.decision, 'inconclusive'); // no data
+  await pipeline.close();
+  await bus.close();
+  await store.close();
 });
