@@ -3,6 +3,7 @@ import { analyzeCommand, ANALYZE_USAGE } from './analyze.ts';
 import { collectCommand } from './collect.ts';
 import { demoCommand } from './demo.ts';
 import { serveCommand } from './serve.ts';
+import { odooExporterCommand } from '../odoo-exporter/index.ts';
 import { dashboardsCommand, scorecardCommand } from '../dashboards/index.ts';
 import { rulesCommand } from '../gate/alerts/cli.ts';
 import { InputError, UsageError } from './inputError.ts';
@@ -16,6 +17,7 @@ commands:
   collect     run the collector alone: scrape targets, publish samples, serve /metrics (--once: print NDJSON)
   dashboards  write Grafana dashboards and provisioning files from a config (--config FILE --out DIR)
   demo        replay the shipped examples (what \`npm start\` runs)
+  odoo-exporter  serve Odoo business signals (orders, payments, reservations, queue jobs) as Prometheus metrics (--config FILE)
   rules       write Prometheus alerting rules from a config (--config FILE --out DIR)
   serve       run the live service: collector, analyzer pipeline, gate HTTP API (--config FILE)
   scorecard   release scorecards for leadership over a period (--from --to [--format html|json|csv|md])
@@ -63,6 +65,8 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
         return await dashboardsCommand(rest, asStream(io.out), asStream(io.err));
       case 'scorecard':
         return await scorecardCommand(rest, asStream(io.out), asStream(io.err));
+      case 'odoo-exporter':
+        return await odooExporterCommand(rest, asStream(io.out), asStream(io.err));
       case 'rules':
         return await rulesCommand(rest, asStream(io.out), asStream(io.err));
       default:

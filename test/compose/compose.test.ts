@@ -109,7 +109,7 @@ test('no secret is written in the file: every password, token and secret is inte
     }
   }
   // and the connection URL embeds the password by interpolation only
-  const url = (compose.services['release-health'].environment as Record<string, string>).RH_DATABASE_URL;
+  const url = (compose.services['release-health'].environment as Record<string, string>).RH_STORE_URL;
   assert.match(url, /:\$\{RELEASE_HEALTH_DB_PASSWORD:\?[^}]*\}@/);
 });
 
@@ -154,4 +154,21 @@ test('the Dockerfile copies every room the image runs', () => {
   for (const room of ['analyzer', 'collector', 'pipeline', 'store', 'gate', 'cli', 'bin']) {
     assert.match(dockerfile, new RegExp(`^COPY ${room} `, 'm'), `Dockerfile does not copy ${room}`);
   }
+});
+
+test("the compose stack's release-health configs are valid for the commands that read them", async () => {
+  const { parseServeConfig } = await import('../../cli/serveConfig.ts');
+  const { parseOdooExporterConfigText } = await import('../../odoo-exporter/index.ts');
+  const { parseDashboardsConfig } = await import('../../dashboards/index.ts');
+  const serveText = readFileSync(join(REPO_ROOT, 'deploy/compose/release-health/serve.yaml'), 'utf8');
+  const serve = parseServeConfig(serveText, 'serve.yaml');
+  assert.equal(serve.bus.kind, 'kafka');
+  assert.ok(serve.bus.kind === 'kafka' && serve.bus.brokers?.every((b) => compose.services[b.split(':')[0]]), 'Kafka brokers are compose services');
+  for (const target of serve.collector.targets as { url: string }[]) {
+    assert.ok(compose.services[new URL(target.url).hostname], `scrape target ${target.url} is a compose service`);
+  }
+  assert.doesNotThrow(() => parseDashboardsConfig(parse(serveText).dashboards));
+  const exporter = parseOdooExporterConfigText(readFileSync(join(REPO_ROOT, 'deploy/compose/release-health/odoo-exporter.yaml'), 'utf8'));
+  const prom = readFileSync(join(REPO_ROOT, 'deploy/compose/prometheus/prometheus.yml'), 'utf8');
+  assert.ok(prom.includes(`odoo-exporter:${exporter.listen.port}`), 'Prometheus scrapes the exporter on its port');
 });
