@@ -145,3 +145,23 @@ test('real HTTP: the loop scrapes on its interval, a failing target is reported 
   assert.ok(batches.length >= 2, 'scraping went on after the failure');
   for (const b of batches) assert.ok(b.samples.every((s) => s.value > 0));
 });
+
+test('select: one Traefik counter feeds both requests and 5xx errors, each with its own increments', async () => {
+  const batches: SampleBatch[] = [];
+  const target = {
+    ...TRAEFIK_TEMPLATE,
+    metrics: [
+      TRAEFIK_TEMPLATE.metrics[0],
+      { ...TRAEFIK_TEMPLATE.metrics[0], as: 'errors_total', select: { code: [{ regex: '5..' }] } },
+    ],
+  };
+  const collector = new ReleaseCollector({ targets: [target], publish: async (b) => void batches.push(b) });
+  collector.addRelease(release({}));
+  const text = (ok: number, bad: number) =>
+    `# TYPE traefik_service_requests_total counter\ntraefik_service_requests_total{service="odoo-canary@file",code="200"} ${ok}\ntraefik_service_requests_total{service="odoo-canary@file",code="502"} ${bad}\ntraefik_service_requests_total{service="odoo-canary@file",code="404"} 7\n`;
+  await collector.ingest(scrape('traefik', 1000, text(100, 5)));
+  await collector.ingest(scrape('traefik', 2000, text(130, 9)));
+  const values = Object.fromEntries(batches[0].samples.map((s) => [s.metric, s.value]));
+  // requests: (130-100) + (9-5) + (7-7) = 34; errors: 9-5 = 4 (the 404 is not a 5xx)
+  assert.deepEqual(values, { requests_total: 34, errors_total: 4 });
+});

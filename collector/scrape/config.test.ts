@@ -32,7 +32,10 @@ test('unknown keys, bad URLs, kinds, label names and nested cohort errors are na
   assert.deepStrictEqual(issues({ name: 't', url: 'http://x', labels: { le: '1' }, metrics: [metric] }), ['labels.le: "le" is reserved for histogram buckets']);
 });
 
-test('timeoutMs may not exceed intervalMs; a family may be listed once', () => {
+test('timeoutMs may not exceed intervalMs; a family is listed again only with a select; a spec metric is fed once', () => {
   assert.deepStrictEqual(issues({ name: 't', url: 'http://x', intervalMs: 1000, timeoutMs: 2000, metrics: [metric] }), ['timeoutMs: must not exceed intervalMs (1000)']);
-  assert.deepStrictEqual(issues({ name: 't', url: 'http://x', metrics: [metric, { ...metric, as: 'again' }] }), ['metrics[1].name: family "traefik_service_requests_total" is listed twice']);
+  assert.deepStrictEqual(issues({ name: 't', url: 'http://x', metrics: [metric, { ...metric, as: 'again' }] }), ['metrics[1].name: family "traefik_service_requests_total" is listed twice; give the repeats a `select`']);
+  assert.doesNotThrow(() => parseScrapeTarget({ name: 't', url: 'http://x', metrics: [metric, { ...metric, as: 'errors', select: { code: [{ regex: '5..' }] } }] }));
+  assert.deepStrictEqual(issues({ name: 't', url: 'http://x', metrics: [metric, { ...metric, select: { code: ['500'] } }] }), [`metrics[1].as: spec metric "${metric.as}" is fed twice by this target`]);
+  assert.match(issues({ name: 't', url: 'http://x', metrics: [{ ...metric, select: { code: [{ regex: '(' }] } }] })[0], /invalid regex/);
 });

@@ -4,8 +4,8 @@
  * rejected so that a typo (`intervalMS`) fails at load time instead of silently defaulting.
  */
 import { z } from 'zod';
-import { cohortMappingSchema, formatZodIssues, labelNameSchema } from '../cohorts/index.ts';
-import type { CohortMapping } from '../cohorts/index.ts';
+import { cohortMappingSchema, cohortValueSchema, formatZodIssues, labelNameSchema } from '../cohorts/index.ts';
+import type { CohortMapping, CohortValue } from '../cohorts/index.ts';
 
 /** How a family's series are turned into samples (see `ScrapeConverter`). */
 export type ScrapeKind = 'counter' | 'gauge' | 'histogram';
@@ -17,6 +17,13 @@ export interface ScrapeMetric {
   as: string;
   kind: ScrapeKind;
   cohorts: CohortMapping;
+  /**
+   * only series whose labels match: label → accepted values (exact strings or `{ regex }`, anchored
+   * as in PromQL). Lets one family feed several spec metrics, e.g. Traefik's
+   * `traefik_service_requests_total` as all requests and, with `select: { code: [{ regex: "5.." }] }`,
+   * as server errors. A series without the label does not match.
+   */
+  select?: Record<string, CohortValue[]>;
 }
 
 export interface ScrapeTarget {
@@ -49,6 +56,7 @@ const scrapeMetricSchema = z
     as: z.string().min(1).max(256),
     kind: z.enum(['counter', 'gauge', 'histogram']),
     cohorts: cohortMappingSchema,
+    select: z.record(labelNameSchema, z.array(cohortValueSchema).min(1).max(64)).optional(),
   })
   .strict();
 
@@ -76,10 +84,15 @@ export const scrapeTargetSchema = z
     }
     // `le` is the bucket label of histogram samples; a target label must not overwrite it
     if ('le' in t.labels) ctx.addIssue({ code: 'custom', message: '"le" is reserved for histogram buckets', path: ['labels', 'le'] });
+    // one family may feed several spec metrics (with different `select`s), but each spec metric
+    // has one source per target: its counters' state is kept under its name
     const seen = new Set<string>();
+    const families = new Set<string>();
     t.metrics.forEach((m, i) => {
-      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', message: `family "${m.name}" is listed twice`, path: ['metrics', i, 'name'] });
-      seen.add(m.name);
+      if (seen.has(m.as)) ctx.addIssue({ code: 'custom', message: `spec metric "${m.as}" is fed twice by this target`, path: ['metrics', i, 'as'] });
+      if (families.has(m.name) && !m.select) ctx.addIssue({ code: 'custom', message: `family "${m.name}" is listed twice; give the repeats a \`select\``, path: ['metrics', i, 'name'] });
+      seen.add(m.as);
+      families.add(m.name);
     });
   });
 

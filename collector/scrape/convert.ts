@@ -14,7 +14,7 @@
  * follows that timestamp, so the interval that straddles the release start counts as canary.
  */
 import type { Cohort, Sample } from '../../analyzer/types.ts';
-import { compileCohortMapping, type CohortMatcher } from '../cohorts/index.ts';
+import { compileCohortMapping, type CohortMatcher, type CohortValue } from '../cohorts/index.ts';
 import { canonicalSeries, histogramBuckets } from '../textparse/index.ts';
 import type { MetricFamily } from '../textparse/index.ts';
 import type { ScrapeMetric, ScrapeTarget } from './config.ts';
@@ -46,14 +46,16 @@ export function formatLe(le: number): string {
 export class ScrapeConverter {
   private readonly tracker: CounterTracker;
   private readonly matchers: Map<string, CohortMatcher>;
+  private readonly selects: Map<string, (labels: Readonly<Record<string, string>>) => boolean>;
 
   constructor(
     readonly target: ScrapeTarget,
     options: CounterTrackerOptions = {},
   ) {
     this.tracker = new CounterTracker(options);
-    // regexes compiled once per target, not per scrape
-    this.matchers = new Map(target.metrics.map((m) => [m.name, compileCohortMapping(m.cohorts)]));
+    // regexes compiled once per target, not per scrape; keyed by spec metric (one family may feed several)
+    this.matchers = new Map(target.metrics.map((m) => [m.as, compileCohortMapping(m.cohorts)]));
+    this.selects = new Map(target.metrics.filter((m) => m.select).map((m) => [m.as, compileSelect(m.select as Record<string, CohortValue[]>)]));
   }
 
   /** Series whose counter state is remembered (bounded by `staleAfterScrapes`). */
@@ -86,7 +88,9 @@ export class ScrapeConverter {
   }
 
   private cohortOf(metric: ScrapeMetric, labels: Record<string, string>, ts: number, out: ConvertResult): Cohort | undefined {
-    const result = (this.matchers.get(metric.name) as CohortMatcher).classify(labels, ts);
+    const select = this.selects.get(metric.as);
+    if (select && !select(labels)) return undefined; // filtered out on purpose: not "ignored"
+    const result = (this.matchers.get(metric.as) as CohortMatcher).classify(labels, ts);
     if ('cohort' in result) return result.cohort;
     out.ignored[metric.as] = (out.ignored[metric.as] ?? 0) + 1;
     return undefined;
@@ -107,7 +111,7 @@ export class ScrapeConverter {
       if (s.name !== family.name && s.name !== `${family.name}_total`) continue;
       const cohort = this.cohortOf(metric, s.labels, ts, out);
       if (cohort === undefined) continue;
-      const increment = this.tracker.counter(`${metric.name}\u0000${canonicalSeries(s.name, s.labels)}`, s.value);
+      const increment = this.tracker.counter(`${metric.as}\u0000${canonicalSeries(s.name, s.labels)}`, s.value);
       if (increment !== undefined) sums.set(cohort, (sums.get(cohort) ?? 0) + increment);
     }
     for (const [cohort, value] of sums) out.samples.push(this.sample(metric, ts, cohort, value));
@@ -119,7 +123,7 @@ export class ScrapeConverter {
     for (const series of histogramBuckets(family)) {
       const cohort = this.cohortOf(metric, series.labels, ts, out);
       if (cohort === undefined) continue;
-      const increments = this.tracker.histogram(`${metric.name}\u0000${canonicalSeries(family.name, series.labels)}`, series.le, series.cumulative, series.count);
+      const increments = this.tracker.histogram(`${metric.as}\u0000${canonicalSeries(family.name, series.labels)}`, series.le, series.cumulative, series.count);
       if (increments === undefined) continue;
       let byLe = sums.get(cohort);
       if (byLe === undefined) sums.set(cohort, (byLe = new Map()));
@@ -145,4 +149,17 @@ function findFamily(families: MetricFamily[], name: string): MetricFamily | unde
   if (exact !== undefined || !name.endsWith('_total')) return exact;
   const base = name.slice(0, -'_total'.length);
   return families.find((f) => f.name === base && f.type === 'counter');
+}
+
+/** A `select` compiled: every listed label must be present with an accepted value. */
+function compileSelect(select: Record<string, CohortValue[]>): (labels: Readonly<Record<string, string>>) => boolean {
+  const checks = Object.entries(select).map(([label, accepted]) => {
+    const exact = new Set(accepted.filter((v): v is string => typeof v === 'string'));
+    const patterns = accepted.filter((v): v is { regex: string } => typeof v !== 'string').map((v) => new RegExp(`^(?:${v.regex})$`, 'u'));
+    return (labels: Readonly<Record<string, string>>) => {
+      const value = labels[label];
+      return value !== undefined && (exact.has(value) || patterns.some((p) => p.test(value)));
+    };
+  });
+  return (labels) => checks.every((check) => check(labels));
 }

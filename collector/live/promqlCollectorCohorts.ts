@@ -1,0 +1,67 @@
+/**
+ * Cohort values of the PromQL collector, written once for every release with the same
+ * `{{release.x}}` templating as the scrape targets (`template.ts`), e.g.
+ *
+ *   cohorts:
+ *     baseline: { cohort: "{{release.service}}-primary@file" }
+ *     canary:   { cohort: "{{release.service}}-canary@file" }
+ *
+ * Instantiation is strict, as for targets: an unknown field, or a field the release does not have,
+ * is an error — never an empty string that would silently match nothing. The values produced here
+ * are then placed into queries by `collector/promql/template.ts`, which escapes them for the
+ * PromQL string they stand in, so a release field can never add PromQL of its own.
+ */
+import { COHORTS, type Cohort, type Release } from '../../analyzer/types.ts';
+import { PLACEHOLDERS, type CohortValues, type Placeholder, type PlaceholderValues } from '../promql/index.ts';
+import { TemplateError } from './template.ts';
+
+/** The same placeholder syntax and release fields as `template.ts` (scrape targets). */
+const PLACEHOLDER = /\{\{\s*release\.([A-Za-z]+)\s*\}\}/g;
+const FIELDS = new Set(['id', 'service', 'version', 'baselineVersion', 'environment', 'tenant', 'tenantTier', 'startedAt']);
+
+/** Stand-in release for checking templates at load time: every field present. */
+export const PROBE_RELEASE: Release = {
+  id: 'probe-id',
+  service: 'probe-service',
+  version: 'probe-version',
+  baselineVersion: 'probe-baseline-version',
+  environment: 'probe-environment',
+  tenant: 'probe-tenant',
+  tenantTier: 'probe-tier',
+  strategy: 'canary',
+  class: 'standard',
+  startedAt: 0,
+};
+
+function fill(text: string, release: Release, where: string): string {
+  return text.replace(PLACEHOLDER, (_, field: string) => {
+    if (!FIELDS.has(field)) throw new TemplateError(`${where}: unknown placeholder release.${field}; known: ${[...FIELDS].map((f) => `release.${f}`).join(', ')}`);
+    const value = (release as unknown as Record<string, unknown>)[field];
+    if (value === undefined || value === '') throw new TemplateError(`${where}: release "${release.id}" has no ${field}`);
+    return String(value);
+  });
+}
+
+/**
+ * The cohort-value map of one release. Without a template every release gets
+ * `{ baseline: {}, canary: {} }` (`$version`/`$service` default to the release's fields; `$cohort`
+ * then has no value) — or `{ canary: {} }` for a before/after release, whose baseline is the
+ * pre-release period, not a concurrent series.
+ */
+export function instantiateCohortValues(template: CohortValues | undefined, release: Release): CohortValues {
+  if (template === undefined) return release.strategy === 'before-after' ? { canary: {} } : { baseline: {}, canary: {} };
+  const out: CohortValues = {};
+  for (const [cohort, values] of Object.entries(template)) {
+    if (!(COHORTS as readonly string[]).includes(cohort)) throw new TemplateError(`prometheus.cohorts: unknown cohort "${cohort}" (baseline, canary)`);
+    if (values === undefined) continue;
+    const filled: PlaceholderValues = {};
+    for (const [name, value] of Object.entries(values)) {
+      if (!(PLACEHOLDERS as readonly string[]).includes(name)) throw new TemplateError(`prometheus.cohorts.${cohort}: unknown placeholder "${name}" (${PLACEHOLDERS.join(', ')})`);
+      if (typeof value !== 'string') throw new TemplateError(`prometheus.cohorts.${cohort}.${name}: must be a string`);
+      filled[name as Placeholder] = fill(value, release, `prometheus.cohorts.${cohort}.${name}`);
+    }
+    out[cohort as Cohort] = filled;
+  }
+  if (Object.keys(out).length === 0) throw new TemplateError('prometheus.cohorts: name at least one cohort (baseline, canary)');
+  return out;
+}
