@@ -60,7 +60,9 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     await producer.connect();
     const names = topicNames(resolved.topicPrefix);
     await ensureTopics(admin, [names.topic.samples, names.topic.verdicts, names.deadLetter], resolved);
-    return new KafkaBus(kafka, admin, producer, resolved);
+    const { topics } = await admin.fetchTopicMetadata({ topics: [names.topic.samples, names.topic.verdicts] });
+    const partitions = (topic: string): number => topics.find((t) => t.name === topic)?.partitions.length ?? resolved.partitions;
+    return new KafkaBus(kafka, admin, producer, resolved, { samples: partitions(names.topic.samples), verdicts: partitions(names.topic.verdicts) });
   } catch (error) {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     throw error;
@@ -104,6 +106,7 @@ class KafkaBus implements Bus {
     private readonly admin: Admin,
     private readonly producer: Producer,
     private readonly options: ResolvedKafkaBusOptions,
+    partitions: Record<BusTopic, number>,
   ) {
     this.groups = new GroupAdmin(admin, topicNames(options.topicPrefix));
     const publisher = (topic: BusTopic): TopicPublisher =>
@@ -113,6 +116,7 @@ class KafkaBus implements Bus {
         kafkaTopic: this.groups.names.topic[topic],
         maxPendingBatches: options.maxPendingBatches,
         maxBatchMessages: options.maxBatchMessages,
+        partitions: partitions[topic],
         lagCacheMs: options.lagCacheMs,
         pollMs: options.pollMs,
         readLag: async () => (await this.groups.lag()).filter((l) => l.topic === topic),

@@ -95,26 +95,29 @@ test('per-tenant failures: up=0, error counter and a log line naming the tenant;
       // wrong password: the stub got the password from the environment variable, and refused it
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'c' }), 0);
       assert.equal(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'c', source: 'connection' }), 2);
-      assert.ok(stub.passwords.includes('wrong-secret'));
+      assert.ok(stub.passwords.includes('wrong-secret'), 'the password came from passwordEnv');
       assert.ok(logs.some((l) => l.includes('tenant "c"') && l.includes('password authentication failed') && l.includes('28P01')), logs.join('\n'));
       assert.equal(logs.filter((l) => l.includes('tenant "c"')).length, 1, 'a persisting error is logged once');
       // missing password variable; not an Odoo database
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'd' }), 0);
-      assert.ok(logs.some((l) => l.includes('tenant "d"') && l.includes('RH_ODOO_TEST_UNSET')));
+      assert.ok(logs.some((l) => l.includes('tenant "d"') && l.includes('RH_ODOO_TEST_UNSET')), 'missing variable logged');
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'e' }), 0);
-      assert.ok(logs.some((l) => l.includes('tenant "e"') && l.includes('not an Odoo database')));
+      assert.ok(logs.some((l) => l.includes('tenant "e"') && l.includes('not an Odoo database')), 'not-Odoo logged');
       const createdB = sampleSum(text, 'odoo_sale_orders_created_total', { db: 'b' });
-      assert.ok(createdB > 0);
+      assert.ok(createdB > 0, 'b has orders');
 
-      // query timeout: another session holds queue_job of tenant b
+      // query timeout: another session holds queue_job and sale_order of tenant b, with new
+      // orders written just before; the windows of the failed source must not move
+      await sim.runUntil(start + 15 * 60_000);
       locker = new pg.Client({ connectionString: b.url });
       await locker.connect();
       await locker.query('BEGIN');
-      await locker.query('LOCK TABLE queue_job IN ACCESS EXCLUSIVE MODE');
+      await locker.query('LOCK TABLE queue_job, sale_order IN ACCESS EXCLUSIVE MODE');
       await exporter.scrapeOnce();
       text = await exporter.collect();
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'b' }), 0);
       assert.equal(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'b', source: 'queue_job' }), 1);
+      assert.equal(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'b', source: 'sale_order' }), 1);
       assert.ok(logs.some((l) => l.includes('tenant "b" source queue_job') && l.includes('statement timeout')), logs.join('\n'));
       assert.ok(!hasSeries(text.split('\n').filter((l) => l.includes('db="b"')).join('\n'), 'odoo_queue_jobs'), "b's queue gauges are dropped, not stale");
       assert.ok(text.includes('odoo_mail_queued{db="b"}'), "b's other signals keep serving");
@@ -123,19 +126,22 @@ test('per-tenant failures: up=0, error counter and a log line naming the tenant;
       await locker.end();
       locker = undefined;
       await exporter.scrapeOnce();
-      assert.equal(sampleSum(await exporter.collect(), 'odoo_exporter_up', { db: 'b' }), 1);
-      assert.ok(logs.some((l) => l.includes('tenant "b" source queue_job recovered')));
+      text = await exporter.collect();
+      assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'b' }), 1);
+      const rowsB = (await pools[1].query<{ n: number }>('SELECT count(*)::int AS n FROM sale_order')).rows[0].n;
+      assert.equal(sampleSum(text, 'odoo_sale_orders_created_total', { db: 'b' }), rowsB, 'the timed-out window was read again, nothing lost or doubled');
+      assert.ok(logs.some((l) => l.includes('tenant "b" source queue_job recovered')), 'recovery logged');
 
       // tenant a's database disappears mid-run
       await a.drop();
       await exporter.scrapeOnce();
       text = await exporter.collect();
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'a' }), 0);
-      assert.ok(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'a', source: 'connection' }) >= 1);
+      assert.ok(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'a', source: 'connection' }) >= 1, 'a counted');
       assert.ok(logs.some((l) => l.includes('tenant "a"') && /does not exist|terminat/.test(l)), logs.join('\n'));
       assert.ok(!text.includes('odoo_mail_queued{db="a"}'), "a's gauges are gone\n" + text.split('\n').filter((l) => l.includes('db="a"')).join('\n') + logs.join('\n'));
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'b' }), 1);
-      assert.ok(sampleSum(text, 'odoo_sale_orders_created_total', { db: 'b' }) >= createdB);
+      assert.ok(sampleSum(text, 'odoo_sale_orders_created_total', { db: 'b' }) >= createdB, 'b keeps counting');
     } finally {
       await exporter.close();
     }

@@ -87,7 +87,6 @@ function odooJsonRpcServer(db: SqlQuery) {
       const fail = (name: string, message: string) => reply({ error: { code: 200, message: 'Odoo Server Error', data: { name, message, arguments: [message] } } });
       if (req.url !== '/jsonrpc' || req.method !== 'POST') return fail('werkzeug.exceptions.NotFound', 'not found');
       const { service, method, args } = msg.params;
-      if (process.env.RH_ODOO_DEBUG) console.error('rpc', service, method, JSON.stringify(args).slice(0, 200));
       calls.push(`${service}.${method}${service === 'object' ? `:${args[3]}.${args[4]}` : ''}`);
       try {
         if (service === 'common' && (method === 'authenticate' || method === 'login')) return reply({ result: args[1] === LOGIN && args[2] === API_KEY ? 2 : false });
@@ -115,7 +114,7 @@ test('JSON-RPC reader: same series as the SQL reader on the same rows; wrong API
   try {
     const sim = await createOdooSimulation({
       seed: 5, start, ordersPerMinute: 3, posOrdersPerMinute: 2, tenants: [{ name: 'shop', db, companies: ['Shop EU', 'Shop US'] }],
-      release: { at: start + 10 * 60_000, regressions: { stalledCron: 'Mail: Email Queue Manager', failingChannel: { channel: 'root.marketplace', failureRate: 0.5 } } },
+      release: { at: start + 10 * 60_000, regressions: { stalledCron: 'Mail: Email Queue Manager', failingChannel: { channel: 'root.marketplace', failureRate: 0.9 } } },
     });
     const rpc = (name: string, key: string) => createJsonRpcReader({ db: name, url, database: 'shop', login: LOGIN, apiKey: () => key, timeoutMs: 5000, lagMs: 0, cronGraceSeconds: 300 });
     const sql = createSqlReader({ db: 'shop-sql', connect: () => ({ query: db.query, close: async () => {} }), lagMs: 0, cronGraceSeconds: 300, tracking: { openTtlMs: 86_400_000, maxOpen: 10_000, pageSize: 1000 } });
@@ -134,24 +133,24 @@ test('JSON-RPC reader: same series as the SQL reader on the same rows; wrong API
         return viaSql;
       };
       for (const company of ['Shop EU', 'Shop US']) {
-        assert.ok(both('odoo_sale_orders_created_total', { company }) > 0);
+        assert.ok(both('odoo_sale_orders_created_total', { company }) > 0, `orders of ${company}`);
         both('odoo_sale_orders_confirmed_total', { company });
         both('odoo_pos_orders_total', { company, state: 'paid' });
         for (const state of ['done', 'cancel', 'error']) both('odoo_payment_transactions_total', { company, state });
         both('odoo_account_moves_posted_total', { company, move_type: 'out_invoice' });
       }
       for (const state of ['pending', 'failed', 'started', 'enqueued']) both('odoo_queue_jobs', { channel: 'root.marketplace', state });
-      assert.ok(both('odoo_queue_job_failures_total', { channel: 'root.marketplace' }) > 0);
+      assert.ok(both('odoo_queue_job_failures_total', { channel: 'root.marketplace' }) > 0, 'failures of the failing channel');
       assert.equal(both('odoo_cron_overdue'), 1);
-      assert.ok(both('odoo_mail_queued') > 0);
+      assert.ok(both('odoo_mail_queued') > 0, 'mails queued behind the stalled cron');
       both('odoo_mail_exception');
       const direct = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sale_order`)).rows[0].n;
       assert.equal(sampleSum(text, 'odoo_sale_orders_created_total', { db: 'shop-rpc' }), direct, 'and both equal the rows');
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'shop-rpc' }), 1);
-      assert.ok(['common.authenticate', 'object.execute_kw:sale.order.read_group', 'object.execute_kw:mail.mail.search_count'].every((c) => calls.includes(c)));
+      assert.ok(['common.authenticate', 'object.execute_kw:sale.order.read_group', 'object.execute_kw:mail.mail.search_count'].every((c) => calls.includes(c)), 'the calls used are authenticate, read_group, search_count');
       // wrong API key: this tenant is down, logged by name, the others unaffected
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'shop-badkey' }), 0);
-      assert.ok(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'shop-badkey', source: 'connection' }) >= 1);
+      assert.ok(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'shop-badkey', source: 'connection' }) >= 1, 'bad key counted');
       assert.ok(logs.some((l) => l.includes('tenant "shop-badkey"') && l.includes('authentication failed')), logs.join('\n'));
       assert.equal(logs.filter((l) => !l.includes('shop-badkey')).length, 0, logs.join('\n'));
     } finally {

@@ -115,7 +115,7 @@ function runOdooExporterContract(opts: ContractOptions): void {
       const overdue = await rows(q, `SELECT count(*)::int AS n FROM ir_cron WHERE active AND nextcall < $1::timestamp - interval '300 seconds'`, [ts]);
       assert.equal(sampleSum(text, 'odoo_cron_overdue'), overdue[0].n);
       assert.equal(overdue[0].n, 1, 'the stalled cron is overdue');
-      assert.ok(sampleSum(text, 'odoo_cron_overdue_seconds', { cron: 'Mail: Email Queue Manager' }) > 300);
+      assert.ok(sampleSum(text, 'odoo_cron_overdue_seconds', { cron: 'Mail: Email Queue Manager' }) > 300, 'stalled cron lateness');
 
       const mail = await rows(q, `SELECT count(*) FILTER (WHERE state = 'outgoing')::int AS queued, count(*) FILTER (WHERE state = 'exception')::int AS exception FROM mail_mail`);
       assert.equal(sampleSum(text, 'odoo_mail_queued'), mail[0].queued);
@@ -137,7 +137,7 @@ function runOdooExporterContract(opts: ContractOptions): void {
       assert.equal(sampleSum(text, 'odoo_exporter_scrape_errors_total'), 0);
       for (const name of ['odoo_queue_jobs', 'odoo_queue_job_oldest_pending_age_seconds', 'odoo_queue_job_failures_total', 'odoo_pos_orders_total']) assert.ok(!hasSeries(text, name), `${name} absent`);
       assert.ok(sampleSum(text, 'odoo_sale_orders_created_total') > 0, 'the other signals are there');
-      assert.ok(hasSeries(text, 'odoo_cron_overdue'));
+      assert.ok(hasSeries(text, 'odoo_cron_overdue'), 'cron signal present');
     } finally {
       await c.dispose();
     }

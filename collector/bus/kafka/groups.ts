@@ -40,6 +40,24 @@ function errorTypes(error: unknown): string[] {
   return [e.type, ...(e.groups ?? []).map((g) => g.error?.type)].filter((t): t is string => typeof t === 'string');
 }
 
+const COORDINATOR_MOVING = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'];
+
+/**
+ * Retries `fn` while the group coordinator is moving or loading (a broker stopped, a fresh
+ * cluster): kafkajs's admin reports those at once instead of finding the new coordinator.
+ */
+export async function whileCoordinatorMoves<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!errorTypes(error).some((t) => COORDINATOR_MOVING.includes(t)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
+    }
+  }
+}
+
 export class GroupAdmin {
   constructor(
     private readonly admin: Admin,
@@ -59,11 +77,11 @@ export class GroupAdmin {
       const offsets = await this.admin.fetchTopicOffsets(this.names.topic[t]);
       ends.set(t, new Map(offsets.map((o) => [o.partition, { high: Number(o.high), low: Number(o.low) }])));
     }
-    const described = await this.admin.describeGroups(ours.map((g) => g.groupId));
+    const described = await whileCoordinatorMoves(() => this.admin.describeGroups(ours.map((g) => g.groupId)));
     const members = new Map(described.groups.map((g) => [g.groupId, g.members.length]));
     const result: GroupLag[] = [];
     for (const g of ours) {
-      const [committed] = await this.admin.fetchOffsets({ groupId: g.groupId, topics: [this.names.topic[g.topic]] });
+      const [committed] = await whileCoordinatorMoves(() => this.admin.fetchOffsets({ groupId: g.groupId, topics: [this.names.topic[g.topic]] }));
       const topicEnds = ends.get(g.topic) ?? new Map();
       let pending = 0;
       for (const [partition, end] of topicEnds) {
@@ -88,7 +106,7 @@ export class GroupAdmin {
   async newGroupStart(topic: BusTopic, group: string): Promise<{ partition: number; offset: string }[] | undefined> {
     const groupId = this.names.groupId(topic, group);
     const kafkaTopic = this.names.topic[topic];
-    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [kafkaTopic] });
+    const [committed] = await whileCoordinatorMoves(() => this.admin.fetchOffsets({ groupId, topics: [kafkaTopic] }));
     if (committed && committed.partitions.some((p) => Number(p.offset) >= 0)) return undefined;
     const ends = await this.admin.fetchTopicOffsets(kafkaTopic);
     return ends.map((e) => ({ partition: e.partition, offset: e.high }));
@@ -96,12 +114,12 @@ export class GroupAdmin {
 
   /** Committed offsets and metadata of one group on one topic. */
   fetchCommitted(groupId: string, kafkaTopic: string): ReturnType<Admin['fetchOffsets']> {
-    return this.admin.fetchOffsets({ groupId, topics: [kafkaTopic] });
+    return whileCoordinatorMoves(() => this.admin.fetchOffsets({ groupId, topics: [kafkaTopic] }));
   }
 
   async delete(topic: BusTopic, group: string): Promise<void> {
     try {
-      await this.admin.deleteGroups([this.names.groupId(topic, group)]);
+      await whileCoordinatorMoves(() => this.admin.deleteGroups([this.names.groupId(topic, group)]));
     } catch (error) {
       const types = errorTypes(error);
       if (types.includes('GROUP_ID_NOT_FOUND')) return;

@@ -14,10 +14,11 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Ack, BusTopic, Handler, HandlerErrorInfo } from '../bus.ts';
 import type { MessageKind } from '../messages.ts';
-import type { SequenceIdentity, SequenceMarks } from '../sequenceMarks.ts';
+import type { SequenceIdentity } from '../sequenceMarks.ts';
 import type { GroupAdmin } from './groups.ts';
 import { sendToDeadLetter } from './deadLetter.ts';
 import { decodeMarks, encodeMarks } from './marks.ts';
+import { advancePrefix, newPartitionState, type Delivered, type PartitionState } from './partitionState.ts';
 import type { ResolvedKafkaBusOptions } from './options.ts';
 
 export interface MemberContext<M> {
@@ -31,31 +32,6 @@ export interface MemberContext<M> {
   decode(bytes: Buffer | null): M;
   /** called after a commit moved this group's offset: publishers waiting for room look again */
   committed(): void;
-}
-
-interface Delivered {
-  offset: number;
-  identity: SequenceIdentity | undefined;
-  acked: boolean;
-}
-
-interface PartitionState {
-  partition: number;
-  epoch: number;
-  /** delivered (or skipped) and not yet committed, in offset order */
-  delivered: Delivered[];
-  /** offset after the acknowledged prefix, and the marks of that prefix */
-  next: number;
-  committedMarks: SequenceMarks;
-  /** marks of everything delivered, for duplicate checks */
-  liveMarks: SequenceMarks;
-  /** offset last confirmed by the broker */
-  confirmed: number;
-  /** offset the next message must have: Kafka offsets of a non-transactional, non-compacted
-   * topic are contiguous, so anything else is kafkajs having skipped or repeated (see deliver) */
-  expected: number;
-  /** commits of one partition go one at a time, the latest prefix each time */
-  commitChain: Promise<void>;
 }
 
 let memberCounter = 0;
@@ -96,6 +72,11 @@ export class KafkaMember<M> {
       maxWaitTimeInMs: options.maxWaitTimeMs,
       allowAutoTopicCreation: false,
       retry: { retries: 10 },
+    });
+    // kafkajs restarts a crashed consumer by itself when the error is retriable; either way the
+    // crash is reported, never silent.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!this.stopping) this.report(new Error(`consumer crashed (restart: ${String(event.payload.restart)}): ${event.payload.error.message}`), '');
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.epoch++;
@@ -232,14 +213,7 @@ export class KafkaMember<M> {
     // An ack of a former epoch, or after close: the partition (may have) moved on; ignored.
     if (this.closed || state.epoch !== this.epoch || this.partitions.get(state.partition) !== state) return;
     entry.acked = true;
-    let moved = false;
-    while (state.delivered.length > 0 && state.delivered[0].acked) {
-      const done = state.delivered.shift() as Delivered;
-      if (done.identity) state.committedMarks.record(done.identity);
-      state.next = done.offset + 1;
-      moved = true;
-    }
-    if (!moved) {
+    if (!advancePrefix(state)) {
       await state.commitChain; // a commit covering this ack may be in flight
       return;
     }
@@ -252,17 +226,32 @@ export class KafkaMember<M> {
     const { partition } = state;
     const offset = state.next;
     const metadata = encodeMarks(state.committedMarks, this.ctx.options.commitMetadataMaxBytes);
-    try {
-      await this.consumer.commitOffsets([{ topic: this.kafkaTopic, partition, offset: String(offset), metadata }]);
-      state.confirmed = offset;
-      this.ctx.committed();
-    } catch (error) {
-      // Lost the partition meanwhile (rebalance, close): the new owner redelivers from the last
-      // committed offset, which the seam allows. Anything else is worth a report.
-      const type = (error as { type?: string }).type ?? '';
-      if (!['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'].includes(type) && !this.stopping) {
-        this.report(new Error(`offset commit of ${this.kafkaTopic}[${partition}]@${offset} failed: ${(error as Error).message}`), '');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.consumer.commitOffsets([{ topic: this.kafkaTopic, partition, offset: String(offset), metadata }]);
+        state.confirmed = offset;
+        this.ctx.committed();
+        return;
+      } catch (error) {
+        // The coordinator moved (a broker stopped): kafkajs finds the new one on a later try.
+        const type = (error as { type?: string }).type ?? '';
+        const moved = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'].includes(type) || /not found in the cached metadata/.test((error as Error).message);
+        if (moved && attempt < 20 && !this.stopping && state.epoch === this.epoch) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1000)));
+          continue;
+        }
+        this.commitFailed(state, offset, error);
+        return;
       }
+    }
+  }
+
+  /** Lost the partition meanwhile (rebalance, close): the new owner redelivers from the last
+   * committed offset, which the seam allows. Anything else is worth a report. */
+  private commitFailed(state: PartitionState, offset: number, error: unknown): void {
+    const type = (error as { type?: string }).type ?? '';
+    if (!['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'].includes(type) && !this.stopping) {
+      this.report(new Error(`offset commit of ${this.kafkaTopic}[${state.partition}]@${offset} failed: ${(error as Error).message}`), '');
     }
   }
 
@@ -277,19 +266,7 @@ export class KafkaMember<M> {
     const committed = (await this.committedMetadata.load).get(partition);
     const again = this.partitions.get(partition);
     if (again && again.epoch === this.epoch) return again;
-    const committedMarks = decodeMarks(committed?.metadata, this.ctx.options.dedupeCapacity);
-    const offset = committed?.offset ?? -1;
-    const state: PartitionState = {
-      partition,
-      epoch: this.epoch,
-      delivered: [],
-      next: offset,
-      confirmed: offset,
-      expected: offset,
-      committedMarks,
-      liveMarks: committedMarks.clone(),
-      commitChain: Promise.resolve(),
-    };
+    const state = newPartitionState(partition, this.epoch, committed?.offset ?? -1, decodeMarks(committed?.metadata, this.ctx.options.dedupeCapacity));
     this.partitions.set(partition, state);
     return state;
   }
