@@ -1,11 +1,24 @@
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { analyzeCommand } from './analyze.ts';
+import { runLiveDemo, summary } from './demo/live.ts';
 
-export const DEMO_USAGE = `usage: release-health demo
+export const DEMO_USAGE = `usage: release-health demo [--keep] [--port N] [--dir DIR] [--plain]
+       release-health demo --replay
 
-Replays the shipped examples (examples/): a canary whose checkout latency regresses 25% from
-minute 10, and a healthy A/A canary — first with the sequential judge read every minute, then
-with the Kayenta-class fixed-horizon judge read every 10 minutes. Needs no server or database.`;
+The whole flow in one process, nothing to install (what \`npm start\` runs): a retail estate of four
+Odoo tenants on PGlite with the odoo-exporter reading them, a virtual Traefik, the collector, the
+in-memory bus, the sequential judge, the store and the gate's HTTP API on localhost. On a virtual
+clock it plays a good Traefik canary (promoted) and the first tier of a multi-tenant wave whose
+stock reservations slow down and orders stop confirming (rolled back, Traefik weight to 0, the
+wave stopped at tier 1), then prints where to look: the scorecard page, the verdict API, the
+Grafana dashboards it wrote.
+
+  --keep       leave the gate running afterwards (Ctrl-C to stop); the store is kept in DIR
+  --port N     the gate's port (default 0: a free one)
+  --dir DIR    where the Traefik file, dashboards and kept store go (default .release-health/demo)
+  --plain      one progress line per minute (default when stdout is not a terminal)
+  --replay     instead: replay the shipped recorded examples through both judges (no server)`;
 
 const example = (dir: string, file: string): string => fileURLToPath(new URL(`../examples/${dir}/${file}`, import.meta.url));
 
@@ -17,10 +30,54 @@ const RUNS: { title: string; args: string[] }[] = [
 
 /** The embedded demo: verdicts are the output, so any decision exits 0; only a failure to run exits 1. */
 export async function demoCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      replay: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      plain: { type: 'boolean' },
+      port: { type: 'string', default: '0' },
+      dir: { type: 'string', default: '.release-health/demo' },
+    },
+    strict: true,
+  });
+  if (values.help) {
     out(DEMO_USAGE);
     return 0;
   }
+  if (values.replay) return replayDemo(out, err);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    err(`error: --port must be 0..65535, got ${values.port}`);
+    return 1;
+  }
+  const tty = process.stdout.isTTY && !values.plain;
+  const started = performance.now();
+  out('release-health demo: setting up four Odoo tenants on PGlite, the exporter, the collector, the pipeline and the gate…');
+  const result = await runLiveDemo({
+    dir: values.dir,
+    port,
+    keep: Boolean(values.keep),
+    plain: !tty,
+    out: (text) => out(tty ? `\r\x1b[K${text}` : text),
+    progress: tty ? (text) => process.stdout.write(`\r\x1b[K${text}`) : out,
+  });
+  if (tty) process.stdout.write('\n');
+  out(summary(result));
+  out(`(${((performance.now() - started) / 1000).toFixed(1)} s of real time)`);
+  if (values.keep) {
+    out(`\nThe gate keeps running on ${result.url} — Ctrl-C to stop.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  }
+  await result.close();
+  return 0;
+}
+
+async function replayDemo(out: (text: string) => void, err: (text: string) => void): Promise<number> {
   for (const [i, run] of RUNS.entries()) {
     out(`${i > 0 ? '\n' : ''}━━ ${i + 1}/${RUNS.length}: ${run.title}\n`);
     const code = await analyzeCommand(run.args, out, err);

@@ -8,8 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
-import type { Release } from '../analyzer/index.ts';
-import { createCollectorMetrics, createKafkaBus, createMemoryBus, ReleaseCollector, redactSecrets, type Bus, type CollectorMetrics } from '../collector/index.ts';
+import type { AnalysisSpec, Release } from '../analyzer/index.ts';
+import { createCollectorMetrics, createKafkaBus, createMemoryBus, PromqlCollector, PromqlError, ReleaseCollector, redactSecrets, type Bus, type CollectorMetrics } from '../collector/index.ts';
 import { loadScorecard, renderScorecardPage } from '../dashboards/index.ts';
 import { buildActions, createActionSink } from '../gate/actions/index.ts';
 import { AlertmanagerSink, ChatWebhookSink } from '../gate/alerts/index.ts';
@@ -17,7 +17,7 @@ import { governedVerdict, loadTokens, startGate, VerdictCache, type RunningGate 
 import { createPipeline, type Pipeline, type ReleaseRunner, type VerdictSink } from '../pipeline/index.ts';
 import { openStore, type ReleaseRecord, type Store } from '../store/index.ts';
 import { InputError, UsageError } from './inputError.ts';
-import { loadServeConfig, type ServeConfig } from './serveConfig.ts';
+import { loadServeConfig, promqlCollectorOptions, type ServeConfig } from './serveConfig.ts';
 
 export const SERVE_USAGE = `usage: release-health serve --config FILE
 
@@ -36,6 +36,8 @@ export interface RunningService {
   collector: ReleaseCollector;
   gate: RunningGate;
   collectorMetrics?: CollectorMetrics;
+  /** PromQL metrics (config `prometheus`): ticked by its own timer unless `scrape: false` */
+  promql?: PromqlCollector;
   /** graceful shutdown; idempotent */
   close(): Promise<void>;
 }
@@ -47,7 +49,7 @@ export interface StartServiceOptions {
   clock?: () => number;
   /** real-time period of the pipeline's tick timer; 0: the caller ticks (the demo) */
   tickEveryMs?: number;
-  /** start the collector's scrape timers (default true; the demo feeds it itself) */
+  /** start the collector's scrape timers and the PromQL timer (default true; the demo feeds them itself) */
   scrape?: boolean;
   /** extra sinks after the built-in ones (the demo's progress line) */
   sinks?: VerdictSink[];
@@ -111,6 +113,19 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
       onScrape: (r) => collectorMetrics?.recordScrape(r),
     });
     if (collectorMetrics) opened.unshift({ close: () => collectorMetrics.close() });
+    const promql = config.prometheus
+      ? new PromqlCollector(
+          promqlCollectorOptions(config, {
+            clock,
+            publish: (batch) => bus.publishSamples(batch),
+            onError: (error, c) => {
+              collectorMetrics?.recordError('promql', error instanceof PromqlError ? error.kind : error.name);
+              logger.warn({ target: 'promql', releaseId: c.releaseId, metric: c.metric, query: c.query }, redactSecrets(error.message));
+            },
+            onWindow: (r) => collectorMetrics?.recordScrape({ target: 'promql', durationSeconds: r.durationSeconds, samples: r.samples, at: r.at }),
+          }),
+        )
+      : undefined;
 
     const pipeline = await createPipeline({
       bus,
@@ -129,24 +144,27 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
     // the gate drives the pipeline; the collector follows the same releases
     const runner: ReleaseRunner = {
       async start(rec: ReleaseRecord) {
-        addToCollector(rec.release);
+        addToCollector(rec.release, rec.spec);
         await pipeline.start(rec);
       },
       async stop(id: string) {
         collector.removeRelease(id);
+        promql?.removeRelease(id);
         for (const sink of alertSinks) if (sink instanceof AlertmanagerSink) sink.resolve(id);
         await pipeline.stop(id);
       },
       active: () => pipeline.active(),
     };
-    const addToCollector = (release: Release) => {
+    const addToCollector = (release: Release, spec: AnalysisSpec) => {
       for (const problem of collector.addRelease(release)) logger.warn({ releaseId: release.id }, problem.message);
+      promql?.addRelease(release, spec); // its problems go to onError (logged above)
     };
-    for (const rec of await store.listReleases({ status: 'active', limit: 1000 })) addToCollector(rec.release);
+    for (const rec of await store.listReleases({ status: 'active', limit: 1000 })) addToCollector(rec.release, rec.spec);
     // releases whose analysis ended (promote/rollback, window over) stop being scraped for
     const sweep = setInterval(() => {
       const active = new Set(pipeline.active());
       for (const id of collector.releaseIds()) if (!active.has(id)) collector.removeRelease(id);
+      for (const id of promql?.releaseIds() ?? []) if (!active.has(id)) promql?.removeRelease(id);
     }, 30_000);
     sweep.unref();
     opened.unshift({ close: async () => clearInterval(sweep) });
@@ -164,7 +182,11 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
     opened.unshift({ close: () => gate.close() });
     if (options.scrape !== false) collector.start();
     opened.unshift({ close: () => collector.stop() });
-    logger.info({ url: gate.url, store: store.kind, bus: config.bus.kind, targets: config.collector.targets.length }, 'release-health serving');
+    if (promql) {
+      if (options.scrape !== false) promql.start();
+      opened.unshift({ close: () => promql.stop() });
+    }
+    logger.info({ url: gate.url, store: store.kind, bus: config.bus.kind, targets: config.collector.targets.length, prometheus: config.prometheus && new URL(config.prometheus.url).origin }, 'release-health serving');
 
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -178,7 +200,7 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
         }
         for (const sink of alertSinks) await sink.drain();
       })());
-    return { url: gate.url, store, bus, pipeline, collector, gate, collectorMetrics, close };
+    return { url: gate.url, store, bus, pipeline, collector, gate, collectorMetrics, promql, close };
   } catch (error) {
     for (const part of opened) await part.close().catch(() => undefined);
     throw error;

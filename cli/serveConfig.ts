@@ -6,10 +6,23 @@
  * Unknown keys are errors with their line (STYLE.md §4). Sections owned by other rooms
  * (`governance`, `actions`, `dashboards`, `collector.targets`) are validated by those rooms' own
  * schemas, at load time, with the same line-numbered errors.
+ *
+ * `prometheus` (optional): metric specs that carry a `query` are evaluated against this Prometheus
+ * for every active release (collector/live/promqlCollector.ts), one range query per cohort per
+ * `interval` (default `engine.interval`, so one batch is one look) at resolution `step` (default
+ * 15s; the exporters' scrape interval is a good choice); `timeout` per request (default 10s). An
+ * interval is queried `delay` (default min(5s, step/2)) after its last evaluation point — before
+ * the interval ends when `delay` < `step`, so scraped samples past the boundary cannot make the
+ * PromQL ones late; it must stay below `step` (for recording rules, make `step` their interval). `cohorts` gives each cohort's placeholder values (`cohort`, `version`, `service`)
+ * with the `{{release.x}}` templating of scrape targets, e.g.
+ *   cohorts: { baseline: { cohort: "{{release.service}}-primary@file" }, canary: { cohort: "{{release.service}}-canary@file" } }
+ * Without it both cohorts are queried with `$version` = baselineVersion / version and `$service` =
+ * release.service (a before/after release: the canary only). Count metrics need per-step counts
+ * (`increase(x[15s])` with the range equal to `step`); ratio and histogram specs are refused.
  */
 import { z } from 'zod';
 import { parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
-import { ReleaseCollector } from '../collector/index.ts';
+import { PromqlCollector, ReleaseCollector, type PromqlCollectorOptions } from '../collector/index.ts';
 import { parseActionsConfig, type ActionsConfig } from '../gate/actions/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
 import { InputError } from './inputError.ts';
@@ -21,6 +34,19 @@ const duration = z
   .transform((v) => (typeof v === 'number' ? v : Number(/^\d+/.exec(v)![0]) * UNIT_MS[/(ms|s|m|h)$/.exec(v)![1]]));
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 const port = z.number().int().min(0).max(65535);
+const promqlCohortSchema = z.object({ cohort: z.string().min(1).optional(), version: z.string().min(1).optional(), service: z.string().min(1).optional() }).strict();
+const prometheusSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }),
+    timeout: duration.default(10_000),
+    step: duration.default(15_000),
+    /** default: engine.interval */
+    interval: duration.optional(),
+    /** default: min(5s, step / 2) */
+    delay: duration.optional(),
+    cohorts: z.object({ baseline: promqlCohortSchema.optional(), canary: promqlCohortSchema.optional() }).strict().optional(),
+  })
+  .strict();
 
 const memoryBusSchema = z.object({ kind: z.literal('memory'), maxPendingBatches: z.number().int().positive().optional() }).strict();
 const kafkaBusSchema = z
@@ -86,6 +112,7 @@ export const serveConfigSchema = z
       })
       .strict()
       .default({ targets: [] }),
+    prometheus: prometheusSchema.optional(),
     /** read by `release-health dashboards --config` (the same file) */
     dashboards: z.unknown().optional(),
     logging: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({ level: 'info' }),
@@ -113,7 +140,15 @@ export function parseServeConfig(text: string, path: string): ServeConfig {
   const actionsConfig = section('actions', () => parseActionsConfig(config.actions ?? {}));
   // targets are templates: checked now with every placeholder filled, so a typo fails at start
   section('collector', () => new ReleaseCollector({ targets: config.collector.targets, publish: async () => {} }));
+  // cohort templates and step ≤ interval: checked now, not at the first release
+  if (config.prometheus) section('prometheus', () => new PromqlCollector(promqlCollectorOptions(config, { publish: async () => {} })));
   return { ...config, governanceConfig, actionsConfig };
+}
+
+/** The PromQL collector's options from the `prometheus` section (which must be present). */
+export function promqlCollectorOptions(config: z.output<typeof serveConfigSchema>, rest: Pick<PromqlCollectorOptions, 'publish'> & Partial<PromqlCollectorOptions>): PromqlCollectorOptions {
+  const p = config.prometheus!;
+  return { url: p.url, timeoutMs: p.timeout, stepMs: p.step, intervalMs: p.interval ?? config.engine.interval, ...(p.delay !== undefined ? { delayMs: p.delay } : {}), ...(p.cohorts ? { cohorts: p.cohorts } : {}), ...rest };
 }
 
 export async function loadServeConfig(path: string): Promise<ServeConfig> {

@@ -1,0 +1,129 @@
+/**
+ * The story `npm start` plays, as data: the retail estate (tenants, traffic), the two releases a
+ * rollout controller registers, and the service configuration — the same config format an SRE
+ * writes for `release-health serve` (only the targets' URLs are virtual: the demo feeds the
+ * collector the exposition it would have scraped).
+ *
+ *  1. `odoo-web-17.0.6` — a Traefik canary (10% of checkout traffic) with nothing wrong: promoted.
+ *  2. `odoo-17.0.7-wave1` — the first tier of a multi-tenant wave (shop_berlin, shop_hamburg).
+ *     From minute 4 its stock reservations take 4× as long and 35% of paid orders fail to confirm:
+ *     rolled back, the Traefik canary weight set to 0, and the wave stops at tier 1 — tiers 2 and
+ *     3 are never upgraded.
+ */
+import { RESERVATION_BUCKETS } from '../../odoo-exporter/index.ts';
+import { RECOMMENDED_TRAEFIK_BUCKETS } from '../../simulator/index.ts';
+
+export const MINUTE = 60_000;
+/** Tuesday before Black Friday, 09:00 UTC: a normal morning on the virtual clock */
+export const STORY_START = Date.UTC(2026, 10, 24, 9, 0, 0);
+export const STORY_MINUTES = 40;
+
+export const TENANTS = [
+  { name: 'shop_berlin', tier: 'tier-1', scale: 1.2 },
+  { name: 'shop_hamburg', tier: 'tier-1', scale: 1 },
+  { name: 'shop_munich', tier: 'tier-2', scale: 1.1 },
+  { name: 'shop_koeln', tier: 'tier-3', scale: 0.9 },
+] as const;
+
+export const WAVE_TIERS = ['tier-1', 'tier-2', 'tier-3'] as const;
+export const WAVE_TENANTS = TENANTS.filter((t) => t.tier === 'tier-1').map((t) => t.name);
+
+export const GOOD_RELEASE = {
+  id: 'odoo-web-17.0.6',
+  service: 'odoo-web',
+  version: '17.0.6',
+  baselineVersion: '17.0.5',
+  environment: 'production',
+  strategy: 'canary',
+  class: 'standard',
+  canaryWeight: 0.1,
+  startedAt: STORY_START + 2 * MINUTE,
+} as const;
+
+export const WAVE_RELEASE = {
+  id: 'odoo-17.0.7-wave1',
+  service: 'odoo',
+  version: '17.0.7',
+  baselineVersion: '17.0.6',
+  environment: 'production',
+  tenant: WAVE_TENANTS.join(','),
+  tenantTier: 'tier-1',
+  strategy: 'canary',
+  class: 'standard',
+  startedAt: STORY_START + 2 * MINUTE,
+} as const;
+
+/** the wave's regression starts two minutes after its release */
+export const WAVE_REGRESSION_AT = WAVE_RELEASE.startedAt + 2 * MINUTE;
+
+const WINDOW = { observeMs: 30 * MINUTE, minObserveMs: 15 * MINUTE };
+
+export const GOOD_SPEC = {
+  metrics: [
+    { name: 'checkout_latency_seconds', group: 'ingress', kind: 'latency', harm: 'increase', tolerance: 0.15, critical: true, histogram: true, buckets: [...RECOMMENDED_TRAEFIK_BUCKETS] },
+    { name: 'error_ratio', group: 'ingress', kind: 'ratio', harm: 'increase', tolerance: 0.5, critical: true, numerator: 'http_errors_total', denominator: 'http_requests_total' },
+  ],
+  policy: WINDOW,
+};
+
+export const WAVE_SPEC = {
+  metrics: [
+    { name: 'stock_reservation_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.25, critical: true, histogram: true, buckets: [...RESERVATION_BUCKETS] },
+    { name: 'orders_confirmed_total', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, critical: true, exposure: 'orders_created_total' },
+  ],
+  policy: WINDOW,
+};
+
+/** `release-health serve` config of the demo (YAML text, as a user would write it). */
+export function serveConfigText(opts: { port: number; traefikFile: string; store: string }): string {
+  return `
+listen: { host: 127.0.0.1, port: ${opts.port} }
+store: { url: "${opts.store}" }
+bus: { kind: memory }
+auth: { allowAnonymousRead: true }
+engine: { interval: 1m, grace: 0s }
+actions:
+  retry: { attempts: 3, baseDelay: 50ms, maxDelay: 200ms }
+  traefik: { file: "${opts.traefikFile}" }
+collector:
+  targets:
+    - name: traefik
+      url: http://traefik.virtual:8082/metrics
+      intervalMs: 60000
+      timeoutMs: 10000
+      match: { service: [odoo-web] }
+      metrics:
+        - name: traefik_service_requests_total
+          as: http_requests_total
+          kind: counter
+          cohorts: &by-service { by: label, label: service, baseline: ["{{release.service}}-primary@file"], canary: ["{{release.service}}-canary@file"] }
+        - name: traefik_service_requests_total
+          as: http_errors_total
+          kind: counter
+          select: { code: [{ regex: "5.." }] }
+          cohorts: *by-service
+        - name: traefik_service_request_duration_seconds
+          as: checkout_latency_seconds
+          kind: histogram
+          cohorts: *by-service
+    - name: odoo
+      url: http://odoo-exporter.virtual:9469/metrics
+      intervalMs: 60000
+      timeoutMs: 10000
+      match: { service: [odoo] }
+      metrics:
+        - name: odoo_sale_orders_confirmed_total
+          as: orders_confirmed_total
+          kind: counter
+          cohorts: &by-tenant { by: tenant, label: db, canary: ["{{release.tenant}}"] }
+        - name: odoo_sale_orders_created_total
+          as: orders_created_total
+          kind: counter
+          cohorts: *by-tenant
+        - name: odoo_stock_reservation_latency_seconds
+          as: stock_reservation_latency_seconds
+          kind: histogram
+          cohorts: *by-tenant
+logging: { level: warn }
+`;
+}
