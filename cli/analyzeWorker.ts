@@ -72,7 +72,8 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
   };
   try {
     await store.migrate();
-    let pipeline: Pipeline | undefined;
+    // set once createPipeline returns; the first assignment arrives inside it, before anything is held
+    const held: { pipeline?: Pipeline } = {};
     const partitions = { assigned: 0, rebalances: 0 };
     const onRebalance = (event: KafkaRebalanceEvent): void => {
       if (event.topic !== 'samples') return;
@@ -80,8 +81,7 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
       if (event.kind !== 'assigned') return;
       partitions.assigned = event.partitions.length;
       partitions.rebalances++;
-      // the first assignment happens inside createPipeline, before anything is held
-      pipeline?.forgetAll().catch((err: unknown) => logger.error({ err: String(err) }, 'analyze-worker: forgetting released state failed'));
+      held.pipeline?.forgetAll().catch((err: unknown) => logger.error({ err: String(err) }, 'analyze-worker: forgetting released state failed'));
     };
     const bus = await createKafkaBus(
       {
@@ -95,7 +95,7 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
       { onRebalance },
     );
     opened.unshift(() => bus.close());
-    pipeline = await createPipeline({
+    const running = await createPipeline({
       bus,
       store,
       group: o.group,
@@ -105,7 +105,7 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
       ...(o.tickEveryMs !== undefined ? { tickEveryMs: o.tickEveryMs } : {}),
       ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
     });
-    const running = pipeline;
+    held.pipeline = running;
     opened.unshift(() => running.close({ graceful: true }));
     // Held acks are otherwise released every `checkpointEvery` batches of a release: a quiet
     // release would keep its last batches uncommitted (lag never reaching 0, more replay after

@@ -10,7 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { parse as parseYaml } from 'yaml';
 import { createSqlReader, fromPglite, startOdooExporter, type OdooExporter, type SqlQuery } from '../../odoo-exporter/index.ts';
 import { createOdooSimulation, createRng, VirtualTraefik, type OdooSimulation } from '../../simulator/index.ts';
-import { MINUTE, STORY_START, TENANTS, WAVE_REGRESSION_AT, WAVE_TENANTS } from './story.ts';
+import { DEMO_TRAEFIK_BUCKETS, MINUTE, STORY_START, TENANTS, WAVE_REGRESSION_AT, WAVE_TENANTS } from './story.ts';
 
 export interface Expositions {
   traefik: string;
@@ -98,6 +98,7 @@ export async function createWorld(traefikFile: string, seed = 2026): Promise<Wor
     ],
     weights: readWeights(traefikFile, 'odoo-web'),
     requestsPerSecond: checkoutRate,
+    buckets: [...DEMO_TRAEFIK_BUCKETS],
     rng: createRng(seed, 'demo/traefik'),
     startAt: STORY_START - MINUTE,
   });

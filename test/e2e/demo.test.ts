@@ -1,0 +1,39 @@
+/**
+ * The demo story headless (what `npm start` plays): the good canary is promoted, the first wave
+ * tier is rolled back with the stock-reservation metric failing, the Traefik weight file sends
+ * nothing more to the bad canary, and the gate answers over HTTP throughout (the story itself reads
+ * every verdict through the API) and afterwards (scorecards, metrics).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLiveDemo, summary } from '../../cli/demo/live.ts';
+import { GOOD_RELEASE, WAVE_RELEASE } from '../../cli/demo/story.ts';
+
+test('demo story: good release promoted, bad wave rolled back on stock reservation latency, Traefik weight 0, gate answering', { timeout: 600_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rh-demo-'));
+  const lines: string[] = [];
+  const result = await runLiveDemo({ dir, port: 0, keep: false, plain: true, out: (t) => lines.push(t) });
+  try {
+    assert.equal(result.decisions[GOOD_RELEASE.id], 'promote', lines.join('\n'));
+    assert.equal(result.decisions[WAVE_RELEASE.id], 'rollback', lines.join('\n'));
+    const wave = result.verdicts[WAVE_RELEASE.id]!;
+    assert.ok(wave.metrics.some((m) => m.metric === 'stock_reservation_latency_seconds' && m.classification === 'high'), 'the reservation metric failed');
+    assert.ok(wave.reasons.some((r) => r.includes('stock_reservation_latency_seconds')), `reasons name the reservation metric: ${wave.reasons.join(' | ')}`);
+    assert.equal(result.canaryWeights.odoo['odoo-canary@file'], 0, 'the rollback action set the canary weight to 0');
+    assert.equal(result.canaryWeights['odoo-web']['odoo-web-canary@file'], 100, 'the promotion moved all traffic to the new version');
+
+    const scorecard = await fetch(`${result.url}/scorecards?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z`);
+    assert.equal(scorecard.status, 200);
+    const page = await scorecard.text();
+    assert.match(page, /Release scorecard/);
+    const metrics = await (await fetch(`${result.url}/metrics`)).text();
+    assert.match(metrics, new RegExp(`release_health_verdict\\{[^}]*decision="rollback"[^}]*\\} 1|release_health_verdict\\{[^}]*release_id="${WAVE_RELEASE.id}"`));
+    assert.ok(existsSync(join(result.dashboardsDir, 'provisioning', 'dashboards', 'release-health.yaml')), 'dashboards written');
+    assert.match(summary(result), /wave stopped at tier-1/);
+  } finally {
+    await result.close();
+  }
+});
