@@ -9,11 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { busConfigSchema, openBus } from './busConfig.ts';
 import type { Sample } from '../analyzer/types.ts';
 import {
   BusError,
   createCollectorMetrics,
-  createMemoryBus,
   redactSecrets,
   ScrapeConverter,
   ScrapeError,
@@ -26,13 +26,13 @@ import {
   type ScrapeTarget,
 } from '../collector/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
-import { InputError, UsageError } from './inputError.ts';
+import { UsageError } from './inputError.ts';
 
 export const COLLECT_USAGE = `usage: release-health collect --config FILE [--once] [--json] [--progress-every N]
 
 Runs the collector alone: scrapes the configured targets, publishes the samples to the bus and
 serves its own metrics on http://<metrics.host>:<metrics.port>/metrics. Stops on SIGINT/SIGTERM.
-  --config FILE        JSON or YAML: { release: { id }, targets: [...], bus: { kind: memory }, metrics: { host, port } }
+  --config FILE        JSON or YAML: { release: { id }, targets: [...], bus: { kind: memory | kafka, brokers }, metrics: { host, port } }
   --once               scrape every target once (twice, one interval apart, if it has counters or
                        histograms), print the samples as NDJSON (what analyze --samples reads), exit
   --json               progress lines as JSON objects
@@ -46,7 +46,7 @@ export const collectConfigSchema = z
   .object({
     release: z.object({ id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, . _ : - (1 to 128)') }).strict(),
     targets: z.array(scrapeTargetSchema).min(1, 'needs at least one target'),
-    bus: z.object({ kind: z.enum(['memory', 'kafka']) }).strict().default({ kind: 'memory' }),
+    bus: busConfigSchema,
     metrics: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
@@ -76,9 +76,6 @@ export function parseCollectConfig(text: string, path: string): CollectConfig {
   const { raw, lineOf } = parseConfigDocument(text, path);
   const result = collectConfigSchema.safeParse(raw);
   if (!result.success) throw zodToInputError(result.error, path, lineOf);
-  if (result.data.bus.kind === 'kafka') {
-    throw new InputError(path, lineOf(['bus', 'kind']), 'bus.kind: the kafka bus is not available yet; use kind: memory');
-  }
   return result.data;
 }
 
@@ -142,9 +139,8 @@ export async function runCollector(config: CollectConfig, options: RunCollectorO
   const out = options.out ?? ((t: string) => console.log(t));
   const err = options.err ?? ((t: string) => console.error(t));
   const progressEvery = options.progressEvery ?? 10;
-  if (config.bus.kind !== 'memory') throw new UsageError(`collect: the ${config.bus.kind} bus is not available yet`);
   const ownBus = options.bus === undefined;
-  const bus = options.bus ?? createMemoryBus();
+  const bus = options.bus ?? (await openBus(config.bus, process.env));
   const summary: CollectorSummary = { scrapes: 0, failures: 0, batches: 0, samples: 0 };
   let metrics: CollectorMetrics | undefined;
   let scraper: Scraper | undefined;

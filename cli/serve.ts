@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import type { AnalysisSpec, Release } from '../analyzer/index.ts';
-import { createCollectorMetrics, createKafkaBus, createMemoryBus, PromqlCollector, PromqlError, ReleaseCollector, redactSecrets, type Bus, type CollectorMetrics } from '../collector/index.ts';
+import { createCollectorMetrics, PromqlCollector, PromqlError, ReleaseCollector, redactSecrets, type Bus, type CollectorMetrics } from '../collector/index.ts';
+import { openBus } from './busConfig.ts';
 import { loadScorecard, renderScorecardPage } from '../dashboards/index.ts';
 import { buildActions, createActionSink } from '../gate/actions/index.ts';
 import { AlertmanagerSink, ChatWebhookSink } from '../gate/alerts/index.ts';
@@ -55,21 +56,6 @@ export interface StartServiceOptions {
   sinks?: VerdictSink[];
 }
 
-async function openBus(config: ServeConfig, env: Readonly<Record<string, string | undefined>>): Promise<Bus> {
-  const bus = config.bus;
-  if (bus.kind === 'memory') return createMemoryBus(bus.maxPendingBatches ? { maxPendingBatches: bus.maxPendingBatches } : {});
-  const brokers = bus.brokers ?? (env[bus.brokersEnv as string] ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-  if (brokers.length === 0) throw new InputError('serve config', undefined, `bus.brokersEnv: environment variable ${bus.brokersEnv} is not set`);
-  return createKafkaBus({
-    brokers,
-    clientId: bus.clientId,
-    topicPrefix: bus.topicPrefix,
-    partitions: bus.partitions,
-    ...(bus.replicationFactor ? { replicationFactor: bus.replicationFactor } : {}),
-    ...(bus.maxPendingBatches ? { maxPendingBatches: bus.maxPendingBatches } : {}),
-  });
-}
-
 /** Starts every part of the service from a parsed config; `close()` stops them in order. */
 export async function startService(config: ServeConfig, options: StartServiceOptions = {}): Promise<RunningService> {
   const env = options.env ?? process.env;
@@ -84,7 +70,7 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
   const opened: { close(): Promise<void> }[] = [{ close: () => store.close() }];
   try {
     await store.migrate();
-    const bus = await openBus(config, env);
+    const bus = await openBus(config.bus, env);
     opened.unshift({ close: () => bus.close() });
     const cache = new VerdictCache(store, governance, { ttlMs: 30_000 });
     const sinks: VerdictSink[] = [cache.sink];

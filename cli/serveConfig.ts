@@ -25,6 +25,7 @@ import { parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
 import { PromqlCollector, ReleaseCollector, type PromqlCollectorOptions } from '../collector/index.ts';
 import { parseActionsConfig, type ActionsConfig } from '../gate/actions/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
+import { busConfigSchema } from './busConfig.ts';
 import { InputError } from './inputError.ts';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -48,22 +49,6 @@ const prometheusSchema = z
   })
   .strict();
 
-const memoryBusSchema = z.object({ kind: z.literal('memory'), maxPendingBatches: z.number().int().positive().optional() }).strict();
-const kafkaBusSchema = z
-  .object({
-    kind: z.literal('kafka'),
-    /** host:port list; or name the variable that holds it (comma-separated) */
-    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1).optional(),
-    brokersEnv: envName.optional(),
-    clientId: z.string().min(1).default('release-health'),
-    topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('release-health.'),
-    partitions: z.number().int().positive().default(12),
-    replicationFactor: z.number().int().positive().optional(),
-    maxPendingBatches: z.number().int().positive().optional(),
-  })
-  .strict()
-  .refine((k) => (k.brokers === undefined) !== (k.brokersEnv === undefined), { error: 'give exactly one of brokers and brokersEnv' });
-
 export const serveConfigSchema = z
   .object({
     listen: z.object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) }).strict().default({ host: '127.0.0.1', port: 8080 }),
@@ -75,7 +60,7 @@ export const serveConfigSchema = z
       })
       .strict()
       .default({ urlEnv: 'RH_STORE_URL' }),
-    bus: z.discriminatedUnion('kind', [memoryBusSchema, kafkaBusSchema]).default({ kind: 'memory' }),
+    bus: busConfigSchema,
     auth: z
       .object({
         tokensEnv: envName.default('RH_TOKENS'),
