@@ -68,9 +68,9 @@ test('the bin reads samples from stdin and prints the human summary', () => {
   assert.match(result.stdout, /checkout_latency_seconds\s+high\s+CRITICAL/);
 });
 
-test('demo (npm start) replays the examples and exits 0 whatever the verdicts', async () => {
+test('demo --replay replays the recorded examples and exits 0 whatever the verdicts', async () => {
   let out = '';
-  const code = await main(['demo'], { out: (t) => (out += `${t}\n`), err: () => {} });
+  const code = await main(['demo', '--replay'], { out: (t) => (out += `${t}\n`), err: () => {} });
   assert.equal(code, 0);
   assert.equal((out.match(/verdict: ROLLBACK/g) ?? []).length, 2);
   assert.match(out, /verdict: PROMOTE|verdict: INCONCLUSIVE/);
