@@ -13,12 +13,14 @@
  * 15s; the exporters' scrape interval is a good choice); `timeout` per request (default 10s). An
  * interval is queried `delay` (default min(5s, step/2)) after its last evaluation point — before
  * the interval ends when `delay` < `step`, so scraped samples past the boundary cannot make the
- * PromQL ones late; it must stay below `step` (for recording rules, make `step` their interval). `cohorts` gives each cohort's placeholder values (`cohort`, `version`, `service`)
- * with the `{{release.x}}` templating of scrape targets, e.g.
+ * PromQL ones late; it must stay below `step` (for recording rules, make `step` their interval).
+ * `cohorts` gives each cohort's placeholder values (`cohort`, `version`, `service`) with the
+ * `{{release.x}}` templating of scrape targets, e.g.
  *   cohorts: { baseline: { cohort: "{{release.service}}-primary@file" }, canary: { cohort: "{{release.service}}-canary@file" } }
  * Without it both cohorts are queried with `$version` = baselineVersion / version and `$service` =
  * release.service (a before/after release: the canary only). Count metrics need per-step counts
- * (`increase(x[15s])` with the range equal to `step`); ratio and histogram specs are refused.
+ * (`increase(x[15s])` with the range equal to `step`); ratio and histogram specs, and queries
+ * that read the same for both cohorts, are refused at registration (logged, the metric nodata).
  */
 import { z } from 'zod';
 import { parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';

@@ -5,8 +5,14 @@
  *
  * Windows follow the engine's grid: `[startedAt + k·interval, startedAt + (k+1)·interval)`, so with
  * `intervalMs` equal to the engine's interval one batch is exactly one look of the sequential
- * judge. A window is queried once `now ≥ end + delayMs`; its points are evaluated at
- * `start, start + step, …` strictly before `end` (a point at `end` would belong to the next look).
+ * judge. Its points are evaluated at `start, start + step, …` strictly before `end` (a point at
+ * `end` would belong to the next look), and it is queried as soon as its last point is `delayMs`
+ * old — a value at time t depends only on samples up to t, so waiting for `end` would add
+ * nothing. With `delayMs` below `stepMs` that is before `end`: the batch reaches the engine
+ * before any scraped sample past the boundary can close the look (which would make these samples
+ * `late`). `delayMs` (default min(5 s, step / 2), always below the step) covers Prometheus's
+ * ingestion lag (the scrape duration); for recording rules, make the step at least their
+ * evaluation interval.
  * A release is collected from the window containing its registration on (no backfill of windows
  * already over); after a stall at most `maxCatchUp` missed windows are queried, older ones are
  * skipped and counted.
@@ -18,6 +24,8 @@
  *    Overlapping ranges (`increase(x[1m])` every 15 s) count every event several times and
  *    overstate the evidence of the Poisson test;
  *  - `gauge` / `latency` (plain values): any instant vector, e.g. `rate(...)`, `histogram_quantile(...)`;
+ *  - a query that expands to the same text for both cohorts is refused (it could never show a
+ *    difference, and the release would pass on data that cannot tell);
  *  - `ratio` specs read numerator and denominator samples, which one query cannot give, and
  *    `histogram: true` latency needs per-bucket (not cumulative) counts: both are refused at
  *    registration — write the ratio as a `gauge` of `errors / requests`, or scrape them.
@@ -31,7 +39,7 @@
 import type { AnalysisSpec, MetricSpec, Release, Sample } from '../../analyzer/types.ts';
 import type { SampleBatch } from '../bus/index.ts';
 import { createPromqlSource, expandForCohorts, PromqlError, type CohortValues, type PromqlSource } from '../promql/index.ts';
-import { instantiateCohortValues, PROBE_RELEASE } from './promqlCollectorCohorts.ts';
+import { ConcurrencyLimit, instantiateCohortValues, PROBE_RELEASE, unsupported } from './promqlCollectorCohorts.ts';
 
 export interface PromqlCollectorOptions {
   /** Prometheus base URL, e.g. `http://prometheus:9090` */
@@ -42,10 +50,12 @@ export interface PromqlCollectorOptions {
   stepMs?: number;
   /** window length, ms (default 60 s); use the engine's interval so a batch is one look */
   intervalMs?: number;
-  /** query a window this long after it ended, ms (default 0): for recording rules that lag; keep it well under the pipeline's grace */
+  /** query a window this long after its last evaluation point, ms (default min(5 s, step / 2)); see above */
   delayMs?: number;
   /** missed windows queried after a stall (default 10) */
   maxCatchUp?: number;
+  /** metric queries in flight at once, over every release (default 8; each sends one request per cohort) */
+  maxConcurrentQueries?: number;
   /** extra request headers (auth, tenant) */
   headers?: Record<string, string>;
   /** cohort values for every release, `{{release.x}}` templates (see `promqlCollectorCohorts.ts`) */
@@ -53,7 +63,7 @@ export interface PromqlCollectorOptions {
   /** awaited, so a slow bus slows the queries (back-pressure) */
   publish: (batch: SampleBatch) => Promise<void>;
   onError?: (error: Error, context: { releaseId?: string; metric?: string; query?: string }) => void;
-  /** one window of one release done: for self-observability */
+  /** one window of one release answered (at least one query succeeded): for self-observability */
   onWindow?: (record: { releaseId: string; durationSeconds: number; samples: number; at: number }) => void;
   /** epoch ms; default Date.now (the demo passes its virtual clock) */
   clock?: () => number;
@@ -81,18 +91,11 @@ interface ReleaseEntry {
   nextEnd: number;
 }
 
-/** Why a spec cannot be collected by PromQL; undefined when it can. */
-function unsupported(spec: MetricSpec): string | undefined {
-  if (spec.kind === 'ratio') return `ratio metric "${spec.name}": the judge reads its numerator and denominator samples, which one query cannot give; write it as a gauge of errors / requests`;
-  if (spec.histogram) return `histogram metric "${spec.name}": the judge needs per-bucket counts, not a PromQL result; scrape it, or judge a gauge of histogram_quantile(...)`;
-  return undefined;
-}
-
 const POLL_MS = 1000;
 
 export class PromqlCollector {
   readonly source: PromqlSource;
-  private readonly opts: Required<Pick<PromqlCollectorOptions, 'intervalMs' | 'delayMs' | 'maxCatchUp'>>;
+  private readonly opts: Required<Pick<PromqlCollectorOptions, 'intervalMs' | 'delayMs' | 'maxCatchUp'>> & { lastPointMs: number };
   private readonly cohortsTemplate?: CohortValues;
   private readonly publish: PromqlCollectorOptions['publish'];
   private readonly onError: NonNullable<PromqlCollectorOptions['onError']>;
@@ -103,14 +106,19 @@ export class PromqlCollector {
   private chain: Promise<unknown> = Promise.resolve();
   private timer?: ReturnType<typeof setTimeout>;
   private running = false;
+  private readonly limit: ConcurrencyLimit;
 
   constructor(options: PromqlCollectorOptions) {
     const intervalMs = options.intervalMs ?? 60_000;
     const stepMs = options.stepMs ?? 15_000;
     if (!(intervalMs >= stepMs)) throw new RangeError(`intervalMs (${intervalMs}) must be at least stepMs (${stepMs})`);
     this.source = createPromqlSource({ url: options.url, timeoutMs: options.timeoutMs ?? 10_000, stepMs, ...(options.headers ? { headers: options.headers } : {}) });
-    this.opts = { intervalMs, delayMs: options.delayMs ?? 0, maxCatchUp: options.maxCatchUp ?? 10 };
-    if (!(this.opts.delayMs >= 0) || !(this.opts.maxCatchUp >= 1)) throw new RangeError('delayMs must be ≥ 0 and maxCatchUp ≥ 1');
+    // offset of a window's last evaluation point from its start
+    const lastPointMs = Math.floor((intervalMs - 1) / stepMs) * stepMs;
+    this.opts = { intervalMs, delayMs: options.delayMs ?? Math.min(5_000, Math.floor(stepMs / 2)), maxCatchUp: options.maxCatchUp ?? 10, lastPointMs };
+    if (!(this.opts.maxCatchUp >= 1)) throw new RangeError('maxCatchUp must be ≥ 1');
+    // at or past the step the batch would come after the look's boundary (see above): raise the step instead
+    if (!(this.opts.delayMs >= 0 && this.opts.delayMs < stepMs)) throw new RangeError(`delayMs (${this.opts.delayMs}) must be ≥ 0 and below stepMs (${stepMs}); for data that lags more, raise the step`);
     // checked once with every field filled, so a typo fails at start, not at the first release
     if (options.cohorts !== undefined) instantiateCohortValues(options.cohorts, PROBE_RELEASE);
     this.cohortsTemplate = options.cohorts;
@@ -118,6 +126,7 @@ export class PromqlCollector {
     this.onError = options.onError ?? ((error) => console.error(error.message));
     this.onWindow = options.onWindow;
     this.clock = options.clock ?? Date.now;
+    this.limit = new ConcurrencyLimit(options.maxConcurrentQueries ?? 8);
   }
 
   /**
@@ -149,7 +158,13 @@ export class PromqlCollector {
       }
       if (Object.keys(values).length === 0) continue; // the cohort problem is reported once above
       try {
-        expandForCohorts(m.query, release, values); // placeholders checked now, not at every window
+        const expanded = expandForCohorts(m.query, release, values); // placeholders checked now, not at every window
+        // the same query for both cohorts gives both the same series: no difference could ever show,
+        // and the release would pass on data that cannot tell (e.g. a Kayenta metricName with no scope)
+        if (expanded.length > 1 && expanded.every((e) => e.query === expanded[0].query)) {
+          fail(new Error(`metric "${m.name}": the query is the same for baseline and canary (${expanded[0].query}); tell them apart with "$cohort", "$version" or "$service"`), m.name, m.query);
+          continue;
+        }
         metrics.push(m);
       } catch (error) {
         fail(new PromqlError('template', m.query, (error as Error).message, { metric: m.name, cause: error }), m.name, m.query);
@@ -181,7 +196,7 @@ export class PromqlCollector {
   }
 
   /**
-   * Queries every window that has ended by `now` (minus `delayMs`) for every release; returns the
+   * Queries every window that is due by `now` (see above) for every release; returns the
    * number of samples published. Calls never overlap: a tick waits for the one before it.
    */
   tick(now: number): Promise<number> {
@@ -190,7 +205,7 @@ export class PromqlCollector {
     return next;
   }
 
-  /** Starts the timer: it fires at each window's end (and at least every second). */
+  /** Starts the timer: it fires when a window is due (and at least every second). */
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -208,7 +223,7 @@ export class PromqlCollector {
     clearTimeout(this.timer);
     const now = this.clock();
     let due = Infinity;
-    for (const e of this.releases.values()) due = Math.min(due, e.nextEnd + this.opts.delayMs);
+    for (const e of this.releases.values()) due = Math.min(due, this.dueAt(e.nextEnd));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.tick(this.clock()).finally(() => {
@@ -217,21 +232,26 @@ export class PromqlCollector {
     }, Math.min(POLL_MS, Math.max(0, due - now)));
   }
 
+  /** when the window ending at `end` can be queried: its last point, plus the ingestion delay */
+  private dueAt(end: number): number {
+    return end - this.opts.intervalMs + this.opts.lastPointMs + this.opts.delayMs;
+  }
+
   private async collectDue(now: number): Promise<number> {
     const counts = await Promise.all([...this.releases.values()].map((entry) => this.collectRelease(entry, now)));
     return counts.reduce((a, b) => a + b, 0);
   }
 
   private async collectRelease(entry: ReleaseEntry, now: number): Promise<number> {
-    const { intervalMs, delayMs, maxCatchUp } = this.opts;
-    const due = Math.floor((now - delayMs - entry.nextEnd) / intervalMs) + 1;
+    const { intervalMs, maxCatchUp } = this.opts;
+    const due = Math.floor((now - this.dueAt(entry.nextEnd)) / intervalMs) + 1;
     if (due <= 0) return 0;
     if (due > maxCatchUp) {
       this.counters.skippedWindows += due - maxCatchUp;
       entry.nextEnd += (due - maxCatchUp) * intervalMs;
     }
     let published = 0;
-    while (entry.nextEnd + delayMs <= now && this.releases.get(entry.release.id) === entry) {
+    while (this.dueAt(entry.nextEnd) <= now && this.releases.get(entry.release.id) === entry) {
       const end = entry.nextEnd;
       entry.nextEnd += intervalMs;
       published += await this.collectWindow(entry, end - intervalMs, end);
@@ -244,12 +264,14 @@ export class PromqlCollector {
     const releaseId = entry.release.id;
     const t0 = performance.now();
     this.counters.windows++;
+    let answered = 0;
     const perMetric = await Promise.all(
       entry.metrics.map(async (spec): Promise<Sample[]> => {
         try {
-          // `end - 1`: the points are start, start + step, … strictly before the window's end
-          const result = await this.source.queryRangeResult(spec, entry.release, entry.cohorts, { start, end: end - 1 });
+          // the points are start, start + step, … strictly before the window's end
+          const result = await this.limit.run(() => this.source.queryRangeResult(spec, entry.release, entry.cohorts, { start, end: start + this.opts.lastPointMs }));
           this.counters.emptyQueries += result.cohorts.filter((c) => c.empty).length;
+          answered++;
           return result.samples;
         } catch (error) {
           const e = error instanceof Error ? error : new Error(String(error));
@@ -264,7 +286,8 @@ export class PromqlCollector {
     const samples = perMetric.flat();
     // the engine closes a look at the first sample past its boundary: feed them in time order
     samples.sort((a, b) => a.ts - b.ts);
-    this.onWindow?.({ releaseId, durationSeconds: (performance.now() - t0) / 1000, samples: samples.length, at: end });
+    // a window where every query failed is not a success for self-observability (its errors are counted)
+    if (answered > 0) this.onWindow?.({ releaseId, durationSeconds: (performance.now() - t0) / 1000, samples: samples.length, at: end });
     if (samples.length === 0) return 0; // nothing matched or every query failed: nodata, never zeros
     try {
       await this.publish({ releaseId, batchId: `promql:${end}`, producer: 'promql', sequence: end, samples });

@@ -1,5 +1,6 @@
 /**
- * Cohort values of the PromQL collector, written once for every release with the same
+ * Release-level setup of the PromQL collector (`promqlCollector.ts`): which metric specs it can
+ * collect, a bound on concurrent queries, and the cohort values, written once for every release with the same
  * `{{release.x}}` templating as the scrape targets (`template.ts`), e.g.
  *
  *   cohorts:
@@ -11,7 +12,7 @@
  * are then placed into queries by `collector/promql/template.ts`, which escapes them for the
  * PromQL string they stand in, so a release field can never add PromQL of its own.
  */
-import { COHORTS, type Cohort, type Release } from '../../analyzer/types.ts';
+import { COHORTS, type Cohort, type MetricSpec, type Release } from '../../analyzer/types.ts';
 import { PLACEHOLDERS, type CohortValues, type Placeholder, type PlaceholderValues } from '../promql/index.ts';
 import { TemplateError } from './template.ts';
 
@@ -64,4 +65,35 @@ export function instantiateCohortValues(template: CohortValues | undefined, rele
   }
   if (Object.keys(out).length === 0) throw new TemplateError('prometheus.cohorts: name at least one cohort (baseline, canary)');
   return out;
+}
+
+/** Why a spec cannot be collected by PromQL; undefined when it can. */
+export function unsupported(spec: MetricSpec): string | undefined {
+  if (spec.kind === 'ratio') return `ratio metric "${spec.name}": the judge reads its numerator and denominator samples, which one query cannot give; write it as a gauge of errors / requests`;
+  if (spec.histogram) return `histogram metric "${spec.name}": the judge needs per-bucket counts, not a PromQL result; scrape it, or judge a gauge of histogram_quantile(...)`;
+  return undefined;
+}
+
+/** At most `max` calls in flight: many releases × metrics must not become one burst of requests to Prometheus. */
+export class ConcurrencyLimit {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = Math.max(1, Math.floor(max));
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    try {
+      return await fn();
+    } finally {
+      // hand the slot straight to the next waiter, so no newcomer slips in between
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
 }

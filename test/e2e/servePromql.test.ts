@@ -94,12 +94,13 @@ test('serve + prometheus beside a scrape target: scraped samples past a boundary
   if (!promUrl) return;
   const exporterUrl = await requireService(t, 'redis_exporter');
   if (!exporterUrl) return;
-  // the look closes at the first sample past its boundary: here, the redis scrape every 200 ms
+  // the look closes at the first sample past its boundary: here, the redis scrape every 200 ms. A
+  // window's PromQL batch is sent 500 ms after its last point (end - 2 s), 1.5 s before that boundary
   const cfg = parseServeConfig(
     `
 listen: { port: 0 }
 store: { url: "pglite:memory" }
-engine: { interval: 3s, grace: 0s }
+engine: { interval: 4s, grace: 0s }
 collector:
   targets:
     - name: redis
@@ -108,7 +109,7 @@ collector:
       timeoutMs: 200
       metrics:
         - { name: redis_connected_clients, as: redis_clients, kind: gauge, cohorts: { by: time, releaseStartedAt: "{{release.startedAt}}" } }
-prometheus: { url: "${promUrl}", step: 1s, cohorts: { baseline: { cohort: redis }, canary: { cohort: postgres } } }
+prometheus: { url: "${promUrl}", step: 2s, delay: 500ms, cohorts: { baseline: { cohort: redis }, canary: { cohort: postgres } } }
 `,
     'test-serve-promql-mixed.yaml',
   );
