@@ -43,3 +43,9 @@ test('cli: usage errors exit 2 with a message', async () => {
   assert.equal(await odooExporterCommand(['--help'], w((s) => (out += s)), w((s) => (err += s))), 0);
   assert.match(out, /usage: release-health odoo-exporter/);
 });
+
+test('config: the shipped example is valid', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const c = parseOdooExporterConfigText(await readFile(new URL('./example.yaml', import.meta.url), 'utf8'));
+  assert.deepEqual(c.tenants.map((t) => t.db), ['shop_eu', 'shop_us', 'hosted_fr']);
+});

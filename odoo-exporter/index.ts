@@ -2,6 +2,18 @@
  * Public face of odoo-exporter/: Odoo business signals (SQL on Odoo's PostgreSQL schema, or
  * Odoo JSON-RPC) exposed as Prometheus metrics. Other rooms import from here (the simulator
  * also from `./schema/index.ts`).
+ *
+ * Series (every one labelled `db`; see signals.ts):
+ *   odoo_sale_orders_created_total{company}, odoo_sale_orders_confirmed_total{company},
+ *   odoo_pos_orders_total{company,state}, odoo_payment_transactions_total{company,state},
+ *   odoo_payment_transactions{company,state}, odoo_account_moves_posted_total{company,move_type},
+ *   odoo_stock_reservation_latency_seconds{company} (histogram), odoo_stock_moves_waiting{company,age},
+ *   odoo_stock_move_oldest_waiting_age_seconds{company}, odoo_queue_jobs{channel,state},
+ *   odoo_queue_job_oldest_pending_age_seconds{channel}, odoo_queue_job_failures_total{channel},
+ *   odoo_cron_overdue, odoo_cron_overdue_seconds{cron}, odoo_mail_queued, odoo_mail_exception,
+ *   odoo_mail_oldest_queued_age_seconds; self: odoo_exporter_up, odoo_exporter_scrape_errors_total{source},
+ *   odoo_exporter_scrape_duration_seconds, odoo_exporter_source_duration_seconds{source},
+ *   odoo_exporter_last_scrape_timestamp_seconds.
  */
 export { startOdooExporter, readerFor, type OdooExporter, type OdooExporterOptions } from './exporter.ts';
 export { odooExporterCommand, ODOO_EXPORTER_USAGE, type Writer } from './cli.ts';

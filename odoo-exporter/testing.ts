@@ -1,7 +1,11 @@
 /**
- * Reading a Prometheus text exposition in tests, without importing another room: the sum of the
- * samples of a name whose labels include the given ones. Not a parser (collector/ has that).
+ * Test support (no other room imported): reading a Prometheus text exposition — the sum of the
+ * samples of a name whose labels include the given ones (not a parser: collector/ has that) —
+ * and dedicated scratch databases on a shared PostgreSQL.
  */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
 /** Sum of the samples `name{labels ⊇ want}` in a Prometheus text exposition (0 when none). */
 export function sampleSum(text: string, name: string, want: Record<string, string> = {}): number {
   let sum = 0;
@@ -18,9 +22,6 @@ export function sampleSum(text: string, name: string, want: Record<string, strin
 export function hasSeries(text: string, name: string): boolean {
   return text.split('\n').some((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 }
-
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 
 export interface ScratchDatabase {
   name: string;

@@ -13,15 +13,24 @@
  *   used `<table>_<column>_index`); `index='btree_not_null'` → partial `WHERE col IS NOT NULL`;
  *   `index='trigram'` needs pg_trgm (left out here: the exporter never searches names).
  *
- * Verified against stored public source (see the report): sale_order (17.0+: `state`,
- * `company_id`, `create_date` `index=True`, `date_order` NOT indexed by the field but by
- * `init()`'s `sale_order_date_order_id_idx (date_order desc, id desc)`; 16.0 declared
- * `date_order` `index=True` and had the `done` state), payment_transaction (`state`,
- * `company_id` indexed; `last_state_change` not), OCA queue_job (`uuid`, `state`, `channel`,
- * `company_id` indexed; `_log_access = False`), ir_cron (18.0: `failure_count`,
- * `first_failure_date`, no `numbercall`/`doall`), pos_order states (18.0 dropped `invoiced`).
- * stock_move/stock_move_line/mail_mail/account_move indexes are as declared in 17.0 to our
- * best reading; their `state`/`move_id`/`date` indexes are the ones the exporter relies on.
+ * What was checked in stored copies of public source (2026-11-27), and what was not:
+ * - odoo/odoo addons/sale/models/sale_order.py (a 17.x/18.0 branch: `create_index`, `SQL`,
+ *   `_sql_constraints`): `company_id`, `partner_id`, `state`, `create_date` (overridden for it),
+ *   `user_id` `index=True`; `date_order` has no `index=True` — `init()` creates
+ *   `sale_order_date_order_id_idx (date_order desc, id desc)`; states draft|sent|sale|cancel.
+ *   16.0 and older declared `date_order` `index=True` (seen in third-party overrides copying the
+ *   16.0 field) and had `done` (replaced by `locked` in 17.0);
+ * - addons/payment/models/payment_transaction.py (a post-18.0 branch): `company_id` and `state`
+ *   indexed, `last_state_change` not, `reference` unique;
+ * - odoo/addons/base/models/ir_cron.py (post-18.0): `failure_count`, `first_failure_date`,
+ *   `cron_name` stored, no `numbercall`/`doall` (those are 17.0 and older — from memory, not
+ *   re-checked here);
+ * - OCA/queue queue_job/models/queue_job.py (10.0 and a 17.0+ derivative): `_log_access = False`,
+ *   `uuid`, `state`, `channel`, `company_id` indexed, the partial `identity_key` index;
+ * - pos_order: 16.0/17.0 states include `invoiced`; 18.0's do not (a stored 18.0 analysis).
+ * stock_move / stock_move_line / mail_mail / account_move indexes are as declared in 17.0 to our
+ * reading and were not re-checked; the exporter relies only on `stock_move.state`,
+ * `stock_move_line.move_id` and primary keys there.
  */
 import type { SqlQuery } from './query.ts';
 

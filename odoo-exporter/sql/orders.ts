@@ -40,9 +40,14 @@ export function saleOrderSource(): SqlSource {
     },
     async read(q: SqlQuery, ctx: SourceContext): Promise<SignalBatch> {
       const batch = emptyBatch();
-      const window = (sql: string) => (from: number, to: number) => q.query<CountRow>(sql, [pgTimestamp(from), pgTimestamp(to)]).then((r) => r.rows);
-      const a = await created.advance(ctx.upper, window(SQL_SALE_CREATED), []);
-      const b = await confirmed.advance(ctx.upper, window(SQL_SALE_CONFIRMED), []);
+      const read = async (w: Window, sql: string): Promise<CountRow[]> => {
+        const range = w.next(ctx.upper);
+        return range ? (await q.query<CountRow>(sql, [pgTimestamp(range.from), pgTimestamp(range.to)])).rows : [];
+      };
+      const a = await read(created, SQL_SALE_CREATED);
+      const b = await read(confirmed, SQL_SALE_CONFIRMED);
+      created.commit(ctx.upper); // both windows move only when both reads succeeded
+      confirmed.commit(ctx.upper);
       for (const r of [...a, ...b]) companies.add(r.company_id);
       // every company seen gets a zero increment, so its series exist from the first order on
       for (const id of companies) {
@@ -65,7 +70,9 @@ export function posOrderSource(): SqlSource {
     },
     async read(q, ctx) {
       const batch = emptyBatch();
-      const rows = await window.advance(ctx.upper, (from, to) => q.query<CountRow>(SQL_POS_ORDERS, [pgTimestamp(from), pgTimestamp(to)]).then((r) => r.rows), []);
+      const range = window.next(ctx.upper);
+      const rows = range ? (await q.query<CountRow>(SQL_POS_ORDERS, [pgTimestamp(range.from), pgTimestamp(range.to)])).rows : [];
+      window.commit(ctx.upper);
       for (const r of rows) batch.counters.push({ name: COUNTERS.posOrders, labels: { company: ctx.company(r.company_id), state: r.state ?? '' }, value: r.n });
       return batch;
     },

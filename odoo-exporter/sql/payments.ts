@@ -30,6 +30,8 @@ export function paymentSource(opts: TrackingOptions): SqlSource {
     prime: (q: SqlQuery) => tracker.prime(q),
     async read(q, ctx) {
       const batch = emptyBatch();
+      const { rows } = await q.query<{ company_id: number; state: string; n: number }>(SQL_PAYMENTS_OPEN);
+      for (const r of rows) batch.gauges.push({ name: GAUGES.payments, labels: { company: ctx.company(r.company_id), state: r.state }, value: r.n });
       const counts = new Map<string, { company: string; state: string; n: number }>();
       for (const f of await tracker.poll(q, ctx.now)) {
         const company = ctx.company(f.companyId);
@@ -39,9 +41,7 @@ export function paymentSource(opts: TrackingOptions): SqlSource {
         counts.set(key, c);
       }
       for (const c of counts.values()) batch.counters.push({ name: COUNTERS.payments, labels: { company: c.company, state: c.state }, value: c.n });
-      const { rows } = await q.query<{ company_id: number; state: string; n: number }>(SQL_PAYMENTS_OPEN);
-      for (const r of rows) batch.gauges.push({ name: GAUGES.payments, labels: { company: ctx.company(r.company_id), state: r.state }, value: r.n });
-      return batch;
+      return batch; // the tracker's poll is last: nothing after it can fail and lose its counts
     },
   };
 }

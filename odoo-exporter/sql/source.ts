@@ -24,7 +24,11 @@ export interface SqlSource {
   read(q: SqlQuery, ctx: SourceContext): Promise<SignalBatch>;
 }
 
-/** A time window `(from, to]` over an indexed timestamp column, advanced only on success. */
+/**
+ * A time window `(from, to]` over an indexed timestamp column. `next(upper)` gives the window to
+ * read; `commit(upper)` moves the start once every query of the source succeeded, so a failed
+ * scrape re-reads the same window next time instead of losing it.
+ */
 export class Window {
   private from = 0;
 
@@ -32,11 +36,12 @@ export class Window {
     this.from = upper;
   }
 
-  /** runs `read` on the window to `upper`; advances only when `read` resolves */
-  async advance<T>(upper: number, read: (from: number, to: number) => Promise<T>, empty: T): Promise<T> {
-    if (upper <= this.from) return empty;
-    const out = await read(this.from, upper);
-    this.from = upper;
-    return out;
+  /** the window to read up to `upper`, or undefined when it is empty */
+  next(upper: number): { from: number; to: number } | undefined {
+    return upper > this.from ? { from: this.from, to: upper } : undefined;
+  }
+
+  commit(upper: number): void {
+    if (upper > this.from) this.from = upper;
   }
 }

@@ -49,6 +49,8 @@ interface Row {
 export class LifecycleTracker {
   private maxId = 0;
   private readonly open = new Map<number, Open>();
+  /** finished rows seen by a poll that then failed: handed out by the next successful poll */
+  private carried: Finished[] = [];
   private readonly select: string;
 
   constructor(private readonly spec: TrackerSpec) {
@@ -64,10 +66,11 @@ export class LifecycleTracker {
     const { rows } = await q.query<{ max: number }>(`SELECT COALESCE(max(id), 0)::int4 AS max FROM ${this.spec.table}`);
     this.maxId = rows[0]?.max ?? 0;
     this.open.clear();
+    this.carried = [];
   }
 
   async poll(q: SqlQuery, now: number): Promise<Finished[]> {
-    const finished: Finished[] = [];
+    const finished = this.carried; // state below changes page by page; so does this list
     const take = (row: Row, fresh: boolean): void => {
       const labels: Record<string, string> = {};
       for (const c of this.spec.labelColumns) labels[c] = String(row[c] ?? '');
@@ -100,6 +103,7 @@ export class LifecycleTracker {
       if (now - o.seenAt > this.spec.openTtlMs || this.open.size > this.spec.maxOpen) this.open.delete(id);
       else break; // Map keeps insertion order: the rest are younger
     }
+    this.carried = [];
     return finished;
   }
 }

@@ -8,7 +8,7 @@ test('diurnal: quiet night, lunch peak, evening peak at 1', () => {
   assert.ok(diurnal(4) < 0.15, 'night');
   assert.ok(diurnal(12.5) > 0.5 && diurnal(12.5) < diurnal(19.5), 'lunch below evening');
   assert.ok(Math.abs(diurnal(19.5) - 1) < 0.01, 'evening peak');
-  for (let h = 0; h < 24; h += 0.25) assert.ok(diurnal(h) > 0 && diurnal(h) <= 1);
+  for (let h = 0; h < 24; h += 0.25) assert.ok(diurnal(h) > 0 && diurnal(h) <= 1, `hour ${h}`);
 });
 
 test('promotions multiply traffic only while they run', () => {
