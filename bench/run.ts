@@ -15,6 +15,8 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   store: () => import('./store.ts'),
   kafka: () => import('./kafka.ts'),
   'odoo-exporter': () => import('./odooExporter.ts'),
+  'kafka-workers': () => import('./kafkaWorkers.ts'),
+  gate: () => import('./gate.ts'),
 };
 const DEFAULT = ['judge', 'analyze', 'engine', 'textparse'];
 

@@ -3,6 +3,7 @@ import { analyzeCommand, ANALYZE_USAGE } from './analyze.ts';
 import { collectCommand } from './collect.ts';
 import { demoCommand } from './demo.ts';
 import { serveCommand } from './serve.ts';
+import { analyzeWorkerCommand } from './analyzeWorker.ts';
 import { odooExporterCommand } from '../odoo-exporter/index.ts';
 import { dashboardsCommand, scorecardCommand } from '../dashboards/index.ts';
 import { rulesCommand } from '../gate/alerts/cli.ts';
@@ -14,6 +15,7 @@ usage: release-health <command> [options]
 
 commands:
   analyze     replay recorded samples and print the verdict, minute by minute
+  analyze-worker  one analyzer instance on Kafka (a consumer group shares the releases; --kafka BROKERS)
   collect     run the collector alone: scrape targets, publish samples, serve /metrics (--once: print NDJSON)
   dashboards  write Grafana dashboards and provisioning files from a config (--config FILE --out DIR)
   demo        replay the shipped examples (what \`npm start\` runs)
@@ -55,6 +57,8 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
       }
       case 'analyze':
         return await analyzeCommand(rest, io.out, io.err);
+      case 'analyze-worker':
+        return await analyzeWorkerCommand(rest, io.out, io.err);
       case 'collect':
         return await collectCommand(rest, io.out, io.err);
       case 'demo':

@@ -77,7 +77,14 @@ export function createGateApp(deps: GateDeps): GateApp {
   specRoutes(context);
   flaggerRoutes(context);
 
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  // A known path with a method it does not serve is 405 with `Allow` (RFC 9110 §15.5.6), not 404:
+  // schemathesis's unsupported-method check found TRACE/OPTIONS answered as unknown routes.
+  const allowed = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0) return c.json({ error: `method ${c.req.method} not allowed on ${c.req.path}` }, 405, { allow: methods.join(', ') });
+    return c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
+  });
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(c, error);
     // the message only: a stack or a driver error's parameters could carry request data
@@ -91,4 +98,21 @@ export function createGateApp(deps: GateDeps): GateApp {
     warm: () => cache.warm(),
     close: () => metrics.close(),
   });
+}
+
+/** Path → the methods some route serves there; built once from the registered routes. */
+function allowedMethods(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  const patterns = new Map<string, { re: RegExp; methods: Set<string> }>();
+  for (const r of routes) {
+    if (r.method === 'ALL' || r.path.includes('*')) continue; // middleware
+    const entry = patterns.get(r.path) ?? { re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`), methods: new Set<string>() };
+    entry.methods.add(r.method);
+    if (r.method === 'GET') entry.methods.add('HEAD'); // hono answers HEAD with the GET route
+    patterns.set(r.path, entry);
+  }
+  return (path) => {
+    const methods = new Set<string>();
+    for (const { re, methods: m } of patterns.values()) if (re.test(path)) for (const x of m) methods.add(x);
+    return [...methods].sort();
+  };
 }

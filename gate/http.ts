@@ -50,6 +50,25 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
+/** Whether any string or key of a parsed JSON value holds U+0000 (found by schemathesis: a 500 from the store). */
+export function containsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return true;
+    } else if (v !== null && typeof v === 'object') {
+      if (Array.isArray(v)) for (const child of v) stack.push(child);
+      else
+        for (const [k, child] of Object.entries(v)) {
+          if (k.includes('\u0000')) return true;
+          stack.push(child);
+        }
+    }
+  }
+  return false;
+}
+
 /**
  * The request body as JSON. The size limit is enforced before this by the body-limit middleware
  * (413). Empty bodies are `undefined` when `optional`; malformed or too deeply nested ones are 400.
@@ -67,6 +86,8 @@ export async function readJson(c: GateContext, optional = false): Promise<unknow
     throw new ApiError(400, 'request body is not valid JSON', [(error as Error).message.slice(0, 200)]);
   }
   if (jsonDepth(value) > MAX_JSON_DEPTH) throw new ApiError(400, 'request body is nested too deeply', [`(root): more than ${MAX_JSON_DEPTH} levels`]);
+  // PostgreSQL text and jsonb cannot hold U+0000: refused here as the client's error, not a 500 from the store
+  if (containsNul(value)) throw new ApiError(400, 'request body contains a NUL character (\\u0000)', ['(root): strings and keys may not contain U+0000']);
   return value;
 }
 

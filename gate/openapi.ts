@@ -4,15 +4,14 @@
  * uses as is — so the description cannot drift from what the gate enforces.
  */
 import { z } from 'zod';
-import { releaseSchema } from '../analyzer/index.ts';
 import {
-  approvalBodySchema, checkpointBodySchema, closeBodySchema, errorSchema, flaggerPayloadSchema, listQuerySchema, metricVerdictSchema, registerBodySchema, specBodySchema, verdictSchema,
+  approvalBodySchema, checkpointBodySchema, wireReleaseSchema, closeBodySchema, errorSchema, flaggerPayloadSchema, listQuerySchema, metricVerdictSchema, registerBodySchema, specBodySchema, verdictSchema,
 } from './schemas.ts';
 import { FLAGGER_HOOKS } from './routes/flagger.ts';
 
 /** Component name → schema; the same objects the routes validate with. */
 export const COMPONENTS = {
-  Release: releaseSchema,
+  Release: wireReleaseSchema,
   MetricSpecSet: specBodySchema,
   RegisterRelease: registerBodySchema,
   CloseRelease: closeBodySchema,

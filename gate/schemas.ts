@@ -8,6 +8,28 @@ import { z } from 'zod';
 import { metricSpecSchema, policySchema, releaseSchema } from '../analyzer/index.ts';
 
 const epochMs = z.number().int().nonnegative();
+
+/**
+ * Release fields that become Prometheus label values (`/metrics`), collector cohort templates
+ * (`{{release.service}}-canary@file`) and log fields: a closed character set, so quotes, braces,
+ * backslashes, `$`, `;`, `<`, control characters and the like (injection attempts) are a 400 naming
+ * the field instead of being stored. Space, `,` (tenant lists), `@`, `/`, `+` and `=` stay allowed.
+ */
+const labelText = (max: number) =>
+  z.string().min(1).max(max).regex(/^[A-Za-z0-9][A-Za-z0-9 ._:@\/+,=-]*$/, 'letters, digits, space and . _ : @ / + , = - only, starting with a letter or digit');
+
+const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;
+
+/** The analyzer's release, with its label-like fields restricted for the wire (see `labelText`). */
+export const wireReleaseSchema = releaseSchema.extend({
+  service: labelText(256),
+  version: labelText(128),
+  baselineVersion: labelText(128).optional(),
+  environment: labelText(128),
+  tenant: labelText(256).optional(),
+  tenantTier: labelText(64).optional(),
+  class: labelText(64),
+});
 const rfc3339 = z.iso.datetime({ offset: true });
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - only (max 128)');
 
@@ -23,6 +45,15 @@ export const specBodySchema = z
       .optional(),
   })
   .strict()
+  .superRefine((body, ctx) => {
+    // metric names become the `metric` label of /metrics and keys the collector maps series to
+    body.metrics.forEach((m, i) => {
+      for (const key of ['name', 'numerator', 'denominator', 'exposure'] as const) {
+        const v = m[key];
+        if (typeof v === 'string' && !METRIC_NAME.test(v)) ctx.addIssue({ code: 'custom', message: 'a metric name: letters, digits and _ : . - only, starting with a letter or _', path: ['metrics', i, key] });
+      }
+    });
+  })
   .meta({
     description: 'The metrics a release is judged by (an analysis spec without its `release`).',
     examples: [
@@ -39,7 +70,7 @@ export const specBodySchema = z
 
 export const registerBodySchema = z
   .object({
-    release: releaseSchema,
+    release: wireReleaseSchema,
     spec: specBodySchema.optional(),
     specName: name.optional(),
     /** required to pass a freeze window (emergency fixes only); recorded in the audit trail */
@@ -60,13 +91,16 @@ export const registerBodySchema = z
     ],
   });
 
+// PostgreSQL text cannot hold U+0000: a filter with one is the client's error (400), not the store's (500)
+const filterText = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000]*$/, 'no NUL (U+0000) characters');
+
 export const listQuerySchema = z
   .object({
-    service: z.string().min(1).max(256).optional(),
-    environment: z.string().min(1).max(128).optional(),
+    service: filterText(256).optional(),
+    environment: filterText(128).optional(),
     status: z.enum(['active', 'completed', 'aborted']).optional(),
-    tenantTier: z.string().min(1).max(64).optional(),
-    class: z.string().min(1).max(64).optional(),
+    tenantTier: filterText(64).optional(),
+    class: filterText(64).optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
     offset: z.coerce.number().int().min(0).optional(),
   })

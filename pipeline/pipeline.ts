@@ -18,7 +18,7 @@
  */
 import type { EngineOptions, Verdict } from '../analyzer/index.ts';
 import type { Ack, SampleBatch, Subscription } from '../collector/index.ts';
-import { DbError, StoreError, type ReleaseRecord } from '../store/index.ts';
+import { DbError, StoreError, type ReleaseRecord, type Store } from '../store/index.ts';
 import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
 import { ReleaseRun, type PipelineCheckpoint } from './releaseRun.ts';
 import type { Pipeline, PipelineStats } from './types.ts';
@@ -33,10 +33,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   const engineOptions: EngineOptions = { mode: o.mode, intervalMs: o.intervalMs, ...(o.governance ? { classes: o.governance.classes } : {}) };
   const runs = new Map<string, ReleaseRun>();
   const starting = new Map<string, Promise<ReleaseRun>>();
+  /** bumped by forgetAll(); runs it dropped are in `forgotten` */
+  let generation = 0;
+  const forgotten = new WeakSet<ReleaseRun>();
   /** ids whose batches are dropped: unknown, closed, or refused; logged once each */
   const ignored = new Set<string>();
   const stats: PipelineStats = {
-    batches: 0, samples: 0, skippedBatches: 0, ignoredBatches: 0, malformedBatches: 0, malformedSamples: 0,
+    batches: 0, samples: 0, skippedBatches: 0, ignoredBatches: 0, malformedBatches: 0, malformedSamples: 0, lateSamples: 0,
     verdicts: 0, duplicateVerdicts: 0, sinkErrors: 0, storeErrors: 0, publishErrors: 0, checkpoints: 0, heldAcks: 0,
   };
   let closed = false;
@@ -51,7 +54,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   async function open(record: ReleaseRecord): Promise<ReleaseRun> {
     const id = record.release.id;
     const watchMs = watchMsFor(o, record);
-    const saved = await store.loadEngineCheckpoint(id);
+    // forgetAll() while loading: the checkpoint read may predate the other owner's; read again
+    let seen: number;
+    let saved: Awaited<ReturnType<Store['loadEngineCheckpoint']>>;
+    do {
+      seen = generation;
+      saved = await store.loadEngineCheckpoint(id);
+    } while (seen !== generation);
     let run: ReleaseRun | undefined;
     if (saved) {
       try {
@@ -168,8 +177,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     for (const ack of acks) await ack();
   }
 
+  /** Checkpoints every release with something new since its last checkpoint (a clean one's stored
+   * checkpoint already covers it: rewriting thousands of them on every call would be pure load). */
   async function checkpointAll(): Promise<void> {
-    for (const run of [...runs.values()]) await run.exclusive(async () => (await drain(run)) && saveCheckpoint(run));
+    for (const run of [...runs.values()]) {
+      if (run.heldAcks.length === 0 && run.batchesSinceCheckpoint === 0 && run.outbox.length === 0) continue;
+      await run.exclusive(async () => (await drain(run)) && saveCheckpoint(run));
+    }
   }
 
   async function handle(batch: SampleBatch, ack: Ack): Promise<void> {
@@ -187,6 +201,9 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     }
     await run.exclusive(async () => {
       if (closed) return;
+      // forgotten while this batch waited (a rebalance): the partition may have a new owner, so
+      // neither process nor acknowledge it; it comes again from the committed offset
+      if (forgotten.has(run)) return;
       if (runs.get(run.id) !== run) {
         stats.ignoredBatches++; // stopped while this batch waited
         return ack();
@@ -196,6 +213,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       if (outcome.skipped) stats.skippedBatches++;
       else {
         stats.samples += batch.samples.length - outcome.malformed;
+        stats.lateSamples += outcome.late;
         run.batchesSinceCheckpoint++;
       }
       if (outcome.malformed > 0) {
@@ -270,6 +288,18 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       });
       stats.heldAcks -= run.heldAcks.length; // left unacknowledged: a later owner drops them as closed
       ignored.add(releaseId);
+    },
+    async forgetAll() {
+      generation++;
+      // dropped at once, so a batch arriving meanwhile opens its release afresh from the store
+      const dropped = [...runs.values()];
+      runs.clear();
+      for (const run of dropped) forgotten.add(run);
+      for (const run of dropped) {
+        await run.exclusive(async () => undefined); // its current batch (or tick) settles
+        stats.heldAcks -= run.heldAcks.length; // acks of a former assignment: the bus ignores them
+        run.heldAcks = [];
+      }
     },
     active: () => [...runs.keys()],
     tick,

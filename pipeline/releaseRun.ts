@@ -28,6 +28,8 @@ export interface BatchOutcome {
   malformed: number;
   /** the whole batch had been ingested already (redelivery) */
   skipped: boolean;
+  /** samples stamped before the open look (a source whose clock is behind, or a late scrape): left out */
+  late: number;
 }
 
 const COHORTS = new Set(['baseline', 'canary']);
@@ -93,8 +95,9 @@ export class ReleaseRun {
   /** Feeds a batch sample by sample, exactly as `Replay.push` does, so live and offline agree. */
   ingest(batch: SampleBatch): BatchOutcome {
     const mark = this.marks.get(batch.producer);
-    if (mark !== undefined && batch.sequence <= mark) return { verdicts: [], malformed: 0, skipped: true };
+    if (mark !== undefined && batch.sequence <= mark) return { verdicts: [], malformed: 0, skipped: true, late: 0 };
     const verdicts: Verdict[] = [];
+    const lateBefore = this.engine.counts.late;
     let malformed = 0;
     for (const sample of batch.samples) {
       if (!isSample(sample)) {
@@ -106,7 +109,7 @@ export class ReleaseRun {
       if (this.watch) verdicts.push(...this.watch.push(sample));
     }
     this.marks.set(batch.producer, batch.sequence);
-    return { verdicts, malformed, skipped: false };
+    return { verdicts, malformed, skipped: false, late: this.engine.counts.late - lateBefore };
   }
 
   /** Takes every look due at `now`: a release with no data still reaches its window's end. */

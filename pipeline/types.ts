@@ -52,6 +52,8 @@ export interface PipelineStats {
   malformedBatches: number;
   /** samples that were not samples (bad ts, metric, cohort or value), dropped */
   malformedSamples: number;
+  /** samples stamped before their release's open look (clock skew, late scrapes): counted and left out */
+  lateSamples: number;
   /** verdicts stored for the first time */
   verdicts: number;
   /** verdicts the store already had (replay after a restart) */
@@ -79,5 +81,14 @@ export interface Pipeline extends ReleaseRunner {
   /** checkpoints every release now (and acknowledges what that covers) */
   checkpoint(): Promise<void>;
   stats(): PipelineStats;
+  /**
+   * Drops every release's in-memory state (after its current batch) without checkpointing or
+   * acknowledging; the next batch of a release resumes it from its stored checkpoint. For a
+   * consumer-group rebalance (Kafka workers): a partition may have moved to another instance and
+   * back meanwhile, so what this process holds in memory can be behind the store, and every
+   * partition restarts from its committed offset anyway. Batches still waiting are left
+   * unacknowledged (redelivered from the committed offset).
+   */
+  forgetAll(): Promise<void>;
   close(options?: PipelineCloseOptions): Promise<void>;
 }

@@ -24,11 +24,20 @@ import { BusError } from './errors.ts';
 import { decodeSampleBatch, decodeVerdict, encodeSampleBatch, encodeVerdict } from './kafka/codec.ts';
 import { GroupAdmin, topicNames } from './kafka/groups.ts';
 import { KafkaMember } from './kafka/member.ts';
+import type { KafkaRebalanceEvent } from './kafka/rebalance.ts';
 import { resolveKafkaBusOptions, type KafkaBusLogLevel, type KafkaBusOptions, type ResolvedKafkaBusOptions } from './kafka/options.ts';
 import { TopicPublisher } from './kafka/publisher.ts';
 import { assertGroupName, sampleBatchKind, verdictKind, type MessageKind } from './messages.ts';
 
 export type { KafkaBusLogLevel, KafkaBusOptions } from './kafka/options.ts';
+export type { KafkaRebalanceEvent } from './kafka/rebalance.ts';
+
+/** Callbacks that are not options (functions, not configuration): kept apart so the options stay
+ * plain data that a config file can hold. */
+export interface KafkaBusHooks {
+  /** every partition change of every member of this bus (logs; per-partition state); must not throw */
+  onRebalance?: (event: KafkaRebalanceEvent) => void;
+}
 export { KAFKA_BUS_DEFAULTS, resolveKafkaBusOptions } from './kafka/options.ts';
 
 const LOG_LEVELS: Record<KafkaBusLogLevel, kafkaLogLevel> = {
@@ -40,7 +49,7 @@ const LOG_LEVELS: Record<KafkaBusLogLevel, kafkaLogLevel> = {
 };
 
 /** Connects, creates the topics when missing, and returns the bus. */
-export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
+export async function createKafkaBus(options: KafkaBusOptions, hooks: KafkaBusHooks = {}): Promise<Bus> {
   const resolved = resolveKafkaBusOptions(options);
   const kafka = new Kafka({
     clientId: resolved.clientId,
@@ -62,7 +71,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<Bus> {
     await ensureTopics(admin, [names.topic.samples, names.topic.verdicts, names.deadLetter], resolved);
     const { topics } = await admin.fetchTopicMetadata({ topics: [names.topic.samples, names.topic.verdicts] });
     const partitions = (topic: string): number => topics.find((t) => t.name === topic)?.partitions.length ?? resolved.partitions;
-    return new KafkaBus(kafka, admin, producer, resolved, { samples: partitions(names.topic.samples), verdicts: partitions(names.topic.verdicts) });
+    return new KafkaBus(kafka, admin, producer, resolved, { samples: partitions(names.topic.samples), verdicts: partitions(names.topic.verdicts) }, hooks);
   } catch (error) {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     throw error;
@@ -107,6 +116,7 @@ class KafkaBus implements Bus {
     private readonly producer: Producer,
     private readonly options: ResolvedKafkaBusOptions,
     partitions: Record<BusTopic, number>,
+    private readonly hooks: KafkaBusHooks = {},
   ) {
     this.groups = new GroupAdmin(admin, topicNames(options.topicPrefix));
     const publisher = (topic: BusTopic): TopicPublisher =>
@@ -193,6 +203,7 @@ class KafkaBus implements Bus {
         kind,
         decode,
         committed: () => this.publishers[topic].committed(),
+        ...(this.hooks.onRebalance ? { onRebalance: this.hooks.onRebalance } : {}),
       },
       group,
       handler,

@@ -20,6 +20,7 @@ import { sendToDeadLetter } from './deadLetter.ts';
 import { decodeMarks, encodeMarks } from './marks.ts';
 import { advancePrefix, newPartitionState, type Delivered, type PartitionState } from './partitionState.ts';
 import type { ResolvedKafkaBusOptions } from './options.ts';
+import type { KafkaRebalanceEvent } from './rebalance.ts';
 
 export interface MemberContext<M> {
   kafka: Kafka;
@@ -32,6 +33,8 @@ export interface MemberContext<M> {
   decode(bytes: Buffer | null): M;
   /** called after a commit moved this group's offset: publishers waiting for room look again */
   committed(): void;
+  /** told when this member's partitions change (KafkaBusHooks.onRebalance); must not throw */
+  onRebalance?: (event: KafkaRebalanceEvent) => void;
 }
 
 let memberCounter = 0;
@@ -51,6 +54,8 @@ export class KafkaMember<M> {
   /** close() finished: acks are ignored */
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** partitions of the latest assignment, ascending (for rebalance reports) */
+  private assigned: number[] = [];
   /** deliveries wait for `start` to finish (a new group's start offsets are committed first) */
   private gate: Promise<void> = Promise.resolve();
 
@@ -78,9 +83,16 @@ export class KafkaMember<M> {
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (!this.stopping) this.report(new Error(`consumer crashed (restart: ${String(event.payload.restart)}): ${event.payload.error.message}`), '');
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.epoch++;
       this.partitions.clear();
+      const now = [...(event.payload.memberAssignment[this.kafkaTopic] ?? [])].sort((a, b) => a - b);
+      const before = this.assigned;
+      this.assigned = now;
+      this.rebalanced('assigned', now, now.filter((p) => !before.includes(p)), before.filter((p) => !now.includes(p)));
+    });
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      if (!this.stopping) this.rebalanced('rebalancing', this.assigned, [], this.assigned);
     });
   }
 
@@ -129,8 +141,22 @@ export class KafkaMember<M> {
       } finally {
         this.closed = true;
         this.partitions.clear();
+        const held = this.assigned;
+        this.assigned = [];
+        this.rebalanced('left', [], [], held);
       }
     })());
+  }
+
+  private rebalanced(kind: KafkaRebalanceEvent['kind'], partitions: number[], added: number[], revoked: number[]): void {
+    const hook = this.ctx.onRebalance;
+    if (!hook) return;
+    try {
+      hook({ kind, topic: this.ctx.topic, group: this.group, member: this.id, partitions, added, revoked });
+    } catch (error) {
+      // a throwing hook inside a kafkajs event listener would be swallowed; make it visible
+      this.report(error, '');
+    }
   }
 
   private info(releaseId: string): HandlerErrorInfo {
