@@ -87,6 +87,8 @@ else
   # 55532 lies in Linux's ephemeral port range: a client connection of the moment may hold it,
   # so a bind failure is retried a few times before giving up
   touch "$BASE/postgresql.log"
+  # pg_ctl writes it as the postgres user: a file created here by root must change hands
+  [ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$BASE/postgresql.log"
   for try in 1 2 3 4 5; do
     seen=$(wc -l < "$BASE/postgresql.log")
     as_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$BASE/postgresql.log" -w -t "$TIMEOUT" \
