@@ -14,34 +14,9 @@
  */
 import { COHORTS, type Cohort, type MetricSpec, type Release } from '../../analyzer/types.ts';
 import { PLACEHOLDERS, type CohortValues, type Placeholder, type PlaceholderValues } from '../promql/index.ts';
-import { TemplateError } from './template.ts';
+import { PROBE_RELEASE, substitute as fill, TemplateError } from './template.ts';
 
-/** The same placeholder syntax and release fields as `template.ts` (scrape targets). */
-const PLACEHOLDER = /\{\{\s*release\.([A-Za-z]+)\s*\}\}/g;
-const FIELDS = new Set(['id', 'service', 'version', 'baselineVersion', 'environment', 'tenant', 'tenantTier', 'startedAt']);
-
-/** Stand-in release for checking templates at load time: every field present. */
-export const PROBE_RELEASE: Release = {
-  id: 'probe-id',
-  service: 'probe-service',
-  version: 'probe-version',
-  baselineVersion: 'probe-baseline-version',
-  environment: 'probe-environment',
-  tenant: 'probe-tenant',
-  tenantTier: 'probe-tier',
-  strategy: 'canary',
-  class: 'standard',
-  startedAt: 0,
-};
-
-function fill(text: string, release: Release, where: string): string {
-  return text.replace(PLACEHOLDER, (_, field: string) => {
-    if (!FIELDS.has(field)) throw new TemplateError(`${where}: unknown placeholder release.${field}; known: ${[...FIELDS].map((f) => `release.${f}`).join(', ')}`);
-    const value = (release as unknown as Record<string, unknown>)[field];
-    if (value === undefined || value === '') throw new TemplateError(`${where}: release "${release.id}" has no ${field}`);
-    return String(value);
-  });
-}
+export { PROBE_RELEASE };
 
 /**
  * The cohort-value map of one release. Without a template every release gets

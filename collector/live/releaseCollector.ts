@@ -12,7 +12,7 @@
 import type { Release } from '../../analyzer/types.ts';
 import type { SampleBatch } from '../bus/index.ts';
 import { ScrapeConverter, ScrapeError, scrapeOnce, type FetchLike, type ScrapeResult, type ScrapeTarget } from '../scrape/index.ts';
-import { instantiateTarget, targetServes, TemplateError, type TargetMatch } from './template.ts';
+import { instantiateTarget, PROBE_RELEASE, targetServes, TemplateError, type TargetMatch } from './template.ts';
 
 export interface ReleaseCollectorOptions {
   /** target templates: a scrape target (see collector/scrape/config.ts) plus an optional `match` */
@@ -42,21 +42,6 @@ interface ReleaseEntry {
   /** last sequence published per target: strictly increasing, as the bus requires */
   lastSequence: Map<string, number>;
 }
-
-/** Stand-in release used only to validate templates at load time (every field present, all distinct
- * so that baseline and canary values never collide). */
-const PROBE_RELEASE: Release = {
-  id: 'probe-id',
-  service: 'probe-service',
-  version: 'probe-version',
-  baselineVersion: 'probe-baseline-version',
-  environment: 'probe-environment',
-  tenant: 'probe-tenant',
-  tenantTier: 'probe-tier',
-  strategy: 'canary',
-  class: 'standard',
-  startedAt: 0,
-};
 
 export class ReleaseCollector {
   private readonly templates: TemplateEntry[];

@@ -23,6 +23,21 @@ export interface TargetMatch {
   environment?: string[];
 }
 
+/** Stand-in release used only to validate templates at load time (every field present, all distinct
+ * so that baseline and canary values never collide). */
+export const PROBE_RELEASE: Release = {
+  id: 'probe-id',
+  service: 'probe-service',
+  version: 'probe-version',
+  baselineVersion: 'probe-baseline-version',
+  environment: 'probe-environment',
+  tenant: 'probe-tenant',
+  tenantTier: 'probe-tier',
+  strategy: 'canary',
+  class: 'standard',
+  startedAt: 0,
+};
+
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
 }
@@ -42,7 +57,8 @@ function fieldOf(release: Release, field: string, where: string): string {
   return String(value);
 }
 
-function substitute(text: string, release: Release, where: string): string {
+/** Fills every `{{release.x}}` of `text`; strict (see the header). Shared with the PromQL collector. */
+export function substitute(text: string, release: Release, where: string): string {
   return text.replace(PLACEHOLDER, (_, field: string) => fieldOf(release, field, where));
 }
 
