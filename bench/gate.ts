@@ -5,10 +5,11 @@
  * release is being analysed (one batch per release per scrape, a look every 10 s) while a SECOND
  * child process runs autocannon against `GET /api/v1/releases/{id}/verdict` (ids rotating) at a
  * steady rate. Reported: latency p50/p90/p99/max, requests served, errors, non-2xx, and the serve
- * process's resident memory (VmRSS from /proc/<pid>/status) at the start and end of the load, plus
- * its samples every 10 s. Prints figures, then one JSON line.
+ * process's heap after a forced full GC (through its inspector) at the start, every `--heap-every`
+ * seconds and at the end of the load — the figure that tells a leak from garbage not yet collected —
+ * and its resident memory (VmRSS from /proc/<pid>/status) every 10 s. Prints figures, then one JSON line.
  *
- *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg]
+ *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60]
  *   (--pg: the store in a fresh schema of the shared PostgreSQL, RH_PG_URL, instead of PGlite)
  *   (or `npm run bench -- gate` once registered in bench/run.ts; `--quick`: 10 s, 200 releases)
  */
@@ -34,15 +35,24 @@ export interface GateBenchOptions {
   connections?: number;
   /** a PostgreSQL URL: the store goes in a fresh schema there (dropped after) instead of PGlite */
   pgUrl?: string;
+  /** seconds between heap-after-GC readings during the load (default 60; 0: start and end only) */
+  heapEveryS?: number;
 }
 
 const rssBytes = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
-function startServe(config: string): Promise<{ child: ChildProcess; url: string }> {
+interface ServeChild {
+  child: ChildProcess;
+  url: string;
+  /** the serve process's inspector (ws://…), used only to force a GC and read its heap */
+  inspector: string;
+}
+
+function startServe(config: string): Promise<ServeChild> {
   // RH_BENCH_SERVE_NODE_ARGS: extra node flags for the serve child (e.g. --cpu-prof to see where its time goes)
   const nodeArgs = (process.env.RH_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/release-health.js'), 'serve', '--config', config], {
+  const child = spawn(process.execPath, [...nodeArgs, '--inspect=127.0.0.1:0', join(ROOT, 'bin/release-health.js'), 'serve', '--config', config], {
     cwd: ROOT,
     env: { ...process.env, RH_TOKENS: `bench:reader:${READER},ci:operator:${OPERATOR}` },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -52,9 +62,59 @@ function startServe(config: string): Promise<{ child: ChildProcess; url: string 
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /serving on (http:\/\/\S+)/.exec(err);
-      if (m) res({ child, url: m[1] });
+      const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(err);
+      if (m && inspector) res({ child, url: m[1], inspector: inspector[1] });
     });
     child.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err.slice(-2000)}`)));
+  });
+}
+
+/**
+ * Heap after a full GC, read through the serve process's inspector (Chrome DevTools protocol:
+ * `HeapProfiler.collectGarbage` twice, then `process.memoryUsage()`). RSS alone cannot tell a leak
+ * from garbage the collector has not reclaimed yet; the heap after a forced GC can. A separate
+ * node process speaks the protocol because node 20's WebSocket client is behind a flag.
+ */
+const HEAP_PROBE = `
+const ws = new WebSocket(process.argv[1]);
+let id = 0;
+const pending = new Map();
+const call = (method, params = {}) => new Promise((res, rej) => { pending.set(++id, { res, rej }); ws.send(JSON.stringify({ id, method, params })); });
+ws.onmessage = (e) => { const m = JSON.parse(e.data); const p = pending.get(m.id); if (p) { pending.delete(m.id); m.error ? p.rej(new Error(m.error.message)) : p.res(m.result); } };
+ws.onerror = () => { console.error('inspector connection failed'); process.exit(1); };
+ws.onopen = async () => {
+  await call('HeapProfiler.enable');
+  await call('HeapProfiler.collectGarbage');
+  await call('HeapProfiler.collectGarbage');
+  const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  if (process.argv[2]) {
+    const { createWriteStream } = await import('node:fs');
+    const file = createWriteStream(process.argv[2]);
+    ws.addEventListener('message', (e) => { const m = JSON.parse(e.data); if (m.method === 'HeapProfiler.addHeapSnapshotChunk') file.write(m.params.chunk); });
+    await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    await new Promise((done) => file.end(done));
+  }
+  process.stdout.write(r.result.value);
+  ws.close();
+  process.exit(0);
+};
+`;
+
+interface HeapAfterGc {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+}
+
+/** `snapshotFile`: also write a heap snapshot there (RH_BENCH_HEAP_SNAPSHOTS=dir; open in Chrome DevTools to compare) */
+function heapAfterGc(inspector: string, snapshotFile?: string): Promise<HeapAfterGc> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', HEAP_PROBE, inspector, ...(snapshotFile ? [snapshotFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? res(JSON.parse(out) as HeapAfterGc) : rej(new Error(`heap probe exited ${code}`))));
   });
 }
 
@@ -141,20 +201,34 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       ids.push(id);
     }
     const seedS = (performance.now() - seedStart) / 1000;
+    const snapshots = process.env.RH_BENCH_HEAP_SNAPSHOTS;
+    const heapStart = await heapAfterGc(serve.inspector, snapshots && join(snapshots, 'start.heapsnapshot'));
     const rssStart = rssBytes(serve.child.pid!);
     const rssSeries: number[] = [rssStart];
     const sampler = setInterval(() => rssSeries.push(rssBytes(serve.child.pid!)), 10_000);
+    // the heap after a forced GC every `heapEveryS` during the load (each one pauses serve for a
+    // full collection, which shows in the latency; 0 = only at start and end)
+    const heapSeries: number[] = [heapStart.heapUsed];
+    const heapEveryMs = (o.heapEveryS ?? 60) * 1000;
+    const heapSampler = heapEveryMs > 0 ? setInterval(() => void heapAfterGc(serve.inspector).then((h) => heapSeries.push(h.heapUsed), () => undefined), heapEveryMs) : undefined;
     const scrapesBefore = scrapes;
     const result = await runLoad([serve.url, READER, ids, durationS, rate, connections]);
     clearInterval(sampler);
+    clearInterval(heapSampler);
     const rssEnd = rssBytes(serve.child.pid!);
     rssSeries.push(rssEnd);
+    const heapEnd = await heapAfterGc(serve.inspector, snapshots && join(snapshots, 'end.heapsnapshot'));
+    heapSeries.push(heapEnd.heapUsed);
+    // growth over the second half of the series: what is left once caches, JIT code and in-flight
+    // batches have reached their working size (a leak keeps growing there; warm-up does not)
+    const half = heapSeries.slice(Math.floor(heapSeries.length / 2));
     const latency = result.latency as Record<string, number>;
     const requests = result.requests as Record<string, number>;
     const figures = {
       store: pg ? 'postgres' : 'pglite', releases, metricsPerRelease: METRICS, durationS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
       requests: requests.total, rps: Math.round(requests.average), errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx,
       latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
+      heapAfterGcMiB: { start: mib(heapStart.heapUsed), end: mib(heapEnd.heapUsed), growth: mib(heapEnd.heapUsed - heapStart.heapUsed), secondHalfGrowth: mib(half[half.length - 1] - half[0]), series: heapSeries.map(mib), externalStart: mib(heapStart.external), externalEnd: mib(heapEnd.external) },
       rssMiB: { start: mib(rssStart), end: mib(rssEnd), growth: mib(rssEnd - rssStart), series: rssSeries.map(mib) },
       scrapesDuringLoad: scrapes - scrapesBefore,
     };
@@ -162,6 +236,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     console.log(`  load: ${requests.total} requests in ${durationS} s (${figures.rps}/s, target ${rate}/s, ${connections} connections)`);
     console.log(`  errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}`);
     console.log(`  latency ms: p50 ${latency.p50}, p90 ${latency.p90}, p99 ${latency.p99}, max ${latency.max}`);
+    console.log(`  serve heap after full GC MiB: start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`);
     console.log(`  serve RSS MiB: start ${figures.rssMiB.start}, end ${figures.rssMiB.end} (growth ${figures.rssMiB.growth}); every 10 s: ${figures.rssMiB.series.join(' ')}`);
     return figures;
   } finally {
@@ -187,10 +262,10 @@ function pgUrlFromEnv(): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' } },
+    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' } },
     strict: true,
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), pgUrl: values.pg ? pgUrlFromEnv() : undefined });
+  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), pgUrl: values.pg ? pgUrlFromEnv() : undefined });
   console.log(JSON.stringify({ bench: { gate: figures } }));
 }

@@ -31,8 +31,10 @@ export interface PipelineOptions {
   checkpointEvery?: number;
   /**
    * acknowledgements held back (waiting for a checkpoint) across all releases before every dirty
-   * release is checkpointed at once (default 200). Keep it below the bus's `maxPendingBatches`,
-   * or the collector's back-pressure and the held acks wait for each other.
+   * release is checkpointed at once (default: half the bus's `maxPendingBatches`, else 200). Keep
+   * it below the bus's `maxPendingBatches`, or the collector's back-pressure and the held acks
+   * wait for each other. Too low for the number of active releases (each holds up to
+   * `checkpointEvery`), it forces a checkpoint of every release every few batches.
    */
   maxHeldAcks?: number;
   /** epoch ms (default Date.now); the demo passes its virtual clock */
@@ -92,7 +94,7 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     mode,
     intervalMs,
     checkpointEvery: options.checkpointEvery ?? 10,
-    maxHeldAcks: options.maxHeldAcks ?? 200,
+    maxHeldAcks: options.maxHeldAcks ?? (options.bus?.maxPendingBatches ? Math.max(1, Math.floor(options.bus.maxPendingBatches / 2)) : 200),
     clock: options.clock ?? Date.now,
     tickEveryMs: options.tickEveryMs ?? intervalMs,
     graceMs: options.graceMs ?? 30_000,

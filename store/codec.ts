@@ -19,14 +19,43 @@ function encodeNumber(v: number): number | string {
   return v;
 }
 
-/** JSON text for a jsonb parameter (bind it as `$n::text::jsonb`); `undefined` becomes SQL NULL. */
+/**
+ * True when `value` holds something `JSON.stringify` alone would write wrongly: a NaN, ±Infinity
+ * or -0, a string that looks like a tag, or a `toJSON` method (whose output is not scanned here).
+ * Cycles and very deep values answer true too, so the replacer path raises JSON's own error.
+ */
+function needsTagging(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0);
+  if (typeof value === 'string') return TAGGED.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > 200 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (needsTagging(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && needsTagging((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * JSON text for a jsonb parameter (bind it as `$n::text::jsonb`); `undefined` becomes SQL NULL.
+ *
+ * Engine checkpoints are hundreds of kB of plain finite numbers written every few batches per
+ * release; a replacer function takes `JSON.stringify` off V8's fast path (≈3× slower, the largest
+ * item of serve's CPU profile under load — bench/gate.ts), so the replacer runs only when a scan
+ * finds a value that needs it. Both paths write the same text.
+ */
 export function toJsonText(value: unknown): string | null {
   if (value === undefined) return null;
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'number') return encodeNumber(v);
-    if (typeof v === 'string' && TAGGED.test(v)) return `~${v}`;
-    return v;
-  });
+  const text = needsTagging(value, 0)
+    ? JSON.stringify(value, (_key, v: unknown) => {
+        if (typeof v === 'number') return encodeNumber(v);
+        if (typeof v === 'string' && TAGGED.test(v)) return `~${v}`;
+        return v;
+      })
+    : JSON.stringify(value);
   return text === undefined ? null : text;
 }
 

@@ -111,6 +111,12 @@ export interface GroupLag {
 
 export interface Bus {
   /**
+   * The back-pressure bound per group and topic (see `publishSamples`). A consumer that holds
+   * acknowledgements back (the pipeline, until a checkpoint covers its batches) keeps below it,
+   * or publishing and the held acknowledgements would wait for each other.
+   */
+  readonly maxPendingBatches?: number;
+  /**
    * Resolves once the batch is accepted: every group existing at that moment will receive it
    * (unless it is a duplicate, see `SampleBatch`). Rejects with `BusError` code
    * `invalid-message` for an empty `releaseId`/`producer`/`batchId` or a bad `sequence`, and

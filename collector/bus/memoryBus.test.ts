@@ -12,7 +12,7 @@ runBusContract({ name: 'memory', make: (options) => createMemoryBus(options) });
 runBusContract({ name: 'memory, 2 partitions', make: (options) => createMemoryBus({ ...options, partitions: 2 }) });
 
 test('memory bus options: defaults, and unknown or out-of-range values are rejected', () => {
-  assert.deepEqual(resolveMemoryBusOptions(), { partitions: 16, maxPendingBatches: 1000, dedupeCapacity: 10_000 });
+  assert.deepEqual(resolveMemoryBusOptions(), { partitions: 16, maxPendingBatches: 20_000, dedupeCapacity: 10_000 });
   assert.deepEqual(resolveMemoryBusOptions({ partitions: 4 }), { ...MEMORY_BUS_DEFAULTS, partitions: 4 });
   const invalid = (error: unknown): boolean => error instanceof BusError && error.code === 'invalid-options';
   assert.throws(() => createMemoryBus({ partitons: 4 } as MemoryBusOptions), invalid);

@@ -15,8 +15,11 @@ import { DEFAULT_MARKS_CAPACITY } from './sequenceMarks.ts';
 export interface MemoryBusOptions {
   /** partitions per topic (default 16): the most members of one group that can all be busy */
   partitions?: number;
-  /** back-pressure bound per group and topic (default 1000): publish waits while a group has this
-   * many messages published and not committed */
+  /** back-pressure bound per group and topic (default 20 000): publish waits while a group has this
+   * many messages published and not committed. The pipeline holds up to `checkpointEvery` batches
+   * per release until a checkpoint covers them, so the bound must leave room for every active
+   * release's (1,000 releases × 10 = 10,000); below that, checkpoints are forced early and
+   * engine snapshots are written several times as often (bench/gate.ts measured 10×). */
   maxPendingBatches?: number;
   /** duplicate marks kept per group and partition (default 10 000); see `SequenceMarks` */
   dedupeCapacity?: number;
@@ -24,7 +27,7 @@ export interface MemoryBusOptions {
 
 export const MEMORY_BUS_DEFAULTS: Readonly<Required<MemoryBusOptions>> = Object.freeze({
   partitions: 16,
-  maxPendingBatches: 1000,
+  maxPendingBatches: 20_000,
   dedupeCapacity: DEFAULT_MARKS_CAPACITY,
 });
 
@@ -56,6 +59,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
   let closing: Promise<void> | undefined;
 
   return {
+    maxPendingBatches: resolved.maxPendingBatches,
     publishSamples: (batch) => samples.publish(batch),
     publishVerdict: (verdict) => verdicts.publish(verdict),
     // async so that argument errors surface as rejections, like a broker's would

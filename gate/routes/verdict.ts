@@ -11,7 +11,7 @@
 import type { ReleaseRecord } from '../../store/index.ts';
 import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext } from '../http.ts';
 import { approvalBodySchema, checkpointBodySchema } from '../schemas.ts';
-import { countApprovals, governed } from '../verdicts.ts';
+import { countApprovals, governed, type VerdictInputs } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
 
 /** A backup "taken" further in the future than this is a clock or input error. */
@@ -19,6 +19,11 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 export function verdictRoutes({ app, deps, clock, logger, requires, cache }: RouteContext): void {
   const { store, governance } = deps;
+
+  // The governed verdict is a pure function of the cache entry (governance reads no clock once
+  // the engine has judged; the entry is replaced, never changed, when anything it holds changes),
+  // so each entry is governed and serialised once, not on every poll.
+  const rendered = new WeakMap<VerdictInputs, string>();
 
   const mustGet = async (id: string): Promise<ReleaseRecord> => {
     const record = await store.getRelease(id);
@@ -30,10 +35,13 @@ export function verdictRoutes({ app, deps, clock, logger, requires, cache }: Rou
     const id = releaseIdParam(c);
     const inputs = await cache.get(id);
     if (!inputs) throw new ApiError(404, `release "${id}" not found`);
-    const verdict = governed(governance, inputs, clock());
-    // a controller polls this: never serve a cached answer
-    c.header('Cache-Control', 'no-store');
-    return c.json(verdict);
+    let body = inputs.engine ? rendered.get(inputs) : undefined;
+    if (body === undefined) {
+      body = JSON.stringify(governed(governance, inputs, clock()));
+      if (inputs.engine) rendered.set(inputs, body);
+    }
+    // a controller polls this: never serve a cached answer (HTTP caches; our own memo is exact)
+    return c.body(body, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   });
 
   app.post('/api/v1/releases/:id/checkpoints', requires('operator'), async (c: GateContext) => {
