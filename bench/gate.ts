@@ -9,7 +9,7 @@
  * seconds and at the end of the load — the figure that tells a leak from garbage not yet collected —
  * and its resident memory (VmRSS from /proc/<pid>/status) every 10 s. Prints figures, then one JSON line.
  *
- *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60]
+ *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s]
  *   (--pg: the store in a fresh schema of the shared PostgreSQL, RH_PG_URL, instead of PGlite)
  *   (or `npm run bench -- gate` once registered in bench/run.ts; `--quick`: 10 s, 200 releases)
  */
@@ -35,6 +35,10 @@ export interface GateBenchOptions {
   connections?: number;
   /** a PostgreSQL URL: the store goes in a fresh schema there (dropped after) instead of PGlite */
   pgUrl?: string;
+  /** seconds of analysis without load before the start figures (default 60; quick: 5) */
+  warmupS?: number;
+  /** the engine's look interval as serve's config writes it (default 10s: six times serve's default, a stress) */
+  interval?: string;
   /** seconds between heap-after-GC readings during the load (default 60; 0: start and end only) */
   heapEveryS?: number;
 }
@@ -145,6 +149,9 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   const releases = o.releases ?? (o.quick ? 200 : 1000);
   const rate = o.rate ?? 2000;
   const connections = o.connections ?? 50;
+  const warmupS = o.warmupS ?? (o.quick ? 5 : 60);
+  const interval = o.interval ?? '10s';
+  if (!/^\d+(?:ms|s|m)$/.test(interval)) throw new Error(`--interval: a duration like 10s or 1m, got ${JSON.stringify(interval)}`);
 
   // the exporter every release's collector scrapes: 20 gauges for version 1 (baseline) and 2 (canary)
   let scrapes = 0;
@@ -176,7 +183,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   writeFileSync(config, [
     'listen: { port: 0 }',
     `store: { url: "${storeUrl}" }`,
-    'engine: { interval: 10s, grace: 0s }',
+    `engine: { interval: ${interval}, grace: 0s }`,
     'logging: { level: warn }',
     'collector:',
     '  targets:',
@@ -202,6 +209,11 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     }
     const seedS = (performance.now() - seedStart) / 1000;
     const snapshots = process.env.RH_BENCH_HEAP_SNAPSHOTS;
+    // Warm-up without load: the engine state, the batches held until each release's checkpoint
+    // (up to checkpointEvery per release) and JIT code reach their working size; growth after
+    // this point is what a soak must show flat.
+    const heapRegistered = await heapAfterGc(serve.inspector);
+    await new Promise((r) => setTimeout(r, warmupS * 1000));
     const heapStart = await heapAfterGc(serve.inspector, snapshots && join(snapshots, 'start.heapsnapshot'));
     const rssStart = rssBytes(serve.child.pid!);
     const rssSeries: number[] = [rssStart];
@@ -225,18 +237,19 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const latency = result.latency as Record<string, number>;
     const requests = result.requests as Record<string, number>;
     const figures = {
-      store: pg ? 'postgres' : 'pglite', releases, metricsPerRelease: METRICS, durationS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
+      store: pg ? 'postgres' : 'pglite', interval, releases, metricsPerRelease: METRICS, durationS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
       requests: requests.total, rps: Math.round(requests.average), errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx,
       latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
-      heapAfterGcMiB: { start: mib(heapStart.heapUsed), end: mib(heapEnd.heapUsed), growth: mib(heapEnd.heapUsed - heapStart.heapUsed), secondHalfGrowth: mib(half[half.length - 1] - half[0]), series: heapSeries.map(mib), externalStart: mib(heapStart.external), externalEnd: mib(heapEnd.external) },
+      warmupS,
+      heapAfterGcMiB: { registered: mib(heapRegistered.heapUsed), start: mib(heapStart.heapUsed), end: mib(heapEnd.heapUsed), growth: mib(heapEnd.heapUsed - heapStart.heapUsed), secondHalfGrowth: mib(half[half.length - 1] - half[0]), series: heapSeries.map(mib), externalStart: mib(heapStart.external), externalEnd: mib(heapEnd.external) },
       rssMiB: { start: mib(rssStart), end: mib(rssEnd), growth: mib(rssEnd - rssStart), series: rssSeries.map(mib) },
       scrapesDuringLoad: scrapes - scrapesBefore,
     };
-    console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every 10 s (seeded in ${figures.seedS} s)`);
+    console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval} (seeded in ${figures.seedS} s)`);
     console.log(`  load: ${requests.total} requests in ${durationS} s (${figures.rps}/s, target ${rate}/s, ${connections} connections)`);
     console.log(`  errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}`);
     console.log(`  latency ms: p50 ${latency.p50}, p90 ${latency.p90}, p99 ${latency.p99}, max ${latency.max}`);
-    console.log(`  serve heap after full GC MiB: start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`);
+    console.log(`  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`);
     console.log(`  serve RSS MiB: start ${figures.rssMiB.start}, end ${figures.rssMiB.end} (growth ${figures.rssMiB.growth}); every 10 s: ${figures.rssMiB.series.join(' ')}`);
     return figures;
   } finally {
@@ -262,10 +275,10 @@ function pgUrlFromEnv(): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' } },
+    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' }, warmup: { type: 'string' }, interval: { type: 'string' } },
     strict: true,
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), pgUrl: values.pg ? pgUrlFromEnv() : undefined });
+  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), warmupS: num(values.warmup), interval: values.interval, pgUrl: values.pg ? pgUrlFromEnv() : undefined });
   console.log(JSON.stringify({ bench: { gate: figures } }));
 }

@@ -53,6 +53,8 @@ export class ReleaseRun {
   /** acks of batches ingested since the last checkpoint */
   heldAcks: Ack[] = [];
   batchesSinceCheckpoint = 0;
+  /** batches after which the next checkpoint is due (0: not set yet; the pipeline staggers the first) */
+  checkpointDue = 0;
   lastHanded: Verdict | undefined;
   private watch: PostReleaseWatch | undefined;
   private lock: Promise<unknown> = Promise.resolve();
