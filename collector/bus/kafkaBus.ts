@@ -27,6 +27,7 @@ import { KafkaMember } from './kafka/member.ts';
 import type { KafkaRebalanceEvent } from './kafka/rebalance.ts';
 import { resolveKafkaBusOptions, type KafkaBusLogLevel, type KafkaBusOptions, type ResolvedKafkaBusOptions } from './kafka/options.ts';
 import { TopicPublisher } from './kafka/publisher.ts';
+import { TrackedSockets } from './kafka/sockets.ts';
 import { assertGroupName, sampleBatchKind, verdictKind, type MessageKind } from './messages.ts';
 
 export type { KafkaBusLogLevel, KafkaBusOptions } from './kafka/options.ts';
@@ -51,11 +52,14 @@ const LOG_LEVELS: Record<KafkaBusLogLevel, kafkaLogLevel> = {
 /** Connects, creates the topics when missing, and returns the bus. */
 export async function createKafkaBus(options: KafkaBusOptions, hooks: KafkaBusHooks = {}): Promise<Bus> {
   const resolved = resolveKafkaBusOptions(options);
+  // close() ends what kafkajs leaves open after a broker restart: see kafka/sockets.ts
+  const sockets = new TrackedSockets();
   const kafka = new Kafka({
     clientId: resolved.clientId,
     brokers: resolved.brokers,
     logLevel: LOG_LEVELS[resolved.logLevel],
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+    socketFactory: sockets.factory,
   });
   const admin = kafka.admin();
   const producer = kafka.producer({
@@ -71,9 +75,10 @@ export async function createKafkaBus(options: KafkaBusOptions, hooks: KafkaBusHo
     await ensureTopics(admin, [names.topic.samples, names.topic.verdicts, names.deadLetter], resolved);
     const { topics } = await admin.fetchTopicMetadata({ topics: [names.topic.samples, names.topic.verdicts] });
     const partitions = (topic: string): number => topics.find((t) => t.name === topic)?.partitions.length ?? resolved.partitions;
-    return new KafkaBus(kafka, admin, producer, resolved, { samples: partitions(names.topic.samples), verdicts: partitions(names.topic.verdicts) }, hooks);
+    return new KafkaBus(kafka, admin, producer, sockets, resolved, { samples: partitions(names.topic.samples), verdicts: partitions(names.topic.verdicts) }, hooks);
   } catch (error) {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    sockets.destroyLeftovers();
     throw error;
   }
 }
@@ -103,6 +108,7 @@ async function ensureTopics(admin: Admin, topics: string[], options: ResolvedKaf
 }
 
 class KafkaBus implements Bus {
+  readonly maxPendingBatches: number;
   private readonly groups: GroupAdmin;
   private readonly publishers: Record<BusTopic, TopicPublisher>;
   private readonly members = new Set<KafkaMember<unknown>>();
@@ -114,10 +120,12 @@ class KafkaBus implements Bus {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly producer: Producer,
+    private readonly sockets: TrackedSockets,
     private readonly options: ResolvedKafkaBusOptions,
     partitions: Record<BusTopic, number>,
     private readonly hooks: KafkaBusHooks = {},
   ) {
+    this.maxPendingBatches = options.maxPendingBatches;
     this.groups = new GroupAdmin(admin, topicNames(options.topicPrefix));
     const publisher = (topic: BusTopic): TopicPublisher =>
       new TopicPublisher({
@@ -166,6 +174,8 @@ class KafkaBus implements Bus {
       await Promise.all([this.publishers.samples.close(), this.publishers.verdicts.close()]);
       await Promise.allSettled([...this.members].map((m) => m.close()));
       await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+      // Every client is disconnected: a socket still open is one kafkajs lost track of.
+      this.sockets.destroyLeftovers();
       this.publishers.samples.rejectWaiting();
       this.publishers.verdicts.rejectWaiting();
     })());

@@ -6,22 +6,26 @@
  * can tell), which also drops a producer's resends by the marks carried in the commit metadata.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { Bus, SampleBatch } from './bus.ts';
 import { batch, Recorder, tags } from './contractKit.ts';
 import { encodeSampleBatch } from './kafka/codec.ts';
 import { decodeMarks, encodeMarks } from './kafka/marks.ts';
-import { brokersOrSkip, uniquePrefix } from './kafka/testBroker.ts';
+import { uniquePrefix } from './kafka/testBroker.ts';
 import { createKafkaBus, type KafkaBusOptions } from './kafkaBus.ts';
 import { SequenceMarks } from './sequenceMarks.ts';
+import { brokerList, requireService } from '../../test/integration/helpers.ts';
 
-const found = await brokersOrSkip('kafka');
-const skip = found.skip;
-const brokers = found.brokers ?? [];
 const TIMEOUT = 30_000;
 
-const options = (topicPrefix: string): KafkaBusOptions => ({
+/** The broker list of `scripts/services/kafka.sh start`, or undefined when the test was skipped. */
+async function kafkaBrokers(t: TestContext): Promise<string[] | undefined> {
+  const endpoint = await requireService(t, 'kafka');
+  return endpoint === undefined ? undefined : brokerList(endpoint);
+}
+
+const options = (brokers: string[], topicPrefix: string): KafkaBusOptions => ({
   brokers,
   topicPrefix,
   partitions: 4,
@@ -31,19 +35,21 @@ const options = (topicPrefix: string): KafkaBusOptions => ({
   sessionTimeoutMs: 6000,
 });
 
-async function withBuses(prefix: string, n: number, fn: (buses: Bus[]) => Promise<void>): Promise<void> {
+async function withBuses(brokers: string[], prefix: string, n: number, fn: (buses: Bus[]) => Promise<void>): Promise<void> {
   const buses: Bus[] = [];
   try {
-    for (let i = 0; i < n; i++) buses.push(await createKafkaBus(options(prefix)));
+    for (let i = 0; i < n; i++) buses.push(await createKafkaBus(options(brokers, prefix)));
     await fn(buses);
   } finally {
     await Promise.all(buses.map((b) => b.close()));
   }
 }
 
-test('a malformed message goes to the dead-letter topic with its reason, and the partition goes on', { skip, timeout: TIMEOUT }, async () => {
+test('a malformed message goes to the dead-letter topic with its reason, and the partition goes on', { timeout: TIMEOUT }, async (t) => {
+  const brokers = await kafkaBrokers(t);
+  if (!brokers) return;
   const prefix = uniquePrefix('dlq');
-  await withBuses(prefix, 1, async ([bus]) => {
+  await withBuses(brokers, prefix, 1, async ([bus]) => {
     const rec = new Recorder<SampleBatch>(TIMEOUT);
     const errors: unknown[] = [];
     await bus.subscribeSamples('g', rec.handler('A'), { onError: (e) => errors.push(e) });
@@ -92,9 +98,11 @@ test('a malformed message goes to the dead-letter topic with its reason, and the
   });
 });
 
-test('a consumer killed mid-stream: its unacknowledged batches go to a member of another instance, resends dropped', { skip, timeout: TIMEOUT }, async () => {
+test('a consumer killed mid-stream: its unacknowledged batches go to a member of another instance, resends dropped', { timeout: TIMEOUT }, async (t) => {
+  const brokers = await kafkaBrokers(t);
+  if (!brokers) return;
   const prefix = uniquePrefix('crash');
-  await withBuses(prefix, 2, async ([first, second]) => {
+  await withBuses(brokers, prefix, 2, async ([first, second]) => {
     const rec = new Recorder<SampleBatch>(TIMEOUT);
     const acked = new Set<string>();
     // A acknowledges sequences 1-3 of every release and "dies" holding 4-6.

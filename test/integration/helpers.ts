@@ -7,12 +7,13 @@
  *
  * `requireService(t, name)`: under `CI=true` a missing or unreachable service is an error (the
  * test fails — CI must never skip these silently); elsewhere the test is skipped with a message
- * naming the script to run.
+ * naming the script to run (`scripts/services/kafka.sh start` / `start-cluster` for Kafka).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
 
@@ -34,6 +35,13 @@ export const SERVICE_ENV: Record<ServiceName, string> = {
   kafka_cluster: 'RH_KAFKA_CLUSTER_BROKERS',
   alertmanager: 'RH_ALERTMANAGER_URL', // scripts/services/alertmanager.sh
 };
+
+/** The command that starts a service, for skip and error messages. */
+export function startCommand(service: ServiceName): string {
+  if (service === 'kafka') return 'scripts/services/kafka.sh start';
+  if (service === 'kafka_cluster') return 'scripts/services/kafka.sh start-cluster';
+  return START_SCRIPT;
+}
 
 /** Parses the `export NAME=value` lines of the env file written by start.sh. */
 export function parseEnvFile(text: string): Record<string, string> {
@@ -70,7 +78,7 @@ export function inCI(): boolean {
 /** Thrown (under CI) when a service the test needs is not there. */
 export class ServiceUnavailableError extends Error {
   constructor(service: ServiceName, reason: string) {
-    super(`integration service "${service}" unavailable: ${reason} (start it with: bash ${START_SCRIPT} && source .cache/services/env)`);
+    super(`integration service "${service}" unavailable: ${reason} (start it with: bash ${startCommand(service)} && source .cache/services/env)`);
     this.name = 'ServiceUnavailableError';
   }
 }
@@ -112,6 +120,28 @@ export async function httpGet(url: string, headers: Record<string, string> = {},
   return res;
 }
 
+/** Resolves once `host:port` accepts a TCP connection (closed again at once); rejects after `timeoutMs`. */
+export function tcpConnect(hostPort: string, timeoutMs = 3_000): Promise<void> {
+  const colon = hostPort.lastIndexOf(':');
+  const host = hostPort.slice(0, colon);
+  const port = Number(hostPort.slice(colon + 1));
+  if (colon < 1 || !Number.isInteger(port)) return Promise.reject(new Error(`not host:port: ${JSON.stringify(hostPort)}`));
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => socket.destroy(new Error(`${hostPort}: no answer within ${timeoutMs} ms`)));
+    socket.once('error', reject);
+  });
+}
+
+/** The brokers of a comma-separated Kafka broker list (`RH_KAFKA_BROKERS`, `RH_KAFKA_CLUSTER_BROKERS`). */
+export function brokerList(value: string): string[] {
+  return value.split(',').map((b) => b.trim()).filter(Boolean);
+}
+
 async function probe(service: ServiceName, endpoint: string): Promise<void> {
   switch (service) {
     case 'postgres': {
@@ -128,6 +158,14 @@ async function probe(service: ServiceName, endpoint: string): Promise<void> {
     case 'alertmanager':
       await httpGet(`${endpoint.replace(/\/$/, '')}/-/ready`, {}, 3_000);
       return;
+    case 'kafka':
+    case 'kafka_cluster': {
+      // Kafka speaks its own protocol, not HTTP: every broker of the list must accept a connection.
+      const brokers = brokerList(endpoint);
+      if (brokers.length === 0) throw new Error('empty broker list');
+      await Promise.all(brokers.map((b) => tcpConnect(b, 3_000)));
+      return;
+    }
     default:
       await httpGet(endpoint, {}, 3_000);
   }
@@ -152,7 +190,7 @@ export async function requireService(t: TestContext, service: ServiceName): Prom
   }
   if (reason === undefined) return endpoint;
   if (inCI()) throw new ServiceUnavailableError(service, reason);
-  t.skip(`run ${START_SCRIPT} (${service}: ${reason})`);
+  t.skip(`run ${startCommand(service)} (${service}: ${reason})`);
   return undefined;
 }
 

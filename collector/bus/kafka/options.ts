@@ -19,7 +19,8 @@ export interface KafkaBusOptions {
   partitions?: number;
   /** replication factor of the topics it creates (default 1; 3 on a three-node cluster) */
   replicationFactor?: number;
-  /** back-pressure bound per group and topic (default 1000), as on the in-memory bus */
+  /** back-pressure bound per group and topic (default 20 000), as on the in-memory bus: it must
+   * leave room for every active release's held batches (`checkpointEvery` each) */
   maxPendingBatches?: number;
   /** duplicate marks kept per group and partition (default 10 000); see `SequenceMarks` */
   dedupeCapacity?: number;
@@ -53,7 +54,7 @@ export const KAFKA_BUS_DEFAULTS: Readonly<Omit<ResolvedKafkaBusOptions, 'brokers
   topicPrefix: 'release-health.',
   partitions: 16,
   replicationFactor: 1,
-  maxPendingBatches: 1000,
+  maxPendingBatches: 20_000,
   dedupeCapacity: DEFAULT_MARKS_CAPACITY,
   commitMetadataMaxBytes: 4096,
   lagCacheMs: 1000,
