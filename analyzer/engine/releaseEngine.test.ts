@@ -180,3 +180,53 @@ test('classes from governance reach the judge: a user-defined class resolves, an
   assert.equal(engine.policy.toleranceScale, 1.5);
   assert.equal((engine.policy as unknown as Record<string, unknown>).failureAction, undefined);
 });
+
+test('data that stops coming withholds a promotion (continue, then inconclusive at the end), and fresh data lifts it', () => {
+  // one gauge, identical deterministic distributions in both cohorts: a release that promotes
+  const spec: AnalysisSpec = {
+    release: { id: 'fresh', service: 's', version: '2', environment: 'e', strategy: 'canary', class: 'standard', startedAt: 0 },
+    metrics: [{ name: 'latency', group: 'g', kind: 'gauge', harm: 'increase', tolerance: 0.2 }],
+    policy: { observeMs: 30 * MINUTE, minObserveMs: 5 * MINUTE },
+  };
+  const minute = (m: number, cohorts: readonly ('baseline' | 'canary')[]): Sample[] =>
+    cohorts.flatMap((cohort) => Array.from({ length: 60 }, (_, i) => ({ ts: m * MINUTE + i * 1000, metric: 'latency', cohort, value: 0.1 + ((i * 37) % 60) / 600 })));
+  const run = (quiet: ReadonlySet<number>, minutes: number) => {
+    const engine = new ReleaseEngine(spec, options);
+    const looks: { minute: number; decision: string; reasons: string[] }[] = [];
+    for (let m = 0; m < minutes && !engine.final; m++) {
+      for (const s of minute(m, quiet.has(m) ? ['baseline'] : ['baseline', 'canary'])) engine.ingest(s);
+      for (const v of engine.advanceTo((m + 1) * MINUTE)) looks.push({ minute: m, decision: v.decision, reasons: v.reasons });
+    }
+    return looks;
+  };
+  const healthy = run(new Set(), 30);
+  const promoteAt = healthy.findIndex((l) => l.decision === 'promote');
+  assert.ok(promoteAt >= 4, `the healthy release promotes (at look ${promoteAt})`);
+
+  // the canary's source goes quiet in the minute that closed with the promotion, and the next
+  const gap = run(new Set([promoteAt, promoteAt + 1]), 30);
+  assert.equal(gap[promoteAt].decision, 'continue');
+  assert.equal(gap[promoteAt + 1].decision, 'continue');
+  assert.ok(gap[promoteAt].reasons.some((r) => /^latency: no canary data in the last 1 min/.test(r)), gap[promoteAt].reasons.join(' | '));
+  assert.equal(gap[promoteAt + 2].decision, 'promote', 'fresh data lifts the hold');
+
+  // quiet at the window's end: inconclusive, never promote
+  const endSpec = { ...spec, policy: { ...spec.policy, minObserveMs: 30 * MINUTE } };
+  const engine = new ReleaseEngine(endSpec, options);
+  let last;
+  for (let m = 0; m < 30; m++) {
+    for (const s of minute(m, m === 29 ? ['baseline'] : ['baseline', 'canary'])) engine.ingest(s);
+    last = engine.advanceTo((m + 1) * MINUTE).at(-1) ?? last;
+  }
+  assert.equal(last?.decision, 'inconclusive');
+  assert.ok(last?.reasons.includes('observation window ended with missing data'));
+
+  // the freshness survives a checkpoint: a restored engine holds the promotion the same way
+  const restored = new ReleaseEngine(spec, options);
+  for (let m = 0; m <= promoteAt; m++) {
+    for (const s of minute(m, m === promoteAt ? ['baseline'] : ['baseline', 'canary'])) restored.ingest(s);
+    if (m < promoteAt) restored.advanceTo((m + 1) * MINUTE);
+  }
+  const again = ReleaseEngine.restore(spec, options, JSON.parse(JSON.stringify(restored.snapshot())));
+  assert.equal(again.advanceTo((promoteAt + 1) * MINUTE)[0].decision, 'continue');
+});

@@ -14,6 +14,9 @@ export interface EngineSnapshot {
   last: Verdict | undefined;
   counts: IngestCounts;
   judges: SequentialJudgeState[];
+  /** usable inputs per judge and cohort ([baseline, canary]) in the open and the last closed batch;
+   * absent in checkpoints written before freshness was tracked (then nothing counts as stale) */
+  inputs?: { open: [number, number][]; last: [number, number][] | null };
 }
 
 export type JudgeMode = 'sequential' | 'fixed';
@@ -57,7 +60,15 @@ export class ReleaseEngine {
   readonly counts: IngestCounts = { accepted: 0, late: 0, unknownMetric: 0, beforeStart: 0, afterFinal: 0, history: 0 };
   private readonly beforeAfter?: BeforeAfterAligner;
   private readonly judges: MetricJudge[];
-  private readonly routes = new Map<string, { judge: MetricJudge; role: InputRole }[]>();
+  private readonly routes = new Map<string, { judge: MetricJudge; role: InputRole; index: number }[]>();
+  /**
+   * Freshness: usable inputs (finite values) per judge and cohort in the open batch, and in the
+   * last closed one (null before the first). A metric with no input for a cohort in the last
+   * batch has data that stopped coming (a source down, a query failing): its earlier evidence
+   * still counts, but it must not carry a promotion (decide's `stale`).
+   */
+  private openInputs: [number, number][];
+  private lastInputs: [number, number][] | null = null;
   private readonly specsByName: ReadonlyMap<string, MetricSpec>;
   private readonly context: JudgeContext;
   private batchStart: number;
@@ -70,10 +81,11 @@ export class ReleaseEngine {
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${options.intervalMs}`);
     this.policy = resolvePolicy(spec.release.class, spec.policy, options.classes);
     this.judges = spec.metrics.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m, this.policy.toleranceScale)));
-    for (const judge of this.judges) {
+    this.openInputs = this.judges.map(() => [0, 0]);
+    for (const [index, judge] of this.judges.entries()) {
       for (const { metric, role } of inputsOf(judge.spec)) {
         const list = this.routes.get(metric) ?? [];
-        list.push({ judge, role });
+        list.push({ judge, role, index });
         this.routes.set(metric, list);
       }
     }
@@ -128,12 +140,17 @@ export class ReleaseEngine {
       return;
     }
     this.counts.accepted++;
-    for (const { judge, role } of routes) judge.add(role, sample.cohort, sample.value, sample.labels);
+    this.route(sample);
   }
 
   private route(sample: Sample): void {
     const routes = this.routes.get(sample.metric);
-    if (routes) for (const { judge, role } of routes) judge.add(role, sample.cohort, sample.value, sample.labels);
+    if (!routes) return;
+    const usable = Number.isFinite(sample.value) && sample.value >= 0;
+    for (const { judge, role, index } of routes) {
+      judge.add(role, sample.cohort, sample.value, sample.labels);
+      if (usable) this.openInputs[index][sample.cohort === 'canary' ? 1 : 0]++;
+    }
   }
 
   /** Closes every batch that ends at or before `ts` and evaluates at each boundary. Returns the verdicts. */
@@ -146,16 +163,21 @@ export class ReleaseEngine {
   /** Ends the stream: closes the open batch (a partial interval) and evaluates once more. */
   flush(): Verdict {
     if (this.final && this.last) return this.last;
-    return this.closeBatch();
+    return this.closeBatch(true);
   }
 
-  private closeBatch(): Verdict {
+  private closeBatch(partial = false): Verdict {
     const at = this.nextBoundary;
     if (this.beforeAfter) {
       this.beforeAfter.drain(at, (sample) => this.route(sample));
       this.context.canaryShare = this.beforeAfter.canaryShare();
     }
     for (const judge of this.judges) judge.endBatch(this.context);
+    // a flush at the end of a recorded stream closes a partial interval: one with no input at all
+    // is the stream's end, not a source gone quiet
+    const empty = this.openInputs.every(([b, c]) => b + c === 0);
+    if (!(partial && empty && this.lastInputs)) this.lastInputs = this.openInputs;
+    this.openInputs = this.judges.map(() => [0, 0]);
     this.batchStart = at;
     this.last = this.evaluate(at);
     return this.last;
@@ -165,7 +187,7 @@ export class ReleaseEngine {
     const metrics = this.judges.map((judge) => judge.verdict(this.context));
     const score = scoreRelease(metrics, this.specsByName, this.spec.groupWeights);
     const observedFor = at - this.spec.release.startedAt;
-    const { decision, reasons } = decide({ metrics, score, policy: this.policy, observedFor, mode: this.options.mode });
+    const { decision, reasons } = decide({ metrics, score, policy: this.policy, observedFor, mode: this.options.mode, stale: this.staleReasons() });
     return {
       releaseId: this.spec.release.id,
       at,
@@ -175,6 +197,17 @@ export class ReleaseEngine {
       reasons,
       policy: { class: this.spec.release.class, observedFor },
     };
+  }
+
+  /** Metrics without input for a cohort in the last closed batch (the live, sequential judge only). */
+  private staleReasons(): string[] {
+    const last = this.lastInputs;
+    if (this.options.mode !== 'sequential' || !last) return [];
+    const minutes = this.options.intervalMs >= 60_000 ? `${Math.round(this.options.intervalMs / 60_000)} min` : `${Math.round(this.options.intervalMs / 1000)} s`;
+    return this.judges.flatMap((judge, i) => {
+      const quiet = [last[i][0] === 0 ? 'baseline' : '', last[i][1] === 0 ? 'canary' : ''].filter(Boolean);
+      return quiet.length ? [`${judge.spec.name}: no ${quiet.join(' or ')} data in the last ${minutes} (a source down or a query failing?)`] : [];
+    });
   }
 
   /**
@@ -191,6 +224,7 @@ export class ReleaseEngine {
       last: this.last,
       counts: { ...this.counts },
       judges: this.judges.map((j) => j.snapshot() as SequentialJudgeState),
+      inputs: { open: this.openInputs.map(([b, c]) => [b, c]), last: this.lastInputs && this.lastInputs.map(([b, c]) => [b, c]) },
     };
   }
 
@@ -204,6 +238,14 @@ export class ReleaseEngine {
     engine.batchStart = snapshot.batchStart;
     engine.last = snapshot.last;
     Object.assign(engine.counts, snapshot.counts);
+    const inputs = snapshot.inputs;
+    const pairs = (v: unknown): v is [number, number][] =>
+      Array.isArray(v) && v.length === engine.judges.length && v.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isSafeInteger(x) && x >= 0));
+    if (inputs !== undefined) {
+      if (!pairs(inputs.open) || !(inputs.last === null || pairs(inputs.last))) throw new Error('checkpoint has malformed input counts');
+      engine.openInputs = inputs.open.map(([b, c]) => [b, c]);
+      engine.lastInputs = inputs.last && inputs.last.map(([b, c]) => [b, c]);
+    }
     return engine;
   }
 }

@@ -66,3 +66,16 @@ test('interval rule: fail needs evidence AND the interval beyond tolerance on th
   assert.equal(classifyByInterval({ harm: 'either', tolerance: 0.1, evidence: 1, threshold: 400, effect: { relative: 0, low: -0.05, high: 0.05 } }).classification, 'pass');
   assert.equal(classifyByInterval({ harm: 'decrease', tolerance: 0.1, evidence: 1e3, threshold: 400, effect: { relative: -0.3, low: -0.4, high: -0.2 } }).classification, 'low');
 });
+
+test('stale data withholds a promotion but never causes a rollback by itself', () => {
+  const passed = [v('a', 'pass'), v('b', 'pass')];
+  const stale = ['b: no canary data in the last 1 min (a source down or a query failing?)'];
+  const early = decide({ metrics: passed, score: 100, policy, observedFor: 30 * MIN, mode: 'sequential', stale });
+  assert.equal(early.decision, 'continue');
+  assert.ok(early.reasons.includes(stale[0]));
+  assert.equal(decide({ metrics: passed, score: 100, policy, observedFor: 60 * MIN, mode: 'sequential', stale }).decision, 'inconclusive');
+  // a failure below marginal rolls back as before; a critical one too
+  assert.equal(decide({ metrics: [v('a', 'high'), v('b', 'pass')], score: 50, policy, observedFor: 60 * MIN, mode: 'sequential', stale }).decision, 'rollback');
+  assert.equal(decide({ metrics: [v('a', 'high', true), v('b', 'pass')], score: 99, policy, observedFor: 5 * MIN, mode: 'sequential', stale }).decision, 'rollback');
+  assert.equal(decide({ metrics: passed, score: 100, policy, observedFor: 30 * MIN, mode: 'sequential', stale: [] }).decision, 'promote');
+});

@@ -9,6 +9,12 @@ export interface DecisionInput {
   observedFor: number;
   /** 'fixed': Kayenta-class judge, fails straight to rollback; 'sequential': may first reduce traffic */
   mode: 'fixed' | 'sequential';
+  /**
+   * metrics whose data stopped coming (no input for a cohort in the last interval), as reasons:
+   * they withhold a promotion — before the window's end the release continues, at the end it is
+   * inconclusive — but never cause a rollback by themselves (their earlier evidence still counts)
+   */
+  stale?: readonly string[];
 }
 
 export interface DecisionOutcome {
@@ -25,12 +31,14 @@ const isFailure = (m: MetricVerdict): boolean => m.classification === 'high' || 
  *    ends) or rollback (fixed-horizon, or at the window's end);
  * 3. before the window ends: promote early only in sequential mode, when every metric has passed
  *    (its interval inside the tolerance) and `minObserveMs` has elapsed; otherwise continue;
- * 4. at the window's end: any metric without data → inconclusive (never promote on missing data);
+ *    — and no metric's data has stopped coming (`stale`);
+ * 4. at the window's end: any metric without data, or stale → inconclusive (never promote on missing data);
  *    score below marginal → rollback; a metric still undecided (its interval still reaches past the
  *    tolerance: harm not ruled out) → inconclusive; score ≥ passScore → promote; else inconclusive.
  */
 export function decide(input: DecisionInput): DecisionOutcome {
   const { metrics, score, policy, observedFor, mode } = input;
+  const stale = input.stale ?? [];
   const failures = metrics.filter(isFailure);
   const critical = failures.filter((m) => m.critical);
   const missing = metrics.filter((m) => m.classification === 'nodata' || m.classification === 'error');
@@ -49,15 +57,16 @@ export function decide(input: DecisionInput): DecisionOutcome {
   if (!atEnd) {
     const allPassed = metrics.length > 0 && metrics.every((m) => m.classification === 'pass');
     if (mode === 'sequential' && allPassed && observedFor >= policy.minObserveMs) {
-      return { decision: 'promote', reasons: ['every metric is within its tolerance'] };
+      if (stale.length === 0) return { decision: 'promote', reasons: ['every metric is within its tolerance'] };
+      return { decision: 'continue', reasons: ['every metric is within its tolerance, but promotion waits for fresh data', ...stale] };
     }
     const pending = metrics.filter((m) => m.classification === 'undecided').length;
-    const reasons = [...failureReasons, ...missingReasons];
+    const reasons = [...failureReasons, ...missingReasons, ...stale];
     if (reasons.length === 0) reasons.push(`observing: ${pending} metric(s) undecided, ${Math.round(observedFor / 60_000)} of ${Math.round(policy.observeMs / 60_000)} min`);
     return { decision: 'continue', reasons };
   }
-  if (missing.length > 0) {
-    return { decision: 'inconclusive', reasons: ['observation window ended with missing data', ...missingReasons, ...failureReasons] };
+  if (missing.length > 0 || stale.length > 0) {
+    return { decision: 'inconclusive', reasons: ['observation window ended with missing data', ...missingReasons, ...stale, ...failureReasons] };
   }
   if (score < policy.marginalScore) {
     return { decision: 'rollback', reasons: [`score ${score} below marginal ${policy.marginalScore}`, ...failureReasons] };

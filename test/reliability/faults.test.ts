@@ -9,7 +9,8 @@
  *  (c) an action webhook that times out: retried, recorded as failed, the rollback verdict stands;
  *  (d) one source's clock minutes behind or ahead: its samples are counted late, no crash, no
  *      false rollback of a healthy release.
- * The process-kill scenario (e) is in faults.process.test.ts. A summary line counts the survivors.
+ * The process-kill scenario (e) is in faults.process.test.ts; Prometheus killed mid-analysis and
+ * restarted (f) in faults.prometheus.test.ts. A summary line counts the survivors.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
