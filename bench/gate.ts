@@ -127,12 +127,24 @@ const LOADER = `
 import autocannon from 'autocannon';
 const [url, token, ids, duration, rate, connections] = JSON.parse(process.argv[1]);
 let i = 0;
-const result = await autocannon({
-  url, duration, connections, overallRate: rate, timeout: 10,
-  headers: { authorization: 'Bearer ' + token },
-  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/api/v1/releases/' + ids[i++ % ids.length] + '/verdict' }) }],
+const started = Date.now();
+const errorKinds = {};
+const result = await new Promise((resolve, reject) => {
+  const instance = autocannon({
+    url, duration, connections, overallRate: rate, timeout: 10,
+    headers: { authorization: 'Bearer ' + token },
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/api/v1/releases/' + ids[i++ % ids.length] + '/verdict' }) }],
+  }, (err, res) => (err ? reject(err) : resolve(res)));
+  // what the errors were, and when (s into the load): a count alone cannot be diagnosed
+  instance.on('reqError', (e) => {
+    const kind = e.code ?? e.message;
+    const at = Math.round((Date.now() - started) / 1000);
+    const k = errorKinds[kind] ??= { count: 0, firstAtS: at, lastAtS: at };
+    k.count++;
+    k.lastAtS = at;
+  });
 });
-process.stdout.write(JSON.stringify(result));
+process.stdout.write(JSON.stringify({ ...result, errorKinds }));
 `;
 
 function runLoad(args: unknown[]): Promise<Record<string, unknown>> {
@@ -238,7 +250,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const requests = result.requests as Record<string, number>;
     const figures = {
       store: pg ? 'postgres' : 'pglite', interval, releases, metricsPerRelease: METRICS, durationS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
-      requests: requests.total, rps: Math.round(requests.average), errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx,
+      requests: requests.total, rps: Math.round(requests.average), errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, errorKinds: result.errorKinds,
       latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
       warmupS,
       heapAfterGcMiB: { registered: mib(heapRegistered.heapUsed), start: mib(heapStart.heapUsed), end: mib(heapEnd.heapUsed), growth: mib(heapEnd.heapUsed - heapStart.heapUsed), secondHalfGrowth: mib(half[half.length - 1] - half[0]), series: heapSeries.map(mib), externalStart: mib(heapStart.external), externalEnd: mib(heapEnd.external) },
@@ -247,7 +259,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     };
     console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval} (seeded in ${figures.seedS} s)`);
     console.log(`  load: ${requests.total} requests in ${durationS} s (${figures.rps}/s, target ${rate}/s, ${connections} connections)`);
-    console.log(`  errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}`);
+    console.log(`  errors ${result.errors} (timeouts included: ${result.timeouts}), non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`);
     console.log(`  latency ms: p50 ${latency.p50}, p90 ${latency.p90}, p99 ${latency.p99}, max ${latency.max}`);
     console.log(`  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`);
     console.log(`  serve RSS MiB: start ${figures.rssMiB.start}, end ${figures.rssMiB.end} (growth ${figures.rssMiB.growth}); every 10 s: ${figures.rssMiB.series.join(' ')}`);
