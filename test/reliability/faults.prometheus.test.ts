@@ -16,7 +16,7 @@
  * new samples reach the engine and the release promotes — only after the restart, on more
  * samples than it had when Prometheus died.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Verdict } from '../../analyzer/index.ts';
 import { parseServeConfig } from '../../cli/serveConfig.ts';
@@ -27,14 +27,15 @@ import { findPrometheusBin, startPromInstance } from './promInstance.ts';
 
 const INTERVAL_MS = 2_000;
 const METRICS = ['target_up', 'prom_ready'] as const;
-const spec = {
+const specWith = (policy: { observeMs: number; minObserveMs: number }) => ({
   metrics: [
     { name: 'target_up', group: 'infrastructure', kind: 'gauge', harm: 'decrease', tolerance: 0.1, query: 'up{job="$cohort"}' },
     { name: 'prom_ready', group: 'infrastructure', kind: 'gauge', harm: 'decrease', tolerance: 0.1, query: 'prometheus_ready{job="$cohort"}' },
   ],
-  // a window long enough never to end during the test: the only way out is promote (or a failure)
-  policy: { observeMs: 10 * 60_000, minObserveMs: INTERVAL_MS },
-};
+  policy,
+});
+// a window long enough never to end during the test: the only way out is promote (or a failure)
+const spec = specWith({ observeMs: 10 * 60_000, minObserveMs: INTERVAL_MS });
 
 /** the value of one series of the collector's /metrics (0 when absent) */
 function series(text: string, name: string, labels: Record<string, string>): number {
@@ -49,15 +50,8 @@ function series(text: string, name: string, labels: Record<string, string>): num
   return total;
 }
 
-const nOf = (v: Verdict, metric: string) => v.metrics.find((m) => m.metric === metric)?.n ?? { baseline: 0, canary: 0 };
-
-test('(f) Prometheus killed mid-analysis and restarted: errors counted, no samples and never promote while down, analysis resumes after', { timeout: 240_000 }, async (t) => {
-  const bin = findPrometheusBin();
-  if (!bin) {
-    if (inCI()) assert.fail('no prometheus binary (apt-get install prometheus, or set RH_PROMETHEUS_BIN)');
-    t.skip('no prometheus binary (apt-get install prometheus, or set RH_PROMETHEUS_BIN)');
-    return;
-  }
+/** A private Prometheus scraping itself as both cohorts, and `serve` querying it (in-process). */
+async function startWorld(bin: string) {
   const prom = await startPromInstance(bin, ['rh_baseline', 'rh_canary']);
   const cfg = parseServeConfig(
     `
@@ -86,6 +80,24 @@ prometheus:
       samples: series(text, 'release_health_collector_samples_total', { target: 'promql' }),
     };
   };
+  return { prom, service, logs, read, selfMetrics };
+}
+
+/** The Prometheus binary; under CI its absence fails the test, elsewhere it skips it. */
+function prometheusBinOrSkip(t: TestContext): string | undefined {
+  const bin = findPrometheusBin();
+  if (bin) return bin;
+  if (inCI()) assert.fail('no prometheus binary (apt-get install prometheus, or set RH_PROMETHEUS_BIN)');
+  t.skip('no prometheus binary (apt-get install prometheus, or set RH_PROMETHEUS_BIN)');
+  return undefined;
+}
+
+const nOf = (v: Verdict, metric: string) => v.metrics.find((m) => m.metric === metric)?.n ?? { baseline: 0, canary: 0 };
+
+test('(f) Prometheus killed mid-analysis and restarted: errors counted, no samples and never promote while down, analysis resumes after', { timeout: 240_000 }, async (t) => {
+  const bin = prometheusBinOrSkip(t);
+  if (!bin) return;
+  const { prom, service, logs, read, selfMetrics } = await startWorld(bin);
   try {
     const release = { id: 'fault-prometheus', service: 'prometheus', version: '2', baselineVersion: '1', environment: 'staging', strategy: 'canary', class: 'standard', startedAt: Date.now() };
     const created = await api(service.url, '/api/v1/releases', { method: 'POST', token: TOKENS.operator, body: { release, spec } });
@@ -170,6 +182,57 @@ prometheus:
   } catch (error) {
     t.diagnostic(`prometheus log (last lines): ${prom.log().trim().split('\n').slice(-6).join(' | ')}`);
     throw error;
+  } finally {
+    await service.close();
+    await prom.destroy();
+  }
+});
+
+test('(f) Prometheus killed after its metrics already pass: the promotion waits while it is down (stale data), then comes after the restart', { timeout: 240_000 }, async (t) => {
+  const bin = prometheusBinOrSkip(t);
+  if (!bin) return;
+  const { prom, service, read } = await startWorld(bin);
+  try {
+    // early promotion only after 40 s: the metrics pass (16 samples per cohort) well before that
+    const minObserveMs = 40_000;
+    const release = { id: 'fault-prometheus-late', service: 'prometheus', version: '2', baselineVersion: '1', environment: 'staging', strategy: 'canary', class: 'standard', startedAt: Date.now() };
+    const created = await api(service.url, '/api/v1/releases', { method: 'POST', token: TOKENS.operator, body: { release, spec: specWith({ observeMs: 10 * 60_000, minObserveMs }) } });
+    assert.equal(created.status, 201, created.text);
+    const id = release.id;
+    const passing = await eventually('both metrics pass', async () => {
+      const v = (await read(`/api/v1/releases/${id}/verdict`)) as unknown as Verdict;
+      return METRICS.every((m) => v.metrics?.find((x) => x.metric === m)?.classification === 'pass') ? v : undefined;
+    }, 60_000, 200);
+    assert.equal(passing.decision, 'continue', 'passing, but before the minimum observation');
+    assert.ok(Date.now() < release.startedAt + minObserveMs - 5_000, 'killed well before early promotion is allowed');
+
+    const killAt = Date.now();
+    await prom.stop('SIGKILL');
+    // down past the minimum observation: with data still coming this is where it would promote
+    const served: { decision: string; reasons: string[] }[] = [];
+    await eventually('three looks past the minimum observation while Prometheus is down', async () => {
+      const v = (await read(`/api/v1/releases/${id}/verdict`)) as unknown as Verdict;
+      served.push({ decision: v.decision, reasons: v.reasons });
+      return v.at >= release.startedAt + minObserveMs + 3 * INTERVAL_MS ? v : undefined;
+    }, 90_000, 250);
+    assert.ok(served.every((v) => v.decision === 'continue'), `served while down: ${JSON.stringify(served.map((v) => v.decision))}`);
+    const down = (await service.store.listVerdicts(id, 1000)).filter((v) => v.at >= killAt + INTERVAL_MS);
+    const pastMinimum = down.filter((v) => v.at - release.startedAt >= minObserveMs);
+    assert.ok(pastMinimum.length >= 3, `looks past the minimum observation while down: ${pastMinimum.length}`);
+    for (const v of pastMinimum) {
+      assert.equal(v.decision, 'continue', `look at ${v.at - release.startedAt} ms while down`);
+      assert.ok(METRICS.every((m) => v.metrics.find((x) => x.metric === m)?.classification === 'pass'), 'its metrics still pass on the data from before the kill');
+      for (const m of METRICS) assert.ok(v.reasons.some((r) => r.startsWith(`${m}: no baseline or canary data in the last 2 s`)), `${m} named as stale: ${JSON.stringify(v.reasons)}`);
+    }
+
+    const restartAt = Date.now();
+    await prom.start();
+    const promoted = await eventually('the release promoted after the restart', async () => {
+      const v = (await read(`/api/v1/releases/${id}/verdict`)) as unknown as Verdict;
+      return v.decision === 'promote' ? v : undefined;
+    }, 90_000, 250);
+    assert.ok(promoted.at > restartAt, `promoted at ${promoted.at}, after the restart at ${restartAt}`);
+    t.diagnostic(`${pastMinimum.length} looks past the minimum observation held while down; promoted ${promoted.at - restartAt} ms after the restart`);
   } finally {
     await service.close();
     await prom.destroy();
