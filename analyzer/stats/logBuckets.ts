@@ -76,6 +76,10 @@ export function logBuckets(options: LogBucketsOptions = {}): BucketLayout {
   const logRatio = Math.log(ratio);
   const last = Math.ceil(Math.log(max / min) / logRatio - 1e-9); // index of the last finite edge
   if (last + 2 > 5000) throw new StatsInputError(FN, `${last + 2} buckets is too many (at most 5000); raise ratio`);
+  return shared(`log ${min} ${max} ${ratio}`, () => logLayout(min, max, ratio, logRatio, last));
+}
+
+function logLayout(min: number, max: number, ratio: number, logRatio: number, last: number): BucketLayout {
   const edges = new Float64Array(last + 2);
   for (let k = 0; k <= last; k++) edges[k] = min * Math.exp(k * logRatio);
   edges[last + 1] = Infinity;
@@ -102,9 +106,13 @@ function givenEdges(given: readonly number[]): BucketLayout {
     if (!(e > 0 && Number.isFinite(e))) throw new StatsInputError(FN, `edges[${k}] must be finite and > 0, got ${e}`);
     if (k > 0 && !(e > given[k - 1])) throw new StatsInputError(FN, `edges must be strictly increasing (edges[${k}] = ${e})`);
   }
+  return shared(`edges ${given.join(' ')}`, () => edgesLayout(given));
+}
+
+function edgesLayout(given: readonly number[]): BucketLayout {
   const edges = Float64Array.from(given);
   const count = edges.length;
-  return layout(edges, { kind: 'edges', le: given.slice(0, -1) }, (v) => {
+  return layout(edges, { kind: 'edges', le: Object.freeze(given.slice(0, -1)) as number[] }, (v) => {
     let lo = 0;
     let hi = count - 1; // answer in [lo, hi]: the first k with v <= edges[k]
     while (lo < hi) {
@@ -116,12 +124,32 @@ function givenEdges(given: readonly number[]): BucketLayout {
   });
 }
 
+/**
+ * Layouts are immutable, and a live gate asks for the same few for every judge it builds (20
+ * metrics × 1,000 releases): one is kept per distinct definition. Each holds its edges as a
+ * frozen JS array, whose numbers V8 boxes (≈ 17 kB at 707 buckets), so one layout per judge was
+ * about half of serve's heap at 1,000 releases (heap snapshot in bench/gate.ts). Bounded: a
+ * process that sees more than LAYOUTS_KEPT distinct definitions starts over.
+ */
+const layouts = new Map<string, BucketLayout>();
+const LAYOUTS_KEPT = 256;
+
+function shared(key: string, build: () => BucketLayout): BucketLayout {
+  let kept = layouts.get(key);
+  if (!kept) {
+    if (layouts.size >= LAYOUTS_KEPT) layouts.clear();
+    kept = build();
+    layouts.set(key, kept);
+  }
+  return kept;
+}
+
 function layout(edges: Float64Array, spec: BucketLayoutSpec, index: (v: number) => number): BucketLayout {
   const list = Object.freeze(Array.from(edges));
-  return {
+  return Object.freeze({
     edges: list,
     count: edges.length,
-    spec,
+    spec: Object.freeze(spec),
     bucketIndex(value: number): number {
       if (!(value >= 0 && value < Infinity)) throw new StatsInputError(FN, `value must be a finite number >= 0, got ${value}`);
       return index(value);
@@ -130,5 +158,5 @@ function layout(edges: Float64Array, spec: BucketLayoutSpec, index: (v: number) 
       if (!(Number.isInteger(k) && k >= 0 && k < edges.length)) throw new StatsInputError(FN, `bucket ${k} does not exist`);
       return k === 0 ? 0 : edges[k - 1];
     },
-  };
+  });
 }
