@@ -5,12 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { ReleaseEngine, type MetricSpec, type Release } from '../../analyzer/index.ts';
 import type { SampleBatch } from '../bus/index.ts';
 import { PromqlCollector } from './promqlCollector.ts';
 import { ConcurrencyLimit } from './promqlCollectorCohorts.ts';
-import { requireService } from '../../test/integration/helpers.ts';
+import { closedPort, requireService } from '../../test/integration/helpers.ts';
 
 const SECOND = 1000;
 
@@ -20,14 +19,6 @@ function releaseAt(startedAt: number, extra: Partial<Release> = {}): Release {
 
 const gauge = (name: string, query: string): MetricSpec => ({ name, group: 'database', kind: 'gauge', harm: 'increase', tolerance: 0.5, query });
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** An instant query straight through the HTTP API, independent of the collector and its library. */
 async function instant(url: string, query: string, ts: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {

@@ -8,11 +8,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { Verdict } from '../../analyzer/index.ts';
 import { parseServeConfig } from '../../cli/serveConfig.ts';
 import { startService } from '../../cli/serve.ts';
-import { eventually, requireService } from '../integration/helpers.ts';
+import { closedPort, eventually, requireService } from '../integration/helpers.ts';
 
 const SECOND = 1000;
 const OPERATOR = 'op-token-0123456789abcdef';
@@ -24,13 +23,6 @@ async function api(url: string, path: string, init: RequestInit & { token?: stri
   return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const metrics = [
   { name: 'scrape_seconds', group: 'database', kind: 'gauge', harm: 'increase', tolerance: 0.5, query: 'scrape_duration_seconds{job="$cohort"}' },
