@@ -3,5 +3,6 @@
  * baseline and canary cohorts of a release, their schema, and the compiled matcher.
  */
 export type { CohortMapping, CohortMatcher, CohortResult, CohortValue, IgnoreReason, LabelCohortMapping, TenantCohortMapping, TimeCohortMapping } from './types.ts';
-export { CohortMappingError, MAX_REGEX_LENGTH, MAX_VALUES, cohortMappingSchema, cohortValueSchema, formatZodIssues, labelNameSchema, parseCohortMapping, regexProblem } from './schema.ts';
+export { CohortMappingError, MAX_VALUES, cohortMappingSchema, cohortValueSchema, formatZodIssues, labelNameSchema, parseCohortMapping } from './schema.ts';
+export { compileLinearRegex, MAX_REGEX_LENGTH, regexProblem, type LinearRegex } from './regex.ts';
 export { compileCohortMapping } from './match.ts';

@@ -1,10 +1,11 @@
+import { compileLinearRegex, type LinearRegex } from './regex.ts';
 import { CohortMappingError, parseCohortMapping } from './schema.ts';
 import type { CohortMapping, CohortMatcher, CohortResult, CohortValue } from './types.ts';
 
 /** One cohort list compiled: exact values in a set, regexes anchored and built once. */
 interface ValueSet {
   exact: Set<string>;
-  patterns: RegExp[];
+  patterns: LinearRegex[];
 }
 
 function compileValues(values: CohortValue[] | undefined): ValueSet | undefined {
@@ -12,8 +13,8 @@ function compileValues(values: CohortValue[] | undefined): ValueSet | undefined 
   const set: ValueSet = { exact: new Set(), patterns: [] };
   for (const v of values) {
     if (typeof v === 'string') set.exact.add(v);
-    // anchored like Prometheus's `=~`; `u` so that `.` matches a whole code point
-    else set.patterns.push(new RegExp(`^(?:${v.regex})$`, 'u'));
+    // anchored like Prometheus's `=~`; linear time whatever the pattern (regex.ts)
+    else set.patterns.push(compileLinearRegex(v.regex));
   }
   return set;
 }

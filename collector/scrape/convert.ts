@@ -14,7 +14,7 @@
  * follows that timestamp, so the interval that straddles the release start counts as canary.
  */
 import type { Cohort, Sample } from '../../analyzer/types.ts';
-import { compileCohortMapping, type CohortMatcher, type CohortValue } from '../cohorts/index.ts';
+import { compileCohortMapping, compileLinearRegex, type CohortMatcher, type CohortValue } from '../cohorts/index.ts';
 import { canonicalSeries, histogramBuckets } from '../textparse/index.ts';
 import type { MetricFamily } from '../textparse/index.ts';
 import type { ScrapeMetric, ScrapeTarget } from './config.ts';
@@ -155,7 +155,7 @@ function findFamily(families: MetricFamily[], name: string): MetricFamily | unde
 function compileSelect(select: Record<string, CohortValue[]>): (labels: Readonly<Record<string, string>>) => boolean {
   const checks = Object.entries(select).map(([label, accepted]) => {
     const exact = new Set(accepted.filter((v): v is string => typeof v === 'string'));
-    const patterns = accepted.filter((v): v is { regex: string } => typeof v !== 'string').map((v) => new RegExp(`^(?:${v.regex})$`, 'u'));
+    const patterns = accepted.filter((v): v is { regex: string } => typeof v !== 'string').map((v) => compileLinearRegex(v.regex));
     return (labels: Readonly<Record<string, string>>) => {
       const value = labels[label];
       return value !== undefined && (exact.has(value) || patterns.some((p) => p.test(value)));
