@@ -70,7 +70,7 @@ test('malformed JSON, deep nesting and oversized bodies: 400 / 400 / 413 as JSON
   const bad = await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, raw: '{"release":', headers: { 'content-type': 'application/json' } });
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: string }).error, 'request body is not valid JSON');
-  const deep = await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, raw: '['.repeat(5000) + ']'.repeat(5000) });
+  const deep = await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, raw: '['.repeat(5000) + ']'.repeat(5000), headers: { 'content-type': 'application/json' } });
   assert.equal(deep.status, 400);
   const big = await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, raw: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }) });
   assert.equal(big.status, 413);
@@ -134,11 +134,11 @@ test('scorecards delegate to the configured page with the query', async () => {
   const seen: Record<string, string>[] = [];
   const other = await startHarness({ scorecardPage: async (q) => (seen.push(q), '<h1>scorecards</h1>') });
   try {
-    const res = await other.call('GET', '/scorecards?environment=production', { token: TOKENS.reader });
+    const res = await other.call('GET', '/scorecards?from=2026-11-01T00:00:00Z', { token: TOKENS.reader });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
     assert.equal(await res.text(), '<h1>scorecards</h1>');
-    assert.deepEqual(seen, [{ environment: 'production' }]);
+    assert.deepEqual(seen, [{ from: '2026-11-01T00:00:00.000Z' }]);
   } finally {
     await other.close();
   }

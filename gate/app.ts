@@ -6,12 +6,14 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
 import { DEFAULT_BODY_LIMIT, silentLogger, type GateDeps } from './deps.ts';
 import { makeGuard } from './guard.ts';
-import { ApiError, errorResponse, type GateEnv } from './http.ts';
+import { ApiError, errorResponse, validate, type GateEnv } from './http.ts';
 import { createGateMetrics, type GateMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
+import { scorecardQuerySchema } from './schemas.ts';
 import type { RouteContext } from './routes/context.ts';
 import { flaggerRoutes } from './routes/flagger.ts';
 import { releaseRoutes } from './routes/releases.ts';
@@ -41,6 +43,23 @@ export function createGateApp(deps: GateDeps): GateApp {
   const metrics = createGateMetrics({ store: deps.store, governance: deps.governance, clock, inputsFor: (record) => cache.get(record.release.id) });
   const app = new Hono<GateEnv>();
 
+  // Security headers on every answer, errors and 404s included. The only page (/scorecards) is one
+  // self-contained document with an inline stylesheet and inline SVG: no script, no fetch, no
+  // frame may load it. Answers carry release data and tokens authorise them, so no cache keeps
+  // them (`no-store`, unless a route says otherwise).
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+      xFrameOptions: 'DENY',
+      strictTransportSecurity: false, // served behind a TLS-terminating proxy or on loopback; the proxy owns HSTS
+    }),
+  );
+  app.use('*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  });
+
   // Access log and request counter: method, route pattern, status, duration, token NAME. Never the
   // Authorization header, the query string or a body (Flagger's carries a token in metadata).
   app.use('*', async (c, next) => {
@@ -69,7 +88,13 @@ export function createGateApp(deps: GateDeps): GateApp {
   app.get('/metrics', requires('reader'), async (c) => c.body(await metrics.collect(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.get('/scorecards', requires('reader'), async (c) => {
     if (!deps.scorecardPage) throw new ApiError(404, 'scorecards are not configured on this server');
-    return c.html(await deps.scorecardPage({ ...c.req.query() }));
+    const query = validate(scorecardQuerySchema, c.req.query(), 'query');
+    // without `to` the page ends now: a `from` in the future would be an empty, inverted period
+    if (query.from !== undefined && query.to === undefined && query.from >= clock()) throw new ApiError(400, 'invalid query', ['from: must be before `to` (default: now)']);
+    const page: Record<string, string> = {};
+    if (query.from !== undefined) page.from = new Date(query.from).toISOString();
+    if (query.to !== undefined) page.to = new Date(query.to).toISOString();
+    return c.html(await deps.scorecardPage(page));
   });
 
   const context: RouteContext = { app, deps, clock, logger, requires, cache };

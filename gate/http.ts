@@ -1,12 +1,13 @@
 /**
- * Request plumbing shared by the routes: one JSON error shape `{ error, details? }`, bounded JSON
- * parsing, zod validation whose messages name the field, and release-id checks.
+ * Request plumbing shared by the routes: one JSON error shape `{ error, details? }`, bounded and
+ * strict JSON parsing, zod validation whose messages name the field, and release-id checks.
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { formatIssues } from '../analyzer/index.ts';
 import type { Identity } from './auth.ts';
+import { duplicateKeyProblem, storedTextProblem } from './strictJson.ts';
 
 /** What every route's context carries. */
 export type GateEnv = { Variables: { identity: Identity | undefined } };
@@ -50,34 +51,25 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
-/** Whether any string or key of a parsed JSON value holds U+0000 (found by schemathesis: a 500 from the store). */
-export function containsNul(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) return true;
-    } else if (v !== null && typeof v === 'object') {
-      if (Array.isArray(v)) for (const child of v) stack.push(child);
-      else
-        for (const [k, child] of Object.entries(v)) {
-          if (k.includes('\u0000')) return true;
-          stack.push(child);
-        }
-    }
-  }
-  return false;
-}
+/** `application/json` or a `+json` type, any parameters (`; charset=utf-8`). */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
  * The request body as JSON. The size limit is enforced before this by the body-limit middleware
- * (413). Empty bodies are `undefined` when `optional`; malformed or too deeply nested ones are 400.
+ * (413). Empty bodies are `undefined` when `optional`. A body whose Content-Type is not JSON is
+ * 415 (a form or text/plain post is not what the client meant to send, and a browser can send one
+ * cross-site without a preflight); malformed, too deeply nested, duplicate or `__proto__` keys,
+ * NUL and lone surrogates are 400 naming the field (strictJson.ts).
  */
 export async function readJson(c: GateContext, optional = false): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') {
     if (optional) return undefined;
     throw new ApiError(400, 'request body required', ['(root): expected a JSON object']);
+  }
+  const type = c.req.header('content-type');
+  if (type === undefined || !JSON_MEDIA_TYPE.test(type)) {
+    throw new ApiError(415, 'request body must be JSON', [`content-type: expected application/json, got ${type === undefined ? 'none' : JSON.stringify(type.slice(0, 100))}`], { accept: 'application/json' });
   }
   let value: unknown;
   try {
@@ -86,8 +78,10 @@ export async function readJson(c: GateContext, optional = false): Promise<unknow
     throw new ApiError(400, 'request body is not valid JSON', [(error as Error).message.slice(0, 200)]);
   }
   if (jsonDepth(value) > MAX_JSON_DEPTH) throw new ApiError(400, 'request body is nested too deeply', [`(root): more than ${MAX_JSON_DEPTH} levels`]);
-  // PostgreSQL text and jsonb cannot hold U+0000: refused here as the client's error, not a 500 from the store
-  if (containsNul(value)) throw new ApiError(400, 'request body contains a NUL character (\\u0000)', ['(root): strings and keys may not contain U+0000']);
+  // PostgreSQL text and jsonb cannot hold U+0000; a lone surrogate is not a character; a repeated
+  // or `__proto__` key is silently changed by JSON.parse and object copies
+  const problem = duplicateKeyProblem(text) ?? storedTextProblem(value);
+  if (problem !== undefined) throw new ApiError(400, 'invalid request body', [`${problem.path}: ${problem.message}`]);
   return value;
 }
 

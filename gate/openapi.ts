@@ -44,7 +44,7 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [String(code), json('Error', ERROR_TEXT[code] ?? 'error')]));
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request (details name each field)', 401: 'missing or unknown token (WWW-Authenticate)', 403: 'role too low',
-  404: 'unknown release', 409: 'conflict (already registered, or not active)', 413: 'body larger than the limit', 423: 'a freeze window refuses this class (the reason is in `error`)',
+  404: 'unknown release', 409: 'conflict (already registered, or not active)', 413: 'body larger than the limit', 415: 'the body is not JSON (send Content-Type: application/json)', 423: 'a freeze window refuses this class (the reason is in `error`)',
 };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } };
 const body = (name: ComponentName, required = true) => ({ required, content: { 'application/json': { schema: ref(name) } } });
@@ -53,6 +53,11 @@ const ok = (description: string) => ({ description, content: { 'application/json
 function queryParameters(): unknown[] {
   const schema = z.toJSONSchema(listQuerySchema, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, unknown> };
   return Object.entries(schema.properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
+}
+
+function scorecardParameters(): unknown[] {
+  const description = 'RFC 3339 date or date-time, 2000-01-01 to 2100-01-01; `from` before `to` (default: `to` now, `from` 90 days before)';
+  return ['from', 'to'].map((name) => ({ name, in: 'query', required: false, description, schema: { type: 'string', format: 'date-time' } }));
 }
 
 const HOOK_TEXT: Record<(typeof FLAGGER_HOOKS)[number], string> = {
@@ -65,7 +70,7 @@ const HOOK_TEXT: Record<(typeof FLAGGER_HOOKS)[number], string> = {
 export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
   const paths: Record<string, unknown> = {
     '/api/v1/releases': {
-      post: { summary: 'Register a release (operator)', operationId: 'registerRelease', requestBody: body('RegisterRelease'), responses: { 201: ok('registered; Location names the release'), ...errors(400, 401, 403, 409, 413, 423) } },
+      post: { summary: 'Register a release (operator)', operationId: 'registerRelease', requestBody: body('RegisterRelease'), responses: { 201: ok('registered; Location names the release'), ...errors(400, 401, 403, 409, 413, 423, 415) } },
       get: { summary: 'List releases (reader)', operationId: 'listReleases', parameters: queryParameters(), responses: { 200: ok('{ releases: [...] }'), ...errors(400, 401, 403) } },
     },
     '/api/v1/releases/{id}': { get: { summary: 'A release with its verdict timeline (reader)', operationId: 'getRelease', parameters: [idParam], responses: { 200: ok('the release, its governed verdict, timeline and checkpoints'), ...errors(400, 401, 403, 404) } } },
@@ -76,30 +81,30 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
         operationId: 'getVerdict', parameters: [idParam], responses: { 200: json('Verdict', 'the current verdict'), ...errors(400, 401, 403, 404) },
       },
     },
-    '/api/v1/releases/{id}/complete': { post: { summary: 'Close as completed (operator)', operationId: 'completeRelease', parameters: [idParam], requestBody: body('CloseRelease', false), responses: { 200: ok('closed'), ...errors(400, 401, 403, 404, 409) } } },
-    '/api/v1/releases/{id}/abort': { post: { summary: 'Close as aborted (operator)', operationId: 'abortRelease', parameters: [idParam], requestBody: body('CloseRelease', false), responses: { 200: ok('closed'), ...errors(400, 401, 403, 404, 409) } } },
+    '/api/v1/releases/{id}/complete': { post: { summary: 'Close as completed (operator)', operationId: 'completeRelease', parameters: [idParam], requestBody: body('CloseRelease', false), responses: { 200: ok('closed'), ...errors(400, 401, 403, 404, 409, 415) } } },
+    '/api/v1/releases/{id}/abort': { post: { summary: 'Close as aborted (operator)', operationId: 'abortRelease', parameters: [idParam], requestBody: body('CloseRelease', false), responses: { 200: ok('closed'), ...errors(400, 401, 403, 404, 409, 415) } } },
     '/api/v1/releases/{id}/checkpoints': {
-      post: { summary: 'Record a pre-release backup (operator)', operationId: 'recordCheckpoint', parameters: [idParam], requestBody: body('BackupCheckpoint'), responses: { 201: ok('recorded'), ...errors(400, 401, 403, 404, 409) } },
+      post: { summary: 'Record a pre-release backup (operator)', operationId: 'recordCheckpoint', parameters: [idParam], requestBody: body('BackupCheckpoint'), responses: { 201: ok('recorded'), ...errors(400, 401, 403, 404, 409, 415) } },
       get: { summary: 'Recorded backups (reader)', operationId: 'listCheckpoints', parameters: [idParam], responses: { 200: ok('{ checkpoints: [...] }'), ...errors(400, 401, 403, 404) } },
     },
-    '/api/v1/releases/{id}/approvals': { post: { summary: 'Approve promotion (operator other than the registrant)', operationId: 'approveRelease', parameters: [idParam], requestBody: body('Approval', false), responses: { 201: ok('{ approvals, required }'), ...errors(400, 401, 403, 404, 409) } } },
+    '/api/v1/releases/{id}/approvals': { post: { summary: 'Approve promotion (operator other than the registrant)', operationId: 'approveRelease', parameters: [idParam], requestBody: body('Approval', false), responses: { 201: ok('{ approvals, required }'), ...errors(400, 401, 403, 404, 409, 415) } } },
     '/api/v1/specs': { get: { summary: 'Stored spec names (reader)', operationId: 'listSpecs', responses: { 200: ok('{ specs: [...] }'), ...errors(401, 403) } } },
     '/api/v1/specs/{name}': {
-      put: { summary: 'Store a metric spec (admin)', operationId: 'putSpec', parameters: [{ ...idParam, name: 'name' }], requestBody: body('MetricSpecSet'), responses: { 200: ok('replaced'), 201: ok('stored'), ...errors(400, 401, 403, 413) } },
+      put: { summary: 'Store a metric spec (admin)', operationId: 'putSpec', parameters: [{ ...idParam, name: 'name' }], requestBody: body('MetricSpecSet'), responses: { 200: ok('replaced'), 201: ok('stored'), ...errors(400, 401, 403, 413, 415) } },
       get: { summary: 'A stored spec (reader)', operationId: 'getSpec', parameters: [{ ...idParam, name: 'name' }], responses: { 200: ok('{ name, spec }'), ...errors(400, 401, 403, 404) } },
     },
     '/api/v1/governance': { get: { summary: 'Effective release classes and freeze windows (reader)', operationId: 'getGovernance', responses: { 200: ok('{ classes, freezes }'), ...errors(401, 403) } } },
     '/metrics': { get: { summary: 'Prometheus exposition of verdicts (reader)', operationId: 'metrics', responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 403) } } },
     '/healthz': { get: { summary: 'Liveness', operationId: 'healthz', security: [], responses: { 200: ok('{ status: "ok" }') } } },
     '/readyz': { get: { summary: 'Readiness (the store answers)', operationId: 'readyz', security: [], responses: { 200: ok('ready'), 503: ok('not ready') } } },
-    '/scorecards': { get: { summary: 'Release scorecards (reader)', operationId: 'scorecards', responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors(401, 403, 404) } } },
+    '/scorecards': { get: { summary: 'Release scorecards (reader)', operationId: 'scorecards', parameters: scorecardParameters(), responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404) } } },
   };
   for (const hook of FLAGGER_HOOKS) {
     paths[`/api/v1/flagger/${hook}`] = {
       post: {
         summary: `Flagger ${hook} webhook`, description: `${HOOK_TEXT[hook]} Token: Authorization: Bearer, or metadata.token in the payload. Flagger treats 200–202 as success.`,
         operationId: `flagger_${hook.replace('-', '_')}`, requestBody: body('FlaggerWebhook'),
-        responses: { 200: ok('success (proceed; rollback hook: roll back)'), 409: ok('hold (rollback hook: carry on)'), ...errors(400, 401, 403, 404) },
+        responses: { 200: ok('success (proceed; rollback hook: roll back)'), 409: ok('hold (rollback hook: carry on)'), ...errors(400, 401, 403, 404, 415) },
       },
     };
   }

@@ -6,8 +6,28 @@
  */
 import { z } from 'zod';
 import { metricSpecSchema, policySchema, releaseSchema } from '../analyzer/index.ts';
+import { textProblem } from './strictJson.ts';
 
 const epochMs = z.number().int().nonnegative();
+
+const DAY_MS = 86_400_000;
+/**
+ * Bounds on what decides how much work a release costs. The engine takes one look per interval
+ * from `startedAt` to the end of the observation window, so `startedAt: 0` with `observeMs: 9e15`
+ * was billions of looks: the heap ran out within a minute, and again on every restart.
+ */
+export const RELEASE_BOUNDS = {
+  /** earliest accepted start: 2000-01-01 (a year 1970 or a year 275,000 start is an input error) */
+  minStartedAt: Date.UTC(2000, 0, 1),
+  /** latest accepted start: 2100-01-01 */
+  maxStartedAt: Date.UTC(2100, 0, 1),
+  /** a release registered later than this after its start is refused (its looks would all be catch-up) */
+  maxStartAgeMs: 90 * DAY_MS,
+  /** a start further ahead than this is a clock or input error (a release is registered when it starts) */
+  maxStartAheadMs: DAY_MS,
+  /** the longest observation window a spec may ask for (the built-in classes use 20 min to 2 h) */
+  maxObserveMs: 30 * DAY_MS,
+} as const;
 
 /**
  * Release fields that become Prometheus label values (`/metrics`), collector cohort templates
@@ -29,6 +49,21 @@ export const wireReleaseSchema = releaseSchema.extend({
   tenant: labelText(256).optional(),
   tenantTier: labelText(64).optional(),
   class: labelText(64),
+  startedAt: epochMs
+    .min(RELEASE_BOUNDS.minStartedAt, 'must be an epoch-ms time on or after 2000-01-01')
+    .max(RELEASE_BOUNDS.maxStartedAt, 'must be an epoch-ms time before 2100-01-01'),
+});
+
+/** The analyzer's policy with the observation window bounded (see `RELEASE_BOUNDS`). */
+const wirePolicySchema = policySchema.superRefine((p, ctx) => {
+  const max = RELEASE_BOUNDS.maxObserveMs;
+  for (const key of ['observeMs', 'minObserveMs'] as const) {
+    const v = p[key];
+    if (v !== undefined && v > max) ctx.addIssue({ code: 'custom', message: `at most ${max} ms (30 days)`, path: [key] });
+  }
+  if (p.observeMs !== undefined && p.minObserveMs !== undefined && p.minObserveMs > p.observeMs) {
+    ctx.addIssue({ code: 'custom', message: 'must not exceed `observeMs`', path: ['minObserveMs'] });
+  }
 });
 const rfc3339 = z.iso.datetime({ offset: true });
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - only (max 128)');
@@ -37,7 +72,7 @@ const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, d
 export const specBodySchema = z
   .object({
     metrics: z.array(metricSpecSchema).min(1).max(200),
-    policy: policySchema.optional(),
+    policy: wirePolicySchema.optional(),
     groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
     beforeAfter: z
       .object({ baseline: z.enum(['previous-window', 'previous-weeks']), weeks: z.number().int().min(1).max(12).optional() })
@@ -91,8 +126,13 @@ export const registerBodySchema = z
     ],
   });
 
-// PostgreSQL text cannot hold U+0000: a filter with one is the client's error (400), not the store's (500)
-const filterText = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000]*$/, 'no NUL (U+0000) characters');
+// PostgreSQL text cannot hold U+0000 and a lone surrogate is no character: a filter with one is the
+// client's error (400), not the store's (500)
+const filterText = (max: number) =>
+  z.string().min(1).max(max).superRefine((text, ctx) => {
+    const problem = textProblem(text);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const listQuerySchema = z
   .object({
@@ -105,6 +145,23 @@ export const listQuerySchema = z
     offset: z.coerce.number().int().min(0).optional(),
   })
   .strict();
+
+/** Dates the scorecards accept: from 2000 to 2100 (a typo such as year 20260 is an error, not an empty page). */
+const SCORECARD_MIN = Date.UTC(2000, 0, 1);
+const SCORECARD_MAX = Date.UTC(2100, 0, 1);
+const scorecardDate = z.iso
+  .datetime({ offset: true, message: 'an RFC 3339 date-time, e.g. 2026-11-01T00:00:00Z' })
+  .or(z.iso.date({ message: 'an RFC 3339 date (2026-11-01) or date-time (2026-11-01T00:00:00Z)' }))
+  .transform((text) => Date.parse(text))
+  .refine((ms) => Number.isFinite(ms) && ms >= SCORECARD_MIN && ms < SCORECARD_MAX, 'must be between 2000-01-01 and 2100-01-01');
+
+/** `GET /scorecards?from=&to=` (RFC 3339); `from` must come before `to`. */
+export const scorecardQuerySchema = z
+  .object({ from: scorecardDate.optional(), to: scorecardDate.optional() })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) ctx.addIssue({ code: 'custom', message: 'must be before `to`', path: ['from'] });
+  });
 
 export const closeBodySchema = z
   .object({ reason: z.string().min(1).max(1000).optional() })

@@ -5,7 +5,7 @@
 import { analysisSpecSchema, checkFreeze, UnknownReleaseClassError, resolveReleaseClass, type AnalysisSpec } from '../../analyzer/index.ts';
 import { StoreConflictError, StoreNotFoundError, type ReleaseRecord, type ReleaseStatus } from '../../store/index.ts';
 import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext } from '../http.ts';
-import { closeBodySchema, listQuerySchema, registerBodySchema, specBodySchema, type SpecBody } from '../schemas.ts';
+import { closeBodySchema, listQuerySchema, registerBodySchema, RELEASE_BOUNDS, specBodySchema, type SpecBody } from '../schemas.ts';
 import { governedVerdict } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
 
@@ -21,6 +21,9 @@ export function releaseRoutes({ app, deps, clock, logger, requires, cache }: Rou
     const body = validate(registerBodySchema, await readJson(c));
     const now = clock();
     const actor = actorOf(c);
+    const { startedAt } = body.release;
+    if (startedAt < now - RELEASE_BOUNDS.maxStartAgeMs) throw new ApiError(400, 'invalid request body', [`release.startedAt: ${new Date(startedAt).toISOString()} is more than 90 days ago`]);
+    if (startedAt > now + RELEASE_BOUNDS.maxStartAheadMs) throw new ApiError(400, 'invalid request body', [`release.startedAt: ${new Date(startedAt).toISOString()} is more than a day ahead`]);
     try {
       resolveReleaseClass(governance, body.release.class);
     } catch (error) {

@@ -8,7 +8,7 @@
  * and "no verdict yet" — is a 200 with the Verdict JSON; HTTP errors mean real errors only (unknown
  * release: 404, malformed id: 400, auth: 401/403).
  */
-import type { ReleaseRecord } from '../../store/index.ts';
+import { StoreConflictError, type ReleaseRecord } from '../../store/index.ts';
 import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext } from '../http.ts';
 import { approvalBodySchema, checkpointBodySchema } from '../schemas.ts';
 import { countApprovals, governed, type VerdictInputs } from '../verdicts.ts';
@@ -53,7 +53,13 @@ export function verdictRoutes({ app, deps, clock, logger, requires, cache }: Rou
     const takenAt = typeof body.takenAt === 'number' ? body.takenAt : Date.parse(body.takenAt);
     if (takenAt > now + FUTURE_SKEW_MS) throw new ApiError(400, 'invalid request body', [`takenAt: ${new Date(takenAt).toISOString()} is in the future`]);
     const checkpoint = { releaseId: id, backupId: body.backupId, takenAt, source: body.source ?? 'manual', recordedAt: now, recordedBy: actorOf(c) };
-    await store.addCheckpoint(checkpoint, { at: now, actor: actorOf(c), action: 'checkpoint.record', releaseId: id, detail: { backupId: body.backupId, takenAt, source: checkpoint.source } });
+    try {
+      await store.addCheckpoint(checkpoint, { at: now, actor: actorOf(c), action: 'checkpoint.record', releaseId: id, detail: { backupId: body.backupId, takenAt, source: checkpoint.source } });
+    } catch (error) {
+      // the store keeps the first record of a backup; a second post of it is the client's conflict, not a 500
+      if (error instanceof StoreConflictError) throw new ApiError(409, `backup "${body.backupId}" is already recorded for release "${id}"`, ['backupId: already recorded']);
+      throw error;
+    }
     cache.invalidate(id);
     logger.info({ releaseId: id, backupId: body.backupId, actor: actorOf(c) }, 'backup checkpoint recorded');
     return c.json(checkpoint, 201);
