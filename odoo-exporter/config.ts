@@ -67,13 +67,22 @@ export const OdooExporterConfigSchema = z.strictObject({
   /** server-side statement_timeout of every query (ms) */
   statementTimeoutMs: z.number().int().positive().default(5000),
   connectTimeoutMs: z.number().int().positive().default(5000),
-  /** time windows end this many seconds before now, so late-committed rows are still counted */
-  lagSeconds: z.number().min(0).default(5),
+  /**
+   * rows committed this many seconds after they were written are still counted: time windows
+   * end this far back, rows read by id are re-read this long. Odoo stamps `create_date` at the
+   * transaction's start, and a sale confirmation (stock rules, reservation, mail, invoicing) or
+   * the stock scheduler (commits every 1,000 moves) commits tens of seconds later.
+   */
+  lagSeconds: z.number().min(0).default(90),
   /** a cron is overdue once nextcall is this far in the past (Odoo's cron thread polls every 60 s) */
   cronGraceSeconds: z.number().min(0).default(300),
   tracking: z.strictObject({
-    /** how long a not-yet-final payment transaction / journal entry is followed */
+    /** a not-yet-final payment / journal entry / POS draft is re-read at every scrape this long… */
     openTtlHours: z.number().positive().default(24),
+    /** …then every this many minutes (not dropped: bills wait days, transfers pend a week)… */
+    recheckMinutes: z.number().positive().default(10),
+    /** …until this age */
+    maxAgeDays: z.number().positive().default(90),
     maxOpen: z.number().int().positive().default(200_000),
     pageSize: z.number().int().positive().default(10_000),
   }).prefault({}),

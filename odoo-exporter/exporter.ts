@@ -47,7 +47,10 @@ function sqlUrl(t: TenantConfig, env: Record<string, string | undefined>): strin
 }
 
 export function readerFor(t: TenantConfig, config: OdooExporterConfig, env: Record<string, string | undefined>): TenantReader {
-  const tracking = { openTtlMs: config.tracking.openTtlHours * 3_600_000, maxOpen: config.tracking.maxOpen, pageSize: config.tracking.pageSize };
+  const tracking = {
+    openTtlMs: config.tracking.openTtlHours * 3_600_000, recheckMs: config.tracking.recheckMinutes * 60_000,
+    maxAgeMs: config.tracking.maxAgeDays * 86_400_000, maxOpen: config.tracking.maxOpen, pageSize: config.tracking.pageSize,
+  };
   if (t.jsonrpc) {
     const rpc = t.jsonrpc;
     return createJsonRpcReader({
@@ -67,6 +70,7 @@ export function readerFor(t: TenantConfig, config: OdooExporterConfig, env: Reco
   }
   return createSqlReader({
     db: t.db,
+    clock: 'database',
     lagMs: config.lagSeconds * 1000,
     cronGraceSeconds: config.cronGraceSeconds,
     tracking,

@@ -3,14 +3,14 @@
  * Odoo JSON-RPC) exposed as Prometheus metrics. Other rooms import from here (the simulator
  * also from `./schema/index.ts`).
  *
- * Series (every one labelled `db`; see signals.ts):
+ * Series (every one labelled `db`; see signals.ts; their meaning in Odoo terms: docs/odoo-signals.md):
  *   odoo_sale_orders_created_total{company}, odoo_sale_orders_confirmed_total{company},
  *   odoo_pos_orders_total{company,state}, odoo_payment_transactions_total{company,state},
  *   odoo_payment_transactions{company,state}, odoo_account_moves_posted_total{company,move_type},
  *   odoo_stock_reservation_latency_seconds{company} (histogram), odoo_stock_moves_waiting{company,age},
  *   odoo_stock_move_oldest_waiting_age_seconds{company}, odoo_queue_jobs{channel,state},
  *   odoo_queue_job_oldest_pending_age_seconds{channel}, odoo_queue_job_failures_total{channel},
- *   odoo_cron_overdue, odoo_cron_overdue_seconds{cron}, odoo_mail_queued, odoo_mail_exception,
+ *   odoo_cron_overdue, odoo_cron_overdue_seconds{cron}, odoo_mail_queued, odoo_mail_scheduled, odoo_mail_exception,
  *   odoo_mail_oldest_queued_age_seconds; self: odoo_exporter_up, odoo_exporter_scrape_errors_total{source},
  *   odoo_exporter_scrape_duration_seconds, odoo_exporter_source_duration_seconds{source},
  *   odoo_exporter_last_scrape_timestamp_seconds.
@@ -28,10 +28,11 @@ export {
 } from './signals.ts';
 export { createSqlReader, createSqlSources, type SqlReaderOptions } from './sql/reader.ts';
 export { pgConnection, type PgConnectionOptions, type SqlConnection } from './sql/connect.ts';
-export { SQL_NEW_MOVE_LINES, SQL_WAITING_MOVES, WAITING_AGE_CLASSES } from './sql/stock.ts';
-export { SQL_POS_ORDERS, SQL_SALE_CONFIRMED, SQL_SALE_CREATED } from './sql/orders.ts';
+export { SQL_FOLLOWED_MOVES, SQL_NEW_MOVE_LINES, SQL_NEW_MOVES, SQL_WAITING_MOVES, WAITING_AGE_CLASSES } from './sql/stock.ts';
+export { SQL_SALE_CONFIRMED, SQL_SALE_CREATED } from './sql/orders.ts';
 export { SQL_FAILED_JOBS, SQL_MAIL, SQL_OVERDUE_CRONS, SQL_QUEUE_JOBS } from './sql/jobs.ts';
-export { SQL_PAYMENTS_OPEN } from './sql/payments.ts';
+export { CHECKOUT, SQL_PAYMENTS_OPEN } from './sql/payments.ts';
+export { LateCommitWindow, LifecycleTracker } from './sql/tracker.ts';
 export { createScratchDatabase, hasSeries, sampleSum, type ScratchDatabase } from './testing.ts';
 export { createJsonRpcReader, createJsonRpcClient, odooDatetime, OdooRpcError, type JsonRpcReaderOptions } from './jsonrpc/index.ts';
 export * from './schema/index.ts';

@@ -31,20 +31,21 @@ import {
 const HELP: Record<string, string> = {
   [COUNTERS.saleCreated]: 'Sale orders created (sale_order.create_date).',
   [COUNTERS.saleConfirmed]: 'Sale orders confirmed (state sale/done, date_order = confirmation time).',
-  [COUNTERS.posOrders]: 'POS orders by state at read time (pos_order.date_order).',
-  [COUNTERS.payments]: 'Payment transactions reaching done, cancel or error.',
+  [COUNTERS.posOrders]: 'POS orders, each counted once when first seen out of draft, by that state (read by id: late till syncs count).',
+  [COUNTERS.payments]: 'Checkout payment transactions reaching done, cancel or error (each state once per transaction; error can be followed by done).',
   [COUNTERS.queueFailures]: 'queue_job jobs newly seen in state failed, by channel.',
   [COUNTERS.movesPosted]: 'Journal entries (account_move) reaching state posted.',
   [GAUGES.payments]: 'Payment transactions now pending or authorized.',
-  [GAUGES.movesWaiting]: 'Stock moves waiting for availability (confirmed, partially_available) by age since creation.',
-  [GAUGES.oldestWaitingMove]: 'Age of the oldest stock move waiting for availability.',
+  [GAUGES.movesWaiting]: 'Outgoing moves of storable products from internal locations waiting for availability (confirmed, partially_available), by age since creation.',
+  [GAUGES.oldestWaitingMove]: 'Age of the oldest outgoing stock move waiting for availability.',
   [GAUGES.queueJobs]: 'queue_job jobs by channel and live state.',
   [GAUGES.oldestPendingJob]: 'Age of the oldest pending job of a channel (from max(date_created, eta)).',
-  [GAUGES.cronOverdue]: 'Active scheduled actions (ir_cron) whose nextcall is past by more than the grace period.',
+  [GAUGES.cronOverdue]: 'Scheduled actions (ir_cron) ready (nextcall or a trigger past, numbercall != 0) for longer than the grace period; a job running longer than that shows too.',
   [GAUGES.cronOverdueSeconds]: 'How late an overdue scheduled action is.',
-  [GAUGES.mailQueued]: 'Outgoing mails queued (mail_mail state outgoing).',
+  [GAUGES.mailQueued]: 'Outgoing mails due (mail_mail state outgoing, scheduled_date empty or past).',
+  [GAUGES.mailScheduled]: 'Outgoing mails scheduled for later (scheduled_date in the future).',
   [GAUGES.mailException]: 'Outgoing mails in exception (mail_mail state exception).',
-  [GAUGES.oldestQueuedMail]: 'Age of the oldest queued outgoing mail.',
+  [GAUGES.oldestQueuedMail]: 'Age of the oldest due outgoing mail, since it became due.',
 };
 
 export interface OdooMetricsOptions {
@@ -85,7 +86,7 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
   const counters = new Map<CounterName, Counter>();
   for (const name of Object.values(COUNTERS)) counters.set(name, meter.createCounter(name, { description: HELP[name] }));
   const reservation: Histogram = meter.createHistogram(HISTOGRAMS.reservationLatency, {
-    description: 'Time from a stock move\'s creation (= confirmation) to its first stock_move_line (reservation).',
+    description: 'Time from an outgoing stock move\'s confirmation to its first stock_move_line (reservation); storable products from internal locations only.',
     unit: 's',
     advice: { explicitBucketBoundaries: [...RESERVATION_BUCKETS] },
   });

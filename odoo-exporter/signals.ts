@@ -23,6 +23,7 @@ export const GAUGES = {
   cronOverdue: 'odoo_cron_overdue',
   cronOverdueSeconds: 'odoo_cron_overdue_seconds',
   mailQueued: 'odoo_mail_queued',
+  mailScheduled: 'odoo_mail_scheduled',
   mailException: 'odoo_mail_exception',
   oldestQueuedMail: 'odoo_mail_oldest_queued_age_seconds',
 } as const;

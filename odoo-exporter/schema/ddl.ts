@@ -3,34 +3,21 @@
  * index names, so the simulator writes what Odoo writes and the exporter's query plans are the
  * ones it will get in production.
  *
- * How Odoo builds it (odoo/models.py, odoo/fields.py, odoo/tools/sql.py — 16.0 to 18.0):
+ * How Odoo builds it (odoo/models.py, odoo/fields.py, odoo/tools/sql.py):
  * - table = model name with dots → underscores; `id SERIAL NOT NULL PRIMARY KEY`;
  * - `create_uid/create_date/write_uid/write_date` on every model unless `_log_access = False`
  *   (OCA `queue_job` sets it: it has `date_created` … instead); Datetime = `timestamp` (UTC,
  *   naive), Date = `date`, Char/Selection = `varchar`, Many2one = `int4`, Monetary = `numeric`,
  *   Float = `float8`/`numeric`, translated Char (`ir_act_server.name`) = `jsonb` since 16.0;
- * - `index=True` → btree `<table>__<column>_index` (double underscore since 16.0; 15.0 and older
- *   used `<table>_<column>_index`); `index='btree_not_null'` → partial `WHERE col IS NOT NULL`;
- *   `index='trigram'` needs pg_trgm (left out here: the exporter never searches names).
+ * - `index=True` → btree `<table>__<column>_index`; `index='btree_not_null'` → partial
+ *   `WHERE col IS NOT NULL`; `index='trigram'` needs pg_trgm (left out: the exporter never
+ *   searches names); `required=True` → NOT NULL; a Many2many → `<rel>(id1, id2)` with a primary
+ *   key on both and an index on `(id2, id1)`.
  *
- * What was checked in stored copies of public source (2026-11-27), and what was not:
- * - odoo/odoo addons/sale/models/sale_order.py (a 17.x/18.0 branch: `create_index`, `SQL`,
- *   `_sql_constraints`): `company_id`, `partner_id`, `state`, `create_date` (overridden for it),
- *   `user_id` `index=True`; `date_order` has no `index=True` — `init()` creates
- *   `sale_order_date_order_id_idx (date_order desc, id desc)`; states draft|sent|sale|cancel.
- *   16.0 and older declared `date_order` `index=True` (seen in third-party overrides copying the
- *   16.0 field) and had `done` (replaced by `locked` in 17.0);
- * - addons/payment/models/payment_transaction.py (a post-18.0 branch): `company_id` and `state`
- *   indexed, `last_state_change` not, `reference` unique;
- * - odoo/addons/base/models/ir_cron.py (post-18.0): `failure_count`, `first_failure_date`,
- *   `cron_name` stored, no `numbercall`/`doall` (those are 17.0 and older — from memory, not
- *   re-checked here);
- * - OCA/queue queue_job/models/queue_job.py (10.0 and a 17.0+ derivative): `_log_access = False`,
- *   `uuid`, `state`, `channel`, `company_id` indexed, the partial `identity_key` index;
- * - pos_order: 16.0/17.0 states include `invoiced`; 18.0's do not (a stored 18.0 analysis).
- * stock_move / stock_move_line / mail_mail / account_move indexes are as declared in 17.0 to our
- * reading and were not re-checked; the exporter relies only on `stock_move.state`,
- * `stock_move_line.move_id` and primary keys there.
+ * Checked line by line (2026-12-06) against Odoo 17.0 — a copy of odoo/odoo at 17.0
+ * (`odoo/release.py` version_info (17, 0, 0, FINAL)) — and OCA/queue branch 17.0
+ * (queue_job 17.0.1.0.5). Each table below names the file its columns come from. 16.0 and 18.0
+ * variants are kept for the columns the exporter reads; they were not re-checked here.
  */
 import type { SqlQuery } from './query.ts';
 
@@ -42,13 +29,13 @@ export type OdooModule = 'sale' | 'point_of_sale' | 'payment' | 'stock' | 'queue
 export const ODOO_MODULES: readonly OdooModule[] = ['sale', 'point_of_sale', 'payment', 'stock', 'queue_job', 'mail', 'account'];
 
 /** Tables of `base`, present in every Odoo database. */
-export const BASE_TABLES = ['res_company', 'ir_act_server', 'ir_cron'] as const;
-/** Optional tables and the module that creates them. */
+export const BASE_TABLES = ['res_company', 'ir_act_server', 'ir_cron', 'ir_cron_trigger'] as const;
+/** Optional tables and the module that creates them (`product` comes with `sale` and `stock`). */
 export const MODULE_TABLES: Record<OdooModule, readonly string[]> = {
   sale: ['sale_order', 'sale_order_line'],
   point_of_sale: ['pos_order'],
   payment: ['payment_transaction'],
-  stock: ['stock_move', 'stock_move_line'],
+  stock: ['stock_location', 'product_template', 'product_product', 'stock_move', 'stock_move_move_rel', 'stock_move_line'],
   queue_job: ['queue_job'],
   mail: ['mail_mail'],
   account: ['account_move'],
@@ -71,19 +58,30 @@ export function tableDdl(table: string, version: OdooVersion): string {
       // ir.actions.server (_table 'ir_act_server', _inherit 'ir.actions.actions'): name translated → jsonb
       return `CREATE TABLE IF NOT EXISTS ir_act_server (id SERIAL NOT NULL PRIMARY KEY, name jsonb NOT NULL, type varchar NOT NULL DEFAULT 'ir.actions.server', usage varchar, state varchar NOT NULL DEFAULT 'code', model_id int4, code text, ${LOG_ACCESS});`;
     case 'ir_cron':
+      // odoo/addons/base/models/ir_cron.py (17.0): ir_actions_server_id required (delegate), user_id
+      // required, interval_number default 1, interval_type default 'months', numbercall default 1
+      // (-1 = no limit), doall, nextcall required; 18.0 dropped numbercall/doall for failure_count.
       return [
-        `CREATE TABLE IF NOT EXISTS ir_cron (id SERIAL NOT NULL PRIMARY KEY, ir_actions_server_id int4 NOT NULL, cron_name varchar, user_id int4, active bool DEFAULT true,`,
-        ` interval_number int4 NOT NULL DEFAULT 1, interval_type varchar NOT NULL DEFAULT 'months', nextcall timestamp NOT NULL, lastcall timestamp, priority int4 DEFAULT 5,`,
-        // 18.0 removed numbercall/doall and added consecutive-failure tracking (base/models/ir_cron.py)
-        v18 ? ` failure_count int4 DEFAULT 0, first_failure_date timestamp,` : ` numbercall int4 DEFAULT -1, doall bool,`,
+        `CREATE TABLE IF NOT EXISTS ir_cron (id SERIAL NOT NULL PRIMARY KEY, ir_actions_server_id int4 NOT NULL, cron_name varchar, user_id int4 NOT NULL, active bool DEFAULT true,`,
+        ` interval_number int4 DEFAULT 1, interval_type varchar DEFAULT 'months', nextcall timestamp NOT NULL, lastcall timestamp, priority int4 DEFAULT 5,`,
+        v18 ? ` failure_count int4 DEFAULT 0, first_failure_date timestamp,` : ` numbercall int4 DEFAULT 1, doall bool,`,
         ` ${LOG_ACCESS});`,
         idx('ir_cron', 'ir_actions_server_id'),
       ].join('\n');
-    case 'sale_order':
+    case 'ir_cron_trigger':
+      // odoo/addons/base/models/ir_cron.py (17.0) class ir_cron_trigger: cron_id, call_at, both index=True
       return [
-        // state: draft|sent|sale|cancel (17.0, 18.0); 16.0 also 'done' (replaced by `locked` in 17.0)
+        `CREATE TABLE IF NOT EXISTS ir_cron_trigger (id SERIAL NOT NULL PRIMARY KEY, cron_id int4, call_at timestamp, ${LOG_ACCESS});`,
+        idx('ir_cron_trigger', 'cron_id'), idx('ir_cron_trigger', 'call_at'),
+      ].join('\n');
+    case 'sale_order':
+      // addons/sale/models/sale_order.py (17.0): company_id, partner_id, state, create_date, user_id
+      // index=True; date_order required, indexed by init() as (date_order desc, id desc); the
+      // `date_order_conditional_required` constraint; states draft|sent|sale|cancel (16.0 also 'done').
+      return [
         `CREATE TABLE IF NOT EXISTS sale_order (id SERIAL NOT NULL PRIMARY KEY, name varchar NOT NULL, company_id int4 NOT NULL, partner_id int4 NOT NULL,`,
-        ` user_id int4, state varchar, date_order timestamp NOT NULL, origin varchar, amount_total numeric, ${v16 ? '' : 'locked bool,'} ${LOG_ACCESS});`,
+        ` user_id int4, state varchar, date_order timestamp NOT NULL, origin varchar, amount_total numeric, ${v16 ? '' : 'locked bool,'} ${LOG_ACCESS}`,
+        v16 ? ');' : `, CONSTRAINT sale_order_date_order_conditional_required CHECK ((state = 'sale' AND date_order IS NOT NULL) OR state != 'sale'));`,
         idx('sale_order', 'company_id'), idx('sale_order', 'partner_id'), idx('sale_order', 'state'),
         idx('sale_order', 'create_date'), idx('sale_order', 'user_id'),
         v16 ? idx('sale_order', 'date_order') : `CREATE INDEX IF NOT EXISTS sale_order_date_order_id_idx ON sale_order (date_order DESC, id DESC);`,
@@ -94,59 +92,99 @@ export function tableDdl(table: string, version: OdooVersion): string {
         idx('sale_order_line', 'order_id'), idx('sale_order_line', 'company_id'), idx('sale_order_line', 'product_id'),
       ].join('\n');
     case 'pos_order':
+      // addons/point_of_sale/models/pos_order.py (17.0): state draft|cancel|paid|done|invoiced
+      // (index=True), date_order (index=True, sent by the till), company_id/session_id required and
+      // indexed, pos_reference indexed, amount_total required. 18.0 dropped 'invoiced'.
       return [
-        // state: draft|cancel|paid|done|invoiced (16.0, 17.0); 18.0 dropped 'invoiced' (is_invoiced instead)
-        `CREATE TABLE IF NOT EXISTS pos_order (id SERIAL NOT NULL PRIMARY KEY, name varchar NOT NULL, company_id int4 NOT NULL, session_id int4 NOT NULL, state varchar, date_order timestamp, amount_total numeric NOT NULL, ${LOG_ACCESS});`,
-        idx('pos_order', 'session_id'), idx('pos_order', 'state'), idx('pos_order', 'date_order'),
+        `CREATE TABLE IF NOT EXISTS pos_order (id SERIAL NOT NULL PRIMARY KEY, name varchar NOT NULL, company_id int4 NOT NULL, session_id int4 NOT NULL, state varchar, date_order timestamp, pos_reference varchar, amount_total numeric NOT NULL, ${LOG_ACCESS});`,
+        idx('pos_order', 'session_id'), idx('pos_order', 'state'), idx('pos_order', 'date_order'), idx('pos_order', 'company_id'), idx('pos_order', 'pos_reference'),
       ].join('\n');
     case 'payment_transaction':
+      // addons/payment/models/payment_transaction.py (17.0): provider_id, reference, amount,
+      // currency_id, state, partner_id required; company_id (related, stored), state and operation
+      // index=True; last_state_change not indexed; reference unique.
       return [
-        // state: draft|pending|authorized|done|cancel|error in 16.0–18.0; `last_state_change` has no index
         `CREATE TABLE IF NOT EXISTS payment_transaction (id SERIAL NOT NULL PRIMARY KEY, provider_id int4 NOT NULL, company_id int4, reference varchar NOT NULL, amount numeric NOT NULL,`,
-        ` currency_id int4, state varchar NOT NULL, state_message text, last_state_change timestamp, operation varchar, partner_id int4, ${LOG_ACCESS},`,
+        ` currency_id int4 NOT NULL, state varchar NOT NULL, state_message text, last_state_change timestamp, operation varchar, partner_id int4 NOT NULL, ${LOG_ACCESS},`,
         ` CONSTRAINT payment_transaction_reference_uniq UNIQUE (reference));`,
         idx('payment_transaction', 'company_id'), idx('payment_transaction', 'state'), idx('payment_transaction', 'operation'),
       ].join('\n');
-    case 'stock_move':
+    case 'stock_location':
+      // addons/stock/models/stock_location.py (17.0): usage required, index=True, default 'internal'
+      // (supplier|view|internal|customer|inventory|production|transit); scrap_location; company_id indexed
       return [
-        // state: draft|waiting|confirmed|partially_available|assigned|done|cancel; no "reserved at"
-        // column — `reservation_date` is a Date meaning "date to reserve"
-        `CREATE TABLE IF NOT EXISTS stock_move (id SERIAL NOT NULL PRIMARY KEY, name varchar, company_id int4 NOT NULL, product_id int4 NOT NULL, product_uom_qty numeric NOT NULL,`,
-        ` state varchar, date timestamp NOT NULL, reservation_date date, origin varchar, picking_id int4, sale_line_id int4, location_id int4, location_dest_id int4, ${LOG_ACCESS});`,
+        `CREATE TABLE IF NOT EXISTS stock_location (id SERIAL NOT NULL PRIMARY KEY, name varchar NOT NULL, complete_name varchar, usage varchar NOT NULL, scrap_location bool, company_id int4, active bool DEFAULT true, ${LOG_ACCESS});`,
+        idx('stock_location', 'usage'), idx('stock_location', 'company_id'),
+      ].join('\n');
+    case 'product_template':
+      // addons/product/models/product_template.py (17.0): detailed_type required (consu|service, stock
+      // adds 'product'); `type` stored, computed from it — what stock.move._should_bypass_reservation reads.
+      // 18.0 replaced 'product' by is_storable.
+      return `CREATE TABLE IF NOT EXISTS product_template (id SERIAL NOT NULL PRIMARY KEY, name jsonb NOT NULL, ${v18 ? 'type varchar, is_storable bool,' : 'detailed_type varchar NOT NULL, type varchar,'} ${LOG_ACCESS});`;
+    case 'product_product':
+      return [
+        `CREATE TABLE IF NOT EXISTS product_product (id SERIAL NOT NULL PRIMARY KEY, product_tmpl_id int4 NOT NULL, active bool DEFAULT true, ${LOG_ACCESS});`,
+        idx('product_product', 'product_tmpl_id'),
+      ].join('\n');
+    case 'stock_move':
+      // addons/stock/models/stock_move.py (17.0): state draft|waiting|confirmed|partially_available|
+      // assigned|done|cancel (index=True); no "confirmed at" or "reserved at" column
+      // (`reservation_date` is a Date: "date to reserve"); company_id, product_id, location_id,
+      // location_dest_id, date, picking_id indexed; procure_method required; sale_line_id
+      // (sale_stock) btree_not_null.
+      return [
+        `CREATE TABLE IF NOT EXISTS stock_move (id SERIAL NOT NULL PRIMARY KEY, name varchar NOT NULL, company_id int4 NOT NULL, product_id int4 NOT NULL, product_uom_qty numeric NOT NULL,`,
+        ` state varchar, date timestamp NOT NULL, reservation_date date, origin varchar, picking_id int4, sale_line_id int4, location_id int4 NOT NULL, location_dest_id int4 NOT NULL,`,
+        ` procure_method varchar NOT NULL DEFAULT 'make_to_stock', picking_type_id int4, ${LOG_ACCESS});`,
         idx('stock_move', 'company_id'), idx('stock_move', 'product_id'), idx('stock_move', 'state'), idx('stock_move', 'date'),
+        idx('stock_move', 'location_id'), idx('stock_move', 'location_dest_id'),
         idx('stock_move', 'picking_id'), idx('stock_move', 'sale_line_id', 'sale_line_id IS NOT NULL'),
       ].join('\n');
-    case 'stock_move_line':
+    case 'stock_move_move_rel':
+      // stock.move move_orig_ids / move_dest_ids (Many2many 'stock_move_move_rel', 'move_dest_id', 'move_orig_id')
       return [
-        // 17.0 merged reserved_uom_qty/qty_done into `quantity` + `picked`
+        `CREATE TABLE IF NOT EXISTS stock_move_move_rel (move_orig_id int4 NOT NULL, move_dest_id int4 NOT NULL, PRIMARY KEY (move_orig_id, move_dest_id));`,
+        `CREATE INDEX IF NOT EXISTS stock_move_move_rel_move_dest_id_move_orig_id_idx ON stock_move_move_rel (move_dest_id, move_orig_id);`,
+      ].join('\n');
+    case 'stock_move_line':
+      // addons/stock/models/stock_move_line.py (17.0): move_id, picking_id, product_id indexed,
+      // company_id required+indexed; 17.0 merged reserved_uom_qty/qty_done into `quantity` + `picked`
+      return [
         `CREATE TABLE IF NOT EXISTS stock_move_line (id SERIAL NOT NULL PRIMARY KEY, move_id int4, company_id int4 NOT NULL, product_id int4, picking_id int4,`,
         v16 ? ` reserved_uom_qty numeric, qty_done numeric,` : ` quantity numeric, picked bool,`,
         ` ${LOG_ACCESS});`,
-        idx('stock_move_line', 'move_id'), idx('stock_move_line', 'product_id'), idx('stock_move_line', 'picking_id'),
+        idx('stock_move_line', 'move_id'), idx('stock_move_line', 'company_id'), idx('stock_move_line', 'product_id'), idx('stock_move_line', 'picking_id'),
       ].join('\n');
     case 'queue_job':
+      // OCA/queue 17.0 queue_job/models/queue_job.py: `_log_access = False`; uuid (required),
+      // graph_uuid, company_id, state (required), channel indexed; init() creates the partial
+      // identity_key index on ('pending', 'enqueued'); states from queue_job/job.py STATES.
       return [
-        // OCA queue_job (16.0–18.0): state wait_dependencies|pending|enqueued|started|done|cancelled|failed
         `CREATE TABLE IF NOT EXISTS queue_job (id SERIAL NOT NULL PRIMARY KEY, uuid varchar NOT NULL, graph_uuid varchar, user_id int4, company_id int4, name varchar,`,
         ` model_name varchar, method_name varchar, func_string varchar, state varchar NOT NULL, priority int4, exc_name varchar, exc_message varchar, exc_info text, result text,`,
         ` date_created timestamp, date_started timestamp, date_enqueued timestamp, date_done timestamp, exec_time float8, date_cancelled timestamp, eta timestamp,`,
         ` retry int4, max_retries int4, channel_method_name varchar, job_function_id int4, channel varchar, identity_key varchar, worker_pid int4);`,
         idx('queue_job', 'uuid'), idx('queue_job', 'graph_uuid'), idx('queue_job', 'company_id'), idx('queue_job', 'state'), idx('queue_job', 'channel'),
-        `CREATE INDEX IF NOT EXISTS queue_job_identity_key_state_partial_index ON queue_job (identity_key) WHERE state in ('pending', 'enqueued', 'wait_dependencies') AND identity_key IS NOT NULL;`,
+        `CREATE INDEX IF NOT EXISTS queue_job_identity_key_state_partial_index ON queue_job (identity_key) WHERE state in ('pending', 'enqueued') AND identity_key IS NOT NULL;`,
       ].join('\n');
     case 'mail_mail':
+      // addons/mail/models/mail_mail.py (17.0): mail_message_id required+indexed; state
+      // outgoing|sent|received|exception|cancel (not indexed); scheduled_date Datetime (16.0: Char)
       return [
-        // state: outgoing|sent|received|exception|cancel; sent mails are usually deleted (auto_delete)
-        `CREATE TABLE IF NOT EXISTS mail_mail (id SERIAL NOT NULL PRIMARY KEY, mail_message_id int4 NOT NULL, state varchar, scheduled_date timestamp, failure_type varchar,`,
+        `CREATE TABLE IF NOT EXISTS mail_mail (id SERIAL NOT NULL PRIMARY KEY, mail_message_id int4 NOT NULL, state varchar, scheduled_date ${v16 ? 'varchar' : 'timestamp'}, failure_type varchar,`,
         ` failure_reason text, auto_delete bool, email_to text, ${LOG_ACCESS});`,
         idx('mail_mail', 'mail_message_id'),
       ].join('\n');
     case 'account_move':
+      // addons/account/models/account_move.py (17.0): state draft|posted|cancel required, NOT indexed;
+      // move_type required+indexed; date required+indexed; company_id indexed; journal_id required
+      // (no index of its own: init() creates account_move_journal_id_company_id_idx); currency_id
+      // required; auto_post required (no|at_date|monthly|quarterly|yearly). No "posted at" column.
       return [
-        // state: draft|posted|cancel; there is no "posted at" column (only posted_before)
         `CREATE TABLE IF NOT EXISTS account_move (id SERIAL NOT NULL PRIMARY KEY, name varchar, company_id int4, journal_id int4 NOT NULL, move_type varchar NOT NULL,`,
-        ` state varchar NOT NULL DEFAULT 'draft', date date NOT NULL, payment_state varchar, posted_before bool, amount_total numeric, ${LOG_ACCESS});`,
-        idx('account_move', 'company_id'), idx('account_move', 'journal_id'), idx('account_move', 'state'), idx('account_move', 'date'),
+        ` state varchar NOT NULL DEFAULT 'draft', date date NOT NULL, currency_id int4 NOT NULL, auto_post varchar NOT NULL DEFAULT 'no', payment_state varchar, posted_before bool, amount_total numeric, ${LOG_ACCESS});`,
+        idx('account_move', 'company_id'), idx('account_move', 'move_type'), idx('account_move', 'date'),
+        `CREATE INDEX IF NOT EXISTS account_move_journal_id_company_id_idx ON account_move (journal_id, company_id, date);`,
       ].join('\n');
     default:
       throw new RangeError(`odoo schema: unknown table "${table}"`);

@@ -7,11 +7,21 @@
  *   job with a future `eta` is not late: its age counts from `greatest(date_created, eta)`.
  *   Failures: OCA's `set_failed` stamps no date, so a failure is a job id newly seen in `failed`
  *   (a requeued job that fails again counts again).
- * - ir_cron (base/models/ir_cron.py): overdue = active and `nextcall` more than `grace` in the past
- *   (the cron thread polls every 60 s, `SLEEP_INTERVAL`); the name is `cron_name` (stored, en_US),
- *   else `ir_act_server.name->>'en_US'` (jsonb since 16.0).
- * - mail_mail: `outgoing` (queued) and `exception`; sent mails are usually deleted (auto_delete),
- *   so the table stays small and its unindexed `state` is cheap to scan.
+ * - ir_cron (odoo/addons/base/models/ir_cron.py, 17.0): a job is ready, in Odoo's own
+ *   `_get_all_ready_jobs`, when `active AND numbercall != 0 AND (nextcall <= now OR a pending
+ *   ir_cron_trigger has call_at <= now)`. Overdue = ready for more than `grace` (the cron thread
+ *   polls every 60 s, `SLEEP_INTERVAL`), by either way. What it cannot show, stated: 17.0 runs the
+ *   job (`_callback`) and only then writes `nextcall`/`lastcall` (`_process_job`), so a job
+ *   running longer than `grace` looks overdue — its next run is late either way; and `_callback`
+ *   catches the job's exception and `nextcall` still advances: a failing cron never shows here
+ *   (17.0 keeps no failure column; 18.0 adds `failure_count`). The name is `cron_name` (stored,
+ *   en_US), else `ir_act_server.name->>'en_US'` (jsonb since 16.0).
+ * - mail_mail (addons/mail/models/mail_mail.py, 17.0): `process_email_queue` sends mails with
+ *   `state = 'outgoing' AND (scheduled_date IS NULL OR scheduled_date <= now)`. Due mails are the
+ *   backlog (`odoo_mail_queued`, age from `greatest(create_date, scheduled_date)`: when it became
+ *   due); mails scheduled for later are counted apart (`odoo_mail_scheduled`); `exception` too.
+ *   Sent mails are usually deleted (auto_delete), so the table stays small and its unindexed
+ *   `state` is cheap to scan.
  */
 import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
 import { COUNTERS, GAUGES, emptyBatch } from '../signals.ts';
@@ -23,13 +33,17 @@ export const SQL_QUEUE_JOBS = `SELECT COALESCE(channel, 'root') AS channel, stat
     GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(date_created, COALESCE(eta, date_created))))), 0)::float8 AS oldest
   FROM queue_job WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started', 'failed') GROUP BY 1, state`;
 export const SQL_FAILED_JOBS = `SELECT id, COALESCE(channel, 'root') AS channel FROM queue_job WHERE state = 'failed'`;
-export const SQL_OVERDUE_CRONS = `SELECT c.id, COALESCE(c.cron_name, s.name->>'en_US', 'ir_cron#' || c.id) AS name,
-    EXTRACT(EPOCH FROM ($1::timestamp - c.nextcall))::float8 AS late
+/** `$numbercall` is `AND c.numbercall != 0` where the column exists (16.0/17.0; 18.0 dropped it). */
+const sqlOverdueCrons = (numbercall: string): string => `SELECT c.id, COALESCE(c.cron_name, s.name->>'en_US', 'ir_cron#' || c.id) AS name,
+    EXTRACT(EPOCH FROM ($1::timestamp - LEAST(c.nextcall, COALESCE(t.call_at, c.nextcall))))::float8 AS late
   FROM ir_cron c LEFT JOIN ir_act_server s ON s.id = c.ir_actions_server_id
-  WHERE c.active AND c.nextcall < $1::timestamp - make_interval(secs => $2)`;
-export const SQL_MAIL = `SELECT state, count(*)::int4 AS n,
-    GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(create_date))), 0)::float8 AS oldest
-  FROM mail_mail WHERE state IN ('outgoing', 'exception') GROUP BY state`;
+  LEFT JOIN (SELECT cron_id, min(call_at) AS call_at FROM ir_cron_trigger WHERE call_at <= $1::timestamp GROUP BY cron_id) t ON t.cron_id = c.id
+  WHERE c.active${numbercall}
+    AND LEAST(c.nextcall, COALESCE(t.call_at, c.nextcall)) < $1::timestamp - make_interval(secs => $2)`;
+export const SQL_OVERDUE_CRONS = sqlOverdueCrons(' AND c.numbercall != 0');
+export const SQL_MAIL = `SELECT CASE WHEN state = 'outgoing' AND scheduled_date > $1::timestamp THEN 'scheduled' ELSE state END AS state, count(*)::int4 AS n,
+    GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(create_date, COALESCE(scheduled_date, create_date))))), 0)::float8 AS oldest
+  FROM mail_mail WHERE state IN ('outgoing', 'exception') GROUP BY 1`;
 
 export function queueJobSource(): SqlSource {
   let failed = new Map<number, string>();
@@ -72,13 +86,19 @@ export function queueJobSource(): SqlSource {
 }
 
 export function cronSource(opts: { graceSeconds: number }): SqlSource {
+  let sql = SQL_OVERDUE_CRONS;
   return {
     name: 'ir_cron',
-    tables: ['ir_cron', 'ir_act_server'],
-    async prime() {},
+    tables: ['ir_cron', 'ir_act_server', 'ir_cron_trigger'],
+    async prime(q) {
+      const { rows } = await q.query<{ n: number }>(
+        `SELECT count(*)::int4 AS n FROM information_schema.columns WHERE table_name = 'ir_cron' AND column_name = 'numbercall' AND table_schema = ANY(current_schemas(false))`,
+      );
+      sql = sqlOverdueCrons((rows[0]?.n ?? 0) > 0 ? ' AND c.numbercall != 0' : '');
+    },
     async read(q, ctx) {
       const batch = emptyBatch();
-      const { rows } = await q.query<{ id: number; name: string; late: number }>(SQL_OVERDUE_CRONS, [pgTimestamp(ctx.now), opts.graceSeconds]);
+      const { rows } = await q.query<{ id: number; name: string; late: number }>(sql, [pgTimestamp(ctx.now), opts.graceSeconds]);
       batch.gauges.push({ name: GAUGES.cronOverdue, labels: {}, value: rows.length });
       const byName = new Map<string, number>();
       for (const r of rows) byName.set(r.name, Math.max(byName.get(r.name) ?? 0, r.late));
@@ -98,6 +118,7 @@ export function mailSource(): SqlSource {
       const { rows } = await q.query<{ state: string; n: number; oldest: number }>(SQL_MAIL, [pgTimestamp(ctx.now)]);
       const outgoing = rows.find((r) => r.state === 'outgoing');
       batch.gauges.push({ name: GAUGES.mailQueued, labels: {}, value: outgoing?.n ?? 0 });
+      batch.gauges.push({ name: GAUGES.mailScheduled, labels: {}, value: rows.find((r) => r.state === 'scheduled')?.n ?? 0 });
       batch.gauges.push({ name: GAUGES.mailException, labels: {}, value: rows.find((r) => r.state === 'exception')?.n ?? 0 });
       batch.gauges.push({ name: GAUGES.oldestQueuedMail, labels: {}, value: outgoing?.oldest ?? 0 });
       return batch;

@@ -6,13 +6,21 @@
  *   (`_prepare_confirmation_values`), so confirmations in a window are rows with
  *   `state IN ('sale','done')` and `date_order` in it; the range uses `sale_order_date_order_id_idx`
  *   (17.0+) / `sale_order__date_order_index` (16.0). `done` exists only in 16.0 (locked orders);
- * - POS: `pos_order.date_order` (indexed); an order reaches the server already paid, so its state
- *   at read time is its outcome (`paid|done|invoiced|cancel`; 18.0 has no `invoiced`).
+ * - POS (addons/point_of_sale/models/pos_order.py, 17.0): `date_order` comes from the till
+ *   (`_order_fields`: `ui_order['date_order']`), so an order synced late — an offline till —
+ *   carries an old date and a window on it would miss it. Orders are read by id instead
+ *   (LifecycleTracker) and counted once, when first seen out of `draft`, labelled with that state
+ *   (`paid`, or `invoiced`/`done`/`cancel` when it got there before the exporter saw it).
+ *   Restaurant orders are saved as `draft` (`_process_order(order, draft=True, ...)`) and later
+ *   overwritten in place by the paid order: a draft is followed until it leaves draft, never
+ *   counted as one. 18.0 has no `invoiced`.
  * Label: `company` = res_company.name.
  */
 import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
 import { COUNTERS, emptyBatch, type SignalBatch } from '../signals.ts';
+import type { TrackingOptions } from './payments.ts';
 import { Window, type SourceContext, type SqlSource } from './source.ts';
+import { LifecycleTracker } from './tracker.ts';
 
 interface CountRow {
   company_id: number;
@@ -24,8 +32,6 @@ export const SQL_SALE_CREATED = `SELECT company_id, count(*)::int4 AS n FROM sal
   WHERE create_date > $1::timestamp AND create_date <= $2::timestamp GROUP BY company_id`;
 export const SQL_SALE_CONFIRMED = `SELECT company_id, count(*)::int4 AS n FROM sale_order
   WHERE date_order > $1::timestamp AND date_order <= $2::timestamp AND state IN ('sale', 'done') GROUP BY company_id`;
-export const SQL_POS_ORDERS = `SELECT company_id, state, count(*)::int4 AS n FROM pos_order
-  WHERE date_order > $1::timestamp AND date_order <= $2::timestamp GROUP BY company_id, state`;
 
 export function saleOrderSource(): SqlSource {
   const created = new Window();
@@ -60,20 +66,29 @@ export function saleOrderSource(): SqlSource {
   };
 }
 
-export function posOrderSource(): SqlSource {
-  const window = new Window();
+export function posOrderSource(opts: TrackingOptions): SqlSource {
+  let tracker: LifecycleTracker | undefined;
   return {
     name: 'pos_order',
     tables: ['pos_order'],
-    async prime(_q, ctx) {
-      window.prime(ctx.upper);
+    async prime(q, ctx) {
+      tracker = new LifecycleTracker({
+        table: 'pos_order', labelColumns: [], open: ['draft'], final: ['paid', 'done', 'invoiced', 'cancel'],
+        counted: ['paid', 'done', 'invoiced', 'cancel'], firstOnly: true, ...opts, lagMs: ctx.lagMs,
+      });
+      await tracker.prime(q, ctx.now);
     },
     async read(q, ctx) {
       const batch = emptyBatch();
-      const range = window.next(ctx.upper);
-      const rows = range ? (await q.query<CountRow>(SQL_POS_ORDERS, [pgTimestamp(range.from), pgTimestamp(range.to)])).rows : [];
-      window.commit(ctx.upper);
-      for (const r of rows) batch.counters.push({ name: COUNTERS.posOrders, labels: { company: ctx.company(r.company_id), state: r.state ?? '' }, value: r.n });
+      const counts = new Map<string, { company: string; state: string; n: number }>();
+      for (const f of await tracker!.poll(q, ctx.now)) {
+        const company = ctx.company(f.companyId);
+        const key = `${company}\u0000${f.state}`;
+        const c = counts.get(key) ?? { company, state: f.state, n: 0 };
+        c.n++;
+        counts.set(key, c);
+      }
+      for (const c of counts.values()) batch.counters.push({ name: COUNTERS.posOrders, labels: { company: c.company, state: c.state }, value: c.n });
       return batch;
     },
   };

@@ -18,20 +18,29 @@ export interface SqlReaderOptions {
   db: string;
   /** opens the connection (called once, lazily; a pool reconnects by itself) */
   connect: () => SqlConnection;
-  /** rows committed up to this late are still counted by time windows */
+  /** rows committed up to this late are still counted (time windows end this far back; id reads re-read this long) */
   lagMs: number;
+  /**
+   * `database` (what a configured tenant uses, see exporter.ts `readerFor`): every scrape reads `now()` from the database (UTC) and every query's
+   * "now" is that — ages and windows follow the clock Odoo stamps rows with, whatever the
+   * exporter host's clock says. `caller`: the `now` passed to `scrape` (the simulator's virtual
+   * clock in tests and replays; the default for readers built in code).
+   */
+  clock?: 'database' | 'caller';
   cronGraceSeconds: number;
   tracking: TrackingOptions;
 }
 
 export const SQL_PROBE = `SELECT t AS name, to_regclass(t) IS NOT NULL AS present FROM unnest($1::text[]) AS t`;
 
+export const SQL_DB_NOW = `SELECT EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC'))::float8 * 1000 AS now`;
+
 export function createSqlSources(opts: Pick<SqlReaderOptions, 'cronGraceSeconds' | 'tracking'>): SqlSource[] {
   return [
     saleOrderSource(),
-    posOrderSource(),
+    posOrderSource(opts.tracking),
     paymentSource(opts.tracking),
-    stockSource({ pageSize: opts.tracking.pageSize }),
+    stockSource({ pageSize: opts.tracking.pageSize, maxOpen: opts.tracking.maxOpen }),
     queueJobSource(),
     cronSource({ graceSeconds: opts.cronGraceSeconds }),
     mailSource(),
@@ -72,11 +81,13 @@ export function createSqlReader(opts: SqlReaderOptions): TenantReader {
         if (missing.length > 0) throw new Error(`not an Odoo database: no ${missing.join(', ')}`);
         const { rows: companies } = await q.query<{ id: number; name: string }>('SELECT id, name FROM res_company');
         names = new Map(companies.map((c) => [c.id, c.name]));
+        if (opts.clock === 'database') now = (await q.query<{ now: number }>(SQL_DB_NOW)).rows[0].now;
         return {};
       });
       if (probe.error) return [probe];
       const ctx: SourceContext = {
         now,
+        lagMs: opts.lagMs,
         upper: now - opts.lagMs,
         company: (id) => (id === null || id === undefined ? '' : names.get(id) ?? String(id)),
       };

@@ -7,8 +7,10 @@ import type { SqlQuery } from '../schema/query.ts';
 import type { SignalBatch } from '../signals.ts';
 
 export interface SourceContext {
-  /** the exporter's clock, epoch ms */
+  /** the database's clock (`now()` at scrape start, UTC) or an injected one (replays), epoch ms */
   now: number;
+  /** how late a row may commit after it was written and still be counted */
+  lagMs: number;
   /** upper bound of time windows: `now - lag` (rows written up to `lag` late are still seen) */
   upper: number;
   /** company id → label value (res_company.name) */
