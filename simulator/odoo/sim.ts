@@ -18,6 +18,8 @@ export interface OdooSimulation {
   /** processes every event up to `until` (inclusive) and sets the clock there */
   runUntil(until: number): Promise<{ events: number }>;
   readonly tenants: readonly string[];
+  /** a tenant's delivery moves (outgoing, storable, from stock) → confirmation time, epoch ms */
+  confirmations(tenant: string): ReadonlyMap<number, number>;
 }
 
 const MIN = 60_000;
@@ -38,6 +40,11 @@ export async function createOdooSimulation(options: OdooSimOptions): Promise<Odo
   return {
     now: () => clock,
     tenants: tenants.map((t) => t.spec.name),
+    confirmations(tenant) {
+      const t = tenants.find((x) => x.spec.name === tenant);
+      if (!t) throw new RangeError(`unknown tenant "${tenant}"`);
+      return t.confirmations;
+    },
     async runUntil(until) {
       if (until < clock) throw new RangeError(`runUntil: ${until} is before the clock (${clock})`);
       let events = 0;
