@@ -8,9 +8,12 @@
  * Differences from SQL, stated: the stock reservation histogram is SQL-only; payment outcomes and
  * posted journal entries are counted by windows on `last_state_change` / `write_date` (no
  * id tracking over RPC), so a posted entry rewritten later (e.g. `payment_state`) counts again;
- * the oldest pending job's age ignores `eta`.
+ * the oldest pending job's age ignores `eta`. POS orders are read by id as in SQL (the till's
+ * `date_order` is not a commit time); payments leave out `validation`/`refund` operations; mails
+ * are due or scheduled as `process_email_queue` decides; crons use `numbercall != 0` (17.0).
  */
 import { COUNTERS, GAUGES, emptyBatch, type SignalBatch, type SourceOutcome, type TenantReader } from '../signals.ts';
+import { LateCommitWindow } from '../sql/tracker.ts';
 import { createJsonRpcClient, odooDatetime, parseOdooDatetime, type Domain, type JsonRpcClient } from './client.ts';
 
 export interface JsonRpcReaderOptions {
@@ -40,8 +43,13 @@ const company = (v: unknown): string => (Array.isArray(v) ? String((v as Many2on
 const group = (rpc: JsonRpcClient, model: string, domain: Domain, fields: string[], groupby: string[]): Promise<Group[]> =>
   rpc.executeKw<Group[]>(model, 'read_group', [domain, fields, groupby], { lazy: false });
 
-function sources(graceSeconds: number): RpcSource[] {
+const CHECKOUT: Domain = [['operation', 'not in', ['validation', 'refund']]];
+
+function sources(graceSeconds: number, lagMs: number): RpcSource[] {
   let failed: Map<number, string> | undefined;
+  // POS by id (see sql/orders.ts): new ids re-read for the lag, drafts followed until they leave draft
+  let posWindow: LateCommitWindow | undefined;
+  const posDrafts = new Set<number>();
   return [
     {
       name: 'sale_order', model: 'sale.order', windowed: true,
@@ -51,16 +59,40 @@ function sources(graceSeconds: number): RpcSource[] {
       },
     },
     {
-      name: 'pos_order', model: 'pos.order', windowed: true,
+      name: 'pos_order', model: 'pos.order', windowed: false,
       async read(rpc, w, b) {
-        for (const g of await group(rpc, 'pos.order', [['date_order', '>', w.from], ['date_order', '<=', w.to]], ['company_id', 'state'], ['company_id', 'state'])) b.counters.push({ name: COUNTERS.posOrders, labels: { company: company(g.company_id), state: String(g.state) }, value: g.__count });
+        type Pos = { id: number; state: string; company_id: Many2one };
+        const fields = { fields: ['state', 'company_id'], order: 'id' };
+        if (!posWindow) {
+          const [last] = await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[]], { fields: ['state'], order: 'id desc', limit: 1 });
+          posWindow = new LateCommitWindow(lagMs);
+          posWindow.reset(last?.id ?? 0);
+          return;
+        }
+        const counts = new Map<string, { company: string; state: string; n: number }>();
+        const take = (r: Pos): void => {
+          if (r.state === 'draft') return void posDrafts.add(r.id);
+          posDrafts.delete(r.id);
+          const key = `${company(r.company_id)}\u0000${r.state}`;
+          const c = counts.get(key) ?? { company: company(r.company_id), state: r.state, n: 0 };
+          c.n++;
+          counts.set(key, c);
+        };
+        const drafts = posDrafts.size > 0 ? await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[['id', 'in', [...posDrafts]]]], fields) : [];
+        const present = new Set(drafts.map((r) => r.id));
+        for (const id of posDrafts) if (!present.has(id)) posDrafts.delete(id);
+        const fresh = await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[['id', '>', posWindow.floor]]], fields);
+        for (const r of drafts) take(r);
+        for (const r of fresh) if (posWindow.isNew(r.id, w.now)) take(r);
+        posWindow.advance(w.now);
+        for (const c of counts.values()) b.counters.push({ name: COUNTERS.posOrders, labels: { company: c.company, state: c.state }, value: c.n });
       },
     },
     {
       name: 'payment_transaction', model: 'payment.transaction', windowed: true,
       async read(rpc, w, b) {
-        for (const g of await group(rpc, 'payment.transaction', [['last_state_change', '>', w.from], ['last_state_change', '<=', w.to], ['state', 'in', ['done', 'cancel', 'error']]], ['company_id', 'state'], ['company_id', 'state'])) b.counters.push({ name: COUNTERS.payments, labels: { company: company(g.company_id), state: String(g.state) }, value: g.__count });
-        for (const g of await group(rpc, 'payment.transaction', [['state', 'in', ['pending', 'authorized']]], ['company_id', 'state'], ['company_id', 'state'])) b.gauges.push({ name: GAUGES.payments, labels: { company: company(g.company_id), state: String(g.state) }, value: g.__count });
+        for (const g of await group(rpc, 'payment.transaction', [['last_state_change', '>', w.from], ['last_state_change', '<=', w.to], ['state', 'in', ['done', 'cancel', 'error']], ...CHECKOUT], ['company_id', 'state'], ['company_id', 'state'])) b.counters.push({ name: COUNTERS.payments, labels: { company: company(g.company_id), state: String(g.state) }, value: g.__count });
+        for (const g of await group(rpc, 'payment.transaction', [['state', 'in', ['pending', 'authorized']], ...CHECKOUT], ['company_id', 'state'], ['company_id', 'state'])) b.gauges.push({ name: GAUGES.payments, labels: { company: company(g.company_id), state: String(g.state) }, value: g.__count });
       },
     },
     {
@@ -87,17 +119,19 @@ function sources(graceSeconds: number): RpcSource[] {
     {
       name: 'ir_cron', model: 'ir.cron', windowed: false,
       async read(rpc, w, b) {
-        const rows = await rpc.executeKw<{ cron_name: string | false; nextcall: string }[]>('ir.cron', 'search_read', [[['active', '=', true], ['nextcall', '<', odooDatetime(w.now - graceSeconds * 1000)]]], { fields: ['cron_name', 'nextcall'] });
+        const rows = await rpc.executeKw<{ cron_name: string | false; nextcall: string }[]>('ir.cron', 'search_read', [[['active', '=', true], ['numbercall', '!=', 0], ['nextcall', '<', odooDatetime(w.now - graceSeconds * 1000)]]], { fields: ['cron_name', 'nextcall'] });
         b.gauges.push({ name: GAUGES.cronOverdue, labels: {}, value: rows.length });
         for (const r of rows) b.gauges.push({ name: GAUGES.cronOverdueSeconds, labels: { cron: String(r.cron_name) }, value: (w.now - parseOdooDatetime(r.nextcall)) / 1000 });
       },
     },
     {
       name: 'mail_mail', model: 'mail.mail', windowed: false,
-      async read(rpc, _w, b) {
-        const count = (state: string) => rpc.executeKw<number>('mail.mail', 'search_count', [[['state', '=', state]]]);
-        b.gauges.push({ name: GAUGES.mailQueued, labels: {}, value: await count('outgoing') });
-        b.gauges.push({ name: GAUGES.mailException, labels: {}, value: await count('exception') });
+      async read(rpc, w, b) {
+        const count = (domain: Domain) => rpc.executeKw<number>('mail.mail', 'search_count', [domain]);
+        const now = odooDatetime(w.now);
+        b.gauges.push({ name: GAUGES.mailQueued, labels: {}, value: await count(['&', ['state', '=', 'outgoing'], '|', ['scheduled_date', '=', false], ['scheduled_date', '<=', now]]) });
+        b.gauges.push({ name: GAUGES.mailScheduled, labels: {}, value: await count([['state', '=', 'outgoing'], ['scheduled_date', '>', now]]) });
+        b.gauges.push({ name: GAUGES.mailException, labels: {}, value: await count([['state', '=', 'exception']]) });
       },
     },
     {
@@ -111,7 +145,7 @@ function sources(graceSeconds: number): RpcSource[] {
 
 export function createJsonRpcReader(opts: JsonRpcReaderOptions): TenantReader {
   const rpc = createJsonRpcClient({ url: opts.url, database: opts.database, login: opts.login, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs });
-  const list = sources(opts.cronGraceSeconds);
+  const list = sources(opts.cronGraceSeconds, opts.lagMs);
   const from = new Map<string, number>(); // per source window start (whole seconds)
   return {
     db: opts.db,

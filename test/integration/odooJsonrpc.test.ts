@@ -18,25 +18,39 @@ import { createOdooSimulation } from '../../simulator/index.ts';
 
 const API_KEY = 'test-api-key-0123456789';
 const LOGIN = 'exporter@shop.example';
-const DATETIMES = new Set(['create_date', 'write_date', 'date_order', 'last_state_change', 'date_created', 'nextcall', 'lastcall']);
+const DATETIMES = new Set(['create_date', 'write_date', 'date_order', 'last_state_change', 'date_created', 'nextcall', 'lastcall', 'scheduled_date']);
 const OPS = new Set(['=', '!=', '>', '>=', '<', '<=', 'in', 'not in']);
 const ident = (name: string): string => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad field ${name}`);
   return name;
 };
 
-/** An Odoo domain (implicit AND of leaves) as SQL. */
+/**
+ * An Odoo domain as SQL: prefix `&`/`|` operators, leaves, implicit AND of the rest
+ * (odoo/osv/expression.py); `= false` is IS NULL and `not in` keeps NULLs, as Odoo's do.
+ */
 function where(domain: unknown[], params: unknown[]): string {
-  const parts = domain.map((leaf) => {
-    const [field, op, value] = leaf as [string, string, unknown];
+  let i = 0;
+  const leaf = (l: [string, string, unknown]): string => {
+    const [field, op, value] = l;
     if (!OPS.has(op)) throw new Error(`operator ${op} not served by this stub`);
-    if (op === 'in' || op === 'not in') {
-      params.push(value);
-      return `${op === 'not in' ? 'NOT ' : ''}${ident(field)} = ANY($${params.length})`;
-    }
+    if (value === false && (op === '=' || op === '!=')) return `${ident(field)} IS ${op === '=' ? '' : 'NOT '}NULL`;
     params.push(value);
+    if (op === 'in') return `${ident(field)} = ANY($${params.length})`;
+    if (op === 'not in') return `(${ident(field)} IS NULL OR NOT ${ident(field)} = ANY($${params.length}))`;
     return `${ident(field)} ${op} $${params.length}${DATETIMES.has(field) ? '::timestamp' : ''}`;
-  });
+  };
+  const term = (): string => {
+    const t = domain[i++];
+    if (t === '&' || t === '|') {
+      const a = term();
+      const b = term();
+      return `(${a} ${t === '&' ? 'AND' : 'OR'} ${b})`;
+    }
+    return leaf(t as [string, string, unknown]);
+  };
+  const parts: string[] = [];
+  while (i < domain.length) parts.push(term());
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
@@ -54,8 +68,11 @@ async function executeKw(db: SqlQuery, model: string, method: string, args: unkn
   if (method === 'search_count') return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} ${filter}`, params)).rows[0].n;
   if (method === 'search_read') {
     const fields = ['id', ...((kwargs.fields as string[]) ?? [])];
-    const { rows } = await db.query<Record<string, unknown>>(`SELECT ${fields.map(asOdoo).join(', ')} FROM ${table} ${filter} ORDER BY id`, params);
-    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v ?? false])));
+    const order = kwargs.order === 'id desc' ? 'id DESC' : 'id';
+    const limit = typeof kwargs.limit === 'number' ? ` LIMIT ${Math.floor(kwargs.limit)}` : '';
+    const { rows } = await db.query<Record<string, unknown>>(`SELECT ${fields.map(asOdoo).join(', ')} FROM ${table} ${filter} ORDER BY ${order}${limit}`, params);
+    const companies = new Map((await db.query<{ id: number; name: string }>('SELECT id, name FROM res_company')).rows.map((c) => [c.id, c.name]));
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'company_id' && v ? [v, companies.get(v as number)] : v ?? false])));
   }
   if (method === 'read_group') {
     assert.equal(kwargs.lazy, false, 'the reader asks for lazy=False');
@@ -135,7 +152,7 @@ test('JSON-RPC reader: same series as the SQL reader on the same rows; wrong API
       for (const company of ['Shop EU', 'Shop US']) {
         assert.ok(both('odoo_sale_orders_created_total', { company }) > 0, `orders of ${company}`);
         both('odoo_sale_orders_confirmed_total', { company });
-        both('odoo_pos_orders_total', { company, state: 'paid' });
+        assert.ok(both('odoo_pos_orders_total', { company, state: 'paid' }) > 0, `POS orders of ${company}`);
         for (const state of ['done', 'cancel', 'error']) both('odoo_payment_transactions_total', { company, state });
         both('odoo_account_moves_posted_total', { company, move_type: 'out_invoice' });
       }
@@ -144,6 +161,8 @@ test('JSON-RPC reader: same series as the SQL reader on the same rows; wrong API
       assert.equal(both('odoo_cron_overdue'), 1);
       assert.ok(both('odoo_mail_queued') > 0, 'mails queued behind the stalled cron');
       both('odoo_mail_exception');
+      both('odoo_mail_scheduled');
+      both('odoo_payment_transactions', { company: 'Shop EU', state: 'pending' });
       const direct = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sale_order`)).rows[0].n;
       assert.equal(sampleSum(text, 'odoo_sale_orders_created_total', { db: 'shop-rpc' }), direct, 'and both equal the rows');
       assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'shop-rpc' }), 1);
