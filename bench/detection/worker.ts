@@ -18,13 +18,19 @@ function judgesFrom(path: string): Promise<readonly Judge[]> {
   return judges;
 }
 
+/**
+ * The parent disconnects every worker as soon as one task fails (or when all are done), so a
+ * worker still busy then has no one to answer: its reply is dropped. Without the callback a send on
+ * the closed channel throws ERR_IPC_CHANNEL_CLOSED as an unhandled 'error' event.
+ */
+function reply(message: TaskReply): void {
+  if (!process.connected || !process.send) return;
+  process.send(message, undefined, {}, () => {});
+}
+
 process.on('message', (task: Task) => {
   void judgesFrom(task.judgesModule).then(
-    (judges) => {
-      const result = runCase(task.bench, judges, { scenario: task.scenario, seeds: { from: task.from, to: task.to } });
-      const reply: TaskReply = { id: task.id, result };
-      process.send?.(reply);
-    },
-    (error: unknown) => process.send?.({ id: task.id, error: String(error instanceof Error ? error.stack : error) } satisfies TaskReply),
+    (judges) => reply({ id: task.id, result: runCase(task.bench, judges, { scenario: task.scenario, seeds: { from: task.from, to: task.to } }) }),
+    (error: unknown) => reply({ id: task.id, error: String(error instanceof Error ? error.stack : error) }),
   );
 });
