@@ -36,12 +36,16 @@ export type MakeStore = (t: TestContext) => Promise<StoreFixture | undefined>;
 /** Gets the shared fixture, or undefined (the test is then skipped and must return). */
 export type FixtureOf = (t: TestContext) => Promise<StoreFixture | undefined>;
 
-export function runStoreContract(name: string, makeStore: MakeStore): void {
+/**
+ * `unavailable`: what a skipped test says when `makeStore` found no backend (the first test gets
+ * makeStore's own message; the others would otherwise not say which script starts the backend).
+ */
+export function runStoreContract(name: string, makeStore: MakeStore, unavailable = 'store backend unavailable'): void {
   let shared: Promise<StoreFixture | undefined> | undefined;
   const fixture: FixtureOf = async (t) => {
     shared ??= makeStore(t);
     const fx = await shared;
-    if (!fx) t.skip('store backend unavailable');
+    if (!fx) t.skip(unavailable);
     return fx;
   };
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
-import { requireService } from '../test/integration/helpers.ts';
+import { requireService, serviceSkipMessage } from '../test/integration/helpers.ts';
 import { runStoreContract, type MakeStore, type StoreFixture } from './contract.ts';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres.ts';
 import { StoreError } from './types.ts';
@@ -75,9 +75,9 @@ function postgresFixture(options: PostgresStoreOptions): MakeStore {
   };
 }
 
-runStoreContract('postgres', postgresFixture({}));
+runStoreContract('postgres', postgresFixture({}), serviceSkipMessage('postgres'));
 // The same contract with plain (unnamed) statements, as behind a pooler that cannot keep prepared ones.
-runStoreContract('postgres, no prepared statements', postgresFixture({ preparedStatements: false }));
+runStoreContract('postgres, no prepared statements', postgresFixture({ preparedStatements: false }), serviceSkipMessage('postgres'));
 
 test('postgres: a failed connection is a StoreError without the password', async (t) => {
   const url = await requireService(t, 'postgres');

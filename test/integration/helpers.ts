@@ -40,6 +40,7 @@ export const SERVICE_ENV: Record<ServiceName, string> = {
 export function startCommand(service: ServiceName): string {
   if (service === 'kafka') return 'scripts/services/kafka.sh start';
   if (service === 'kafka_cluster') return 'scripts/services/kafka.sh start-cluster';
+  if (service === 'alertmanager') return 'scripts/services/alertmanager.sh';
   return START_SCRIPT;
 }
 
@@ -190,8 +191,13 @@ export async function requireService(t: TestContext, service: ServiceName): Prom
   }
   if (reason === undefined) return endpoint;
   if (inCI()) throw new ServiceUnavailableError(service, reason);
-  t.skip(`run ${startCommand(service)} (${service}: ${reason})`);
+  t.skip(serviceSkipMessage(service, reason));
   return undefined;
+}
+
+/** What a skipped test says: the script to run first, then why the service was not found. */
+export function serviceSkipMessage(service: ServiceName, reason = `${SERVICE_ENV[service]} is not set`): string {
+  return `run bash ${startCommand(service)} (${service}: ${reason})`;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
