@@ -95,7 +95,7 @@ export async function startOdooExporter(input: OdooExporterConfigInput | OdooExp
   const names = readers.map((r) => r.db);
   if (new Set(names).size !== names.length) throw new Error(`odoo-exporter: duplicate tenant names in ${names.join(', ')}`);
 
-  const metrics: OdooMetrics = await createOdooMetrics({ host: config.listen.host, port: config.listen.port, endpoint: config.listen.path, serve: options.serve });
+  const metrics: OdooMetrics = await createOdooMetrics({ host: config.listen.host, port: config.listen.port, endpoint: config.listen.path, serve: options.serve, reservationBuckets: config.reservationBuckets });
   const lastError = new Map<string, string>(); // `${db}\0${source}` → message
 
   const scrapeTenant = async (reader: TenantReader): Promise<void> => {

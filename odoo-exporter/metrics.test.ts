@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { odooExporterCommand } from './cli.ts';
 import { createOdooMetrics } from './metrics.ts';
-import { COUNTERS, GAUGES, HISTOGRAMS, emptyBatch } from './signals.ts';
+import { COUNTERS, GAUGES, HISTOGRAMS, RESERVATION_BUCKETS, emptyBatch } from './signals.ts';
+import { OdooConfigError, parseOdooExporterConfig } from './config.ts';
 import { hasSeries, sampleSum } from './testing.ts';
 
 test('metrics: counters accumulate, gauges of a failed source vanish instead of going stale, served on /metrics', async () => {
@@ -47,4 +48,24 @@ test('cli --once: prints the exposition, exit 1 when a tenant is down', async ()
   assert.equal(code, 1);
   assert.equal(sampleSum(out, 'odoo_exporter_up', { db: 'shop' }), 0);
   assert.match(err, /tenant "shop" source connection failed: .*ECONNREFUSED/);
+});
+
+test('metrics: configured reservation buckets replace the defaults (finer edges for canary analysis); bad ones are refused', async () => {
+  const config = parseOdooExporterConfig({ reservationBuckets: [10, 11, 12.1, 13.31] });
+  const m = await createOdooMetrics({ serve: false, reservationBuckets: config.reservationBuckets });
+  try {
+    const batch = emptyBatch();
+    batch.histograms.push({ name: HISTOGRAMS.reservationLatency, labels: { company: 'A' }, values: [10.5, 11.5, 12, 20] });
+    m.record('shop', [{ source: 'stock', batch, seconds: 0.001 }], 0.001, 1_000_000);
+    const text = await m.collect();
+    assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { le: '11' }), 1);
+    assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { le: '12.1' }), 3);
+    assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { le: '+Inf' }), 4);
+    assert.doesNotMatch(text, /odoo_stock_reservation_latency_seconds_bucket\{[^}]*le="60"/, 'the default edges are gone');
+  } finally {
+    await m.close();
+  }
+  assert.equal(parseOdooExporterConfig({}).reservationBuckets.length, RESERVATION_BUCKETS.length);
+  assert.throws(() => parseOdooExporterConfig({ reservationBuckets: [5, 5, 6] }), /strictly increasing/);
+  assert.throws(() => parseOdooExporterConfig({ reservationBuckets: [-1, 2] }), OdooConfigError);
 });

@@ -55,6 +55,8 @@ export interface OdooMetricsOptions {
   endpoint?: string;
   /** false: record only; `collect()` reads the exposition */
   serve?: boolean;
+  /** stock-reservation histogram bounds (seconds); default RESERVATION_BUCKETS */
+  reservationBuckets?: readonly number[];
 }
 
 export interface OdooMetrics {
@@ -88,7 +90,7 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
   const reservation: Histogram = meter.createHistogram(HISTOGRAMS.reservationLatency, {
     description: 'Time from an outgoing stock move\'s confirmation to its first stock_move_line (reservation); storable products from internal locations only.',
     unit: 's',
-    advice: { explicitBucketBoundaries: [...RESERVATION_BUCKETS] },
+    advice: { explicitBucketBoundaries: [...(options.reservationBuckets ?? RESERVATION_BUCKETS)] },
   });
   const errors = meter.createCounter(EXPORTER_METRICS.scrapeErrors, { description: 'Failed reads of a tenant database, by source (connection = could not connect or probe).' });
 
