@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { analyzeCommand } from './analyze.ts';
 import { runLiveDemo, summary } from './demo/live.ts';
 
-export const DEMO_USAGE = `usage: release-health demo [--keep] [--port N] [--dir DIR] [--plain]
+export const DEMO_USAGE = `usage: release-health demo [--keep | --exit] [--port N] [--dir DIR] [--plain]
        release-health demo --replay
 
 The whole flow in one process, nothing to install (what \`npm start\` runs): a retail estate of four
@@ -11,10 +11,12 @@ Odoo tenants on PGlite with the odoo-exporter reading them, a virtual Traefik, t
 in-memory bus, the sequential judge, the store and the gate's HTTP API on localhost. On a virtual
 clock it plays a good Traefik canary (promoted) and the first tier of a multi-tenant wave whose
 stock reservations slow down and orders stop confirming (rolled back, Traefik weight to 0, the
-wave stopped at tier 1), then prints where to look: the scorecard page, the verdict API, the
-Grafana dashboards it wrote.
+wave stopped at tier 1), then tells what happened. In a terminal the gate then stays up, with
+a history of 13 weeks of releases, until Ctrl-C: the index page, the scorecard, each release's
+page and the verdict API. Without a terminal (CI, a pipe) it exits after the story.
 
-  --keep       leave the gate running afterwards (Ctrl-C to stop); the store is kept in DIR
+  --keep       keep the gate running even without a terminal; the store is kept in DIR
+  --exit       exit after the story even in a terminal
   --port N     the gate's port (default 0: a free one)
   --dir DIR    where the Traefik file, dashboards and kept store go (default .release-health/demo)
   --plain      one progress line per minute (default when stdout is not a terminal)
@@ -36,6 +38,7 @@ export async function demoCommand(args: string[], out: (text: string) => void, e
       help: { type: 'boolean', short: 'h' },
       replay: { type: 'boolean' },
       keep: { type: 'boolean' },
+      exit: { type: 'boolean' },
       plain: { type: 'boolean' },
       port: { type: 'string', default: '0' },
       dir: { type: 'string', default: '.release-health/demo' },
@@ -52,7 +55,13 @@ export async function demoCommand(args: string[], out: (text: string) => void, e
     err(`error: --port must be 0..65535, got ${values.port}`);
     return 1;
   }
+  if (values.keep && values.exit) {
+    err('error: --keep and --exit contradict each other');
+    return 1;
+  }
   const tty = process.stdout.isTTY && !values.plain;
+  // in a terminal someone is there to open the pages; in CI or a pipe nobody is, so exit
+  const stayUp = Boolean(values.keep) || (Boolean(process.stdout.isTTY) && !values.exit);
   const started = performance.now();
   out('release-health demo: setting up four Odoo tenants on PGlite, the exporter, the collector, the pipeline and the gate…');
   const result = await runLiveDemo({
@@ -64,9 +73,10 @@ export async function demoCommand(args: string[], out: (text: string) => void, e
     progress: tty ? (text) => process.stdout.write(`\r\x1b[K${text}`) : out,
   });
   if (tty) process.stdout.write('\n');
-  out(summary(result));
+  out(summary(result, stayUp));
   out(`(${((performance.now() - started) / 1000).toFixed(1)} s of real time)`);
-  if (values.keep) {
+  if (!stayUp) out('\nThe gate has stopped. To browse the pages and the API afterwards, run `npm start` in a terminal (or `npm start -- --keep`).');
+  else {
     out(`\nThe gate keeps running on ${result.url} — Ctrl-C to stop.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());

@@ -15,7 +15,7 @@ import { parseExposition } from '../../collector/index.ts';
 import { parseDashboardsConfig, writeDashboards } from '../../dashboards/index.ts';
 import { startService, type RunningService } from '../serve.ts';
 import { parseServeConfig } from '../serveConfig.ts';
-import { GOOD_RELEASE, GOOD_SPEC, MINUTE, STORY_MINUTES, STORY_START, TENANTS, WAVE_RELEASE, WAVE_SPEC, WAVE_TIERS, serveConfigText } from './story.ts';
+import { GOOD_RELEASE, GOOD_SPEC, MINUTE, STORY_MINUTES, STORY_START, TENANTS, WAVE_REGRESSION, WAVE_REGRESSION_AT, WAVE_RELEASE, WAVE_SPEC, WAVE_TENANTS, WAVE_TIERS, serveConfigText } from './story.ts';
 import { createWorld, readWeights, type World } from './world.ts';
 
 export interface LiveDemoOptions {
@@ -31,10 +31,23 @@ export interface LiveDemoOptions {
   progress?: (text: string) => void;
 }
 
+/** One look at a release whose decision differed from the look before. */
+export interface DecisionChange {
+  /** minutes since the release's own start (the one clock of the story) */
+  minute: number;
+  at: number;
+  from: Decision | undefined;
+  decision: Decision;
+  score: number;
+  reasons: string[];
+}
+
 export interface LiveDemoResult {
   url: string;
   decisions: Record<string, Decision | undefined>;
   verdicts: Record<string, Verdict | undefined>;
+  /** per release: each change of decision, in order */
+  timelines: Record<string, DecisionChange[]>;
   canaryWeights: { 'odoo-web': Record<string, number>; odoo: Record<string, number> };
   traefikFile: string;
   dashboardsDir: string;
@@ -45,6 +58,13 @@ export interface LiveDemoResult {
 
 const FINAL = new Set<Decision>(['promote', 'rollback', 'inconclusive']);
 const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
+const RELEASES = [
+  { release: GOOD_RELEASE, spec: GOOD_SPEC },
+  { release: WAVE_RELEASE, spec: WAVE_SPEC },
+];
+/** The story's one clock: whole minutes since a release's own start. */
+export const releaseMinute = (startedAt: number, t: number): number => Math.round((t - startedAt) / MINUTE);
+const startOf = (id: string): number => RELEASES.find((r) => r.release.id === id)?.release.startedAt ?? STORY_START;
 
 async function register(url: string, token: string, body: unknown): Promise<void> {
   const res = await fetch(`${url}/api/v1/releases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
@@ -82,10 +102,8 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
     );
     await writeDashboards(dashboardsConfig, dashboardsDir);
 
-    const releases = [
-      { release: GOOD_RELEASE, spec: GOOD_SPEC },
-      { release: WAVE_RELEASE, spec: WAVE_SPEC },
-    ];
+    const releases = RELEASES;
+    const timelines: Record<string, DecisionChange[]> = Object.fromEntries(releases.map((r) => [r.release.id, []]));
     const registered = new Set<string>();
     const decisions: Record<string, Decision | undefined> = {};
     const verdicts: Record<string, Verdict | undefined> = {};
@@ -97,7 +115,7 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
         if (!registered.has(r.release.id) && now >= r.release.startedAt) {
           await register(service.url, operator, r);
           registered.add(r.release.id);
-          options.out(`${hhmm(now)}  registered ${r.release.id} (${r.release.strategy}${'tenant' in r.release ? `, wave tier-1: ${r.release.tenant}` : `, ${Math.round((r.release.canaryWeight ?? 0) * 100)}% canary`})`);
+          options.out(`${hhmm(now)}  ${r.release.id} minute 0: registered (${'tenant' in r.release ? `tenant wave, tier-1: ${r.release.tenant}` : `Traefik canary, ${Math.round((r.release.canaryWeight ?? 0) * 100)}% of traffic`})`);
         }
       }
       const exposition = await world.advanceTo(now);
@@ -118,17 +136,22 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
         // before its first look the gate answers `inconclusive` ("no verdict yet"): not an outcome
         if (await service.store.latestVerdict(id)) looked.add(id);
         verdicts[id] = v;
-        if (decisions[id] !== v.decision && decisions[id] !== undefined) options.out(`${hhmm(now)}  ${id}: ${decisions[id]} → ${v.decision} (score ${Math.round(v.score)})${v.reasons[0] ? ` — ${v.reasons[0]}` : ''}`);
-        decisions[id] = v.decision;
-        line.push(`${id} ${v.decision}`);
+        const m = releaseMinute(startOf(id), now);
+        if (looked.has(id) && decisions[id] !== v.decision) {
+          timelines[id].push({ minute: m, at: now, from: decisions[id], decision: v.decision, score: v.score, reasons: v.reasons });
+          options.out(`${hhmm(now)}  ${id} minute ${m}: ${decisions[id] ?? 'registered'} → ${v.decision} (score ${Math.round(v.score)})${v.reasons[0] ? ` — ${v.reasons[0]}` : ''}`);
+        }
+        if (looked.has(id)) decisions[id] = v.decision;
+        line.push(`${id} minute ${m}: ${looked.has(id) ? v.decision : 'no look yet'}`);
       }
-      say(`${hhmm(now)}  minute ${String(minute).padStart(2)}/${STORY_MINUTES}  ${line.join(' · ')}  canary weight odoo-web ${Math.round(world.canaryWeight() * 100)}%`);
+      if (registered.size > 0) say(`${hhmm(now)}  ${line.join(' · ')} · odoo-web canary weight ${Math.round(world.canaryWeight() * 100)}%`);
       if (registered.size === releases.length && [...registered].every((id) => looked.has(id) && FINAL.has(decisions[id] as Decision))) break;
     }
     return {
       url: service.url,
       decisions,
       verdicts,
+      timelines,
       canaryWeights: { 'odoo-web': readWeights(traefikFile, 'odoo-web'), odoo: readWeights(traefikFile, 'odoo') },
       traefikFile,
       dashboardsDir,
@@ -142,33 +165,71 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
   }
 }
 
-/** The closing summary: what happened, and where to look. */
-export function summary(result: LiveDemoResult): string {
-  const wave = result.decisions[WAVE_RELEASE.id];
-  const waveVerdict = result.verdicts[WAVE_RELEASE.id];
-  const failing = waveVerdict?.metrics.filter((m) => m.classification === 'high' || m.classification === 'low').map((m) => `${m.metric} ${m.effect.relative >= 0 ? '+' : ''}${Math.round(m.effect.relative * 100)}%`) ?? [];
-  const stoppedTiers = WAVE_TIERS.filter((t) => t !== 'tier-1').map((tier) => `${tier} (${TENANTS.filter((x) => x.tier === tier).map((x) => x.name).join(', ')})`);
+const pct = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : String(x));
+
+/** One metric's result in words: the effect, its interval and where the interval lies against the tolerance. */
+export function describeMetric(m: Verdict['metrics'][number], spec: { tolerance: number; harm: string } | undefined): string {
+  const base = `${m.metric}: ${m.classification}, effect ${pct(m.effect.relative)} [${pct(m.effect.low)}, ${pct(m.effect.high)}]`;
+  if (!spec) return base;
+  const harmful = spec.harm === 'decrease' ? -spec.tolerance : spec.tolerance;
+  const tol = `tolerance ${pct(harmful)}`;
+  const beyond = spec.harm === 'decrease' ? m.effect.high < harmful : m.effect.low > harmful;
+  const within = Math.max(Math.abs(m.effect.low), Math.abs(m.effect.high)) < spec.tolerance;
+  const where = beyond ? 'the whole interval is beyond the tolerance' : within ? 'the whole interval is within the tolerance' : 'the interval reaches both sides of the tolerance';
+  return `${base}, ${tol}: ${where}`;
+}
+
+const SPECS: Record<string, { metrics: readonly { name: string; tolerance: number; harm: string }[] }> = {
+  [GOOD_RELEASE.id]: GOOD_SPEC,
+  [WAVE_RELEASE.id]: WAVE_SPEC,
+};
+
+/** The story as it happened: every line comes from the run's timelines, verdicts and Traefik file. */
+export function storyOf(result: LiveDemoResult): string[] {
+  const lines: string[] = [];
+  const outcome = (id: string): DecisionChange | undefined => result.timelines[id]?.filter((c) => FINAL.has(c.decision)).at(-1);
+  const metricLines = (id: string) =>
+    (result.verdicts[id]?.metrics ?? []).map((m) => `      ${describeMetric(m, SPECS[id]?.metrics.find((s) => s.name === m.metric))}`);
+  const verb: Record<Decision, string> = { promote: 'promoted', rollback: 'rolled back', inconclusive: 'declared inconclusive', continue: 'still under observation', 'reduce-traffic': 'traffic reduced' };
+
+  const good = outcome(GOOD_RELEASE.id);
+  const webCanary = result.canaryWeights['odoo-web']['odoo-web-canary@file'];
+  lines.push(`  ${GOOD_RELEASE.id}, a Traefik canary at ${Math.round(GOOD_RELEASE.canaryWeight * 100)}% of checkout traffic with nothing wrong injected:`);
+  lines.push(good
+    ? `    ${verb[good.decision]} at minute ${good.minute}${good.reasons[0] ? ` (${good.reasons[0]})` : ''}; Traefik now sends it ${webCanary ?? 0}% of odoo-web traffic`
+    : `    no final decision after ${result.virtualMinutes} minutes (${result.decisions[GOOD_RELEASE.id]})`);
+  lines.push(...metricLines(GOOD_RELEASE.id));
+
+  const wave = outcome(WAVE_RELEASE.id);
+  const injectedAt = releaseMinute(WAVE_RELEASE.startedAt, WAVE_REGRESSION_AT);
+  const stopped = WAVE_TIERS.filter((t) => t !== WAVE_RELEASE.tenantTier).map((tier) => `${tier} (${TENANTS.filter((x) => x.tier === tier).map((x) => x.name).join(', ')})`);
+  lines.push(`  ${WAVE_RELEASE.id}, tier 1 of a tenant wave (${WAVE_TENANTS.join(', ')}):`);
+  lines.push(`    from minute ${injectedAt} the simulator made its stock reservations ${WAVE_REGRESSION.reservationSlowdown}× slower and failed ${Math.round(WAVE_REGRESSION.confirmFailureRate * 100)}% of order confirmations`);
+  if (wave) {
+    const after = wave.minute - injectedAt;
+    lines.push(`    ${verb[wave.decision]} at minute ${wave.minute}${wave.decision === 'rollback' ? `, ${after} minute${after === 1 ? '' : 's'} after the regression began` : ''}${wave.reasons[0] ? ` (${wave.reasons[0]})` : ''}`);
+  } else lines.push(`    no final decision after ${result.virtualMinutes} minutes (${result.decisions[WAVE_RELEASE.id]})`);
+  lines.push(...metricLines(WAVE_RELEASE.id));
+  const odooCanary = result.canaryWeights.odoo['odoo-canary@file'];
+  if (wave?.decision === 'rollback') lines.push(`    Traefik now sends the wave's canary ${odooCanary ?? '?'}% of odoo traffic; the wave stopped at tier-1: ${stopped.join(' and ')} never upgraded`);
+  else lines.push(`    the wave may go on to ${stopped.join(' and ')}`);
+  return lines;
+}
+
+/** The closing summary: what happened; where to look only when the gate is still there to answer. */
+export function summary(result: LiveDemoResult, gateStaysUp = true): string {
   const from = new Date(STORY_START).toISOString();
   const to = new Date(STORY_START + (result.virtualMinutes + 1) * MINUTE).toISOString();
-  const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : String(x));
-  const evidence = (id: string) =>
-    (result.verdicts[id]?.metrics ?? []).map((m) => `      ${m.metric}: ${m.classification}, effect ${pct(m.effect.relative)} [${pct(m.effect.low)}, ${pct(m.effect.high)}], evidence ${m.evidence.toPrecision(3)}`);
+  const lines = ['', `What happened (minutes counted from each release's start):`, ...storyOf(result), `  Traefik file: ${result.traefikFile}`, `  Grafana dashboards: ${result.dashboardsDir} (provisioning/ and dashboards/; docker-compose.yml mounts the same)`];
+  if (!gateStaysUp) return lines.join('\n');
   return [
+    ...lines,
     '',
-    `Story over after ${result.virtualMinutes} virtual minutes:`,
-    `  ${GOOD_RELEASE.id} (Traefik canary): ${result.decisions[GOOD_RELEASE.id]}`,
-    ...evidence(GOOD_RELEASE.id),
-    `  ${WAVE_RELEASE.id} (tenant wave, tier-1): ${wave}${failing.length ? ` — ${failing.join(', ')}` : ''}`,
-    ...evidence(WAVE_RELEASE.id),
-    wave === 'rollback' || wave === 'reduce-traffic' ? `  the wave stopped at tier-1: ${stoppedTiers.join(' and ')} never upgraded` : `  the wave may go on to ${stoppedTiers.join(' and ')}`,
-    `  Traefik weights now (${result.traefikFile}): odoo-web ${JSON.stringify(result.canaryWeights['odoo-web'])}, odoo ${JSON.stringify(result.canaryWeights.odoo)}`,
-    '',
-    `Scorecard page:  ${result.url}/scorecards?from=${from}&to=${to}`,
+    `Scorecard:          ${result.url}/scorecards?from=${from}&to=${to}`,
     `Verdict API (what Argo Rollouts' web provider reads):`,
     `  curl -s ${result.url}/api/v1/releases/${WAVE_RELEASE.id}/verdict`,
     `  curl -s ${result.url}/api/v1/releases/${GOOD_RELEASE.id}`,
     `  curl -s ${result.url}/metrics | grep release_health_verdict`,
     `  curl -s ${result.url}/openapi.json`,
-    `Grafana dashboards: ${result.dashboardsDir} (provisioning/ and dashboards/; docker-compose.yml mounts the same)`,
   ].join('\n');
 }

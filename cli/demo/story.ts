@@ -4,13 +4,12 @@
  * writes for `release-health serve` (only the targets' URLs are virtual: the demo feeds the
  * collector the exposition it would have scraped).
  *
- *  1. `odoo-web-17.0.6` — a Traefik canary (10% of checkout traffic) with nothing wrong: promoted.
+ *  1. `odoo-web-17.0.6` — a Traefik canary (10% of checkout traffic) with nothing wrong.
  *  2. `odoo-17.0.7-wave1` — the first tier of a multi-tenant wave (shop_berlin, shop_hamburg).
- *     From minute 4 its stock reservations take 4× as long and 35% of paid orders fail to confirm:
- *     rolled back, the Traefik canary weight set to 0, and the wave stops at tier 1 — tiers 2 and
- *     3 are never upgraded.
+ *     Two minutes after its start its stock reservations take 4× as long and 35% of paid orders
+ *     fail to confirm (WAVE_REGRESSION).
+ * What the judge then decides, and when, is not written here: the demo reports what happened.
  */
-import { RESERVATION_BUCKETS } from '../../odoo-exporter/index.ts';
 
 /**
  * The demo's Traefik runs with fine buckets (×1.1 apart from 50 ms to 10 s, 56 edges): a histogram
@@ -22,10 +21,21 @@ export const DEMO_TRAEFIK_BUCKETS: readonly number[] = Object.freeze(
   Array.from({ length: 56 }, (_, i) => Number((0.05 * 1.1 ** i).toPrecision(3))).filter((b) => b <= 10),
 );
 
+/**
+ * The demo's odoo-exporter runs with stock-reservation buckets ×1.1 apart from 1 s to ~10 min (then
+ * the default coarse edges for long waits): with the default 1-5-15-30-60 s edges a 4× slowdown
+ * around a 20 s median falls into four buckets, and the interval of the shift spans "no change".
+ */
+export const DEMO_RESERVATION_BUCKETS: readonly number[] = Object.freeze([
+  ...Array.from({ length: 68 }, (_, i) => Number((1.1 ** i).toPrecision(3))),
+  1800, 3600, 7200, 21600, 86400,
+]);
+
 export const MINUTE = 60_000;
 /** Tuesday before Black Friday, 09:00 UTC: a normal morning on the virtual clock */
 export const STORY_START = Date.UTC(2026, 10, 24, 9, 0, 0);
-export const STORY_MINUTES = 40;
+/** long enough for both releases' whole observation window and a few minutes after it */
+export const STORY_MINUTES = 2 + 30 + 5;
 
 export const TENANTS = [
   { name: 'shop_berlin', tier: 'tier-1', scale: 1.2 },
@@ -64,8 +74,10 @@ export const WAVE_RELEASE = {
 
 /** the wave's regression starts two minutes after its release */
 export const WAVE_REGRESSION_AT = WAVE_RELEASE.startedAt + 2 * MINUTE;
+/** what the simulator is told to break on the wave's tenants (the story reports what the judge made of it) */
+export const WAVE_REGRESSION = { reservationSlowdown: 4, confirmFailureRate: 0.35 } as const;
 
-const WINDOW = { observeMs: 30 * MINUTE, minObserveMs: 15 * MINUTE };
+export const WINDOW = { observeMs: 30 * MINUTE, minObserveMs: 15 * MINUTE };
 
 export const GOOD_SPEC = {
   metrics: [
@@ -77,7 +89,7 @@ export const GOOD_SPEC = {
 
 export const WAVE_SPEC = {
   metrics: [
-    { name: 'stock_reservation_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.25, critical: true, histogram: true, buckets: [...RESERVATION_BUCKETS] },
+    { name: 'stock_reservation_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.25, critical: true, histogram: true, buckets: [...DEMO_RESERVATION_BUCKETS] },
     { name: 'orders_confirmed_total', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, critical: true, exposure: 'orders_created_total' },
   ],
   policy: WINDOW,

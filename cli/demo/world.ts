@@ -10,7 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { parse as parseYaml } from 'yaml';
 import { createSqlReader, fromPglite, startOdooExporter, type OdooExporter, type SqlQuery } from '../../odoo-exporter/index.ts';
 import { createOdooSimulation, createRng, VirtualTraefik, type OdooSimulation } from '../../simulator/index.ts';
-import { DEMO_TRAEFIK_BUCKETS, MINUTE, STORY_START, TENANTS, WAVE_REGRESSION_AT, WAVE_TENANTS } from './story.ts';
+import { DEMO_RESERVATION_BUCKETS, DEMO_TRAEFIK_BUCKETS, MINUTE, STORY_START, TENANTS, WAVE_REGRESSION, WAVE_REGRESSION_AT, WAVE_TENANTS } from './story.ts';
 
 export interface Expositions {
   traefik: string;
@@ -78,7 +78,7 @@ export async function createWorld(traefikFile: string, seed = 2026): Promise<Wor
     ordersPerMinute: 30,
     posOrdersPerMinute: 2,
     tenants: TENANTS.map((t, i) => ({ name: t.name, db: queries[i], scale: t.scale })),
-    release: { at: WAVE_REGRESSION_AT, tenants: [...WAVE_TENANTS], regressions: { reservationSlowdown: 4, confirmFailureRate: 0.35 } },
+    release: { at: WAVE_REGRESSION_AT, tenants: [...WAVE_TENANTS], regressions: { ...WAVE_REGRESSION } },
   });
   await sim.runUntil(STORY_START - MINUTE);
   const readers = TENANTS.map((t, i) =>
@@ -90,7 +90,7 @@ export async function createWorld(traefikFile: string, seed = 2026): Promise<Wor
       tracking: { openTtlMs: 86_400_000, maxOpen: 100_000, pageSize: 5000 },
     }),
   );
-  const exporter: OdooExporter = await startOdooExporter({ intervalSeconds: 0 }, { readers, serve: false, clock: sim.now, log: () => {} });
+  const exporter: OdooExporter = await startOdooExporter({ intervalSeconds: 0, reservationBuckets: [...DEMO_RESERVATION_BUCKETS] }, { readers, serve: false, clock: sim.now, log: () => {} });
   const traefik = new VirtualTraefik({
     services: [
       { name: 'odoo-web-primary@file', medianSeconds: 0.35, sigma: 0.55, errorRatio: 0.01 },
@@ -113,6 +113,8 @@ export async function createWorld(traefikFile: string, seed = 2026): Promise<Wor
       return { traefik: traefik.exposition(), odoo: await exporter.collect() };
     },
     canaryWeight() {
+      // read again: an action of the look just taken may have rewritten the file since advanceTo
+      weights = readWeights(traefikFile, 'odoo-web');
       const total = Object.values(weights).reduce((a, b) => a + b, 0);
       return total > 0 ? (weights['odoo-web-canary@file'] ?? 0) / total : 0;
     },

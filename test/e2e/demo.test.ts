@@ -32,7 +32,21 @@ test('demo story: good release promoted, bad wave rolled back on stock reservati
     const metrics = await (await fetch(`${result.url}/metrics`)).text();
     assert.match(metrics, new RegExp(`release_health_verdict\\{[^}]*decision="rollback"[^}]*\\} 1|release_health_verdict\\{[^}]*release_id="${WAVE_RELEASE.id}"`));
     assert.ok(existsSync(join(result.dashboardsDir, 'provisioning', 'dashboards', 'release-health.yaml')), 'dashboards written');
-    assert.match(summary(result), /wave stopped at tier-1/);
+    // one clock: every minute the story prints is counted from that release's start, and the
+    // closing story repeats the minutes of the decisions as they were taken
+    const rollback = result.timelines[WAVE_RELEASE.id].find((c) => c.decision === 'rollback')!;
+    assert.equal(rollback.minute, Math.round((rollback.at - WAVE_RELEASE.startedAt) / 60_000));
+    assert.ok(lines.some((l) => l.includes(`${WAVE_RELEASE.id} minute ${rollback.minute}: continue → rollback`)), lines.join('\n'));
+    const promoted = result.timelines[GOOD_RELEASE.id].find((c) => c.decision === 'promote')!;
+    const told = summary(result, false);
+    assert.match(told, new RegExp(`rolled back at minute ${rollback.minute}, ${rollback.minute - 2} minutes after the regression began`));
+    assert.match(told, new RegExp(`promoted at minute ${promoted.minute} .*100% of odoo-web traffic`));
+    assert.match(told, /wave stopped at tier-1/);
+    // the status line of the promotion's minute shows the weight the promotion set
+    assert.ok(lines.some((l) => l.includes(`${GOOD_RELEASE.id} minute ${promoted.minute}: promote`) && l.endsWith('odoo-web canary weight 100%')), lines.join('\n'));
+    // a gate that stops says so and names no URL; one that stays up names its pages
+    assert.doesNotMatch(told, /http:\/\//);
+    assert.match(summary(result, true), new RegExp(`${result.url}/scorecards`));
   } finally {
     await result.close();
   }
