@@ -13,7 +13,11 @@ import { pgConnection } from './sql/connect.ts';
 import { createSqlReader } from './sql/reader.ts';
 
 export interface OdooExporterOptions {
-  /** epoch ms; default Date.now (the simulator passes its virtual clock) */
+  /**
+   * epoch ms, for replays (the simulator passes its virtual clock): SQL tenants then take "now"
+   * from it. Default: SQL tenants read `now()` from their database, the clock Odoo stamps rows
+   * with; Date.now stamps the exporter's own series.
+   */
   clock?: () => number;
   /** one line per tenant error change; default: stderr */
   log?: (line: string) => void;
@@ -46,7 +50,7 @@ function sqlUrl(t: TenantConfig, env: Record<string, string | undefined>): strin
   return u.toString();
 }
 
-export function readerFor(t: TenantConfig, config: OdooExporterConfig, env: Record<string, string | undefined>): TenantReader {
+export function readerFor(t: TenantConfig, config: OdooExporterConfig, env: Record<string, string | undefined>, clock: 'database' | 'caller' = 'database'): TenantReader {
   const tracking = {
     openTtlMs: config.tracking.openTtlHours * 3_600_000, recheckMs: config.tracking.recheckMinutes * 60_000,
     maxAgeMs: config.tracking.maxAgeDays * 86_400_000, maxOpen: config.tracking.maxOpen, pageSize: config.tracking.pageSize,
@@ -70,7 +74,7 @@ export function readerFor(t: TenantConfig, config: OdooExporterConfig, env: Reco
   }
   return createSqlReader({
     db: t.db,
-    clock: 'database',
+    clock,
     lagMs: config.lagSeconds * 1000,
     cronGraceSeconds: config.cronGraceSeconds,
     tracking,
@@ -90,7 +94,7 @@ export async function startOdooExporter(input: OdooExporterConfigInput | OdooExp
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const env = options.env ?? process.env;
-  const readers = [...config.tenants.map((t) => readerFor(t, config, env)), ...(options.readers ?? [])];
+  const readers = [...config.tenants.map((t) => readerFor(t, config, env, options.clock ? 'caller' : 'database')), ...(options.readers ?? [])];
   if (readers.length === 0) throw new Error('odoo-exporter: no tenants configured');
   const names = readers.map((r) => r.db);
   if (new Set(names).size !== names.length) throw new Error(`odoo-exporter: duplicate tenant names in ${names.join(', ')}`);
