@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { Replay, type Decision, type JudgeMode } from '../analyzer/index.ts';
-import { parseDuration, UsageError } from './inputError.ts';
+import { Replay, resolvePolicy, type Decision, type JudgeMode } from '../analyzer/index.ts';
+import { InputError, parseDuration, UsageError } from './inputError.ts';
 import { formatReport } from './report.ts';
+import { forTerminal } from './terminalText.ts';
 import { readSamples } from './samplesFile.ts';
 import { loadSpec } from './specFile.ts';
 
@@ -11,10 +12,13 @@ Replays recorded samples and says what the verdict would have been at every look
   --spec FILE       JSON or YAML: { release, metrics, policy } (or kayentaConfig in place of metrics)
   --samples FILE    NDJSON, one {"ts","metric","cohort","value"} per line; - reads stdin
   --mode MODE       sequential (default; anytime-valid, read every look) or fixed (Kayenta-class)
-  --interval DUR    how often the judge looks: 30s, 1m (default), 10m ...
+  --interval DUR    how often the judge looks: 30s, 1m (default), 10m ... (1s to 24h)
   --json            print {"verdict", "timeline", "samples"} as one JSON object
 
 exit codes: 0 promote or continue, 2 rollback, 3 inconclusive, 4 reduce-traffic, 1 usage or input error`;
+
+/** Most looks one replay may take (30 days at 30 s is 86,400). */
+const MAX_LOOKS = 100_000;
 
 export const EXIT_CODES: Record<Decision, number> = { promote: 0, continue: 0, rollback: 2, inconclusive: 3, 'reduce-traffic': 4 };
 
@@ -40,17 +44,25 @@ export async function analyzeCommand(args: string[], out: (text: string) => void
   if (!values.samples) throw new UsageError('analyze: --samples FILE (or -) is required');
   if (values.mode !== 'sequential' && values.mode !== 'fixed') throw new UsageError(`analyze: --mode must be sequential or fixed, got "${values.mode}"`);
   const mode: JudgeMode = values.mode;
-  const intervalMs = parseDuration(values.interval, '--interval');
+  // a look per second at most (the sample resolution of any source) and one a day at least
+  const intervalMs = parseDuration(values.interval, '--interval', { min: 1000, max: 86_400_000 });
 
   const { spec, warnings } = await loadSpec(values.spec);
-  if (!values.json) for (const w of warnings) err(`warning: ${w}`);
+  if (!values.json) for (const w of warnings) err(forTerminal(`warning: ${w}`));
+  // the judge looks once per interval until the observation window ends: a window of billions of
+  // looks (observeMs 9e15) is an input error, not a replay that never ends
+  const looks = Math.ceil(resolvePolicy(spec.release.class, spec.policy).observeMs / intervalMs);
+  if (looks > MAX_LOOKS) {
+    throw new InputError(values.spec, undefined, `policy.observeMs: the observation window is ${looks} looks of --interval ${values.interval} (at most ${MAX_LOOKS}); shorten it or raise --interval`);
+  }
   const replay = new Replay(spec, { mode, intervalMs });
   const read = await readSamples(values.samples, (sample) => replay.push(sample));
   const { verdict, timeline, counts } = replay.finish();
   if (values.json) {
     out(JSON.stringify({ verdict, timeline, samples: { lines: read.lines, ...counts }, warnings }));
   } else {
-    out(formatReport({ spec, mode, intervalMs, verdict, timeline, counts, lines: read.lines, warnings: [] }));
+    // names come from the input files: control and bidi characters are shown escaped
+    out(forTerminal(formatReport({ spec, mode, intervalMs, verdict, timeline, counts, lines: read.lines, warnings: [] })));
   }
   return EXIT_CODES[verdict.decision];
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatIssues } from '../analyzer/index.ts';
 import { InputError } from './inputError.ts';
@@ -8,16 +8,32 @@ import { InputError } from './inputError.ts';
  * parser, so both get line numbers, and schema errors turned into `file:line: field: message`.
  */
 
-/** Reads a config file whole, refusing one larger than `maxBytes`; `what` names it in errors. */
+/**
+ * Reads a config file whole, refusing one larger than `maxBytes` while reading: at most
+ * `maxBytes + 1` bytes are ever read, so a device or a huge file (`--spec /dev/urandom` read
+ * 1.26 GB before a check after the read) costs nothing. `what` names it in errors.
+ */
 export async function readConfigFile(path: string, what: string, maxBytes: number): Promise<string> {
-  let text: string;
+  let file: FileHandle | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    file = await open(path, 'r');
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, 1 << 16));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new InputError(path, undefined, `${what} is larger than ${maxBytes} bytes`);
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(path, undefined, `cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  } finally {
+    await file?.close().catch(() => undefined);
   }
-  if (Buffer.byteLength(text) > maxBytes) throw new InputError(path, undefined, `${what} is larger than ${maxBytes} bytes`);
-  return text;
 }
 
 export interface ConfigDocument {

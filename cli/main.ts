@@ -7,7 +7,9 @@ import { analyzeWorkerCommand } from './analyzeWorker.ts';
 import { odooExporterCommand } from '../odoo-exporter/index.ts';
 import { dashboardsCommand, scorecardCommand } from '../dashboards/index.ts';
 import { rulesCommand } from '../gate/alerts/cli.ts';
+import { StoreError } from '../store/types.ts';
 import { InputError, UsageError } from './inputError.ts';
+import { forTerminal } from './terminalText.ts';
 
 const USAGE = `release-health — judges releases of retail ERP / SaaS platforms from their metrics
 
@@ -77,18 +79,29 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
+    // one line, escaped for the terminal (messages quote input files), never a stack trace:
+    // operators read these, and a stack of minified WebAssembly glue helps none of them
+    const say = (text: string) => io.err(forTerminal(text));
     if (error instanceof InputError) {
-      io.err(`error: ${error.message}`);
+      say(`error: ${error.message}`);
       return 1;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`error: ${(error as Error).message}\n(run "release-health --help" for usage)`);
+      say(`error: ${(error as Error).message}\n(run "release-health --help" for usage)`);
       return 1;
     }
     if (error instanceof Error && error.name === 'UnknownReleaseClassError') {
-      io.err(`error: ${error.message}`);
+      say(`error: ${error.message}`);
       return 1;
     }
-    throw error;
+    // the store's own errors (a directory locked by another serve, a failed integrity check) are
+    // written for the operator: the line alone
+    if (error instanceof StoreError) {
+      say(`error: store: ${error.message}`);
+      return 1;
+    }
+    if (process.env.RH_DEBUG) throw error;
+    say(`error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (an internal error: run with RH_DEBUG=1 for the stack trace)`);
+    return 70; // EX_SOFTWARE
   }
 }

@@ -1,7 +1,11 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatIssues, sampleSchema, type Cohort, type Sample } from '../analyzer/index.ts';
+import { duplicateKeyProblem } from '../gate/strictJson.ts';
 import { InputError } from './inputError.ts';
+
+/** Sample times at or after 2100-01-01 are input errors (epoch ms; 8.64e15 is the last valid Date). */
+export const MAX_SAMPLE_TS = Date.UTC(2100, 0, 1);
 
 /** Longest accepted line: a sample is ~100 bytes; anything near this is not a sample. */
 const MAX_LINE_BYTES = 64 * 1024;
@@ -256,6 +260,7 @@ class SampleReader {
       // checks Number.isSafeInteger
       if (c >= 0x30 && c <= 0x39) return undefined;
       ts = high * EXACT_POW10[p - lowStart] + low;
+      if (ts >= MAX_SAMPLE_TS) return undefined; // the general path names the field
     } else {
       return undefined;
     }
@@ -435,9 +440,16 @@ export function parseSampleLine(text: string, file: string, line: number): Sampl
   } catch (error) {
     throw new InputError(file, line, `not valid JSON: ${(error as Error).message}`);
   }
+  // JSON.parse keeps the last of two equal keys and makes `__proto__` an own key that copies drop
+  const keyProblem = duplicateKeyProblem(text);
+  if (keyProblem !== undefined) throw new InputError(file, line, `${keyProblem.path}: ${keyProblem.message}`);
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const o = raw as Record<string, unknown>;
     const { ts, metric, cohort, value, labels } = o;
+    // one sample stamped in year 275,760 made every later look "after final": a line error instead
+    if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= MAX_SAMPLE_TS) {
+      throw new InputError(file, line, `ts: ${ts} is not an epoch-ms time before 2100-01-01`);
+    }
     let keys = 0;
     for (const _key in o) keys++;
     if (

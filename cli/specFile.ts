@@ -1,6 +1,7 @@
 import { analysisSpecSchema, fromKayentaConfig, type AnalysisSpec } from '../analyzer/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
 import { InputError } from './inputError.ts';
+import { MAX_SAMPLE_TS } from './samplesFile.ts';
 
 const MAX_SPEC_BYTES = 4 * 1024 * 1024;
 
@@ -32,5 +33,9 @@ export function parseSpec(text: string, path: string): { spec: AnalysisSpec; war
   }
   const result = analysisSpecSchema.safeParse(input);
   if (!result.success) throw zodToInputError(result.error, path, lineOf);
+  // a start in year 275,760 (8.64e15) broke the report's dates with a RangeError stack trace
+  if (result.data.release.startedAt >= MAX_SAMPLE_TS) {
+    throw new InputError(path, lineOf(['release', 'startedAt']), `release.startedAt: ${result.data.release.startedAt} is not an epoch-ms time before 2100-01-01`);
+  }
   return { spec: result.data as AnalysisSpec, warnings };
 }
