@@ -6,7 +6,6 @@
  * newline and tab stay.
  */
 // C0 except \t \n, DEL, C1, the bidi embeddings/overrides/isolates and the line/paragraph separators
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function forTerminal(text: string): string {
