@@ -47,24 +47,28 @@ async function loadOrders(q: pg.Pool, from: number, to: number): Promise<void> {
  */
 async function loadOthers(q: pg.Pool, n: number): Promise<void> {
   const year = `(now() AT TIME ZONE 'UTC') - interval '365 days' * (1 - g::float8 / ${n})`;
-  await q.query(`INSERT INTO payment_transaction (provider_id, company_id, reference, amount, state, last_state_change, partner_id, create_date, write_date)
-    SELECT 1, 1 + (g % 2), 'T' || g, 60, CASE WHEN g % 50 = 0 THEN 'draft' WHEN g % 33 = 0 THEN 'cancel' ELSE 'done' END, ${year}, 1, ${year}, ${year} FROM generate_series(1, ${n}) g`);
-  await q.query(`INSERT INTO stock_move (name, company_id, product_id, product_uom_qty, state, date, create_date, write_date)
-    SELECT 'S' || g, 1 + (g % 2), 1 + (g % 500), 1, CASE WHEN (g > ${n} * 0.99 AND g % 20 = 0) OR g % 5000 = 0 THEN 'confirmed' ELSE 'done' END, ${year}, ${year}, ${year} FROM generate_series(1, ${n}) g`);
+  await q.query(`INSERT INTO stock_location (name, usage) VALUES ('WH/Stock', 'internal'), ('Partners/Customers', 'customer'), ('Partners/Vendors', 'supplier')`);
+  await q.query(`INSERT INTO product_template (name, detailed_type, type) SELECT jsonb_build_object('en_US', 'P' || g), CASE WHEN g % 10 = 0 THEN 'consu' ELSE 'product' END, CASE WHEN g % 10 = 0 THEN 'consu' ELSE 'product' END FROM generate_series(1, 500) g`);
+  await q.query(`INSERT INTO product_product (product_tmpl_id) SELECT g FROM generate_series(1, 500) g`);
+  await q.query(`INSERT INTO payment_transaction (provider_id, company_id, reference, amount, currency_id, state, last_state_change, partner_id, create_date, write_date)
+    SELECT 1, 1 + (g % 2), 'T' || g, 60, 1, CASE WHEN g % 50 = 0 THEN 'draft' WHEN g % 33 = 0 THEN 'cancel' ELSE 'done' END, ${year}, 1, ${year}, ${year} FROM generate_series(1, ${n}) g`);
+  // deliveries from stock (a tenth receipts from vendors), as a live database holds them
+  await q.query(`INSERT INTO stock_move (name, company_id, product_id, product_uom_qty, location_id, location_dest_id, state, date, create_date, write_date)
+    SELECT 'S' || g, 1 + (g % 2), 1 + (g % 500), 1, CASE WHEN g % 10 = 3 THEN 3 ELSE 1 END, CASE WHEN g % 10 = 3 THEN 1 ELSE 2 END, CASE WHEN (g > ${n} * 0.99 AND g % 20 = 0) OR g % 5000 = 0 THEN 'confirmed' ELSE 'done' END, ${year}, ${year}, ${year} FROM generate_series(1, ${n}) g`);
   await q.query(`INSERT INTO stock_move_line (move_id, company_id, product_id, quantity, create_date, write_date)
     SELECT g, 1 + (g % 2), 1 + (g % 500), 1, ${year} + interval '20 seconds', ${year} FROM generate_series(1, ${n}) g WHERE NOT ((g > ${n} * 0.99 AND g % 20 = 0) OR g % 5000 = 0)`);
   await q.query(`INSERT INTO queue_job (uuid, company_id, name, state, date_created, date_done, channel, retry, max_retries)
     SELECT md5(g::text), 1, 'job', CASE WHEN g % 500 = 0 THEN 'failed' WHEN g > ${n} * 0.995 AND g % 3 = 0 THEN 'pending' ELSE 'done' END, ${year}, ${year},
       (ARRAY['root.marketplace', 'root.edi', 'root', 'root.mail'])[1 + g % 4], 0, 5 FROM generate_series(1, ${n}) g`);
-  await q.query(`INSERT INTO account_move (name, company_id, journal_id, move_type, state, date, create_date, write_date)
-    SELECT 'INV' || g, 1 + (g % 2), 1, 'out_invoice', 'posted', (${year})::date, ${year}, ${year} FROM generate_series(1, ${n}) g`);
+  await q.query(`INSERT INTO account_move (name, company_id, journal_id, move_type, state, date, currency_id, create_date, write_date)
+    SELECT 'INV' || g, 1 + (g % 2), 1, 'out_invoice', CASE WHEN g % 100 = 0 THEN 'draft' ELSE 'posted' END, (${year})::date, 1, ${year}, ${year} FROM generate_series(1, ${n}) g`);
   await q.query(`INSERT INTO mail_mail (mail_message_id, state, create_date, write_date) SELECT g, CASE WHEN g % 3 = 0 THEN 'exception' ELSE 'outgoing' END, ${year}, ${year} FROM generate_series(1, 2000) g`);
-  for (const t of ['payment_transaction', 'stock_move', 'stock_move_line', 'queue_job', 'account_move', 'mail_mail']) await q.query(`VACUUM ANALYZE ${t}`);
+  for (const t of ['stock_location', 'product_template', 'product_product', 'payment_transaction', 'stock_move', 'stock_move_line', 'queue_job', 'account_move', 'mail_mail']) await q.query(`VACUUM ANALYZE ${t}`);
 }
 
 async function scrapeSeries(pool: pg.Pool, url: string): Promise<Record<string, unknown>> {
   const reader = createSqlReader({
-    db: 'bench', lagMs: 0, cronGraceSeconds: 300,
+    db: 'bench', lagMs: 90_000, cronGraceSeconds: 300, // the default lag: rows of the last 90 s are re-read every scrape
     tracking: { openTtlMs: 86_400_000, maxOpen: 200_000, pageSize: 10_000 },
     connect: () => pgConnection({ url, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 }),
   });
@@ -77,8 +81,8 @@ async function scrapeSeries(pool: pg.Pool, url: string): Promise<Record<string, 
       await pool.query(`INSERT INTO sale_order (name, company_id, partner_id, state, date_order, amount_total, create_date, write_date)
         SELECT 'N' || g, 1 + (g % 2), 1, CASE WHEN g % 5 = 0 THEN 'draft' ELSE 'sale' END, now() AT TIME ZONE 'UTC', 60, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
         FROM generate_series(1, 40) g`);
-      await pool.query(`INSERT INTO payment_transaction (provider_id, company_id, reference, amount, state, last_state_change, partner_id, create_date, write_date)
-        SELECT 1, 1, 'N' || $1::text || '-' || g, 60, 'done', now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM generate_series(1, 40) g`, [`${Date.now()}-${i}`]);
+      await pool.query(`INSERT INTO payment_transaction (provider_id, company_id, reference, amount, currency_id, state, last_state_change, partner_id, create_date, write_date)
+        SELECT 1, 1, 'N' || $1::text || '-' || g, 60, 1, 'done', now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM generate_series(1, 40) g`, [`${Date.now()}-${i}`]);
       await new Promise((r) => setTimeout(r, 5));
       const t0 = performance.now();
       const out: SourceOutcome[] = await reader.scrape(Date.now());
