@@ -19,7 +19,7 @@
  * counting from now but already follows the rows open at that moment (read by state), so a
  * restart does not forget last week's drafts.
  */
-import type { SqlQuery } from '../schema/query.ts';
+import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
 
 export interface TrackerSpec {
   table: 'payment_transaction' | 'account_move' | 'pos_order';
@@ -112,13 +112,14 @@ export class LifecycleTracker {
   private readonly open = new Map<number, Open>();
   /** events of a poll that then failed: handed out by the next successful poll */
   private carried: Finished[] = [];
+  private readonly columns: string;
   private readonly select: string;
   private readonly and: string;
 
   constructor(private readonly spec: TrackerSpec) {
     this.window = new LateCommitWindow(spec.lagMs ?? 0);
-    const extra = spec.labelColumns.map((c) => `, ${c}`).join('');
-    this.select = `SELECT id, company_id, state${extra} FROM ${spec.table}`;
+    this.columns = `id, company_id, state${spec.labelColumns.map((c) => `, ${c}`).join('')}`;
+    this.select = `SELECT ${this.columns} FROM ${spec.table}`;
     this.and = spec.where ? ` AND (${spec.where})` : '';
   }
 
@@ -131,12 +132,20 @@ export class LifecycleTracker {
     this.window.reset(rows[0]?.max ?? 0);
     this.open.clear();
     this.carried = [];
-    // rows open now (newest first, bounded): their later transitions count
-    const { rows: live } = await q.query<Row>(
-      `${this.select} WHERE state = ANY($1::varchar[]) AND id <= $2${this.and} ORDER BY id DESC LIMIT $3`,
-      [this.spec.open, this.window.floor, this.spec.maxOpen],
+    // rows open now and younger than maxAgeMs (newest first, bounded): their later transitions
+    // count. Aged by their create_date, so last month's abandoned drafts go straight to the slow
+    // recheck, spread over the recheck period instead of all at once.
+    const maxAge = this.spec.maxAgeMs ?? MAX_AGE_MS;
+    const recheck = this.spec.recheckMs ?? RECHECK_MS;
+    const { rows: live } = await q.query<Row & { created_ms: number }>(
+      `SELECT ${this.columns}, EXTRACT(EPOCH FROM create_date)::float8 * 1000 AS created_ms FROM ${this.spec.table}
+        WHERE state = ANY($1::varchar[]) AND id <= $2 AND create_date > $4::timestamp${this.and} ORDER BY id DESC LIMIT $3`,
+      [this.spec.open, this.window.floor, this.spec.maxOpen, pgTimestamp(now - maxAge)],
     );
-    for (const r of live.reverse()) this.open.set(r.id, { companyId: r.company_id, labels: this.labels(r), seenAt: now, checkedAt: now });
+    for (const r of live.reverse()) {
+      const seenAt = Math.min(now, r.created_ms);
+      this.open.set(r.id, { companyId: r.company_id, labels: this.labels(r), seenAt, checkedAt: now - (r.id % Math.max(1, Math.floor(recheck / 1000))) * 1000 });
+    }
   }
 
   private labels(row: Row): Record<string, string> {
