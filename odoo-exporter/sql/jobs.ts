@@ -41,9 +41,11 @@ const sqlOverdueCrons = (numbercall: string): string => `SELECT c.id, COALESCE(c
   WHERE c.active${numbercall}
     AND LEAST(c.nextcall, COALESCE(t.call_at, c.nextcall)) < $1::timestamp - make_interval(secs => $2)`;
 export const SQL_OVERDUE_CRONS = sqlOverdueCrons(' AND c.numbercall != 0');
-export const SQL_MAIL = `SELECT CASE WHEN state = 'outgoing' AND scheduled_date > $1::timestamp THEN 'scheduled' ELSE state END AS state, count(*)::int4 AS n,
-    GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(create_date, COALESCE(scheduled_date, create_date))))), 0)::float8 AS oldest
+/** `$sched` is `scheduled_date` (17.0: Datetime) or, in 16.0 where it is a Char, its cast. */
+const sqlMail = (sched: string): string => `SELECT CASE WHEN state = 'outgoing' AND ${sched} > $1::timestamp THEN 'scheduled' ELSE state END AS state, count(*)::int4 AS n,
+    GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(create_date, COALESCE(${sched}, create_date))))), 0)::float8 AS oldest
   FROM mail_mail WHERE state IN ('outgoing', 'exception') GROUP BY 1`;
+export const SQL_MAIL = sqlMail('scheduled_date');
 
 export function queueJobSource(): SqlSource {
   let failed = new Map<number, string>();
@@ -109,13 +111,21 @@ export function cronSource(opts: { graceSeconds: number }): SqlSource {
 }
 
 export function mailSource(): SqlSource {
+  let sql = SQL_MAIL;
   return {
     name: 'mail_mail',
     tables: ['mail_mail'],
-    async prime() {},
+    async prime(q) {
+      // 16.0 declared scheduled_date as a Char ('YYYY-MM-DD HH:MM:SS' or empty); a value that is
+      // not a date makes this source fail rather than guess (stated limit)
+      const { rows } = await q.query<{ type: string }>(
+        `SELECT data_type AS type FROM information_schema.columns WHERE table_name = 'mail_mail' AND column_name = 'scheduled_date' AND table_schema = ANY(current_schemas(false))`,
+      );
+      sql = sqlMail(rows[0]?.type === 'character varying' ? `NULLIF(scheduled_date, '')::timestamp` : 'scheduled_date');
+    },
     async read(q, ctx) {
       const batch = emptyBatch();
-      const { rows } = await q.query<{ state: string; n: number; oldest: number }>(SQL_MAIL, [pgTimestamp(ctx.now)]);
+      const { rows } = await q.query<{ state: string; n: number; oldest: number }>(sql, [pgTimestamp(ctx.now)]);
       const outgoing = rows.find((r) => r.state === 'outgoing');
       batch.gauges.push({ name: GAUGES.mailQueued, labels: {}, value: outgoing?.n ?? 0 });
       batch.gauges.push({ name: GAUGES.mailScheduled, labels: {}, value: rows.find((r) => r.state === 'scheduled')?.n ?? 0 });
