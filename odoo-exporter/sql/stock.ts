@@ -30,6 +30,9 @@
  * `_update_reserved_quantity`); the first line's `create_date` is the reservation. A move is
  * observed once: unreserved and reserved again, it is not observed a second time.
  *
+ * At start, the deliveries already waiting with nothing reserved (`confirmed`) are followed
+ * too, from their `create_date`.
+ *
  * Waiting moves (gauge): the same moves in `confirmed`/`partially_available`, by age since
  * `create_date` (the confirmation of most; a hand-made draft's age includes its time in draft).
  */
@@ -52,6 +55,10 @@ const sqlNewMoves = (storable: string): string => `SELECT m.id, m.company_id, m.
   ${ELIGIBLE.replace('$storable', storable)} AND m.id > $1 ORDER BY m.id LIMIT $2`;
 
 export const SQL_NEW_MOVES = sqlNewMoves(`pt.type = 'product'`);
+const sqlWaitingNowFor = (storable: string): string => `SELECT m.id, m.company_id, m.state,
+    EXTRACT(EPOCH FROM m.create_date)::float8 * 1000 AS created_ms
+  ${ELIGIBLE.replace('$storable', storable)} AND m.state = 'confirmed' ORDER BY m.id DESC LIMIT $1`;
+export const SQL_WAITING_NOW = sqlWaitingNowFor(`pt.type = 'product'`);
 export const SQL_FOLLOWED_MOVES = `SELECT id, state FROM stock_move WHERE id = ANY($1::int4[])`;
 export const SQL_NEW_MOVE_LINES = `SELECT id, move_id, EXTRACT(EPOCH FROM create_date)::float8 * 1000 AS created_ms
   FROM stock_move_line WHERE id > $1 ORDER BY id LIMIT $2`;
@@ -114,6 +121,7 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
   let lines = new LateCommitWindow(0);
   let sqlMoves = SQL_NEW_MOVES;
   let sqlWaiting = SQL_WAITING_MOVES;
+  let sqlWaitingNow = SQL_WAITING_NOW;
   const followed = new Map<number, Followed>();
   const companies = new Set<number>();
   /** observations of a read that then failed: reported by the next successful read */
@@ -126,12 +134,17 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
       const storable = await storableCondition(q);
       sqlMoves = sqlNewMoves(storable);
       sqlWaiting = sqlWaitingMoves(storable);
+      sqlWaitingNow = sqlWaitingNowFor(storable);
       const max = async (t: string) => (await q.query<{ max: number }>(`SELECT COALESCE(max(id), 0)::int4 AS max FROM ${t}`)).rows[0]?.max ?? 0;
       moves = new LateCommitWindow(ctx.lagMs);
       lines = new LateCommitWindow(ctx.lagMs);
       moves.reset(await max('stock_move'));
       lines.reset(await max('stock_move_line'));
       followed.clear();
+      // deliveries already waiting for stock: their reservation, when it comes, is a latency too
+      // (from their create_date: the confirmation of procurement moves)
+      const { rows } = await q.query<MoveRow>(sqlWaitingNow, [maxOpen]);
+      for (const r of rows.reverse()) followed.set(r.id, { company: r.company_id, confirmedAt: r.created_ms, seenAt: ctx.now });
     },
     async read(q, ctx) {
       const batch = emptyBatch();

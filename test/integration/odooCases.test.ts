@@ -63,6 +63,9 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
       const doneCron = await w.cron('One-shot import', 1, now - 60 * MIN, now, false);
       await db.query(`UPDATE ir_cron SET numbercall = 0 WHERE id = $1`, [doneCron]); // finished: never ready again
 
+      // a delivery already waiting for stock when the exporter starts (created confirmed 10 min before)
+      const backorder = await w.move(company, 'S0', storable, 1, stock, customers, 'confirmed', T0 - 10 * MIN);
+
       const exporter = await startOdooExporter({ intervalSeconds: 0 }, { readers: [reader('shop', 90 * S), reader('nolag', 0)], serve: false, clock: () => now });
       const scrape = async (at: number): Promise<string> => {
         now = at;
@@ -115,12 +118,13 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         assert.ok(Math.abs(sampleSum(text, 'odoo_mail_oldest_queued_age_seconds', { db: 'shop' }) - 30) < 0.01, 'the due mail waits since it was created');
         assert.equal(sampleSum(text, 'odoo_payment_transactions', { db: 'shop', state: 'pending' }), 1, 'the wire transfer is pending');
         assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }), 0, 'a card validation is not a checkout');
-        assert.equal(sampleSum(text, 'odoo_stock_moves_waiting', { db: 'shop' }), 1, 'the confirmed delivery waits; the draft and the chained move do not count');
+        assert.equal(sampleSum(text, 'odoo_stock_moves_waiting', { db: 'shop' }), 2, 'the confirmed deliveries wait; the draft and the chained move do not count');
 
         // the late transaction commits: its rows are below ids already read
         await w.posOrder(company, 'POS/L', 7, 'paid', T0 + 70 * S, { id: lateOrder, createdAt: T0 + 57 * S });
         await w.latePayment(latePay, company, 'LATE-1', 7, 'done', T0 + 57 * S);
         await w.reserveMove(delivery, company, storable, 1, T0 + 140 * S, false); // reserved 120 s after confirmation
+        await w.reserveMove(backorder, company, storable, 1, T0 + 5 * MIN, false); // 15 min after its confirmation
         await w.paymentState(card, 'error', T0 + 90 * S);
         text = await scrape(T0 + 120 * S);
         assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 3, 'the late-committed order is counted');
@@ -138,8 +142,9 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         await w.moveState(invoice, 'cancel', T0 + 20 * MIN);
         text = await scrape(T0 + 21 * MIN);
         const latency = { db: 'shop', company: 'Shop' };
-        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count', latency), 2, 'two deliveries reserved; receipt, consumable, adjustment and chained move left out');
-        assert.ok(Math.abs(sampleSum(text, 'odoo_stock_reservation_latency_seconds_sum', latency) - (120 + 270)) < 0.01, '120 s from creation-confirmation, 270 s from the hand confirmation (10:10:30 → 10:15:00)');
+        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count', latency), 3, 'three deliveries reserved; receipt, consumable, adjustment and chained move left out');
+        assert.ok(Math.abs(sampleSum(text, 'odoo_stock_reservation_latency_seconds_sum', latency) - (120 + 270 + 900)) < 0.01,
+          '120 s from creation-confirmation, 270 s from the hand confirmation (10:10:30 → 10:15:00), 900 s for the one waiting at start');
         assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { ...latency, le: '60' }), 0);
         assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }), 2, 'error → done counts as done too');
         assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 4, 'the restaurant order, once it is paid');
