@@ -20,7 +20,7 @@ import type { EngineOptions, Verdict } from '../analyzer/index.ts';
 import type { Ack, SampleBatch, Subscription } from '../collector/index.ts';
 import { DbError, StoreError, type ReleaseRecord, type Store } from '../store/index.ts';
 import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
-import { ReleaseRun, type PipelineCheckpoint } from './releaseRun.ts';
+import { ReleaseRun, UnboundedReleaseError, type PipelineCheckpoint } from './releaseRun.ts';
 import type { Pipeline, PipelineStats } from './types.ts';
 
 const IGNORED_MEMORY = 10_000;
@@ -40,7 +40,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   const ignored = new Set<string>();
   const stats: PipelineStats = {
     batches: 0, samples: 0, skippedBatches: 0, ignoredBatches: 0, malformedBatches: 0, malformedSamples: 0, lateSamples: 0,
-    verdicts: 0, duplicateVerdicts: 0, sinkErrors: 0, storeErrors: 0, publishErrors: 0, checkpoints: 0, heldAcks: 0,
+    verdicts: 0, duplicateVerdicts: 0, sinkErrors: 0, storeErrors: 0, publishErrors: 0, checkpoints: 0, heldAcks: 0, quarantined: 0,
   };
   let closed = false;
 
@@ -49,6 +49,38 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     if (ignored.size >= IGNORED_MEMORY) ignored.delete(ignored.values().next().value as string);
     ignored.add(releaseId);
     logger.warn({ releaseId }, `pipeline: dropping batches of release: ${why}`);
+  }
+
+  /**
+   * The poison-release rule: a release whose analysis throws (a state that cannot be judged, an
+   * engine error) is taken out of the pipeline, alone. Its batches are acknowledged and dropped,
+   * it gets one final `inconclusive` verdict saying why (Argo Rollouts pauses for a human, Flagger
+   * holds; never a promotion), and every other release goes on. Runs inside `run.exclusive`.
+   */
+  async function quarantine(run: ReleaseRun, error: unknown, at: number): Promise<void> {
+    const id = run.id;
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    stats.quarantined++;
+    logger.error({ releaseId: id, err: why }, `pipeline: release ${id} quarantined: its analysis failed (${why}); it ends inconclusive and the other releases go on — fix its spec or data and register it again`);
+    runs.delete(id);
+    ignored.add(id);
+    const last = run.current;
+    const verdictAt = Math.max(at, (last?.at ?? 0) + 1, (run.outbox.at(-1)?.at ?? 0) + 1);
+    run.outbox.push({
+      releaseId: id,
+      at: verdictAt,
+      decision: 'inconclusive',
+      score: 0,
+      metrics: last?.metrics ?? [],
+      reasons: [`analysis stopped: ${why.slice(0, 300)}; a human decides`],
+      policy: { class: run.record.release.class, observedFor: Math.max(0, verdictAt - run.record.release.startedAt) },
+    });
+    await drain(run).catch(() => false);
+    // its batches will not be analysed: acknowledged, or the bus would hold them (and others) for ever
+    const acks = run.heldAcks;
+    run.heldAcks = [];
+    stats.heldAcks -= acks.length;
+    for (const ack of acks) await ack();
   }
 
   async function open(record: ReleaseRecord): Promise<ReleaseRun> {
@@ -71,7 +103,19 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         logger.warn({ releaseId: id, err: String(err) }, 'pipeline: checkpoint does not fit the release, starting afresh');
       }
     }
-    run ??= ReleaseRun.fresh(record, engineOptions, watchMs);
+    if (!run) {
+      try {
+        run = ReleaseRun.fresh(record, engineOptions, watchMs);
+      } catch (err) {
+        // stored before the gate bounded it (or written to the store by hand): refused here, so a
+        // restart from this store comes back instead of taking looks until the heap runs out
+        if (err instanceof UnboundedReleaseError) {
+          stats.quarantined++;
+          logger.error({ releaseId: id, err: err.message }, `pipeline: release ${id} quarantined at load: ${err.message}; the other releases go on — abort it and register it again with a bounded window`);
+        }
+        throw err;
+      }
+    }
     ignored.delete(id);
     runs.set(id, run);
     return run;
@@ -162,8 +206,16 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   /** Saves the run's checkpoint and acknowledges the batches it covers (only with an empty outbox). */
   async function saveCheckpoint(run: ReleaseRun): Promise<void> {
     if (run.outbox.length > 0) return;
+    let snapshot: PipelineCheckpoint;
     try {
-      await store.saveEngineCheckpoint({ releaseId: run.id, snapshot: run.checkpoint(), offsets: {}, savedAt: o.clock() });
+      snapshot = run.checkpoint();
+    } catch (err) {
+      // never store a state that cannot be judged: the stored checkpoint stays the last good one
+      await quarantine(run, err, o.clock());
+      return;
+    }
+    try {
+      await store.saveEngineCheckpoint({ releaseId: run.id, snapshot, offsets: {}, savedAt: o.clock() });
     } catch (err) {
       stats.storeErrors++;
       logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: saving a checkpoint failed; acks held');
@@ -183,7 +235,9 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   async function checkpointAll(): Promise<void> {
     for (const run of [...runs.values()]) {
       if (run.heldAcks.length === 0 && run.batchesSinceCheckpoint === 0 && run.outbox.length === 0) continue;
-      await run.exclusive(async () => (await drain(run)) && saveCheckpoint(run));
+      await run
+        .exclusive(async () => (await drain(run)) && saveCheckpoint(run))
+        .catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: checkpoint failed; the other releases go on'));
     }
   }
 
@@ -210,7 +264,15 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         return ack();
       }
       stats.batches++;
-      const outcome = run.ingest(batch);
+      let outcome: ReturnType<ReleaseRun['ingest']>;
+      try {
+        outcome = run.ingest(batch);
+      } catch (err) {
+        run.heldAcks.push(ack);
+        stats.heldAcks++;
+        await quarantine(run, err, o.clock());
+        return;
+      }
       if (outcome.skipped) stats.skippedBatches++;
       else {
         stats.samples += batch.samples.length - outcome.malformed;
@@ -237,14 +299,23 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   async function tick(now: number): Promise<Verdict[]> {
     const emitted: Verdict[] = [];
     for (const run of [...runs.values()]) {
-      await run.exclusive(async () => {
-        if (runs.get(run.id) !== run) return;
-        const verdicts = run.advanceTo(now);
-        emitted.push(...verdicts);
-        run.outbox.push(...verdicts);
-        const stored = await drain(run);
-        if (stored && (verdicts.length > 0 || run.heldAcks.length > 0)) await saveCheckpoint(run);
-      });
+      // one release's failure is that release's: the loop goes on to the others' looks
+      await run
+        .exclusive(async () => {
+          if (runs.get(run.id) !== run) return;
+          let verdicts: Verdict[];
+          try {
+            verdicts = run.advanceTo(now);
+          } catch (err) {
+            await quarantine(run, err, now);
+            return;
+          }
+          emitted.push(...verdicts);
+          run.outbox.push(...verdicts);
+          const stored = await drain(run);
+          if (stored && (verdicts.length > 0 || run.heldAcks.length > 0)) await saveCheckpoint(run);
+        })
+        .catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: look failed; the other releases go on'));
     }
     return emitted;
   }

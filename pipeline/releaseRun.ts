@@ -69,7 +69,9 @@ export class ReleaseRun {
   ) {}
 
   static fresh(record: ReleaseRecord, options: EngineOptions, watchMs: number): ReleaseRun {
-    return new ReleaseRun(record, options, new ReleaseEngine(record.spec, options), new Map(), watchMs);
+    const engine = new ReleaseEngine(record.spec, options);
+    checkBounded(record, engine, options);
+    return new ReleaseRun(record, options, engine, new Map(), watchMs);
   }
 
   /** Throws when the checkpoint does not fit the spec (the caller then starts fresh, and says so). */
@@ -77,6 +79,7 @@ export class ReleaseRun {
     if (checkpoint?.version !== 1) throw new Error('unknown pipeline checkpoint version');
     const engineOptions = { ...options, intervalMs: checkpoint.intervalMs };
     const engine = ReleaseEngine.restore(record.spec, engineOptions, checkpoint.engine);
+    checkBounded(record, engine, engineOptions);
     const run = new ReleaseRun(record, engineOptions, engine, new Map(Object.entries(checkpoint.marks ?? {})), watchMs);
     run.lastHanded = checkpoint.lastHanded;
     if (checkpoint.watch) run.watch = PostReleaseWatch.restore(record.spec, engineOptions, checkpoint.watch);
@@ -135,10 +138,63 @@ export class ReleaseRun {
     return this.engine.current;
   }
 
+  /**
+   * The state to store. Throws (and nothing is stored) when the state could not be judged after a
+   * restore: a judge that failed, or a non-finite number in a judge's closed statistics, which
+   * every later look would trip over again.
+   */
   checkpoint(): PipelineCheckpoint {
     const cp: PipelineCheckpoint = { version: 1, intervalMs: this.engineOptions.intervalMs, engine: this.engine.snapshot(), marks: Object.fromEntries(this.marks) };
+    // the open batch's sums may have overflowed: the judge counts that batch invalid when it
+    // closes, so only the closed-batch statistics (test, cumulative sums) must be finite
+    const bad = cp.engine.judges.reduce<string | undefined>((found, judge, i) => found ?? nonFinitePath({ ...judge, open: undefined }, `judges[${i}]`), undefined);
+    if (bad !== undefined) throw new UnjudgeableCheckpointError(`engine state holds a non-finite number at ${bad}`);
     if (this.lastHanded) cp.lastHanded = this.lastHanded;
     if (this.watch) cp.watch = this.watch.snapshot();
     return cp;
   }
+}
+
+/** A state the pipeline refuses to checkpoint (see `ReleaseRun.checkpoint`). */
+export class UnjudgeableCheckpointError extends Error {
+  override readonly name = 'UnjudgeableCheckpointError';
+}
+
+/** A release whose analysis would cost without bound: refused (quarantined) instead of run. */
+export class UnboundedReleaseError extends Error {
+  override readonly name = 'UnboundedReleaseError';
+}
+
+/**
+ * Most looks one analysis may take (30 days at 1 min is 43,200). The engine takes one look per
+ * interval from the start until the window ends: `observeMs: 9e15` was billions of looks, taken
+ * as fast as the heap allowed, and again at every restart from the same store.
+ */
+export const MAX_LOOKS = 50_000;
+
+function checkBounded(record: ReleaseRecord, engine: ReleaseEngine, options: EngineOptions): void {
+  const { startedAt } = record.release;
+  if (!Number.isSafeInteger(startedAt) || startedAt < 0 || startedAt >= Date.UTC(2100, 0, 1)) {
+    throw new UnboundedReleaseError(`release.startedAt ${startedAt} is not an epoch-ms time before 2100-01-01`);
+  }
+  const looks = Math.ceil(engine.policy.observeMs / options.intervalMs);
+  if (!(looks <= MAX_LOOKS)) {
+    throw new UnboundedReleaseError(`its observation window (observeMs ${engine.policy.observeMs}) is ${looks} looks of ${options.intervalMs} ms, more than ${MAX_LOOKS}`);
+  }
+}
+
+/** Path of the first NaN or ±Infinity in a JSON-like value, or undefined (iterative: no stack limit). */
+function nonFinitePath(value: unknown, root: string): string | undefined {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) stack.push([child, `${path}.${k}`]);
+    }
+  }
+  return undefined;
 }

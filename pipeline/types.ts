@@ -64,6 +64,8 @@ export interface PipelineStats {
   checkpoints: number;
   /** acknowledgements waiting for a checkpoint */
   heldAcks: number;
+  /** releases taken out of the analysis because it failed or would not be bounded (the poison-release rule) */
+  quarantined: number;
 }
 
 export interface PipelineCloseOptions {

@@ -3,7 +3,7 @@ import { scoreRelease } from '../judge/index.ts';
 import type { AnalysisSpec, MetricSpec, Sample, Verdict } from '../types.ts';
 import { BeforeAfterAligner } from './beforeAfter.ts';
 import { FixedMetricJudge } from './fixedMetricJudge.ts';
-import { inputsOf, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
+import { emptyEffect, inputsOf, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 import { SequentialMetricJudge, type SequentialJudgeState } from './sequentialMetricJudge.ts';
 
 /** A checkpoint of a sequential engine: JSON, bounded by the number of metrics, not of samples. */
@@ -50,6 +50,11 @@ export interface IngestCounts {
 
 const FINAL = new Set(['rollback', 'promote', 'inconclusive']);
 
+/** An engine state that must not be checkpointed (a restore could not judge it). */
+export class UnjudgeableStateError extends Error {
+  override readonly name = 'UnjudgeableStateError';
+}
+
 /**
  * One release under analysis: routes samples to metric judges, closes a batch at every interval
  * boundary (release start + k·interval), and evaluates the whole release there. Pure: time comes
@@ -69,6 +74,12 @@ export class ReleaseEngine {
    */
   private openInputs: [number, number][];
   private lastInputs: [number, number][] | null = null;
+  /**
+   * Per judge: why its statistics failed at the end of a batch (undefined while healthy). A judge
+   * that throws is out for the rest of the analysis and reported as `error` (never a pass), so one
+   * metric's exception cannot stop the release's other metrics, or the batch loop around it.
+   */
+  private readonly failed: (string | undefined)[];
   private readonly specsByName: ReadonlyMap<string, MetricSpec>;
   private readonly context: JudgeContext;
   private batchStart: number;
@@ -82,6 +93,7 @@ export class ReleaseEngine {
     this.policy = resolvePolicy(spec.release.class, spec.policy, options.classes);
     this.judges = spec.metrics.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m, this.policy.toleranceScale)));
     this.openInputs = this.judges.map(() => [0, 0]);
+    this.failed = this.judges.map(() => undefined);
     for (const [index, judge] of this.judges.entries()) {
       for (const { metric, role } of inputsOf(judge.spec)) {
         const list = this.routes.get(metric) ?? [];
@@ -172,7 +184,14 @@ export class ReleaseEngine {
       this.beforeAfter.drain(at, (sample) => this.route(sample));
       this.context.canaryShare = this.beforeAfter.canaryShare();
     }
-    for (const judge of this.judges) judge.endBatch(this.context);
+    this.judges.forEach((judge, i) => {
+      if (this.failed[i] !== undefined) return;
+      try {
+        judge.endBatch(this.context);
+      } catch (error) {
+        this.failed[i] = `statistics failed, metric out of the analysis: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    });
     // a flush at the end of a recorded stream closes a partial interval: one with no input at all
     // is the stream's end, not a source gone quiet
     const empty = this.openInputs.every(([b, c]) => b + c === 0);
@@ -184,7 +203,11 @@ export class ReleaseEngine {
   }
 
   private evaluate(at: number): Verdict {
-    const metrics = this.judges.map((judge) => judge.verdict(this.context));
+    const metrics = this.judges.map((judge, i) => {
+      const failure = this.failed[i];
+      if (failure === undefined) return judge.verdict(this.context);
+      return { metric: judge.spec.name, classification: 'error' as const, effect: emptyEffect(), evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: failure };
+    });
     const score = scoreRelease(metrics, this.specsByName, this.spec.groupWeights);
     const observedFor = at - this.spec.release.startedAt;
     const { decision, reasons } = decide({ metrics, score, policy: this.policy, observedFor, mode: this.options.mode, stale: this.staleReasons() });
@@ -217,6 +240,9 @@ export class ReleaseEngine {
    */
   snapshot(): EngineSnapshot {
     if (this.options.mode !== 'sequential') throw new Error('only sequential engines keep bounded, checkpointable state');
+    // a judge that threw may hold a half-updated state: a checkpoint of it could not be judged
+    const failure = this.failed.findIndex((f) => f !== undefined);
+    if (failure >= 0) throw new UnjudgeableStateError(`metric ${this.judges[failure].spec.name}: ${this.failed[failure]}`);
     return {
       version: 1,
       releaseId: this.spec.release.id,

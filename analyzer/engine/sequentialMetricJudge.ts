@@ -102,6 +102,17 @@ export class SequentialMetricJudge implements MetricJudge {
   }
 
   endBatch(context: JudgeContext): void {
+    // Sums past 1.8e308 overflow to Infinity (each input was finite): the batch is invalid input
+    // for this metric, as a NaN is, and the metric goes on with its other batches.
+    if (!this.batchIsFinite()) {
+      this.invalid++;
+      this.events.reset();
+      this.exposure.reset();
+      this.batchBuckets?.baseline.fill(0);
+      this.batchBuckets?.canary.fill(0);
+      if (this.latency) this.latency.endBatch();
+      return;
+    }
     if (this.latency) {
       if (this.batchBuckets) {
         this.latency.observeBuckets('baseline', this.batchBuckets.baseline);
@@ -127,6 +138,16 @@ export class SequentialMetricJudge implements MetricJudge {
     this.cumulative.exposure.add('canary', this.exposure.canary);
     this.events.reset();
     this.exposure.reset();
+  }
+
+  /** The open batch's sums, and the cumulative sums they would make, are all finite. */
+  private batchIsFinite(): boolean {
+    const { events, exposure, cumulative, batchBuckets } = this;
+    for (const cohort of ['baseline', 'canary'] as const) {
+      if (!Number.isFinite(cumulative.events[cohort] + events[cohort]) || !Number.isFinite(cumulative.exposure[cohort] + exposure[cohort])) return false;
+      if (batchBuckets && !batchBuckets[cohort].every(Number.isFinite)) return false;
+    }
+    return true;
   }
 
   verdict(context: JudgeContext): MetricVerdict {
