@@ -30,6 +30,12 @@
  * `_update_reserved_quantity`); the first line's `create_date` is the reservation. A move is
  * observed once: unreserved and reserved again, it is not observed a second time.
  *
+ * Never waited: point_of_sale's pickings (`_create_picking_from_pos_order_lines`: `create`,
+ * `_action_confirm`, lines with the done quantities, `_action_done` — one transaction) are done
+ * before anyone can read them, with lines as old as the move. A move first seen `done` whose
+ * first line has the move's own `create_date` is such an immediate transfer and is left out; a
+ * move reserved later and done before the exporter read it is still measured.
+ *
  * At start, the deliveries already waiting with nothing reserved (`confirmed`) are followed
  * too, from their `create_date`.
  *
@@ -105,6 +111,8 @@ interface MoveRow {
 
 interface Followed {
   company: number;
+  /** first seen done: an immediate transfer if its first line is from its own transaction */
+  doneAtFirstSight?: boolean;
   /** epoch ms of confirmation, once known */
   confirmedAt?: number;
   /** draft moves: when last seen in draft */
@@ -170,7 +178,9 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
         for (const r of rows) {
           // a move created, reserved and done between two scrapes still has its line to read
           if (!moves.isNew(r.id, now) || r.state === 'cancel') continue;
-          followed.set(r.id, r.state === 'draft' ? { company: r.company_id, draftSeenAt: now, seenAt: now } : { company: r.company_id, confirmedAt: r.created_ms, seenAt: now });
+          followed.set(r.id, r.state === 'draft'
+            ? { company: r.company_id, draftSeenAt: now, seenAt: now }
+            : { company: r.company_id, confirmedAt: r.created_ms, seenAt: now, doneAtFirstSight: r.state === 'done' });
         }
         if (rows.length > 0) after = rows[rows.length - 1].id;
         if (rows.length < opts.pageSize) break;
@@ -183,6 +193,7 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
           const f = r.move_id === null ? undefined : followed.get(r.move_id);
           if (!f || f.confirmedAt === undefined) continue; // not ours, or still draft
           followed.delete(r.move_id!);
+          if (f.doneAtFirstSight && r.created_ms === f.confirmedAt) continue; // a POS picking: never waited
           const list = byCompany.get(f.company) ?? [];
           list.push(Math.max(0, (r.created_ms - f.confirmedAt) / 1000));
           byCompany.set(f.company, list);

@@ -309,7 +309,14 @@ export class TenantSim {
   private async posOrder(at: number): Promise<void> {
     const rng = this.rng.pos;
     const state = this.spec.version !== '18.0' && rng.next() < 0.05 ? 'invoiced' : 'paid';
-    await this.w.posOrder(this.company(rng), `POS/${String(++this.seq).padStart(6, '0')}`, Math.round(rng.uniform(3, 80) * 100) / 100, state, at);
+    const company = this.company(rng);
+    const name = `POS/${String(++this.seq).padStart(6, '0')}`;
+    await this.w.posOrder(company, name, Math.round(rng.uniform(3, 80) * 100) / 100, state, at);
+    if (this.has('stock')) {
+      // the till's goods leave at once: a picking created and done in the order's transaction
+      const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
+      await this.w.posPickingMove(company, name, product, 1, this.loc.stock, this.loc.customers, at, this.v16);
+    }
   }
 
   private uuid(): string {

@@ -93,6 +93,17 @@ export class OdooWriter {
     );
   }
 
+  /**
+   * point_of_sale `_create_picking_from_pos_order_lines`: the move, its line with the done
+   * quantity and `_action_done`, in the order's transaction
+   */
+  async posPickingMove(companyId: number, origin: string, productId: number, qty: number, from: number, to: number, at: number, v16: boolean): Promise<number> {
+    const move = await this.move(companyId, origin, productId, qty, from, to, 'confirmed', at);
+    await this.reserveMove(move, companyId, productId, qty, at, v16);
+    await this.db.query(`UPDATE stock_move SET state = 'done', write_date = $2::timestamp WHERE id = $1`, [move, ts(at)]);
+    return move;
+  }
+
   /** `_action_confirm` of a draft move */
   async confirmMove(id: number, at: number): Promise<void> {
     await this.db.query(`UPDATE stock_move SET state = 'confirmed', write_date = $2::timestamp WHERE id = $1`, [id, ts(at)]);

@@ -86,6 +86,7 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         const chained = await w.move(company, 'S2/out', storable, 1, stock, customers, 'confirmed', T0 + 10 * S);
         await db.query(`INSERT INTO stock_move_move_rel (move_orig_id, move_dest_id) VALUES ($1, $2)`, [pick, chained]);
         const delivery = await w.move(company, 'S3', storable, 1, stock, customers, 'confirmed', T0 + 20 * S);
+        await w.posPickingMove(company, 'POS/0', storable, 1, stock, customers, T0 + 20 * S, false); // a till's picking: never waited
         const manual = await w.move(company, 'WH/OUT/9', storable, 1, stock, customers, 'draft', T0 + 30 * S);
 
         // --- POS: a late sync from an offline till, a restaurant draft
@@ -142,7 +143,7 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         await w.moveState(invoice, 'cancel', T0 + 20 * MIN);
         text = await scrape(T0 + 21 * MIN);
         const latency = { db: 'shop', company: 'Shop' };
-        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count', latency), 3, 'three deliveries reserved; receipt, consumable, adjustment and chained move left out');
+        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count', latency), 3, 'three deliveries reserved; receipt, consumable, adjustment, chained move and POS picking left out');
         assert.ok(Math.abs(sampleSum(text, 'odoo_stock_reservation_latency_seconds_sum', latency) - (120 + 270 + 900)) < 0.01,
           '120 s from creation-confirmation, 270 s from the hand confirmation (10:10:30 → 10:15:00), 900 s for the one waiting at start');
         assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { ...latency, le: '60' }), 0);

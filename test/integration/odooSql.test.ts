@@ -102,10 +102,12 @@ function runOdooExporterContract(opts: ContractOptions): void {
       // first line's create_date minus the confirmation the simulator recorded (the database keeps none)
       const eligible = `FROM stock_move m JOIN stock_location s ON s.id = m.location_id JOIN stock_location d ON d.id = m.location_dest_id
         JOIN product_product pp ON pp.id = m.product_id JOIN product_template pt ON pt.id = pp.product_tmpl_id JOIN res_company c ON c.id = m.company_id
-        WHERE s.usage = 'internal' AND d.usage = 'customer' AND pt.detailed_type = 'product'`;
+        WHERE s.usage = 'internal' AND d.usage = 'customer' AND pt.detailed_type = 'product' AND m.origin NOT LIKE 'POS/%'`; // POS pickings never wait
       const firstLines = await rows(q, `SELECT c.name, m.id, EXTRACT(EPOCH FROM min(l.create_date))::float8 * 1000 AS reserved ${eligible.replace('WHERE', 'JOIN stock_move_line l ON l.move_id = m.id WHERE')} GROUP BY c.name, m.id`);
       const bypassed = await rows(q, `SELECT count(DISTINCT m.id)::int AS n FROM stock_move m JOIN stock_move_line l ON l.move_id = m.id WHERE l.create_date = m.create_date`);
       assert.ok(Number(bypassed[0].n) > 0, 'the hour has moves reserved at confirmation (receipts, consumables, adjustments)');
+      const posMoves = await rows(q, `SELECT count(*)::int AS n FROM stock_move WHERE origin LIKE 'POS/%' AND state = 'done'`);
+      assert.ok(Number(posMoves[0].n) > 0, 'the hour has POS pickings (storable, stock → customers, done at once)');
       const byCompany = new Map<string, { n: number; total: number; le60: number; drafts: number }>();
       for (const r of firstLines) {
         const confirmed = confirmations.get(Number(r.id));
