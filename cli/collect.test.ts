@@ -15,17 +15,18 @@ const dir = mkdtempSync(join(tmpdir(), 'rh-collect-'));
 
 before(async () => {
   [traefik, broken] = await Promise.all([startMetricsServer(), startMetricsServer()]);
-  // Traefik-style exposition; request n: canary 10·n requests, stable 100·n, plus an open-connections gauge
+  // Traefik v3 exposition (pkg/observability/metrics/prometheus.go); request n: canary 10·n
+  // requests, stable 100·n, plus the per-service gauge v3 has (v3 dropped traefik_service_open_connections)
   traefik.state.onRequest = (n) => {
     traefik.state.body = [
       '# HELP traefik_service_requests_total How many HTTP requests processed on a service, partitioned by status code, protocol, and method.',
       '# TYPE traefik_service_requests_total counter',
       `traefik_service_requests_total{code="200",method="GET",protocol="http",service="odoo-canary@file"} ${10 * n}`,
       `traefik_service_requests_total{code="200",method="GET",protocol="http",service="odoo-stable@file"} ${100 * n}`,
-      '# HELP traefik_service_open_connections How many open connections exist on a service.',
-      '# TYPE traefik_service_open_connections gauge',
-      'traefik_service_open_connections{method="GET",protocol="http",service="odoo-canary@file"} 3',
-      'traefik_service_open_connections{method="GET",protocol="http",service="odoo-stable@file"} 7',
+      '# HELP traefik_service_server_up service server is up, described by gauge value of 0 or 1.',
+      '# TYPE traefik_service_server_up gauge',
+      'traefik_service_server_up{service="odoo-canary@file",url="http://10.42.0.17:8069"} 0',
+      'traefik_service_server_up{service="odoo-stable@file",url="http://10.42.0.12:8069"} 1',
       '',
     ].join('\n');
   };
@@ -43,7 +44,7 @@ const traefikTarget = (url: string): Record<string, unknown> => ({
   timeoutMs: 250,
   metrics: [
     { name: 'traefik_service_requests_total', as: 'http_requests_total', kind: 'counter', cohorts },
-    { name: 'traefik_service_open_connections', as: 'open_connections', kind: 'gauge', cohorts },
+    { name: 'traefik_service_server_up', as: 'servers_up', kind: 'gauge', cohorts },
   ],
 });
 
@@ -68,9 +69,9 @@ test('collect --once prints NDJSON samples that analyze --samples accepts', asyn
   const samples = lines.map((line, i) => parseSampleLine(line, 'stdout', i + 1));
   const requests = samples.filter((s) => s.metric === 'http_requests_total');
   assert.deepEqual(requests.map((s) => [s.cohort, s.value]).sort(), [['baseline', 100], ['canary', 10]]);
-  const gauges = samples.filter((s) => s.metric === 'open_connections');
-  assert.ok(gauges.some((s) => s.cohort === 'canary' && s.value === 3));
-  assert.ok(gauges.some((s) => s.cohort === 'baseline' && s.value === 7));
+  const gauges = samples.filter((s) => s.metric === 'servers_up');
+  assert.ok(gauges.some((s) => s.cohort === 'canary' && s.value === 0));
+  assert.ok(gauges.some((s) => s.cohort === 'baseline' && s.value === 1));
 });
 
 test('collect --once: a failing target is logged as one JSON line without credentials, exit 1', async () => {
