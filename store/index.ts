@@ -14,6 +14,7 @@ export type {
   Store,
 } from './types.ts';
 export { StoreConflictError, StoreError, StoreNotFoundError } from './types.ts';
+export { findIntegrityProblems, StoreIntegrityError } from './integrity.ts';
 export { openStore } from './open.ts';
 export type { OpenStoreOptions } from './open.ts';
 export { createPostgresStore } from './postgres.ts';

@@ -5,13 +5,16 @@
  */
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { lockDataDir } from './dirLock.ts';
+import { oneLine, RESTORE_HINT, StoreIntegrityError, verifyIntegrity } from './integrity.ts';
 import { migrate, toDbError, type Database, type Queryable, type QueryResult, type Row } from './sql.ts';
 import { SqlStore } from './sqlStore.ts';
-import type { Store } from './types.ts';
+import { StoreError, type Store } from './types.ts';
 
 export interface PgliteStoreOptions {
   /** apply pending migrations before returning (default true) */
   migrate?: boolean;
+  /** a directory store: run the integrity check after migrating (default true; store/integrity.ts) */
+  verify?: boolean;
 }
 
 function queryable(q: PGlite | Transaction): Queryable {
@@ -58,14 +61,30 @@ export function pgliteDatabase(db: PGlite): Database {
  */
 export async function createPgliteStore(dataDir?: string, options: PgliteStoreOptions = {}): Promise<Store> {
   const unlock = dataDir === undefined ? async () => undefined : await lockDataDir(dataDir);
+  const where = `PGlite store ${dataDir ?? 'in memory'}`;
   let db: PGlite | undefined;
   try {
-    db = await PGlite.create(dataDir ?? 'memory://');
+    try {
+      // PostgreSQL 18's initdb turns page checksums on; asked for explicitly all the same, so a
+      // PGlite built on an older PostgreSQL cannot quietly create a directory without them
+      db = await PGlite.create(dataDir ?? 'memory://', { initDbStartParams: ['--data-checksums'] });
+    } catch (err) {
+      // a damaged control file or WAL aborts PostgreSQL inside WebAssembly (`RuntimeError: Aborted()`)
+      throw new StoreIntegrityError(`${where} cannot be opened by PostgreSQL (${oneLine(err)}; a damaged control file, WAL or catalog) — ${RESTORE_HINT}`);
+    }
     const database = pgliteDatabase(db);
     const opened = db;
     // The lock is released only once PGlite has written everything and closed.
     const store = new SqlStore({ ...database, close: () => opened.close().finally(unlock) });
-    if (options.migrate !== false) await migrate(database);
+    if (options.migrate !== false) {
+      try {
+        await migrate(database);
+      } catch (err) {
+        if (dataDir === undefined || err instanceof StoreError) throw err;
+        throw new StoreIntegrityError(`${where} cannot be read (${oneLine(err)}) — ${RESTORE_HINT}`);
+      }
+      if (dataDir !== undefined && options.verify !== false) await verifyIntegrity(database, where);
+    }
     return store;
   } catch (err) {
     await db?.close().catch(() => undefined);

@@ -289,8 +289,12 @@ export class SqlStore implements Store {
   /** Snapshot and offsets replace the previous checkpoint in one statement (last writer wins). */
   async saveEngineCheckpoint(c: EngineCheckpoint): Promise<void> {
     await this.db.query(
-      `INSERT INTO engine_checkpoints (${ENGINE_CHECKPOINT_COLUMNS}) VALUES ($1, $2::text::jsonb, $3::text::jsonb, $4)
-       ON CONFLICT (release_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, offsets = EXCLUDED.offsets, saved_at = EXCLUDED.saved_at`,
+      `WITH c AS (
+         INSERT INTO engine_checkpoints (${ENGINE_CHECKPOINT_COLUMNS}) VALUES ($1, $2::text::jsonb, $3::text::jsonb, $4)
+         ON CONFLICT (release_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, offsets = EXCLUDED.offsets, saved_at = EXCLUDED.saved_at
+       )
+       INSERT INTO integrity_ledger (release_id, checkpoint) VALUES ($1, true)
+       ON CONFLICT (release_id) DO UPDATE SET checkpoint = true WHERE NOT integrity_ledger.checkpoint`,
       [c.releaseId, toJsonText(c.snapshot) ?? 'null', toJsonText(c.offsets ?? {}), c.savedAt],
     );
   }

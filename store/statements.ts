@@ -26,6 +26,9 @@ WITH v AS (
 ), u AS (
   UPDATE releases SET decision = $3, decided_at = $2
   WHERE id = $1 AND EXISTS (SELECT 1 FROM v) AND (decided_at IS NULL OR decided_at <= $2)
+), l AS (
+  INSERT INTO integrity_ledger (release_id, verdicts) SELECT $1, 1 FROM v
+  ON CONFLICT (release_id) DO UPDATE SET verdicts = integrity_ledger.verdicts + 1
 )
 SELECT count(*)::int AS inserted FROM v`;
 
