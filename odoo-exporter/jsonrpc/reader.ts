@@ -10,7 +10,8 @@
  * id tracking over RPC), so a posted entry rewritten later (e.g. `payment_state`) counts again;
  * the oldest pending job's age ignores `eta`. POS orders are read by id as in SQL (the till's
  * `date_order` is not a commit time); payments leave out `validation`/`refund` operations; mails
- * are due or scheduled as `process_email_queue` decides; crons use `numbercall != 0` (17.0).
+ * are due or scheduled as `process_email_queue` decides; crons use `numbercall != 0` (16.0/17.0)
+ * but not `ir.cron.trigger` rows (SQL does).
  */
 import { COUNTERS, GAUGES, emptyBatch, type SignalBatch, type SourceOutcome, type TenantReader } from '../signals.ts';
 import { LateCommitWindow } from '../sql/tracker.ts';
@@ -50,6 +51,7 @@ function sources(graceSeconds: number, lagMs: number): RpcSource[] {
   // POS by id (see sql/orders.ts): new ids re-read for the lag, drafts followed until they leave draft
   let posWindow: LateCommitWindow | undefined;
   const posDrafts = new Set<number>();
+  let cronNumbercall = true;
   return [
     {
       name: 'sale_order', model: 'sale.order', windowed: true,
@@ -119,7 +121,18 @@ function sources(graceSeconds: number, lagMs: number): RpcSource[] {
     {
       name: 'ir_cron', model: 'ir.cron', windowed: false,
       async read(rpc, w, b) {
-        const rows = await rpc.executeKw<{ cron_name: string | false; nextcall: string }[]>('ir.cron', 'search_read', [[['active', '=', true], ['numbercall', '!=', 0], ['nextcall', '<', odooDatetime(w.now - graceSeconds * 1000)]]], { fields: ['cron_name', 'nextcall'] });
+        const late: Domain = [['active', '=', true], ['nextcall', '<', odooDatetime(w.now - graceSeconds * 1000)]];
+        type Cron = { cron_name: string | false; nextcall: string };
+        let rows: Cron[];
+        try {
+          // 16.0/17.0: finished crons (numbercall 0) are never ready again (ir_cron.py _get_all_ready_jobs)
+          rows = cronNumbercall ? await rpc.executeKw<Cron[]>('ir.cron', 'search_read', [[...late, ['numbercall', '!=', 0]]], { fields: ['cron_name', 'nextcall'] }) : [];
+        } catch (err) {
+          if (!/numbercall/.test((err as Error).message)) throw err;
+          cronNumbercall = false; // 18.0 has no such field
+          rows = [];
+        }
+        if (!cronNumbercall) rows = await rpc.executeKw<Cron[]>('ir.cron', 'search_read', [late], { fields: ['cron_name', 'nextcall'] });
         b.gauges.push({ name: GAUGES.cronOverdue, labels: {}, value: rows.length });
         for (const r of rows) b.gauges.push({ name: GAUGES.cronOverdueSeconds, labels: { cron: String(r.cron_name) }, value: (w.now - parseOdooDatetime(r.nextcall)) / 1000 });
       },
