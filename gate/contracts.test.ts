@@ -70,7 +70,7 @@ test('Argo Rollouts: the shipped AnalysisTemplate maps every decision to the int
   const args = { 'release-id': 'argo-1', 'gate-token': TOKENS.reader };
 
   const first = await argoMeasure(metric, args);
-  assert.deepEqual([first.status, first.result, argoPhase(metric, first.result!)], [200, 'inconclusive', 'Inconclusive']);
+  assert.deepEqual([first.status, first.result, argoPhase(metric, first.result!)], [200, 'continue', 'Successful']);
   const expected: Record<Decision, string> = { continue: 'Successful', promote: 'Successful', rollback: 'Failed', 'reduce-traffic': 'Failed', inconclusive: 'Inconclusive' };
   let at = T0;
   for (const [decision, phase] of Object.entries(expected)) {
@@ -99,8 +99,8 @@ test('Flagger: hooks answer in the status codes Flagger interprets, found by nam
   const answer = async (hook: string) => (await flaggerCall(hook, payload('Progressing'))).status;
   assert.ok(flaggerOk(await answer('confirm-rollout')));
   assert.ok(flaggerOk(await answer('pre-rollout')));
-  assert.ok(!flaggerOk(await answer('confirm-promotion')), 'no verdict yet: hold promotion');
-  assert.ok(!flaggerOk(await answer('rollback')), 'no verdict yet: carry on');
+  assert.ok(!flaggerOk(await answer('confirm-promotion')), 'warming up: hold promotion');
+  assert.ok(!flaggerOk(await answer('rollback')), 'warming up: carry on');
 
   let at = T0;
   const set = (d: Decision) => h.store.appendVerdict(engineVerdict('flagger-1', d, (at += 60_000)));

@@ -22,7 +22,7 @@ export type { GateMetrics, GateMetricsOptions } from './metrics.ts';
 export { buildOpenApi } from './openapi.ts';
 export { answerHook, FLAGGER_HOOKS } from './routes/flagger.ts';
 export type { FlaggerHook, HookAnswer } from './routes/flagger.ts';
-export { governed, governedVerdict, loadVerdictInputs, NO_VERDICT_REASON, placeholderVerdict } from './verdicts.ts';
+export { governed, governedVerdict, loadVerdictInputs, placeholderVerdict, WARMING_UP_REASON } from './verdicts.ts';
 export type { VerdictInputs } from './verdicts.ts';
 export { registerBodySchema, specBodySchema, verdictSchema, flaggerPayloadSchema, checkpointBodySchema } from './schemas.ts';
 export { loadGovernance } from './governanceFile.ts';

@@ -77,7 +77,7 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
     '/api/v1/releases/{id}/verdict': {
       get: {
         summary: 'Current governed verdict (reader) — the Argo Rollouts web metric',
-        description: 'Always 200 with the Verdict for every decision, inconclusive included; before the first verdict: decision inconclusive, reason "no verdict yet". Argo AnalysisTemplate: jsonPath "{$.decision}", successCondition result == "promote" || result == "continue", failureCondition result == "rollback" || result == "reduce-traffic".',
+        description: 'Always 200 with the Verdict for every decision, inconclusive included; before the engine’s first look: decision continue, reason "warming up: …" with the minutes of the window left (never promote, never inconclusive for being new). Argo Rollouts: jsonPath "{$.decision}"; see examples/argo-rollouts for the background analysis (fails on rollback or reduce-traffic) and the final step (passes only on promote).',
         operationId: 'getVerdict', parameters: [idParam], responses: { 200: json('Verdict', 'the current verdict'), ...errors(400, 401, 403, 404) },
       },
     },

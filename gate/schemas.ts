@@ -237,7 +237,7 @@ export const verdictSchema = z
         metrics: [{ metric: 'checkout_latency', classification: 'high', effect: { relative: 0.31, low: 0.22, high: 0.4 }, evidence: 1830, method: 'quantile confidence sequence', n: { baseline: 5120, canary: 1290 }, reason: '+31.0% [+22.0%, +40.0%]: higher than tolerance +10.0%', critical: true }],
         reasons: ['critical failure in checkout_latency'], policy: { class: 'standard', observedFor: 1800000 },
       },
-      { releaseId: 'odoo-17.0.42-prod', at: 1795766400000, decision: 'inconclusive', score: 0, metrics: [], reasons: ['no verdict yet'], policy: { class: 'standard', observedFor: 0 } },
+      { releaseId: 'odoo-17.0.42-prod', at: 1795766400000, decision: 'continue', score: 0, metrics: [], reasons: ['warming up: no look taken yet; 60 of 60 min of the observation window left'], policy: { class: 'standard', observedFor: 0 } },
     ],
   });
 

@@ -3,21 +3,35 @@
  * first), passed through governance (`applyGovernance`). Used by the verdict endpoint (through
  * the cache), the Flagger webhooks and `/metrics`, so the three can never disagree.
  */
-import { applyGovernance, type GovernanceConfig, type Verdict } from '../analyzer/index.ts';
+import { applyGovernance, resolvePolicy, type GovernanceConfig, type Verdict } from '../analyzer/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
 
-export const NO_VERDICT_REASON = 'no verdict yet';
+/** First words of the reason a release gets before the engine's first look. */
+export const WARMING_UP_REASON = 'warming up';
 
-/** Before the engine's first look: `inconclusive`, score 0, "no verdict yet" (200, not 404: Argo would count a 404 as an Error). */
-export function placeholderVerdict(record: ReleaseRecord, now: number): Verdict {
+const MINUTE = 60_000;
+
+/**
+ * Before the engine's first look: `continue`, score 0, "warming up" with the minutes of the
+ * observation window left. A release is judged from the moment it is registered: being new is
+ * not a reason to stop a rollout (`inconclusive` pauses Argo Rollouts for a human, and every
+ * rollout would pause at its start), and `continue` never promotes — promotion needs the engine's
+ * own `promote`. Answered with 200, not 404: Argo would count a 404 as an Error.
+ * `observeMs`: the release's observation window (its class overlaid with its spec's policy).
+ */
+export function placeholderVerdict(record: ReleaseRecord, now: number, observeMs?: number): Verdict {
+  const observedFor = Math.max(0, now - record.release.startedAt);
+  const window = observeMs === undefined
+    ? 'no look taken yet'
+    : `no look taken yet; ${Math.max(0, Math.ceil((observeMs - observedFor) / MINUTE))} of ${Math.round(observeMs / MINUTE)} min of the observation window left`;
   const verdict: Verdict = {
     releaseId: record.release.id,
     at: now,
-    decision: 'inconclusive',
+    decision: 'continue',
     score: 0,
     metrics: [],
-    reasons: [NO_VERDICT_REASON],
-    policy: { class: record.release.class, observedFor: Math.max(0, now - record.release.startedAt) },
+    reasons: [`${WARMING_UP_REASON}: ${window}`],
+    policy: { class: record.release.class, observedFor },
   };
   if (record.frozen) verdict.policy.frozen = record.frozen;
   return verdict;
@@ -53,8 +67,8 @@ export async function loadVerdictInputs(store: Store, governance: GovernanceConf
 /** The governed verdict from its inputs (pure). */
 export function governed(governance: GovernanceConfig, inputs: VerdictInputs, now: number): Verdict {
   const { record } = inputs;
-  const engine = inputs.engine ?? placeholderVerdict(record, now);
   const def = governance.classes[record.release.class];
+  const engine = inputs.engine ?? placeholderVerdict(record, now, def && observeMsOf(governance, record));
   if (!def) {
     // the policy file changed after registration: report nothing a controller would act on
     return { ...engine, decision: 'inconclusive', reasons: [`release class "${record.release.class}" is no longer configured`, ...engine.reasons] };
@@ -65,4 +79,13 @@ export function governed(governance: GovernanceConfig, inputs: VerdictInputs, no
 
 export async function governedVerdict(store: Store, governance: GovernanceConfig, record: ReleaseRecord, now: number, latest?: Verdict): Promise<Verdict> {
   return governed(governance, await loadVerdictInputs(store, governance, record, latest), now);
+}
+
+/** The release's observation window: its class (from the governance file) overlaid with its spec's policy. */
+function observeMsOf(governance: GovernanceConfig, record: ReleaseRecord): number | undefined {
+  try {
+    return resolvePolicy(record.release.class, record.spec.policy, governance.classes).observeMs;
+  } catch {
+    return undefined; // a policy the engine refuses: the engine says so; the placeholder only omits the minutes
+  }
 }

@@ -1,12 +1,14 @@
 /**
  * The verdict endpoint (the Argo Rollouts web-metric contract), backup checkpoints and approvals.
  *
- * Argo Rollouts v1.9 `metricproviders/webmetric`: any non-2xx answer becomes a measurement
- * **Error** (counted against `consecutiveErrorLimit`, default 4), not a Failure; the first match of
- * `jsonPath` becomes `result`; with both conditions set and neither true the measurement is
- * **Inconclusive** (the rollout pauses for a human). So every decision — `inconclusive` included,
- * and "no verdict yet" — is a 200 with the Verdict JSON; HTTP errors mean real errors only (unknown
- * release: 404, malformed id: 400, auth: 401/403).
+ * Argo Rollouts v1.8.5 `metricproviders/webmetric`: any non-2xx answer becomes a measurement
+ * **Error**, retried every 10 s (`analysis.DefaultErrorRetryInterval`); the metric errors when the
+ * consecutive errors exceed `consecutiveErrorLimit` (default 4, `result.ConsecutiveError >
+ * consecutiveErrorLimit`: the 5th in a row). The first match of `jsonPath` becomes `result`; with
+ * both conditions set and neither true the measurement is **Inconclusive** (the rollout pauses for
+ * a human). So every decision — `inconclusive` included, and "warming up" before the first look —
+ * is a 200 with the Verdict JSON; HTTP errors mean real errors only (unknown release: 404,
+ * malformed id: 400, auth: 401/403).
  */
 import { StoreConflictError, type ReleaseRecord } from '../../store/index.ts';
 import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext } from '../http.ts';
