@@ -214,7 +214,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const seedStart = performance.now();
     for (let i = 0; i < releases; i++) {
       const id = `bench-${i}`;
-      const release = { id, service: 'shop', version: '2', baselineVersion: '1', environment: 'bench', strategy: 'canary', class: 'standard', startedAt: Date.now() };
+      const release = { id, service: 'shop', version: '2', baselineVersion: '1', environment: 'bench', tenant: id, strategy: 'canary', class: 'standard', startedAt: Date.now() }; // own tenant: a release of the same target supersedes the older
       const res = await fetch(`${serve.url}/api/v1/releases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` }, body: JSON.stringify({ release, spec }) });
       if (res.status !== 201) throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
       ids.push(id);

@@ -8,13 +8,13 @@
  */
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
-import type { AnalysisSpec, Release } from '../analyzer/index.ts';
+import type { AnalysisSpec, Release, Verdict } from '../analyzer/index.ts';
 import { createCollectorMetrics, PromqlCollector, PromqlError, ReleaseCollector, redactSecrets, type Bus, type CollectorMetrics } from '../collector/index.ts';
 import { openBus } from './busConfig.ts';
 import { loadScorecard, renderScorecardPage } from '../dashboards/index.ts';
 import { buildActions, createActionSink } from '../gate/actions/index.ts';
 import { AlertmanagerSink, ChatWebhookSink } from '../gate/alerts/index.ts';
-import { governedVerdict, loadTokens, startGate, VerdictCache, type RunningGate } from '../gate/index.ts';
+import { closingStatus, createReleaseCloser, governedVerdict, keepsWatching, loadTokens, startGate, VerdictCache, type RunningGate } from '../gate/index.ts';
 import { createPipeline, type Pipeline, type ReleaseRunner, type VerdictSink } from '../pipeline/index.ts';
 import { openStore, type ReleaseRecord, type Store } from '../store/index.ts';
 import { InputError, UsageError } from './inputError.ts';
@@ -74,8 +74,17 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
     opened.unshift({ close: () => bus.close() });
     const cache = new VerdictCache(store, governance, { ttlMs: 30_000 });
     const sinks: VerdictSink[] = [cache.sink];
+    // the actions of a final rollback/promote close the release (gate/routes/lifecycle.ts); the
+    // pipeline that stops it is created below, hence the late binding
+    let stopRelease: (id: string) => Promise<void> = async () => undefined;
+    const closer = createReleaseCloser({ store, cache, logger, runner: { stop: (id) => stopRelease(id) } });
     if (actions.length > 0) {
-      sinks.push(createActionSink({ store, actions, retry, clock, logger, govern: (v, rec) => governedVerdict(store, governance, rec, clock(), v) }));
+      const afterActions = async (verdict: Verdict, rec: ReleaseRecord) => {
+        const status = closingStatus(verdict.decision);
+        const stopAnalysis = !(status === 'completed' && keepsWatching(governance, rec));
+        if (status) await closer.close(rec.release.id, { status, at: clock(), actor: 'system', action: 'release.close-after-actions', detail: { decision: verdict.decision, verdictAt: verdict.at } }, { awaitStop: false, stopAnalysis });
+      };
+      sinks.push(createActionSink({ store, actions, retry, clock, logger, govern: (v, rec) => governedVerdict(store, governance, rec, clock(), v), afterActions }));
     }
     const gateUrlForLinks = config.alerts?.gateUrl ?? `http://${config.listen.host}:${config.listen.port}`;
     const record = (action: Parameters<Store['recordAction']>[0]) => store.recordAction(action).then(() => undefined);
@@ -126,6 +135,7 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
       logger,
     });
     opened.unshift({ close: () => pipeline.close({ graceful: true }) });
+    stopRelease = (id) => runner.stop(id);
 
     // the gate drives the pipeline; the collector follows the same releases
     const runner: ReleaseRunner = {

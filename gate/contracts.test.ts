@@ -133,11 +133,11 @@ test('the shipped Flagger Canary calls routes that exist, with the payload shape
   assert.equal(canary.kind, 'Canary');
   assert.equal(canary.spec.provider, 'traefik');
   const hooks = canary.spec.analysis.webhooks;
-  assert.deepEqual(hooks.map((w) => w.type).sort(), ['confirm-promotion', 'confirm-rollout', 'pre-rollout', 'rollback']);
+  assert.deepEqual(hooks.map((w) => w.type).sort(), ['confirm-promotion', 'confirm-rollout', 'post-rollout', 'pre-rollout', 'rollback', 'rollout']);
   for (const hook of hooks) {
     const path = new URL(hook.url).pathname;
     assert.equal(path, `/api/v1/flagger/${hook.type}`);
-    const res = await fetch(h.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: canary.metadata.name, namespace: 'nowhere', phase: 'Progressing', checksum: 'c', metadata: { ...hook.metadata, token: TOKENS.reader } }) });
+    const res = await fetch(h.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: canary.metadata.name, namespace: 'nowhere', phase: 'Progressing', checksum: 'c', metadata: { ...hook.metadata, token: hook.type === 'post-rollout' ? TOKENS.operator : TOKENS.reader } }) });
     const body = (await res.json()) as { error?: string };
     assert.equal(res.status, 404);
     assert.doesNotMatch(body.error ?? '', /no route/, `${path} must be a route`);

@@ -28,3 +28,5 @@ export { registerBodySchema, specBodySchema, verdictSchema, flaggerPayloadSchema
 export { loadGovernance } from './governanceFile.ts';
 export { VerdictCache } from './verdictCache.ts';
 export type { VerdictCacheOptions } from './verdictCache.ts';
+export { closingStatus, createReleaseCloser, keepsWatching, sameTarget, SUPERSEDE_ACTION } from './routes/lifecycle.ts';
+export type { CloseOptions, CloseRequest, ReleaseCloser } from './routes/lifecycle.ts';

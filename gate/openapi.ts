@@ -63,6 +63,7 @@ function scorecardParameters(): unknown[] {
 const HOOK_TEXT: Record<(typeof FLAGGER_HOOKS)[number], string> = {
   'confirm-rollout': '200 lets Flagger start the canary; 409 holds it (retried every interval).',
   'pre-rollout': '200 lets Flagger route traffic; 409 counts as a failed check.',
+  rollout: 'An analysis check at every interval: 409 (rollback or reduce-traffic) halts the advance and counts against the threshold; 200 otherwise.',
   'confirm-promotion': '200 only for decision promote; 409 holds the promotion.',
   rollback: 'Inverted: 200 makes Flagger roll back (decision rollback or reduce-traffic, or the release aborted); 409 lets it carry on.',
 };
@@ -108,6 +109,14 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
       },
     };
   }
+  paths['/api/v1/flagger/post-rollout'] = {
+    post: {
+      summary: 'Flagger post-rollout webhook (operator): closes the release',
+      description: 'Phase Succeeded completes the release (unless its class keeps a post-release watch: then it stays active until completed or superseded); phase Failed aborts it. 200 also when the release is already closed. Token: Authorization: Bearer, or metadata.token in the payload (an operator token: the hook changes state).',
+      operationId: 'flagger_post_rollout', requestBody: body('FlaggerWebhook'),
+      responses: { 200: ok('closed, or already closed'), ...errors(400, 401, 403, 404) },
+    },
+  };
   return {
     openapi: '3.1.0',
     info: { title: 'release-health gate', version, description: 'Verdicts that rollout controllers (Argo Rollouts, Flagger, scripts) obey; releases, governance and the audit trail.' },

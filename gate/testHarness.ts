@@ -108,8 +108,12 @@ export async function startHarness(overrides: Partial<GateDeps> = {}): Promise<H
   };
 }
 
+/**
+ * A release of its own target by default (tenant = its id): a newer release of the same service,
+ * environment and tenant supersedes the older one, which tests of that pass explicitly.
+ */
 export const release = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, service: 'odoo', version: '17.0.42', baselineVersion: '17.0.41', environment: 'production', strategy: 'canary', class: 'standard', startedAt: T0, ...extra,
+  id, service: 'odoo', version: '17.0.42', baselineVersion: '17.0.41', environment: 'production', tenant: id, strategy: 'canary', class: 'standard', startedAt: T0, ...extra,
 });
 
 export const SPEC = {

@@ -17,19 +17,19 @@ const decision = async (id: string): Promise<string> => {
 test('unknown ids are not cached: a release registered after a 404 is served at once', async () => {
   assert.equal(await decision('cache-1'), 'HTTP 404');
   await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('cache-1'), spec: SPEC } });
-  assert.equal(await decision('cache-1'), 'inconclusive');
+  assert.equal(await decision('cache-1'), 'continue', 'warming up');
 });
 
 test('a verdict written by another process shows after the TTL; one handed to the sink shows at once', async () => {
-  const v1 = engineVerdict('cache-1', 'continue', T0 + 60_000);
+  const v1 = engineVerdict('cache-1', 'reduce-traffic', T0 + 60_000);
   await h.store.appendVerdict(v1);
-  assert.equal(await decision('cache-1'), 'inconclusive', 'served from memory within the TTL');
+  assert.equal(await decision('cache-1'), 'continue', 'served from memory within the TTL (the warming-up answer)');
   const record = (await h.store.getRelease('cache-1'))!;
   await h.gate.app.verdictSink.onVerdict(v1, undefined, record);
-  assert.equal(await decision('cache-1'), 'continue');
+  assert.equal(await decision('cache-1'), 'reduce-traffic');
   // an older verdict arriving late does not replace a newer one
   await h.gate.app.verdictSink.onVerdict(engineVerdict('cache-1', 'rollback', T0 + 30_000), v1, record);
-  assert.equal(await decision('cache-1'), 'continue');
+  assert.equal(await decision('cache-1'), 'reduce-traffic');
 });
 
 test("the gate's own writes invalidate: a backup checkpoint lifts the hold at once", async () => {

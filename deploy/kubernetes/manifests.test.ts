@@ -136,7 +136,9 @@ test('the Argo Rollouts and Flagger examples are valid and speak the gate contra
   assert.match(template.spec.query, /decision=~"rollback\|reduce-traffic"/);
   const canary = example('flagger/canary.yaml') as Loose;
   assert.equal(canary.spec.analysis.metrics[0].templateRef.name, template.metadata.name);
-  for (const w of canary.spec.analysis.webhooks) assert.match(w.url, /\/api\/v1\/flagger\/(confirm-promotion|rollback)$/);
+  for (const w of canary.spec.analysis.webhooks) assert.equal(new URL(w.url).pathname, `/api/v1/flagger/${w.type}`);
+  assert.deepEqual(canary.spec.analysis.webhooks.map((w: Loose) => w.type), ['rollout', 'confirm-promotion', 'rollback', 'post-rollout']);
+  assert.match(template.spec.query, /topk\(1, release_health_registered_timestamp_seconds\{/, 'only the current release of the canary');
 });
 
 test('a manifest with a wrong field is rejected, with the field named', () => {

@@ -43,6 +43,13 @@ export interface ActionSinkOptions {
    * wires `(v, r) => governedVerdict(store, governance, r, now, v)`; default: the verdict as is.
    */
   govern?: (verdict: Verdict, record: ReleaseRecord) => Promise<Verdict>;
+  /**
+   * Called once the actions of a changed decision have run (whatever their outcome, which the
+   * records hold): the gate closes the release on a final `rollback` or `promote` here, so the
+   * actions that end a rollout also end its release. Must not wait for the pipeline to stop the
+   * release: the pipeline holds the release's lock while its sinks run.
+   */
+  afterActions?: (verdict: Verdict, record: ReleaseRecord) => Promise<void>;
 }
 
 /** What is stored as the action's payload: enough to find it again on a replay, no secret. */
@@ -138,6 +145,9 @@ export function createActionSink(options: ActionSinkOptions): VerdictSink {
           ),
         ),
       );
+      if (wanted.length > 0 && options.afterActions) {
+        await options.afterActions(verdict, record).catch((err: unknown) => logger.error({ releaseId: id, err: String(err) }, 'closing the release after its actions failed'));
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Release life cycle: register (with governance: known class, freeze windows), list, show with
- * the verdict timeline, complete, abort. Every state change is written with its audit entry.
+ * Release life cycle: register (with governance: known class, freeze windows; a newer release of
+ * the same service, environment and tenant supersedes the older), list, show with the verdict
+ * timeline, complete, abort. Every state change is written with its audit entry (lifecycle.ts).
  */
 import { analysisSpecSchema, checkFreeze, UnknownReleaseClassError, resolveReleaseClass, type AnalysisSpec } from '../../analyzer/index.ts';
 import { StoreConflictError, StoreNotFoundError, type ReleaseRecord, type ReleaseStatus } from '../../store/index.ts';
@@ -8,6 +9,7 @@ import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext
 import { closeBodySchema, listQuerySchema, registerBodySchema, RELEASE_BOUNDS, specBodySchema, type SpecBody } from '../schemas.ts';
 import { governedVerdict } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
+import { createReleaseCloser } from './lifecycle.ts';
 
 const summary = (r: ReleaseRecord): Omit<ReleaseRecord, 'spec'> => {
   const { spec: _spec, ...rest } = r;
@@ -16,6 +18,7 @@ const summary = (r: ReleaseRecord): Omit<ReleaseRecord, 'spec'> => {
 
 export function releaseRoutes({ app, deps, clock, logger, requires, cache }: RouteContext): void {
   const { store, governance } = deps;
+  const closer = createReleaseCloser({ store, cache, logger, ...(deps.runner ? { runner: deps.runner } : {}) });
 
   app.post('/api/v1/releases', requires('operator'), async (c) => {
     const body = validate(registerBodySchema, await readJson(c));
@@ -64,6 +67,8 @@ export function releaseRoutes({ app, deps, clock, logger, requires, cache }: Rou
       await store.appendAudit({ at: now, actor, action: 'freeze.override', releaseId: id, detail: { freeze: freeze.window.name, reason: freeze.window.reason, justification: freeze.justification } });
       logger.warn({ releaseId: id, freeze: freeze.window.name, actor }, 'release registered during a freeze window with a justification');
     }
+    // the older release of this target is over: its pods are being replaced by this one's
+    await closer.supersede(record, now, actor);
     if (deps.runner) {
       try {
         await deps.runner.start(record);
@@ -105,18 +110,15 @@ export function releaseRoutes({ app, deps, clock, logger, requires, cache }: Rou
     const now = clock();
     let closed: boolean;
     try {
-      closed = await store.closeRelease(id, status, now, { at: now, actor: actorOf(c), action: `release.${verb}`, releaseId: id, detail: body.reason ? { reason: body.reason } : undefined });
+      closed = await closer.close(id, { status, at: now, actor: actorOf(c), action: `release.${verb}`, ...(body.reason ? { detail: { reason: body.reason } } : {}) });
     } catch (error) {
       if (error instanceof StoreNotFoundError) throw new ApiError(404, `release "${id}" not found`);
       throw error;
     }
-    cache.invalidate(id);
     if (!closed) {
       const current = await store.getRelease(id);
       throw new ApiError(409, `release "${id}" is not active (status ${current?.status ?? 'unknown'})`);
     }
-    if (deps.runner) await deps.runner.stop(id).catch((error: unknown) => logger.error({ releaseId: id, err: (error as Error).message }, 'the runner failed to stop'));
-    logger.info({ releaseId: id, actor: actorOf(c), status }, `release ${status}`);
     return c.json({ id, status, closedAt: now });
   }
 

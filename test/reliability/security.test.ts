@@ -89,9 +89,11 @@ test('every state-changing operation in /openapi.json refuses missing, wrong and
       const wrong = await hostile(path, { method: m, body: valid.body, token: WRONG_TOKEN });
       assert.equal(wrong.status, 401, `${m} ${path} with a wrong token`);
       if (flagger) {
-        // Flagger's hooks change nothing (they answer proceed/hold) and take a reader token, also in metadata.token
+        // Flagger's hooks take a token also in metadata.token; all but post-rollout only read (reader)
         const inBody = await hostile(path, { method: m, body: { ...FLAGGER, metadata: { ...FLAGGER.metadata, token: WRONG_TOKEN } } });
         assert.equal(inBody.status, 401, `${m} ${path} with a wrong metadata.token`);
+        // post-rollout closes the release: a reader token is not enough
+        if (op.operationId === 'flagger_post_rollout') assert.equal((await hostile(path, { method: m, body: { ...FLAGGER, phase: 'Succeeded' }, token: TOKENS.reader })).status, 403, `${m} ${path} with a reader token`);
       } else {
         const reader = await hostile(path, { method: m, body: valid.body, token: TOKENS.reader });
         assert.equal(reader.status, 403, `${m} ${path} with a reader token`);
