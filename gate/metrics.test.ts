@@ -27,9 +27,15 @@ test('every active release has verdict (0/1 for all five decisions) and score se
   const text = await scrape();
   assert.match(text, /# TYPE release_health_verdict gauge/);
   const id = 'release_id="m-1"';
-  assert.equal(value(text, 'release_health_verdict', [id, 'decision="inconclusive"']), '1');
-  for (const d of ['continue', 'promote', 'reduce-traffic', 'rollback']) assert.equal(value(text, 'release_health_verdict', [id, `decision="${d}"`]), '0');
+  // warming up: continue, never inconclusive (which a gate would read as a pause) for being new
+  assert.equal(value(text, 'release_health_verdict', [id, 'decision="continue"']), '1');
+  for (const d of ['inconclusive', 'promote', 'reduce-traffic', 'rollback']) assert.equal(value(text, 'release_health_verdict', [id, `decision="${d}"`]), '0');
   assert.equal(value(text, 'release_health_score', [id]), '0');
+  // the tenant labels are on every series (the dashboards' tenant_tier variable filters them)
+  assert.match(text, /release_health_score\{[^}]*tenant="m-1"/);
+  assert.match(text, /release_health_score\{[^}]*tenant_tier=""/);
+  const registeredAt = (await h.store.getRelease('m-1'))!.registeredAt;
+  assert.equal(Number(value(text, 'release_health_registered_timestamp_seconds', [id])), registeredAt / 1000);
   assert.match(text, /service="odoo"/);
   assert.match(text, /environment="production"/);
 });
@@ -46,9 +52,10 @@ test('after a verdict: decision, score, per-metric effect bounds and evidence; c
   assert.equal(value(text, 'release_health_metric_effect', [id, lat, 'bound="low"']), '-0.01');
   assert.equal(value(text, 'release_health_metric_effect', [id, lat, 'bound="high"']), '0.05');
   assert.equal(value(text, 'release_health_metric_evidence', [id, lat]), '3.5');
-  // a metric without data: NaN / ±Inf, as the statistic is (gate on release_health_verdict)
-  assert.equal(value(text, 'release_health_metric_effect', [id, 'metric="orders"', 'bound="relative"']), 'NaN');
-  assert.equal(value(text, 'release_health_metric_effect', [id, 'metric="orders"', 'bound="high"']), '+Inf');
+  // a metric without data: NaN for the effect and its bounds and for the evidence, never a number
+  // a query would read as "no change"
+  for (const bound of ['relative', 'low', 'high']) assert.equal(value(text, 'release_health_metric_effect', [id, 'metric="orders"', `bound="${bound}"`]), 'NaN');
+  assert.equal(value(text, 'release_health_metric_evidence', [id, 'metric="orders"']), 'NaN');
 
   await h.call('POST', '/api/v1/releases/m-1/complete', { token: TOKENS.operator });
   const after = await scrape();

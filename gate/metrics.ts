@@ -2,15 +2,23 @@
  * `GET /metrics`: the governed verdict of every active release as Prometheus gauges, so Argo's and
  * Flagger's Prometheus providers can gate on PromQL and Grafana can chart verdicts.
  *
- *   release_health_verdict{release_id,service,environment,decision}   1 for the current decision, 0 for the other four
- *   release_health_score{release_id,service,environment}              0..100
- *   release_health_metric_effect{release_id,service,environment,metric,bound="relative|low|high"}
- *   release_health_metric_evidence{release_id,service,environment,metric}
+ *   release_health_verdict{<release>,decision}     1 for the current decision, 0 for the other four
+ *   release_health_score{<release>}                0..100
+ *   release_health_registered_timestamp_seconds{<release>}   when the release was registered
+ *   release_health_metric_effect{<release>,metric,bound="relative|low|high"}
+ *   release_health_metric_evidence{<release>,metric}
+ * where <release> is release_id, service, environment, tenant, tenant_tier (the last two empty —
+ * that is, absent for Prometheus — when the release has none), so dashboards can filter by tier.
  *
  * Flagger counts a query returning NaN or no series as a failed check, so every active release has
- * `verdict` and `score` series from registration on (a placeholder `inconclusive`, score 0, before the
- * first verdict) and all five `decision` series (0/1), which never vanish mid-rollout. Effect and
- * evidence are NaN / ±Inf where the statistic is (no data, unbounded interval): gate on `verdict`.
+ * `verdict` and `score` series from registration on (`continue`, "warming up", score 0, before the
+ * first look) and all five `decision` series (0/1), which never vanish mid-rollout. A PromQL gate
+ * picks the current release of a target with `topk(1, release_health_registered_timestamp_seconds{…})`
+ * (a newer release supersedes the older one anyway; this covers the scrape in between).
+ * Effect and evidence are NaN for a metric without data (classification nodata or error): the
+ * judge reports a placeholder there (effect 0, interval [0, 0], evidence 1) that a query would
+ * read as "no change"; NaN fails every comparison, so an alert or a threshold on it never fires
+ * or passes by accident. With data they are the statistic as it is (±Inf for an unbounded interval).
  *
  * Built with OpenTelemetry's Prometheus exporter in no-server mode. The release gauges are read
  * from the store at each scrape and handed to the exporter's `PrometheusSerializer` as one more
@@ -28,6 +36,7 @@ export const DECISIONS: readonly Decision[] = ['continue', 'promote', 'reduce-tr
 export const GATE_METRIC_NAMES = Object.freeze({
   verdict: 'release_health_verdict',
   score: 'release_health_score',
+  registered: 'release_health_registered_timestamp_seconds',
   effect: 'release_health_metric_effect',
   evidence: 'release_health_metric_evidence',
   requests: 'release_health_gate_requests_total',
@@ -83,21 +92,25 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
     const time: HrTime = [Math.floor(now / 1000), (now % 1000) * 1e6];
     const gauge = (name: string, description: string) => ({ name, description, points: [] as { attributes: Attributes; value: number }[] });
     const verdict = gauge(GATE_METRIC_NAMES.verdict, 'Current governed decision of an active release: 1 for the current decision, 0 for the others.');
-    const score = gauge(GATE_METRIC_NAMES.score, 'Release score (0..100) of the current verdict; 0 before the first verdict.');
-    const effect = gauge(GATE_METRIC_NAMES.effect, 'Relative change canary vs baseline per metric: point estimate and confidence interval bounds.');
-    const evidence = gauge(GATE_METRIC_NAMES.evidence, 'Evidence per metric: e-value (sequential) or 1/p (fixed-horizon).');
+    const score = gauge(GATE_METRIC_NAMES.score, 'Release score (0..100) of the current verdict; 0 before the first look.');
+    const registered = gauge(GATE_METRIC_NAMES.registered, 'When the release was registered (Unix seconds): topk(1, …) per target picks its current release.');
+    const effect = gauge(GATE_METRIC_NAMES.effect, 'Relative change canary vs baseline per metric: point estimate and confidence interval bounds; NaN without data.');
+    const evidence = gauge(GATE_METRIC_NAMES.evidence, 'Evidence per metric: e-value (sequential) or 1/p (fixed-horizon); NaN without data.');
     records.forEach((record, i) => {
       const v = verdicts[i];
       if (!v) return;
-      const base = { release_id: record.release.id, service: record.release.service, environment: record.release.environment };
+      const { release } = record;
+      const base = { release_id: release.id, service: release.service, environment: release.environment, tenant: release.tenant ?? '', tenant_tier: release.tenantTier ?? '' };
       for (const decision of DECISIONS) verdict.points.push({ attributes: { ...base, decision }, value: v.decision === decision ? 1 : 0 });
       score.points.push({ attributes: base, value: v.score });
+      registered.points.push({ attributes: base, value: record.registeredAt / 1000 });
       for (const m of v.metrics) {
-        for (const bound of ['relative', 'low', 'high'] as const) effect.points.push({ attributes: { ...base, metric: m.metric, bound }, value: m.effect[bound] });
-        evidence.points.push({ attributes: { ...base, metric: m.metric }, value: m.evidence });
+        const noData = m.classification === 'nodata' || m.classification === 'error';
+        for (const bound of ['relative', 'low', 'high'] as const) effect.points.push({ attributes: { ...base, metric: m.metric, bound }, value: noData ? Number.NaN : m.effect[bound] });
+        evidence.points.push({ attributes: { ...base, metric: m.metric }, value: noData ? Number.NaN : m.evidence });
       }
     });
-    return [verdict, score, effect, evidence].map((g) => ({
+    return [verdict, score, registered, effect, evidence].map((g) => ({
       descriptor: { name: g.name, description: g.description, unit: '', valueType: ValueType.DOUBLE },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.GAUGE,
