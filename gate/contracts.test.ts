@@ -18,8 +18,8 @@ after(() => h.close());
 
 /** The parts of the shipped manifests the tests read (Argo Rollouts v1alpha1, Flagger v1beta1). */
 interface WebMetric {
-  successCondition: string;
-  failureCondition: string;
+  successCondition?: string;
+  failureCondition?: string;
   provider: { web: { url: string; jsonPath: string; headers: { key: string; value: string }[] } };
 }
 interface Manifest {
@@ -27,7 +27,7 @@ interface Manifest {
   metadata: { name: string };
   spec: {
     metrics: WebMetric[];
-    strategy: { canary: { analysis: { templates: { templateName: string }[] } } };
+    strategy: { canary: { analysis: { templates: { templateName: string }[] }; steps: { analysis?: { templates: { templateName: string }[] } }[] } };
     provider: string;
     query: string;
     analysis: { webhooks: { type: string; url: string; metadata?: Record<string, string> }[]; metrics: { templateRef: { name: string } }[] };
@@ -44,9 +44,12 @@ function evalCondition(expr: string, result: string): boolean {
     return m[1] === result;
   });
 }
-/** Argo's utils/evaluate `EvaluateResult` with both conditions set: failure first, then success, else Inconclusive. */
-const argoPhase = (metric: WebMetric, result: string): string =>
-  evalCondition(metric.failureCondition, result) ? 'Failed' : evalCondition(metric.successCondition, result) ? 'Successful' : 'Inconclusive';
+/** Argo's utils/evaluate `EvaluateResult`: failure first, then success, else Inconclusive; a missing condition is the other's negation. */
+function argoPhase(metric: WebMetric, result: string): string {
+  const failed = metric.failureCondition !== undefined ? evalCondition(metric.failureCondition, result) : !evalCondition(metric.successCondition!, result);
+  const succeeded = metric.successCondition !== undefined ? evalCondition(metric.successCondition, result) : !failed;
+  return failed ? 'Failed' : succeeded ? 'Successful' : 'Inconclusive';
+}
 
 /** Argo's web provider: GET, the template's headers (args substituted), Go's default client headers, no body. */
 async function argoMeasure(metric: WebMetric, args: Record<string, string>): Promise<{ status: number; result?: string }> {
@@ -61,27 +64,31 @@ async function argoMeasure(metric: WebMetric, args: Record<string, string>): Pro
   return { status: res.status, result: String(body.decision) };
 }
 
-test('Argo Rollouts: the shipped AnalysisTemplate maps every decision to the intended phase over real HTTP', async () => {
-  const [template, rollout] = await docs('argo-rollouts/analysis-template.yaml');
-  assert.equal(template.kind, 'AnalysisTemplate');
-  const metric = template.spec.metrics[0];
-  assert.equal(rollout.spec.strategy.canary.analysis.templates[0].templateName, template.metadata.name);
+test('Argo Rollouts: the shipped AnalysisTemplates map every decision to the intended measurement over real HTTP', async () => {
+  // a quick check of the wire contract; Argo's own analysis controller runs them in test/controllers/argo
+  const [guard, promotion, rollout] = await docs('argo-rollouts/analysis-template.yaml');
+  assert.equal(guard.kind, 'AnalysisTemplate');
+  assert.equal(rollout.spec.strategy.canary.analysis.templates[0].templateName, guard.metadata.name);
+  assert.equal(rollout.spec.strategy.canary.steps.at(-1)?.analysis?.templates[0].templateName, promotion.metadata.name);
   await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('argo-1'), spec: SPEC } });
   const args = { 'release-id': 'argo-1', 'gate-token': TOKENS.reader };
+  const [harm, promote] = [guard.spec.metrics[0], promotion.spec.metrics[0]];
 
-  const first = await argoMeasure(metric, args);
-  assert.deepEqual([first.status, first.result, argoPhase(metric, first.result!)], [200, 'continue', 'Successful']);
-  const expected: Record<Decision, string> = { continue: 'Successful', promote: 'Successful', rollback: 'Failed', 'reduce-traffic': 'Failed', inconclusive: 'Inconclusive' };
+  const first = await argoMeasure(harm, args);
+  assert.deepEqual([first.status, first.result, argoPhase(harm, first.result!), argoPhase(promote, first.result!)], [200, 'continue', 'Successful', 'Failed'], 'warming up: the guard passes, the last step waits');
+  const expected: Record<Decision, [string, string]> = {
+    continue: ['Successful', 'Failed'], promote: ['Successful', 'Successful'], rollback: ['Failed', 'Failed'], 'reduce-traffic': ['Failed', 'Failed'], inconclusive: ['Successful', 'Inconclusive'],
+  };
   let at = T0;
-  for (const [decision, phase] of Object.entries(expected)) {
+  for (const [decision, phases] of Object.entries(expected)) {
     await h.store.appendVerdict(engineVerdict('argo-1', decision as Decision, (at += 60_000)));
-    const m = await argoMeasure(metric, args);
+    const m = await argoMeasure(harm, args);
     assert.equal(m.status, 200, `${decision} must be a 200, not an Argo measurement Error`);
-    assert.equal(argoPhase(metric, m.result!), phase, decision);
+    assert.deepEqual([argoPhase(harm, m.result!), argoPhase(promote, m.result!)], phases, decision);
   }
   // real errors stay errors: unknown release, wrong token
-  assert.equal((await argoMeasure(metric, { ...args, 'release-id': 'argo-unknown' })).status, 404);
-  assert.equal((await argoMeasure(metric, { ...args, 'gate-token': 'x'.repeat(32) })).status, 401);
+  assert.equal((await argoMeasure(harm, { ...args, 'release-id': 'argo-unknown' })).status, 404);
+  assert.equal((await argoMeasure(harm, { ...args, 'gate-token': 'x'.repeat(32) })).status, 401);
 });
 
 /** Flagger's CallWebhook: POST, Content-Type application/json, the payload, Go's default headers. */

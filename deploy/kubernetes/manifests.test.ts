@@ -125,10 +125,15 @@ test('the Argo Rollouts and Flagger examples are valid and speak the gate contra
   const [metric] = (example('argo-rollouts/analysistemplate.yaml') as Loose).spec.metrics;
   assert.match(metric.provider.web.url, /\/api\/v1\/releases\/\{\{args\.release-id\}\}\/verdict$/);
   assert.equal(metric.provider.web.jsonPath, '{$.decision}');
-  assert.equal(metric.successCondition, 'result == "promote" || result == "continue"');
+  // the background guard fails only on harm; the last step passes only on promote (test/controllers/argo runs them in Argo's controller)
+  assert.equal(metric.successCondition, undefined);
   assert.equal(metric.failureCondition, 'result == "rollback" || result == "reduce-traffic"');
+  assert.equal(metric.count, undefined, 'no count: a finished background run is never restarted');
+  const promotion = readYamlDocuments(join(KUBERNETES_DIR, 'argo-rollouts/analysistemplate.yaml'))[1] as Loose;
+  assert.equal(promotion.spec.metrics[0].successCondition, 'result == "promote"');
   const rollout = example('argo-rollouts/rollout.yaml') as Loose;
   assert.equal(rollout.spec.strategy.canary.analysis.templates[0].templateName, 'release-health-verdict');
+  assert.equal(rollout.spec.strategy.canary.steps.at(-1).analysis.templates[0].templateName, 'release-health-promotion');
   assert.equal(rollout.spec.strategy.canary.trafficRouting.traefik.weightedTraefikServiceName, example('argo-rollouts/traefikservice.yaml').metadata.name);
 
   const template = example('flagger/metrictemplate.yaml') as Loose;
