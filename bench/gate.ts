@@ -3,13 +3,17 @@
  * in-memory bus) with N active releases × 20 metrics registered over HTTP; its collector scrapes
  * an exporter this process serves (20 gauges × baseline/canary, new values every scrape), so every
  * release is being analysed (one batch per release per scrape, a look every 10 s) while a SECOND
- * child process runs autocannon against `GET /api/v1/releases/{id}/verdict` (ids rotating) at a
- * steady rate. Reported: latency p50/p90/p99/max, requests served, errors, non-2xx, and the serve
+ * child process sends `GET /api/v1/releases/{id}/verdict` (ids rotating) at an evenly paced, open-loop
+ * rate (bench/openLoop.ts: latency from each request's scheduled time, so stalls are not hidden),
+ * with `/healthz` at 10/s alongside. Before that, in the same run and with serve analysing in the
+ * background, the same loader measures a plain node:http server answering the same verdict body:
+ * the reference serve's p99 is compared to. Reported: latency p50/p90/p99/p99.9/max for both, the
+ * p99 ratio, /healthz latency, requests served, errors, non-2xx, and the serve
  * process's heap after a forced full GC (through its inspector) at the start, every `--heap-every`
  * seconds and at the end of the load — the figure that tells a leak from garbage not yet collected —
  * and its resident memory (VmRSS from /proc/<pid>/status) every 10 s. Prints figures, then one JSON line.
  *
- *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s]
+ *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 30]
  *   (--pg: the store in a fresh schema of the shared PostgreSQL, RH_PG_URL, instead of PGlite)
  *   (or `npm run bench -- gate` once registered in bench/run.ts; `--quick`: 10 s, 200 releases)
  */
@@ -21,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runOpenLoop, type OpenLoopResult } from './openLoop.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const READER = 'bench-reader-7d2c9a4e1f6b3805';
@@ -39,6 +44,8 @@ export interface GateBenchOptions {
   warmupS?: number;
   /** the engine's look interval as serve's config writes it (default 10s: six times serve's default, a stress) */
   interval?: string;
+  /** seconds the reference node:http server is loaded (default: the duration, at most 30) */
+  referenceS?: number;
   /** seconds between heap-after-GC readings during the load (default 60; 0: start and end only) */
   heapEveryS?: number;
 }
@@ -122,37 +129,32 @@ function heapAfterGc(inspector: string, snapshotFile?: string): Promise<HeapAfte
   });
 }
 
-/** The load generator, in its own process so it does not share an event loop with either side. */
-const LOADER = `
-import autocannon from 'autocannon';
-const [url, token, ids, duration, rate, connections] = JSON.parse(process.argv[1]);
-let i = 0;
-const started = Date.now();
-const errorKinds = {};
-const result = await new Promise((resolve, reject) => {
-  const instance = autocannon({
-    url, duration, connections, overallRate: rate, timeout: 10,
-    headers: { authorization: 'Bearer ' + token },
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: '/api/v1/releases/' + ids[i++ % ids.length] + '/verdict' }) }],
-  }, (err, res) => (err ? reject(err) : resolve(res)));
-  // what the errors were, and when (s into the load): a count alone cannot be diagnosed
-  instance.on('reqError', (e) => {
-    const kind = e.code ?? e.message;
-    const at = Math.round((Date.now() - started) / 1000);
-    const k = errorKinds[kind] ??= { count: 0, firstAtS: at, lastAtS: at };
-    k.count++;
-    k.lastAtS = at;
-  });
+/**
+ * The reference: a plain node:http server in its own process answering one cached body (the
+ * verdict body serve returned) with the same content type. Measured by the same loader in the
+ * same run, while serve keeps analysing in the background: the floor this machine, this loader
+ * and this rate allow, against which serve's latency is judged.
+ */
+const REFERENCE = `
+const { createServer } = require('node:http');
+const body = Buffer.from(process.argv[1]);
+const server = createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
 });
-process.stdout.write(JSON.stringify({ ...result, errorKinds }));
+server.listen(0, '127.0.0.1', () => process.stdout.write('listening ' + server.address().port + '\\n'));
 `;
 
-function runLoad(args: unknown[]): Promise<Record<string, unknown>> {
+function startReference(body: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', REFERENCE, body], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER, JSON.stringify(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? res(JSON.parse(out) as Record<string, unknown>) : rej(new Error(`autocannon exited ${code}`))));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) res({ child, url: `http://127.0.0.1:${m[1]}` });
+    });
+    child.on('exit', (code) => rej(new Error(`reference server exited ${code}`)));
   });
 }
 
@@ -162,6 +164,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   const rate = o.rate ?? 2000;
   const connections = o.connections ?? 50;
   const warmupS = o.warmupS ?? (o.quick ? 5 : 60);
+  const referenceS = o.referenceS ?? Math.min(durationS, 30);
   const interval = o.interval ?? '10s';
   if (!/^\d+(?:ms|s|m)$/.test(interval)) throw new Error(`--interval: a duration like 10s or 1m, got ${JSON.stringify(interval)}`);
 
@@ -215,8 +218,11 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     for (let i = 0; i < releases; i++) {
       const id = `bench-${i}`;
       const release = { id, service: 'shop', version: '2', baselineVersion: '1', environment: 'bench', tenant: id, strategy: 'canary', class: 'standard', startedAt: Date.now() }; // own tenant: a release of the same target supersedes the older
-      const res = await fetch(`${serve.url}/api/v1/releases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` }, body: JSON.stringify({ release, spec }) });
-      if (res.status !== 201) throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
+      const register = () => fetch(`${serve.url}/api/v1/releases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` }, body: JSON.stringify({ release, spec }) });
+      // a reused keep-alive socket the server closed meanwhile resets once; a second try on a fresh
+      // one tells that apart from a real failure (409: the first try did register it)
+      const res = await register().catch(() => register());
+      if (res.status !== 201 && res.status !== 409) throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
       ids.push(id);
     }
     const seedS = (performance.now() - seedStart) / 1000;
@@ -235,8 +241,19 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const heapSeries: number[] = [heapStart.heapUsed];
     const heapEveryMs = (o.heapEveryS ?? 60) * 1000;
     const heapSampler = heapEveryMs > 0 ? setInterval(() => void heapAfterGc(serve.inspector).then((h) => heapSeries.push(h.heapUsed), () => undefined), heapEveryMs) : undefined;
+    const headers = { authorization: `Bearer ${READER}` };
+    const paths = ids.map((id) => `/api/v1/releases/${id}/verdict`);
+    // the reference first, while serve keeps analysing: same loader, rate, connections and body
+    const sampleBody = await (await fetch(`${serve.url}${paths[0]}`, { headers })).text();
+    const reference = await startReference(sampleBody);
+    let ref: OpenLoopResult;
+    try {
+      ref = await runOpenLoop({ url: reference.url, paths, rate, durationS: referenceS, connections, headers });
+    } finally {
+      reference.child.kill('SIGTERM');
+    }
     const scrapesBefore = scrapes;
-    const result = await runLoad([serve.url, READER, ids, durationS, rate, connections]);
+    const result = await runOpenLoop({ url: serve.url, paths, rate, durationS, connections, headers, probe: { path: '/healthz', rate: 10 } });
     clearInterval(sampler);
     clearInterval(heapSampler);
     const rssEnd = rssBytes(serve.child.pid!);
@@ -246,21 +263,30 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     // growth over the second half of the series: what is left once caches, JIT code and in-flight
     // batches have reached their working size (a leak keeps growing there; warm-up does not)
     const half = heapSeries.slice(Math.floor(heapSeries.length / 2));
-    const latency = result.latency as Record<string, number>;
-    const requests = result.requests as Record<string, number>;
+    const p99Ratio = Math.round((result.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100;
     const figures = {
-      store: pg ? 'postgres' : 'pglite', interval, releases, metricsPerRelease: METRICS, durationS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
-      requests: requests.total, rps: Math.round(requests.average), errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, errorKinds: result.errorKinds,
-      latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
+      store: pg ? 'postgres' : 'pglite', interval, releases, metricsPerRelease: METRICS, durationS, referenceS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
+      loader: 'open-loop, evenly paced, latency from each request\'s scheduled time',
+      requests: result.scheduled, completed: result.completed, rps: result.rps, errors: result.errors, non2xx: result.non2xx, errorKinds: result.errorKinds,
+      latencyMs: result.latencyMs,
+      referenceLatencyMs: ref.latencyMs,
+      referenceErrors: ref.errors + ref.non2xx,
+      p99VsReference: p99Ratio,
+      healthz: result.probe,
+      loaderSendLagP99Ms: { reference: ref.sendLagP99Ms, serve: result.sendLagP99Ms },
       warmupS,
       heapAfterGcMiB: { registered: mib(heapRegistered.heapUsed), start: mib(heapStart.heapUsed), end: mib(heapEnd.heapUsed), growth: mib(heapEnd.heapUsed - heapStart.heapUsed), secondHalfGrowth: mib(half[half.length - 1] - half[0]), series: heapSeries.map(mib), externalStart: mib(heapStart.external), externalEnd: mib(heapEnd.external) },
       rssMiB: { start: mib(rssStart), end: mib(rssEnd), growth: mib(rssEnd - rssStart), series: rssSeries.map(mib) },
       scrapesDuringLoad: scrapes - scrapesBefore,
     };
+    const ms = (l: OpenLoopResult['latencyMs']) => `p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, p99.9 ${l.p999}, max ${l.max}`;
     console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval} (seeded in ${figures.seedS} s)`);
-    console.log(`  load: ${requests.total} requests in ${durationS} s (${figures.rps}/s, target ${rate}/s, ${connections} connections)`);
-    console.log(`  errors ${result.errors} (timeouts included: ${result.timeouts}), non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`);
-    console.log(`  latency ms: p50 ${latency.p50}, p90 ${latency.p90}, p99 ${latency.p99}, max ${latency.max}`);
+    console.log(`  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`);
+    console.log(`  reference (plain node:http, same body, ${referenceS} s, serve analysing meanwhile): ${ref.completed} answered, errors ${ref.errors + ref.non2xx}; latency ms: ${ms(ref.latencyMs)}`);
+    console.log(`  serve verdict GETs (${durationS} s): ${result.completed}/${result.scheduled} answered (${result.rps}/s), errors ${result.errors}, non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`);
+    console.log(`  latency ms: ${ms(result.latencyMs)}; p99 = ${p99Ratio} × the reference's`);
+    if (result.probe) console.log(`  /healthz at 10/s alongside: errors ${result.probe.errors + result.probe.non2xx}; latency ms: ${ms(result.probe.latencyMs)}`);
+    console.log(`  loader's own send lag p99 ms: reference run ${ref.sendLagP99Ms}, serve run ${result.sendLagP99Ms} (large: the machine, not the server, was busy)`);
     console.log(`  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`);
     console.log(`  serve RSS MiB: start ${figures.rssMiB.start}, end ${figures.rssMiB.end} (growth ${figures.rssMiB.growth}); every 10 s: ${figures.rssMiB.series.join(' ')}`);
     return figures;
@@ -287,10 +313,10 @@ function pgUrlFromEnv(): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' }, warmup: { type: 'string' }, interval: { type: 'string' } },
+    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' }, 'reference-duration': { type: 'string' }, warmup: { type: 'string' }, interval: { type: 'string' } },
     strict: true,
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), warmupS: num(values.warmup), interval: values.interval, pgUrl: values.pg ? pgUrlFromEnv() : undefined });
+  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), referenceS: num(values['reference-duration']), warmupS: num(values.warmup), interval: values.interval, pgUrl: values.pg ? pgUrlFromEnv() : undefined });
   console.log(JSON.stringify({ bench: { gate: figures } }));
 }

@@ -1,0 +1,194 @@
+/**
+ * An evenly paced, open-loop HTTP load generator. Request i is SCHEDULED at start + i/rate,
+ * whatever happened to the earlier ones, and its latency is counted from that scheduled time to
+ * the end of its response. A server that stalls for 500 ms therefore shows ~1,000 slow requests
+ * at 2,000 req/s (every request that should have been sent meanwhile), not one: the stall is not
+ * hidden by the generator waiting for it ("coordinated omission").
+ *
+ * Why not autocannon's `overallRate`: it hands each connection its quota at the start of every
+ * second, so the requests of a second leave in a burst and queue on the connections; its p99 at
+ * 2k req/s was mostly that queue (135–242 ms where an evenly paced loader saw 2–6 ms on the same
+ * gate).
+ *
+ * Requests go through one keep-alive agent with `connections` sockets; a request due while every
+ * socket is busy waits in the agent's queue, and that wait is part of its latency. A second,
+ * slower stream (`probe`, e.g. `/healthz` at 10/s) is paced and reported on its own: what a
+ * Kubernetes probe would see. Run it in its own process (see `runOpenLoop`), so it shares no event
+ * loop with the server it measures.
+ *
+ *   node --import tsx bench/openLoop.ts '{"url":"http://127.0.0.1:8080","paths":["/healthz"],"rate":1000,"durationS":10}'
+ */
+import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface OpenLoopOptions {
+  /** origin, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** request paths, used in turn */
+  paths: string[];
+  /** requests per second, evenly paced */
+  rate: number;
+  durationS: number;
+  /** keep-alive sockets (default 50) */
+  connections?: number;
+  headers?: Record<string, string>;
+  /** a request not answered within this is an error of kind "timeout" (default 10 s) */
+  timeoutMs?: number;
+  /** a second paced stream, reported separately (e.g. `/healthz` at 10/s) */
+  probe?: { path: string; rate: number };
+}
+
+export interface LatencySummary {
+  /** requests scheduled during the run */
+  scheduled: number;
+  /** answered with a complete response (any status) */
+  completed: number;
+  /** answered with a status outside 2xx */
+  non2xx: number;
+  /** failed without a response (socket error, timeout) */
+  errors: number;
+  errorKinds: Record<string, { count: number; firstAtS: number; lastAtS: number }>;
+  /** completed per second of the run */
+  rps: number;
+  /** from each request's scheduled time to the end of its response, ms */
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+}
+
+export interface OpenLoopResult extends LatencySummary {
+  probe?: LatencySummary;
+  /** the loader's own lag: how late requests left after their scheduled time (its p99, ms) */
+  sendLagP99Ms: number;
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+class Stream {
+  readonly latencies: number[] = [];
+  scheduled = 0;
+  completed = 0;
+  non2xx = 0;
+  errors = 0;
+  readonly errorKinds: LatencySummary['errorKinds'] = {};
+
+  summary(durationS: number): LatencySummary {
+    const sorted = Float64Array.from(this.latencies).sort();
+    let sum = 0;
+    for (const x of sorted) sum += x;
+    return {
+      scheduled: this.scheduled,
+      completed: this.completed,
+      non2xx: this.non2xx,
+      errors: this.errors,
+      errorKinds: this.errorKinds,
+      rps: Math.round(this.completed / durationS),
+      latencyMs: {
+        p50: round(percentile(sorted, 0.5)),
+        p90: round(percentile(sorted, 0.9)),
+        p99: round(percentile(sorted, 0.99)),
+        p999: round(percentile(sorted, 0.999)),
+        max: round(sorted.length ? sorted[sorted.length - 1] : Number.NaN),
+        mean: round(sorted.length ? sum / sorted.length : Number.NaN),
+      },
+    };
+  }
+}
+
+/** Runs the load in THIS process (use `runOpenLoop` to get a separate one). */
+export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  const target = new URL(o.url);
+  const connections = o.connections ?? 50;
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  const main = new Stream();
+  const probe = o.probe ? new Stream() : undefined;
+  const sendLags: number[] = [];
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const t0 = performance.now();
+  const endAt = t0 + o.durationS * 1000;
+
+  const send = (stream: Stream, path: string, scheduledAt: number): void => {
+    stream.scheduled++;
+    inFlight++;
+    let done = false;
+    const finish = (outcome: { status: number } | { error: string }) => {
+      if (done) return;
+      done = true;
+      inFlight--;
+      if ('status' in outcome) {
+        stream.completed++;
+        stream.latencies.push(performance.now() - scheduledAt);
+        if (outcome.status < 200 || outcome.status >= 300) stream.non2xx++;
+      } else {
+        stream.errors++;
+        const at = Math.round((performance.now() - t0) / 1000);
+        const k = (stream.errorKinds[outcome.error] ??= { count: 0, firstAtS: at, lastAtS: at });
+        k.count++;
+        k.lastAtS = at;
+      }
+      if (inFlight === 0 && drained) drained();
+    };
+    const req = request({ agent, host: target.hostname, port: target.port, path, method: 'GET', headers: o.headers }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => finish({ status: res.statusCode ?? 0 }));
+      res.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
+    });
+    req.setTimeout(timeoutMs, () => {
+      finish({ error: 'timeout' });
+      req.destroy();
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
+    req.end();
+  };
+
+  await new Promise<void>((resolve) => {
+    let next = 0;
+    let nextProbe = 0;
+    const gap = 1000 / o.rate;
+    const probeGap = o.probe ? 1000 / o.probe.rate : Number.POSITIVE_INFINITY;
+    const pump = () => {
+      const now = performance.now();
+      // every request due by now leaves now, stamped with the time it was due
+      for (let at = t0 + next * gap; at <= now && at < endAt; at = t0 + next * gap) {
+        sendLags.push(now - at);
+        send(main, o.paths[next % o.paths.length], at);
+        next++;
+      }
+      for (let at = t0 + nextProbe * probeGap; o.probe && probe && at <= now && at < endAt; at = t0 + nextProbe * probeGap) {
+        send(probe, o.probe.path, at);
+        nextProbe++;
+      }
+      if (now >= endAt) resolve();
+      else setTimeout(pump, Math.max(0, Math.min(t0 + next * gap, t0 + nextProbe * probeGap) - performance.now()));
+    };
+    pump();
+  });
+  // the last requests get their answer (or their timeout)
+  if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+  agent.destroy();
+  const sortedLags = Float64Array.from(sendLags).sort();
+  return { ...main.summary(o.durationS), ...(probe ? { probe: probe.summary(o.durationS) } : {}), sendLagP99Ms: round(percentile(sortedLags, 0.99)) };
+}
+
+const SELF = fileURLToPath(import.meta.url);
+
+/** Runs `openLoop` in a child process (its own event loop and CPU time), resolving to its result. */
+export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as OpenLoopResult) : reject(new Error(`open-loop loader exited ${code}`))));
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await openLoop(JSON.parse(process.argv[2]) as OpenLoopOptions);
+  process.stdout.write(JSON.stringify(result));
+}
