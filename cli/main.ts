@@ -1,17 +1,14 @@
+/**
+ * The command boundary. Each command's module is imported when that command runs, never up front:
+ * `analyze` should not pay for PGlite, kafkajs, OpenTelemetry, pg and the Grafana SDK (seconds and
+ * ~100 MiB before the first sample is read) because `serve` and `dashboards` need them.
+ */
 import { readFileSync } from 'node:fs';
-import { analyzeCommand, ANALYZE_USAGE } from './analyze.ts';
-import { collectCommand } from './collect.ts';
-import { demoCommand } from './demo.ts';
-import { serveCommand } from './serve.ts';
-import { analyzeWorkerCommand } from './analyzeWorker.ts';
-import { odooExporterCommand } from '../odoo-exporter/index.ts';
-import { dashboardsCommand, scorecardCommand } from '../dashboards/index.ts';
-import { rulesCommand } from '../gate/alerts/cli.ts';
 import { StoreError } from '../store/types.ts';
 import { InputError, UsageError } from './inputError.ts';
 import { forTerminal } from './terminalText.ts';
 
-const USAGE = `release-health — judges releases of retail ERP / SaaS platforms from their metrics
+const usage = (analyzeUsage: string) => `release-health — judges releases of retail ERP / SaaS platforms from their metrics
 
 usage: release-health <command> [options]
 
@@ -28,7 +25,7 @@ commands:
   help        show this help (also: --help, -h); "release-health <command> --help" for one command
   version     print the version
 
-${ANALYZE_USAGE}`;
+${analyzeUsage}`;
 
 /** Commands that write chunks (with their own newlines) through the line-based io of `main`. */
 function asStream(line: (text: string) => void): { write(chunk: string): boolean } {
@@ -49,7 +46,7 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
       case 'help':
       case '--help':
       case '-h':
-        io.out(USAGE);
+        io.out(usage((await import('./analyze.ts')).ANALYZE_USAGE));
         return command === undefined ? 1 : 0;
       case 'version':
       case '--version': {
@@ -58,23 +55,23 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
         return 0;
       }
       case 'analyze':
-        return await analyzeCommand(rest, io.out, io.err);
+        return await (await import('./analyze.ts')).analyzeCommand(rest, io.out, io.err);
       case 'analyze-worker':
-        return await analyzeWorkerCommand(rest, io.out, io.err);
+        return await (await import('./analyzeWorker.ts')).analyzeWorkerCommand(rest, io.out, io.err);
       case 'collect':
-        return await collectCommand(rest, io.out, io.err);
+        return await (await import('./collect.ts')).collectCommand(rest, io.out, io.err);
       case 'demo':
-        return await demoCommand(rest, io.out, io.err);
+        return await (await import('./demo.ts')).demoCommand(rest, io.out, io.err);
       case 'serve':
-        return await serveCommand(rest, io.out, io.err);
+        return await (await import('./serve.ts')).serveCommand(rest, io.out, io.err);
       case 'dashboards':
-        return await dashboardsCommand(rest, asStream(io.out), asStream(io.err));
+        return await (await import('../dashboards/index.ts')).dashboardsCommand(rest, asStream(io.out), asStream(io.err));
       case 'scorecard':
-        return await scorecardCommand(rest, asStream(io.out), asStream(io.err));
+        return await (await import('../dashboards/index.ts')).scorecardCommand(rest, asStream(io.out), asStream(io.err));
       case 'odoo-exporter':
-        return await odooExporterCommand(rest, asStream(io.out), asStream(io.err));
+        return await (await import('../odoo-exporter/index.ts')).odooExporterCommand(rest, asStream(io.out), asStream(io.err));
       case 'rules':
-        return await rulesCommand(rest, asStream(io.out), asStream(io.err));
+        return await (await import('../gate/alerts/cli.ts')).rulesCommand(rest, asStream(io.out), asStream(io.err));
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
