@@ -129,7 +129,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     await createOdooSchema(db, { version: '17.0', modules: ['payment', 'stock', 'queue_job', 'mail', 'account', 'point_of_sale'] });
     const [createTable, ...indexes] = tableDdl('sale_order', '17.0').split(/;\n/).map((s) => s.replace(/;$/, ''));
     await pool.query(createTable);
-    await pool.query(`INSERT INTO res_company (name) VALUES ('Shop EU'), ('Shop US')`);
+    await pool.query(`INSERT INTO res_company (name, currency_id) VALUES ('Shop EU', 1), ('Shop US', 1)`);
     const others = quick ? 100_000 : 1_000_000;
     const tOthers = performance.now();
     await loadOthers(pool, others);

@@ -53,10 +53,18 @@ export function tableDdl(table: string, version: OdooVersion): string {
   const v18 = version === '18.0';
   switch (table) {
     case 'res_company':
-      return `CREATE TABLE IF NOT EXISTS res_company (id SERIAL NOT NULL PRIMARY KEY, name varchar NOT NULL, currency_id int4, ${LOG_ACCESS});`;
+      // odoo/addons/base/models/res_company.py (17.0): name (related partner name, stored) required
+      // and unique, currency_id required
+      return `CREATE TABLE IF NOT EXISTS res_company (id SERIAL NOT NULL PRIMARY KEY, name varchar NOT NULL, currency_id int4 NOT NULL, ${LOG_ACCESS}, CONSTRAINT res_company_name_uniq UNIQUE (name));`;
     case 'ir_act_server':
-      // ir.actions.server (_table 'ir_act_server', _inherit 'ir.actions.actions'): name translated → jsonb
-      return `CREATE TABLE IF NOT EXISTS ir_act_server (id SERIAL NOT NULL PRIMARY KEY, name jsonb NOT NULL, type varchar NOT NULL DEFAULT 'ir.actions.server', usage varchar, state varchar NOT NULL DEFAULT 'code', model_id int4, code text, ${LOG_ACCESS});`;
+      // odoo/addons/base/models/ir_actions.py (17.0) ir.actions.server (_table 'ir_act_server'): name
+      // required + translate=True → jsonb; usage required (default 'ir_actions_server'), state required
+      // (default 'object_write'), model_id required + indexed
+      return [
+        `CREATE TABLE IF NOT EXISTS ir_act_server (id SERIAL NOT NULL PRIMARY KEY, name jsonb NOT NULL, type varchar NOT NULL DEFAULT 'ir.actions.server', usage varchar NOT NULL DEFAULT 'ir_actions_server',`,
+        ` state varchar NOT NULL DEFAULT 'object_write', model_id int4 NOT NULL, code text, ${LOG_ACCESS});`,
+        idx('ir_act_server', 'model_id'),
+      ].join('\n');
     case 'ir_cron':
       // odoo/addons/base/models/ir_cron.py (17.0): ir_actions_server_id required (delegate), user_id
       // required, interval_number default 1, interval_type default 'months', numbercall default 1
@@ -87,9 +95,12 @@ export function tableDdl(table: string, version: OdooVersion): string {
         v16 ? idx('sale_order', 'date_order') : `CREATE INDEX IF NOT EXISTS sale_order_date_order_id_idx ON sale_order (date_order DESC, id DESC);`,
       ].join('\n');
     case 'sale_order_line':
+      // addons/sale/models/sale_order_line.py (17.0): order_id required+indexed, company_id (related,
+      // stored) indexed, product_id btree_not_null, product_uom_qty and price_unit required, state
+      // related (stored). Not read by the exporter; written by the simulator's shape only.
       return [
-        `CREATE TABLE IF NOT EXISTS sale_order_line (id SERIAL NOT NULL PRIMARY KEY, order_id int4 NOT NULL, company_id int4, product_id int4, product_uom_qty numeric, price_unit numeric, state varchar, ${LOG_ACCESS});`,
-        idx('sale_order_line', 'order_id'), idx('sale_order_line', 'company_id'), idx('sale_order_line', 'product_id'),
+        `CREATE TABLE IF NOT EXISTS sale_order_line (id SERIAL NOT NULL PRIMARY KEY, order_id int4 NOT NULL, company_id int4, product_id int4, product_uom_qty numeric NOT NULL, price_unit numeric NOT NULL, state varchar, ${LOG_ACCESS});`,
+        idx('sale_order_line', 'order_id'), idx('sale_order_line', 'company_id'), idx('sale_order_line', 'product_id', 'product_id IS NOT NULL'),
       ].join('\n');
     case 'pos_order':
       // addons/point_of_sale/models/pos_order.py (17.0): state draft|cancel|paid|done|invoiced

@@ -34,7 +34,7 @@ export class OdooWriter {
   }
 
   async company(name: string, at: number): Promise<number> {
-    return this.insert(`INSERT INTO res_company (name, create_date, write_date) VALUES ($1, $2::timestamp, $2::timestamp)`, [name, ts(at)]);
+    return this.insert(`INSERT INTO res_company (name, currency_id, create_date, write_date) VALUES ($1, 1, $2::timestamp, $2::timestamp)`, [name, ts(at)]);
   }
 
   /** the next id of a table's sequence, taken now (a transaction that inserts later) */
@@ -56,7 +56,7 @@ export class OdooWriter {
   }
 
   async cron(name: string, intervalMinutes: number, nextcall: number, at: number, v18: boolean): Promise<number> {
-    const action = await this.insert(`INSERT INTO ir_act_server (name, usage, state, code, create_date, write_date) VALUES ($1::jsonb, 'ir_cron', 'code', 'model._run()', $2::timestamp, $2::timestamp)`, [JSON.stringify({ en_US: name }), ts(at)]);
+    const action = await this.insert(`INSERT INTO ir_act_server (name, usage, state, model_id, code, create_date, write_date) VALUES ($1::jsonb, 'ir_cron', 'code', 1, 'model._run()', $2::timestamp, $2::timestamp)`, [JSON.stringify({ en_US: name }), ts(at)]);
     const extra = v18 ? '' : ', numbercall';
     const extraValue = v18 ? '' : ', -1';
     return this.insert(
