@@ -1,7 +1,7 @@
 /**
  * Background work: OCA queue_job depth/age/failures, overdue scheduled actions, outgoing mail.
  *
- * - queue_job (OCA/queue, queue_job/models/queue_job.py, 16.0–18.0): `_log_access = False`, so
+ * - queue_job (OCA/queue branch 17.0, queue_job/models/queue_job.py and job.py): `_log_access = False`, so
  *   its own `date_created`/`eta` give ages; `state` and `channel` are indexed. Only live states are
  *   read (done/cancelled jobs accumulate until the autovacuum cron, 30 days by default). A pending
  *   job with a future `eta` is not late: its age counts from `greatest(date_created, eta)`.
@@ -29,11 +29,16 @@ import type { SqlSource } from './source.ts';
 
 export const QUEUE_LIVE_STATES = ['wait_dependencies', 'pending', 'enqueued', 'started', 'failed'] as const;
 
+// OCA/queue 17.0 queue_job/models/queue_job.py: state and channel index=True; STATES in queue_job/job.py
 export const SQL_QUEUE_JOBS = `SELECT COALESCE(channel, 'root') AS channel, state, count(*)::int4 AS n,
     GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(date_created, COALESCE(eta, date_created))))), 0)::float8 AS oldest
   FROM queue_job WHERE state IN ('wait_dependencies', 'pending', 'enqueued', 'started', 'failed') GROUP BY 1, state`;
+// OCA/queue 17.0 queue_job/job.py set_failed: state only, no date — failures are ids newly failed
 export const SQL_FAILED_JOBS = `SELECT id, COALESCE(channel, 'root') AS channel FROM queue_job WHERE state = 'failed'`;
-/** `$numbercall` is `AND c.numbercall != 0` where the column exists (16.0/17.0; 18.0 dropped it). */
+/**
+ * odoo/addons/base/models/ir_cron.py (17.0) `_get_all_ready_jobs`, overdue by `grace`.
+ * `$numbercall` is `AND c.numbercall != 0` where the column exists (16.0/17.0; 18.0 dropped it).
+ */
 const sqlOverdueCrons = (numbercall: string): string => `SELECT c.id, COALESCE(c.cron_name, s.name->>'en_US', 'ir_cron#' || c.id) AS name,
     EXTRACT(EPOCH FROM ($1::timestamp - LEAST(c.nextcall, COALESCE(t.call_at, c.nextcall))))::float8 AS late
   FROM ir_cron c LEFT JOIN ir_act_server s ON s.id = c.ir_actions_server_id
@@ -41,7 +46,10 @@ const sqlOverdueCrons = (numbercall: string): string => `SELECT c.id, COALESCE(c
   WHERE c.active${numbercall}
     AND LEAST(c.nextcall, COALESCE(t.call_at, c.nextcall)) < $1::timestamp - make_interval(secs => $2)`;
 export const SQL_OVERDUE_CRONS = sqlOverdueCrons(' AND c.numbercall != 0');
-/** `$sched` is `scheduled_date` (17.0: Datetime) or, in 16.0 where it is a Char, its cast. */
+/**
+ * addons/mail/models/mail_mail.py (17.0) `process_email_queue` domain, due vs scheduled.
+ * `$sched` is `scheduled_date` (17.0: Datetime) or, in 16.0 where it is a Char, its cast.
+ */
 const sqlMail = (sched: string): string => `SELECT CASE WHEN state = 'outgoing' AND ${sched} > $1::timestamp THEN 'scheduled' ELSE state END AS state, count(*)::int4 AS n,
     GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(create_date, COALESCE(${sched}, create_date))))), 0)::float8 AS oldest
   FROM mail_mail WHERE state IN ('outgoing', 'exception') GROUP BY 1`;

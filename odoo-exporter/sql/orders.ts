@@ -28,8 +28,11 @@ interface CountRow {
   n: number;
 }
 
+// addons/sale/models/sale_order.py (17.0): create_date index=True (sale_order__create_date_index)
 export const SQL_SALE_CREATED = `SELECT company_id, count(*)::int4 AS n FROM sale_order
   WHERE create_date > $1::timestamp AND create_date <= $2::timestamp GROUP BY company_id`;
+// addons/sale/models/sale_order.py (17.0): action_confirm → _prepare_confirmation_values writes
+// state 'sale' and date_order = now; init() indexes (date_order desc, id desc). 'done' is 16.0's.
 export const SQL_SALE_CONFIRMED = `SELECT company_id, count(*)::int4 AS n FROM sale_order
   WHERE date_order > $1::timestamp AND date_order <= $2::timestamp AND state IN ('sale', 'done') GROUP BY company_id`;
 
