@@ -1,17 +1,16 @@
-# release-health: collector, analyzer and gate in one image (TypeScript run through tsx; no build
-# step, so the image runs exactly the code the tests ran).
+# release-health: collector, analyzer and gate in one image, run as JavaScript compiled by `tsc`
+# (npm run build): nothing is compiled at start, and tsx/esbuild stay out of the image.
 #   docker build -t release-health .
 #   docker run --rm release-health --help
-FROM node:20-bookworm-slim
 
-ENV NODE_ENV=production
+# --- build: every dependency (TypeScript included), then dist/
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-
-# Dependencies first, for layer caching; --omit=dev keeps test tools out of the image.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-
-COPY bin ./bin
+# --ignore-scripts: `prepare` (the build) runs below, once the sources are in
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.js ./scripts/build.js
 COPY analyzer ./analyzer
 COPY collector ./collector
 COPY odoo-exporter ./odoo-exporter
@@ -22,7 +21,18 @@ COPY dashboards ./dashboards
 COPY simulator ./simulator
 COPY cli ./cli
 COPY examples ./examples
-COPY tsconfig.json ./
+RUN node scripts/build.js
+
+# --- runtime: production dependencies and the build only
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no `prepare` (no TypeScript here; dist/ comes from the build stage)
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY bin ./bin
+COPY --from=build /app/dist ./dist
+COPY examples ./examples
 
 # The node image's unprivileged user; the Kubernetes manifests run it as non-root too.
 USER node

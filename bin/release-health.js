@@ -1,7 +1,21 @@
 #!/usr/bin/env node
-// The package ships TypeScript sources; tsx's loader compiles them on the fly so that
-// `npx release-health` works straight after `npm install`, with no build step to forget.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../cli/main.ts');
+// Runs the JavaScript build in dist/ (`npm run build`; `npm install` and `npm ci` build it through
+// the `prepare` script), so a start compiles nothing. RH_FROM_SOURCE=1 runs the TypeScript sources
+// through tsx instead (a development dependency), as does a checkout that has not been built.
+import { existsSync } from 'node:fs';
+
+const built = new URL('../dist/cli/main.js', import.meta.url);
+let main;
+if (process.env.RH_FROM_SOURCE !== '1' && existsSync(built)) {
+  ({ main } = await import(built.href));
+} else {
+  try {
+    const { register } = await import('tsx/esm/api');
+    register();
+  } catch {
+    console.error('error: release-health is not built (no dist/) and tsx is not installed: run "npm run build" in the package directory');
+    process.exit(1);
+  }
+  ({ main } = await import('../cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));
