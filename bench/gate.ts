@@ -13,7 +13,7 @@
  * seconds and at the end of the load — the figure that tells a leak from garbage not yet collected —
  * and its resident memory (VmRSS from /proc/<pid>/status) every 10 s. Prints figures, then one JSON line.
  *
- *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 30]
+ *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 30] [--threads 1] [--look-spread 1m]
  *   (--pg: the store in a fresh schema of the shared PostgreSQL, RH_PG_URL, instead of PGlite)
  *   (or `npm run bench -- gate` once registered in bench/run.ts; `--quick`: 10 s, 200 releases)
  */
@@ -44,6 +44,10 @@ export interface GateBenchOptions {
   warmupS?: number;
   /** the engine's look interval as serve's config writes it (default 10s: six times serve's default, a stress) */
   interval?: string;
+  /** serve's `engine.analysisThreads` (default: serve's default, 1; 0 runs the judges on the HTTP loop) */
+  analysisThreads?: number;
+  /** serve's `engine.lookSpread`, e.g. 0ms (every look as soon as due) or 1m (default: serve's, the interval) */
+  lookSpread?: string;
   /** seconds the reference node:http server is loaded (default: the duration, at most 30) */
   referenceS?: number;
   /** seconds between heap-after-GC readings during the load (default 60; 0: start and end only) */
@@ -166,7 +170,9 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   const warmupS = o.warmupS ?? (o.quick ? 5 : 60);
   const referenceS = o.referenceS ?? Math.min(durationS, 30);
   const interval = o.interval ?? '10s';
-  if (!/^\d+(?:ms|s|m)$/.test(interval)) throw new Error(`--interval: a duration like 10s or 1m, got ${JSON.stringify(interval)}`);
+  for (const [name, value] of [['--interval', interval], ['--look-spread', o.lookSpread ?? '0s']]) {
+    if (!/^\d+(?:ms|s|m)$/.test(value)) throw new Error(`${name}: a duration like 10s or 1m, got ${JSON.stringify(value)}`);
+  }
 
   // the exporter every release's collector scrapes: 20 gauges for version 1 (baseline) and 2 (canary)
   let scrapes = 0;
@@ -198,7 +204,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   writeFileSync(config, [
     'listen: { port: 0 }',
     `store: { url: "${storeUrl}" }`,
-    `engine: { interval: ${interval}, grace: 0s }`,
+    `engine: { interval: ${interval}, grace: 0s${o.analysisThreads !== undefined ? `, analysisThreads: ${o.analysisThreads}` : ''}${o.lookSpread !== undefined ? `, lookSpread: ${o.lookSpread}` : ''} }`,
     'logging: { level: warn }',
     'collector:',
     '  targets:',
@@ -265,7 +271,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const half = heapSeries.slice(Math.floor(heapSeries.length / 2));
     const p99Ratio = Math.round((result.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100;
     const figures = {
-      store: pg ? 'postgres' : 'pglite', interval, releases, metricsPerRelease: METRICS, durationS, referenceS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
+      store: pg ? 'postgres' : 'pglite', interval, analysisThreads: o.analysisThreads ?? 'default (1)', lookSpread: o.lookSpread ?? 'default (the interval)', releases, metricsPerRelease: METRICS, durationS, referenceS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
       loader: 'open-loop, evenly paced, latency from each request\'s scheduled time',
       requests: result.scheduled, completed: result.completed, rps: result.rps, errors: result.errors, non2xx: result.non2xx, errorKinds: result.errorKinds,
       latencyMs: result.latencyMs,
@@ -280,7 +286,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       scrapesDuringLoad: scrapes - scrapesBefore,
     };
     const ms = (l: OpenLoopResult['latencyMs']) => `p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, p99.9 ${l.p999}, max ${l.max}`;
-    console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval} (seeded in ${figures.seedS} s)`);
+    console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads}, look spread ${figures.lookSpread} (seeded in ${figures.seedS} s)`);
     console.log(`  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`);
     console.log(`  reference (plain node:http, same body, ${referenceS} s, serve analysing meanwhile): ${ref.completed} answered, errors ${ref.errors + ref.non2xx}; latency ms: ${ms(ref.latencyMs)}`);
     console.log(`  serve verdict GETs (${durationS} s): ${result.completed}/${result.scheduled} answered (${result.rps}/s), errors ${result.errors}, non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`);
@@ -313,10 +319,10 @@ function pgUrlFromEnv(): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' }, 'reference-duration': { type: 'string' }, warmup: { type: 'string' }, interval: { type: 'string' } },
+    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' }, 'reference-duration': { type: 'string' }, threads: { type: 'string' }, 'look-spread': { type: 'string' }, warmup: { type: 'string' }, interval: { type: 'string' } },
     strict: true,
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), referenceS: num(values['reference-duration']), warmupS: num(values.warmup), interval: values.interval, pgUrl: values.pg ? pgUrlFromEnv() : undefined });
+  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), referenceS: num(values['reference-duration']), analysisThreads: num(values.threads), lookSpread: values['look-spread'], warmupS: num(values.warmup), interval: values.interval, pgUrl: values.pg ? pgUrlFromEnv() : undefined });
   console.log(JSON.stringify({ bench: { gate: figures } }));
 }

@@ -139,10 +139,13 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       res.on('end', () => finish({ status: res.statusCode ?? 0 }));
       res.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
     });
-    req.setTimeout(timeoutMs, () => {
+    // from the scheduled time, not from when a socket was free: a request still queued in the
+    // agent after `timeoutMs` has failed as surely as one the server never answered
+    const timer = setTimeout(() => {
       finish({ error: 'timeout' });
       req.destroy();
-    });
+    }, Math.max(0, scheduledAt + timeoutMs - performance.now()));
+    req.on('close', () => clearTimeout(timer));
     req.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
     req.end();
   };

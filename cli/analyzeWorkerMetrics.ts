@@ -67,7 +67,7 @@ export async function createWorkerMetrics(sources: WorkerMetricsSources, listen:
   const meter = provider.getMeter('release-health-worker');
   const name = (suffix: string): string => `${WORKER_METRIC_PREFIX}_${suffix}`;
 
-  const totals: [keyof PipelineStats, string, string][] = [
+  const totals: [Exclude<keyof PipelineStats, 'lookLagMs'>, string, string][] = [
     ['batches', 'batches', 'Sample batches handled (including skipped redeliveries).'],
     ['samples', 'samples', 'Samples ingested by the engines.'],
     ['verdicts', 'verdicts', 'Verdicts stored for the first time.'],

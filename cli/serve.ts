@@ -131,6 +131,8 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
       intervalMs: config.engine.interval,
       checkpointEvery: config.engine.checkpointEvery,
       graceMs: config.engine.grace,
+      analysisThreads: config.engine.analysisThreads,
+      lookSpreadMs: config.engine.lookSpread ?? config.engine.interval,
       ...(options.tickEveryMs !== undefined ? { tickEveryMs: options.tickEveryMs } : {}),
       logger,
     });

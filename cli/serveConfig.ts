@@ -76,9 +76,13 @@ export const serveConfigSchema = z
         interval: duration.default(60_000),
         checkpointEvery: z.number().int().positive().default(10),
         grace: duration.default(30_000),
+        /** worker threads that run the judges, off the HTTP loop (0: in it — small setups, tests) */
+        analysisThreads: z.number().int().min(0).max(64).default(1),
+        /** each release's looks at a stable offset within this span after its boundary (default: the interval) */
+        lookSpread: duration.optional(),
       })
       .strict()
-      .default({ interval: 60_000, checkpointEvery: 10, grace: 30_000 }),
+      .default({ interval: 60_000, checkpointEvery: 10, grace: 30_000, analysisThreads: 1 }),
     governance: z.unknown().optional(),
     actions: z.unknown().optional(),
     alerts: z

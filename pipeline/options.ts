@@ -47,6 +47,19 @@ export interface PipelineOptions {
   /** how far the timer stays behind the clock, so slow scrapes are not counted late (default 30 s) */
   graceMs?: number;
   /**
+   * worker threads that run the judges (default 0: in the pipeline's own thread). With ≥ 1 the
+   * thread that runs the pipeline — `serve`'s HTTP loop — only moves batches, verdicts and
+   * checkpoints; each look runs in a thread of its own.
+   */
+  analysisThreads?: number;
+  /**
+   * spread each release's looks over this many ms after its boundary, at a stable offset from its
+   * id (default 0: every look as soon as it is due). Releases registered in one wave share their
+   * boundaries; spread over the interval, their looks no longer come in one burst. Needs the timer
+   * (`tickEveryMs` > 0); a batch that reaches into the next look is held until that look is due.
+   */
+  lookSpreadMs?: number;
+  /**
    * post-release watch after `promote` (ms; 0: none). A number applies to every release, a function
    * decides per release; without it, `governance.classes[class].postReleaseWatchMs` applies.
    */
@@ -66,7 +79,7 @@ export class PipelineOptionsError extends Error {
 
 const KNOWN = new Set([
   'bus', 'store', 'sinks', 'group', 'mode', 'intervalMs', 'checkpointEvery', 'maxHeldAcks', 'clock',
-  'tickEveryMs', 'graceMs', 'postReleaseWatchMs', 'governance', 'resumeActive', 'logger',
+  'tickEveryMs', 'graceMs', 'postReleaseWatchMs', 'governance', 'resumeActive', 'logger', 'analysisThreads', 'lookSpreadMs',
 ]);
 
 function positiveInteger(name: string, value: number, allowZero = false): void {
@@ -99,12 +112,16 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     tickEveryMs: options.tickEveryMs ?? intervalMs,
     graceMs: options.graceMs ?? 30_000,
     resumeActive: options.resumeActive ?? true,
+    analysisThreads: options.analysisThreads ?? 0,
+    lookSpreadMs: options.lookSpreadMs ?? 0,
     logger: options.logger ?? silentPipelineLogger,
   };
   positiveInteger('checkpointEvery', resolved.checkpointEvery);
   positiveInteger('maxHeldAcks', resolved.maxHeldAcks);
   positiveInteger('tickEveryMs', resolved.tickEveryMs, true);
   positiveInteger('graceMs', resolved.graceMs, true);
+  positiveInteger('analysisThreads', resolved.analysisThreads, true);
+  positiveInteger('lookSpreadMs', resolved.lookSpreadMs, true);
   if (typeof resolved.group !== 'string' || resolved.group === '') throw new PipelineOptionsError('pipeline option group must be a non-empty string');
   if (typeof options.postReleaseWatchMs === 'number') positiveInteger('postReleaseWatchMs', options.postReleaseWatchMs, true);
   if (options.postReleaseWatchMs !== undefined) resolved.postReleaseWatchMs = options.postReleaseWatchMs;

@@ -19,8 +19,10 @@
 import type { EngineOptions, Verdict } from '../analyzer/index.ts';
 import type { Ack, SampleBatch, Subscription } from '../collector/index.ts';
 import { DbError, StoreError, type ReleaseRecord, type Store } from '../store/index.ts';
+import { lookOffset, openLocalAnalysis, ReleaseSlot, type AnalysisOpener, type DeferredBatch, type OpenedAnalysis } from './analysis.ts';
+import { AnalysisThreadLost, startAnalysisThreads, type AnalysisThreads } from './analysisThreads.ts';
 import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
-import { ReleaseRun, UnboundedReleaseError, type PipelineCheckpoint } from './releaseRun.ts';
+import type { PipelineCheckpoint } from './releaseRun.ts';
 import type { Pipeline, PipelineStats } from './types.ts';
 
 const IGNORED_MEMORY = 10_000;
@@ -31,17 +33,26 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   const { store, bus, logger, sinks } = o;
   // the governance file's classes reach the judge too (user-defined classes, overridden built-ins)
   const engineOptions: EngineOptions = { mode: o.mode, intervalMs: o.intervalMs, ...(o.governance ? { classes: o.governance.classes } : {}) };
-  const runs = new Map<string, ReleaseRun>();
-  const starting = new Map<string, Promise<ReleaseRun>>();
+  // judge code in worker threads (analysisThreads > 0) or in this thread
+  const threads: AnalysisThreads | undefined = o.analysisThreads > 0 ? startAnalysisThreads(o.analysisThreads, logger) : undefined;
+  const openAnalysis: AnalysisOpener = threads ? threads.open : openLocalAnalysis;
+  // look spreading needs the timer that takes the held looks
+  const spreadMs = o.tickEveryMs > 0 ? o.lookSpreadMs : 0;
+  const runs = new Map<string, ReleaseSlot>();
+  const starting = new Map<string, Promise<ReleaseSlot>>();
   /** bumped by forgetAll(); runs it dropped are in `forgotten` */
   let generation = 0;
-  const forgotten = new WeakSet<ReleaseRun>();
+  const forgotten = new WeakSet<ReleaseSlot>();
   /** ids whose batches are dropped: unknown, closed, or refused; logged once each */
   const ignored = new Set<string>();
   const stats: PipelineStats = {
     batches: 0, samples: 0, skippedBatches: 0, ignoredBatches: 0, malformedBatches: 0, malformedSamples: 0, lateSamples: 0,
     verdicts: 0, duplicateVerdicts: 0, sinkErrors: 0, storeErrors: 0, publishErrors: 0, checkpoints: 0, heldAcks: 0, quarantined: 0,
+    deferredBatches: 0, looks: 0, lookLagMs: { count: 0, p50: 0, p99: 0, max: 0 },
   };
+  /** lag of each scheduled look behind its due time (ms), the last LAG_WINDOW of them */
+  const lookLags: number[] = [];
+  const LAG_WINDOW = 10_000;
   let closed = false;
 
   function ignore(releaseId: string, why: string): void {
@@ -57,7 +68,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
    * it gets one final `inconclusive` verdict saying why (Argo Rollouts pauses for a human, Flagger
    * holds; never a promotion), and every other release goes on. Runs inside `run.exclusive`.
    */
-  async function quarantine(run: ReleaseRun, error: unknown, at: number): Promise<void> {
+  async function quarantine(run: ReleaseSlot, error: unknown, at: number): Promise<void> {
     const id = run.id;
     const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     stats.quarantined++;
@@ -77,13 +88,15 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     });
     await drain(run).catch(() => false);
     // its batches will not be analysed: acknowledged, or the bus would hold them (and others) for ever
-    const acks = run.heldAcks;
+    const acks = [...run.heldAcks, ...run.deferred.map((d) => d.ack)];
+    stats.heldAcks -= run.heldAcks.length;
     run.heldAcks = [];
-    stats.heldAcks -= acks.length;
+    run.deferred = [];
+    run.analysis.dispose();
     for (const ack of acks) await ack();
   }
 
-  async function open(record: ReleaseRecord): Promise<ReleaseRun> {
+  async function open(record: ReleaseRecord): Promise<ReleaseSlot> {
     const id = record.release.id;
     const watchMs = watchMsFor(o, record);
     // forgetAll() while loading: the checkpoint read may predate the other owner's; read again
@@ -93,35 +106,43 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       seen = generation;
       saved = await store.loadEngineCheckpoint(id);
     } while (seen !== generation);
-    let run: ReleaseRun | undefined;
+    let opened: OpenedAnalysis | undefined;
+    let restored: PipelineCheckpoint | undefined;
     if (saved) {
       try {
-        run = ReleaseRun.restore(record, engineOptions, watchMs, saved.snapshot as PipelineCheckpoint);
+        restored = saved.snapshot as PipelineCheckpoint;
+        opened = await openAnalysis(record, engineOptions, watchMs, restored);
         logger.info({ releaseId: id, savedAt: saved.savedAt }, 'pipeline: release resumed from its checkpoint');
       } catch (err) {
+        if (err instanceof AnalysisThreadLost) throw err;
+        restored = undefined;
         // a spec edited after the checkpoint: start over; the store drops the verdicts it already has
         logger.warn({ releaseId: id, err: String(err) }, 'pipeline: checkpoint does not fit the release, starting afresh');
       }
     }
-    if (!run) {
+    if (!opened) {
       try {
-        run = ReleaseRun.fresh(record, engineOptions, watchMs);
+        opened = await openAnalysis(record, engineOptions, watchMs);
       } catch (err) {
         // stored before the gate bounded it (or written to the store by hand): refused here, so a
         // restart from this store comes back instead of taking looks until the heap runs out
-        if (err instanceof UnboundedReleaseError) {
+        // (by name: from an analysis thread the error is a copy)
+        if (err instanceof Error && err.name === 'UnboundedReleaseError') {
           stats.quarantined++;
           logger.error({ releaseId: id, err: err.message }, `pipeline: release ${id} quarantined at load: ${err.message}; the other releases go on — abort it and register it again with a bounded window`);
         }
         throw err;
       }
     }
+    const run = new ReleaseSlot(record, opened.analysis, opened.state);
+    run.lastHanded = restored?.lastHanded;
+    run.current = restored?.engine?.last;
     ignored.delete(id);
     runs.set(id, run);
     return run;
   }
 
-  function startRun(record: ReleaseRecord): Promise<ReleaseRun> {
+  function startRun(record: ReleaseRecord): Promise<ReleaseSlot> {
     const id = record.release.id;
     const existing = runs.get(id);
     if (existing) return Promise.resolve(existing);
@@ -138,7 +159,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
    * The store is asked up to three times: a batch dropped on a transient store error would leave a
    * hole that the producer marks then make permanent.
    */
-  async function lookup(releaseId: string): Promise<ReleaseRun | undefined> {
+  async function lookup(releaseId: string): Promise<ReleaseSlot | undefined> {
     if (ignored.has(releaseId)) return undefined;
     let record: ReleaseRecord | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -170,7 +191,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   }
 
   /** Stores, hands on and publishes the outbox in order; false when the store failed (retried later). */
-  async function drain(run: ReleaseRun): Promise<boolean> {
+  async function drain(run: ReleaseSlot): Promise<boolean> {
     while (run.outbox.length > 0) {
       const verdict = run.outbox[0];
       let fresh: boolean;
@@ -204,12 +225,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   }
 
   /** Saves the run's checkpoint and acknowledges the batches it covers (only with an empty outbox). */
-  async function saveCheckpoint(run: ReleaseRun): Promise<void> {
+  async function saveCheckpoint(run: ReleaseSlot): Promise<void> {
     if (run.outbox.length > 0) return;
     let snapshot: PipelineCheckpoint;
     try {
-      snapshot = run.checkpoint();
+      snapshot = await run.analysis.checkpoint(run.lastHanded);
     } catch (err) {
+      if (err instanceof AnalysisThreadLost) return lose(run);
       // never store a state that cannot be judged: the stored checkpoint stays the last good one
       await quarantine(run, err, o.clock());
       return;
@@ -241,6 +263,112 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     }
   }
 
+  /** When a release's next look is due: its boundary plus its stable offset in the spread. */
+  function dueAt(run: ReleaseSlot): number {
+    return run.state.nextBoundary + lookOffset(run.id, spreadMs);
+  }
+
+  /**
+   * A batch into the engine (inside `run.exclusive`): verdicts to the outbox, its ack held.
+   * False when the release was quarantined (or its analysis thread lost) on the way.
+   */
+  async function ingest(run: ReleaseSlot, batch: SampleBatch, ack: Ack): Promise<boolean> {
+    stats.batches++;
+    let outcome;
+    try {
+      outcome = await run.analysis.ingest(batch);
+    } catch (err) {
+      if (err instanceof AnalysisThreadLost) {
+        lose(run);
+        throw err;
+      }
+      run.heldAcks.push(ack);
+      stats.heldAcks++;
+      await quarantine(run, err, o.clock());
+      return false;
+    }
+    run.state = outcome.state;
+    run.noteVerdicts(outcome.verdicts);
+    if (outcome.skipped) stats.skippedBatches++;
+    else {
+      stats.samples += batch.samples.length - outcome.malformed;
+      stats.lateSamples += outcome.late;
+      run.batchesSinceCheckpoint++;
+    }
+    if (outcome.malformed > 0) {
+      stats.malformedSamples += outcome.malformed;
+      logger.warn({ releaseId: run.id, batchId: batch.batchId, malformed: outcome.malformed }, 'pipeline: malformed samples dropped');
+    }
+    run.outbox.push(...outcome.verdicts);
+    run.heldAcks.push(ack);
+    stats.heldAcks++;
+    const stored = await drain(run);
+    // Releases scraped together would all reach `checkpointEvery` on the same scrape and write
+    // their checkpoints in one burst (1,000 × ~150 kB stalled the gate for seconds in
+    // bench/gate.ts); a first threshold spread over 1..checkpointEvery by release id evens it out.
+    if (run.checkpointDue === 0) run.checkpointDue = staggeredFirstCheckpoint(run.id, o.checkpointEvery);
+    if (stored && run.batchesSinceCheckpoint >= run.checkpointDue) await saveCheckpoint(run);
+    return runs.get(run.id) === run;
+  }
+
+  /** Feeds the held batches, in order (inside `run.exclusive`); false when the release was quarantined. */
+  async function ingestDeferred(run: ReleaseSlot): Promise<boolean> {
+    while (run.deferred.length > 0) {
+      const { batch, ack } = run.deferred.shift() as DeferredBatch;
+      if (!(await ingest(run, batch, ack))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Takes the looks due at `now` (inside `run.exclusive`): held batches first, then the clock.
+   * `checkpointEachLook`: save a checkpoint after every look that emitted a verdict (the explicit
+   * `tick`). The spread scheduler passes false: a look needs no checkpoint of its own — its
+   * verdicts are stored, and after a crash the restored engine takes the same looks again
+   * (duplicates the store ignores) — so it checkpoints only when the decision became final or a
+   * quiet release holds acks; batches checkpoint every `checkpointEvery` as before. At 1,000
+   * releases that halves the checkpoints, the largest write the pipeline's thread makes.
+   */
+  async function look(run: ReleaseSlot, now: number, checkpointEachLook = true): Promise<Verdict[]> {
+    const quiet = run.deferred.length === 0;
+    if (!(await ingestDeferred(run))) return [];
+    let advanced;
+    try {
+      advanced = await run.analysis.advanceTo(now);
+    } catch (err) {
+      if (err instanceof AnalysisThreadLost) {
+        lose(run);
+        throw err;
+      }
+      await quarantine(run, err, now);
+      return [];
+    }
+    run.state = advanced.state;
+    run.noteVerdicts(advanced.verdicts);
+    run.outbox.push(...advanced.verdicts);
+    const stored = await drain(run);
+    const due = checkpointEachLook
+      ? advanced.verdicts.length > 0 || run.heldAcks.length > 0
+      : (advanced.state.final && advanced.verdicts.length > 0) ||
+        // a release gone quiet would otherwise hold its last acks until the global bound
+        (quiet && advanced.verdicts.length > 0 && run.heldAcks.length > 0);
+    if (stored && due) await saveCheckpoint(run);
+    return advanced.verdicts;
+  }
+
+  /**
+   * Its analysis thread died: the run is dropped unacknowledged, so its next batch reopens it
+   * from the stored checkpoint and the bus delivers again what the checkpoint did not cover.
+   */
+  function lose(run: ReleaseSlot): void {
+    if (runs.get(run.id) !== run) return;
+    runs.delete(run.id);
+    forgotten.add(run);
+    stats.heldAcks -= run.heldAcks.length;
+    run.heldAcks = [];
+    run.deferred = [];
+  }
+
   async function handle(batch: SampleBatch, ack: Ack): Promise<void> {
     // closing: leave it unacknowledged for the next owner (an ack after leaving would be ignored anyway)
     if (closed) return;
@@ -263,35 +391,14 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         stats.ignoredBatches++; // stopped while this batch waited
         return ack();
       }
-      stats.batches++;
-      let outcome: ReturnType<ReleaseRun['ingest']>;
-      try {
-        outcome = run.ingest(batch);
-      } catch (err) {
-        run.heldAcks.push(ack);
-        stats.heldAcks++;
-        await quarantine(run, err, o.clock());
+      // look spreading: a batch that reaches into the next look waits for that look's due time
+      // (and so does every later batch of the release, to keep their order)
+      if (spreadMs > 0 && !run.state.final && (run.deferred.length > 0 || (latestTs(batch) >= run.state.nextBoundary && o.clock() < dueAt(run)))) {
+        run.deferred.push({ batch, ack });
+        stats.deferredBatches++;
         return;
       }
-      if (outcome.skipped) stats.skippedBatches++;
-      else {
-        stats.samples += batch.samples.length - outcome.malformed;
-        stats.lateSamples += outcome.late;
-        run.batchesSinceCheckpoint++;
-      }
-      if (outcome.malformed > 0) {
-        stats.malformedSamples += outcome.malformed;
-        logger.warn({ releaseId: run.id, batchId: batch.batchId, malformed: outcome.malformed }, 'pipeline: malformed samples dropped');
-      }
-      run.outbox.push(...outcome.verdicts);
-      run.heldAcks.push(ack);
-      stats.heldAcks++;
-      const stored = await drain(run);
-      // Releases scraped together would all reach `checkpointEvery` on the same scrape and write
-      // their checkpoints in one burst (1,000 × ~150 kB stalled the gate for seconds in
-      // bench/gate.ts); a first threshold spread over 1..checkpointEvery by release id evens it out.
-      if (run.checkpointDue === 0) run.checkpointDue = staggeredFirstCheckpoint(run.id, o.checkpointEvery);
-      if (stored && run.batchesSinceCheckpoint >= run.checkpointDue) await saveCheckpoint(run);
+      await ingest(run, batch, ack);
     });
     if (stats.heldAcks >= o.maxHeldAcks) await checkpointAll();
   }
@@ -303,21 +410,61 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       await run
         .exclusive(async () => {
           if (runs.get(run.id) !== run) return;
-          let verdicts: Verdict[];
-          try {
-            verdicts = run.advanceTo(now);
-          } catch (err) {
-            await quarantine(run, err, now);
-            return;
-          }
-          emitted.push(...verdicts);
-          run.outbox.push(...verdicts);
-          const stored = await drain(run);
-          if (stored && (verdicts.length > 0 || run.heldAcks.length > 0)) await saveCheckpoint(run);
+          emitted.push(...(await look(run, now)));
         })
         .catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: look failed; the other releases go on'));
     }
     return emitted;
+  }
+
+  /**
+   * Look spreading (`lookSpreadMs`): every second, the releases whose look is due — held batches
+   * waiting, or the clock past the boundary by the grace — each at its own offset in the
+   * interval. The lag behind the due time is recorded (stats.lookLagMs).
+   */
+  async function scheduledLooks(): Promise<void> {
+    const now = o.clock();
+    const due: ReleaseSlot[] = [];
+    for (const run of runs.values()) {
+      if (run.looking || (run.state.final && run.deferred.length === 0)) continue;
+      if (now < dueAt(run)) continue;
+      if (run.deferred.length === 0 && now - o.graceMs < run.state.nextBoundary) continue;
+      due.push(run);
+    }
+    await Promise.all(
+      due.map(async (run) => {
+        run.looking = true;
+        const scheduled = Math.max(dueAt(run), run.deferred.length === 0 ? run.state.nextBoundary + o.graceMs : 0);
+        try {
+          await run.exclusive(async () => {
+            if (runs.get(run.id) !== run || closed) return;
+            const before = run.state.nextBoundary;
+            // lag: from the due time to the moment the look starts (waiting for the timer, for the
+            // release's earlier work, for the machine); the look itself takes milliseconds
+            const startedAt = o.clock();
+            await look(run, o.clock() - o.graceMs, false);
+            if (run.state.nextBoundary !== before) recordLag(startedAt - scheduled);
+          });
+        } catch (err) {
+          logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: scheduled look failed; the other releases go on');
+        } finally {
+          run.looking = false;
+        }
+      }),
+    );
+  }
+
+  function recordLag(ms: number): void {
+    stats.looks++;
+    lookLags.push(Math.max(0, ms));
+    if (lookLags.length > LAG_WINDOW) lookLags.splice(0, lookLags.length - LAG_WINDOW);
+  }
+
+  function lagSummary(): PipelineStats['lookLagMs'] {
+    if (lookLags.length === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
+    const sorted = Float64Array.from(lookLags).sort();
+    const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+    return { count: stats.looks, p50: at(0.5), p99: at(0.99), max: Math.round(sorted[sorted.length - 1]) };
   }
 
   if (o.resumeActive) {
@@ -339,10 +486,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     ? setInterval(() => {
         if (ticking || closed) return; // a slow store must not pile ticks up
         ticking = true;
-        tick(o.clock() - o.graceMs)
+        (spreadMs > 0 ? scheduledLooks() : tick(o.clock() - o.graceMs).then(() => undefined))
           .catch((err: unknown) => logger.error({ err: String(err) }, 'pipeline: tick failed'))
           .finally(() => (ticking = false));
-      }, o.tickEveryMs)
+      }, spreadMs > 0 ? Math.min(1000, o.tickEveryMs) : o.tickEveryMs)
     : undefined;
   timer?.unref();
 
@@ -359,10 +506,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       const run = runs.get(releaseId);
       if (!run) return;
       await run.exclusive(async () => {
+        if (runs.get(releaseId) !== run) return; // quarantined meanwhile
+        if (!(await ingestDeferred(run).catch(() => false))) return;
         if ((await drain(run)) === true) await saveCheckpoint(run);
         runs.delete(releaseId);
       });
       stats.heldAcks -= run.heldAcks.length; // left unacknowledged: a later owner drops them as closed
+      run.analysis.dispose();
       ignored.add(releaseId);
     },
     async forgetAll() {
@@ -375,22 +525,40 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         await run.exclusive(async () => undefined); // its current batch (or tick) settles
         stats.heldAcks -= run.heldAcks.length; // acks of a former assignment: the bus ignores them
         run.heldAcks = [];
+        run.deferred = [];
+        run.analysis.dispose();
       }
     },
     active: () => [...runs.keys()],
     tick,
     checkpoint: checkpointAll,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, lookLagMs: lagSummary() }),
     async close({ graceful = true } = {}) {
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
       // checkpoint and acknowledge while still a member: acks from a member that has left are ignored
-      if (graceful) await checkpointAll();
+      if (graceful) {
+        for (const run of [...runs.values()]) {
+          await run.exclusive(() => ingestDeferred(run)).catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: held batches failed at close'));
+        }
+        await checkpointAll();
+      }
       await subscription.close();
       runs.clear();
+      await threads?.close();
     },
   };
+}
+
+/** The newest sample time in a batch (-Infinity when it has none). */
+function latestTs(batch: SampleBatch): number {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const sample of batch.samples as { ts?: unknown }[]) {
+    const ts = typeof sample === 'object' && sample !== null ? sample.ts : undefined;
+    if (typeof ts === 'number' && ts > latest) latest = ts;
+  }
+  return latest;
 }
 
 /** 1..every, stable per release id (FNV-1a), so the releases' checkpoints fall on different batches. */

@@ -47,6 +47,20 @@ export function isSample(x: unknown): x is Sample {
   );
 }
 
+/** Where a release's engine stands, as the pipeline needs it to schedule the next look. */
+export interface AnalysisState {
+  /** start of the next look (samples at or after it belong to the next batch) */
+  nextBoundary: number;
+  /** the decision can no longer change */
+  final: boolean;
+}
+
+/**
+ * One release's engine (and post-release watch) and producer marks. The pipeline runs it through a
+ * `ReleaseAnalysis` (analysis.ts): in its own thread or in an analysis thread, where only the pure
+ * part is used (ingest, advanceTo, checkpoint); the pipeline's own bookkeeping per release
+ * (outbox, held acks, schedule) is `ReleaseSlot`.
+ */
 export class ReleaseRun {
   /** verdicts produced and not yet stored + handed on, oldest first */
   readonly outbox: Verdict[] = [];
@@ -136,6 +150,10 @@ export class ReleaseRun {
 
   get current(): Verdict | undefined {
     return this.engine.current;
+  }
+
+  get state(): AnalysisState {
+    return { nextBoundary: this.engine.nextBoundary, final: this.engine.final };
   }
 
   /**

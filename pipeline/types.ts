@@ -66,6 +66,12 @@ export interface PipelineStats {
   heldAcks: number;
   /** releases taken out of the analysis because it failed or would not be bounded (the poison-release rule) */
   quarantined: number;
+  /** batches held until their release's look was due (look spreading) */
+  deferredBatches: number;
+  /** looks taken by the look-spreading scheduler */
+  looks: number;
+  /** how late those looks started after their due time (boundary + the release's offset), ms; over the last 10,000 */
+  lookLagMs: { count: number; p50: number; p99: number; max: number };
 }
 
 export interface PipelineCloseOptions {
