@@ -10,8 +10,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { createPrometheusExposition } from '../collector/observe/exposition.ts';
 import type { GroupLag } from '../collector/index.ts';
 import type { PipelineStats } from '../pipeline/index.ts';
 
@@ -62,9 +61,8 @@ function rateTracker(stats: () => PipelineStats): { rates(): { batches: number; 
 }
 
 export async function createWorkerMetrics(sources: WorkerMetricsSources, listen: { host: string; port: number }): Promise<WorkerMetrics> {
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-  const provider = new MeterProvider({ readers: [exporter] });
-  const meter = provider.getMeter('release-health-worker');
+  const exposition = createPrometheusExposition({ meterName: 'release-health-worker', targetInfo: true });
+  const { meter } = exposition;
   const name = (suffix: string): string => `${WORKER_METRIC_PREFIX}_${suffix}`;
 
   const totals: [Exclude<keyof PipelineStats, 'lookLagMs'>, string, string][] = [
@@ -97,7 +95,13 @@ export async function createWorkerMetrics(sources: WorkerMetricsSources, listen:
   });
 
   const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics') return exporter.getMetricsRequestHandler(req, res);
+    if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics') {
+      exposition.text().then(
+        (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to collect metrics: ${(error as Error).message}\n`),
+      );
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found; metrics are at /metrics\n');
   });
@@ -118,7 +122,7 @@ export async function createWorkerMetrics(sources: WorkerMetricsSources, listen:
         tracker.stop();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await provider.shutdown();
+        await exposition.shutdown();
       })();
       return closing;
     },

@@ -26,8 +26,8 @@
  * observed (cumulative temporality), which would leave closed releases and old decisions behind.
  */
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { AggregationTemporality, DataPointType, MeterProvider, type GaugeMetricData } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type GaugeMetricData } from '@opentelemetry/sdk-metrics';
+import { createPrometheusExposition } from '../collector/observe/exposition.ts';
 import type { Decision, GovernanceConfig, Verdict } from '../analyzer/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
 import { governed, loadVerdictInputs, type VerdictInputs } from './verdicts.ts';
@@ -64,11 +64,8 @@ export interface GateMetricsOptions {
 export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
   const { store, governance, clock } = options;
   const inputsFor = options.inputsFor ?? ((record: ReleaseRecord) => loadVerdictInputs(store, governance, record));
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
-  const provider = new MeterProvider({ readers: [exporter] });
-  const requests = provider.getMeter('release-health-gate').createCounter(GATE_METRIC_NAMES.requests, { description: 'HTTP requests answered by the gate, by method, route and status.' });
-  // arguments: prefix, appendTimestamp, withResourceConstantLabels, withoutTargetInfo, withoutScopeInfo
-  const serializer = new PrometheusSerializer('', false, undefined, true, true);
+  const exposition = createPrometheusExposition({ meterName: 'release-health-gate' });
+  const requests = exposition.meter.createCounter(GATE_METRIC_NAMES.requests, { description: 'HTTP requests answered by the gate, by method, route and status.' });
 
   async function activeReleases(): Promise<ReleaseRecord[]> {
     const all: ReleaseRecord[] = [];
@@ -124,14 +121,14 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
       if (!closed) requests.add(1, { method, route, status: String(status) });
     },
     async collect() {
-      const { resourceMetrics } = await exporter.collect();
+      const resourceMetrics = await exposition.collect();
       const ours = { scope: { name: 'release-health-gate' }, metrics: await releaseGauges() };
-      return serializer.serialize({ resource: resourceMetrics.resource, scopeMetrics: [...resourceMetrics.scopeMetrics, ours] });
+      return exposition.text({ resource: resourceMetrics.resource, scopeMetrics: [...resourceMetrics.scopeMetrics, ours] });
     },
     async close() {
       if (closed) return;
       closed = true;
-      await provider.shutdown();
+      await exposition.shutdown();
     },
   };
 }

@@ -3,9 +3,8 @@
  * served by our own `node:http` server (the collector/observe pattern: port 0 works, `close()`
  * owns the lifecycle).
  *
- * Why `@opentelemetry/sdk-metrics` and not `@opentelemetry/sdk-node`: NodeSDK registers a global
- * MeterProvider plus tracing and auto-instrumentation we do not use; a private MeterProvider lets
- * several exporters live in one process (tests, the demo) and keeps `/metrics` to our series.
+ * The OpenTelemetry setup is the service's one (collector/observe/exposition.ts: a private
+ * MeterProvider, not sdk-node's global one).
  *
  * Counters and the histogram are synchronous instruments fed with each scrape's increments
  * (cumulative in-process). Gauges are observable: each callback reports the last successful
@@ -21,8 +20,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Attributes, Counter, Histogram, ObservableResult } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { createPrometheusExposition } from '../collector/observe/exposition.ts';
 import {
   COUNTERS, EXPORTER_METRICS, GAUGES, HISTOGRAMS, RESERVATION_BUCKETS,
   type CounterName, type GaugeName, type Labels, type SignalBatch, type SourceOutcome,
@@ -71,8 +70,7 @@ export interface OdooMetrics {
 
 export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promise<OdooMetrics> {
   const endpoint = options.endpoint ?? '/metrics';
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, endpoint });
-  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const exposition = createPrometheusExposition({ meterName: 'release-health-odoo-exporter', targetInfo: true });
   // instrument name → attribute keys observed by its callback in the collection under way
   const observed = new Map<string, Set<string>>();
   const key = (attrs: Attributes): string => JSON.stringify(Object.entries(attrs).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -82,8 +80,7 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
     if (!set) observed.set(name, (set = new Set()));
     set.add(key(attrs));
   };
-  const provider = new MeterProvider({ readers: [exporter] });
-  const meter = provider.getMeter('release-health-odoo-exporter');
+  const { meter } = exposition;
 
   const counters = new Map<CounterName, Counter>();
   for (const name of Object.values(COUNTERS)) counters.set(name, meter.createCounter(name, { description: HELP[name] }));
@@ -137,7 +134,7 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
   };
   const collectNow = async (): Promise<string> => {
     observed.clear();
-    const { resourceMetrics } = await exporter.collect();
+    const resourceMetrics = await exposition.collect();
     const current: ResourceMetrics = {
       ...resourceMetrics,
       scopeMetrics: resourceMetrics.scopeMetrics.map((sm) => ({
@@ -149,7 +146,7 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
         }),
       })),
     };
-    return serializer.serialize(current);
+    return exposition.text(current);
   };
 
   let server: Server | undefined;
@@ -223,7 +220,7 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
           server.closeAllConnections();
           await new Promise<void>((resolve) => server!.close(() => resolve()));
         }
-        await provider.shutdown();
+        await exposition.shutdown();
       })();
       return closing;
     },

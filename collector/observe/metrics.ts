@@ -3,14 +3,13 @@
  * exporter as the metric reader: per target, scrape duration, scrape errors by kind, samples
  * produced and the time of the last successful scrape; plus the bus backlog (`Bus.lag()`).
  *
- * The exporter is started with `preventServerStart` and served by our own `node:http` server, so
+ * The exporter (exposition.ts, the one OpenTelemetry setup) is served by our own `node:http` server, so
  * that port 0 works (tests) and `close()` owns the whole lifecycle.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Attributes, ObservableResult } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { createPrometheusExposition } from './exposition.ts';
 import type { GroupLag } from '../bus/index.ts';
 
 export const COLLECTOR_METRIC_PREFIX = 'release_health_collector';
@@ -73,9 +72,9 @@ export async function createCollectorMetrics(options: CollectorMetricsOptions = 
   const endpoint = options.endpoint ?? DEFAULTS.endpoint;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be an integer 0..65535, got ${String(port)}`);
 
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, endpoint });
-  const provider = new MeterProvider({ readers: [exporter] });
-  const meter = provider.getMeter('release-health-collector');
+  // target_info on, as the exporter's own endpoint wrote it before
+  const exposition = createPrometheusExposition({ meterName: 'release-health-collector', targetInfo: true });
+  const { meter } = exposition;
 
   const duration = meter.createHistogram(COLLECTOR_METRIC_NAMES.scrapeDuration, {
     description: 'Duration of scrapes of a target, successful or not.',
@@ -118,7 +117,13 @@ export async function createCollectorMetrics(options: CollectorMetricsOptions = 
   if (options.serve !== false) {
     server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === endpoint) return exporter.getMetricsRequestHandler(req, res);
+      if (req.method === 'GET' && path === endpoint) {
+        exposition.text().then(
+          (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+          (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to collect metrics: ${(error as Error).message}\n`),
+        );
+        return;
+      }
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end(`not found; metrics are at ${endpoint}\n`);
     });
@@ -148,19 +153,14 @@ export async function createCollectorMetrics(options: CollectorMetricsOptions = 
       errors.add(1, { target, kind });
       if (durationSeconds !== undefined && Number.isFinite(durationSeconds)) duration.record(durationSeconds, { target });
     },
-    async collect() {
-      const { resourceMetrics } = await exporter.collect();
-      // the exporter's own serializer, reached without HTTP
-      const serializer = (exporter as unknown as { _serializer: { serialize(m: unknown): string } })._serializer;
-      return serializer.serialize(resourceMetrics);
-    },
+    collect: () => exposition.text(),
     close() {
       closing ??= (async () => {
         if (server) {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server!.close(() => resolve()));
         }
-        await provider.shutdown();
+        await exposition.shutdown();
       })();
       return closing;
     },
