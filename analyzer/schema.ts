@@ -89,6 +89,7 @@ export const releaseSchema = z
     class: z.string().min(1).max(64),
     startedAt: epochMs,
     canaryWeight: z.number().gt(0).lt(1).optional(),
+    commitAt: epochMs.optional(),
   })
   .strict();
 

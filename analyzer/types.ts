@@ -93,6 +93,8 @@ export interface Release {
   startedAt: number;
   /** share of traffic routed to the canary (0..1); used for count metrics without an exposure metric */
   canaryWeight?: number;
+  /** when the change was committed (epoch ms), if the pipeline says: the scorecard's lead time for changes */
+  commitAt?: number;
 }
 
 export type Decision = 'continue' | 'promote' | 'reduce-traffic' | 'rollback' | 'inconclusive';

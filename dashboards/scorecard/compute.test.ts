@@ -134,3 +134,34 @@ test('edge rules: empty period, bad period, unknown class, median', () => {
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.equal(median([]), null);
 });
+
+test('DORA lead time: commit → first promote, median over releases that gave a commit time', () => {
+  const card = computeScorecard(seededHistory());
+  const byId = new Map(card.releases.map((r) => [r.id, r]));
+  assert.equal(byId.get('rel-b')?.leadTimeMs, 60 * MIN, 'B: committed 40 min before its start, promoted at 20 min');
+  assert.equal(byId.get('rel-c')?.leadTimeMs, 420 * MIN, 'C: committed 6 h before its start, promoted at 60 min');
+  assert.equal(byId.get('rel-a')?.leadTimeMs, undefined, 'A: never promoted');
+  assert.equal(card.overall.medianLeadTimeMs, 240 * MIN, 'median of 60 and 420 min');
+});
+
+test('weekly trend: whole seven-day spans from the period start, each with its own figures', () => {
+  const card = computeScorecard(seededHistory());
+  assert.deepEqual(card.weeks.map((w) => [new Date(w.start).toISOString(), w.releases, w.failed, w.deploymentsPerWeek]), [
+    ['2026-02-22T00:00:00.000Z', 2, 2, 2], // A (rollback), B (reduce-traffic, then promoted)
+    ['2026-03-01T00:00:00.000Z', 2, 1, 2], // C, D (rollback)
+  ]);
+  assert.equal(card.warnings.some((w) => /weekly trend/.test(w)), false, 'exactly two weeks: no remainder');
+  const longer = computeScorecard({ ...seededHistory(), to: TO + 3 * 86_400_000 });
+  assert.equal(longer.weeks.length, 2);
+  assert.ok(longer.warnings.some((w) => /last 3\.0 days of the period are in the totals only/.test(w)), longer.warnings.join(' | '));
+});
+
+test('per-week rates are not extrapolated from less than a week', () => {
+  const from = Date.UTC(2026, 1, 23, 9);
+  const card = computeScorecard({ ...seededHistory(), from, to: from + 20 * MIN + 2 * 3_600_000 });
+  assert.equal(card.overall.releases, 1, 'A only');
+  assert.equal(card.overall.deploymentsPerWeek, null);
+  assert.equal(card.overall.rollbacksPerWeek, null);
+  assert.equal(card.weeks.length, 0);
+  assert.ok(card.warnings.some((w) => /shorter than a week/.test(w)));
+});

@@ -16,7 +16,11 @@
  *  - time to restore: from the first rollback verdict to the first restoring action for it that
  *    succeeded (`decision` rollback, `state` succeeded, created at or after the verdict; pure
  *    notifications — grafana-annotation, chat, alertmanager — restore nothing);
- *  - deployment frequency: releases per week (period length / 7 days);
+ *  - deployment frequency: releases per week (period length / 7 days). Per-week rates of a span
+ *    shorter than a week are null: twenty minutes with two releases is not "1,008 a week";
+ *  - lead time for changes (DORA): from the commit time given at registration (`commitAt`) to the
+ *    first promote verdict; releases without either are left out of the median;
+ *  - weekly trend: seven-day spans from `from`; a remainder under seven days is left out;
  *  - business impact avoided: see impact.ts;
  *  - freeze violations: audit entries `freeze.override`; emergency fixes: releases of class
  *    `emergency-fix`.
@@ -26,7 +30,7 @@ import type { Verdict } from '../../analyzer/index.ts';
 import type { ActionRecord, AuditEntry } from '../../store/index.ts';
 import { impactAvoided } from './impact.ts';
 import { DIMENSIONS, NO_TIER } from './types.ts';
-import type { Dimension, GroupRow, MonthRow, ReleaseOutcome, Scorecard, ScorecardFigures, ScorecardInput, ScorecardReleaseRecord } from './types.ts';
+import type { Dimension, GroupRow, MonthRow, ReleaseOutcome, Scorecard, ScorecardFigures, ScorecardInput, ScorecardReleaseRecord, WeekRow } from './types.ts';
 
 export const WEEK_MS = 7 * 24 * 3600_000;
 const NOTIFY_ONLY = new Set(['grafana-annotation', 'chat', 'alertmanager']);
@@ -69,6 +73,7 @@ export function releaseOutcome(
   const history = [...verdicts].sort((a, b) => a.at - b.at);
   const stop = history.find((v) => STOPPING.has(v.decision));
   const rollback = history.find((v) => v.decision === 'rollback');
+  const promote = history.find((v) => v.decision === 'promote');
   const onsetAt = record.onsetAt ?? r.startedAt;
   const outcome: ReleaseOutcome = {
     id: r.id,
@@ -86,6 +91,12 @@ export function releaseOutcome(
     freezeOverrides: audit.filter((a) => a.action === FREEZE_OVERRIDE).length,
     emergencyFix: r.class === 'emergency-fix',
   };
+  if (r.commitAt !== undefined) outcome.commitAt = r.commitAt;
+  if (promote) {
+    outcome.promotedAt = promote.at;
+    // a commit time after the promotion is a pipeline's mistake, not a lead time
+    if (r.commitAt !== undefined && r.commitAt <= promote.at) outcome.leadTimeMs = promote.at - r.commitAt;
+  }
   if (stop) {
     outcome.stoppedAt = stop.at;
     outcome.timeToVerdictMs = Math.max(0, stop.at - onsetAt);
@@ -118,10 +129,11 @@ export function figures(outcomes: readonly ReleaseOutcome[], spanMs: number, ext
     failed,
     changeFailureRate: releases === 0 ? null : failed / releases,
     rolledBack,
-    rollbacksPerWeek: weeks > 0 ? rolledBack / weeks : 0,
-    deploymentsPerWeek: weeks > 0 ? releases / weeks : 0,
+    rollbacksPerWeek: weeks >= 1 ? rolledBack / weeks : null,
+    deploymentsPerWeek: weeks >= 1 ? releases / weeks : null,
     medianTimeToVerdictMs: median(outcomes.flatMap((o) => (o.timeToVerdictMs === undefined ? [] : [o.timeToVerdictMs]))),
     medianTimeToRestoreMs: median(outcomes.flatMap((o) => (o.timeToRestoreMs === undefined ? [] : [o.timeToRestoreMs]))),
+    medianLeadTimeMs: median(outcomes.flatMap((o) => (o.leadTimeMs === undefined ? [] : [o.leadTimeMs]))),
     ordersProtected: outcomes.reduce((s, o) => s + o.ordersProtected, 0),
     checkoutMinutesProtected: outcomes.reduce((s, o) => s + o.checkoutMinutesProtected, 0),
     freezeOverrides: outcomes.reduce((s, o) => s + o.freezeOverrides, 0) + extraFreezeOverrides,
@@ -175,5 +187,13 @@ export function computeScorecard(input: ScorecardInput): Scorecard {
     const os = outcomes.filter((o) => o.startedAt >= start && o.startedAt < end);
     months.push({ month: m.key, ...figures(os, end - start) });
   }
-  return { from, to, overall: figures(outcomes, span, looseOverrides), groups, months, releases: outcomes, warnings };
+  const weeks: WeekRow[] = [];
+  for (let start = from; start + WEEK_MS <= to; start += WEEK_MS) {
+    const end = start + WEEK_MS;
+    weeks.push({ start, end, ...figures(outcomes.filter((o) => o.startedAt >= start && o.startedAt < end), WEEK_MS) });
+  }
+  const rest = to - (from + weeks.length * WEEK_MS);
+  if (rest > 0 && weeks.length > 0) warnings.push(`the weekly trend covers ${weeks.length} whole weeks; the last ${(rest / 86_400_000).toFixed(1)} days of the period are in the totals only`);
+  if (span < WEEK_MS) warnings.push('the period is shorter than a week: per-week rates are not given (they would extrapolate)');
+  return { from, to, overall: figures(outcomes, span, looseOverrides), groups, months, weeks, releases: outcomes, warnings };
 }

@@ -15,12 +15,17 @@ export function formatRate(x: number | null): string {
   return x === null ? DASH : `${(x * 100).toFixed(1)}%`;
 }
 
+/** Durations: under a minute says so (a 0.0 reads like a placeholder), hours and days past 2 h. */
 export function formatMinutes(ms: number | null | undefined): string {
-  return ms === null || ms === undefined ? DASH : `${(ms / 60_000).toFixed(1)} min`;
+  if (ms === null || ms === undefined) return DASH;
+  if (ms < 60_000) return '< 1 min';
+  if (ms >= 2 * 86_400_000) return `${(ms / 86_400_000).toFixed(1)} d`;
+  if (ms >= 2 * 3_600_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / 60_000).toFixed(1)} min`;
 }
 
-export function formatPerWeek(x: number): string {
-  return x.toFixed(2);
+export function formatPerWeek(x: number | null): string {
+  return x === null ? DASH : x.toFixed(2);
 }
 
 export function formatCount(x: number): string {
@@ -40,6 +45,7 @@ export const FIGURE_COLUMNS: readonly { key: keyof ScorecardFigures; title: stri
   { key: 'rollbacksPerWeek', title: 'Rollbacks / week', format: (f) => formatPerWeek(f.rollbacksPerWeek) },
   { key: 'medianTimeToVerdictMs', title: 'Median onset → verdict', format: (f) => formatMinutes(f.medianTimeToVerdictMs) },
   { key: 'medianTimeToRestoreMs', title: 'Median time to restore', format: (f) => formatMinutes(f.medianTimeToRestoreMs) },
+  { key: 'medianLeadTimeMs', title: 'Median lead time (commit → promoted)', format: (f) => formatMinutes(f.medianLeadTimeMs) },
   { key: 'ordersProtected', title: 'Orders protected', format: (f) => formatCount(f.ordersProtected) },
   { key: 'checkoutMinutesProtected', title: 'Checkout minutes protected', format: (f) => f.checkoutMinutesProtected.toFixed(1) },
   { key: 'freezeOverrides', title: 'Freeze overrides', format: (f) => formatCount(f.freezeOverrides) },

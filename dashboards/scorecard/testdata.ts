@@ -46,9 +46,10 @@ function action(r: Release, kind: string, createdMin: number, updatedMin: number
 // A: standard canary at 25%, orders drop; rolled back at 20 min; onset recorded at 10 min.
 const A = release('rel-a', Date.UTC(2026, 1, 23, 10), { tenantTier: 'tier-1', canaryWeight: 0.25 });
 // B: emergency fix at 50% during a freeze; traffic reduced at 5 min (latency), then promoted.
-const B = release('rel-b', Date.UTC(2026, 1, 25, 9), { tenantTier: 'tier-1', canaryWeight: 0.5, class: 'emergency-fix', version: '17.0.43-hotfix1' });
+// B and C give their commit times: lead times 40 + 20 = 60 min and 6 h + 60 min = 420 min.
+const B = release('rel-b', Date.UTC(2026, 1, 25, 9), { tenantTier: 'tier-1', canaryWeight: 0.5, class: 'emergency-fix', version: '17.0.43-hotfix1', commitAt: Date.UTC(2026, 1, 25, 9) - 40 * MIN });
 // C: staging, no tier, healthy.
-const C = release('rel-c', Date.UTC(2026, 2, 2, 12), { environment: 'staging' });
+const C = release('rel-c', Date.UTC(2026, 2, 2, 12), { environment: 'staging', commitAt: Date.UTC(2026, 2, 2, 6) });
 // D: schema change, before-after (all traffic), two order metrics fail; rolled back at 30 min.
 const D = release('rel-d', Date.UTC(2026, 2, 4, 8), { service: 'odoo-worker', tenantTier: 'tier-2', class: 'schema-change', strategy: 'before-after' });
 // E: before the period; F: starts exactly at its exclusive end. Both must not count.

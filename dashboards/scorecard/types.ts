@@ -57,6 +57,12 @@ export interface ReleaseOutcome {
   /** when the first restoring action for the rollback succeeded */
   restoredAt?: number;
   timeToRestoreMs?: number;
+  /** `at` of the first promote verdict */
+  promotedAt?: number;
+  /** the change's commit time, when the registration gave one (`release.commitAt`) */
+  commitAt?: number;
+  /** DORA lead time for changes: commit → promoted (needs both) */
+  leadTimeMs?: number;
   ordersProtected: number;
   checkoutMinutesProtected: number;
   freezeOverrides: number;
@@ -71,13 +77,16 @@ export interface ScorecardFigures {
   /** failed / releases; null without releases */
   changeFailureRate: number | null;
   rolledBack: number;
-  /** rolled back releases per week (rollback frequency) */
-  rollbacksPerWeek: number;
-  deploymentsPerWeek: number;
+  /** rolled back releases per week (rollback frequency); null over less than a week (no extrapolation) */
+  rollbacksPerWeek: number | null;
+  /** DORA deployment frequency: releases per week; null over less than a week */
+  deploymentsPerWeek: number | null;
   /** median over failed releases of onset → first stopping verdict; null without one */
   medianTimeToVerdictMs: number | null;
-  /** median over restored releases of rollback verdict → restoring action succeeded */
+  /** median over restored releases of rollback verdict → restoring action succeeded (DORA time to restore) */
   medianTimeToRestoreMs: number | null;
+  /** median over promoted releases with a commit time of commit → promote (DORA lead time for changes) */
+  medianLeadTimeMs: number | null;
   ordersProtected: number;
   checkoutMinutesProtected: number;
   /** audit entries `freeze.override` */
@@ -94,12 +103,21 @@ export interface MonthRow extends ScorecardFigures {
   month: string;
 }
 
+/** Seven whole days of the period, counted from its start (the weekly trend). */
+export interface WeekRow extends ScorecardFigures {
+  /** the week's [start, end) */
+  start: number;
+  end: number;
+}
+
 export interface Scorecard {
   from: number;
   to: number;
   overall: ScorecardFigures;
   groups: Record<Dimension, GroupRow[]>;
   months: MonthRow[];
+  /** whole weeks from `from`; a remainder shorter than a week is left out of the trend (and said in warnings) */
+  weeks: WeekRow[];
   releases: ReleaseOutcome[];
   /** things that made a figure less certain (unknown release class, truncated audit, …) */
   warnings: string[];
