@@ -16,6 +16,7 @@ import { buildOpenApi } from './openapi.ts';
 import { scorecardQuerySchema } from './schemas.ts';
 import type { RouteContext } from './routes/context.ts';
 import { flaggerRoutes } from './routes/flagger.ts';
+import { pageRoutes } from './routes/pages.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { specRoutes } from './routes/specs.ts';
 import { verdictRoutes } from './routes/verdict.ts';
@@ -43,8 +44,8 @@ export function createGateApp(deps: GateDeps): GateApp {
   const metrics = createGateMetrics({ store: deps.store, governance: deps.governance, clock, inputsFor: (record) => cache.get(record.release.id) });
   const app = new Hono<GateEnv>();
 
-  // Security headers on every answer, errors and 404s included. The only page (/scorecards) is one
-  // self-contained document with an inline stylesheet and inline SVG: no script, no fetch, no
+  // Security headers on every answer, errors and 404s included. The pages (/, /scorecards,
+  // /releases/{id}) are self-contained documents with an inline stylesheet and inline SVG: no script, no fetch, no
   // frame may load it. Answers carry release data and tokens authorise them, so no cache keeps
   // them (`no-store`, unless a route says otherwise).
   app.use(
@@ -102,6 +103,7 @@ export function createGateApp(deps: GateDeps): GateApp {
   verdictRoutes(context);
   specRoutes(context);
   flaggerRoutes(context);
+  pageRoutes(context);
 
   // A known path with a method it does not serve is 405 with `Allow` (RFC 9110 §15.5.6), not 404:
   // schemathesis's unsupported-method check found TRACE/OPTIONS answered as unknown routes.

@@ -98,6 +98,8 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
     '/metrics': { get: { summary: 'Prometheus exposition of verdicts (reader)', operationId: 'metrics', responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 403) } } },
     '/healthz': { get: { summary: 'Liveness', operationId: 'healthz', security: [], responses: { 200: ok('{ status: "ok" }') } } },
     '/readyz': { get: { summary: 'Readiness (the store answers)', operationId: 'readyz', security: [], responses: { 200: ok('ready'), 503: ok('not ready') } } },
+    '/': { get: { summary: 'Index page: active releases with their live verdicts, the latest finished ones (reader)', operationId: 'indexPage', responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors(401, 403) } } },
+    '/releases/{id}': { get: { summary: 'A release\'s page: effects with intervals, evidence, decision timeline, actions (reader)', operationId: 'releasePage', parameters: [idParam], responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404) } } },
     '/scorecards': { get: { summary: 'Release scorecards (reader)', operationId: 'scorecards', parameters: scorecardParameters(), responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404) } } },
   };
   for (const hook of FLAGGER_HOOKS) {

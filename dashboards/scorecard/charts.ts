@@ -1,70 +1,111 @@
 /**
  * Inline SVG charts rendered on the server: they print, need no script, and read the same in a
  * browser, a PDF and an e-mail client. Every label is HTML-escaped (keys come from release data).
+ * Text is 12–13 px at the drawn size; colours are Okabe & Ito's (style.ts), and every series also
+ * has a text label, so no meaning rests on colour alone.
  */
+import { linearRegression } from 'simple-statistics';
+import type { Decision, Verdict } from '../../analyzer/index.ts';
 import { escapeHtml, formatRate } from './format.ts';
-import type { GroupRow, MonthRow } from './types.ts';
+import { DECISION_COLORS, PALETTE } from './style.ts';
+import type { GroupRow, WeekRow } from './types.ts';
 
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif"';
-const RELEASE_COLOR = '#4c78a8';
-const FAIL_COLOR = '#e45756';
+const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 
 function niceMax(x: number): number {
-  if (x <= 0) return 1;
+  if (!(x > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(x));
   return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= x) ?? 10 * p;
 }
 
+function svg(label: string, w: number, h: number, parts: string[]): string {
+  return `<svg class="chart" role="img" aria-label="${escapeHtml(label)}" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" ${FONT}><title>${escapeHtml(label)}</title>${parts.join('')}</svg>`;
+}
+
+/** Least-squares line through the points that have a value (at least three), as [x0, y0, x1, y1]. */
+export function trendLine(values: readonly (number | null)[]): { slopePerStep: number; at: (i: number) => number } | null {
+  const pts = values.flatMap((v, i) => (v === null || !Number.isFinite(v) ? [] : [[i, v] as [number, number]]));
+  if (pts.length < 3) return null;
+  const { m, b } = linearRegression(pts);
+  return { slopePerStep: m, at: (i) => m * i + b };
+}
+
+export interface WeeklySeries {
+  title: string;
+  /** unit shown after values on the axis and in tooltips */
+  unit: string;
+  values: (number | null)[];
+  style: 'bars' | 'points';
+  color: string;
+  /** y axis fixed to [0, max] (rates in %); otherwise from the data */
+  max?: number;
+  /** which way is better, for the trend's words */
+  better: 'up' | 'down';
+}
+
 /**
- * Trend per month: bars for releases (left axis), a line for the change failure rate (right
- * axis, 0-100%). Months without releases show no rate point.
+ * One DORA key per week: bars or points, and a dashed least-squares trend line with its direction
+ * in words under the title. 340 px wide: fits a phone without shrinking the text.
  */
-export function monthlyTrendSvg(months: readonly MonthRow[]): string {
-  const W = 640;
-  const H = 240;
-  const m = { top: 20, right: 48, bottom: 36, left: 40 };
+export function weeklySvg(weeks: readonly WeekRow[], s: WeeklySeries): string {
+  const W = 340;
+  const H = 200;
+  const m = { top: 14, right: 12, bottom: 34, left: 60 };
   const iw = W - m.left - m.right;
   const ih = H - m.top - m.bottom;
-  const maxReleases = niceMax(Math.max(0, ...months.map((x) => x.releases)));
-  const step = months.length ? iw / months.length : iw;
-  const barW = Math.max(4, Math.min(48, step * 0.6));
-  const y = (v: number): number => m.top + ih - (v / maxReleases) * ih;
-  const yRate = (r: number): number => m.top + ih - r * ih;
+  const present = s.values.filter((v): v is number => v !== null);
+  const max = s.max ?? niceMax(Math.max(0, ...present));
+  const step = weeks.length ? iw / weeks.length : iw;
+  const x = (i: number): number => m.left + step * i + step / 2;
+  const y = (v: number): number => m.top + ih - (Math.min(v, max) / max) * ih;
   const parts: string[] = [];
   for (const t of [0, 0.5, 1]) {
     const gy = m.top + ih - t * ih;
-    parts.push(`<line x1="${m.left}" x2="${m.left + iw}" y1="${gy}" y2="${gy}" stroke="#ddd"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${gy + 4}" text-anchor="end" font-size="11" fill="#555">${maxReleases * t}</text>`);
-    parts.push(`<text x="${m.left + iw + 6}" y="${gy + 4}" font-size="11" fill="${FAIL_COLOR}">${t * 100}%</text>`);
+    parts.push(`<line x1="${m.left}" x2="${m.left + iw}" y1="${gy}" y2="${gy}" stroke="${PALETTE.grid}"/>`);
+    parts.push(`<text x="${m.left - 6}" y="${gy + 4}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${fmt(max * t)}${escapeHtml(s.unit)}</text>`);
   }
-  const points: string[] = [];
-  months.forEach((row, i) => {
-    const cx = m.left + step * i + step / 2;
-    const label = escapeHtml(row.month);
-    parts.push(
-      `<rect x="${(cx - barW / 2).toFixed(1)}" y="${y(row.releases).toFixed(1)}" width="${barW.toFixed(1)}" height="${(m.top + ih - y(row.releases)).toFixed(1)}" fill="${RELEASE_COLOR}"><title>${label}: ${row.releases} releases</title></rect>`,
-    );
-    parts.push(`<text x="${cx.toFixed(1)}" y="${H - m.bottom + 16}" text-anchor="middle" font-size="11" fill="#333">${label}</text>`);
-    if (row.changeFailureRate !== null) points.push(`${cx.toFixed(1)},${yRate(row.changeFailureRate).toFixed(1)}`);
+  weeks.forEach((w, i) => {
+    const v = s.values[i];
+    const label = `week of ${new Date(w.start).toISOString().slice(0, 10)}: ${v === null ? 'no data' : `${fmt(v)}${s.unit}`}`;
+    if (v !== null && s.style === 'bars') {
+      const bw = Math.max(3, step * 0.62);
+      parts.push(`<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.top + ih - y(v)).toFixed(1)}" fill="${s.color}"><title>${escapeHtml(label)}</title></rect>`);
+    } else if (v !== null) {
+      parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="4" fill="${s.color}" stroke="#fff"><title>${escapeHtml(label)}</title></circle>`);
+    }
   });
-  if (points.length > 1) parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${FAIL_COLOR}" stroke-width="2"/>`);
-  for (const p of points) {
-    const [px, py] = p.split(',');
-    parts.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${FAIL_COLOR}"/>`);
+  // week labels: first, middle, last (dates, 12 px)
+  const ticks = [...new Set([0, Math.floor((weeks.length - 1) / 2), weeks.length - 1])].filter((i) => i >= 0);
+  for (const i of ticks) {
+    const d = new Date(weeks[i].start).toISOString().slice(5, 10);
+    parts.push(`<text x="${x(i).toFixed(1)}" y="${H - m.bottom + 16}" text-anchor="middle" font-size="12" fill="${PALETTE.ink}">${d}</text>`);
   }
-  parts.push(
-    `<g font-size="11"><rect x="${m.left}" y="4" width="10" height="10" fill="${RELEASE_COLOR}"/><text x="${m.left + 14}" y="13">releases</text>` +
-      `<line x1="${m.left + 80}" x2="${m.left + 96}" y1="9" y2="9" stroke="${FAIL_COLOR}" stroke-width="2"/><text x="${m.left + 100}" y="13">change failure rate</text></g>`,
-  );
-  return `<svg class="chart" role="img" aria-label="Releases and change failure rate per month" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" ${FONT}>${parts.join('')}</svg>`;
+  parts.push(`<text x="${m.left + iw / 2}" y="${H - 4}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">week starting (month-day)</text>`);
+  const trend = trendLine(s.values);
+  if (trend) {
+    const x0 = 0;
+    const x1 = weeks.length - 1;
+    parts.push(`<line x1="${x(x0).toFixed(1)}" y1="${y(Math.max(0, trend.at(x0))).toFixed(1)}" x2="${x(x1).toFixed(1)}" y2="${y(Math.max(0, trend.at(x1))).toFixed(1)}" stroke="${PALETTE.ink}" stroke-width="2" stroke-dasharray="6 4"><title>trend (least squares)</title></line>`);
+  }
+  return svg(`${s.title} per week${trend ? `, trend ${trendWords(trend.slopePerStep, s)}` : ''}`, W, H, parts);
+}
+
+/** The trend in words: its slope over the whole span, and whether that is the better way. */
+export function trendWords(slopePerWeek: number, s: Pick<WeeklySeries, 'unit' | 'better' | 'values'>): string {
+  const span = Math.max(1, s.values.length - 1);
+  const change = slopePerWeek * span;
+  if (Math.abs(change) < 1e-9) return 'flat';
+  const dir = change > 0 ? 'up' : 'down';
+  return `${dir} ${fmt(Math.abs(change))}${s.unit} over ${span} weeks (${dir === s.better ? 'better' : 'worse'})`;
 }
 
 /** A bar per release class: change failure rate, with the number of releases behind it. */
 export function classBarsSvg(rows: readonly GroupRow[]): string {
   const W = 640;
-  const rowH = 26;
-  const left = 170;
-  const right = 90;
+  const rowH = 28;
+  const left = 190;
+  const right = 110;
   const H = 16 + rows.length * rowH + 8;
   const iw = W - left - right;
   const parts: string[] = [];
@@ -72,12 +113,124 @@ export function classBarsSvg(rows: readonly GroupRow[]): string {
     const y0 = 12 + i * rowH;
     const rate = row.changeFailureRate ?? 0;
     const key = escapeHtml(row.key);
-    parts.push(`<text x="${left - 8}" y="${y0 + 15}" text-anchor="end" font-size="12" fill="#333">${key}</text>`);
-    parts.push(`<rect x="${left}" y="${y0 + 3}" width="${iw}" height="${rowH - 8}" fill="#f1f1f1"/>`);
+    parts.push(`<text x="${left - 8}" y="${y0 + 16}" text-anchor="end" font-size="13" fill="${PALETTE.ink}">${key}</text>`);
+    parts.push(`<rect x="${left}" y="${y0 + 3}" width="${iw}" height="${rowH - 8}" fill="#eef0f2"/>`);
     parts.push(
-      `<rect x="${left}" y="${y0 + 3}" width="${(rate * iw).toFixed(1)}" height="${rowH - 8}" fill="${FAIL_COLOR}"><title>${key}: ${formatRate(row.changeFailureRate)} of ${row.releases}</title></rect>`,
+      `<rect class="failure-bar" x="${left}" y="${y0 + 3}" width="${(rate * iw).toFixed(1)}" height="${rowH - 8}" fill="${PALETTE.vermillion}"><title>${key}: ${formatRate(row.changeFailureRate)} of ${row.releases}</title></rect>`,
     );
-    parts.push(`<text x="${left + iw + 6}" y="${y0 + 15}" font-size="12" fill="#333">${formatRate(row.changeFailureRate)} of ${row.releases}</text>`);
+    parts.push(`<text x="${left + iw + 6}" y="${y0 + 16}" font-size="13" fill="${PALETTE.ink}">${formatRate(row.changeFailureRate)} of ${row.releases}</text>`);
   });
-  return `<svg class="chart" role="img" aria-label="Change failure rate per release class" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" ${FONT}>${parts.join('')}</svg>`;
+  return svg('Change failure rate per release class', W, H, parts);
+}
+
+export interface TimelineMark {
+  at: number;
+  label: string;
+}
+
+/**
+ * The decision timeline of one release: the score of every look as a step line (0–100), a strip
+ * under it coloured by the decision of each look with the decision's name written at each
+ * change, and dashed vertical marks (onset, actions, restore). x is minutes from the release's
+ * start — the one clock of the demo's story.
+ */
+export function timelineSvg(verdicts: readonly Verdict[], startedAt: number, marks: readonly TimelineMark[]): string {
+  const W = 720;
+  const H = 250;
+  const m = { top: 30, right: 20, bottom: 78, left: 44 };
+  const iw = W - m.left - m.right;
+  const ih = H - m.top - m.bottom;
+  const minutes = (t: number): number => (t - startedAt) / 60_000;
+  const last = Math.max(1, ...verdicts.map((v) => minutes(v.at)), ...marks.map((k) => minutes(k.at)));
+  const maxX = niceMax(last);
+  const x = (min: number): number => m.left + (Math.max(0, min) / maxX) * iw;
+  const y = (score: number): number => m.top + ih - (score / 100) * ih;
+  const parts: string[] = [];
+  for (const t of [0, 50, 100]) {
+    parts.push(`<line x1="${m.left}" x2="${m.left + iw}" y1="${y(t)}" y2="${y(t)}" stroke="${PALETTE.grid}"/>`);
+    parts.push(`<text x="${m.left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${t}</text>`);
+  }
+  parts.push(`<text x="4" y="${m.top - 12}" font-size="12" fill="${PALETTE.muted}">score</text>`);
+  for (let k = 0; k <= 5; k++) {
+    const min = (maxX * k) / 5;
+    parts.push(`<text x="${x(min).toFixed(1)}" y="${m.top + ih + 16}" text-anchor="middle" font-size="12" fill="${PALETTE.ink}">${fmt(min)}</text>`);
+  }
+  parts.push(`<text x="${m.left + iw / 2}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">minutes from the release's start</text>`);
+  const sorted = [...verdicts].sort((a, b) => a.at - b.at);
+  if (sorted.length) {
+    const pts: string[] = [];
+    sorted.forEach((v, i) => {
+      if (i > 0) pts.push(`${x(minutes(v.at)).toFixed(1)},${y(sorted[i - 1].score).toFixed(1)}`);
+      pts.push(`${x(minutes(v.at)).toFixed(1)},${y(v.score).toFixed(1)}`);
+    });
+    parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${PALETTE.blue}" stroke-width="2"/>`);
+    // decision strip: one segment per look, to the next look (the last one a minute wide)
+    const stripY = m.top + ih + 24;
+    let previous: Decision | undefined;
+    sorted.forEach((v, i) => {
+      const x0 = x(minutes(v.at));
+      const x1 = i + 1 < sorted.length ? x(minutes(sorted[i + 1].at)) : Math.min(m.left + iw, x0 + Math.max(4, iw / maxX));
+      parts.push(`<rect x="${x0.toFixed(1)}" y="${stripY}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="14" fill="${DECISION_COLORS[v.decision] ?? '#999'}"><title>minute ${fmt(minutes(v.at))}: ${escapeHtml(v.decision)} (score ${Math.round(v.score)})</title></rect>`);
+      if (v.decision !== previous) {
+        parts.push(`<path d="M${x0.toFixed(1)},${stripY + 16} l-5,8 h10 z" fill="${PALETTE.ink}"/>`);
+        parts.push(`<text x="${Math.min(x0, m.left + iw - 60).toFixed(1)}" y="${stripY + 36}" font-size="12" fill="${PALETTE.ink}">${escapeHtml(v.decision)} @${fmt(minutes(v.at))}</text>`);
+      }
+      previous = v.decision;
+    });
+  }
+  marks.forEach((k, i) => {
+    const kx = x(minutes(k.at));
+    parts.push(`<line x1="${kx.toFixed(1)}" x2="${kx.toFixed(1)}" y1="${m.top}" y2="${m.top + ih}" stroke="${PALETTE.ink}" stroke-dasharray="3 3"/>`);
+    parts.push(`<text x="${Math.min(kx + 3, m.left + iw - 90).toFixed(1)}" y="${m.top - 2 - (i % 2) * 13}" font-size="12" fill="${PALETTE.ink}">${escapeHtml(k.label)} @${fmt(minutes(k.at))}</text>`);
+  });
+  return svg('Decision timeline: score of every look and its decision, by minute from the release start', W, H, parts);
+}
+
+export interface EffectRow {
+  metric: string;
+  relative: number;
+  low: number;
+  high: number;
+  /** the harmful side's tolerance as a signed fraction (+0.25: harm above +25%; −0.1: below −10%) */
+  tolerance?: number;
+  classification: string;
+}
+
+/**
+ * Effects with their intervals against the tolerance (a forest plot): one row per metric, the
+ * interval as a bar, the estimate as a diamond, the tolerance as a dashed line. Values beyond the
+ * axis are clipped and drawn with an arrow; the numbers are written out on the right.
+ */
+export function effectsSvg(rows: readonly EffectRow[]): string {
+  const W = 780;
+  const rowH = 34;
+  const left = 290;
+  const right = 200;
+  const H = 30 + rows.length * rowH + 24;
+  const iw = W - left - right;
+  const finite = (v: number): number => (Number.isFinite(v) ? v : v > 0 ? 10 : -1);
+  const lo = Math.max(-1, Math.min(-0.5, ...rows.map((r) => finite(r.low)), ...rows.map((r) => r.tolerance ?? 0)));
+  const hi = Math.min(4, Math.max(0.5, ...rows.map((r) => finite(r.high)), ...rows.map((r) => r.tolerance ?? 0)));
+  const x = (v: number): number => left + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * iw;
+  const pct = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%` : v > 0 ? '+∞' : '−∞');
+  const parts: string[] = [];
+  parts.push(`<line x1="${x(0)}" x2="${x(0)}" y1="18" y2="${H - 20}" stroke="${PALETTE.muted}"/>`);
+  for (const t of [lo, 0, hi]) parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">${pct(t)}</text>`);
+  parts.push(`<text x="${left + iw + 8}" y="14" font-size="12" fill="${PALETTE.muted}">effect [interval]</text>`);
+  rows.forEach((r, i) => {
+    const cy = 34 + i * rowH;
+    const color = r.classification === 'high' || r.classification === 'low' ? PALETTE.vermillion : r.classification === 'pass' ? PALETTE.green : PALETTE.blue;
+    parts.push(`<text x="${left - 8}" y="${cy + 4}" text-anchor="end" font-size="13" fill="${PALETTE.ink}">${escapeHtml(r.metric)}</text>`);
+    parts.push(`<text x="${left - 8}" y="${cy + 18}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${escapeHtml(r.classification)}</text>`);
+    if (r.tolerance !== undefined) {
+      parts.push(`<line x1="${x(r.tolerance).toFixed(1)}" x2="${x(r.tolerance).toFixed(1)}" y1="${cy - 12}" y2="${cy + 12}" stroke="${PALETTE.orange}" stroke-width="2" stroke-dasharray="4 3"><title>tolerance ${pct(r.tolerance)}</title></line>`);
+    }
+    parts.push(`<line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="${color}" stroke-width="4"><title>${escapeHtml(r.metric)}: ${pct(r.relative)} [${pct(r.low)}, ${pct(r.high)}]</title></line>`);
+    if (finite(r.high) > hi) parts.push(`<path d="M${x(hi) + 8},${cy} l-8,-6 v12 z" fill="${color}"/>`);
+    if (finite(r.low) < lo) parts.push(`<path d="M${x(lo) - 8},${cy} l8,-6 v12 z" fill="${color}"/>`);
+    parts.push(`<path d="M${x(r.relative).toFixed(1)},${cy - 7} l7,7 l-7,7 l-7,-7 z" fill="${PALETTE.ink}"/>`);
+    parts.push(`<text x="${left + iw + 8}" y="${cy + 4}" font-size="13" fill="${PALETTE.ink}">${pct(r.relative)} [${pct(r.low)}, ${pct(r.high)}]</text>`);
+  });
+  parts.push(`<g font-size="12" fill="${PALETTE.ink}"><line x1="8" x2="24" y1="${H - 10}" y2="${H - 10}" stroke="${PALETTE.orange}" stroke-width="2" stroke-dasharray="4 3"/><text x="28" y="${H - 6}">tolerance</text><path d="M100,${H - 17} l7,7 l-7,7 l-7,-7 z" fill="${PALETTE.ink}"/><text x="112" y="${H - 6}">estimate</text></g>`);
+  return svg('Effect of each metric with its interval, against the tolerance', W, H, parts);
 }

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import { createPgliteStore } from '../../store/index.ts';
 import { computeScorecard } from './compute.ts';
-import { FIGURE_COLUMNS, formatCount, formatMinutes } from './format.ts';
+import { FIGURE_COLUMNS, formatCount, formatMinutes, formatPerWeek, formatRate } from './format.ts';
 import { loadScorecard } from './load.ts';
 import { renderScorecardPage } from './page.ts';
 import { FROM, seedStore, seededHistory, TO } from './testdata.ts';
@@ -34,6 +34,12 @@ function expectedFigures(card: Scorecard): Map<string, string> {
     for (const c of FIGURE_COLUMNS) out.set(`${scope}.${c.key}`, c.format(f));
   };
   put('overall', card.overall);
+  // DORA's four keys, shown again as the headline tiles
+  const o = card.overall;
+  out.set('dora.deploymentsPerWeek', o.deploymentsPerWeek === null ? '—' : `${formatPerWeek(o.deploymentsPerWeek)} / week`);
+  out.set('dora.changeFailureRate', formatRate(o.changeFailureRate));
+  out.set('dora.medianTimeToRestoreMs', formatMinutes(o.medianTimeToRestoreMs));
+  out.set('dora.medianLeadTimeMs', formatMinutes(o.medianLeadTimeMs));
   for (const d of DIMENSIONS) for (const r of card.groups[d]) put(`${d}:${r.key}`, r);
   for (const m of card.months) put(`month:${m.month}`, m);
   for (const r of card.releases) {
@@ -87,14 +93,15 @@ test('scorecard page in headless Chromium shows the computed figures', async (t)
     assert.equal(shown.get('overall.rollbacksPerWeek'), '1.00');
     assert.equal(shown.get('overall.medianTimeToVerdictMs'), '10.0 min');
     assert.equal(shown.get('overall.medianTimeToRestoreMs'), '2.5 min');
+    assert.equal(shown.get('dora.medianLeadTimeMs'), '4.0 h', 'median of 60 and 420 min');
     assert.equal(shown.get('overall.ordersProtected'), '670');
     // and every figure equals the pure computation on the same history as plain data
     const expected = expectedFigures(computeScorecard(seededHistory()));
     assert.deepEqual(new Map([...shown].sort()), new Map([...expected].sort()));
 
-    // the charts rendered: a bar per month and per class, visible
-    assert.equal(await page.locator('svg.chart').count(), 2);
-    const classBars = await page.locator('svg.chart').nth(1).locator('rect[fill="#e45756"]').count();
+    // the charts rendered: DORA's four keys per week, and a bar per class, visible
+    assert.equal(await page.locator('svg.chart').count(), 5);
+    const classBars = await page.locator('svg.chart').nth(4).locator('rect.failure-bar').count();
     assert.equal(classBars, card.groups.releaseClass.length);
     assert.ok(await page.locator('svg.chart').first().isVisible());
     assert.deepEqual(errors, []);

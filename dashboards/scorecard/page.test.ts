@@ -38,7 +38,11 @@ test('self-contained, printable, no script', () => {
   assert.ok(!/<script|<link|src=|@import|url\(/i.test(html), 'no script, no external resource');
   assert.match(html, /@media print/);
   assert.match(html, /@page/);
-  assert.equal((html.match(/<svg /g) ?? []).length, 2, 'trend per month and bar per class');
+  assert.equal((html.match(/<svg /g) ?? []).length, 5, "DORA's four keys per week and a bar per class");
+  // every release row opens its page; text is never below 12 px in a chart
+  for (const id of ['rel-a', 'rel-b', 'rel-c', 'rel-d']) assert.ok(html.includes(`<a href="releases/${id}">${id}</a>`), id);
+  const sizes = [...html.matchAll(/font-size="(\d+(?:\.\d+)?)"/g)].map((m) => Number(m[1]));
+  assert.ok(sizes.length > 20 && Math.min(...sizes) >= 12, `chart font sizes ${[...new Set(sizes)].join(', ')}`);
   assert.match(html, /generated 2026-03-09T00:00:00Z/);
 });
 
@@ -76,7 +80,8 @@ test('json round-trips, csv has a row per scope, unknown formats are refused', (
   const lines = renderScorecard(card, 'csv').trim().split('\r\n');
   // header + overall + 2 environments + 2 services + 3 tiers + 3 classes + 2 months
   assert.equal(lines.length, 1 + 1 + 2 + 2 + 3 + 3 + 2);
-  assert.equal(lines[1], 'overall,,4,2,0.75,2,1,600000,150000,670,103.75,2,1');
+  // the lead time (4 h = 14,400,000 ms) comes after the time to restore
+  assert.equal(lines[1], 'overall,,4,2,0.75,2,1,600000,150000,14400000,670,103.75,2,1');
   assert.match(renderScorecard(card, 'md'), /\| all releases \| 4 \| 2.00 \| 75.0% \|/);
   assert.throws(() => renderScorecard(card, 'pdf' as ScorecardFormat), UnknownFormatError);
 });

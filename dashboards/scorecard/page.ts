@@ -7,8 +7,9 @@
  * Each figure carries `data-figure="<scope>.<key>"` (scope `overall`, `<dimension>:<key>`,
  * `month:<YYYY-MM>` or `release:<id>`) so tests and scrapers read them without parsing layout.
  */
-import { classBarsSvg, monthlyTrendSvg } from './charts.ts';
-import { escapeHtml, FIGURE_COLUMNS, formatCount, formatDate, formatMinutes } from './format.ts';
+import { classBarsSvg, trendLine, trendWords, weeklySvg, type WeeklySeries } from './charts.ts';
+import { escapeHtml, FIGURE_COLUMNS, formatCount, formatDate, formatMinutes, formatPerWeek, formatRate } from './format.ts';
+import { decisionBadge, PALETTE, pageDocument } from './style.ts';
 import { DIMENSION_LABELS, DIMENSIONS } from './types.ts';
 import type { GroupRow, Scorecard, ScorecardFigures } from './types.ts';
 
@@ -21,36 +22,6 @@ export interface PageOptions {
   generatedAt?: number;
 }
 
-const CSS = `
-:root { --ink: #1d232a; --muted: #5b6570; --line: #d9dee3; --bad: #c0392b; --good: #2e7d32; --accent: #4c78a8; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0; background: #f6f7f9; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
-h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
-.period { color: var(--muted); margin: 0 0 18px; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 10px; }
-.tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
-.tile .label { color: var(--muted); font-size: 12px; } .tile .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; } .charts figure { margin: 0; } .charts figcaption { font-weight: 600; margin-bottom: 4px; }
-svg.chart { max-width: 100%; height: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
-th, td { padding: 5px 6px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; min-width: 9em; }
-thead th { background: #eef1f4; font-weight: 600; font-size: 12px; white-space: normal; vertical-align: bottom; }
-.scroll { overflow-x: auto; }
-table.list th, table.list td { text-align: left; }
-table.list td.n, table.list th.n { text-align: right; }
-td.bad { color: var(--bad); font-weight: 600; }
-.warnings { border-left: 4px solid #e0a800; background: #fff8e1; padding: 8px 12px; }
-.notes { color: var(--muted); font-size: 12px; } .notes dt { font-weight: 600; color: var(--ink); }
-@media (max-width: 800px) { .charts { grid-template-columns: 1fr; } }
-@page { size: A4 landscape; margin: 12mm; }
-@media print {
-  body { background: #fff; font-size: 11px; } main { max-width: none; padding: 0; }
-  h2 { break-after: avoid; } table, figure, .tile { break-inside: avoid; } tr { break-inside: avoid; }
-  thead { display: table-header-group; } .tiles { grid-template-columns: repeat(6, 1fr); }
-}`;
-
 function figureCells(scope: string, f: ScorecardFigures): string {
   return FIGURE_COLUMNS.map((c) => {
     const bad = c.key === 'changeFailureRate' && (f.changeFailureRate ?? 0) > 0.15;
@@ -61,7 +32,7 @@ function figureCells(scope: string, f: ScorecardFigures): string {
 function figureTable(firstColumn: string, rows: readonly { scope: string; label: string; figures: ScorecardFigures }[]): string {
   const head = `<tr><th>${escapeHtml(firstColumn)}</th>${FIGURE_COLUMNS.map((c) => `<th>${escapeHtml(c.title)}</th>`).join('')}</tr>`;
   const body = rows.map((r) => `<tr><td>${escapeHtml(r.label)}</td>${figureCells(r.scope, r.figures)}</tr>`).join('');
-  return `<div class="scroll"><table><thead>${head}</thead><tbody>${body || `<tr><td colspan="${FIGURE_COLUMNS.length + 1}">No releases in this period.</td></tr>`}</tbody></table></div>`;
+  return `<div class="scroll" tabindex="0" role="region" aria-label="${escapeHtml(`figures by ${firstColumn.toLowerCase()}`)}"><table><thead>${head}</thead><tbody>${body || `<tr><td colspan="${FIGURE_COLUMNS.length + 1}">No releases in this period.</td></tr>`}</tbody></table></div>`;
 }
 
 function tiles(o: ScorecardFigures): string {
@@ -81,24 +52,62 @@ function releaseTable(card: Scorecard): string {
     .map((r) => {
       const scope = `release:${r.id}`;
       const cells = [
-        r.service, r.environment, r.tenantTier, r.releaseClass, formatDate(r.startedAt), r.decision ?? '—',
+        r.service, r.environment, r.tenantTier, r.releaseClass, formatDate(r.startedAt),
       ].map((x) => `<td>${escapeHtml(x)}</td>`);
-      return `<tr><td>${escapeHtml(r.id)}</td>${cells.join('')}` +
+      return `<tr><td><a href="releases/${escapeHtml(encodeURIComponent(r.id))}">${escapeHtml(r.id)}</a></td>${cells.join('')}<td>${decisionBadge(r.decision)}</td>` +
         `<td class="n" data-figure="${escapeHtml(`${scope}.timeToVerdictMs`)}">${formatMinutes(r.timeToVerdictMs)}</td>` +
         `<td class="n" data-figure="${escapeHtml(`${scope}.timeToRestoreMs`)}">${formatMinutes(r.timeToRestoreMs)}</td>` +
         `<td class="n" data-figure="${escapeHtml(`${scope}.ordersProtected`)}">${formatCount(r.ordersProtected)}</td></tr>`;
     })
     .join('');
   const more = card.releases.length > shown.length ? `<p class="notes">${card.releases.length - shown.length} more releases are in the JSON and CSV formats.</p>` : '';
-  return `<div class="scroll"><table class="list"><thead>${head}</thead><tbody>${body}</tbody></table></div>${more}`;
+  return `<div class="scroll" tabindex="0" role="region" aria-label="releases of the period"><table class="list"><thead>${head}</thead><tbody>${body}</tbody></table></div>${more}`;
 }
 
 const NOTES = `<dl class="notes">
 <dt>Change failure rate</dt><dd>Releases with a rollback or reduce-traffic verdict, over all releases started in the period.</dd>
 <dt>Onset → verdict</dt><dd>From the recorded regression onset (else the release's start, an upper bound) to the first rollback or reduce-traffic verdict.</dd>
-<dt>Time to restore</dt><dd>From the rollback verdict to the first restoring action (webhook, Traefik weights) that succeeded.</dd>
+<dt>Deploys / week, rollbacks / week</dt><dd>Over the whole period (or a month's part of it, or one week of the trend); not given for spans shorter than a week, which would extrapolate.</dd>
+<dt>Time to restore</dt><dd>From the rollback verdict to the first restoring action (webhook, Traefik weights) that succeeded. A file rewrite (Traefik) restores in under a minute.</dd>
+<dt>Lead time (commit → promoted)</dt><dd>From the commit time the pipeline gave at registration (<code>release.commitAt</code>) to the promote verdict; releases registered without one are not counted.</dd>
+<dt>Trend lines</dt><dd>Least-squares lines through the weekly values, dashed; "better" or "worse" says which way the key should move.</dd>
 <dt>Business impact avoided</dt><dd>Canary traffic share × rest of the observation window (checkout minutes), and for order metrics the order rate × share × the smallest loss consistent with the data × rest of the window: a lower bound.</dd>
 </dl>`;
+
+/** DORA's four keys, week by week, each with its trend line. */
+function doraCharts(card: Scorecard): string {
+  const weeks = card.weeks;
+  if (weeks.length < 2) return '<p class="sub">The weekly trend needs a period of at least two whole weeks.</p>';
+  const minutes = (ms: number | null): number | null => (ms === null ? null : ms / 60_000);
+  const hours = (ms: number | null): number | null => (ms === null ? null : ms / 3_600_000);
+  const series: WeeklySeries[] = [
+    { title: 'Deployment frequency (releases)', unit: '', values: weeks.map((w) => w.releases), style: 'bars', color: PALETTE.blue, better: 'up' },
+    { title: 'Change failure rate', unit: '%', values: weeks.map((w) => (w.changeFailureRate === null ? null : w.changeFailureRate * 100)), style: 'points', color: PALETTE.vermillion, max: 100, better: 'down' },
+    { title: 'Median time to restore', unit: ' min', values: weeks.map((w) => minutes(w.medianTimeToRestoreMs)), style: 'points', color: PALETTE.orange, better: 'down' },
+    { title: 'Median lead time for changes', unit: ' h', values: weeks.map((w) => hours(w.medianLeadTimeMs)), style: 'points', color: PALETTE.green, better: 'down' },
+  ];
+  const trend = (s: WeeklySeries): string => {
+    const t = trendLine(s.values);
+    return t ? `trend: ${trendWords(t.slopePerStep, s)}` : 'too few weeks with data for a trend';
+  };
+  return `<div class="charts">${series.map((s) => `<figure><figcaption>${escapeHtml(s.title)} per week</figcaption><p class="trend">${escapeHtml(trend(s))}</p>${weeklySvg(weeks, s)}</figure>`).join('')}</div>`;
+}
+
+/** The four keys as headline tiles, each saying what it is computed over. */
+function doraTiles(card: Scorecard): string {
+  const o = card.overall;
+  const days = (card.to - card.from) / 86_400_000;
+  const tile = (key: string, label: string, value: string, note: string): string =>
+    `<div class="tile"><div class="label">${escapeHtml(label)}</div><div class="value" data-figure="dora.${key}">${escapeHtml(value)}</div><div class="note">${escapeHtml(note)}</div></div>`;
+  const restored = card.releases.filter((r) => r.timeToRestoreMs !== undefined).length;
+  const withLead = card.releases.filter((r) => r.leadTimeMs !== undefined).length;
+  return `<section class="tiles" aria-label="DORA keys">${[
+    tile('deploymentsPerWeek', 'Deployment frequency', o.deploymentsPerWeek === null ? '—' : `${formatPerWeek(o.deploymentsPerWeek)} / week`, `${o.releases} releases over ${days.toFixed(days < 2 ? 2 : 0)} days`),
+    tile('changeFailureRate', 'Change failure rate', formatRate(o.changeFailureRate), `${o.failed} of ${o.releases} stopped (rollback or traffic cut)`),
+    tile('medianTimeToRestoreMs', 'Time to restore (median)', formatMinutes(o.medianTimeToRestoreMs), `over ${restored} restored rollbacks`),
+    tile('medianLeadTimeMs', 'Lead time for changes (median)', formatMinutes(o.medianLeadTimeMs), withLead ? `commit → promoted, ${withLead} releases with a commit time` : 'no release gave a commit time'),
+  ].join('')}</section>`;
+}
 
 export function renderScorecardPage(card: Scorecard, options: PageOptions = {}): string {
   const title = options.title ?? 'Release scorecard';
@@ -110,21 +119,19 @@ export function renderScorecardPage(card: Scorecard, options: PageOptions = {}):
   const warnings = card.warnings.length
     ? `<section class="warnings"><strong>Caveats</strong><ul>${card.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></section>`
     : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${CSS}</style></head>
-<body><main>
-<h1>${escapeHtml(title)}</h1>
+  const body = `<h1>${escapeHtml(title)}</h1>
 <p class="period">${escapeHtml(formatDate(card.from))} – ${escapeHtml(formatDate(card.to))} (UTC)${generated}</p>
 ${warnings}
+<h2>DORA's four keys</h2>
+${doraTiles(card)}
+${doraCharts(card)}
+<h2>All figures</h2>
 ${tiles(card.overall)}
-<h2>Trends</h2>
-<div class="charts"><figure><figcaption>Per month</figcaption>${monthlyTrendSvg(card.months)}</figure>
-<figure><figcaption>Change failure rate per release class</figcaption>${classBarsSvg(card.groups.releaseClass)}</figure></div>
+<h2>Where releases fail</h2>
+<div class="chart-wrap" tabindex="0" role="region" aria-label="change failure rate per release class (chart)"><figure><figcaption>Change failure rate per release class</figcaption>${classBarsSvg(card.groups.releaseClass)}</figure></div>
 ${groups}
 <h2>By month</h2>${months}
-<h2>Releases</h2>${releaseTable(card)}
-<h2>How the figures are computed</h2>${NOTES}
-</main></body></html>
-`;
+<h2>Releases</h2><p class="sub">Each release opens its own page: effects with intervals, the decision timeline, actions and their outcomes.</p>${releaseTable(card)}
+<h2>How the figures are computed</h2>${NOTES}`;
+  return pageDocument(title, body);
 }
