@@ -69,6 +69,7 @@ export async function demoCommand(args: string[], out: (text: string) => void, e
     port,
     keep: Boolean(values.keep),
     plain: !tty,
+    history: stayUp,
     out: (text) => out(tty ? `\r\x1b[K${text}` : text),
     progress: tty ? (text) => process.stdout.write(`\r\x1b[K${text}`) : out,
   });

@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import pino from 'pino';
 import type { Decision, Verdict } from '../../analyzer/index.ts';
 import { parseExposition } from '../../collector/index.ts';
@@ -16,6 +17,7 @@ import { parseDashboardsConfig, writeDashboards } from '../../dashboards/index.t
 import { startService, type RunningService } from '../serve.ts';
 import { parseServeConfig } from '../serveConfig.ts';
 import { GOOD_RELEASE, GOOD_SPEC, MINUTE, STORY_MINUTES, STORY_START, TENANTS, WAVE_REGRESSION, WAVE_REGRESSION_AT, WAVE_RELEASE, WAVE_SPEC, WAVE_TENANTS, WAVE_TIERS, serveConfigText } from './story.ts';
+import { HISTORY_WEEKS, seedHistory } from './history.ts';
 import { createWorld, readWeights, type World } from './world.ts';
 
 export interface LiveDemoOptions {
@@ -29,6 +31,8 @@ export interface LiveDemoOptions {
   plain: boolean;
   out: (text: string) => void;
   progress?: (text: string) => void;
+  /** seed the store with the quarter before the story (seconds of writes; only worth it when someone will browse the scorecard) */
+  history?: boolean;
 }
 
 /** One look at a release whose decision differed from the look before. */
@@ -66,15 +70,39 @@ const RELEASES = [
 export const releaseMinute = (startedAt: number, t: number): number => Math.round((t - startedAt) / MINUTE);
 const startOf = (id: string): number => RELEASES.find((r) => r.release.id === id)?.release.startedAt ?? STORY_START;
 
+/**
+ * One HTTP exchange on a connection of its own. The gate shares this process's event loop with
+ * the simulator, whose minutes block it for seconds: a pooled keep-alive socket can pass the
+ * server's idle timeout unnoticed and be reused after the server closed it (ECONNRESET).
+ */
+function call(method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { ...headers, connection: 'close' }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function register(url: string, token: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}/api/v1/releases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-  if (res.status !== 201) throw new Error(`registering a release failed: HTTP ${res.status} ${await res.text()}`);
+  const res = await call('POST', `${url}/api/v1/releases`, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, JSON.stringify(body));
+  if (res.status !== 201) throw new Error(`registering a release failed: HTTP ${res.status} ${res.text}`);
 }
 
 async function verdictOf(url: string, id: string): Promise<Verdict> {
-  const res = await fetch(`${url}/api/v1/releases/${encodeURIComponent(id)}/verdict`);
+  const res = await call('GET', `${url}/api/v1/releases/${encodeURIComponent(id)}/verdict`);
   if (res.status !== 200) throw new Error(`verdict of ${id}: HTTP ${res.status}`);
-  return (await res.json()) as Verdict;
+  return JSON.parse(res.text) as Verdict;
+}
+
+/** The scorecard's period: the 13 weeks up to the end of the story. */
+export function scorecardPeriod(result: Pick<LiveDemoResult, 'virtualMinutes'>): { from: number; to: number } {
+  const to = STORY_START + (result.virtualMinutes + 1) * MINUTE;
+  return { from: to - HISTORY_WEEKS * 7 * 24 * 60 * MINUTE, to };
 }
 
 export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoResult> {
@@ -101,6 +129,9 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
       (await import('yaml')).parse(readFileSync(new URL('../../examples/serve/serve.yaml', import.meta.url), 'utf8')).dashboards,
     );
     await writeDashboards(dashboardsConfig, dashboardsDir);
+    // the quarter before this morning, for the scorecard's trends (a kept store has it already)
+    const seeded = options.history === false || (await service.store.listReleases({ limit: 1 })).length > 0 ? 0 : await seedHistory(service.store, STORY_START);
+    if (seeded > 0) options.out(`seeded the store with ${seeded} releases of the ${HISTORY_WEEKS} weeks before this morning (for the scorecard's trends)`);
 
     const releases = RELEASES;
     const timelines: Record<string, DecisionChange[]> = Object.fromEntries(releases.map((r) => [r.release.id, []]));
@@ -115,6 +146,8 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
         if (!registered.has(r.release.id) && now >= r.release.startedAt) {
           await register(service.url, operator, r);
           registered.add(r.release.id);
+          // the simulator knows when it breaks the wave: recorded as a post-incident review would, for the scorecard's onset → verdict
+          if (r.release.id === WAVE_RELEASE.id) await service.store.appendAudit({ at: now, actor: 'demo-simulator', action: 'regression.onset', releaseId: WAVE_RELEASE.id, detail: { onsetAt: WAVE_REGRESSION_AT } });
           options.out(`${hhmm(now)}  ${r.release.id} minute 0: registered (${'tenant' in r.release ? `tenant wave, tier-1: ${r.release.tenant}` : `Traefik canary, ${Math.round((r.release.canaryWeight ?? 0) * 100)}% of traffic`})`);
         }
       }
@@ -218,14 +251,17 @@ export function storyOf(result: LiveDemoResult): string[] {
 
 /** The closing summary: what happened; where to look only when the gate is still there to answer. */
 export function summary(result: LiveDemoResult, gateStaysUp = true): string {
-  const from = new Date(STORY_START).toISOString();
-  const to = new Date(STORY_START + (result.virtualMinutes + 1) * MINUTE).toISOString();
+  const period = scorecardPeriod(result);
+  const from = new Date(period.from).toISOString();
+  const to = new Date(period.to).toISOString();
   const lines = ['', `What happened (minutes counted from each release's start):`, ...storyOf(result), `  Traefik file: ${result.traefikFile}`, `  Grafana dashboards: ${result.dashboardsDir} (provisioning/ and dashboards/; docker-compose.yml mounts the same)`];
   if (!gateStaysUp) return lines.join('\n');
   return [
     ...lines,
     '',
-    `Scorecard:          ${result.url}/scorecards?from=${from}&to=${to}`,
+    `Index of releases:  ${result.url}/`,
+    `Release pages:      ${result.url}/releases/${WAVE_RELEASE.id}  ·  ${result.url}/releases/${GOOD_RELEASE.id}`,
+    `Scorecard (13 weeks, DORA keys): ${result.url}/scorecards?from=${from}&to=${to}`,
     `Verdict API (what Argo Rollouts' web provider reads):`,
     `  curl -s ${result.url}/api/v1/releases/${WAVE_RELEASE.id}/verdict`,
     `  curl -s ${result.url}/api/v1/releases/${GOOD_RELEASE.id}`,

@@ -9,14 +9,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLiveDemo, summary } from '../../cli/demo/live.ts';
+import { runLiveDemo, scorecardPeriod, summary } from '../../cli/demo/live.ts';
 import { GOOD_RELEASE, WAVE_RELEASE } from '../../cli/demo/story.ts';
 
 test('demo story: good release promoted, bad wave rolled back on stock reservation latency, Traefik weight 0, gate answering', { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rh-demo-'));
   const lines: string[] = [];
-  const result = await runLiveDemo({ dir, port: 0, keep: false, plain: true, out: (t) => lines.push(t) });
+  const result = await runLiveDemo({ dir, port: 0, keep: false, plain: true, history: true, out: (t) => lines.push(t) });
   try {
+    const rollback = result.timelines[WAVE_RELEASE.id].find((c) => c.decision === 'rollback')!;
     assert.equal(result.decisions[GOOD_RELEASE.id], 'promote', lines.join('\n'));
     assert.equal(result.decisions[WAVE_RELEASE.id], 'rollback', lines.join('\n'));
     const wave = result.verdicts[WAVE_RELEASE.id]!;
@@ -25,16 +26,26 @@ test('demo story: good release promoted, bad wave rolled back on stock reservati
     assert.equal(result.canaryWeights.odoo['odoo-canary@file'], 0, 'the rollback action set the canary weight to 0');
     assert.equal(result.canaryWeights['odoo-web']['odoo-web-canary@file'], 100, 'the promotion moved all traffic to the new version');
 
-    const scorecard = await fetch(`${result.url}/scorecards?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z`);
+    // the quarter of history: 13 whole weeks of trend, DORA's keys, every row linked to its page
+    const { from, to } = scorecardPeriod(result);
+    const scorecard = await fetch(`${result.url}/scorecards?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
     assert.equal(scorecard.status, 200);
     const page = await scorecard.text();
     assert.match(page, /Release scorecard/);
+    assert.match(page, /data-figure="dora\.deploymentsPerWeek">\d+\.\d\d \/ week</);
+    assert.equal((page.match(/aria-label="[^"]* per week/g) ?? []).length, 4, 'four weekly DORA charts');
+    assert.ok(page.includes(`href="releases/${WAVE_RELEASE.id}"`));
+    assert.doesNotMatch(page, /weekly trend covers/, 'the period is exactly 13 weeks');
+    const index = await (await fetch(`${result.url}/`)).text();
+    assert.ok(index.includes(`href="releases/${GOOD_RELEASE.id}"`) && index.includes(`href="releases/${WAVE_RELEASE.id}"`));
+    const wavePage = await (await fetch(`${result.url}/releases/${WAVE_RELEASE.id}`)).text();
+    assert.match(wavePage, new RegExp(`Rolled back at minute ${rollback.minute} of the release, [\\d.]+ min after the recorded onset`));
+    assert.match(wavePage, /stock_reservation_latency_seconds/);
     const metrics = await (await fetch(`${result.url}/metrics`)).text();
     assert.match(metrics, new RegExp(`release_health_verdict\\{[^}]*decision="rollback"[^}]*\\} 1|release_health_verdict\\{[^}]*release_id="${WAVE_RELEASE.id}"`));
     assert.ok(existsSync(join(result.dashboardsDir, 'provisioning', 'dashboards', 'release-health.yaml')), 'dashboards written');
     // one clock: every minute the story prints is counted from that release's start, and the
     // closing story repeats the minutes of the decisions as they were taken
-    const rollback = result.timelines[WAVE_RELEASE.id].find((c) => c.decision === 'rollback')!;
     assert.equal(rollback.minute, Math.round((rollback.at - WAVE_RELEASE.startedAt) / 60_000));
     assert.ok(lines.some((l) => l.includes(`${WAVE_RELEASE.id} minute ${rollback.minute}: continue → rollback`)), lines.join('\n'));
     const promoted = result.timelines[GOOD_RELEASE.id].find((c) => c.decision === 'promote')!;
