@@ -4,13 +4,14 @@ import { createMemoryBus, type SampleBatch } from '../collector/index.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { createPipeline, type VerdictDelivery, type VerdictSink } from './index.ts';
 import { lenient, MINUTE, minuteBatches, publishAll, referenceLooks, storeWith, waitFor } from './testing/harness.ts';
+import { inGroup } from '../test/groups.ts';
 
 /**
  * Two releases share one partition, release X publishing three minutes for every one of Y's, so X's
  * checkpoints acknowledge batches behind Y's still-held ones: after the crash the bus redelivers
  * from the committed prefix, X's already-covered batches come back and must be skipped by marks.
  */
-test('crash mid-stream without acking, restart on the same store and group: same verdicts, no duplicates, nothing lost', async () => {
+test('crash mid-stream without acking, restart on the same store and group: same verdicts, no duplicates, nothing lost', inGroup('calibration'), async () => {
   const x = lenient(generateScenario({ seed: 1, durationMinutes: 40 }));
   const y = generateScenario({ seed: 4, durationMinutes: 40, regression: 'stock-latency-x1.5', onsetMinutes: 8 });
   const { store } = await storeWith(x.spec, y.spec);
@@ -58,7 +59,7 @@ test('crash mid-stream without acking, restart on the same store and group: same
   await store.close();
 });
 
-test('stop checkpoints the release; start resumes from the checkpoint and continues exactly', async () => {
+test('stop checkpoints the release; start resumes from the checkpoint and continues exactly', inGroup('calibration'), async () => {
   const x = lenient(generateScenario({ seed: 3, durationMinutes: 40 }));
   const { store, records } = await storeWith(x.spec);
   const bus = createMemoryBus();

@@ -9,7 +9,8 @@
 //
 // Groups: a file named `name.GROUP.test.ts` belongs to GROUP and runs only when the group is asked
 // for (`--group GROUP`, `RH_TEST_GROUPS=GROUP,...`, or `--all`); a file given by its path always
-// runs. Plain `*.test.ts` files always run. CI (`.ci/run`) runs `--all`; a newcomer's `npm test`
+// runs. Plain `*.test.ts` files always run; single tests inside them join a group with
+// `inGroup(GROUP)` (test/groups.ts), which skips them unless their group was asked for. CI (`.ci/run`) runs `--all`; a newcomer's `npm test`
 // runs the rest, in minutes, and the tests that need a service skip saying which script starts it.
 import { readdirSync, statSync, readFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 /** The groups outside the default run, and what is in them (printed when they are left out). */
 const GROUPS = {
   calibration: 'statistical calibration simulations (false-alarm rates over many seeds, coverage of intervals, restart equivalence)',
-  scenario: 'whole-product scenarios on a virtual clock (the demo end to end, many releases through serve)',
+  scenario: 'whole-product scenarios on a virtual clock (npm start\'s story end to end, with its 13 weeks of history)',
 };
 const ROOTS = ['analyzer', 'collector', 'cli', 'simulator', 'pipeline', 'store', 'gate', 'dashboards', 'odoo-exporter', 'deploy', 'examples', 'bench', 'test'];
 
@@ -73,7 +74,7 @@ const result = spawnSync(process.execPath, [
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,
   ...files,
-], { stdio: 'inherit', env: process.env });
+], { stdio: 'inherit', env: { ...process.env, RH_TEST_GROUPS: [...wanted].join(',') } });
 
 let passed = 0, failed = 0, skipped = 0;
 const skipReasons = new Map();

@@ -4,6 +4,7 @@ import { generateScenario, createRng } from '../../simulator/index.ts';
 import type { AnalysisSpec, Sample } from '../types.ts';
 import { ReleaseEngine } from './releaseEngine.ts';
 import { replaySamples } from './replay.ts';
+import { inGroup } from '../../test/groups.ts';
 
 const MINUTE = 60_000;
 const options = { mode: 'sequential', intervalMs: MINUTE } as const;
@@ -140,7 +141,7 @@ test('late samples (older than a look already taken) and unknown metrics are cou
   assert.equal(counts.unknownMetric, 1);
 });
 
-test('A/A releases from the simulator are not rolled back (30 seeds, verdict read every minute)', () => {
+test('A/A releases from the simulator are not rolled back (30 seeds, verdict read every minute)', inGroup('calibration'), () => {
   let alarms = 0;
   for (let seed = 1000; seed < 1030; seed++) {
     const scenario = generateScenario({ seed, checkoutPerMinute: 150, stockPerMinute: 20 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { createMultinomialTest, restoreMultinomialTest } from './dirichletMultinomialTest.ts';
 import { StatsInputError } from './errors.ts';
 import { createRandom } from './testing-random.ts';
+import { inGroup } from '../../test/groups.ts';
 
 const ALPHA = 0.05;
 const margin = (p: number, runs: number): number => 3 * Math.sqrt((p * (1 - p)) / runs);
@@ -102,7 +103,7 @@ test('SRM example: intended 50/50, observed 52/48 over 20,000 users is flagged; 
   assert.ok(flaggedAt !== undefined && srm.pValue() < 1e-3);
 });
 
-test('A/A: the evidence rarely reaches 1/alpha when the split is the declared one (read after every batch)', (t) => {
+test('A/A: the evidence rarely reaches 1/alpha when the split is the declared one (read after every batch)', inGroup('calibration'), (t) => {
   const runs = 1000;
   for (const theta0 of [[0.5, 0.5], [0.05, 0.95]]) {
     const rng = createRandom(4242);

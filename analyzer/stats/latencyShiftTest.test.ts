@@ -4,6 +4,7 @@ import { createLatencyShiftTest, restoreLatencyShiftTest, type LatencyShiftTest 
 import { StatsInputError } from './errors.ts';
 import { createRandom, type Random } from './testing-random.ts';
 import type { Alternative } from './anytime.ts';
+import { inGroup } from '../../test/groups.ts';
 
 const ALPHA = 0.05;
 const ALTERNATIVES: Alternative[] = ['two-sided', 'greater', 'less'];
@@ -34,7 +35,7 @@ function feedBatch(test: LatencyShiftTest, rng: Random, w: Workload, batch: numb
   test.endBatch();
 }
 
-test('A/A: evidence read after every batch ever reaches 1/alpha in at most alpha of runs', (t) => {
+test('A/A: evidence read after every batch ever reaches 1/alpha in at most alpha of runs', inGroup('calibration'), (t) => {
   const runs = 500;
   const batches = 60;
   const rng = createRandom(2024);
@@ -75,7 +76,7 @@ test('A/A: evidence read after every batch ever reaches 1/alpha in at most alpha
   for (const alt of ALTERNATIVES) assert.ok(alarms[alt] / runs <= allowed, `${alt}: ${alarms[alt] / runs}`);
 });
 
-test('effect: the relative-quantile confidence sequence covers the true ratio at every batch', (t) => {
+test('effect: the relative-quantile confidence sequence covers the true ratio at every batch', inGroup('calibration'), (t) => {
   const runs = 100;
   for (const quantile of [0.5, 0.95]) {
     const rng = createRandom(quantile === 0.5 ? 31 : 32);
@@ -99,7 +100,7 @@ test('effect: the relative-quantile confidence sequence covers the true ratio at
   }
 });
 
-test('effect: the shift-inverted confidence sequence covers the true shift at every batch and is much narrower', (t) => {
+test('effect: the shift-inverted confidence sequence covers the true shift at every batch and is much narrower', inGroup('calibration'), (t) => {
   // True multiplicative shift 1.10 (every quantile +10%); alpha 0.05; coverage must hold at all 30 looks.
   const runs = 100;
   const rng = createRandom(33);

@@ -5,6 +5,7 @@ import { quantileConfidenceSequence } from './quantileConfidenceSequence.ts';
 import { logBuckets, type BucketLayout } from './logBuckets.ts';
 import { StatsInputError } from './errors.ts';
 import { createRandom } from './testing-random.ts';
+import { inGroup } from '../../test/groups.ts';
 
 const ALPHA = 0.05;
 const margin = (p: number, runs: number): number => 3 * Math.sqrt((p * (1 - p)) / runs);
@@ -36,7 +37,7 @@ function coverage(layout: BucketLayout, p: number, truth: number, draw: () => nu
   return { rate: covered / runs, meanFinalWidth: widthSum / runs };
 }
 
-test('coverage at all times: lognormal median and p95, default log buckets (checked after every batch)', (t) => {
+test('coverage at all times: lognormal median and p95, default log buckets (checked after every batch)', inGroup('calibration'), (t) => {
   const layout = logBuckets();
   const runs = 200;
   for (const p of [0.5, 0.95] as const) {
@@ -53,7 +54,7 @@ test('coverage at all times: lognormal median and p95, default log buckets (chec
   }
 });
 
-test('coverage with atoms sitting exactly on the edges (F(q) = p), where continuity arguments fail', (t) => {
+test('coverage with atoms sitting exactly on the edges (F(q) = p), where continuity arguments fail', inGroup('calibration'), (t) => {
   // values 0.1 / 0.2 / 0.3 with probabilities 0.3 / 0.2 / 0.5: F(0.2) = 0.5, so the median is 0.2
   const layout = logBuckets({ edges: [0.1, 0.2, 0.3, Infinity] });
   const rng = createRandom(13);

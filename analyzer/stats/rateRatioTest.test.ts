@@ -7,6 +7,7 @@ import { createRateRatioTest, restoreRateRatioTest, type RateRatioTest } from '.
 import { StatsInputError } from './errors.ts';
 import { createRandom, type Random } from './testing-random.ts';
 import type { Alternative } from './anytime.ts';
+import { inGroup } from '../../test/groups.ts';
 
 const ALPHA = 0.05;
 const ALTERNATIVES: Alternative[] = ['two-sided', 'greater', 'less'];
@@ -47,7 +48,7 @@ function falseAlarmRates(seed: number, scenario: Scenario): Record<Alternative, 
   return { 'two-sided': alarms['two-sided'] / scenario.runs, greater: alarms.greater / scenario.runs, less: alarms.less / scenario.runs };
 }
 
-test('A/A: the evidence ever reaches 1/alpha in at most alpha of runs, read after every batch', (t) => {
+test('A/A: the evidence ever reaches 1/alpha in at most alpha of runs, read after every batch', inGroup('calibration'), (t) => {
   const runs = 1500;
   const scenarios: [string, Scenario][] = [
     ['steady 200 events/batch', { runs, batches: 60, rho: 1, rate: () => 200 }],
@@ -61,7 +62,7 @@ test('A/A: the evidence ever reaches 1/alpha in at most alpha of runs, read afte
   }
 });
 
-test('coverage: the confidence sequence holds the true rate ratio 1.3 at every batch in ≥ 1 − alpha of runs', (t) => {
+test('coverage: the confidence sequence holds the true rate ratio 1.3 at every batch in ≥ 1 − alpha of runs', inGroup('calibration'), (t) => {
   const runs = 1500;
   const rho = 1.3;
   for (const [name, rate] of [['200 events/batch', () => 200], ['5 events/batch', () => 5]] as const) {
