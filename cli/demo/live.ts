@@ -265,7 +265,6 @@ export function summary(result: LiveDemoResult, gateStaysUp = true): string {
     `Verdict API (what Argo Rollouts' web provider reads):`,
     `  curl -s ${result.url}/api/v1/releases/${WAVE_RELEASE.id}/verdict`,
     `  curl -s ${result.url}/api/v1/releases/${GOOD_RELEASE.id}`,
-    `  curl -s ${result.url}/metrics | grep release_health_verdict`,
     `  curl -s ${result.url}/openapi.json`,
   ].join('\n');
 }
