@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   'odoo-exporter': () => import('./odooExporter.ts'),
   'kafka-workers': () => import('./kafkaWorkers.ts'),
   gate: () => import('./gate.ts'),
+  scale: () => import('./scale.ts'),
   // needs `npm run build` first: the CLI's start time from dist/ and from the sources (tsx)
   start: () => import('./start.ts'),
 };
