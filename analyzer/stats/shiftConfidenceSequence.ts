@@ -16,6 +16,19 @@ function shiftGrid(anchorSteps: number): number[] {
 const LAMBDAS = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
 const FN = 'shiftConfidenceSequence';
+/**
+ * The betting window. A batch's bets are placed only on grid shifts within BET_MARGIN grid points
+ * of the current interval, computed from the state before the batch at the reference level
+ * BET_LEVEL (not the caller's alpha, which `update` does not know: the window must be a function of
+ * the state alone, so a restored family bets exactly as an uninterrupted one). Elsewhere the batch
+ * bets nothing (e = 1): shifts far below the lower end are rejected already (and an e-process
+ * that stops betting keeps its value), shifts far above the upper end lose every bet. Choosing
+ * when to bet from the past keeps each e-process a test supermartingale (validity is unchanged);
+ * only power for shifts far outside the interval waits until the interval comes near them, which
+ * the start-time mixture allows at a cost of ≈ 2 log(batch) nats.
+ */
+const BET_LEVEL = Math.log(1 / 0.001);
+const BET_MARGIN = 3;
 
 export interface ShiftFamilyState {
   /** per grid shift, log of the started part of each start-time mixture (`startMixture.ts`): the
@@ -52,8 +65,9 @@ export interface ShiftFamily {
  * ordering), so by Ville's inequality that happens with probability ≤ alpha; likewise above.
  * With no grid shift rejected on a side the interval is unbounded there (−1 or +∞).
  *
- * Cost: one `batchShiftLogEValues` per grid shift per batch (|grid| = 23, or up to 29 with an
- * anchor); state |grid| × 14 numbers.
+ * Cost: one `batchShiftLogEValues` per grid shift in the betting window per batch (all |grid| = 23,
+ * or up to 29 with an anchor, until the interval is bounded; then the interval's grid points plus
+ * BET_MARGIN on each side); state |grid| × 14 numbers.
  *
  * @example
  * const family = createShiftFamily(1.025);
@@ -111,12 +125,24 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
         if (baseline[j] > 0) bIdx.push(j);
         if (canary[j] > 0) cIdx.push(j);
       }
+      // the window, from the state before this batch (see BET_LEVEL)
+      let lowest = -1;
+      for (let i = 0; i < SHIFT_GRID.length && mixture(logE[i], 0) >= BET_LEVEL; i++) lowest = i;
+      let highest = SHIFT_GRID.length;
+      for (let i = SHIFT_GRID.length - 1; i >= 0 && mixture(logE[i], LAMBDAS.length) >= BET_LEVEL; i--) highest = i;
+      const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
+      const lastBet = Math.min(SHIFT_GRID.length - 1, Math.max(lowest, highest) + BET_MARGIN);
       const size = bIdx.length + cIdx.length;
       if (compactB.length < size) {
         compactB = new Float64Array(size);
         compactC = new Float64Array(size);
       }
       SHIFT_GRID.forEach((k, i) => {
+        if (i < firstBet || i > lastBet) {
+          const row = logE[i];
+          for (let j = 0; j < TILTS.length; j++) row[j] = advanceStartMixture(row[j], 0, t);
+          return;
+        }
         // canary moved k buckets down (divided by r^k); values pushed past either end stay in the end bucket
         let m = 0;
         let p = 0;
