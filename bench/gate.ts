@@ -269,7 +269,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     // growth over the second half of the series: what is left once caches, JIT code and in-flight
     // batches have reached their working size (a leak keeps growing there; warm-up does not)
     const half = heapSeries.slice(Math.floor(heapSeries.length / 2));
-    const p99Ratio = Math.round((result.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100;
+    // null when either p99 is a failure (JSON has no Infinity)
+    const p99Ratio = Number.isFinite(result.latencyMs.p99 / ref.latencyMs.p99) ? Math.round((result.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100 : null;
     const figures = {
       store: pg ? 'postgres' : 'pglite', interval, analysisThreads: o.analysisThreads ?? 'default (1)', lookSpread: o.lookSpread ?? 'default (the interval)', releases, metricsPerRelease: METRICS, durationS, referenceS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
       loader: 'open-loop, evenly paced, latency from each request\'s scheduled time',
@@ -285,12 +286,13 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       rssMiB: { start: mib(rssStart), end: mib(rssEnd), growth: mib(rssEnd - rssStart), series: rssSeries.map(mib) },
       scrapesDuringLoad: scrapes - scrapesBefore,
     };
-    const ms = (l: OpenLoopResult['latencyMs']) => `p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, p99.9 ${l.p999}, max ${l.max}`;
+    const fmt = (x: number) => (Number.isFinite(x) ? String(x) : 'failed');
+    const ms = (l: OpenLoopResult['latencyMs']) => `p50 ${fmt(l.p50)}, p90 ${fmt(l.p90)}, p99 ${fmt(l.p99)}, p99.9 ${fmt(l.p999)}, max ${fmt(l.max)}`;
     console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads}, look spread ${figures.lookSpread} (seeded in ${figures.seedS} s)`);
     console.log(`  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`);
     console.log(`  reference (plain node:http, same body, ${referenceS} s, serve analysing meanwhile): ${ref.completed} answered, errors ${ref.errors + ref.non2xx}; latency ms: ${ms(ref.latencyMs)}`);
     console.log(`  serve verdict GETs (${durationS} s): ${result.completed}/${result.scheduled} answered (${result.rps}/s), errors ${result.errors}, non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`);
-    console.log(`  latency ms: ${ms(result.latencyMs)}; p99 = ${p99Ratio} × the reference's`);
+    console.log(`  latency ms (a failed request counts as slower than any answer): ${ms(result.latencyMs)}; p99 = ${p99Ratio ?? 'n/a'} × the reference's`);
     if (result.probe) console.log(`  /healthz at 10/s alongside: errors ${result.probe.errors + result.probe.non2xx}; latency ms: ${ms(result.probe.latencyMs)}`);
     console.log(`  loader's own send lag p99 ms: reference run ${ref.sendLagP99Ms}, serve run ${result.sendLagP99Ms} (large: the machine, not the server, was busy)`);
     console.log(`  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`);

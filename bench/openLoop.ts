@@ -51,7 +51,10 @@ export interface LatencySummary {
   errorKinds: Record<string, { count: number; firstAtS: number; lastAtS: number }>;
   /** completed per second of the run */
   rps: number;
-  /** from each request's scheduled time to the end of its response, ms */
+  /**
+   * from each request's scheduled time to the end of its response, ms, over every scheduled
+   * request: a failed one counts as infinitely slow (null in JSON); `mean` is over answered ones
+   */
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
 }
 
@@ -77,9 +80,14 @@ class Stream {
   readonly errorKinds: LatencySummary['errorKinds'] = {};
 
   summary(durationS: number): LatencySummary {
-    const sorted = Float64Array.from(this.latencies).sort();
+    // a request that failed (timeout, socket error) counts as slower than any answer: percentiles
+    // are over every scheduled request, so a server answering 1 % of them cannot show a good p99
+    const all = new Float64Array(this.latencies.length + this.errors);
+    all.set(this.latencies);
+    all.fill(Number.POSITIVE_INFINITY, this.latencies.length);
+    const sorted = all.sort();
     let sum = 0;
-    for (const x of sorted) sum += x;
+    for (const x of this.latencies) sum += x;
     return {
       scheduled: this.scheduled,
       completed: this.completed,
@@ -93,7 +101,7 @@ class Stream {
         p99: round(percentile(sorted, 0.99)),
         p999: round(percentile(sorted, 0.999)),
         max: round(sorted.length ? sorted[sorted.length - 1] : Number.NaN),
-        mean: round(sorted.length ? sum / sorted.length : Number.NaN),
+        mean: round(this.latencies.length ? sum / this.latencies.length : Number.NaN),
       },
     };
   }
