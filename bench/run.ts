@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   scale: () => import('./scale.ts'),
   // needs `npm run build` first: the CLI's start time from dist/ and from the sources (tsx)
   start: () => import('./start.ts'),
+  'store-integrity': () => import('./storeIntegrity.ts'),
 };
 const DEFAULT = ['judge', 'analyze', 'engine', 'textparse'];
 

@@ -124,3 +124,23 @@ test('a second serve on the same PGlite directory: the lock error line alone, no
     holder.kill();
   }
 });
+
+test('analyze on counter increments summing past 1.8e308: a verdict, the batch counted invalid, no stack trace', async () => {
+  const specFile = write('o.json', JSON.stringify({
+    release: { id: 'rel-o', service: 'odoo', version: '2', environment: 'staging', strategy: 'canary', class: 'standard', startedAt: START },
+    policy: { observeMs: 600_000 },
+    metrics: [{ name: 'orders', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1 }],
+  }));
+  const lines: string[] = [];
+  for (let m = 0; m < 5; m++) {
+    for (let i = 0; i < 20; i++) {
+      const ts = START + m * 60_000 + i * 3000;
+      lines.push(JSON.stringify({ ts, metric: 'orders', cohort: 'baseline', value: 10 }));
+      lines.push(JSON.stringify({ ts, metric: 'orders', cohort: 'canary', value: m === 2 && i < 2 ? 1e308 : 10 }));
+    }
+  }
+  const result = await run(['analyze', '--spec', specFile, '--samples', write('o.ndjson', lines.join('\n'))]);
+  assert.notEqual(result.code, 1, result.err);
+  assert.doesNotMatch(result.err + result.out, /StatsInputError|\n\s+at /);
+  assert.match(result.out, /1 invalid input\(s\) ignored/);
+});
