@@ -43,3 +43,19 @@ test('beforeAfter is rejected for concurrent strategies', async () => {
   const result = analysisSpecSchema.safeParse({ ...scenario.spec, release: { ...scenario.spec.release, strategy: 'canary' } });
   assert.equal(result.success, false);
 });
+
+test('without `beforeAfter` in the spec, weekly history is the default baseline; the previous hour only without it', () => {
+  const scenario = generateBeforeAfter({ seed: 1 });
+  const { beforeAfter: _asked, ...spec } = scenario.spec;
+  // the same data as the previous-window test above: the default now reads last week, and the
+  // Monday-morning ramp no longer looks like a regression
+  const { timeline } = replaySamples(spec, scenario.samples, options);
+  assert.ok(!timeline.some((e) => e.decision === 'rollback' || e.decision === 'reduce-traffic'), JSON.stringify(timeline.at(-1)));
+  // no history a week back (only the hour before the release): previous-window is all there is
+  const start = spec.release.startedAt;
+  const recent = scenario.samples.filter((s) => s.ts >= start - 60 * 60_000);
+  const fallback = replaySamples(spec, recent, options);
+  const asked = replaySamples({ ...spec, beforeAfter: { baseline: 'previous-window' } }, recent, options);
+  assert.deepEqual(fallback.timeline, asked.timeline);
+  assert.ok(fallback.counts.history > 0);
+});

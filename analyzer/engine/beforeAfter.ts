@@ -17,7 +17,10 @@ export class BeforeAfterAligner {
   private sorted = true;
   private next = 0;
   private readonly weeksSeen = new Set<number>();
-  readonly mode: 'previous-window' | 'previous-weeks';
+  /** undefined until decided: with no `beforeAfter.baseline` in the spec, the history decides */
+  private chosen: 'previous-window' | 'previous-weeks' | undefined;
+  /** history kept as it came while the mode is undecided */
+  private undecided: Sample[] = [];
   private readonly weeks: number;
   /** history samples outside the configured weeks/window, or landing past the window's end */
   dropped = 0;
@@ -26,12 +29,39 @@ export class BeforeAfterAligner {
     private readonly spec: AnalysisSpec,
     private readonly observeMs: number,
   ) {
-    this.mode = spec.beforeAfter?.baseline ?? 'previous-window';
+    this.chosen = spec.beforeAfter?.baseline;
     this.weeks = spec.beforeAfter?.weeks ?? 2;
+  }
+
+  /**
+   * Where the baseline comes from. Asked for in the spec, that; otherwise `previous-weeks` as soon
+   * as the history reaches one week back — the same weekday and hour carry the same ramp, where
+   * the hour just before a Monday-morning release is always quieter and faster than the hour
+   * after it and `previous-window` would call every such release a regression — and
+   * `previous-window` only when there is no such history.
+   */
+  get mode(): 'previous-window' | 'previous-weeks' {
+    return this.chosen ?? (this.reachesLastWeek() ? 'previous-weeks' : 'previous-window');
+  }
+
+  private reachesLastWeek(): boolean {
+    const start = this.spec.release.startedAt;
+    return this.undecided.some((s) => s.ts < start - WEEK + this.observeMs && s.ts >= start - this.weeks * WEEK);
   }
 
   /** Takes a pre-release sample as baseline history; returns false if it maps nowhere useful. */
   take(sample: Sample): boolean {
+    if (this.chosen === undefined) {
+      // decided at the first drain, when all history is in (samples arrive in time order)
+      const start = this.spec.release.startedAt;
+      if (sample.ts < start - this.weeks * WEEK) return this.drop();
+      this.undecided.push(sample);
+      return true;
+    }
+    return this.align(sample);
+  }
+
+  private align(sample: Sample): boolean {
     const start = this.spec.release.startedAt;
     let shifted: number;
     if (this.mode === 'previous-window') {
@@ -51,6 +81,12 @@ export class BeforeAfterAligner {
 
   /** History samples whose aligned time falls before `boundary`, in time order. */
   drain(boundary: number, into: (sample: Sample) => void): void {
+    if (this.chosen === undefined) {
+      this.chosen = this.mode;
+      const history = this.undecided;
+      this.undecided = [];
+      for (const sample of history) this.align(sample);
+    }
     if (!this.sorted) {
       const rest = this.pending.slice(this.next).sort((a, b) => a.ts - b.ts);
       this.pending = rest;
