@@ -13,12 +13,14 @@ export {
   toSample,
 } from './schema.ts';
 export type { ParsedSample } from './schema.ts';
-export { ReleaseEngine, Replay, replaySamples } from './engine/index.ts';
+export { ReleaseEngine, releasePower, Replay, replaySamples } from './engine/index.ts';
 export type { EngineOptions, EngineSnapshot, IngestCounts, JudgeMode, ReplayResult } from './engine/index.ts';
 export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from './policy/index.ts';
 export type { ReleaseClassPolicy } from './policy/index.ts';
 export { classifyFixed, fromKayentaConfig, scoreRelease } from './judge/index.ts';
 export type { KayentaCanaryConfig, KayentaTranslation } from './judge/index.ts';
+export { projectPower } from './judge/index.ts';
+export type { ExpectedTraffic, MetricPower, PowerContext } from './judge/index.ts';
 export {
   applyGovernance,
   BACKUP_REQUIRED_REASON,

@@ -47,6 +47,15 @@ export const metricSpecSchema = z
     quantile: z.number().gt(0).lt(1).optional(),
     nanStrategy: z.enum(['remove', 'replace']).optional(),
     removeOutliers: z.boolean().optional(),
+    failWhen: z.enum(['interval', 'estimate']).optional(),
+    expected: z
+      .object({
+        perMinute: z.number().positive().max(1e9),
+        ratio: z.number().gt(0).lt(1).optional(),
+        sigma: z.number().positive().max(10).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

@@ -69,7 +69,28 @@ export interface MetricSpec {
   nanStrategy?: NanStrategy;
   /** fixed-horizon judge only: drop values outside Tukey's fences before testing */
   removeOutliers?: boolean;
+  /**
+   * Which question calls a failure (see `FailureRule`); the default depends on the kind
+   * (`defaultFailureRule` in analyzer/judge/rules.ts, chosen from the detection bench).
+   */
+  failWhen?: FailureRule;
+  /**
+   * Expected traffic for the whole service (both cohorts), per minute: observations (latency,
+   * gauge), events (count) or denominator events (ratio). At registration and in `analyze` it says
+   * what the window can detect (analyzer/judge/power.ts); the judge itself never reads it.
+   */
+  expected?: { perMinute: number; ratio?: number; sigma?: number };
 }
+
+/**
+ * The two failure questions. Both keep false alarms on a release without change at or below the
+ * metric's alpha (the evidence alone is what can be wrong, and it is an e-value or a p-value):
+ *  - `interval`: the whole interval of the effect lies beyond the tolerance on the harmful side —
+ *    proof that the harm exceeds the tolerance; needs much data when the tolerance is small;
+ *  - `estimate`: evidence of a change on the harmful side plus a point estimate beyond the
+ *    tolerance (Kayenta's `effectSize` question) — far more power at low traffic.
+ */
+export type FailureRule = 'interval' | 'estimate';
 
 export type ReleaseStrategy = 'canary' | 'blue-green' | 'rolling' | 'before-after';
 export type ReleaseClass =
@@ -111,9 +132,27 @@ export interface Effect {
   high: number;
 }
 
+/**
+ * How sure a metric without a failure is (the "no harm found" half of the decision table):
+ *  - `ruled-out`: its interval lies inside the tolerance on the harmful side — harm is excluded;
+ *  - `not-detected`: no failure, but the data cannot yet exclude harm beyond the tolerance;
+ *    `detectable` says how large a harmful effect would have been detected by now.
+ */
+export type Assurance = 'ruled-out' | 'not-detected';
+
 export interface MetricVerdict {
   metric: string;
   classification: Classification;
+  /** machine-readable reason (analyzer/judge/explain.ts turns it into `reason`); nothing branches on `reason` */
+  code?: VerdictCode;
+  /** metrics judged without a failure: how sure (absent for failures, no data and errors) */
+  assurance?: Assurance;
+  /**
+   * the smallest harmful relative effect (e.g. 0.12 = 12%) that the data so far would have called a
+   * failure with about even odds: the larger of the tolerance and the interval's half-width on the
+   * harmful side (absent without data)
+   */
+  detectable?: number;
   /** confidence interval of the relative change */
   effect: Effect;
   /** e-value (sequential) or 1/p (fixed-horizon); `method` names which */
@@ -121,9 +160,30 @@ export interface MetricVerdict {
   method: string;
   n: { baseline: number; canary: number };
   reason: string;
-  /** true when this metric alone forces a rollback (critical failure or SLO breach) */
+  /** the spec declared the metric critical (its failure alone forces a rollback) */
+  declaredCritical?: boolean;
+  /** this metric failed critically: a failure of a critical metric, or an SLO breach */
+  criticalFailure?: boolean;
+  /**
+   * API v1 name of `criticalFailure` (same value), kept so that existing readers keep their
+   * meaning; it does NOT say whether the metric was declared critical — `declaredCritical` does
+   */
   critical?: boolean;
 }
+
+/** Machine-readable per-metric outcomes of the classify stage (see analyzer/judge/rules.ts). */
+export type VerdictCode =
+  | 'too-few-observations'
+  | 'no-exposure'
+  | 'cohort-silent'
+  | 'traffic-split-mismatch'
+  | 'input-error'
+  | 'slo-breach'
+  | 'interval-beyond-tolerance'
+  | 'estimate-beyond-tolerance'
+  | 'within-tolerance'
+  | 'not-detected'
+  | 'harmless-change';
 
 export interface Verdict {
   releaseId: string;

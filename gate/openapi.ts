@@ -71,7 +71,7 @@ const HOOK_TEXT: Record<(typeof FLAGGER_HOOKS)[number], string> = {
 export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
   const paths: Record<string, unknown> = {
     '/api/v1/releases': {
-      post: { summary: 'Register a release (operator)', operationId: 'registerRelease', requestBody: body('RegisterRelease'), responses: { 201: ok('registered; Location names the release'), ...errors(400, 401, 403, 409, 413, 423, 415) } },
+      post: { summary: 'Register a release (operator)', operationId: 'registerRelease', requestBody: body('RegisterRelease'), responses: { 201: ok('registered; Location names the release; `power` says per metric what the window can detect at the spec\'s expected traffic, `warnings` which tolerances it cannot reach'), ...errors(400, 401, 403, 409, 413, 423, 415) } },
       get: { summary: 'List releases (reader)', operationId: 'listReleases', parameters: queryParameters(), responses: { 200: ok('{ releases: [...] }'), ...errors(400, 401, 403) } },
     },
     '/api/v1/releases/{id}': { get: { summary: 'A release with its verdict timeline (reader)', operationId: 'getRelease', parameters: [idParam], responses: { 200: ok('the release, its governed verdict, timeline and checkpoints'), ...errors(400, 401, 403, 404) } } },

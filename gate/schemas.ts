@@ -212,7 +212,15 @@ export const metricVerdictSchema = z
     method: z.string(),
     n: z.object({ baseline: z.number(), canary: z.number() }).strict(),
     reason: z.string(),
-    critical: z.boolean().optional(),
+    code: z
+      .enum(['too-few-observations', 'no-exposure', 'cohort-silent', 'traffic-split-mismatch', 'input-error', 'slo-breach', 'interval-beyond-tolerance', 'estimate-beyond-tolerance', 'within-tolerance', 'not-detected', 'harmless-change'])
+      .optional()
+      .meta({ description: 'machine-readable outcome of the metric; `reason` is its text' }),
+    assurance: z.enum(['ruled-out', 'not-detected']).optional().meta({ description: 'metrics without a failure: harm ruled out (interval inside the tolerance) or only not detected' }),
+    detectable: wireNumber.optional().meta({ description: 'smallest harmful relative effect the data so far would have caught with about even odds' }),
+    declaredCritical: z.boolean().optional().meta({ description: 'the spec declared this metric critical' }),
+    criticalFailure: z.boolean().optional().meta({ description: 'this metric failed critically (a critical metric failed, or an SLO breach): it forces a rollback' }),
+    critical: z.boolean().optional().meta({ description: 'API v1 name of criticalFailure, same value; it does not say whether the metric was declared critical' }),
   })
   .strict();
 
@@ -234,7 +242,7 @@ export const verdictSchema = z
     examples: [
       {
         releaseId: 'odoo-17.0.42-prod', at: 1795768200000, decision: 'rollback', score: 40,
-        metrics: [{ metric: 'checkout_latency', classification: 'high', effect: { relative: 0.31, low: 0.22, high: 0.4 }, evidence: 1830, method: 'quantile confidence sequence', n: { baseline: 5120, canary: 1290 }, reason: '+31.0% [+22.0%, +40.0%]: higher than tolerance +10.0%', critical: true }],
+        metrics: [{ metric: 'checkout_latency', classification: 'high', effect: { relative: 0.31, low: 0.22, high: 0.4 }, evidence: 1830, method: 'quantile confidence sequence', n: { baseline: 5120, canary: 1290 }, reason: '+31.0% [+22.0%, +40.0%]: higher than tolerance +10.0%', code: 'interval-beyond-tolerance', declaredCritical: true, criticalFailure: true, critical: true }],
         reasons: ['critical failure in checkout_latency'], policy: { class: 'standard', observedFor: 1800000 },
       },
       { releaseId: 'odoo-17.0.42-prod', at: 1795766400000, decision: 'continue', score: 0, metrics: [], reasons: ['warming up: no look taken yet; 60 of 60 min of the observation window left'], policy: { class: 'standard', observedFor: 0 } },

@@ -1,5 +1,6 @@
 import { classifyFixed, type FixedMetricData } from '../judge/index.ts';
 import type { Cohort, MetricSpec, MetricVerdict } from '../types.ts';
+import { bucketEdge, isBucketCount, preprocessValue, staysFinite } from '../judge/preprocess.ts';
 import { CohortSums, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 
 /** Growable Float64 buffer: raw values for the fixed-horizon judge without boxing every number. */
@@ -34,11 +35,10 @@ export class FixedMetricJudge implements MetricJudge {
     this.hasExposure = spec.kind === 'count' && spec.exposure !== undefined;
   }
 
-  add(role: InputRole, cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
-    if (Number.isNaN(value)) {
-      if ((this.spec.nanStrategy ?? 'remove') === 'remove') return;
-      value = 0;
-    }
+  add(role: InputRole, cohort: Cohort, raw: number, labels: Record<string, string> | undefined): void {
+    const input = preprocessValue(this.spec, raw);
+    if (!input.use) return;
+    const { value } = input;
     switch (role) {
       case 'value':
         if (this.spec.histogram) this.addBucketCount(cohort, value, labels);
@@ -46,11 +46,11 @@ export class FixedMetricJudge implements MetricJudge {
         return;
       case 'count':
       case 'numerator':
-        if (Number.isFinite(value) && value >= 0) this.totals.add(cohort, value);
+        if (staysFinite(this.totals[cohort], value)) this.totals.add(cohort, value);
         return;
       case 'exposure':
       case 'denominator':
-        if (Number.isFinite(value) && value >= 0) this.exposures.add(cohort, value);
+        if (staysFinite(this.exposures[cohort], value)) this.exposures.add(cohort, value);
         return;
     }
   }
@@ -61,10 +61,10 @@ export class FixedMetricJudge implements MetricJudge {
    * Kayenta gets from `histogram_quantile` over the same buckets. Mann-Whitney handles the ties.
    */
   private addBucketCount(cohort: Cohort, count: number, labels: Record<string, string> | undefined): void {
-    const le = labels?.le;
     const edges = this.spec.buckets ?? [];
-    const edge = le === '+Inf' ? 2 * (edges[edges.length - 1] ?? 1) : Number(le);
-    if (le === undefined || !Number.isFinite(edge) || !(count >= 0) || !Number.isInteger(count) || count > 1e7) return;
+    const le = bucketEdge(labels);
+    const edge = le === Number.POSITIVE_INFINITY ? 2 * (edges[edges.length - 1] ?? 1) : le;
+    if (!Number.isFinite(edge) || !isBucketCount(count) || count > 1e7) return;
     for (let i = 0; i < count; i++) this.values[cohort].push(edge);
   }
 
@@ -97,6 +97,15 @@ export class FixedMetricJudge implements MetricJudge {
       };
     }
     return { shape: 'values', baseline: this.values.baseline.view(), canary: this.values.canary.view() };
+  }
+
+  observedTotals(): { observations: number; ratio?: number } {
+    if (this.spec.kind === 'count') return { observations: this.totals.baseline + this.totals.canary };
+    if (this.spec.kind === 'ratio') {
+      const observations = this.exposures.baseline + this.exposures.canary;
+      return this.exposures.baseline > 0 ? { observations, ratio: this.totals.baseline / this.exposures.baseline } : { observations };
+    }
+    return { observations: this.values.baseline.length + this.values.canary.length };
   }
 
   snapshot(): undefined {

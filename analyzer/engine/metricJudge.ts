@@ -10,6 +10,11 @@ export interface JudgeContext {
   toleranceScale: number;
   /** traffic share of the canary when no exposure metric says otherwise */
   canaryShare: number;
+  /**
+   * set (to the reason) when the release's own traffic shows that the declared canary share is
+   * wrong (sample-ratio mismatch): counts without an exposure metric then cannot be compared
+   */
+  trafficSplitMismatch?: string;
 }
 
 /**
@@ -24,6 +29,11 @@ export interface MetricJudge {
   verdict(context: JudgeContext): MetricVerdict;
   /** JSON-serialisable state (sequential judges; fixed judges keep raw data and return undefined) */
   snapshot(): unknown;
+  /**
+   * traffic seen so far, both cohorts: observations (latency, gauge), events (count) or
+   * denominator events (ratio), and a ratio metric's baseline ratio — for the power projection
+   */
+  observedTotals(): { observations: number; ratio?: number; sigma?: number };
 }
 
 /** Which sample metrics feed which spec, and as what. */

@@ -174,7 +174,7 @@ test('classes from governance reach the judge: a user-defined class resolves, an
   // no policy of its own in the spec, so the class's values show
   const spec: AnalysisSpec = { ...scenario.spec, policy: {}, release: { ...scenario.spec.release, class: 'tax-hotfix' } };
   assert.throws(() => new ReleaseEngine(spec, options), /unknown release class "tax-hotfix"/);
-  const base = { alpha: 0.02, observeMs: 15 * MINUTE, minObserveMs: 5 * MINUTE, passScore: 90, marginalScore: 70, minSamples: 10, confidence: 0.95, toleranceScale: 1.5 };
+  const base = { alpha: 0.02, observeMs: 15 * MINUTE, minObserveMs: 5 * MINUTE, passScore: 90, marginalScore: 70, minSamples: 10, confidence: 0.95, toleranceScale: 1.5, requireRuledOut: false };
   // a governance definition carries more than the analysis fields; the engine takes only those
   const engine = new ReleaseEngine(spec, { ...options, classes: { 'tax-hotfix': { ...base, failureAction: 'rollback' } as typeof base } });
   assert.equal(engine.policy.observeMs, 15 * MINUTE);

@@ -1,8 +1,10 @@
 import { decide, resolvePolicy, type ReleaseClassPolicy } from '../policy/index.ts';
 import { scoreRelease } from '../judge/index.ts';
+import { projectPower, type ExpectedTraffic, type MetricPower } from '../judge/power.ts';
 import type { AnalysisSpec, MetricSpec, Sample, Verdict } from '../types.ts';
 import { BeforeAfterAligner } from './beforeAfter.ts';
 import { FixedMetricJudge } from './fixedMetricJudge.ts';
+import { createMultinomialTest, restoreMultinomialTest, type MultinomialState, type MultinomialTest } from '../stats/index.ts';
 import { emptyEffect, inputsOf, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 import { SequentialMetricJudge, type SequentialJudgeState } from './sequentialMetricJudge.ts';
 
@@ -17,6 +19,8 @@ export interface EngineSnapshot {
   /** usable inputs per judge and cohort ([baseline, canary]) in the open and the last closed batch;
    * absent in checkpoints written before freshness was tracked (then nothing counts as stale) */
   inputs?: { open: [number, number][]; last: [number, number][] | null };
+  /** the traffic-split guard (absent when the release has none, and in older checkpoints) */
+  split?: { open: [number, number]; test: MultinomialState };
 }
 
 export type JudgeMode = 'sequential' | 'fixed';
@@ -31,6 +35,20 @@ export interface EngineOptions {
    * built-in ones reach the judge, not only the gate.
    */
   classes?: Readonly<Record<string, ReleaseClassPolicy>>;
+}
+
+/**
+ * What a release can detect by its window's end at the traffic its spec expects (`metrics[].expected`):
+ * what registration reports before any data arrives. See analyzer/judge/power.ts.
+ */
+export function releasePower(spec: AnalysisSpec, classes?: Readonly<Record<string, ReleaseClassPolicy>>): MetricPower[] {
+  const policy = resolvePolicy(spec.release.class, spec.policy, classes);
+  return projectPower(spec, {
+    alpha: perMetricAlpha(spec, policy.alpha),
+    observeMs: policy.observeMs,
+    toleranceScale: policy.toleranceScale,
+    canaryShare: spec.release.canaryWeight ?? 0.5,
+  });
 }
 
 /** Why a sample was not used; counted, never silently lost. */
@@ -53,6 +71,14 @@ const FINAL = new Set(['rollback', 'promote', 'inconclusive']);
 /** An engine state that must not be checkpointed (a restore could not judge it). */
 export class UnjudgeableStateError extends Error {
   override readonly name = 'UnjudgeableStateError';
+}
+
+/**
+ * Bonferroni: the release-level false-alarm rate stays ≤ alpha whatever metric fails; SLO guards
+ * are tests too and take their share.
+ */
+export function perMetricAlpha(spec: Pick<AnalysisSpec, 'metrics'>, releaseAlpha: number): number {
+  return releaseAlpha / (spec.metrics.length + spec.metrics.filter((m) => m.slo).length);
 }
 
 /**
@@ -84,6 +110,14 @@ export class ReleaseEngine {
   private readonly context: JudgeContext;
   private batchStart: number;
   private last: Verdict | undefined;
+  /**
+   * Sample-ratio-mismatch guard: counts without an exposure metric are compared through the
+   * declared canary share, which is only right when traffic really splits that way. When the
+   * release has a traffic series (a ratio's denominator or an exposure metric), its per-cohort
+   * totals are tested against the declared split (Dirichlet-multinomial e-process); once the
+   * mismatch is established, those counts are missing data rather than a rollback.
+   */
+  private split?: { metric: string; open: [number, number]; test: MultinomialTest };
 
   constructor(
     readonly spec: AnalysisSpec,
@@ -102,17 +136,20 @@ export class ReleaseEngine {
       }
     }
     this.specsByName = new Map(spec.metrics.map((m) => [m.name, m]));
-    // Bonferroni: the release-level false-alarm rate stays ≤ alpha whatever metric fails; SLO
-    // guards are tests too and take their share.
-    const tests = spec.metrics.length + spec.metrics.filter((m) => m.slo).length;
     this.context = {
-      alpha: this.policy.alpha / tests,
+      alpha: perMetricAlpha(spec, this.policy.alpha),
       minSamples: this.policy.minSamples,
       toleranceScale: this.policy.toleranceScale,
       canaryShare: spec.release.canaryWeight ?? 0.5,
     };
     this.batchStart = spec.release.startedAt;
     if (spec.release.strategy === 'before-after') this.beforeAfter = new BeforeAfterAligner(spec, this.policy.observeMs);
+    const needsSplit = spec.metrics.some((m) => m.kind === 'count' && !m.exposure);
+    const traffic = spec.metrics.find((m) => m.kind === 'ratio')?.denominator ?? spec.metrics.find((m) => m.exposure)?.exposure;
+    if (needsSplit && traffic && !this.beforeAfter) {
+      const share = this.context.canaryShare;
+      this.split = { metric: traffic, open: [0, 0], test: createMultinomialTest([1 - share, share]) };
+    }
   }
 
   /** The latest verdict, if any look has been taken. */
@@ -159,6 +196,7 @@ export class ReleaseEngine {
     const routes = this.routes.get(sample.metric);
     if (!routes) return;
     const usable = Number.isFinite(sample.value) && sample.value >= 0;
+    if (usable && this.split && sample.metric === this.split.metric) this.split.open[sample.cohort === 'canary' ? 1 : 0] += sample.value;
     for (const { judge, role, index } of routes) {
       judge.add(role, sample.cohort, sample.value, sample.labels);
       if (usable) this.openInputs[index][sample.cohort === 'canary' ? 1 : 0]++;
@@ -184,6 +222,7 @@ export class ReleaseEngine {
       this.beforeAfter.drain(at, (sample) => this.route(sample));
       this.context.canaryShare = this.beforeAfter.canaryShare();
     }
+    this.checkSplit();
     this.judges.forEach((judge, i) => {
       if (this.failed[i] !== undefined) return;
       try {
@@ -200,6 +239,26 @@ export class ReleaseEngine {
     this.batchStart = at;
     this.last = this.evaluate(at);
     return this.last;
+  }
+
+  private checkSplit(): void {
+    const split = this.split;
+    if (!split) return;
+    const [baseline, canary] = split.open;
+    split.open = [0, 0];
+    if (!(Number.isFinite(baseline + canary) && baseline + canary > 0)) return;
+    split.test.update([Math.round(baseline), Math.round(canary)]);
+    this.flagSplit();
+  }
+
+  /** Once the mismatch is established it stays: the e-process crossed its threshold. */
+  private flagSplit(): void {
+    const split = this.split;
+    if (split && this.context.trafficSplitMismatch === undefined && split.test.evidence() >= 1 / this.context.alpha) {
+      const [b, c] = split.test.snapshot().counts;
+      const observed = c / (b + c);
+      this.context.trafficSplitMismatch = `traffic split mismatch: ${split.metric} gives the canary ${(100 * observed).toFixed(1)}% of traffic, the release declared ${(100 * this.context.canaryShare).toFixed(1)}%`;
+    }
   }
 
   private evaluate(at: number): Verdict {
@@ -220,6 +279,29 @@ export class ReleaseEngine {
       reasons,
       policy: { class: this.spec.release.class, observedFor },
     };
+  }
+
+  /**
+   * What each metric can detect by the window's end (analyzer/judge/power.ts): at the traffic seen
+   * so far when `observed` (analyze, after a replay), else at the spec's expected traffic.
+   */
+  power(observed = false): MetricPower[] {
+    const context = { alpha: this.context.alpha, observeMs: this.policy.observeMs, toleranceScale: this.policy.toleranceScale, canaryShare: this.context.canaryShare };
+    const traffic = new Map<string, ExpectedTraffic>();
+    const minutes = ((this.last?.at ?? this.batchStart) - this.spec.release.startedAt) / 60_000;
+    if (observed && minutes > 0) {
+      this.judges.forEach((judge) => {
+        const { observations, ratio, sigma } = judge.observedTotals();
+        if (observations > 0) {
+          traffic.set(judge.spec.name, {
+            perMinute: Number((observations / minutes).toPrecision(3)),
+            ...(ratio !== undefined && ratio > 0 ? { ratio } : {}),
+            ...(sigma !== undefined ? { sigma: Number(sigma.toPrecision(3)) } : {}),
+          });
+        }
+      });
+    }
+    return projectPower(this.spec, context, traffic);
   }
 
   /** Metrics without input for a cohort in the last closed batch (the live, sequential judge only). */
@@ -251,6 +333,7 @@ export class ReleaseEngine {
       counts: { ...this.counts },
       judges: this.judges.map((j) => j.snapshot() as SequentialJudgeState),
       inputs: { open: this.openInputs.map(([b, c]) => [b, c]), last: this.lastInputs && this.lastInputs.map(([b, c]) => [b, c]) },
+      ...(this.split ? { split: { open: [this.split.open[0], this.split.open[1]], test: this.split.test.snapshot() } } : {}),
     };
   }
 
@@ -271,6 +354,11 @@ export class ReleaseEngine {
       if (!pairs(inputs.open) || !(inputs.last === null || pairs(inputs.last))) throw new Error('checkpoint has malformed input counts');
       engine.openInputs = inputs.open.map(([b, c]) => [b, c]);
       engine.lastInputs = inputs.last && inputs.last.map(([b, c]) => [b, c]);
+    }
+    if (engine.split && snapshot.split) {
+      engine.split.test = restoreMultinomialTest(snapshot.split.test);
+      engine.split.open = [snapshot.split.open[0], snapshot.split.open[1]];
+      engine.flagSplit();
     }
     return engine;
   }

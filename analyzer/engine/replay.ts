@@ -1,4 +1,5 @@
 import type { AnalysisSpec, Sample, TimelineEntry, Verdict } from '../types.ts';
+import type { MetricPower } from '../judge/power.ts';
 import { ReleaseEngine, type EngineOptions, type IngestCounts } from './releaseEngine.ts';
 
 export interface ReplayResult {
@@ -36,6 +37,11 @@ export class Replay {
     const verdict = this.engine.flush();
     this.record(verdict);
     return { verdict, timeline: this.entries, counts: { ...this.engine.counts } };
+  }
+
+  /** What each metric could detect by the window's end at the traffic replayed so far (see ReleaseEngine.power). */
+  power(): MetricPower[] {
+    return this.engine.power(true);
   }
 
   get current(): Verdict | undefined {

@@ -10,8 +10,10 @@ import {
   type LatencyShiftTest,
   type RateRatioTest,
 } from '../stats/index.ts';
-import { classifyByInterval } from '../policy/index.ts';
-import { checkSlo } from '../judge/index.ts';
+import { checkSlo } from '../judge/sloGuard.ts';
+import { classifyEffect, failureRuleOf } from '../judge/rules.ts';
+import { explain } from '../judge/explain.ts';
+import { bucketEdge, isBucketCount, preprocessValue, staysFinite } from '../judge/preprocess.ts';
 import type { Cohort, MetricSpec, MetricVerdict } from '../types.ts';
 import { CohortSums, emptyEffect, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 
@@ -27,6 +29,11 @@ export interface SequentialJudgeState {
   cumulative: { events: { baseline: number; canary: number }; exposure: { baseline: number; canary: number } };
   open: { events: { baseline: number; canary: number }; exposure: { baseline: number; canary: number }; buckets?: { baseline: number[]; canary: number[] } };
   invalid: number;
+  /**
+   * count and ratio metrics: batches in which each cohort reported its events at all (a silent
+   * cohort is missing data, never a count of zero); absent in older checkpoints
+   */
+  reported?: { open: { baseline: boolean; canary: boolean }; batches: { baseline: number; canary: number } };
 }
 
 const HARMFUL: Record<MetricSpec['harm'], Alternative> = { increase: 'greater', decrease: 'less', either: 'two-sided' };
@@ -47,6 +54,9 @@ export class SequentialMetricJudge implements MetricJudge {
   private readonly exposure = new CohortSums();
   private readonly cumulative = { events: new CohortSums(), exposure: new CohortSums() };
   private invalid = 0;
+  /** count/ratio: did each cohort report events in the open batch, and in how many closed batches */
+  private readonly reportedOpen = { baseline: false, canary: false };
+  private readonly reportedBatches = new CohortSums();
   /** histogram metrics: bucket index by `le` value, and the open batch's counts */
   private readonly bucketIndex = new Map<number, number>();
   private batchBuckets?: { baseline: Float64Array; canary: Float64Array };
@@ -73,28 +83,30 @@ export class SequentialMetricJudge implements MetricJudge {
     }
   }
 
-  add(role: InputRole, cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
-    if (Number.isNaN(value)) {
-      if ((this.spec.nanStrategy ?? 'remove') === 'remove') return;
-      value = 0;
-    }
-    if (!Number.isFinite(value) || value < 0) {
-      this.invalid++;
+  add(role: InputRole, cohort: Cohort, raw: number, labels: Record<string, string> | undefined): void {
+    const input = preprocessValue(this.spec, raw);
+    if (!input.use) {
+      if (input.invalid) this.invalid++;
       return;
     }
+    const { value } = input;
     if (role === 'value') {
       if (this.spec.histogram) this.addBucket(cohort, value, labels);
       else this.latency!.observe(cohort, value);
-    } else if (role === 'count' || role === 'numerator') this.events.add(cohort, value);
-    else this.exposure.add(cohort, value);
+      return;
+    }
+    const sums = role === 'count' || role === 'numerator' ? this.events : this.exposure;
+    if (!staysFinite(sums[cohort], value)) {
+      this.invalid++;
+      return;
+    }
+    sums.add(cohort, value);
+    if (role === 'count') this.reportedOpen[cohort] = true;
   }
 
   private addBucket(cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
-    const le = labels?.le;
-    // `le` as Prometheus writes it: "0.1", "1e-3", "+Inf"; matched by value, so "0.10" finds 0.1
-    const edge = le === undefined ? Number.NaN : le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
-    const index = this.bucketIndex.get(edge);
-    if (index === undefined || !this.batchBuckets || !Number.isInteger(value)) {
+    const index = this.bucketIndex.get(bucketEdge(labels));
+    if (index === undefined || !this.batchBuckets || !isBucketCount(value) || !staysFinite(this.batchBuckets[cohort][index], value)) {
       this.invalid++;
       return;
     }
@@ -126,9 +138,16 @@ export class SequentialMetricJudge implements MetricJudge {
     const { baseline, canary } = this.events;
     const totalExposure = this.exposure.baseline + this.exposure.canary;
     const share = this.spec.kind === 'count' && !this.spec.exposure ? context.canaryShare : totalExposure > 0 ? this.exposure.canary / totalExposure : undefined;
-    if (share !== undefined && share > 0 && share < 1 && baseline + canary > 0) {
+    for (const cohort of ['baseline', 'canary'] as const) if (this.reportedOpen[cohort]) this.reportedBatches.add(cohort, 1);
+    // a count whose cohort said nothing in this batch is missing data: a canary that stopped
+    // reporting must not read as a canary whose orders dropped to zero
+    const silent = this.spec.kind === 'count' && (!this.reportedOpen.baseline || !this.reportedOpen.canary);
+    this.reportedOpen.baseline = false;
+    this.reportedOpen.canary = false;
+    // (a silent batch is left out of the test; the engine's freshness check withholds a promotion)
+    if (!silent && share !== undefined && share > 0 && share < 1 && baseline + canary > 0) {
       this.rates!.update(canary, baseline, share);
-    } else if (baseline + canary > 0) {
+    } else if (!silent && baseline + canary > 0) {
       // events without exposure in this batch cannot be split fairly; counted, not guessed
       this.invalid++;
     }
@@ -157,7 +176,8 @@ export class SequentialMetricJudge implements MetricJudge {
       // e.g. a ratio whose numerator exceeds its denominator: the metric is in error (never a pass),
       // the release goes on being judged on the others
       const message = error instanceof Error ? error.message : String(error);
-      return { metric: this.spec.name, classification: 'error', effect: emptyEffect(), evidence: 1, method: 'none', n: this.sampleCounts(), reason: message };
+      const declaredCritical = this.spec.critical === true;
+      return { metric: this.spec.name, classification: 'error', code: 'input-error', effect: emptyEffect(), evidence: 1, method: 'none', n: this.sampleCounts(), reason: message, declaredCritical, criticalFailure: false, critical: false };
     }
   }
 
@@ -167,30 +187,58 @@ export class SequentialMetricJudge implements MetricJudge {
     const test = this.latency ?? this.rates!;
     const method = this.latency ? 'latency-shift-e-process' : spec.kind === 'ratio' ? 'rate-ratio-mixture (ratio)' : 'rate-ratio-mixture';
     const n = this.sampleCounts();
-    const enough = spec.kind === 'count' ? n.baseline + n.canary >= context.minSamples : n.baseline >= context.minSamples && n.canary >= context.minSamples;
+    const declaredCritical = spec.critical === true;
     const invalidNote = this.invalid > 0 ? ` (${this.invalid} invalid input(s) ignored)` : '';
+    const base = { metric: spec.name, method, n, declaredCritical, criticalFailure: false, critical: false };
+    if (spec.kind === 'count' && (this.reportedBatches.baseline === 0 || this.reportedBatches.canary === 0)) {
+      const quiet = this.reportedBatches.canary === 0 ? 'canary' : 'baseline';
+      return { ...base, classification: 'nodata', code: 'cohort-silent', effect: emptyEffect(), evidence: 1, reason: `no ${quiet} data reported yet (missing data, not a count of zero)${invalidNote}` };
+    }
+    const enough = spec.kind === 'count' ? n.baseline + n.canary >= context.minSamples : n.baseline >= context.minSamples && n.canary >= context.minSamples;
     if (!enough) {
-      return { metric: spec.name, classification: 'nodata', effect: emptyEffect(), evidence: 1, method, n, reason: `too few observations (baseline ${n.baseline}, canary ${n.canary}; need ${context.minSamples})${invalidNote}` };
+      return { ...base, classification: 'nodata', code: 'too-few-observations', effect: emptyEffect(), evidence: 1, reason: `too few observations (baseline ${n.baseline}, canary ${n.canary}; need ${context.minSamples})${invalidNote}` };
+    }
+    if (spec.kind === 'count' && !spec.exposure && context.trafficSplitMismatch) {
+      return { ...base, classification: 'nodata', code: 'traffic-split-mismatch', effect: emptyEffect(), evidence: 1, reason: `${context.trafficSplitMismatch}; a count without an exposure metric cannot be compared${invalidNote}` };
     }
     const effectInterval = test.effect(context.alpha);
     const effect = { relative: finite(effectInterval.estimate), low: finite(effectInterval.low), high: finite(effectInterval.high) };
     const evidence = finite(test.evidence(HARMFUL[spec.harm]));
+    const threshold = 1 / context.alpha;
     const slo = this.sloBreach(context.alpha);
-    if (slo) return { metric: spec.name, classification: slo.classification, critical: true, effect, evidence, method, n, reason: slo.reason };
-    let { classification, reason } = classifyByInterval({ harm: spec.harm, tolerance, evidence, threshold: 1 / context.alpha, effect });
-    if (classification === 'undecided' && this.batchBuckets && evidence >= 1 / context.alpha) {
-      // Coarse histogram buckets (Traefik's default four) cannot bound the effect to a tolerance;
-      // the evidence of a shift is still anytime-valid, so fail as Kayenta would: evidence and the
-      // interpolated point estimate beyond the tolerance on the harmful side.
-      const up = spec.harm !== 'decrease' && effect.relative > tolerance;
-      const down = spec.harm !== 'increase' && effect.relative < -tolerance;
-      if (up || down) {
-        classification = up ? 'high' : 'low';
-        reason = `${reason.replace(/: not yet conclusive$/, '')}: point estimate beyond tolerance (buckets too coarse for the interval)`;
-      }
+    if (slo) {
+      return { ...base, classification: slo.classification, code: 'slo-breach', criticalFailure: true, critical: true, effect, evidence, reason: slo.reason };
     }
-    const critical = (classification === 'high' || classification === 'low') && spec.critical === true;
-    return { metric: spec.name, classification, critical, effect, evidence, method, n, reason: reason + invalidNote };
+    const classified = classifyEffect({ harm: spec.harm, tolerance, evidence, threshold, effect, rule: failureRuleOf(spec) });
+    const { classification, code, assurance, detectable } = classified;
+    const failed = classification === 'high' || classification === 'low';
+    const reason = explain({ code, harm: spec.harm, tolerance, effect, evidence, threshold, detectable, evidenceStyle: 'e-value', ...(failed ? { direction: classification } : {}) });
+    const criticalFailure = failed && declaredCritical;
+    return {
+      ...base,
+      classification,
+      code,
+      ...(assurance ? { assurance } : {}),
+      detectable: finite(detectable),
+      criticalFailure,
+      critical: criticalFailure,
+      effect,
+      evidence,
+      reason: reason + invalidNote,
+    };
+  }
+
+  observedTotals(): { observations: number; ratio?: number; sigma?: number } {
+    const n = this.sampleCounts();
+    if (this.latency && n.baseline >= 20) {
+      // spread of the log-values from the baseline's quartiles (a normal's IQR is 1.349 sd)
+      const q = (p: number) => this.latency!.quantile('baseline', p, 0.5).estimate;
+      const sigma = (Math.log(q(0.75)) - Math.log(q(0.25))) / 1.349;
+      if (Number.isFinite(sigma) && sigma > 0) return { observations: n.baseline + n.canary, sigma };
+    }
+    const { events, exposure } = this.cumulative;
+    if (this.spec.kind === 'ratio' && exposure.baseline > 0) return { observations: n.baseline + n.canary, ratio: events.baseline / exposure.baseline };
+    return { observations: n.baseline + n.canary };
   }
 
   private sampleCounts(): { baseline: number; canary: number } {
@@ -226,6 +274,7 @@ export class SequentialMetricJudge implements MetricJudge {
         ...(this.batchBuckets ? { buckets: { baseline: Array.from(this.batchBuckets.baseline), canary: Array.from(this.batchBuckets.canary) } } : {}),
       },
       invalid: this.invalid,
+      reported: { open: { ...this.reportedOpen }, batches: { baseline: this.reportedBatches.baseline, canary: this.reportedBatches.canary } },
     };
   }
 
@@ -247,5 +296,14 @@ export class SequentialMetricJudge implements MetricJudge {
       this.batchBuckets.canary.set(state.open.buckets.canary);
     }
     this.invalid = state.invalid;
+    if (state.reported) {
+      this.reportedOpen.baseline = state.reported.open.baseline === true;
+      this.reportedOpen.canary = state.reported.open.canary === true;
+      set(this.reportedBatches, state.reported.batches);
+    } else {
+      // a checkpoint from before silence was tracked: every closed batch counted as reported
+      const batches = (state.test as RateRatioState).batches ?? 0;
+      set(this.reportedBatches, { baseline: batches, canary: batches });
+    }
   }
 }

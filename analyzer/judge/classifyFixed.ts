@@ -8,9 +8,10 @@ import {
   poissonRateTest,
   twoProportionTest,
 } from '../stats/index.ts';
-import type { MetricSpec, MetricVerdict } from '../types.ts';
-import { formatEffect, formatPercent } from '../policy/classify.ts';
+import type { MetricSpec, MetricVerdict, VerdictCode } from '../types.ts';
 import { checkSlo } from './sloGuard.ts';
+import { classifyEffect, failureRuleOf } from './rules.ts';
+import { explain } from './explain.ts';
 
 /** What the fixed-horizon judge sees of one metric: all data so far, per cohort. */
 export type FixedMetricData =
@@ -28,48 +29,55 @@ export interface FixedJudgeOptions {
 /**
  * Kayenta-class classification of one metric (Kayenta's `MannWhitneyClassifier`): a two-sided test
  * at the per-metric alpha; when significant, the direction of the effect and its size decide
- * high/low, and a change in the harmless direction or within tolerance passes (Kayenta's
- * `direction` and `effectSize`). Like Kayenta, the size check uses the point estimate.
+ * high/low, and a change in the harmless direction or within tolerance is no failure (Kayenta's
+ * `direction` and `effectSize`). Like Kayenta, the size check uses the point estimate by default
+ * (`failWhen: estimate`); the rule itself is the shared classify stage (rules.ts), so a metric
+ * without a failure is `ruled-out` or `not-detected` as in the sequential judge.
  *  - latency, gauge: Mann-Whitney U, Hodges-Lehmann shift relative to the baseline median;
  *  - count: Krishnamoorthy-Thomson E-test of the two Poisson rates given exposures;
  *  - ratio: two-proportion test, effect = relative risk − 1.
  */
 export function classifyFixed(spec: MetricSpec, data: FixedMetricData, options: FixedJudgeOptions): MetricVerdict {
   const tolerance = spec.tolerance * options.toleranceScale;
-  const base = { metric: spec.name, critical: false } as const;
+  const declaredCritical = spec.critical === true;
+  const base = { metric: spec.name, declaredCritical, criticalFailure: false, critical: false } as const;
   try {
     const outcome = testMetric(spec, data, options);
     if ('nodata' in outcome) {
-      return { ...base, classification: 'nodata', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: outcome.method, n: outcome.n, reason: outcome.nodata };
+      return { ...base, classification: 'nodata', code: outcome.code, effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: outcome.method, n: outcome.n, reason: outcome.nodata };
     }
     const { p, effect, method, n, sloObserved } = outcome;
     // p underflows to 0 for overwhelming evidence; JSON has no Infinity, so cap at 1e300
     const evidence = p > 1e-300 ? 1 / p : 1e300;
     const breach = checkSlo(spec, sloObserved);
-    const shown = `${formatEffect(effect)}, p=${p.toPrecision(3)} (alpha ${options.alpha.toPrecision(3)})`;
-    if (breach) return { ...base, classification: breach.classification, critical: true, effect, evidence, method, n, reason: breach.reason };
-    const significant = p < options.alpha;
-    const up = effect.relative > tolerance;
-    const down = effect.relative < -tolerance;
-    let classification: MetricVerdict['classification'] = 'pass';
-    let reason = `${shown}: no harmful change`;
-    if (significant && up && spec.harm !== 'decrease') {
-      classification = 'high';
-      reason = `${shown}: higher than tolerance ${formatPercent(tolerance)}`;
-    } else if (significant && down && spec.harm !== 'increase') {
-      classification = 'low';
-      reason = `${shown}: lower than tolerance ${formatPercent(-tolerance)}`;
-    }
-    const critical = classification !== 'pass' && spec.critical === true;
-    return { ...base, classification, critical, effect, evidence, method, n, reason };
+    if (breach) return { ...base, classification: breach.classification, code: 'slo-breach', criticalFailure: true, critical: true, effect, evidence, method, n, reason: breach.reason };
+    const threshold = 1 / options.alpha;
+    const { classification, code, assurance, detectable } = classifyEffect({ harm: spec.harm, tolerance, evidence, threshold, effect, rule: failureRuleOf(spec) });
+    const failed = classification === 'high' || classification === 'low';
+    const reason = explain({ code, harm: spec.harm, tolerance, effect, evidence, threshold, detectable, evidenceStyle: 'p-value', ...(failed ? { direction: classification } : {}) });
+    const criticalFailure = failed && declaredCritical;
+    return {
+      ...base,
+      classification,
+      code,
+      ...(assurance ? { assurance } : {}),
+      detectable: Number.isFinite(detectable) ? detectable : 1e9,
+      criticalFailure,
+      critical: criticalFailure,
+      effect,
+      evidence,
+      method,
+      n,
+      reason,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ...base, classification: 'error', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: message };
+    return { ...base, classification: 'error', code: 'input-error', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: message };
   }
 }
 
 type TestOutcome =
-  | { nodata: string; method: string; n: { baseline: number; canary: number } }
+  | { nodata: string; code: VerdictCode; method: string; n: { baseline: number; canary: number } }
   | {
       p: number;
       effect: { relative: number; low: number; high: number };
@@ -86,7 +94,7 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
     const canary = cleanSample(Array.from(data.canary), clean).values;
     const n = { baseline: baseline.length, canary: canary.length };
     if (n.baseline < options.minSamples || n.canary < options.minSamples) {
-      return { nodata: `too few samples (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'mann-whitney', n };
+      return { code: 'too-few-observations', nodata: `too few samples (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'mann-whitney', n };
     }
     const test = mannWhitneyU(baseline, canary, { alternative: 'two-sided' });
     const shift = hodgesLehmann(baseline, canary, { confidence });
@@ -101,10 +109,10 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
   if (data.shape === 'counts') {
     const n = { baseline: data.baseline.count, canary: data.canary.count };
     if (data.baseline.exposure <= 0 || data.canary.exposure <= 0) {
-      return { nodata: 'no exposure in one cohort (no traffic yet)', method: 'poisson-e-test', n };
+      return { code: 'no-exposure', nodata: 'no exposure in one cohort (no traffic yet)', method: 'poisson-e-test', n };
     }
     if (n.baseline + n.canary < options.minSamples) {
-      return { nodata: `too few events (${n.baseline + n.canary}; need ${options.minSamples})`, method: 'poisson-e-test', n };
+      return { code: 'too-few-observations', nodata: `too few events (${n.baseline + n.canary}; need ${options.minSamples})`, method: 'poisson-e-test', n };
     }
     const test = poissonRateTest(
       { baselineCount: data.baseline.count, baselineExposure: data.baseline.exposure, canaryCount: data.canary.count, canaryExposure: data.canary.exposure },
@@ -115,7 +123,7 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
   }
   const n = { baseline: data.baseline.total, canary: data.canary.total };
   if (n.baseline < options.minSamples || n.canary < options.minSamples) {
-    return { nodata: `too few events in the denominator (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'two-proportion', n };
+    return { code: 'too-few-observations', nodata: `too few events in the denominator (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'two-proportion', n };
   }
   const test = twoProportionTest(
     { baselineEvents: data.baseline.events, baselineTotal: data.baseline.total, canaryEvents: data.canary.events, canaryTotal: data.canary.total },

@@ -5,3 +5,7 @@ export { scoreRelease } from './score.ts';
 export { checkSlo } from './sloGuard.ts';
 export { fromKayentaConfig } from './kayenta.ts';
 export type { KayentaCanaryConfig, KayentaTranslation } from './kayenta.ts';
+export { DEFAULT_FAILURE_RULE, classifyEffect, detectableEffect, failureRuleOf } from './rules.ts';
+export type { ClassifyInput, Classified } from './rules.ts';
+export { projectPower } from './power.ts';
+export type { ExpectedTraffic, MetricPower, PowerContext } from './power.ts';

@@ -1,5 +1,5 @@
 import type { MetricSpec } from '../types.ts';
-import { formatPercent } from '../policy/classify.ts';
+import { formatPercent } from './format.ts';
 
 /**
  * The absolute guard (Google SRE Workbook, "Canarying Releases"): canary and baseline share

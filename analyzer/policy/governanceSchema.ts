@@ -12,6 +12,7 @@
  *     observeMs: 15m               # observation window; durations: ms number or "90s", "15m", "2h", "1d"
  *     alpha: 0.02
  *     toleranceScale: 1.5
+ *     requireRuledOut: true        # promote only with harm on critical metrics ruled out
  *     failureAction: rollback      # rollback | reduce-traffic
  *     approvalsRequired: 1
  *     postReleaseWatchMs: 45m      # after promote, keep watching this long (pipeline)
@@ -47,6 +48,8 @@ export const releaseClassConfigSchema = z
     minSamples: z.number().int().min(1).optional(),
     confidence: z.number().gt(0.5).lt(1).optional(),
     toleranceScale: z.number().gt(0).max(10).optional(),
+    /** promote at the window's end only when harm on every critical metric is ruled out */
+    requireRuledOut: z.boolean().optional(),
     failureAction: z.enum(['rollback', 'reduce-traffic']).optional(),
     approvalsRequired: z.number().int().min(0).max(10).optional(),
     /** `false` removes an inherited requirement */

@@ -3,8 +3,6 @@ export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError } from './rele
 export type { ReleaseClassPolicy } from './releaseClasses.ts';
 export { decide } from './decide.ts';
 export type { DecisionInput, DecisionOutcome } from './decide.ts';
-export { classifyByInterval } from './classify.ts';
-export type { IntervalRule } from './classify.ts';
 export {
   applyGovernance,
   BACKUP_REQUIRED_REASON,

@@ -7,6 +7,12 @@ import type { AnalysisPolicy, ReleaseClass } from '../types.ts';
 export interface ReleaseClassPolicy extends AnalysisPolicy {
   /** multiplies every metric's tolerance (a peak-season release tolerates less) */
   toleranceScale: number;
+  /**
+   * at the window's end, promote only when every critical metric has its harm ruled out (interval
+   * inside the tolerance); otherwise "no harm detected" is enough. Classes whose mistakes are
+   * expensive to undo set it.
+   */
+  requireRuledOut: boolean;
 }
 
 const MINUTE = 60_000;
@@ -20,21 +26,24 @@ const BASE: ReleaseClassPolicy = {
   minSamples: 10,
   confidence: 0.95,
   toleranceScale: 1,
+  requireRuledOut: false,
 };
 
 /**
  * Defaults per class. Why these numbers:
  * - emergency-fix: the old version is the known-bad one, so watch briefly and accept more risk;
  * - infra-patch: changes under the application, usually safe, shorter window;
- * - schema-change: irreversible data changes, so watch longer and be stricter;
- * - peak-season-restricted: releases during peak retail events: strictest alpha, halved tolerances.
+ * - schema-change: irreversible data changes, so watch longer, be stricter, and promote only when
+ *   harm on the critical metrics is ruled out (not merely not detected);
+ * - peak-season-restricted: releases during peak retail events: strictest alpha, halved tolerances,
+ *   harm on critical metrics ruled out.
  */
 export const RELEASE_CLASSES: Readonly<Record<string, ReleaseClassPolicy>> = {
   standard: BASE,
   'emergency-fix': { ...BASE, alpha: 0.02, observeMs: 20 * MINUTE, minObserveMs: 10 * MINUTE, marginalScore: 60 },
   'infra-patch': { ...BASE, observeMs: 30 * MINUTE, minObserveMs: 15 * MINUTE },
-  'schema-change': { ...BASE, alpha: 0.005, observeMs: 120 * MINUTE, minObserveMs: 60 * MINUTE, passScore: 98, marginalScore: 85 },
-  'peak-season-restricted': { ...BASE, alpha: 0.005, observeMs: 90 * MINUTE, minObserveMs: 60 * MINUTE, passScore: 98, marginalScore: 90, toleranceScale: 0.5 },
+  'schema-change': { ...BASE, alpha: 0.005, observeMs: 120 * MINUTE, minObserveMs: 60 * MINUTE, passScore: 98, marginalScore: 85, requireRuledOut: true },
+  'peak-season-restricted': { ...BASE, alpha: 0.005, observeMs: 90 * MINUTE, minObserveMs: 60 * MINUTE, passScore: 98, marginalScore: 90, toleranceScale: 0.5, requireRuledOut: true },
 };
 
 export class UnknownReleaseClassError extends Error {
@@ -66,6 +75,7 @@ export function resolvePolicy(
     minSamples: definition.minSamples,
     confidence: definition.confidence,
     toleranceScale: definition.toleranceScale,
+    requireRuledOut: definition.requireRuledOut ?? false,
   };
   const merged: ReleaseClassPolicy = { ...base };
   for (const [key, value] of Object.entries(overrides) as [keyof AnalysisPolicy, number | undefined][]) {
