@@ -58,11 +58,16 @@ export async function analyzeCommand(args: string[], out: (text: string) => void
   const replay = new Replay(spec, { mode, intervalMs });
   const read = await readSamples(values.samples, (sample) => replay.push(sample));
   const { verdict, timeline, counts } = replay.finish();
+  // what the window could detect at the traffic replayed: a tolerance that cannot be reached is a
+  // warning (the release is still judged), never an error
+  const power = replay.power();
+  const powerWarnings = power.flatMap((p) => (p.warning && p.traffic ? [p.warning] : []));
   if (values.json) {
-    out(JSON.stringify({ verdict, timeline, samples: { lines: read.lines, ...counts }, warnings }));
+    out(JSON.stringify({ verdict, timeline, samples: { lines: read.lines, ...counts }, power, warnings: [...warnings, ...powerWarnings] }));
   } else {
+    for (const w of powerWarnings) err(forTerminal(`warning: ${w}`));
     // names come from the input files: control and bidi characters are shown escaped
-    out(forTerminal(formatReport({ spec, mode, intervalMs, verdict, timeline, counts, lines: read.lines, warnings: [] })));
+    out(forTerminal(formatReport({ spec, mode, intervalMs, verdict, timeline, counts, lines: read.lines, warnings: [], power })));
   }
   return EXIT_CODES[verdict.decision];
 }

@@ -1,4 +1,4 @@
-import type { AnalysisSpec, IngestCounts, TimelineEntry, Verdict } from '../analyzer/index.ts';
+import type { AnalysisSpec, IngestCounts, MetricPower, TimelineEntry, Verdict } from '../analyzer/index.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
@@ -27,6 +27,8 @@ export function formatReport(input: {
   counts: IngestCounts;
   lines: number;
   warnings: string[];
+  /** what each metric could detect by the window's end (omitted: no section) */
+  power?: MetricPower[];
 }): string {
   const { spec, verdict, timeline, counts } = input;
   const r = spec.release;
@@ -42,7 +44,16 @@ export function formatReport(input: {
   out.push('', 'metrics:');
   const width = Math.max(...verdict.metrics.map((m) => m.metric.length), 6);
   for (const m of verdict.metrics) {
-    out.push(`  ${m.metric.padEnd(width)}  ${m.classification.padEnd(9)}${m.critical ? ' CRITICAL' : ''}  n=${fmtInt(m.n.baseline)}/${fmtInt(m.n.canary)}  ${m.reason}  [${m.method}]`);
+    const flags = `${m.declaredCritical ? ' critical' : ''}${m.criticalFailure ? ' CRITICAL FAILURE' : ''}${m.assurance ? ` ${m.assurance}` : ''}`;
+    out.push(`  ${m.metric.padEnd(width)}  ${m.classification.padEnd(9)}${flags}  n=${fmtInt(m.n.baseline)}/${fmtInt(m.n.canary)}  ${m.reason}  [${m.method}]`);
+  }
+  if (input.power?.some((p) => p.detectable !== undefined)) {
+    out.push('', 'what the whole observation window detects at this traffic (smallest harmful effect caught with even odds):');
+    for (const p of input.power) {
+      if (p.detectable === undefined || !p.traffic) continue;
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      out.push(`  ${p.metric.padEnd(width)}  ${pct(p.detectable).padStart(7)}  tolerance ${pct(p.tolerance)}  ${p.ruledOutReachable ? 'harm can be ruled out' : 'harm can only be "not detected"'}  (${p.traffic.perMinute}/min, ${p.traffic.source})`);
+    }
   }
   const dropped: string[] = [];
   if (counts.late) dropped.push(`${fmtInt(counts.late)} late (older than a look already taken)`);

@@ -3,7 +3,7 @@
  * the same service, environment and tenant supersedes the older), list, show with the verdict
  * timeline, complete, abort. Every state change is written with its audit entry (lifecycle.ts).
  */
-import { analysisSpecSchema, checkFreeze, UnknownReleaseClassError, resolveReleaseClass, type AnalysisSpec } from '../../analyzer/index.ts';
+import { analysisSpecSchema, checkFreeze, releasePower, UnknownReleaseClassError, resolveReleaseClass, type AnalysisSpec } from '../../analyzer/index.ts';
 import { StoreConflictError, StoreNotFoundError, type ReleaseRecord, type ReleaseStatus } from '../../store/index.ts';
 import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext } from '../http.ts';
 import { closeBodySchema, listQuerySchema, registerBodySchema, RELEASE_BOUNDS, specBodySchema, type SpecBody } from '../schemas.ts';
@@ -79,7 +79,11 @@ export function releaseRoutes({ app, deps, clock, logger, requires, cache }: Rou
     }
     logger.info({ releaseId: id, actor, class: body.release.class }, 'release registered');
     c.header('Location', `/api/v1/releases/${encodeURIComponent(id)}`);
-    return c.json({ ...record, links: links(id) }, 201);
+    // what the window can detect at the spec's expected traffic: an unreachable tolerance is a
+    // warning for the person registering, never a refusal
+    const power = releasePower(spec, governance.classes);
+    const warnings = power.flatMap((p) => (p.warning && p.traffic ? [p.warning] : []));
+    return c.json({ ...record, power, ...(warnings.length ? { warnings } : {}), links: links(id) }, 201);
   });
 
   app.get('/api/v1/releases', requires('reader'), async (c) => {
