@@ -11,9 +11,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_OPTIONS, REGRESSION_KINDS, SCENARIO_METRICS } from '../simulator/index.ts';
+import { DEFAULT_OPTIONS, REGRESSION_KINDS, SCENARIO_METRICS, SMALL_TENANT } from '../simulator/index.ts';
 import { runCases } from './detection/pool.ts';
-import type { BenchCase } from './detection/runner.ts';
+import type { BenchCase, Tenant } from './detection/runner.ts';
 import { formatTable, summarize } from './detection/summary.ts';
 
 const ONSETS = [0, 10] as const;
@@ -26,13 +26,15 @@ const SIZES = {
   quick: { aa: 60, regression: 20, oracle: 20 },
 } as const;
 
+const TENANTS: readonly Tenant[] = ['mid-size', 'small'];
+
 export function benchCases(quick: boolean): BenchCase[] {
   const size = quick ? SIZES.quick : SIZES.full;
-  return [
-    { kind: 'none', onsetMinutes: 0, runs: size.aa, oracleRuns: 0 },
+  return TENANTS.flatMap((tenant) => [
+    { tenant, kind: 'none' as const, onsetMinutes: 0, runs: size.aa, oracleRuns: 0 },
     ...REGRESSION_KINDS.flatMap((kind) =>
-      ONSETS.map((onsetMinutes) => ({ kind, onsetMinutes, runs: size.regression, oracleRuns: size.oracle }))),
-  ];
+      ONSETS.map((onsetMinutes) => ({ tenant, kind, onsetMinutes, runs: size.regression, oracleRuns: size.oracle }))),
+  ]);
 }
 
 /** Progress on stderr, at most every two seconds, with a rough time left from the pace so far. */
@@ -62,19 +64,26 @@ export async function run(options: { quick: boolean }): Promise<Record<string, u
   const cases = benchCases(options.quick);
   const workers = Math.max(1, Math.min(4, availableParallelism()));
   const results = await runCases(cases, { workers, judgesModule: JUDGES_MODULE, onProgress: progress(cases) });
-  const figures = summarize(results, JUDGE_NAMES);
-  console.log(`\nDetection benchmark (${options.quick ? 'quick' : 'full'}): ${DEFAULT_OPTIONS.durationMinutes}-minute canary releases, `
-    + `canary share drawn from 10–50%, release alpha ${DEFAULT_OPTIONS.alpha} over ${SCENARIO_METRICS.length} metrics\n`);
-  console.log(formatTable(figures));
+  const figures = Object.fromEntries(TENANTS.map((tenant) => [tenant, summarize(results.filter((r) => r.bench.tenant === tenant), JUDGE_NAMES)]));
+  console.log(`\nDetection benchmark (${options.quick ? 'quick' : 'full'}): ${DEFAULT_OPTIONS.durationMinutes}-minute canary releases, release alpha ${DEFAULT_OPTIONS.alpha}`);
+  console.log(`\n== mid-size shop: ${DEFAULT_OPTIONS.checkoutPerMinute} checkouts/min, canary share drawn from 10–50%, ${SCENARIO_METRICS.length} critical metrics\n`);
+  console.log(formatTable(figures['mid-size']));
+  const small = SMALL_TENANT.options;
+  console.log(`\n== small tenant: ${small.checkoutPerMinute} checkouts/min at a 50/50 split, ${(small.errorRatio ?? 0) * 100}% errors, `
+    + `conversion ${(small.conversion ?? 0) * 100}%; ${SMALL_TENANT.metrics.filter((m) => m.critical).length} critical and `
+    + `${SMALL_TENANT.metrics.filter((m) => !m.critical).length} non-critical metrics\n`);
+  console.log(formatTable(figures.small));
   const elapsedMs = Date.now() - started;
   console.log(`\n(${(elapsedMs / 1000).toFixed(0)} s on ${workers} worker process(es))`);
   return {
     benchmark: 'detection',
     mode: options.quick ? 'quick' : 'full',
     runs: options.quick ? SIZES.quick : SIZES.full,
-    generator: { ...DEFAULT_OPTIONS, canaryShare: 'uniform(0.1, 0.5) per seed', onsetsMinutes: ONSETS },
-    judges: figures.judges,
-    limits: figures.limits.map((l) => ({ ...l, rejectRateByHorizon: l.rejectRateByHorizon.map((x) => Math.round(x * 1000) / 1000) })),
+    generator: { ...DEFAULT_OPTIONS, canaryShare: 'uniform(0.1, 0.5) per seed', onsetsMinutes: ONSETS, smallTenant: SMALL_TENANT },
+    tenants: Object.fromEntries(Object.entries(figures).map(([tenant, f]) => [tenant, {
+      judges: f.judges,
+      limits: f.limits.map((l) => ({ ...l, rejectRateByHorizon: l.rejectRateByHorizon.map((x) => Math.round(x * 1000) / 1000) })),
+    }])),
     workers,
     elapsedMs,
   };

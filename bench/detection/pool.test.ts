@@ -7,8 +7,8 @@ import type { BenchCase } from './runner.ts';
 const judgesModule = fileURLToPath(new URL('./fixtures/toy-judges.ts', import.meta.url));
 const scenario = { durationMinutes: 15, checkoutPerMinute: 40, stockPerMinute: 10, httpRequestsPerMinute: 300 };
 const cases: BenchCase[] = [
-  { kind: 'none', onsetMinutes: 0, runs: 13, oracleRuns: 0 },
-  { kind: 'error-ratio-x3', onsetMinutes: 5, runs: 7, oracleRuns: 9 },
+  { tenant: 'mid-size', kind: 'none', onsetMinutes: 0, runs: 13, oracleRuns: 0 },
+  { tenant: 'mid-size', kind: 'error-ratio-x3', onsetMinutes: 5, runs: 7, oracleRuns: 9 },
 ];
 
 test('worker processes give exactly the in-process results, whatever the chunking', async () => {

@@ -7,7 +7,7 @@
  * depend on the analyzer and its tests can use toy judges.
  */
 import type { TimelineEntry } from '../../analyzer/types.ts';
-import { generateScenario, type RegressionKind, type Scenario, type ScenarioOptions } from '../../simulator/index.ts';
+import { generateScenario, SMALL_TENANT, type RegressionKind, type Scenario, type ScenarioOptions } from '../../simulator/index.ts';
 import { oracleRejections, oracleStats, perMetricAlpha } from './oracle.ts';
 
 const MINUTE = 60_000;
@@ -18,7 +18,11 @@ export interface Judge {
   replay(scenario: Scenario): TimelineEntry[];
 }
 
+/** Which shop the scenarios describe: the generator's mid-size default, or `SMALL_TENANT`. */
+export type Tenant = 'mid-size' | 'small';
+
 export interface BenchCase {
+  tenant: Tenant;
   kind: RegressionKind | 'none';
   onsetMinutes: number;
   /** judge runs (seeds 1..runs: every case sees the same seeds, so kinds differ only by the injection) */
@@ -38,6 +42,10 @@ export interface JudgeCaseResult {
   earlyActions: number;
   /** runs whose first rollback came after a promotion (a live rollout would have stopped at the promotion) */
   promotedFirst: number;
+  /** runs promoted by the window's end (A/A: the healthy outcome; a regression run: harm missed) */
+  promoted: number;
+  /** runs that ended `inconclusive` (a person must approve) */
+  inconclusive: number;
 }
 
 export interface CaseResult {
@@ -93,27 +101,38 @@ export function outcomeOf(timeline: TimelineEntry[], startedAt: number, onsetMs:
   return { rollback: first(timeline, ROLLBACK, startedAt, onsetMs), action: first(timeline, ACTION, startedAt, onsetMs) };
 }
 
+/** Generator options of a tenant profile (on top of the runner's shared scenario options). */
+export function tenantOptions(tenant: Tenant): Partial<ScenarioOptions> {
+  return tenant === 'small' ? { ...SMALL_TENANT.options, metrics: SMALL_TENANT.metrics } : {};
+}
+
+const emptyJudgeResult = (): JudgeCaseResult => ({ detections: [], actions: [], early: 0, earlyActions: 0, promotedFirst: 0, promoted: 0, inconclusive: 0 });
+
 /** Runs one case; deterministic for a given case, judges and options. */
 export function runCase(bench: BenchCase, judges: readonly Judge[], options: RunnerOptions = {}): CaseResult {
   const result: CaseResult = {
     bench,
-    judges: Object.fromEntries(judges.map((j) => [j.name, { detections: [], actions: [], early: 0, earlyActions: 0, promotedFirst: 0 }])),
+    judges: Object.fromEntries(judges.map((j) => [j.name, emptyJudgeResult()])),
     oracleRejects: [],
   };
   const total = scenarioCount(bench);
   const from = options.seeds?.from ?? 1;
   const to = Math.min(total, options.seeds?.to ?? total);
   for (let seed = from; seed <= to; seed++) {
-    const scenario = generateScenario({ ...options.scenario, seed, regression: bench.kind, onsetMinutes: bench.onsetMinutes });
+    const scenario = generateScenario({ ...options.scenario, ...tenantOptions(bench.tenant), seed, regression: bench.kind, onsetMinutes: bench.onsetMinutes });
     if (seed <= bench.runs) {
       for (const judge of judges) {
-        const o = outcomeOf(judge.replay(scenario), scenario.spec.release.startedAt, scenario.truth.onsetMs);
+        const timeline = judge.replay(scenario);
+        const o = outcomeOf(timeline, scenario.spec.release.startedAt, scenario.truth.onsetMs);
         const r = result.judges[judge.name];
         r.detections.push(o.rollback.minutes);
         r.actions.push(o.action.minutes);
         if (o.rollback.early) r.early++;
         if (o.action.early) r.earlyActions++;
         if (o.rollback.promotedFirst) r.promotedFirst++;
+        const end = timeline.at(-1)?.decision;
+        if (timeline.some((e) => e.decision === 'promote')) r.promoted++;
+        else if (end === 'inconclusive') r.inconclusive++;
       }
     }
     if (seed <= bench.oracleRuns && scenario.truth.metric !== null && scenario.truth.onsetMs !== null) {
@@ -130,12 +149,14 @@ export function mergeCaseResults(parts: readonly CaseResult[]): CaseResult {
   const merged: CaseResult = { bench: parts[0].bench, judges: {}, oracleRejects: [] };
   for (const part of parts) {
     for (const [name, j] of Object.entries(part.judges)) {
-      const into = (merged.judges[name] ??= { detections: [], actions: [], early: 0, earlyActions: 0, promotedFirst: 0 });
+      const into = (merged.judges[name] ??= emptyJudgeResult());
       into.detections.push(...j.detections);
       into.actions.push(...j.actions);
       into.early += j.early;
       into.earlyActions += j.earlyActions;
       into.promotedFirst += j.promotedFirst;
+      into.promoted += j.promoted;
+      into.inconclusive += j.inconclusive;
     }
     part.oracleRejects.forEach((r, i) => {
       merged.oracleRejects[i] = (merged.oracleRejects[i] ?? 0) + r;

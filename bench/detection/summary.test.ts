@@ -55,8 +55,8 @@ test('the runner and summary end to end with toy judges', () => {
   const scenario = { durationMinutes: 20, checkoutPerMinute: 60, httpRequestsPerMinute: 500, stockPerMinute: 10 };
   const progress: number[] = [];
   const results = [
-    runCase({ kind: 'none', onsetMinutes: 0, runs: 4, oracleRuns: 0 }, judges, { scenario }),
-    runCase({ kind: 'error-ratio-x3', onsetMinutes: 10, runs: 3, oracleRuns: 6 }, judges, { scenario, onProgress: (_, d) => progress.push(d) }),
+    runCase({ tenant: 'mid-size', kind: 'none', onsetMinutes: 0, runs: 4, oracleRuns: 0 }, judges, { scenario }),
+    runCase({ tenant: 'mid-size', kind: 'error-ratio-x3', onsetMinutes: 10, runs: 3, oracleRuns: 6 }, judges, { scenario, onProgress: (_, d) => progress.push(d) }),
   ];
   assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
   assert.equal(results[1].oracleRejects.length, 10);

@@ -32,6 +32,8 @@ export interface CaseFigures {
   action: DetectionFigures;
   /** runs whose first rollback came after a promotion */
   promotedFirst: number;
+  /** runs promoted by the window's end: the regression was missed */
+  promoted: number;
 }
 
 export interface FalseAlarmFigures {
@@ -43,7 +45,19 @@ export interface FalseAlarmFigures {
   high95: number;
 }
 
+/** What happened to the healthy (A/A) releases by the window's end. */
+export interface HealthyFigures {
+  runs: number;
+  promoted: number;
+  /** share promoted, with its 95% Wilson interval */
+  rate: number;
+  low95: number;
+  inconclusive: number;
+}
+
 export interface JudgeFigures {
+  /** A/A runs promoted, inconclusive */
+  healthy: HealthyFigures;
   /** A/A runs rolled back */
   falseAlarm: FalseAlarmFigures;
   /** A/A runs with a reduce-traffic or a rollback */
@@ -108,7 +122,10 @@ export function summarize(results: readonly CaseResult[], judgeNames: readonly s
   }));
   const judges: Record<string, JudgeFigures> = {};
   for (const name of judgeNames) {
+    const runs = aa.reduce((n, r) => n + r.judges[name].detections.length, 0);
+    const promoted = aa.reduce((n, r) => n + r.judges[name].promoted, 0);
     judges[name] = {
+      healthy: { runs, promoted, rate: runs ? promoted / runs : 0, low95: wilson(promoted, runs).low, inconclusive: aa.reduce((n, r) => n + r.judges[name].inconclusive, 0) },
       falseAlarm: falseAlarms(aa.flatMap((r) => r.judges[name].detections)),
       falseAction: falseAlarms(aa.flatMap((r) => r.judges[name].actions)),
       cases: regressions.map((r, i) => {
@@ -122,6 +139,7 @@ export function summarize(results: readonly CaseResult[], judgeNames: readonly s
           rollback: detection(j.detections, j.early, limit),
           action: detection(j.actions, j.earlyActions, limit),
           promotedFirst: j.promotedFirst,
+          promoted: j.promoted,
         };
       }),
     };
@@ -159,6 +177,15 @@ export function formatTable(figures: Figures): string {
   const names = Object.keys(figures.judges);
   const alarm = (f: FalseAlarmFigures): string[] => [`${f.count}/${f.runs}`, pct(f.rate), `[${pct(f.low95)}, ${pct(f.high95)}]`];
   return [
+    'Healthy (A/A) releases at the window\'s end:',
+    ...columns([
+      ['judge', 'promoted', 'rate', '95% low', 'inconclusive'],
+      ...names.map((n) => {
+        const h = figures.judges[n].healthy;
+        return [n, `${h.promoted}/${h.runs}`, pct(h.rate), pct(h.low95), `${h.inconclusive}`];
+      }),
+    ]),
+    '',
     'False alarms on A/A at any look (95% Wilson interval):',
     ...columns([
       ['judge', 'rollback', 'rate', 'interval', '|', 'reduce-traffic or rollback', 'rate', 'interval'],

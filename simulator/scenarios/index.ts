@@ -6,7 +6,7 @@ export {
   type ScenarioOptions, type LatencyShape, type HeavyTail, type Diurnal, type Spikes,
 } from './options.ts';
 export { METRIC, REGRESSIONS, REGRESSION_KINDS, isRegressionKind, type RegressionKind, type RegressionEffect } from './regressions.ts';
-export { SCENARIO_METRICS } from './spec.ts';
+export { SCENARIO_METRICS, SMALL_TENANT } from './spec.ts';
 export type { MinuteLoad } from './profile.ts';
 export { createRng, type Rng } from './random.ts';
 export { generateBeforeAfter, type BeforeAfterOptions, type BeforeAfterScenario } from './beforeAfter.ts';

@@ -6,6 +6,7 @@
  * receives `canaryShare` of every stream, the baseline the rest. The defaults describe a
  * mid-sized Odoo web shop on a weekday morning.
  */
+import type { MetricSpec } from '../../analyzer/types.ts';
 import { isRegressionKind, type RegressionKind } from './regressions.ts';
 
 export interface LatencyShape {
@@ -69,11 +70,14 @@ export interface ScenarioOptions {
   spikes?: Spikes;
   /** release-level alpha written into the spec's policy */
   alpha?: number;
+  /** the metrics the spec judges (default `SCENARIO_METRICS`: four critical metrics of a mid-size shop) */
+  metrics?: readonly MetricSpec[];
 }
 
-export type ResolvedOptions = Required<Omit<ScenarioOptions, 'canaryShare' | 'heavyTail'>> & {
+export type ResolvedOptions = Required<Omit<ScenarioOptions, 'canaryShare' | 'heavyTail' | 'metrics'>> & {
   canaryShare: number | undefined;
   heavyTail: HeavyTail | null;
+  metrics: readonly MetricSpec[] | undefined;
 };
 
 export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'seed'> = {
@@ -93,6 +97,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'seed'> = {
   diurnal: { trafficDrift: 0.3, latencyDrift: 0.1 },
   spikes: { count: 1, minutes: 3, traffic: 3, latency: 1.3 },
   alpha: 0.01,
+  metrics: undefined,
 };
 
 const KNOWN = new Set<string>(['seed', ...Object.keys(DEFAULT_OPTIONS)]);

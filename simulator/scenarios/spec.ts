@@ -7,7 +7,7 @@
  */
 import type { AnalysisSpec, MetricSpec } from '../../analyzer/types.ts';
 import { METRIC } from './regressions.ts';
-import type { ResolvedOptions } from './options.ts';
+import type { ResolvedOptions, ScenarioOptions } from './options.ts';
 
 export const SCENARIO_METRICS: readonly MetricSpec[] = [
   { name: METRIC.checkoutLatency, group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05, critical: true },
@@ -19,6 +19,33 @@ export const SCENARIO_METRICS: readonly MetricSpec[] = [
   // exposure: orders are compared per request served, so the traffic split does not read as a drop
   { name: METRIC.orders, group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, critical: true, exposure: METRIC.httpRequests },
 ];
+
+/**
+ * A small retail tenant as rollouts meet it: about 50 checkout requests a minute per cohort at a
+ * 50/50 split, 1% errors, 30% of requests confirming an order. Its spec is the one a platform
+ * team writes: checkout latency (5%) and the error ratio (10%) critical; orders per request (5%)
+ * and stock reservation latency (10%) non-critical business signals. At this traffic no 5–10%
+ * tolerance can be proven within an hour, which is what the decision rule must live with.
+ */
+export const SMALL_TENANT: Readonly<{ options: Partial<ScenarioOptions>; metrics: readonly MetricSpec[] }> = {
+  options: {
+    canaryShare: 0.5,
+    httpRequestsPerMinute: 100,
+    checkoutPerMinute: 96,
+    stockPerMinute: 30,
+    errorRatio: 0.01,
+    conversion: 0.3,
+  },
+  metrics: [
+    { name: METRIC.checkoutLatency, group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05, critical: true },
+    {
+      name: METRIC.errorRatio, group: 'ingress', kind: 'ratio', harm: 'increase', tolerance: 0.1, critical: true,
+      numerator: METRIC.httpErrors, denominator: METRIC.httpRequests,
+    },
+    { name: METRIC.orders, group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.05, exposure: METRIC.httpRequests },
+    { name: METRIC.stockLatency, group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1 },
+  ],
+};
 
 export function scenarioSpec(o: ResolvedOptions, canaryShare: number): AnalysisSpec {
   return {
@@ -34,7 +61,7 @@ export function scenarioSpec(o: ResolvedOptions, canaryShare: number): AnalysisS
       canaryWeight: canaryShare,
     },
     // copies, so a caller tweaking one scenario's spec cannot change the next one's
-    metrics: SCENARIO_METRICS.map((m) => ({ ...m })),
+    metrics: (o.metrics ?? SCENARIO_METRICS).map((m) => ({ ...m })),
     policy: { alpha: o.alpha, observeMs: o.durationMinutes * 60_000 },
   };
 }
