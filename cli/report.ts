@@ -44,7 +44,8 @@ export function formatReport(input: {
   out.push('', 'metrics:');
   const width = Math.max(...verdict.metrics.map((m) => m.metric.length), 6);
   for (const m of verdict.metrics) {
-    const flags = `${m.declaredCritical ? ' critical' : ''}${m.criticalFailure ? ' CRITICAL FAILURE' : ''}${m.assurance ? ` ${m.assurance}` : ''}`;
+    // CRITICAL: this metric failed critically; critical: declared critical, no critical failure
+    const flags = `${(m.criticalFailure ?? m.critical) ? ' CRITICAL' : m.declaredCritical ? ' critical' : ''}${m.assurance ? ` ${m.assurance}` : ''}`;
     out.push(`  ${m.metric.padEnd(width)}  ${m.classification.padEnd(9)}${flags}  n=${fmtInt(m.n.baseline)}/${fmtInt(m.n.canary)}  ${m.reason}  [${m.method}]`);
   }
   if (input.power?.some((p) => p.detectable !== undefined)) {

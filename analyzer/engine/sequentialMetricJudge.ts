@@ -122,6 +122,8 @@ export class SequentialMetricJudge implements MetricJudge {
       this.exposure.reset();
       this.batchBuckets?.baseline.fill(0);
       this.batchBuckets?.canary.fill(0);
+      this.reportedOpen.baseline = false;
+      this.reportedOpen.canary = false;
       if (this.latency) this.latency.endBatch();
       return;
     }
