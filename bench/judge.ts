@@ -18,7 +18,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     data.push({ baseline, canary });
   }
   const policy = resolvePolicy('standard');
-  const context = { alpha: policy.alpha / metricsCount, minSamples: policy.minSamples, toleranceScale: 1 };
+  const context = { alpha: policy.alpha / metricsCount, minSamples: policy.minSamples };
   const byName = new Map(specs.map((s) => [s.name, s]));
   const { ms, result } = bestOf(quick ? 2 : 5, () => {
     const verdicts = specs.map((spec, i) => classifyFixed(spec, { shape: 'values', ...data[i] }, context));

@@ -7,7 +7,6 @@ export interface JudgeContext {
   /** per-metric alpha (the release alpha shared among metrics) */
   alpha: number;
   minSamples: number;
-  toleranceScale: number;
   /** traffic share of the canary when no exposure metric says otherwise */
   canaryShare: number;
   /**

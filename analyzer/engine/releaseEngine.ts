@@ -125,7 +125,10 @@ export class ReleaseEngine {
   ) {
     if (!(options.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${options.intervalMs}`);
     this.policy = resolvePolicy(spec.release.class, spec.policy, options.classes);
-    this.judges = spec.metrics.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m, this.policy.toleranceScale)));
+    // the class's tolerance scale, applied once: every judge sees the tolerance it must enforce
+    const scale = this.policy.toleranceScale;
+    const judged = spec.metrics.map((m) => (scale === 1 ? m : { ...m, tolerance: m.tolerance * scale }));
+    this.judges = judged.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m)));
     this.openInputs = this.judges.map(() => [0, 0]);
     this.failed = this.judges.map(() => undefined);
     for (const [index, judge] of this.judges.entries()) {
@@ -139,7 +142,6 @@ export class ReleaseEngine {
     this.context = {
       alpha: perMetricAlpha(spec, this.policy.alpha),
       minSamples: this.policy.minSamples,
-      toleranceScale: this.policy.toleranceScale,
       canaryShare: spec.release.canaryWeight ?? 0.5,
     };
     this.batchStart = spec.release.startedAt;

@@ -13,7 +13,7 @@ import {
 import { checkSlo } from '../judge/sloGuard.ts';
 import { classifyEffect, failureRuleOf } from '../judge/rules.ts';
 import { explain } from '../judge/explain.ts';
-import { bucketEdge, isBucketCount, preprocessValue, staysFinite } from '../judge/preprocess.ts';
+import { bucketEdge, isBucketCount, preprocessValue } from '../judge/preprocess.ts';
 import type { Cohort, MetricSpec, MetricVerdict } from '../types.ts';
 import { CohortSums, emptyEffect, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 
@@ -61,13 +61,11 @@ export class SequentialMetricJudge implements MetricJudge {
   private readonly bucketIndex = new Map<number, number>();
   private batchBuckets?: { baseline: Float64Array; canary: Float64Array };
 
-  constructor(
-    readonly spec: MetricSpec,
-    toleranceScale = 1,
-  ) {
+  /** `spec.tolerance` is the one to enforce: the release class's scale is already applied (ReleaseEngine) */
+  constructor(readonly spec: MetricSpec) {
     if (spec.kind === 'latency' || spec.kind === 'gauge') {
       // Anchor the log buckets on the harmful tolerance so the shift interval can end exactly on it.
-      const tolerance = spec.tolerance * toleranceScale;
+      const tolerance = spec.tolerance;
       const anchor = tolerance < 0.003 || tolerance >= 0.99 ? undefined : spec.harm === 'decrease' ? 1 / (1 - tolerance) : 1 + tolerance;
       const quantile = spec.quantile ?? spec.slo?.quantile ?? 0.5;
       if (spec.histogram && spec.buckets) {
@@ -95,18 +93,15 @@ export class SequentialMetricJudge implements MetricJudge {
       else this.latency!.observe(cohort, value);
       return;
     }
+    // a sum that overflows to Infinity makes the whole batch invalid input (endBatch)
     const sums = role === 'count' || role === 'numerator' ? this.events : this.exposure;
-    if (!staysFinite(sums[cohort], value)) {
-      this.invalid++;
-      return;
-    }
     sums.add(cohort, value);
     if (role === 'count') this.reportedOpen[cohort] = true;
   }
 
   private addBucket(cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
     const index = this.bucketIndex.get(bucketEdge(labels));
-    if (index === undefined || !this.batchBuckets || !isBucketCount(value) || !staysFinite(this.batchBuckets[cohort][index], value)) {
+    if (index === undefined || !this.batchBuckets || !isBucketCount(value)) {
       this.invalid++;
       return;
     }
@@ -185,7 +180,7 @@ export class SequentialMetricJudge implements MetricJudge {
 
   private judge(context: JudgeContext): MetricVerdict {
     const { spec } = this;
-    const tolerance = spec.tolerance * context.toleranceScale;
+    const tolerance = spec.tolerance;
     const test = this.latency ?? this.rates!;
     const method = this.latency ? 'latency-shift-e-process' : spec.kind === 'ratio' ? 'rate-ratio-mixture (ratio)' : 'rate-ratio-mixture';
     const n = this.sampleCounts();

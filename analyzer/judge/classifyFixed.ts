@@ -23,7 +23,6 @@ export interface FixedJudgeOptions {
   /** per-metric significance level (the release alpha divided among metrics) */
   alpha: number;
   minSamples: number;
-  toleranceScale: number;
 }
 
 /**
@@ -38,7 +37,8 @@ export interface FixedJudgeOptions {
  *  - ratio: two-proportion test, effect = relative risk − 1.
  */
 export function classifyFixed(spec: MetricSpec, data: FixedMetricData, options: FixedJudgeOptions): MetricVerdict {
-  const tolerance = spec.tolerance * options.toleranceScale;
+  // the release class's scale is already in spec.tolerance (ReleaseEngine applies it once)
+  const tolerance = spec.tolerance;
   const declaredCritical = spec.critical === true;
   const base = { metric: spec.name, declaredCritical, criticalFailure: false, critical: false } as const;
   try {
