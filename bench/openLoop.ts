@@ -195,7 +195,9 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as OpenLoopResult) : reject(new Error(`open-loop loader exited ${code}`))));
+    // JSON carries a failed percentile (Infinity) as null: back to Infinity, never to 0 in arithmetic
+    const revive = (key: string, value: unknown) => (value === null && ['p50', 'p90', 'p99', 'p999', 'max'].includes(key) ? Number.POSITIVE_INFINITY : value);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out, revive) as OpenLoopResult) : reject(new Error(`open-loop loader exited ${code}`))));
   });
 }
 

@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   'kafka-workers': () => import('./kafkaWorkers.ts'),
   gate: () => import('./gate.ts'),
   scale: () => import('./scale.ts'),
+  startup: () => import('./startup.ts'),
   // needs `npm run build` first: the CLI's start time from dist/ and from the sources (tsx)
   start: () => import('./start.ts'),
   'store-integrity': () => import('./storeIntegrity.ts'),
