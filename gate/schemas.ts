@@ -14,15 +14,15 @@ const DAY_MS = 86_400_000;
 /**
  * Bounds on what decides how much work a release costs. The engine takes one look per interval
  * from `startedAt` to the end of the observation window, so `startedAt: 0` with `observeMs: 9e15`
- * was billions of looks: the heap ran out within a minute, and again on every restart.
+ * was billions of looks: the heap ran out within a minute, and again on every restart. A start in
+ * the past is otherwise allowed (replaying a recorded release through `serve` drives time from the
+ * samples): with the window bounded, its catch-up is bounded too.
  */
 export const RELEASE_BOUNDS = {
   /** earliest accepted start: 2000-01-01 (a year 1970 or a year 275,000 start is an input error) */
   minStartedAt: Date.UTC(2000, 0, 1),
   /** latest accepted start: 2100-01-01 */
   maxStartedAt: Date.UTC(2100, 0, 1),
-  /** a release registered later than this after its start is refused (its looks would all be catch-up) */
-  maxStartAgeMs: 90 * DAY_MS,
   /** a start further ahead than this is a clock or input error (a release is registered when it starts) */
   maxStartAheadMs: DAY_MS,
   /** the longest observation window a spec may ask for (the built-in classes use 20 min to 2 h) */

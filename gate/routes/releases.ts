@@ -25,7 +25,6 @@ export function releaseRoutes({ app, deps, clock, logger, requires, cache }: Rou
     const now = clock();
     const actor = actorOf(c);
     const { startedAt } = body.release;
-    if (startedAt < now - RELEASE_BOUNDS.maxStartAgeMs) throw new ApiError(400, 'invalid request body', [`release.startedAt: ${new Date(startedAt).toISOString()} is more than 90 days ago`]);
     if (startedAt > now + RELEASE_BOUNDS.maxStartAheadMs) throw new ApiError(400, 'invalid request body', [`release.startedAt: ${new Date(startedAt).toISOString()} is more than a day ahead`]);
     try {
       resolveReleaseClass(governance, body.release.class);
