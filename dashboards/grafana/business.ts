@@ -6,7 +6,7 @@
  * different sizes overlay on one scale.
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { anyOf, noneOf, regexLiteral, series, stringLiteral, timeseriesPanel } from './common.ts';
+import { anyOf, datasourceVariable, noneOf, regexLiteral, series, stringLiteral, timeseriesPanel } from './common.ts';
 import type { DashboardContext, PanelBuilder, Query } from './common.ts';
 import { ODOO, ODOO_LABELS as L, PAYMENT_STATES, QUEUE_WAITING_STATES, RELEASE_HEALTH, RELEASE_HEALTH_LABELS } from './metricNames.ts';
 
@@ -69,6 +69,7 @@ function checkout(ctx: DashboardContext): PanelBuilder[] {
     }),
     timeseriesPanel(ctx, {
       title: 'Payments in flight per tenant',
+      unit: 'short',
       description: 'Payment transactions now pending or authorized, averaged over the cohort’s tenants: a stuck provider piles them up.',
       queries: perCohort(ctx, (c) => `sum(${series(ODOO.paymentTransactions, [c, open])}) / count(count by (${ctx.config.business.cohort.label}) (${series(ODOO.paymentTransactions, [c])}))`),
     }),
@@ -89,11 +90,13 @@ function queues(ctx: DashboardContext): PanelBuilder[] {
   return [
     timeseriesPanel(ctx, {
       title: 'Queue depth per channel',
+      unit: 'short',
       description: 'queue_job jobs waiting to run (pending, enqueued, waiting for dependencies) per channel.',
       queries: perCohort(ctx, (c) => `sum by (${L.channel}) (${series(ODOO.queueJobs, [c, waiting])})`, `{{${L.channel}}}`),
     }),
     timeseriesPanel(ctx, {
       title: 'Oldest pending job age per channel',
+      description: 'Age of the oldest queue_job job still waiting, per channel: a channel that stopped draining grows without bound.',
       unit: 's',
       queries: perCohort(ctx, (c) => `max by (${L.channel}) (${series(ODOO.queueOldestPendingAge, [c])})`, `{{${L.channel}}}`),
     }),
@@ -105,6 +108,7 @@ function queues(ctx: DashboardContext): PanelBuilder[] {
     }),
     timeseriesPanel(ctx, {
       title: 'Integration backlog',
+      unit: 'short',
       description: `Waiting jobs of the integration channels (${ctx.config.business.integrationChannels.join(', ')}) and queued outgoing mail.`,
       queries: [
         ...perCohort(ctx, (c) => `sum(${series(ODOO.queueJobs, [c, integration, waiting])})`, 'jobs'),
@@ -113,6 +117,7 @@ function queues(ctx: DashboardContext): PanelBuilder[] {
     }),
     timeseriesPanel(ctx, {
       title: 'Overdue scheduled actions',
+      unit: 'short',
       description: 'Active ir.cron whose next call is in the past.',
       queries: perCohort(ctx, (c) => `sum(${series(ODOO.cronOverdue, [c])})`),
     }),
@@ -148,7 +153,10 @@ export function buildBusinessSignals(ctx: DashboardContext): dashboard.Dashboard
     .description(`Odoo business signals, canary (${label} in ${canary.map(stringLiteral).join(', ')}) vs baseline.`)
     .time({ from: 'now-6h', to: 'now' })
     .refresh('30s')
+    // provisioned from generated JSON: edits in the UI would be lost at the next deploy
+    .readonly()
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .withVariable(datasourceVariable(ctx.config))
     .withVariable(
       new dashboard.QueryVariableBuilder('release_id')
         .label('Release')

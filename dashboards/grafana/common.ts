@@ -20,8 +20,20 @@ export interface DashboardContext {
   datasource: common.DataSourceRef;
 }
 
+/** The datasource variable every panel and query names, so one dashboard serves every Prometheus. */
+export const DATASOURCE_VARIABLE = 'datasource';
+
 export function contextOf(config: DashboardsConfig): DashboardContext {
-  return { config, datasource: { type: 'prometheus', uid: config.datasource.uid } };
+  return { config, datasource: { type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` } };
+}
+
+/** The `datasource` variable: any Prometheus datasource, the configured one by default. */
+export function datasourceVariable(config: DashboardsConfig): VariableBuilder {
+  return new dashboard.DatasourceVariableBuilder(DATASOURCE_VARIABLE)
+    .label('Data source')
+    .description('The Prometheus that scrapes release-health and the services it judges.')
+    .type('prometheus')
+    .current({ text: config.datasource.name, value: config.datasource.uid });
 }
 
 /** Grafana's own annotation store (the gate posts there with tag `release-health`). */
@@ -79,8 +91,10 @@ function refIds(queries: readonly Query[]): string[] {
 
 export interface PanelOptions {
   title: string;
-  description?: string;
-  unit?: string;
+  /** required: Grafana's dashboard-linter (panel-title-description) wants one on every panel */
+  description: string;
+  /** required: a Grafana unit id (panel-units); `short` or `none` for plain numbers */
+  unit: string;
   queries: readonly Query[];
   /** grid width (of 24) and height */
   width?: number;

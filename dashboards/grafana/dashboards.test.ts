@@ -35,11 +35,13 @@ function byUid(config: DashboardsConfig, suffix: string): dashboard.Dashboard {
   return d.dashboard;
 }
 
-test('three dashboards with distinct uids, every query panel on the configured datasource', async () => {
+test('three dashboards with distinct uids, every query panel on the datasource variable (the configured one by default)', async () => {
   const config = await loadDashboardsConfig(EXAMPLE);
   const built = buildDashboards(config);
   assert.deepEqual(built.map((b) => b.dashboard.uid), ['rh-release-health', 'rh-business', 'rh-platform']);
   for (const { dashboard: d } of built) {
+    const dsVariable = (d.templating?.list ?? [])[0];
+    assert.deepEqual([dsVariable?.name, dsVariable?.type, dsVariable?.query, dsVariable?.current?.value], ['datasource', 'datasource', 'prometheus', 'prometheus'], `${d.title}: datasource variable first`);
     const panels = panelsOf(d);
     assert.ok(panels.length >= 5, `${d.title}: ${panels.length} panels`);
     const ids = (d.panels ?? []).map((p) => p.id);
@@ -47,12 +49,12 @@ test('three dashboards with distinct uids, every query panel on the configured d
     for (const p of panels) {
       assert.ok((p.gridPos?.w ?? 0) > 0 && (p.gridPos?.x ?? 0) + (p.gridPos?.w ?? 0) <= 24, `${p.title}: fits the 24-column grid`);
       if (p.type === 'text') continue;
-      assert.deepEqual(p.datasource, { type: 'prometheus', uid: 'prometheus' }, `${p.title}: panel datasource`);
+      assert.deepEqual(p.datasource, { type: 'prometheus', uid: '${datasource}' }, `${p.title}: panel datasource`);
       const targets = targetsOf(p);
       assert.ok(targets.length > 0, `${p.title}: has targets`);
       assert.equal(new Set(targets.map((t) => t.refId)).size, targets.length, `${p.title}: refIds unique`);
       for (const t of targets) {
-        assert.equal(t.datasource?.uid, 'prometheus', `${p.title}: target datasource`);
+        assert.equal(t.datasource?.uid, '${datasource}', `${p.title}: target datasource`);
         assert.ok(t.expr.length > 0 && metricNamesInExpr(t.expr).length > 0, `${p.title}: target reads a series: ${t.expr}`);
       }
     }
@@ -65,7 +67,7 @@ test('release health: variables, annotations, one effect panel per spec metric w
   const config = await loadDashboardsConfig(EXAMPLE);
   const d = byUid(config, 'release-health');
   const vars = d.templating?.list ?? [];
-  assert.deepEqual(vars.map((v) => v.name), ['service', 'environment', 'tenant_tier', 'release_id']);
+  assert.deepEqual(vars.map((v) => v.name), ['datasource', 'service', 'environment', 'tenant_tier', 'release_id']);
   assert.equal(vars.find((v) => v.name === 'tenant_tier')?.query, 'tier-1,tier-2,tier-3');
   assert.match(String(vars.find((v) => v.name === 'service')?.query), /^label_values\(release_health_score, service\)$/);
 

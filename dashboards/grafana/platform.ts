@@ -7,7 +7,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { MetricSpec } from '../../analyzer/index.ts';
-import { jobMatcher, series, stringLiteral, thresholds, timeseriesPanel } from './common.ts';
+import { datasourceVariable, jobMatcher, series, stringLiteral, thresholds, timeseriesPanel } from './common.ts';
 import type { DashboardContext, PanelBuilder } from './common.ts';
 import { POSTGRES as PG, REDIS, TRAEFIK } from './metricNames.ts';
 
@@ -20,14 +20,19 @@ function postgres(ctx: DashboardContext): PanelBuilder[] {
   return [
     timeseriesPanel(ctx, {
       title: 'PostgreSQL connections by state',
+      description: 'Backends per state (pg_stat_activity through postgres_exporter): idle in transaction piling up holds locks.',
+      unit: 'short',
       queries: [{ expr: `sum by (state) (${series(PG.activityCount, [job])})`, legend: '{{state}}' }],
     }),
     timeseriesPanel(ctx, {
       title: 'PostgreSQL locks by mode',
+      description: 'Locks held per mode (pg_locks through postgres_exporter): exclusive locks rising with a release point at a migration or a hot row.',
+      unit: 'short',
       queries: [{ expr: `sum by (mode) (${series(PG.locksCount, [job])})`, legend: '{{mode}}' }],
     }),
     timeseriesPanel(ctx, {
       title: 'PostgreSQL transactions per database',
+      description: 'Commits and rollbacks per second per database (pg_stat_database through postgres_exporter).',
       unit: 'ops',
       queries: [
         { expr: `sum by (datname) (rate(${series(PG.xactCommit, db)}${RATE}))`, legend: '{{datname}} commit' },
@@ -60,6 +65,7 @@ function redis(ctx: DashboardContext): PanelBuilder[] {
     }),
     timeseriesPanel(ctx, {
       title: 'Redis memory',
+      description: 'Memory used by Redis against its maxmemory (redis_exporter): at the limit, keys are evicted.',
       unit: 'bytes',
       queries: [
         { expr: series(REDIS.memoryUsedBytes, [job]), legend: '{{instance}} used' },
@@ -69,11 +75,14 @@ function redis(ctx: DashboardContext): PanelBuilder[] {
     }),
     timeseriesPanel(ctx, {
       title: 'Redis evictions',
+      description: 'Keys evicted per second (redis_exporter): sessions and caches lost under memory pressure.',
       unit: 'ops',
       queries: [{ expr: `rate(${series(REDIS.evictedKeys, [job])}${RATE})`, legend: '{{instance}}' }],
     }),
     timeseriesPanel(ctx, {
       title: 'Redis clients',
+      description: 'Connected clients (redis_exporter): a release that leaks connections shows here first.',
+      unit: 'short',
       queries: [{ expr: series(REDIS.connectedClients, [job]), legend: '{{instance}}' }],
     }),
   ];
@@ -102,6 +111,7 @@ function traefik(ctx: DashboardContext): PanelBuilder[] {
   return [
     timeseriesPanel(ctx, {
       title: 'Traefik requests per service',
+      description: 'Requests per second per Traefik service (Traefik v3 metrics): the stable and canary weights at work.',
       unit: 'reqps',
       queries: [{ expr: `sum by (service) (${req()})`, legend: '{{service}}' }],
     }),
@@ -117,6 +127,7 @@ function traefik(ctx: DashboardContext): PanelBuilder[] {
     withSlo(
       timeseriesPanel(ctx, {
         title: 'Traefik latency p95 per service',
+        description: '95th percentile of request duration per Traefik service, from its histogram.',
         unit: 's',
         queries: [{ expr: `histogram_quantile(0.95, sum by (service, le) (${bucket([svc])}))`, legend: '{{service}}' }],
       }),
@@ -147,7 +158,10 @@ export function buildPlatform(ctx: DashboardContext): dashboard.Dashboard {
     .description('PostgreSQL, Redis and Traefik under the release (postgres_exporter, redis_exporter, Traefik v3).')
     .time({ from: 'now-6h', to: 'now' })
     .refresh('30s')
-    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+    // provisioned from generated JSON: edits in the UI would be lost at the next deploy
+    .readonly()
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .withVariable(datasourceVariable(ctx.config));
   if (p.traefik.enabled) {
     b.withVariable(
       new dashboard.QueryVariableBuilder('traefik_service')

@@ -11,7 +11,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import { resolvePolicy } from '../../analyzer/index.ts';
 import type { MetricSpec, ReleaseClassPolicy } from '../../analyzer/index.ts';
-import { GRAFANA_ANNOTATIONS, regexLiteral, series, stateTimelinePanel, statPanel, stringLiteral, thresholds, timeseriesPanel } from './common.ts';
+import { datasourceVariable, GRAFANA_ANNOTATIONS, regexLiteral, series, stateTimelinePanel, statPanel, stringLiteral, thresholds, timeseriesPanel } from './common.ts';
 import type { DashboardContext, PanelBuilder, VariableBuilder } from './common.ts';
 import { ANNOTATION_TAG, EFFECT_BOUNDS, RELEASE_HEALTH as RH, RELEASE_HEALTH_LABELS as L } from './metricNames.ts';
 
@@ -47,14 +47,19 @@ export function releaseHealthVariables(ctx: DashboardContext): VariableBuilder[]
       .multi(true)
       .includeAll(true)
       .allValue('.*'),
-    // A custom variable: the gate's gauges carry no tenant tier yet, and `=~".*"` (All) also
-    // matches series without the label, so the filter is harmless until the label appears.
-    new dashboard.CustomVariableBuilder('tenant_tier')
-      .label('Tenant tier')
-      .values(tiers.join(','))
-      .multi(true)
-      .includeAll(true)
-      .allValue('.*'),
+    // The gate's gauges carry tenant_tier (empty, i.e. absent, for releases without one; `=~".*"`
+    // (All) matches those too). The values: the config's tiers when it lists them, else the ones
+    // the gauges carry.
+    tiers.length > 0
+      ? new dashboard.CustomVariableBuilder('tenant_tier').label('Tenant tier').values(tiers.join(',')).multi(true).includeAll(true).allValue('.*')
+      : new dashboard.QueryVariableBuilder('tenant_tier')
+        .label('Tenant tier')
+        .datasource(ds)
+        .query(`label_values(${RH.score}{${L.service}=~"$service", ${L.environment}=~"$environment"}, ${L.tenantTier})`)
+        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+        .multi(true)
+        .includeAll(true)
+        .allValue('.*'),
     new dashboard.QueryVariableBuilder('release_id')
       .label('Release')
       .datasource(ds)
@@ -74,6 +79,7 @@ function scoreClass(ctx: DashboardContext): [string, ReleaseClassPolicy] {
 function overview(ctx: DashboardContext): PanelBuilder[] {
   const active = statPanel(ctx, {
     title: 'Releases by current decision',
+    unit: 'short',
     description: 'Releases whose latest verdict is each decision (gate gauge release_health_verdict).',
     queries: [{ expr: `count by (${L.decision}) (${series(RH.verdict, FILTERS)} == 1)`, legend: `{{${L.decision}}}` }],
     width: 12,
@@ -98,6 +104,7 @@ function overview(ctx: DashboardContext): PanelBuilder[] {
 function decisionPanel(ctx: DashboardContext): PanelBuilder {
   const p = stateTimelinePanel(ctx, {
     title: 'Decision',
+    unit: 'none',
     description: 'The decision in force over time: one lane per decision, lit while it is current.',
     queries: [{ expr: `max by (${L.decision}) (${series(RH.verdict, THIS_RELEASE)})`, legend: `{{${L.decision}}}` }],
     width: 12,
@@ -117,6 +124,7 @@ function scorePanel(ctx: DashboardContext): PanelBuilder {
   return timeseriesPanel(ctx, {
     title: 'Score',
     description: `Release score (0-100). Lines: pass ${policy.passScore} and marginal ${policy.marginalScore} of the ${name} class.`,
+    unit: 'none',
     queries: [{ expr: series(RH.score, THIS_RELEASE), legend: 'score' }],
     min: 0,
     max: 100,
@@ -173,7 +181,8 @@ function evidencePanel(ctx: DashboardContext): PanelBuilder {
   const names = ctx.config.metrics.map((m) => m.name);
   return timeseriesPanel(ctx, {
     title: 'Evidence',
-    description: `e-value (sequential) or 1/p (fixed) per metric, log scale. A regression needs evidence past 1/alpha (${1 / policy.alpha} for ${name}, before the split across metrics) and an effect outside tolerance.`,
+    description: `e-value (sequential) or 1/p (fixed) per metric, log scale. A regression needs evidence past 1/alpha (${1 / policy.alpha} for ${name}, before the split across metrics) and an effect outside tolerance. A metric without data has no point (NaN), never a value that reads as "no change".`,
+    unit: 'none',
     queries: [{ expr: series(RH.evidence, [`${L.metric}=~"${names.map(regexLiteral).join('|')}"`, ...THIS_RELEASE]), legend: `{{${L.metric}}}` }],
     width: 24,
     height: 7,
@@ -203,6 +212,8 @@ export function buildReleaseHealth(ctx: DashboardContext): dashboard.Dashboard {
     .description('Decision, score, effects and evidence of each active release, from the gate’s verdict gauges.')
     .time({ from: 'now-6h', to: 'now' })
     .refresh('30s')
+    // provisioned from generated JSON: edits in the UI would be lost at the next deploy
+    .readonly()
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
     .annotation(
       new dashboard.AnnotationQueryBuilder()
@@ -212,6 +223,7 @@ export function buildReleaseHealth(ctx: DashboardContext): dashboard.Dashboard {
         .iconColor('purple')
         .target(new TagsTarget([ANNOTATION_TAG])),
     );
+  b.withVariable(datasourceVariable(ctx.config));
   for (const v of releaseHealthVariables(ctx)) b.withVariable(v);
   b.withRow(new dashboard.RowBuilder('Overview'));
   for (const p of overview(ctx)) b.withPanel(p);
