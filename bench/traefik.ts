@@ -132,11 +132,10 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   for (const row of rows) console.log(row);
   const aa = figures.aa as Record<Form, { promote: number; inconclusive: number }>;
   console.log(
-    'note: bucketed input only bounds the quantile between bucket edges, so the judge cannot prove the median within the 5% ' +
-      'tolerance and an A/A release ends inconclusive at the window\'s end instead of promote — "cannot tell", not a pass ' +
-      `(A/A inconclusive: raw ${pct(aa.raw.inconclusive).trim()}, coarse ${pct(aa.coarse.inconclusive).trim()}, fine ${pct(aa.fine.inconclusive).trim()}). ` +
-      'Bucketed rollbacks use the anytime-valid shift evidence plus the interpolated point estimate beyond tolerance ' +
-      '(the interval cannot clear the tolerance), a looser rule than raw input\'s interval test: hence their earlier rollbacks.',
+    'note: bucketed input only bounds the quantile between bucket edges, so harm within the 5% tolerance is never ruled out, ' +
+      'only not detected: an A/A release is promoted at the window\'s end rather than early, and a class that requires ' +
+      `ruled-out leaves it inconclusive (A/A inconclusive: raw ${pct(aa.raw.inconclusive).trim()}, coarse ${pct(aa.coarse.inconclusive).trim()}, fine ${pct(aa.fine.inconclusive).trim()}). ` +
+      'Every input fails on the same rule: anytime-valid evidence of a shift plus a point estimate beyond the tolerance.',
   );
   console.log(`(${seconds.toFixed(1)} s)`);
   figures.seconds = Number(seconds.toFixed(1));
