@@ -34,7 +34,7 @@ async function promtool(t: TestContext, ...args: string[]): Promise<{ ok: boolea
     const err = e as { code?: string | number; stdout?: string; stderr?: string };
     if (err.code === 'ENOENT') {
       if (process.env.CI === 'true') throw new Error('promtool not found: install Debian package prometheus', { cause: e });
-      t.skip('promtool not installed (Debian package prometheus)');
+      t.skip('promtool not installed: run bash scripts/services/start.sh (installs Debian\'s prometheus, which has promtool)');
       return undefined;
     }
     return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };

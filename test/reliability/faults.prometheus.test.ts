@@ -88,7 +88,7 @@ function prometheusBinOrSkip(t: TestContext): string | undefined {
   const bin = findPrometheusBin();
   if (bin) return bin;
   if (inCI()) assert.fail('no prometheus binary (apt-get install prometheus, or set RH_PROMETHEUS_BIN)');
-  t.skip('no prometheus binary (apt-get install prometheus, or set RH_PROMETHEUS_BIN)');
+  t.skip('no prometheus binary: run bash scripts/services/start.sh (installs Debian\'s prometheus), or set RH_PROMETHEUS_BIN');
   return undefined;
 }
 

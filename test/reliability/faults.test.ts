@@ -36,7 +36,7 @@ test('(a) PostgreSQL killed and restarted mid-analysis: recovers, no verdict los
   const bin = findPgBin();
   if (!bin) {
     if (inCI()) assert.fail('no PostgreSQL binaries under /usr/lib/postgresql/*/bin (RH_PG_BIN)');
-    t.skip('no PostgreSQL binaries');
+    t.skip('no PostgreSQL binaries: run bash scripts/services/start.sh (installs Debian\'s postgresql)');
     return;
   }
   const s = promotingScenario('fault-pg');
