@@ -9,8 +9,10 @@
  * checkpoint out) — small next to a look (milliseconds at 20 metrics).
  *
  * A thread that dies (out of memory, a bug) is replaced; the releases it held answer
- * `AnalysisThreadLost`, and the pipeline reopens them from their stored checkpoints (the batches
- * after it were never acknowledged, so the bus delivers them again).
+ * `AnalysisThreadLost`, and the pipeline reopens them from their stored checkpoints at their next
+ * batch. The batches they had ingested since that checkpoint were never acknowledged, but the bus
+ * delivers them again only after a restart or a rebalance: until then those releases miss up to one
+ * checkpoint period of samples (logged as an error; the engine counts nothing wrong, it never saw them).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';

@@ -358,7 +358,9 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
 
   /**
    * Its analysis thread died: the run is dropped unacknowledged, so its next batch reopens it
-   * from the stored checkpoint and the bus delivers again what the checkpoint did not cover.
+   * from the stored checkpoint. What it ingested after that checkpoint comes again only when the
+   * bus redelivers (a restart, a rebalance): up to one checkpoint period of samples is missed
+   * meanwhile (see analysisThreads.ts).
    */
   function lose(run: ReleaseSlot): void {
     if (runs.get(run.id) !== run) return;
