@@ -5,7 +5,7 @@ import { createMemoryBus } from '../collector/index.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { lookOffset } from './analysis.ts';
 import { createPipeline, type VerdictSink } from './index.ts';
-import { changes, lenient, MINUTE, minuteBatches, publishAll, referenceLooks, storeWith, waitFor } from './testing/harness.ts';
+import { changes, lenient, MINUTE, minuteBatches, publishAll, referenceLooks, register, storeWith, waitFor } from './testing/harness.ts';
 
 test('judges in analysis threads: every look equals the offline engine on the same samples; a restart resumes from the checkpoint', async () => {
   const good = lenient(generateScenario({ seed: 1, durationMinutes: 40 }));
@@ -89,6 +89,27 @@ test('look spreading: each look waits for its release offset in the interval, an
   const stats = pipeline.stats();
   assert.ok(stats.deferredBatches > 0);
   assert.ok(stats.lookLagMs.count >= 30 && stats.lookLagMs.max < 5_000, JSON.stringify(stats.lookLagMs));
+  await pipeline.close();
+  await bus.close();
+  await store.close();
+});
+
+test('in an analysis thread, a release the engine refuses is quarantined by name, as in the pipeline thread', async () => {
+  const { spec: healthy } = generateScenario({ seed: 4, durationMinutes: 5 });
+  const { store } = await storeWith(healthy);
+  // written as a store from before the gate's bounds would hold it: billions of looks
+  const absurd = structuredClone(healthy);
+  absurd.release.id = 'thread-absurd';
+  absurd.release.startedAt = 0;
+  absurd.policy.observeMs = 9e15;
+  await register(store, absurd);
+  const bus = createMemoryBus();
+  const lines: string[] = [];
+  const logger = { info() {}, warn() {}, error: (_f: Record<string, unknown>, m: string) => void lines.push(m) };
+  const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, analysisThreads: 1, logger });
+  assert.deepEqual(pipeline.active(), [healthy.release.id]);
+  assert.equal(pipeline.stats().quarantined, 1);
+  assert.ok(lines.some((l) => l.startsWith('pipeline: release thread-absurd quarantined at load')), lines.join('\n'));
   await pipeline.close();
   await bus.close();
   await store.close();
