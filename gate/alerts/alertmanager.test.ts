@@ -81,19 +81,20 @@ test('a decision change is a new alert; completing the release resolves it', asy
   }
 });
 
-test('5xx is retried with backoff, 4xx is not', async () => {
+test('5xx is retried with backoff (full jitter, the actions\' policy), 4xx is not', async () => {
   const am = await receiver([503, 502, 400]);
   const records: ActionRecord[] = [];
   const sleeps: number[] = [];
   const sink = new AlertmanagerSink(
     { url: am.url, ...LINKS, resendMs: 0, retry: { attempts: 4, baseDelayMs: 100 }, record: (a) => void records.push(a) },
-    { sleep: async (ms) => void sleeps.push(ms) },
+    { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
   );
   try {
     await sink.onVerdict(verdict('rollback', 1), undefined, releaseRecord()); // 503, 502, 400 → gives up at the 4xx
     await sink.onVerdict(verdict('rollback', 2), undefined, releaseRecord()); // 200
     await sink.drain();
-    assert.deepEqual(sleeps, [100, 200]);
+    // full jitter: a uniform wait in [0, min(max, base·2^(k−1))) after the k-th failure; random 0.5 → half of 100, 200
+    assert.deepEqual(sleeps, [50, 100]);
     assert.deepEqual(records.map((r) => [r.state, r.attempts]), [['failed', 3], ['succeeded', 1]]);
     assert.match(records[0].lastError ?? '', /HTTP 400/);
   } finally {

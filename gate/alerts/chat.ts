@@ -93,7 +93,7 @@ export class ChatWebhookSink implements VerdictSink {
 
   private async deliver(verdict: Verdict, message: ChatMessage): Promise<void> {
     const createdAt = this.clock();
-    const result = await postJson(this.options.webhookUrl, message, { ...this.options.retry, ...this.deps });
+    const result = await postJson(this.options.webhookUrl, message, { ...this.options.retry, ...this.deps, secrets: [this.options.webhookUrl] });
     const action: ActionRecord = {
       releaseId: verdict.releaseId,
       kind: 'chat',

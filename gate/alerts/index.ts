@@ -10,7 +10,7 @@ export { AlertmanagerSink } from './alertmanager.ts';
 export type { AlertmanagerAlert, AlertmanagerSinkOptions } from './alertmanager.ts';
 export { ChatWebhookSink, chatMessage } from './chat.ts';
 export type { ChatMessage, ChatSinkOptions } from './chat.ts';
-export { postJson, backoffMs, redactUrl } from './deliver.ts';
+export { postJson, redactUrl } from './deliver.ts';
 export type { DeliverDeps, DeliveryResult, RetryOptions } from './deliver.ts';
 export { verdictUrl, dashboardUrl } from './links.ts';
 export type { LinkOptions } from './links.ts';
