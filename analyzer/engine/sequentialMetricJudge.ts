@@ -11,8 +11,7 @@ import {
   type RateRatioTest,
 } from '../stats/index.ts';
 import { checkSlo } from '../judge/sloGuard.ts';
-import { classifyEffect, failureRuleOf } from '../judge/rules.ts';
-import { explain } from '../judge/explain.ts';
+import { classifyAndExplain } from '../judge/classifyAndExplain.ts';
 import { bucketEdge, isBucketCount, preprocessValue } from '../judge/preprocess.ts';
 import type { Cohort, MetricSpec, MetricVerdict } from '../types.ts';
 import { CohortSums, emptyEffect, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
@@ -180,7 +179,6 @@ export class SequentialMetricJudge implements MetricJudge {
 
   private judge(context: JudgeContext): MetricVerdict {
     const { spec } = this;
-    const tolerance = spec.tolerance;
     const test = this.latency ?? this.rates!;
     const method = this.latency ? 'latency-shift-e-process' : spec.kind === 'ratio' ? 'rate-ratio-mixture (ratio)' : 'rate-ratio-mixture';
     const n = this.sampleCounts();
@@ -206,23 +204,8 @@ export class SequentialMetricJudge implements MetricJudge {
     if (slo) {
       return { ...base, classification: slo.classification, code: 'slo-breach', criticalFailure: true, critical: true, effect, evidence, reason: slo.reason };
     }
-    const classified = classifyEffect({ harm: spec.harm, tolerance, evidence, threshold, effect, rule: failureRuleOf(spec) });
-    const { classification, code, assurance, detectable } = classified;
-    const failed = classification === 'high' || classification === 'low';
-    const reason = explain({ code, harm: spec.harm, tolerance, effect, evidence, threshold, detectable, evidenceStyle: 'e-value', ...(failed ? { direction: classification } : {}) });
-    const criticalFailure = failed && declaredCritical;
-    return {
-      ...base,
-      classification,
-      code,
-      ...(assurance ? { assurance } : {}),
-      detectable: finite(detectable),
-      criticalFailure,
-      critical: criticalFailure,
-      effect,
-      evidence,
-      reason: reason + invalidNote,
-    };
+    const classified = classifyAndExplain({ spec, effect, evidence, threshold, evidenceStyle: 'e-value' });
+    return { ...base, ...classified, effect, evidence, reason: classified.reason + invalidNote };
   }
 
   observedTotals(): { observations: number; ratio?: number; sigma?: number } {

@@ -10,8 +10,7 @@ import {
 } from '../stats/index.ts';
 import type { MetricSpec, MetricVerdict, VerdictCode } from '../types.ts';
 import { checkSlo } from './sloGuard.ts';
-import { classifyEffect, failureRuleOf } from './rules.ts';
-import { explain } from './explain.ts';
+import { classifyAndExplain } from './classifyAndExplain.ts';
 
 /** What the fixed-horizon judge sees of one metric: all data so far, per cohort. */
 export type FixedMetricData =
@@ -37,8 +36,7 @@ export interface FixedJudgeOptions {
  *  - ratio: two-proportion test, effect = relative risk − 1.
  */
 export function classifyFixed(spec: MetricSpec, data: FixedMetricData, options: FixedJudgeOptions): MetricVerdict {
-  // the release class's scale is already in spec.tolerance (ReleaseEngine applies it once)
-  const tolerance = spec.tolerance;
+  // spec.tolerance already carries the release class's scale (ReleaseEngine applies it once)
   const declaredCritical = spec.critical === true;
   const base = { metric: spec.name, declaredCritical, criticalFailure: false, critical: false } as const;
   try {
@@ -51,25 +49,7 @@ export function classifyFixed(spec: MetricSpec, data: FixedMetricData, options: 
     const evidence = p > 1e-300 ? 1 / p : 1e300;
     const breach = checkSlo(spec, sloObserved);
     if (breach) return { ...base, classification: breach.classification, code: 'slo-breach', criticalFailure: true, critical: true, effect, evidence, method, n, reason: breach.reason };
-    const threshold = 1 / options.alpha;
-    const { classification, code, assurance, detectable } = classifyEffect({ harm: spec.harm, tolerance, evidence, threshold, effect, rule: failureRuleOf(spec) });
-    const failed = classification === 'high' || classification === 'low';
-    const reason = explain({ code, harm: spec.harm, tolerance, effect, evidence, threshold, detectable, evidenceStyle: 'p-value', ...(failed ? { direction: classification } : {}) });
-    const criticalFailure = failed && declaredCritical;
-    return {
-      ...base,
-      classification,
-      code,
-      ...(assurance ? { assurance } : {}),
-      detectable: Number.isFinite(detectable) ? detectable : 1e9,
-      criticalFailure,
-      critical: criticalFailure,
-      effect,
-      evidence,
-      method,
-      n,
-      reason,
-    };
+    return { ...base, ...classifyAndExplain({ spec, effect, evidence, threshold: 1 / options.alpha, evidenceStyle: 'p-value' }), effect, evidence, method, n };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ...base, classification: 'error', code: 'input-error', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: message };
