@@ -1,5 +1,5 @@
 /**
- * Core types: the contracts between rooms (DESIGN.md, "Core types").
+ * Core types: the contracts between rooms (docs/architecture.md, "Rooms").
  * JSON on the wire uses exactly these names; timestamps are epoch milliseconds.
  * Runtime validation of anything read from files or the network lives in `schema.ts`.
  */
@@ -120,7 +120,7 @@ export interface Release {
 
 export type Decision = 'continue' | 'promote' | 'reduce-traffic' | 'rollback' | 'inconclusive';
 /**
- * `undecided` extends DESIGN.md's union for the sequential judge: data is present but the
+ * `undecided` exists for the sequential judge: data is present but the
  * evidence has not yet settled the metric either way (a fixed-horizon judge never returns it).
  */
 export type Classification = 'pass' | 'high' | 'low' | 'nodata' | 'error' | 'undecided';

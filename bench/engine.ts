@@ -3,7 +3,7 @@ import { benchSpec } from './analyze.ts';
 import { lognormal, seeded } from './timing.ts';
 
 /**
- * Sequential engine on pre-parsed batches (Sequential judge issue target: ≥ 5,000,000 samples/s
+ * Sequential engine on pre-parsed batches (target: ≥ 5,000,000 samples/s
  * on one core) and its state size per (release, metric, cohort), which must not grow with the
  * number of samples (target ≤ 16 KB).
  */

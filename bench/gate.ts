@@ -1,5 +1,5 @@
 /**
- * Load and soak of the gate (issue 10): `serve` runs as a CHILD process (PGlite in a temp dir,
+ * Load and soak of the gate: `serve` runs as a CHILD process (PGlite in a temp dir,
  * in-memory bus) with N active releases × 20 metrics registered over HTTP; its collector scrapes
  * an exporter this process serves (20 gauges × baseline/canary, new values every scrape), so every
  * release is being analysed (one batch per release per scrape, a look every 10 s) while a SECOND

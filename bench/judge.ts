@@ -3,7 +3,7 @@ import { bestOf, lognormal, seeded } from './timing.ts';
 
 /**
  * One fixed-horizon judgement of a 50-metric release with 10,000 samples per cohort per metric
- * (Foundation issue): Mann-Whitney + Hodges-Lehmann on each, score and decision.
+ * (the `analyze` path): Mann-Whitney + Hodges-Lehmann on each, score and decision.
  */
 export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
   const metricsCount = 50;

@@ -1,5 +1,5 @@
 /**
- * Kafka bus throughput (issue 9; target ≥ 1,000,000 samples/s end to end for one instance with
+ * Kafka bus throughput (target ≥ 1,000,000 samples/s end to end for one instance with
  * batched messages), against the real broker of `bash scripts/services/kafka.sh start`:
  * - `codec`: the wire format of sample batches — the columnar binary codec the bus uses vs JSON
  *   with a replacer/reviver for NaN/±Infinity — encode + decode of one 2,000-sample batch;

@@ -1,5 +1,5 @@
 /**
- * Scale-out on Kafka (issue 9): samples/s through real `analyze-worker` PROCESSES (Kafka bus →
+ * Scale-out on Kafka (docs/scale-out.md): samples/s through real `analyze-worker` PROCESSES (Kafka bus →
  * pipeline → engines → verdicts and checkpoints in PostgreSQL), with 1 and 2 instances, and the
  * recovery after one instance is SIGKILLed. Needs `bash scripts/services/kafka.sh start` and the
  * PostgreSQL of scripts/services/start.sh (RH_PG_URL); a fresh topic prefix and schema per case.

@@ -1,5 +1,5 @@
 /**
- * `release-health serve --config FILE`: the live service. Wiring only (DESIGN.md, `cli/`): the
+ * `release-health serve --config FILE`: the live service. Wiring only (docs/architecture.md, "Rooms"): the
  * store, the bus, the collector (scrape targets as templates per release), the pipeline (one
  * sequential engine per active release, checkpointed), the verdict sinks (verdict cache, actions,
  * alerts) and the gate's HTTP API, with structured JSON logs (pino) and a graceful shutdown on

@@ -3,7 +3,7 @@
  * section has defaults, so `{}` serves the embedded default (PGlite in ./.release-health, the
  * in-memory bus, built-in release classes, no actions, no scrape targets). Secrets never appear in
  * the file: it names the environment variables that hold them (`urlEnv`, `tokensEnv`, `secretEnv`).
- * Unknown keys are errors with their line (STYLE.md §4). Sections owned by other rooms
+ * Unknown keys are errors with their line: a misspelt key must not silently turn a setting off. Sections owned by other rooms
  * (`governance`, `actions`, `dashboards`, `collector.targets`) are validated by those rooms' own
  * schemas, at load time, with the same line-numbered errors.
  *

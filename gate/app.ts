@@ -1,5 +1,5 @@
 /**
- * The gate's HTTP application (issue 6): releases, verdicts, the Argo Rollouts and Flagger
+ * The gate's HTTP application: releases, verdicts, the Argo Rollouts and Flagger
  * contracts, specs, governance, `/metrics`, probes and `/openapi.json`, behind bearer-token roles.
  * `createGateApp` builds it without listening (tests can call `app.request`); `startGate`
  * (server.ts) serves it.

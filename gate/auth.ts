@@ -1,5 +1,5 @@
 /**
- * Bearer tokens with roles (issue 6, "Security"): reader (GET), operator (register, complete,
+ * Bearer tokens with roles: reader (GET), operator (register, complete,
  * abort, checkpoints, approvals), admin (specs, policy). Each role includes the ones below it.
  *
  * Token file / `RH_TOKENS` formats (both accepted, detected by the first character):

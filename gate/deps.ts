@@ -1,4 +1,4 @@
-/** What the gate needs from the rest of the house, as one typed options object (STYLE.md §4). */
+/** What the gate needs from the rest of the house, as one typed options object. */
 import type { GovernanceConfig } from '../analyzer/index.ts';
 import type { ReleaseRunner } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';

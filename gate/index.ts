@@ -1,5 +1,5 @@
 /**
- * Public face of gate/: the HTTP API that rollout controllers obey (issue 6).
+ * Public face of gate/: the HTTP API that rollout controllers obey (docs/architecture.md, "Rooms").
  *
  * Wiring (`release-health serve`):
  *   const tokens = await loadTokens({ env: process.env.RH_TOKENS, file: tokenFile });

@@ -1,6 +1,6 @@
 /**
  * A short-lived cache of what the verdict endpoint needs (record, engine verdict, checkpoints,
- * approvals), so the endpoint controllers poll answers from memory (issue 6's target: p99 < 5 ms
+ * approvals), so the endpoint controllers poll answers from memory (the target: p99 < 5 ms
  * at 2,000 requests/s with 1,000 active releases) instead of two or more store queries per request.
  *
  * Freshness: the gate's own writes (close, checkpoint, approval) invalidate at once; the pipeline,

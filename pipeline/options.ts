@@ -1,6 +1,6 @@
 /**
  * The pipeline's options: one typed object, defaults in one place, unknown names and bad values
- * rejected (STYLE.md §4).
+ * rejected, never silently defaulted.
  */
 import type { GovernanceConfig, JudgeMode } from '../analyzer/index.ts';
 import type { Bus } from '../collector/index.ts';

@@ -1,5 +1,5 @@
 /**
- * The live loop (DESIGN.md, "pipeline/"): consumes the bus's `samples` topic in a consumer group,
+ * The live loop (docs/architecture.md, "Data flow"): consumes the bus's `samples` topic in a consumer group,
  * runs one sequential engine per active release, stores each verdict, hands it to the sinks in
  * order and publishes it on the `verdicts` topic.
  *

@@ -1,5 +1,5 @@
 /**
- * The pipeline seam (DESIGN.md, "pipeline/"): the live loop that consumes the bus, runs one
+ * The pipeline seam (docs/architecture.md, "Seams"): the live loop that consumes the bus, runs one
  * `ReleaseEngine` per active release, checkpoints engine state, and hands every verdict change
  * to its sinks (store, actions, metrics). The gate drives it through `ReleaseRunner`; actions
  * and metrics plug in as `VerdictSink`s.

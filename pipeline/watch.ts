@@ -1,5 +1,5 @@
 /**
- * Post-release observation window (issue 6, governance): after `promote`, keep judging for
+ * Post-release observation window (governance): after `promote`, keep judging for
  * `postReleaseWatchMs` and raise `rollback` if a regression appears late.
  *
  * What it compares, honestly: a second sequential engine that starts at the promotion, fed the

@@ -1,5 +1,5 @@
 /**
- * The store contract (STYLE.md §2): one suite every `Store` implementation runs, so the embedded
+ * The store contract (docs/architecture.md, "Seams"): one suite every `Store` implementation runs, so the embedded
  * default (PGlite) and the real service (PostgreSQL) are proven equivalent. `runStoreContract`
  * registers the tests; `makeStore` supplies storage of its own (a directory, a schema).
  *

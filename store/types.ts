@@ -1,5 +1,5 @@
 /**
- * The store seam (DESIGN.md, "store/"): what every room may ask of persistence. Two
+ * The store seam (docs/architecture.md, "Seams"): what every room may ask of persistence. Two
  * implementations share one set of plain SQL migrations and queries: PostgreSQL through `pg`
  * (real deployments) and PGlite (the embedded default). Both must pass the same test suite.
  *
@@ -16,7 +16,7 @@ import type { AnalysisSpec, Decision, Release, Verdict } from '../analyzer/index
 
 export type ReleaseStatus = 'active' | 'completed' | 'aborted';
 
-/** A registered release: DESIGN.md's `Release`, the spec it is judged by, and its life cycle. */
+/** A registered release: the `Release` of analyzer/types.ts, the spec it is judged by, and its life cycle. */
 export interface ReleaseRecord {
   release: Release;
   spec: AnalysisSpec;

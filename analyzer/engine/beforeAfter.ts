@@ -3,7 +3,7 @@ import type { AnalysisSpec, Sample } from '../types.ts';
 const WEEK = 7 * 24 * 3_600_000;
 
 /**
- * Before/after alignment (release strategy `before-after`, DESIGN.md "Where cohorts come from"):
+ * Before/after alignment (release strategy `before-after`, docs/architecture.md, "Where cohorts come from"):
  * samples from before the release become the baseline, moved forward in time onto the moment of
  * the observation window they are compared with — by one window (`previous-window`) or by whole
  * weeks (`previous-weeks`: same weekday and hour, so a diurnal ramp or a weekly promotion that

@@ -1,5 +1,5 @@
 /**
- * Capacity notes for efficiency regressions (issue 11): a release can keep latency flat while
+ * Capacity notes for efficiency regressions: a release can keep latency flat while
  * needing more CPU (or Redis commands, PostgreSQL connections…) per request — invisible until
  * peak season. When a resource-per-unit-of-work metric is judged `high`, the note says what the
  * verdict's relative effect means at peak traffic, e.g.

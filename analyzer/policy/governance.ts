@@ -1,5 +1,5 @@
 /**
- * Governance (DESIGN.md, "Governance"; issue 6): release classes with their failure action,
+ * Governance (docs/judging.md): release classes with their failure action,
  * approvals and backup rule; freeze windows; and the rule that turns an engine verdict into the
  * verdict the gate reports. Pure: no clock, no I/O — the caller passes the time and the records.
  */
@@ -119,7 +119,7 @@ export function parseGovernance(raw: unknown): GovernanceConfig {
   return { classes, freezes };
 }
 
-/** The class a release names; unknown names are rejected, never treated as standard (STYLE.md §4). */
+/** The class a release names; unknown names are rejected, never treated as standard. */
 export function resolveReleaseClass(config: GovernanceConfig, name: string): ReleaseClassDefinition {
   const def = config.classes[name];
   if (!def) throw new UnknownReleaseClassError(`unknown release class "${name}"; known: ${Object.keys(config.classes).join(', ')}`);

@@ -1,7 +1,7 @@
 /**
- * The YAML/JSON shape of the platform's release policy (DESIGN.md, "Governance"): user-defined
+ * The YAML/JSON shape of the platform's release policy (docs/judging.md): user-defined
  * release classes on top of the built-in ones, and freeze windows. Unknown fields are rejected,
- * as everywhere else (STYLE.md §4): a misspelt `requireBackup` must not silently turn a rule off.
+ * as everywhere else: a misspelt `requireBackup` must not silently turn a rule off.
  *
  * ```yaml
  * classes:

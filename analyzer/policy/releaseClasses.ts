@@ -1,7 +1,7 @@
 import type { AnalysisPolicy, ReleaseClass } from '../types.ts';
 
 /**
- * What a release class sets (DESIGN.md, "Governance"): how long to watch, how sure to be, and
+ * What a release class sets (docs/judging.md): how long to watch, how sure to be, and
  * how strictly tolerances apply. A spec's own `policy` fields override the class defaults.
  */
 export interface ReleaseClassPolicy extends AnalysisPolicy {
@@ -62,7 +62,7 @@ export function resolvePolicy(
 ): ReleaseClassPolicy {
   const definition = classes[releaseClass];
   if (!definition) {
-    // Unknown names are rejected, never silently treated as 'standard' (STYLE.md §4).
+    // Unknown names are rejected, never silently treated as 'standard'.
     throw new UnknownReleaseClassError(`unknown release class "${releaseClass}"; known: ${Object.keys(classes).join(', ')}`);
   }
   // only the analysis fields: a governance class definition carries more (failure action, approvals…)

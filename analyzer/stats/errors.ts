@@ -1,5 +1,5 @@
 /**
- * The one rule for bad input to a statistic (STYLE.md §1): throw a `StatsInputError` naming
+ * The one rule for bad input to a statistic: throw a `StatsInputError` naming
  * the argument and what is wrong, never return `null` in one place and `NaN` in another.
  */
 export class StatsInputError extends Error {

@@ -5,7 +5,7 @@
 export { StatsInputError } from './errors.ts';
 export type { Alternative, AnytimeTest, EffectInterval } from './anytime.ts';
 
-// --- fixed-horizon tests (Foundation issue) ---
+// --- fixed-horizon tests (the `analyze` judge on a finished window) ---
 export { mannWhitneyU } from './mannWhitneyU.ts';
 export type { MannWhitneyUOptions, MannWhitneyUResult } from './mannWhitneyU.ts';
 export { hodgesLehmann } from './hodgesLehmann.ts';
@@ -23,7 +23,7 @@ export type { WelchTTestOptions, WelchTTestResult } from './welchTTest.ts';
 export { cleanSample } from './cleanSample.ts';
 export type { CleanSampleOptions, CleanSampleResult } from './cleanSample.ts';
 
-// --- anytime-valid tests: counts and ratios (Sequential judge issue) ---
+// --- anytime-valid tests: counts and ratios (the live, sequential judge) ---
 export { createRateRatioTest, restoreRateRatioTest } from './rateRatioTest.ts';
 export type { RateRatioOptions, RateRatioState, RateRatioTest } from './rateRatioTest.ts';
 export { createMultinomialTest, restoreMultinomialTest } from './dirichletMultinomialTest.ts';
@@ -33,7 +33,7 @@ export type { BoundarySide, NormalMixtureOptions } from './normalMixtureBoundary
 export { betaBinomialLogMixture, gammaPoissonLogMixture } from './betaBinomialMixture.ts';
 export type { BetaBinomialPrior, GammaPoissonPrior } from './betaBinomialMixture.ts';
 
-// --- anytime-valid tests: latency distributions (Sequential judge issue) ---
+// --- anytime-valid tests: latency distributions (the live, sequential judge) ---
 export { createLatencyShiftTest, restoreLatencyShiftTest } from './latencyShiftTest.ts';
 export type { LatencyShiftOptions, LatencyShiftState, LatencyShiftTest } from './latencyShiftTest.ts';
 export { quantileConfidenceSequence } from './quantileConfidenceSequence.ts';

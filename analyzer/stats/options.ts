@@ -1,7 +1,7 @@
 /**
  * Option checking shared by the fixed-horizon statistics (internal; not re-exported from index.ts).
  *
- * STYLE.md §4: options are one typed object with defaults, and what the statistic does not know is
+ * Options are one typed object with defaults, and what the statistic does not know is
  * rejected with a `StatsInputError` — an unknown key (a typo such as `alternativ`) or an unknown
  * value (`alternative: 'bigger'`) never falls back silently to a default.
  */

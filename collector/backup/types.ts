@@ -1,5 +1,5 @@
 /**
- * Backup job status as a release signal (issue 11, "Backup status"): what the readers return.
+ * Backup job status as a release signal (a release policy may require a recent backup): what the readers return.
  * One shape whatever the source, so the gate's backup rule and the `release_health_backup_age_seconds`
  * gauge never care where a backup was read from.
  */

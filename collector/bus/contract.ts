@@ -1,5 +1,5 @@
 /**
- * The bus contract suite (STYLE.md §2, after hono's `router/common.case.test.ts`): one exported
+ * The bus contract suite (after hono's `router/common.case.test.ts`; see docs/architecture.md, "Seams"): one exported
  * set of node:test tests that every `Bus` implementation runs, so the in-memory default and the
  * Kafka bus are proven equivalent on every promise bus.ts makes. Call it at the top level of a
  * `*.test.ts` file:

@@ -7,7 +7,7 @@ export type BusErrorCode =
   | 'closed'
   /** a message without the fields its key and identity need */
   | 'invalid-message'
-  /** an unknown option name or an out-of-range value (STYLE.md §4: never silently defaulted) */
+  /** an unknown option name or an out-of-range value (never silently defaulted) */
   | 'invalid-options'
   /** an empty group name or a handler that is not a function */
   | 'invalid-argument'

@@ -31,7 +31,7 @@ export const MEMORY_BUS_DEFAULTS: Readonly<Required<MemoryBusOptions>> = Object.
   dedupeCapacity: DEFAULT_MARKS_CAPACITY,
 });
 
-/** Applies defaults; rejects unknown names and non-positive or non-integer values (STYLE.md §4). */
+/** Applies defaults; rejects unknown names and non-positive or non-integer values: a misspelt option must fail, not fall back to a default. */
 export function resolveMemoryBusOptions(options: MemoryBusOptions = {}): Required<MemoryBusOptions> {
   const known = Object.keys(MEMORY_BUS_DEFAULTS);
   const unknown = Object.keys(options).filter((name) => !known.includes(name));

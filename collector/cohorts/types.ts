@@ -1,5 +1,5 @@
 /**
- * Cohort mappings (DESIGN.md "Where cohorts come from"): which series of a scrape belong to the
+ * Cohort mappings (docs/architecture.md, "Where cohorts come from"): which series of a scrape belong to the
  * baseline and which to the canary, for one release. Declarative so a release spec can carry
  * them as data; `compileCohortMapping` turns one into a matcher.
  */

@@ -1,7 +1,7 @@
 /**
  * Test helpers: the `.cases` scenario format of `testdata/` and JSON expectations.
  *
- * A `.cases` file holds scenarios (STYLE.md §7). Lines before the first `===` are comments.
+ * A `.cases` file holds scenarios (declarative test data, after Prometheus's `promqltest/testdata`). Lines before the first `===` are comments.
  *
  *     === title
  *     format: prometheus | openmetrics | auto     (default auto)

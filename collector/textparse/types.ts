@@ -55,7 +55,7 @@ export interface MetricFamily {
 }
 
 /**
- * A pull parser over one exposition body (Prometheus `textparse.Parser`, STYLE.md §6).
+ * A pull parser over one exposition body (after Prometheus's `textparse.Parser`).
  *
  * Contract:
  * - `next()` reads the next entry and returns its kind, or throws `ExpositionParseError` (with

@@ -1,5 +1,5 @@
 /**
- * The Business signals dashboard against the odoo-exporter's REAL exposition (issue 4): its
+ * The Business signals dashboard against the odoo-exporter's REAL exposition: its
  * metrics layer (OpenTelemetry + Prometheus exporter, no server) records one scrape of one tenant
  * carrying every signal it defines, and every series a panel queries must be in what it serves,
  * with the labels the panel filters and groups on.

@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the three dashboards (STYLE.md §5: one file per section, shared `common.ts`):
+ * Shared pieces of the three dashboards (one file per section, shared pieces here):
  * the datasource reference, label matchers, and timeseries / stat / state-timeline factories that
  * give every panel the same look and a datasource on the panel and on each target.
  */

@@ -1,4 +1,4 @@
-/** The three dashboards, built from one config (STYLE.md §5: one file per section, assembled here). */
+/** The three dashboards, built from one config (one file per section, assembled here, after grafana-foundation-sdk's examples). */
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DashboardsConfig } from '../config.ts';
 import { buildBusinessSignals } from './business.ts';

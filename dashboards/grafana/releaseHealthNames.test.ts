@@ -1,5 +1,5 @@
 /**
- * The Release health dashboard against the gate's REAL /metrics (issue 6): the gate's metrics
+ * The Release health dashboard against the gate's REAL /metrics: the gate's metrics
  * layer reads an active release and its verdict from a PGlite store, and every release_health_*
  * series a panel queries must be there with every label the panel filters or groups on,
  * `tenant_tier` included (empty for a release without a tier, which `=~".*"`, "All", matches).

@@ -1,5 +1,5 @@
 /**
- * Scorecard records: what leadership reads after releases (issue 7, "Scorecards"). Times are epoch
+ * Scorecard records: what leadership reads after releases. Times are epoch
  * milliseconds; durations are milliseconds; rates are fractions (0.25 = 25%).
  */
 import type { Decision, Verdict } from '../../analyzer/index.ts';

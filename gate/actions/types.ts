@@ -1,5 +1,5 @@
 /**
- * The action seam (STYLE.md §2): what the gate runs when a release's decision changes. Types only;
+ * The action seam (docs/architecture.md, "Seams"): what the gate runs when a release's decision changes. Types only;
  * the webhook, Traefik and Grafana actions implement it, and the runner (`runner.ts`) adds the
  * retries, the records and the audit trail, so an action is only "one attempt".
  */

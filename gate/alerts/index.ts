@@ -1,5 +1,5 @@
 /**
- * Public face of gate/alerts/ (issue 11, "Alert routing"): Prometheus alerting rules generated
+ * Public face of gate/alerts/ (alert routing): Prometheus alerting rules generated
  * from the release specs (`release-health rules`), and two verdict sinks — Alertmanager's v2 API
  * and a Slack-compatible chat webhook. See README.md.
  */

@@ -1,5 +1,5 @@
 /**
- * Prometheus alerting rules generated from the release specs (issue 11, "Alert routing").
+ * Prometheus alerting rules generated from the release specs, so alerting follows the same specs as judging.
  *
  * The gate exports `release_health_verdict{release_id,service,environment,decision}` = 1 for
  * each release's current decision (gate/metrics.ts). Per release class, one rule group; in it,

@@ -1,4 +1,4 @@
-/** Odoo's schema subset and the SQL seam; the simulator imports this (DESIGN.md allows it). */
+/** Odoo's schema subset and the SQL seam; the simulator imports this, so both use the same tables. */
 export {
   BASE_TABLES, MODULE_TABLES, ODOO_MODULES, ODOO_VERSIONS, createOdooSchema, tableDdl,
   type CreateSchemaOptions, type OdooModule, type OdooVersion,

@@ -1,6 +1,6 @@
 /**
  * Scenario options: one typed object, defaults filled in one place, unknown or out-of-range
- * values rejected (STYLE.md §4) — a misspelt `regresion` must not quietly yield an A/A run.
+ * values rejected — a misspelt `regresion` must not quietly yield an A/A run.
  *
  * Rates are for the whole service (both cohorts together) at the start of the hour; the canary
  * receives `canaryShare` of every stream, the baseline the rest. The defaults describe a

@@ -1,5 +1,5 @@
 /**
- * Scale-out on Kafka (issue 9): `analyze-worker` instances as real child processes, on the real
+ * Scale-out on Kafka (docs/scale-out.md): `analyze-worker` instances as real child processes, on the real
  * broker (`bash scripts/services/kafka.sh start`, and `start-cluster` for the broker test) and
  * real PostgreSQL (`RH_PG_URL`, a fresh schema per test). A recorded stream of six releases
  * (healthy and regressing) must give, per release, exactly the verdicts (time, decision, score)

@@ -1,5 +1,5 @@
 /**
- * Fault (e) of issue 10: the `serve` PROCESS killed with SIGKILL mid-stream and started again.
+ * Fault (e) of docs/reliability.md: the `serve` PROCESS killed with SIGKILL mid-stream and started again.
  * The child runs `node bin/release-health.js serve --config …` on a PGlite directory with the
  * Kafka bus (scripts/services/kafka.sh), so samples published while it is dead wait in the broker
  * as they would in production. The timer is kept out of the way (a grace of years): time comes

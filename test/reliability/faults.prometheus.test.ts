@@ -1,5 +1,5 @@
 /**
- * Fault (f) of issue 10: Prometheus — the PromQL source of `serve` — stopped mid-analysis and
+ * Fault (f) of docs/reliability.md: Prometheus — the PromQL source of `serve` — stopped mid-analysis and
  * started again. A private Prometheus (promInstance.ts) scrapes itself under two job names, one per
  * cohort, so `up{job="$cohort"}` and `prometheus_ready{job="$cohort"}` read 1 for both: a healthy
  * release that promotes once each metric has enough samples (16 per cohort with the policy's

@@ -1,5 +1,5 @@
 /**
- * Fault injection against the running service (issue 10), each scenario compared with what an
+ * Fault injection against the running service (docs/reliability.md), each scenario compared with what an
  * uninterrupted run of the same samples decides (scenarios.ts):
  *  (a) PostgreSQL — a private instance (pgInstance.ts) — killed mid-analysis and restarted while
  *      samples keep coming: connections recover, the verdict history equals the reference (no gap,

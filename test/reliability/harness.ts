@@ -1,5 +1,5 @@
 /**
- * Shared support for the reliability tests (issue 10): the whole `serve` in-process on port 0
+ * Shared support for the reliability tests (docs/reliability.md): the whole `serve` in-process on port 0
  * (the way test/e2e/serve.test.ts runs it), tokens for the three roles, an HTTP helper, a
  * minute-by-minute feeder of simulator samples through the bus, and a full dump of what the
  * store holds so a test can prove that hostile traffic changed nothing.

@@ -1,5 +1,5 @@
 /**
- * An independent fuzzer against the gate (issue 10): schemathesis, from PyPI, reads the served
+ * An independent fuzzer against the gate (docs/reliability.md): schemathesis, from PyPI, reads the served
  * `/openapi.json` and throws schema-driven positive and negative requests at every operation
  * (examples, coverage, fuzzing and stateful phases), with an admin token. The run must end with no
  * server error (5xx), no response outside the documented statuses and no response that violates

@@ -1,5 +1,5 @@
 /**
- * Security of the running service (issue 10), over real HTTP against `serve` in-process:
+ * Security of the running service (docs/reliability.md), over real HTTP against `serve` in-process:
  * - every state-changing operation listed in the served /openapi.json (so a new one cannot be
  *   forgotten) refuses a missing, a wrong and a reader-role token, even with a valid body;
  * - injection strings in release ids and label-like fields, oversized bodies, deeply nested JSON,

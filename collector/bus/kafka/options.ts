@@ -1,6 +1,6 @@
 /**
  * Options of the Kafka bus: one typed object with defaults; unknown names and out-of-range
- * values are rejected with `BusError('invalid-options')` (STYLE.md §4).
+ * values are rejected with `BusError('invalid-options')`, never silently defaulted.
  */
 import { BusError } from '../errors.ts';
 import { DEFAULT_MARKS_CAPACITY } from '../sequenceMarks.ts';
