@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- name ...]`: runs the named benchmarks (default: all but the slow `detection`;
+ * `npm run bench [-- name ...]`: runs the named benchmarks (default: `DEFAULT` below, the ones that need no
+ * service and finish in seconds;
  * `-- --quick` shortens each). Each prints its figures, then this prints one JSON line
  * `{"bench":{...}}` with every figure, for tracking over time. Benchmarks measure; nothing asserts.
  */

@@ -17,7 +17,7 @@ commands:
   analyze-worker  one analyzer instance on Kafka (a consumer group shares the releases; --kafka BROKERS)
   collect     run the collector alone: scrape targets, publish samples, serve /metrics (--once: print NDJSON)
   dashboards  write Grafana dashboards and provisioning files from a config (--config FILE --out DIR)
-  demo        replay the shipped examples (what \`npm start\` runs)
+  demo        the whole flow live in one process on a virtual clock (what \`npm start\` runs; --replay: the shipped examples)
   odoo-exporter  serve Odoo business signals (orders, payments, reservations, queue jobs) as Prometheus metrics (--config FILE)
   rules       write Prometheus alerting rules from a config (--config FILE --out DIR)
   serve       run the live service: collector, analyzer pipeline, gate HTTP API (--config FILE)

@@ -1,8 +1,9 @@
 /**
- * Public face of collector/: getting samples in. So far the Prometheus / OpenMetrics text
- * parser (`textparse/`), scraping with Prometheus-style counter resets (`scrape/`), series → cohort
- * mappings (`cohorts/`) and the bus seam with its in-memory implementation (`bus/`); PromQL, the
- * Kafka bus, self-observability and `release-health collect` come next.
+ * Public face of collector/: getting samples in. The Prometheus / OpenMetrics text parser
+ * (`textparse/`), scraping with Prometheus-style counter resets (`scrape/`), series → cohort
+ * mappings (`cohorts/`), PromQL queries (`promql/`), the release-aware collector of `serve`
+ * (`live/`), the collector's own metrics (`observe/`), backup job status (`backup/`), and the bus
+ * seam with its in-memory and Kafka implementations (`bus/`). `release-health collect` is `cli/collect.ts`.
  */
 export * from './textparse/index.ts';
 export * from './bus/index.ts';

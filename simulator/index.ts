@@ -1,7 +1,7 @@
 /**
  * Public face of simulator/: other rooms import from here, never a file inside.
- * So far: release scenarios for tests and benchmarks (the retail workload and metric endpoints
- * of DESIGN.md come later).
+ * Seeded release scenarios for tests and benchmarks (`scenarios/`), the virtual Traefik,
+ * postgres_exporter and redis_exporter (`platform/`), and the Odoo-schema retail workload (`odoo/`).
  */
 export * from './scenarios/index.ts';
 export * from './platform/index.ts';

@@ -1,8 +1,8 @@
 /**
  * Every metric and label name the generated dashboards query, in one place, so that aligning with
  * the exporters that serve them is a one-file change:
- *  - `RELEASE_HEALTH`: the gate's verdict gauges (issue 6, `GET /metrics`);
- *  - `ODOO`: the odoo-exporter's business signals (issue 4; being built in parallel — keep in step);
+ *  - `RELEASE_HEALTH`: the gate's verdict gauges (`GET /metrics`, `gate/metrics.ts`);
+ *  - `ODOO`: the odoo-exporter's business signals (checked by `businessNames.test.ts`);
  *  - `POSTGRES`, `REDIS`, `TRAEFIK`: the real names of postgres_exporter 0.11, redis_exporter 1.45 and
  *    Traefik v3 (checked against live / recorded expositions by `platformNames.test.ts`).
  */
@@ -26,7 +26,7 @@ export const RELEASE_HEALTH_LABELS = {
   decision: 'decision',
   metric: 'metric',
   bound: 'bound',
-  /** not exposed by the gate today: the variable matches everything until it is (see README of dashboards) */
+  /** empty (absent for Prometheus) on releases registered without a tier: the variable's "All" still matches them */
   tenantTier: 'tenant_tier',
 } as const;
 
@@ -37,7 +37,7 @@ export const EFFECT_BOUNDS = { point: 'relative', low: 'low', high: 'high' } as 
 export const ANNOTATION_TAG = 'release-health';
 
 /**
- * odoo-exporter (issue 4): one series per tenant database (`db` label). Checked against the
+ * odoo-exporter: one series per tenant database (`db` label). Checked against the
  * exporter's own exposition by `businessNames.test.ts`.
  */
 export const ODOO = {
