@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Sample } from '../analyzer/types.ts';
 import type { SampleBatch } from '../collector/bus/bus.ts';
 import { decodeJson, decodeSampleBatch, encodeJson, encodeSampleBatch } from '../collector/bus/kafka/codec.ts';
-import { findBrokers, uniquePrefix } from '../collector/bus/kafka/testBroker.ts';
+import { findBrokers, uniquePrefix } from '../collector/bus/testing/kafkaBroker.ts';
 import { createKafkaBus } from '../collector/bus/kafkaBus.ts';
 import { bestOf, seeded } from './timing.ts';
 

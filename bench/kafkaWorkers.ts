@@ -24,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { Partitioners } from 'kafkajs';
 import pg from 'pg';
 import type { SampleBatch } from '../collector/bus/bus.ts';
-import { findBrokers, uniquePrefix } from '../collector/bus/kafka/testBroker.ts';
+import { findBrokers, uniquePrefix } from '../collector/bus/testing/kafkaBroker.ts';
 import { createKafkaBus } from '../collector/bus/kafkaBus.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { openStore } from '../store/index.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COLLECTOR_METRIC_NAMES, createKafkaBus, createMemoryBus, parseExposition, redactSecrets, redactUrl, type SampleBatch } from '../collector/index.ts';
-import { brokersOrSkip, uniquePrefix } from '../collector/bus/kafka/testBroker.ts';
+import { brokersOrSkip, uniquePrefix } from '../collector/bus/testing/kafkaBroker.ts';
 import { startMetricsServer, type MetricsServer } from '../collector/scrape/testServer.ts';
 import { parseCollectConfig, runCollector } from './collect.ts';
 import { main } from './main.ts';

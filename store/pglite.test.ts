@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { runStoreContract, type StoreFixture } from './contract.ts';
+import { runStoreContract, type StoreFixture } from './testing/contract.ts';
 import { pgliteDatabase } from './pglite.ts';
 import { SqlStore } from './sqlStore.ts';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
 import { requireService, serviceSkipMessage } from '../test/integration/helpers.ts';
-import { runStoreContract, type MakeStore, type StoreFixture } from './contract.ts';
+import { runStoreContract, type MakeStore, type StoreFixture } from './testing/contract.ts';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres.ts';
 import { StoreError } from './types.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The bus seam (docs/architecture.md, "Seams"): types only. Every implementation — the in-memory default
- * (`memoryBus.ts`) and the Kafka bus (kafkajs) — must pass `runBusContract` (`contract.ts`), so
+ * (`memoryBus.ts`) and the Kafka bus (kafkajs) — must pass `runBusContract` (`testing/contract.ts`), so
  * what is written here is the whole promise a consumer may rely on. Anything not written here
  * (cross-release order, exactly-once, timing) is not promised, even if one implementation does it.
  *

@@ -1,7 +1,8 @@
 /**
- * Public face of collector/bus: the `Bus` seam (types), its in-memory default, the contract suite
- * every implementation runs, and the pieces an implementation shares (errors, message rules,
- * duplicate marks) so a Kafka bus keys, rejects and de-duplicates exactly as the default does.
+ * Public face of collector/bus: the `Bus` seam (types), its in-memory default, and the pieces an
+ * implementation shares (errors, message rules, duplicate marks) so a Kafka bus keys, rejects and de-duplicates exactly as the default does.
+ * The contract suite every implementation runs is test support, `testing/contract.ts`: exporting
+ * it here would load node:test into `serve`.
  */
 export type {
   Ack,
@@ -18,8 +19,6 @@ export { BusError } from './errors.ts';
 export type { BusErrorCode } from './errors.ts';
 export { createMemoryBus, MEMORY_BUS_DEFAULTS, resolveMemoryBusOptions } from './memoryBus.ts';
 export type { MemoryBusOptions } from './memoryBus.ts';
-export { runBusContract } from './contract.ts';
-export type { BusContractOptions } from './contract.ts';
 export { assertGroupName, assertSampleBatch, assertVerdict, sampleBatchKind, verdictKind } from './messages.ts';
 export type { MessageKind } from './messages.ts';
 export { DEFAULT_MARKS_CAPACITY, SequenceMarks } from './sequenceMarks.ts';

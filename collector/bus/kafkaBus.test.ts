@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runBusContract } from './contract.ts';
+import { runBusContract } from './testing/contract.ts';
 import { BusError } from './errors.ts';
 import { decodeSampleBatch, encodeSampleBatch } from './kafka/codec.ts';
-import { brokersOrSkip, uniquePrefix } from './kafka/testBroker.ts';
+import { brokersOrSkip, uniquePrefix } from './testing/kafkaBroker.ts';
 import { createKafkaBus, resolveKafkaBusOptions, type KafkaBusOptions, type KafkaRebalanceEvent } from './kafkaBus.ts';
-import { batch } from './contractKit.ts';
+import { batch } from './testing/contractKit.ts';
 
 const found = await brokersOrSkip('kafka');
 

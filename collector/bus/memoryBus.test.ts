@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runBusContract } from './contract.ts';
+import { runBusContract } from './testing/contract.ts';
 import { BusError } from './errors.ts';
 import { createMemoryBus, MEMORY_BUS_DEFAULTS, resolveMemoryBusOptions, type MemoryBusOptions } from './memoryBus.ts';
 import { partitionOf } from './memoryLog.ts';

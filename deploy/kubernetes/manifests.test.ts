@@ -1,7 +1,7 @@
 /**
  * The Kubernetes manifests, validated offline: every YAML document parses, both overlays render
  * (render.ts; cross-checked against `kubectl kustomize` where kubectl exists), every object
- * passes its schema (validate.ts), the contracts with the gate hold (probes, token Secret,
+ * passes its schema (testing/validate.ts), the contracts with the gate hold (probes, token Secret,
  * verdict endpoint, gauge names), and a manifest with a wrong field is rejected.
  */
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { parseServeConfig } from '../../cli/serveConfig.ts';
 import { KUBERNETES_DIR, readYamlDocuments, renderKustomization, strategicMerge, RenderError, type KubeObject } from './render.ts';
-import { makeValidator, structuralToAjv } from './validate.ts';
+import { makeValidator, structuralToAjv } from './testing/validate.ts';
 
 const validate = makeValidator(join(KUBERNETES_DIR, 'crds'));
 const OVERLAYS = ['staging', 'production'] as const;

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SampleBatch } from '../../collector/bus/bus.ts';
 import { Kafka, logLevel } from 'kafkajs';
-import { batch } from '../../collector/bus/contractKit.ts';
+import { batch } from '../../collector/bus/testing/contractKit.ts';
 import { decodeSampleBatch } from '../../collector/bus/kafka/codec.ts';
-import { uniquePrefix } from '../../collector/bus/kafka/testBroker.ts';
+import { uniquePrefix } from '../../collector/bus/testing/kafkaBroker.ts';
 import { createKafkaBus } from '../../collector/bus/kafkaBus.ts';
 import { brokerList, eventually, REPO_ROOT, requireService, run } from './helpers.ts';
 

@@ -12,7 +12,7 @@ import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { createMemoryBus, type Bus, type SampleBatch } from '../../collector/index.ts';
-import { uniquePrefix } from '../../collector/bus/kafka/testBroker.ts';
+import { uniquePrefix } from '../../collector/bus/testing/kafkaBroker.ts';
 import { createKafkaBus } from '../../collector/bus/kafkaBus.ts';
 import { createPipeline } from '../../pipeline/index.ts';
 import { lenient, minuteBatches, referenceLooks, register, storeWith, waitFor } from '../../pipeline/testing/harness.ts';

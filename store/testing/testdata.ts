@@ -1,7 +1,7 @@
 /** Records for the store contract suite: small, valid, and easy to vary per test. */
 import { randomUUID } from 'node:crypto';
-import type { MetricVerdict, Release, Verdict } from '../analyzer/index.ts';
-import type { ReleaseRecord } from './types.ts';
+import type { MetricVerdict, Release, Verdict } from '../../analyzer/index.ts';
+import type { ReleaseRecord } from '../types.ts';
 
 /** A short unique suffix, so tests sharing one store never see each other's rows. */
 export const uid = (): string => randomUUID().slice(0, 8);

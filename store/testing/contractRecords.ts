@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { FixtureOf } from './contract.ts';
 import { makeRecord, makeVerdict, uid } from './testdata.ts';
-import { StoreConflictError, StoreError, StoreNotFoundError, type ActionRecord } from './types.ts';
+import { StoreConflictError, StoreError, StoreNotFoundError, type ActionRecord } from '../types.ts';
 
 const T0 = 1_700_000_000_000;
 const audit = (action: string, at = T0) => ({ at, actor: 'ci-token', action });

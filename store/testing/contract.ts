@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it, type TestContext } from 'node:test';
 import { recordSuite } from './contractRecords.ts';
 import { safetySuite } from './contractSafety.ts';
-import type { Row } from './sql.ts';
-import type { Store } from './types.ts';
+import type { Row } from '../sql.ts';
+import type { Store } from '../types.ts';
 
 export interface StoreFixture {
   /** the store under test: migrated, on storage of its own; replaced by `reopen` */

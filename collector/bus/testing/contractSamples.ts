@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HandlerErrorInfo, SampleBatch } from './bus.ts';
+import type { HandlerErrorInfo, SampleBatch } from '../bus.ts';
 import { batch, releases, Recorder, tags, type ContractContext } from './contractKit.ts';
 
 export function samplesContract(ctx: ContractContext): void {

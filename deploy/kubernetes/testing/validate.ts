@@ -22,7 +22,7 @@ import { AnalysisTemplate } from '@kubernetes-models/argo-rollouts/argoproj.io/v
 import { Rollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { TraefikService } from '@kubernetes-models/traefik/traefik.io/v1alpha1/TraefikService';
-import { readYamlDocuments, type KubeObject } from './render.ts';
+import { readYamlDocuments, type KubeObject } from '../render.ts';
 
 type Model = new (data: never) => { validate(): void };
 

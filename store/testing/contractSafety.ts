@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import type { MetricVerdict, Verdict } from '../analyzer/index.ts';
+import type { MetricVerdict, Verdict } from '../../analyzer/index.ts';
 import type { FixtureOf } from './contract.ts';
 import { HOSTILE_STRINGS, makeMetric, makeRecord, makeVerdict, uid } from './testdata.ts';
-import { StoreError, type Store } from './types.ts';
+import { StoreError, type Store } from '../types.ts';
 
 const T0 = 1_700_000_000_000;
 const audit = (action: string, over: object = {}) => ({ at: T0, actor: 'ci-token', action, ...over });

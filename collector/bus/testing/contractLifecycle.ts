@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Verdict } from '../../analyzer/types.ts';
-import type { SampleBatch } from './bus.ts';
+import type { Verdict } from '../../../analyzer/types.ts';
+import type { SampleBatch } from '../bus.ts';
 import { batch, deferred, Recorder, releases, tags, track, verdict, type ContractContext } from './contractKit.ts';
-import { BusError, type BusErrorCode } from './errors.ts';
+import { BusError, type BusErrorCode } from '../errors.ts';
 
 const busError = (code: BusErrorCode) => (error: unknown): boolean => error instanceof BusError && error.code === code;
 

@@ -2,8 +2,8 @@
  * Helpers of the bus contract suite: a recorder that lets a test await "these deliveries have
  * happened" instead of sleeping, and factories for messages. Nothing here knows an implementation.
  */
-import type { Verdict } from '../../analyzer/types.ts';
-import type { Ack, Bus, Handler, SampleBatch } from './bus.ts';
+import type { Verdict } from '../../../analyzer/types.ts';
+import type { Ack, Bus, Handler, SampleBatch } from '../bus.ts';
 
 export interface ContractContext {
   /** a fresh, isolated bus (see `BusContractOptions.make`); closed by the caller */

@@ -9,7 +9,7 @@
  */
 import { describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus } from './bus.ts';
+import type { Bus } from '../bus.ts';
 import type { ContractContext } from './contractKit.ts';
 import { backPressureContract, lifecycleContract, verdictsContract } from './contractLifecycle.ts';
 import { samplesContract } from './contractSamples.ts';
