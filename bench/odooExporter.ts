@@ -11,13 +11,14 @@
  * server's EXPLAIN ANALYZE execution time of the two sale_order window queries.
  *
  *   node --import tsx bench/odooExporter.ts [--quick]      (needs RH_PG_URL: scripts/services/start.sh)
- * Not registered in bench/run.ts (owned by the lead): add `odooExporter: () => import('./odooExporter.ts')`.
+ * Registered in bench/run.ts as `odoo-exporter`.
  */
 import pg from 'pg';
 import {
-  createOdooSchema, createScratchDatabase, createSqlReader, fromPg, pgConnection, pgTimestamp, SQL_SALE_CONFIRMED, SQL_SALE_CREATED, tableDdl,
+  createOdooSchema, createSqlReader, fromPg, pgConnection, pgTimestamp, SQL_SALE_CONFIRMED, SQL_SALE_CREATED, tableDdl,
   type SourceOutcome,
 } from '../odoo-exporter/index.ts';
+import { createScratchDatabase } from '../odoo-exporter/testing.ts';
 import { serviceEnv } from '../test/integration/helpers.ts';
 
 const SCRAPES = 15;

@@ -33,6 +33,5 @@ export { SQL_SALE_CONFIRMED, SQL_SALE_CREATED } from './sql/orders.ts';
 export { SQL_FAILED_JOBS, SQL_MAIL, SQL_OVERDUE_CRONS, SQL_QUEUE_JOBS } from './sql/jobs.ts';
 export { CHECKOUT, SQL_PAYMENTS_OPEN } from './sql/payments.ts';
 export { LateCommitWindow, LifecycleTracker } from './sql/tracker.ts';
-export { createScratchDatabase, hasSeries, sampleSum, type ScratchDatabase } from './testing.ts';
 export { createJsonRpcReader, createJsonRpcClient, odooDatetime, OdooRpcError, type JsonRpcReaderOptions } from './jsonrpc/index.ts';
 export * from './schema/index.ts';
