@@ -57,7 +57,7 @@ test('release page: outcome, effects with intervals against the tolerance, timel
   assert.match(html, /Rolled back at minute 20 of the release, 10\.0 min after the recorded onset of the regression; service restored 1\.0 min after the verdict\./);
   assert.match(html, /data-figure="release\.timeToRestoreMs">1\.0 min</);
   // orders: low, effect −30% [−40%, −20%], tolerance −10% on the harmful side: the whole interval beyond
-  assert.match(html, /<td>orders_confirmed_total <span class="tag">\(critical\)<\/span><\/td><td>low<\/td><td>-30\.0%<\/td><td>\[-40\.0%, -20\.0%\]<\/td><td>-10\.0%<\/td><td>whole interval beyond<\/td>/);
+  assert.match(html, /<td>orders_confirmed_total <span class="tag">\(declared critical\)<\/span><\/td><td>low <strong>— critical failure<\/strong><\/td><td>-30\.0%<\/td><td>\[-40\.0%, -20\.0%\]<\/td><td>-10\.0%<\/td><td>whole interval beyond<\/td>/);
   assert.match(html, /aria-label="Decision timeline/);
   assert.match(html, /aria-label="Effect of each metric/);
   assert.match(html, /<td>traefik<\/td>.*?<td class="">succeeded<\/td>/s);

@@ -63,7 +63,9 @@ function metricVerdict(spec: MetricSpec, classification: MetricVerdict['classifi
   const evidence = classification === 'pass' ? 0.4 : classification === 'high' || classification === 'low' ? 400 + Math.round(relative * relative * 5000) : 3;
   const what = classification === 'pass' ? `within tolerance ${pct(spec.harm === 'decrease' ? -(spec.tolerance ?? 0) : spec.tolerance ?? 0)}` : classification === 'undecided' ? 'not yet conclusive' : `beyond tolerance ${pct(spec.harm === 'decrease' ? -(spec.tolerance ?? 0) : spec.tolerance ?? 0)}`;
   return {
-    metric: spec.name, classification, critical: spec.critical === true && (classification === 'high' || classification === 'low'),
+    metric: spec.name, classification, declaredCritical: spec.critical === true,
+    criticalFailure: spec.critical === true && (classification === 'high' || classification === 'low'),
+    critical: spec.critical === true && (classification === 'high' || classification === 'low'),
     effect, evidence, method: spec.kind === 'latency' ? 'latency-shift-e-process' : 'rate-ratio-mixture', n,
     reason: `${pct(effect.relative)} [${pct(effect.low)}, ${pct(effect.high)}], evidence ${evidence.toPrecision(3)} (needs 100): ${what}`,
   };

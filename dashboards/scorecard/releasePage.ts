@@ -58,7 +58,10 @@ function effectsTable(v: Verdict, specs: Map<string, MetricSpec>): string {
     .map((m) => {
       const tol = signedTolerance(specs.get(m.metric));
       const beyond = tol === undefined ? '—' : tol >= 0 ? (m.effect.low > tol ? 'whole interval beyond' : m.effect.high < tol ? 'whole interval within' : 'straddles') : m.effect.high < tol ? 'whole interval beyond' : m.effect.low > tol ? 'whole interval within' : 'straddles';
-      return `<tr><td>${escapeHtml(m.metric)}${specs.get(m.metric)?.critical ? ' <span class="tag">(critical)</span>' : ''}</td><td>${escapeHtml(m.classification)}</td><td>${pct(m.effect.relative)}</td><td>[${pct(m.effect.low)}, ${pct(m.effect.high)}]</td><td>${tol === undefined ? '—' : pct(tol)}</td><td>${escapeHtml(beyond)}</td><td>${escapeHtml(m.evidence.toPrecision(3))}</td><td>${escapeHtml(m.method)}</td><td>${formatCount(m.n.baseline)} / ${formatCount(m.n.canary)}</td></tr>`;
+      // declared criticality (the spec) and the fact of a critical failure (this look) are two things
+      const declared = m.declaredCritical ?? specs.get(m.metric)?.critical === true;
+      const failedCritically = m.criticalFailure ?? m.critical === true;
+      return `<tr><td>${escapeHtml(m.metric)}${declared ? ' <span class="tag">(declared critical)</span>' : ''}</td><td>${escapeHtml(m.classification)}${failedCritically ? ' <strong>— critical failure</strong>' : ''}</td><td>${pct(m.effect.relative)}</td><td>[${pct(m.effect.low)}, ${pct(m.effect.high)}]</td><td>${tol === undefined ? '—' : pct(tol)}</td><td>${escapeHtml(beyond)}</td><td>${escapeHtml(m.evidence.toPrecision(3))}</td><td>${escapeHtml(m.method)}</td><td>${formatCount(m.n.baseline)} / ${formatCount(m.n.canary)}</td></tr>`;
     })
     .join('');
   return `<div class="scroll" tabindex="0" role="region" aria-label="effects (table)"><table class="list"><thead><tr><th>Metric</th><th>Result</th><th>Effect</th><th>Interval</th><th>Tolerance (harmful side)</th><th>Interval vs tolerance</th><th>Evidence</th><th>Method</th><th>n baseline / canary</th></tr></thead><tbody>${rows}</tbody></table></div>`;

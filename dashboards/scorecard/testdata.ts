@@ -67,7 +67,8 @@ export function seededHistory(): ScorecardInput {
     record(F, [ORDERS]),
   ];
   const verdicts: Record<string, Verdict[]> = {
-    [A.id]: [verdict(A, 10, 'continue'), verdict(A, 20, 'rollback', [mv(ORDERS.name, 'low', -0.2, [3000, 1000]), mv(LATENCY.name, 'pass', 0.01, [500, 160])])],
+    // the judge's two fields: ORDERS is declared critical and failed (a critical failure); LATENCY is neither
+    [A.id]: [verdict(A, 10, 'continue'), verdict(A, 20, 'rollback', [{ ...mv(ORDERS.name, 'low', -0.2, [3000, 1000]), declaredCritical: true, criticalFailure: true, critical: true }, { ...mv(LATENCY.name, 'pass', 0.01, [500, 160]), declaredCritical: false, criticalFailure: false }])],
     [B.id]: [verdict(B, 5, 'reduce-traffic', [mv(LATENCY.name, 'high', 0.3, [400, 400])]), verdict(B, 20, 'promote', [mv(LATENCY.name, 'pass', 0.01, [900, 800])])],
     [C.id]: [verdict(C, 30, 'continue'), verdict(C, 60, 'promote')],
     [D.id]: [verdict(D, 30, 'rollback', [mv(ORDERS.name, 'low', -0.1, [600, 300]), mv(CREATED.name, 'low', -0.05, [900, 300])])],
