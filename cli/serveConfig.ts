@@ -23,7 +23,7 @@
  * that read the same for both cohorts, are refused at registration (logged, the metric nodata).
  */
 import { z } from 'zod';
-import { parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
+import { durationSchema, parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
 import { PromqlCollector, ReleaseCollector, type PromqlCollectorOptions } from '../collector/index.ts';
 import { parseActionsConfig, type ActionsConfig } from '../gate/actions/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
@@ -31,10 +31,7 @@ import { busConfigSchema } from './busConfig.ts';
 import { InputError } from './inputError.ts';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const duration = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 500ms, 15s, 1m or 2h')])
-  .transform((v) => (typeof v === 'number' ? v : Number(/^\d+/.exec(v)![0]) * UNIT_MS[/(ms|s|m|h)$/.exec(v)![1]]));
+const duration = durationSchema;
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 const port = z.number().int().min(0).max(65535);
 const promqlCohortSchema = z.object({ cohort: z.string().min(1).optional(), version: z.string().min(1).optional(), service: z.string().min(1).optional() }).strict();

@@ -26,13 +26,9 @@
  * ```
  */
 import { z } from 'zod';
+import { durationSchema } from '../duration.ts';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration: milliseconds as a number, or a string such as `"90s"`, `"15m"`, `"2h"`, `"1d"`. */
-export const durationSchema = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 15m, 2h or 1d')])
-  .transform((v) => (typeof v === 'number' ? v : Number(/^\d+/.exec(v)![0]) * UNIT_MS[/(ms|s|m|h|d)$/.exec(v)![1]]));
+export { durationSchema };
 
 export const classNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and - (max 64)');
 

@@ -18,22 +18,14 @@
  */
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import type { Decision } from '../../analyzer/index.ts';
+import { durationSchema, type Decision } from '../../analyzer/index.ts';
 import { createGrafanaAction } from './grafana.ts';
 import { createTraefikAction } from './traefik.ts';
 import type { Action } from './types.ts';
 import { createWebhookAction } from './webhook.ts';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `5s`, `2m`, `1h`, or a number of milliseconds. */
-export const actionDurationSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration like 500ms, 5s, 2m or 1h').transform((s) => {
-    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(s)!;
-    return Number(n) * UNITS[unit];
-  }),
-]);
+/** `500ms`, `5s`, `2m`, `1h`, or a number of milliseconds: the grammar of analyzer/duration.ts. */
+export const actionDurationSchema = durationSchema;
 
 const decisionSchema = z.enum(['continue', 'promote', 'reduce-traffic', 'rollback', 'inconclusive']);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseServeConfig } from './serveConfig.ts';
+
+// The serve config reads durations with the shared grammar (analyzer/duration.ts): it used to
+// refuse `1d` while the release policy in the same file accepted it.
+test('engine durations: the shared grammar, 1d included', () => {
+  const config = parseServeConfig('engine:\n  interval: 1d\n  grace: 1.5s\n', 'serve.yaml');
+  assert.equal(config.engine.interval, 86_400_000);
+  assert.equal(config.engine.grace, 1_500);
+});
+
+test('a duration outside the grammar is an error with its line', () => {
+  assert.throws(() => parseServeConfig('engine:\n  interval: 10 minutes\n', 'serve.yaml'), /serve\.yaml:2/);
+});
