@@ -215,7 +215,9 @@ export function effectsSvg(rows: readonly EffectRow[]): string {
   const pct = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%` : v > 0 ? '+∞' : '−∞');
   const parts: string[] = [];
   parts.push(`<line x1="${x(0)}" x2="${x(0)}" y1="18" y2="${H - 20}" stroke="${PALETTE.muted}"/>`);
-  for (const t of [lo, 0, hi]) parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">${pct(t)}</text>`);
+  // the 0 tick only where it does not overlap an end's label
+  const ticks = [lo, ...(x(0) - x(lo) > 48 && x(hi) - x(0) > 48 ? [0] : []), hi];
+  for (const t of ticks) parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">${pct(t)}</text>`);
   parts.push(`<text x="${left + iw + 8}" y="14" font-size="12" fill="${PALETTE.muted}">effect [interval]</text>`);
   rows.forEach((r, i) => {
     const cy = 34 + i * rowH;
