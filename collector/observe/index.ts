@@ -4,4 +4,5 @@
  */
 export { COLLECTOR_METRIC_NAMES, COLLECTOR_METRIC_PREFIX, SCRAPE_DURATION_BUCKETS, createCollectorMetrics } from './metrics.ts';
 export type { CollectorMetrics, CollectorMetricsOptions, ScrapeRecord } from './metrics.ts';
-export { redactUrl, redactSecrets } from './redact.ts';
+export { recordedTarget, redactUrl, redactSecrets } from './redact.ts';
+export type { RecordedPath } from './redact.ts';

@@ -1,6 +1,12 @@
 /**
- * Log hygiene: URLs may carry credentials (`http://user:pass@host/metrics`) or tokens in the
- * query string; neither may reach a log line.
+ * Redaction, in one place: URLs may carry credentials (`http://user:pass@host/metrics`), tokens in
+ * the query string, or a secret in the path (Slack's /services/T…/B…/secret); none may reach a log
+ * line, an error or a stored record.
+ *  - `redactUrl`: for logs of scrape targets — the whole URL, credentials removed, secret-looking
+ *    query values masked (the rest of the query helps find the target);
+ *  - `recordedTarget`: what the audit trail and delivery records keep of an action's or alert's
+ *    receiver — scheme, host and (some of) the path, never user info, query or fragment;
+ *  - `redactSecrets`: free text with embedded credentials removed.
  */
 const SECRET_QUERY = /^(?:access_?token|token|api_?key|apikey|password|passwd|secret|auth|authorization|sig|signature)$/i;
 
@@ -24,4 +30,23 @@ export function redactSecrets(text: string, knownUrls: readonly string[] = []): 
   for (const url of knownUrls) if (url) out = out.split(url).join(redactUrl(url));
   // any other scheme://user:pass@ left over
   return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1');
+}
+
+/** How much of the path `recordedTarget` keeps: all, the first segment (`/services/…`), or none (`/…`). */
+export type RecordedPath = 'full' | 'first-segment' | 'hidden';
+
+/** A receiver URL as it may be recorded; not a URL: `(invalid URL)` (the text could hold a secret). */
+export function recordedTarget(url: string | URL, options: { path?: RecordedPath } = {}): string {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch {
+    return '(invalid URL)';
+  }
+  const base = `${parsed.protocol}//${parsed.host}`;
+  const path = options.path ?? 'full';
+  if (path === 'hidden') return `${base}/…`;
+  const segments = parsed.pathname.split('/');
+  if (path === 'first-segment' && segments.length > 2) return `${base}${segments.slice(0, 2).join('/')}/…`;
+  return `${base}${parsed.pathname}`;
 }

@@ -5,7 +5,8 @@
  * authenticated with a service-account token or API key as a bearer token.
  */
 import type { Decision } from '../../analyzer/index.ts';
-import { ActionError, ALL_DECISIONS, redact, safeTarget, type Action, type ActionContext } from './types.ts';
+import { recordedTarget } from '../../collector/observe/redact.ts';
+import { ActionError, ALL_DECISIONS, redact, type Action, type ActionContext } from './types.ts';
 
 export interface GrafanaActionOptions {
   /** Grafana's base URL, e.g. http://grafana:3000 (a sub-path is kept) */
@@ -24,7 +25,7 @@ export function createGrafanaAction(options: GrafanaActionOptions): Action {
   if (!options.apiKey) throw new ActionError('grafana API key is empty');
   const { apiKey } = options;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const target = safeTarget(endpoint);
+  const target = recordedTarget(endpoint);
 
   return {
     kind: 'grafana-annotation',

@@ -40,7 +40,3 @@ export function redact(message: string, secrets: readonly (string | undefined)[]
   return out;
 }
 
-/** A URL as it may be recorded: origin and path, without user info, query or fragment. */
-export function safeTarget(url: URL, hidePath = false): string {
-  return hidePath ? `${url.origin}/…` : `${url.origin}${url.pathname}`;
-}

@@ -5,7 +5,8 @@
  */
 import type { Decision } from '../../analyzer/index.ts';
 import { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.ts';
-import { ActionError, ALL_DECISIONS, redact, safeTarget, type Action, type ActionContext } from './types.ts';
+import { recordedTarget } from '../../collector/observe/redact.ts';
+import { ActionError, ALL_DECISIONS, redact, type Action, type ActionContext } from './types.ts';
 
 export interface WebhookActionOptions {
   url: string;
@@ -26,7 +27,7 @@ export function createWebhookAction(options: WebhookActionOptions): Action {
   const { secret } = options;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const clock = options.clock ?? Date.now;
-  const target = safeTarget(url, options.urlIsSecret);
+  const target = recordedTarget(url, { path: options.urlIsSecret ? 'hidden' : 'full' });
   const hide = (message: string) => redact(message, [secret, options.urlIsSecret ? options.url : undefined, url.search.slice(1)]);
 
   return {

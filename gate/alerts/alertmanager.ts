@@ -20,7 +20,8 @@
 import type { Decision, Verdict } from '../../analyzer/index.ts';
 import type { VerdictSink } from '../../pipeline/types.ts';
 import type { ActionRecord, ReleaseRecord } from '../../store/index.ts';
-import { postJson, redactUrl, type DeliverDeps, type RetryOptions } from './deliver.ts';
+import { recordedTarget } from '../../collector/observe/redact.ts';
+import { postJson, type DeliverDeps, type DeliveryRetryOptions } from './deliver.ts';
 import { dashboardUrl, verdictUrl, type LinkOptions } from './links.ts';
 
 export interface AlertmanagerAlert {
@@ -40,7 +41,7 @@ export interface AlertmanagerSinkOptions extends LinkOptions {
   resendMs?: number;
   /** severity label per decision (default rollback critical, others warning) */
   severity?: Partial<Record<Decision, string>>;
-  retry?: RetryOptions;
+  retry?: DeliveryRetryOptions;
   /** receives every delivery outcome (e.g. `(a) => store.recordAction(a)`); its errors are swallowed */
   record?: (action: ActionRecord) => void | Promise<void>;
   /** epoch ms (default Date.now) */
@@ -136,7 +137,7 @@ export class AlertmanagerSink implements VerdictSink {
       releaseId,
       kind: 'alertmanager',
       decision,
-      target: redactUrl(this.endpoint),
+      target: recordedTarget(this.endpoint),
       state: result.ok ? 'succeeded' : 'failed',
       attempts: result.attempts,
       createdAt,

@@ -11,7 +11,8 @@
 import type { Decision, Verdict } from '../../analyzer/index.ts';
 import type { VerdictSink } from '../../pipeline/types.ts';
 import type { ActionRecord, ReleaseRecord } from '../../store/index.ts';
-import { postJson, redactUrl, type DeliverDeps, type RetryOptions } from './deliver.ts';
+import { recordedTarget } from '../../collector/observe/redact.ts';
+import { postJson, type DeliverDeps, type DeliveryRetryOptions } from './deliver.ts';
 import { dashboardUrl, verdictUrl, type LinkOptions } from './links.ts';
 
 export interface ChatSinkOptions extends LinkOptions {
@@ -19,7 +20,7 @@ export interface ChatSinkOptions extends LinkOptions {
   webhookUrl: string;
   /** decisions worth a message when reached (default: all but continue) */
   decisions?: Decision[];
-  retry?: RetryOptions;
+  retry?: DeliveryRetryOptions;
   record?: (action: ActionRecord) => void | Promise<void>;
   clock?: () => number;
 }
@@ -98,13 +99,13 @@ export class ChatWebhookSink implements VerdictSink {
       releaseId: verdict.releaseId,
       kind: 'chat',
       decision: verdict.decision,
-      target: redactUrl(this.options.webhookUrl, { cutPath: true }),
+      target: recordedTarget(this.options.webhookUrl, { path: 'first-segment' }),
       state: result.ok ? 'succeeded' : 'failed',
       attempts: result.attempts,
       createdAt,
       updatedAt: this.clock(),
       payload: message,
-      ...(result.error ? { lastError: result.error.split(this.options.webhookUrl).join(redactUrl(this.options.webhookUrl, { cutPath: true })) } : {}),
+      ...(result.error ? { lastError: result.error.split(this.options.webhookUrl).join(recordedTarget(this.options.webhookUrl, { path: 'first-segment' })) } : {}),
     };
     try {
       await this.options.record?.(action);

@@ -8,16 +8,11 @@
  * retry a receiver in lock-step; `redact` for every secret the caller names), one policy for
  * every outbound delivery.
  */
-import { backoffDelay, resolveRetry } from '../actions/retry.ts';
+import { backoffDelay, resolveRetry, type RetryOptions } from '../actions/retry.ts';
 import { redact } from '../actions/types.ts';
 
-export interface RetryOptions {
-  /** tries in all, at least 1 (default 4) */
-  attempts?: number;
-  /** delay before the 2nd try; doubles each time (default 500 ms) */
-  baseDelayMs?: number;
-  /** cap of one delay (default 10 s) */
-  maxDelayMs?: number;
+/** The actions' retry policy (`../actions/retry.ts`), plus a timeout per request. */
+export interface DeliveryRetryOptions extends RetryOptions {
   /** per request (default 5 s) */
   timeoutMs?: number;
 }
@@ -42,23 +37,8 @@ export interface DeliveryResult {
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 
-/**
- * `scheme://host/path` without credentials or query. `cutPath`: for webhook URLs that carry
- * their secret in the path (Slack: /services/T…/B…/secret), only the first segment is kept.
- */
-export function redactUrl(url: string, options: { cutPath?: boolean } = {}): string {
-  try {
-    const u = new URL(url);
-    const segments = u.pathname.split('/');
-    const path = options.cutPath && segments.length > 2 ? `${segments.slice(0, 2).join('/')}/…` : u.pathname;
-    return `${u.protocol}//${u.host}${path}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
 /** `secrets`: strings never to appear in the returned error (a webhook URL with its token, a header value). */
-export async function postJson(url: string, body: unknown, options: RetryOptions & DeliverDeps & { headers?: Record<string, string>; secrets?: readonly string[] } = {}): Promise<DeliveryResult> {
+export async function postJson(url: string, body: unknown, options: DeliveryRetryOptions & DeliverDeps & { headers?: Record<string, string>; secrets?: readonly string[] } = {}): Promise<DeliveryResult> {
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? sleepFor;
   const retry = resolveRetry({ attempts: Math.max(1, options.attempts ?? 4), baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs });
