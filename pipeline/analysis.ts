@@ -81,6 +81,8 @@ export class ReleaseSlot {
   lastHanded: Verdict | undefined;
   /** the latest verdict the analysis emitted (the quarantine verdict keeps its metrics) */
   current: Verdict | undefined;
+  /** clock time of the last look the spread scheduler took for a decided release (its post-release watch) */
+  lastClockLook = 0;
   /** a scheduled look is being taken (the scheduler does not start a second one) */
   looking = false;
   private lock: Promise<unknown> = Promise.resolve();

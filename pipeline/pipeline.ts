@@ -427,12 +427,22 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   async function scheduledLooks(): Promise<void> {
     const now = o.clock();
     const due: ReleaseSlot[] = [];
+    const finals: ReleaseSlot[] = [];
     for (const run of runs.values()) {
-      if (run.looking || (run.state.final && run.deferred.length === 0)) continue;
+      if (run.looking) continue;
+      if (run.state.final && run.deferred.length === 0) {
+        // decided: only a post-release watch still looks, on the clock — once an interval
+        if (now - run.lastClockLook >= o.intervalMs) {
+          run.lastClockLook = now;
+          finals.push(run);
+        }
+        continue;
+      }
       if (now < dueAt(run)) continue;
       if (run.deferred.length === 0 && now - o.graceMs < run.state.nextBoundary) continue;
       due.push(run);
     }
+    await watchLooks(finals);
     await Promise.all(
       due.map(async (run) => {
         run.looking = true;
@@ -453,6 +463,18 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
           run.looking = false;
         }
       }),
+    );
+  }
+
+  function watchLooks(final: ReleaseSlot[]): Promise<unknown> {
+    return Promise.all(
+      final.map((run) =>
+        run
+          .exclusive(async () => {
+            if (runs.get(run.id) === run && !closed) await look(run, o.clock() - o.graceMs, false);
+          })
+          .catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: post-release look failed; the other releases go on')),
+      ),
     );
   }
 
