@@ -3,6 +3,7 @@
  * time comes in with the samples, so the same input gives the same verdicts, live or offline.
  */
 export * from './types.ts';
+export { ConfigError } from './configError.ts';
 export { DURATION_EXAMPLES, durationSchema, durationToMs, formatDuration } from './duration.ts';
 export {
   analysisSpecSchema,

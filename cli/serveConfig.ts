@@ -23,7 +23,7 @@
  * that read the same for both cohorts, are refused at registration (logged, the metric nodata).
  */
 import { z } from 'zod';
-import { durationSchema, parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
+import { ConfigError, durationSchema, parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
 import { PromqlCollector, ReleaseCollector, type PromqlCollectorOptions } from '../collector/index.ts';
 import { parseActionsConfig, type ActionsConfig } from '../gate/actions/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
@@ -119,8 +119,8 @@ export function parseServeConfig(text: string, path: string): ServeConfig {
     try {
       return parse();
     } catch (error) {
-      const issues = (error as { issues?: unknown[] }).issues;
-      const detail = Array.isArray(issues) ? issues.map(String).join('; ') : (error as Error).message;
+      if (!(error instanceof Error)) throw error;
+      const detail = error instanceof ConfigError ? error.issues.join('; ') : error.message;
       throw new InputError(path, lineOf([key]), `${key}: ${detail}`);
     }
   };

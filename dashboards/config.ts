@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { formatIssues, metricSpecSchema, RELEASE_CLASSES } from '../analyzer/index.ts';
+import { ConfigError, formatIssues, metricSpecSchema, RELEASE_CLASSES } from '../analyzer/index.ts';
 import type { MetricSpec } from '../analyzer/index.ts';
 import { ODOO_LABELS } from './grafana/metricNames.ts';
 
@@ -86,7 +86,7 @@ export type DashboardsConfig = z.output<typeof dashboardsConfigSchema> & { metri
 /** The config as written in a file (defaults optional). */
 export type DashboardsConfigInput = z.input<typeof dashboardsConfigSchema>;
 
-export class DashboardsConfigError extends Error {
+export class DashboardsConfigError extends ConfigError {
   override readonly name = 'DashboardsConfigError';
 }
 

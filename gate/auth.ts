@@ -16,6 +16,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../analyzer/configError.ts';
 
 export type Role = 'reader' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['reader', 'operator', 'admin'];
@@ -27,7 +28,7 @@ export interface Identity {
   role: Role;
 }
 
-export class TokenConfigError extends Error {
+export class TokenConfigError extends ConfigError {
   override readonly name = 'TokenConfigError';
 }
 

@@ -19,6 +19,7 @@
  */
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../analyzer/configError.ts';
 import { RESERVATION_BUCKETS } from './signals.ts';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
@@ -102,8 +103,8 @@ export type OdooExporterConfigInput = z.input<typeof OdooExporterConfigSchema>;
 export type OdooExporterConfig = z.output<typeof OdooExporterConfigSchema>;
 export type TenantConfig = OdooExporterConfig['tenants'][number];
 
-export class OdooConfigError extends Error {
-  override name = 'OdooConfigError';
+export class OdooConfigError extends ConfigError {
+  override readonly name = 'OdooConfigError';
 }
 
 /** Validates a config object (throws OdooConfigError listing every problem). */

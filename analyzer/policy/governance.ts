@@ -4,6 +4,7 @@
  * verdict the gate reports. Pure: no clock, no I/O — the caller passes the time and the records.
  */
 import { z } from 'zod';
+import { ConfigError } from '../configError.ts';
 import { formatIssues } from '../schema.ts';
 import type { Release, Verdict } from '../types.ts';
 import { RELEASE_CLASSES, UnknownReleaseClassError, type ReleaseClassPolicy } from './releaseClasses.ts';
@@ -61,10 +62,10 @@ const BUILT_IN_EXTRAS: Readonly<Record<string, Extras>> = {
   'peak-season-restricted': { failureAction: 'rollback', approvalsRequired: 1, postReleaseWatchMs: 120 * MINUTE, mayOverrideFreeze: false },
 };
 
-export class GovernanceConfigError extends Error {
+export class GovernanceConfigError extends ConfigError {
   override readonly name = 'GovernanceConfigError';
-  constructor(readonly issues: string[]) {
-    super(`invalid governance config: ${issues.join('; ')}`);
+  constructor(issues: string[]) {
+    super(`invalid governance config: ${issues.join('; ')}`, issues);
   }
 }
 

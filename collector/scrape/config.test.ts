@@ -9,7 +9,7 @@ function issues(input: unknown): string[] {
     parseScrapeTarget(input);
   } catch (error) {
     assert.ok(error instanceof ScrapeConfigError);
-    return error.issues;
+    return [...error.issues];
   }
   assert.fail('expected a ScrapeConfigError');
 }

@@ -4,6 +4,7 @@
  * rejected so that a typo (`intervalMS`) fails at load time instead of silently defaulting.
  */
 import { z } from 'zod';
+import { ConfigError } from '../../analyzer/configError.ts';
 import { cohortMappingSchema, cohortValueSchema, formatZodIssues, labelNameSchema } from '../cohorts/index.ts';
 import type { CohortMapping, CohortValue } from '../cohorts/index.ts';
 
@@ -100,10 +101,10 @@ export const scrapeTargetSchema = z
 export type ScrapeTargetInput = z.input<typeof scrapeTargetSchema>;
 
 /** Bad target configuration: `issues` are `path: message` lines. */
-export class ScrapeConfigError extends Error {
+export class ScrapeConfigError extends ConfigError {
   override readonly name = 'ScrapeConfigError';
-  constructor(readonly issues: string[]) {
-    super(`invalid scrape config: ${issues.join('; ')}`);
+  constructor(issues: string[]) {
+    super(`invalid scrape config: ${issues.join('; ')}`, issues);
   }
 }
 

@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { durationSchema, type Decision } from '../../analyzer/index.ts';
+import { ConfigError, durationSchema, type Decision } from '../../analyzer/index.ts';
 import { createGrafanaAction } from './grafana.ts';
 import { createTraefikAction } from './traefik.ts';
 import type { Action } from './types.ts';
@@ -85,10 +85,10 @@ export const actionsConfigSchema = z
 export type ActionsConfigInput = z.input<typeof actionsConfigSchema>;
 export type ActionsConfig = z.output<typeof actionsConfigSchema>;
 
-export class ActionConfigError extends Error {
+export class ActionConfigError extends ConfigError {
   override readonly name = 'ActionConfigError';
-  constructor(readonly issues: string[]) {
-    super(`invalid actions config: ${issues.join('; ')}`);
+  constructor(issues: string[]) {
+    super(`invalid actions config: ${issues.join('; ')}`, issues);
   }
 }
 

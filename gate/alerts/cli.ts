@@ -19,7 +19,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { analysisSpecSchema, formatIssues, releaseSchema } from '../../analyzer/index.ts';
+import { analysisSpecSchema, ConfigError, formatIssues, releaseSchema } from '../../analyzer/index.ts';
 import { AlertRuleOptionsError, generateAlertRules, toPrometheusRule, type AlertRuleOptions } from './rules.ts';
 
 export interface Writable {
@@ -39,7 +39,6 @@ same groups as a prometheus-operator PrometheusRule. The config (YAML or JSON) h
 severity?, specs: [spec files] }\`; see deploy/alerts/rules-config.yaml.
 `;
 
-class ConfigError extends Error {}
 
 async function loadConfig(path: string): Promise<{ options: AlertRuleOptions; specs: { release: { service: string; environment: string; tenantTier?: string; class: string } }[] }> {
   let raw: unknown;
