@@ -2,6 +2,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { assertFiniteSample } from './errors.ts';
 import { mannWhitneyUDistribution } from './mannWhitneyUDistribution.ts';
 import { checkConfidence, checkOptionKeys } from './options.ts';
+import { mulberry32 } from './seededRandom.ts';
 
 export interface HodgesLehmannOptions {
   /** two-sided confidence level of the interval, default 0.95 */
@@ -162,15 +163,8 @@ function pairwiseDifferenceSelector(
   };
 
   const select = (k: number): number => {
-    let seed = 0x2545f491;
-    const random = (): number => {
-      // mulberry32: a small seeded generator, so every run makes the same choices
-      seed = (seed + 0x6d2b79f5) | 0;
-      let s = seed;
-      s = Math.imul(s ^ (s >>> 15), s | 1);
-      s ^= s + Math.imul(s ^ (s >>> 7), s | 61);
-      return ((s ^ (s >>> 14)) >>> 0) / 4294967296;
-    };
+    // seeded, so every run makes the same choices
+    const random = mulberry32(0x2545f491);
     lo.fill(0);
     hi.fill(m);
     let before = 0; // differences known to be below every candidate (sum of lo)

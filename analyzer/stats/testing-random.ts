@@ -13,6 +13,8 @@
  * const rng = createRandom(42);
  * rng.poisson(12.5); // an integer, the same one on every run with seed 42
  */
+import { mulberry32 } from './seededRandom.ts';
+
 export interface Random {
   /** uniform on the open interval (0, 1) */
   uniform(): number;
@@ -25,13 +27,9 @@ export interface Random {
 }
 
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const base = mulberry32(seed);
+  // shifted by half a step into (0, 1): the samplers take log(u) and u^(1/shape), which an exact 0 would break
+  const uniform = (): number => base() + 0.5 / 4294967296;
 
   let spare: number | undefined;
   const normal = (): number => {

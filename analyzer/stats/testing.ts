@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Alternative } from './anytime.ts';
+import { mulberry32 } from './seededRandom.ts';
 
 export interface MannWhitneyCase {
   note: string;
@@ -41,13 +42,4 @@ export function closeTo(actual: number, expected: number, rel = 1e-6, abs = 0, m
 }
 
 /** A small deterministic generator (mulberry32) for test data that is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let s = state;
-    s = Math.imul(s ^ (s >>> 15), s | 1);
-    s ^= s + Math.imul(s ^ (s >>> 7), s | 61);
-    return ((s ^ (s >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;

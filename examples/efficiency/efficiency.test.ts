@@ -9,22 +9,14 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { replaySamples, type Sample } from '../../analyzer/index.ts';
 import { capacityNote } from '../../analyzer/policy/capacity.ts';
+import { mulberry32 } from '../../analyzer/stats/seededRandom.ts';
 import { loadCollectConfig } from '../../cli/collect.ts';
 import { loadSpec } from '../../cli/specFile.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so the samples are the same at every run */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** a seeded generator, so the samples are the same at every run */
+const prng = mulberry32;
 
 /** 60 min of 15 s scrapes: 2 000 requests/min, 25% to the canary; CPU and Redis per request with ±10% noise. */
 function samples(start: number, canaryCpuFactor: number, seed: number): Sample[] {
