@@ -2,15 +2,12 @@
 import type { GovernanceConfig } from '../analyzer/index.ts';
 import type { ReleaseRunner } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
+import type { Logger } from '../analyzer/logger.ts';
 import type { TokenSet } from './auth.ts';
 import type { VerdictCache } from './verdictCache.ts';
 
-/** A pino-compatible subset: `pino()` satisfies it. Never given a token or a request body. */
-export interface GateLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
+/** The house's logger (analyzer/logger.ts). Never given a token or a request body. */
+export type GateLogger = Logger;
 
 export interface GateDeps {
   store: Store;
@@ -44,5 +41,5 @@ export interface GateDeps {
   verdictCache?: VerdictCache;
 }
 
-export const silentLogger: GateLogger = { info() {}, warn() {}, error() {} };
+export { silentLogger } from '../analyzer/logger.ts';
 export const DEFAULT_BODY_LIMIT = 256 * 1024;

@@ -5,16 +5,13 @@
 import type { GovernanceConfig, JudgeMode } from '../analyzer/index.ts';
 import type { Bus } from '../collector/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
+import { silentLogger, type Logger } from '../analyzer/logger.ts';
 import type { VerdictSink } from './types.ts';
 
-/** A pino-compatible subset: `pino()` satisfies it (the same shape as the gate's logger). */
-export interface PipelineLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
+/** The house's logger (analyzer/logger.ts). */
+export type PipelineLogger = Logger;
 
-export const silentPipelineLogger: PipelineLogger = { info() {}, warn() {}, error() {} };
+export const silentPipelineLogger: PipelineLogger = silentLogger;
 
 export interface PipelineOptions {
   bus: Bus;

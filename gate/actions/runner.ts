@@ -15,14 +15,11 @@ import type { Decision, Verdict } from '../../analyzer/index.ts';
 import type { VerdictSink } from '../../pipeline/index.ts';
 import type { ActionRecord, ReleaseRecord, Store } from '../../store/index.ts';
 import { backoffDelay, resolveRetry, type RetryOptions } from './retry.ts';
+import { silentLogger, type Logger } from '../../analyzer/logger.ts';
 import type { Action, ActionContext } from './types.ts';
 
-/** A pino-compatible subset (the gate's logger fits). */
-export interface ActionLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
+/** The house's logger (analyzer/logger.ts). */
+export type ActionLogger = Logger;
 
 export interface ActionSinkOptions {
   store: Store;
@@ -58,7 +55,7 @@ interface ActionPayload {
   previous: string | null;
 }
 
-const quiet: ActionLogger = { info() {}, warn() {}, error() {} };
+const quiet: ActionLogger = silentLogger;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createActionSink(options: ActionSinkOptions): VerdictSink {
