@@ -9,9 +9,9 @@
  * is written into the store by hand. Scenarios (release id → what the engine decides):
  *   ctl-promote       checkout latency only, no regression, 31 min      → promote (sequential, at 30 min)
  *   ctl-continue      the same, 5 min of data                             → continue
- *   ctl-reduce        error ratio ×3, non-critical metrics, 4 min         → reduce-traffic
+ *   ctl-reduce        error ratio ×3, non-critical, its group light       → reduce-traffic
  *   ctl-rollback      error ratio ×3, critical metrics                    → rollback
- *   ctl-inconclusive  no regression, 60 min, orders and error ratio undecided at the end → inconclusive
+ *   ctl-inconclusive  no regression, 60 min, a policy requiring harm ruled out, not reached → inconclusive
  *   ctl-nodata        registered 61 min ago, never a sample               → inconclusive (window ended with missing data)
  *   ctl-nodata-young  registered 5 min ago, never a sample                → continue (metrics without data)
  *   ctl-new           registered now, no look yet                          → continue, "warming up"
@@ -54,15 +54,21 @@ interface Plan {
   until?: string;
   /** no samples at all; started this many minutes ago */
   silentFor?: number;
+  /** spec override */
+  groupWeights?: Record<string, number>;
+  /** release class (default standard); `strict` is defined in the fixture's governance */
+  releaseClass?: string;
 }
 
 const LATENCY_ONLY = ['checkout_latency_seconds'];
 const plans: Plan[] = [
   { id: 'ctl-promote', service: 'ctl-promote', regression: 'none', minutes: 31, keep: LATENCY_ONLY, until: 'promote' },
   { id: 'ctl-continue', service: 'ctl-continue', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
-  { id: 'ctl-reduce', service: 'ctl-reduce', regression: 'error-ratio-x3', minutes: 10, critical: false, until: 'reduce-traffic' },
+  // harm established in a light group: the score stays above marginal, so traffic is reduced first
+  { id: 'ctl-reduce', service: 'ctl-reduce', regression: 'error-ratio-x3', minutes: 10, critical: false, groupWeights: { ingress: 1, business: 10 }, until: 'reduce-traffic' },
   { id: 'ctl-rollback', service: 'ctl-rollback', regression: 'error-ratio-x3', minutes: 30, until: 'rollback' },
-  { id: 'ctl-inconclusive', service: 'ctl-inconclusive', regression: 'none', minutes: 61 },
+  // a policy that promotes only with harm ruled out on the critical metrics, which 60 min of this traffic does not reach
+  { id: 'ctl-inconclusive', service: 'ctl-inconclusive', regression: 'none', minutes: 61, releaseClass: 'strict' },
   { id: 'ctl-nodata', service: 'ctl-nodata', regression: 'none', minutes: 0, silentFor: 61 },
   { id: 'ctl-nodata-young', service: 'ctl-nodata-young', regression: 'none', minutes: 0, silentFor: 5 },
   { id: 'ctl-close', service: 'ctl-close', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
@@ -88,7 +94,7 @@ async function api(url: string, path: string, body: unknown): Promise<void> {
 async function main(): Promise<void> {
   const promBin = findPrometheusBin();
   if (!promBin) throw new Error('prometheus not found (scripts/services/start.sh installs the Debian package)');
-  const cfg = parseServeConfig('listen: { host: 127.0.0.1, port: 0 }\nstore: { url: "pglite:memory" }\nengine: { interval: 1m, grace: 0s }\n', 'controllers-fixture.yaml');
+  const cfg = parseServeConfig('listen: { host: 127.0.0.1, port: 0 }\nstore: { url: "pglite:memory" }\nengine: { interval: 1m, grace: 0s }\ngovernance: { classes: { strict: { extends: standard, requireRuledOut: true } } }\n', 'controllers-fixture.yaml');
   const pino = (await import('pino')).default({ level: process.env.RH_TEST_LOG ?? 'warn' });
   // tickEveryMs 0: the fixture takes the looks itself; later ones would move the verdicts under the tests
   const service = await startService(cfg, { env: { RH_TOKENS: `ci:operator:${OPERATOR},controllers:reader:${READER}` }, logger: pino, tickEveryMs: 0, scrape: false });
@@ -102,8 +108,9 @@ async function main(): Promise<void> {
     let spec: AnalysisSpec = scenario.spec;
     if (plan.keep) spec = { ...spec, metrics: spec.metrics.filter((m) => plan.keep!.includes(m.name)) };
     if (plan.critical === false) spec = { ...spec, metrics: spec.metrics.map((m) => ({ ...m, critical: false })) };
+    if (plan.groupWeights) spec = { ...spec, groupWeights: plan.groupWeights };
     const { release: _r, ...specBody } = spec;
-    const release = { id: plan.id, service: plan.service, version: '17.0.2', baselineVersion: '17.0.1', environment: 'ctl', strategy: 'canary', class: 'standard', startedAt, ...(plan.tenant ? { tenant: plan.tenant } : {}) };
+    const release = { id: plan.id, service: plan.service, version: '17.0.2', baselineVersion: '17.0.1', environment: 'ctl', strategy: 'canary', class: plan.releaseClass ?? 'standard', startedAt, ...(plan.tenant ? { tenant: plan.tenant } : {}) };
     await api(service.url, '/api/v1/releases', { release, spec: specBody });
     // latency metrics read their raw samples by name; ratio metrics read others (requests, errors)
     const wanted = (s: Sample) => !plan.keep || plan.keep.includes(s.metric);
