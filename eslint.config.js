@@ -4,16 +4,11 @@ import { readFileSync } from 'node:fs';
 import tseslint from 'typescript-eslint';
 
 // Test support lives in `testing/` folders next to what it tests (contract suites that each
-// implementation's test file runs, fixtures, harnesses), in `test/`, or in files named below that
-// predate the convention. Benchmarks and scripts are not product code either.
+// implementation's test file runs, fixtures, harnesses) or in `test/`. Benchmarks and scripts are
+// not product code either.
 const NOT_PRODUCT = [
   '**/*.test.ts',
   '**/testing/**',
-  '**/testing.ts',
-  '**/testing-*.ts',
-  '**/testdata.ts',
-  '**/testHarness.ts',
-  '**/testServer.ts',
   'test/**',
   'bench/**',
   'scripts/**',
@@ -46,7 +41,7 @@ export default tseslint.config(
         ],
         patterns: [
           {
-            regex: '(^|/)(test|testing)/|(^|/)(testing|testing-[^/]*|testdata|testHarness|testServer)\\.ts$|\\.test\\.ts$',
+            regex: '(^|/)(test|testing)/|\\.test\\.ts$',
             message: 'product code must not import test support (test/, testing/, *.test.ts).',
           },
           {

@@ -18,7 +18,7 @@ import {
   createOdooSchema, createSqlReader, fromPg, pgConnection, pgTimestamp, SQL_SALE_CONFIRMED, SQL_SALE_CREATED, tableDdl,
   type SourceOutcome,
 } from '../odoo-exporter/index.ts';
-import { createScratchDatabase } from '../odoo-exporter/testing.ts';
+import { createScratchDatabase } from '../odoo-exporter/testing/helpers.ts';
 import { serviceEnv } from '../test/integration/helpers.ts';
 
 const SCRAPES = 15;

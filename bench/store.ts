@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createPgliteStore, createPostgresStore, type Store } from '../store/index.ts';
-import { makeMetric, makeRecord, makeVerdict } from '../store/testing/testdata.ts';
+import { makeMetric, makeRecord, makeVerdict } from '../store/testing/fixtures.ts';
 import { serviceEnv } from '../test/integration/helpers.ts';
 
 const METRICS = ['orders_per_min', 'checkout_success', 'stock_reservation_p95', 'job_queue_depth', 'pg_tx_latency', 'redis_latency', 'traefik_5xx', 'integration_backlog'];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COLLECTOR_METRIC_NAMES, createKafkaBus, createMemoryBus, parseExposition, redactSecrets, redactUrl, type SampleBatch } from '../collector/index.ts';
 import { brokersOrSkip, uniquePrefix } from '../collector/bus/testing/kafkaBroker.ts';
-import { startMetricsServer, type MetricsServer } from '../collector/scrape/testServer.ts';
+import { startMetricsServer, type MetricsServer } from '../collector/scrape/testing/server.ts';
 import { parseCollectConfig, runCollector } from './collect.ts';
 import { main } from './main.ts';
 import { parseSampleLine } from './samplesFile.ts';

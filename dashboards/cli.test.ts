@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createPgliteStore } from '../store/index.ts';
 import { dashboardsCommand } from './cli.ts';
 import { parseDate, scorecardCommand } from './scorecardCli.ts';
-import { seedStore } from './scorecard/testdata.ts';
+import { seedStore } from './scorecard/testing/history.ts';
 
 class Sink {
   text = '';

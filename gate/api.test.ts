@@ -1,7 +1,7 @@
 /** API tests over real HTTP: the gate on port 0, the PGlite store in memory, a fake runner. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
 import { verdictSchema } from './schemas.ts';
 
 let h: Harness;

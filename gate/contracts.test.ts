@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import type { Decision } from '../analyzer/index.ts';
-import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

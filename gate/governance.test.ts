@@ -1,7 +1,7 @@
 /** Governance over HTTP: freeze windows (423), emergency overrides, backup checkpoints, approvals. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineVerdict, release, SPEC, startHarness, TOKENS, type Harness } from './testHarness.ts';
+import { engineVerdict, release, SPEC, startHarness, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+import { release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

@@ -11,7 +11,7 @@ import { createPgliteStore } from '../store/index.ts';
 import { createActionSink } from './actions/index.ts';
 import type { Action } from './actions/types.ts';
 import { closingStatus, createReleaseCloser, keepsWatching } from './routes/lifecycle.ts';
-import { engineVerdict, FakeRunner, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+import { engineVerdict, FakeRunner, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

@@ -1,7 +1,7 @@
 /** `/metrics` over HTTP: the gauges Argo's and Flagger's Prometheus providers gate on. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

@@ -10,7 +10,7 @@ import { defaultGovernance } from '../analyzer/index.ts';
 import type { Store } from '../store/index.ts';
 import { createGateApp } from './app.ts';
 import { buildOpenApi, COMPONENTS } from './openapi.ts';
-import { tokenSet, TOKENS } from './testHarness.ts';
+import { tokenSet, TOKENS } from './testing/harness.ts';
 
 type Schema = { examples?: unknown[] };
 const doc = buildOpenApi() as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, Schema> } };

@@ -6,8 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seedStore } from '../dashboards/scorecard/testdata.ts';
-import { startHarness, TOKENS, type Harness } from './testHarness.ts';
+import { seedStore } from '../dashboards/scorecard/testing/history.ts';
+import { startHarness, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startGate } from './server.ts';
-import { release, SPEC, startHarness, tokenSet, TOKENS, WRONG_TOKEN, type Harness } from './testHarness.ts';
+import { release, SPEC, startHarness, tokenSet, TOKENS, WRONG_TOKEN, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

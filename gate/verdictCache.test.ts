@@ -1,7 +1,7 @@
 /** The verdict cache over HTTP: served from memory, kept current by the gate's writes and the pipeline sink. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testHarness.ts';
+import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {

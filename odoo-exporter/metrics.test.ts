@@ -7,7 +7,7 @@ import { odooExporterCommand } from './cli.ts';
 import { createOdooMetrics } from './metrics.ts';
 import { COUNTERS, GAUGES, HISTOGRAMS, RESERVATION_BUCKETS, emptyBatch } from './signals.ts';
 import { OdooConfigError, parseOdooExporterConfig } from './config.ts';
-import { hasSeries, sampleSum } from './testing.ts';
+import { hasSeries, sampleSum } from './testing/helpers.ts';
 
 test('metrics: counters accumulate, gauges of a failed source vanish instead of going stale, served on /metrics', async () => {
   const m = await createOdooMetrics({ port: 0 });

@@ -9,7 +9,7 @@ import { fromJson, toJsonText } from './codec.ts';
 import { openStore, StoreError } from './index.ts';
 import { passwordScrubber } from './postgres.ts';
 import { limitOf } from './statements.ts';
-import { makeRecord, makeVerdict } from './testing/testdata.ts';
+import { makeRecord, makeVerdict } from './testing/fixtures.ts';
 
 describe('openStore', () => {
   it('refuses unknown schemes without echoing the rest of the URL', async () => {

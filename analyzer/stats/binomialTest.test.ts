@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { binomialTest } from './binomialTest.ts';
 import { StatsInputError } from './errors.ts';
-import { closeTo, referenceFixture } from './testing.ts';
+import { closeTo, referenceFixture } from './testing/helpers.ts';
 
 describe('binomialTest: SciPy reference values (test/fixtures/stats-reference.json)', () => {
   for (const c of referenceFixture().binomial) {

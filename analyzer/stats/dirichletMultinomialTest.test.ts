@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createMultinomialTest, restoreMultinomialTest } from './dirichletMultinomialTest.ts';
 import { StatsInputError } from './errors.ts';
-import { createRandom } from './testing-random.ts';
+import { createRandom } from './testing/random.ts';
 import { inGroup } from '../../test/groups.ts';
 
 const ALPHA = 0.05;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { StatsInputError } from './errors.ts';
 import { fisherExact } from './fisherExact.ts';
 import type { FisherTable } from './fisherExact.ts';
-import { closeTo, referenceFixture } from './testing.ts';
+import { closeTo, referenceFixture } from './testing/helpers.ts';
 
 /** Brute force: hypergeometric probabilities of every table with the same margins (log-space factorials). */
 function hypergeometric(table: FisherTable): { a: number; pmf: Map<number, number> } {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { StatsInputError } from './errors.ts';
 import { hodgesLehmann } from './hodgesLehmann.ts';
 import { mannWhitneyUDistribution } from './mannWhitneyUDistribution.ts';
-import { closeTo, referenceFixture, seededRandom } from './testing.ts';
+import { closeTo, referenceFixture, seededRandom } from './testing/helpers.ts';
 
 /** Brute force, O(nm) memory: all differences canary_j - baseline_i, sorted. Tests only. */
 function sortedDifferences(baseline: number[], canary: number[]): Float64Array {

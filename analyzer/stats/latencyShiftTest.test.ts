@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLatencyShiftTest, restoreLatencyShiftTest, type LatencyShiftTest } from './latencyShiftTest.ts';
 import { StatsInputError } from './errors.ts';
-import { createRandom, type Random } from './testing-random.ts';
+import { createRandom, type Random } from './testing/random.ts';
 import type { Alternative } from './anytime.ts';
 import { inGroup } from '../../test/groups.ts';
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { StatsInputError } from './errors.ts';
 import { mannWhitneyU } from './mannWhitneyU.ts';
 import type { MannWhitneyUOptions } from './mannWhitneyU.ts';
-import { closeTo, referenceFixture, seededRandom } from './testing.ts';
+import { closeTo, referenceFixture, seededRandom } from './testing/helpers.ts';
 
 const reference = referenceFixture();
 

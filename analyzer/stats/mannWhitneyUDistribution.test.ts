@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StatsInputError } from './errors.ts';
 import { mannWhitneyUDistribution } from './mannWhitneyUDistribution.ts';
-import { closeTo } from './testing.ts';
+import { closeTo } from './testing/helpers.ts';
 
 /** Arrangement counts of U for sizes (n, m) with exact integers: N(u; i, j) = N(u - j; i - 1, j) + N(u; i, j - 1). */
 function bigIntCounts(n: number, m: number): bigint[] {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bestRho, normalLogMixture, normalMixtureBoundary, type BoundarySide } from './normalMixtureBoundary.ts';
 import { StatsInputError } from './errors.ts';
-import { createRandom } from './testing-random.ts';
+import { createRandom } from './testing/random.ts';
 
 /** Composite Simpson rule on [a, b] with `intervals` (even) panels. */
 function simpson(f: (x: number) => number, a: number, b: number, intervals: number): number {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { binomialTest } from './binomialTest.ts';
 import { StatsInputError } from './errors.ts';
 import { poissonRateTest } from './poissonRateTest.ts';
-import { closeTo, referenceFixture } from './testing.ts';
+import { closeTo, referenceFixture } from './testing/helpers.ts';
 
 describe('poissonRateTest: SciPy reference values (test/fixtures/stats-reference.json)', () => {
   for (const c of referenceFixture().poissonRates) {

@@ -4,7 +4,7 @@ import betaln from '@stdlib/math-base-special-betaln';
 import { quantileConfidenceSequence } from './quantileConfidenceSequence.ts';
 import { logBuckets, type BucketLayout } from './logBuckets.ts';
 import { StatsInputError } from './errors.ts';
-import { createRandom } from './testing-random.ts';
+import { createRandom } from './testing/random.ts';
 import { inGroup } from '../../test/groups.ts';
 
 const ALPHA = 0.05;

@@ -5,7 +5,7 @@ import binomialPmf from '@stdlib/stats-base-dists-binomial-pmf';
 import hypergeometricPmf from '@stdlib/stats-base-dists-hypergeometric-pmf';
 import { createRateRatioTest, restoreRateRatioTest, type RateRatioTest } from './rateRatioTest.ts';
 import { StatsInputError } from './errors.ts';
-import { createRandom, type Random } from './testing-random.ts';
+import { createRandom, type Random } from './testing/random.ts';
 import type { Alternative } from './anytime.ts';
 import { inGroup } from '../../test/groups.ts';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StatsInputError } from './errors.ts';
 import { fisherExact } from './fisherExact.ts';
-import { closeTo } from './testing.ts';
+import { closeTo } from './testing/helpers.ts';
 import { twoProportionTest } from './twoProportionTest.ts';
 
 // The fixture has no two-proportion section; expected values below are computed by hand from the

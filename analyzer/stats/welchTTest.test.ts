@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StatsInputError } from './errors.ts';
-import { closeTo, referenceFixture } from './testing.ts';
+import { closeTo, referenceFixture } from './testing/helpers.ts';
 import { welchTTest } from './welchTTest.ts';
 
 describe('welchTTest: SciPy reference values (test/fixtures/stats-reference.json)', () => {

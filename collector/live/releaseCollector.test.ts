@@ -4,7 +4,7 @@ import type { Release } from '../../analyzer/types.ts';
 import type { SampleBatch } from '../bus/index.ts';
 import { parseExposition } from '../textparse/index.ts';
 import type { ScrapeResult } from '../scrape/index.ts';
-import { startMetricsServer } from '../scrape/testServer.ts';
+import { startMetricsServer } from '../scrape/testing/server.ts';
 import { ReleaseCollector, TemplateError } from './index.ts';
 
 const release = (over: Partial<Release>): Release => ({

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sample } from '../../analyzer/types.ts';
 import { ScrapeConverter, ScrapeError, SCRAPE_ACCEPT, parseScrapeTarget, scrapeOnce, type ScrapeTarget } from './index.ts';
-import { startMetricsServer, type MetricsServer } from './testServer.ts';
+import { startMetricsServer, type MetricsServer } from './testing/server.ts';
 
 // Every expected number below is worked out by hand from the exposition served in that step;
 // the comment next to it shows the arithmetic.

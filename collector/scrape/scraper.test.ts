@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sample } from '../../analyzer/types.ts';
 import { ScrapeError, Scraper } from './index.ts';
-import { startMetricsServer, type MetricsServer } from './testServer.ts';
+import { startMetricsServer, type MetricsServer } from './testing/server.ts';
 
 let good: MetricsServer, failing: MetricsServer, hanging: MetricsServer;
 before(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ExpositionParseError } from './errors.ts';
 import { parseExposition } from './parse.ts';
-import { loadScenarios, reviveNumbers, type Scenario } from './testing.ts';
+import { loadScenarios, reviveNumbers, type Scenario } from './testing/cases.ts';
 
 function parse(s: Scenario) {
   return parseExposition(s.input, {

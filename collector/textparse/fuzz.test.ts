@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { ExpositionParseError, HistogramShapeError } from './errors.ts';
 import { histogramBuckets } from './histogram.ts';
 import { createExpositionParser, parseExposition } from './parse.ts';
-import { loadScenarios } from './testing.ts';
+import { loadScenarios } from './testing/cases.ts';
 import type { Entry } from './types.ts';
 
 /**

@@ -13,7 +13,7 @@ import { parseExposition } from '../../collector/index.ts';
 import { createGateMetrics } from '../../gate/index.ts';
 import { createPgliteStore } from '../../store/index.ts';
 import { loadDashboardsConfig } from '../config.ts';
-import { seededHistory } from '../scorecard/testdata.ts';
+import { seededHistory } from '../scorecard/testing/history.ts';
 import { buildDashboards } from './index.ts';
 import { RELEASE_HEALTH_LABELS } from './metricNames.ts';
 import { metricNamesInExpr } from './promqlNames.ts';

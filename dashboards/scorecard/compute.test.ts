@@ -1,5 +1,5 @@
 /**
- * Scorecard figures against values worked out by hand on the seeded history (testdata.ts).
+ * Scorecard figures against values worked out by hand on the seeded history (testing/history.ts).
  * Period: 14 days = 2 weeks. In it: A, B, C, D (E started before, F at the exclusive end).
  *
  * Per release (minutes after its start):
@@ -24,7 +24,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeScorecard, median, ScorecardPeriodError } from './compute.ts';
-import { FROM, MIN, seededHistory, TO } from './testdata.ts';
+import { FROM, MIN, seededHistory, TO } from './testing/history.ts';
 import type { GroupRow, ScorecardFigures } from './types.ts';
 
 const close = (actual: number | null, expected: number, what: string): void => {

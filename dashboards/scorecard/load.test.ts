@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createPgliteStore } from '../../store/index.ts';
 import { computeScorecard } from './compute.ts';
 import { loadScorecard, recordedOnset } from './load.ts';
-import { FROM, seedStore, seededHistory, TO } from './testdata.ts';
+import { FROM, seedStore, seededHistory, TO } from './testing/history.ts';
 
 test('loadScorecard on a PGlite store equals computeScorecard on the same history', async () => {
   const store = await createPgliteStore();

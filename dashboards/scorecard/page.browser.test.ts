@@ -19,7 +19,7 @@ import { computeScorecard } from './compute.ts';
 import { FIGURE_COLUMNS, formatCount, formatMinutes, formatPerWeek, formatRate } from './format.ts';
 import { loadScorecard } from './load.ts';
 import { renderScorecardPage } from './page.ts';
-import { FROM, seedStore, seededHistory, TO } from './testdata.ts';
+import { FROM, seedStore, seededHistory, TO } from './testing/history.ts';
 import { DIMENSIONS } from './types.ts';
 import type { Scorecard, ScorecardFigures } from './types.ts';
 

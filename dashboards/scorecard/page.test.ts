@@ -9,7 +9,7 @@ import { escapeHtml } from './format.ts';
 import { renderScorecardPage } from './page.ts';
 import { csvField, renderScorecard, UnknownFormatError } from './render.ts';
 import type { ScorecardFormat } from './render.ts';
-import { seededHistory } from './testdata.ts';
+import { seededHistory } from './testing/history.ts';
 
 function figuresIn(html: string): Map<string, string> {
   const out = new Map<string, string>();

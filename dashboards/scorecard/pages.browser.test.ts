@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { seedHistory } from '../../cli/demo/history.ts';
 import { STORY_START } from '../../cli/demo/story.ts';
-import { startHarness, TOKENS } from '../../gate/testHarness.ts';
+import { startHarness, TOKENS } from '../../gate/testing/harness.ts';
 import { loadScorecard } from './load.ts';
 import { renderScorecardPage } from './page.ts';
 

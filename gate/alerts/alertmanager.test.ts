@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ActionRecord } from '../../store/index.ts';
 import { requireService } from '../../test/integration/helpers.ts';
 import { AlertmanagerSink, type AlertmanagerAlert } from './alertmanager.ts';
-import { closedPort, receiver, releaseRecord, T0, verdict } from './testdata.ts';
+import { closedPort, receiver, releaseRecord, T0, verdict } from './testing/fixtures.ts';
 
 const LINKS = { gateUrl: 'https://rh.example.com', grafanaUrl: 'https://grafana.example.com' };
 const noSleep = async () => {};

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ActionRecord } from '../../store/index.ts';
 import { ChatWebhookSink, chatMessage, type ChatMessage } from './chat.ts';
-import { closedPort, receiver, releaseRecord, verdict } from './testdata.ts';
+import { closedPort, receiver, releaseRecord, verdict } from './testing/fixtures.ts';
 
 const LINKS = { gateUrl: 'https://rh.example.com', grafanaUrl: 'https://grafana.example.com' };
 const noSleep = async () => {};

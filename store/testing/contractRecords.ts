@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { FixtureOf } from './contract.ts';
-import { makeRecord, makeVerdict, uid } from './testdata.ts';
+import { makeRecord, makeVerdict, uid } from './fixtures.ts';
 import { StoreConflictError, StoreError, StoreNotFoundError, type ActionRecord } from '../types.ts';
 
 const T0 = 1_700_000_000_000;

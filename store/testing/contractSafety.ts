@@ -8,7 +8,7 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import type { MetricVerdict, Verdict } from '../../analyzer/index.ts';
 import type { FixtureOf } from './contract.ts';
-import { HOSTILE_STRINGS, makeMetric, makeRecord, makeVerdict, uid } from './testdata.ts';
+import { HOSTILE_STRINGS, makeMetric, makeRecord, makeVerdict, uid } from './fixtures.ts';
 import { StoreError, type Store } from '../types.ts';
 
 const T0 = 1_700_000_000_000;

@@ -25,7 +25,7 @@ import pg from 'pg';
 import {
   createOdooSchema, createSqlReader, fromPg, fromPglite, pgTimestamp, startOdooExporter, type SqlQuery, type TenantReader,
 } from '../../odoo-exporter/index.ts';
-import { createScratchDatabase, sampleSum } from '../../odoo-exporter/testing.ts';
+import { createScratchDatabase, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { OdooWriter } from '../../simulator/index.ts';
 import { requireService } from './helpers.ts';
 

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
 import { fromPg, startOdooExporter } from '../../odoo-exporter/index.ts';
-import { createScratchDatabase, hasSeries, sampleSum, type ScratchDatabase } from '../../odoo-exporter/testing.ts';
+import { createScratchDatabase, hasSeries, sampleSum, type ScratchDatabase } from '../../odoo-exporter/testing/helpers.ts';
 import { createOdooSimulation } from '../../simulator/index.ts';
 import { requireService } from './helpers.ts';
 

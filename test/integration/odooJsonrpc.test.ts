@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { createJsonRpcReader, createSqlReader, fromPglite, startOdooExporter, type SqlQuery } from '../../odoo-exporter/index.ts';
-import { sampleSum } from '../../odoo-exporter/testing.ts';
+import { sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { createOdooSimulation } from '../../simulator/index.ts';
 
 const API_KEY = 'test-api-key-0123456789';

@@ -11,7 +11,7 @@ import { createOdooSimulation, type OdooRegressions } from '../../simulator/inde
 import {
   createSqlReader, startOdooExporter, WAITING_AGE_CLASSES, type OdooModule, type SqlConnection, type SqlQuery,
 } from '../../odoo-exporter/index.ts';
-import { createScratchDatabase, hasSeries, sampleSum } from '../../odoo-exporter/testing.ts';
+import { createScratchDatabase, hasSeries, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { fromPg, fromPglite, pgConnection } from '../../odoo-exporter/index.ts';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';

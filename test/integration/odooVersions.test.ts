@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { createSqlReader, fromPglite, startOdooExporter, type OdooVersion } from '../../odoo-exporter/index.ts';
-import { sampleSum } from '../../odoo-exporter/testing.ts';
+import { sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { createOdooSimulation } from '../../simulator/index.ts';
 
 for (const version of ['16.0', '17.0', '18.0'] as OdooVersion[]) {

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Alternative } from './anytime.ts';
-import { mulberry32 } from './seededRandom.ts';
+import type { Alternative } from '../anytime.ts';
+import { mulberry32 } from '../seededRandom.ts';
 
 export interface MannWhitneyCase {
   note: string;
@@ -31,7 +31,7 @@ let cached: StatsReference | undefined;
 
 /** The SciPy reference values (parsed once). */
 export function referenceFixture(): StatsReference {
-  cached ??= JSON.parse(readFileSync(new URL('../../test/fixtures/stats-reference.json', import.meta.url), 'utf8')) as StatsReference;
+  cached ??= JSON.parse(readFileSync(new URL('../../../test/fixtures/stats-reference.json', import.meta.url), 'utf8')) as StatsReference;
   return cached;
 }
 

@@ -5,9 +5,9 @@
  *
  * Period: 2026-02-22T00:00Z → 2026-03-08T00:00Z (14 days = 2 weeks; February's part is 1 week).
  */
-import type { Decision, MetricSpec, MetricVerdict, Release, Verdict } from '../../analyzer/index.ts';
-import type { ActionRecord, AuditEntry, Store } from '../../store/index.ts';
-import type { ScorecardInput, ScorecardReleaseRecord } from './types.ts';
+import type { Decision, MetricSpec, MetricVerdict, Release, Verdict } from '../../../analyzer/index.ts';
+import type { ActionRecord, AuditEntry, Store } from '../../../store/index.ts';
+import type { ScorecardInput, ScorecardReleaseRecord } from '../types.ts';
 
 export const MIN = 60_000;
 export const FROM = Date.UTC(2026, 1, 22);

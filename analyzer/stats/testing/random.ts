@@ -13,7 +13,7 @@
  * const rng = createRandom(42);
  * rng.poisson(12.5); // an integer, the same one on every run with seed 42
  */
-import { mulberry32 } from './seededRandom.ts';
+import { mulberry32 } from '../seededRandom.ts';
 
 export interface Random {
   /** uniform on the open interval (0, 1) */

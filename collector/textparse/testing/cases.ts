@@ -19,7 +19,7 @@
  * In expected JSON, non-finite numbers are written "NaN", "+Inf" and "-Inf".
  */
 import { readFileSync } from 'node:fs';
-import type { ExpositionLimits } from './limits.ts';
+import type { ExpositionLimits } from '../limits.ts';
 
 export interface Scenario {
   title: string;

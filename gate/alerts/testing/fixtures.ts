@@ -1,8 +1,8 @@
 /** Fixtures and a recording HTTP receiver for the alert sink tests. */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Decision, Verdict } from '../../analyzer/index.ts';
-import type { ReleaseRecord } from '../../store/index.ts';
+import type { Decision, Verdict } from '../../../analyzer/index.ts';
+import type { ReleaseRecord } from '../../../store/index.ts';
 
 export const T0 = Date.parse('2026-11-27T08:00:00Z');
 

@@ -3,13 +3,13 @@
  * memory), three tokens, a recording logger, and a FAKE runner that only records start/stop —
  * the pipeline is another room's and is tested there.
  */
-import type { Verdict } from '../analyzer/index.ts';
-import { parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
-import type { ReleaseRunner } from '../pipeline/index.ts';
-import { createPgliteStore, type ReleaseRecord, type Store } from '../store/index.ts';
-import { TokenSet } from './auth.ts';
-import type { GateDeps, GateLogger } from './deps.ts';
-import { startGate, type RunningGate } from './server.ts';
+import type { Verdict } from '../../analyzer/index.ts';
+import { parseGovernance, type GovernanceConfig } from '../../analyzer/index.ts';
+import type { ReleaseRunner } from '../../pipeline/index.ts';
+import { createPgliteStore, type ReleaseRecord, type Store } from '../../store/index.ts';
+import { TokenSet } from '../auth.ts';
+import type { GateDeps, GateLogger } from '../deps.ts';
+import { startGate, type RunningGate } from '../server.ts';
 
 export const TOKENS = {
   reader: 'rdr-7f3c1a9e5b2d4c6f8a0b1c2d3e4f5a6b',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRandom } from './testing-random.ts';
+import { createRandom } from './random.ts';
 
 /** Sample mean and variance of `n` draws. */
 function moments(draw: () => number, n: number): { mean: number; variance: number } {
