@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runOpenLoop, type OpenLoopResult } from './openLoop.ts';
+import { DURATION_EXAMPLES, durationToMs } from '../analyzer/duration.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const READER = 'bench-reader-7d2c9a4e1f6b3805';
@@ -171,7 +172,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   const referenceS = o.referenceS ?? Math.min(durationS, 30);
   const interval = o.interval ?? '10s';
   for (const [name, value] of [['--interval', interval], ['--look-spread', o.lookSpread ?? '0s']]) {
-    if (!/^\d+(?:ms|s|m)$/.test(value)) throw new Error(`${name}: a duration like 10s or 1m, got ${JSON.stringify(value)}`);
+    // the serve config reads it with the shared grammar; refuse here what it would refuse there
+    if (durationToMs(value) === undefined) throw new Error(`${name}: a duration such as ${DURATION_EXAMPLES}, got ${JSON.stringify(value)}`);
   }
 
   // the exporter every release's collector scrapes: 20 gauges for version 1 (baseline) and 2 (canary)
