@@ -14,6 +14,7 @@
 import type { EngineOptions, Verdict } from '../analyzer/index.ts';
 import type { Ack, SampleBatch } from '../collector/index.ts';
 import type { ReleaseRecord } from '../store/index.ts';
+import { fnv1a32 } from '../analyzer/hash.ts';
 import { ReleaseRun, type AnalysisState, type BatchOutcome, type PipelineCheckpoint } from './releaseRun.ts';
 
 export interface ReleaseAnalysis {
@@ -116,7 +117,5 @@ export class ReleaseSlot {
  */
 export function lookOffset(releaseId: string, spreadMs: number): number {
   if (spreadMs <= 0) return 0;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < releaseId.length; i++) hash = Math.imul(hash ^ releaseId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % spreadMs;
+  return fnv1a32(releaseId) % spreadMs;
 }

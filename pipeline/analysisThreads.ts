@@ -21,6 +21,7 @@ import type { Verdict } from '../analyzer/index.ts';
 import type { AnalysisOpener, OpenedAnalysis, ReleaseAnalysis } from './analysis.ts';
 import type { AnalysisReply, AnalysisRequest } from './analysisThread.ts';
 import type { PipelineLogger } from './options.ts';
+import { fnv1a32 } from '../analyzer/hash.ts';
 import type { AnalysisState, BatchOutcome, PipelineCheckpoint } from './releaseRun.ts';
 
 export class AnalysisThreadLost extends Error {
@@ -140,9 +141,7 @@ export function startAnalysisThreads(count: number, logger: PipelineLogger): Ana
   if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`analysis threads must be a positive integer, got ${count}`);
   const threads = Array.from({ length: count }, (_, i) => new AnalysisThread(i, logger));
   const threadOf = (id: string): AnalysisThread => {
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
-    return threads[hash % threads.length];
+    return threads[fnv1a32(id) % threads.length];
   };
   return {
     size: count,

@@ -24,6 +24,7 @@ import { AnalysisThreadLost, startAnalysisThreads, type AnalysisThreads } from '
 import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
 import type { PipelineCheckpoint } from './releaseRun.ts';
 import type { Pipeline, PipelineStats } from './types.ts';
+import { fnv1a32 } from '../analyzer/hash.ts';
 
 const IGNORED_MEMORY = 10_000;
 
@@ -587,7 +588,5 @@ function latestTs(batch: SampleBatch): number {
 
 /** 1..every, stable per release id (FNV-1a), so the releases' checkpoints fall on different batches. */
 export function staggeredFirstCheckpoint(releaseId: string, every: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < releaseId.length; i++) hash = Math.imul(hash ^ releaseId.charCodeAt(i), 0x01000193) >>> 0;
-  return (hash % every) + 1;
+  return (fnv1a32(releaseId) % every) + 1;
 }

@@ -2,6 +2,7 @@
  * Storage of the in-memory bus: one append-only log per partition, trimmed from the front once
  * every group has committed past an entry (nothing else can ever read it again).
  */
+import { fnv1a32 } from '../../analyzer/hash.ts';
 
 /**
  * Partition of a key: 32-bit FNV-1a over the key's UTF-16 code units, modulo `partitions`.
@@ -10,12 +11,7 @@
  * plays this role, and only "one release, one partition" is part of the contract.
  */
 export function partitionOf(key: string, partitions: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % partitions;
+  return fnv1a32(key) % partitions;
 }
 
 export class PartitionLog<M> {
