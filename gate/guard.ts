@@ -9,10 +9,14 @@ import { ApiError, type GateEnv } from './http.ts';
 
 const REALM = 'Bearer realm="release-health"';
 
-export function unauthorized(presented: boolean): ApiError {
-  return presented
-    ? new ApiError(401, 'invalid token', undefined, { 'WWW-Authenticate': `${REALM}, error="invalid_token"` })
-    : new ApiError(401, 'authentication required: send Authorization: Bearer <token>', undefined, { 'WWW-Authenticate': REALM });
+/** 401 for a request that presented no credentials: say how to authenticate. */
+export function authenticationRequired(): ApiError {
+  return new ApiError(401, 'authentication required: send Authorization: Bearer <token>', undefined, { 'WWW-Authenticate': REALM });
+}
+
+/** 401 for credentials that are unknown or not a Bearer token (RFC 6750 `invalid_token`). */
+export function invalidToken(): ApiError {
+  return new ApiError(401, 'invalid token', undefined, { 'WWW-Authenticate': `${REALM}, error="invalid_token"` });
 }
 
 export function forbidden(identity: Identity, needed: Role): ApiError {
@@ -24,7 +28,7 @@ export function forbidden(identity: Identity, needed: Role): ApiError {
 /** Checks a presented token against a role; throws the 401/403 `ApiError`. */
 export function authorize(tokens: TokenSet, token: string | undefined, needed: Role): Identity {
   const identity = tokens.verify(token);
-  if (!identity) throw unauthorized(token !== undefined);
+  if (!identity) throw token === undefined ? authenticationRequired() : invalidToken();
   if (!hasRole(identity.role, needed)) throw forbidden(identity, needed);
   return identity;
 }
@@ -39,7 +43,7 @@ export function makeGuard({ tokens, allowAnonymousRead }: GuardOptions): (needed
   return (needed) => async (c, next) => {
     const header = c.req.header('authorization');
     const token = bearerToken(header);
-    if (header !== undefined && token === undefined) throw unauthorized(true); // e.g. Basic, or a malformed Bearer
+    if (header !== undefined && token === undefined) throw invalidToken(); // e.g. Basic, or a malformed Bearer
     if (token === undefined && needed === 'reader' && allowAnonymousRead) {
       c.set('identity', undefined);
       return next();

@@ -32,8 +32,13 @@ export interface ExpositionOptions {
 export function createPrometheusExposition({ meterName, targetInfo = false }: ExpositionOptions): PrometheusExposition {
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: !targetInfo });
   const provider = new MeterProvider({ readers: [exporter] });
-  // arguments: prefix, appendTimestamp, withResourceConstantLabels, withoutTargetInfo, withoutScopeInfo
-  const serializer = new PrometheusSerializer('', false, undefined, !targetInfo, true);
+  // the serializer's constructor is positional; name each argument
+  const prefix = '';
+  const appendTimestamp = false;
+  const withResourceConstantLabels = undefined;
+  const withoutTargetInfo = !targetInfo;
+  const withoutScopeInfo = true;
+  const serializer = new PrometheusSerializer(prefix, appendTimestamp, withResourceConstantLabels, withoutTargetInfo, withoutScopeInfo);
   const collect = async () => (await exporter.collect()).resourceMetrics;
   let shut: Promise<void> | undefined;
   return {
