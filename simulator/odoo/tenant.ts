@@ -37,7 +37,7 @@ interface Cron {
 }
 
 export class TenantSim {
-  readonly w: OdooWriter;
+  readonly writer: OdooWriter;
   private readonly modules: Set<OdooModule>;
   private readonly rng: Record<'orders' | 'flow' | 'stock' | 'jobs' | 'pos' | 'mail', Rng>;
   private companies: number[] = [];
@@ -53,7 +53,7 @@ export class TenantSim {
   readonly confirmations = new Map<number, number>();
 
   constructor(readonly spec: OdooTenantSpec, private readonly opts: OdooSimOptions, private readonly heap: EventHeap) {
-    this.w = new OdooWriter(spec.db);
+    this.writer = new OdooWriter(spec.db);
     this.modules = new Set(spec.modules ?? ODOO_MODULES);
     const r = (s: string) => createRng(opts.seed, `odoo/${spec.name}/${s}`);
     this.rng = { orders: r('orders'), flow: r('flow'), stock: r('stock'), jobs: r('jobs'), pos: r('pos'), mail: r('mail') };
@@ -81,22 +81,22 @@ export class TenantSim {
 
   async setup(at: number): Promise<void> {
     if (this.opts.createSchema !== false) await createOdooSchema(this.spec.db, { version: this.spec.version, modules: [...this.modules] });
-    for (const name of this.spec.companies ?? [this.spec.name]) this.companies.push(await this.w.company(name, at));
+    for (const name of this.spec.companies ?? [this.spec.name]) this.companies.push(await this.writer.company(name, at));
     const v18 = this.spec.version === '18.0';
     if (this.has('stock')) {
       // stock/data/stock_data.xml: WH/Stock (internal), Partners/Customers, Partners/Vendors, Virtual Locations/Inventory adjustment
       this.loc = {
-        stock: await this.w.location('WH/Stock', 'internal', at),
-        customers: await this.w.location('Partners/Customers', 'customer', at),
-        vendors: await this.w.location('Partners/Vendors', 'supplier', at),
-        inventory: await this.w.location('Virtual Locations/Inventory adjustment', 'inventory', at),
+        stock: await this.writer.location('WH/Stock', 'internal', at),
+        customers: await this.writer.location('Partners/Customers', 'customer', at),
+        vendors: await this.writer.location('Partners/Vendors', 'supplier', at),
+        inventory: await this.writer.location('Virtual Locations/Inventory adjustment', 'inventory', at),
       };
-      for (let i = 1; i <= 60; i++) this.storable.push(await this.w.product(`Product ${i}`, true, at, v18));
-      for (let i = 1; i <= 6; i++) this.consumable.push(await this.w.product(`Consumable ${i}`, false, at, v18));
+      for (let i = 1; i <= 60; i++) this.storable.push(await this.writer.product(`Product ${i}`, true, at, v18));
+      for (let i = 1; i <= 6; i++) this.consumable.push(await this.writer.product(`Consumable ${i}`, false, at, v18));
     }
     const add = async (name: string, minutes: number, run?: (at: number) => Promise<void>) => {
       const nextcall = at + minutes * MIN;
-      this.crons.push({ id: await this.w.cron(name, minutes, nextcall, at, v18), name, everyMs: minutes * MIN, nextcall, run });
+      this.crons.push({ id: await this.writer.cron(name, minutes, nextcall, at, v18), name, everyMs: minutes * MIN, nextcall, run });
     };
     await add(SIM_CRONS.mail, 1, this.has('mail') ? (t) => this.sendMails(t) : undefined);
     await add(SIM_CRONS.scheduler, 15, this.has('stock') ? (t) => this.runScheduler(t) : undefined);
@@ -148,12 +148,12 @@ export class TenantSim {
   private async draftDelivery(at: number): Promise<void> {
     const company = this.company(this.cases);
     const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
-    const move = await this.w.move(company, `WH/OUT/${++this.seq}`, product, 1, this.loc.stock, this.loc.customers, 'draft', at);
+    const move = await this.writer.move(company, `WH/OUT/${++this.seq}`, product, 1, this.loc.stock, this.loc.customers, 'draft', at);
     this.heap.push(at + this.cases.uniform(5, 20) * MIN, async (t) => {
-      await this.w.confirmMove(move, t);
+      await this.writer.confirmMove(move, t);
       this.confirmations.set(move, t);
       const slow = this.broken(t).reservationSlowdown ?? 1;
-      this.heap.push(t + this.lognormal(this.cases, 20, 0.8) * slow, (t2) => this.w.reserveMove(move, company, product, 1, t2, this.v16));
+      this.heap.push(t + this.lognormal(this.cases, 20, 0.8) * slow, (t2) => this.writer.reserveMove(move, company, product, 1, t2, this.v16));
     });
   }
 
@@ -161,71 +161,71 @@ export class TenantSim {
   private async receipt(at: number): Promise<void> {
     const company = this.company(this.cases);
     const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
-    const move = await this.w.move(company, `WH/IN/${++this.seq}`, product, 10, this.loc.vendors, this.loc.stock, 'confirmed', at);
-    await this.w.reserveMove(move, company, product, 10, at, this.v16);
+    const move = await this.writer.move(company, `WH/IN/${++this.seq}`, product, 10, this.loc.vendors, this.loc.stock, 'confirmed', at);
+    await this.writer.reserveMove(move, company, product, 10, at, this.v16);
   }
 
   private async inventoryAdjustment(at: number): Promise<void> {
     const company = this.company(this.cases);
     const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
-    const move = await this.w.move(company, 'Product Quantity Updated', product, 3, this.loc.inventory, this.loc.stock, 'confirmed', at);
-    await this.w.reserveMove(move, company, product, 3, at, this.v16);
+    const move = await this.writer.move(company, 'Product Quantity Updated', product, 3, this.loc.inventory, this.loc.stock, 'confirmed', at);
+    await this.writer.reserveMove(move, company, product, 3, at, this.v16);
   }
 
   /** an offline till syncs an order paid 10–40 minutes ago: old date_order, new id */
   private async offlineTillSync(at: number): Promise<void> {
     const rng = this.cases;
-    await this.w.posOrder(this.company(rng), `POS/${String(++this.seq).padStart(6, '0')}`, Math.round(rng.uniform(3, 80) * 100) / 100, 'paid', at, { dateOrder: at - rng.uniform(10, 40) * MIN });
+    await this.writer.posOrder(this.company(rng), `POS/${String(++this.seq).padStart(6, '0')}`, Math.round(rng.uniform(3, 80) * 100) / 100, 'paid', at, { dateOrder: at - rng.uniform(10, 40) * MIN });
   }
 
   /** a restaurant table: saved as draft, paid 10–40 minutes later in place */
   private async restaurantOrder(at: number): Promise<void> {
     const rng = this.cases;
-    const id = await this.w.posOrder(this.company(rng), `POS/${String(++this.seq).padStart(6, '0')}`, 0, 'draft', at);
+    const id = await this.writer.posOrder(this.company(rng), `POS/${String(++this.seq).padStart(6, '0')}`, 0, 'draft', at);
     const amount = Math.round(rng.uniform(20, 120) * 100) / 100;
-    this.heap.push(at + rng.uniform(10, 40) * MIN, (t) => this.w.payPosDraft(id, amount, t));
+    this.heap.push(at + rng.uniform(10, 40) * MIN, (t) => this.writer.payPosDraft(id, amount, t));
   }
 
   /** a POS session closing and a token payment that commit a minute after they took their ids */
   private async lateCommit(at: number): Promise<void> {
     const rng = this.cases;
     const company = this.company(rng);
-    const order = await this.w.reserveId('pos_order');
-    const pay = this.has('payment') ? await this.w.reserveId('payment_transaction') : undefined;
+    const order = await this.writer.reserveId('pos_order');
+    const pay = this.has('payment') ? await this.writer.reserveId('payment_transaction') : undefined;
     this.heap.push(at + rng.uniform(40, 80) * 1000, async () => {
-      await this.w.posOrder(company, `POS/${String(++this.seq).padStart(6, '0')}`, 42, 'paid', at, { id: order });
-      if (pay !== undefined) await this.w.latePayment(pay, company, `LATE-${pay}`, 42, 'done', at);
+      await this.writer.posOrder(company, `POS/${String(++this.seq).padStart(6, '0')}`, 42, 'paid', at, { id: order });
+      if (pay !== undefined) await this.writer.latePayment(pay, company, `LATE-${pay}`, 42, 'done', at);
     });
   }
 
   /** a wire transfer: pending for two days, then confirmed */
   private async wireTransfer(at: number): Promise<void> {
     const company = this.company(this.cases);
-    const pay = await this.w.payment(company, `WIRE-${++this.seq}`, 250, at);
-    await this.w.paymentState(pay, 'pending', at);
-    this.heap.push(at + 2 * 1440 * MIN, (t) => this.w.paymentState(pay, 'done', t));
+    const pay = await this.writer.payment(company, `WIRE-${++this.seq}`, 250, at);
+    await this.writer.paymentState(pay, 'pending', at);
+    this.heap.push(at + 2 * 1440 * MIN, (t) => this.writer.paymentState(pay, 'done', t));
   }
 
   /** a card saved with a validation transaction: not a checkout */
   private async cardValidation(at: number): Promise<void> {
-    const pay = await this.w.payment(this.company(this.cases), `VAL-${++this.seq}`, 0, at, 'validation');
-    this.heap.push(at + 5000, (t) => this.w.paymentState(pay, 'done', t));
+    const pay = await this.writer.payment(this.company(this.cases), `VAL-${++this.seq}`, 0, at, 'validation');
+    this.heap.push(at + 5000, (t) => this.writer.paymentState(pay, 'done', t));
   }
 
   /** a vendor bill entered, checked and posted three days later */
   private async vendorBill(at: number): Promise<void> {
-    const move = await this.w.invoice(this.company(this.cases), `BILL/${++this.seq}`, 900, at, 'in_invoice');
-    this.heap.push(at + 3 * 1440 * MIN, (t) => this.w.postMove(move, t));
+    const move = await this.writer.invoice(this.company(this.cases), `BILL/${++this.seq}`, 900, at, 'in_invoice');
+    this.heap.push(at + 3 * 1440 * MIN, (t) => this.writer.postMove(move, t));
   }
 
   /** an invoice cancelled, reset to draft (button_draft) and posted */
   private async cancelledThenPosted(at: number): Promise<void> {
-    const move = await this.w.invoice(this.company(this.cases), `INV/C/${++this.seq}`, 120, at);
+    const move = await this.writer.invoice(this.company(this.cases), `INV/C/${++this.seq}`, 120, at);
     this.heap.push(at + 5 * MIN, async (t) => {
-      await this.w.moveState(move, 'cancel', t);
+      await this.writer.moveState(move, 'cancel', t);
       this.heap.push(t + 30 * MIN, async (t2) => {
-        await this.w.moveState(move, 'draft', t2);
-        this.heap.push(t2 + 30 * MIN, (t3) => this.w.postMove(move, t3));
+        await this.writer.moveState(move, 'draft', t2);
+        this.heap.push(t2 + 30 * MIN, (t3) => this.writer.postMove(move, t3));
       });
     });
   }
@@ -239,26 +239,26 @@ export class TenantSim {
     const company = this.company(rng);
     const amount = Math.round(this.lognormal(rng, 0.06, 0.7) * 100) / 100 + 5; // median ~65 EUR (lognormal() is in ms)
     const ref = `S${String(++this.seq).padStart(6, '0')}`;
-    const order = await this.w.createSaleOrder(company, ref, amount, at);
-    const pay = this.has('payment') ? await this.w.payment(company, `${ref}-1`, amount, at) : undefined;
+    const order = await this.writer.createSaleOrder(company, ref, amount, at);
+    const pay = this.has('payment') ? await this.writer.payment(company, `${ref}-1`, amount, at) : undefined;
     const checkout = at + this.lognormal(rng, 45, 0.6);
     const u = rng.next();
     this.heap.push(checkout, async (t) => {
       if (u < 0.02) return; // abandoned checkout: the quotation and a draft transaction stay
       if (u < 0.04) {
-        if (pay) await this.w.paymentState(pay, 'cancel', t);
+        if (pay) await this.writer.paymentState(pay, 'cancel', t);
         return;
       }
-      if (pay) await this.w.paymentState(pay, 'pending', t);
+      if (pay) await this.writer.paymentState(pay, 'pending', t);
       const settled = t + this.lognormal(rng, 4, 0.5);
       const failed = u < 0.07;
       const confirmFails = rng.next() < (this.broken(settled).confirmFailureRate ?? 0);
       this.heap.push(settled, async (t2) => {
-        if (pay) await this.w.paymentState(pay, failed ? 'error' : 'done', t2);
+        if (pay) await this.writer.paymentState(pay, failed ? 'error' : 'done', t2);
         if (failed && pay && rng.next() < 0.4) {
           // the provider's webhook confirms it later (17.0 `_set_done` accepts error)
           this.heap.push(t2 + rng.uniform(2, 10) * MIN, async (t3) => {
-            await this.w.paymentState(pay, 'done', t3);
+            await this.writer.paymentState(pay, 'done', t3);
             if (!confirmFails) await this.confirm(order, company, ref, amount, t3);
           });
         }
@@ -269,7 +269,7 @@ export class TenantSim {
   }
 
   private async confirm(order: number, company: number, ref: string, amount: number, at: number): Promise<void> {
-    await this.w.confirmSaleOrder(order, at);
+    await this.writer.confirmSaleOrder(order, at);
     if (this.has('stock')) {
       const moves = 1 + this.rng.stock.poisson(0.8);
       for (let i = 0; i < moves; i++) {
@@ -277,17 +277,17 @@ export class TenantSim {
         if (this.rng.stock.next() < 0.1) {
           // a consumable: `_should_bypass_reservation`, its line comes with confirmation
           const product = this.consumable[Math.floor(this.rng.stock.next() * this.consumable.length)];
-          const move = await this.w.move(company, ref, product, qty, this.loc.stock, this.loc.customers, 'confirmed', at);
-          await this.w.reserveMove(move, company, product, qty, at, this.v16);
+          const move = await this.writer.move(company, ref, product, qty, this.loc.stock, this.loc.customers, 'confirmed', at);
+          await this.writer.reserveMove(move, company, product, qty, at, this.v16);
           continue;
         }
         const product = this.storable[Math.floor(this.rng.stock.next() * this.storable.length)];
-        const move = await this.w.move(company, ref, product, qty, this.loc.stock, this.loc.customers, 'confirmed', at);
+        const move = await this.writer.move(company, ref, product, qty, this.loc.stock, this.loc.customers, 'confirmed', at);
         this.confirmations.set(move, at);
         if (this.rng.stock.next() < 0.05) this.waitingMoves.push({ id: move, company, product, qty }); // out of stock
         else {
           const slow = this.broken(at).reservationSlowdown ?? 1;
-          this.heap.push(at + this.lognormal(this.rng.stock, 20, 0.8) * slow, (t) => this.w.reserveMove(move, company, product, qty, t, this.v16));
+          this.heap.push(at + this.lognormal(this.rng.stock, 20, 0.8) * slow, (t) => this.writer.reserveMove(move, company, product, qty, t, this.v16));
         }
       }
     }
@@ -295,12 +295,12 @@ export class TenantSim {
     if (this.has('mail')) {
       // a tenth are follow-ups scheduled two hours later (mail.mail scheduled_date)
       const dueAt = this.rng.mail.next() < 0.1 ? at + 120 * MIN : at;
-      this.outgoing.push({ id: await this.w.mail(order, `customer-${order}@example.com`, at, dueAt === at ? undefined : dueAt), dueAt });
+      this.outgoing.push({ id: await this.writer.mail(order, `customer-${order}@example.com`, at, dueAt === at ? undefined : dueAt), dueAt });
     }
     if (this.has('account')) {
       this.heap.push(at + this.lognormal(this.rng.flow, 30, 0.4), async (t) => {
-        const move = await this.w.invoice(company, `INV/${ref}`, amount, t);
-        this.heap.push(t + this.lognormal(this.rng.flow, 5, 0.4), (t2) => this.w.postMove(move, t2));
+        const move = await this.writer.invoice(company, `INV/${ref}`, amount, t);
+        this.heap.push(t + this.lognormal(this.rng.flow, 5, 0.4), (t2) => this.writer.postMove(move, t2));
         if (this.has('queue_job') && this.rng.jobs.next() < 0.5) await this.job(company, SIM_CHANNELS.edi, `Send ${ref} invoice by EDI`, t);
       });
     }
@@ -311,11 +311,11 @@ export class TenantSim {
     const state = this.spec.version !== '18.0' && rng.next() < 0.05 ? 'invoiced' : 'paid';
     const company = this.company(rng);
     const name = `POS/${String(++this.seq).padStart(6, '0')}`;
-    await this.w.posOrder(company, name, Math.round(rng.uniform(3, 80) * 100) / 100, state, at);
+    await this.writer.posOrder(company, name, Math.round(rng.uniform(3, 80) * 100) / 100, state, at);
     if (this.has('stock')) {
       // the till's goods leave at once: a picking created and done in the order's transaction
       const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
-      await this.w.posPickingMove(company, name, product, 1, this.loc.stock, this.loc.customers, at, this.v16);
+      await this.writer.posPickingMove(company, name, product, 1, this.loc.stock, this.loc.customers, at, this.v16);
     }
   }
 
@@ -329,21 +329,21 @@ export class TenantSim {
   private async job(company: number, channel: string, name: string, at: number): Promise<void> {
     const rng = this.rng.jobs;
     const maxRetries = 3;
-    const id = await this.w.enqueueJob(company, channel, name, this.uuid(), maxRetries, at);
+    const id = await this.writer.enqueueJob(company, channel, name, this.uuid(), maxRetries, at);
     const attempt = async (t: number, retry: number): Promise<void> => {
-      await this.w.jobEnqueued(id, t);
+      await this.writer.jobEnqueued(id, t);
       const started = t + this.lognormal(rng, 0.5, 0.5);
       this.heap.push(started, async (t2) => {
-        await this.w.jobStarted(id, t2);
+        await this.writer.jobStarted(id, t2);
         const exec = this.lognormal(rng, 1.5, 0.6);
         const fc = this.broken(t2).failingChannel;
         const p = 0.01 + (fc && fc.channel === channel ? fc.failureRate : 0);
         const fails = rng.next() < p;
         this.heap.push(t2 + exec, async (t3) => {
-          if (!fails) return this.w.jobDone(id, t3, exec / 1000);
-          if (retry + 1 >= maxRetries) return this.w.jobFailed(id, retry + 1, `${channel}: remote API returned 502`);
+          if (!fails) return this.writer.jobDone(id, t3, exec / 1000);
+          if (retry + 1 >= maxRetries) return this.writer.jobFailed(id, retry + 1, `${channel}: remote API returned 502`);
           const eta = t3 + 10_000 * (retry + 1);
-          await this.w.jobRetry(id, retry + 1, eta);
+          await this.writer.jobRetry(id, retry + 1, eta);
           this.heap.push(eta + this.lognormal(rng, 1, 0.5), (t4) => attempt(t4, retry + 1));
         });
       });
@@ -357,7 +357,7 @@ export class TenantSim {
       if (c.nextcall > at || c.name === stalled) continue;
       await c.run?.(at);
       while (c.nextcall <= at) c.nextcall += c.everyMs; // missed runs are not replayed
-      await this.w.runCron(c.id, at, c.nextcall);
+      await this.writer.runCron(c.id, at, c.nextcall);
     }
     this.heap.push(at + CRON_POLL, (t) => this.cronTick(t));
   }
@@ -368,14 +368,14 @@ export class TenantSim {
     this.outgoing = this.outgoing.filter((m) => m.dueAt > at);
     const sent: number[] = [], failed: number[] = [];
     for (const m of batch) (this.rng.mail.next() < 0.01 ? failed : sent).push(m.id);
-    await this.w.sendMails(sent, failed, at);
+    await this.writer.sendMails(sent, failed, at);
   }
 
   /** the scheduler reserves moves whose stock arrived (a third of the waiting ones per run) */
   private async runScheduler(at: number): Promise<void> {
     const keep: typeof this.waitingMoves = [];
     for (const m of this.waitingMoves) {
-      if (this.rng.stock.next() < 0.33) await this.w.reserveMove(m.id, m.company, m.product, m.qty, at, this.v16);
+      if (this.rng.stock.next() < 0.33) await this.writer.reserveMove(m.id, m.company, m.product, m.qty, at, this.v16);
       else keep.push(m);
     }
     this.waitingMoves = keep;
