@@ -7,6 +7,8 @@
  *   release_health_registered_timestamp_seconds{<release>}   when the release was registered
  *   release_health_metric_effect{<release>,metric,bound="relative|low|high"}
  *   release_health_metric_evidence{<release>,metric}
+ *   release_health_metric_detectable{<release>,metric}   smallest harmful relative effect the data so far
+ *                                                       would catch with even odds (NaN without data)
  * where <release> is release_id, service, environment, tenant, tenant_tier (the last two empty —
  * that is, absent for Prometheus — when the release has none), so dashboards can filter by tier.
  *
@@ -39,6 +41,7 @@ export const GATE_METRIC_NAMES = Object.freeze({
   registered: 'release_health_registered_timestamp_seconds',
   effect: 'release_health_metric_effect',
   evidence: 'release_health_metric_evidence',
+  detectable: 'release_health_metric_detectable',
   requests: 'release_health_gate_requests_total',
 });
 
@@ -93,6 +96,7 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
     const registered = gauge(GATE_METRIC_NAMES.registered, 'When the release was registered (Unix seconds): topk(1, …) per target picks its current release.');
     const effect = gauge(GATE_METRIC_NAMES.effect, 'Relative change canary vs baseline per metric: point estimate and confidence interval bounds; NaN without data.');
     const evidence = gauge(GATE_METRIC_NAMES.evidence, 'Evidence per metric: e-value (sequential) or 1/p (fixed-horizon); NaN without data.');
+    const detectable = gauge(GATE_METRIC_NAMES.detectable, 'Smallest harmful relative effect per metric that the data so far would catch with even odds (0.12 = 12%); NaN without data.');
     records.forEach((record, i) => {
       const v = verdicts[i];
       if (!v) return;
@@ -105,9 +109,10 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
         const noData = m.classification === 'nodata' || m.classification === 'error';
         for (const bound of ['relative', 'low', 'high'] as const) effect.points.push({ attributes: { ...base, metric: m.metric, bound }, value: noData ? Number.NaN : m.effect[bound] });
         evidence.points.push({ attributes: { ...base, metric: m.metric }, value: noData ? Number.NaN : m.evidence });
+        detectable.points.push({ attributes: { ...base, metric: m.metric }, value: noData || m.detectable === undefined ? Number.NaN : m.detectable });
       }
     });
-    return [verdict, score, registered, effect, evidence].map((g) => ({
+    return [verdict, score, registered, effect, evidence, detectable].map((g) => ({
       descriptor: { name: g.name, description: g.description, unit: '', valueType: ValueType.DOUBLE },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.GAUGE,

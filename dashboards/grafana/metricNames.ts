@@ -17,6 +17,8 @@ export const RELEASE_HEALTH = {
   effect: 'release_health_metric_effect',
   /** e-value (sequential) or 1/p (fixed-horizon) per metric */
   evidence: 'release_health_metric_evidence',
+  /** smallest harmful relative effect per metric the data so far would catch with even odds */
+  detectable: 'release_health_metric_detectable',
 } as const;
 
 export const RELEASE_HEALTH_LABELS = {

@@ -193,6 +193,24 @@ function evidencePanel(ctx: DashboardContext): PanelBuilder {
 }
 
 /**
+ * What the release can still tell: per metric, the smallest harmful effect the data so far would
+ * catch, beside the tolerance. A line that stays above its tolerance is a metric whose harm can
+ * only be "not detected", never ruled out, at this traffic.
+ */
+function detectablePanel(ctx: DashboardContext): PanelBuilder {
+  const names = ctx.config.metrics.map((m) => m.name);
+  const tolerances = ctx.config.metrics.map((m) => `${m.name} ${Math.round(m.tolerance * 1000) / 10}%`).join(', ');
+  return timeseriesPanel(ctx, {
+    title: 'Detectable effect',
+    description: `Per metric, the smallest harmful relative change the data so far would catch with even odds; it shrinks as traffic accumulates. Below the tolerance (${tolerances}, before the class's scale) harm can be ruled out; above it a clean release is promoted as "not detected". NaN (no point) without data.`,
+    unit: 'percentunit',
+    queries: [{ expr: series(RH.detectable, [`${L.metric}=~"${names.map(regexLiteral).join('|')}"`, ...THIS_RELEASE]), legend: `{{${L.metric}}}` }],
+    width: 24,
+    height: 7,
+  });
+}
+
+/**
  * Grafana's built-in annotation query by tags. `AnnotationQueryBuilder.target` takes a dataquery
  * builder while the SDK's `AnnotationTargetBuilder` builds the tag query Grafana expects, so this
  * adapter marks the latter as a dataquery variant (the marker method is dropped by JSON).
@@ -231,5 +249,6 @@ export function buildReleaseHealth(ctx: DashboardContext): dashboard.Dashboard {
   b.withPanel(decisionPanel(ctx)).withPanel(scorePanel(ctx));
   for (const spec of ctx.config.metrics) b.withPanel(effectPanel(ctx, spec));
   b.withPanel(evidencePanel(ctx));
+  b.withPanel(detectablePanel(ctx));
   return b.build();
 }

@@ -68,7 +68,7 @@ test('every release_health_* series a panel queries is in the gate /metrics, wit
       }
     }
   }
-  assert.deepEqual([...checked].sort(), ['release_health_metric_effect', 'release_health_metric_evidence', 'release_health_score', 'release_health_verdict']);
+  assert.deepEqual([...checked].sort(), ['release_health_metric_detectable', 'release_health_metric_effect', 'release_health_metric_evidence', 'release_health_score', 'release_health_verdict']);
   // every variable filters a label its series carry: choosing a tier must not empty the panels
   for (const name of checked) assert.ok(labelsOf.get(name)!.has(RELEASE_HEALTH_LABELS.tenantTier), `${name} carries tenant_tier`);
 });
