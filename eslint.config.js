@@ -20,7 +20,8 @@ const { devDependencies } = JSON.parse(readFileSync(new URL('./package.json', im
 const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.scratch*/**'] },
+  // .cache holds downloaded tools and Go modules (scripts/services), test-artifacts what tests leave
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.scratch*/**', '.cache/**', 'test-artifacts/**', '.release-health/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
