@@ -14,7 +14,20 @@ test('every unit, whole and decimal', () => {
 });
 
 test('what is not a duration is refused, never read as a default', () => {
-  for (const text of ['', '5', 's', '1w', '1h30m', '-1s', '1e3s', '1.s', '0x10s', '1 s', '1234567890123456s', '1.1234567890s']) {
+  for (const text of [
+    '',
+    '5',
+    's',
+    '1w',
+    '1h30m',
+    '-1s',
+    '1e3s',
+    '1.s',
+    '0x10s',
+    '1 s',
+    '1234567890123456s',
+    '1.1234567890s',
+  ]) {
     assert.equal(durationToMs(text), undefined, text);
   }
 });

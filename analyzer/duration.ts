@@ -8,7 +8,13 @@
  */
 import { z } from 'zod';
 
-export const DURATION_UNIT_MS: Readonly<Record<DurationUnit, number>> = Object.freeze({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 });
+export const DURATION_UNIT_MS: Readonly<Record<DurationUnit, number>> = Object.freeze({
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+});
 export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 
 /** At most 15 integer digits and 9 decimals: enough for any real duration, and never `Infinity`. */

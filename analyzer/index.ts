@@ -34,4 +34,11 @@ export {
   parseGovernance,
   resolveReleaseClass,
 } from './policy/index.ts';
-export type { FreezeCheck, FreezeWindow, GovernanceConfig, GovernanceConfigInput, GovernanceContext, ReleaseClassDefinition } from './policy/index.ts';
+export type {
+  FreezeCheck,
+  FreezeWindow,
+  GovernanceConfig,
+  GovernanceConfigInput,
+  GovernanceContext,
+  ReleaseClassDefinition,
+} from './policy/index.ts';

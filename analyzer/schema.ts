@@ -42,7 +42,11 @@ export const metricSpecSchema = z
     denominator: z.string().min(1).optional(),
     exposure: z.string().min(1).optional(),
     histogram: z.boolean().optional(),
-    buckets: z.array(finite.refine((x) => x > 0, 'bucket edges must be positive')).min(1).max(1000).optional(),
+    buckets: z
+      .array(finite.refine((x) => x > 0, 'bucket edges must be positive'))
+      .min(1)
+      .max(1000)
+      .optional(),
     slo: sloSchema.optional(),
     quantile: z.number().gt(0).lt(1).optional(),
     nanStrategy: z.enum(['remove', 'replace']).optional(),
@@ -60,7 +64,11 @@ export const metricSpecSchema = z
   .strict()
   .superRefine((m, ctx) => {
     if (m.kind === 'ratio' && (!m.numerator || !m.denominator)) {
-      ctx.addIssue({ code: 'custom', message: 'a ratio metric names `numerator` and `denominator`', path: ['numerator'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a ratio metric names `numerator` and `denominator`',
+        path: ['numerator'],
+      });
     }
     if (m.kind !== 'ratio' && (m.numerator || m.denominator)) {
       ctx.addIssue({ code: 'custom', message: 'only ratio metrics take `numerator`/`denominator`', path: ['kind'] });
@@ -69,13 +77,21 @@ export const metricSpecSchema = z
       ctx.addIssue({ code: 'custom', message: 'only count metrics take `exposure`', path: ['exposure'] });
     }
     if (m.slo && m.kind === 'count') {
-      ctx.addIssue({ code: 'custom', message: 'count metrics take no `slo` (guard the ratio or latency that matters instead)', path: ['slo'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'count metrics take no `slo` (guard the ratio or latency that matters instead)',
+        path: ['slo'],
+      });
     }
     if (m.histogram && m.kind !== 'latency') {
       ctx.addIssue({ code: 'custom', message: 'only latency metrics take `histogram`', path: ['histogram'] });
     }
     if (m.histogram && !m.buckets) {
-      ctx.addIssue({ code: 'custom', message: 'a histogram metric lists its `buckets` (the finite `le` edges)', path: ['buckets'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a histogram metric lists its `buckets` (the finite `le` edges)',
+        path: ['buckets'],
+      });
     }
     if (m.buckets && !m.histogram) {
       ctx.addIssue({ code: 'custom', message: '`buckets` needs `histogram: true`', path: ['buckets'] });
@@ -121,18 +137,26 @@ export const analysisSpecSchema = z
     policy: policySchema.default({}),
     groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
     beforeAfter: z
-      .object({ baseline: z.enum(['previous-window', 'previous-weeks']), weeks: z.number().int().min(1).max(12).optional() })
+      .object({
+        baseline: z.enum(['previous-window', 'previous-weeks']),
+        weeks: z.number().int().min(1).max(12).optional(),
+      })
       .strict()
       .optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.beforeAfter && spec.release.strategy !== 'before-after') {
-      ctx.addIssue({ code: 'custom', message: '`beforeAfter` applies only to releases with strategy before-after', path: ['beforeAfter'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: '`beforeAfter` applies only to releases with strategy before-after',
+        path: ['beforeAfter'],
+      });
     }
     const seen = new Set<string>();
     spec.metrics.forEach((m, i) => {
-      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', message: `duplicate metric name "${m.name}"`, path: ['metrics', i, 'name'] });
+      if (seen.has(m.name))
+        ctx.addIssue({ code: 'custom', message: `duplicate metric name "${m.name}"`, path: ['metrics', i, 'name'] });
       seen.add(m.name);
     });
   });

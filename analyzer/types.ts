@@ -94,12 +94,7 @@ export type FailureRule = 'interval' | 'estimate';
 
 export type ReleaseStrategy = 'canary' | 'blue-green' | 'rolling' | 'before-after';
 export type ReleaseClass =
-  | 'emergency-fix'
-  | 'standard'
-  | 'infra-patch'
-  | 'schema-change'
-  | 'peak-season-restricted'
-  | (string & {});
+  'emergency-fix' | 'standard' | 'infra-patch' | 'schema-change' | 'peak-season-restricted' | (string & {});
 
 export interface Release {
   id: string;

@@ -10,12 +10,43 @@ import { lognormal, seeded } from './timing.ts';
 const START = Date.UTC(2026, 10, 27, 10, 0, 0);
 
 export const benchSpec: AnalysisSpec = {
-  release: { id: 'bench-1', service: 'odoo', version: '17.0.6', environment: 'production', strategy: 'canary', class: 'standard', startedAt: START, canaryWeight: 0.25 },
+  release: {
+    id: 'bench-1',
+    service: 'odoo',
+    version: '17.0.6',
+    environment: 'production',
+    strategy: 'canary',
+    class: 'standard',
+    startedAt: START,
+    canaryWeight: 0.25,
+  },
   metrics: [
-    { name: 'checkout_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.05, critical: true },
+    {
+      name: 'checkout_latency_seconds',
+      group: 'business',
+      kind: 'latency',
+      harm: 'increase',
+      tolerance: 0.05,
+      critical: true,
+    },
     { name: 'stock_reservation_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1 },
-    { name: 'error_ratio', group: 'application', kind: 'ratio', harm: 'increase', tolerance: 0.2, numerator: 'http_errors_total', denominator: 'http_requests_total' },
-    { name: 'orders_confirmed_total', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, exposure: 'http_requests_total' },
+    {
+      name: 'error_ratio',
+      group: 'application',
+      kind: 'ratio',
+      harm: 'increase',
+      tolerance: 0.2,
+      numerator: 'http_errors_total',
+      denominator: 'http_requests_total',
+    },
+    {
+      name: 'orders_confirmed_total',
+      group: 'business',
+      kind: 'count',
+      harm: 'decrease',
+      tolerance: 0.1,
+      exposure: 'http_requests_total',
+    },
   ],
   policy: { observeMs: 3_600_000 },
 };
@@ -90,13 +121,24 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
         await readSamples(path, (s) => replay.push(s));
         const { verdict } = replay.finish();
         decisions[mode] = verdict.decision;
-        if (verdict.decision !== 'promote') throw new Error(`bench analyze: the A/A replay (--mode ${mode}) ended ${verdict.decision} at ${new Date(verdict.at).toISOString()}, not promote: ${verdict.reasons.join('; ')}`);
+        if (verdict.decision !== 'promote')
+          throw new Error(
+            `bench analyze: the A/A replay (--mode ${mode}) ended ${verdict.decision} at ${new Date(verdict.at).toISOString()}, not promote: ${verdict.reasons.join('; ')}`,
+          );
         best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
       }
       results[mode] = Math.round(lines / best);
-      console.log(`analyze --mode ${mode}: ${lines.toLocaleString('en-US')} samples (${(bytes / 1e6).toFixed(0)} MB) in ${best.toFixed(2)} s = ${results[mode].toLocaleString('en-US')} samples/s (A/A: ${decisions[mode]})`);
+      console.log(
+        `analyze --mode ${mode}: ${lines.toLocaleString('en-US')} samples (${(bytes / 1e6).toFixed(0)} MB) in ${best.toFixed(2)} s = ${results[mode].toLocaleString('en-US')} samples/s (A/A: ${decisions[mode]})`,
+      );
     }
-    return { samples: lines, bytes, samplesPerSecondSequential: results.sequential, samplesPerSecondFixed: results.fixed, decisions };
+    return {
+      samples: lines,
+      bytes,
+      samplesPerSecondSequential: results.sequential,
+      samplesPerSecondFixed: results.fixed,
+      decisions,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

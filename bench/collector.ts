@@ -1,5 +1,11 @@
 import { ReleaseEngine, type AnalysisSpec } from '../analyzer/index.ts';
-import { createMemoryBus, parseExposition, parseScrapeTarget, ScrapeConverter, type SampleBatch } from '../collector/index.ts';
+import {
+  createMemoryBus,
+  parseExposition,
+  parseScrapeTarget,
+  ScrapeConverter,
+  type SampleBatch,
+} from '../collector/index.ts';
 import { lognormal, seeded } from './timing.ts';
 
 /**
@@ -37,7 +43,13 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     for (const cohort of ['stable', 'canary']) {
       for (const code of CODES) {
         for (const method of METHODS) {
-          series.push({ labels: `code="${code}",method="${method}",protocol="http",service="${base}-${cohort}@file"`, requests: 0, buckets: new Array(BUCKETS.length + 1).fill(0), sum: 0, scale: code === '200' ? 12 : 2 });
+          series.push({
+            labels: `code="${code}",method="${method}",protocol="http",service="${base}-${cohort}@file"`,
+            requests: 0,
+            buckets: new Array(BUCKETS.length + 1).fill(0),
+            sum: 0,
+            scale: code === '200' ? 12 : 2,
+          });
         }
       }
     }
@@ -58,10 +70,14 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       '# TYPE traefik_service_requests_total counter',
     ];
     for (const s of series) lines.push(`traefik_service_requests_total{${s.labels}} ${s.requests}`);
-    lines.push('# HELP traefik_service_request_duration_seconds How long it took to process the request on a service, partitioned by status code, protocol, and method.');
+    lines.push(
+      '# HELP traefik_service_request_duration_seconds How long it took to process the request on a service, partitioned by status code, protocol, and method.',
+    );
     lines.push('# TYPE traefik_service_request_duration_seconds histogram');
     for (const s of series) {
-      BUCKETS.forEach((le, b) => lines.push(`traefik_service_request_duration_seconds_bucket{${s.labels},le="${le}"} ${s.buckets[b]}`));
+      BUCKETS.forEach((le, b) =>
+        lines.push(`traefik_service_request_duration_seconds_bucket{${s.labels},le="${le}"} ${s.buckets[b]}`),
+      );
       lines.push(`traefik_service_request_duration_seconds_bucket{${s.labels},le="+Inf"} ${s.buckets[BUCKETS.length]}`);
       lines.push(`traefik_service_request_duration_seconds_sum{${s.labels}} ${s.sum}`);
       lines.push(`traefik_service_request_duration_seconds_count{${s.labels}} ${s.buckets[BUCKETS.length]}`);
@@ -69,7 +85,12 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     return lines.join('\n') + '\n';
   };
 
-  const cohorts = { by: 'label', label: 'service', baseline: [{ regex: '.+-stable@file' }], canary: [{ regex: '.+-canary@file' }] };
+  const cohorts = {
+    by: 'label',
+    label: 'service',
+    baseline: [{ regex: '.+-stable@file' }],
+    canary: [{ regex: '.+-canary@file' }],
+  };
   const target = parseScrapeTarget({
     name: 'traefik',
     url: 'http://traefik:8082/metrics',
@@ -81,9 +102,27 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   });
   const observeMs = (scrapes + 10) * INTERVAL;
   const spec: AnalysisSpec = {
-    release: { id: 'bench-collector', service: 'odoo', version: '17.0.6', environment: 'production', strategy: 'canary', class: 'standard', startedAt: START, canaryWeight: 0.5 },
+    release: {
+      id: 'bench-collector',
+      service: 'odoo',
+      version: '17.0.6',
+      environment: 'production',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: START,
+      canaryWeight: 0.5,
+    },
     metrics: [
-      { name: 'request_duration_seconds', group: 'ingress', kind: 'latency', harm: 'increase', tolerance: 0.05, critical: true, histogram: true, buckets: BUCKETS },
+      {
+        name: 'request_duration_seconds',
+        group: 'ingress',
+        kind: 'latency',
+        harm: 'increase',
+        tolerance: 0.05,
+        critical: true,
+        histogram: true,
+        buckets: BUCKETS,
+      },
       { name: 'requests', group: 'ingress', kind: 'count', harm: 'decrease', tolerance: 0.1 },
     ],
     policy: { observeMs, minObserveMs: observeMs },
@@ -120,10 +159,23 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     const t0 = process.hrtime.bigint();
     const parsed = parseExposition(body);
     const t1 = process.hrtime.bigint();
-    const converted = converter.convert({ target: target.name, ts, format: parsed.format, families: parsed.families, bytes: body.length, durationMs: 0 });
+    const converted = converter.convert({
+      target: target.name,
+      ts,
+      format: parsed.format,
+      families: parsed.families,
+      bytes: body.length,
+      durationMs: 0,
+    });
     const t2 = process.hrtime.bigint();
     const delivered = new Promise<void>((resolve) => (waiting = resolve));
-    const batch: SampleBatch = { releaseId: spec.release.id, batchId: `traefik-${k}`, producer: 'scrape:traefik', sequence: ts, samples: converted.samples };
+    const batch: SampleBatch = {
+      releaseId: spec.release.id,
+      batchId: `traefik-${k}`,
+      producer: 'scrape:traefik',
+      sequence: ts,
+      samples: converted.samples,
+    };
     await bus.publishSamples(batch);
     await delivered;
     const t3 = process.hrtime.bigint();
@@ -153,7 +205,13 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     parsedSamplesPerSecond: Math.round(parsedSeries / seconds),
     emittedSamplesPerScrape: Number((emitted / n).toFixed(1)),
     emittedSamplesPerSecond: Math.round(emitted / seconds),
-    msPerScrape: { parse: ms(parseNs), convert: ms(convertNs), bus: ms(busNs), engine: ms(engineNs), total: ms(totalNs) },
+    msPerScrape: {
+      parse: ms(parseNs),
+      convert: ms(convertNs),
+      bus: ms(busNs),
+      engine: ms(engineNs),
+      total: ms(totalNs),
+    },
     sharePercent: { parse: share(parseNs), convert: share(convertNs), bus: share(busNs), engine: share(engineNs) },
     problems,
     ignoredSeries: ignored,
@@ -165,7 +223,9 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     `${n} scrapes of ${figures.seriesPerScrape.toLocaleString('en-US')} series (${(figures.meanBodyBytes / 1e6).toFixed(2)} MB) in ${seconds.toFixed(2)} s: ` +
       `${figures.scrapesPerSecond} scrapes/s, ${figures.parsedSamplesPerSecond.toLocaleString('en-US')} scraped series/s end to end`,
   );
-  console.log(`emitted ${figures.emittedSamplesPerScrape} samples per scrape (per-cohort sums) = ${figures.emittedSamplesPerSecond.toLocaleString('en-US')} samples/s into the engine`);
+  console.log(
+    `emitted ${figures.emittedSamplesPerScrape} samples per scrape (per-cohort sums) = ${figures.emittedSamplesPerSecond.toLocaleString('en-US')} samples/s into the engine`,
+  );
   console.log(
     `per scrape: parse ${figures.msPerScrape.parse} ms (${figures.sharePercent.parse}%), convert ${figures.msPerScrape.convert} ms (${figures.sharePercent.convert}%), ` +
       `bus ${figures.msPerScrape.bus} ms (${figures.sharePercent.bus}%), engine ${figures.msPerScrape.engine} ms (${figures.sharePercent.engine}%)`,

@@ -33,7 +33,8 @@ export function benchCases(quick: boolean): BenchCase[] {
   return TENANTS.flatMap((tenant) => [
     { tenant, kind: 'none' as const, onsetMinutes: 0, runs: size.aa, oracleRuns: 0 },
     ...REGRESSION_KINDS.flatMap((kind) =>
-      ONSETS.map((onsetMinutes) => ({ tenant, kind, onsetMinutes, runs: size.regression, oracleRuns: size.oracle }))),
+      ONSETS.map((onsetMinutes) => ({ tenant, kind, onsetMinutes, runs: size.regression, oracleRuns: size.oracle })),
+    ),
   ]);
 }
 
@@ -53,8 +54,10 @@ function progress(cases: readonly BenchCase[]): (bench: BenchCase, done: number,
     for (const [c, f] of fractions) fraction += (weight(c) * f) / all;
     const elapsed = (now - started) / 1000;
     const eta = fraction > 0 ? elapsed / fraction - elapsed : NaN;
-    process.stderr.write(`[detection] ${bench.kind} onset ${bench.onsetMinutes}m: ${done}/${total}`
-      + `  ${(100 * fraction).toFixed(0)}%  ${elapsed.toFixed(0)}s elapsed, ~${Number.isFinite(eta) ? eta.toFixed(0) : '?'}s left\n`);
+    process.stderr.write(
+      `[detection] ${bench.kind} onset ${bench.onsetMinutes}m: ${done}/${total}` +
+        `  ${(100 * fraction).toFixed(0)}%  ${elapsed.toFixed(0)}s elapsed, ~${Number.isFinite(eta) ? eta.toFixed(0) : '?'}s left\n`,
+    );
   };
 }
 
@@ -64,14 +67,28 @@ export async function run(options: { quick: boolean }): Promise<Record<string, u
   const cases = benchCases(options.quick);
   const workers = Math.max(1, Math.min(4, availableParallelism()));
   const results = await runCases(cases, { workers, judgesModule: JUDGES_MODULE, onProgress: progress(cases) });
-  const figures = Object.fromEntries(TENANTS.map((tenant) => [tenant, summarize(results.filter((r) => r.bench.tenant === tenant), JUDGE_NAMES)]));
-  console.log(`\nDetection benchmark (${options.quick ? 'quick' : 'full'}): ${DEFAULT_OPTIONS.durationMinutes}-minute canary releases, release alpha ${DEFAULT_OPTIONS.alpha}`);
-  console.log(`\n== mid-size shop: ${DEFAULT_OPTIONS.checkoutPerMinute} checkouts/min, canary share drawn from 10–50%, ${SCENARIO_METRICS.length} critical metrics\n`);
+  const figures = Object.fromEntries(
+    TENANTS.map((tenant) => [
+      tenant,
+      summarize(
+        results.filter((r) => r.bench.tenant === tenant),
+        JUDGE_NAMES,
+      ),
+    ]),
+  );
+  console.log(
+    `\nDetection benchmark (${options.quick ? 'quick' : 'full'}): ${DEFAULT_OPTIONS.durationMinutes}-minute canary releases, release alpha ${DEFAULT_OPTIONS.alpha}`,
+  );
+  console.log(
+    `\n== mid-size shop: ${DEFAULT_OPTIONS.checkoutPerMinute} checkouts/min, canary share drawn from 10–50%, ${SCENARIO_METRICS.length} critical metrics\n`,
+  );
   console.log(formatTable(figures['mid-size']));
   const small = SMALL_TENANT.options;
-  console.log(`\n== small tenant: ${small.checkoutPerMinute} checkouts/min at a 50/50 split, ${(small.errorRatio ?? 0) * 100}% errors, `
-    + `conversion ${(small.conversion ?? 0) * 100}%; ${SMALL_TENANT.metrics.filter((m) => m.critical).length} critical and `
-    + `${SMALL_TENANT.metrics.filter((m) => !m.critical).length} non-critical metrics\n`);
+  console.log(
+    `\n== small tenant: ${small.checkoutPerMinute} checkouts/min at a 50/50 split, ${(small.errorRatio ?? 0) * 100}% errors, ` +
+      `conversion ${(small.conversion ?? 0) * 100}%; ${SMALL_TENANT.metrics.filter((m) => m.critical).length} critical and ` +
+      `${SMALL_TENANT.metrics.filter((m) => !m.critical).length} non-critical metrics\n`,
+  );
   console.log(formatTable(figures.small));
   const elapsedMs = Date.now() - started;
   console.log(`\n(${(elapsedMs / 1000).toFixed(0)} s on ${workers} worker process(es))`);
@@ -79,11 +96,24 @@ export async function run(options: { quick: boolean }): Promise<Record<string, u
     benchmark: 'detection',
     mode: options.quick ? 'quick' : 'full',
     runs: options.quick ? SIZES.quick : SIZES.full,
-    generator: { ...DEFAULT_OPTIONS, canaryShare: 'uniform(0.1, 0.5) per seed', onsetsMinutes: ONSETS, smallTenant: SMALL_TENANT },
-    tenants: Object.fromEntries(Object.entries(figures).map(([tenant, f]) => [tenant, {
-      judges: f.judges,
-      limits: f.limits.map((l) => ({ ...l, rejectRateByHorizon: l.rejectRateByHorizon.map((x) => Math.round(x * 1000) / 1000) })),
-    }])),
+    generator: {
+      ...DEFAULT_OPTIONS,
+      canaryShare: 'uniform(0.1, 0.5) per seed',
+      onsetsMinutes: ONSETS,
+      smallTenant: SMALL_TENANT,
+    },
+    tenants: Object.fromEntries(
+      Object.entries(figures).map(([tenant, f]) => [
+        tenant,
+        {
+          judges: f.judges,
+          limits: f.limits.map((l) => ({
+            ...l,
+            rejectRateByHorizon: l.rejectRateByHorizon.map((x) => Math.round(x * 1000) / 1000),
+          })),
+        },
+      ]),
+    ),
     workers,
     elapsedMs,
   };

@@ -16,7 +16,12 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   for (let m = 0; m < minutes; m++) {
     const batch: Sample[] = [];
     for (let i = 0; i < perMinute; i++) {
-      batch.push({ ts: start + m * 60_000 + i, metric: 'checkout_latency_seconds', cohort: random() < 0.25 ? 'canary' : 'baseline', value: lognormal(random, 0.35, 0.6) });
+      batch.push({
+        ts: start + m * 60_000 + i,
+        metric: 'checkout_latency_seconds',
+        cohort: random() < 0.25 ? 'canary' : 'baseline',
+        value: lognormal(random, 0.35, 0.6),
+      });
     }
     batches.push(batch);
   }
@@ -37,7 +42,16 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const snapshot = engine!.snapshot();
   const perJudge = snapshot.judges.map((j) => Buffer.byteLength(JSON.stringify(j)));
   const maxPerCohort = Math.max(...perJudge) / 2;
-  console.log(`sequential engine: ${samples.toLocaleString('en-US')} pre-parsed samples in ${best.toFixed(3)} s = ${rate.toLocaleString('en-US')} samples/s (incl. ${minutes} looks)`);
-  console.log(`state: ${perJudge.map((b) => `${(b / 1024).toFixed(1)} KB`).join(', ')} per metric; ≤ ${(maxPerCohort / 1024).toFixed(1)} KB per (metric, cohort)`);
-  return { samples, samplesPerSecond: rate, stateBytesPerMetric: perJudge, maxStateBytesPerMetricCohort: Math.round(maxPerCohort) };
+  console.log(
+    `sequential engine: ${samples.toLocaleString('en-US')} pre-parsed samples in ${best.toFixed(3)} s = ${rate.toLocaleString('en-US')} samples/s (incl. ${minutes} looks)`,
+  );
+  console.log(
+    `state: ${perJudge.map((b) => `${(b / 1024).toFixed(1)} KB`).join(', ')} per metric; ≤ ${(maxPerCohort / 1024).toFixed(1)} KB per (metric, cohort)`,
+  );
+  return {
+    samples,
+    samplesPerSecond: rate,
+    stateBytesPerMetric: perJudge,
+    maxStateBytesPerMetricCohort: Math.round(maxPerCohort),
+  };
 }

@@ -55,7 +55,8 @@ export interface GateBenchOptions {
   heapEveryS?: number;
 }
 
-const rssBytes = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const rssBytes = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
 interface ServeChild {
@@ -68,11 +69,15 @@ interface ServeChild {
 function startServe(config: string): Promise<ServeChild> {
   // RH_BENCH_SERVE_NODE_ARGS: extra node flags for the serve child (e.g. --cpu-prof to see where its time goes)
   const nodeArgs = (process.env.RH_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--inspect=127.0.0.1:0', join(ROOT, 'bin/release-health.js'), 'serve', '--config', config], {
-    cwd: ROOT,
-    env: { ...process.env, RH_TOKENS: `bench:reader:${READER},ci:operator:${OPERATOR}` },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--inspect=127.0.0.1:0', join(ROOT, 'bin/release-health.js'), 'serve', '--config', config],
+    {
+      cwd: ROOT,
+      env: { ...process.env, RH_TOKENS: `bench:reader:${READER},ci:operator:${OPERATOR}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   return new Promise((res, rej) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -127,10 +132,23 @@ interface HeapAfterGc {
 /** `snapshotFile`: also write a heap snapshot there (RH_BENCH_HEAP_SNAPSHOTS=dir; open in Chrome DevTools to compare) */
 function heapAfterGc(inspector: string, snapshotFile?: string): Promise<HeapAfterGc> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', HEAP_PROBE, inspector, ...(snapshotFile ? [snapshotFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--experimental-websocket',
+        '--no-warnings',
+        '-e',
+        HEAP_PROBE,
+        inspector,
+        ...(snapshotFile ? [snapshotFile] : []),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? res(JSON.parse(out) as HeapAfterGc) : rej(new Error(`heap probe exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? res(JSON.parse(out) as HeapAfterGc) : rej(new Error(`heap probe exited ${code}`)),
+    );
   });
 }
 
@@ -171,9 +189,13 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   const warmupS = o.warmupS ?? (o.quick ? 5 : 60);
   const referenceS = o.referenceS ?? Math.min(durationS, 30);
   const interval = o.interval ?? '10s';
-  for (const [name, value] of [['--interval', interval], ['--look-spread', o.lookSpread ?? '0s']]) {
+  for (const [name, value] of [
+    ['--interval', interval],
+    ['--look-spread', o.lookSpread ?? '0s'],
+  ]) {
     // the serve config reads it with the shared grammar; refuse here what it would refuse there
-    if (durationToMs(value) === undefined) throw new Error(`${name}: a duration such as ${DURATION_EXAMPLES}, got ${JSON.stringify(value)}`);
+    if (durationToMs(value) === undefined)
+      throw new Error(`${name}: a duration such as ${DURATION_EXAMPLES}, got ${JSON.stringify(value)}`);
   }
 
   // the exporter every release's collector scrapes: 20 gauges for version 1 (baseline) and 2 (canary)
@@ -183,7 +205,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const lines: string[] = [];
     for (let k = 0; k < METRICS; k++) {
       lines.push(`# TYPE shop_signal_${k} gauge`);
-      for (const v of ['1', '2']) lines.push(`shop_signal_${k}{version="${v}"} ${(100 + k + Math.random() * 10).toFixed(3)}`);
+      for (const v of ['1', '2'])
+        lines.push(`shop_signal_${k}{version="${v}"} ${(100 + k + Math.random() * 10).toFixed(3)}`);
     }
     res.setHeader('content-type', 'text/plain; version=0.0.4');
     res.end(lines.join('\n') + '\n');
@@ -200,37 +223,68 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     await pg.query(`CREATE SCHEMA ${schema}`);
     storeUrl = `${o.pgUrl}${o.pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   }
-  const cohorts = '{ by: label, label: version, baseline: ["{{release.baselineVersion}}"], canary: ["{{release.version}}"] }';
-  const metricLines = Array.from({ length: METRICS }, (_, k) => `        - { name: shop_signal_${k}, as: signal_${k}, kind: gauge, cohorts: ${cohorts} }`);
+  const cohorts =
+    '{ by: label, label: version, baseline: ["{{release.baselineVersion}}"], canary: ["{{release.version}}"] }';
+  const metricLines = Array.from(
+    { length: METRICS },
+    (_, k) => `        - { name: shop_signal_${k}, as: signal_${k}, kind: gauge, cohorts: ${cohorts} }`,
+  );
   const config = join(dir, 'serve.yaml');
-  writeFileSync(config, [
-    'listen: { port: 0 }',
-    `store: { url: "${storeUrl}" }`,
-    `engine: { interval: ${interval}, grace: 0s${o.analysisThreads !== undefined ? `, analysisThreads: ${o.analysisThreads}` : ''}${o.lookSpread !== undefined ? `, lookSpread: ${o.lookSpread}` : ''} }`,
-    'logging: { level: warn }',
-    'collector:',
-    '  targets:',
-    `    - name: shop`,
-    `      url: ${exporterUrl}`,
-    '      intervalMs: 5000',
-    '      timeoutMs: 2000',
-    '      metrics:',
-    ...metricLines,
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'listen: { port: 0 }',
+      `store: { url: "${storeUrl}" }`,
+      `engine: { interval: ${interval}, grace: 0s${o.analysisThreads !== undefined ? `, analysisThreads: ${o.analysisThreads}` : ''}${o.lookSpread !== undefined ? `, lookSpread: ${o.lookSpread}` : ''} }`,
+      'logging: { level: warn }',
+      'collector:',
+      '  targets:',
+      `    - name: shop`,
+      `      url: ${exporterUrl}`,
+      '      intervalMs: 5000',
+      '      timeoutMs: 2000',
+      '      metrics:',
+      ...metricLines,
+    ].join('\n'),
+  );
 
   const serve = await startServe(config);
   try {
-    const spec = { metrics: Array.from({ length: METRICS }, (_, k) => ({ name: `signal_${k}`, group: 'application', kind: 'gauge', harm: 'increase', tolerance: 0.2 })) };
+    const spec = {
+      metrics: Array.from({ length: METRICS }, (_, k) => ({
+        name: `signal_${k}`,
+        group: 'application',
+        kind: 'gauge',
+        harm: 'increase',
+        tolerance: 0.2,
+      })),
+    };
     const ids: string[] = [];
     const seedStart = performance.now();
     for (let i = 0; i < releases; i++) {
       const id = `bench-${i}`;
-      const release = { id, service: 'shop', version: '2', baselineVersion: '1', environment: 'bench', tenant: id, strategy: 'canary', class: 'standard', startedAt: Date.now() }; // own tenant: a release of the same target supersedes the older
-      const register = () => fetch(`${serve.url}/api/v1/releases`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` }, body: JSON.stringify({ release, spec }) });
+      const release = {
+        id,
+        service: 'shop',
+        version: '2',
+        baselineVersion: '1',
+        environment: 'bench',
+        tenant: id,
+        strategy: 'canary',
+        class: 'standard',
+        startedAt: Date.now(),
+      }; // own tenant: a release of the same target supersedes the older
+      const register = () =>
+        fetch(`${serve.url}/api/v1/releases`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` },
+          body: JSON.stringify({ release, spec }),
+        });
       // a reused keep-alive socket the server closed meanwhile resets once; a second try on a fresh
       // one tells that apart from a real failure (409: the first try did register it)
       const res = await register().catch(() => register());
-      if (res.status !== 201 && res.status !== 409) throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
+      if (res.status !== 201 && res.status !== 409)
+        throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
       ids.push(id);
     }
     const seedS = (performance.now() - seedStart) / 1000;
@@ -248,7 +302,17 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     // full collection, which shows in the latency; 0 = only at start and end)
     const heapSeries: number[] = [heapStart.heapUsed];
     const heapEveryMs = (o.heapEveryS ?? 60) * 1000;
-    const heapSampler = heapEveryMs > 0 ? setInterval(() => void heapAfterGc(serve.inspector).then((h) => heapSeries.push(h.heapUsed), () => undefined), heapEveryMs) : undefined;
+    const heapSampler =
+      heapEveryMs > 0
+        ? setInterval(
+            () =>
+              void heapAfterGc(serve.inspector).then(
+                (h) => heapSeries.push(h.heapUsed),
+                () => undefined,
+              ),
+            heapEveryMs,
+          )
+        : undefined;
     const headers = { authorization: `Bearer ${READER}` };
     const paths = ids.map((id) => `/api/v1/releases/${id}/verdict`);
     // the reference first, while serve keeps analysing: same loader, rate, connections and body
@@ -261,7 +325,15 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       reference.child.kill('SIGTERM');
     }
     const scrapesBefore = scrapes;
-    const result = await runOpenLoop({ url: serve.url, paths, rate, durationS, connections, headers, probe: { path: '/healthz', rate: 10 } });
+    const result = await runOpenLoop({
+      url: serve.url,
+      paths,
+      rate,
+      durationS,
+      connections,
+      headers,
+      probe: { path: '/healthz', rate: 10 },
+    });
     clearInterval(sampler);
     clearInterval(heapSampler);
     const rssEnd = rssBytes(serve.child.pid!);
@@ -272,11 +344,28 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     // batches have reached their working size (a leak keeps growing there; warm-up does not)
     const half = heapSeries.slice(Math.floor(heapSeries.length / 2));
     // null when either p99 is a failure (JSON has no Infinity)
-    const p99Ratio = Number.isFinite(result.latencyMs.p99 / ref.latencyMs.p99) ? Math.round((result.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100 : null;
+    const p99Ratio = Number.isFinite(result.latencyMs.p99 / ref.latencyMs.p99)
+      ? Math.round((result.latencyMs.p99 / ref.latencyMs.p99) * 100) / 100
+      : null;
     const figures = {
-      store: pg ? 'postgres' : 'pglite', interval, analysisThreads: o.analysisThreads ?? 'default (1)', lookSpread: o.lookSpread ?? 'default (the interval)', releases, metricsPerRelease: METRICS, durationS, referenceS, targetRate: rate, connections, seedS: Math.round(seedS * 10) / 10,
-      loader: 'open-loop, evenly paced, latency from each request\'s scheduled time',
-      requests: result.scheduled, completed: result.completed, rps: result.rps, errors: result.errors, non2xx: result.non2xx, errorKinds: result.errorKinds,
+      store: pg ? 'postgres' : 'pglite',
+      interval,
+      analysisThreads: o.analysisThreads ?? 'default (1)',
+      lookSpread: o.lookSpread ?? 'default (the interval)',
+      releases,
+      metricsPerRelease: METRICS,
+      durationS,
+      referenceS,
+      targetRate: rate,
+      connections,
+      seedS: Math.round(seedS * 10) / 10,
+      loader: "open-loop, evenly paced, latency from each request's scheduled time",
+      requests: result.scheduled,
+      completed: result.completed,
+      rps: result.rps,
+      errors: result.errors,
+      non2xx: result.non2xx,
+      errorKinds: result.errorKinds,
       latencyMs: result.latencyMs,
       referenceLatencyMs: ref.latencyMs,
       referenceErrors: ref.errors + ref.non2xx,
@@ -284,21 +373,50 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       healthz: result.probe,
       loaderSendLagP99Ms: { reference: ref.sendLagP99Ms, serve: result.sendLagP99Ms },
       warmupS,
-      heapAfterGcMiB: { registered: mib(heapRegistered.heapUsed), start: mib(heapStart.heapUsed), end: mib(heapEnd.heapUsed), growth: mib(heapEnd.heapUsed - heapStart.heapUsed), secondHalfGrowth: mib(half[half.length - 1] - half[0]), series: heapSeries.map(mib), externalStart: mib(heapStart.external), externalEnd: mib(heapEnd.external) },
+      heapAfterGcMiB: {
+        registered: mib(heapRegistered.heapUsed),
+        start: mib(heapStart.heapUsed),
+        end: mib(heapEnd.heapUsed),
+        growth: mib(heapEnd.heapUsed - heapStart.heapUsed),
+        secondHalfGrowth: mib(half[half.length - 1] - half[0]),
+        series: heapSeries.map(mib),
+        externalStart: mib(heapStart.external),
+        externalEnd: mib(heapEnd.external),
+      },
       rssMiB: { start: mib(rssStart), end: mib(rssEnd), growth: mib(rssEnd - rssStart), series: rssSeries.map(mib) },
       scrapesDuringLoad: scrapes - scrapesBefore,
     };
     const fmt = (x: number) => (Number.isFinite(x) ? String(x) : 'failed');
-    const ms = (l: OpenLoopResult['latencyMs']) => `p50 ${fmt(l.p50)}, p90 ${fmt(l.p90)}, p99 ${fmt(l.p99)}, p99.9 ${fmt(l.p999)}, max ${fmt(l.max)}`;
-    console.log(`gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads}, look spread ${figures.lookSpread} (seeded in ${figures.seedS} s)`);
-    console.log(`  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`);
-    console.log(`  reference (plain node:http, same body, ${referenceS} s, serve analysing meanwhile): ${ref.completed} answered, errors ${ref.errors + ref.non2xx}; latency ms: ${ms(ref.latencyMs)}`);
-    console.log(`  serve verdict GETs (${durationS} s): ${result.completed}/${result.scheduled} answered (${result.rps}/s), errors ${result.errors}, non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`);
-    console.log(`  latency ms (a failed request counts as slower than any answer): ${ms(result.latencyMs)}; p99 = ${p99Ratio ?? 'n/a'} × the reference's`);
-    if (result.probe) console.log(`  /healthz at 10/s alongside: errors ${result.probe.errors + result.probe.non2xx}; latency ms: ${ms(result.probe.latencyMs)}`);
-    console.log(`  loader's own send lag p99 ms: reference run ${ref.sendLagP99Ms}, serve run ${result.sendLagP99Ms} (large: the machine, not the server, was busy)`);
-    console.log(`  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`);
-    console.log(`  serve RSS MiB: start ${figures.rssMiB.start}, end ${figures.rssMiB.end} (growth ${figures.rssMiB.growth}); every 10 s: ${figures.rssMiB.series.join(' ')}`);
+    const ms = (l: OpenLoopResult['latencyMs']) =>
+      `p50 ${fmt(l.p50)}, p90 ${fmt(l.p90)}, p99 ${fmt(l.p99)}, p99.9 ${fmt(l.p999)}, max ${fmt(l.max)}`;
+    console.log(
+      `gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads}, look spread ${figures.lookSpread} (seeded in ${figures.seedS} s)`,
+    );
+    console.log(
+      `  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`,
+    );
+    console.log(
+      `  reference (plain node:http, same body, ${referenceS} s, serve analysing meanwhile): ${ref.completed} answered, errors ${ref.errors + ref.non2xx}; latency ms: ${ms(ref.latencyMs)}`,
+    );
+    console.log(
+      `  serve verdict GETs (${durationS} s): ${result.completed}/${result.scheduled} answered (${result.rps}/s), errors ${result.errors}, non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`,
+    );
+    console.log(
+      `  latency ms (a failed request counts as slower than any answer): ${ms(result.latencyMs)}; p99 = ${p99Ratio ?? 'n/a'} × the reference's`,
+    );
+    if (result.probe)
+      console.log(
+        `  /healthz at 10/s alongside: errors ${result.probe.errors + result.probe.non2xx}; latency ms: ${ms(result.probe.latencyMs)}`,
+      );
+    console.log(
+      `  loader's own send lag p99 ms: reference run ${ref.sendLagP99Ms}, serve run ${result.sendLagP99Ms} (large: the machine, not the server, was busy)`,
+    );
+    console.log(
+      `  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`,
+    );
+    console.log(
+      `  serve RSS MiB: start ${figures.rssMiB.start}, end ${figures.rssMiB.end} (growth ${figures.rssMiB.growth}); every 10 s: ${figures.rssMiB.series.join(' ')}`,
+    );
     return figures;
   } finally {
     serve.child.kill('SIGTERM');
@@ -323,10 +441,36 @@ function pgUrlFromEnv(): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, pg: { type: 'boolean' }, duration: { type: 'string' }, releases: { type: 'string' }, rate: { type: 'string' }, connections: { type: 'string' }, 'heap-every': { type: 'string' }, 'reference-duration': { type: 'string' }, threads: { type: 'string' }, 'look-spread': { type: 'string' }, warmup: { type: 'string' }, interval: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean' },
+      pg: { type: 'boolean' },
+      duration: { type: 'string' },
+      releases: { type: 'string' },
+      rate: { type: 'string' },
+      connections: { type: 'string' },
+      'heap-every': { type: 'string' },
+      'reference-duration': { type: 'string' },
+      threads: { type: 'string' },
+      'look-spread': { type: 'string' },
+      warmup: { type: 'string' },
+      interval: { type: 'string' },
+    },
     strict: true,
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const figures = await run({ quick: values.quick ?? false, durationS: num(values.duration), releases: num(values.releases), rate: num(values.rate), connections: num(values.connections), heapEveryS: num(values['heap-every']), referenceS: num(values['reference-duration']), analysisThreads: num(values.threads), lookSpread: values['look-spread'], warmupS: num(values.warmup), interval: values.interval, pgUrl: values.pg ? pgUrlFromEnv() : undefined });
+  const figures = await run({
+    quick: values.quick ?? false,
+    durationS: num(values.duration),
+    releases: num(values.releases),
+    rate: num(values.rate),
+    connections: num(values.connections),
+    heapEveryS: num(values['heap-every']),
+    referenceS: num(values['reference-duration']),
+    analysisThreads: num(values.threads),
+    lookSpread: values['look-spread'],
+    warmupS: num(values.warmup),
+    interval: values.interval,
+    pgUrl: values.pg ? pgUrlFromEnv() : undefined,
+  });
   console.log(JSON.stringify({ bench: { gate: figures } }));
 }

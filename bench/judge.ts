@@ -12,7 +12,13 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const specs: MetricSpec[] = [];
   const data: { baseline: Float64Array; canary: Float64Array }[] = [];
   for (let i = 0; i < metricsCount; i++) {
-    specs.push({ name: `metric_${i}`, group: i % 2 ? 'business' : 'application', kind: 'latency', harm: 'increase', tolerance: 0.1 });
+    specs.push({
+      name: `metric_${i}`,
+      group: i % 2 ? 'business' : 'application',
+      kind: 'latency',
+      harm: 'increase',
+      tolerance: 0.1,
+    });
     const baseline = new Float64Array(perCohort).map(() => lognormal(random, 0.3, 0.6));
     const canary = new Float64Array(perCohort).map(() => lognormal(random, i === 7 ? 0.39 : 0.3, 0.6));
     data.push({ baseline, canary });
@@ -25,6 +31,13 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     const score = scoreRelease(verdicts, byName);
     return decide({ metrics: verdicts, score, policy, observedFor: policy.observeMs, mode: 'fixed' });
   });
-  console.log(`fixed-horizon judgement: ${metricsCount} metrics × ${perCohort.toLocaleString('en-US')} samples per cohort: ${ms.toFixed(1)} ms (decision ${result.decision})`);
-  return { metrics: metricsCount, samplesPerCohort: perCohort, judgementMs: Number(ms.toFixed(2)), decision: result.decision };
+  console.log(
+    `fixed-horizon judgement: ${metricsCount} metrics × ${perCohort.toLocaleString('en-US')} samples per cohort: ${ms.toFixed(1)} ms (decision ${result.decision})`,
+  );
+  return {
+    metrics: metricsCount,
+    samplesPerCohort: perCohort,
+    judgementMs: Number(ms.toFixed(2)),
+    decision: result.decision,
+  };
 }

@@ -19,10 +19,19 @@ import { findBrokers, uniquePrefix } from '../collector/bus/testing/kafkaBroker.
 import { createKafkaBus } from '../collector/bus/kafkaBus.ts';
 import { bestOf, seeded } from './timing.ts';
 
-const METRICS = ['orders_total', 'checkout_success_ratio', 'stock_reservation_seconds', 'job_queue_depth', 'pg_stat_database_xact_commit'];
+const METRICS = [
+  'orders_total',
+  'checkout_success_ratio',
+  'stock_reservation_seconds',
+  'job_queue_depth',
+  'pg_stat_database_xact_commit',
+];
 
 function makeBatch(releaseId: string, sequence: number, size: number, random: () => number): SampleBatch {
-  const labels = [{ tenant: 'acme', service: 'odoo-canary@file' }, { tenant: 'acme', service: 'odoo-stable@file' }];
+  const labels = [
+    { tenant: 'acme', service: 'odoo-canary@file' },
+    { tenant: 'acme', service: 'odoo-stable@file' },
+  ];
   const samples: Sample[] = new Array(size);
   for (let i = 0; i < size; i++) {
     const canary = i % 2 === 0;
@@ -71,8 +80,19 @@ interface E2eCase {
   awaitAck: boolean;
 }
 
-async function e2e(brokers: string[], c: E2eCase, totalSamples: number, batchSize: number): Promise<Record<string, number>> {
-  const bus = await createKafkaBus({ brokers, topicPrefix: uniquePrefix('bench'), partitions: 8, maxPendingBatches: 400, heartbeatIntervalMs: 200 });
+async function e2e(
+  brokers: string[],
+  c: E2eCase,
+  totalSamples: number,
+  batchSize: number,
+): Promise<Record<string, number>> {
+  const bus = await createKafkaBus({
+    brokers,
+    topicPrefix: uniquePrefix('bench'),
+    partitions: 8,
+    maxPendingBatches: 400,
+    heartbeatIntervalMs: 200,
+  });
   try {
     const releases = 64;
     const batches = Math.ceil(totalSamples / batchSize);

@@ -66,7 +66,14 @@ async function metric(w: WorkerProcess, name: string): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-async function oneCase(brokers: string[], pgUrl: string, instances: number, releases: number, minutes: number, kill: boolean): Promise<Case> {
+async function oneCase(
+  brokers: string[],
+  pgUrl: string,
+  instances: number,
+  releases: number,
+  minutes: number,
+  kill: boolean,
+): Promise<Case> {
   const scenario = generateScenario({ seed: 11, durationMinutes: minutes, ...DENSITY });
   const schema = `rh_bench_workers_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: pgUrl });
@@ -74,7 +81,13 @@ async function oneCase(brokers: string[], pgUrl: string, instances: number, rele
   await admin.query(`CREATE SCHEMA ${schema}`);
   const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const prefix = uniquePrefix('bench-workers');
-  const bus = await createKafkaBus({ brokers, topicPrefix: prefix, partitions: PARTITIONS, pollMs: 20, lagCacheMs: 200 });
+  const bus = await createKafkaBus({
+    brokers,
+    topicPrefix: prefix,
+    partitions: PARTITIONS,
+    pollMs: 20,
+    lagCacheMs: 200,
+  });
   const store = await openStore(storeUrl);
   const workers: WorkerProcess[] = [];
   try {
@@ -83,20 +96,54 @@ async function oneCase(brokers: string[], pgUrl: string, instances: number, rele
     for (let r = 0; r < releases; r++) {
       const id = `bench-${r}`;
       const release = { ...scenario.spec.release, id };
-      await store.createRelease({ release, spec: { ...scenario.spec, release }, status: 'active', registeredAt: release.startedAt, registeredBy: 'bench' }, { at: release.startedAt, actor: 'bench', action: 'release.register', releaseId: id });
+      await store.createRelease(
+        {
+          release,
+          spec: { ...scenario.spec, release },
+          status: 'active',
+          registeredAt: release.startedAt,
+          registeredBy: 'bench',
+        },
+        { at: release.startedAt, actor: 'bench', action: 'release.register', releaseId: id },
+      );
       const mine: SampleBatch[] = [];
       for (let i = 0; i * BATCH < scenario.samples.length; i++) {
-        mine.push({ releaseId: id, batchId: `${id}/${i}`, producer: 'bench', sequence: i + 1, samples: scenario.samples.slice(i * BATCH, (i + 1) * BATCH) });
+        mine.push({
+          releaseId: id,
+          batchId: `${id}/${i}`,
+          producer: 'bench',
+          sequence: i + 1,
+          samples: scenario.samples.slice(i * BATCH, (i + 1) * BATCH),
+        });
       }
       batches.push(mine);
     }
     const total = batches.flat().reduce((n, b) => n + b.samples.length, 0);
-    const args = ['--kafka', brokers.join(','), '--store', storeUrl, '--topic-prefix', prefix, '--partitions', String(PARTITIONS), '--tick-every-ms', '0',
-      '--checkpoint-interval-ms', '2000', '--session-timeout-ms', '6000', '--metrics-port', '0', '--log-level', 'info'];
+    const args = [
+      '--kafka',
+      brokers.join(','),
+      '--store',
+      storeUrl,
+      '--topic-prefix',
+      prefix,
+      '--partitions',
+      String(PARTITIONS),
+      '--tick-every-ms',
+      '0',
+      '--checkpoint-interval-ms',
+      '2000',
+      '--session-timeout-ms',
+      '6000',
+      '--metrics-port',
+      '0',
+      '--log-level',
+      'info',
+    ];
     for (let i = 0; i < instances; i++) workers.push(spawnWorker(args));
     await Promise.all(workers.map((w) => w.ready));
     await sleep(3000); // the group's initial rebalances settle (the broker delays the first by 3 s)
-    const lag = async (): Promise<number> => (await bus.lag()).find((l) => l.topic === 'samples' && l.group === 'pipeline')?.pendingBatches ?? -1;
+    const lag = async (): Promise<number> =>
+      (await bus.lag()).find((l) => l.topic === 'samples' && l.group === 'pipeline')?.pendingBatches ?? -1;
 
     const t0 = performance.now();
     let killedAt: number | undefined;
@@ -105,16 +152,31 @@ async function oneCase(brokers: string[], pgUrl: string, instances: number, rele
     let takeoverAt: number | undefined;
     const victim = workers[1];
     const survivor = workers[0];
-    const takeovers = (): number => survivor.logs.filter((l) => l.event === 'partitions-assigned' && (l.partitions as number[]).length === PARTITIONS).length;
+    const takeovers = (): number =>
+      survivor.logs.filter((l) => l.event === 'partitions-assigned' && (l.partitions as number[]).length === PARTITIONS)
+        .length;
     const before = takeovers();
     const watcher = (async () => {
       if (!kill) return;
-      while ((await metric(victim, 'samples_total')) + (await metric(survivor, 'samples_total')) < total * 0.3) await sleep(50);
+      while ((await metric(victim, 'samples_total')) + (await metric(survivor, 'samples_total')) < total * 0.3)
+        await sleep(50);
       // the victim's releases: those its latest partitions hold (the bus's murmur2 partitioner)
       const held = (victim.logs.filter((l) => l.event === 'partitions-assigned').at(-1)?.partitions ?? []) as number[];
       const partitionOf = Partitioners.DefaultPartitioner();
       const metadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 0 }));
-      victimReleases = new Set(batches.map((list) => list[0].releaseId).filter((id) => held.includes(partitionOf({ topic: 'samples', partitionMetadata: metadata as never, message: { key: id, value: null } }))));
+      victimReleases = new Set(
+        batches
+          .map((list) => list[0].releaseId)
+          .filter((id) =>
+            held.includes(
+              partitionOf({
+                topic: 'samples',
+                partitionMetadata: metadata as never,
+                message: { key: id, value: null },
+              }),
+            ),
+          ),
+      );
       await victim.kill();
       killedAt = performance.now();
       killedEpoch = Date.now();
@@ -122,9 +184,11 @@ async function oneCase(brokers: string[], pgUrl: string, instances: number, rele
       takeoverAt = performance.now();
     })();
     // every release publishes its batches in order, all releases at once (the bus batches them)
-    await Promise.all(batches.map(async (list) => {
-      for (const b of list) await bus.publishSamples(b);
-    }));
+    await Promise.all(
+      batches.map(async (list) => {
+        for (const b of list) await bus.publishSamples(b);
+      }),
+    );
     const published = performance.now() - t0;
     for (;;) {
       if ((await lag()) === 0 && (!kill || takeoverAt !== undefined)) break;
@@ -133,14 +197,25 @@ async function oneCase(brokers: string[], pgUrl: string, instances: number, rele
     const end = performance.now();
     await watcher;
     const ms = end - t0;
-    const result: Case = { samples: total, publishSamplesPerSecond: Math.round(total / (published / 1000)), samplesPerSecond: Math.round(total / (ms / 1000)), ms: Math.round(ms), looksPerSecond: Math.round((releases * minutes) / (ms / 1000)) };
+    const result: Case = {
+      samples: total,
+      publishSamplesPerSecond: Math.round(total / (published / 1000)),
+      samplesPerSecond: Math.round(total / (ms / 1000)),
+      ms: Math.round(ms),
+      looksPerSecond: Math.round((releases * minutes) / (ms / 1000)),
+    };
     if (!kill) {
       let ingested = 0;
       for (const w of workers) ingested += await metric(w, 'samples_total');
       if (ingested !== total) throw new Error(`workers ingested ${ingested} samples, expected ${total}`);
     } else {
       result.takeoverMs = Math.round((takeoverAt ?? end) - (killedAt ?? end));
-      const resumed = survivor.logs.find((l) => (l.time as number) >= killedEpoch && victimReleases.has(l.releaseId as string) && String(l.msg).includes('resumed from its checkpoint'));
+      const resumed = survivor.logs.find(
+        (l) =>
+          (l.time as number) >= killedEpoch &&
+          victimReleases.has(l.releaseId as string) &&
+          String(l.msg).includes('resumed from its checkpoint'),
+      );
       if (resumed) result.resumedMs = Math.round((resumed.time as number) - killedEpoch);
       result.drainedMs = Math.round(end - (killedAt ?? end));
       result.survivorSkippedBatches = await metric(survivor, 'skipped_batches_total');
@@ -161,19 +236,32 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const pgUrl = serviceEnv('RH_PG_URL');
   if (!('brokers' in found) || !pgUrl) {
     const reason = 'brokers' in found ? 'RH_PG_URL is not set' : found.reason;
-    console.log(`kafka-workers: skipped — ${reason}; run bash scripts/services/start.sh and bash scripts/services/kafka.sh start`);
+    console.log(
+      `kafka-workers: skipped — ${reason}; run bash scripts/services/start.sh and bash scripts/services/kafka.sh start`,
+    );
     return { skipped: reason };
   }
   const releases = quick ? 16 : 48;
   const minutes = quick ? 20 : 30;
-  const figures: Record<string, unknown> = { batchSize: BATCH, partitions: PARTITIONS, releases, cores: (await import('node:os')).availableParallelism() };
+  const figures: Record<string, unknown> = {
+    batchSize: BATCH,
+    partitions: PARTITIONS,
+    releases,
+    cores: (await import('node:os')).availableParallelism(),
+  };
   const line = (name: string, c: Case): void => {
     console.log(
       `${name.padEnd(10)} ${c.samples.toLocaleString('en-US')} samples: end to end ${c.samplesPerSecond.toLocaleString('en-US')} samples/s, ${c.looksPerSecond} looks/s (${c.ms} ms; publishing, back-pressured by the lag: ${c.publishSamplesPerSecond.toLocaleString('en-US')} samples/s)` +
-        (c.takeoverMs !== undefined ? `; after SIGKILL: takeover ${c.takeoverMs} ms, the victim's releases resumed after ${c.resumedMs ?? '?'} ms, lag 0 after ${c.drainedMs} ms (survivor skipped ${c.survivorSkippedBatches} covered batches, re-emitted ${c.survivorReplayedVerdicts} stored verdicts)` : ''),
+        (c.takeoverMs !== undefined
+          ? `; after SIGKILL: takeover ${c.takeoverMs} ms, the victim's releases resumed after ${c.resumedMs ?? '?'} ms, lag 0 after ${c.drainedMs} ms (survivor skipped ${c.survivorSkippedBatches} covered batches, re-emitted ${c.survivorReplayedVerdicts} stored verdicts)`
+          : ''),
     );
   };
-  for (const [name, instances, kill] of [['workers1', 1, false], ['workers2', 2, false], ['recovery', 2, true]] as const) {
+  for (const [name, instances, kill] of [
+    ['workers1', 1, false],
+    ['workers2', 2, false],
+    ['recovery', 2, true],
+  ] as const) {
     const c = await oneCase(found.brokers, pgUrl, instances, releases, minutes, kill);
     line(name, c);
     figures[name] = c;

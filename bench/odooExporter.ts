@@ -15,7 +15,14 @@
  */
 import pg from 'pg';
 import {
-  createOdooSchema, createSqlReader, fromPg, pgConnection, pgTimestamp, SQL_SALE_CONFIRMED, SQL_SALE_CREATED, tableDdl,
+  createOdooSchema,
+  createSqlReader,
+  fromPg,
+  pgConnection,
+  pgTimestamp,
+  SQL_SALE_CONFIRMED,
+  SQL_SALE_CREATED,
+  tableDdl,
   type SourceOutcome,
 } from '../odoo-exporter/index.ts';
 import { createScratchDatabase } from '../odoo-exporter/testing/helpers.ts';
@@ -31,12 +38,15 @@ const ms = (x: number): number => Math.round(x * 100) / 100;
 
 async function loadOrders(q: pg.Pool, from: number, to: number): Promise<void> {
   // one order every ~3 s over the year before now, ids in time order as Odoo's sequence gives them
-  await q.query(`INSERT INTO sale_order (name, company_id, partner_id, state, date_order, amount_total, create_date, write_date)
+  await q.query(
+    `INSERT INTO sale_order (name, company_id, partner_id, state, date_order, amount_total, create_date, write_date)
     SELECT 'S' || g, 1 + (g % 2), 1 + (g % 5000),
       CASE WHEN g % 20 = 0 THEN 'cancel' WHEN g % 10 = 1 THEN 'draft' ELSE 'sale' END,
       c + CASE WHEN g % 10 = 1 OR g % 20 = 0 THEN interval '0' ELSE interval '45 seconds' END,
       50 + (g % 200), c, c
-    FROM (SELECT g, (now() AT TIME ZONE 'UTC') - interval '365 days' * (1 - g::float8 / $2) AS c FROM generate_series($1::int8, $2::int8) AS g) s`, [from, to]);
+    FROM (SELECT g, (now() AT TIME ZONE 'UTC') - interval '365 days' * (1 - g::float8 / $2) AS c FROM generate_series($1::int8, $2::int8) AS g) s`,
+    [from, to],
+  );
 }
 
 /**
@@ -48,8 +58,12 @@ async function loadOrders(q: pg.Pool, from: number, to: number): Promise<void> {
  */
 async function loadOthers(q: pg.Pool, n: number): Promise<void> {
   const year = `(now() AT TIME ZONE 'UTC') - interval '365 days' * (1 - g::float8 / ${n})`;
-  await q.query(`INSERT INTO stock_location (name, usage) VALUES ('WH/Stock', 'internal'), ('Partners/Customers', 'customer'), ('Partners/Vendors', 'supplier')`);
-  await q.query(`INSERT INTO product_template (name, detailed_type, type) SELECT jsonb_build_object('en_US', 'P' || g), CASE WHEN g % 10 = 0 THEN 'consu' ELSE 'product' END, CASE WHEN g % 10 = 0 THEN 'consu' ELSE 'product' END FROM generate_series(1, 500) g`);
+  await q.query(
+    `INSERT INTO stock_location (name, usage) VALUES ('WH/Stock', 'internal'), ('Partners/Customers', 'customer'), ('Partners/Vendors', 'supplier')`,
+  );
+  await q.query(
+    `INSERT INTO product_template (name, detailed_type, type) SELECT jsonb_build_object('en_US', 'P' || g), CASE WHEN g % 10 = 0 THEN 'consu' ELSE 'product' END, CASE WHEN g % 10 = 0 THEN 'consu' ELSE 'product' END FROM generate_series(1, 500) g`,
+  );
   await q.query(`INSERT INTO product_product (product_tmpl_id) SELECT g FROM generate_series(1, 500) g`);
   await q.query(`INSERT INTO payment_transaction (provider_id, company_id, reference, amount, currency_id, state, last_state_change, partner_id, create_date, write_date)
     SELECT 1, 1 + (g % 2), 'T' || g, 60, 1, CASE WHEN g % 50 = 0 THEN 'draft' WHEN g % 33 = 0 THEN 'cancel' ELSE 'done' END, ${year}, 1, ${year}, ${year} FROM generate_series(1, ${n}) g`);
@@ -63,13 +77,28 @@ async function loadOthers(q: pg.Pool, n: number): Promise<void> {
       (ARRAY['root.marketplace', 'root.edi', 'root', 'root.mail'])[1 + g % 4], 0, 5 FROM generate_series(1, ${n}) g`);
   await q.query(`INSERT INTO account_move (name, company_id, journal_id, move_type, state, date, currency_id, create_date, write_date)
     SELECT 'INV' || g, 1 + (g % 2), 1, 'out_invoice', CASE WHEN g % 100 = 0 THEN 'draft' ELSE 'posted' END, (${year})::date, 1, ${year}, ${year} FROM generate_series(1, ${n}) g`);
-  await q.query(`INSERT INTO mail_mail (mail_message_id, state, create_date, write_date) SELECT g, CASE WHEN g % 3 = 0 THEN 'exception' ELSE 'outgoing' END, ${year}, ${year} FROM generate_series(1, 2000) g`);
-  for (const t of ['stock_location', 'product_template', 'product_product', 'payment_transaction', 'stock_move', 'stock_move_line', 'queue_job', 'account_move', 'mail_mail']) await q.query(`VACUUM ANALYZE ${t}`);
+  await q.query(
+    `INSERT INTO mail_mail (mail_message_id, state, create_date, write_date) SELECT g, CASE WHEN g % 3 = 0 THEN 'exception' ELSE 'outgoing' END, ${year}, ${year} FROM generate_series(1, 2000) g`,
+  );
+  for (const t of [
+    'stock_location',
+    'product_template',
+    'product_product',
+    'payment_transaction',
+    'stock_move',
+    'stock_move_line',
+    'queue_job',
+    'account_move',
+    'mail_mail',
+  ])
+    await q.query(`VACUUM ANALYZE ${t}`);
 }
 
 async function scrapeSeries(pool: pg.Pool, url: string): Promise<Record<string, unknown>> {
   const reader = createSqlReader({
-    db: 'bench', lagMs: 90_000, cronGraceSeconds: 300, // the default lag: rows of the last 90 s are re-read every scrape
+    db: 'bench',
+    lagMs: 90_000,
+    cronGraceSeconds: 300, // the default lag: rows of the last 90 s are re-read every scrape
     tracking: { openTtlMs: 86_400_000, maxOpen: 200_000, pageSize: 10_000 },
     connect: () => pgConnection({ url, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 }),
   });
@@ -82,14 +111,18 @@ async function scrapeSeries(pool: pg.Pool, url: string): Promise<Record<string, 
       await pool.query(`INSERT INTO sale_order (name, company_id, partner_id, state, date_order, amount_total, create_date, write_date)
         SELECT 'N' || g, 1 + (g % 2), 1, CASE WHEN g % 5 = 0 THEN 'draft' ELSE 'sale' END, now() AT TIME ZONE 'UTC', 60, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
         FROM generate_series(1, 40) g`);
-      await pool.query(`INSERT INTO payment_transaction (provider_id, company_id, reference, amount, currency_id, state, last_state_change, partner_id, create_date, write_date)
-        SELECT 1, 1, 'N' || $1::text || '-' || g, 60, 1, 'done', now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM generate_series(1, 40) g`, [`${Date.now()}-${i}`]);
+      await pool.query(
+        `INSERT INTO payment_transaction (provider_id, company_id, reference, amount, currency_id, state, last_state_change, partner_id, create_date, write_date)
+        SELECT 1, 1, 'N' || $1::text || '-' || g, 60, 1, 'done', now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM generate_series(1, 40) g`,
+        [`${Date.now()}-${i}`],
+      );
       await new Promise((r) => setTimeout(r, 5));
       const t0 = performance.now();
       const out: SourceOutcome[] = await reader.scrape(Date.now());
       walls.push(performance.now() - t0);
       const failed = out.filter((o) => o.error);
-      if (failed.length) throw new Error(`scrape failed: ${failed.map((o) => `${o.source}: ${o.error!.message}`).join('; ')}`);
+      if (failed.length)
+        throw new Error(`scrape failed: ${failed.map((o) => `${o.source}: ${o.error!.message}`).join('; ')}`);
       dbTimes.push(out.reduce((s, o) => s + o.seconds * 1000, 0));
       for (const o of out) bySource.set(o.source, [...(bySource.get(o.source) ?? []), o.seconds * 1000]);
     }
@@ -97,21 +130,31 @@ async function scrapeSeries(pool: pg.Pool, url: string): Promise<Record<string, 
     await reader.close();
   }
   const explain = async (sql: string): Promise<number> => {
-    const from = pgTimestamp(Date.now() - 30_000), to = pgTimestamp(Date.now());
+    const from = pgTimestamp(Date.now() - 30_000),
+      to = pgTimestamp(Date.now());
     const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, [from, to]);
     return (rows[0]['QUERY PLAN'] as { 'Execution Time': number }[])[0]['Execution Time'];
   };
   const plan = async (sql: string): Promise<string> => {
     const { rows } = await pool.query(`EXPLAIN ${sql}`, [pgTimestamp(Date.now() - 30_000), pgTimestamp(Date.now())]);
-    return rows.map((r) => r['QUERY PLAN'] as string).find((l) => /Index|Seq Scan/.test(l))?.trim() ?? '';
+    return (
+      rows
+        .map((r) => r['QUERY PLAN'] as string)
+        .find((l) => /Index|Seq Scan/.test(l))
+        ?.trim() ?? ''
+    );
   };
   return {
-    scrapeMsMedian: ms(quantile(walls, 0.5)), scrapeMsP95: ms(quantile(walls, 0.95)), scrapeMsMax: ms(Math.max(...walls)),
+    scrapeMsMedian: ms(quantile(walls, 0.5)),
+    scrapeMsP95: ms(quantile(walls, 0.95)),
+    scrapeMsMax: ms(Math.max(...walls)),
     dbMsMedian: ms(quantile(dbTimes, 0.5)),
     saleOrderSourceMsMedian: ms(quantile(bySource.get('sale_order') ?? [0], 0.5)),
     sourceMsMedian: Object.fromEntries([...bySource].map(([k, v]) => [k, ms(quantile(v, 0.5))])),
-    serverExecMsCreated: ms(await explain(SQL_SALE_CREATED)), serverExecMsConfirmed: ms(await explain(SQL_SALE_CONFIRMED)),
-    planCreated: await plan(SQL_SALE_CREATED), planConfirmed: await plan(SQL_SALE_CONFIRMED),
+    serverExecMsCreated: ms(await explain(SQL_SALE_CREATED)),
+    serverExecMsConfirmed: ms(await explain(SQL_SALE_CONFIRMED)),
+    planCreated: await plan(SQL_SALE_CREATED),
+    planConfirmed: await plan(SQL_SALE_CONFIRMED),
   };
 }
 
@@ -127,19 +170,28 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const figures: Record<string, unknown> = {};
   try {
     const db = fromPg(pool);
-    await createOdooSchema(db, { version: '17.0', modules: ['payment', 'stock', 'queue_job', 'mail', 'account', 'point_of_sale'] });
-    const [createTable, ...indexes] = tableDdl('sale_order', '17.0').split(/;\n/).map((s) => s.replace(/;$/, ''));
+    await createOdooSchema(db, {
+      version: '17.0',
+      modules: ['payment', 'stock', 'queue_job', 'mail', 'account', 'point_of_sale'],
+    });
+    const [createTable, ...indexes] = tableDdl('sale_order', '17.0')
+      .split(/;\n/)
+      .map((s) => s.replace(/;$/, ''));
     await pool.query(createTable);
     await pool.query(`INSERT INTO res_company (name, currency_id) VALUES ('Shop EU', 1), ('Shop US', 1)`);
     const others = quick ? 100_000 : 1_000_000;
     const tOthers = performance.now();
     await loadOthers(pool, others);
-    console.log(`other tables: ${others} rows each in payment_transaction, stock_move, stock_move_line, queue_job, account_move (${((performance.now() - tOthers) / 1000).toFixed(1)} s)`);
+    console.log(
+      `other tables: ${others} rows each in payment_transaction, stock_move, stock_move_line, queue_job, account_move (${((performance.now() - tOthers) / 1000).toFixed(1)} s)`,
+    );
     figures.otherTablesRows = others;
     let loaded = 0;
     for (const size of sizes) {
       const t0 = performance.now();
-      await pool.query('DROP INDEX IF EXISTS sale_order__company_id_index, sale_order__partner_id_index, sale_order__state_index, sale_order__create_date_index, sale_order__user_id_index, sale_order_date_order_id_idx');
+      await pool.query(
+        'DROP INDEX IF EXISTS sale_order__company_id_index, sale_order__partner_id_index, sale_order__state_index, sale_order__create_date_index, sale_order__user_id_index, sale_order_date_order_id_idx',
+      );
       await loadOrders(pool, loaded + 1, size);
       for (const ix of indexes) await pool.query(ix);
       await pool.query('VACUUM ANALYZE sale_order');
@@ -147,8 +199,10 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       loaded = size;
       const r = await scrapeSeries(pool, scratch.url);
       const label = size >= 1e6 ? `${size / 1e6}M` : `${size / 1e3}k`;
-      console.log(`sale_order ${label} rows (load+index ${loadSeconds.toFixed(1)} s): scrape median ${r.scrapeMsMedian} ms, p95 ${r.scrapeMsP95} ms, max ${r.scrapeMsMax} ms; ` +
-        `db time median ${r.dbMsMedian} ms (sale_order source ${r.saleOrderSourceMsMedian} ms); server exec created ${r.serverExecMsCreated} ms, confirmed ${r.serverExecMsConfirmed} ms`);
+      console.log(
+        `sale_order ${label} rows (load+index ${loadSeconds.toFixed(1)} s): scrape median ${r.scrapeMsMedian} ms, p95 ${r.scrapeMsP95} ms, max ${r.scrapeMsMax} ms; ` +
+          `db time median ${r.dbMsMedian} ms (sale_order source ${r.saleOrderSourceMsMedian} ms); server exec created ${r.serverExecMsCreated} ms, confirmed ${r.serverExecMsConfirmed} ms`,
+      );
       console.log(`  per-source median ms: ${JSON.stringify(r.sourceMsMedian)}`);
       console.log(`  plans: created → ${r.planCreated}; confirmed → ${r.planConfirmed}`);
       figures[label] = { ...r, loadSeconds: Math.round(loadSeconds * 10) / 10 };

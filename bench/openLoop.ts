@@ -142,17 +142,23 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       }
       if (inFlight === 0 && drained) drained();
     };
-    const req = request({ agent, host: target.hostname, port: target.port, path, method: 'GET', headers: o.headers }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => finish({ status: res.statusCode ?? 0 }));
-      res.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
-    });
+    const req = request(
+      { agent, host: target.hostname, port: target.port, path, method: 'GET', headers: o.headers },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => finish({ status: res.statusCode ?? 0 }));
+        res.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
+      },
+    );
     // from the scheduled time, not from when a socket was free: a request still queued in the
     // agent after `timeoutMs` has failed as surely as one the server never answered
-    const timer = setTimeout(() => {
-      finish({ error: 'timeout' });
-      req.destroy();
-    }, Math.max(0, scheduledAt + timeoutMs - performance.now()));
+    const timer = setTimeout(
+      () => {
+        finish({ error: 'timeout' });
+        req.destroy();
+      },
+      Math.max(0, scheduledAt + timeoutMs - performance.now()),
+    );
     req.on('close', () => clearTimeout(timer));
     req.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
     req.end();
@@ -171,7 +177,11 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         send(main, o.paths[next % o.paths.length], at);
         next++;
       }
-      for (let at = t0 + nextProbe * probeGap; o.probe && probe && at <= now && at < endAt; at = t0 + nextProbe * probeGap) {
+      for (
+        let at = t0 + nextProbe * probeGap;
+        o.probe && probe && at <= now && at < endAt;
+        at = t0 + nextProbe * probeGap
+      ) {
         send(probe, o.probe.path, at);
         nextProbe++;
       }
@@ -184,7 +194,11 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
   agent.destroy();
   const sortedLags = Float64Array.from(sendLags).sort();
-  return { ...main.summary(o.durationS), ...(probe ? { probe: probe.summary(o.durationS) } : {}), sendLagP99Ms: round(percentile(sortedLags, 0.99)) };
+  return {
+    ...main.summary(o.durationS),
+    ...(probe ? { probe: probe.summary(o.durationS) } : {}),
+    sendLagP99Ms: round(percentile(sortedLags, 0.99)),
+  };
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -192,12 +206,19 @@ const SELF = fileURLToPath(import.meta.url);
 /** Runs `openLoop` in a child process (its own event loop and CPU time), resolving to its result. */
 export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(o)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // JSON carries a failed percentile (Infinity) as null: back to Infinity, never to 0 in arithmetic
-    const revive = (key: string, value: unknown) => (value === null && ['p50', 'p90', 'p99', 'p999', 'max'].includes(key) ? Number.POSITIVE_INFINITY : value);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out, revive) as OpenLoopResult) : reject(new Error(`open-loop loader exited ${code}`))));
+    const revive = (key: string, value: unknown) =>
+      value === null && ['p50', 'p90', 'p99', 'p999', 'max'].includes(key) ? Number.POSITIVE_INFINITY : value;
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out, revive) as OpenLoopResult)
+        : reject(new Error(`open-loop loader exited ${code}`)),
+    );
   });
 }
 

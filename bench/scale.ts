@@ -21,9 +21,24 @@ const MINUTE = 60_000;
 const START = Date.UTC(2026, 11, 1, 10, 0, 0);
 
 function record(id: string): ReleaseRecord {
-  const metrics: MetricSpec[] = Array.from({ length: METRICS }, (_, k) => ({ name: `signal_${k}`, group: 'application', kind: 'gauge', harm: 'increase', tolerance: 0.2 }));
+  const metrics: MetricSpec[] = Array.from({ length: METRICS }, (_, k) => ({
+    name: `signal_${k}`,
+    group: 'application',
+    kind: 'gauge',
+    harm: 'increase',
+    tolerance: 0.2,
+  }));
   const spec: AnalysisSpec = {
-    release: { id, service: 'shop', version: '2', baselineVersion: '1', environment: 'bench', strategy: 'canary', class: 'standard', startedAt: START },
+    release: {
+      id,
+      service: 'shop',
+      version: '2',
+      baselineVersion: '1',
+      environment: 'bench',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: START,
+    },
     metrics,
     policy: { observeMs: 60 * MINUTE },
   } as AnalysisSpec;
@@ -36,13 +51,19 @@ interface Shape {
   perMinute: number;
 }
 
-function measure(shape: Shape, releases: number, minutes: number): { lookMsPerRelease: number; heapKiBPerRelease: number; looks: number } {
+function measure(
+  shape: Shape,
+  releases: number,
+  minutes: number,
+): { lookMsPerRelease: number; heapKiBPerRelease: number; looks: number } {
   const gc = (globalThis as { gc?: () => void }).gc!;
   const random = seeded(11);
   gc();
   gc();
   const before = process.memoryUsage();
-  const runs = Array.from({ length: releases }, (_, i) => ReleaseRun.fresh(record(`scale-${i}`), { mode: 'sequential', intervalMs: MINUTE }, 0));
+  const runs = Array.from({ length: releases }, (_, i) =>
+    ReleaseRun.fresh(record(`scale-${i}`), { mode: 'sequential', intervalMs: MINUTE }, 0),
+  );
   let lookMs = 0;
   let looks = 0;
   let sequence = 0;
@@ -57,7 +78,8 @@ function measure(shape: Shape, releases: number, minutes: number): { lookMsPerRe
         const samples = [];
         for (let k = 0; k < METRICS; k++) {
           for (const cohort of ['baseline', 'canary'] as const) {
-            for (let j = 0; j < perScrape; j++) samples.push({ ts: ts + j, metric: `signal_${k}`, cohort, value: 100 + k + random() * 10 });
+            for (let j = 0; j < perScrape; j++)
+              samples.push({ ts: ts + j, metric: `signal_${k}`, cohort, value: 100 + k + random() * 10 });
           }
         }
         run.ingest({ releaseId: run.id, batchId: `${run.id}@${sequence}`, producer: 'bench', sequence, samples });
@@ -76,13 +98,37 @@ function measure(shape: Shape, releases: number, minutes: number): { lookMsPerRe
   const after = process.memoryUsage();
   const held = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
   if (runs.length !== releases) throw new Error('unreachable');
-  return { lookMsPerRelease: Math.round((lookMs / looks) * 1000) / 1000, heapKiBPerRelease: Math.round(held / releases / 1024), looks };
+  return {
+    lookMsPerRelease: Math.round((lookMs / looks) * 1000) / 1000,
+    heapKiBPerRelease: Math.round(held / releases / 1024),
+    looks,
+  };
 }
 
-export async function run({ quick, releases, minutes }: { quick: boolean; releases?: number; minutes?: number }): Promise<Record<string, unknown>> {
+export async function run({
+  quick,
+  releases,
+  minutes,
+}: {
+  quick: boolean;
+  releases?: number;
+  minutes?: number;
+}): Promise<Record<string, unknown>> {
   if (!(globalThis as { gc?: unknown }).gc) {
     // re-run with --expose-gc: heap per release needs a full collection before and after
-    const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...(quick ? ['--quick'] : []), ...(releases ? ['--releases', String(releases)] : []), ...(minutes ? ['--minutes', String(minutes)] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        ...(quick ? ['--quick'] : []),
+        ...(releases ? ['--releases', String(releases)] : []),
+        ...(minutes ? ['--minutes', String(minutes)] : []),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     if (child.status !== 0) throw new Error(`bench scale exited ${child.status}`);
     const lines = child.stdout.trimEnd().split('\n');
     for (const line of lines.slice(0, -1)) console.log(line);
@@ -91,16 +137,28 @@ export async function run({ quick, releases, minutes }: { quick: boolean; releas
   const n = releases ?? (quick ? 100 : 500);
   const m = minutes ?? (quick ? 3 : 5);
   const figures: Record<string, unknown> = { releases: n, minutes: m, metricsPerRelease: METRICS };
-  for (const shape of [{ name: 'scraped gauges (1 value per cohort per 5 s)', perMinute: 12 }, { name: 'dense (300 values per cohort per minute)', perMinute: 300 }]) {
+  for (const shape of [
+    { name: 'scraped gauges (1 value per cohort per 5 s)', perMinute: 12 },
+    { name: 'dense (300 values per cohort per minute)', perMinute: 300 },
+  ]) {
     const r = measure(shape, n, m);
     figures[shape.perMinute === 12 ? 'scraped' : 'dense'] = r;
-    console.log(`scale, ${shape.name}: ${n} releases × ${METRICS} metrics, ${m} looks each: look CPU time ${r.lookMsPerRelease} ms per release; heap after GC ${r.heapKiBPerRelease} KiB per release (JS heap + ArrayBuffers)`);
+    console.log(
+      `scale, ${shape.name}: ${n} releases × ${METRICS} metrics, ${m} looks each: look CPU time ${r.lookMsPerRelease} ms per release; heap after GC ${r.heapKiBPerRelease} KiB per release (JS heap + ArrayBuffers)`,
+    );
   }
   return figures;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, releases: { type: 'string' }, minutes: { type: 'string' } }, strict: true });
-  const figures = await run({ quick: values.quick ?? false, releases: values.releases ? Number(values.releases) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, releases: { type: 'string' }, minutes: { type: 'string' } },
+    strict: true,
+  });
+  const figures = await run({
+    quick: values.quick ?? false,
+    releases: values.releases ? Number(values.releases) : undefined,
+    minutes: values.minutes ? Number(values.minutes) : undefined,
+  });
   console.log(JSON.stringify({ bench: { scale: figures } }));
 }

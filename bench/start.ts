@@ -18,7 +18,10 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 function version(fromSource: boolean): number {
   const started = performance.now();
-  const run = spawnSync(process.execPath, [BIN, '--version'], { env: { ...process.env, RH_FROM_SOURCE: fromSource ? '1' : '' }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [BIN, '--version'], {
+    env: { ...process.env, RH_FROM_SOURCE: fromSource ? '1' : '' },
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`--version failed: ${run.stderr}`);
   return performance.now() - started;
 }
@@ -26,9 +29,19 @@ function version(fromSource: boolean): number {
 async function serve(fromSource: boolean): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'rh-bench-start-'));
   const config = join(dir, 'serve.yaml');
-  writeFileSync(config, `listen: { port: 0 }\nstore: { url: "pglite://${join(dir, 'store')}" }\nlogging: { level: info }\n`);
+  writeFileSync(
+    config,
+    `listen: { port: 0 }\nstore: { url: "pglite://${join(dir, 'store')}" }\nlogging: { level: info }\n`,
+  );
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { env: { ...process.env, RH_FROM_SOURCE: fromSource ? '1' : '', RH_TOKENS: 'bench:reader:bench-reader-token-0123456789abcdef' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
+    env: {
+      ...process.env,
+      RH_FROM_SOURCE: fromSource ? '1' : '',
+      RH_TOKENS: 'bench:reader:bench-reader-token-0123456789abcdef',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     return await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -51,7 +64,10 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   if (!existsSync(BUILT)) throw new Error('dist/ is missing: run "npm run build" first');
   const runs = quick ? 3 : 5;
   const figures: Record<string, number> = {};
-  for (const [label, fromSource] of [['dist', false], ['tsx', true]] as const) {
+  for (const [label, fromSource] of [
+    ['dist', false],
+    ['tsx', true],
+  ] as const) {
     const versions: number[] = [];
     const serves: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -60,7 +76,9 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     }
     figures[`versionMs_${label}`] = Math.round(median(versions));
     figures[`serveReadyMs_${label}`] = Math.round(median(serves));
-    console.log(`${label.padEnd(5)} --version ${figures[`versionMs_${label}`]} ms, serve ready ${figures[`serveReadyMs_${label}`]} ms (median of ${runs}; min ${Math.round(Math.min(...serves))}, max ${Math.round(Math.max(...serves))})`);
+    console.log(
+      `${label.padEnd(5)} --version ${figures[`versionMs_${label}`]} ms, serve ready ${figures[`serveReadyMs_${label}`]} ms (median of ${runs}; min ${Math.round(Math.min(...serves))}, max ${Math.round(Math.max(...serves))})`,
+    );
   }
   return { ...figures, runs };
 }

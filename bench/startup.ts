@@ -19,7 +19,11 @@ const BIN = join(ROOT, 'bin/release-health.js');
 
 const peakRssMiB = (pid: number): number => {
   try {
-    return Math.round((Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) * 10) / 10;
+    return (
+      Math.round(
+        (Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) * 10,
+      ) / 10
+    );
   } catch {
     return Number.NaN;
   }
@@ -30,7 +34,11 @@ function analyzeOnce(dir: string): Promise<{ s: number; peakMiB: number }> {
   const samples = join(dir, 'one.ndjson');
   writeFileSync(samples, readFileSync(join(ROOT, 'examples/aa-healthy/samples.ndjson'), 'utf8').split('\n')[0] + '\n');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'analyze', '--spec', join(ROOT, 'examples/aa-healthy/spec.yaml'), '--samples', samples], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'analyze', '--spec', join(ROOT, 'examples/aa-healthy/spec.yaml'), '--samples', samples],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   let peak = 0;
   const poll = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid!) || 0)), 20);
   return new Promise((res, rej) => {
@@ -45,9 +53,19 @@ function analyzeOnce(dir: string): Promise<{ s: number; peakMiB: number }> {
 /** serve with an empty config: wall time to the first /readyz 200 and the RSS peak by then */
 async function serveOnce(dir: string): Promise<{ s: number; peakMiB: number }> {
   const config = join(dir, `serve-${Date.now()}.yaml`);
-  writeFileSync(config, [`listen: { port: 0 }`, `store: { url: "pglite://${join(dir, `store-${Date.now()}`)}" }`, 'logging: { level: warn }'].join('\n'));
+  writeFileSync(
+    config,
+    [
+      `listen: { port: 0 }`,
+      `store: { url: "pglite://${join(dir, `store-${Date.now()}`)}" }`,
+      'logging: { level: warn }',
+    ].join('\n'),
+  );
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RH_TOKENS: 'bench:reader:bench-reader-startup-0000' } });
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, RH_TOKENS: 'bench:reader:bench-reader-startup-0000' },
+  });
   try {
     const url = await new Promise<string>((res, rej) => {
       let err = '';
@@ -59,7 +77,10 @@ async function serveOnce(dir: string): Promise<{ s: number; peakMiB: number }> {
       child.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err.slice(-500)}`)));
     });
     for (;;) {
-      const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -74,14 +95,25 @@ export async function run({ quick, runs }: { quick: boolean; runs?: number }): P
   const n = runs ?? (quick ? 1 : 3);
   const dir = mkdtempSync(join(tmpdir(), 'rh-bench-startup-'));
   try {
-    const figures: Record<string, unknown> = { runs: n, from: BIN.endsWith('.js') ? 'bin/release-health.js (TypeScript sources through tsx)' : BIN };
-    for (const [name, once] of [['analyze', analyzeOnce], ['serve', serveOnce]] as const) {
+    const figures: Record<string, unknown> = {
+      runs: n,
+      from: BIN.endsWith('.js') ? 'bin/release-health.js (TypeScript sources through tsx)' : BIN,
+    };
+    for (const [name, once] of [
+      ['analyze', analyzeOnce],
+      ['serve', serveOnce],
+    ] as const) {
       const results: { s: number; peakMiB: number }[] = [];
       for (let i = 0; i < n; i++) results.push(await once(dir));
       const s = results.map((r) => Math.round(r.s * 100) / 100);
       const mibs = results.map((r) => r.peakMiB);
-      figures[name] = { seconds: { best: Math.min(...s), worst: Math.max(...s) }, peakRssMiB: { best: Math.min(...mibs), worst: Math.max(...mibs) } };
-      console.log(`${name === 'analyze' ? 'analyze, start to exit on a one-sample file' : 'serve, start to the first /readyz 200'}: ${Math.min(...s)}–${Math.max(...s)} s, peak RSS ${Math.min(...mibs)}–${Math.max(...mibs)} MiB (${n} runs)`);
+      figures[name] = {
+        seconds: { best: Math.min(...s), worst: Math.max(...s) },
+        peakRssMiB: { best: Math.min(...mibs), worst: Math.max(...mibs) },
+      };
+      console.log(
+        `${name === 'analyze' ? 'analyze, start to exit on a one-sample file' : 'serve, start to the first /readyz 200'}: ${Math.min(...s)}–${Math.max(...s)} s, peak RSS ${Math.min(...mibs)}–${Math.max(...mibs)} MiB (${n} runs)`,
+      );
     }
     return figures;
   } finally {

@@ -13,7 +13,16 @@ import { createPgliteStore, createPostgresStore, type Store } from '../store/ind
 import { makeMetric, makeRecord, makeVerdict } from '../store/testing/fixtures.ts';
 import { serviceEnv } from '../test/integration/helpers.ts';
 
-const METRICS = ['orders_per_min', 'checkout_success', 'stock_reservation_p95', 'job_queue_depth', 'pg_tx_latency', 'redis_latency', 'traefik_5xx', 'integration_backlog'];
+const METRICS = [
+  'orders_per_min',
+  'checkout_success',
+  'stock_reservation_p95',
+  'job_queue_depth',
+  'pg_tx_latency',
+  'redis_latency',
+  'traefik_5xx',
+  'integration_backlog',
+];
 
 async function timeIt(n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
@@ -29,7 +38,8 @@ async function timeIt(n: number, concurrency: number, op: (i: number) => Promise
 async function measure(label: string, store: Store, n: number): Promise<Record<string, unknown>> {
   const figures: Record<string, unknown> = {};
   const ids = Array.from({ length: 8 }, (_, k) => `bench-${k}-${randomBytes(3).toString('hex')}`);
-  for (const id of ids) await store.createRelease(makeRecord(id), { at: 0, actor: 'bench', action: 'release.register' });
+  for (const id of ids)
+    await store.createRelease(makeRecord(id), { at: 0, actor: 'bench', action: 'release.register' });
   const verdict = (id: string, at: number) =>
     makeVerdict(id, at, { metrics: METRICS.map((metric, k) => makeMetric({ metric, evidence: 1 + k + at / 1e6 })) });
   // warm-up: plan caches, JIT
@@ -42,7 +52,9 @@ async function measure(label: string, store: Store, n: number): Promise<Record<s
   for (const [name, concurrency, op] of cases) {
     const ms = await timeIt(n, concurrency, op);
     const perSecond = Math.round(n / (ms / 1000));
-    console.log(`${label.padEnd(9)} ${name.padEnd(12)} ${n} appends: ${ms.toFixed(0)} ms → ${perSecond.toLocaleString('en-US')} verdicts/s, ${(ms / n).toFixed(2)} ms each`);
+    console.log(
+      `${label.padEnd(9)} ${name.padEnd(12)} ${n} appends: ${ms.toFixed(0)} ms → ${perSecond.toLocaleString('en-US')} verdicts/s, ${(ms / n).toFixed(2)} ms each`,
+    );
     figures[name] = { appends: n, ms: Number(ms.toFixed(1)), verdictsPerSecond: perSecond };
   }
   const start = process.hrtime.bigint();

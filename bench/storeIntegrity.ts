@@ -43,8 +43,15 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       times.withoutCheck.push(await open(false));
       times.withCheck.push(await open(true));
     }
-    const figures = { releases, verdicts: releases * perRelease, openMs_withoutCheck: Math.round(median(times.withoutCheck)), openMs_withCheck: Math.round(median(times.withCheck)) };
-    console.log(`${figures.verdicts.toLocaleString('en-US')} verdicts in ${releases} releases: open ${figures.openMs_withoutCheck} ms without the integrity check, ${figures.openMs_withCheck} ms with it (medians of 3)`);
+    const figures = {
+      releases,
+      verdicts: releases * perRelease,
+      openMs_withoutCheck: Math.round(median(times.withoutCheck)),
+      openMs_withCheck: Math.round(median(times.withCheck)),
+    };
+    console.log(
+      `${figures.verdicts.toLocaleString('en-US')} verdicts in ${releases} releases: open ${figures.openMs_withoutCheck} ms without the integrity check, ${figures.openMs_withCheck} ms with it (medians of 3)`,
+    );
     return figures;
   } finally {
     rmSync(join(dir, '..'), { recursive: true, force: true });

@@ -16,7 +16,11 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const prom = buildExposition(50_000, 7, 'prometheus');
   const om = buildExposition(50_000, 7, 'openmetrics');
   const runs = quick ? 3 : 10;
-  const figures: Record<string, unknown> = { series: prom.samples, bytes: prom.body.length, openmetricsBytes: om.body.length };
+  const figures: Record<string, unknown> = {
+    series: prom.samples,
+    bytes: prom.body.length,
+    openmetricsBytes: om.body.length,
+  };
   const cases: [string, Buffer, (body: Buffer) => number][] = [
     ['pull', prom.body, pull],
     ['pullLabels', prom.body, pullLabels],
@@ -77,11 +81,33 @@ function countSamples(body: Buffer): number {
 }
 
 const TRAEFIK_BUCKETS = ['0.1', '0.3', '1.2', '5', '+Inf'];
-const CODES = ['200', '201', '204', '301', '302', '304', '400', '401', '403', '404', '409', '422', '429', '500', '502', '503', '504'];
+const CODES = [
+  '200',
+  '201',
+  '204',
+  '301',
+  '302',
+  '304',
+  '400',
+  '401',
+  '403',
+  '404',
+  '409',
+  '422',
+  '429',
+  '500',
+  '502',
+  '503',
+  '504',
+];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** A seeded exposition of exactly `target` samples (about 150 bytes per line), in either text format. */
-export function buildExposition(target: number, seed: number, format: 'prometheus' | 'openmetrics'): { body: Buffer; samples: number } {
+export function buildExposition(
+  target: number,
+  seed: number,
+  format: 'prometheus' | 'openmetrics',
+): { body: Buffer; samples: number } {
   const random = seeded(seed);
   const om = format === 'openmetrics';
   const lines: string[] = [];
@@ -97,14 +123,28 @@ export function buildExposition(target: number, seed: number, format: 'prometheu
   const int = (max: number): string => String(Math.floor(random() * max));
 
   // Traefik v3 per-service metrics: 8 lines per (service, code, method).
-  const services = Array.from({ length: 60 }, (_, i) => `${['odoo', 'api', 'shop', 'auth', 'media'][i % 5]}-${i}@kubernetescrd`);
+  const services = Array.from(
+    { length: 60 },
+    (_, i) => `${['odoo', 'api', 'shop', 'auth', 'media'][i % 5]}-${i}@kubernetescrd`,
+  );
   const combos: string[] = [];
-  for (const service of services) for (const code of CODES) for (const method of METHODS) combos.push(`code="${code}",method="${method}",protocol="http",service="${service}"`);
+  for (const service of services)
+    for (const code of CODES)
+      for (const method of METHODS)
+        combos.push(`code="${code}",method="${method}",protocol="http",service="${service}"`);
   const traefikCombos = combos.slice(0, Math.floor((target * 0.6) / 8));
   const requests = om ? 'traefik_service_requests' : 'traefik_service_requests_total';
-  family(requests, 'counter', 'How many HTTP requests processed on a service, partitioned by status code, protocol, and method.');
+  family(
+    requests,
+    'counter',
+    'How many HTTP requests processed on a service, partitioned by status code, protocol, and method.',
+  );
   for (const labels of traefikCombos) sample('traefik_service_requests_total', `{${labels}}`, int(5e6));
-  family('traefik_service_request_duration_seconds', 'histogram', 'How long it took to process the request on a service, partitioned by status code, protocol, and method.');
+  family(
+    'traefik_service_request_duration_seconds',
+    'histogram',
+    'How long it took to process the request on a service, partitioned by status code, protocol, and method.',
+  );
   for (const labels of traefikCombos) {
     let cumulative = Math.floor(random() * 1000);
     for (const le of TRAEFIK_BUCKETS) {
@@ -116,24 +156,55 @@ export function buildExposition(target: number, seed: number, format: 'prometheu
   }
 
   // postgres_exporter: per-database and per-table series.
-  const pgMetrics = ['xact_commit', 'xact_rollback', 'blks_read', 'blks_hit', 'tup_returned', 'tup_fetched', 'tup_inserted', 'tup_updated', 'tup_deleted', 'deadlocks'];
+  const pgMetrics = [
+    'xact_commit',
+    'xact_rollback',
+    'blks_read',
+    'blks_hit',
+    'tup_returned',
+    'tup_fetched',
+    'tup_inserted',
+    'tup_updated',
+    'tup_deleted',
+    'deadlocks',
+  ];
   for (const metric of pgMetrics) {
     const name = `pg_stat_database_${metric}`;
     family(name, om ? 'unknown' : 'untyped', `Number of ${metric.replace('_', ' ')} in this database`);
-    for (let d = 0; d < 40 && left() > 0; d++) sample(name, `{datid="${16384 + d}",datname="tenant_${d}",server="pg-0.db:5432"}`, int(1e9));
+    for (let d = 0; d < 40 && left() > 0; d++)
+      sample(name, `{datid="${16384 + d}",datname="tenant_${d}",server="pg-0.db:5432"}`, int(1e9));
   }
   family('pg_stat_user_tables_n_live_tup', 'gauge', 'Estimated number of live rows');
-  for (let t = 0; t < 2500 && left() > 0; t++) sample('pg_stat_user_tables_n_live_tup', `{datname="tenant_${t % 40}",relname="${['sale_order', 'stock_move', 'account_move_line', 'res_partner', 'product_product'][t % 5]}_${t}",schemaname="public",server="pg-0.db:5432"}`, int(1e7));
+  for (let t = 0; t < 2500 && left() > 0; t++)
+    sample(
+      'pg_stat_user_tables_n_live_tup',
+      `{datname="tenant_${t % 40}",relname="${['sale_order', 'stock_move', 'account_move_line', 'res_partner', 'product_product'][t % 5]}_${t}",schemaname="public",server="pg-0.db:5432"}`,
+      int(1e7),
+    );
 
   // redis_exporter.
-  family(om ? 'redis_commands_duration_seconds' : 'redis_commands_duration_seconds_total', 'counter', 'Total amount of time in seconds spent per command');
-  for (let c = 0; c < 200 && left() > 0; c++) sample('redis_commands_duration_seconds_total', `{addr="redis-0:6379",alias="sessions",cmd="cmd${c}"}`, (random() * 1e4).toFixed(3));
+  family(
+    om ? 'redis_commands_duration_seconds' : 'redis_commands_duration_seconds_total',
+    'counter',
+    'Total amount of time in seconds spent per command',
+  );
+  for (let c = 0; c < 200 && left() > 0; c++)
+    sample(
+      'redis_commands_duration_seconds_total',
+      `{addr="redis-0:6379",alias="sessions",cmd="cmd${c}"}`,
+      (random() * 1e4).toFixed(3),
+    );
 
   // Summaries with quantiles (NaN where a quantile has no observations yet).
   family('odoo_http_request_duration_seconds', 'summary', 'Odoo request latency by controller.');
   for (let h = 0; h < 600 && left() >= 5; h++) {
     const labels = `controller="/web/dataset/call_kw/model_${h}",db="tenant_${h % 40}"`;
-    for (const q of ['0.5', '0.9', '0.99']) sample('odoo_http_request_duration_seconds', `{${labels},quantile="${q}"}`, h % 17 === 0 ? 'NaN' : (random() * 2).toFixed(4));
+    for (const q of ['0.5', '0.9', '0.99'])
+      sample(
+        'odoo_http_request_duration_seconds',
+        `{${labels},quantile="${q}"}`,
+        h % 17 === 0 ? 'NaN' : (random() * 2).toFixed(4),
+      );
     sample('odoo_http_request_duration_seconds_sum', `{${labels}}`, (random() * 1e5).toFixed(3));
     sample('odoo_http_request_duration_seconds_count', `{${labels}}`, int(1e6));
   }
@@ -142,7 +213,9 @@ export function buildExposition(target: number, seed: number, format: 'prometheu
   const restarts = om ? 'kube_pod_container_status_restarts' : 'kube_pod_container_status_restarts_total';
   family(restarts, 'counter', 'The number of container restarts per container.');
   for (let i = 0; left() > 0; i++) {
-    const uid = Math.floor(random() * 0xffffffff).toString(16).padStart(8, '0');
+    const uid = Math.floor(random() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0');
     sample(
       'kube_pod_container_status_restarts_total',
       `{container="worker-${i % 7}",instance="10.0.${i % 250}.${i % 199}:8080",job="kube-state-metrics",namespace="retail-${i % 12}",node="node-${i % 48}",pod="odoo-worker-${i}-${uid}",uid="${uid}-4b1e-9c2d-${i}"}`,

@@ -24,10 +24,27 @@ type Form = 'raw' | 'coarse' | 'fine';
 const FORMS: Form[] = ['raw', 'coarse', 'fine'];
 
 function specFor(form: Form): AnalysisSpec {
-  const metric: MetricSpec = { name: 'request_duration_seconds', group: 'ingress', kind: 'latency', harm: 'increase', tolerance: 0.05, critical: true };
-  if (form !== 'raw') Object.assign(metric, { histogram: true, buckets: form === 'coarse' ? TRAEFIK_DEFAULT_BUCKETS : FINE_BUCKETS });
+  const metric: MetricSpec = {
+    name: 'request_duration_seconds',
+    group: 'ingress',
+    kind: 'latency',
+    harm: 'increase',
+    tolerance: 0.05,
+    critical: true,
+  };
+  if (form !== 'raw')
+    Object.assign(metric, { histogram: true, buckets: form === 'coarse' ? TRAEFIK_DEFAULT_BUCKETS : FINE_BUCKETS });
   return {
-    release: { id: `traefik-${form}`, service: 'odoo', version: '17.0.6', environment: 'production', strategy: 'canary', class: 'standard', startedAt: START, canaryWeight: 0.5 },
+    release: {
+      id: `traefik-${form}`,
+      service: 'odoo',
+      version: '17.0.6',
+      environment: 'production',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: START,
+      canaryWeight: 0.5,
+    },
     metrics: [metric],
     policy: { alpha: 0.01, observeMs: MINUTES * MINUTE },
   };
@@ -46,11 +63,14 @@ function requestsIn(random: () => number): number {
 
 function oneRun(shift: number, seed: number): Record<Form, Outcome> {
   const random = seeded(seed);
-  const engines = Object.fromEntries(FORMS.map((f) => [f, new ReleaseEngine(specFor(f), { mode: 'sequential', intervalMs: MINUTE })])) as Record<Form, ReleaseEngine>;
+  const engines = Object.fromEntries(
+    FORMS.map((f) => [f, new ReleaseEngine(specFor(f), { mode: 'sequential', intervalMs: MINUTE })]),
+  ) as Record<Form, ReleaseEngine>;
   const outcomes = {} as Record<Form, Outcome>;
   const note = (form: Form, decisions: { decision: string; at: number }[]): void => {
     for (const v of decisions) {
-      if (v.decision === 'rollback' && outcomes[form] === undefined) outcomes[form] = { decision: 'rollback', rollbackMinute: (v.at - START) / MINUTE };
+      if (v.decision === 'rollback' && outcomes[form] === undefined)
+        outcomes[form] = { decision: 'rollback', rollbackMinute: (v.at - START) / MINUTE };
     }
   };
   const bucketSets: [Form, number[]][] = [
@@ -77,7 +97,15 @@ function oneRun(shift: number, seed: number): Record<Form, Outcome> {
       // the scrape at the end of the minute: one non-cumulative count per bucket, `+Inf` last
       bucketSets.forEach(([form, edges], k) => {
         const ts = minuteStart + MINUTE - 1;
-        counts[k].forEach((value, b) => engines[form].ingest({ ts, metric: 'request_duration_seconds', cohort, value, labels: { le: formatLe(b < edges.length ? edges[b] : Infinity) } }));
+        counts[k].forEach((value, b) =>
+          engines[form].ingest({
+            ts,
+            metric: 'request_duration_seconds',
+            cohort,
+            value,
+            labels: { le: formatLe(b < edges.length ? edges[b] : Infinity) },
+          }),
+        );
       });
     }
   }
@@ -116,7 +144,13 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       const list = outcomes[form];
       const share = (d: string): number => list.filter((o) => o.decision === d).length / list.length;
       const minutes = list.filter((o) => o.rollbackMinute !== undefined).map((o) => o.rollbackMinute as number);
-      const entry = { rollback: share('rollback'), promote: share('promote'), inconclusive: share('inconclusive'), other: 1 - share('rollback') - share('promote') - share('inconclusive'), medianMinutesToRollback: median(minutes) };
+      const entry = {
+        rollback: share('rollback'),
+        promote: share('promote'),
+        inconclusive: share('inconclusive'),
+        other: 1 - share('rollback') - share('promote') - share('inconclusive'),
+        medianMinutesToRollback: median(minutes),
+      };
       byForm[form] = entry;
       const med = entry.medianMinutesToRollback === null ? '    –' : String(entry.medianMinutesToRollback).padStart(5);
       rows.push(
@@ -127,13 +161,17 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     figures[shift === 1 ? 'aa' : `shift${shift}`] = byForm;
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`Traefik buckets vs raw durations: ${runs} runs per case, lognormal median 0.35 s, sigma 0.6, ~${PER_MINUTE} req/min per cohort, tolerance 0.05 critical, alpha 0.01, 60 min, a look per minute`);
-  console.log(`coarse = Traefik default buckets ${JSON.stringify(TRAEFIK_DEFAULT_BUCKETS)}; fine = ${JSON.stringify(FINE_BUCKETS)}`);
+  console.log(
+    `Traefik buckets vs raw durations: ${runs} runs per case, lognormal median 0.35 s, sigma 0.6, ~${PER_MINUTE} req/min per cohort, tolerance 0.05 critical, alpha 0.01, 60 min, a look per minute`,
+  );
+  console.log(
+    `coarse = Traefik default buckets ${JSON.stringify(TRAEFIK_DEFAULT_BUCKETS)}; fine = ${JSON.stringify(FINE_BUCKETS)}`,
+  );
   for (const row of rows) console.log(row);
   const aa = figures.aa as Record<Form, { promote: number; inconclusive: number }>;
   console.log(
     'note: bucketed input only bounds the quantile between bucket edges, so harm within the 5% tolerance is never ruled out, ' +
-      'only not detected: an A/A release is promoted at the window\'s end rather than early, and a class that requires ' +
+      "only not detected: an A/A release is promoted at the window's end rather than early, and a class that requires " +
       `ruled-out leaves it inconclusive (A/A inconclusive: raw ${pct(aa.raw.inconclusive).trim()}, coarse ${pct(aa.coarse.inconclusive).trim()}, fine ${pct(aa.fine.inconclusive).trim()}). ` +
       'Every input fails on the same rule: anytime-valid evidence of a shift plus a point estimate beyond the tolerance.',
   );

@@ -13,7 +13,9 @@ if (process.env.RH_FROM_SOURCE !== '1' && existsSync(built)) {
     const { register } = await import('tsx/esm/api');
     register();
   } catch {
-    console.error('error: release-health is not built (no dist/) and tsx is not installed: run "npm run build" in the package directory');
+    console.error(
+      'error: release-health is not built (no dist/) and tsx is not installed: run "npm run build" in the package directory',
+    );
     process.exit(1);
   }
   ({ main } = await import('../cli/main.ts'));

@@ -79,7 +79,13 @@ test('a bad sample line names the file, the line and the field', async () => {
   assert.match(result.err, /bad\.ndjson:3: cohort/);
   const notJson = await run(['analyze', '--spec', spec, '--samples', write('bad2.ndjson', '{"ts": 1,\n')]);
   assert.match(notJson.err, /bad2\.ndjson:1: not valid JSON/);
-  const extra = await run(['analyze', '--spec', spec, '--samples', write('bad3.ndjson', JSON.stringify({ ts: START, metric: 'latency', cohort: 'canary', value: 1, colour: 'red' }))]);
+  const extra = await run([
+    'analyze',
+    '--spec',
+    spec,
+    '--samples',
+    write('bad3.ndjson', JSON.stringify({ ts: START, metric: 'latency', cohort: 'canary', value: 1, colour: 'red' })),
+  ]);
   assert.match(extra.err, /bad3\.ndjson:1: .*colour/);
   const missing = await run(['analyze', '--spec', spec, '--samples', join(dir, 'nope.ndjson')]);
   assert.match(missing.err, /nope\.ndjson: cannot read samples: ENOENT/);
@@ -88,7 +94,9 @@ test('a bad sample line names the file, the line and the field', async () => {
 test('no data at all ends inconclusive (exit 3), never promote', async () => {
   const spec = write('nodata.yaml', goodSpec);
   // samples only before the window's end, too few to judge: the last look is at the first interval boundary
-  const lines = [0, 1, 2].map((i) => JSON.stringify({ ts: START + 600_000 + i, metric: 'latency', cohort: 'canary', value: 0.3 }));
+  const lines = [0, 1, 2].map((i) =>
+    JSON.stringify({ ts: START + 600_000 + i, metric: 'latency', cohort: 'canary', value: 0.3 }),
+  );
   const result = await run(['analyze', '--spec', spec, '--samples', write('few.ndjson', lines.join('\n')), '--json']);
   const parsed = JSON.parse(result.out) as { verdict: { decision: string; metrics: { classification: string }[] } };
   assert.equal(parsed.verdict.decision, 'inconclusive');

@@ -20,9 +20,19 @@ exit codes: 0 promote or continue, 2 rollback, 3 inconclusive, 4 reduce-traffic,
 /** Most looks one replay may take (30 days at 30 s is 86,400). */
 const MAX_LOOKS = 100_000;
 
-export const EXIT_CODES: Record<Decision, number> = { promote: 0, continue: 0, rollback: 2, inconclusive: 3, 'reduce-traffic': 4 };
+export const EXIT_CODES: Record<Decision, number> = {
+  promote: 0,
+  continue: 0,
+  rollback: 2,
+  inconclusive: 3,
+  'reduce-traffic': 4,
+};
 
-export async function analyzeCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function analyzeCommand(
+  args: string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -42,7 +52,8 @@ export async function analyzeCommand(args: string[], out: (text: string) => void
   }
   if (!values.spec) throw new UsageError('analyze: --spec FILE is required');
   if (!values.samples) throw new UsageError('analyze: --samples FILE (or -) is required');
-  if (values.mode !== 'sequential' && values.mode !== 'fixed') throw new UsageError(`analyze: --mode must be sequential or fixed, got "${values.mode}"`);
+  if (values.mode !== 'sequential' && values.mode !== 'fixed')
+    throw new UsageError(`analyze: --mode must be sequential or fixed, got "${values.mode}"`);
   const mode: JudgeMode = values.mode;
   // a look per second at most (the sample resolution of any source) and one a day at least
   const intervalMs = parseDuration(values.interval, '--interval', { min: 1000, max: 86_400_000 });
@@ -53,7 +64,11 @@ export async function analyzeCommand(args: string[], out: (text: string) => void
   // looks (observeMs 9e15) is an input error, not a replay that never ends
   const looks = Math.ceil(resolvePolicy(spec.release.class, spec.policy).observeMs / intervalMs);
   if (looks > MAX_LOOKS) {
-    throw new InputError(values.spec, undefined, `policy.observeMs: the observation window is ${looks} looks of --interval ${values.interval} (at most ${MAX_LOOKS}); shorten it or raise --interval`);
+    throw new InputError(
+      values.spec,
+      undefined,
+      `policy.observeMs: the observation window is ${looks} looks of --interval ${values.interval} (at most ${MAX_LOOKS}); shorten it or raise --interval`,
+    );
   }
   const replay = new Replay(spec, { mode, intervalMs });
   const read = await readSamples(values.samples, (sample) => replay.push(sample));
@@ -63,11 +78,23 @@ export async function analyzeCommand(args: string[], out: (text: string) => void
   const power = replay.power();
   const powerWarnings = power.flatMap((p) => (p.warning && p.traffic ? [p.warning] : []));
   if (values.json) {
-    out(JSON.stringify({ verdict, timeline, samples: { lines: read.lines, ...counts }, power, warnings: [...warnings, ...powerWarnings] }));
+    out(
+      JSON.stringify({
+        verdict,
+        timeline,
+        samples: { lines: read.lines, ...counts },
+        power,
+        warnings: [...warnings, ...powerWarnings],
+      }),
+    );
   } else {
     for (const w of powerWarnings) err(forTerminal(`warning: ${w}`));
     // names come from the input files: control and bidi characters are shown escaped
-    out(forTerminal(formatReport({ spec, mode, intervalMs, verdict, timeline, counts, lines: read.lines, warnings: [], power })));
+    out(
+      forTerminal(
+        formatReport({ spec, mode, intervalMs, verdict, timeline, counts, lines: read.lines, warnings: [], power }),
+      ),
+    );
   }
   return EXIT_CODES[verdict.decision];
 }

@@ -68,7 +68,8 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
   const store = await openStore(o.storeUrl);
   const opened: (() => Promise<void>)[] = [() => store.close()];
   const undo = async (): Promise<void> => {
-    for (const close of opened) await close().catch((err: unknown) => logger.error({ err: String(err) }, 'analyze-worker: shutdown step failed'));
+    for (const close of opened)
+      await close().catch((err: unknown) => logger.error({ err: String(err) }, 'analyze-worker: shutdown step failed'));
   };
   try {
     await store.migrate();
@@ -77,11 +78,25 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
     const partitions = { assigned: 0, rebalances: 0 };
     const onRebalance = (event: KafkaRebalanceEvent): void => {
       if (event.topic !== 'samples') return;
-      logger.info({ event: `partitions-${event.kind}`, group: event.group, member: event.member, partitions: event.partitions, added: event.added, revoked: event.revoked }, `analyze-worker: rebalance: ${event.kind}`);
+      logger.info(
+        {
+          event: `partitions-${event.kind}`,
+          group: event.group,
+          member: event.member,
+          partitions: event.partitions,
+          added: event.added,
+          revoked: event.revoked,
+        },
+        `analyze-worker: rebalance: ${event.kind}`,
+      );
       if (event.kind !== 'assigned') return;
       partitions.assigned = event.partitions.length;
       partitions.rebalances++;
-      held.pipeline?.forgetAll().catch((err: unknown) => logger.error({ err: String(err) }, 'analyze-worker: forgetting released state failed'));
+      held.pipeline
+        ?.forgetAll()
+        .catch((err: unknown) =>
+          logger.error({ err: String(err) }, 'analyze-worker: forgetting released state failed'),
+        );
     };
     const bus = await createKafkaBus(
       {
@@ -122,10 +137,29 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
     timer.unref();
     opened.unshift(async () => clearInterval(timer));
     const metrics = o.metrics
-      ? await createWorkerMetrics({ stats: () => running.stats(), releases: () => running.active().length, partitions: () => partitions, lag: () => bus.lag(), group: o.group }, o.metrics)
+      ? await createWorkerMetrics(
+          {
+            stats: () => running.stats(),
+            releases: () => running.active().length,
+            partitions: () => partitions,
+            lag: () => bus.lag(),
+            group: o.group,
+          },
+          o.metrics,
+        )
       : undefined;
     if (metrics) opened.unshift(() => metrics.close());
-    logger.info({ event: 'ready', group: o.group, brokers: o.brokers, store: store.kind, metrics: metrics?.url, pid: process.pid }, 'analyze-worker: ready');
+    logger.info(
+      {
+        event: 'ready',
+        group: o.group,
+        brokers: o.brokers,
+        store: store.kind,
+        metrics: metrics?.url,
+        pid: process.pid,
+      },
+      'analyze-worker: ready',
+    );
     let closing: Promise<void> | undefined;
     return { bus, store, pipeline: running, metrics, close: () => (closing ??= undo()) };
   } catch (error) {
@@ -137,32 +171,53 @@ export async function startAnalyzeWorker(o: AnalyzeWorkerOptions): Promise<Runni
 function integer(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return n;
 }
 
 /** Parses the command line into options (exported for tests). */
-export function parseAnalyzeWorkerArgs(argv: string[], env: Readonly<Record<string, string | undefined>>, logger?: Logger): AnalyzeWorkerOptions | 'help' {
+export function parseAnalyzeWorkerArgs(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+  logger?: Logger,
+): AnalyzeWorkerOptions | 'help' {
   const { values: v } = parseArgs({
     args: argv,
     strict: true,
     options: {
-      kafka: { type: 'string' }, store: { type: 'string' }, group: { type: 'string' }, 'topic-prefix': { type: 'string' },
-      partitions: { type: 'string' }, 'replication-factor': { type: 'string' }, 'metrics-port': { type: 'string' },
-      'metrics-host': { type: 'string' }, 'interval-ms': { type: 'string' }, 'tick-every-ms': { type: 'string' },
-      'checkpoint-every': { type: 'string' }, 'checkpoint-interval-ms': { type: 'string' }, 'log-level': { type: 'string' },
+      kafka: { type: 'string' },
+      store: { type: 'string' },
+      group: { type: 'string' },
+      'topic-prefix': { type: 'string' },
+      partitions: { type: 'string' },
+      'replication-factor': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
+      'interval-ms': { type: 'string' },
+      'tick-every-ms': { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      'checkpoint-interval-ms': { type: 'string' },
+      'log-level': { type: 'string' },
       'session-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) return 'help';
-  const brokers = (v.kafka ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = (v.kafka ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) throw new UsageError('analyze-worker needs --kafka BROKERS (host:port[,host:port…])');
   const storeUrl = v.store ?? env.RH_STORE_URL;
-  if (!storeUrl) throw new UsageError('analyze-worker needs --store URL or RH_STORE_URL (a postgres:// URL: instances share the store)');
+  if (!storeUrl)
+    throw new UsageError(
+      'analyze-worker needs --store URL or RH_STORE_URL (a postgres:// URL: instances share the store)',
+    );
   const metricsPort = integer('metrics-port', v['metrics-port'], 0);
   const level = v['log-level'] ?? 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new UsageError(`--log-level: unknown level "${level}"`);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level))
+    throw new UsageError(`--log-level: unknown level "${level}"`);
   return {
     brokers,
     storeUrl,
@@ -180,19 +235,28 @@ export function parseAnalyzeWorkerArgs(argv: string[], env: Readonly<Record<stri
   };
 }
 
-export async function analyzeWorkerCommand(argv: string[], out: (t: string) => void, err: (t: string) => void): Promise<number> {
+export async function analyzeWorkerCommand(
+  argv: string[],
+  out: (t: string) => void,
+  err: (t: string) => void,
+): Promise<number> {
   const options = parseAnalyzeWorkerArgs(argv, process.env);
   if (options === 'help') {
     out(ANALYZE_WORKER_USAGE);
     return 0;
   }
   const worker = await startAnalyzeWorker(options);
-  err(`analyze-worker: consuming in group "${options.group}"${worker.metrics ? `, metrics on ${worker.metrics.url}` : ''} (SIGTERM to stop)`);
+  err(
+    `analyze-worker: consuming in group "${options.group}"${worker.metrics ? `, metrics on ${worker.metrics.url}` : ''} (SIGTERM to stop)`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  options.logger.info({ event: 'stopping', stats: worker.pipeline.stats() }, 'analyze-worker: stopping (finishing the batch, checkpointing, committing)');
+  options.logger.info(
+    { event: 'stopping', stats: worker.pipeline.stats() },
+    'analyze-worker: stopping (finishing the batch, checkpointing, committing)',
+  );
   await worker.close();
   options.logger.info({ event: 'stopped', stats: worker.pipeline.stats() }, 'analyze-worker: stopped');
   return 0;

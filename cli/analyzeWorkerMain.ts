@@ -7,7 +7,11 @@ import { analyzeWorkerCommand } from './analyzeWorker.ts';
 import { UsageError } from './inputError.ts';
 
 try {
-  process.exitCode = await analyzeWorkerCommand(process.argv.slice(2), (t) => console.log(t), (t) => console.error(t));
+  process.exitCode = await analyzeWorkerCommand(
+    process.argv.slice(2),
+    (t) => console.log(t),
+    (t) => console.error(t),
+  );
 } catch (error) {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`error: ${(error as Error).message}`);

@@ -60,7 +60,10 @@ function rateTracker(stats: () => PipelineStats): { rates(): { batches: number; 
   };
 }
 
-export async function createWorkerMetrics(sources: WorkerMetricsSources, listen: { host: string; port: number }): Promise<WorkerMetrics> {
+export async function createWorkerMetrics(
+  sources: WorkerMetricsSources,
+  listen: { host: string; port: number },
+): Promise<WorkerMetrics> {
   const exposition = createPrometheusExposition({ meterName: 'release-health-worker', targetInfo: true });
   const { meter } = exposition;
   const name = (suffix: string): string => `${WORKER_METRIC_PREFIX}_${suffix}`;
@@ -77,28 +80,56 @@ export async function createWorkerMetrics(sources: WorkerMetricsSources, listen:
     ['publishErrors', 'verdict_publish_errors', 'Verdicts that could not be published on the verdicts topic.'],
   ];
   for (const [key, suffix, description] of totals) {
-    meter.createObservableCounter(name(`${suffix}_total`), { description }).addCallback((r) => r.observe(sources.stats()[key]));
+    meter
+      .createObservableCounter(name(`${suffix}_total`), { description })
+      .addCallback((r) => r.observe(sources.stats()[key]));
   }
-  meter.createObservableGauge(name('held_acks'), { description: 'Acknowledgements waiting for a checkpoint.' }).addCallback((r) => r.observe(sources.stats().heldAcks));
-  meter.createObservableGauge(name('releases'), { description: 'Releases this instance holds in memory.' }).addCallback((r) => r.observe(sources.releases()));
-  meter.createObservableGauge(name('assigned_partitions'), { description: 'Partitions of the samples topic this instance owns.' }).addCallback((r) => r.observe(sources.partitions().assigned));
-  meter.createObservableCounter(name('rebalances_total'), { description: 'Partition assignments received (group joins).' }).addCallback((r) => r.observe(sources.partitions().rebalances));
+  meter
+    .createObservableGauge(name('held_acks'), { description: 'Acknowledgements waiting for a checkpoint.' })
+    .addCallback((r) => r.observe(sources.stats().heldAcks));
+  meter
+    .createObservableGauge(name('releases'), { description: 'Releases this instance holds in memory.' })
+    .addCallback((r) => r.observe(sources.releases()));
+  meter
+    .createObservableGauge(name('assigned_partitions'), {
+      description: 'Partitions of the samples topic this instance owns.',
+    })
+    .addCallback((r) => r.observe(sources.partitions().assigned));
+  meter
+    .createObservableCounter(name('rebalances_total'), { description: 'Partition assignments received (group joins).' })
+    .addCallback((r) => r.observe(sources.partitions().rebalances));
   const tracker = rateTracker(sources.stats);
-  meter.createObservableGauge(name('batches_per_second'), { description: 'Batches handled per second over the last 10 s.' }).addCallback((r) => r.observe(tracker.rates().batches));
-  meter.createObservableGauge(name('samples_per_second'), { description: 'Samples ingested per second over the last 10 s.' }).addCallback((r) => r.observe(tracker.rates().samples));
-  meter.createObservableGauge(name('lag_batches'), { description: "The group's backlog on the samples topic: batches not yet committed (Kafka consumer lag)." }).addCallback(async (r) => {
-    try {
-      for (const g of await sources.lag()) if (g.topic === 'samples' && g.group === sources.group) r.observe(g.pendingBatches, { group: g.group });
-    } catch {
-      // broker unreachable: no reading rather than a wrong one
-    }
-  });
+  meter
+    .createObservableGauge(name('batches_per_second'), {
+      description: 'Batches handled per second over the last 10 s.',
+    })
+    .addCallback((r) => r.observe(tracker.rates().batches));
+  meter
+    .createObservableGauge(name('samples_per_second'), {
+      description: 'Samples ingested per second over the last 10 s.',
+    })
+    .addCallback((r) => r.observe(tracker.rates().samples));
+  meter
+    .createObservableGauge(name('lag_batches'), {
+      description: "The group's backlog on the samples topic: batches not yet committed (Kafka consumer lag).",
+    })
+    .addCallback(async (r) => {
+      try {
+        for (const g of await sources.lag())
+          if (g.topic === 'samples' && g.group === sources.group) r.observe(g.pendingBatches, { group: g.group });
+      } catch {
+        // broker unreachable: no reading rather than a wrong one
+      }
+    });
 
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics') {
       exposition.text().then(
         (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
-        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to collect metrics: ${(error as Error).message}\n`),
+        (error: unknown) =>
+          res
+            .writeHead(500, { 'content-type': 'text/plain' })
+            .end(`# failed to collect metrics: ${(error as Error).message}\n`),
       );
       return;
     }

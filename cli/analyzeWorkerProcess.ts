@@ -29,8 +29,15 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-export function spawnWorker(args: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): WorkerProcess {
-  const child = spawn(process.execPath, [...ENTRY, ...args], { cwd: REPO, env: { ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnWorker(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): WorkerProcess {
+  const child = spawn(process.execPath, [...ENTRY, ...args], {
+    cwd: REPO,
+    env: { ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   let err = '';
   let buffered = '';
@@ -38,7 +45,9 @@ export function spawnWorker(args: readonly string[], env: Readonly<Record<string
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<LogLine>((resolve, reject) => {
     onReady = resolve;
-    void exited.then((code) => reject(new Error(`analyze-worker exited (${String(code)}) before it was ready: ${err.trim().slice(-2000)}`)));
+    void exited.then((code) =>
+      reject(new Error(`analyze-worker exited (${String(code)}) before it was ready: ${err.trim().slice(-2000)}`)),
+    );
   });
   ready.catch(() => undefined); // observed by whoever awaits it
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {

@@ -8,30 +8,48 @@ import { InputError } from './inputError.ts';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 
-export const memoryBusSchema = z.object({ kind: z.literal('memory'), maxPendingBatches: z.number().int().positive().optional() }).strict();
+export const memoryBusSchema = z
+  .object({ kind: z.literal('memory'), maxPendingBatches: z.number().int().positive().optional() })
+  .strict();
 export const kafkaBusSchema = z
   .object({
     kind: z.literal('kafka'),
     /** host:port list; or name the variable that holds it (comma-separated) */
-    brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1).optional(),
+    brokers: z
+      .array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port'))
+      .min(1)
+      .optional(),
     brokersEnv: envName.optional(),
     clientId: z.string().min(1).default('release-health'),
-    topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('release-health.'),
+    topicPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*$/)
+      .default('release-health.'),
     partitions: z.number().int().positive().default(12),
     replicationFactor: z.number().int().positive().optional(),
     maxPendingBatches: z.number().int().positive().optional(),
   })
   .strict()
-  .refine((k) => (k.brokers === undefined) !== (k.brokersEnv === undefined), { error: 'give exactly one of brokers and brokersEnv' });
+  .refine((k) => (k.brokers === undefined) !== (k.brokersEnv === undefined), {
+    error: 'give exactly one of brokers and brokersEnv',
+  });
 
-
-export const busConfigSchema = z.discriminatedUnion('kind', [memoryBusSchema, kafkaBusSchema]).default({ kind: 'memory' });
+export const busConfigSchema = z
+  .discriminatedUnion('kind', [memoryBusSchema, kafkaBusSchema])
+  .default({ kind: 'memory' });
 export type BusConfig = z.output<typeof busConfigSchema>;
 
 export async function openBus(bus: BusConfig, env: Readonly<Record<string, string | undefined>>): Promise<Bus> {
-  if (bus.kind === 'memory') return createMemoryBus(bus.maxPendingBatches ? { maxPendingBatches: bus.maxPendingBatches } : {});
-  const brokers = bus.brokers ?? (env[bus.brokersEnv as string] ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-  if (brokers.length === 0) throw new InputError('config', undefined, `bus.brokersEnv: environment variable ${bus.brokersEnv} is not set`);
+  if (bus.kind === 'memory')
+    return createMemoryBus(bus.maxPendingBatches ? { maxPendingBatches: bus.maxPendingBatches } : {});
+  const brokers =
+    bus.brokers ??
+    (env[bus.brokersEnv as string] ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
+  if (brokers.length === 0)
+    throw new InputError('config', undefined, `bus.brokersEnv: environment variable ${bus.brokersEnv} is not set`);
   return createKafkaBus({
     brokers,
     clientId: bus.clientId,

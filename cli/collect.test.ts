@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLLECTOR_METRIC_NAMES, createKafkaBus, createMemoryBus, parseExposition, redactSecrets, redactUrl, type SampleBatch } from '../collector/index.ts';
+import {
+  COLLECTOR_METRIC_NAMES,
+  createKafkaBus,
+  createMemoryBus,
+  parseExposition,
+  redactSecrets,
+  redactUrl,
+  type SampleBatch,
+} from '../collector/index.ts';
 import { brokersOrSkip, uniquePrefix } from '../collector/bus/testing/kafkaBroker.ts';
 import { startMetricsServer, type MetricsServer } from '../collector/scrape/testing/server.ts';
 import { parseCollectConfig, runCollector } from './collect.ts';
@@ -62,13 +70,23 @@ async function run(argv: string[]): Promise<{ code: number; out: string[]; err: 
 }
 
 test('collect --once prints NDJSON samples that analyze --samples accepts', async () => {
-  const config = writeConfig('once.json', JSON.stringify({ release: { id: 'checkout-2026-11-27' }, targets: [traefikTarget(traefik.url)], metrics: { port: 0 } }));
+  const config = writeConfig(
+    'once.json',
+    JSON.stringify({
+      release: { id: 'checkout-2026-11-27' },
+      targets: [traefikTarget(traefik.url)],
+      metrics: { port: 0 },
+    }),
+  );
   const { code, out, err } = await run(['collect', '--once', '--config', config]);
   assert.equal(code, 0, err.join('\n'));
   const lines = out.join('\n').split('\n').filter(Boolean);
   const samples = lines.map((line, i) => parseSampleLine(line, 'stdout', i + 1));
   const requests = samples.filter((s) => s.metric === 'http_requests_total');
-  assert.deepEqual(requests.map((s) => [s.cohort, s.value]).sort(), [['baseline', 100], ['canary', 10]]);
+  assert.deepEqual(requests.map((s) => [s.cohort, s.value]).sort(), [
+    ['baseline', 100],
+    ['canary', 10],
+  ]);
   const gauges = samples.filter((s) => s.metric === 'servers_up');
   assert.ok(gauges.some((s) => s.cohort === 'canary' && s.value === 0));
   assert.ok(gauges.some((s) => s.cohort === 'baseline' && s.value === 1));
@@ -76,7 +94,10 @@ test('collect --once prints NDJSON samples that analyze --samples accepts', asyn
 
 test('collect --once: a failing target is logged as one JSON line without credentials, exit 1', async () => {
   const secretUrl = broken.url.replace('http://', 'http://scraper:hunter2@');
-  const config = writeConfig('fail.json', JSON.stringify({ release: { id: 'r1' }, targets: [{ ...traefikTarget(secretUrl), name: 'broken' }] }));
+  const config = writeConfig(
+    'fail.json',
+    JSON.stringify({ release: { id: 'r1' }, targets: [{ ...traefikTarget(secretUrl), name: 'broken' }] }),
+  );
   const { code, err } = await run(['collect', '--once', '--config', config]);
   assert.equal(code, 1);
   const line = JSON.parse(err.find((l) => l.includes('scrape_error')) ?? '{}') as Record<string, unknown>;
@@ -84,7 +105,10 @@ test('collect --once: a failing target is logged as one JSON line without creden
   // fetch refuses URLs with credentials (a network error); either way the secret must not be logged
   assert.equal(typeof line.kind, 'string');
   assert.doesNotMatch(err.join('\n'), /hunter2/);
-  const plain = writeConfig('fail500.json', JSON.stringify({ release: { id: 'r1' }, targets: [{ ...traefikTarget(broken.url), name: 'broken' }] }));
+  const plain = writeConfig(
+    'fail500.json',
+    JSON.stringify({ release: { id: 'r1' }, targets: [{ ...traefikTarget(broken.url), name: 'broken' }] }),
+  );
   const second = await run(['collect', '--once', '--config', plain]);
   assert.equal(second.code, 1);
   const line500 = JSON.parse(second.err.find((l) => l.includes('scrape_error')) ?? '{}') as Record<string, unknown>;
@@ -92,20 +116,41 @@ test('collect --once: a failing target is logged as one JSON line without creden
 });
 
 test('config errors name the file and the line; unknown keys are rejected', async () => {
-  const yaml = ['release:', '  id: r1', 'targets:', '  - name: traefik', `    url: ${traefik.url}`, '    intervalMS: 1000', '    metrics: []', ''].join('\n');
+  const yaml = [
+    'release:',
+    '  id: r1',
+    'targets:',
+    '  - name: traefik',
+    `    url: ${traefik.url}`,
+    '    intervalMS: 1000',
+    '    metrics: []',
+    '',
+  ].join('\n');
   const config = writeConfig('typo.yaml', yaml);
   const { code, err } = await run(['collect', '--once', '--config', config]);
   assert.equal(code, 1);
   assert.match(err.join('\n'), new RegExp(`${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6: .*intervalMS`));
-  assert.throws(() => parseCollectConfig('release: { id: r1 }\ntargets: []\nextra: 1\n', 'x.yaml'), /x\.yaml:3: .*extra/);
+  assert.throws(
+    () => parseCollectConfig('release: { id: r1 }\ntargets: []\nextra: 1\n', 'x.yaml'),
+    /x\.yaml:3: .*extra/,
+  );
   assert.throws(() => parseCollectConfig('release: [\n', 'bad.yaml'), /bad\.yaml:\d+: not valid JSON\/YAML/);
 });
 
 test('the kafka bus: brokers or brokersEnv, exactly one', () => {
-  const text = (bus: string) => ['release: { id: r1 }', 'bus:', bus, 'targets:', `  - ${JSON.stringify(traefikTarget(traefik.url))}`, ''].join('\n');
-  assert.throws(() => parseCollectConfig(text('  kind: kafka'), 'k.yaml'), /k\.yaml:\d+: .*exactly one of brokers and brokersEnv/);
+  const text = (bus: string) =>
+    ['release: { id: r1 }', 'bus:', bus, 'targets:', `  - ${JSON.stringify(traefikTarget(traefik.url))}`, ''].join(
+      '\n',
+    );
+  assert.throws(
+    () => parseCollectConfig(text('  kind: kafka'), 'k.yaml'),
+    /k\.yaml:\d+: .*exactly one of brokers and brokersEnv/,
+  );
   assert.throws(() => parseCollectConfig(text('  { kind: kafka, brokers: ["no-port"] }'), 'k.yaml'), /host:port/);
-  const parsed = parseCollectConfig(text('  { kind: kafka, brokers: ["127.0.0.1:59092"], topicPrefix: "rh." }'), 'k.yaml');
+  const parsed = parseCollectConfig(
+    text('  { kind: kafka, brokers: ["127.0.0.1:59092"], topicPrefix: "rh." }'),
+    'k.yaml',
+  );
   assert.equal(parsed.bus.kind, 'kafka');
 });
 
@@ -114,7 +159,12 @@ test('collect publishes to a real Kafka broker: the batches are consumed from th
   if (found.skip) return t.skip(found.skip);
   const prefix = uniquePrefix('collect');
   const config = parseCollectConfig(
-    JSON.stringify({ release: { id: 'kafka-collect-1' }, bus: { kind: 'kafka', brokers: found.brokers, topicPrefix: prefix, partitions: 2 }, metrics: { port: 0 }, targets: [{ ...traefikTarget(traefik.url), intervalMs: 100, timeoutMs: 100 }] }),
+    JSON.stringify({
+      release: { id: 'kafka-collect-1' },
+      bus: { kind: 'kafka', brokers: found.brokers, topicPrefix: prefix, partitions: 2 },
+      metrics: { port: 0 },
+      targets: [{ ...traefikTarget(traefik.url), intervalMs: 100, timeoutMs: 100 }],
+    }),
     'kafka.yaml',
   );
   const consumerBus = await createKafkaBus({ brokers: found.brokers ?? [], topicPrefix: prefix, partitions: 2 });
@@ -214,6 +264,9 @@ test('redaction strips credentials and tokens', () => {
 test('the shipped example config is valid', async () => {
   const { loadCollectConfig } = await import('./collect.ts');
   const config = await loadCollectConfig(new URL('../examples/collect/collect.yaml', import.meta.url).pathname);
-  assert.deepEqual(config.targets.map((t) => t.name), ['traefik', 'postgres', 'redis']);
+  assert.deepEqual(
+    config.targets.map((t) => t.name),
+    ['traefik', 'postgres', 'redis'],
+  );
   assert.deepEqual(config.bus, { kind: 'memory' });
 });

@@ -44,7 +44,9 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export const collectConfigSchema = z
   .object({
-    release: z.object({ id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, . _ : - (1 to 128)') }).strict(),
+    release: z
+      .object({ id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, . _ : - (1 to 128)') })
+      .strict(),
     targets: z.array(scrapeTargetSchema).min(1, 'needs at least one target'),
     bus: busConfigSchema,
     metrics: z
@@ -59,7 +61,8 @@ export const collectConfigSchema = z
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.targets.forEach((t, i) => {
-      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', message: `target "${t.name}" is defined twice`, path: ['targets', i, 'name'] });
+      if (seen.has(t.name))
+        ctx.addIssue({ code: 'custom', message: `target "${t.name}" is defined twice`, path: ['targets', i, 'name'] });
       seen.add(t.name);
     });
   });
@@ -82,7 +85,11 @@ export function parseCollectConfig(text: string, path: string): CollectConfig {
 /** One NDJSON line in the format `analyze --samples` reads (NaN → null: missing data). */
 export function formatSampleLine(s: Sample): string {
   const value = Number.isFinite(s.value) ? s.value : null;
-  return JSON.stringify(s.labels && Object.keys(s.labels).length ? { ts: s.ts, metric: s.metric, cohort: s.cohort, value, labels: s.labels } : { ts: s.ts, metric: s.metric, cohort: s.cohort, value });
+  return JSON.stringify(
+    s.labels && Object.keys(s.labels).length
+      ? { ts: s.ts, metric: s.metric, cohort: s.cohort, value, labels: s.labels }
+      : { ts: s.ts, metric: s.metric, cohort: s.cohort, value },
+  );
 }
 
 function errorKind(error: Error): string {
@@ -145,12 +152,20 @@ export async function runCollector(config: CollectConfig, options: RunCollectorO
   let metrics: CollectorMetrics | undefined;
   let scraper: Scraper | undefined;
   try {
-    metrics = await createCollectorMetrics({ host: config.metrics.host, port: config.metrics.port, lag: () => bus.lag() });
+    metrics = await createCollectorMetrics({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      lag: () => bus.lag(),
+    });
     const m = metrics;
     const progress = (): void => {
       if (progressEvery <= 0 || summary.scrapes % progressEvery !== 0) return;
       const p = { ts: new Date().toISOString(), event: 'progress', ...summary };
-      out(options.json ? JSON.stringify(p) : `collect: ${summary.scrapes} scrapes (${summary.failures} failed), ${summary.batches} batches, ${summary.samples} samples published`);
+      out(
+        options.json
+          ? JSON.stringify(p)
+          : `collect: ${summary.scrapes} scrapes (${summary.failures} failed), ${summary.batches} batches, ${summary.samples} samples published`,
+      );
     };
     const s: Scraper = new Scraper({
       targets: config.targets,
@@ -163,7 +178,13 @@ export async function runCollector(config: CollectConfig, options: RunCollectorO
         progress();
         // a cohort with no increment yet gives no sample; an empty batch carries nothing
         if (samples.length === 0) return;
-        await bus.publishSamples({ releaseId: config.release.id, batchId: randomUUID(), producer: `scrape:${target.name}`, sequence: Math.trunc(at), samples });
+        await bus.publishSamples({
+          releaseId: config.release.id,
+          batchId: randomUUID(),
+          producer: `scrape:${target.name}`,
+          sequence: Math.trunc(at),
+          samples,
+        });
         summary.batches++;
         summary.samples += samples.length;
       },
@@ -230,7 +251,11 @@ export async function collectOnce(
   return { samples, failed };
 }
 
-export async function collectCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function collectCommand(
+  args: string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -249,7 +274,8 @@ export async function collectCommand(args: string[], out: (text: string) => void
   }
   if (!values.config) throw new UsageError('collect: --config FILE is required');
   const progressEvery = Number(values['progress-every']);
-  if (!Number.isSafeInteger(progressEvery) || progressEvery < 0) throw new UsageError(`collect: --progress-every must be a non-negative integer, got "${values['progress-every']}"`);
+  if (!Number.isSafeInteger(progressEvery) || progressEvery < 0)
+    throw new UsageError(`collect: --progress-every must be a non-negative integer, got "${values['progress-every']}"`);
   const config = await loadCollectConfig(values.config);
 
   if (values.once) {
@@ -269,7 +295,17 @@ export async function collectCommand(args: string[], out: (text: string) => void
       err,
       progressEvery,
       json: values.json,
-      onReady: ({ metricsUrl }) => err(JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'started', release: config.release.id, targets: config.targets.map((t) => t.name), metrics: metricsUrl })),
+      onReady: ({ metricsUrl }) =>
+        err(
+          JSON.stringify({
+            ts: new Date().toISOString(),
+            level: 'info',
+            event: 'started',
+            release: config.release.id,
+            targets: config.targets.map((t) => t.name),
+            metrics: metricsUrl,
+          }),
+        ),
     });
     err(JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'stopped', ...summary }));
     return 0;

@@ -30,7 +30,11 @@ export async function readConfigFile(path: string, what: string, maxBytes: numbe
     return Buffer.concat(chunks, total).toString('utf8');
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(path, undefined, `cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new InputError(
+      path,
+      undefined,
+      `cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   } finally {
     await file?.close().catch(() => undefined);
   }
@@ -49,7 +53,11 @@ export function parseConfigDocument(text: string, path: string): ConfigDocument 
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    throw new InputError(path, counter.linePos(first.pos[0]).line, `not valid JSON/YAML: ${first.message.split('\n')[0]}`);
+    throw new InputError(
+      path,
+      counter.linePos(first.pos[0]).line,
+      `not valid JSON/YAML: ${first.message.split('\n')[0]}`,
+    );
   }
   // a bounded alias count stops "billion laughs" documents from expanding without end; the yaml
   // library reports it (and other conversion failures) with a plain ReferenceError/Error
@@ -61,7 +69,8 @@ export function parseConfigDocument(text: string, path: string): ConfigDocument 
   }
   const lineOf = (p: PropertyKey[]): number | undefined => {
     for (let depth = p.length; depth >= 0; depth--) {
-      const node = doc.getIn(p.slice(0, depth) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+      const node = doc.getIn(p.slice(0, depth) as (string | number)[], true) as
+        { range?: [number, number, number] } | undefined;
       if (node && typeof node === 'object' && node.range) return counter.linePos(node.range[0]).line;
     }
     return undefined;
@@ -80,7 +89,8 @@ export function zodToInputError(error: unknown, path: string, lineOf: (p: Proper
     const zodError = error as { issues: Issue[] };
     zodError.issues.sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
     const first = zodError.issues[0];
-    const firstPath = first.code === 'unrecognized_keys' && first.keys?.length ? [...first.path, first.keys[0]] : first.path;
+    const firstPath =
+      first.code === 'unrecognized_keys' && first.keys?.length ? [...first.path, first.keys[0]] : first.path;
     const messages = formatIssues(error as Parameters<typeof formatIssues>[0]);
     const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${messages.slice(1, 4).join('; ')})` : '';
     return new InputError(path, lineOf(firstPath), `${messages[0]}${more}`);

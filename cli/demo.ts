@@ -22,16 +22,44 @@ page and the verdict API. Without a terminal (CI, a pipe) it exits after the sto
   --plain      one progress line per minute (default when stdout is not a terminal)
   --replay     instead: replay the shipped recorded examples through both judges (no server)`;
 
-const example = (dir: string, file: string): string => fileURLToPath(new URL(`../examples/${dir}/${file}`, import.meta.url));
+const example = (dir: string, file: string): string =>
+  fileURLToPath(new URL(`../examples/${dir}/${file}`, import.meta.url));
 
 const RUNS: { title: string; args: string[] }[] = [
-  { title: 'checkout latency +25% from minute 10 — sequential judge, a look every minute', args: ['--spec', example('checkout-latency-regression', 'spec.yaml'), '--samples', example('checkout-latency-regression', 'samples.ndjson')] },
-  { title: 'the same release — Kayenta-class fixed-horizon judge, a look every 10 minutes', args: ['--spec', example('checkout-latency-regression', 'spec.yaml'), '--samples', example('checkout-latency-regression', 'samples.ndjson'), '--mode', 'fixed', '--interval', '10m'] },
-  { title: 'healthy A/A canary — sequential judge', args: ['--spec', example('aa-healthy', 'spec.yaml'), '--samples', example('aa-healthy', 'samples.ndjson')] },
+  {
+    title: 'checkout latency +25% from minute 10 — sequential judge, a look every minute',
+    args: [
+      '--spec',
+      example('checkout-latency-regression', 'spec.yaml'),
+      '--samples',
+      example('checkout-latency-regression', 'samples.ndjson'),
+    ],
+  },
+  {
+    title: 'the same release — Kayenta-class fixed-horizon judge, a look every 10 minutes',
+    args: [
+      '--spec',
+      example('checkout-latency-regression', 'spec.yaml'),
+      '--samples',
+      example('checkout-latency-regression', 'samples.ndjson'),
+      '--mode',
+      'fixed',
+      '--interval',
+      '10m',
+    ],
+  },
+  {
+    title: 'healthy A/A canary — sequential judge',
+    args: ['--spec', example('aa-healthy', 'spec.yaml'), '--samples', example('aa-healthy', 'samples.ndjson')],
+  },
 ];
 
 /** The embedded demo: verdicts are the output, so any decision exits 0; only a failure to run exits 1. */
-export async function demoCommand(args: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function demoCommand(
+  args: string[],
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -63,7 +91,9 @@ export async function demoCommand(args: string[], out: (text: string) => void, e
   // in a terminal someone is there to open the pages; in CI or a pipe nobody is, so exit
   const stayUp = Boolean(values.keep) || (Boolean(process.stdout.isTTY) && !values.exit);
   const started = performance.now();
-  out('release-health demo: setting up four Odoo tenants on PGlite, the exporter, the collector, the pipeline and the gate…');
+  out(
+    'release-health demo: setting up four Odoo tenants on PGlite, the exporter, the collector, the pipeline and the gate…',
+  );
   const result = await runLiveDemo({
     dir: values.dir,
     port,
@@ -76,7 +106,10 @@ export async function demoCommand(args: string[], out: (text: string) => void, e
   if (tty) process.stdout.write('\n');
   out(summary(result, stayUp));
   out(`(${((performance.now() - started) / 1000).toFixed(1)} s of real time)`);
-  if (!stayUp) out('\nThe gate has stopped. To browse the pages and the API afterwards, run `npm start` in a terminal (or `npm start -- --keep`).');
+  if (!stayUp)
+    out(
+      '\nThe gate has stopped. To browse the pages and the API afterwards, run `npm start` in a terminal (or `npm start -- --keep`).',
+    );
   else {
     out(`\nThe gate keeps running on ${result.url} — Ctrl-C to stop.`);
     await new Promise<void>((resolve) => {

@@ -7,8 +7,14 @@ import { main } from './main.ts';
 
 // End to end on the shipped examples (examples/generate.ts made them from seeded scenarios whose
 // truth is known: the regression example's canary is 25% slower at checkout from minute 10).
-const example = (dir: string, file: string): string => fileURLToPath(new URL(`../examples/${dir}/${file}`, import.meta.url));
-const REGRESSION = ['--spec', example('checkout-latency-regression', 'spec.yaml'), '--samples', example('checkout-latency-regression', 'samples.ndjson')];
+const example = (dir: string, file: string): string =>
+  fileURLToPath(new URL(`../examples/${dir}/${file}`, import.meta.url));
+const REGRESSION = [
+  '--spec',
+  example('checkout-latency-regression', 'spec.yaml'),
+  '--samples',
+  example('checkout-latency-regression', 'samples.ndjson'),
+];
 const AA = ['--spec', example('aa-healthy', 'spec.yaml'), '--samples', example('aa-healthy', 'samples.ndjson')];
 const START = 1_741_770_000_000;
 
@@ -26,10 +32,19 @@ async function analyze(args: string[]): Promise<{ code: number; json: Output }> 
 
 test('the +25% checkout regression ends in rollback (exit 2), after the onset, naming the metric', async () => {
   for (const mode of ['sequential', 'fixed']) {
-    const { code, json } = await analyze([...REGRESSION, '--mode', mode, '--interval', mode === 'fixed' ? '10m' : '1m']);
+    const { code, json } = await analyze([
+      ...REGRESSION,
+      '--mode',
+      mode,
+      '--interval',
+      mode === 'fixed' ? '10m' : '1m',
+    ]);
     assert.equal(code, 2, mode);
     assert.equal(json.verdict.decision, 'rollback');
-    assert.ok(json.verdict.reasons.some((r) => r.includes('checkout_latency_seconds')), mode);
+    assert.ok(
+      json.verdict.reasons.some((r) => r.includes('checkout_latency_seconds')),
+      mode,
+    );
     const rollback = json.timeline.find((e) => e.decision === 'rollback');
     assert.ok(rollback && rollback.at > START + 10 * 60_000, `${mode}: rollback only after the onset at minute 10`);
     assert.equal(json.timeline.at(-1)?.decision, 'rollback');
@@ -54,7 +69,16 @@ test('the timeline lists each change of decision once, in order', async () => {
 });
 
 test('a Kayenta canary config judges the same samples', async () => {
-  const { code, json } = await analyze(['--spec', example('kayenta-config', 'spec.yaml'), '--samples', example('checkout-latency-regression', 'samples.ndjson'), '--mode', 'fixed', '--interval', '10m']);
+  const { code, json } = await analyze([
+    '--spec',
+    example('kayenta-config', 'spec.yaml'),
+    '--samples',
+    example('checkout-latency-regression', 'samples.ndjson'),
+    '--mode',
+    'fixed',
+    '--interval',
+    '10m',
+  ]);
   assert.equal(code, 2);
   assert.ok(json.verdict.reasons.some((r) => r.includes('checkout_latency_seconds')));
 });
@@ -62,7 +86,11 @@ test('a Kayenta canary config judges the same samples', async () => {
 test('the bin reads samples from stdin and prints the human summary', () => {
   const bin = fileURLToPath(new URL('../bin/release-health.js', import.meta.url));
   const input = readFileSync(example('checkout-latency-regression', 'samples.ndjson'));
-  const result = spawnSync(process.execPath, [bin, 'analyze', '--spec', example('checkout-latency-regression', 'spec.yaml'), '--samples', '-'], { input, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [bin, 'analyze', '--spec', example('checkout-latency-regression', 'spec.yaml'), '--samples', '-'],
+    { input, encoding: 'utf8' },
+  );
   assert.equal(result.status, 2, result.stderr);
   assert.match(result.stdout, /verdict: ROLLBACK/);
   assert.match(result.stdout, /checkout_latency_seconds\s+high\s+CRITICAL/);

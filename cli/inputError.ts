@@ -21,10 +21,13 @@ export class InputError extends Error {
 export function parseDuration(text: string, what: string, bounds: { min?: number; max?: number } = {}): number {
   // a bare number is milliseconds, as in the files
   const ms = /^\d{1,15}(?:\.\d{1,9})?$/.test(text.trim()) ? Number(text.trim()) : durationToMs(text);
-  if (ms === undefined) throw new UsageError(`${what}: cannot read "${text.slice(0, 40)}" as a duration (e.g. ${DURATION_EXAMPLES})`);
+  if (ms === undefined)
+    throw new UsageError(`${what}: cannot read "${text.slice(0, 40)}" as a duration (e.g. ${DURATION_EXAMPLES})`);
   if (!(ms > 0)) throw new UsageError(`${what}: must be positive, got "${text}"`);
-  if (bounds.min !== undefined && ms < bounds.min) throw new UsageError(`${what}: at least ${showMs(bounds.min)}, got "${text}"`);
-  if (bounds.max !== undefined && ms > bounds.max) throw new UsageError(`${what}: at most ${showMs(bounds.max)}, got "${text.slice(0, 40)}"`);
+  if (bounds.min !== undefined && ms < bounds.min)
+    throw new UsageError(`${what}: at least ${showMs(bounds.min)}, got "${text}"`);
+  if (bounds.max !== undefined && ms > bounds.max)
+    throw new UsageError(`${what}: at most ${showMs(bounds.max)}, got "${text.slice(0, 40)}"`);
   return ms;
 }
 

@@ -8,7 +8,9 @@ import { StoreError } from '../store/types.ts';
 import { InputError, UsageError } from './inputError.ts';
 import { forTerminal } from './terminalText.ts';
 
-const usage = (analyzeUsage: string) => `release-health — judges releases of retail ERP / SaaS platforms from their metrics
+const usage = (
+  analyzeUsage: string,
+) => `release-health — judges releases of retail ERP / SaaS platforms from their metrics
 
 usage: release-health <command> [options]
 
@@ -38,7 +40,10 @@ function asStream(line: (text: string) => void): { write(chunk: string): boolean
 }
 
 /** Entry point; returns the exit code. Output goes to stdout/stderr; nothing else touches the process. */
-export async function main(argv: string[], io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t) },
+): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -50,7 +55,9 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
         return command === undefined ? 1 : 0;
       case 'version':
       case '--version': {
-        const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+        const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+          version: string;
+        };
         io.out(pkg.version);
         return 0;
       }
@@ -65,11 +72,17 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(rest, io.out, io.err);
       case 'dashboards':
-        return await (await import('../dashboards/index.ts')).dashboardsCommand(rest, asStream(io.out), asStream(io.err));
+        return await (
+          await import('../dashboards/index.ts')
+        ).dashboardsCommand(rest, asStream(io.out), asStream(io.err));
       case 'scorecard':
-        return await (await import('../dashboards/index.ts')).scorecardCommand(rest, asStream(io.out), asStream(io.err));
+        return await (
+          await import('../dashboards/index.ts')
+        ).scorecardCommand(rest, asStream(io.out), asStream(io.err));
       case 'odoo-exporter':
-        return await (await import('../odoo-exporter/index.ts')).odooExporterCommand(rest, asStream(io.out), asStream(io.err));
+        return await (
+          await import('../odoo-exporter/index.ts')
+        ).odooExporterCommand(rest, asStream(io.out), asStream(io.err));
       case 'rules':
         return await (await import('../gate/alerts/cli.ts')).rulesCommand(rest, asStream(io.out), asStream(io.err));
       default:
@@ -98,7 +111,9 @@ export async function main(argv: string[], io = { out: (t: string) => console.lo
       return 1;
     }
     if (process.env.RH_DEBUG) throw error;
-    say(`error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (an internal error: run with RH_DEBUG=1 for the stack trace)`);
+    say(
+      `error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (an internal error: run with RH_DEBUG=1 for the stack trace)`,
+    );
     return 70; // EX_SOFTWARE
   }
 }

@@ -34,26 +34,41 @@ export function formatReport(input: {
   const r = spec.release;
   const start = r.startedAt;
   const out: string[] = [];
-  out.push(`release ${r.id}: ${r.service} ${r.baselineVersion ? `${r.baselineVersion} → ` : ''}${r.version} in ${r.environment}${r.tenant ? ` (tenant ${r.tenant})` : ''}, class ${r.class}, ${r.strategy}`);
+  out.push(
+    `release ${r.id}: ${r.service} ${r.baselineVersion ? `${r.baselineVersion} → ` : ''}${r.version} in ${r.environment}${r.tenant ? ` (tenant ${r.tenant})` : ''}, class ${r.class}, ${r.strategy}`,
+  );
   out.push(`judge: ${input.mode}, a look every ${sinceStart(input.intervalMs).slice(1)}, started ${iso(start)}`);
   for (const w of input.warnings) out.push(`warning: ${w}`);
   out.push('', 'timeline:');
-  for (const entry of timeline) out.push(`  ${sinceStart(entry.at - start).padStart(7)}  ${iso(entry.at)}  ${entry.decision.padEnd(14)} score ${entry.score}`);
-  out.push('', `verdict: ${verdict.decision.toUpperCase()} at ${iso(verdict.at)} (${sinceStart(verdict.at - start)}), score ${verdict.score}`);
+  for (const entry of timeline)
+    out.push(
+      `  ${sinceStart(entry.at - start).padStart(7)}  ${iso(entry.at)}  ${entry.decision.padEnd(14)} score ${entry.score}`,
+    );
+  out.push(
+    '',
+    `verdict: ${verdict.decision.toUpperCase()} at ${iso(verdict.at)} (${sinceStart(verdict.at - start)}), score ${verdict.score}`,
+  );
   for (const reason of verdict.reasons) out.push(`  - ${reason}`);
   out.push('', 'metrics:');
   const width = Math.max(...verdict.metrics.map((m) => m.metric.length), 6);
   for (const m of verdict.metrics) {
     // CRITICAL: this metric failed critically; critical: declared critical, no critical failure
     const flags = `${(m.criticalFailure ?? m.critical) ? ' CRITICAL' : m.declaredCritical ? ' critical' : ''}${m.assurance ? ` ${m.assurance}` : ''}`;
-    out.push(`  ${m.metric.padEnd(width)}  ${m.classification.padEnd(9)}${flags}  n=${fmtInt(m.n.baseline)}/${fmtInt(m.n.canary)}  ${m.reason}  [${m.method}]`);
+    out.push(
+      `  ${m.metric.padEnd(width)}  ${m.classification.padEnd(9)}${flags}  n=${fmtInt(m.n.baseline)}/${fmtInt(m.n.canary)}  ${m.reason}  [${m.method}]`,
+    );
   }
   if (input.power?.some((p) => p.detectable !== undefined)) {
-    out.push('', 'what the whole observation window detects at this traffic (smallest harmful effect caught with even odds):');
+    out.push(
+      '',
+      'what the whole observation window detects at this traffic (smallest harmful effect caught with even odds):',
+    );
     for (const p of input.power) {
       if (p.detectable === undefined || !p.traffic) continue;
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      out.push(`  ${p.metric.padEnd(width)}  ${pct(p.detectable).padStart(7)}  tolerance ${pct(p.tolerance)}  ${p.ruledOutReachable ? 'harm can be ruled out' : 'harm can only be "not detected"'}  (${p.traffic.perMinute}/min, ${p.traffic.source})`);
+      out.push(
+        `  ${p.metric.padEnd(width)}  ${pct(p.detectable).padStart(7)}  tolerance ${pct(p.tolerance)}  ${p.ruledOutReachable ? 'harm can be ruled out' : 'harm can only be "not detected"'}  (${p.traffic.perMinute}/min, ${p.traffic.source})`,
+      );
     }
   }
   const dropped: string[] = [];
@@ -62,6 +77,9 @@ export function formatReport(input: {
   if (counts.beforeStart) dropped.push(`${fmtInt(counts.beforeStart)} before the release started`);
   if (counts.afterFinal) dropped.push(`${fmtInt(counts.afterFinal)} after the decision was final`);
   const history = counts.history ? ` (+ ${fmtInt(counts.history)} pre-release samples as baseline history)` : '';
-  out.push('', `samples: ${fmtInt(input.lines)} line(s) read, ${fmtInt(counts.accepted)} used${history}${dropped.length ? `; not used: ${dropped.join(', ')}` : ''}`);
+  out.push(
+    '',
+    `samples: ${fmtInt(input.lines)} line(s) read, ${fmtInt(counts.accepted)} used${history}${dropped.length ? `; not used: ${dropped.join(', ')}` : ''}`,
+  );
   return out.join('\n');
 }

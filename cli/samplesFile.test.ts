@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Sample } from '../analyzer/index.ts';
 import { InputError } from './inputError.ts';
-import { MAX_SAMPLE_TS, parseCanonicalSampleLine, parseSampleLine, readSamples, type ReadSummary } from './samplesFile.ts';
+import {
+  MAX_SAMPLE_TS,
+  parseCanonicalSampleLine,
+  parseSampleLine,
+  readSamples,
+  type ReadSummary,
+} from './samplesFile.ts';
 
 const SAMPLES_FILE = fileURLToPath(new URL('./samplesFile.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rh-samples-'));
@@ -21,7 +27,11 @@ function write(content: string | Buffer): string {
 
 async function read(path: string, highWaterMark?: number): Promise<{ samples: Sample[]; summary: ReadSummary }> {
   const samples: Sample[] = [];
-  const summary = await readSamples(path, (s) => samples.push(s), highWaterMark === undefined ? undefined : { highWaterMark });
+  const summary = await readSamples(
+    path,
+    (s) => samples.push(s),
+    highWaterMark === undefined ? undefined : { highWaterMark },
+  );
   return { samples, summary };
 }
 
@@ -99,9 +109,14 @@ const GENERAL = [
 test('lines the fast path leaves to the general path that are errors there: ts from 2100 on, a key given twice', () => {
   for (const ts of ['4102444800000', '1000000000000000', '9007199254740991']) {
     assert.equal(parseCanonicalSampleLine(line(ts, 'm', '"canary"', '1')), undefined, ts);
-    assert.throws(() => parseSampleLine(line(ts, 'm', '"canary"', '1'), 'f', 1), { name: 'InputError', message: `f:1: ts: ${ts} is not an epoch-ms time before 2100-01-01` });
+    assert.throws(() => parseSampleLine(line(ts, 'm', '"canary"', '1'), 'f', 1), {
+      name: 'InputError',
+      message: `f:1: ts: ${ts} is not an epoch-ms time before 2100-01-01`,
+    });
   }
-  assert.throws(() => parseSampleLine(`{"ts":1,"metric":"m","metric":"n","cohort":"canary","value":1}`, 'f', 1), { message: 'f:1: metric: the key "metric" is given twice' });
+  assert.throws(() => parseSampleLine(`{"ts":1,"metric":"m","metric":"n","cohort":"canary","value":1}`, 'f', 1), {
+    message: 'f:1: metric: the key "metric" is given twice',
+  });
 });
 
 test('the fast path takes canonical lines and builds what the general path builds', () => {
@@ -197,13 +212,19 @@ test('blank lines are skipped but counted; CRLF and a last line without a newlin
   const [a, b] = CANONICAL;
   const text = `\n${a}\r\n\r\n   \n\t\n${b}\n\n\u00a0\n${a}`;
   const { samples, summary } = await readEverywhere(text);
-  assert.deepStrictEqual(samples, [a, b, a].map((t) => parseSampleLine(t, 'f', 1)));
+  assert.deepStrictEqual(
+    samples,
+    [a, b, a].map((t) => parseSampleLine(t, 'f', 1)),
+  );
   assert.deepStrictEqual(summary, { lines: 9, samples: 3 });
   assert.deepStrictEqual((await readEverywhere('')).summary, { lines: 0, samples: 0 });
   assert.deepStrictEqual((await readEverywhere('\n')).summary, { lines: 1, samples: 0 });
   assert.deepStrictEqual((await readEverywhere(`${a}\r`)).samples, [parseSampleLine(a, 'f', 1)]);
   // JSON whitespace includes CR: a CR more than the CRLF that ends the line is fine
-  assert.deepStrictEqual((await readEverywhere(`${a}\r\r\n${b}\r\r`)).samples, [a, b].map((t) => parseSampleLine(t, 'f', 1)));
+  assert.deepStrictEqual(
+    (await readEverywhere(`${a}\r\r\n${b}\r\r`)).samples,
+    [a, b].map((t) => parseSampleLine(t, 'f', 1)),
+  );
 });
 
 test('multi-byte UTF-8 split across reads decodes whole', async () => {
@@ -213,10 +234,17 @@ test('multi-byte UTF-8 split across reads decodes whole', async () => {
     JSON.stringify({ ts: 1_741_770_000_000 + i, metric, cohort: 'baseline', value: null, labels: { région: 'é😀' } }),
   ]);
   const { samples } = await readEverywhere(`${lines.join('\n')}\n`);
-  assert.deepStrictEqual(samples.map((s) => s.metric), names.flatMap((n) => [n, n]));
+  assert.deepStrictEqual(
+    samples.map((s) => s.metric),
+    names.flatMap((n) => [n, n]),
+  );
   assert.deepStrictEqual(samples[1].labels, { région: 'é😀' });
   // invalid UTF-8 becomes U+FFFD, as decoding the whole stream would
-  const bytes = Buffer.concat([Buffer.from('{"ts":1,"metric":"a'), Buffer.from([0xc3]), Buffer.from('b","cohort":"canary","value":1}\n')]);
+  const bytes = Buffer.concat([
+    Buffer.from('{"ts":1,"metric":"a'),
+    Buffer.from([0xc3]),
+    Buffer.from('b","cohort":"canary","value":1}\n'),
+  ]);
   assert.equal((await readEverywhere(bytes)).samples[0].metric, 'a\ufffdb');
 });
 
@@ -224,7 +252,9 @@ test('lines longer than 64 KiB are refused, naming the line, however the reads f
   const LIMIT = 64 * 1024;
   /** a valid sample of exactly `bytes` bytes, on the fast path (value digits) or the general one (labels) */
   const sized = (bytes: number, fast: boolean): string => {
-    const head = fast ? '{"ts":1,"metric":"m","cohort":"canary","value":0.' : '{"ts":1,"metric":"m","cohort":"canary","value":1,"labels":{"k":"';
+    const head = fast
+      ? '{"ts":1,"metric":"m","cohort":"canary","value":0.'
+      : '{"ts":1,"metric":"m","cohort":"canary","value":1,"labels":{"k":"';
     const tail = fast ? '1}' : '"}}';
     return head + (fast ? '0' : 'v').repeat(bytes - head.length - tail.length) + tail;
   };
@@ -237,7 +267,11 @@ test('lines longer than 64 KiB are refused, naming the line, however the reads f
       const ok = await readEverywhere([a, longest, a].join(eol), [1000, 65_536, 70_000]);
       assert.deepStrictEqual(ok.summary, { lines: 3, samples: 3 });
       assert.deepStrictEqual(ok.samples[1], parseSampleLine(longest, 'f', 2));
-      for (const text of [[a, sized(LIMIT + 1, fast), a].join(eol), [a, sized(LIMIT + 1, fast)].join(eol), [a, `${sized(LIMIT + 1, fast)}${eol}`].join(eol)]) {
+      for (const text of [
+        [a, sized(LIMIT + 1, fast), a].join(eol),
+        [a, sized(LIMIT + 1, fast)].join(eol),
+        [a, `${sized(LIMIT + 1, fast)}${eol}`].join(eol),
+      ]) {
         for (const highWaterMark of [undefined, 1000, 65_536, 70_000]) {
           const error = await readError(text, highWaterMark);
           assert.equal(error.line, 2);
@@ -258,33 +292,71 @@ test('a line that never ends is refused before it fills memory', { skip: !exists
   // in a child process, so that a regression (reading /dev/zero for ever) is killed, not hung on
   const script = `import { readSamples } from ${JSON.stringify(SAMPLES_FILE)};
     await readSamples('/dev/zero', () => {}, { highWaterMark: 65_536 }).catch((e) => console.log(e.message));`;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(result.stdout.trim(), `/dev/zero:1: line longer than ${64 * 1024} bytes`, result.stderr);
 });
 
 test('many metric names sharing long prefixes keep their own strings', async () => {
-  const names = Array.from({ length: 700 }, (_, i) => `http_request_duration_seconds_bucket_${i % 3 === 0 ? 'le' : 'x'}${i}`);
-  names.push('a', 'b', 'ab', 'ba', 'abc', 'abcd', 'abcde', 'http_request_duration_seconds', 'http_request_duration_seconds_');
+  const names = Array.from(
+    { length: 700 },
+    (_, i) => `http_request_duration_seconds_bucket_${i % 3 === 0 ? 'le' : 'x'}${i}`,
+  );
+  names.push(
+    'a',
+    'b',
+    'ab',
+    'ba',
+    'abc',
+    'abcd',
+    'abcde',
+    'http_request_duration_seconds',
+    'http_request_duration_seconds_',
+  );
   const lines: string[] = [];
   for (let round = 0; round < 3; round++) {
-    names.forEach((metric, i) => lines.push(JSON.stringify({ ts: i, metric, cohort: (i + round) % 2 ? 'canary' : 'baseline', value: i })));
+    names.forEach((metric, i) =>
+      lines.push(JSON.stringify({ ts: i, metric, cohort: (i + round) % 2 ? 'canary' : 'baseline', value: i })),
+    );
   }
   const { samples } = await read(write(lines.join('\n')));
-  assert.deepStrictEqual(samples.map((s) => s.metric), [...names, ...names, ...names]);
+  assert.deepStrictEqual(
+    samples.map((s) => s.metric),
+    [...names, ...names, ...names],
+  );
 });
 
 test('numbers convert exactly as JSON.parse converts them', () => {
   const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
   const number = fc
-    .tuple(fc.boolean(), fc.oneof(fc.constant('0'), fc.tuple(fc.constantFrom('1', '2', '5', '9'), digits(0, 18)).map(([a, b]) => a + b)), fc.option(digits(1, 20)), fc.option(fc.tuple(fc.constantFrom('e', 'E', 'e+', 'e-', 'E-'), fc.integer({ min: 0, max: 340 }))))
-    .map(([negative, int, frac, exp]) => `${negative ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `${exp[0]}${exp[1]}`}`);
+    .tuple(
+      fc.boolean(),
+      fc.oneof(
+        fc.constant('0'),
+        fc.tuple(fc.constantFrom('1', '2', '5', '9'), digits(0, 18)).map(([a, b]) => a + b),
+      ),
+      fc.option(digits(1, 20)),
+      fc.option(fc.tuple(fc.constantFrom('e', 'E', 'e+', 'e-', 'E-'), fc.integer({ min: 0, max: 340 }))),
+    )
+    .map(
+      ([negative, int, frac, exp]) =>
+        `${negative ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `${exp[0]}${exp[1]}`}`,
+    );
   fc.assert(
-    fc.property(fc.oneof(number, fc.double().map((x) => JSON.stringify(x))), (text) => {
-      const sample = parseCanonicalSampleLine(line('1', 'm', '"canary"', text));
-      assert.ok(sample !== undefined, text);
-      const expected = JSON.parse(text) as number | null;
-      assert.ok(Object.is(sample.value, expected ?? Number.NaN), `${text}: ${sample.value} ≠ ${expected}`);
-    }),
+    fc.property(
+      fc.oneof(
+        number,
+        fc.double().map((x) => JSON.stringify(x)),
+      ),
+      (text) => {
+        const sample = parseCanonicalSampleLine(line('1', 'm', '"canary"', text));
+        assert.ok(sample !== undefined, text);
+        const expected = JSON.parse(text) as number | null;
+        assert.ok(Object.is(sample.value, expected ?? Number.NaN), `${text}: ${sample.value} ≠ ${expected}`);
+      },
+    ),
     { numRuns: 5000 },
   );
 });
@@ -301,31 +373,47 @@ test('random samples written with JSON.stringify read back equal, whatever the r
     { requiredKeys: ['ts', 'metric', 'cohort', 'value'] },
   );
   await fc.assert(
-    fc.asyncProperty(fc.array(sample, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.integer({ min: 1, max: 2048 }), async (wire, eol, trailing, highWaterMark) => {
-      const text = wire.map((s) => JSON.stringify(s)).join(eol) + (trailing && wire.length > 0 ? eol : '');
-      const { samples, summary } = await read(write(text), highWaterMark);
-      // what JSON.stringify then JSON.parse make of the value: NaN/±Infinity → null → NaN, -0 → 0
-      const expected = wire.map((s): Sample => {
-        const value = s.value === null || !Number.isFinite(s.value) ? Number.NaN : s.value === 0 ? 0 : s.value;
-        return s.labels === undefined ? { ts: s.ts, metric: s.metric, cohort: s.cohort, value } : { ts: s.ts, metric: s.metric, cohort: s.cohort, value, labels: s.labels };
-      });
-      assert.deepStrictEqual(samples, expected);
-      assert.deepStrictEqual(summary, { lines: wire.length, samples: wire.length });
-    }),
+    fc.asyncProperty(
+      fc.array(sample, { maxLength: 40 }),
+      fc.constantFrom('\n', '\r\n'),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 2048 }),
+      async (wire, eol, trailing, highWaterMark) => {
+        const text = wire.map((s) => JSON.stringify(s)).join(eol) + (trailing && wire.length > 0 ? eol : '');
+        const { samples, summary } = await read(write(text), highWaterMark);
+        // what JSON.stringify then JSON.parse make of the value: NaN/±Infinity → null → NaN, -0 → 0
+        const expected = wire.map((s): Sample => {
+          const value = s.value === null || !Number.isFinite(s.value) ? Number.NaN : s.value === 0 ? 0 : s.value;
+          return s.labels === undefined
+            ? { ts: s.ts, metric: s.metric, cohort: s.cohort, value }
+            : { ts: s.ts, metric: s.metric, cohort: s.cohort, value, labels: s.labels };
+        });
+        assert.deepStrictEqual(samples, expected);
+        assert.deepStrictEqual(summary, { lines: wire.length, samples: wire.length });
+      },
+    ),
     { numRuns: 300 },
   );
 });
 
 test('reads stdin when the path is -', () => {
-  const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ ts: i, metric: i % 2 ? 'latência' : 'orders_total', cohort: 'canary', value: i / 3 }));
+  const lines = Array.from({ length: 5000 }, (_, i) =>
+    JSON.stringify({ ts: i, metric: i % 2 ? 'latência' : 'orders_total', cohort: 'canary', value: i / 3 }),
+  );
   const script = `import { readSamples } from ${JSON.stringify(SAMPLES_FILE)};
     let sum = 0; const names = new Set();
     const summary = await readSamples('-', (s) => { sum += s.value; names.add(s.metric); });
     console.log(JSON.stringify({ summary, sum, names: [...names] }));`;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { input: `${lines.join('\n')}\n`, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    input: `${lines.join('\n')}\n`,
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, result.stderr);
   const out = JSON.parse(result.stdout) as { summary: ReadSummary; sum: number; names: string[] };
   assert.deepStrictEqual(out.summary, { lines: 5000, samples: 5000 });
-  assert.equal(out.sum, lines.reduce((sum, _, i) => sum + i / 3, 0));
+  assert.equal(
+    out.sum,
+    lines.reduce((sum, _, i) => sum + i / 3, 0),
+  );
   assert.deepStrictEqual(out.names.sort(), ['latência', 'orders_total']);
 });

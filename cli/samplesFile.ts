@@ -197,7 +197,8 @@ class SampleReader {
         if (sample !== undefined) {
           const end = this.end;
           // only a number with tens of thousands of digits gets here
-          if (end - p > MAX_LINE_BYTES && (b[end - 1] === CR ? end - 1 : end) - p > MAX_LINE_BYTES) this.tooLong(this.line);
+          if (end - p > MAX_LINE_BYTES && (b[end - 1] === CR ? end - 1 : end) - p > MAX_LINE_BYTES)
+            this.tooLong(this.line);
           this.onSample(sample);
           this.samples++;
           p = end + 1;
@@ -264,13 +265,20 @@ class SampleReader {
     } else {
       return undefined;
     }
-    if (view.getInt32(p, true) !== W_METRIC_1 || view.getInt32(p + 4, true) !== W_METRIC_2 || view.getInt32(p + 7, true) !== W_METRIC_3) {
+    if (
+      view.getInt32(p, true) !== W_METRIC_1 ||
+      view.getInt32(p + 4, true) !== W_METRIC_2 ||
+      view.getInt32(p + 7, true) !== W_METRIC_3
+    ) {
       return undefined;
     }
     p += 11;
     // the name: 1..256 bytes of printable ASCII without `"` or `\`, so its string is its bytes
-    const hash = Math.imul(view.getInt32(p, true), 0x9e3779b1) ^ Math.imul(view.getInt32(p + 4, true), 0x85ebca77) ^
-      Math.imul(view.getInt32(p + 8, true), 0xc2b2ae3d) ^ Math.imul(view.getInt32(p + 12, true), 0x27d4eb2f);
+    const hash =
+      Math.imul(view.getInt32(p, true), 0x9e3779b1) ^
+      Math.imul(view.getInt32(p + 4, true), 0x85ebca77) ^
+      Math.imul(view.getInt32(p + 8, true), 0xc2b2ae3d) ^
+      Math.imul(view.getInt32(p + 12, true), 0x27d4eb2f);
     let metric = '';
     let nameLength = 0;
     const set = (((hash ^ (hash >>> 15)) >>> 0) & ((1 << NAME_SETS_BITS) - 1)) * NAME_WAYS;
@@ -297,7 +305,11 @@ class SampleReader {
       metric = this.cacheName(p, nameLength, hash, set);
     }
     p += nameLength;
-    if (view.getInt32(p, true) !== W_COHORT_1 || view.getInt32(p + 4, true) !== W_COHORT_2 || view.getInt32(p + 8, true) !== W_COHORT_3) {
+    if (
+      view.getInt32(p, true) !== W_COHORT_1 ||
+      view.getInt32(p + 4, true) !== W_COHORT_2 ||
+      view.getInt32(p + 8, true) !== W_COHORT_3
+    ) {
       return undefined;
     }
     p += 12;
@@ -312,7 +324,8 @@ class SampleReader {
     } else {
       return undefined;
     }
-    if (view.getInt32(p, true) !== W_VALUE_1 || view.getInt32(p + 4, true) !== W_VALUE_2 || b[p + 8] !== 0x3a) return undefined;
+    if (view.getInt32(p, true) !== W_VALUE_1 || view.getInt32(p + 4, true) !== W_VALUE_2 || b[p + 8] !== 0x3a)
+      return undefined;
     p += 9;
     let value: number;
     if (view.getInt32(p, true) === W_NULL) {
@@ -406,7 +419,8 @@ class SampleReader {
     const whole = length & ~3;
     let i = 0;
     for (; i < whole; i += 4) this.nameWords[base + (i >> 2)] = this.view.getInt32(p + i, true);
-    if (i < length) this.nameWords[base + (i >> 2)] = this.view.getInt32(p + i, true) & ((1 << ((length - i) << 3)) - 1);
+    if (i < length)
+      this.nameWords[base + (i >> 2)] = this.view.getInt32(p + i, true) & ((1 << ((length - i) << 3)) - 1);
     return name;
   }
 
@@ -453,8 +467,12 @@ export function parseSampleLine(text: string, file: string, line: number): Sampl
     let keys = 0;
     for (const _key in o) keys++;
     if (
-      typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0 &&
-      typeof metric === 'string' && metric.length > 0 && metric.length <= 256 &&
+      typeof ts === 'number' &&
+      Number.isSafeInteger(ts) &&
+      ts >= 0 &&
+      typeof metric === 'string' &&
+      metric.length > 0 &&
+      metric.length <= 256 &&
       (cohort === 'baseline' || cohort === 'canary') &&
       (typeof value === 'number' || value === null) &&
       keys === (labels === undefined ? 4 : 5) &&

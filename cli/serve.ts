@@ -9,12 +9,29 @@
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import type { AnalysisSpec, Release, Verdict } from '../analyzer/index.ts';
-import { createCollectorMetrics, PromqlCollector, PromqlError, ReleaseCollector, redactSecrets, type Bus, type CollectorMetrics } from '../collector/index.ts';
+import {
+  createCollectorMetrics,
+  PromqlCollector,
+  PromqlError,
+  ReleaseCollector,
+  redactSecrets,
+  type Bus,
+  type CollectorMetrics,
+} from '../collector/index.ts';
 import { openBus } from './busConfig.ts';
 import { loadScorecard, renderScorecardPage } from '../dashboards/index.ts';
 import { buildActions, createActionSink } from '../gate/actions/index.ts';
 import { AlertmanagerSink, ChatWebhookSink } from '../gate/alerts/index.ts';
-import { closingStatus, createReleaseCloser, governedVerdict, keepsWatching, loadTokens, startGate, VerdictCache, type RunningGate } from '../gate/index.ts';
+import {
+  closingStatus,
+  createReleaseCloser,
+  governedVerdict,
+  keepsWatching,
+  loadTokens,
+  startGate,
+  VerdictCache,
+  type RunningGate,
+} from '../gate/index.ts';
 import { createPipeline, type Pipeline, type ReleaseRunner, type VerdictSink } from '../pipeline/index.ts';
 import { openStore, type ReleaseRecord, type Store } from '../store/index.ts';
 import { InputError, UsageError } from './inputError.ts';
@@ -82,22 +99,68 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
       const afterActions = async (verdict: Verdict, rec: ReleaseRecord) => {
         const status = closingStatus(verdict.decision);
         const stopAnalysis = !(status === 'completed' && keepsWatching(governance, rec));
-        if (status) await closer.close(rec.release.id, { status, at: clock(), actor: 'system', action: 'release.close-after-actions', detail: { decision: verdict.decision, verdictAt: verdict.at } }, { awaitStop: false, stopAnalysis });
+        if (status)
+          await closer.close(
+            rec.release.id,
+            {
+              status,
+              at: clock(),
+              actor: 'system',
+              action: 'release.close-after-actions',
+              detail: { decision: verdict.decision, verdictAt: verdict.at },
+            },
+            { awaitStop: false, stopAnalysis },
+          );
       };
-      sinks.push(createActionSink({ store, actions, retry, clock, logger, govern: (v, rec) => governedVerdict(store, governance, rec, clock(), v), afterActions }));
+      sinks.push(
+        createActionSink({
+          store,
+          actions,
+          retry,
+          clock,
+          logger,
+          govern: (v, rec) => governedVerdict(store, governance, rec, clock(), v),
+          afterActions,
+        }),
+      );
     }
     const gateUrlForLinks = config.alerts?.gateUrl ?? `http://${config.listen.host}:${config.listen.port}`;
     const record = (action: Parameters<Store['recordAction']>[0]) => store.recordAction(action).then(() => undefined);
     const alertSinks: (AlertmanagerSink | ChatWebhookSink)[] = [];
-    if (config.alerts?.alertmanager) alertSinks.push(new AlertmanagerSink({ url: config.alerts.alertmanager.url, gateUrl: gateUrlForLinks, grafanaUrl: config.alerts.grafanaUrl, record, clock }));
+    if (config.alerts?.alertmanager)
+      alertSinks.push(
+        new AlertmanagerSink({
+          url: config.alerts.alertmanager.url,
+          gateUrl: gateUrlForLinks,
+          grafanaUrl: config.alerts.grafanaUrl,
+          record,
+          clock,
+        }),
+      );
     if (config.alerts?.chat) {
       const webhookUrl = env[config.alerts.chat.urlEnv];
-      if (!webhookUrl) throw new InputError('serve config', undefined, `alerts.chat.urlEnv: environment variable ${config.alerts.chat.urlEnv} is not set`);
-      alertSinks.push(new ChatWebhookSink({ webhookUrl, gateUrl: gateUrlForLinks, grafanaUrl: config.alerts.grafanaUrl, record, clock }));
+      if (!webhookUrl)
+        throw new InputError(
+          'serve config',
+          undefined,
+          `alerts.chat.urlEnv: environment variable ${config.alerts.chat.urlEnv} is not set`,
+        );
+      alertSinks.push(
+        new ChatWebhookSink({
+          webhookUrl,
+          gateUrl: gateUrlForLinks,
+          grafanaUrl: config.alerts.grafanaUrl,
+          record,
+          clock,
+        }),
+      );
     }
     sinks.push(...alertSinks, ...(options.sinks ?? []));
 
-    const collectorMetrics = config.collector.metricsPort === undefined ? undefined : await createCollectorMetrics({ port: config.collector.metricsPort, host: config.listen.host });
+    const collectorMetrics =
+      config.collector.metricsPort === undefined
+        ? undefined
+        : await createCollectorMetrics({ port: config.collector.metricsPort, host: config.listen.host });
     const collector = new ReleaseCollector({
       targets: config.collector.targets,
       publish: (batch) => bus.publishSamples(batch),
@@ -115,9 +178,18 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
             publish: (batch) => bus.publishSamples(batch),
             onError: (error, c) => {
               collectorMetrics?.recordError('promql', error instanceof PromqlError ? error.kind : error.name);
-              logger.warn({ target: 'promql', releaseId: c.releaseId, metric: c.metric, query: c.query }, redactSecrets(error.message));
+              logger.warn(
+                { target: 'promql', releaseId: c.releaseId, metric: c.metric, query: c.query },
+                redactSecrets(error.message),
+              );
             },
-            onWindow: (r) => collectorMetrics?.recordScrape({ target: 'promql', durationSeconds: r.durationSeconds, samples: r.samples, at: r.at }),
+            onWindow: (r) =>
+              collectorMetrics?.recordScrape({
+                target: 'promql',
+                durationSeconds: r.durationSeconds,
+                samples: r.samples,
+                at: r.at,
+              }),
           }),
         )
       : undefined;
@@ -157,7 +229,8 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
       for (const problem of collector.addRelease(release)) logger.warn({ releaseId: release.id }, problem.message);
       promql?.addRelease(release, spec); // its problems go to onError (logged above)
     };
-    for (const rec of await store.listReleases({ status: 'active', limit: 1000 })) addToCollector(rec.release, rec.spec);
+    for (const rec of await store.listReleases({ status: 'active', limit: 1000 }))
+      addToCollector(rec.release, rec.spec);
     // releases whose analysis ended (promote/rollback, window over) stop being scraped for
     const sweep = setInterval(() => {
       const active = new Set(pipeline.active());
@@ -170,11 +243,22 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
     const scorecardPage = async (query: Record<string, string>) => {
       const to = query.to ? Date.parse(query.to) : clock();
       const from = query.from ? Date.parse(query.from) : to - 90 * 86_400_000;
-      if (!Number.isFinite(from) || !Number.isFinite(to)) throw new InputError('scorecards', undefined, 'from/to must be RFC 3339 dates');
+      if (!Number.isFinite(from) || !Number.isFinite(to))
+        throw new InputError('scorecards', undefined, 'from/to must be RFC 3339 dates');
       return renderScorecardPage(await loadScorecard(store, { from, to }), { generatedAt: clock() });
     };
     const gate = await startGate(
-      { store, runner, governance, tokens, logger, clock, verdictCache: cache, scorecardPage, allowAnonymousRead: config.auth.allowAnonymousRead },
+      {
+        store,
+        runner,
+        governance,
+        tokens,
+        logger,
+        clock,
+        verdictCache: cache,
+        scorecardPage,
+        allowAnonymousRead: config.auth.allowAnonymousRead,
+      },
       { host: config.listen.host, port: config.listen.port },
     );
     opened.unshift({ close: () => gate.close() });
@@ -184,7 +268,16 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
       if (options.scrape !== false) promql.start();
       opened.unshift({ close: () => promql.stop() });
     }
-    logger.info({ url: gate.url, store: store.kind, bus: config.bus.kind, targets: config.collector.targets.length, prometheus: config.prometheus && new URL(config.prometheus.url).origin }, 'release-health serving');
+    logger.info(
+      {
+        url: gate.url,
+        store: store.kind,
+        bus: config.bus.kind,
+        targets: config.collector.targets.length,
+        prometheus: config.prometheus && new URL(config.prometheus.url).origin,
+      },
+      'release-health serving',
+    );
 
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -205,8 +298,16 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
   }
 }
 
-export async function serveCommand(argv: string[], out: (t: string) => void, err: (t: string) => void): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+export async function serveCommand(
+  argv: string[],
+  out: (t: string) => void,
+  err: (t: string) => void,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
     out(SERVE_USAGE);
     return 0;

@@ -14,12 +14,16 @@ test('a duration outside the grammar is an error with its line', () => {
   assert.throws(() => parseServeConfig('engine:\n  interval: 10 minutes\n', 'serve.yaml'), /serve\.yaml:2/);
 });
 
-test("a section another room validates: every issue of its ConfigError, with a line", () => {
-  const text = 'listen:\n  port: 8080\ngovernance:\n  classes:\n    tax-hotfix:\n      requireBackup: true\n      alpha: 0.9\n';
-  assert.throws(() => parseServeConfig(text, 'serve.yaml'), (error: Error) => {
-    assert.match(error.message, /^serve\.yaml:\d+: governance: /);
-    assert.match(error.message, /requireBackup/);
-    assert.match(error.message, /alpha/);
-    return true;
-  });
+test('a section another room validates: every issue of its ConfigError, with a line', () => {
+  const text =
+    'listen:\n  port: 8080\ngovernance:\n  classes:\n    tax-hotfix:\n      requireBackup: true\n      alpha: 0.9\n';
+  assert.throws(
+    () => parseServeConfig(text, 'serve.yaml'),
+    (error: Error) => {
+      assert.match(error.message, /^serve\.yaml:\d+: governance: /);
+      assert.match(error.message, /requireBackup/);
+      assert.match(error.message, /alpha/);
+      return true;
+    },
+  );
 });

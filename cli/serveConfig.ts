@@ -34,7 +34,13 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 const duration = durationSchema;
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 const port = z.number().int().min(0).max(65535);
-const promqlCohortSchema = z.object({ cohort: z.string().min(1).optional(), version: z.string().min(1).optional(), service: z.string().min(1).optional() }).strict();
+const promqlCohortSchema = z
+  .object({
+    cohort: z.string().min(1).optional(),
+    version: z.string().min(1).optional(),
+    service: z.string().min(1).optional(),
+  })
+  .strict();
 const prometheusSchema = z
   .object({
     url: z.url({ protocol: /^https?$/ }),
@@ -44,13 +50,19 @@ const prometheusSchema = z
     interval: duration.optional(),
     /** default: min(5s, step / 2) */
     delay: duration.optional(),
-    cohorts: z.object({ baseline: promqlCohortSchema.optional(), canary: promqlCohortSchema.optional() }).strict().optional(),
+    cohorts: z
+      .object({ baseline: promqlCohortSchema.optional(), canary: promqlCohortSchema.optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export const serveConfigSchema = z
   .object({
-    listen: z.object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) }).strict().default({ host: '127.0.0.1', port: 8080 }),
+    listen: z
+      .object({ host: z.string().min(1).default('127.0.0.1'), port: port.default(8080) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
     store: z
       .object({
         /** `postgres://…`, `pglite://DIR` or `pglite:memory`; a URL with a password belongs in `urlEnv` */
@@ -84,7 +96,10 @@ export const serveConfigSchema = z
     actions: z.unknown().optional(),
     alerts: z
       .object({
-        alertmanager: z.object({ url: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+        alertmanager: z
+          .object({ url: z.url({ protocol: /^https?$/ }) })
+          .strict()
+          .optional(),
         chat: z.object({ urlEnv: envName }).strict().optional(),
         /** base URL people reach the gate at (links in alerts); default the listen address */
         gateUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -103,11 +118,17 @@ export const serveConfigSchema = z
     prometheus: prometheusSchema.optional(),
     /** read by `release-health dashboards --config` (the same file) */
     dashboards: z.unknown().optional(),
-    logging: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().default({ level: 'info' }),
+    logging: z
+      .object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
   })
   .strict();
 
-export type ServeConfig = z.output<typeof serveConfigSchema> & { governanceConfig: GovernanceConfig; actionsConfig: ActionsConfig };
+export type ServeConfig = z.output<typeof serveConfigSchema> & {
+  governanceConfig: GovernanceConfig;
+  actionsConfig: ActionsConfig;
+};
 
 /** Parses and validates a serve config, including the sections other rooms own. */
 export function parseServeConfig(text: string, path: string): ServeConfig {
@@ -129,14 +150,26 @@ export function parseServeConfig(text: string, path: string): ServeConfig {
   // targets are templates: checked now with every placeholder filled, so a typo fails at start
   section('collector', () => new ReleaseCollector({ targets: config.collector.targets, publish: async () => {} }));
   // cohort templates and step ≤ interval: checked now, not at the first release
-  if (config.prometheus) section('prometheus', () => new PromqlCollector(promqlCollectorOptions(config, { publish: async () => {} })));
+  if (config.prometheus)
+    section('prometheus', () => new PromqlCollector(promqlCollectorOptions(config, { publish: async () => {} })));
   return { ...config, governanceConfig, actionsConfig };
 }
 
 /** The PromQL collector's options from the `prometheus` section (which must be present). */
-export function promqlCollectorOptions(config: z.output<typeof serveConfigSchema>, rest: Pick<PromqlCollectorOptions, 'publish'> & Partial<PromqlCollectorOptions>): PromqlCollectorOptions {
+export function promqlCollectorOptions(
+  config: z.output<typeof serveConfigSchema>,
+  rest: Pick<PromqlCollectorOptions, 'publish'> & Partial<PromqlCollectorOptions>,
+): PromqlCollectorOptions {
   const p = config.prometheus!;
-  return { url: p.url, timeoutMs: p.timeout, stepMs: p.step, intervalMs: p.interval ?? config.engine.interval, ...(p.delay !== undefined ? { delayMs: p.delay } : {}), ...(p.cohorts ? { cohorts: p.cohorts } : {}), ...rest };
+  return {
+    url: p.url,
+    timeoutMs: p.timeout,
+    stepMs: p.step,
+    intervalMs: p.interval ?? config.engine.interval,
+    ...(p.delay !== undefined ? { delayMs: p.delay } : {}),
+    ...(p.cohorts ? { cohorts: p.cohorts } : {}),
+    ...rest,
+  };
 }
 
 export async function loadServeConfig(path: string): Promise<ServeConfig> {

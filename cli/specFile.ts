@@ -20,7 +20,8 @@ export function parseSpec(text: string, path: string): { spec: AnalysisSpec; war
   let input = raw;
   if (raw && typeof raw === 'object' && 'kayentaConfig' in raw) {
     const { kayentaConfig, ...rest } = raw as Record<string, unknown>;
-    if ('metrics' in rest) throw new InputError(path, lineOf(['metrics']), 'give either `metrics` or `kayentaConfig`, not both');
+    if ('metrics' in rest)
+      throw new InputError(path, lineOf(['metrics']), 'give either `metrics` or `kayentaConfig`, not both');
     let translated;
     try {
       translated = fromKayentaConfig(kayentaConfig);
@@ -35,7 +36,11 @@ export function parseSpec(text: string, path: string): { spec: AnalysisSpec; war
   if (!result.success) throw zodToInputError(result.error, path, lineOf);
   // a start in year 275,760 (8.64e15) broke the report's dates with a RangeError stack trace
   if (result.data.release.startedAt >= MAX_SAMPLE_TS) {
-    throw new InputError(path, lineOf(['release', 'startedAt']), `release.startedAt: ${result.data.release.startedAt} is not an epoch-ms time before 2100-01-01`);
+    throw new InputError(
+      path,
+      lineOf(['release', 'startedAt']),
+      `release.startedAt: ${result.data.release.startedAt} is not an epoch-ms time before 2100-01-01`,
+    );
   }
   return { spec: result.data as AnalysisSpec, warnings };
 }

@@ -45,11 +45,26 @@ test('scorecard: reads a PGlite store and writes each format', async () => {
     const database = `pglite://${join(dir, 'db')}`;
     const json = new Sink();
     const err = new Sink();
-    assert.equal(await scorecardCommand(['--from', '2026-02-22', '--to', '2026-03-08', '--format', 'json', '--database', database], json, err, {}), 0, err.text);
+    assert.equal(
+      await scorecardCommand(
+        ['--from', '2026-02-22', '--to', '2026-03-08', '--format', 'json', '--database', database],
+        json,
+        err,
+        {},
+      ),
+      0,
+      err.text,
+    );
     assert.equal(JSON.parse(json.text).overall.releases, 4);
     const file = join(dir, 'card.html');
     const out = new Sink();
-    assert.equal(await scorecardCommand(['--from', '2026-02-22T00:00:00Z', '--to', '2026-03-08', '--out', file], out, err, { RH_STORE_URL: database }), 0, err.text);
+    assert.equal(
+      await scorecardCommand(['--from', '2026-02-22T00:00:00Z', '--to', '2026-03-08', '--out', file], out, err, {
+        RH_STORE_URL: database,
+      }),
+      0,
+      err.text,
+    );
     assert.match(await readFile(file, 'utf8'), /data-figure="overall.changeFailureRate">75.0%</);
     assert.match(out.text, /4 releases/);
   } finally {
@@ -71,7 +86,12 @@ test('scorecard: usage errors exit 2 and never echo the database URL', async () 
     assert.match(err.text, message);
   }
   const err = new Sink();
-  const code = await scorecardCommand(['--from', '2026-03-01', '--to', '2026-03-02', '--database', 'mysql://root:hunter2@db/x'], new Sink(), err, {});
+  const code = await scorecardCommand(
+    ['--from', '2026-03-01', '--to', '2026-03-02', '--database', 'mysql://root:hunter2@db/x'],
+    new Sink(),
+    err,
+    {},
+  );
   assert.equal(code, 1);
   assert.ok(!err.text.includes('hunter2'), err.text);
   assert.equal(parseDate('2026-03-01T01:00:00+01:00'), Date.UTC(2026, 2, 1));

@@ -31,8 +31,14 @@ const cohortSchema = z
 
 const platformSchema = z
   .object({
-    postgres: z.object({ enabled: z.boolean().default(true), job: name.optional() }).strict().prefault({}),
-    redis: z.object({ enabled: z.boolean().default(true), job: name.optional() }).strict().prefault({}),
+    postgres: z
+      .object({ enabled: z.boolean().default(true), job: name.optional() })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({ enabled: z.boolean().default(true), job: name.optional() })
+      .strict()
+      .prefault({}),
     traefik: z
       .object({
         enabled: z.boolean().default(true),
@@ -49,7 +55,11 @@ const platformSchema = z
 export const dashboardsConfigSchema = z
   .object({
     datasource: z
-      .object({ name: name.default('Prometheus'), uid: uid.default('prometheus'), url: z.url().default('http://prometheus:9090') })
+      .object({
+        name: name.default('Prometheus'),
+        uid: uid.default('prometheus'),
+        url: z.url().default('http://prometheus:9090'),
+      })
       .strict()
       .prefault({}),
     /** Grafana folder the provider puts the dashboards in */
@@ -57,7 +67,10 @@ export const dashboardsConfigSchema = z
     /** where Grafana reads the dashboard JSON; default: `<out>/dashboards` as written */
     grafanaDashboardsPath: z.string().min(1).optional(),
     /** uid prefix, so two stacks can share one Grafana */
-    uidPrefix: z.string().regex(/^[A-Za-z0-9_-]{0,16}$/).default('rh'),
+    uidPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{0,16}$/)
+      .default('rh'),
     /** the metric specs judged during releases: one effect/evidence panel each */
     metrics: z.array(metricSpecSchema).min(1),
     /** release classes shown (policy table, score thresholds); unknown names are errors */

@@ -3,7 +3,12 @@
  * scorecards. The CLI wires `dashboardsCommand` and `scorecardCommand`; the gate serves
  * `loadScorecard` + `renderScorecardPage` at `GET /scorecards`.
  */
-export { dashboardsConfigSchema, DashboardsConfigError, loadDashboardsConfig, parseDashboardsConfig } from './config.ts';
+export {
+  dashboardsConfigSchema,
+  DashboardsConfigError,
+  loadDashboardsConfig,
+  parseDashboardsConfig,
+} from './config.ts';
 export type { DashboardsConfig, DashboardsConfigInput } from './config.ts';
 export { buildDashboards, metricNames, metricNamesInExpr, PromqlNameError } from './grafana/index.ts';
 export type { BuiltDashboard, DashboardProvisioning, DatasourceProvisioning } from './grafana/index.ts';

@@ -70,13 +70,19 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
   if (to === undefined) return `--to: not an RFC 3339 date: ${JSON.stringify(values.to)}`;
   if (from >= to) return '--from must be before --to';
   const format = values.format as ScorecardFormat;
-  if (!SCORECARD_FORMATS.includes(format)) return `--format: unknown "${values.format}"; use ${SCORECARD_FORMATS.join(', ')}`;
+  if (!SCORECARD_FORMATS.includes(format))
+    return `--format: unknown "${values.format}"; use ${SCORECARD_FORMATS.join(', ')}`;
   const database = values.database ?? env.RH_STORE_URL ?? env.RH_DATABASE_URL;
   if (!database) return 'no database: pass --database URL (or set RH_STORE_URL / RH_DATABASE_URL)';
   return { from, to, format, database, out: values.out };
 }
 
-export async function scorecardCommand(argv: readonly string[], out: Writable, err: Writable, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function scorecardCommand(
+  argv: readonly string[],
+  out: Writable,
+  err: Writable,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let options: Options | string;
   try {
     options = parseOptions(argv, env);

@@ -40,10 +40,19 @@ export async function writeDashboards(config: DashboardsConfig, outDir: string):
     written.dashboards.push(path);
   }
   const datasource = join(datasourcesDir, 'release-health.yaml');
-  await atomicWrite(datasource, toYaml(datasourceProvisioning(config), 'Grafana datasource provisioning: the Prometheus every release-health panel queries.'));
+  await atomicWrite(
+    datasource,
+    toYaml(
+      datasourceProvisioning(config),
+      'Grafana datasource provisioning: the Prometheus every release-health panel queries.',
+    ),
+  );
   const provider = join(providersDir, 'release-health.yaml');
   const grafanaPath = config.grafanaDashboardsPath ?? dashboardsDir;
-  await atomicWrite(provider, toYaml(dashboardProvisioning(config, grafanaPath), 'Grafana dashboard provider: the release-health dashboards.'));
+  await atomicWrite(
+    provider,
+    toYaml(dashboardProvisioning(config, grafanaPath), 'Grafana dashboard provider: the release-health dashboards.'),
+  );
   written.provisioning.push(datasource, provider);
   return written;
 }

@@ -17,12 +17,27 @@ const EXAMPLES: Example[] = [
   {
     dir: 'checkout-latency-regression',
     title: 'Canary of Odoo 17.0.42 whose checkout latency is 25% slower from minute 10 on; expected verdict: rollback',
-    options: { seed: 7, regression: 'checkout-latency-x1.25', onsetMinutes: 10, canaryShare: 0.25, checkoutPerMinute: 200, stockPerMinute: 30 },
+    options: {
+      seed: 7,
+      regression: 'checkout-latency-x1.25',
+      onsetMinutes: 10,
+      canaryShare: 0.25,
+      checkoutPerMinute: 200,
+      stockPerMinute: 30,
+    },
   },
   {
     dir: 'aa-healthy',
-    title: 'A/A canary: both cohorts run the same code (shared diurnal ramp and a promotion spike); expected verdict: not rollback',
-    options: { seed: 11, regression: 'none', canaryShare: 0.5, checkoutPerMinute: 500, stockPerMinute: 40, httpRequestsPerMinute: 8000 },
+    title:
+      'A/A canary: both cohorts run the same code (shared diurnal ramp and a promotion spike); expected verdict: not rollback',
+    options: {
+      seed: 11,
+      regression: 'none',
+      canaryShare: 0.5,
+      checkoutPerMinute: 500,
+      stockPerMinute: 40,
+      httpRequestsPerMinute: 8000,
+    },
   },
 ];
 

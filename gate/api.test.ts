@@ -10,7 +10,8 @@ before(async () => {
 });
 after(() => h.close());
 
-const register = (body: unknown, token: string = TOKENS.operator) => h.call('POST', '/api/v1/releases', { token, body });
+const register = (body: unknown, token: string = TOKENS.operator) =>
+  h.call('POST', '/api/v1/releases', { token, body });
 
 test('register inline, read it back, list with filters; the runner is started', async () => {
   const res = await register({ release: release('rel-inline-1'), spec: SPEC });
@@ -22,7 +23,9 @@ test('register inline, read it back, list with filters; the runner is started', 
   assert.equal(created.spec.release.id, 'rel-inline-1');
   assert.ok(h.runner.started.includes('rel-inline-1'));
 
-  const list = await h.call('GET', '/api/v1/releases?service=odoo&environment=production&status=active', { token: TOKENS.reader });
+  const list = await h.call('GET', '/api/v1/releases?service=odoo&environment=production&status=active', {
+    token: TOKENS.reader,
+  });
   assert.equal(list.status, 200);
   const { releases } = (await list.json()) as { releases: { release: { id: string }; spec?: unknown }[] };
   assert.ok(releases.some((r) => r.release.id === 'rel-inline-1'));
@@ -38,8 +41,14 @@ test('register by stored spec name (admin PUTs the spec); unknown spec names are
   assert.equal(put.status, 201);
   assert.equal((await h.call('PUT', '/api/v1/specs/odoo-checkout', { token: TOKENS.admin, body: SPEC })).status, 200);
   const got = await h.call('GET', '/api/v1/specs/odoo-checkout', { token: TOKENS.reader });
-  assert.deepEqual(((await got.json()) as { spec: typeof SPEC }).spec.metrics.map((m) => m.name), ['checkout_latency', 'orders']);
-  assert.deepEqual(((await (await h.call('GET', '/api/v1/specs', { token: TOKENS.reader })).json()) as { specs: string[] }).specs, ['odoo-checkout']);
+  assert.deepEqual(
+    ((await got.json()) as { spec: typeof SPEC }).spec.metrics.map((m) => m.name),
+    ['checkout_latency', 'orders'],
+  );
+  assert.deepEqual(
+    ((await (await h.call('GET', '/api/v1/specs', { token: TOKENS.reader })).json()) as { specs: string[] }).specs,
+    ['odoo-checkout'],
+  );
   assert.equal((await register({ release: release('rel-named-1'), specName: 'odoo-checkout' })).status, 201);
   const missing = await register({ release: release('rel-named-2'), specName: 'nope' });
   assert.equal(missing.status, 400);
@@ -55,7 +64,10 @@ test('validation: 400 names the field; unknown fields, both or neither spec, unk
     [{ release: release('rel-v5'), spec: SPEC, specName: 'odoo-checkout' }, /exactly one of `spec`/],
     [{ release: release('rel-v6', { class: 'yolo' }), spec: SPEC }, /release\.class: unknown release class "yolo"/],
     [{ release: release('bad id!'), spec: SPEC }, /release\.id/],
-    [{ release: release('rel-v7'), spec: { ...SPEC, beforeAfter: { baseline: 'previous-window' } } }, /spec\.beforeAfter/],
+    [
+      { release: release('rel-v7'), spec: { ...SPEC, beforeAfter: { baseline: 'previous-window' } } },
+      /spec\.beforeAfter/,
+    ],
     [[1, 2, 3], /expected object/],
   ];
   for (const [body, pattern] of cases) {
@@ -67,12 +79,23 @@ test('validation: 400 names the field; unknown fields, both or neither spec, unk
 });
 
 test('malformed JSON, deep nesting and oversized bodies: 400 / 400 / 413 as JSON', async () => {
-  const bad = await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, raw: '{"release":', headers: { 'content-type': 'application/json' } });
+  const bad = await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    raw: '{"release":',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: string }).error, 'request body is not valid JSON');
-  const deep = await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, raw: '['.repeat(5000) + ']'.repeat(5000), headers: { 'content-type': 'application/json' } });
+  const deep = await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    raw: '['.repeat(5000) + ']'.repeat(5000),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(deep.status, 400);
-  const big = await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, raw: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }) });
+  const big = await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    raw: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }),
+  });
   assert.equal(big.status, 413);
   assert.match(((await big.json()) as { error: string }).error, /larger than 262144 bytes/);
 });
@@ -96,8 +119,14 @@ test('verdict: 200 continue "warming up" before the first, then the latest for e
     assert.equal(v.decision, decision);
     assert.equal(v.metrics[1].effect.low, null, 'non-finite numbers go out as null');
   }
-  const detail = (await (await h.call('GET', '/api/v1/releases/rel-verdict-1', { token: TOKENS.reader })).json()) as { timeline: { decision: string }[]; verdict: { decision: string } };
-  assert.deepEqual(detail.timeline.map((t) => t.decision), ['continue', 'inconclusive', 'reduce-traffic', 'rollback', 'promote']);
+  const detail = (await (await h.call('GET', '/api/v1/releases/rel-verdict-1', { token: TOKENS.reader })).json()) as {
+    timeline: { decision: string }[];
+    verdict: { decision: string };
+  };
+  assert.deepEqual(
+    detail.timeline.map((t) => t.decision),
+    ['continue', 'inconclusive', 'reduce-traffic', 'rollback', 'promote'],
+  );
   assert.equal(detail.verdict.decision, 'promote');
   const unknown = await h.call('GET', '/api/v1/releases/no-such-release/verdict', { token: TOKENS.reader });
   assert.equal(unknown.status, 404);
@@ -108,15 +137,27 @@ test('verdict: 200 continue "warming up" before the first, then the latest for e
 test('complete and abort close once (409 after), stop the runner, and are audited', async () => {
   await register({ release: release('rel-close-1'), spec: SPEC });
   await register({ release: release('rel-close-2'), spec: SPEC });
-  const done = await h.call('POST', '/api/v1/releases/rel-close-1/complete', { token: TOKENS.operator, body: { reason: 'promoted' } });
+  const done = await h.call('POST', '/api/v1/releases/rel-close-1/complete', {
+    token: TOKENS.operator,
+    body: { reason: 'promoted' },
+  });
   assert.equal(done.status, 200);
   assert.equal(((await done.json()) as { status: string }).status, 'completed');
   assert.equal((await h.call('POST', '/api/v1/releases/rel-close-1/abort', { token: TOKENS.operator })).status, 409);
   assert.equal((await h.call('POST', '/api/v1/releases/rel-close-2/abort', { token: TOKENS.operator })).status, 200);
   assert.equal((await h.call('POST', '/api/v1/releases/rel-close-3/abort', { token: TOKENS.operator })).status, 404);
-  assert.deepEqual(h.runner.stopped.filter((id) => id.startsWith('rel-close')), ['rel-close-1', 'rel-close-2']);
+  assert.deepEqual(
+    h.runner.stopped.filter((id) => id.startsWith('rel-close')),
+    ['rel-close-1', 'rel-close-2'],
+  );
   const audit = await h.store.listAudit({ releaseId: 'rel-close-1' });
-  assert.deepEqual(audit.map((a) => [a.action, a.actor]), [['release.register', 'ci'], ['release.complete', 'ci']]);
+  assert.deepEqual(
+    audit.map((a) => [a.action, a.actor]),
+    [
+      ['release.register', 'ci'],
+      ['release.complete', 'ci'],
+    ],
+  );
   assert.equal((await register({ release: release('rel-close-1'), spec: SPEC })).status, 409);
 });
 
@@ -125,7 +166,10 @@ test('probes, OpenAPI and scorecards', async () => {
   const ready = await h.call('GET', '/readyz');
   assert.equal(ready.status, 200);
   assert.deepEqual(await ready.json(), { status: 'ready', store: 'pglite' });
-  const doc = (await (await h.call('GET', '/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+  const doc = (await (await h.call('GET', '/openapi.json')).json()) as {
+    openapi: string;
+    paths: Record<string, unknown>;
+  };
   assert.equal(doc.openapi, '3.1.0');
   assert.ok(doc.paths['/api/v1/releases/{id}/verdict']);
   assert.equal((await h.call('GET', '/scorecards', { token: TOKENS.reader })).status, 404);

@@ -40,8 +40,14 @@ export function createGateApp(deps: GateDeps): GateApp {
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
   const requires = makeGuard({ tokens: deps.tokens, allowAnonymousRead: deps.allowAnonymousRead ?? false });
-  const cache = deps.verdictCache ?? new VerdictCache(deps.store, deps.governance, { ttlMs: deps.verdictCacheMs ?? 2000 });
-  const metrics = createGateMetrics({ store: deps.store, governance: deps.governance, clock, inputsFor: (record) => cache.get(record.release.id) });
+  const cache =
+    deps.verdictCache ?? new VerdictCache(deps.store, deps.governance, { ttlMs: deps.verdictCacheMs ?? 2000 });
+  const metrics = createGateMetrics({
+    store: deps.store,
+    governance: deps.governance,
+    clock,
+    inputsFor: (record) => cache.get(record.release.id),
+  });
   const app = new Hono<GateEnv>();
 
   // Security headers on every answer, errors and 404s included. The pages (/, /scorecards,
@@ -51,7 +57,14 @@ export function createGateApp(deps: GateDeps): GateApp {
   app.use(
     '*',
     secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
       xFrameOptions: 'DENY',
       strictTransportSecurity: false, // served behind a TLS-terminating proxy or on loopback; the proxy owns HSTS
     }),
@@ -68,12 +81,21 @@ export function createGateApp(deps: GateDeps): GateApp {
     await next();
     const route = routePath(c, -1);
     metrics.recordRequest(c.req.method, route, c.res.status);
-    const fields = { method: c.req.method, route, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, actor: c.get('identity')?.name };
+    const fields = {
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      actor: c.get('identity')?.name,
+    };
     if (c.res.status >= 500) logger.error(fields, 'request failed');
     else logger.info(fields, 'request');
   });
   // Connection: close — the rest of the refused body is never read, so the socket cannot carry another request
-  const limitBody = bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `request body larger than ${limit} bytes` }, 413, { connection: 'close' }) });
+  const limitBody = bodyLimit({
+    maxSize: limit,
+    onError: (c) => c.json({ error: `request body larger than ${limit} bytes` }, 413, { connection: 'close' }),
+  });
   // Only where a body is read: the limiter reads `c.req.raw.body`, which makes @hono/node-server
   // build a full fetch Request (with an AbortController) for every request — the largest item of
   // the polled verdict GET's CPU profile. GET and HEAD handlers never read a body.
@@ -86,12 +108,15 @@ export function createGateApp(deps: GateDeps): GateApp {
   });
   const openapi = JSON.stringify(buildOpenApi());
   app.get('/openapi.json', (c) => c.body(openapi, 200, { 'content-type': 'application/json' }));
-  app.get('/metrics', requires('reader'), async (c) => c.body(await metrics.collect(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', requires('reader'), async (c) =>
+    c.body(await metrics.collect(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
   app.get('/scorecards', requires('reader'), async (c) => {
     if (!deps.scorecardPage) throw new ApiError(404, 'scorecards are not configured on this server');
     const query = validate(scorecardQuerySchema, c.req.query(), 'query');
     // without `to` the page ends now: a `from` in the future would be an empty, inverted period
-    if (query.from !== undefined && query.to === undefined && query.from >= clock()) throw new ApiError(400, 'invalid query', ['from: must be before `to` (default: now)']);
+    if (query.from !== undefined && query.to === undefined && query.from >= clock())
+      throw new ApiError(400, 'invalid query', ['from: must be before `to` (default: now)']);
     const page: Record<string, string> = {};
     if (query.from !== undefined) page.from = new Date(query.from).toISOString();
     if (query.to !== undefined) page.to = new Date(query.to).toISOString();
@@ -110,7 +135,10 @@ export function createGateApp(deps: GateDeps): GateApp {
   const allowed = allowedMethods(app.routes);
   app.notFound((c) => {
     const methods = allowed(c.req.path);
-    if (methods.length > 0) return c.json({ error: `method ${c.req.method} not allowed on ${c.req.path}` }, 405, { allow: methods.join(', ') });
+    if (methods.length > 0)
+      return c.json({ error: `method ${c.req.method} not allowed on ${c.req.path}` }, 405, {
+        allow: methods.join(', '),
+      });
     return c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
   });
   app.onError((error, c) => {
@@ -133,7 +161,10 @@ function allowedMethods(routes: readonly { method: string; path: string }[]): (p
   const patterns = new Map<string, { re: RegExp; methods: Set<string> }>();
   for (const r of routes) {
     if (r.method === 'ALL' || r.path.includes('*')) continue; // middleware
-    const entry = patterns.get(r.path) ?? { re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`), methods: new Set<string>() };
+    const entry = patterns.get(r.path) ?? {
+      re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`),
+      methods: new Set<string>(),
+    };
     entry.methods.add(r.method);
     if (r.method === 'GET') entry.methods.add('HEAD'); // hono answers HEAD with the GET route
     patterns.set(r.path, entry);

@@ -19,8 +19,14 @@ test('line format: name:role:token, comments and blank lines; the token may cont
 });
 
 test('JSON format: an array or { tokens: [...] }', () => {
-  assert.deepEqual(parseTokens(JSON.stringify([{ name: 'p', role: 'admin', token: B }])).verify(B), { name: 'p', role: 'admin' });
-  assert.deepEqual(parseTokens(JSON.stringify({ tokens: [{ name: 'p', role: 'reader', token: B }] })).verify(B), { name: 'p', role: 'reader' });
+  assert.deepEqual(parseTokens(JSON.stringify([{ name: 'p', role: 'admin', token: B }])).verify(B), {
+    name: 'p',
+    role: 'admin',
+  });
+  assert.deepEqual(parseTokens(JSON.stringify({ tokens: [{ name: 'p', role: 'reader', token: B }] })).verify(B), {
+    name: 'p',
+    role: 'reader',
+  });
 });
 
 test('configuration errors name the line or entry and never contain the token', () => {
@@ -34,7 +40,11 @@ test('configuration errors name the line or entry and never contain the token', 
     '[{ not json',
   ];
   for (const text of cases) {
-    assert.throws(() => parseTokens(text), (e: unknown) => e instanceof TokenConfigError && !e.message.includes(B) && !e.message.includes('short'), text);
+    assert.throws(
+      () => parseTokens(text),
+      (e: unknown) => e instanceof TokenConfigError && !e.message.includes(B) && !e.message.includes('short'),
+      text,
+    );
   }
 });
 

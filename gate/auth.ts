@@ -103,12 +103,19 @@ function parseTokenEntries(text: string): TokenEntry[] {
       throw new TokenConfigError('tokens: not valid JSON (expected [{ "name", "role", "token" }, ...])');
     }
     const list = Array.isArray(raw) ? raw : (raw as { tokens?: unknown }).tokens;
-    if (!Array.isArray(list)) throw new TokenConfigError('tokens: expected a JSON array of { "name", "role", "token" } (or { "tokens": [...] })');
+    if (!Array.isArray(list))
+      throw new TokenConfigError(
+        'tokens: expected a JSON array of { "name", "role", "token" } (or { "tokens": [...] })',
+      );
     return list.map((item, i): TokenEntry => {
-        const o = (item ?? {}) as Record<string, unknown>;
-        const unknownKeys = Object.keys(o).filter((k) => !['name', 'role', 'token'].includes(k));
-        if (unknownKeys.length) throw new TokenConfigError(`token #${i + 1}: unknown field(s) ${unknownKeys.join(', ')}`);
-        return { name: String(o.name ?? ''), role: String(o.role ?? '') as Role, token: typeof o.token === 'string' ? o.token : '' };
+      const o = (item ?? {}) as Record<string, unknown>;
+      const unknownKeys = Object.keys(o).filter((k) => !['name', 'role', 'token'].includes(k));
+      if (unknownKeys.length) throw new TokenConfigError(`token #${i + 1}: unknown field(s) ${unknownKeys.join(', ')}`);
+      return {
+        name: String(o.name ?? ''),
+        role: String(o.role ?? '') as Role,
+        token: typeof o.token === 'string' ? o.token : '',
+      };
     });
   }
   const tokens: TokenEntry[] = [];
@@ -121,7 +128,8 @@ function parseTokenEntries(text: string): TokenEntry[] {
     const second = content.indexOf(':', first + 1);
     if (first < 0 || second < 0) throw new TokenConfigError(`tokens entry ${i + 1}: expected name:role:token`);
     const role = content.slice(first + 1, second);
-    if (!ROLES.includes(role as Role)) throw new TokenConfigError(`tokens entry ${i + 1}: role must be one of ${ROLES.join(', ')}`);
+    if (!ROLES.includes(role as Role))
+      throw new TokenConfigError(`tokens entry ${i + 1}: role must be one of ${ROLES.join(', ')}`);
     tokens.push({ name: content.slice(0, first), role: role as Role, token: content.slice(second + 1) });
   });
   return tokens;
@@ -145,7 +153,9 @@ export async function loadTokens(options: LoadTokensOptions): Promise<TokenSet> 
     try {
       texts.push(await readFile(options.file, 'utf8'));
     } catch (error) {
-      throw new TokenConfigError(`cannot read token file ${options.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new TokenConfigError(
+        `cannot read token file ${options.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
     }
   }
   const entries: TokenEntry[] = [];

@@ -27,14 +27,24 @@ interface Manifest {
   metadata: { name: string };
   spec: {
     metrics: WebMetric[];
-    strategy: { canary: { analysis: { templates: { templateName: string }[] }; steps: { analysis?: { templates: { templateName: string }[] } }[] } };
+    strategy: {
+      canary: {
+        analysis: { templates: { templateName: string }[] };
+        steps: { analysis?: { templates: { templateName: string }[] } }[];
+      };
+    };
     provider: string;
     query: string;
-    analysis: { webhooks: { type: string; url: string; metadata?: Record<string, string> }[]; metrics: { templateRef: { name: string } }[] };
+    analysis: {
+      webhooks: { type: string; url: string; metadata?: Record<string, string> }[];
+      metrics: { templateRef: { name: string } }[];
+    };
   };
 }
 const docs = async (path: string): Promise<Manifest[]> =>
-  parseAllDocuments(await readFile(new URL(`../examples/${path}`, import.meta.url), 'utf8')).map((d) => d.toJS() as Manifest);
+  parseAllDocuments(await readFile(new URL(`../examples/${path}`, import.meta.url), 'utf8')).map(
+    (d) => d.toJS() as Manifest,
+  );
 
 /** The one expression shape the template uses: `result == "a" || result == "b"` (Argo evaluates with expr-lang). */
 function evalCondition(expr: string, result: string): boolean {
@@ -46,13 +56,19 @@ function evalCondition(expr: string, result: string): boolean {
 }
 /** Argo's utils/evaluate `EvaluateResult`: failure first, then success, else Inconclusive; a missing condition is the other's negation. */
 function argoPhase(metric: WebMetric, result: string): string {
-  const failed = metric.failureCondition !== undefined ? evalCondition(metric.failureCondition, result) : !evalCondition(metric.successCondition!, result);
+  const failed =
+    metric.failureCondition !== undefined
+      ? evalCondition(metric.failureCondition, result)
+      : !evalCondition(metric.successCondition!, result);
   const succeeded = metric.successCondition !== undefined ? evalCondition(metric.successCondition, result) : !failed;
   return failed ? 'Failed' : succeeded ? 'Successful' : 'Inconclusive';
 }
 
 /** Argo's web provider: GET, the template's headers (args substituted), Go's default client headers, no body. */
-async function argoMeasure(metric: WebMetric, args: Record<string, string>): Promise<{ status: number; result?: string }> {
+async function argoMeasure(
+  metric: WebMetric,
+  args: Record<string, string>,
+): Promise<{ status: number; result?: string }> {
   const subst = (s: string) => s.replace(/\{\{args\.([a-z-]+)\}\}/g, (_, name: string) => args[name]);
   const url = new URL(subst(metric.provider.web.url));
   const headers: Record<string, string> = { 'user-agent': 'Go-http-client/1.1', 'accept-encoding': 'gzip' };
@@ -70,14 +86,25 @@ test('Argo Rollouts: the shipped AnalysisTemplates map every decision to the int
   assert.equal(guard.kind, 'AnalysisTemplate');
   assert.equal(rollout.spec.strategy.canary.analysis.templates[0].templateName, guard.metadata.name);
   assert.equal(rollout.spec.strategy.canary.steps.at(-1)?.analysis?.templates[0].templateName, promotion.metadata.name);
-  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('argo-1'), spec: SPEC } });
+  await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    body: { release: release('argo-1'), spec: SPEC },
+  });
   const args = { 'release-id': 'argo-1', 'gate-token': TOKENS.reader };
   const [harm, promote] = [guard.spec.metrics[0], promotion.spec.metrics[0]];
 
   const first = await argoMeasure(harm, args);
-  assert.deepEqual([first.status, first.result, argoPhase(harm, first.result!), argoPhase(promote, first.result!)], [200, 'continue', 'Successful', 'Failed'], 'warming up: the guard passes, the last step waits');
+  assert.deepEqual(
+    [first.status, first.result, argoPhase(harm, first.result!), argoPhase(promote, first.result!)],
+    [200, 'continue', 'Successful', 'Failed'],
+    'warming up: the guard passes, the last step waits',
+  );
   const expected: Record<Decision, [string, string]> = {
-    continue: ['Successful', 'Failed'], promote: ['Successful', 'Successful'], rollback: ['Failed', 'Failed'], 'reduce-traffic': ['Failed', 'Failed'], inconclusive: ['Successful', 'Inconclusive'],
+    continue: ['Successful', 'Failed'],
+    promote: ['Successful', 'Successful'],
+    rollback: ['Failed', 'Failed'],
+    'reduce-traffic': ['Failed', 'Failed'],
+    inconclusive: ['Successful', 'Inconclusive'],
   };
   let at = T0;
   for (const [decision, phases] of Object.entries(expected)) {
@@ -93,15 +120,28 @@ test('Argo Rollouts: the shipped AnalysisTemplates map every decision to the int
 
 /** Flagger's CallWebhook: POST, Content-Type application/json, the payload, Go's default headers. */
 const flaggerCall = (hook: string, payload: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${h.url}/api/v1/flagger/${hook}`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Go-http-client/1.1', ...headers }, body: JSON.stringify(payload) });
-const payload = (phase: string, metadata: Record<string, string> = { token: TOKENS.reader }) => ({ name: 'odoo', namespace: 'flagger-prod', phase, checksum: '85d557f47b', metadata });
+  fetch(`${h.url}/api/v1/flagger/${hook}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'Go-http-client/1.1', ...headers },
+    body: JSON.stringify(payload),
+  });
+const payload = (phase: string, metadata: Record<string, string> = { token: TOKENS.reader }) => ({
+  name: 'odoo',
+  namespace: 'flagger-prod',
+  phase,
+  checksum: '85d557f47b',
+  metadata,
+});
 const flaggerOk = (status: number) => status >= 200 && status <= 202; // Flagger: StatusCode > 202 is a failure
 
 test('Flagger: hooks answer in the status codes Flagger interprets, found by name/namespace or metadata.releaseId', async () => {
   const none = await flaggerCall('confirm-rollout', payload('Initializing'));
   assert.equal(none.status, 404, 'no release registered yet: hold');
   const rel = release('flagger-1', { service: 'odoo', environment: 'flagger-prod' });
-  assert.equal((await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: rel, spec: SPEC } })).status, 201);
+  assert.equal(
+    (await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: rel, spec: SPEC } })).status,
+    201,
+  );
 
   const answer = async (hook: string) => (await flaggerCall(hook, payload('Progressing'))).status;
   assert.ok(flaggerOk(await answer('confirm-rollout')));
@@ -122,11 +162,18 @@ test('Flagger: hooks answer in the status codes Flagger interprets, found by nam
   }
   await set('inconclusive');
   assert.ok(!flaggerOk(await answer('rollback')), 'inconclusive never rolls back');
-  const body = (await (await flaggerCall('rollback', payload('Progressing'))).json()) as { releaseId: string; decision: string };
+  const body = (await (await flaggerCall('rollback', payload('Progressing'))).json()) as {
+    releaseId: string;
+    decision: string;
+  };
   assert.deepEqual([body.releaseId, body.decision], ['flagger-1', 'inconclusive']);
 
   // metadata.releaseId wins over name/namespace; a bearer header works too; an aborted release rolls back
-  const byId = await flaggerCall('rollback', { ...payload('Progressing', { releaseId: 'flagger-1' }), name: 'other' }, { authorization: `Bearer ${TOKENS.reader}` });
+  const byId = await flaggerCall(
+    'rollback',
+    { ...payload('Progressing', { releaseId: 'flagger-1' }), name: 'other' },
+    { authorization: `Bearer ${TOKENS.reader}` },
+  );
   assert.equal(byId.status, 409);
   await h.call('POST', '/api/v1/releases/flagger-1/abort', { token: TOKENS.operator });
   assert.ok(flaggerOk(await answer('rollback')));
@@ -140,11 +187,28 @@ test('the shipped Flagger Canary calls routes that exist, with the payload shape
   assert.equal(canary.kind, 'Canary');
   assert.equal(canary.spec.provider, 'traefik');
   const hooks = canary.spec.analysis.webhooks;
-  assert.deepEqual(hooks.map((w) => w.type).sort(), ['confirm-promotion', 'confirm-rollout', 'post-rollout', 'pre-rollout', 'rollback', 'rollout']);
+  assert.deepEqual(hooks.map((w) => w.type).sort(), [
+    'confirm-promotion',
+    'confirm-rollout',
+    'post-rollout',
+    'pre-rollout',
+    'rollback',
+    'rollout',
+  ]);
   for (const hook of hooks) {
     const path = new URL(hook.url).pathname;
     assert.equal(path, `/api/v1/flagger/${hook.type}`);
-    const res = await fetch(h.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: canary.metadata.name, namespace: 'nowhere', phase: 'Progressing', checksum: 'c', metadata: { ...hook.metadata, token: hook.type === 'post-rollout' ? TOKENS.operator : TOKENS.reader } }) });
+    const res = await fetch(h.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: canary.metadata.name,
+        namespace: 'nowhere',
+        phase: 'Progressing',
+        checksum: 'c',
+        metadata: { ...hook.metadata, token: hook.type === 'post-rollout' ? TOKENS.operator : TOKENS.reader },
+      }),
+    });
     const body = (await res.json()) as { error?: string };
     assert.equal(res.status, 404);
     assert.doesNotMatch(body.error ?? '', /no route/, `${path} must be a route`);

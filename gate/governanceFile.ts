@@ -28,7 +28,8 @@ export async function loadGovernance(path?: string): Promise<GovernanceConfig> {
   try {
     return parseGovernance(raw);
   } catch (error) {
-    if (error instanceof GovernanceConfigError) throw new GovernanceConfigError(error.issues.map((issue) => `${path}: ${issue}`));
+    if (error instanceof GovernanceConfigError)
+      throw new GovernanceConfigError(error.issues.map((issue) => `${path}: ${issue}`));
     throw error;
   }
 }

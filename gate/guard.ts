@@ -11,7 +11,9 @@ const REALM = 'Bearer realm="release-health"';
 
 /** 401 for a request that presented no credentials: say how to authenticate. */
 export function authenticationRequired(): ApiError {
-  return new ApiError(401, 'authentication required: send Authorization: Bearer <token>', undefined, { 'WWW-Authenticate': REALM });
+  return new ApiError(401, 'authentication required: send Authorization: Bearer <token>', undefined, {
+    'WWW-Authenticate': REALM,
+  });
 }
 
 /** 401 for credentials that are unknown or not a Bearer token (RFC 6750 `invalid_token`). */

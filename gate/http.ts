@@ -69,7 +69,14 @@ export async function readJson(c: GateContext, optional = false): Promise<unknow
   }
   const type = c.req.header('content-type');
   if (type === undefined || !JSON_MEDIA_TYPE.test(type)) {
-    throw new ApiError(415, 'request body must be JSON', [`content-type: expected application/json, got ${type === undefined ? 'none' : JSON.stringify(type.slice(0, 100))}`], { accept: 'application/json' });
+    throw new ApiError(
+      415,
+      'request body must be JSON',
+      [
+        `content-type: expected application/json, got ${type === undefined ? 'none' : JSON.stringify(type.slice(0, 100))}`,
+      ],
+      { accept: 'application/json' },
+    );
   }
   let value: unknown;
   try {
@@ -77,7 +84,8 @@ export async function readJson(c: GateContext, optional = false): Promise<unknow
   } catch (error) {
     throw new ApiError(400, 'request body is not valid JSON', [(error as Error).message.slice(0, 200)]);
   }
-  if (jsonDepth(value) > MAX_JSON_DEPTH) throw new ApiError(400, 'request body is nested too deeply', [`(root): more than ${MAX_JSON_DEPTH} levels`]);
+  if (jsonDepth(value) > MAX_JSON_DEPTH)
+    throw new ApiError(400, 'request body is nested too deeply', [`(root): more than ${MAX_JSON_DEPTH} levels`]);
   // PostgreSQL text and jsonb cannot hold U+0000; a lone surrogate is not a character; a repeated
   // or `__proto__` key is silently changed by JSON.parse and object copies
   const problem = duplicateKeyProblem(text) ?? storedTextProblem(value);
@@ -86,17 +94,27 @@ export async function readJson(c: GateContext, optional = false): Promise<unknow
 }
 
 /** Validates with a zod schema; a failure is a 400 whose details name each field (`release.startedAt: ...`). */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 'request body', prefix?: string): z.output<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what = 'request body',
+  prefix?: string,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const details = formatIssues(result.error).map((line) => (prefix ? `${prefix}${line.startsWith('(root)') ? line.slice(6) : `.${line}`}` : line));
+  const details = formatIssues(result.error).map((line) =>
+    prefix ? `${prefix}${line.startsWith('(root)') ? line.slice(6) : `.${line}`}` : line,
+  );
   throw new ApiError(400, `invalid ${what}`, details);
 }
 
 /** The `{id}` path parameter, validated (400 otherwise). */
 export function releaseIdParam(c: GateContext): string {
   const id = c.req.param('id') ?? '';
-  if (!RELEASE_ID.test(id)) throw new ApiError(400, 'invalid release id', [`id: letters, digits and . _ : - only, starting with a letter or digit (max 128)`]);
+  if (!RELEASE_ID.test(id))
+    throw new ApiError(400, 'invalid release id', [
+      `id: letters, digits and . _ : - only, starting with a letter or digit (max 128)`,
+    ]);
   return id;
 }
 

@@ -24,7 +24,13 @@ export { answerHook, FLAGGER_HOOKS } from './routes/flagger.ts';
 export type { FlaggerHook, HookAnswer } from './routes/flagger.ts';
 export { governed, governedVerdict, loadVerdictInputs, placeholderVerdict, WARMING_UP_REASON } from './verdicts.ts';
 export type { VerdictInputs } from './verdicts.ts';
-export { registerBodySchema, specBodySchema, verdictSchema, flaggerPayloadSchema, checkpointBodySchema } from './schemas.ts';
+export {
+  registerBodySchema,
+  specBodySchema,
+  verdictSchema,
+  flaggerPayloadSchema,
+  checkpointBodySchema,
+} from './schemas.ts';
 export { loadGovernance } from './governanceFile.ts';
 export { VerdictCache } from './verdictCache.ts';
 export type { VerdictCacheOptions } from './verdictCache.ts';

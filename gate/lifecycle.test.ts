@@ -25,7 +25,11 @@ const register = async (rel: Record<string, unknown>) => {
 };
 const statusOf = async (id: string) => (await h.store.getRelease(id))?.status;
 const hook = (name: string, body: Record<string, unknown>) =>
-  fetch(`${h.url}/api/v1/flagger/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${h.url}/api/v1/flagger/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 test('a newer release of the same service, environment and tenant supersedes the older one (closed, audited, analysis stopped)', async () => {
   const target = { service: 'web', environment: 'staging', tenant: 'acme' };
@@ -45,17 +49,35 @@ test('a newer release of the same service, environment and tenant supersedes the
   assert.equal((await h.call('GET', '/api/v1/releases/sup-1/verdict', { token: TOKENS.reader })).status, 200);
   assert.equal((await h.call('POST', '/api/v1/releases/sup-1/complete', { token: TOKENS.operator })).status, 409);
   // a superseded release named by id tells Flagger's rollback hook to carry on, not to roll back
-  const rb = await hook('rollback', { name: 'web', namespace: 'staging', phase: 'Progressing', metadata: { releaseId: 'sup-1', token: TOKENS.reader } });
+  const rb = await hook('rollback', {
+    name: 'web',
+    namespace: 'staging',
+    phase: 'Progressing',
+    metadata: { releaseId: 'sup-1', token: TOKENS.reader },
+  });
   assert.equal(rb.status, 409);
   assert.match(((await rb.json()) as { reason: string }).reason, /superseded by sup-2/);
 });
 
 test('Flagger rollout hook: observes (200) while no harm is found, halts (409) on rollback or reduce-traffic', async () => {
   await register(release('fl-rollout', { service: 'shop', environment: 'flagger-a' }));
-  const call = async () => (await hook('rollout', { name: 'shop', namespace: 'flagger-a', phase: 'Progressing', metadata: { token: TOKENS.reader } })).status;
+  const call = async () =>
+    (
+      await hook('rollout', {
+        name: 'shop',
+        namespace: 'flagger-a',
+        phase: 'Progressing',
+        metadata: { token: TOKENS.reader },
+      })
+    ).status;
   assert.equal(await call(), 200, 'warming up: observe');
   let at = T0;
-  for (const [decision, status] of [['continue', 200], ['inconclusive', 200], ['reduce-traffic', 409], ['rollback', 409]] as const) {
+  for (const [decision, status] of [
+    ['continue', 200],
+    ['inconclusive', 200],
+    ['reduce-traffic', 409],
+    ['rollback', 409],
+  ] as const) {
     await h.store.appendVerdict(engineVerdict('fl-rollout', decision, (at += 60_000)));
     assert.equal(await call(), status, decision);
   }
@@ -63,8 +85,13 @@ test('Flagger rollout hook: observes (200) while no harm is found, halts (409) o
 
 test('Flagger post-rollout hook closes the release: Succeeded → completed, Failed → aborted; operator token; 200 when already closed', async () => {
   await register(release('fl-post-ok', { service: 'shop', environment: 'flagger-b' }));
-  const post = (ns: string, phase: string | undefined, token: string) => hook('post-rollout', { name: 'shop', namespace: ns, ...(phase ? { phase } : {}), metadata: { token } });
-  assert.equal((await post('flagger-b', 'Succeeded', TOKENS.reader)).status, 403, 'a reader token may not close a release');
+  const post = (ns: string, phase: string | undefined, token: string) =>
+    hook('post-rollout', { name: 'shop', namespace: ns, ...(phase ? { phase } : {}), metadata: { token } });
+  assert.equal(
+    (await post('flagger-b', 'Succeeded', TOKENS.reader)).status,
+    403,
+    'a reader token may not close a release',
+  );
   assert.equal((await post('flagger-b', 'Progressing', TOKENS.operator)).status, 400);
   const ok = await post('flagger-b', 'Succeeded', TOKENS.operator);
   assert.equal(ok.status, 200);
@@ -76,7 +103,10 @@ test('Flagger post-rollout hook closes the release: Succeeded → completed, Fai
   assert.equal(again.status, 200);
   assert.match(((await again.json()) as { reason: string }).reason, /already completed/);
   const audit = await h.store.listAudit({ releaseId: 'fl-post-ok' });
-  assert.deepEqual(audit.filter((a) => a.action === 'flagger.post-rollout').map((a) => a.detail), [{ phase: 'Succeeded', canary: 'flagger-b/shop' }]);
+  assert.deepEqual(
+    audit.filter((a) => a.action === 'flagger.post-rollout').map((a) => a.detail),
+    [{ phase: 'Succeeded', canary: 'flagger-b/shop' }],
+  );
 
   await register(release('fl-post-failed', { service: 'shop', environment: 'flagger-c' }));
   assert.equal((await post('flagger-c', 'Failed', TOKENS.operator)).status, 200);
@@ -85,10 +115,21 @@ test('Flagger post-rollout hook closes the release: Succeeded → completed, Fai
 });
 
 test('Flagger 404 says what was looked for: the named release id, or the service and environment', async () => {
-  const byName = await hook('confirm-rollout', { name: 'nothing-here', namespace: 'void', metadata: { token: TOKENS.reader } });
+  const byName = await hook('confirm-rollout', {
+    name: 'nothing-here',
+    namespace: 'void',
+    metadata: { token: TOKENS.reader },
+  });
   assert.equal(byName.status, 404);
-  assert.match(((await byName.json()) as { error: string }).error, /^no release of service "nothing-here" in environment "void" \(register it first, or name it in metadata\.releaseId\)$/);
-  const byId = await hook('confirm-rollout', { name: 'shop', namespace: 'void', metadata: { releaseId: 'no-such-id', token: TOKENS.reader } });
+  assert.match(
+    ((await byName.json()) as { error: string }).error,
+    /^no release of service "nothing-here" in environment "void" \(register it first, or name it in metadata\.releaseId\)$/,
+  );
+  const byId = await hook('confirm-rollout', {
+    name: 'shop',
+    namespace: 'void',
+    metadata: { releaseId: 'no-such-id', token: TOKENS.reader },
+  });
   assert.equal(byId.status, 404);
   const text = ((await byId.json()) as { error: string }).error;
   assert.equal(text, 'release "no-such-id" (metadata.releaseId) not found');
@@ -100,21 +141,46 @@ test('the actions of a final decision close the release: rollback aborts and sto
     const runner = new FakeRunner();
     const closer = createReleaseCloser({ store, runner, logger: { info() {}, warn() {}, error() {} } });
     const ran: string[] = [];
-    const action: Action = { kind: 'webhook', target: 'http://127.0.0.1:1/hook', on: new Set(['rollback', 'promote']), run: async (c) => void ran.push(c.verdict.decision) };
+    const action: Action = {
+      kind: 'webhook',
+      target: 'http://127.0.0.1:1/hook',
+      on: new Set(['rollback', 'promote']),
+      run: async (c) => void ran.push(c.verdict.decision),
+    };
     const governance = h.governance;
     const sink = createActionSink({
-      store, actions: [action], clock: () => T0,
+      store,
+      actions: [action],
+      clock: () => T0,
       afterActions: async (verdict: Verdict, rec) => {
         const status = closingStatus(verdict.decision);
-        if (status) await closer.close(rec.release.id, { status, at: T0, actor: 'system', action: 'release.close-after-actions' }, { awaitStop: false, stopAnalysis: !(status === 'completed' && keepsWatching(governance, rec)) });
+        if (status)
+          await closer.close(
+            rec.release.id,
+            { status, at: T0, actor: 'system', action: 'release.close-after-actions' },
+            { awaitStop: false, stopAnalysis: !(status === 'completed' && keepsWatching(governance, rec)) },
+          );
       },
     });
-    for (const [id, decision, status, stopped] of [['act-rb', 'rollback', 'aborted', true], ['act-pr', 'promote', 'completed', false]] as const) {
-      const rec = { release: release(id), spec: { release: release(id), ...SPEC }, status: 'active' as const, registeredAt: T0, registeredBy: 'ci' };
+    for (const [id, decision, status, stopped] of [
+      ['act-rb', 'rollback', 'aborted', true],
+      ['act-pr', 'promote', 'completed', false],
+    ] as const) {
+      const rec = {
+        release: release(id),
+        spec: { release: release(id), ...SPEC },
+        status: 'active' as const,
+        registeredAt: T0,
+        registeredBy: 'ci',
+      };
       await store.createRelease(rec as never, { at: T0, actor: 'ci', action: 'release.register', releaseId: id });
       await sink.onVerdict(engineVerdict(id, 'continue', T0 + 60_000), undefined, rec as never);
       assert.equal((await store.getRelease(id))?.status, 'active', 'continue runs no action and closes nothing');
-      await sink.onVerdict(engineVerdict(id, decision, T0 + 120_000), engineVerdict(id, 'continue', T0 + 60_000), rec as never);
+      await sink.onVerdict(
+        engineVerdict(id, decision, T0 + 120_000),
+        engineVerdict(id, 'continue', T0 + 60_000),
+        rec as never,
+      );
       assert.equal((await store.getRelease(id))?.status, status);
       await new Promise((r) => setTimeout(r, 10)); // the stop is not awaited from inside the sink
       assert.equal(runner.stopped.includes(id), stopped, id);

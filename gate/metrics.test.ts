@@ -29,7 +29,8 @@ test('every active release has verdict (0/1 for all five decisions) and score se
   const id = 'release_id="m-1"';
   // warming up: continue, never inconclusive (which a gate would read as a pause) for being new
   assert.equal(value(text, 'release_health_verdict', [id, 'decision="continue"']), '1');
-  for (const d of ['inconclusive', 'promote', 'reduce-traffic', 'rollback']) assert.equal(value(text, 'release_health_verdict', [id, `decision="${d}"`]), '0');
+  for (const d of ['inconclusive', 'promote', 'reduce-traffic', 'rollback'])
+    assert.equal(value(text, 'release_health_verdict', [id, `decision="${d}"`]), '0');
   assert.equal(value(text, 'release_health_score', [id]), '0');
   // the tenant labels are on every series (the dashboards' tenant_tier variable filters them)
   assert.match(text, /release_health_score\{[^}]*tenant="m-1"/);
@@ -54,7 +55,8 @@ test('after a verdict: decision, score, per-metric effect bounds and evidence; c
   assert.equal(value(text, 'release_health_metric_evidence', [id, lat]), '3.5');
   // a metric without data: NaN for the effect and its bounds and for the evidence, never a number
   // a query would read as "no change"
-  for (const bound of ['relative', 'low', 'high']) assert.equal(value(text, 'release_health_metric_effect', [id, 'metric="orders"', `bound="${bound}"`]), 'NaN');
+  for (const bound of ['relative', 'low', 'high'])
+    assert.equal(value(text, 'release_health_metric_effect', [id, 'metric="orders"', `bound="${bound}"`]), 'NaN');
   assert.equal(value(text, 'release_health_metric_evidence', [id, 'metric="orders"']), 'NaN');
 
   await h.call('POST', '/api/v1/releases/m-1/complete', { token: TOKENS.operator });
@@ -64,7 +66,10 @@ test('after a verdict: decision, score, per-metric effect bounds and evidence; c
 });
 
 test('governance shows in the gauges too: a schema change without backup reports inconclusive', async () => {
-  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('m-schema', { class: 'schema-change' }), spec: SPEC } });
+  await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    body: { release: release('m-schema', { class: 'schema-change' }), spec: SPEC },
+  });
   await h.store.appendVerdict(engineVerdict('m-schema', 'promote', T0 + 60_000, 100));
   const text = await scrape();
   assert.equal(value(text, 'release_health_verdict', ['release_id="m-schema"', 'decision="inconclusive"']), '1');

@@ -68,7 +68,9 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
   const { store, governance, clock } = options;
   const inputsFor = options.inputsFor ?? ((record: ReleaseRecord) => loadVerdictInputs(store, governance, record));
   const exposition = createPrometheusExposition({ meterName: 'release-health-gate' });
-  const requests = exposition.meter.createCounter(GATE_METRIC_NAMES.requests, { description: 'HTTP requests answered by the gate, by method, route and status.' });
+  const requests = exposition.meter.createCounter(GATE_METRIC_NAMES.requests, {
+    description: 'HTTP requests answered by the gate, by method, route and status.',
+  });
 
   async function activeReleases(): Promise<ReleaseRecord[]> {
     const all: ReleaseRecord[] = [];
@@ -87,29 +89,67 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
       const chunk = records.slice(i, i + CONCURRENCY);
       const done = await Promise.all(chunk.map((r) => inputsFor(r)));
       // undefined: the release vanished between the list and the read
-      done.forEach((inputs, j) => (verdicts[i + j] = inputs && governed(governance, { ...inputs, record: records[i + j] }, now)));
+      done.forEach(
+        (inputs, j) => (verdicts[i + j] = inputs && governed(governance, { ...inputs, record: records[i + j] }, now)),
+      );
     }
     const time: HrTime = [Math.floor(now / 1000), (now % 1000) * 1e6];
-    const gauge = (name: string, description: string) => ({ name, description, points: [] as { attributes: Attributes; value: number }[] });
-    const verdict = gauge(GATE_METRIC_NAMES.verdict, 'Current governed decision of an active release: 1 for the current decision, 0 for the others.');
-    const score = gauge(GATE_METRIC_NAMES.score, 'Release score (0..100) of the current verdict; 0 before the first look.');
-    const registered = gauge(GATE_METRIC_NAMES.registered, 'When the release was registered (Unix seconds): topk(1, …) per target picks its current release.');
-    const effect = gauge(GATE_METRIC_NAMES.effect, 'Relative change canary vs baseline per metric: point estimate and confidence interval bounds; NaN without data.');
-    const evidence = gauge(GATE_METRIC_NAMES.evidence, 'Evidence per metric: e-value (sequential) or 1/p (fixed-horizon); NaN without data.');
-    const detectable = gauge(GATE_METRIC_NAMES.detectable, 'Smallest harmful relative effect per metric that the data so far would catch with even odds (0.12 = 12%); NaN without data.');
+    const gauge = (name: string, description: string) => ({
+      name,
+      description,
+      points: [] as { attributes: Attributes; value: number }[],
+    });
+    const verdict = gauge(
+      GATE_METRIC_NAMES.verdict,
+      'Current governed decision of an active release: 1 for the current decision, 0 for the others.',
+    );
+    const score = gauge(
+      GATE_METRIC_NAMES.score,
+      'Release score (0..100) of the current verdict; 0 before the first look.',
+    );
+    const registered = gauge(
+      GATE_METRIC_NAMES.registered,
+      'When the release was registered (Unix seconds): topk(1, …) per target picks its current release.',
+    );
+    const effect = gauge(
+      GATE_METRIC_NAMES.effect,
+      'Relative change canary vs baseline per metric: point estimate and confidence interval bounds; NaN without data.',
+    );
+    const evidence = gauge(
+      GATE_METRIC_NAMES.evidence,
+      'Evidence per metric: e-value (sequential) or 1/p (fixed-horizon); NaN without data.',
+    );
+    const detectable = gauge(
+      GATE_METRIC_NAMES.detectable,
+      'Smallest harmful relative effect per metric that the data so far would catch with even odds (0.12 = 12%); NaN without data.',
+    );
     records.forEach((record, i) => {
       const v = verdicts[i];
       if (!v) return;
       const { release } = record;
-      const base = { release_id: release.id, service: release.service, environment: release.environment, tenant: release.tenant ?? '', tenant_tier: release.tenantTier ?? '' };
-      for (const decision of DECISIONS) verdict.points.push({ attributes: { ...base, decision }, value: v.decision === decision ? 1 : 0 });
+      const base = {
+        release_id: release.id,
+        service: release.service,
+        environment: release.environment,
+        tenant: release.tenant ?? '',
+        tenant_tier: release.tenantTier ?? '',
+      };
+      for (const decision of DECISIONS)
+        verdict.points.push({ attributes: { ...base, decision }, value: v.decision === decision ? 1 : 0 });
       score.points.push({ attributes: base, value: v.score });
       registered.points.push({ attributes: base, value: record.registeredAt / 1000 });
       for (const m of v.metrics) {
         const noData = m.classification === 'nodata' || m.classification === 'error';
-        for (const bound of ['relative', 'low', 'high'] as const) effect.points.push({ attributes: { ...base, metric: m.metric, bound }, value: noData ? Number.NaN : m.effect[bound] });
+        for (const bound of ['relative', 'low', 'high'] as const)
+          effect.points.push({
+            attributes: { ...base, metric: m.metric, bound },
+            value: noData ? Number.NaN : m.effect[bound],
+          });
         evidence.points.push({ attributes: { ...base, metric: m.metric }, value: noData ? Number.NaN : m.evidence });
-        detectable.points.push({ attributes: { ...base, metric: m.metric }, value: noData || m.detectable === undefined ? Number.NaN : m.detectable });
+        detectable.points.push({
+          attributes: { ...base, metric: m.metric },
+          value: noData || m.detectable === undefined ? Number.NaN : m.detectable,
+        });
       }
     });
     return [verdict, score, registered, effect, evidence, detectable].map((g) => ({
@@ -128,7 +168,10 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
     async collect() {
       const resourceMetrics = await exposition.collect();
       const ours = { scope: { name: 'release-health-gate' }, metrics: await releaseGauges() };
-      return exposition.text({ resource: resourceMetrics.resource, scopeMetrics: [...resourceMetrics.scopeMetrics, ours] });
+      return exposition.text({
+        resource: resourceMetrics.resource,
+        scopeMetrics: [...resourceMetrics.scopeMetrics, ours],
+      });
     },
     async close() {
       if (closed) return;

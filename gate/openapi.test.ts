@@ -13,13 +13,18 @@ import { buildOpenApi, COMPONENTS } from './openapi.ts';
 import { tokenSet, TOKENS } from './testing/harness.ts';
 
 type Schema = { examples?: unknown[] };
-const doc = buildOpenApi() as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, Schema> } };
+const doc = buildOpenApi() as {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, Schema> };
+};
 
 test('OpenAPI 3.1 with a component per wire schema, each compiling as JSON Schema 2020-12', () => {
   assert.equal(doc.openapi, '3.1.0');
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   ajv.addFormat('date-time', true);
-  for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema as object, `#/components/schemas/${name}`);
+  for (const [name, schema] of Object.entries(doc.components.schemas))
+    ajv.addSchema(schema as object, `#/components/schemas/${name}`);
   for (const name of Object.keys(COMPONENTS)) assert.ok(doc.components.schemas[name], name);
   let checked = 0;
   for (const [name, schema] of Object.entries(doc.components.schemas)) {
@@ -42,7 +47,11 @@ test('every documented path is a route of the app (no 404 "no route")', async ()
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const method of Object.keys(ops)) {
         const concrete = path.replace('{id}', 'some-release').replace('{name}', 'some-spec');
-        const res = await app.request(concrete, { method: method.toUpperCase(), headers: { authorization: `Bearer ${TOKENS.admin}` }, body: method === 'get' ? undefined : '{}' });
+        const res = await app.request(concrete, {
+          method: method.toUpperCase(),
+          headers: { authorization: `Bearer ${TOKENS.admin}` },
+          body: method === 'get' ? undefined : '{}',
+        });
         const body = await res.text();
         assert.doesNotMatch(body, /no route/, `${method.toUpperCase()} ${path}`);
       }

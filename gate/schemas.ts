@@ -36,7 +36,14 @@ export const RELEASE_BOUNDS = {
  * the field instead of being stored. Space, `,` (tenant lists), `@`, `/`, `+` and `=` stay allowed.
  */
 const labelText = (max: number) =>
-  z.string().min(1).max(max).regex(/^[A-Za-z0-9][A-Za-z0-9 ._:@\/+,=-]*$/, 'letters, digits, space and . _ : @ / + , = - only, starting with a letter or digit');
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9 ._:@\/+,=-]*$/,
+      'letters, digits, space and . _ : @ / + , = - only, starting with a letter or digit',
+    );
 
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_:.-]*$/;
 
@@ -59,7 +66,8 @@ const wirePolicySchema = policySchema.superRefine((p, ctx) => {
   const max = RELEASE_BOUNDS.maxObserveMs;
   for (const key of ['observeMs', 'minObserveMs'] as const) {
     const v = p[key];
-    if (v !== undefined && v > max) ctx.addIssue({ code: 'custom', message: `at most ${max} ms (30 days)`, path: [key] });
+    if (v !== undefined && v > max)
+      ctx.addIssue({ code: 'custom', message: `at most ${max} ms (30 days)`, path: [key] });
   }
   if (p.observeMs !== undefined && p.minObserveMs !== undefined && p.minObserveMs > p.observeMs) {
     ctx.addIssue({ code: 'custom', message: 'must not exceed `observeMs`', path: ['minObserveMs'] });
@@ -75,7 +83,10 @@ export const specBodySchema = z
     policy: wirePolicySchema.optional(),
     groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
     beforeAfter: z
-      .object({ baseline: z.enum(['previous-window', 'previous-weeks']), weeks: z.number().int().min(1).max(12).optional() })
+      .object({
+        baseline: z.enum(['previous-window', 'previous-weeks']),
+        weeks: z.number().int().min(1).max(12).optional(),
+      })
       .strict()
       .optional(),
   })
@@ -85,7 +96,12 @@ export const specBodySchema = z
     body.metrics.forEach((m, i) => {
       for (const key of ['name', 'numerator', 'denominator', 'exposure'] as const) {
         const v = m[key];
-        if (typeof v === 'string' && !METRIC_NAME.test(v)) ctx.addIssue({ code: 'custom', message: 'a metric name: letters, digits and _ : . - only, starting with a letter or _', path: ['metrics', i, key] });
+        if (typeof v === 'string' && !METRIC_NAME.test(v))
+          ctx.addIssue({
+            code: 'custom',
+            message: 'a metric name: letters, digits and _ : . - only, starting with a letter or _',
+            path: ['metrics', i, key],
+          });
       }
     });
   })
@@ -94,9 +110,31 @@ export const specBodySchema = z
     examples: [
       {
         metrics: [
-          { name: 'checkout_latency', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1, critical: true },
-          { name: 'orders', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, exposure: 'http_requests' },
-          { name: 'checkout_errors', group: 'business', kind: 'ratio', harm: 'increase', tolerance: 0.2, numerator: 'checkout_failed', denominator: 'checkout_started' },
+          {
+            name: 'checkout_latency',
+            group: 'business',
+            kind: 'latency',
+            harm: 'increase',
+            tolerance: 0.1,
+            critical: true,
+          },
+          {
+            name: 'orders',
+            group: 'business',
+            kind: 'count',
+            harm: 'decrease',
+            tolerance: 0.1,
+            exposure: 'http_requests',
+          },
+          {
+            name: 'checkout_errors',
+            group: 'business',
+            kind: 'ratio',
+            harm: 'increase',
+            tolerance: 0.2,
+            numerator: 'checkout_failed',
+            denominator: 'checkout_started',
+          },
         ],
         policy: { alpha: 0.01 },
       },
@@ -114,13 +152,26 @@ export const registerBodySchema = z
   .strict()
   .superRefine((body, ctx) => {
     if ((body.spec === undefined) === (body.specName === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of `spec` (inline) or `specName` (a stored spec)', path: ['spec'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give exactly one of `spec` (inline) or `specName` (a stored spec)',
+        path: ['spec'],
+      });
     }
   })
   .meta({
     examples: [
       {
-        release: { id: 'odoo-17.0.42-prod', service: 'odoo', version: '17.0.42', baselineVersion: '17.0.41', environment: 'production', strategy: 'canary', class: 'standard', startedAt: 1795766400000 },
+        release: {
+          id: 'odoo-17.0.42-prod',
+          service: 'odoo',
+          version: '17.0.42',
+          baselineVersion: '17.0.41',
+          environment: 'production',
+          strategy: 'canary',
+          class: 'standard',
+          startedAt: 1795766400000,
+        },
         specName: 'odoo-checkout',
       },
     ],
@@ -129,10 +180,14 @@ export const registerBodySchema = z
 // PostgreSQL text cannot hold U+0000 and a lone surrogate is no character: a filter with one is the
 // client's error (400), not the store's (500)
 const filterText = (max: number) =>
-  z.string().min(1).max(max).superRefine((text, ctx) => {
-    const problem = textProblem(text);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .superRefine((text, ctx) => {
+      const problem = textProblem(text);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 export const listQuerySchema = z
   .object({
@@ -153,14 +208,18 @@ const scorecardDate = z.iso
   .datetime({ offset: true, message: 'an RFC 3339 date-time, e.g. 2026-11-01T00:00:00Z' })
   .or(z.iso.date({ message: 'an RFC 3339 date (2026-11-01) or date-time (2026-11-01T00:00:00Z)' }))
   .transform((text) => Date.parse(text))
-  .refine((ms) => Number.isFinite(ms) && ms >= SCORECARD_MIN && ms < SCORECARD_MAX, 'must be between 2000-01-01 and 2100-01-01');
+  .refine(
+    (ms) => Number.isFinite(ms) && ms >= SCORECARD_MIN && ms < SCORECARD_MAX,
+    'must be between 2000-01-01 and 2100-01-01',
+  );
 
 /** `GET /scorecards?from=&to=` (RFC 3339); `from` must come before `to`. */
 export const scorecardQuerySchema = z
   .object({ from: scorecardDate.optional(), to: scorecardDate.optional() })
   .strict()
   .superRefine((q, ctx) => {
-    if (q.from !== undefined && q.to !== undefined && q.from >= q.to) ctx.addIssue({ code: 'custom', message: 'must be before `to`', path: ['from'] });
+    if (q.from !== undefined && q.to !== undefined && q.from >= q.to)
+      ctx.addIssue({ code: 'custom', message: 'must be before `to`', path: ['from'] });
   });
 
 export const closeBodySchema = z
@@ -176,7 +235,9 @@ export const checkpointBodySchema = z
     source: z.string().min(1).max(64).optional(),
   })
   .strict()
-  .meta({ examples: [{ backupId: 'pgbackrest-20261127-0400F', takenAt: '2026-11-27T04:00:00Z', source: 'pgbackrest' }] });
+  .meta({
+    examples: [{ backupId: 'pgbackrest-20261127-0400F', takenAt: '2026-11-27T04:00:00Z', source: 'pgbackrest' }],
+  });
 
 export const approvalBodySchema = z
   .object({ comment: z.string().min(1).max(1000).optional() })
@@ -197,7 +258,15 @@ export const flaggerPayloadSchema = z
     metadata: z.record(z.string(), z.string().max(4096)).optional(),
   })
   .meta({
-    examples: [{ name: 'odoo', namespace: 'production', phase: 'Progressing', checksum: '85d557f47b', metadata: { releaseId: 'odoo-17.0.42-prod', token: '<reader token>' } }],
+    examples: [
+      {
+        name: 'odoo',
+        namespace: 'production',
+        phase: 'Progressing',
+        checksum: '85d557f47b',
+        metadata: { releaseId: 'odoo-17.0.42-prod', token: '<reader token>' },
+      },
+    ],
   });
 
 // JSON has no Infinity/NaN: such numbers (an unbounded interval, evidence of a certain change) go out as null.
@@ -213,14 +282,35 @@ export const metricVerdictSchema = z
     n: z.object({ baseline: z.number(), canary: z.number() }).strict(),
     reason: z.string(),
     code: z
-      .enum(['too-few-observations', 'no-exposure', 'cohort-silent', 'traffic-split-mismatch', 'input-error', 'slo-breach', 'interval-beyond-tolerance', 'estimate-beyond-tolerance', 'within-tolerance', 'not-detected', 'harmless-change'])
+      .enum([
+        'too-few-observations',
+        'no-exposure',
+        'cohort-silent',
+        'traffic-split-mismatch',
+        'input-error',
+        'slo-breach',
+        'interval-beyond-tolerance',
+        'estimate-beyond-tolerance',
+        'within-tolerance',
+        'not-detected',
+        'harmless-change',
+      ])
       .optional()
       .meta({ description: 'machine-readable outcome of the metric; `reason` is its text' }),
-    assurance: z.enum(['ruled-out', 'not-detected']).optional().meta({ description: 'metrics without a failure: harm ruled out (interval inside the tolerance) or only not detected' }),
-    detectable: wireNumber.optional().meta({ description: 'smallest harmful relative effect the data so far would have caught with about even odds' }),
+    assurance: z.enum(['ruled-out', 'not-detected']).optional().meta({
+      description: 'metrics without a failure: harm ruled out (interval inside the tolerance) or only not detected',
+    }),
+    detectable: wireNumber
+      .optional()
+      .meta({ description: 'smallest harmful relative effect the data so far would have caught with about even odds' }),
     declaredCritical: z.boolean().optional().meta({ description: 'the spec declared this metric critical' }),
-    criticalFailure: z.boolean().optional().meta({ description: 'this metric failed critically (a critical metric failed, or an SLO breach): it forces a rollback' }),
-    critical: z.boolean().optional().meta({ description: 'API v1 name of criticalFailure, same value; it does not say whether the metric was declared critical' }),
+    criticalFailure: z.boolean().optional().meta({
+      description: 'this metric failed critically (a critical metric failed, or an SLO breach): it forces a rollback',
+    }),
+    critical: z.boolean().optional().meta({
+      description:
+        'API v1 name of criticalFailure, same value; it does not say whether the metric was declared critical',
+    }),
   })
   .strict();
 
@@ -238,20 +328,52 @@ export const verdictSchema = z
   })
   .strict()
   .meta({
-    description: 'Answered with 200 for every decision, inconclusive included (Argo Rollouts turns a non-2xx answer into a measurement Error, not a Failure).',
+    description:
+      'Answered with 200 for every decision, inconclusive included (Argo Rollouts turns a non-2xx answer into a measurement Error, not a Failure).',
     examples: [
       {
-        releaseId: 'odoo-17.0.42-prod', at: 1795768200000, decision: 'rollback', score: 40,
-        metrics: [{ metric: 'checkout_latency', classification: 'high', effect: { relative: 0.31, low: 0.22, high: 0.4 }, evidence: 1830, method: 'quantile confidence sequence', n: { baseline: 5120, canary: 1290 }, reason: '+31.0% [+22.0%, +40.0%]: higher than tolerance +10.0%', code: 'interval-beyond-tolerance', declaredCritical: true, criticalFailure: true, critical: true }],
-        reasons: ['critical failure in checkout_latency'], policy: { class: 'standard', observedFor: 1800000 },
+        releaseId: 'odoo-17.0.42-prod',
+        at: 1795768200000,
+        decision: 'rollback',
+        score: 40,
+        metrics: [
+          {
+            metric: 'checkout_latency',
+            classification: 'high',
+            effect: { relative: 0.31, low: 0.22, high: 0.4 },
+            evidence: 1830,
+            method: 'quantile confidence sequence',
+            n: { baseline: 5120, canary: 1290 },
+            reason: '+31.0% [+22.0%, +40.0%]: higher than tolerance +10.0%',
+            code: 'interval-beyond-tolerance',
+            declaredCritical: true,
+            criticalFailure: true,
+            critical: true,
+          },
+        ],
+        reasons: ['critical failure in checkout_latency'],
+        policy: { class: 'standard', observedFor: 1800000 },
       },
-      { releaseId: 'odoo-17.0.42-prod', at: 1795766400000, decision: 'continue', score: 0, metrics: [], reasons: ['warming up: no look taken yet; 60 of 60 min of the observation window left'], policy: { class: 'standard', observedFor: 0 } },
+      {
+        releaseId: 'odoo-17.0.42-prod',
+        at: 1795766400000,
+        decision: 'continue',
+        score: 0,
+        metrics: [],
+        reasons: ['warming up: no look taken yet; 60 of 60 min of the observation window left'],
+        policy: { class: 'standard', observedFor: 0 },
+      },
     ],
   });
 
-export const errorSchema = z
-  .object({ error: z.string(), details: z.unknown().optional() })
-  .meta({ examples: [{ error: 'invalid request body', details: ['release.startedAt: Invalid input: expected number, received string'] }] });
+export const errorSchema = z.object({ error: z.string(), details: z.unknown().optional() }).meta({
+  examples: [
+    {
+      error: 'invalid request body',
+      details: ['release.startedAt: Invalid input: expected number, received string'],
+    },
+  ],
+});
 
 export type RegisterBody = z.output<typeof registerBodySchema>;
 export type SpecBody = z.output<typeof specBodySchema>;

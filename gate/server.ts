@@ -21,10 +21,12 @@ export interface RunningGate {
 }
 
 export async function startGate(deps: GateDeps, options: GateListenOptions = {}): Promise<RunningGate> {
-  for (const key of Object.keys(options)) if (key !== 'host' && key !== 'port') throw new TypeError(`unknown listen option "${key}"; known: host, port`);
+  for (const key of Object.keys(options))
+    if (key !== 'host' && key !== 'port') throw new TypeError(`unknown listen option "${key}"; known: host, port`);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be an integer 0..65535, got ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`port must be an integer 0..65535, got ${String(port)}`);
   const app = createGateApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
@@ -33,7 +35,8 @@ export async function startGate(deps: GateDeps, options: GateListenOptions = {})
   // warm the verdict cache in the background: the port is open at once, first polls may read the store
   app.warm().then(
     (count) => deps.logger?.info({ releases: count }, 'verdict cache warmed'),
-    (error: unknown) => deps.logger?.warn({ err: (error as Error).message }, 'verdict cache warm-up failed; reading the store on demand'),
+    (error: unknown) =>
+      deps.logger?.warn({ err: (error as Error).message }, 'verdict cache warm-up failed; reading the store on demand'),
   );
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -29,7 +29,9 @@ export function textProblem(text: string): string | undefined {
 }
 
 const pathOf = (parts: readonly (string | number)[]): string =>
-  parts.length === 0 ? '(root)' : parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  parts.length === 0
+    ? '(root)'
+    : parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
 interface Frame {
   /** keys seen so far (objects); `undefined` for arrays */
@@ -66,7 +68,8 @@ export function duplicateKeyProblem(text: string): JsonProblem | undefined {
       if (top?.keys !== undefined && top.expectKey) {
         const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
         top.at = key;
-        if (key === '__proto__') return { path: path(), message: 'the key "__proto__" is not accepted (it would be dropped silently)' };
+        if (key === '__proto__')
+          return { path: path(), message: 'the key "__proto__" is not accepted (it would be dropped silently)' };
         if (top.keys.has(key)) return { path: path(), message: `the key "${key.slice(0, 64)}" is given twice` };
         top.keys.add(key);
         top.expectKey = false;

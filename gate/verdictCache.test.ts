@@ -16,7 +16,10 @@ const decision = async (id: string): Promise<string> => {
 
 test('unknown ids are not cached: a release registered after a 404 is served at once', async () => {
   assert.equal(await decision('cache-1'), 'HTTP 404');
-  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('cache-1'), spec: SPEC } });
+  await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    body: { release: release('cache-1'), spec: SPEC },
+  });
   assert.equal(await decision('cache-1'), 'continue', 'warming up');
 });
 
@@ -33,10 +36,16 @@ test('a verdict written by another process shows after the TTL; one handed to th
 });
 
 test("the gate's own writes invalidate: a backup checkpoint lifts the hold at once", async () => {
-  await h.call('POST', '/api/v1/releases', { token: TOKENS.operator, body: { release: release('cache-schema', { class: 'schema-change' }), spec: SPEC } });
+  await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    body: { release: release('cache-schema', { class: 'schema-change' }), spec: SPEC },
+  });
   await h.store.appendVerdict(engineVerdict('cache-schema', 'continue', T0 + 60_000));
   assert.equal(await decision('cache-schema'), 'inconclusive');
-  const res = await h.call('POST', '/api/v1/releases/cache-schema/checkpoints', { token: TOKENS.operator, body: { backupId: 'b-1', takenAt: T0 - 1000 } });
+  const res = await h.call('POST', '/api/v1/releases/cache-schema/checkpoints', {
+    token: TOKENS.operator,
+    body: { backupId: 'b-1', takenAt: T0 - 1000 },
+  });
   assert.equal(res.status, 201);
   assert.equal(await decision('cache-schema'), 'continue');
 });

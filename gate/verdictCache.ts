@@ -86,7 +86,11 @@ export class VerdictCache {
     onVerdict: async (verdict: Verdict, _previous: Verdict | undefined, record: ReleaseRecord) => {
       const entry = this.#entries.get(verdict.releaseId);
       if (entry && (!entry.engine || verdict.at >= entry.engine.at)) {
-        this.#entries.set(verdict.releaseId, { ...entry, record: { ...entry.record, status: record.status }, engine: verdict });
+        this.#entries.set(verdict.releaseId, {
+          ...entry,
+          record: { ...entry.record, status: record.status },
+          engine: verdict,
+        });
       }
     },
   };
@@ -97,7 +101,8 @@ export class VerdictCache {
     let count = 0;
     for (let offset = 0; ; offset += WARM_PAGE) {
       const page = await this.store.listReleases({ status: 'active', limit: WARM_PAGE, offset });
-      for (let i = 0; i < page.length; i += 16) await Promise.all(page.slice(i, i + 16).map((record) => this.#load(record.release.id, record)));
+      for (let i = 0; i < page.length; i += 16)
+        await Promise.all(page.slice(i, i + 16).map((record) => this.#load(record.release.id, record)));
       count += page.length;
       if (page.length < WARM_PAGE) return count;
     }

@@ -21,9 +21,10 @@ const MINUTE = 60_000;
  */
 export function placeholderVerdict(record: ReleaseRecord, now: number, observeMs?: number): Verdict {
   const observedFor = Math.max(0, now - record.release.startedAt);
-  const window = observeMs === undefined
-    ? 'no look taken yet'
-    : `no look taken yet; ${Math.max(0, Math.ceil((observeMs - observedFor) / MINUTE))} of ${Math.round(observeMs / MINUTE)} min of the observation window left`;
+  const window =
+    observeMs === undefined
+      ? 'no look taken yet'
+      : `no look taken yet; ${Math.max(0, Math.ceil((observeMs - observedFor) / MINUTE))} of ${Math.round(observeMs / MINUTE)} min of the observation window left`;
   const verdict: Verdict = {
     releaseId: record.release.id,
     at: now,
@@ -40,7 +41,9 @@ export function placeholderVerdict(record: ReleaseRecord, now: number, observeMs
 /** Distinct approvers recorded for a release (audit `release.approve`), the registrant excluded. */
 export async function countApprovals(store: Store, record: ReleaseRecord): Promise<number> {
   const entries = await store.listAudit({ releaseId: record.release.id, limit: 1000 });
-  const approvers = new Set(entries.filter((e) => e.action === 'release.approve' && e.actor !== record.registeredBy).map((e) => e.actor));
+  const approvers = new Set(
+    entries.filter((e) => e.action === 'release.approve' && e.actor !== record.registeredBy).map((e) => e.actor),
+  );
   return approvers.size;
 }
 
@@ -54,7 +57,12 @@ export interface VerdictInputs {
 }
 
 /** Reads what `governed` needs; checkpoints and approvals only for classes that use them. */
-export async function loadVerdictInputs(store: Store, governance: GovernanceConfig, record: ReleaseRecord, latest?: Verdict): Promise<VerdictInputs> {
+export async function loadVerdictInputs(
+  store: Store,
+  governance: GovernanceConfig,
+  record: ReleaseRecord,
+  latest?: Verdict,
+): Promise<VerdictInputs> {
   const def = governance.classes[record.release.class];
   const [engine, checkpoints, approvals] = await Promise.all([
     latest ?? store.latestVerdict(record.release.id),
@@ -71,13 +79,29 @@ export function governed(governance: GovernanceConfig, inputs: VerdictInputs, no
   const engine = inputs.engine ?? placeholderVerdict(record, now, def && observeMsOf(governance, record));
   if (!def) {
     // the policy file changed after registration: report nothing a controller would act on
-    return { ...engine, decision: 'inconclusive', reasons: [`release class "${record.release.class}" is no longer configured`, ...engine.reasons] };
+    return {
+      ...engine,
+      decision: 'inconclusive',
+      reasons: [`release class "${record.release.class}" is no longer configured`, ...engine.reasons],
+    };
   }
-  const context = { releaseClass: def, startedAt: record.release.startedAt, checkpoints: inputs.checkpoints, approvals: inputs.approvals, ...(record.frozen ? { frozen: record.frozen } : {}) };
+  const context = {
+    releaseClass: def,
+    startedAt: record.release.startedAt,
+    checkpoints: inputs.checkpoints,
+    approvals: inputs.approvals,
+    ...(record.frozen ? { frozen: record.frozen } : {}),
+  };
   return applyGovernance(engine, context);
 }
 
-export async function governedVerdict(store: Store, governance: GovernanceConfig, record: ReleaseRecord, now: number, latest?: Verdict): Promise<Verdict> {
+export async function governedVerdict(
+  store: Store,
+  governance: GovernanceConfig,
+  record: ReleaseRecord,
+  now: number,
+  latest?: Verdict,
+): Promise<Verdict> {
   return governed(governance, await loadVerdictInputs(store, governance, record, latest), now);
 }
 

@@ -19,7 +19,12 @@ export const ODOO_EXPORTER_USAGE = `usage: release-health odoo-exporter --config
 
 const MAX_CONFIG_BYTES = 1 << 20;
 
-export async function odooExporterCommand(argv: readonly string[], out: Writer, err: Writer, signal?: AbortSignal): Promise<number> {
+export async function odooExporterCommand(
+  argv: readonly string[],
+  out: Writer,
+  err: Writer,
+  signal?: AbortSignal,
+): Promise<number> {
   let configPath: string | undefined;
   let once = false;
   for (let i = 0; i < argv.length; i++) {

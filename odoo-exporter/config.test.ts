@@ -20,7 +20,11 @@ tenants:
 });
 
 test('config: secrets never inline, unknown keys and ambiguous tenants rejected', () => {
-  const bad = (input: unknown, re: RegExp) => assert.throws(() => parseOdooExporterConfig(input), (e: Error) => e instanceof OdooConfigError && re.test(e.message));
+  const bad = (input: unknown, re: RegExp) =>
+    assert.throws(
+      () => parseOdooExporterConfig(input),
+      (e: Error) => e instanceof OdooConfigError && re.test(e.message),
+    );
   bad({ tenants: [{ db: 'a', url: 'postgresql://u:hunter2@h/a' }] }, /no password in url/);
   bad({ tenants: [{ db: 'a', url: 'postgresql://u@h/a', urlEnv: 'X' }] }, /exactly one of url, urlEnv, jsonrpc/);
   bad({ tenants: [{ db: 'a' }] }, /exactly one/);
@@ -28,24 +32,57 @@ test('config: secrets never inline, unknown keys and ambiguous tenants rejected'
   bad({ tenants: [{ db: 'a', url: 'postgresql://u@h/a', password: 'x' }] }, /password/);
   bad({ interval: 5 }, /interval/);
   bad({ tenants: [{ db: 'a', urlEnv: 'not a name' }] }, /environment variable name/);
-  bad({ tenants: [{ db: 'a', urlEnv: 'A' }, { db: 'a', urlEnv: 'B' }] }, /appears twice/);
+  bad(
+    {
+      tenants: [
+        { db: 'a', urlEnv: 'A' },
+        { db: 'a', urlEnv: 'B' },
+      ],
+    },
+    /appears twice/,
+  );
   assert.throws(() => parseOdooExporterConfigText('tenants: [a'), /not YAML/);
 });
 
 test('cli: usage errors exit 2 with a message', async () => {
-  let out = '', err = '';
+  let out = '',
+    err = '';
   const w = (f: (s: string) => void) => ({ write: (s: string) => f(s) });
-  assert.equal(await odooExporterCommand([], w((s) => (out += s)), w((s) => (err += s))), 2);
+  assert.equal(
+    await odooExporterCommand(
+      [],
+      w((s) => (out += s)),
+      w((s) => (err += s)),
+    ),
+    2,
+  );
   assert.match(err, /--config FILE is required/);
   err = '';
-  assert.equal(await odooExporterCommand(['--config', '/nonexistent/odoo.yaml'], w((s) => (out += s)), w((s) => (err += s))), 2);
+  assert.equal(
+    await odooExporterCommand(
+      ['--config', '/nonexistent/odoo.yaml'],
+      w((s) => (out += s)),
+      w((s) => (err += s)),
+    ),
+    2,
+  );
   assert.match(err, /cannot read/);
-  assert.equal(await odooExporterCommand(['--help'], w((s) => (out += s)), w((s) => (err += s))), 0);
+  assert.equal(
+    await odooExporterCommand(
+      ['--help'],
+      w((s) => (out += s)),
+      w((s) => (err += s)),
+    ),
+    0,
+  );
   assert.match(out, /usage: release-health odoo-exporter/);
 });
 
 test('config: the shipped example is valid', async () => {
   const { readFile } = await import('node:fs/promises');
   const c = parseOdooExporterConfigText(await readFile(new URL('./example.yaml', import.meta.url), 'utf8'));
-  assert.deepEqual(c.tenants.map((t) => t.db), ['shop_eu', 'shop_us', 'hosted_fr']);
+  assert.deepEqual(
+    c.tenants.map((t) => t.db),
+    ['shop_eu', 'shop_us', 'hosted_fr'],
+  );
 });

@@ -44,7 +44,8 @@ const Tenant = z
   })
   .superRefine((t, ctx) => {
     const ways = [t.url, t.urlEnv, t.jsonrpc].filter((x) => x !== undefined).length;
-    if (ways !== 1) ctx.addIssue({ code: 'custom', message: `tenant "${t.db}": give exactly one of url, urlEnv, jsonrpc` });
+    if (ways !== 1)
+      ctx.addIssue({ code: 'custom', message: `tenant "${t.db}": give exactly one of url, urlEnv, jsonrpc` });
     if (t.url !== undefined) {
       let parsed: URL | undefined;
       try {
@@ -52,18 +53,30 @@ const Tenant = z
       } catch {
         ctx.addIssue({ code: 'custom', path: ['url'], message: `tenant "${t.db}": url is not a URL` });
       }
-      if (parsed && parsed.password !== '') ctx.addIssue({ code: 'custom', path: ['url'], message: `tenant "${t.db}": no password in url; put it in the variable named by passwordEnv` });
-      if (parsed && !/^postgres(ql)?:$/.test(parsed.protocol)) ctx.addIssue({ code: 'custom', path: ['url'], message: `tenant "${t.db}": url must be postgresql://` });
+      if (parsed && parsed.password !== '')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: `tenant "${t.db}": no password in url; put it in the variable named by passwordEnv`,
+        });
+      if (parsed && !/^postgres(ql)?:$/.test(parsed.protocol))
+        ctx.addIssue({ code: 'custom', path: ['url'], message: `tenant "${t.db}": url must be postgresql://` });
     }
-    if (t.jsonrpc && t.passwordEnv) ctx.addIssue({ code: 'custom', message: `tenant "${t.db}": jsonrpc tenants use jsonrpc.apiKeyEnv, not passwordEnv` });
+    if (t.jsonrpc && t.passwordEnv)
+      ctx.addIssue({
+        code: 'custom',
+        message: `tenant "${t.db}": jsonrpc tenants use jsonrpc.apiKeyEnv, not passwordEnv`,
+      });
   });
 
 export const OdooExporterConfigSchema = z.strictObject({
-  listen: z.strictObject({
-    host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(9469),
-    path: z.string().startsWith('/').default('/metrics'),
-  }).prefault({}),
+  listen: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9469),
+      path: z.string().startsWith('/').default('/metrics'),
+    })
+    .prefault({}),
   /** seconds between scrapes of every tenant (0: no loop, scrape on demand) */
   intervalSeconds: z.number().min(0).default(30),
   /** server-side statement_timeout of every query (ms) */
@@ -78,22 +91,27 @@ export const OdooExporterConfigSchema = z.strictObject({
   lagSeconds: z.number().min(0).default(90),
   /** a cron is overdue once nextcall is this far in the past (Odoo's cron thread polls every 60 s) */
   cronGraceSeconds: z.number().min(0).default(300),
-  tracking: z.strictObject({
-    /** a not-yet-final payment / journal entry / POS draft is re-read at every scrape this long… */
-    openTtlHours: z.number().positive().default(24),
-    /** …then every this many minutes (not dropped: bills wait days, transfers pend a week)… */
-    recheckMinutes: z.number().positive().default(10),
-    /** …until this age */
-    maxAgeDays: z.number().positive().default(90),
-    maxOpen: z.number().int().positive().default(200_000),
-    pageSize: z.number().int().positive().default(10_000),
-  }).prefault({}),
+  tracking: z
+    .strictObject({
+      /** a not-yet-final payment / journal entry / POS draft is re-read at every scrape this long… */
+      openTtlHours: z.number().positive().default(24),
+      /** …then every this many minutes (not dropped: bills wait days, transfers pend a week)… */
+      recheckMinutes: z.number().positive().default(10),
+      /** …until this age */
+      maxAgeDays: z.number().positive().default(90),
+      maxOpen: z.number().int().positive().default(200_000),
+      pageSize: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
   /**
    * upper bounds (seconds) of the stock-reservation latency histogram. A judge cannot bound a shift
    * finer than the bucket spacing, so a canary analysis that must tell "+25%" from "no change"
    * needs edges closer than 25% around the median (e.g. ×1.1 apart).
    */
-  reservationBuckets: z.array(z.number().positive().finite()).min(1).max(500)
+  reservationBuckets: z
+    .array(z.number().positive().finite())
+    .min(1)
+    .max(500)
     .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]), 'reservationBuckets must be strictly increasing')
     .default([...RESERVATION_BUCKETS]),
   tenants: z.array(Tenant).default([]),

@@ -5,7 +5,12 @@
  * counts `odoo_exporter_scrape_errors_total{db,source}` and logs a line naming the tenant —
  * when the error starts or changes, and when it clears — while the other tenants keep serving.
  */
-import { parseOdooExporterConfig, type OdooExporterConfig, type OdooExporterConfigInput, type TenantConfig } from './config.ts';
+import {
+  parseOdooExporterConfig,
+  type OdooExporterConfig,
+  type OdooExporterConfigInput,
+  type TenantConfig,
+} from './config.ts';
 import { createJsonRpcReader } from './jsonrpc/reader.ts';
 import { createOdooMetrics, type OdooMetrics } from './metrics.ts';
 import { describeError, type TenantReader } from './signals.ts';
@@ -50,10 +55,18 @@ function sqlUrl(t: TenantConfig, env: Record<string, string | undefined>): strin
   return u.toString();
 }
 
-export function readerFor(t: TenantConfig, config: OdooExporterConfig, env: Record<string, string | undefined>, clock: 'database' | 'caller' = 'database'): TenantReader {
+export function readerFor(
+  t: TenantConfig,
+  config: OdooExporterConfig,
+  env: Record<string, string | undefined>,
+  clock: 'database' | 'caller' = 'database',
+): TenantReader {
   const tracking = {
-    openTtlMs: config.tracking.openTtlHours * 3_600_000, recheckMs: config.tracking.recheckMinutes * 60_000,
-    maxAgeMs: config.tracking.maxAgeDays * 86_400_000, maxOpen: config.tracking.maxOpen, pageSize: config.tracking.pageSize,
+    openTtlMs: config.tracking.openTtlHours * 3_600_000,
+    recheckMs: config.tracking.recheckMinutes * 60_000,
+    maxAgeMs: config.tracking.maxAgeDays * 86_400_000,
+    maxOpen: config.tracking.maxOpen,
+    pageSize: config.tracking.pageSize,
   };
   if (t.jsonrpc) {
     const rpc = t.jsonrpc;
@@ -84,22 +97,40 @@ export function readerFor(t: TenantConfig, config: OdooExporterConfig, env: Reco
         password = env[t.passwordEnv];
         if (password === undefined) throw new Error(`environment variable ${t.passwordEnv} (passwordEnv) is not set`);
       }
-      return pgConnection({ url: sqlUrl(t, env), password, statementTimeoutMs: config.statementTimeoutMs, connectTimeoutMs: config.connectTimeoutMs });
+      return pgConnection({
+        url: sqlUrl(t, env),
+        password,
+        statementTimeoutMs: config.statementTimeoutMs,
+        connectTimeoutMs: config.connectTimeoutMs,
+      });
     },
   });
 }
 
-export async function startOdooExporter(input: OdooExporterConfigInput | OdooExporterConfig, options: OdooExporterOptions = {}): Promise<OdooExporter> {
+export async function startOdooExporter(
+  input: OdooExporterConfigInput | OdooExporterConfig,
+  options: OdooExporterOptions = {},
+): Promise<OdooExporter> {
   const config = parseOdooExporterConfig(input);
   const clock = options.clock ?? Date.now;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const env = options.env ?? process.env;
-  const readers = [...config.tenants.map((t) => readerFor(t, config, env, options.clock ? 'caller' : 'database')), ...(options.readers ?? [])];
+  const readers = [
+    ...config.tenants.map((t) => readerFor(t, config, env, options.clock ? 'caller' : 'database')),
+    ...(options.readers ?? []),
+  ];
   if (readers.length === 0) throw new Error('odoo-exporter: no tenants configured');
   const names = readers.map((r) => r.db);
-  if (new Set(names).size !== names.length) throw new Error(`odoo-exporter: duplicate tenant names in ${names.join(', ')}`);
+  if (new Set(names).size !== names.length)
+    throw new Error(`odoo-exporter: duplicate tenant names in ${names.join(', ')}`);
 
-  const metrics: OdooMetrics = await createOdooMetrics({ host: config.listen.host, port: config.listen.port, endpoint: config.listen.path, serve: options.serve, reservationBuckets: config.reservationBuckets });
+  const metrics: OdooMetrics = await createOdooMetrics({
+    host: config.listen.host,
+    port: config.listen.port,
+    endpoint: config.listen.path,
+    serve: options.serve,
+    reservationBuckets: config.reservationBuckets,
+  });
   const lastError = new Map<string, string>(); // `${db}\0${source}` → message
 
   const scrapeTenant = async (reader: TenantReader): Promise<void> => {
@@ -112,7 +143,8 @@ export async function startOdooExporter(input: OdooExporterConfigInput | OdooExp
       const key = `${reader.db}\u0000${o.source}`;
       const message = describeError(o.error);
       now.add(key);
-      if (lastError.get(key) !== message) log(`odoo-exporter: tenant "${reader.db}" source ${o.source} failed: ${message}`);
+      if (lastError.get(key) !== message)
+        log(`odoo-exporter: tenant "${reader.db}" source ${o.source} failed: ${message}`);
       lastError.set(key, message);
     }
     for (const key of [...lastError.keys()]) {
@@ -128,9 +160,11 @@ export async function startOdooExporter(input: OdooExporterConfigInput | OdooExp
 
   let running: Promise<void> | undefined;
   const scrapeOnce = (): Promise<void> => {
-    running ??= Promise.all(readers.map(scrapeTenant)).then(() => undefined).finally(() => {
-      running = undefined;
-    });
+    running ??= Promise.all(readers.map(scrapeTenant))
+      .then(() => undefined)
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   };
 

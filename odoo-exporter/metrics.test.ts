@@ -16,8 +16,24 @@ test('metrics: counters accumulate, gauges of a failed source vanish instead of 
     batch.counters.push({ name: COUNTERS.saleCreated, labels: { company: 'A' }, value: 3 });
     batch.gauges.push({ name: GAUGES.queueJobs, labels: { channel: 'root', state: 'pending' }, value: 7 });
     batch.histograms.push({ name: HISTOGRAMS.reservationLatency, labels: { company: 'A' }, values: [2, 40, 4000] });
-    m.record('shop', [{ source: 'connection', seconds: 0.001 }, { source: 'sale_order', batch, seconds: 0.002 }], 0.003, 1_000_000);
-    m.record('shop', [{ source: 'connection', seconds: 0.001 }, { source: 'sale_order', batch, seconds: 0.002 }], 0.003, 1_060_000);
+    m.record(
+      'shop',
+      [
+        { source: 'connection', seconds: 0.001 },
+        { source: 'sale_order', batch, seconds: 0.002 },
+      ],
+      0.003,
+      1_000_000,
+    );
+    m.record(
+      'shop',
+      [
+        { source: 'connection', seconds: 0.001 },
+        { source: 'sale_order', batch, seconds: 0.002 },
+      ],
+      0.003,
+      1_060_000,
+    );
     let text = await (await fetch(m.url!)).text();
     assert.equal(sampleSum(text, 'odoo_sale_orders_created_total', { db: 'shop', company: 'A' }), 6);
     assert.equal(sampleSum(text, 'odoo_queue_jobs', { db: 'shop', channel: 'root', state: 'pending' }), 7);
@@ -26,11 +42,19 @@ test('metrics: counters accumulate, gauges of a failed source vanish instead of 
     assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'shop' }), 1);
     assert.equal(sampleSum(text, 'odoo_exporter_last_scrape_timestamp_seconds', { db: 'shop' }), 1060);
 
-    m.record('shop', [{ source: 'connection', seconds: 0.001 }, { source: 'sale_order', error: new Error('canceling statement due to statement timeout'), seconds: 0.5 }], 0.5, 1_120_000);
+    m.record(
+      'shop',
+      [
+        { source: 'connection', seconds: 0.001 },
+        { source: 'sale_order', error: new Error('canceling statement due to statement timeout'), seconds: 0.5 },
+      ],
+      0.5,
+      1_120_000,
+    );
     text = await m.collect();
     assert.equal(sampleSum(text, 'odoo_exporter_up', { db: 'shop' }), 0);
     assert.equal(sampleSum(text, 'odoo_exporter_scrape_errors_total', { db: 'shop', source: 'sale_order' }), 1);
-    assert.ok(!hasSeries(text, 'odoo_queue_jobs'), 'the failed source\'s gauges are dropped');
+    assert.ok(!hasSeries(text, 'odoo_queue_jobs'), "the failed source's gauges are dropped");
     assert.equal(sampleSum(text, 'odoo_sale_orders_created_total', { company: 'A' }), 6, 'counters keep their value');
     assert.equal((await fetch(m.url!.replace('/metrics', '/nope'))).status, 404);
   } finally {
@@ -42,9 +66,17 @@ test('cli --once: prints the exposition, exit 1 when a tenant is down', async ()
   const dir = await mkdtemp(join(tmpdir(), 'rh-odoo-'));
   const file = join(dir, 'odoo.yaml');
   // port 1 on localhost refuses connections: the tenant is down, the exporter still answers
-  await writeFile(file, 'connectTimeoutMs: 2000\ntenants:\n  - db: shop\n    url: postgresql://odoo_ro@127.0.0.1:1/shop\n');
-  let out = '', err = '';
-  const code = await odooExporterCommand(['--config', file, '--once'], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
+  await writeFile(
+    file,
+    'connectTimeoutMs: 2000\ntenants:\n  - db: shop\n    url: postgresql://odoo_ro@127.0.0.1:1/shop\n',
+  );
+  let out = '',
+    err = '';
+  const code = await odooExporterCommand(
+    ['--config', file, '--once'],
+    { write: (s: string) => (out += s) },
+    { write: (s: string) => (err += s) },
+  );
   assert.equal(code, 1);
   assert.equal(sampleSum(out, 'odoo_exporter_up', { db: 'shop' }), 0);
   assert.match(err, /tenant "shop" source connection failed: .*ECONNREFUSED/);
@@ -55,13 +87,21 @@ test('metrics: configured reservation buckets replace the defaults (finer edges 
   const m = await createOdooMetrics({ serve: false, reservationBuckets: config.reservationBuckets });
   try {
     const batch = emptyBatch();
-    batch.histograms.push({ name: HISTOGRAMS.reservationLatency, labels: { company: 'A' }, values: [10.5, 11.5, 12, 20] });
+    batch.histograms.push({
+      name: HISTOGRAMS.reservationLatency,
+      labels: { company: 'A' },
+      values: [10.5, 11.5, 12, 20],
+    });
     m.record('shop', [{ source: 'stock', batch, seconds: 0.001 }], 0.001, 1_000_000);
     const text = await m.collect();
     assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { le: '11' }), 1);
     assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { le: '12.1' }), 3);
     assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { le: '+Inf' }), 4);
-    assert.doesNotMatch(text, /odoo_stock_reservation_latency_seconds_bucket\{[^}]*le="60"/, 'the default edges are gone');
+    assert.doesNotMatch(
+      text,
+      /odoo_stock_reservation_latency_seconds_bucket\{[^}]*le="60"/,
+      'the default edges are gone',
+    );
   } finally {
     await m.close();
   }

@@ -23,23 +23,35 @@ import type { Attributes, Counter, Histogram, ObservableResult } from '@opentele
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { createPrometheusExposition } from '../collector/observe/exposition.ts';
 import {
-  COUNTERS, EXPORTER_METRICS, GAUGES, HISTOGRAMS, RESERVATION_BUCKETS,
-  type CounterName, type GaugeName, type Labels, type SignalBatch, type SourceOutcome,
+  COUNTERS,
+  EXPORTER_METRICS,
+  GAUGES,
+  HISTOGRAMS,
+  RESERVATION_BUCKETS,
+  type CounterName,
+  type GaugeName,
+  type Labels,
+  type SignalBatch,
+  type SourceOutcome,
 } from './signals.ts';
 
 const HELP: Record<string, string> = {
   [COUNTERS.saleCreated]: 'Sale orders created (sale_order.create_date).',
   [COUNTERS.saleConfirmed]: 'Sale orders confirmed (state sale/done, date_order = confirmation time).',
-  [COUNTERS.posOrders]: 'POS orders, each counted once when first seen out of draft, by that state (read by id: late till syncs count).',
-  [COUNTERS.payments]: 'Checkout payment transactions reaching done, cancel or error (each state once per transaction; error can be followed by done).',
+  [COUNTERS.posOrders]:
+    'POS orders, each counted once when first seen out of draft, by that state (read by id: late till syncs count).',
+  [COUNTERS.payments]:
+    'Checkout payment transactions reaching done, cancel or error (each state once per transaction; error can be followed by done).',
   [COUNTERS.queueFailures]: 'queue_job jobs newly seen in state failed, by channel.',
   [COUNTERS.movesPosted]: 'Journal entries (account_move) reaching state posted.',
   [GAUGES.payments]: 'Payment transactions now pending or authorized.',
-  [GAUGES.movesWaiting]: 'Outgoing moves of storable products from internal locations waiting for availability (confirmed, partially_available), by age since creation.',
+  [GAUGES.movesWaiting]:
+    'Outgoing moves of storable products from internal locations waiting for availability (confirmed, partially_available), by age since creation.',
   [GAUGES.oldestWaitingMove]: 'Age of the oldest outgoing stock move waiting for availability.',
   [GAUGES.queueJobs]: 'queue_job jobs by channel and live state.',
   [GAUGES.oldestPendingJob]: 'Age of the oldest pending job of a channel (from max(date_created, eta)).',
-  [GAUGES.cronOverdue]: 'Scheduled actions (ir_cron) ready (nextcall or a trigger past, numbercall != 0) for longer than the grace period; a job running longer than that shows too.',
+  [GAUGES.cronOverdue]:
+    'Scheduled actions (ir_cron) ready (nextcall or a trigger past, numbercall != 0) for longer than the grace period; a job running longer than that shows too.',
   [GAUGES.cronOverdueSeconds]: 'How late an overdue scheduled action is.',
   [GAUGES.mailQueued]: 'Outgoing mails due (mail_mail state outgoing, scheduled_date empty or past).',
   [GAUGES.mailScheduled]: 'Outgoing mails scheduled for later (scheduled_date in the future).',
@@ -83,13 +95,17 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
   const { meter } = exposition;
 
   const counters = new Map<CounterName, Counter>();
-  for (const name of Object.values(COUNTERS)) counters.set(name, meter.createCounter(name, { description: HELP[name] }));
+  for (const name of Object.values(COUNTERS))
+    counters.set(name, meter.createCounter(name, { description: HELP[name] }));
   const reservation: Histogram = meter.createHistogram(HISTOGRAMS.reservationLatency, {
-    description: 'Time from an outgoing stock move\'s confirmation to its first stock_move_line (reservation); storable products from internal locations only.',
+    description:
+      "Time from an outgoing stock move's confirmation to its first stock_move_line (reservation); storable products from internal locations only.",
     unit: 's',
     advice: { explicitBucketBoundaries: [...(options.reservationBuckets ?? RESERVATION_BUCKETS)] },
   });
-  const errors = meter.createCounter(EXPORTER_METRICS.scrapeErrors, { description: 'Failed reads of a tenant database, by source (connection = could not connect or probe).' });
+  const errors = meter.createCounter(EXPORTER_METRICS.scrapeErrors, {
+    description: 'Failed reads of a tenant database, by source (connection = could not connect or probe).',
+  });
 
   // db → source → gauge observations of the last successful read
   const gauges = new Map<string, Map<string, { name: GaugeName; labels: Labels; value: number }[]>>();
@@ -99,22 +115,46 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
   const last = new Map<string, number>();
 
   for (const name of Object.values(GAUGES)) {
-    meter.createObservableGauge(name, { description: HELP[name], ...(name.endsWith('_seconds') ? { unit: 's' } : {}) }).addCallback((result) => {
-      for (const [db, bySource] of gauges) for (const list of bySource.values()) for (const g of list) if (g.name === name) observe(result, name, g.value, { db, ...g.labels });
-    });
+    meter
+      .createObservableGauge(name, { description: HELP[name], ...(name.endsWith('_seconds') ? { unit: 's' } : {}) })
+      .addCallback((result) => {
+        for (const [db, bySource] of gauges)
+          for (const list of bySource.values())
+            for (const g of list) if (g.name === name) observe(result, name, g.value, { db, ...g.labels });
+      });
   }
-  meter.createObservableGauge(EXPORTER_METRICS.up, { description: '1 when every source of the tenant was read in the last scrape, else 0.' }).addCallback((r) => {
-    for (const [db, v] of up) observe(r, EXPORTER_METRICS.up, v, { db });
-  });
-  meter.createObservableGauge(EXPORTER_METRICS.scrapeDuration, { description: 'Duration of the last scrape of a tenant.', unit: 's' }).addCallback((r) => {
-    for (const [db, v] of duration) observe(r, EXPORTER_METRICS.scrapeDuration, v, { db });
-  });
-  meter.createObservableGauge(EXPORTER_METRICS.sourceDuration, { description: 'Database time of each source in the last scrape of a tenant.', unit: 's' }).addCallback((r) => {
-    for (const [db, m] of sourceDuration) for (const [source, v] of m) observe(r, EXPORTER_METRICS.sourceDuration, v, { db, source });
-  });
-  meter.createObservableGauge(EXPORTER_METRICS.lastScrape, { description: 'When a tenant was last scraped (seconds since the epoch).', unit: 's' }).addCallback((r) => {
-    for (const [db, v] of last) observe(r, EXPORTER_METRICS.lastScrape, v / 1000, { db });
-  });
+  meter
+    .createObservableGauge(EXPORTER_METRICS.up, {
+      description: '1 when every source of the tenant was read in the last scrape, else 0.',
+    })
+    .addCallback((r) => {
+      for (const [db, v] of up) observe(r, EXPORTER_METRICS.up, v, { db });
+    });
+  meter
+    .createObservableGauge(EXPORTER_METRICS.scrapeDuration, {
+      description: 'Duration of the last scrape of a tenant.',
+      unit: 's',
+    })
+    .addCallback((r) => {
+      for (const [db, v] of duration) observe(r, EXPORTER_METRICS.scrapeDuration, v, { db });
+    });
+  meter
+    .createObservableGauge(EXPORTER_METRICS.sourceDuration, {
+      description: 'Database time of each source in the last scrape of a tenant.',
+      unit: 's',
+    })
+    .addCallback((r) => {
+      for (const [db, m] of sourceDuration)
+        for (const [source, v] of m) observe(r, EXPORTER_METRICS.sourceDuration, v, { db, source });
+    });
+  meter
+    .createObservableGauge(EXPORTER_METRICS.lastScrape, {
+      description: 'When a tenant was last scraped (seconds since the epoch).',
+      unit: 's',
+    })
+    .addCallback((r) => {
+      for (const [db, v] of last) observe(r, EXPORTER_METRICS.lastScrape, v / 1000, { db });
+    });
 
   const apply = (db: string, source: string, batch: SignalBatch): void => {
     for (const c of batch.counters) counters.get(c.name)!.add(c.value, { db, ...c.labels });
@@ -124,7 +164,13 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
     gauges.set(db, bySource);
   };
 
-  const gaugeNames = new Set<string>([...Object.values(GAUGES), EXPORTER_METRICS.up, EXPORTER_METRICS.scrapeDuration, EXPORTER_METRICS.sourceDuration, EXPORTER_METRICS.lastScrape]);
+  const gaugeNames = new Set<string>([
+    ...Object.values(GAUGES),
+    EXPORTER_METRICS.up,
+    EXPORTER_METRICS.scrapeDuration,
+    EXPORTER_METRICS.sourceDuration,
+    EXPORTER_METRICS.lastScrape,
+  ]);
   // one collection at a time: `observed` belongs to the collection under way
   let queue: Promise<unknown> = Promise.resolve();
   const collect = (): Promise<string> => {

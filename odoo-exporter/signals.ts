@@ -46,7 +46,9 @@ export type HistogramName = (typeof HISTOGRAMS)[keyof typeof HISTOGRAMS];
 export type Labels = Record<string, string>;
 
 /** Stock reservation takes from under a second (stock on hand) to days (backorders). */
-export const RESERVATION_BUCKETS: readonly number[] = Object.freeze([1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400]);
+export const RESERVATION_BUCKETS: readonly number[] = Object.freeze([
+  1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400,
+]);
 
 export interface SignalBatch {
   counters: { name: CounterName; labels: Labels; value: number }[];

@@ -35,11 +35,18 @@ export interface OpenedAnalysis {
  * spec: the caller starts afresh), else fresh (rejects when the engine refuses the release, e.g.
  * an unknown class).
  */
-export type AnalysisOpener = (record: ReleaseRecord, options: EngineOptions, watchMs: number, checkpoint?: PipelineCheckpoint) => Promise<OpenedAnalysis>;
+export type AnalysisOpener = (
+  record: ReleaseRecord,
+  options: EngineOptions,
+  watchMs: number,
+  checkpoint?: PipelineCheckpoint,
+) => Promise<OpenedAnalysis>;
 
 /** The engine in the calling thread. */
 export const openLocalAnalysis: AnalysisOpener = async (record, options, watchMs, checkpoint) => {
-  const core = checkpoint ? ReleaseRun.restore(record, options, watchMs, checkpoint) : ReleaseRun.fresh(record, options, watchMs);
+  const core = checkpoint
+    ? ReleaseRun.restore(record, options, watchMs, checkpoint)
+    : ReleaseRun.fresh(record, options, watchMs);
   let disposed = false;
   const live = () => {
     if (disposed) throw new Error(`analysis of ${record.release.id} was disposed`);

@@ -10,7 +10,15 @@ import type { ReleaseRecord } from '../store/index.ts';
 import { ReleaseRun, type PipelineCheckpoint } from './releaseRun.ts';
 
 export type AnalysisRequest =
-  | { seq: number; op: 'open'; id: string; record: ReleaseRecord; options: EngineOptions; watchMs: number; checkpoint?: PipelineCheckpoint }
+  | {
+      seq: number;
+      op: 'open';
+      id: string;
+      record: ReleaseRecord;
+      options: EngineOptions;
+      watchMs: number;
+      checkpoint?: PipelineCheckpoint;
+    }
   | { seq: number; op: 'ingest'; id: string; batch: SampleBatch }
   | { seq: number; op: 'advance'; id: string; now: number }
   | { seq: number; op: 'checkpoint'; id: string; lastHanded?: Verdict }
@@ -62,7 +70,11 @@ port.on('message', (request: AnalysisRequest) => {
   try {
     reply = { seq: request.seq, value: answer(request) };
   } catch (error) {
-    reply = { seq: request.seq, error: error instanceof Error ? error.message : String(error), name: error instanceof Error ? error.name : 'Error' };
+    reply = {
+      seq: request.seq,
+      error: error instanceof Error ? error.message : String(error),
+      name: error instanceof Error ? error.name : 'Error',
+    };
   }
   port.postMessage(reply);
 });

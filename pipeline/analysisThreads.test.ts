@@ -5,7 +5,17 @@ import { createMemoryBus } from '../collector/index.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { lookOffset } from './analysis.ts';
 import { createPipeline, type VerdictSink } from './index.ts';
-import { changes, lenient, MINUTE, minuteBatches, publishAll, referenceLooks, register, storeWith, waitFor } from './testing/harness.ts';
+import {
+  changes,
+  lenient,
+  MINUTE,
+  minuteBatches,
+  publishAll,
+  referenceLooks,
+  register,
+  storeWith,
+  waitFor,
+} from './testing/harness.ts';
 
 test('judges in analysis threads: every look equals the offline engine on the same samples; a restart resumes from the checkpoint', async () => {
   const good = lenient(generateScenario({ seed: 1, durationMinutes: 40 }));
@@ -27,7 +37,10 @@ test('judges in analysis threads: every look equals the offline engine on the sa
   for (const scenario of [good, bad]) {
     const stored = await store.listVerdicts(scenario.spec.release.id);
     const looks = referenceLooks(scenario.spec, scenario.samples, end);
-    assert.deepEqual(stored.map((v) => [v.at, v.decision, v.score]), looks.map((v) => [v.at, v.decision, v.score]));
+    assert.deepEqual(
+      stored.map((v) => [v.at, v.decision, v.score]),
+      looks.map((v) => [v.at, v.decision, v.score]),
+    );
   }
   assert.equal((await store.latestVerdict(good.spec.release.id))?.decision, 'promote');
   assert.equal((await store.latestVerdict(bad.spec.release.id))?.decision, 'rollback');
@@ -47,7 +60,16 @@ test('look spreading: each look waits for its release offset in the interval, an
   let now = start;
   const seen: { verdict: Verdict; clock: number }[] = [];
   const sink: VerdictSink = { name: 'clock', onVerdict: async (verdict) => void seen.push({ verdict, clock: now }) };
-  const pipeline = await createPipeline({ bus, store, sinks: [sink], clock: () => now, tickEveryMs: 10, graceMs: 0, lookSpreadMs: MINUTE, analysisThreads: 1 });
+  const pipeline = await createPipeline({
+    bus,
+    store,
+    sinks: [sink],
+    clock: () => now,
+    tickEveryMs: 10,
+    graceMs: 0,
+    lookSpreadMs: MINUTE,
+    analysisThreads: 1,
+  });
   const offsets = new Map(scenarios.map((s) => [s.spec.release.id, lookOffset(s.spec.release.id, MINUTE)]));
   assert.ok(new Set(offsets.values()).size === 3, 'three distinct offsets');
   const batches = scenarios.map((s) => minuteBatches(s.spec.release.id, s.samples));
@@ -58,12 +80,19 @@ test('look spreading: each look waits for its release offset in the interval, an
     now = t;
     if ((t - start) % MINUTE === 0 && t < start + 12 * MINUTE) {
       const minute = (t - start) / MINUTE;
-      await publishAll(bus, batches.flatMap((b) => b.slice(minute, minute + 1)));
+      await publishAll(
+        bus,
+        batches.flatMap((b) => b.slice(minute, minute + 1)),
+      );
     }
     for (const [id, offset] of offsets) {
       const boundary = start + Math.floor((t - offset - start) / MINUTE) * MINUTE;
       if (boundary <= start) continue;
-      await waitFor(`${id}'s look at ${boundary - start} by ${t - start}`, () => final(id) || seen.some((v) => v.verdict.releaseId === id && v.verdict.at === boundary), 30_000);
+      await waitFor(
+        `${id}'s look at ${boundary - start} by ${t - start}`,
+        () => final(id) || seen.some((v) => v.verdict.releaseId === id && v.verdict.at === boundary),
+        30_000,
+      );
     }
   }
   for (const s of scenarios) {
@@ -72,8 +101,14 @@ test('look spreading: each look waits for its release offset in the interval, an
     assert.ok(mine.length >= 10, `${id}: ${mine.length} looks`);
     // never before its due time (boundary + offset), and within the 5-s step it became due in
     for (const { verdict, clock } of mine) {
-      assert.ok(clock >= verdict.at + offsets.get(id)!, `${id}: look at ${verdict.at - start} taken at ${clock - start}, before its offset ${offsets.get(id)}`);
-      assert.ok(clock < verdict.at + offsets.get(id)! + 5_000, `${id}: look at ${verdict.at - start} taken late, at ${clock - start}`);
+      assert.ok(
+        clock >= verdict.at + offsets.get(id)!,
+        `${id}: look at ${verdict.at - start} taken at ${clock - start}, before its offset ${offsets.get(id)}`,
+      );
+      assert.ok(
+        clock < verdict.at + offsets.get(id)! + 5_000,
+        `${id}: look at ${verdict.at - start} taken late, at ${clock - start}`,
+      );
     }
   }
   for (const s of scenarios) {
@@ -84,7 +119,10 @@ test('look spreading: each look waits for its release offset in the interval, an
     const n = Math.min(stored.length, looks.length);
     assert.ok(n >= 10);
     assert.deepEqual(changes(stored.slice(0, n)), changes(looks.slice(0, n)));
-    assert.deepEqual(stored.slice(0, n).map((v) => [v.at, v.decision, v.score]), looks.slice(0, n).map((v) => [v.at, v.decision, v.score]));
+    assert.deepEqual(
+      stored.slice(0, n).map((v) => [v.at, v.decision, v.score]),
+      looks.slice(0, n).map((v) => [v.at, v.decision, v.score]),
+    );
   }
   const stats = pipeline.stats();
   assert.ok(stats.deferredBatches > 0);
@@ -109,7 +147,10 @@ test('in an analysis thread, a release the engine refuses is quarantined by name
   const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, analysisThreads: 1, logger });
   assert.deepEqual(pipeline.active(), [healthy.release.id]);
   assert.equal(pipeline.stats().quarantined, 1);
-  assert.ok(lines.some((l) => l.startsWith('pipeline: release thread-absurd quarantined at load')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('pipeline: release thread-absurd quarantined at load')),
+    lines.join('\n'),
+  );
   await pipeline.close();
   await bus.close();
   await store.close();

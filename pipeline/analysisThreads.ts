@@ -71,7 +71,9 @@ class AnalysisThread {
   }
 
   private spawn(): void {
-    const workerData = FROM_SOURCE ? { entry: fileURLToPath(ENTRY), tsx: createRequire(import.meta.url).resolve('tsx/cjs/api') } : { entry: ENTRY.href, tsx: '' };
+    const workerData = FROM_SOURCE
+      ? { entry: fileURLToPath(ENTRY), tsx: createRequire(import.meta.url).resolve('tsx/cjs/api') }
+      : { entry: ENTRY.href, tsx: '' };
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData, name: `analysis-${this.index}` });
     this.worker = worker;
     let markReady!: () => void;
@@ -90,17 +92,21 @@ class AnalysisThread {
         const error = new Error(reply.error);
         error.name = reply.name;
         call.reject(error);
-      }
-      else call.resolve(reply.value);
+      } else call.resolve(reply.value);
     });
-    worker.on('error', (error) => this.logger.error({ thread: this.index, err: String(error) }, 'pipeline: analysis thread failed'));
+    worker.on('error', (error) =>
+      this.logger.error({ thread: this.index, err: String(error) }, 'pipeline: analysis thread failed'),
+    );
     worker.on('exit', (code) => {
       failReady(new AnalysisThreadLost(`analysis thread ${this.index} exited (${code}) before it was ready`));
       const lost = [...this.pending.values()];
       this.pending.clear();
       for (const call of lost) call.reject(new AnalysisThreadLost(`analysis thread ${this.index} exited (${code})`));
       if (this.closing) return;
-      this.logger.error({ thread: this.index, code }, 'pipeline: analysis thread exited; replacing it (its releases reopen from their checkpoints)');
+      this.logger.error(
+        { thread: this.index, code },
+        'pipeline: analysis thread exited; replacing it (its releases reopen from their checkpoints)',
+      );
       this.generation++;
       this.spawn();
     });
@@ -108,7 +114,8 @@ class AnalysisThread {
   }
 
   async call<T>(request: Unsent, generation: number): Promise<T> {
-    if (generation !== this.generation) throw new AnalysisThreadLost(`analysis thread ${this.index} was replaced since release ${request.id} was opened`);
+    if (generation !== this.generation)
+      throw new AnalysisThreadLost(`analysis thread ${this.index} was replaced since release ${request.id} was opened`);
     // referenced only while a call waits: an idle pool never keeps the process alive, a waiting
     // caller always does
     if (this.inUse++ === 0) this.worker.ref();
@@ -138,7 +145,8 @@ export interface AnalysisThreads {
 
 /** Starts `count` (≥ 1) analysis threads. */
 export function startAnalysisThreads(count: number, logger: PipelineLogger): AnalysisThreads {
-  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`analysis threads must be a positive integer, got ${count}`);
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw new RangeError(`analysis threads must be a positive integer, got ${count}`);
   const threads = Array.from({ length: count }, (_, i) => new AnalysisThread(i, logger));
   const threadOf = (id: string): AnalysisThread => {
     return threads[fnv1a32(id) % threads.length];
@@ -149,7 +157,10 @@ export function startAnalysisThreads(count: number, logger: PipelineLogger): Ana
       const id = record.release.id;
       const thread = threadOf(id);
       const generation = thread.generation;
-      const state = await thread.call<AnalysisState>({ op: 'open', id, record, options, watchMs, ...(checkpoint ? { checkpoint } : {}) }, generation);
+      const state = await thread.call<AnalysisState>(
+        { op: 'open', id, record, options, watchMs, ...(checkpoint ? { checkpoint } : {}) },
+        generation,
+      );
       let disposed = false;
       const call = <T>(request: Unsent): Promise<T> => {
         if (disposed) return Promise.reject(new Error(`analysis of ${id} was disposed`));
@@ -158,7 +169,8 @@ export function startAnalysisThreads(count: number, logger: PipelineLogger): Ana
       const analysis: ReleaseAnalysis = {
         ingest: (batch) => call<BatchOutcome & { state: AnalysisState }>({ op: 'ingest', id, batch }),
         advanceTo: (now) => call<{ verdicts: Verdict[]; state: AnalysisState }>({ op: 'advance', id, now }),
-        checkpoint: (lastHanded) => call<PipelineCheckpoint>({ op: 'checkpoint', id, ...(lastHanded ? { lastHanded } : {}) }),
+        checkpoint: (lastHanded) =>
+          call<PipelineCheckpoint>({ op: 'checkpoint', id, ...(lastHanded ? { lastHanded } : {}) }),
         dispose: () => {
           if (disposed) return;
           disposed = true;

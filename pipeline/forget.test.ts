@@ -36,9 +36,16 @@ test('forgetAll: after another owner advanced the release, the next batch resume
   await a.checkpoint();
   const stored = await store.listVerdicts(x.spec.release.id);
   const looks = referenceLooks(x.spec, x.samples, x.samples.at(-1)!.ts);
-  assert.deepEqual(stored.map((v) => [v.at, v.decision, v.score]), looks.map((v) => [v.at, v.decision, v.score]));
+  assert.deepEqual(
+    stored.map((v) => [v.at, v.decision, v.score]),
+    looks.map((v) => [v.at, v.decision, v.score]),
+  );
   assert.equal(stored.at(-1)?.decision, 'rollback');
-  assert.equal(a.stats().samples, x.samples.length - batches.slice(10, 20).reduce((n, bt) => n + bt.samples.length, 0), 'A ingested its own share only');
+  assert.equal(
+    a.stats().samples,
+    x.samples.length - batches.slice(10, 20).reduce((n, bt) => n + bt.samples.length, 0),
+    'A ingested its own share only',
+  );
   await a.close();
   await Promise.all([here.close(), there.close()]);
   await store.close();

@@ -75,24 +75,44 @@ export class PipelineOptionsError extends Error {
 }
 
 const KNOWN = new Set([
-  'bus', 'store', 'sinks', 'group', 'mode', 'intervalMs', 'checkpointEvery', 'maxHeldAcks', 'clock',
-  'tickEveryMs', 'graceMs', 'postReleaseWatchMs', 'governance', 'resumeActive', 'logger', 'analysisThreads', 'lookSpreadMs',
+  'bus',
+  'store',
+  'sinks',
+  'group',
+  'mode',
+  'intervalMs',
+  'checkpointEvery',
+  'maxHeldAcks',
+  'clock',
+  'tickEveryMs',
+  'graceMs',
+  'postReleaseWatchMs',
+  'governance',
+  'resumeActive',
+  'logger',
+  'analysisThreads',
+  'lookSpreadMs',
 ]);
 
 function positiveInteger(name: string, value: number, allowZero = false): void {
   if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new PipelineOptionsError(`pipeline option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`);
+    throw new PipelineOptionsError(
+      `pipeline option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}`,
+    );
   }
 }
 
 export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipelineOptions {
   const unknown = Object.keys(options).filter((k) => !KNOWN.has(k));
-  if (unknown.length) throw new PipelineOptionsError(`unknown pipeline option(s) ${unknown.join(', ')}; known: ${[...KNOWN].join(', ')}`);
+  if (unknown.length)
+    throw new PipelineOptionsError(`unknown pipeline option(s) ${unknown.join(', ')}; known: ${[...KNOWN].join(', ')}`);
   if (!options.bus || !options.store) throw new PipelineOptionsError('pipeline options bus and store are required');
   const mode = options.mode ?? 'sequential';
   if (mode !== 'sequential') {
     // Refused rather than run without checkpoints: a restart would silently lose the samples seen so far.
-    throw new PipelineOptionsError(`pipeline mode "${String(mode)}" is not supported: the live loop checkpoints engine state, which only the sequential judge keeps bounded; use \`analyze --mode fixed\` offline`);
+    throw new PipelineOptionsError(
+      `pipeline mode "${String(mode)}" is not supported: the live loop checkpoints engine state, which only the sequential judge keeps bounded; use \`analyze --mode fixed\` offline`,
+    );
   }
   const intervalMs = options.intervalMs ?? 60_000;
   positiveInteger('intervalMs', intervalMs);
@@ -104,7 +124,9 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     mode,
     intervalMs,
     checkpointEvery: options.checkpointEvery ?? 10,
-    maxHeldAcks: options.maxHeldAcks ?? (options.bus?.maxPendingBatches ? Math.max(1, Math.floor(options.bus.maxPendingBatches / 2)) : 200),
+    maxHeldAcks:
+      options.maxHeldAcks ??
+      (options.bus?.maxPendingBatches ? Math.max(1, Math.floor(options.bus.maxPendingBatches / 2)) : 200),
     clock: options.clock ?? Date.now,
     tickEveryMs: options.tickEveryMs ?? intervalMs,
     graceMs: options.graceMs ?? 30_000,
@@ -119,8 +141,10 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
   positiveInteger('graceMs', resolved.graceMs, true);
   positiveInteger('analysisThreads', resolved.analysisThreads, true);
   positiveInteger('lookSpreadMs', resolved.lookSpreadMs, true);
-  if (typeof resolved.group !== 'string' || resolved.group === '') throw new PipelineOptionsError('pipeline option group must be a non-empty string');
-  if (typeof options.postReleaseWatchMs === 'number') positiveInteger('postReleaseWatchMs', options.postReleaseWatchMs, true);
+  if (typeof resolved.group !== 'string' || resolved.group === '')
+    throw new PipelineOptionsError('pipeline option group must be a non-empty string');
+  if (typeof options.postReleaseWatchMs === 'number')
+    positiveInteger('postReleaseWatchMs', options.postReleaseWatchMs, true);
   if (options.postReleaseWatchMs !== undefined) resolved.postReleaseWatchMs = options.postReleaseWatchMs;
   if (options.governance) resolved.governance = options.governance;
   return resolved;

@@ -4,7 +4,17 @@ import { replaySamples, type Verdict } from '../analyzer/index.ts';
 import { createMemoryBus } from '../collector/index.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { createMetricsSink, createPipeline, PipelineOptionsError, type VerdictSink } from './index.ts';
-import { changes, ENGINE, lenient, MINUTE, minuteBatches, publishAll, referenceLooks, storeWith, waitFor } from './testing/harness.ts';
+import {
+  changes,
+  ENGINE,
+  lenient,
+  MINUTE,
+  minuteBatches,
+  publishAll,
+  referenceLooks,
+  storeWith,
+  waitFor,
+} from './testing/harness.ts';
 
 test('verdicts through the pipeline equal the offline replay of the same samples', async () => {
   const good = lenient(generateScenario({ seed: 1, durationMinutes: 40 }));
@@ -13,7 +23,10 @@ test('verdicts through the pipeline equal the offline replay of the same samples
   const bus = createMemoryBus();
   const metrics = createMetricsSink();
   const pipeline = await createPipeline({ bus, store, sinks: [metrics], tickEveryMs: 0, checkpointEvery: 4 });
-  const batches = [...minuteBatches(good.spec.release.id, good.samples), ...minuteBatches(bad.spec.release.id, bad.samples)];
+  const batches = [
+    ...minuteBatches(good.spec.release.id, good.samples),
+    ...minuteBatches(bad.spec.release.id, bad.samples),
+  ];
   await publishAll(bus, batches);
   await waitFor('all batches', () => pipeline.stats().batches === batches.length);
   const end = good.spec.release.startedAt + 40 * MINUTE;
@@ -22,10 +35,16 @@ test('verdicts through the pipeline equal the offline replay of the same samples
   for (const scenario of [good, bad]) {
     const stored = await store.listVerdicts(scenario.spec.release.id);
     const replay = replaySamples(scenario.spec, scenario.samples, ENGINE);
-    assert.deepEqual(changes(stored), replay.timeline.map(({ at, decision }) => ({ at, decision })));
+    assert.deepEqual(
+      changes(stored),
+      replay.timeline.map(({ at, decision }) => ({ at, decision })),
+    );
     // not only the decisions: every look, with its score, is the engine's own
     const looks = referenceLooks(scenario.spec, scenario.samples, end);
-    assert.deepEqual(stored.map((v) => [v.at, v.decision, v.score]), looks.map((v) => [v.at, v.decision, v.score]));
+    assert.deepEqual(
+      stored.map((v) => [v.at, v.decision, v.score]),
+      looks.map((v) => [v.at, v.decision, v.score]),
+    );
   }
   assert.equal((await store.latestVerdict(good.spec.release.id))?.decision, 'promote');
   assert.equal((await store.latestVerdict(bad.spec.release.id))?.decision, 'rollback');
@@ -67,19 +86,39 @@ test('malformed samples, unknown and closed releases are counted and acknowledge
   const scenario = generateScenario({ seed: 5, durationMinutes: 10 });
   const closedSpec = { ...scenario.spec, release: { ...scenario.spec.release, id: 'closed-release' } };
   const { store } = await storeWith(scenario.spec, closedSpec);
-  await store.closeRelease('closed-release', 'aborted', scenario.spec.release.startedAt, { at: 0, actor: 'test', action: 'release.abort', releaseId: 'closed-release' });
+  await store.closeRelease('closed-release', 'aborted', scenario.spec.release.startedAt, {
+    at: 0,
+    actor: 'test',
+    action: 'release.abort',
+    releaseId: 'closed-release',
+  });
   const bus = createMemoryBus();
   const warnings: string[] = [];
   const logger = { info() {}, error() {}, warn: (_f: Record<string, unknown>, m: string) => void warnings.push(m) };
   const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, logger });
   const id = scenario.spec.release.id;
-  const junk = [{ ts: 'soon', metric: 'x', cohort: 'canary', value: 1 }, null, { ts: 1, metric: '', cohort: 'canary', value: 1 }, { ts: 1, metric: 'm', cohort: 'other', value: 1 }];
+  const junk = [
+    { ts: 'soon', metric: 'x', cohort: 'canary', value: 1 },
+    null,
+    { ts: 1, metric: '', cohort: 'canary', value: 1 },
+    { ts: 1, metric: 'm', cohort: 'other', value: 1 },
+  ];
   await bus.publishSamples({ releaseId: id, batchId: 'junk', producer: 'junk', sequence: 1, samples: junk as never });
-  for (let i = 0; i < 3; i++) await bus.publishSamples({ releaseId: 'nobody', batchId: `n${i}`, producer: 'p', sequence: i, samples: [] });
-  await bus.publishSamples({ releaseId: 'closed-release', batchId: 'c', producer: 'p', sequence: 1, samples: scenario.samples.slice(0, 10) });
+  for (let i = 0; i < 3; i++)
+    await bus.publishSamples({ releaseId: 'nobody', batchId: `n${i}`, producer: 'p', sequence: i, samples: [] });
+  await bus.publishSamples({
+    releaseId: 'closed-release',
+    batchId: 'c',
+    producer: 'p',
+    sequence: 1,
+    samples: scenario.samples.slice(0, 10),
+  });
   const batches = minuteBatches(id, scenario.samples);
   await publishAll(bus, batches);
-  await waitFor('every batch', () => pipeline.stats().batches === batches.length + 1 && pipeline.stats().ignoredBatches === 4);
+  await waitFor(
+    'every batch',
+    () => pipeline.stats().batches === batches.length + 1 && pipeline.stats().ignoredBatches === 4,
+  );
   const s = pipeline.stats();
   assert.equal(s.malformedSamples, 4);
   assert.equal(s.ignoredBatches, 4);
@@ -100,7 +139,10 @@ test('sinks get every verdict in order with the previous one; a failing sink nev
   const failing: VerdictSink = { name: 'failing', onVerdict: async () => Promise.reject(new Error('downstream down')) };
   const recording: VerdictSink = { name: 'recording', onVerdict: async (v, prev) => void seen.push([v.at, prev?.at]) };
   const published: Verdict[] = [];
-  await bus.subscribeVerdicts('watcher', async (v, ack) => { published.push(v); await ack(); });
+  await bus.subscribeVerdicts('watcher', async (v, ack) => {
+    published.push(v);
+    await ack();
+  });
   const pipeline = await createPipeline({ bus, store, sinks: [failing, recording], tickEveryMs: 0 });
   await publishAll(bus, minuteBatches(scenario.spec.release.id, scenario.samples));
   await pipeline.tick(scenario.spec.release.startedAt + 15 * MINUTE);
@@ -109,7 +151,10 @@ test('sinks get every verdict in order with the previous one; a failing sink nev
   seen.forEach(([at, prev], i) => assert.deepEqual([at, prev], [stored[i].at, stored[i - 1]?.at]));
   assert.equal(pipeline.stats().sinkErrors, stored.length);
   await waitFor('verdicts on the bus', () => published.length === stored.length);
-  assert.deepEqual(published.map((v) => v.at), stored.map((v) => v.at));
+  assert.deepEqual(
+    published.map((v) => v.at),
+    stored.map((v) => v.at),
+  );
   await pipeline.close();
   await bus.close();
   await store.close();

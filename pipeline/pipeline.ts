@@ -19,7 +19,14 @@
 import type { EngineOptions, Verdict } from '../analyzer/index.ts';
 import type { Ack, SampleBatch, Subscription } from '../collector/index.ts';
 import { DbError, StoreError, type ReleaseRecord, type Store } from '../store/index.ts';
-import { lookOffset, openLocalAnalysis, ReleaseSlot, type AnalysisOpener, type DeferredBatch, type OpenedAnalysis } from './analysis.ts';
+import {
+  lookOffset,
+  openLocalAnalysis,
+  ReleaseSlot,
+  type AnalysisOpener,
+  type DeferredBatch,
+  type OpenedAnalysis,
+} from './analysis.ts';
 import { AnalysisThreadLost, startAnalysisThreads, type AnalysisThreads } from './analysisThreads.ts';
 import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
 import type { PipelineCheckpoint } from './releaseRun.ts';
@@ -33,9 +40,14 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   const o = resolvePipelineOptions(options);
   const { store, bus, logger, sinks } = o;
   // the governance file's classes reach the judge too (user-defined classes, overridden built-ins)
-  const engineOptions: EngineOptions = { mode: o.mode, intervalMs: o.intervalMs, ...(o.governance ? { classes: o.governance.classes } : {}) };
+  const engineOptions: EngineOptions = {
+    mode: o.mode,
+    intervalMs: o.intervalMs,
+    ...(o.governance ? { classes: o.governance.classes } : {}),
+  };
   // judge code in worker threads (analysisThreads > 0) or in this thread
-  const threads: AnalysisThreads | undefined = o.analysisThreads > 0 ? startAnalysisThreads(o.analysisThreads, logger) : undefined;
+  const threads: AnalysisThreads | undefined =
+    o.analysisThreads > 0 ? startAnalysisThreads(o.analysisThreads, logger) : undefined;
   const openAnalysis: AnalysisOpener = threads ? threads.open : openLocalAnalysis;
   // look spreading needs the timer that takes the held looks
   const spreadMs = o.tickEveryMs > 0 ? o.lookSpreadMs : 0;
@@ -47,9 +59,24 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   /** ids whose batches are dropped: unknown, closed, or refused; logged once each */
   const ignored = new Set<string>();
   const stats: PipelineStats = {
-    batches: 0, samples: 0, skippedBatches: 0, ignoredBatches: 0, malformedBatches: 0, malformedSamples: 0, lateSamples: 0,
-    verdicts: 0, duplicateVerdicts: 0, sinkErrors: 0, storeErrors: 0, publishErrors: 0, checkpoints: 0, heldAcks: 0, quarantined: 0,
-    deferredBatches: 0, looks: 0, lookLagMs: { count: 0, p50: 0, p99: 0, max: 0 },
+    batches: 0,
+    samples: 0,
+    skippedBatches: 0,
+    ignoredBatches: 0,
+    malformedBatches: 0,
+    malformedSamples: 0,
+    lateSamples: 0,
+    verdicts: 0,
+    duplicateVerdicts: 0,
+    sinkErrors: 0,
+    storeErrors: 0,
+    publishErrors: 0,
+    checkpoints: 0,
+    heldAcks: 0,
+    quarantined: 0,
+    deferredBatches: 0,
+    looks: 0,
+    lookLagMs: { count: 0, p50: 0, p99: 0, max: 0 },
   };
   /** lag of each scheduled look behind its due time (ms), the last LAG_WINDOW of them */
   const lookLags: number[] = [];
@@ -73,7 +100,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     const id = run.id;
     const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     stats.quarantined++;
-    logger.error({ releaseId: id, err: why }, `pipeline: release ${id} quarantined: its analysis failed (${why}); it ends inconclusive and the other releases go on — fix its spec or data and register it again`);
+    logger.error(
+      { releaseId: id, err: why },
+      `pipeline: release ${id} quarantined: its analysis failed (${why}); it ends inconclusive and the other releases go on — fix its spec or data and register it again`,
+    );
     runs.delete(id);
     ignored.add(id);
     const last = run.current;
@@ -118,7 +148,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         if (err instanceof AnalysisThreadLost) throw err;
         restored = undefined;
         // a spec edited after the checkpoint: start over; the store drops the verdicts it already has
-        logger.warn({ releaseId: id, err: String(err) }, 'pipeline: checkpoint does not fit the release, starting afresh');
+        logger.warn(
+          { releaseId: id, err: String(err) },
+          'pipeline: checkpoint does not fit the release, starting afresh',
+        );
       }
     }
     if (!opened) {
@@ -130,7 +163,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         // (by name: from an analysis thread the error is a copy)
         if (err instanceof Error && err.name === 'UnboundedReleaseError') {
           stats.quarantined++;
-          logger.error({ releaseId: id, err: err.message }, `pipeline: release ${id} quarantined at load: ${err.message}; the other releases go on — abort it and register it again with a bounded window`);
+          logger.error(
+            { releaseId: id, err: err.message },
+            `pipeline: release ${id} quarantined at load: ${err.message}; the other releases go on — abort it and register it again with a bounded window`,
+          );
         }
         throw err;
       }
@@ -200,7 +236,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         fresh = await store.appendVerdict(verdict);
       } catch (err) {
         stats.storeErrors++;
-        logger.error({ releaseId: run.id, at: verdict.at, err: String(err) }, 'pipeline: storing a verdict failed; will retry');
+        logger.error(
+          { releaseId: run.id, at: verdict.at, err: String(err) },
+          'pipeline: storing a verdict failed; will retry',
+        );
         return false;
       }
       if (fresh) stats.verdicts++;
@@ -260,7 +299,12 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       if (run.heldAcks.length === 0 && run.batchesSinceCheckpoint === 0 && run.outbox.length === 0) continue;
       await run
         .exclusive(async () => (await drain(run)) && saveCheckpoint(run))
-        .catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: checkpoint failed; the other releases go on'));
+        .catch((err: unknown) =>
+          logger.error(
+            { releaseId: run.id, err: String(err) },
+            'pipeline: checkpoint failed; the other releases go on',
+          ),
+        );
     }
   }
 
@@ -298,7 +342,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     }
     if (outcome.malformed > 0) {
       stats.malformedSamples += outcome.malformed;
-      logger.warn({ releaseId: run.id, batchId: batch.batchId, malformed: outcome.malformed }, 'pipeline: malformed samples dropped');
+      logger.warn(
+        { releaseId: run.id, batchId: batch.batchId, malformed: outcome.malformed },
+        'pipeline: malformed samples dropped',
+      );
     }
     run.outbox.push(...outcome.verdicts);
     run.heldAcks.push(ack);
@@ -396,7 +443,11 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       }
       // look spreading: a batch that reaches into the next look waits for that look's due time
       // (and so does every later batch of the release, to keep their order)
-      if (spreadMs > 0 && !run.state.final && (run.deferred.length > 0 || (latestTs(batch) >= run.state.nextBoundary && o.clock() < dueAt(run)))) {
+      if (
+        spreadMs > 0 &&
+        !run.state.final &&
+        (run.deferred.length > 0 || (latestTs(batch) >= run.state.nextBoundary && o.clock() < dueAt(run)))
+      ) {
         run.deferred.push({ batch, ack });
         stats.deferredBatches++;
         return;
@@ -415,7 +466,9 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
           if (runs.get(run.id) !== run) return;
           emitted.push(...(await look(run, now)));
         })
-        .catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: look failed; the other releases go on'));
+        .catch((err: unknown) =>
+          logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: look failed; the other releases go on'),
+        );
     }
     return emitted;
   }
@@ -459,7 +512,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
             if (run.state.nextBoundary !== before) recordLag(startedAt - scheduled);
           });
         } catch (err) {
-          logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: scheduled look failed; the other releases go on');
+          logger.error(
+            { releaseId: run.id, err: String(err) },
+            'pipeline: scheduled look failed; the other releases go on',
+          );
         } finally {
           run.looking = false;
         }
@@ -474,7 +530,12 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
           .exclusive(async () => {
             if (runs.get(run.id) === run && !closed) await look(run, o.clock() - o.graceMs, false);
           })
-          .catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: post-release look failed; the other releases go on')),
+          .catch((err: unknown) =>
+            logger.error(
+              { releaseId: run.id, err: String(err) },
+              'pipeline: post-release look failed; the other releases go on',
+            ),
+          ),
       ),
     );
   }
@@ -503,19 +564,24 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     }
   }
   const subscription: Subscription = await bus.subscribeSamples(o.group, handle, {
-    onError: (err, info) => logger.error({ releaseId: info.releaseId, err: String(err) }, 'pipeline: batch failed; left unacknowledged'),
+    onError: (err, info) =>
+      logger.error({ releaseId: info.releaseId, err: String(err) }, 'pipeline: batch failed; left unacknowledged'),
   });
 
   let ticking = false;
-  const timer = o.tickEveryMs > 0
-    ? setInterval(() => {
-        if (ticking || closed) return; // a slow store must not pile ticks up
-        ticking = true;
-        (spreadMs > 0 ? scheduledLooks() : tick(o.clock() - o.graceMs).then(() => undefined))
-          .catch((err: unknown) => logger.error({ err: String(err) }, 'pipeline: tick failed'))
-          .finally(() => (ticking = false));
-      }, spreadMs > 0 ? Math.min(1000, o.tickEveryMs) : o.tickEveryMs)
-    : undefined;
+  const timer =
+    o.tickEveryMs > 0
+      ? setInterval(
+          () => {
+            if (ticking || closed) return; // a slow store must not pile ticks up
+            ticking = true;
+            (spreadMs > 0 ? scheduledLooks() : tick(o.clock() - o.graceMs).then(() => undefined))
+              .catch((err: unknown) => logger.error({ err: String(err) }, 'pipeline: tick failed'))
+              .finally(() => (ticking = false));
+          },
+          spreadMs > 0 ? Math.min(1000, o.tickEveryMs) : o.tickEveryMs,
+        )
+      : undefined;
   timer?.unref();
 
   return {
@@ -565,7 +631,11 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       // checkpoint and acknowledge while still a member: acks from a member that has left are ignored
       if (graceful) {
         for (const run of [...runs.values()]) {
-          await run.exclusive(() => ingestDeferred(run)).catch((err: unknown) => logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: held batches failed at close'));
+          await run
+            .exclusive(() => ingestDeferred(run))
+            .catch((err: unknown) =>
+              logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: held batches failed at close'),
+            );
         }
         await checkpointAll();
       }

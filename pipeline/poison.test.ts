@@ -14,8 +14,20 @@ import { MINUTE, minuteBatches, publishAll, register, storeWith, waitFor } from 
 
 const START = Date.parse('2026-11-20T10:00:00Z');
 
-const specOf = (id: string, extra: Partial<AnalysisSpec['policy']> = {}, metrics = ['orders', 'latency']): AnalysisSpec => ({
-  release: { id, service: 'shop', version: '2', environment: 'test', strategy: 'canary', class: 'standard', startedAt: START },
+const specOf = (
+  id: string,
+  extra: Partial<AnalysisSpec['policy']> = {},
+  metrics = ['orders', 'latency'],
+): AnalysisSpec => ({
+  release: {
+    id,
+    service: 'shop',
+    version: '2',
+    environment: 'test',
+    strategy: 'canary',
+    class: 'standard',
+    startedAt: START,
+  },
   policy: { observeMs: 20 * MINUTE, ...extra },
   metrics: metrics.map((name) =>
     name === 'latency' || name === 'poison'
@@ -32,7 +44,12 @@ function samplesOf(spec: AnalysisSpec, minutes: number, hugeAt = -1, huge = 1e30
       const ts = START + m * MINUTE + i * 2000;
       for (const metric of spec.metrics) {
         for (const cohort of ['baseline', 'canary'] as const) {
-          const value = metric.kind === 'count' ? (m === hugeAt && cohort === 'canary' ? huge : 20 + (i % 5)) : 0.2 + ((i * 7 + m) % 11) / 100;
+          const value =
+            metric.kind === 'count'
+              ? m === hugeAt && cohort === 'canary'
+                ? huge
+                : 20 + (i % 5)
+              : 0.2 + ((i * 7 + m) % 11) / 100;
           out.push({ ts, metric: metric.name, cohort, value });
         }
       }
@@ -43,9 +60,15 @@ function samplesOf(spec: AnalysisSpec, minutes: number, hugeAt = -1, huge = 1e30
 
 class Lines implements PipelineLogger {
   readonly lines: string[] = [];
-  info(f: Record<string, unknown>, m: string) { this.lines.push(`info ${m} ${JSON.stringify(f)}`); }
-  warn(f: Record<string, unknown>, m: string) { this.lines.push(`warn ${m} ${JSON.stringify(f)}`); }
-  error(f: Record<string, unknown>, m: string) { this.lines.push(`error ${m} ${JSON.stringify(f)}`); }
+  info(f: Record<string, unknown>, m: string) {
+    this.lines.push(`info ${m} ${JSON.stringify(f)}`);
+  }
+  warn(f: Record<string, unknown>, m: string) {
+    this.lines.push(`warn ${m} ${JSON.stringify(f)}`);
+  }
+  error(f: Record<string, unknown>, m: string) {
+    this.lines.push(`error ${m} ${JSON.stringify(f)}`);
+  }
 }
 
 test('counter increments summing past 1.8e308: invalid input for that metric; the release, the other release and the checkpoint go on', async () => {
@@ -63,7 +86,11 @@ test('counter increments summing past 1.8e308: invalid input for that metric; th
   assert.equal(pipeline.stats().quarantined, 0);
   for (const spec of [poisoned, other]) {
     const looks = await store.listVerdicts(spec.release.id);
-    assert.deepEqual(looks.map((v) => v.at), Array.from({ length: 8 }, (_, k) => START + (k + 1) * MINUTE), `${spec.release.id}: a look every minute`);
+    assert.deepEqual(
+      looks.map((v) => v.at),
+      Array.from({ length: 8 }, (_, k) => START + (k + 1) * MINUTE),
+      `${spec.release.id}: a look every minute`,
+    );
   }
   const latest = (await store.latestVerdict(poisoned.release.id))!;
   const orders = latest.metrics.find((m) => m.metric === 'orders')!;
@@ -75,7 +102,11 @@ test('counter increments summing past 1.8e308: invalid input for that metric; th
   assert.doesNotMatch(JSON.stringify(judges), /Infinity|NaN|null/, 'closed statistics are finite');
   await pipeline.close();
   const again = await createPipeline({ bus, store, tickEveryMs: 0, logger });
-  assert.ok(logger.lines.some((l) => l.startsWith('info pipeline: release resumed from its checkpoint') && l.includes('overflow-1')));
+  assert.ok(
+    logger.lines.some(
+      (l) => l.startsWith('info pipeline: release resumed from its checkpoint') && l.includes('overflow-1'),
+    ),
+  );
   assert.ok(!logger.lines.some((l) => l.includes('does not fit')));
   await again.close();
   await bus.close();
@@ -99,10 +130,19 @@ test('a stored release with startedAt 0 and observeMs 9e15: the restart comes ba
   assert.equal(pipeline.stats().quarantined, 1);
   const line = logger.lines.filter((l) => l.includes('quarantined'));
   assert.equal(line.length, 1);
-  assert.match(line[0], /^error pipeline: release restart-absurd quarantined at load: its observation window \(observeMs 9000000000000000\) is \d+ looks of 60000 ms, more than 50000/);
+  assert.match(
+    line[0],
+    /^error pipeline: release restart-absurd quarantined at load: its observation window \(observeMs 9000000000000000\) is \d+ looks of 60000 ms, more than 50000/,
+  );
   assert.equal((await store.listVerdicts('restart-healthy')).length, 5);
   // its batches are dropped and acknowledged, not held
-  await publishAll(bus, minuteBatches('restart-absurd', samplesOf(absurd, 2).map((s) => ({ ...s, ts: s.ts - START }))));
+  await publishAll(
+    bus,
+    minuteBatches(
+      'restart-absurd',
+      samplesOf(absurd, 2).map((s) => ({ ...s, ts: s.ts - START })),
+    ),
+  );
   await waitFor('dropped', () => pipeline.stats().ignoredBatches === 2);
   assert.equal(pipeline.stats().heldAcks, 0);
   await pipeline.close();
@@ -110,7 +150,7 @@ test('a stored release with startedAt 0 and observeMs 9e15: the restart comes ba
   await store.close();
 });
 
-test('an exception in one release\'s look: it ends inconclusive (quarantined), the next release still gets its looks on the same tick', async () => {
+test("an exception in one release's look: it ends inconclusive (quarantined), the next release still gets its looks on the same tick", async () => {
   const first = specOf('throws-1');
   const second = specOf('throws-2');
   const { store } = await storeWith(first, second);
@@ -134,7 +174,10 @@ test('an exception in one release\'s look: it ends inconclusive (quarantined), t
   const firstLatest = (await store.latestVerdict('throws-1'))!;
   assert.equal(firstLatest.decision, 'inconclusive');
   assert.match(firstLatest.reasons[0], /^analysis stopped: RangeError: Invalid array length; a human decides/);
-  assert.deepEqual((await store.listVerdicts('throws-2')).map((v) => v.at), Array.from({ length: 6 }, (_, k) => START + (k + 1) * MINUTE));
+  assert.deepEqual(
+    (await store.listVerdicts('throws-2')).map((v) => v.at),
+    Array.from({ length: 6 }, (_, k) => START + (k + 1) * MINUTE),
+  );
   assert.deepEqual(pipeline.active(), ['throws-2']);
   assert.equal(logger.lines.filter((l) => l.startsWith('error pipeline: release throws-1 quarantined')).length, 1);
   // and the pipeline goes on
@@ -174,7 +217,10 @@ test('a metric whose statistics throw is out (error, never a pass); the others a
   assert.equal(await store.loadEngineCheckpoint(spec.release.id), undefined);
   assert.equal(pipeline.stats().quarantined, 1);
   assert.equal((await store.latestVerdict(spec.release.id))?.decision, 'inconclusive');
-  assert.match(logger.lines.find((l) => l.includes('quarantined'))!, /UnjudgeableStateError: metric poison/);
+  assert.match(
+    logger.lines.find((l) => l.includes('quarantined'))!,
+    /UnjudgeableStateError: metric poison/,
+  );
   await pipeline.close();
   await bus.close();
   await store.close();
@@ -184,10 +230,15 @@ test('a checkpoint holding a non-finite statistic is refused by ReleaseRun.check
   const spec = specOf('non-finite');
   const { records } = await storeWith(spec);
   const run = ReleaseRun.fresh(records[0], { mode: 'sequential', intervalMs: MINUTE }, 0);
-  for (const s of samplesOf(spec, 2)) run.ingest({ releaseId: spec.release.id, batchId: String(s.ts), producer: 'p', sequence: s.ts, samples: [s] });
+  for (const s of samplesOf(spec, 2))
+    run.ingest({ releaseId: spec.release.id, batchId: String(s.ts), producer: 'p', sequence: s.ts, samples: [s] });
   const good = run.checkpoint();
   const broken = structuredClone(good) as PipelineCheckpoint;
-  (broken.engine.judges[0] as unknown as { cumulative: { events: { canary: number } } }).cumulative.events.canary = Number.POSITIVE_INFINITY;
+  (broken.engine.judges[0] as unknown as { cumulative: { events: { canary: number } } }).cumulative.events.canary =
+    Number.POSITIVE_INFINITY;
   const restored = ReleaseRun.restore(records[0], { mode: 'sequential', intervalMs: MINUTE }, 0, broken);
-  assert.throws(() => restored.checkpoint(), { name: 'UnjudgeableCheckpointError', message: /judges\[0\]\.cumulative\.events\.canary/ });
+  assert.throws(() => restored.checkpoint(), {
+    name: 'UnjudgeableCheckpointError',
+    message: /judges\[0\]\.cumulative\.events\.canary/,
+  });
 });

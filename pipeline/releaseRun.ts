@@ -4,7 +4,13 @@
  * acknowledgements waiting for the checkpoint that will cover their batches. No I/O here: the
  * pipeline drives storage, sinks and the bus.
  */
-import { ReleaseEngine, type EngineOptions, type EngineSnapshot, type Sample, type Verdict } from '../analyzer/index.ts';
+import {
+  ReleaseEngine,
+  type EngineOptions,
+  type EngineSnapshot,
+  type Sample,
+  type Verdict,
+} from '../analyzer/index.ts';
 import type { Ack, SampleBatch } from '../collector/index.ts';
 import type { ReleaseRecord } from '../store/index.ts';
 import { PostReleaseWatch, type WatchSnapshot } from './watch.ts';
@@ -39,9 +45,12 @@ export function isSample(x: unknown): x is Sample {
   if (typeof x !== 'object' || x === null) return false;
   const s = x as Record<string, unknown>;
   return (
-    typeof s.ts === 'number' && Number.isFinite(s.ts) &&
-    typeof s.metric === 'string' && s.metric.length > 0 &&
-    typeof s.cohort === 'string' && COHORTS.has(s.cohort) &&
+    typeof s.ts === 'number' &&
+    Number.isFinite(s.ts) &&
+    typeof s.metric === 'string' &&
+    s.metric.length > 0 &&
+    typeof s.cohort === 'string' &&
+    COHORTS.has(s.cohort) &&
     typeof s.value === 'number' &&
     (s.labels === undefined || (typeof s.labels === 'object' && s.labels !== null))
   );
@@ -89,7 +98,12 @@ export class ReleaseRun {
   }
 
   /** Throws when the checkpoint does not fit the spec (the caller then starts fresh, and says so). */
-  static restore(record: ReleaseRecord, options: EngineOptions, watchMs: number, checkpoint: PipelineCheckpoint): ReleaseRun {
+  static restore(
+    record: ReleaseRecord,
+    options: EngineOptions,
+    watchMs: number,
+    checkpoint: PipelineCheckpoint,
+  ): ReleaseRun {
     if (checkpoint?.version !== 1) throw new Error('unknown pipeline checkpoint version');
     const engineOptions = { ...options, intervalMs: checkpoint.intervalMs };
     const engine = ReleaseEngine.restore(record.spec, engineOptions, checkpoint.engine);
@@ -123,7 +137,8 @@ export class ReleaseRun {
         malformed++;
         continue;
       }
-      if (sample.ts >= this.engine.nextBoundary && !this.engine.final) this.collect(this.engine.advanceTo(sample.ts), verdicts);
+      if (sample.ts >= this.engine.nextBoundary && !this.engine.final)
+        this.collect(this.engine.advanceTo(sample.ts), verdicts);
       this.engine.ingest(sample); // after a final decision the engine counts it (afterFinal)
       if (this.watch) verdicts.push(...this.watch.push(sample));
     }
@@ -162,10 +177,18 @@ export class ReleaseRun {
    * every later look would trip over again.
    */
   checkpoint(): PipelineCheckpoint {
-    const cp: PipelineCheckpoint = { version: 1, intervalMs: this.engineOptions.intervalMs, engine: this.engine.snapshot(), marks: Object.fromEntries(this.marks) };
+    const cp: PipelineCheckpoint = {
+      version: 1,
+      intervalMs: this.engineOptions.intervalMs,
+      engine: this.engine.snapshot(),
+      marks: Object.fromEntries(this.marks),
+    };
     // the open batch's sums may have overflowed: the judge counts that batch invalid when it
     // closes, so only the closed-batch statistics (test, cumulative sums) must be finite
-    const bad = cp.engine.judges.reduce<string | undefined>((found, judge, i) => found ?? nonFinitePath({ ...judge, open: undefined }, `judges[${i}]`), undefined);
+    const bad = cp.engine.judges.reduce<string | undefined>(
+      (found, judge, i) => found ?? nonFinitePath({ ...judge, open: undefined }, `judges[${i}]`),
+      undefined,
+    );
     if (bad !== undefined) throw new UnjudgeableCheckpointError(`engine state holds a non-finite number at ${bad}`);
     if (this.lastHanded) cp.lastHanded = this.lastHanded;
     if (this.watch) cp.watch = this.watch.snapshot();
@@ -197,7 +220,9 @@ function checkBounded(record: ReleaseRecord, engine: ReleaseEngine, options: Eng
   }
   const looks = Math.ceil(engine.policy.observeMs / options.intervalMs);
   if (!(looks <= MAX_LOOKS)) {
-    throw new UnboundedReleaseError(`its observation window (observeMs ${engine.policy.observeMs}) is ${looks} looks of ${options.intervalMs} ms, more than ${MAX_LOOKS}`);
+    throw new UnboundedReleaseError(
+      `its observation window (observeMs ${engine.policy.observeMs}) is ${looks} looks of ${options.intervalMs} ms, more than ${MAX_LOOKS}`,
+    );
   }
 }
 
@@ -209,7 +234,8 @@ function nonFinitePath(value: unknown, root: string): string | undefined {
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) return path;
     } else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) stack.push([v[i], `${path}[${i}]`]);
+      for (let i = 0; i < v.length; i++)
+        if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) stack.push([v[i], `${path}[${i}]`]);
     } else if (v !== null && typeof v === 'object') {
       for (const [k, child] of Object.entries(v)) stack.push([child, `${path}.${k}`]);
     }

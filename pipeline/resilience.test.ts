@@ -11,7 +11,14 @@ test('the timer takes the looks on the pipeline clock: a silent release reaches 
   const { store } = await storeWith(spec);
   const bus = createMemoryBus();
   let now = spec.release.startedAt;
-  const pipeline = await createPipeline({ bus, store, clock: () => now, tickEveryMs: 10, graceMs: 5 * MINUTE, intervalMs: ENGINE.intervalMs });
+  const pipeline = await createPipeline({
+    bus,
+    store,
+    clock: () => now,
+    tickEveryMs: 10,
+    graceMs: 5 * MINUTE,
+    intervalMs: ENGINE.intervalMs,
+  });
   now += 10 * MINUTE; // minus the grace: looks up to minute 5
   await waitFor('5 looks', () => pipeline.stats().verdicts === 5);
   now += 30 * MINUTE;
@@ -23,13 +30,21 @@ test('the timer takes the looks on the pipeline clock: a silent release reaches 
 });
 
 test('a store outage keeps verdicts in order and batches unacknowledged until it recovers', async () => {
-  const scenario = generateScenario({ seed: 4, durationMinutes: 20, regression: 'stock-latency-x1.5', onsetMinutes: 3 });
+  const scenario = generateScenario({
+    seed: 4,
+    durationMinutes: 20,
+    regression: 'stock-latency-x1.5',
+    onsetMinutes: 3,
+  });
   const { store } = await storeWith(scenario.spec);
   let failures = 0;
   let down = false;
   // the real store with appendVerdict failing while `down`
   const flaky: Store = Object.create(store, {
-    appendVerdict: { value: (v: Parameters<Store['appendVerdict']>[0]) => (down ? (failures++, Promise.reject(new Error('connection refused'))) : store.appendVerdict(v)) },
+    appendVerdict: {
+      value: (v: Parameters<Store['appendVerdict']>[0]) =>
+        down ? (failures++, Promise.reject(new Error('connection refused'))) : store.appendVerdict(v),
+    },
   }) as Store;
   const bus = createMemoryBus();
   const pipeline = await createPipeline({ bus, store: flaky, tickEveryMs: 0, checkpointEvery: 2 });
@@ -48,7 +63,10 @@ test('a store outage keeps verdicts in order and batches unacknowledged until it
   await pipeline.tick(end);
   const stored = await store.listVerdicts(scenario.spec.release.id);
   const looks = referenceLooks(scenario.spec, scenario.samples, end);
-  assert.deepEqual(stored.map((v) => [v.at, v.decision]), looks.map((v) => [v.at, v.decision]));
+  assert.deepEqual(
+    stored.map((v) => [v.at, v.decision]),
+    looks.map((v) => [v.at, v.decision]),
+  );
   assert.equal(pipeline.stats().storeErrors, failures);
   await pipeline.close();
   assert.equal((await bus.lag()).find((l) => l.topic === 'samples')?.pendingBatches, 0);

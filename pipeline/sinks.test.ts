@@ -4,7 +4,15 @@ import type { Decision, Verdict } from '../analyzer/index.ts';
 import type { ReleaseRecord } from '../store/index.ts';
 import { createMetricsSink } from './index.ts';
 
-const v = (at: number, decision: Decision, releaseId = 'r1'): Verdict => ({ releaseId, at, decision, score: 100, metrics: [], reasons: [], policy: { class: 'standard', observedFor: at } });
+const v = (at: number, decision: Decision, releaseId = 'r1'): Verdict => ({
+  releaseId,
+  at,
+  decision,
+  score: 100,
+  metrics: [],
+  reasons: [],
+  policy: { class: 'standard', observedFor: at },
+});
 const record = {} as ReleaseRecord;
 
 test('metrics sink: verdicts and decision changes per decision; replays not counted twice', async () => {

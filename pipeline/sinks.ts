@@ -18,7 +18,8 @@ export interface MetricsSink extends VerdictSink {
   latest(): ReadonlyMap<string, Verdict>;
 }
 
-const zeros = (): Record<Decision, number> => Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Decision, number>;
+const zeros = (): Record<Decision, number> =>
+  Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Decision, number>;
 
 export function createMetricsSink(name = 'metrics'): MetricsSink {
   const counts = zeros();

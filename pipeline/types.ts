@@ -17,7 +17,12 @@ export interface VerdictSink {
    * Must not throw for a downstream failure (record and retry instead); a rejection is logged
    * and does not stop the pipeline.
    */
-  onVerdict(verdict: Verdict, previous: Verdict | undefined, record: ReleaseRecord, delivery?: VerdictDelivery): Promise<void>;
+  onVerdict(
+    verdict: Verdict,
+    previous: Verdict | undefined,
+    record: ReleaseRecord,
+    delivery?: VerdictDelivery,
+  ): Promise<void>;
 }
 
 /**

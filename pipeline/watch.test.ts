@@ -26,7 +26,10 @@ async function run(regression: 'none' | 'error-ratio-x3', crashAfter?: number): 
   }
   const p = pipeline;
   await publishAll(bus, batches.slice(crashAfter ?? 0));
-  await waitFor('every batch', () => p.stats().batches - p.stats().skippedBatches >= batches.length - (crashAfter ?? 0));
+  await waitFor(
+    'every batch',
+    () => p.stats().batches - p.stats().skippedBatches >= batches.length - (crashAfter ?? 0),
+  );
   await p.tick(s.spec.release.startedAt + 130 * MINUTE);
   const verdicts = await store.listVerdicts(s.spec.release.id);
   await p.close();
@@ -52,7 +55,10 @@ test('post-release watch: a regression appearing after promotion raises rollback
 
   // crash at minute 60, in the middle of the watch: the checkpoint carries the watch engine
   const again = await run('error-ratio-x3', 60);
-  assert.deepEqual(again.map((v) => [v.at, v.decision, v.score]), verdicts.map((v) => [v.at, v.decision, v.score]));
+  assert.deepEqual(
+    again.map((v) => [v.at, v.decision, v.score]),
+    verdicts.map((v) => [v.at, v.decision, v.score]),
+  );
 });
 
 test('post-release watch of a healthy release emits nothing after promote', async () => {
@@ -65,7 +71,9 @@ test('a user-defined class from the governance file is analysed with its own win
   const s = lenient(generateScenario({ seed: 1, durationMinutes: 20 }));
   s.spec.release = { ...s.spec.release, class: 'tax-hotfix' };
   delete s.spec.policy.observeMs; // the class decides
-  const governance = parseGovernance({ classes: { 'tax-hotfix': { extends: 'emergency-fix', observeMs: '12m', postReleaseWatchMs: 0 } } });
+  const governance = parseGovernance({
+    classes: { 'tax-hotfix': { extends: 'emergency-fix', observeMs: '12m', postReleaseWatchMs: 0 } },
+  });
   const { store } = await storeWith(s.spec);
   const bus = createMemoryBus();
   const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, governance });

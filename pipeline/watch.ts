@@ -14,7 +14,14 @@
  * promotion there is no canary weight left to halve). The watch's `continue` looks and its own
  * end-of-window outcome are not emitted, so the release's reported decision stays `promote`.
  */
-import { ReleaseEngine, type AnalysisSpec, type EngineOptions, type EngineSnapshot, type Sample, type Verdict } from '../analyzer/index.ts';
+import {
+  ReleaseEngine,
+  type AnalysisSpec,
+  type EngineOptions,
+  type EngineSnapshot,
+  type Sample,
+  type Verdict,
+} from '../analyzer/index.ts';
 
 export interface WatchSnapshot {
   promotedAt: number;
@@ -30,7 +37,11 @@ export const WATCH_REASON = 'post-release watch';
 export function watchSpec(spec: AnalysisSpec, promotedAt: number, watchMs: number): AnalysisSpec {
   return {
     ...spec,
-    release: { ...spec.release, startedAt: promotedAt, strategy: spec.release.strategy === 'before-after' ? 'canary' : spec.release.strategy },
+    release: {
+      ...spec.release,
+      startedAt: promotedAt,
+      strategy: spec.release.strategy === 'before-after' ? 'canary' : spec.release.strategy,
+    },
     // minObserveMs = the window: the watch never "promotes early", it only looks for harm
     policy: { ...spec.policy, observeMs: watchMs, minObserveMs: watchMs },
   };
@@ -47,11 +58,20 @@ export class PostReleaseWatch {
   ) {}
 
   static start(spec: AnalysisSpec, options: EngineOptions, promotedAt: number, watchMs: number): PostReleaseWatch {
-    return new PostReleaseWatch(spec, promotedAt, watchMs, new ReleaseEngine(watchSpec(spec, promotedAt, watchMs), options));
+    return new PostReleaseWatch(
+      spec,
+      promotedAt,
+      watchMs,
+      new ReleaseEngine(watchSpec(spec, promotedAt, watchMs), options),
+    );
   }
 
   static restore(spec: AnalysisSpec, options: EngineOptions, snapshot: WatchSnapshot): PostReleaseWatch {
-    const engine = ReleaseEngine.restore(watchSpec(spec, snapshot.promotedAt, snapshot.watchMs), options, snapshot.engine);
+    const engine = ReleaseEngine.restore(
+      watchSpec(spec, snapshot.promotedAt, snapshot.watchMs),
+      options,
+      snapshot.engine,
+    );
     const watch = new PostReleaseWatch(spec, snapshot.promotedAt, snapshot.watchMs, engine);
     watch.done = snapshot.done;
     return watch;
@@ -91,7 +111,10 @@ export class PostReleaseWatch {
     return {
       ...look,
       decision: 'rollback',
-      reasons: [`${WATCH_REASON}: regression ${minutes} min after promotion at ${new Date(this.promotedAt).toISOString()}`, ...look.reasons],
+      reasons: [
+        `${WATCH_REASON}: regression ${minutes} min after promotion at ${new Date(this.promotedAt).toISOString()}`,
+        ...look.reasons,
+      ],
       policy: { ...look.policy, class: release.class, observedFor: look.at - release.startedAt },
     };
   }

@@ -21,7 +21,10 @@ mkdirSync(join(dist, 'store', 'migrations'), { recursive: true });
 cpSync(join(root, 'store', 'migrations'), join(dist, 'store', 'migrations'), { recursive: true });
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // read by `release-health version` (../package.json from dist/cli/main.js); "type": "module" for dist/**/*.js
-writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`);
+writeFileSync(
+  join(dist, 'package.json'),
+  `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`,
+);
 const examples = join(dist, 'examples');
 if (!existsSync(examples)) {
   rmSync(examples, { force: true });

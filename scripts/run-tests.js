@@ -19,13 +19,33 @@ import { spawnSync } from 'node:child_process';
 
 /** The groups outside the default run, and what is in them (printed when they are left out). */
 const GROUPS = {
-  calibration: 'statistical calibration simulations (false-alarm rates over many seeds, coverage of intervals, restart equivalence)',
-  scenario: 'whole-product scenarios on a virtual clock (npm start\'s story end to end, with its 13 weeks of history)',
+  calibration:
+    'statistical calibration simulations (false-alarm rates over many seeds, coverage of intervals, restart equivalence)',
+  scenario: "whole-product scenarios on a virtual clock (npm start's story end to end, with its 13 weeks of history)",
 };
-const ROOTS = ['analyzer', 'collector', 'cli', 'simulator', 'pipeline', 'store', 'gate', 'dashboards', 'odoo-exporter', 'deploy', 'examples', 'bench', 'test'];
+const ROOTS = [
+  'analyzer',
+  'collector',
+  'cli',
+  'simulator',
+  'pipeline',
+  'store',
+  'gate',
+  'dashboards',
+  'odoo-exporter',
+  'deploy',
+  'examples',
+  'bench',
+  'test',
+];
 
 const args = process.argv.slice(2);
-const wanted = new Set((process.env.RH_TEST_GROUPS ?? '').split(',').map((g) => g.trim()).filter(Boolean));
+const wanted = new Set(
+  (process.env.RH_TEST_GROUPS ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean),
+);
 const paths = [];
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
@@ -33,7 +53,9 @@ for (let i = 0; i < args.length; i++) {
   else if (arg === '--group') wanted.add(args[++i] ?? '');
   else if (arg.startsWith('--group=')) wanted.add(arg.slice('--group='.length));
   else if (arg.startsWith('-')) {
-    console.error(`unknown option ${arg}\nusage: node scripts/run-tests.js [--all | --group NAME ...] [folder-or-file ...]`);
+    console.error(
+      `unknown option ${arg}\nusage: node scripts/run-tests.js [--all | --group NAME ...] [folder-or-file ...]`,
+    );
     process.exit(2);
   } else paths.push(arg);
 }
@@ -49,7 +71,11 @@ const files = [];
 const leftOut = new Map(); // group → file count
 function walk(path, explicit) {
   let st;
-  try { st = statSync(path); } catch { return; }
+  try {
+    st = statSync(path);
+  } catch {
+    return;
+  }
   if (st.isDirectory()) {
     if (path.endsWith('node_modules')) return;
     for (const entry of readdirSync(path).sort()) walk(join(path, entry), false);
@@ -69,14 +95,25 @@ const tap = join(mkdtempSync(join(tmpdir(), 'rh-tests-')), 'report.tap');
 // Two files at a time even on two cores: most test time is waiting (servers, child processes,
 // timers), and node's default (cores - 1) runs them one after another there.
 const concurrency = Math.max(2, availableParallelism() - 1);
-const result = spawnSync(process.execPath, [
-  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-  ...files,
-], { stdio: 'inherit', env: { ...process.env, RH_TEST_GROUPS: [...wanted].join(',') } });
+const result = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
+  { stdio: 'inherit', env: { ...process.env, RH_TEST_GROUPS: [...wanted].join(',') } },
+);
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const skipReasons = new Map();
 try {
   const text = readFileSync(tap, 'utf8');
@@ -87,11 +124,14 @@ try {
     const reason = (m[1] ?? '').trim() || '(no reason given)';
     skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
   }
-} catch { failed = Math.max(failed, 1); }
+} catch {
+  failed = Math.max(failed, 1);
+}
 
 if (skipReasons.size) {
   console.log(`\nskipped, by reason:`);
-  for (const [reason, n] of [...skipReasons].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${reason}`);
+  for (const [reason, n] of [...skipReasons].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${String(n).padStart(3)}  ${reason}`);
 }
 if (leftOut.size) {
   console.log(`\nnot run (npm test -- --all runs them, as CI does):`);

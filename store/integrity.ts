@@ -30,9 +30,13 @@ const MAX_LISTED = 3;
  * The problems found (empty when the store is sound). Runs in one read-only transaction with
  * index scans off, so the counts come from the heap pages themselves.
  */
-export async function findIntegrityProblems(db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> }): Promise<string[]> {
+export async function findIntegrityProblems(db: {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}): Promise<string[]> {
   return db.transaction(async (tx) => {
-    await tx.exec('SET TRANSACTION READ ONLY; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_bitmapscan = off');
+    await tx.exec(
+      'SET TRANSACTION READ ONLY; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_bitmapscan = off',
+    );
     const problems: string[] = [];
     // 1. every table read whole: checksum failures and unreadable blocks raise here
     const { rows: tables } = await tx.query<{ name: string }>(
@@ -62,7 +66,10 @@ export async function findIntegrityProblems(db: { transaction<T>(fn: (tx: Querya
       const lost = verdicts.reduce((sum, r) => sum + Math.max(0, Number(r.expected) - Number(r.found)), 0);
       problems.push(
         `verdict history does not match its ledger for ${verdicts.length} release(s) (${lost} verdict(s) missing): ` +
-          verdicts.slice(0, MAX_LISTED).map((r) => `${r.release_id} ${r.expected} recorded, ${r.found} readable`).join('; ') +
+          verdicts
+            .slice(0, MAX_LISTED)
+            .map((r) => `${r.release_id} ${r.expected} recorded, ${r.found} readable`)
+            .join('; ') +
           (verdicts.length > MAX_LISTED ? '; …' : ''),
       );
     }
@@ -72,7 +79,12 @@ export async function findIntegrityProblems(db: { transaction<T>(fn: (tx: Querya
        ORDER BY 1`,
     );
     if (checkpoints.length > 0) {
-      problems.push(`${checkpoints.length} engine checkpoint(s) saved and now missing: ${checkpoints.slice(0, MAX_LISTED).map((r) => r.release_id).join(', ')}${checkpoints.length > MAX_LISTED ? ', …' : ''}`);
+      problems.push(
+        `${checkpoints.length} engine checkpoint(s) saved and now missing: ${checkpoints
+          .slice(0, MAX_LISTED)
+          .map((r) => r.release_id)
+          .join(', ')}${checkpoints.length > MAX_LISTED ? ', …' : ''}`,
+      );
     }
     const { rows: orphans } = await tx.query<{ release_id: string }>(
       `SELECT l.release_id FROM integrity_ledger l
@@ -80,7 +92,12 @@ export async function findIntegrityProblems(db: { transaction<T>(fn: (tx: Querya
        ORDER BY 1`,
     );
     if (orphans.length > 0) {
-      problems.push(`${orphans.length} release(s) with verdicts and no release record: ${orphans.slice(0, MAX_LISTED).map((r) => r.release_id).join(', ')}${orphans.length > MAX_LISTED ? ', …' : ''}`);
+      problems.push(
+        `${orphans.length} release(s) with verdicts and no release record: ${orphans
+          .slice(0, MAX_LISTED)
+          .map((r) => r.release_id)
+          .join(', ')}${orphans.length > MAX_LISTED ? ', …' : ''}`,
+      );
     }
     return problems;
   });
@@ -94,11 +111,13 @@ export async function verifyIntegrity(db: Parameters<typeof findIntegrityProblem
   } catch (error) {
     problems = [`the integrity check itself failed: ${oneLine(error)}`];
   }
-  if (problems.length > 0) throw new StoreIntegrityError(`${where} failed its integrity check: ${problems.join(' | ')} — ${RESTORE_HINT}`);
+  if (problems.length > 0)
+    throw new StoreIntegrityError(`${where} failed its integrity check: ${problems.join(' | ')} — ${RESTORE_HINT}`);
 }
 
 /** An error as one short line (PGlite's WebAssembly errors can carry kilobytes of context). */
 export function oneLine(error: unknown): string {
-  const text = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  const text =
+    error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
   return text.replace(/\s+/g, ' ').slice(0, 300);
 }

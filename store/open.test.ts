@@ -14,7 +14,11 @@ import { makeRecord, makeVerdict } from './testing/fixtures.ts';
 describe('openStore', () => {
   it('refuses unknown schemes without echoing the rest of the URL', async () => {
     for (const url of ['mysql://root:hunter2@db/x', 'sqlite:///tmp/x.db', 'pglite://', '', 'memory']) {
-      await assert.rejects(openStore(url), (err: Error) => err instanceof StoreError && !err.message.includes('hunter2'), url);
+      await assert.rejects(
+        openStore(url),
+        (err: Error) => err instanceof StoreError && !err.message.includes('hunter2'),
+        url,
+      );
     }
   });
 
@@ -68,7 +72,11 @@ describe('openStore', () => {
 
 describe('JSON codec', () => {
   it('round-trips non-finite numbers, -0 and look-alike strings through JSON text', () => {
-    const value = { a: [NaN, Infinity, -Infinity, -0, 0, 1.5], s: ['NaN', '~NaN', '~~-0', 'Infinity x', '-Infinityy'], k: { NaN: 'NaN' } };
+    const value = {
+      a: [NaN, Infinity, -Infinity, -0, 0, 1.5],
+      s: ['NaN', '~NaN', '~~-0', 'Infinity x', '-Infinityy'],
+      k: { NaN: 'NaN' },
+    };
     const text = toJsonText(value);
     assert.ok(text);
     assert.deepEqual(fromJson(JSON.parse(text)), value);

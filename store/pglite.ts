@@ -70,7 +70,9 @@ export async function createPgliteStore(dataDir?: string, options: PgliteStoreOp
       db = await PGlite.create(dataDir ?? 'memory://', { initDbStartParams: ['--data-checksums'] });
     } catch (err) {
       // a damaged control file or WAL aborts PostgreSQL inside WebAssembly (`RuntimeError: Aborted()`)
-      throw new StoreIntegrityError(`${where} cannot be opened by PostgreSQL (${oneLine(err)}; a damaged control file, WAL or catalog) — ${RESTORE_HINT}`);
+      throw new StoreIntegrityError(
+        `${where} cannot be opened by PostgreSQL (${oneLine(err)}; a damaged control file, WAL or catalog) — ${RESTORE_HINT}`,
+      );
     }
     const database = pgliteDatabase(db);
     const opened = db;

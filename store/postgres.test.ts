@@ -77,7 +77,11 @@ function postgresFixture(options: PostgresStoreOptions): MakeStore {
 
 runStoreContract('postgres', postgresFixture({}), serviceSkipMessage('postgres'));
 // The same contract with plain (unnamed) statements, as behind a pooler that cannot keep prepared ones.
-runStoreContract('postgres, no prepared statements', postgresFixture({ preparedStatements: false }), serviceSkipMessage('postgres'));
+runStoreContract(
+  'postgres, no prepared statements',
+  postgresFixture({ preparedStatements: false }),
+  serviceSkipMessage('postgres'),
+);
 
 test('postgres: a failed connection is a StoreError without the password', async (t) => {
   const url = await requireService(t, 'postgres');

@@ -57,7 +57,10 @@ function queryable(q: pg.Pool | pg.PoolClient, scrub: (s: string) => string, pre
       try {
         // Parameterised statements are prepared once per connection under a name derived from
         // their text: the appends that dominate the load then skip parsing and planning.
-        const r = prepare && params.length > 0 ? await q.query<R>({ name: statementName(text), text, values: [...params] }) : await q.query<R>(text, [...params]);
+        const r =
+          prepare && params.length > 0
+            ? await q.query<R>({ name: statementName(text), text, values: [...params] })
+            : await q.query<R>(text, [...params]);
         return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
       } catch (err) {
         throw toDbError(err, scrub);
@@ -111,7 +114,10 @@ export function postgresDatabase(pool: pg.Pool, scrub: (s: string) => string, pr
  * Connects to PostgreSQL (`postgres://…` URL or a `pg.PoolConfig`) and applies pending migrations.
  * Tables live in the connection's current schema (`search_path`, e.g. via `options: '-c search_path=x'`).
  */
-export async function createPostgresStore(config: string | pg.PoolConfig, options: PostgresStoreOptions = {}): Promise<Store> {
+export async function createPostgresStore(
+  config: string | pg.PoolConfig,
+  options: PostgresStoreOptions = {},
+): Promise<Store> {
   const poolConfig: pg.PoolConfig = typeof config === 'string' ? { connectionString: config } : { ...config };
   // Without it an unreachable server makes the first query hang until the OS gives up.
   poolConfig.connectionTimeoutMillis ??= 10_000;

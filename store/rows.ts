@@ -5,7 +5,16 @@
 import type { AnalysisSpec, Decision, Release, Verdict } from '../analyzer/index.ts';
 import { compact, fromJson, toNumber, toOptionalNumber } from './codec.ts';
 import type { Row } from './sql.ts';
-import type { ActionAttempt, ActionRecord, ActionState, AuditEntry, BackupCheckpoint, EngineCheckpoint, ReleaseRecord, ReleaseStatus } from './types.ts';
+import type {
+  ActionAttempt,
+  ActionRecord,
+  ActionState,
+  AuditEntry,
+  BackupCheckpoint,
+  EngineCheckpoint,
+  ReleaseRecord,
+  ReleaseStatus,
+} from './types.ts';
 
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
@@ -43,7 +52,8 @@ export function toBackupCheckpoint(r: Row): BackupCheckpoint {
   };
 }
 
-export const ACTION_COLUMNS = 'id, release_id, kind, decision, target, state, attempts, created_at, updated_at, last_error, payload';
+export const ACTION_COLUMNS =
+  'id, release_id, kind, decision, target, state, attempts, created_at, updated_at, last_error, payload';
 
 export function toActionRecord(r: Row): ActionRecord {
   return compact<ActionRecord>({

@@ -115,13 +115,16 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<n
     await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext(current_schema()))', [MIGRATION_LOCK]);
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL)`);
-    const { rows } = await tx.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations');
+    const { rows } = await tx.query<{ version: number; checksum: string }>(
+      'SELECT version, checksum FROM schema_migrations',
+    );
     const applied = new Map(rows.map((r) => [Number(r.version), r.checksum]));
     const done: number[] = [];
     for (const m of files) {
       const sum = applied.get(m.version);
       if (sum !== undefined) {
-        if (sum !== m.checksum) throw new StoreError(`migration ${m.version}_${m.name} was changed after it was applied`);
+        if (sum !== m.checksum)
+          throw new StoreError(`migration ${m.version}_${m.name} was changed after it was applied`);
         continue;
       }
       await tx.exec(m.sql);

@@ -125,14 +125,34 @@ export class SqlStore implements Store {
              release, spec, spec_name, status, registered_at, registered_by, closed_at, justification, frozen, decision, decided_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11::text::jsonb, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
           [
-            r.id, r.service, r.environment, r.version, r.tenant ?? null, r.tenantTier ?? null, r.class, r.strategy, r.startedAt,
-            toJsonText(r), toJsonText(record.spec), record.specName ?? null, record.status, record.registeredAt,
-            record.registeredBy, record.closedAt ?? null, record.justification ?? null, record.frozen ?? null,
-            record.decision ?? null, record.decidedAt ?? null,
+            r.id,
+            r.service,
+            r.environment,
+            r.version,
+            r.tenant ?? null,
+            r.tenantTier ?? null,
+            r.class,
+            r.strategy,
+            r.startedAt,
+            toJsonText(r),
+            toJsonText(record.spec),
+            record.specName ?? null,
+            record.status,
+            record.registeredAt,
+            record.registeredBy,
+            record.closedAt ?? null,
+            record.justification ?? null,
+            record.frozen ?? null,
+            record.decision ?? null,
+            record.decidedAt ?? null,
           ],
         );
       } catch (err) {
-        rethrow(err, `release ${shown(r.id)} is already registered`, `release ${shown(r.id)} refers to something missing`);
+        rethrow(
+          err,
+          `release ${shown(r.id)} is already registered`,
+          `release ${shown(r.id)} refers to something missing`,
+        );
       }
       await tx.query(INSERT_AUDIT, auditParams(audit, r.id));
     });
@@ -153,8 +173,14 @@ export class SqlStore implements Store {
          AND ($6::bigint IS NULL OR registered_at >= $6) AND ($7::bigint IS NULL OR registered_at < $7)
        ORDER BY registered_at DESC, id DESC LIMIT $8 OFFSET $9`,
       [
-        filter.service ?? null, filter.environment ?? null, filter.status ?? null, filter.tenantTier ?? null,
-        filter.releaseClass ?? null, filter.from ?? null, filter.to ?? null, limitOf(filter.limit, 100, 1000),
+        filter.service ?? null,
+        filter.environment ?? null,
+        filter.status ?? null,
+        filter.tenantTier ?? null,
+        filter.releaseClass ?? null,
+        filter.from ?? null,
+        filter.to ?? null,
+        limitOf(filter.limit, 100, 1000),
         offsetOf(filter.offset),
       ],
     );
@@ -162,7 +188,12 @@ export class SqlStore implements Store {
   }
 
   /** The audit entry is written only when the release changes (it was active). */
-  async closeRelease(id: string, status: Exclude<ReleaseStatus, 'active'>, at: number, audit: AuditEntry): Promise<boolean> {
+  async closeRelease(
+    id: string,
+    status: Exclude<ReleaseStatus, 'active'>,
+    at: number,
+    audit: AuditEntry,
+  ): Promise<boolean> {
     if (!CLOSED_STATUSES.includes(status)) throw new StoreError(`cannot close a release as "${String(status)}"`);
     return this.db.transaction(async (tx) => {
       const updated = await tx.query(
@@ -181,19 +212,34 @@ export class SqlStore implements Store {
 
   async appendVerdict(verdict: Verdict): Promise<boolean> {
     const metrics = verdict.metrics.map((m, ordinal) => ({
-      ordinal, metric: m.metric, classification: m.classification,
-      relative: floatParam(m.effect?.relative), low: floatParam(m.effect?.low), high: floatParam(m.effect?.high),
-      evidence: floatParam(m.evidence), method: m.method, n_baseline: floatParam(m.n?.baseline),
-      n_canary: floatParam(m.n?.canary), critical: m.critical ?? false,
+      ordinal,
+      metric: m.metric,
+      classification: m.classification,
+      relative: floatParam(m.effect?.relative),
+      low: floatParam(m.effect?.low),
+      high: floatParam(m.effect?.high),
+      evidence: floatParam(m.evidence),
+      method: m.method,
+      n_baseline: floatParam(m.n?.baseline),
+      n_canary: floatParam(m.n?.canary),
+      critical: m.critical ?? false,
     }));
     try {
       const { rows } = await this.db.query<{ inserted: number }>(APPEND_VERDICT, [
-        verdict.releaseId, verdict.at, verdict.decision, String(floatParam(verdict.score)), toJsonText(verdict),
+        verdict.releaseId,
+        verdict.at,
+        verdict.decision,
+        String(floatParam(verdict.score)),
+        toJsonText(verdict),
         JSON.stringify(metrics),
       ]);
       return Number(rows[0]?.inserted) === 1;
     } catch (err) {
-      rethrow(err, `verdict conflict for release ${shown(verdict.releaseId)}`, `release ${shown(verdict.releaseId)} not found`);
+      rethrow(
+        err,
+        `verdict conflict for release ${shown(verdict.releaseId)}`,
+        `release ${shown(verdict.releaseId)} not found`,
+      );
     }
   }
 
@@ -207,7 +253,10 @@ export class SqlStore implements Store {
   }
 
   async latestVerdict(releaseId: string): Promise<Verdict | undefined> {
-    const { rows } = await this.db.query('SELECT verdict FROM verdicts WHERE release_id = $1 ORDER BY at DESC LIMIT 1', [releaseId]);
+    const { rows } = await this.db.query(
+      'SELECT verdict FROM verdicts WHERE release_id = $1 ORDER BY at DESC LIMIT 1',
+      [releaseId],
+    );
     return rows.length === 0 ? undefined : toVerdict(rows[0]);
   }
 
@@ -216,10 +265,19 @@ export class SqlStore implements Store {
     await this.db.transaction(async (tx) => {
       try {
         await tx.query(`INSERT INTO backup_checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
-          c.releaseId, c.backupId, c.takenAt, c.source, c.recordedAt, c.recordedBy,
+          c.releaseId,
+          c.backupId,
+          c.takenAt,
+          c.source,
+          c.recordedAt,
+          c.recordedBy,
         ]);
       } catch (err) {
-        rethrow(err, `backup ${shown(c.backupId)} is already recorded for release ${shown(c.releaseId)}`, `release ${shown(c.releaseId)} not found`);
+        rethrow(
+          err,
+          `backup ${shown(c.backupId)} is already recorded for release ${shown(c.releaseId)}`,
+          `release ${shown(c.releaseId)} not found`,
+        );
       }
       await tx.query(INSERT_AUDIT, auditParams(audit, c.releaseId));
     });
@@ -237,7 +295,15 @@ export class SqlStore implements Store {
   async recordAction(a: ActionRecord): Promise<number> {
     try {
       const { rows } = await this.db.query(RECORD_ACTION, [
-        a.releaseId, a.kind, a.decision, a.target, a.state, a.attempts, a.createdAt, a.updatedAt, a.lastError ?? null,
+        a.releaseId,
+        a.kind,
+        a.decision,
+        a.target,
+        a.state,
+        a.attempts,
+        a.createdAt,
+        a.updatedAt,
+        a.lastError ?? null,
         toJsonText(a.payload),
       ]);
       return toNumber(rows[0].id);
@@ -247,27 +313,49 @@ export class SqlStore implements Store {
   }
 
   /** Appends an attempt; an update without `lastError` keeps the previous one. */
-  async updateAction(id: number, update: Pick<ActionRecord, 'state' | 'attempts' | 'updatedAt'> & { lastError?: string }): Promise<void> {
+  async updateAction(
+    id: number,
+    update: Pick<ActionRecord, 'state' | 'attempts' | 'updatedAt'> & { lastError?: string },
+  ): Promise<void> {
     if (!ACTION_STATES.includes(update.state)) throw new StoreError(`unknown action state "${String(update.state)}"`);
     const { rows } = await this.db.query<{ updated: number }>(UPDATE_ACTION, [
-      id, update.state, update.attempts, update.updatedAt, update.lastError ?? null,
+      id,
+      update.state,
+      update.attempts,
+      update.updatedAt,
+      update.lastError ?? null,
     ]);
     if (Number(rows[0]?.updated) !== 1) throw new StoreNotFoundError(`action ${id} not found`);
   }
 
-  async listActions(filter: { releaseId?: string; state?: ActionState; from?: number; to?: number; limit?: number }): Promise<ActionRecord[]> {
+  async listActions(filter: {
+    releaseId?: string;
+    state?: ActionState;
+    from?: number;
+    to?: number;
+    limit?: number;
+  }): Promise<ActionRecord[]> {
     const { rows } = await this.db.query(
       `SELECT * FROM (SELECT ${ACTION_COLUMNS} FROM actions
          WHERE ($1::text IS NULL OR release_id = $1) AND ($2::text IS NULL OR state = $2)
            AND ($3::bigint IS NULL OR created_at >= $3) AND ($4::bigint IS NULL OR created_at < $4)
          ORDER BY id DESC LIMIT $5) t ORDER BY id`,
-      [filter.releaseId ?? null, filter.state ?? null, filter.from ?? null, filter.to ?? null, limitOf(filter.limit, 1000, 10_000)],
+      [
+        filter.releaseId ?? null,
+        filter.state ?? null,
+        filter.from ?? null,
+        filter.to ?? null,
+        limitOf(filter.limit, 1000, 10_000),
+      ],
     );
     return rows.map(toActionRecord);
   }
 
   async listActionAttempts(actionId: number): Promise<ActionAttempt[]> {
-    const { rows } = await this.db.query(`SELECT ${ATTEMPT_COLUMNS} FROM action_attempts WHERE action_id = $1 ORDER BY id`, [actionId]);
+    const { rows } = await this.db.query(
+      `SELECT ${ATTEMPT_COLUMNS} FROM action_attempts WHERE action_id = $1 ORDER BY id`,
+      [actionId],
+    );
     return rows.map(toActionAttempt);
   }
 
@@ -300,7 +388,10 @@ export class SqlStore implements Store {
   }
 
   async loadEngineCheckpoint(releaseId: string): Promise<EngineCheckpoint | undefined> {
-    const { rows } = await this.db.query(`SELECT ${ENGINE_CHECKPOINT_COLUMNS} FROM engine_checkpoints WHERE release_id = $1`, [releaseId]);
+    const { rows } = await this.db.query(
+      `SELECT ${ENGINE_CHECKPOINT_COLUMNS} FROM engine_checkpoints WHERE release_id = $1`,
+      [releaseId],
+    );
     return rows.length === 0 ? undefined : toEngineCheckpoint(rows[0]);
   }
 

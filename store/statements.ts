@@ -64,7 +64,8 @@ export function limitOf(limit: number | undefined, fallback: number, max: number
 
 export function offsetOf(offset: number | undefined): number {
   if (offset === undefined) return 0;
-  if (!Number.isInteger(offset) || offset < 0) throw new StoreError(`offset must be a non-negative integer, got ${offset}`);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new StoreError(`offset must be a non-negative integer, got ${offset}`);
   return offset;
 }
 

@@ -184,9 +184,18 @@ export interface Store {
   /** inserts and returns the id (unknown release: StoreNotFoundError); attempts > 0 also records that attempt */
   recordAction(action: ActionRecord): Promise<number>;
   /** appends an attempt; without `lastError` the previous one is kept; unknown id: StoreNotFoundError */
-  updateAction(id: number, update: Pick<ActionRecord, 'state' | 'attempts' | 'updatedAt'> & { lastError?: string }): Promise<void>;
+  updateAction(
+    id: number,
+    update: Pick<ActionRecord, 'state' | 'attempts' | 'updatedAt'> & { lastError?: string },
+  ): Promise<void>;
   /** oldest first; `from`/`to` bound `createdAt` like ReleaseFilter's; `limit` (added: default 1000, at most 10000) keeps the newest */
-  listActions(filter: { releaseId?: string; state?: ActionState; from?: number; to?: number; limit?: number }): Promise<ActionRecord[]>;
+  listActions(filter: {
+    releaseId?: string;
+    state?: ActionState;
+    from?: number;
+    to?: number;
+    limit?: number;
+  }): Promise<ActionRecord[]>;
   /** every attempt of one action, oldest first (added by the store room) */
   listActionAttempts(actionId: number): Promise<ActionAttempt[]>;
 

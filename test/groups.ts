@@ -11,7 +11,12 @@
 export type TestGroup = 'calibration' | 'scenario';
 
 export function groupsWanted(env: Record<string, string | undefined> = process.env): Set<string> {
-  return new Set((env.RH_TEST_GROUPS ?? '').split(',').map((g) => g.trim()).filter(Boolean));
+  return new Set(
+    (env.RH_TEST_GROUPS ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
+  );
 }
 
 /** Test options: runs when `group` is wanted, else a skip that names the command. */

@@ -12,7 +12,10 @@ test('before/after with weekly history: the ramp and the flash sale, also in his
   for (let seed = 1; seed <= 6; seed++) {
     const scenario = generateBeforeAfter({ seed });
     const { verdict, timeline, counts } = replaySamples(scenario.spec, scenario.samples, options);
-    assert.ok(!timeline.some((e) => e.decision === 'rollback' || e.decision === 'reduce-traffic'), `seed ${seed}: ${JSON.stringify(timeline)}`);
+    assert.ok(
+      !timeline.some((e) => e.decision === 'rollback' || e.decision === 'reduce-traffic'),
+      `seed ${seed}: ${JSON.stringify(timeline)}`,
+    );
     assert.notEqual(verdict.decision, 'rollback');
     assert.ok(counts.history > 0, 'history samples were used as the baseline');
   }
@@ -32,7 +35,10 @@ test('before/after with weekly history catches real regressions in latency and i
       const { verdict } = replaySamples(scenario.spec, scenario.samples, options);
       assert.equal(verdict.decision, 'rollback', `seed ${seed} ${regression}: ${verdict.reasons.join('; ')}`);
       const metric = regression.startsWith('checkout') ? 'checkout_latency_seconds' : 'orders_confirmed_total';
-      assert.ok(verdict.reasons.some((r) => r.includes(metric)), `${regression}: ${verdict.reasons.join('; ')}`);
+      assert.ok(
+        verdict.reasons.some((r) => r.includes(metric)),
+        `${regression}: ${verdict.reasons.join('; ')}`,
+      );
     }
   }
 });
@@ -40,7 +46,10 @@ test('before/after with weekly history catches real regressions in latency and i
 test('beforeAfter is rejected for concurrent strategies', async () => {
   const { analysisSpecSchema } = await import('../schema.ts');
   const scenario = generateBeforeAfter({ seed: 1 });
-  const result = analysisSpecSchema.safeParse({ ...scenario.spec, release: { ...scenario.spec.release, strategy: 'canary' } });
+  const result = analysisSpecSchema.safeParse({
+    ...scenario.spec,
+    release: { ...scenario.spec.release, strategy: 'canary' },
+  });
   assert.equal(result.success, false);
 });
 
@@ -50,7 +59,10 @@ test('without `beforeAfter` in the spec, weekly history is the default baseline;
   // the same data as the previous-window test above: the default now reads last week, and the
   // Monday-morning ramp no longer looks like a regression
   const { timeline } = replaySamples(spec, scenario.samples, options);
-  assert.ok(!timeline.some((e) => e.decision === 'rollback' || e.decision === 'reduce-traffic'), JSON.stringify(timeline.at(-1)));
+  assert.ok(
+    !timeline.some((e) => e.decision === 'rollback' || e.decision === 'reduce-traffic'),
+    JSON.stringify(timeline.at(-1)),
+  );
   // no history a week back (only the hour before the release): previous-window is all there is
   const start = spec.release.startedAt;
   const recent = scenario.samples.filter((s) => s.ts >= start - 60 * 60_000);

@@ -103,7 +103,9 @@ export class FixedMetricJudge implements MetricJudge {
     if (this.spec.kind === 'count') return { observations: this.totals.baseline + this.totals.canary };
     if (this.spec.kind === 'ratio') {
       const observations = this.exposures.baseline + this.exposures.canary;
-      return this.exposures.baseline > 0 ? { observations, ratio: this.totals.baseline / this.exposures.baseline } : { observations };
+      return this.exposures.baseline > 0
+        ? { observations, ratio: this.totals.baseline / this.exposures.baseline }
+        : { observations };
     }
     return { observations: this.values.baseline.length + this.values.canary.length };
   }

@@ -44,7 +44,12 @@ export function inputsOf(spec: MetricSpec): { metric: string; role: InputRole }[
         { metric: spec.denominator as string, role: 'denominator' },
       ];
     case 'count':
-      return spec.exposure ? [{ metric: spec.name, role: 'count' }, { metric: spec.exposure, role: 'exposure' }] : [{ metric: spec.name, role: 'count' }];
+      return spec.exposure
+        ? [
+            { metric: spec.name, role: 'count' },
+            { metric: spec.exposure, role: 'exposure' },
+          ]
+        : [{ metric: spec.name, role: 'count' }];
     default:
       return [{ metric: spec.name, role: 'value' }];
   }

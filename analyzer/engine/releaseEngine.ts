@@ -4,7 +4,12 @@ import { projectPower, type ExpectedTraffic, type MetricPower } from '../judge/p
 import type { AnalysisSpec, MetricSpec, Sample, Verdict } from '../types.ts';
 import { BeforeAfterAligner } from './beforeAfter.ts';
 import { FixedMetricJudge } from './fixedMetricJudge.ts';
-import { createMultinomialTest, restoreMultinomialTest, type MultinomialState, type MultinomialTest } from '../stats/index.ts';
+import {
+  createMultinomialTest,
+  restoreMultinomialTest,
+  type MultinomialState,
+  type MultinomialTest,
+} from '../stats/index.ts';
 import { emptyEffect, inputsOf, type InputRole, type JudgeContext, type MetricJudge } from './metricJudge.ts';
 import { SequentialMetricJudge, type SequentialJudgeState } from './sequentialMetricJudge.ts';
 
@@ -41,7 +46,10 @@ export interface EngineOptions {
  * What a release can detect by its window's end at the traffic its spec expects (`metrics[].expected`):
  * what registration reports before any data arrives. See analyzer/judge/power.ts.
  */
-export function releasePower(spec: AnalysisSpec, classes?: Readonly<Record<string, ReleaseClassPolicy>>): MetricPower[] {
+export function releasePower(
+  spec: AnalysisSpec,
+  classes?: Readonly<Record<string, ReleaseClassPolicy>>,
+): MetricPower[] {
   const policy = resolvePolicy(spec.release.class, spec.policy, classes);
   return projectPower(spec, {
     alpha: perMetricAlpha(spec, policy.alpha),
@@ -128,7 +136,9 @@ export class ReleaseEngine {
     // the class's tolerance scale, applied once: every judge sees the tolerance it must enforce
     const scale = this.policy.toleranceScale;
     const judged = spec.metrics.map((m) => (scale === 1 ? m : { ...m, tolerance: m.tolerance * scale }));
-    this.judges = judged.map((m) => (options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m)));
+    this.judges = judged.map((m) =>
+      options.mode === 'fixed' ? new FixedMetricJudge(m) : new SequentialMetricJudge(m),
+    );
     this.openInputs = this.judges.map(() => [0, 0]);
     this.failed = this.judges.map(() => undefined);
     for (const [index, judge] of this.judges.entries()) {
@@ -145,9 +155,11 @@ export class ReleaseEngine {
       canaryShare: spec.release.canaryWeight ?? 0.5,
     };
     this.batchStart = spec.release.startedAt;
-    if (spec.release.strategy === 'before-after') this.beforeAfter = new BeforeAfterAligner(spec, this.policy.observeMs);
+    if (spec.release.strategy === 'before-after')
+      this.beforeAfter = new BeforeAfterAligner(spec, this.policy.observeMs);
     const needsSplit = spec.metrics.some((m) => m.kind === 'count' && !m.exposure);
-    const traffic = spec.metrics.find((m) => m.kind === 'ratio')?.denominator ?? spec.metrics.find((m) => m.exposure)?.exposure;
+    const traffic =
+      spec.metrics.find((m) => m.kind === 'ratio')?.denominator ?? spec.metrics.find((m) => m.exposure)?.exposure;
     if (needsSplit && traffic && !this.beforeAfter) {
       const share = this.context.canaryShare;
       this.split = { metric: traffic, open: [0, 0], test: createMultinomialTest([1 - share, share]) };
@@ -198,7 +210,8 @@ export class ReleaseEngine {
     const routes = this.routes.get(sample.metric);
     if (!routes) return;
     const usable = Number.isFinite(sample.value) && sample.value >= 0;
-    if (usable && this.split && sample.metric === this.split.metric) this.split.open[sample.cohort === 'canary' ? 1 : 0] += sample.value;
+    if (usable && this.split && sample.metric === this.split.metric)
+      this.split.open[sample.cohort === 'canary' ? 1 : 0] += sample.value;
     for (const { judge, role, index } of routes) {
       judge.add(role, sample.cohort, sample.value, sample.labels);
       if (usable) this.openInputs[index][sample.cohort === 'canary' ? 1 : 0]++;
@@ -230,7 +243,8 @@ export class ReleaseEngine {
       try {
         judge.endBatch(this.context);
       } catch (error) {
-        this.failed[i] = `statistics failed, metric out of the analysis: ${error instanceof Error ? error.message : String(error)}`;
+        this.failed[i] =
+          `statistics failed, metric out of the analysis: ${error instanceof Error ? error.message : String(error)}`;
       }
     });
     // a flush at the end of a recorded stream closes a partial interval: one with no input at all
@@ -267,11 +281,26 @@ export class ReleaseEngine {
     const metrics = this.judges.map((judge, i) => {
       const failure = this.failed[i];
       if (failure === undefined) return judge.verdict(this.context);
-      return { metric: judge.spec.name, classification: 'error' as const, effect: emptyEffect(), evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: failure };
+      return {
+        metric: judge.spec.name,
+        classification: 'error' as const,
+        effect: emptyEffect(),
+        evidence: 1,
+        method: 'none',
+        n: { baseline: 0, canary: 0 },
+        reason: failure,
+      };
     });
     const score = scoreRelease(metrics, this.specsByName, this.spec.groupWeights);
     const observedFor = at - this.spec.release.startedAt;
-    const { decision, reasons } = decide({ metrics, score, policy: this.policy, observedFor, mode: this.options.mode, stale: this.staleReasons() });
+    const { decision, reasons } = decide({
+      metrics,
+      score,
+      policy: this.policy,
+      observedFor,
+      mode: this.options.mode,
+      stale: this.staleReasons(),
+    });
     return {
       releaseId: this.spec.release.id,
       at,
@@ -288,7 +317,12 @@ export class ReleaseEngine {
    * so far when `observed` (analyze, after a replay), else at the spec's expected traffic.
    */
   power(observed = false): MetricPower[] {
-    const context = { alpha: this.context.alpha, observeMs: this.policy.observeMs, toleranceScale: this.policy.toleranceScale, canaryShare: this.context.canaryShare };
+    const context = {
+      alpha: this.context.alpha,
+      observeMs: this.policy.observeMs,
+      toleranceScale: this.policy.toleranceScale,
+      canaryShare: this.context.canaryShare,
+    };
     const traffic = new Map<string, ExpectedTraffic>();
     const minutes = ((this.last?.at ?? this.batchStart) - this.spec.release.startedAt) / 60_000;
     if (observed && minutes > 0) {
@@ -310,10 +344,17 @@ export class ReleaseEngine {
   private staleReasons(): string[] {
     const last = this.lastInputs;
     if (this.options.mode !== 'sequential' || !last) return [];
-    const minutes = this.options.intervalMs >= 60_000 ? `${Math.round(this.options.intervalMs / 60_000)} min` : `${Math.round(this.options.intervalMs / 1000)} s`;
+    const minutes =
+      this.options.intervalMs >= 60_000
+        ? `${Math.round(this.options.intervalMs / 60_000)} min`
+        : `${Math.round(this.options.intervalMs / 1000)} s`;
     return this.judges.flatMap((judge, i) => {
       const quiet = [last[i][0] === 0 ? 'baseline' : '', last[i][1] === 0 ? 'canary' : ''].filter(Boolean);
-      return quiet.length ? [`${judge.spec.name}: no ${quiet.join(' or ')} data in the last ${minutes} (a source down or a query failing?)`] : [];
+      return quiet.length
+        ? [
+            `${judge.spec.name}: no ${quiet.join(' or ')} data in the last ${minutes} (a source down or a query failing?)`,
+          ]
+        : [];
     });
   }
 
@@ -323,10 +364,12 @@ export class ReleaseEngine {
    * release has started and its history has been read (as the live pipeline does).
    */
   snapshot(): EngineSnapshot {
-    if (this.options.mode !== 'sequential') throw new Error('only sequential engines keep bounded, checkpointable state');
+    if (this.options.mode !== 'sequential')
+      throw new Error('only sequential engines keep bounded, checkpointable state');
     // a judge that threw may hold a half-updated state: a checkpoint of it could not be judged
     const failure = this.failed.findIndex((f) => f !== undefined);
-    if (failure >= 0) throw new UnjudgeableStateError(`metric ${this.judges[failure].spec.name}: ${this.failed[failure]}`);
+    if (failure >= 0)
+      throw new UnjudgeableStateError(`metric ${this.judges[failure].spec.name}: ${this.failed[failure]}`);
     return {
       version: 1,
       releaseId: this.spec.release.id,
@@ -334,26 +377,36 @@ export class ReleaseEngine {
       last: this.last,
       counts: { ...this.counts },
       judges: this.judges.map((j) => j.snapshot() as SequentialJudgeState),
-      inputs: { open: this.openInputs.map(([b, c]) => [b, c]), last: this.lastInputs && this.lastInputs.map(([b, c]) => [b, c]) },
-      ...(this.split ? { split: { open: [this.split.open[0], this.split.open[1]], test: this.split.test.snapshot() } } : {}),
+      inputs: {
+        open: this.openInputs.map(([b, c]) => [b, c]),
+        last: this.lastInputs && this.lastInputs.map(([b, c]) => [b, c]),
+      },
+      ...(this.split
+        ? { split: { open: [this.split.open[0], this.split.open[1]], test: this.split.test.snapshot() } }
+        : {}),
     };
   }
 
   /** An engine that continues exactly where `snapshot` was taken (same spec and options). */
   static restore(spec: AnalysisSpec, options: EngineOptions, snapshot: EngineSnapshot): ReleaseEngine {
     if (options.mode !== 'sequential') throw new Error('only sequential engines can be restored');
-    if (snapshot?.version !== 1 || snapshot.releaseId !== spec.release.id) throw new Error(`checkpoint is not of release "${spec.release.id}"`);
+    if (snapshot?.version !== 1 || snapshot.releaseId !== spec.release.id)
+      throw new Error(`checkpoint is not of release "${spec.release.id}"`);
     const engine = new ReleaseEngine(spec, options);
-    if (snapshot.judges.length !== engine.judges.length) throw new Error('checkpoint has a different number of metrics than the spec');
+    if (snapshot.judges.length !== engine.judges.length)
+      throw new Error('checkpoint has a different number of metrics than the spec');
     engine.judges.forEach((judge, i) => (judge as SequentialMetricJudge).restore(snapshot.judges[i]));
     engine.batchStart = snapshot.batchStart;
     engine.last = snapshot.last;
     Object.assign(engine.counts, snapshot.counts);
     const inputs = snapshot.inputs;
     const pairs = (v: unknown): v is [number, number][] =>
-      Array.isArray(v) && v.length === engine.judges.length && v.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isSafeInteger(x) && x >= 0));
+      Array.isArray(v) &&
+      v.length === engine.judges.length &&
+      v.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isSafeInteger(x) && x >= 0));
     if (inputs !== undefined) {
-      if (!pairs(inputs.open) || !(inputs.last === null || pairs(inputs.last))) throw new Error('checkpoint has malformed input counts');
+      if (!pairs(inputs.open) || !(inputs.last === null || pairs(inputs.last)))
+        throw new Error('checkpoint has malformed input counts');
       engine.openInputs = inputs.open.map(([b, c]) => [b, c]);
       engine.lastInputs = inputs.last && inputs.last.map(([b, c]) => [b, c]);
     }

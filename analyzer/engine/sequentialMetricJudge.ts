@@ -26,7 +26,11 @@ export interface SequentialJudgeState {
   metric: string;
   test: LatencyShiftState | RateRatioState;
   cumulative: { events: { baseline: number; canary: number }; exposure: { baseline: number; canary: number } };
-  open: { events: { baseline: number; canary: number }; exposure: { baseline: number; canary: number }; buckets?: { baseline: number[]; canary: number[] } };
+  open: {
+    events: { baseline: number; canary: number };
+    exposure: { baseline: number; canary: number };
+    buckets?: { baseline: number[]; canary: number[] };
+  };
   invalid: number;
   /**
    * count and ratio metrics: batches in which each cohort reported its events at all (a silent
@@ -65,7 +69,12 @@ export class SequentialMetricJudge implements MetricJudge {
     if (spec.kind === 'latency' || spec.kind === 'gauge') {
       // Anchor the log buckets on the harmful tolerance so the shift interval can end exactly on it.
       const tolerance = spec.tolerance;
-      const anchor = tolerance < 0.003 || tolerance >= 0.99 ? undefined : spec.harm === 'decrease' ? 1 / (1 - tolerance) : 1 + tolerance;
+      const anchor =
+        tolerance < 0.003 || tolerance >= 0.99
+          ? undefined
+          : spec.harm === 'decrease'
+            ? 1 / (1 - tolerance)
+            : 1 + tolerance;
       const quantile = spec.quantile ?? spec.slo?.quantile ?? 0.5;
       if (spec.histogram && spec.buckets) {
         const edges = [...spec.buckets, Number.POSITIVE_INFINITY];
@@ -133,8 +142,14 @@ export class SequentialMetricJudge implements MetricJudge {
     }
     const { baseline, canary } = this.events;
     const totalExposure = this.exposure.baseline + this.exposure.canary;
-    const share = this.spec.kind === 'count' && !this.spec.exposure ? context.canaryShare : totalExposure > 0 ? this.exposure.canary / totalExposure : undefined;
-    for (const cohort of ['baseline', 'canary'] as const) if (this.reportedOpen[cohort]) this.reportedBatches.add(cohort, 1);
+    const share =
+      this.spec.kind === 'count' && !this.spec.exposure
+        ? context.canaryShare
+        : totalExposure > 0
+          ? this.exposure.canary / totalExposure
+          : undefined;
+    for (const cohort of ['baseline', 'canary'] as const)
+      if (this.reportedOpen[cohort]) this.reportedBatches.add(cohort, 1);
     // a count whose cohort said nothing in this batch is missing data: a canary that stopped
     // reporting must not read as a canary whose orders dropped to zero
     const silent = this.spec.kind === 'count' && (!this.reportedOpen.baseline || !this.reportedOpen.canary);
@@ -159,7 +174,11 @@ export class SequentialMetricJudge implements MetricJudge {
   private batchIsFinite(): boolean {
     const { events, exposure, cumulative, batchBuckets } = this;
     for (const cohort of ['baseline', 'canary'] as const) {
-      if (!Number.isFinite(cumulative.events[cohort] + events[cohort]) || !Number.isFinite(cumulative.exposure[cohort] + exposure[cohort])) return false;
+      if (
+        !Number.isFinite(cumulative.events[cohort] + events[cohort]) ||
+        !Number.isFinite(cumulative.exposure[cohort] + exposure[cohort])
+      )
+        return false;
       if (batchBuckets && !batchBuckets[cohort].every(Number.isFinite)) return false;
     }
     return true;
@@ -173,36 +192,89 @@ export class SequentialMetricJudge implements MetricJudge {
       // the release goes on being judged on the others
       const message = error instanceof Error ? error.message : String(error);
       const declaredCritical = this.spec.critical === true;
-      return { metric: this.spec.name, classification: 'error', code: 'input-error', effect: emptyEffect(), evidence: 1, method: 'none', n: this.sampleCounts(), reason: message, declaredCritical, criticalFailure: false, critical: false };
+      return {
+        metric: this.spec.name,
+        classification: 'error',
+        code: 'input-error',
+        effect: emptyEffect(),
+        evidence: 1,
+        method: 'none',
+        n: this.sampleCounts(),
+        reason: message,
+        declaredCritical,
+        criticalFailure: false,
+        critical: false,
+      };
     }
   }
 
   private judge(context: JudgeContext): MetricVerdict {
     const { spec } = this;
     const test = this.latency ?? this.rates!;
-    const method = this.latency ? 'latency-shift-e-process' : spec.kind === 'ratio' ? 'rate-ratio-mixture (ratio)' : 'rate-ratio-mixture';
+    const method = this.latency
+      ? 'latency-shift-e-process'
+      : spec.kind === 'ratio'
+        ? 'rate-ratio-mixture (ratio)'
+        : 'rate-ratio-mixture';
     const n = this.sampleCounts();
     const declaredCritical = spec.critical === true;
     const invalidNote = this.invalid > 0 ? ` (${this.invalid} invalid input(s) ignored)` : '';
     const base = { metric: spec.name, method, n, declaredCritical, criticalFailure: false, critical: false };
     if (spec.kind === 'count' && (this.reportedBatches.baseline === 0 || this.reportedBatches.canary === 0)) {
       const quiet = this.reportedBatches.canary === 0 ? 'canary' : 'baseline';
-      return { ...base, classification: 'nodata', code: 'cohort-silent', effect: emptyEffect(), evidence: 1, reason: `no ${quiet} data reported yet (missing data, not a count of zero)${invalidNote}` };
+      return {
+        ...base,
+        classification: 'nodata',
+        code: 'cohort-silent',
+        effect: emptyEffect(),
+        evidence: 1,
+        reason: `no ${quiet} data reported yet (missing data, not a count of zero)${invalidNote}`,
+      };
     }
-    const enough = spec.kind === 'count' ? n.baseline + n.canary >= context.minSamples : n.baseline >= context.minSamples && n.canary >= context.minSamples;
+    const enough =
+      spec.kind === 'count'
+        ? n.baseline + n.canary >= context.minSamples
+        : n.baseline >= context.minSamples && n.canary >= context.minSamples;
     if (!enough) {
-      return { ...base, classification: 'nodata', code: 'too-few-observations', effect: emptyEffect(), evidence: 1, reason: `too few observations (baseline ${n.baseline}, canary ${n.canary}; need ${context.minSamples})${invalidNote}` };
+      return {
+        ...base,
+        classification: 'nodata',
+        code: 'too-few-observations',
+        effect: emptyEffect(),
+        evidence: 1,
+        reason: `too few observations (baseline ${n.baseline}, canary ${n.canary}; need ${context.minSamples})${invalidNote}`,
+      };
     }
     if (spec.kind === 'count' && !spec.exposure && context.trafficSplitMismatch) {
-      return { ...base, classification: 'nodata', code: 'traffic-split-mismatch', effect: emptyEffect(), evidence: 1, reason: `${context.trafficSplitMismatch}; a count without an exposure metric cannot be compared${invalidNote}` };
+      return {
+        ...base,
+        classification: 'nodata',
+        code: 'traffic-split-mismatch',
+        effect: emptyEffect(),
+        evidence: 1,
+        reason: `${context.trafficSplitMismatch}; a count without an exposure metric cannot be compared${invalidNote}`,
+      };
     }
     const effectInterval = test.effect(context.alpha);
-    const effect = { relative: finite(effectInterval.estimate), low: finite(effectInterval.low), high: finite(effectInterval.high) };
+    const effect = {
+      relative: finite(effectInterval.estimate),
+      low: finite(effectInterval.low),
+      high: finite(effectInterval.high),
+    };
     const evidence = finite(test.evidence(HARMFUL[spec.harm]));
     const threshold = 1 / context.alpha;
     const slo = this.sloBreach(context.alpha);
     if (slo) {
-      return { ...base, classification: slo.classification, code: 'slo-breach', criticalFailure: true, critical: true, effect, evidence, reason: slo.reason };
+      return {
+        ...base,
+        classification: slo.classification,
+        code: 'slo-breach',
+        criticalFailure: true,
+        critical: true,
+        effect,
+        evidence,
+        reason: slo.reason,
+      };
     }
     const classified = classifyAndExplain({ spec, effect, evidence, threshold, evidenceStyle: 'e-value' });
     return { ...base, ...classified, effect, evidence, reason: classified.reason + invalidNote };
@@ -217,13 +289,15 @@ export class SequentialMetricJudge implements MetricJudge {
       if (Number.isFinite(sigma) && sigma > 0) return { observations: n.baseline + n.canary, sigma };
     }
     const { events, exposure } = this.cumulative;
-    if (this.spec.kind === 'ratio' && exposure.baseline > 0) return { observations: n.baseline + n.canary, ratio: events.baseline / exposure.baseline };
+    if (this.spec.kind === 'ratio' && exposure.baseline > 0)
+      return { observations: n.baseline + n.canary, ratio: events.baseline / exposure.baseline };
     return { observations: n.baseline + n.canary };
   }
 
   private sampleCounts(): { baseline: number; canary: number } {
     if (this.latency) return { ...this.latency.n };
-    if (this.spec.kind === 'ratio') return { baseline: this.cumulative.exposure.baseline, canary: this.cumulative.exposure.canary };
+    if (this.spec.kind === 'ratio')
+      return { baseline: this.cumulative.exposure.baseline, canary: this.cumulative.exposure.canary };
     return { baseline: this.cumulative.events.baseline, canary: this.cumulative.events.canary };
   }
 
@@ -251,16 +325,27 @@ export class SequentialMetricJudge implements MetricJudge {
       open: {
         events: pair(this.events),
         exposure: pair(this.exposure),
-        ...(this.batchBuckets ? { buckets: { baseline: Array.from(this.batchBuckets.baseline), canary: Array.from(this.batchBuckets.canary) } } : {}),
+        ...(this.batchBuckets
+          ? {
+              buckets: {
+                baseline: Array.from(this.batchBuckets.baseline),
+                canary: Array.from(this.batchBuckets.canary),
+              },
+            }
+          : {}),
       },
       invalid: this.invalid,
-      reported: { open: { ...this.reportedOpen }, batches: { baseline: this.reportedBatches.baseline, canary: this.reportedBatches.canary } },
+      reported: {
+        open: { ...this.reportedOpen },
+        batches: { baseline: this.reportedBatches.baseline, canary: this.reportedBatches.canary },
+      },
     };
   }
 
   /** Continues from `snapshot()` output taken of a judge with the same spec. */
   restore(state: SequentialJudgeState): void {
-    if (state?.version !== 1 || state.metric !== this.spec.name) throw new Error(`checkpoint of "${state?.metric}" does not fit metric "${this.spec.name}"`);
+    if (state?.version !== 1 || state.metric !== this.spec.name)
+      throw new Error(`checkpoint of "${state?.metric}" does not fit metric "${this.spec.name}"`);
     if (this.latency) this.latency = restoreLatencyShiftTest(state.test as LatencyShiftState);
     else this.rates = restoreRateRatioTest(state.test as RateRatioState);
     const set = (sums: CohortSums, from: { baseline: number; canary: number }) => {

@@ -10,7 +10,10 @@ import { classifyEffect, failureRuleOf } from './rules.ts';
 /** JSON has no Infinity: an effect nothing could have detected is written as 1e9 (10^11 %). */
 const UNBOUNDED = 1e9;
 
-export type ClassifiedFields = Pick<MetricVerdict, 'classification' | 'code' | 'assurance' | 'detectable' | 'criticalFailure' | 'critical' | 'reason'>;
+export type ClassifiedFields = Pick<
+  MetricVerdict,
+  'classification' | 'code' | 'assurance' | 'detectable' | 'criticalFailure' | 'critical' | 'reason'
+>;
 
 export function classifyAndExplain(input: {
   spec: Pick<MetricSpec, 'harm' | 'tolerance' | 'critical' | 'kind' | 'failWhen'>;
@@ -22,7 +25,14 @@ export function classifyAndExplain(input: {
 }): ClassifiedFields {
   const { spec, effect, evidence, threshold, evidenceStyle } = input;
   const { harm, tolerance } = spec;
-  const { classification, code, assurance, detectable } = classifyEffect({ harm, tolerance, evidence, threshold, effect, rule: failureRuleOf(spec) });
+  const { classification, code, assurance, detectable } = classifyEffect({
+    harm,
+    tolerance,
+    evidence,
+    threshold,
+    effect,
+    rule: failureRuleOf(spec),
+  });
   const failed = classification === 'high' || classification === 'low';
   const criticalFailure = failed && spec.critical === true;
   return {
@@ -32,6 +42,16 @@ export function classifyAndExplain(input: {
     detectable: Number.isFinite(detectable) ? detectable : UNBOUNDED,
     criticalFailure,
     critical: criticalFailure,
-    reason: explain({ code, harm, tolerance, effect, evidence, threshold, detectable, evidenceStyle, ...(failed ? { direction: classification } : {}) }),
+    reason: explain({
+      code,
+      harm,
+      tolerance,
+      effect,
+      evidence,
+      threshold,
+      detectable,
+      evidenceStyle,
+      ...(failed ? { direction: classification } : {}),
+    }),
   };
 }

@@ -42,17 +42,54 @@ export function classifyFixed(spec: MetricSpec, data: FixedMetricData, options: 
   try {
     const outcome = testMetric(spec, data, options);
     if ('nodata' in outcome) {
-      return { ...base, classification: 'nodata', code: outcome.code, effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: outcome.method, n: outcome.n, reason: outcome.nodata };
+      return {
+        ...base,
+        classification: 'nodata',
+        code: outcome.code,
+        effect: { relative: 0, low: 0, high: 0 },
+        evidence: 1,
+        method: outcome.method,
+        n: outcome.n,
+        reason: outcome.nodata,
+      };
     }
     const { p, effect, method, n, sloObserved } = outcome;
     // p underflows to 0 for overwhelming evidence; JSON has no Infinity, so cap at 1e300
     const evidence = p > 1e-300 ? 1 / p : 1e300;
     const breach = checkSlo(spec, sloObserved);
-    if (breach) return { ...base, classification: breach.classification, code: 'slo-breach', criticalFailure: true, critical: true, effect, evidence, method, n, reason: breach.reason };
-    return { ...base, ...classifyAndExplain({ spec, effect, evidence, threshold: 1 / options.alpha, evidenceStyle: 'p-value' }), effect, evidence, method, n };
+    if (breach)
+      return {
+        ...base,
+        classification: breach.classification,
+        code: 'slo-breach',
+        criticalFailure: true,
+        critical: true,
+        effect,
+        evidence,
+        method,
+        n,
+        reason: breach.reason,
+      };
+    return {
+      ...base,
+      ...classifyAndExplain({ spec, effect, evidence, threshold: 1 / options.alpha, evidenceStyle: 'p-value' }),
+      effect,
+      evidence,
+      method,
+      n,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ...base, classification: 'error', code: 'input-error', effect: { relative: 0, low: 0, high: 0 }, evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: message };
+    return {
+      ...base,
+      classification: 'error',
+      code: 'input-error',
+      effect: { relative: 0, low: 0, high: 0 },
+      evidence: 1,
+      method: 'none',
+      n: { baseline: 0, canary: 0 },
+      reason: message,
+    };
   }
 }
 
@@ -74,7 +111,12 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
     const canary = cleanSample(Array.from(data.canary), clean).values;
     const n = { baseline: baseline.length, canary: canary.length };
     if (n.baseline < options.minSamples || n.canary < options.minSamples) {
-      return { code: 'too-few-observations', nodata: `too few samples (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'mann-whitney', n };
+      return {
+        code: 'too-few-observations',
+        nodata: `too few samples (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`,
+        method: 'mann-whitney',
+        n,
+      };
     }
     const test = mannWhitneyU(baseline, canary, { alternative: 'two-sided' });
     const shift = hodgesLehmann(baseline, canary, { confidence });
@@ -92,10 +134,20 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
       return { code: 'no-exposure', nodata: 'no exposure in one cohort (no traffic yet)', method: 'poisson-e-test', n };
     }
     if (n.baseline + n.canary < options.minSamples) {
-      return { code: 'too-few-observations', nodata: `too few events (${n.baseline + n.canary}; need ${options.minSamples})`, method: 'poisson-e-test', n };
+      return {
+        code: 'too-few-observations',
+        nodata: `too few events (${n.baseline + n.canary}; need ${options.minSamples})`,
+        method: 'poisson-e-test',
+        n,
+      };
     }
     const test = poissonRateTest(
-      { baselineCount: data.baseline.count, baselineExposure: data.baseline.exposure, canaryCount: data.canary.count, canaryExposure: data.canary.exposure },
+      {
+        baselineCount: data.baseline.count,
+        baselineExposure: data.baseline.exposure,
+        canaryCount: data.canary.count,
+        canaryExposure: data.canary.exposure,
+      },
       { alternative: 'two-sided', confidence },
     );
     const effect = { relative: test.rateRatio - 1, low: test.low - 1, high: test.high - 1 };
@@ -103,20 +155,44 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
   }
   const n = { baseline: data.baseline.total, canary: data.canary.total };
   if (n.baseline < options.minSamples || n.canary < options.minSamples) {
-    return { code: 'too-few-observations', nodata: `too few events in the denominator (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`, method: 'two-proportion', n };
+    return {
+      code: 'too-few-observations',
+      nodata: `too few events in the denominator (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`,
+      method: 'two-proportion',
+      n,
+    };
   }
   const test = twoProportionTest(
-    { baselineEvents: data.baseline.events, baselineTotal: data.baseline.total, canaryEvents: data.canary.events, canaryTotal: data.canary.total },
+    {
+      baselineEvents: data.baseline.events,
+      baselineTotal: data.baseline.total,
+      canaryEvents: data.canary.events,
+      canaryTotal: data.canary.total,
+    },
     { alternative: 'two-sided', confidence },
   );
   const effect = { relative: test.relativeRisk - 1, low: test.low - 1, high: test.high - 1 };
-  const canaryRatio = binomialTest(data.canary.events, data.canary.total, { p0: 0.5, alternative: 'two-sided', confidence });
-  return { p: test.p, effect, method: test.method, n, sloObserved: { estimate: canaryRatio.estimate, low: canaryRatio.low, high: canaryRatio.high } };
+  const canaryRatio = binomialTest(data.canary.events, data.canary.total, {
+    p0: 0.5,
+    alternative: 'two-sided',
+    confidence,
+  });
+  return {
+    p: test.p,
+    effect,
+    method: test.method,
+    n,
+    sloObserved: { estimate: canaryRatio.estimate, low: canaryRatio.low, high: canaryRatio.high },
+  };
 }
 
 /** Distribution-free interval for a quantile from order statistics (normal approximation to the
  * binomial ranks; Hahn & Meeker, "Statistical Intervals", §5.2). */
-export function quantileInterval(sorted: readonly number[], q: number, confidence: number): { estimate: number; low: number; high: number } {
+export function quantileInterval(
+  sorted: readonly number[],
+  q: number,
+  confidence: number,
+): { estimate: number; low: number; high: number } {
   const n = sorted.length;
   const z = normalQuantile(1 - (1 - confidence) / 2, 0, 1);
   const spread = z * Math.sqrt(n * q * (1 - q));
@@ -124,4 +200,3 @@ export function quantileInterval(sorted: readonly number[], q: number, confidenc
   const highRank = Math.min(n - 1, Math.ceil(n * q + spread));
   return { estimate: quantileSorted(sorted as number[], q), low: sorted[lowRank], high: sorted[highRank] };
 }
-

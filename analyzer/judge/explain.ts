@@ -20,11 +20,15 @@ export interface Explained {
 }
 
 export function explain(x: Explained): string {
-  const evidence = x.evidenceStyle === 'p-value'
-    ? `p=${(1 / Math.max(x.evidence, 1)).toPrecision(3)} (alpha ${(1 / x.threshold).toPrecision(3)})`
-    : `evidence ${formatEvidence(x.evidence)} (needs ${formatEvidence(x.threshold)})`;
+  const evidence =
+    x.evidenceStyle === 'p-value'
+      ? `p=${(1 / Math.max(x.evidence, 1)).toPrecision(3)} (alpha ${(1 / x.threshold).toPrecision(3)})`
+      : `evidence ${formatEvidence(x.evidence)} (needs ${formatEvidence(x.threshold)})`;
   const shown = `${formatEffect(x.effect)}, ${evidence}`;
-  const side = x.direction === 'low' ? `lower than tolerance ${formatPercent(-x.tolerance)}` : `higher than tolerance ${formatPercent(x.tolerance)}`;
+  const side =
+    x.direction === 'low'
+      ? `lower than tolerance ${formatPercent(-x.tolerance)}`
+      : `higher than tolerance ${formatPercent(x.tolerance)}`;
   switch (x.code) {
     case 'interval-beyond-tolerance':
       return `${shown}: ${side}`;

@@ -12,7 +12,13 @@ test('translates a Kayenta canary config: direction, effect sizes, critical, NaN
   assert.equal(t.metrics.length, 3);
   const [latency, orders, connections] = t.metrics;
   assert.deepEqual(
-    { harm: latency.harm, critical: latency.critical, nan: latency.nanStrategy, group: latency.group, kind: latency.kind },
+    {
+      harm: latency.harm,
+      critical: latency.critical,
+      nan: latency.nanStrategy,
+      group: latency.group,
+      kind: latency.kind,
+    },
     { harm: 'increase', critical: true, nan: 'remove', group: 'Latency', kind: 'gauge' },
   );
   assert.ok(Math.abs(latency.tolerance - 0.1) < 1e-12);
@@ -30,13 +36,20 @@ test('translates a Kayenta canary config: direction, effect sizes, critical, NaN
 });
 
 test('a known Kayenta field with an unknown value is an error that names the field', () => {
-  const bad = JSON.parse(JSON.stringify(config)) as { metrics: { analysisConfigurations: { canary: Record<string, unknown> } }[] };
+  const bad = JSON.parse(JSON.stringify(config)) as {
+    metrics: { analysisConfigurations: { canary: Record<string, unknown> } }[];
+  };
   bad.metrics[1].analysisConfigurations.canary.nanStrategy = 'zero';
-  assert.throws(() => fromKayentaConfig(bad), (error: Error) => /nanStrategy/.test(JSON.stringify((error as { issues?: unknown }).issues)));
+  assert.throws(
+    () => fromKayentaConfig(bad),
+    (error: Error) => /nanStrategy/.test(JSON.stringify((error as { issues?: unknown }).issues)),
+  );
 });
 
 test('a metric without effect size means any significant change (tolerance 0), like Kayenta', () => {
-  const t = fromKayentaConfig({ metrics: [{ name: 'cpu', query: 'q', groups: ['system'], analysisConfigurations: { canary: {} } }] });
+  const t = fromKayentaConfig({
+    metrics: [{ name: 'cpu', query: 'q', groups: ['system'], analysisConfigurations: { canary: {} } }],
+  });
   assert.equal(t.metrics[0].tolerance, 0);
   assert.equal(t.metrics[0].harm, 'either');
 });

@@ -24,7 +24,10 @@ const canaryAnalysisSchema = z
     critical: z.boolean().optional(),
     mustHaveData: z.boolean().optional(),
     effectSize: effectSizeSchema.optional(),
-    outliers: z.object({ strategy: z.enum(['remove', 'keep']), outlierFactor: z.number().positive().optional() }).loose().optional(),
+    outliers: z
+      .object({ strategy: z.enum(['remove', 'keep']), outlierFactor: z.number().positive().optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 
@@ -35,7 +38,14 @@ const kayentaMetricSchema = z
     query: z
       .union([
         z.string(),
-        z.object({ type: z.string().optional(), metricName: z.string().optional(), customInlineTemplate: z.string().optional(), q: z.string().optional() }).loose(),
+        z
+          .object({
+            type: z.string().optional(),
+            metricName: z.string().optional(),
+            customInlineTemplate: z.string().optional(),
+            q: z.string().optional(),
+          })
+          .loose(),
       ])
       .optional(),
     groups: z.array(z.string()).default([]),
@@ -43,14 +53,19 @@ const kayentaMetricSchema = z
   })
   .loose();
 
-const scoreThresholdsSchema = z.object({ marginal: z.number().min(0).max(100), pass: z.number().min(0).max(100) }).loose();
+const scoreThresholdsSchema = z
+  .object({ marginal: z.number().min(0).max(100), pass: z.number().min(0).max(100) })
+  .loose();
 
 export const kayentaConfigSchema = z
   .object({
     name: z.string().optional(),
     metrics: z.array(kayentaMetricSchema).min(1),
     classifier: z
-      .object({ groupWeights: z.record(z.string(), z.number().nonnegative()).optional(), scoreThresholds: scoreThresholdsSchema.optional() })
+      .object({
+        groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
+        scoreThresholds: scoreThresholdsSchema.optional(),
+      })
       .loose()
       .optional(),
     /** Kayenta takes thresholds with the execution request; accepted at the top level too */
@@ -89,13 +104,23 @@ export function fromKayentaConfig(config: unknown): KayentaTranslation {
     const direction = canary.direction ?? 'either';
     const increase = (canary.effectSize?.allowedIncrease ?? 1) - 1;
     const decrease = 1 - (canary.effectSize?.allowedDecrease ?? 1);
-    const tolerance = direction === 'increase' ? increase : direction === 'decrease' ? decrease : Math.max(increase, decrease);
-    if (metric.groups.length > 1) warnings.push(`${metric.name}: in groups ${metric.groups.join(', ')}; release-health uses the first, "${metric.groups[0]}"`);
+    const tolerance =
+      direction === 'increase' ? increase : direction === 'decrease' ? decrease : Math.max(increase, decrease);
+    if (metric.groups.length > 1)
+      warnings.push(
+        `${metric.name}: in groups ${metric.groups.join(', ')}; release-health uses the first, "${metric.groups[0]}"`,
+      );
     if (canary.effectSize?.criticalIncrease !== undefined || canary.effectSize?.criticalDecrease !== undefined) {
-      warnings.push(`${metric.name}: criticalIncrease/criticalDecrease are not translated; mark the metric critical instead`);
+      warnings.push(
+        `${metric.name}: criticalIncrease/criticalDecrease are not translated; mark the metric critical instead`,
+      );
     }
-    if (canary.effectSize?.measure === 'cles') warnings.push(`${metric.name}: effect measure 'cles' is judged as a relative shift`);
-    if (canary.outliers?.outlierFactor !== undefined) warnings.push(`${metric.name}: outlierFactor ${canary.outliers.outlierFactor} replaced by Tukey's 1.5 IQR fences`);
+    if (canary.effectSize?.measure === 'cles')
+      warnings.push(`${metric.name}: effect measure 'cles' is judged as a relative shift`);
+    if (canary.outliers?.outlierFactor !== undefined)
+      warnings.push(
+        `${metric.name}: outlierFactor ${canary.outliers.outlierFactor} replaced by Tukey's 1.5 IQR fences`,
+      );
     const spec: MetricSpec = {
       name: metric.name,
       group: metric.groups[0] ?? 'default',
@@ -106,7 +131,10 @@ export function fromKayentaConfig(config: unknown): KayentaTranslation {
     if (canary.critical) spec.critical = true;
     if (canary.nanStrategy) spec.nanStrategy = canary.nanStrategy;
     if (canary.outliers?.strategy === 'remove') spec.removeOutliers = true;
-    const query = typeof metric.query === 'string' ? metric.query : (metric.query?.customInlineTemplate ?? metric.query?.metricName ?? metric.query?.q);
+    const query =
+      typeof metric.query === 'string'
+        ? metric.query
+        : (metric.query?.customInlineTemplate ?? metric.query?.metricName ?? metric.query?.q);
     if (query) spec.query = query;
     return spec;
   });

@@ -13,7 +13,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 test('the projected detectable effect matches what the judge reports at the end of healthy small-tenant releases', () => {
   const seeds = [1, 2, 3, 4, 5];
-  const runs = seeds.map((seed) => generateScenario({ seed, ...SMALL_TENANT.options, metrics: SMALL_TENANT.metrics, diurnal: { trafficDrift: 0, latencyDrift: 0 }, spikes: { count: 0, minutes: 1, traffic: 1, latency: 1 }, heavyTail: null }));
+  const runs = seeds.map((seed) =>
+    generateScenario({
+      seed,
+      ...SMALL_TENANT.options,
+      metrics: SMALL_TENANT.metrics,
+      diurnal: { trafficDrift: 0, latencyDrift: 0 },
+      spikes: { count: 0, minutes: 1, traffic: 1, latency: 1 },
+      heavyTail: null,
+    }),
+  );
   const spec = runs[0].spec;
   const small = SMALL_TENANT.options;
   const expected: Record<string, AnalysisSpec['metrics'][number]['expected']> = {
@@ -22,16 +31,24 @@ test('the projected detectable effect matches what the judge reports at the end 
     error_ratio: { perMinute: small.httpRequestsPerMinute!, ratio: small.errorRatio },
     orders_confirmed_total: { perMinute: small.httpRequestsPerMinute! * small.conversion! },
   };
-  const withExpected: AnalysisSpec = { ...spec, metrics: spec.metrics.map((m) => ({ ...m, expected: expected[m.name] })) };
+  const withExpected: AnalysisSpec = {
+    ...spec,
+    metrics: spec.metrics.map((m) => ({ ...m, expected: expected[m.name] })),
+  };
   const projected = new Map(releasePower(withExpected).map((p) => [p.metric, p]));
-  const verdicts = runs.map((r) => replaySamples(r.spec, r.samples, { mode: 'sequential', intervalMs: 60_000 }).verdict);
+  const verdicts = runs.map(
+    (r) => replaySamples(r.spec, r.samples, { mode: 'sequential', intervalMs: 60_000 }).verdict,
+  );
   for (const metric of spec.metrics) {
     const p = projected.get(metric.name)!;
     assert.ok(p.detectable !== undefined, metric.name);
     // the judge's own `detectable` at the end, where harm was not ruled out (else it is the tolerance)
     const seen = median(verdicts.map((v) => v.metrics.find((m) => m.metric === metric.name)!.detectable!));
     const ratio = p.detectable / seen;
-    assert.ok(ratio > 0.75 && ratio < 1.33, `${metric.name}: projected ${p.detectable.toFixed(3)}, the judge reported ${seen.toFixed(3)}`);
+    assert.ok(
+      ratio > 0.75 && ratio < 1.33,
+      `${metric.name}: projected ${p.detectable.toFixed(3)}, the judge reported ${seen.toFixed(3)}`,
+    );
   }
   // at 1% errors and 100 requests a minute, a +10% change in the error ratio cannot be ruled out in an hour
   assert.equal(projected.get('error_ratio')!.ruledOutReachable, false);
@@ -40,7 +57,15 @@ test('the projected detectable effect matches what the judge reports at the end 
 
 test('more traffic shrinks the detectable effect about as 1/√n; no expected traffic gives a hint, not a number', () => {
   const base: AnalysisSpec = {
-    release: { id: 'p', service: 's', version: '2', environment: 'e', strategy: 'canary', class: 'standard', startedAt: 0 },
+    release: {
+      id: 'p',
+      service: 's',
+      version: '2',
+      environment: 'e',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: 0,
+    },
     metrics: [
       { name: 'orders', group: 'b', kind: 'count', harm: 'decrease', tolerance: 0.01, expected: { perMinute: 100 } },
       { name: 'orders4', group: 'b', kind: 'count', harm: 'decrease', tolerance: 0.01, expected: { perMinute: 400 } },
@@ -54,6 +79,11 @@ test('more traffic shrinks the detectable effect about as 1/√n; no expected tr
   assert.equal(unknown.detectable, undefined);
   assert.match(unknown.warning!, /metrics\[\]\.expected\.perMinute/);
   // a tolerance the traffic reaches: ruled out is reachable, no warning
-  const easy = releasePower({ ...base, metrics: [{ name: 'orders', group: 'b', kind: 'count', harm: 'decrease', tolerance: 0.5, expected: { perMinute: 1000 } }] });
+  const easy = releasePower({
+    ...base,
+    metrics: [
+      { name: 'orders', group: 'b', kind: 'count', harm: 'decrease', tolerance: 0.5, expected: { perMinute: 1000 } },
+    ],
+  });
   assert.deepEqual([easy[0].ruledOutReachable, easy[0].warning, easy[0].detectable], [true, undefined, 0.5]);
 });

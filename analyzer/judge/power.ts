@@ -60,14 +60,26 @@ const DEFAULT_SIGMA = 0.6;
 const MAX_VALUES = 4000;
 
 /** Per-metric projection for a release; `traffic` overrides what the spec's `expected` says. */
-export function projectPower(spec: AnalysisSpec, context: PowerContext, traffic: ReadonlyMap<string, ExpectedTraffic> = new Map()): MetricPower[] {
+export function projectPower(
+  spec: AnalysisSpec,
+  context: PowerContext,
+  traffic: ReadonlyMap<string, ExpectedTraffic> = new Map(),
+): MetricPower[] {
   return spec.metrics.map((metric) => {
     const fromSpec = metric.expected;
     const observed = traffic.get(metric.name);
-    const used = observed ? { ...observed, source: 'observed' as const } : fromSpec ? { ...fromSpec, source: 'spec' as const } : undefined;
+    const used = observed
+      ? { ...observed, source: 'observed' as const }
+      : fromSpec
+        ? { ...fromSpec, source: 'spec' as const }
+        : undefined;
     const tolerance = metric.tolerance * context.toleranceScale;
     if (!used || !(used.perMinute > 0)) {
-      return { metric: metric.name, tolerance, warning: `no expected traffic: give metrics[].expected.perMinute to know what ${metric.name} can detect` };
+      return {
+        metric: metric.name,
+        tolerance,
+        warning: `no expected traffic: give metrics[].expected.perMinute to know what ${metric.name} can detect`,
+      };
     }
     const halfWidth = projectHalfWidth(metric, used, context);
     const detectable = Math.max(tolerance, halfWidth);
@@ -75,8 +87,9 @@ export function projectPower(spec: AnalysisSpec, context: PowerContext, traffic:
     const power: MetricPower = { metric: metric.name, tolerance, traffic: used, detectable, ruledOutReachable };
     if (!ruledOutReachable) {
       const minutes = Math.round(context.observeMs / 60_000);
-      power.warning = `${metric.name}: at ${used.perMinute}/min the tolerance ${formatPercent(tolerance)} cannot be ruled out in ${minutes} min; `
-        + `effects from ${formatPercent(halfWidth).replace('+', '')} would be caught, smaller ones would pass as not detected`;
+      power.warning =
+        `${metric.name}: at ${used.perMinute}/min the tolerance ${formatPercent(tolerance)} cannot be ruled out in ${minutes} min; ` +
+        `effects from ${formatPercent(halfWidth).replace('+', '')} would be caught, smaller ones would pass as not detected`;
     }
     return power;
   });
@@ -97,7 +110,10 @@ function projectHalfWidth(metric: MetricSpec, traffic: ExpectedTraffic, context:
   } else {
     const batches = 1;
     const perBatch = { canary: (canary * minutes) / batches, baseline: (baseline * minutes) / batches };
-    const fed = { canary: Math.min(MAX_VALUES, Math.round(perBatch.canary)), baseline: Math.min(MAX_VALUES, Math.round(perBatch.baseline)) };
+    const fed = {
+      canary: Math.min(MAX_VALUES, Math.round(perBatch.canary)),
+      baseline: Math.min(MAX_VALUES, Math.round(perBatch.baseline)),
+    };
     if (fed.canary < 1 || fed.baseline < 1) return Number.POSITIVE_INFINITY;
     const test = createLatencyShiftTest({ quantile: metric.quantile ?? metric.slo?.quantile ?? 0.5 });
     const sigma = traffic.sigma ?? DEFAULT_SIGMA;
@@ -105,14 +121,19 @@ function projectHalfWidth(metric: MetricSpec, traffic: ExpectedTraffic, context:
       for (const cohort of ['baseline', 'canary'] as const) {
         const n = fed[cohort];
         // evenly spaced quantiles, offset per batch so batches do not repeat the same values
-        for (let i = 0; i < n; i++) test.observe(cohort, Math.exp(sigma * normalQuantile((i + (b + 0.5) / batches) / n, 0, 1)));
+        for (let i = 0; i < n; i++)
+          test.observe(cohort, Math.exp(sigma * normalQuantile((i + (b + 0.5) / batches) / n, 0, 1)));
       }
       test.endBatch();
     }
     effect = test.effect(context.alpha);
     // fewer values fed than expected: the width shrinks as 1/√n with the observations
     const scale = Math.sqrt(Math.min(fed.canary / perBatch.canary, fed.baseline / perBatch.baseline));
-    effect = { estimate: effect.estimate, low: effect.estimate + (effect.low - effect.estimate) * scale, high: effect.estimate + (effect.high - effect.estimate) * scale };
+    effect = {
+      estimate: effect.estimate,
+      low: effect.estimate + (effect.low - effect.estimate) * scale,
+      high: effect.estimate + (effect.high - effect.estimate) * scale,
+    };
   }
   const up = effect.high - effect.estimate;
   const down = effect.estimate - effect.low;

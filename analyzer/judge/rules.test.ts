@@ -3,18 +3,28 @@ import assert from 'node:assert/strict';
 import { classifyEffect, detectableEffect, type ClassifyInput } from './rules.ts';
 
 const base = { harm: 'increase', tolerance: 0.1, threshold: 400 } as const;
-const at = (effect: ClassifyInput['effect'], evidence: number, rule: ClassifyInput['rule'], more: Partial<ClassifyInput> = {}) =>
-  classifyEffect({ ...base, effect, evidence, rule, ...more });
+const at = (
+  effect: ClassifyInput['effect'],
+  evidence: number,
+  rule: ClassifyInput['rule'],
+  more: Partial<ClassifyInput> = {},
+) => classifyEffect({ ...base, effect, evidence, rule, ...more });
 
 test('interval rule: a failure needs convincing evidence AND the whole interval beyond the tolerance', () => {
   const beyond = { relative: 0.2, low: 0.12, high: 0.3 };
-  assert.deepEqual([at(beyond, 500, 'interval').classification, at(beyond, 500, 'interval').code], ['high', 'interval-beyond-tolerance']);
+  assert.deepEqual(
+    [at(beyond, 500, 'interval').classification, at(beyond, 500, 'interval').code],
+    ['high', 'interval-beyond-tolerance'],
+  );
   assert.equal(at(beyond, 300, 'interval').classification, 'undecided');
   assert.equal(at(beyond, 500, 'interval', { tolerance: 0.15 }).classification, 'undecided');
-  assert.equal(at({ relative: -0.3, low: -0.4, high: -0.2 }, 1e3, 'interval', { harm: 'decrease' }).classification, 'low');
+  assert.equal(
+    at({ relative: -0.3, low: -0.4, high: -0.2 }, 1e3, 'interval', { harm: 'decrease' }).classification,
+    'low',
+  );
 });
 
-test('estimate rule: convincing evidence plus a point estimate beyond the tolerance (Kayenta\'s effect size)', () => {
+test("estimate rule: convincing evidence plus a point estimate beyond the tolerance (Kayenta's effect size)", () => {
   const wide = { relative: 0.46, low: 0.05, high: 0.95 }; // the interval reaches inside the tolerance
   assert.equal(at(wide, 500, 'interval').classification, 'undecided');
   const r = at(wide, 500, 'estimate');

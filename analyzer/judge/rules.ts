@@ -80,10 +80,18 @@ export function classifyEffect(input: ClassifyInput): Classified {
   const estimateUp = effect.relative > tolerance;
   const estimateDown = effect.relative < -tolerance;
   if (convincing && harm !== 'decrease' && (intervalUp || (rule === 'estimate' && estimateUp))) {
-    return { classification: 'high', code: intervalUp ? 'interval-beyond-tolerance' : 'estimate-beyond-tolerance', detectable };
+    return {
+      classification: 'high',
+      code: intervalUp ? 'interval-beyond-tolerance' : 'estimate-beyond-tolerance',
+      detectable,
+    };
   }
   if (convincing && harm !== 'increase' && (intervalDown || (rule === 'estimate' && estimateDown))) {
-    return { classification: 'low', code: intervalDown ? 'interval-beyond-tolerance' : 'estimate-beyond-tolerance', detectable };
+    return {
+      classification: 'low',
+      code: intervalDown ? 'interval-beyond-tolerance' : 'estimate-beyond-tolerance',
+      detectable,
+    };
   }
   const withinHigh = effect.high <= tolerance + EPS;
   const withinLow = effect.low >= -tolerance - EPS;

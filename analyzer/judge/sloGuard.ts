@@ -14,8 +14,12 @@ export function checkSlo(
 ): { classification: 'high' | 'low'; reason: string } | undefined {
   const slo = spec.slo;
   if (!slo || observed === undefined || !Number.isFinite(observed.estimate)) return undefined;
-  const show = (x: number) => (spec.kind === 'ratio' ? formatPercent(x).replace('+', '') : String(Number(x.toPrecision(4))));
-  const what = spec.kind === 'latency' || spec.kind === 'gauge' ? `canary p${Math.round(100 * (slo.quantile ?? 0.95))}` : 'canary ratio';
+  const show = (x: number) =>
+    spec.kind === 'ratio' ? formatPercent(x).replace('+', '') : String(Number(x.toPrecision(4)));
+  const what =
+    spec.kind === 'latency' || spec.kind === 'gauge'
+      ? `canary p${Math.round(100 * (slo.quantile ?? 0.95))}`
+      : 'canary ratio';
   const shown = `${what} ${show(observed.estimate)} [${show(observed.low)}, ${show(observed.high)}]`;
   if (slo.max !== undefined && observed.low > slo.max) {
     return { classification: 'high', reason: `SLO breach: ${shown} above ${show(slo.max)}` };

@@ -80,7 +80,8 @@ export function capacityNote(verdict: MetricVerdict, options: CapacityOptions): 
   if (verdict.classification !== 'high' || !Number.isFinite(relative) || relative <= 0) return undefined;
   const peak = options.peakTrafficFactor;
   const level = Math.round((options.confidence ?? 0.95) * 100);
-  const interval = Number.isFinite(low) && Number.isFinite(high) ? ` (${level}% interval ${pct(low)} to ${pct(high)})` : '';
+  const interval =
+    Number.isFinite(low) && Number.isFinite(high) ? ` (${level}% interval ${pct(low)} to ${pct(high)})` : '';
   let text = `at ${options.peakName ?? 'peak'} traffic (×${amount(peak)}) this needs ${pct(relative)} ${options.resource ?? 'CPU'}${interval}`;
   const note: CapacityNote = { metric: verdict.metric, text, relative, low, high };
   if (options.currentUsage !== undefined) {
@@ -98,7 +99,11 @@ export function capacityNote(verdict: MetricVerdict, options: CapacityOptions): 
  * Notes for every metric of a verdict named in `metrics` (metric name → its options without
  * the shared peak), e.g. to append to `verdict.reasons`.
  */
-export function capacityNotes(verdict: Verdict, peak: Pick<CapacityOptions, 'peakTrafficFactor' | 'peakName'>, metrics: Record<string, Omit<CapacityOptions, 'peakTrafficFactor' | 'peakName'>>): CapacityNote[] {
+export function capacityNotes(
+  verdict: Verdict,
+  peak: Pick<CapacityOptions, 'peakTrafficFactor' | 'peakName'>,
+  metrics: Record<string, Omit<CapacityOptions, 'peakTrafficFactor' | 'peakName'>>,
+): CapacityNote[] {
   const out: CapacityNote[] = [];
   for (const m of verdict.metrics) {
     const own = metrics[m.metric];

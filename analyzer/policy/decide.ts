@@ -63,28 +63,56 @@ export function decide(input: DecisionInput): DecisionOutcome {
   const failureReasons = because(failures);
 
   if (critical.length > 0) {
-    return { decision: 'rollback', reasons: [`critical failure in ${critical.map((m) => m.metric).join(', ')}`, ...failureReasons] };
+    return {
+      decision: 'rollback',
+      reasons: [`critical failure in ${critical.map((m) => m.metric).join(', ')}`, ...failureReasons],
+    };
   }
   if (failures.length > 0) {
     const names = failures.map((m) => m.metric).join(', ');
     if (score < policy.marginalScore) {
-      return { decision: 'rollback', reasons: [`harm established in ${names}; score ${score} below marginal ${policy.marginalScore}`, ...failureReasons] };
+      return {
+        decision: 'rollback',
+        reasons: [
+          `harm established in ${names}; score ${score} below marginal ${policy.marginalScore}`,
+          ...failureReasons,
+        ],
+      };
     }
     if (!atEnd) {
-      return { decision: 'reduce-traffic', reasons: [`harm established in ${names} (score ${score}); rollback at the window's end unless the score reaches ${policy.passScore}`, ...failureReasons] };
+      return {
+        decision: 'reduce-traffic',
+        reasons: [
+          `harm established in ${names} (score ${score}); rollback at the window's end unless the score reaches ${policy.passScore}`,
+          ...failureReasons,
+        ],
+      };
     }
     if (score >= policy.passScore) {
-      return { decision: 'promote', reasons: [`score ${score} ≥ ${policy.passScore} despite minor failures in ${names}`, ...failureReasons] };
+      return {
+        decision: 'promote',
+        reasons: [`score ${score} ≥ ${policy.passScore} despite minor failures in ${names}`, ...failureReasons],
+      };
     }
-    return { decision: 'rollback', reasons: [`harm established in ${names}; score ${score} below pass ${policy.passScore} at the window's end`, ...failureReasons] };
+    return {
+      decision: 'rollback',
+      reasons: [
+        `harm established in ${names}; score ${score} below pass ${policy.passScore} at the window's end`,
+        ...failureReasons,
+      ],
+    };
   }
 
   const missingReasons = because(missing);
   if (!atEnd) {
     const allRuledOut = metrics.length > 0 && metrics.every((m) => m.classification === 'pass');
     if (mode === 'sequential' && allRuledOut && observedFor >= policy.minObserveMs) {
-      if (stale.length === 0) return { decision: 'promote', reasons: ['every metric is within its tolerance (harm ruled out)'] };
-      return { decision: 'continue', reasons: ['every metric is within its tolerance, but promotion waits for fresh data', ...stale] };
+      if (stale.length === 0)
+        return { decision: 'promote', reasons: ['every metric is within its tolerance (harm ruled out)'] };
+      return {
+        decision: 'continue',
+        reasons: ['every metric is within its tolerance, but promotion waits for fresh data', ...stale],
+      };
     }
     const reasons = [...missingReasons, ...stale];
     const minutes = `${Math.round(observedFor / 60_000)} of ${Math.round(policy.observeMs / 60_000)} min`;
@@ -94,22 +122,31 @@ export function decide(input: DecisionInput): DecisionOutcome {
   }
 
   if (missing.length > 0 || stale.length > 0) {
-    return { decision: 'inconclusive', reasons: ['observation window ended with missing data', ...missingReasons, ...stale] };
+    return {
+      decision: 'inconclusive',
+      reasons: ['observation window ended with missing data', ...missingReasons, ...stale],
+    };
   }
   if (policy.requireRuledOut) {
     const unproven = metrics.filter((m) => (m.declaredCritical ?? false) && m.assurance !== 'ruled-out');
     if (unproven.length > 0) {
       return {
         decision: 'inconclusive',
-        reasons: ['the release class requires harm ruled out on its critical metrics; the traffic did not reach that precision', ...because(unproven)],
+        reasons: [
+          'the release class requires harm ruled out on its critical metrics; the traffic did not reach that precision',
+          ...because(unproven),
+        ],
       };
     }
   }
   const notDetected = metrics.filter((m) => m.assurance === 'not-detected');
   return {
     decision: 'promote',
-    reasons: notDetected.length === 0
-      ? ['observation window ended with every metric within its tolerance (harm ruled out)']
-      : [`observation window ended with no harm found (${notDetected.length} metric(s) not ruled out, see each metric's detectable effect)`],
+    reasons:
+      notDetected.length === 0
+        ? ['observation window ended with every metric within its tolerance (harm ruled out)']
+        : [
+            `observation window ended with no harm found (${notDetected.length} metric(s) not ruled out, see each metric's detectable effect)`,
+          ],
   };
 }

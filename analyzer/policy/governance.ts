@@ -54,12 +54,38 @@ const MINUTE = 60_000;
 type Extras = Omit<ReleaseClassDefinition, keyof ReleaseClassPolicy | 'name'>;
 /** Governance defaults of the built-in classes; their statistics stay in `releaseClasses.ts`. */
 const BUILT_IN_EXTRAS: Readonly<Record<string, Extras>> = {
-  standard: { failureAction: 'reduce-traffic', approvalsRequired: 0, postReleaseWatchMs: 60 * MINUTE, mayOverrideFreeze: false },
-  'emergency-fix': { failureAction: 'reduce-traffic', approvalsRequired: 0, postReleaseWatchMs: 30 * MINUTE, mayOverrideFreeze: true },
-  'infra-patch': { failureAction: 'reduce-traffic', approvalsRequired: 0, postReleaseWatchMs: 30 * MINUTE, mayOverrideFreeze: false },
+  standard: {
+    failureAction: 'reduce-traffic',
+    approvalsRequired: 0,
+    postReleaseWatchMs: 60 * MINUTE,
+    mayOverrideFreeze: false,
+  },
+  'emergency-fix': {
+    failureAction: 'reduce-traffic',
+    approvalsRequired: 0,
+    postReleaseWatchMs: 30 * MINUTE,
+    mayOverrideFreeze: true,
+  },
+  'infra-patch': {
+    failureAction: 'reduce-traffic',
+    approvalsRequired: 0,
+    postReleaseWatchMs: 30 * MINUTE,
+    mayOverrideFreeze: false,
+  },
   // irreversible data changes: no traffic split to reduce, a human signs off, a backup must exist
-  'schema-change': { failureAction: 'rollback', approvalsRequired: 1, requiresBackup: { maxAgeMs: 24 * 60 * MINUTE }, postReleaseWatchMs: 120 * MINUTE, mayOverrideFreeze: false },
-  'peak-season-restricted': { failureAction: 'rollback', approvalsRequired: 1, postReleaseWatchMs: 120 * MINUTE, mayOverrideFreeze: false },
+  'schema-change': {
+    failureAction: 'rollback',
+    approvalsRequired: 1,
+    requiresBackup: { maxAgeMs: 24 * 60 * MINUTE },
+    postReleaseWatchMs: 120 * MINUTE,
+    mayOverrideFreeze: false,
+  },
+  'peak-season-restricted': {
+    failureAction: 'rollback',
+    approvalsRequired: 1,
+    postReleaseWatchMs: 120 * MINUTE,
+    mayOverrideFreeze: false,
+  },
 };
 
 export class GovernanceConfigError extends ConfigError {
@@ -84,7 +110,8 @@ export function parseGovernance(raw: unknown): GovernanceConfig {
   if (!parsed.success) throw new GovernanceConfigError(formatIssues(parsed.error));
   const issues: string[] = [];
   const classes: Record<string, ReleaseClassDefinition> = {};
-  for (const [name, policy] of Object.entries(RELEASE_CLASSES)) classes[name] = { ...policy, ...BUILT_IN_EXTRAS[name], name };
+  for (const [name, policy] of Object.entries(RELEASE_CLASSES))
+    classes[name] = { ...policy, ...BUILT_IN_EXTRAS[name], name };
 
   for (const [name, cfg] of Object.entries(parsed.data.classes)) {
     const baseName = cfg.extends ?? (classes[name] ? name : 'standard');
@@ -95,12 +122,15 @@ export function parseGovernance(raw: unknown): GovernanceConfig {
     }
     const { extends: _ext, requiresBackup, ...fields } = cfg;
     const def: ReleaseClassDefinition = { ...base, name };
-    for (const [key, value] of Object.entries(fields)) if (value !== undefined) (def as unknown as Record<string, unknown>)[key] = value;
+    for (const [key, value] of Object.entries(fields))
+      if (value !== undefined) (def as unknown as Record<string, unknown>)[key] = value;
     if (requiresBackup === false) delete def.requiresBackup;
     else if (requiresBackup) def.requiresBackup = { maxAgeMs: requiresBackup.maxAge };
     // as in resolvePolicy: a shorter window without its own minimum gets half the window
-    if (cfg.observeMs !== undefined && cfg.minObserveMs === undefined) def.minObserveMs = Math.min(def.minObserveMs, Math.round(cfg.observeMs / 2));
-    if (def.marginalScore > def.passScore) issues.push(`classes.${name}: marginalScore (${def.marginalScore}) must not exceed passScore (${def.passScore})`);
+    if (cfg.observeMs !== undefined && cfg.minObserveMs === undefined)
+      def.minObserveMs = Math.min(def.minObserveMs, Math.round(cfg.observeMs / 2));
+    if (def.marginalScore > def.passScore)
+      issues.push(`classes.${name}: marginalScore (${def.marginalScore}) must not exceed passScore (${def.passScore})`);
     if (def.minObserveMs > def.observeMs) issues.push(`classes.${name}: minObserveMs must not exceed observeMs`);
     classes[name] = def;
   }
@@ -123,7 +153,10 @@ export function parseGovernance(raw: unknown): GovernanceConfig {
 /** The class a release names; unknown names are rejected, never treated as standard. */
 export function resolveReleaseClass(config: GovernanceConfig, name: string): ReleaseClassDefinition {
   const def = config.classes[name];
-  if (!def) throw new UnknownReleaseClassError(`unknown release class "${name}"; known: ${Object.keys(config.classes).join(', ')}`);
+  if (!def)
+    throw new UnknownReleaseClassError(
+      `unknown release class "${name}"; known: ${Object.keys(config.classes).join(', ')}`,
+    );
   return def;
 }
 
@@ -137,16 +170,29 @@ export type FreezeCheck =
  * names the release's class and environment (or names none). A class with `mayOverrideFreeze`
  * passes with a non-blank justification, which the caller records (audit `freeze.override`).
  */
-export function checkFreeze(config: GovernanceConfig, release: Pick<Release, 'class' | 'environment'>, at: number, justification?: string): FreezeCheck {
+export function checkFreeze(
+  config: GovernanceConfig,
+  release: Pick<Release, 'class' | 'environment'>,
+  at: number,
+  justification?: string,
+): FreezeCheck {
   const window = config.freezes.find(
-    (w) => at >= w.from && at < w.to && (!w.classes || w.classes.includes(release.class)) && (!w.environments || w.environments.includes(release.environment)),
+    (w) =>
+      at >= w.from &&
+      at < w.to &&
+      (!w.classes || w.classes.includes(release.class)) &&
+      (!w.environments || w.environments.includes(release.environment)),
   );
   if (!window) return { outcome: 'open' };
   const def = config.classes[release.class];
   const why = justification?.trim();
   if (def?.mayOverrideFreeze && why) return { outcome: 'override', window, justification: why };
   const hint = def?.mayOverrideFreeze ? ' (an emergency fix may pass with a `justification`)' : '';
-  return { outcome: 'locked', window, reason: `freeze window "${window.name}" until ${new Date(window.to).toISOString()}: ${window.reason}${hint}` };
+  return {
+    outcome: 'locked',
+    window,
+    reason: `freeze window "${window.name}" until ${new Date(window.to).toISOString()}: ${window.reason}${hint}`,
+  };
 }
 
 export interface GovernanceContext {

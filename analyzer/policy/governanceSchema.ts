@@ -30,7 +30,9 @@ import { durationSchema } from '../duration.ts';
 
 export { durationSchema };
 
-export const classNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and - (max 64)');
+export const classNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and - (max 64)');
 
 export const releaseClassConfigSchema = z
   .object({
@@ -56,7 +58,10 @@ export const releaseClassConfigSchema = z
   })
   .strict();
 
-const rfc3339 = z.iso.datetime({ offset: true, message: 'an RFC 3339 date-time with offset, e.g. 2026-11-27T00:00:00Z' });
+const rfc3339 = z.iso.datetime({
+  offset: true,
+  message: 'an RFC 3339 date-time with offset, e.g. 2026-11-27T00:00:00Z',
+});
 
 export const freezeWindowConfigSchema = z
   .object({

@@ -13,6 +13,12 @@ export {
   parseGovernance,
   resolveReleaseClass,
 } from './governance.ts';
-export type { FreezeCheck, FreezeWindow, GovernanceConfig, GovernanceContext, ReleaseClassDefinition } from './governance.ts';
+export type {
+  FreezeCheck,
+  FreezeWindow,
+  GovernanceConfig,
+  GovernanceContext,
+  ReleaseClassDefinition,
+} from './governance.ts';
 export { durationSchema, governanceConfigSchema } from './governanceSchema.ts';
 export type { GovernanceConfigInput } from './governanceSchema.ts';

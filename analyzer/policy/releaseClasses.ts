@@ -42,8 +42,25 @@ export const RELEASE_CLASSES: Readonly<Record<string, ReleaseClassPolicy>> = {
   standard: BASE,
   'emergency-fix': { ...BASE, alpha: 0.02, observeMs: 20 * MINUTE, minObserveMs: 10 * MINUTE, marginalScore: 60 },
   'infra-patch': { ...BASE, observeMs: 30 * MINUTE, minObserveMs: 15 * MINUTE },
-  'schema-change': { ...BASE, alpha: 0.005, observeMs: 120 * MINUTE, minObserveMs: 60 * MINUTE, passScore: 98, marginalScore: 85, requireRuledOut: true },
-  'peak-season-restricted': { ...BASE, alpha: 0.005, observeMs: 90 * MINUTE, minObserveMs: 60 * MINUTE, passScore: 98, marginalScore: 90, toleranceScale: 0.5, requireRuledOut: true },
+  'schema-change': {
+    ...BASE,
+    alpha: 0.005,
+    observeMs: 120 * MINUTE,
+    minObserveMs: 60 * MINUTE,
+    passScore: 98,
+    marginalScore: 85,
+    requireRuledOut: true,
+  },
+  'peak-season-restricted': {
+    ...BASE,
+    alpha: 0.005,
+    observeMs: 90 * MINUTE,
+    minObserveMs: 60 * MINUTE,
+    passScore: 98,
+    marginalScore: 90,
+    toleranceScale: 0.5,
+    requireRuledOut: true,
+  },
 };
 
 export class UnknownReleaseClassError extends Error {
@@ -63,7 +80,9 @@ export function resolvePolicy(
   const definition = classes[releaseClass];
   if (!definition) {
     // Unknown names are rejected, never silently treated as 'standard'.
-    throw new UnknownReleaseClassError(`unknown release class "${releaseClass}"; known: ${Object.keys(classes).join(', ')}`);
+    throw new UnknownReleaseClassError(
+      `unknown release class "${releaseClass}"; known: ${Object.keys(classes).join(', ')}`,
+    );
   }
   // only the analysis fields: a governance class definition carries more (failure action, approvals…)
   const base: ReleaseClassPolicy = {
@@ -85,7 +104,9 @@ export function resolvePolicy(
     merged.minObserveMs = Math.min(merged.minObserveMs, Math.round(overrides.observeMs / 2));
   }
   if (merged.marginalScore > merged.passScore) {
-    throw new RangeError(`policy: marginalScore (${merged.marginalScore}) must not exceed passScore (${merged.passScore})`);
+    throw new RangeError(
+      `policy: marginalScore (${merged.marginalScore}) must not exceed passScore (${merged.passScore})`,
+    );
   }
   return merged;
 }

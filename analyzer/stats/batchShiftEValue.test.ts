@@ -13,7 +13,12 @@ const lchoose = (n: number, k: number): number => gammaln(n + 1) - gammaln(k + 1
  * E[e] under the permutation null, exactly: enumerate every canary split of the pooled counts
  * with its multivariate hypergeometric probability Π C(n_j, c_j) / C(N, n_c).
  */
-function nullExpectation(pooled: number[], nc: number, lambdas: number[], groups?: number): { mass: number; mean: number[] } {
+function nullExpectation(
+  pooled: number[],
+  nc: number,
+  lambdas: number[],
+  groups?: number,
+): { mass: number; mean: number[] } {
   const K = pooled.length;
   const N = pooled.reduce((a, b) => a + b, 0);
   const c = new Array<number>(K).fill(0);
@@ -24,7 +29,12 @@ function nullExpectation(pooled: number[], nc: number, lambdas: number[], groups
       if (left > 0) return;
       let logP = -lchoose(N, nc);
       for (let i = 0; i < K; i++) logP += lchoose(pooled[i], c[i]);
-      const logE = batchShiftLogEValues(pooled.map((n, i) => n - c[i]), c, lambdas, groups === undefined ? {} : { groups });
+      const logE = batchShiftLogEValues(
+        pooled.map((n, i) => n - c[i]),
+        c,
+        lambdas,
+        groups === undefined ? {} : { groups },
+      );
       mass += Math.exp(logP);
       logE.forEach((v, k) => (mean[k] += Math.exp(logP + v)));
       return;
@@ -159,7 +169,8 @@ function referenceLogEValues(baseline: number[], canary: number[], lambdas: numb
     const top = Math.min(n, cRem) - lo;
     if (top > 0) {
       const ratio: number[] = [];
-      for (let i = 0; i < top; i++) ratio.push(((n - lo - i) * (cRem - lo - i)) / ((lo + i + 1) * (bRem - n + lo + i + 1)));
+      for (let i = 0; i < top; i++)
+        ratio.push(((n - lo - i) * (cRem - lo - i)) / ((lo + i + 1) * (bRem - n + lo + i + 1)));
       const mode = firstBelow(ratio, top, 1);
       const logH = new Array<number>(top + 1).fill(0);
       for (let i = mode; i < top; i++) logH[i + 1] = logH[i] + Math.log(ratio[i]);
@@ -188,7 +199,7 @@ function referenceLogEValues(baseline: number[], canary: number[], lambdas: numb
         u = 1;
         i = m - 1;
         for (; i >= 0 && u >= 1e-18 * sum; i--) sum += u /= ratio[i] * w;
-        if (i >= 0) sum += (u / (ratio[i] * w)) / (1 - 1 / (ratio[i] * w));
+        if (i >= 0) sum += u / (ratio[i] * w) / (1 - 1 / (ratio[i] * w));
         out[k] += l * (gc[g] - lo) + Math.log(z) - (Math.log(sum) + logH[m] + l * m);
       });
     }
@@ -249,7 +260,10 @@ test('two groups with tens of thousands per cell: matches the log-space hypergeo
     const max = Math.max(...terms);
     const logMgf = max + Math.log(terms.reduce((s, v) => s + Math.exp(v - max), 0));
     const expected = l * c0 - logMgf;
-    assert.ok(Math.abs(got[k] - expected) < 1e-6 * Math.max(1, Math.abs(expected)), `λ=${lambda}: ${got[k]} vs ${expected}`);
+    assert.ok(
+      Math.abs(got[k] - expected) < 1e-6 * Math.max(1, Math.abs(expected)),
+      `λ=${lambda}: ${got[k]} vs ${expected}`,
+    );
   });
 });
 

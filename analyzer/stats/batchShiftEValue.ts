@@ -53,12 +53,14 @@ export function batchShiftLogEValues(
 ): Float64Array {
   checkOptionKeys(FN, options, ['groups']);
   const maxGroups = options.groups ?? 32;
-  if (!(Number.isInteger(maxGroups) && maxGroups >= 2)) throw new StatsInputError(FN, `groups must be an integer >= 2, got ${maxGroups}`);
+  if (!(Number.isInteger(maxGroups) && maxGroups >= 2))
+    throw new StatsInputError(FN, `groups must be an integer >= 2, got ${maxGroups}`);
   if (baseline.length !== canary.length) {
     throw new StatsInputError(FN, `baseline and canary need the same buckets (${baseline.length} vs ${canary.length})`);
   }
   const L = lambdas.length;
-  for (let k = 0; k < L; k++) if (!Number.isFinite(lambdas[k])) throw new StatsInputError(FN, `lambdas[${k}] is ${lambdas[k]}`);
+  for (let k = 0; k < L; k++)
+    if (!Number.isFinite(lambdas[k])) throw new StatsInputError(FN, `lambdas[${k}] is ${lambdas[k]}`);
   const out = new Float64Array(L);
   const K = baseline.length;
   let nb = 0;
@@ -66,8 +68,10 @@ export function batchShiftLogEValues(
   for (let j = 0; j < K; j++) {
     const b = baseline[j];
     const c = canary[j];
-    if (!(Number.isInteger(b) && b >= 0)) throw new StatsInputError(FN, `baseline[${j}] must be an integer >= 0, got ${b}`);
-    if (!(Number.isInteger(c) && c >= 0)) throw new StatsInputError(FN, `canary[${j}] must be an integer >= 0, got ${c}`);
+    if (!(Number.isInteger(b) && b >= 0))
+      throw new StatsInputError(FN, `baseline[${j}] must be an integer >= 0, got ${b}`);
+    if (!(Number.isInteger(c) && c >= 0))
+      throw new StatsInputError(FN, `canary[${j}] must be an integer >= 0, got ${c}`);
     nb += b;
     nc += c;
   }

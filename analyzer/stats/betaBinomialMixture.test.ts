@@ -13,7 +13,8 @@ function logSimpson(g: (u: number) => number, a: number, b: number, intervals: n
   const values = Array.from({ length: intervals + 1 }, (_, i) => g(a + i * h));
   const peak = Math.max(...values.filter(Number.isFinite));
   let sum = 0;
-  for (let i = 0; i <= intervals; i++) sum += (i === 0 || i === intervals ? 1 : i % 2 === 1 ? 4 : 2) * Math.exp(values[i] - peak);
+  for (let i = 0; i <= intervals; i++)
+    sum += (i === 0 || i === intervals ? 1 : i % 2 === 1 ? 4 : 2) * Math.exp(values[i] - peak);
   return peak + Math.log((sum * h) / 3);
 }
 
@@ -54,7 +55,10 @@ test('beta-binomial mixture equals its integral done by quadrature (1e-8)', () =
   for (const [x, n, p0, a, b] of cases) {
     const expected = betaMixtureByQuadrature(x, n, p0, a, b);
     const actual = betaBinomialLogMixture(x, n, { p0, a, b });
-    assert.ok(Math.abs(actual - expected) < 1e-8 * Math.max(1, Math.abs(expected)), `x=${x} n=${n} p0=${p0} a=${a} b=${b}: ${actual} vs ${expected}`);
+    assert.ok(
+      Math.abs(actual - expected) < 1e-8 * Math.max(1, Math.abs(expected)),
+      `x=${x} n=${n} p0=${p0} a=${a} b=${b}: ${actual} vs ${expected}`,
+    );
   }
 });
 
@@ -78,7 +82,10 @@ test('gamma-Poisson mixture equals its integral done by quadrature (1e-8)', () =
   for (const [x, t, rate0, shape, rateParam] of cases) {
     const expected = gammaMixtureByQuadrature(x, t, rate0, shape, rateParam);
     const actual = gammaPoissonLogMixture(x, t, { rate0, shape, rateParam });
-    assert.ok(Math.abs(actual - expected) < 1e-8 * Math.max(1, Math.abs(expected)), `x=${x} t=${t}: ${actual} vs ${expected}`);
+    assert.ok(
+      Math.abs(actual - expected) < 1e-8 * Math.max(1, Math.abs(expected)),
+      `x=${x} t=${t}: ${actual} vs ${expected}`,
+    );
   }
 });
 
@@ -86,7 +93,8 @@ test('martingale: the exact null expectation of the Bayes factor is 1, and of th
   const prior = { p0: 0.3, a: 0.7, b: 1.9 };
   for (let n = 0; n <= 12; n++) {
     let expectation = 0;
-    for (let x = 0; x <= n; x++) expectation += binomialPmf(x, n, prior.p0) * Math.exp(betaBinomialLogMixture(x, n, prior));
+    for (let x = 0; x <= n; x++)
+      expectation += binomialPmf(x, n, prior.p0) * Math.exp(betaBinomialLogMixture(x, n, prior));
     assert.ok(Math.abs(expectation - 1) < 1e-12, `n=${n}: ${expectation}`);
   }
   fc.assert(
@@ -95,21 +103,31 @@ test('martingale: the exact null expectation of the Bayes factor is 1, and of th
       const p = { p0, a: 1.3, b: 0.6 };
       // in ratios to the current value: the values themselves overflow for extreme data
       const now = betaBinomialLogMixture(x, n, p);
-      const next = p0 * Math.exp(betaBinomialLogMixture(x + 1, n + 1, p) - now) + (1 - p0) * Math.exp(betaBinomialLogMixture(x, n + 1, p) - now);
+      const next =
+        p0 * Math.exp(betaBinomialLogMixture(x + 1, n + 1, p) - now) +
+        (1 - p0) * Math.exp(betaBinomialLogMixture(x, n + 1, p) - now);
       assert.ok(Math.abs(next - 1) < 1e-9, `x=${x} n=${n} p0=${p0}: ${next}`);
     }),
     { seed: 3, numRuns: 200 },
   );
 
   const gp = { rate0: 2, shape: 1.5, rateParam: 3 };
-  for (const [count, exposure, step] of [[0, 0, 1], [0, 0, 4], [7, 2, 0.5], [40, 15, 3]]) {
+  for (const [count, exposure, step] of [
+    [0, 0, 1],
+    [0, 0, 4],
+    [7, 2, 0.5],
+    [40, 15, 3],
+  ]) {
     const mean = gp.rate0 * step;
     let expectation = 0;
     for (let y = 0; y <= mean + 60 + 15 * Math.sqrt(mean); y++) {
       expectation += poissonPmf(y, mean) * Math.exp(gammaPoissonLogMixture(count + y, exposure + step, gp));
     }
     const now = Math.exp(gammaPoissonLogMixture(count, exposure, gp));
-    assert.ok(Math.abs(expectation / now - 1) < 1e-12, `count=${count} exposure=${exposure} step=${step}: ${expectation} vs ${now}`);
+    assert.ok(
+      Math.abs(expectation / now - 1) < 1e-12,
+      `count=${count} exposure=${exposure} step=${step}: ${expectation} vs ${now}`,
+    );
   }
 });
 

@@ -41,12 +41,17 @@ export interface GammaPoissonPrior {
 export function betaBinomialLogMixture(successes: number, trials: number, prior: BetaBinomialPrior): number {
   const fn = 'betaBinomialLogMixture';
   const { p0, a, b } = prior;
-  if (!(trials >= 0) || !Number.isFinite(trials)) throw new StatsInputError(fn, `trials must be finite and >= 0, got ${trials}`);
-  if (!(successes >= 0 && successes <= trials)) throw new StatsInputError(fn, `successes must be in [0, trials], got ${successes}`);
+  if (!(trials >= 0) || !Number.isFinite(trials))
+    throw new StatsInputError(fn, `trials must be finite and >= 0, got ${trials}`);
+  if (!(successes >= 0 && successes <= trials))
+    throw new StatsInputError(fn, `successes must be in [0, trials], got ${successes}`);
   if (!(p0 > 0 && p0 < 1)) throw new StatsInputError(fn, `p0 must be in (0, 1), got ${p0}`);
-  if (!(a > 0 && b > 0) || !Number.isFinite(a) || !Number.isFinite(b)) throw new StatsInputError(fn, `a and b must be finite and > 0, got ${a}, ${b}`);
+  if (!(a > 0 && b > 0) || !Number.isFinite(a) || !Number.isFinite(b))
+    throw new StatsInputError(fn, `a and b must be finite and > 0, got ${a}, ${b}`);
   const failures = trials - successes;
-  return betaln(a + successes, b + failures) - betaln(a, b) - xlog(successes, Math.log(p0)) - xlog(failures, Math.log1p(-p0));
+  return (
+    betaln(a + successes, b + failures) - betaln(a, b) - xlog(successes, Math.log(p0)) - xlog(failures, Math.log1p(-p0))
+  );
 }
 
 /**
@@ -61,10 +66,17 @@ export function betaBinomialLogMixture(successes: number, trials: number, prior:
 export function gammaPoissonLogMixture(count: number, exposure: number, prior: GammaPoissonPrior): number {
   const fn = 'gammaPoissonLogMixture';
   const { rate0, shape, rateParam } = prior;
-  if (!(count >= 0) || !Number.isFinite(count)) throw new StatsInputError(fn, `count must be finite and >= 0, got ${count}`);
-  if (!(exposure >= 0) || !Number.isFinite(exposure)) throw new StatsInputError(fn, `exposure must be finite and >= 0, got ${exposure}`);
-  for (const [name, value] of [['rate0', rate0], ['shape', shape], ['rateParam', rateParam]] as const) {
-    if (!(value > 0) || !Number.isFinite(value)) throw new StatsInputError(fn, `${name} must be finite and > 0, got ${value}`);
+  if (!(count >= 0) || !Number.isFinite(count))
+    throw new StatsInputError(fn, `count must be finite and >= 0, got ${count}`);
+  if (!(exposure >= 0) || !Number.isFinite(exposure))
+    throw new StatsInputError(fn, `exposure must be finite and >= 0, got ${exposure}`);
+  for (const [name, value] of [
+    ['rate0', rate0],
+    ['shape', shape],
+    ['rateParam', rateParam],
+  ] as const) {
+    if (!(value > 0) || !Number.isFinite(value))
+      throw new StatsInputError(fn, `${name} must be finite and > 0, got ${value}`);
   }
   return (
     -shape * Math.log1p(exposure / rateParam) +

@@ -18,12 +18,15 @@ describe('binomialTest: SciPy reference values (test/fixtures/stats-reference.js
 describe('binomialTest: interval and conventions', () => {
   it('Clopper-Pearson bounds are where the one-sided tails equal alpha/2 (defining property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 300 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 1, max: n - 1 }))), ([n, k]) => {
-        const got = binomialTest(k, n, { confidence: 0.9 });
-        closeTo(binomialTest(k, n, { p0: got.low, alternative: 'greater' }).p, 0.05, 1e-6);
-        closeTo(binomialTest(k, n, { p0: got.high, alternative: 'less' }).p, 0.05, 1e-6);
-        assert.equal(got.estimate, k / n);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 300 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 1, max: n - 1 }))),
+        ([n, k]) => {
+          const got = binomialTest(k, n, { confidence: 0.9 });
+          closeTo(binomialTest(k, n, { p0: got.low, alternative: 'greater' }).p, 0.05, 1e-6);
+          closeTo(binomialTest(k, n, { p0: got.high, alternative: 'less' }).p, 0.05, 1e-6);
+          assert.equal(got.estimate, k / n);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -39,15 +42,20 @@ describe('binomialTest: interval and conventions', () => {
 
   it('two-sided p sums the outcomes no more probable than k (brute force over 0..n)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.nat(60), (n, p0, kRaw) => {
-        const k = kRaw % (n + 1);
-        const pmf = (x: number) => Math.exp(lchoose(n, x) + x * Math.log(p0) + (n - x) * Math.log1p(-p0));
-        const cut = pmf(k) * (1 + 1e-7);
-        let expected = 0;
-        for (let x = 0; x <= n; x++) if (pmf(x) <= cut) expected += pmf(x);
-        const got = binomialTest(k, n, { p0 }).p;
-        if (k !== n * p0) closeTo(got, Math.min(1, expected), 1e-8, 1e-300);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        fc.nat(60),
+        (n, p0, kRaw) => {
+          const k = kRaw % (n + 1);
+          const pmf = (x: number) => Math.exp(lchoose(n, x) + x * Math.log(p0) + (n - x) * Math.log1p(-p0));
+          const cut = pmf(k) * (1 + 1e-7);
+          let expected = 0;
+          for (let x = 0; x <= n; x++) if (pmf(x) <= cut) expected += pmf(x);
+          const got = binomialTest(k, n, { p0 }).p;
+          if (k !== n * p0) closeTo(got, Math.min(1, expected), 1e-8, 1e-300);
+        },
+      ),
     );
   });
 
@@ -55,7 +63,8 @@ describe('binomialTest: interval and conventions', () => {
     // P(X >= 20), X ~ Binomial(1000, 0.001) is about 2.6e-19: 1 - cdf would return 0 or noise.
     // Expected: the sum of the terms x = 20..1000 from log-space binomial coefficients.
     let expected = 0;
-    for (let x = 20; x <= 1000; x++) expected += Math.exp(lchoose(1000, x) + x * Math.log(0.001) + (1000 - x) * Math.log(0.999));
+    for (let x = 20; x <= 1000; x++)
+      expected += Math.exp(lchoose(1000, x) + x * Math.log(0.001) + (1000 - x) * Math.log(0.999));
     closeTo(binomialTest(20, 1000, { p0: 0.001, alternative: 'greater' }).p, expected, 1e-9);
   });
 });

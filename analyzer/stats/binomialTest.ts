@@ -52,7 +52,8 @@ export function binomialTest(k: number, n: number, options: BinomialTestOptions 
   const alternative = checkAlternative(fn, options.alternative ?? 'two-sided');
   const confidence = checkConfidence(fn, options.confidence ?? 0.95);
   const p0 = options.p0 ?? 0.5;
-  if (typeof p0 !== 'number' || !(p0 >= 0 && p0 <= 1)) throw new StatsInputError(fn, `p0 must be a number in [0, 1], got ${String(p0)}`);
+  if (typeof p0 !== 'number' || !(p0 >= 0 && p0 <= 1))
+    throw new StatsInputError(fn, `p0 must be a number in [0, 1], got ${String(p0)}`);
   checkCount(fn, 'n', n);
   checkCount(fn, 'k', k);
   if (n < 1) throw new StatsInputError(fn, 'n needs at least 1 trial, got 0');
@@ -62,7 +63,12 @@ export function binomialTest(k: number, n: number, options: BinomialTestOptions 
   if (alternative === 'less') p = binomialCdf(k, n, p0);
   else if (alternative === 'greater') p = binomialSf(k, n, p0);
   else p = twoSided(k, n, p0);
-  return { p: Math.min(1, Math.max(0, p)), estimate: k / n, ...clopperPearson(k, n, confidence, alternative), confidence };
+  return {
+    p: Math.min(1, Math.max(0, p)),
+    estimate: k / n,
+    ...clopperPearson(k, n, confidence, alternative),
+    confidence,
+  };
 }
 
 /** SciPy's `binomtest` two-sided p-value. */

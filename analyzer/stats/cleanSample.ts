@@ -50,7 +50,8 @@ export function cleanSample(values: ArrayLike<number>, options: CleanSampleOptio
   checkOptionKeys(fn, options, ['nanStrategy', 'removeOutliers', 'iqrFactor']);
   const nanStrategy = checkChoice(fn, 'nanStrategy', options.nanStrategy ?? 'remove', ['remove', 'replace'] as const);
   const removeOutliers = options.removeOutliers ?? false;
-  if (typeof removeOutliers !== 'boolean') throw new StatsInputError(fn, `removeOutliers must be a boolean, got ${String(removeOutliers)}`);
+  if (typeof removeOutliers !== 'boolean')
+    throw new StatsInputError(fn, `removeOutliers must be a boolean, got ${String(removeOutliers)}`);
   const iqrFactor = options.iqrFactor ?? 1.5;
   if (typeof iqrFactor !== 'number' || !Number.isFinite(iqrFactor) || iqrFactor < 0) {
     throw new StatsInputError(fn, `iqrFactor must be a finite number >= 0, got ${String(iqrFactor)}`);

@@ -18,7 +18,12 @@ import type { Alternative } from './anytime.ts';
  * @example
  * clopperPearson(7, 200, 0.95, 'two-sided'); // => { low: 0.01418..., high: 0.07079... }
  */
-export function clopperPearson(k: number, n: number, confidence: number, alternative: Alternative): { low: number; high: number } {
+export function clopperPearson(
+  k: number,
+  n: number,
+  confidence: number,
+  alternative: Alternative,
+): { low: number; high: number } {
   const alpha = alternative === 'two-sided' ? (1 - confidence) / 2 : 1 - confidence;
   const low = alternative === 'less' || k === 0 ? 0 : betaQuantile(alpha, k, n - k + 1);
   const high = alternative === 'greater' || k === n ? 1 : betaQuantile(1 - alpha, k + 1, n - k);

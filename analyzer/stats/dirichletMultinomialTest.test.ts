@@ -19,7 +19,12 @@ test("published values: Lindon's ssrm test_sequential_posteriors, time-aggregate
     -19.96484521090386 - -15.781031228536165,
   ];
   const t = createMultinomialTest([0.4, 0.4, 0.2], { priorMean: [1 / 3, 1 / 3, 1 / 3], concentration: 3 });
-  [[20, 17, 9], [18, 21, 8], [4, 6, 4], [18, 19, 11]].forEach((batch, i) => {
+  [
+    [20, 17, 9],
+    [18, 21, 8],
+    [4, 6, 4],
+    [18, 19, 11],
+  ].forEach((batch, i) => {
     t.update(batch);
     assert.ok(Math.abs(t.logEvidence() - published[i]) < 1e-9, `batch ${i}: ${t.logEvidence()} vs ${published[i]}`);
   });
@@ -68,17 +73,21 @@ test('martingale: exact null expectation is 1 for small n (summed over every out
     assert.ok(Math.abs(expectation - 1) < 1e-12, `n=${n}: ${expectation}`);
   }
   fc.assert(
-    fc.property(fc.array(fc.nat(500), { minLength: 3, maxLength: 3 }), fc.double({ min: 0.1, max: 5000, noNaN: true }), (x, concentration) => {
-      const t = createMultinomialTest(theta0, { concentration });
-      t.update(x);
-      let next = 0;
-      for (let i = 0; i < 3; i++) {
-        const u = restoreMultinomialTest(t.snapshot());
-        u.update(x.map((_, j) => (j === i ? 1 : 0)));
-        next += theta0[i] * Math.exp(u.logEvidence() - t.logEvidence());
-      }
-      assert.ok(Math.abs(next - 1) < 1e-9, `${x} c=${concentration}: ${next}`);
-    }),
+    fc.property(
+      fc.array(fc.nat(500), { minLength: 3, maxLength: 3 }),
+      fc.double({ min: 0.1, max: 5000, noNaN: true }),
+      (x, concentration) => {
+        const t = createMultinomialTest(theta0, { concentration });
+        t.update(x);
+        let next = 0;
+        for (let i = 0; i < 3; i++) {
+          const u = restoreMultinomialTest(t.snapshot());
+          u.update(x.map((_, j) => (j === i ? 1 : 0)));
+          next += theta0[i] * Math.exp(u.logEvidence() - t.logEvidence());
+        }
+        assert.ok(Math.abs(next - 1) < 1e-9, `${x} c=${concentration}: ${next}`);
+      },
+    ),
     { seed: 17, numRuns: 200 },
   );
 });
@@ -99,27 +108,38 @@ test('SRM example: intended 50/50, observed 52/48 over 20,000 users is flagged; 
     previous = srm.pValue();
     if (flaggedAt === undefined && srm.pValue() <= ALPHA) flaggedAt = srm.n;
   }
-  t.diagnostic(`52/48 split: p-value ≤ ${ALPHA} after ${flaggedAt} users; final evidence ${srm.evidence().toExponential(2)}, p ${srm.pValue().toExponential(2)}`);
+  t.diagnostic(
+    `52/48 split: p-value ≤ ${ALPHA} after ${flaggedAt} users; final evidence ${srm.evidence().toExponential(2)}, p ${srm.pValue().toExponential(2)}`,
+  );
   assert.ok(flaggedAt !== undefined && srm.pValue() < 1e-3);
 });
 
-test('A/A: the evidence rarely reaches 1/alpha when the split is the declared one (read after every batch)', inGroup('calibration'), (t) => {
-  const runs = 1000;
-  for (const theta0 of [[0.5, 0.5], [0.05, 0.95]]) {
-    const rng = createRandom(4242);
-    let alarms = 0;
-    for (let run = 0; run < runs; run++) {
-      const srm = createMultinomialTest(theta0);
-      for (let batch = 0; batch < 100; batch++) {
-        const canary = rng.binomial(200, theta0[0]);
-        srm.update([canary, 200 - canary]);
+test(
+  'A/A: the evidence rarely reaches 1/alpha when the split is the declared one (read after every batch)',
+  inGroup('calibration'),
+  (t) => {
+    const runs = 1000;
+    for (const theta0 of [
+      [0.5, 0.5],
+      [0.05, 0.95],
+    ]) {
+      const rng = createRandom(4242);
+      let alarms = 0;
+      for (let run = 0; run < runs; run++) {
+        const srm = createMultinomialTest(theta0);
+        for (let batch = 0; batch < 100; batch++) {
+          const canary = rng.binomial(200, theta0[0]);
+          srm.update([canary, 200 - canary]);
+        }
+        if (srm.pValue() <= ALPHA) alarms++;
       }
-      if (srm.pValue() <= ALPHA) alarms++;
+      t.diagnostic(
+        `A/A SRM ${JSON.stringify(theta0)}: ever ≥ 1/alpha in ${alarms / runs} of ${runs} runs of 20,000 users (allowed ≤ ${(ALPHA + margin(ALPHA, runs)).toFixed(4)})`,
+      );
+      assert.ok(alarms / runs <= ALPHA + margin(ALPHA, runs));
     }
-    t.diagnostic(`A/A SRM ${JSON.stringify(theta0)}: ever ≥ 1/alpha in ${alarms / runs} of ${runs} runs of 20,000 users (allowed ≤ ${(ALPHA + margin(ALPHA, runs)).toFixed(4)})`);
-    assert.ok(alarms / runs <= ALPHA + margin(ALPHA, runs));
-  }
-});
+  },
+);
 
 test('snapshot: JSON round trip restores an identical test', () => {
   const a = createMultinomialTest([0.25, 0.25, 0.5], { concentration: 50 });

@@ -63,19 +63,28 @@ const FN = 'multinomialTest';
  */
 export function createMultinomialTest(theta0: number[], options: MultinomialTestOptions = {}): MultinomialTest {
   for (const key of Object.keys(options)) {
-    if (key !== 'concentration' && key !== 'priorMean') throw new StatsInputError(FN, `unknown option '${key}' (known: concentration, priorMean)`);
+    if (key !== 'concentration' && key !== 'priorMean')
+      throw new StatsInputError(FN, `unknown option '${key}' (known: concentration, priorMean)`);
   }
   const theta = checkSimplex('theta0', theta0, theta0?.length);
   const mean = options.priorMean === undefined ? theta : checkSimplex('priorMean', options.priorMean, theta.length);
   const { concentration = 1000 } = options;
-  if (!(concentration > 0) || !Number.isFinite(concentration)) throw new StatsInputError(FN, `concentration must be finite and > 0, got ${concentration}`);
-  return build({ version: 1, theta0: theta, prior: mean.map((m) => concentration * m), counts: theta.map(() => 0), maxLogEvidence: 0 });
+  if (!(concentration > 0) || !Number.isFinite(concentration))
+    throw new StatsInputError(FN, `concentration must be finite and > 0, got ${concentration}`);
+  return build({
+    version: 1,
+    theta0: theta,
+    prior: mean.map((m) => concentration * m),
+    counts: theta.map(() => 0),
+    maxLogEvidence: 0,
+  });
 }
 
 /** Rebuild a multinomial test from `snapshot()` output; throws on a foreign or damaged state. */
 export function restoreMultinomialTest(snapshot: MultinomialState): MultinomialTest {
   const s = snapshot as Partial<MultinomialState> | null;
-  if (typeof s !== 'object' || s === null || s.version !== 1) throw new StatsInputError(FN, 'snapshot must be a version-1 multinomial state');
+  if (typeof s !== 'object' || s === null || s.version !== 1)
+    throw new StatsInputError(FN, 'snapshot must be a version-1 multinomial state');
   const theta = checkSimplex('snapshot.theta0', s.theta0 as number[], s.theta0?.length);
   const { prior, counts, maxLogEvidence } = s;
   if (!Array.isArray(prior) || prior.length !== theta.length || !prior.every((a) => a > 0 && Number.isFinite(a))) {
@@ -100,7 +109,8 @@ function build(state: MultinomialState): MultinomialTest {
 
   const closedForm = (): number => {
     let value = priorLogNorm - gammaln(priorTotal + total);
-    for (let i = 0; i < k; i++) value += gammaln(prior[i] + counts[i]) - (counts[i] === 0 ? 0 : counts[i] * logTheta[i]);
+    for (let i = 0; i < k; i++)
+      value += gammaln(prior[i] + counts[i]) - (counts[i] === 0 ? 0 : counts[i] * logTheta[i]);
     return value;
   };
   let logEvidence = closedForm();
@@ -119,22 +129,33 @@ function build(state: MultinomialState): MultinomialTest {
     get n(): number {
       return total;
     },
-    snapshot: (): MultinomialState => ({ version: 1, theta0: [...theta0], prior: [...prior], counts: [...counts], maxLogEvidence }),
+    snapshot: (): MultinomialState => ({
+      version: 1,
+      theta0: [...theta0],
+      prior: [...prior],
+      counts: [...counts],
+      maxLogEvidence,
+    }),
   };
 }
 
 function checkSimplex(label: string, values: number[], expectedLength: number | undefined): number[] {
-  if (!Array.isArray(values) || values.length < 2) throw new StatsInputError(FN, `${label} needs at least 2 categories`);
-  if (values.length !== expectedLength) throw new StatsInputError(FN, `${label} has ${values.length} entries, expected ${expectedLength}`);
-  if (!values.every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new StatsInputError(FN, `${label} entries must be finite and > 0`);
+  if (!Array.isArray(values) || values.length < 2)
+    throw new StatsInputError(FN, `${label} needs at least 2 categories`);
+  if (values.length !== expectedLength)
+    throw new StatsInputError(FN, `${label} has ${values.length} entries, expected ${expectedLength}`);
+  if (!values.every((v) => typeof v === 'number' && v > 0 && Number.isFinite(v)))
+    throw new StatsInputError(FN, `${label} entries must be finite and > 0`);
   const sum = values.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) > 1e-9) throw new StatsInputError(FN, `${label} must sum to 1, sums to ${sum}`);
   return values.map((v) => v / sum);
 }
 
 function checkCounts(label: string, values: number[], expectedLength: number): void {
-  if (!Array.isArray(values) || values.length !== expectedLength) throw new StatsInputError(FN, `${label} must hold ${expectedLength} numbers`);
+  if (!Array.isArray(values) || values.length !== expectedLength)
+    throw new StatsInputError(FN, `${label} must hold ${expectedLength} numbers`);
   values.forEach((v, i) => {
-    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new StatsInputError(FN, `${label}[${i}] must be finite and >= 0, got ${v}`);
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+      throw new StatsInputError(FN, `${label}[${i}] must be finite and >= 0, got ${v}`);
   });
 }

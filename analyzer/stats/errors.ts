@@ -14,8 +14,10 @@ export class StatsInputError extends Error {
 
 /** Throws unless every value is a finite number; statistics never guess what NaN meant. */
 export function assertFiniteSample(fn: string, label: string, values: ArrayLike<number>, minLength = 1): void {
-  if (values.length < minLength) throw new StatsInputError(fn, `${label} needs at least ${minLength} value(s), got ${values.length}`);
+  if (values.length < minLength)
+    throw new StatsInputError(fn, `${label} needs at least ${minLength} value(s), got ${values.length}`);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new StatsInputError(fn, `${label}[${i}] is ${values[i]}; clean NaN/Inf first (see cleanSample)`);
+    if (!Number.isFinite(values[i]))
+      throw new StatsInputError(fn, `${label}[${i}] is ${values[i]}; clean NaN/Inf first (see cleanSample)`);
   }
 }

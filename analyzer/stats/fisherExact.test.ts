@@ -19,12 +19,18 @@ function hypergeometric(table: FisherTable): { a: number; pmf: Map<number, numbe
   };
   const pmf = new Map<number, number>();
   for (let x = Math.max(0, n + K - N); x <= Math.min(K, n); x++) {
-    pmf.set(x, Math.exp(lf(K) + lf(N - K) + lf(n) + lf(N - n) - lf(N) - lf(x) - lf(K - x) - lf(n - x) - lf(N - K - n + x)));
+    pmf.set(
+      x,
+      Math.exp(lf(K) + lf(N - K) + lf(n) + lf(N - n) - lf(N) - lf(x) - lf(K - x) - lf(n - x) - lf(N - K - n + x)),
+    );
   }
   return { a, pmf };
 }
 
-const tables = fc.tuple(fc.nat(25), fc.nat(25), fc.nat(25), fc.nat(25)).map(([a, b, c, d]): FisherTable => [[a, b], [c, d]]);
+const tables = fc.tuple(fc.nat(25), fc.nat(25), fc.nat(25), fc.nat(25)).map(([a, b, c, d]): FisherTable => [
+  [a, b],
+  [c, d],
+]);
 
 describe('fisherExact: SciPy reference values (test/fixtures/stats-reference.json)', () => {
   for (const c of referenceFixture().fisherExact) {
@@ -65,15 +71,37 @@ describe('fisherExact: definitions', () => {
   });
 
   it('odds ratio a*d/(b*c), Infinity when b*c = 0, NaN with an empty margin (p = 1)', () => {
-    closeTo(fisherExact([[1, 99], [6, 94]]).oddsRatio, 94 / 594, 1e-15);
-    assert.equal(fisherExact([[3, 0], [1, 4]]).oddsRatio, Number.POSITIVE_INFINITY);
-    const empty = fisherExact([[0, 0], [4, 5]]);
+    closeTo(
+      fisherExact([
+        [1, 99],
+        [6, 94],
+      ]).oddsRatio,
+      94 / 594,
+      1e-15,
+    );
+    assert.equal(
+      fisherExact([
+        [3, 0],
+        [1, 4],
+      ]).oddsRatio,
+      Number.POSITIVE_INFINITY,
+    );
+    const empty = fisherExact([
+      [0, 0],
+      [4, 5],
+    ]);
     assert.equal(empty.p, 1);
     assert.ok(Number.isNaN(empty.oddsRatio));
   });
 
   it('large tables (1e6 per row): tiny p-values keep their order of magnitude', () => {
-    const got = fisherExact([[5000, 995_000], [4000, 996_000]], { alternative: 'greater' });
+    const got = fisherExact(
+      [
+        [5000, 995_000],
+        [4000, 996_000],
+      ],
+      { alternative: 'greater' },
+    );
     // z = 10.6 for these proportions, so the one-sided p is of order 1e-26
     assert.ok(got.p > 1e-28 && got.p < 1e-24);
   });
@@ -81,12 +109,44 @@ describe('fisherExact: definitions', () => {
 
 describe('fisherExact: input errors', () => {
   it('rejects non-integer or negative cells, a wrong shape and bad options', () => {
-    assert.throws(() => fisherExact([[1, -1], [2, 3]]), StatsInputError);
-    assert.throws(() => fisherExact([[1, 0.5], [2, 3]]), StatsInputError);
-    assert.throws(() => fisherExact([[1, Number.NaN], [2, 3]]), StatsInputError);
+    assert.throws(
+      () =>
+        fisherExact([
+          [1, -1],
+          [2, 3],
+        ]),
+      StatsInputError,
+    );
+    assert.throws(
+      () =>
+        fisherExact([
+          [1, 0.5],
+          [2, 3],
+        ]),
+      StatsInputError,
+    );
+    assert.throws(
+      () =>
+        fisherExact([
+          [1, Number.NaN],
+          [2, 3],
+        ]),
+      StatsInputError,
+    );
+    // prettier-ignore
     // @ts-expect-error a 2x3 table is not a FisherTable
     assert.throws(() => fisherExact([[1, 2, 3], [2, 3, 4]]), StatsInputError);
-    // @ts-expect-error unknown alternative
-    assert.throws(() => fisherExact([[1, 2], [3, 4]], { alternative: 'bigger' }), /alternative/);
+    assert.throws(
+      () =>
+        fisherExact(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          // @ts-expect-error unknown alternative
+          { alternative: 'bigger' },
+        ),
+      /alternative/,
+    );
   });
 });

@@ -35,7 +35,13 @@ describe('hodgesLehmann: interval', () => {
   it('complete separation 1..5 vs 6..10: [2, 8] at 95% (hand-computed)', () => {
     // qwilcox(0.025, 5, 5) = 3: P(U <= 2) = 4/252 < 0.025 <= P(U <= 3) = 7/252; the 25 differences
     // 1..9 occur 1, 2, 3, 4, 5, 4, 3, 2, 1 times, so D(3) = 2 and D(23) = 8.
-    assert.deepEqual(hodgesLehmann([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]), { shift: 5, low: 2, high: 8, confidence: 0.95, method: 'exact' });
+    assert.deepEqual(hodgesLehmann([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]), {
+      shift: 5,
+      low: 2,
+      high: 8,
+      confidence: 0.95,
+      method: 'exact',
+    });
   });
 
   it('exact interval = order statistics at the qwilcox rank of the brute-force differences', () => {
@@ -63,7 +69,9 @@ describe('hodgesLehmann: interval', () => {
     const wide = hodgesLehmann(baseline, canary, { confidence: 0.99 });
     const narrow = hodgesLehmann(baseline, canary, { confidence: 0.8 });
     assert.equal(wide.method, 'asymptotic');
-    assert.ok(wide.low < narrow.low && narrow.low < narrow.shift && narrow.shift < narrow.high && narrow.high < wide.high);
+    assert.ok(
+      wide.low < narrow.low && narrow.low < narrow.shift && narrow.shift < narrow.high && narrow.high < wide.high,
+    );
     closeTo(wide.shift, 0.1, 0.3);
   });
 });
@@ -79,7 +87,12 @@ describe('hodgesLehmann: properties', () => {
 
   it('fast selection equals brute force when the sorted matrix is large (selection rounds run)', () => {
     const random = seededRandom(3);
-    for (const [n, m] of [[400, 300], [257, 1], [1, 5000], [200, 201]]) {
+    for (const [n, m] of [
+      [400, 300],
+      [257, 1],
+      [1, 5000],
+      [200, 201],
+    ]) {
       const baseline = Array.from({ length: n }, () => Math.round(random() * 50) / 10); // many ties
       const canary = Array.from({ length: m }, () => Math.round(random() * 60) / 10);
       const d = sortedDifferences(baseline, canary);
@@ -98,7 +111,10 @@ describe('hodgesLehmann: properties', () => {
     fc.assert(
       fc.property(sample(30), sample(30), fc.integer({ min: -1000, max: 1000 }), (baseline, canary, c) => {
         const before = hodgesLehmann(baseline, canary);
-        const after = hodgesLehmann(baseline, canary.map((v) => v + c));
+        const after = hodgesLehmann(
+          baseline,
+          canary.map((v) => v + c),
+        );
         // integers: every difference is exact, so the identity is exact
         assert.equal(after.shift, before.shift + c);
         assert.equal(after.low, before.low + c);
@@ -109,13 +125,17 @@ describe('hodgesLehmann: properties', () => {
 
   it('antisymmetry: swapping the samples negates the shift and mirrors the interval', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 1, maxLength: 30 }), sample(30), (baseline, canary) => {
-        const forward = hodgesLehmann(baseline, canary);
-        const backward = hodgesLehmann(canary, baseline);
-        assert.equal(backward.shift, -forward.shift || 0);
-        assert.equal(backward.low, -forward.high || 0);
-        assert.equal(backward.high, -forward.low || 0);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 1, maxLength: 30 }),
+        sample(30),
+        (baseline, canary) => {
+          const forward = hodgesLehmann(baseline, canary);
+          const backward = hodgesLehmann(canary, baseline);
+          assert.equal(backward.shift, -forward.shift || 0);
+          assert.equal(backward.low, -forward.high || 0);
+          assert.equal(backward.high, -forward.low || 0);
+        },
+      ),
     );
   });
 });

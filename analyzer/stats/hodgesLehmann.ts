@@ -128,7 +128,10 @@ function pairwiseDifferenceSelector(
    * One sweep for both pivots: ltLow[r] = #{j: D[r][j] < low}, leLow[r] = #{j: D[r][j] <= low},
    * and the same for high. All four shrink as r grows, so each pointer only moves down.
    */
-  const count = (low: number, high: number): { belowLow: number; atMostLow: number; belowHigh: number; atMostHigh: number } => {
+  const count = (
+    low: number,
+    high: number,
+  ): { belowLow: number; atMostLow: number; belowHigh: number; atMostHigh: number } => {
     let belowLow = 0;
     let atMostLow = 0;
     let belowHigh = 0;

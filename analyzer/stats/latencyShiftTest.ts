@@ -118,12 +118,14 @@ const FN = 'latencyShiftTest';
 export function createLatencyShiftTest(options: LatencyShiftOptions = {}): LatencyShiftTest {
   checkOptionKeys(FN, options, ['edges', 'quantile', 'effectInterval', 'anchor']);
   const mode = options.effectInterval ?? 'shift';
-  if (mode !== 'shift' && mode !== 'quantile') throw new StatsInputError(FN, `effectInterval must be 'shift' or 'quantile', got ${String(mode)}`);
+  if (mode !== 'shift' && mode !== 'quantile')
+    throw new StatsInputError(FN, `effectInterval must be 'shift' or 'quantile', got ${String(mode)}`);
   let anchorSteps = 0;
   let layout: BucketLayout;
   if (options.edges !== undefined) layout = logBuckets({ edges: options.edges });
   else if (options.anchor !== undefined) {
-    if (!(options.anchor > 1.002 && options.anchor < 100)) throw new StatsInputError(FN, `anchor must be in (1.002, 100), got ${options.anchor}`);
+    if (!(options.anchor > 1.002 && options.anchor < 100))
+      throw new StatsInputError(FN, `anchor must be in (1.002, 100), got ${options.anchor}`);
     anchorSteps = Math.max(1, Math.round(Math.log(options.anchor) / Math.log(1.025)));
     layout = logBuckets({ ratio: options.anchor ** (1 / anchorSteps) });
   } else layout = logBuckets();
@@ -146,7 +148,13 @@ export function restoreLatencyShiftTest(snapshot: LatencyShiftState): LatencyShi
   return build(layout, snapshot.quantile, snapshot, snapshot.shift !== undefined, snapshot.shift?.anchorSteps ?? 0);
 }
 
-function build(layout: BucketLayout, quantile: number, from: LatencyShiftState | null, shiftInterval: boolean, anchorSteps: number): LatencyShiftTest {
+function build(
+  layout: BucketLayout,
+  quantile: number,
+  from: LatencyShiftState | null,
+  shiftInterval: boolean,
+  anchorSteps: number,
+): LatencyShiftTest {
   if (!(quantile > 0 && quantile < 1)) throw new StatsInputError(FN, `quantile must be in (0, 1), got ${quantile}`);
   const K = layout.count;
   const edges = layout.edges;
@@ -154,7 +162,8 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
   const open = { baseline: new Float64Array(K), canary: new Float64Array(K) };
   const logE = new Float64Array(TILTS.length).fill(EMPTY);
   const n = { baseline: 0, canary: 0 };
-  const family: ShiftFamily | null = shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift, anchorSteps) : null;
+  const family: ShiftFamily | null =
+    shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift, anchorSteps) : null;
   let batches = 0;
   if (from !== null) {
     decode(from.counts?.baseline, cum.baseline, 'counts.baseline');
@@ -167,10 +176,12 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
       throw new StatsInputError(FN, `snapshot.logE needs ${LAMBDAS.length} values per side`);
     }
     [...g, ...l].forEach((v, k) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new StatsInputError(FN, `snapshot.logE has a non-finite value ${v}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new StatsInputError(FN, `snapshot.logE has a non-finite value ${v}`);
       logE[k] = v;
     });
-    if (!(Number.isInteger(from.batches) && from.batches >= 0)) throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
+    if (!(Number.isInteger(from.batches) && from.batches >= 0))
+      throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
     batches = from.batches;
     n.baseline = cum.baseline.reduce((s, v) => s + v, 0);
     n.canary = cum.canary.reduce((s, v) => s + v, 0);
@@ -206,11 +217,14 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
       else throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
     },
     observeBuckets(cohort: Cohort, counts: ArrayLike<number>): void {
-      if (cohort !== 'baseline' && cohort !== 'canary') throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
-      if (counts.length !== K) throw new StatsInputError(FN, `counts must have one entry per bucket (${K}), got ${counts.length}`);
+      if (cohort !== 'baseline' && cohort !== 'canary')
+        throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
+      if (counts.length !== K)
+        throw new StatsInputError(FN, `counts must have one entry per bucket (${K}), got ${counts.length}`);
       for (let k = 0; k < K; k++) {
         const c = counts[k];
-        if (!(Number.isInteger(c) && c >= 0)) throw new StatsInputError(FN, `counts[${k}] must be an integer >= 0 (non-cumulative increments), got ${c}`);
+        if (!(Number.isInteger(c) && c >= 0))
+          throw new StatsInputError(FN, `counts[${k}] must be an integer >= 0 (non-cumulative increments), got ${c}`);
       }
       const target = open[cohort];
       for (let k = 0; k < K; k++) target[k] += counts[k];
@@ -247,7 +261,8 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
     },
     effect(alpha: number): EffectInterval {
       if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
-      if (n.baseline === 0 || n.canary === 0) throw new StatsInputError(FN, 'effect needs at least one closed observation per cohort');
+      if (n.baseline === 0 || n.canary === 0)
+        throw new StatsInputError(FN, 'effect needs at least one closed observation per cohort');
       const b = quantileConfidenceSequence(cdf(cum.baseline), edges, { p: quantile, alpha: alpha / 2 });
       const c = quantileConfidenceSequence(cdf(cum.canary), edges, { p: quantile, alpha: alpha / 2 });
       if (family) return family.interval(alpha, c.estimate / b.estimate - 1);
@@ -258,7 +273,8 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
       };
     },
     quantile(cohort: Cohort, p: number, alpha: number): QuantileInterval {
-      if (cohort !== 'baseline' && cohort !== 'canary') throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
+      if (cohort !== 'baseline' && cohort !== 'canary')
+        throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
       if (n[cohort] === 0) throw new StatsInputError(FN, `quantile needs at least one closed ${cohort} observation`);
       return quantileConfidenceSequence(cdf(cum[cohort]), edges, { p, alpha });
     },
@@ -268,7 +284,10 @@ function build(layout: BucketLayout, quantile: number, from: LatencyShiftState |
         layout: layout.spec,
         quantile,
         batches,
-        logE: { greater: Array.from(logE.subarray(0, LAMBDAS.length)), less: Array.from(logE.subarray(LAMBDAS.length)) },
+        logE: {
+          greater: Array.from(logE.subarray(0, LAMBDAS.length)),
+          less: Array.from(logE.subarray(LAMBDAS.length)),
+        },
         counts: { baseline: encode(cum.baseline), canary: encode(cum.canary) },
         open: { baseline: encode(open.baseline), canary: encode(open.canary) },
         ...(family ? { shift: family.snapshot() } : {}),
@@ -295,7 +314,8 @@ function decode(runs: unknown, into: Float64Array, label: string): void {
   if (!Array.isArray(runs)) throw new StatsInputError(FN, `snapshot.${label} must be an array`);
   let k = 0;
   for (const v of runs) {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v === 0) throw new StatsInputError(FN, `snapshot.${label} has a bad entry ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v === 0)
+      throw new StatsInputError(FN, `snapshot.${label} has a bad entry ${String(v)}`);
     if (v < 0) k -= v;
     else if (k < into.length) into[k++] = v;
     else k++;

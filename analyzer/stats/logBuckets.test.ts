@@ -55,7 +55,17 @@ test('given edges (Traefik default): Prometheus le semantics', () => {
   const b = logBuckets({ edges: TRAEFIK });
   assert.equal(b.count, 5);
   assert.deepEqual(b.spec, { kind: 'edges', le: [0.1, 0.3, 1.2, 5] });
-  const cases: [number, number][] = [[0, 0], [0.1, 0], [0.100001, 1], [0.3, 1], [1.2, 2], [4.99, 3], [5, 3], [5.01, 4], [1e6, 4]];
+  const cases: [number, number][] = [
+    [0, 0],
+    [0.1, 0],
+    [0.100001, 1],
+    [0.3, 1],
+    [1.2, 2],
+    [4.99, 3],
+    [5, 3],
+    [5.01, 4],
+    [1e6, 4],
+  ];
   for (const [v, k] of cases) assert.equal(b.bucketIndex(v), k, `value ${v}`);
   assert.equal(b.lower(0), 0);
   assert.equal(b.lower(4), 5);

@@ -70,7 +70,8 @@ export function logBuckets(options: LogBucketsOptions = {}): BucketLayout {
     return givenEdges(options.edges);
   }
   const { min = 1e-4, max = 3600, ratio = 1.025 } = options;
-  if (!(min > 0 && Number.isFinite(min))) throw new StatsInputError(FN, `min must be a positive finite number, got ${min}`);
+  if (!(min > 0 && Number.isFinite(min)))
+    throw new StatsInputError(FN, `min must be a positive finite number, got ${min}`);
   if (!(max > min && Number.isFinite(max))) throw new StatsInputError(FN, `max must be finite and > min, got ${max}`);
   if (!(ratio > 1.001 && ratio <= 2)) throw new StatsInputError(FN, `ratio must be in (1.001, 2], got ${ratio}`);
   const logRatio = Math.log(ratio);
@@ -99,12 +100,16 @@ function logLayout(min: number, max: number, ratio: number, logRatio: number, la
 function givenEdges(given: readonly number[]): BucketLayout {
   if (!Array.isArray(given) || given.length < 1) throw new StatsInputError(FN, 'edges must be a non-empty array');
   if (given[given.length - 1] !== Infinity) {
-    throw new StatsInputError(FN, 'the last edge must be +Infinity (Prometheus le="+Inf"), so every value has a bucket');
+    throw new StatsInputError(
+      FN,
+      'the last edge must be +Infinity (Prometheus le="+Inf"), so every value has a bucket',
+    );
   }
   for (let k = 0; k < given.length - 1; k++) {
     const e = given[k];
     if (!(e > 0 && Number.isFinite(e))) throw new StatsInputError(FN, `edges[${k}] must be finite and > 0, got ${e}`);
-    if (k > 0 && !(e > given[k - 1])) throw new StatsInputError(FN, `edges must be strictly increasing (edges[${k}] = ${e})`);
+    if (k > 0 && !(e > given[k - 1]))
+      throw new StatsInputError(FN, `edges must be strictly increasing (edges[${k}] = ${e})`);
   }
   return shared(`edges ${given.join(' ')}`, () => edgesLayout(given));
 }
@@ -151,11 +156,13 @@ function layout(edges: Float64Array, spec: BucketLayoutSpec, index: (v: number) 
     count: edges.length,
     spec: Object.freeze(spec),
     bucketIndex(value: number): number {
-      if (!(value >= 0 && value < Infinity)) throw new StatsInputError(FN, `value must be a finite number >= 0, got ${value}`);
+      if (!(value >= 0 && value < Infinity))
+        throw new StatsInputError(FN, `value must be a finite number >= 0, got ${value}`);
       return index(value);
     },
     lower(k: number): number {
-      if (!(Number.isInteger(k) && k >= 0 && k < edges.length)) throw new StatsInputError(FN, `bucket ${k} does not exist`);
+      if (!(Number.isInteger(k) && k >= 0 && k < edges.length))
+        throw new StatsInputError(FN, `bucket ${k} does not exist`);
       return k === 0 ? 0 : edges[k - 1];
     },
   });

@@ -42,7 +42,13 @@ describe('mannWhitneyU: method selection (SciPy _mwu_choose_method)', () => {
   it("'auto' is asymptotic with ties or when both samples exceed 8", () => {
     assert.equal(mannWhitneyU([1, 2, 3, 3], [3, 4, 5]).method, 'asymptotic');
     const nine = [1, 2, 3, 4, 5, 6, 7, 8, 9];
-    assert.equal(mannWhitneyU(nine, nine.map((v) => v + 0.5)).method, 'asymptotic');
+    assert.equal(
+      mannWhitneyU(
+        nine,
+        nine.map((v) => v + 0.5),
+      ).method,
+      'asymptotic',
+    );
   });
   it('exact p for a one-observation sample is the discrete uniform tail (hand-computed)', () => {
     // n = 1: U is uniform on 0..m, so P(U >= m) = 1/(m + 1)
@@ -57,32 +63,45 @@ describe('mannWhitneyU: method selection (SciPy _mwu_choose_method)', () => {
 
 describe('mannWhitneyU: properties', () => {
   const untied = (maxLength: number) =>
-    fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 2, maxLength: 2 * maxLength }).chain((values) =>
-      fc.integer({ min: 1, max: values.length - 1 }).map((cut) => ({ baseline: values.slice(0, cut), canary: values.slice(cut) })),
-    );
+    fc
+      .uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 2, maxLength: 2 * maxLength })
+      .chain((values) =>
+        fc
+          .integer({ min: 1, max: values.length - 1 })
+          .map((cut) => ({ baseline: values.slice(0, cut), canary: values.slice(cut) })),
+      );
 
   it('U(x, y) + U(y, x) = n * m, ties included', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 40 }), fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 40 }), (x, y) => {
-        assert.equal(mannWhitneyU(x, y).U + mannWhitneyU(y, x).U, x.length * y.length);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 40 }),
+        (x, y) => {
+          assert.equal(mannWhitneyU(x, y).U + mannWhitneyU(y, x).U, x.length * y.length);
+        },
+      ),
     );
   });
 
   it('U equals the O(nm) pair count (brute force)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 30 }), (x, y) => {
-        let pairs = 0;
-        for (const b of x) for (const c of y) pairs += c > b ? 1 : c === b ? 0.5 : 0;
-        assert.equal(mannWhitneyU(x, y).U, pairs);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 30 }),
+        (x, y) => {
+          let pairs = 0;
+          for (const b of x) for (const c of y) pairs += c > b ? 1 : c === b ? 0.5 : 0;
+          assert.equal(mannWhitneyU(x, y).U, pairs);
+        },
+      ),
     );
   });
 
   it('exact p-values lie in [0, 1], two-sided = min(1, 2 * smaller one-sided)', () => {
     fc.assert(
       fc.property(untied(12), ({ baseline, canary }) => {
-        const p = (alternative: MannWhitneyUOptions['alternative']) => mannWhitneyU(baseline, canary, { alternative, method: 'exact' }).p;
+        const p = (alternative: MannWhitneyUOptions['alternative']) =>
+          mannWhitneyU(baseline, canary, { alternative, method: 'exact' }).p;
         const [two, greater, less] = [p('two-sided'), p('greater'), p('less')];
         for (const v of [two, greater, less]) assert.ok(v >= 0 && v <= 1);
         closeTo(two, Math.min(1, 2 * Math.min(greater, less)), 1e-12);
@@ -95,7 +114,11 @@ describe('mannWhitneyU: properties', () => {
     fc.assert(
       fc.property(untied(10), fc.integer({ min: 1, max: 3000 }), ({ baseline, canary }, shift) => {
         const before = mannWhitneyU(baseline, canary, { alternative: 'greater', method: 'exact' });
-        const after = mannWhitneyU(baseline, canary.map((v) => v + shift + 0.5), { alternative: 'greater', method: 'exact' });
+        const after = mannWhitneyU(
+          baseline,
+          canary.map((v) => v + shift + 0.5),
+          { alternative: 'greater', method: 'exact' },
+        );
         assert.ok(after.U >= before.U);
         assert.ok(after.p <= before.p + 1e-15);
       }),

@@ -77,8 +77,16 @@ export function mannWhitneyU(
   const exactAffordable = Math.min(n, m) * nm <= EXACT_WORK_LIMIT;
   let method: 'exact' | 'asymptotic';
   if (requested === 'exact') {
-    if (tieTerm > 0) throw new StatsInputError(fn, "method 'exact' needs untied values (the exact null distribution assumes no ties); use 'asymptotic' or 'auto'");
-    if (!exactAffordable) throw new StatsInputError(fn, `method 'exact' is limited to min(n, m) * n * m <= ${EXACT_WORK_LIMIT} (got n=${n}, m=${m}); use 'asymptotic'`);
+    if (tieTerm > 0)
+      throw new StatsInputError(
+        fn,
+        "method 'exact' needs untied values (the exact null distribution assumes no ties); use 'asymptotic' or 'auto'",
+      );
+    if (!exactAffordable)
+      throw new StatsInputError(
+        fn,
+        `method 'exact' is limited to min(n, m) * n * m <= ${EXACT_WORK_LIMIT} (got n=${n}, m=${m}); use 'asymptotic'`,
+      );
     method = 'exact';
   } else if (requested === 'asymptotic') {
     method = 'asymptotic';

@@ -22,7 +22,13 @@ function bigIntCounts(n: number, m: number): bigint[] {
 
 describe('mannWhitneyUDistribution', () => {
   it('matches exact integer counting (q-Pascal recurrence with BigInt) to 1e-12 relative', () => {
-    for (const [n, m] of [[1, 7], [3, 50], [8, 40], [20, 25], [30, 30]]) {
+    for (const [n, m] of [
+      [1, 7],
+      [3, 50],
+      [8, 40],
+      [20, 25],
+      [30, 30],
+    ]) {
       const counts = bigIntCounts(n, m);
       const total = counts.reduce((a, b) => a + b, 0n);
       const half = Math.floor((n * m) / 2);

@@ -78,16 +78,24 @@ export function normalLogMixture(s: number, v: number, options: Omit<NormalMixtu
  * bestRho(100, 0.05) // ≈ 12.60056 (confseq's unit test)
  */
 export function bestRho(vOpt: number, alpha: number, options: { alternative?: BoundarySide } = {}): number {
-  if (!(vOpt > 0) || !Number.isFinite(vOpt)) throw new StatsInputError('bestRho', `vOpt must be finite and > 0, got ${vOpt}`);
+  if (!(vOpt > 0) || !Number.isFinite(vOpt))
+    throw new StatsInputError('bestRho', `vOpt must be finite and > 0, got ${vOpt}`);
   const side = checkSide('bestRho', options.alternative);
   const a = side === 'one-sided' ? 2 * alpha : alpha;
-  if (!(a > 0 && a < 1)) throw new StatsInputError('bestRho', `alpha must be in (0, ${side === 'one-sided' ? 0.5 : 1}), got ${alpha}`);
+  if (!(a > 0 && a < 1))
+    throw new StatsInputError('bestRho', `alpha must be in (0, ${side === 'one-sided' ? 0.5 : 1}), got ${alpha}`);
   const l = -Math.log(a);
   return vOpt / (2 * l + Math.log1p(2 * l));
 }
 
-function checkOptions(fn: string, v: number, options: Partial<NormalMixtureOptions>, known: string[]): { alpha: number; rho: number; side: BoundarySide } {
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw new StatsInputError(fn, `unknown option '${key}' (known: ${known.join(', ')})`);
+function checkOptions(
+  fn: string,
+  v: number,
+  options: Partial<NormalMixtureOptions>,
+  known: string[],
+): { alpha: number; rho: number; side: BoundarySide } {
+  for (const key of Object.keys(options))
+    if (!known.includes(key)) throw new StatsInputError(fn, `unknown option '${key}' (known: ${known.join(', ')})`);
   if (!(v >= 0) || !Number.isFinite(v)) throw new StatsInputError(fn, `v must be finite and >= 0, got ${v}`);
   const { alpha = Number.NaN, rho = Number.NaN } = options;
   if (!(rho > 0) || !Number.isFinite(rho)) throw new StatsInputError(fn, `rho must be finite and > 0, got ${rho}`);

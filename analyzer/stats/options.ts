@@ -24,7 +24,10 @@ export function checkOptionKeys(fn: string, options: object | undefined, known: 
 /** The value if it is one of `allowed`, else a `StatsInputError` naming the allowed values. */
 export function checkChoice<T extends string>(fn: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new StatsInputError(fn, `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  throw new StatsInputError(
+    fn,
+    `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`,
+  );
 }
 
 /** 'two-sided' | 'greater' | 'less' ('greater' always means canary higher than baseline). */

@@ -72,7 +72,10 @@ export function poissonRateTest(data: PoissonRateData, options: PoissonRateTestO
   const kb = checkCount(fn, 'baselineCount', data.baselineCount);
   const tc = data.canaryExposure;
   const tb = data.baselineExposure;
-  for (const [name, value] of [['canaryExposure', tc], ['baselineExposure', tb]] as const) {
+  for (const [name, value] of [
+    ['canaryExposure', tc],
+    ['baselineExposure', tb],
+  ] as const) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new StatsInputError(fn, `${name} must be a finite number > 0, got ${String(value)}`);
     }

@@ -28,10 +28,14 @@ export function proportionConfidenceSequence(
   options: ProportionCSOptions,
 ): { estimate: number; low: number; high: number } {
   const { alpha, a = 0.5, b = 0.5 } = options;
-  if (!(alpha > 0 && alpha < 1)) throw new StatsInputError('proportionConfidenceSequence', `alpha must be in (0, 1), got ${alpha}`);
-  if (!(trials > 0) || !Number.isFinite(trials)) throw new StatsInputError('proportionConfidenceSequence', `trials must be positive, got ${trials}`);
-  if (!(successes >= 0 && successes <= trials)) throw new StatsInputError('proportionConfidenceSequence', `successes must be in [0, trials], got ${successes}`);
-  if (!(a > 0 && b > 0)) throw new StatsInputError('proportionConfidenceSequence', 'prior parameters a and b must be positive');
+  if (!(alpha > 0 && alpha < 1))
+    throw new StatsInputError('proportionConfidenceSequence', `alpha must be in (0, 1), got ${alpha}`);
+  if (!(trials > 0) || !Number.isFinite(trials))
+    throw new StatsInputError('proportionConfidenceSequence', `trials must be positive, got ${trials}`);
+  if (!(successes >= 0 && successes <= trials))
+    throw new StatsInputError('proportionConfidenceSequence', `successes must be in [0, trials], got ${successes}`);
+  if (!(a > 0 && b > 0))
+    throw new StatsInputError('proportionConfidenceSequence', 'prior parameters a and b must be positive');
   const x = successes;
   const n = trials;
   const logMixture = betaln(a + x, b + n - x) - betaln(a, b);

@@ -19,7 +19,15 @@ function cdfOf(counts: Float64Array): Float64Array {
 }
 
 /** Runs × batches of a stream; `draw` gives one observation; checks coverage of `truth` after every batch. */
-function coverage(layout: BucketLayout, p: number, truth: number, draw: () => number, runs: number, batches: number, size: number) {
+function coverage(
+  layout: BucketLayout,
+  p: number,
+  truth: number,
+  draw: () => number,
+  runs: number,
+  batches: number,
+  size: number,
+) {
   let covered = 0;
   let widthSum = 0;
   for (let run = 0; run < runs; run++) {
@@ -37,37 +45,55 @@ function coverage(layout: BucketLayout, p: number, truth: number, draw: () => nu
   return { rate: covered / runs, meanFinalWidth: widthSum / runs };
 }
 
-test('coverage at all times: lognormal median and p95, default log buckets (checked after every batch)', inGroup('calibration'), (t) => {
-  const layout = logBuckets();
-  const runs = 200;
-  for (const p of [0.5, 0.95] as const) {
-    const rng = createRandom(p === 0.5 ? 11 : 12);
-    const sigma = 0.8;
-    const median = 0.2; // seconds
-    const truth = median * Math.exp(sigma * Z[p]);
-    const { rate, meanFinalWidth } = coverage(layout, p, truth, () => median * Math.exp(sigma * rng.normal()), runs, 50, 200);
+test(
+  'coverage at all times: lognormal median and p95, default log buckets (checked after every batch)',
+  inGroup('calibration'),
+  (t) => {
+    const layout = logBuckets();
+    const runs = 200;
+    for (const p of [0.5, 0.95] as const) {
+      const rng = createRandom(p === 0.5 ? 11 : 12);
+      const sigma = 0.8;
+      const median = 0.2; // seconds
+      const truth = median * Math.exp(sigma * Z[p]);
+      const { rate, meanFinalWidth } = coverage(
+        layout,
+        p,
+        truth,
+        () => median * Math.exp(sigma * rng.normal()),
+        runs,
+        50,
+        200,
+      );
+      const required = 1 - ALPHA - margin(ALPHA, runs);
+      t.diagnostic(
+        `p=${p}: covered at all 50 batches (200 obs each) in ${rate.toFixed(3)} of ${runs} runs (required ≥ ${required.toFixed(3)}); mean final high/low − 1 = ${meanFinalWidth.toFixed(3)} at n = 10000`,
+      );
+      assert.ok(rate >= required, `coverage ${rate}`);
+    }
+  },
+);
+
+test(
+  'coverage with atoms sitting exactly on the edges (F(q) = p), where continuity arguments fail',
+  inGroup('calibration'),
+  (t) => {
+    // values 0.1 / 0.2 / 0.3 with probabilities 0.3 / 0.2 / 0.5: F(0.2) = 0.5, so the median is 0.2
+    const layout = logBuckets({ edges: [0.1, 0.2, 0.3, Infinity] });
+    const rng = createRandom(13);
+    const draw = (): number => {
+      const u = rng.uniform();
+      return u < 0.3 ? 0.1 : u < 0.5 ? 0.2 : 0.3;
+    };
+    const runs = 300;
+    const { rate } = coverage(layout, 0.5, 0.2, draw, runs, 40, 50);
     const required = 1 - ALPHA - margin(ALPHA, runs);
     t.diagnostic(
-      `p=${p}: covered at all 50 batches (200 obs each) in ${rate.toFixed(3)} of ${runs} runs (required ≥ ${required.toFixed(3)}); mean final high/low − 1 = ${meanFinalWidth.toFixed(3)} at n = 10000`,
+      `atoms: median 0.2 covered at all 40 batches in ${rate.toFixed(3)} of ${runs} runs (required ≥ ${required.toFixed(3)})`,
     );
-    assert.ok(rate >= required, `coverage ${rate}`);
-  }
-});
-
-test('coverage with atoms sitting exactly on the edges (F(q) = p), where continuity arguments fail', inGroup('calibration'), (t) => {
-  // values 0.1 / 0.2 / 0.3 with probabilities 0.3 / 0.2 / 0.5: F(0.2) = 0.5, so the median is 0.2
-  const layout = logBuckets({ edges: [0.1, 0.2, 0.3, Infinity] });
-  const rng = createRandom(13);
-  const draw = (): number => {
-    const u = rng.uniform();
-    return u < 0.3 ? 0.1 : u < 0.5 ? 0.2 : 0.3;
-  };
-  const runs = 300;
-  const { rate } = coverage(layout, 0.5, 0.2, draw, runs, 40, 50);
-  const required = 1 - ALPHA - margin(ALPHA, runs);
-  t.diagnostic(`atoms: median 0.2 covered at all 40 batches in ${rate.toFixed(3)} of ${runs} runs (required ≥ ${required.toFixed(3)})`);
-  assert.ok(rate >= required);
-});
+    assert.ok(rate >= required);
+  },
+);
 
 test('with one observation per unit bucket the bounds are the beta-binomial crossing order statistics', () => {
   // edges 1..n: cdf[k-1] = k, so high = first integer s ≥ np with log M(s) ≥ log(2/alpha), low = last integer s ≤ np with it
@@ -79,11 +105,20 @@ test('with one observation per unit bucket the bounds are the beta-binomial cros
   const m = rho / (p * (1 - p)) - 1;
   const [a, b] = [p * m, (1 - p) * m];
   for (const n of [20, 150, 1000]) {
-    const logM = (s: number): number => betaln(a + s, b + n - s) - betaln(a, b) - s * Math.log(p) - (n - s) * Math.log(1 - p);
+    const logM = (s: number): number =>
+      betaln(a + s, b + n - s) - betaln(a, b) - s * Math.log(p) - (n - s) * Math.log(1 - p);
     let high = Infinity;
-    for (let s = Math.ceil(n * p); s <= n; s++) if (logM(s) >= L) { high = s; break; }
+    for (let s = Math.ceil(n * p); s <= n; s++)
+      if (logM(s) >= L) {
+        high = s;
+        break;
+      }
     let low = 0;
-    for (let s = Math.floor(n * p); s >= 1; s--) if (logM(s) >= L) { low = s; break; }
+    for (let s = Math.floor(n * p); s >= 1; s--)
+      if (logM(s) >= L) {
+        low = s;
+        break;
+      }
     const edges = [...Array.from({ length: n }, (_, i) => i + 1), Infinity];
     const cdf = [...Array.from({ length: n }, (_, i) => i + 1), n];
     const got = quantileConfidenceSequence(cdf, edges, { p, alpha, tOpt });
@@ -95,11 +130,14 @@ test('with one observation per unit bucket the bounds are the beta-binomial cros
 test('estimate is Prometheus histogram_quantile; coarse Traefik buckets give honest, wide bounds', () => {
   const traefik = [0.1, 0.3, 1.2, 5, Infinity];
   // the @example: rank 500 falls in (0.3, 1.2] holding 500 of which 100 below the rank
-  assert.deepEqual(quantileConfidenceSequence([10, 400, 900, 1000], [0.1, 0.3, 1.2, Infinity], { p: 0.5, alpha: 0.05 }), {
-    estimate: 0.3 + 0.9 * (100 / 500),
-    low: 0.3,
-    high: 1.2,
-  });
+  assert.deepEqual(
+    quantileConfidenceSequence([10, 400, 900, 1000], [0.1, 0.3, 1.2, Infinity], { p: 0.5, alpha: 0.05 }),
+    {
+      estimate: 0.3 + 0.9 * (100 / 500),
+      low: 0.3,
+      high: 1.2,
+    },
+  );
   // first bucket interpolates from 0; the +Inf bucket reports its lower edge (as Prometheus does)
   assert.equal(quantileConfidenceSequence([100, 100, 100, 100, 100], traefik, { p: 0.5, alpha: ALPHA }).estimate, 0.05);
   const inf = quantileConfidenceSequence([0, 0, 0, 10, 1000], traefik, { p: 0.5, alpha: ALPHA });
@@ -127,6 +165,9 @@ test('tiny samples give unbounded but valid intervals; invalid input throws', ()
     [[1, 2], [1, Infinity], { p: 0.5, alpha: 0.05, quantile: 0.5 }],
   ];
   for (const [cdf, edges, options] of bad) {
-    assert.throws(() => quantileConfidenceSequence(cdf, edges, options as { p: number; alpha: number }), StatsInputError);
+    assert.throws(
+      () => quantileConfidenceSequence(cdf, edges, options as { p: number; alpha: number }),
+      StatsInputError,
+    );
   }
 });

@@ -65,15 +65,18 @@ export function quantileConfidenceSequence(
   const { p, alpha, tOpt = 2000 } = options;
   if (!(p > 0 && p < 1)) throw new StatsInputError(FN, `p must be in (0, 1), got ${p}`);
   if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
-  if (!(tOpt >= 1 && Number.isFinite(tOpt))) throw new StatsInputError(FN, `tOpt must be a finite number >= 1, got ${tOpt}`);
+  if (!(tOpt >= 1 && Number.isFinite(tOpt)))
+    throw new StatsInputError(FN, `tOpt must be a finite number >= 1, got ${tOpt}`);
   const K = edges.length;
   if (K < 1 || cdfCounts.length !== K) {
     throw new StatsInputError(FN, `cdfCounts and edges need the same non-zero length (${cdfCounts.length} vs ${K})`);
   }
   for (let k = 0; k < K; k++) {
     const e = edges[k];
-    if (!(e > 0) || (k < K - 1 && !Number.isFinite(e))) throw new StatsInputError(FN, `edges[${k}] must be > 0 (only the last may be +Infinity), got ${e}`);
-    if (k > 0 && !(e > edges[k - 1])) throw new StatsInputError(FN, `edges must be strictly increasing (edges[${k}] = ${e})`);
+    if (!(e > 0) || (k < K - 1 && !Number.isFinite(e)))
+      throw new StatsInputError(FN, `edges[${k}] must be > 0 (only the last may be +Infinity), got ${e}`);
+    if (k > 0 && !(e > edges[k - 1]))
+      throw new StatsInputError(FN, `edges must be strictly increasing (edges[${k}] = ${e})`);
     const c = cdfCounts[k];
     if (!(Number.isFinite(c) && c >= (k > 0 ? cdfCounts[k - 1] : 0))) {
       throw new StatsInputError(FN, `cdfCounts must be finite, >= 0 and nondecreasing (cdfCounts[${k}] = ${c})`);

@@ -45,45 +45,65 @@ function falseAlarmRates(seed: number, scenario: Scenario): Record<Alternative, 
     });
     for (const alt of crossed) alarms[alt]++;
   }
-  return { 'two-sided': alarms['two-sided'] / scenario.runs, greater: alarms.greater / scenario.runs, less: alarms.less / scenario.runs };
+  return {
+    'two-sided': alarms['two-sided'] / scenario.runs,
+    greater: alarms.greater / scenario.runs,
+    less: alarms.less / scenario.runs,
+  };
 }
 
-test('A/A: the evidence ever reaches 1/alpha in at most alpha of runs, read after every batch', inGroup('calibration'), (t) => {
-  const runs = 1500;
-  const scenarios: [string, Scenario][] = [
-    ['steady 200 events/batch', { runs, batches: 60, rho: 1, rate: () => 200 }],
-    // low counts and a base rate that swings with time: the conditioning on the batch total removes it
-    ['2..20 events/batch, time-varying', { runs, batches: 60, rho: 1, rate: (i) => 11 + 9 * Math.sin(i / 4) }],
-  ];
-  for (const [name, scenario] of scenarios) {
-    const rates = falseAlarmRates(20240601, scenario);
-    t.diagnostic(`A/A ${name}: ever ≥ 1/alpha in ${JSON.stringify(rates)} of ${runs} runs (alpha ${ALPHA}, allowed ≤ ${(ALPHA + margin(ALPHA, runs)).toFixed(4)})`);
-    for (const alt of ALTERNATIVES) assert.ok(rates[alt] <= ALPHA + margin(ALPHA, runs), `${name} ${alt}: ${rates[alt]}`);
-  }
-});
-
-test('coverage: the confidence sequence holds the true rate ratio 1.3 at every batch in ≥ 1 − alpha of runs', inGroup('calibration'), (t) => {
-  const runs = 1500;
-  const rho = 1.3;
-  for (const [name, rate] of [['200 events/batch', () => 200], ['5 events/batch', () => 5]] as const) {
-    const rng = createRandom(777);
-    let covered = 0;
-    let widthSum = 0;
-    for (let run = 0; run < runs; run++) {
-      let always = true;
-      simulate(rng, { runs, batches: 60, rho, rate }, (test, batch) => {
-        const { low, high } = test.effect(ALPHA);
-        // each end is a one-sided bound at ALPHA, so the interval as a whole is a (1 − 2·ALPHA) sequence
-        if (!(low <= rho - 1 && rho - 1 <= high)) always = false;
-        if (batch === 59) widthSum += high - low;
-      });
-      if (always) covered++;
+test(
+  'A/A: the evidence ever reaches 1/alpha in at most alpha of runs, read after every batch',
+  inGroup('calibration'),
+  (t) => {
+    const runs = 1500;
+    const scenarios: [string, Scenario][] = [
+      ['steady 200 events/batch', { runs, batches: 60, rho: 1, rate: () => 200 }],
+      // low counts and a base rate that swings with time: the conditioning on the batch total removes it
+      ['2..20 events/batch, time-varying', { runs, batches: 60, rho: 1, rate: (i) => 11 + 9 * Math.sin(i / 4) }],
+    ];
+    for (const [name, scenario] of scenarios) {
+      const rates = falseAlarmRates(20240601, scenario);
+      t.diagnostic(
+        `A/A ${name}: ever ≥ 1/alpha in ${JSON.stringify(rates)} of ${runs} runs (alpha ${ALPHA}, allowed ≤ ${(ALPHA + margin(ALPHA, runs)).toFixed(4)})`,
+      );
+      for (const alt of ALTERNATIVES)
+        assert.ok(rates[alt] <= ALPHA + margin(ALPHA, runs), `${name} ${alt}: ${rates[alt]}`);
     }
-    const coverage = covered / runs;
-    t.diagnostic(`coverage ${name}: ${coverage.toFixed(4)} of ${runs} runs covered rho=${rho} at all 60 batches (required ≥ ${(1 - 2 * ALPHA - margin(2 * ALPHA, runs)).toFixed(4)}); mean final width ${(widthSum / runs).toFixed(3)}`);
-    assert.ok(coverage >= 1 - 2 * ALPHA - margin(2 * ALPHA, runs), `${name}: ${coverage}`);
-  }
-});
+  },
+);
+
+test(
+  'coverage: the confidence sequence holds the true rate ratio 1.3 at every batch in ≥ 1 − alpha of runs',
+  inGroup('calibration'),
+  (t) => {
+    const runs = 1500;
+    const rho = 1.3;
+    for (const [name, rate] of [
+      ['200 events/batch', () => 200],
+      ['5 events/batch', () => 5],
+    ] as const) {
+      const rng = createRandom(777);
+      let covered = 0;
+      let widthSum = 0;
+      for (let run = 0; run < runs; run++) {
+        let always = true;
+        simulate(rng, { runs, batches: 60, rho, rate }, (test, batch) => {
+          const { low, high } = test.effect(ALPHA);
+          // each end is a one-sided bound at ALPHA, so the interval as a whole is a (1 − 2·ALPHA) sequence
+          if (!(low <= rho - 1 && rho - 1 <= high)) always = false;
+          if (batch === 59) widthSum += high - low;
+        });
+        if (always) covered++;
+      }
+      const coverage = covered / runs;
+      t.diagnostic(
+        `coverage ${name}: ${coverage.toFixed(4)} of ${runs} runs covered rho=${rho} at all 60 batches (required ≥ ${(1 - 2 * ALPHA - margin(2 * ALPHA, runs)).toFixed(4)}); mean final width ${(widthSum / runs).toFixed(3)}`,
+      );
+      assert.ok(coverage >= 1 - 2 * ALPHA - margin(2 * ALPHA, runs), `${name}: ${coverage}`);
+    }
+  },
+);
 
 test('power: a 50% higher canary rate is detected, one-sided in the right direction only', () => {
   const rng = createRandom(99);
@@ -100,7 +120,12 @@ test('exact: one batch of conditional binomial data has expected evidence equal 
   // E[E_{t+1} | past] = E_t is the martingale property behind Ville's inequality; summed over every outcome
   const before = createRateRatioTest({ priorSd: 0.7 });
   before.update(3, 9, 0.3);
-  for (const [total, share] of [[1, 0.05], [7, 0.25], [25, 0.5], [40, 0.9]]) {
+  for (const [total, share] of [
+    [1, 0.05],
+    [7, 0.25],
+    [25, 0.5],
+    [40, 0.9],
+  ]) {
     for (const alt of ALTERNATIVES) {
       let expected = 0;
       for (let x = 0; x <= total; x++) {
@@ -108,14 +133,22 @@ test('exact: one batch of conditional binomial data has expected evidence equal 
         after.update(x, total - x, share);
         expected += binomialPmf(x, total, share) * after.evidence(alt);
       }
-      assert.ok(Math.abs(expected / before.evidence(alt) - 1) < 1e-12, `${alt} N=${total} s=${share}: ${expected} vs ${before.evidence(alt)}`);
+      assert.ok(
+        Math.abs(expected / before.evidence(alt) - 1) < 1e-12,
+        `${alt} N=${total} s=${share}: ${expected} vs ${before.evidence(alt)}`,
+      );
     }
   }
 });
 
 test('ratio metrics: under hypergeometric (binomial-sampling) nulls the expected evidence is ≤ 1 (Hoeffding 1963, Thm 4)', () => {
   // canary served nc requests, baseline nb; N bad requests fall uniformly among all of them
-  for (const [nc, nb, bad] of [[5, 15, 6], [30, 30, 20], [10, 200, 60], [400, 100, 120]]) {
+  for (const [nc, nb, bad] of [
+    [5, 15, 6],
+    [30, 30, 20],
+    [10, 200, 60],
+    [400, 100, 120],
+  ]) {
     const share = nc / (nc + nb);
     for (const alt of ALTERNATIVES) {
       let expected = 0;
@@ -135,7 +168,11 @@ test('invariants: constant-share batches aggregate exactly; batch order does not
   const many = createRateRatioTest();
   for (const [c, b] of batches) many.update(c, b, 0.3);
   const one = createRateRatioTest();
-  one.update(batches.reduce((a, [c]) => a + c, 0), batches.reduce((a, [, b]) => a + b, 0), 0.3);
+  one.update(
+    batches.reduce((a, [c]) => a + c, 0),
+    batches.reduce((a, [, b]) => a + b, 0),
+    0.3,
+  );
   const shuffled = createRateRatioTest();
   for (const [c, b] of [...batches].reverse()) shuffled.update(c, b, 0.3);
   for (const alt of ALTERNATIVES) {
@@ -172,12 +209,17 @@ test('snapshot: a JSON round trip restores an identical test, and state stays bo
   for (let i = 0; i < 1e5; i++) big.update(250_000_000 + (i % 1000), 750_000_000, 0.25);
   const micros = ((performance.now() - started) * 1000) / 1e5;
   const size = JSON.stringify(big.snapshot()).length;
-  t.diagnostic(`1e5 updates of ~1e9 events: ${micros.toFixed(2)} µs/update, snapshot ${size} bytes, effect ${JSON.stringify(big.effect(ALPHA))}`);
+  t.diagnostic(
+    `1e5 updates of ~1e9 events: ${micros.toFixed(2)} µs/update, snapshot ${size} bytes, effect ${JSON.stringify(big.effect(ALPHA))}`,
+  );
   assert.ok(size < 16 * 1024, `snapshot is ${size} bytes`);
   for (const alt of ALTERNATIVES) assert.ok(Number.isFinite(big.logEvidence(alt)), alt);
   const { estimate, low, high } = big.effect(ALPHA);
-  assert.ok(low < 0.001 && high > 0.001 && high - low < 0.011 && Math.abs(estimate) < 0.005, JSON.stringify(big.effect(ALPHA)));
-  assert.equal(big.n.canary, 1e5 * 250_000_000 + 1e2 * (999 * 1000) / 2);
+  assert.ok(
+    low < 0.001 && high > 0.001 && high - low < 0.011 && Math.abs(estimate) < 0.005,
+    JSON.stringify(big.effect(ALPHA)),
+  );
+  assert.equal(big.n.canary, 1e5 * 250_000_000 + (1e2 * (999 * 1000)) / 2);
 });
 
 test('edges: no data, empty batches, all events on one side', () => {
@@ -200,7 +242,10 @@ test('edges: no data, empty batches, all events on one side', () => {
 test('duality: one-sided evidence ≥ 1/alpha exactly when that end of the interval excludes "no change"; estimate inside; nested in alpha', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.nat(300), fc.nat(300), fc.double({ min: 0.01, max: 0.99, noNaN: true })), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(fc.nat(300), fc.nat(300), fc.double({ min: 0.01, max: 0.99, noNaN: true })), {
+        minLength: 1,
+        maxLength: 8,
+      }),
       fc.double({ min: 0.001, max: 0.5, noNaN: true }),
       (batches, alpha) => {
         const t = createRateRatioTest();
@@ -237,7 +282,10 @@ test('invalid input throws StatsInputError', () => {
   const good = t.snapshot();
   assert.throws(() => restoreRateRatioTest({ ...good, version: 2 } as never), StatsInputError);
   assert.throws(() => restoreRateRatioTest({ ...good, logLikelihood: good.logLikelihood.slice(1) }), StatsInputError);
-  assert.throws(() => restoreRateRatioTest({ ...good, logLikelihood: good.logLikelihood.map(() => Number.NaN) }), StatsInputError);
+  assert.throws(
+    () => restoreRateRatioTest({ ...good, logLikelihood: good.logLikelihood.map(() => Number.NaN) }),
+    StatsInputError,
+  );
   assert.throws(() => restoreRateRatioTest(null as never), StatsInputError);
   assert.equal(t.snapshot().batches, 0, 'a rejected update leaves the state alone');
 });

@@ -93,7 +93,10 @@ function checkPriorSd(priorSd: unknown): number | number[] {
   const ok = (x: unknown) => typeof x === 'number' && x > 0 && Number.isFinite(x);
   if (Array.isArray(priorSd) && priorSd.length > 0 && priorSd.every(ok)) return [...priorSd] as number[];
   if (!ok(priorSd)) {
-    throw new StatsInputError(FN, `priorSd must be a finite positive number or a non-empty list of them, got ${String(priorSd)}`);
+    throw new StatsInputError(
+      FN,
+      `priorSd must be a finite positive number or a non-empty list of them, got ${String(priorSd)}`,
+    );
   }
   return priorSd as number;
 }
@@ -174,7 +177,14 @@ export function createRateRatioTest(options: RateRatioOptions = {}): RateRatioTe
     if (key !== 'priorSd') throw new StatsInputError(FN, `unknown option '${key}' (known: priorSd)`);
   }
   const priorSd = checkPriorSd(options.priorSd ?? DEFAULT_PRIOR_SD);
-  return build({ version: 1, priorSd, canary: 0, baseline: 0, batches: 0, logLikelihood: new Array<number>(SIZE).fill(0) });
+  return build({
+    version: 1,
+    priorSd,
+    canary: 0,
+    baseline: 0,
+    batches: 0,
+    logLikelihood: new Array<number>(SIZE).fill(0),
+  });
 }
 
 /** Rebuild a rate-ratio test from `snapshot()` output (e.g. after JSON round trip); throws on a foreign or damaged state. */
@@ -190,11 +200,19 @@ export function restoreRateRatioTest(snapshot: RateRatioState): RateRatioTest {
     }
   }
   const ll = s.logLikelihood;
-  if (!Array.isArray(ll) || ll.length !== SIZE) throw new StatsInputError(FN, `snapshot.logLikelihood must hold ${SIZE} numbers`);
+  if (!Array.isArray(ll) || ll.length !== SIZE)
+    throw new StatsInputError(FN, `snapshot.logLikelihood must hold ${SIZE} numbers`);
   if (!ll.every((v) => typeof v === 'number' && Number.isFinite(v)) || ll[HALF] !== 0) {
     throw new StatsInputError(FN, 'snapshot.logLikelihood is damaged (non-finite values, or ρ = 1 not at 0)');
   }
-  return build({ version: 1, priorSd, canary: s.canary!, baseline: s.baseline!, batches: s.batches!, logLikelihood: ll });
+  return build({
+    version: 1,
+    priorSd,
+    canary: s.canary!,
+    baseline: s.baseline!,
+    batches: s.batches!,
+    logLikelihood: ll,
+  });
 }
 
 function build(state: RateRatioState): RateRatioTest {
@@ -229,9 +247,12 @@ function build(state: RateRatioState): RateRatioTest {
 
   return {
     update(canaryCount: number, baselineCount: number, canaryShare: number): void {
-      if (!(canaryCount >= 0) || !Number.isFinite(canaryCount)) throw new StatsInputError(FN, `canaryCount must be finite and >= 0, got ${canaryCount}`);
-      if (!(baselineCount >= 0) || !Number.isFinite(baselineCount)) throw new StatsInputError(FN, `baselineCount must be finite and >= 0, got ${baselineCount}`);
-      if (!(canaryShare > 0 && canaryShare < 1)) throw new StatsInputError(FN, `canaryShare must be strictly between 0 and 1, got ${canaryShare}`);
+      if (!(canaryCount >= 0) || !Number.isFinite(canaryCount))
+        throw new StatsInputError(FN, `canaryCount must be finite and >= 0, got ${canaryCount}`);
+      if (!(baselineCount >= 0) || !Number.isFinite(baselineCount))
+        throw new StatsInputError(FN, `baselineCount must be finite and >= 0, got ${baselineCount}`);
+      if (!(canaryShare > 0 && canaryShare < 1))
+        throw new StatsInputError(FN, `canaryShare must be strictly between 0 and 1, got ${canaryShare}`);
       batches++;
       const total = canaryCount + baselineCount;
       if (total === 0) return;

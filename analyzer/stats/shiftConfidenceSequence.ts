@@ -76,15 +76,22 @@ export interface ShiftFamily {
  */
 export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchorSteps = 0): ShiftFamily {
   if (!(ratio > 1)) throw new StatsInputError(FN, `bucket ratio must be > 1, got ${ratio}`);
-  if (!(Number.isInteger(anchorSteps) && anchorSteps >= 0 && anchorSteps <= 200)) throw new StatsInputError(FN, `anchorSteps must be an integer in [0, 200], got ${anchorSteps}`);
+  if (!(Number.isInteger(anchorSteps) && anchorSteps >= 0 && anchorSteps <= 200))
+    throw new StatsInputError(FN, `anchorSteps must be an integer in [0, 200], got ${anchorSteps}`);
   const SHIFT_GRID = shiftGrid(anchorSteps);
   const logE = SHIFT_GRID.map(() => new Float64Array(TILTS.length).fill(EMPTY));
   let batches = from?.batches ?? 0;
-  if (!(Number.isInteger(batches) && batches >= 0)) throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
+  if (!(Number.isInteger(batches) && batches >= 0))
+    throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
   if (from) {
-    if (!Array.isArray(from.logE) || from.logE.length !== SHIFT_GRID.length) throw new StatsInputError(FN, `snapshot.logE needs ${SHIFT_GRID.length} rows`);
+    if (!Array.isArray(from.logE) || from.logE.length !== SHIFT_GRID.length)
+      throw new StatsInputError(FN, `snapshot.logE needs ${SHIFT_GRID.length} rows`);
     from.logE.forEach((row, i) => {
-      if (!Array.isArray(row) || row.length !== TILTS.length || !row.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      if (
+        !Array.isArray(row) ||
+        row.length !== TILTS.length ||
+        !row.every((v) => typeof v === 'number' && Number.isFinite(v))
+      ) {
         throw new StatsInputError(FN, `snapshot.logE[${i}] needs ${TILTS.length} finite numbers`);
       }
       logE[i].set(row);
@@ -95,9 +102,11 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
 
   const mixture = (row: Float64Array, offset: number): number => {
     let max = -Infinity;
-    for (let k = offset; k < offset + LAMBDAS.length; k++) max = Math.max(max, startMixtureLogEvidence(row[k], batches));
+    for (let k = offset; k < offset + LAMBDAS.length; k++)
+      max = Math.max(max, startMixtureLogEvidence(row[k], batches));
     let sum = 0;
-    for (let k = offset; k < offset + LAMBDAS.length; k++) sum += Math.exp(startMixtureLogEvidence(row[k], batches) - max);
+    for (let k = offset; k < offset + LAMBDAS.length; k++)
+      sum += Math.exp(startMixtureLogEvidence(row[k], batches) - max);
     return max + Math.log(sum / LAMBDAS.length);
   };
 

@@ -12,7 +12,9 @@ interface Case {
   pValue: number;
 }
 // computed by SciPy (test/fixtures/streamingRankSum.py): mannwhitneyu(canary, baseline, method='asymptotic')
-const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/streaming-rank-sum.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/streaming-rank-sum.json', import.meta.url), 'utf8'),
+) as { cases: Case[] };
 const valueOf = (step: number) => 0.01 * 1.1 ** step;
 
 test('on values a bucket apart (ties kept exactly), U and the p-value equal SciPy’s asymptotic Mann-Whitney test', () => {
@@ -25,7 +27,10 @@ test('on values a bucket apart (ties kept exactly), U and the p-value equal SciP
     const r = sketch.test(c.alternative);
     const label = `${c.baselineSteps.length}/${c.canarySteps.length} ${c.alternative}`;
     assert.equal(r.u, c.u, label);
-    assert.ok(Math.abs(r.pValue - c.pValue) <= 1e-9 * Math.max(1, c.pValue) + 1e-12, `${label}: p ${r.pValue} vs SciPy ${c.pValue}`);
+    assert.ok(
+      Math.abs(r.pValue - c.pValue) <= 1e-9 * Math.max(1, c.pValue) + 1e-12,
+      `${label}: p ${r.pValue} vs SciPy ${c.pValue}`,
+    );
     assert.equal(r.maxUError, sumSameBucket(c), `${label}: only tied pairs count`);
   }
 });
@@ -49,9 +54,14 @@ function exactU(baseline: number[], canary: number[]): number {
 test('on continuous values, U is within the stated bound of the exact U, and merging batches equals one sketch of all', () => {
   const layout = logBuckets();
   let seed = 7;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const lognormal = (median: number) => median * Math.exp(0.6 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
-  for (const [nb, nc, shift] of [[400, 300, 1], [800, 800, 1.05], [1500, 500, 1.2]] as const) {
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const lognormal = (median: number) =>
+    median * Math.exp(0.6 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  for (const [nb, nc, shift] of [
+    [400, 300, 1],
+    [800, 800, 1.05],
+    [1500, 500, 1.2],
+  ] as const) {
     const baseline = Array.from({ length: nb }, () => lognormal(0.3));
     const canary = Array.from({ length: nc }, () => lognormal(0.3 * shift));
     const whole = new StreamingRankSum(layout);
@@ -75,5 +85,8 @@ test('bad input throws: negative or non-finite values, an empty cohort, merging 
   assert.throws(() => sketch.add('canary', Number.NaN), { name: 'StatsInputError' });
   sketch.add('canary', 0.2);
   assert.throws(() => sketch.test('greater'), /both cohorts need values/);
-  assert.throws(() => sketch.merge(new StreamingRankSum(logBuckets({ edges: [0.1, 1, Infinity] }))), /different bucket layouts/);
+  assert.throws(
+    () => sketch.merge(new StreamingRankSum(logBuckets({ edges: [0.1, 1, Infinity] }))),
+    /different bucket layouts/,
+  );
 });

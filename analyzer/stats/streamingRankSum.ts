@@ -46,7 +46,8 @@ export class StreamingRankSum {
 
   /** one value (finite, ≥ 0) of a cohort */
   add(cohort: 'baseline' | 'canary', value: number): void {
-    if (!(Number.isFinite(value) && value >= 0)) throw new StatsInputError(FN, `values must be finite and >= 0, got ${value}`);
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new StatsInputError(FN, `values must be finite and >= 0, got ${value}`);
     (cohort === 'canary' ? this.canary : this.baseline)[this.layout.bucketIndex(value)]++;
   }
 

@@ -28,22 +28,34 @@ describe('twoProportionTest: z-test', () => {
 
   it('z^2 equals Pearson chi-square without continuity correction (R prop.test(correct = FALSE))', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 10, max: 5000 }), fc.integer({ min: 10, max: 5000 }), fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.double({ min: 0.05, max: 0.95, noNaN: true }), (nb, nc, rb, rc) => {
-        const xb = Math.round(nb * rb);
-        const xc = Math.round(nc * rc);
-        const got = twoProportionTest({ baselineEvents: xb, baselineTotal: nb, canaryEvents: xc, canaryTotal: nc }, { method: 'z' });
-        const cells = [[xc, nc - xc], [xb, nb - xb]];
-        const N = nb + nc;
-        const cols = [xb + xc, N - xb - xc];
-        let chi2 = 0;
-        for (const [r, row] of cells.entries()) {
-          for (const [c, observed] of row.entries()) {
-            const expected = ((r === 0 ? nc : nb) * cols[c]) / N;
-            chi2 += (observed - expected) ** 2 / expected;
+      fc.property(
+        fc.integer({ min: 10, max: 5000 }),
+        fc.integer({ min: 10, max: 5000 }),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        (nb, nc, rb, rc) => {
+          const xb = Math.round(nb * rb);
+          const xc = Math.round(nc * rc);
+          const got = twoProportionTest(
+            { baselineEvents: xb, baselineTotal: nb, canaryEvents: xc, canaryTotal: nc },
+            { method: 'z' },
+          );
+          const cells = [
+            [xc, nc - xc],
+            [xb, nb - xb],
+          ];
+          const N = nb + nc;
+          const cols = [xb + xc, N - xb - xc];
+          let chi2 = 0;
+          for (const [r, row] of cells.entries()) {
+            for (const [c, observed] of row.entries()) {
+              const expected = ((r === 0 ? nc : nb) * cols[c]) / N;
+              chi2 += (observed - expected) ** 2 / expected;
+            }
           }
-        }
-        closeTo(got.z * got.z, chi2, 1e-9, 1e-12);
-      }),
+          closeTo(got.z * got.z, chi2, 1e-9, 1e-12);
+        },
+      ),
     );
   });
 
@@ -61,13 +73,19 @@ describe('twoProportionTest: small counts', () => {
     const small = { baselineEvents: 1, baselineTotal: 100, canaryEvents: 6, canaryTotal: 100 };
     const got = twoProportionTest(small);
     assert.equal(got.method, 'fisher-exact');
-    assert.equal(got.p, fisherExact([[6, 94], [1, 99]]).p);
+    assert.equal(
+      got.p,
+      fisherExact([
+        [6, 94],
+        [1, 99],
+      ]).p,
+    );
     assert.equal(twoProportionTest(small, { method: 'z' }).method, 'two-proportion-z');
   });
 
   it('a zero cell gets the Haldane-Anscombe 0.5 for the ratio; no events at all gives 1 and [0, Infinity]', () => {
     const zero = twoProportionTest({ baselineEvents: 0, baselineTotal: 2000, canaryEvents: 3, canaryTotal: 200 });
-    closeTo(zero.relativeRisk, (3.5 / 201) / (0.5 / 2001), 1e-12);
+    closeTo(zero.relativeRisk, 3.5 / 201 / (0.5 / 2001), 1e-12);
     assert.ok(Number.isFinite(zero.high));
     const none = twoProportionTest({ baselineEvents: 0, baselineTotal: 2000, canaryEvents: 0, canaryTotal: 200 });
     assert.equal(none.p, 1);

@@ -64,7 +64,10 @@ export interface TwoProportionTestResult {
  * twoProportionTest({ baselineEvents: 20, baselineTotal: 2000, canaryEvents: 40, canaryTotal: 2000 });
  * // => { p: 0.00927..., z: 2.60..., difference: 0.01, relativeRisk: 2, low: 1.17..., high: 3.40..., method: 'two-proportion-z', ... }
  */
-export function twoProportionTest(data: TwoProportionData, options: TwoProportionTestOptions = {}): TwoProportionTestResult {
+export function twoProportionTest(
+  data: TwoProportionData,
+  options: TwoProportionTestOptions = {},
+): TwoProportionTestResult {
   const fn = 'twoProportionTest';
   checkOptionKeys(fn, options, ['alternative', 'confidence', 'method']);
   const alternative = checkAlternative(fn, options.alternative ?? 'two-sided');
@@ -76,7 +79,8 @@ export function twoProportionTest(data: TwoProportionData, options: TwoProportio
   const xb = checkCount(fn, 'baselineEvents', data.baselineEvents);
   const nb = checkCount(fn, 'baselineTotal', data.baselineTotal);
   if (nc < 1 || nb < 1) throw new StatsInputError(fn, `totals must be at least 1, got canary ${nc} and baseline ${nb}`);
-  if (xc > nc || xb > nb) throw new StatsInputError(fn, `events cannot exceed totals (canary ${xc}/${nc}, baseline ${xb}/${nb})`);
+  if (xc > nc || xb > nb)
+    throw new StatsInputError(fn, `events cannot exceed totals (canary ${xc}/${nc}, baseline ${xb}/${nb})`);
 
   const pc = xc / nc;
   const pb = xb / nb;
@@ -86,11 +90,17 @@ export function twoProportionTest(data: TwoProportionData, options: TwoProportio
 
   const N = nc + nb;
   const events = xc + xb;
-  const expected = Math.min(nc, nb) * Math.min(events, N - events) / N;
+  const expected = (Math.min(nc, nb) * Math.min(events, N - events)) / N;
   const method = requested === 'fisher' || (requested === 'auto' && expected < 5) ? 'fisher-exact' : 'two-proportion-z';
   let p: number;
   if (method === 'fisher-exact') {
-    p = fisherExact([[xc, nc - xc], [xb, nb - xb]], { alternative }).p;
+    p = fisherExact(
+      [
+        [xc, nc - xc],
+        [xb, nb - xb],
+      ],
+      { alternative },
+    ).p;
   } else if (se === 0) {
     p = 1;
   } else if (alternative === 'greater') {
@@ -103,7 +113,16 @@ export function twoProportionTest(data: TwoProportionData, options: TwoProportio
 
   if (events === 0) {
     // no events anywhere: the data say nothing about the ratio
-    return { p: Math.min(1, Math.max(0, p)), z, difference: 0, relativeRisk: 1, low: 0, high: Number.POSITIVE_INFINITY, confidence, method };
+    return {
+      p: Math.min(1, Math.max(0, p)),
+      z,
+      difference: 0,
+      relativeRisk: 1,
+      low: 0,
+      high: Number.POSITIVE_INFINITY,
+      confidence,
+      method,
+    };
   }
   const corrected = xc === 0 || xb === 0 || xc === nc || xb === nb ? 0.5 : 0;
   const a = xc + corrected;

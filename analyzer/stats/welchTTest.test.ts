@@ -42,7 +42,10 @@ describe('welchTTest: conventions', () => {
           const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
           fc.pre(spread(baseline) > 1e-3 && spread(canary) > 1e-3);
           const got = welchTTest(baseline, canary, { confidence: 0.9 });
-          const shifted = welchTTest(baseline, canary.map((v) => v - got.high));
+          const shifted = welchTTest(
+            baseline,
+            canary.map((v) => v - got.high),
+          );
           closeTo(shifted.p, 0.1, 1e-6);
         },
       ),

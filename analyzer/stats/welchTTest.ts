@@ -45,7 +45,11 @@ export interface WelchTTestResult {
  * welchTTest([10, 11, 12, 13], [12, 13, 14, 15]);
  * // => { t: 2.19..., df: 6, p: 0.0709..., difference: 2, low: -0.23..., high: 4.23..., confidence: 0.95 }
  */
-export function welchTTest(baseline: ArrayLike<number>, canary: ArrayLike<number>, options: WelchTTestOptions = {}): WelchTTestResult {
+export function welchTTest(
+  baseline: ArrayLike<number>,
+  canary: ArrayLike<number>,
+  options: WelchTTestOptions = {},
+): WelchTTestResult {
   const fn = 'welchTTest';
   checkOptionKeys(fn, options, ['alternative', 'confidence']);
   const alternative = checkAlternative(fn, options.alternative ?? 'two-sided');

@@ -2,7 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng, generateScenario, METRIC } from '../../simulator/index.ts';
-import { conditionalRateRatio, oracleRejections, oracleStats, perMetricAlpha, proportionRatio, welchLogRatio } from './oracle.ts';
+import {
+  conditionalRateRatio,
+  oracleRejections,
+  oracleStats,
+  perMetricAlpha,
+  proportionRatio,
+  welchLogRatio,
+} from './oracle.ts';
 
 const close = (actual: number, expected: number, tol: number, what: string): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual}, expected ${expected}`);
@@ -64,7 +71,14 @@ test('oracle statistics cover errors/requests and orders/exposure', () => {
   const ratio = s.spec.metrics.find((m) => m.name === METRIC.errorRatio);
   assert.ok(ratio);
   const stats = oracleStats(s.samples, ratio, s.spec.release.startedAt, 3);
-  const total = (metric: string): number => s.samples.filter((x) => x.metric === metric && x.cohort === 'canary').reduce((n, x) => n + x.value, 0);
-  assert.equal(stats.canary.a.reduce((a, b) => a + b), total(METRIC.httpErrors));
-  assert.equal(stats.canary.b.reduce((a, b) => a + b), total(METRIC.httpRequests));
+  const total = (metric: string): number =>
+    s.samples.filter((x) => x.metric === metric && x.cohort === 'canary').reduce((n, x) => n + x.value, 0);
+  assert.equal(
+    stats.canary.a.reduce((a, b) => a + b),
+    total(METRIC.httpErrors),
+  );
+  assert.equal(
+    stats.canary.b.reduce((a, b) => a + b),
+    total(METRIC.httpRequests),
+  );
 });

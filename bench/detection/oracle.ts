@@ -33,8 +33,17 @@ export function perMetricAlpha(spec: AnalysisSpec): number {
 }
 
 /** Collects the per-minute sums of `metric`'s data from `onsetMs` on, for `minutes` minutes. */
-export function oracleStats(samples: Iterable<Sample>, metric: MetricSpec, onsetMs: number, minutes: number): OracleStats {
-  const make = (): MinuteSums => ({ a: new Float64Array(minutes), b: new Float64Array(minutes), c: new Float64Array(minutes) });
+export function oracleStats(
+  samples: Iterable<Sample>,
+  metric: MetricSpec,
+  onsetMs: number,
+  minutes: number,
+): OracleStats {
+  const make = (): MinuteSums => ({
+    a: new Float64Array(minutes),
+    b: new Float64Array(minutes),
+    c: new Float64Array(minutes),
+  });
   const stats: OracleStats = { baseline: make(), canary: make() };
   const numerator = metric.kind === 'ratio' ? metric.numerator : metric.name;
   const denominator = metric.kind === 'ratio' ? metric.denominator : metric.exposure;
@@ -80,9 +89,26 @@ export function oracleRejections(stats: OracleStats, metric: MetricSpec, alpha: 
 /** One-sided p-value of the oracle's test on cumulative sums `[a, b, c]` per cohort. */
 function oneLook(metric: MetricSpec, base: number[], can: number[]): number {
   const increase = metric.harm === 'increase';
-  if (metric.kind === 'latency') return welchLogRatio(base, can, increase ? Math.log1p(metric.tolerance) : Math.log1p(-metric.tolerance), increase);
-  if (metric.kind === 'ratio') return proportionRatio(base[0], base[1], can[0], can[1], increase ? 1 + metric.tolerance : 1 - metric.tolerance, increase);
-  if (metric.kind === 'count') return conditionalRateRatio(base[0], base[1], can[0], can[1], increase ? 1 + metric.tolerance : 1 - metric.tolerance, increase);
+  if (metric.kind === 'latency')
+    return welchLogRatio(base, can, increase ? Math.log1p(metric.tolerance) : Math.log1p(-metric.tolerance), increase);
+  if (metric.kind === 'ratio')
+    return proportionRatio(
+      base[0],
+      base[1],
+      can[0],
+      can[1],
+      increase ? 1 + metric.tolerance : 1 - metric.tolerance,
+      increase,
+    );
+  if (metric.kind === 'count')
+    return conditionalRateRatio(
+      base[0],
+      base[1],
+      can[0],
+      can[1],
+      increase ? 1 + metric.tolerance : 1 - metric.tolerance,
+      increase,
+    );
   throw new Error(`oracle: no test for ${metric.kind} metrics`);
 }
 
@@ -92,9 +118,15 @@ function oneLook(metric: MetricSpec, base: number[], can: number[]): number {
  * alternative = "greater")`). On raw lognormal data with a common shape this is the most
  * powerful of the usual tests for a multiplicative shift.
  */
-export function welchLogRatio([nb, sb, qb]: number[], [nc, sc, qc]: number[], margin: number, greater: boolean): number {
+export function welchLogRatio(
+  [nb, sb, qb]: number[],
+  [nc, sc, qc]: number[],
+  margin: number,
+  greater: boolean,
+): number {
   if (nb < 2 || nc < 2) return 1;
-  const mb = sb / nb, mc = sc / nc;
+  const mb = sb / nb,
+    mc = sc / nc;
   const vb = Math.max(0, (qb - nb * mb * mb) / (nb - 1)) / nb;
   const vc = Math.max(0, (qc - nc * mc * mc) / (nc - 1)) / nc;
   const se = Math.sqrt(vb + vc);
@@ -108,9 +140,17 @@ export function welchLogRatio([nb, sb, qb]: number[], [nc, sc, qc]: number[], ma
  * Wald z-test of H0: p_c ≤ ratio·p_b (for `greater`), the non-inferiority form of the
  * two-proportion test (Farrington & Manning 1990 with unrestricted variance).
  */
-export function proportionRatio(xb: number, nb: number, xc: number, nc: number, ratio: number, greater: boolean): number {
+export function proportionRatio(
+  xb: number,
+  nb: number,
+  xc: number,
+  nc: number,
+  ratio: number,
+  greater: boolean,
+): number {
   if (nb <= 0 || nc <= 0) return 1;
-  const pb = xb / nb, pc = xc / nc;
+  const pb = xb / nb,
+    pc = xc / nc;
   const se = Math.sqrt((pc * (1 - pc)) / nc + (ratio * ratio * pb * (1 - pb)) / nb);
   if (!(se > 0)) return 1;
   const z = (pc - ratio * pb) / se;
@@ -123,7 +163,14 @@ export function proportionRatio(xb: number, nb: number, xc: number, nc: number, 
  * Binomial(total, ratio·ec / (ratio·ec + eb)) on the boundary of H0. For `greater`=false it tests
  * H0: rate ratio ≥ `ratio` and rejects on a small canary count.
  */
-export function conditionalRateRatio(xb: number, eb: number, xc: number, ec: number, ratio: number, greater: boolean): number {
+export function conditionalRateRatio(
+  xb: number,
+  eb: number,
+  xc: number,
+  ec: number,
+  ratio: number,
+  greater: boolean,
+): number {
   const total = xb + xc;
   if (total <= 0 || eb <= 0 || ec <= 0) return 1;
   const pi0 = (ratio * ec) / (ratio * ec + eb);

@@ -8,7 +8,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mergeCaseResults, runCase, scenarioCount, type BenchCase, type CaseResult, type RunnerOptions } from './runner.ts';
+import {
+  mergeCaseResults,
+  runCase,
+  scenarioCount,
+  type BenchCase,
+  type CaseResult,
+  type RunnerOptions,
+} from './runner.ts';
 import type { Judge } from './runner.ts';
 
 export interface Task {
@@ -36,7 +43,8 @@ export interface PoolOptions {
 }
 
 export async function runCases(cases: readonly BenchCase[], options: PoolOptions): Promise<CaseResult[]> {
-  if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be an integer >= 1, got ${options.workers}`);
+  if (!Number.isInteger(options.workers) || options.workers < 1)
+    throw new RangeError(`workers must be an integer >= 1, got ${options.workers}`);
   const chunk = options.chunk ?? 10;
   if (options.workers === 1) {
     const { JUDGES } = (await import(pathToFileURL(options.judgesModule).href)) as { JUDGES: readonly Judge[] };
@@ -45,7 +53,14 @@ export async function runCases(cases: readonly BenchCase[], options: PoolOptions
   const tasks: Task[] = [];
   cases.forEach((bench) => {
     for (let from = 1; from <= scenarioCount(bench); from += chunk) {
-      tasks.push({ id: tasks.length, bench, from, to: Math.min(scenarioCount(bench), from + chunk - 1), scenario: options.scenario, judgesModule: options.judgesModule });
+      tasks.push({
+        id: tasks.length,
+        bench,
+        from,
+        to: Math.min(scenarioCount(bench), from + chunk - 1),
+        scenario: options.scenario,
+        judgesModule: options.judgesModule,
+      });
     }
   });
   const results = new Array<CaseResult | undefined>(tasks.length);
@@ -53,40 +68,45 @@ export async function runCases(cases: readonly BenchCase[], options: PoolOptions
   let next = 0;
   const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
-  const drive = (child: ChildProcess): Promise<void> => new Promise((resolve, reject) => {
-    let finished = false;
-    const give = (): void => {
-      if (next >= tasks.length) {
-        finished = true;
-        child.disconnect();
-        resolve();
-        return;
-      }
-      child.send(tasks[next++]);
-    };
-    child.on('message', (reply: TaskReply) => {
-      if ('error' in reply) {
-        reject(new Error(`detection worker failed on task ${reply.id}: ${reply.error}`));
-        return;
-      }
-      const task = tasks[reply.id];
-      results[reply.id] = reply.result;
-      const count = (done.get(task.bench) ?? 0) + (task.to - task.from + 1);
-      done.set(task.bench, count);
-      options.onProgress?.(task.bench, count, scenarioCount(task.bench));
+  const drive = (child: ChildProcess): Promise<void> =>
+    new Promise((resolve, reject) => {
+      let finished = false;
+      const give = (): void => {
+        if (next >= tasks.length) {
+          finished = true;
+          child.disconnect();
+          resolve();
+          return;
+        }
+        child.send(tasks[next++]);
+      };
+      child.on('message', (reply: TaskReply) => {
+        if ('error' in reply) {
+          reject(new Error(`detection worker failed on task ${reply.id}: ${reply.error}`));
+          return;
+        }
+        const task = tasks[reply.id];
+        results[reply.id] = reply.result;
+        const count = (done.get(task.bench) ?? 0) + (task.to - task.from + 1);
+        done.set(task.bench, count);
+        options.onProgress?.(task.bench, count, scenarioCount(task.bench));
+        give();
+      });
+      child.on('exit', (code, signal) => {
+        if (!finished) reject(new Error(`detection worker exited mid-task (code ${code}, signal ${signal})`));
+      });
       give();
     });
-    child.on('exit', (code, signal) => {
-      if (!finished) reject(new Error(`detection worker exited mid-task (code ${code}, signal ${signal})`));
-    });
-    give();
-  });
 
-  const children = Array.from({ length: Math.min(options.workers, tasks.length) }, () => fork(workerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: Math.min(options.workers, tasks.length) }, () =>
+    fork(workerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   try {
     await Promise.all(children.map(drive));
   } finally {
     for (const child of children) if (child.connected) child.disconnect();
   }
-  return cases.map((bench) => mergeCaseResults(tasks.flatMap((t, i) => (t.bench === bench ? [results[i] as CaseResult] : []))));
+  return cases.map((bench) =>
+    mergeCaseResults(tasks.flatMap((t, i) => (t.bench === bench ? [results[i] as CaseResult] : []))),
+  );
 }

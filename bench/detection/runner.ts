@@ -7,7 +7,13 @@
  * depend on the analyzer and its tests can use toy judges.
  */
 import type { TimelineEntry } from '../../analyzer/types.ts';
-import { generateScenario, SMALL_TENANT, type RegressionKind, type Scenario, type ScenarioOptions } from '../../simulator/index.ts';
+import {
+  generateScenario,
+  SMALL_TENANT,
+  type RegressionKind,
+  type Scenario,
+  type ScenarioOptions,
+} from '../../simulator/index.ts';
 import { oracleRejections, oracleStats, perMetricAlpha } from './oracle.ts';
 
 const MINUTE = 60_000;
@@ -85,7 +91,12 @@ export interface Outcome {
   action: Detection;
 }
 
-function first(timeline: TimelineEntry[], decisions: ReadonlySet<string>, startedAt: number, onsetMs: number | null): Detection {
+function first(
+  timeline: TimelineEntry[],
+  decisions: ReadonlySet<string>,
+  startedAt: number,
+  onsetMs: number | null,
+): Detection {
   const i = timeline.findIndex((e) => decisions.has(e.decision));
   if (i < 0) return { minutes: null, early: false, promotedFirst: false };
   const at = timeline[i].at;
@@ -98,7 +109,10 @@ const ROLLBACK = new Set(['rollback']);
 const ACTION = new Set(['rollback', 'reduce-traffic']);
 
 export function outcomeOf(timeline: TimelineEntry[], startedAt: number, onsetMs: number | null): Outcome {
-  return { rollback: first(timeline, ROLLBACK, startedAt, onsetMs), action: first(timeline, ACTION, startedAt, onsetMs) };
+  return {
+    rollback: first(timeline, ROLLBACK, startedAt, onsetMs),
+    action: first(timeline, ACTION, startedAt, onsetMs),
+  };
 }
 
 /** Generator options of a tenant profile (on top of the runner's shared scenario options). */
@@ -106,7 +120,15 @@ export function tenantOptions(tenant: Tenant): Partial<ScenarioOptions> {
   return tenant === 'small' ? { ...SMALL_TENANT.options, metrics: SMALL_TENANT.metrics } : {};
 }
 
-const emptyJudgeResult = (): JudgeCaseResult => ({ detections: [], actions: [], early: 0, earlyActions: 0, promotedFirst: 0, promoted: 0, inconclusive: 0 });
+const emptyJudgeResult = (): JudgeCaseResult => ({
+  detections: [],
+  actions: [],
+  early: 0,
+  earlyActions: 0,
+  promotedFirst: 0,
+  promoted: 0,
+  inconclusive: 0,
+});
 
 /** Runs one case; deterministic for a given case, judges and options. */
 export function runCase(bench: BenchCase, judges: readonly Judge[], options: RunnerOptions = {}): CaseResult {
@@ -119,7 +141,13 @@ export function runCase(bench: BenchCase, judges: readonly Judge[], options: Run
   const from = options.seeds?.from ?? 1;
   const to = Math.min(total, options.seeds?.to ?? total);
   for (let seed = from; seed <= to; seed++) {
-    const scenario = generateScenario({ ...options.scenario, ...tenantOptions(bench.tenant), seed, regression: bench.kind, onsetMinutes: bench.onsetMinutes });
+    const scenario = generateScenario({
+      ...options.scenario,
+      ...tenantOptions(bench.tenant),
+      seed,
+      regression: bench.kind,
+      onsetMinutes: bench.onsetMinutes,
+    });
     if (seed <= bench.runs) {
       for (const judge of judges) {
         const timeline = judge.replay(scenario);
@@ -170,7 +198,11 @@ function addOracle(counts: number[], scenario: Scenario): void {
   const metric = spec.metrics.find((m) => m.name === truth.metric);
   if (!metric || truth.onsetMs === null) throw new Error(`oracle: the spec has no metric ${truth.metric}`);
   const horizon = Math.round((spec.release.startedAt + (spec.policy.observeMs ?? 0) - truth.onsetMs) / MINUTE);
-  const rejects = oracleRejections(oracleStats(scenario.samples, metric, truth.onsetMs, horizon), metric, perMetricAlpha(spec));
+  const rejects = oracleRejections(
+    oracleStats(scenario.samples, metric, truth.onsetMs, horizon),
+    metric,
+    perMetricAlpha(spec),
+  );
   rejects.forEach((r, i) => {
     counts[i] = (counts[i] ?? 0) + (r ? 1 : 0);
   });

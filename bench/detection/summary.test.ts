@@ -25,14 +25,30 @@ test('Wilson interval: 0 of 500 gives [0, 0.76%]; 5 of 500 contains 1% (Wilson 1
 });
 
 const T0 = Date.UTC(2025, 2, 12, 9, 0);
-const entry = (minutes: number, decision: TimelineEntry['decision']): TimelineEntry => ({ at: T0 + minutes * 60_000, decision, score: 0 });
+const entry = (minutes: number, decision: TimelineEntry['decision']): TimelineEntry => ({
+  at: T0 + minutes * 60_000,
+  decision,
+  score: 0,
+});
 
 test('an outcome is the first rollback (and first action), measured from the onset; earlier ones are false alarms', () => {
   const onset = T0 + 10 * 60_000;
   const none = { minutes: null, early: false, promotedFirst: false };
-  assert.deepEqual(outcomeOf([entry(1, 'continue'), entry(14, 'rollback')], T0, onset).rollback, { minutes: 4, early: false, promotedFirst: false });
-  assert.deepEqual(outcomeOf([entry(5, 'rollback')], T0, onset).rollback, { minutes: null, early: true, promotedFirst: false });
-  assert.deepEqual(outcomeOf([entry(30, 'promote'), entry(40, 'rollback')], T0, null).rollback, { minutes: 40, early: false, promotedFirst: true });
+  assert.deepEqual(outcomeOf([entry(1, 'continue'), entry(14, 'rollback')], T0, onset).rollback, {
+    minutes: 4,
+    early: false,
+    promotedFirst: false,
+  });
+  assert.deepEqual(outcomeOf([entry(5, 'rollback')], T0, onset).rollback, {
+    minutes: null,
+    early: true,
+    promotedFirst: false,
+  });
+  assert.deepEqual(outcomeOf([entry(30, 'promote'), entry(40, 'rollback')], T0, null).rollback, {
+    minutes: 40,
+    early: false,
+    promotedFirst: true,
+  });
   assert.deepEqual(outcomeOf([entry(60, 'promote')], T0, null), { rollback: none, action: none });
   assert.deepEqual(outcomeOf([entry(12, 'reduce-traffic'), entry(60, 'rollback')], T0, onset), {
     rollback: { minutes: 50, early: false, promotedFirst: false },
@@ -45,10 +61,13 @@ test('the runner and summary end to end with toy judges', () => {
   const judges: Judge[] = [
     {
       name: 'cheat',
-      replay: (s) => (s.truth.onsetMs === null ? [] : [
-        { at: s.truth.onsetMs + 60_000, decision: 'reduce-traffic', score: 50 },
-        { at: s.truth.onsetMs + 3 * 60_000, decision: 'rollback', score: 0 },
-      ]),
+      replay: (s) =>
+        s.truth.onsetMs === null
+          ? []
+          : [
+              { at: s.truth.onsetMs + 60_000, decision: 'reduce-traffic', score: 50 },
+              { at: s.truth.onsetMs + 3 * 60_000, decision: 'rollback', score: 0 },
+            ],
     },
     { name: 'never', replay: () => [] },
   ];
@@ -56,7 +75,10 @@ test('the runner and summary end to end with toy judges', () => {
   const progress: number[] = [];
   const results = [
     runCase({ tenant: 'mid-size', kind: 'none', onsetMinutes: 0, runs: 4, oracleRuns: 0 }, judges, { scenario }),
-    runCase({ tenant: 'mid-size', kind: 'error-ratio-x3', onsetMinutes: 10, runs: 3, oracleRuns: 6 }, judges, { scenario, onProgress: (_, d) => progress.push(d) }),
+    runCase({ tenant: 'mid-size', kind: 'error-ratio-x3', onsetMinutes: 10, runs: 3, oracleRuns: 6 }, judges, {
+      scenario,
+      onProgress: (_, d) => progress.push(d),
+    }),
   ];
   assert.deepEqual(progress, [1, 2, 3, 4, 5, 6]);
   assert.equal(results[1].oracleRejects.length, 10);

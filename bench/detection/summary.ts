@@ -67,7 +67,13 @@ export interface JudgeFigures {
 
 export interface Figures {
   judges: Record<string, JudgeFigures>;
-  limits: { kind: string; onsetMinutes: number; oracleRuns: number; limitMinutes: number | null; rejectRateByHorizon: number[] }[];
+  limits: {
+    kind: string;
+    onsetMinutes: number;
+    oracleRuns: number;
+    limitMinutes: number | null;
+    rejectRateByHorizon: number[];
+  }[];
 }
 
 /** ⌈n/2⌉-th smallest, nulls counted as ∞; null when that is ∞ or there are no runs. */
@@ -90,14 +96,20 @@ export function wilson(successes: number, n: number, z = 1.959964): { low: numbe
   if (n === 0) return { low: 0, high: 1 };
   const p = successes / n;
   const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = ((z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n)));
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
 function falseAlarms(detections: readonly (number | null)[]): FalseAlarmFigures {
   const count = detections.filter((d) => d !== null).length;
   const { low, high } = wilson(count, detections.length);
-  return { runs: detections.length, count, rate: detections.length ? count / detections.length : 0, low95: low, high95: high };
+  return {
+    runs: detections.length,
+    count,
+    rate: detections.length ? count / detections.length : 0,
+    low95: low,
+    high95: high,
+  };
 }
 
 function detection(detections: readonly (number | null)[], early: number, limit: number | null): DetectionFigures {
@@ -125,7 +137,13 @@ export function summarize(results: readonly CaseResult[], judgeNames: readonly s
     const runs = aa.reduce((n, r) => n + r.judges[name].detections.length, 0);
     const promoted = aa.reduce((n, r) => n + r.judges[name].promoted, 0);
     judges[name] = {
-      healthy: { runs, promoted, rate: runs ? promoted / runs : 0, low95: wilson(promoted, runs).low, inconclusive: aa.reduce((n, r) => n + r.judges[name].inconclusive, 0) },
+      healthy: {
+        runs,
+        promoted,
+        rate: runs ? promoted / runs : 0,
+        low95: wilson(promoted, runs).low,
+        inconclusive: aa.reduce((n, r) => n + r.judges[name].inconclusive, 0),
+      },
       falseAlarm: falseAlarms(aa.flatMap((r) => r.judges[name].detections)),
       falseAction: falseAlarms(aa.flatMap((r) => r.judges[name].actions)),
       cases: regressions.map((r, i) => {
@@ -153,7 +171,14 @@ const num = (x: number | null, digits = 0): string => (x === null ? '—' : x.to
 /** Right-aligned columns (the first left-aligned), two spaces apart. */
 function columns(rows: string[][]): string[] {
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
-  return rows.map((r) => '  ' + r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  ').trimEnd());
+  return rows.map(
+    (r) =>
+      '  ' +
+      r
+        .map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k])))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 function detectionTable(figures: Figures, pick: (c: CaseFigures) => DetectionFigures): string[] {
@@ -175,9 +200,13 @@ function detectionTable(figures: Figures, pick: (c: CaseFigures) => DetectionFig
 /** The human table: false alarms first, then per regression the information limit beside each judge. */
 export function formatTable(figures: Figures): string {
   const names = Object.keys(figures.judges);
-  const alarm = (f: FalseAlarmFigures): string[] => [`${f.count}/${f.runs}`, pct(f.rate), `[${pct(f.low95)}, ${pct(f.high95)}]`];
+  const alarm = (f: FalseAlarmFigures): string[] => [
+    `${f.count}/${f.runs}`,
+    pct(f.rate),
+    `[${pct(f.low95)}, ${pct(f.high95)}]`,
+  ];
   return [
-    'Healthy (A/A) releases at the window\'s end:',
+    "Healthy (A/A) releases at the window's end:",
     ...columns([
       ['judge', 'promoted', 'rate', '95% low', 'inconclusive'],
       ...names.map((n) => {

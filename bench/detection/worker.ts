@@ -30,7 +30,11 @@ function reply(message: TaskReply): void {
 
 process.on('message', (task: Task) => {
   void judgesFrom(task.judgesModule).then(
-    (judges) => reply({ id: task.id, result: runCase(task.bench, judges, { scenario: task.scenario, seeds: { from: task.from, to: task.to } }) }),
+    (judges) =>
+      reply({
+        id: task.id,
+        result: runCase(task.bench, judges, { scenario: task.scenario, seeds: { from: task.from, to: task.to } }),
+      }),
     (error: unknown) => reply({ id: task.id, error: String(error instanceof Error ? error.stack : error) }),
   );
 });

@@ -16,7 +16,21 @@ import { parseExposition } from '../../collector/index.ts';
 import { parseDashboardsConfig, writeDashboards } from '../../dashboards/index.ts';
 import { startService, type RunningService } from '../serve.ts';
 import { parseServeConfig } from '../serveConfig.ts';
-import { GOOD_RELEASE, GOOD_SPEC, MINUTE, STORY_MINUTES, STORY_START, TENANTS, WAVE_REGRESSION, WAVE_REGRESSION_AT, WAVE_RELEASE, WAVE_SPEC, WAVE_TENANTS, WAVE_TIERS, serveConfigText } from './story.ts';
+import {
+  GOOD_RELEASE,
+  GOOD_SPEC,
+  MINUTE,
+  STORY_MINUTES,
+  STORY_START,
+  TENANTS,
+  WAVE_REGRESSION,
+  WAVE_REGRESSION_AT,
+  WAVE_RELEASE,
+  WAVE_SPEC,
+  WAVE_TENANTS,
+  WAVE_TIERS,
+  serveConfigText,
+} from './story.ts';
 import { HISTORY_WEEKS, seedHistory } from './history.ts';
 import { createWorld, readWeights, type World } from './world.ts';
 
@@ -75,7 +89,12 @@ const startOf = (id: string): number => RELEASES.find((r) => r.release.id === id
  * the simulator, whose minutes block it for seconds: a pooled keep-alive socket can pass the
  * server's idle timeout unnoticed and be reused after the server closed it (ECONNRESET).
  */
-function call(method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
+function call(
+  method: 'GET' | 'POST',
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers: { ...headers, connection: 'close' }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -89,7 +108,12 @@ function call(method: 'GET' | 'POST', url: string, headers: Record<string, strin
 }
 
 async function register(url: string, token: string, body: unknown): Promise<void> {
-  const res = await call('POST', `${url}/api/v1/releases`, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, JSON.stringify(body));
+  const res = await call(
+    'POST',
+    `${url}/api/v1/releases`,
+    { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    JSON.stringify(body),
+  );
   if (res.status !== 201) throw new Error(`registering a release failed: HTTP ${res.status} ${res.text}`);
 }
 
@@ -114,24 +138,44 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
   const clock = () => now;
   // an operator token for this run only: registering is a write, and writes always need one
   const operator = randomBytes(24).toString('hex');
-  const config = parseServeConfig(serveConfigText({ port: options.port, traefikFile, store: options.keep ? `pglite://${join(dir, 'store')}` : 'pglite:memory' }), 'demo');
+  const config = parseServeConfig(
+    serveConfigText({
+      port: options.port,
+      traefikFile,
+      store: options.keep ? `pglite://${join(dir, 'store')}` : 'pglite:memory',
+    }),
+    'demo',
+  );
   const logger = pino({ level: 'warn' }, pino.destination(2));
 
   // the world first (it writes the Traefik file the service's action then rewrites)
   const world: World = await createWorld(traefikFile);
-  const service = await startService(config, { env: { RH_TOKENS: `demo:operator:${operator}` }, logger, clock, tickEveryMs: 0, scrape: false });
+  const service = await startService(config, {
+    env: { RH_TOKENS: `demo:operator:${operator}` },
+    logger,
+    clock,
+    tickEveryMs: 0,
+    scrape: false,
+  });
   const close = async () => {
     await service.close();
     await world.close();
   };
   try {
     const dashboardsConfig = parseDashboardsConfig(
-      (await import('yaml')).parse(readFileSync(new URL('../../examples/serve/serve.yaml', import.meta.url), 'utf8')).dashboards,
+      (await import('yaml')).parse(readFileSync(new URL('../../examples/serve/serve.yaml', import.meta.url), 'utf8'))
+        .dashboards,
     );
     await writeDashboards(dashboardsConfig, dashboardsDir);
     // the quarter before this morning, for the scorecard's trends (a kept store has it already)
-    const seeded = options.history === false || (await service.store.listReleases({ limit: 1 })).length > 0 ? 0 : await seedHistory(service.store, STORY_START);
-    if (seeded > 0) options.out(`seeded the store with ${seeded} releases of the ${HISTORY_WEEKS} weeks before this morning (for the scorecard's trends)`);
+    const seeded =
+      options.history === false || (await service.store.listReleases({ limit: 1 })).length > 0
+        ? 0
+        : await seedHistory(service.store, STORY_START);
+    if (seeded > 0)
+      options.out(
+        `seeded the store with ${seeded} releases of the ${HISTORY_WEEKS} weeks before this morning (for the scorecard's trends)`,
+      );
 
     const releases = RELEASES;
     const timelines: Record<string, DecisionChange[]> = Object.fromEntries(releases.map((r) => [r.release.id, []]));
@@ -147,8 +191,17 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
           await register(service.url, operator, r);
           registered.add(r.release.id);
           // the simulator knows when it breaks the wave: recorded as a post-incident review would, for the scorecard's onset → verdict
-          if (r.release.id === WAVE_RELEASE.id) await service.store.appendAudit({ at: now, actor: 'demo-simulator', action: 'regression.onset', releaseId: WAVE_RELEASE.id, detail: { onsetAt: WAVE_REGRESSION_AT } });
-          options.out(`${hhmm(now)}  ${r.release.id} minute 0: registered (${'tenant' in r.release ? `tenant wave, tier-1: ${r.release.tenant}` : `Traefik canary, ${Math.round((r.release.canaryWeight ?? 0) * 100)}% of traffic`})`);
+          if (r.release.id === WAVE_RELEASE.id)
+            await service.store.appendAudit({
+              at: now,
+              actor: 'demo-simulator',
+              action: 'regression.onset',
+              releaseId: WAVE_RELEASE.id,
+              detail: { onsetAt: WAVE_REGRESSION_AT },
+            });
+          options.out(
+            `${hhmm(now)}  ${r.release.id} minute 0: registered (${'tenant' in r.release ? `tenant wave, tier-1: ${r.release.tenant}` : `Traefik canary, ${Math.round((r.release.canaryWeight ?? 0) * 100)}% of traffic`})`,
+          );
         }
       }
       const exposition = await world.advanceTo(now);
@@ -156,11 +209,19 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
       let published = 0;
       for (const [target, text] of Object.entries(exposition)) {
         const families = parseExposition(text).families;
-        published += await service.collector.ingest({ target, ts: now, format: 'prometheus', families, bytes: text.length, durationMs: 0 });
+        published += await service.collector.ingest({
+          target,
+          ts: now,
+          format: 'prometheus',
+          families,
+          bytes: text.length,
+          durationMs: 0,
+        });
       }
       // wait for the pipeline to take every batch of this minute before the look at `now`
       const expected = before + (published > 0 ? [...registered].length : 0);
-      for (let i = 0; i < 2000 && service.pipeline.stats().batches < expected; i++) await new Promise((r) => setTimeout(r, 2));
+      for (let i = 0; i < 2000 && service.pipeline.stats().batches < expected; i++)
+        await new Promise((r) => setTimeout(r, 2));
       await service.pipeline.tick(now);
       const line: string[] = [];
       const looked = new Set<string>();
@@ -171,14 +232,28 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
         verdicts[id] = v;
         const m = releaseMinute(startOf(id), now);
         if (looked.has(id) && decisions[id] !== v.decision) {
-          timelines[id].push({ minute: m, at: now, from: decisions[id], decision: v.decision, score: v.score, reasons: v.reasons });
-          options.out(`${hhmm(now)}  ${id} minute ${m}: ${decisions[id] ?? 'registered'} → ${v.decision} (score ${Math.round(v.score)})${v.reasons[0] ? ` — ${v.reasons[0]}` : ''}`);
+          timelines[id].push({
+            minute: m,
+            at: now,
+            from: decisions[id],
+            decision: v.decision,
+            score: v.score,
+            reasons: v.reasons,
+          });
+          options.out(
+            `${hhmm(now)}  ${id} minute ${m}: ${decisions[id] ?? 'registered'} → ${v.decision} (score ${Math.round(v.score)})${v.reasons[0] ? ` — ${v.reasons[0]}` : ''}`,
+          );
         }
         if (looked.has(id)) decisions[id] = v.decision;
         line.push(`${id} minute ${m}: ${looked.has(id) ? v.decision : 'no look yet'}`);
       }
-      if (registered.size > 0) say(`${hhmm(now)}  ${line.join(' · ')} · odoo-web canary weight ${Math.round(world.canaryWeight() * 100)}%`);
-      if (registered.size === releases.length && [...registered].every((id) => looked.has(id) && FINAL.has(decisions[id] as Decision))) break;
+      if (registered.size > 0)
+        say(`${hhmm(now)}  ${line.join(' · ')} · odoo-web canary weight ${Math.round(world.canaryWeight() * 100)}%`);
+      if (
+        registered.size === releases.length &&
+        [...registered].every((id) => looked.has(id) && FINAL.has(decisions[id] as Decision))
+      )
+        break;
     }
     return {
       url: service.url,
@@ -201,14 +276,21 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
 const pct = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : String(x));
 
 /** One metric's result in words: the effect, its interval and where the interval lies against the tolerance. */
-export function describeMetric(m: Verdict['metrics'][number], spec: { tolerance: number; harm: string } | undefined): string {
+export function describeMetric(
+  m: Verdict['metrics'][number],
+  spec: { tolerance: number; harm: string } | undefined,
+): string {
   const base = `${m.metric}: ${m.classification}, effect ${pct(m.effect.relative)} [${pct(m.effect.low)}, ${pct(m.effect.high)}]`;
   if (!spec) return base;
   const harmful = spec.harm === 'decrease' ? -spec.tolerance : spec.tolerance;
   const tol = `tolerance ${pct(harmful)}`;
   const beyond = spec.harm === 'decrease' ? m.effect.high < harmful : m.effect.low > harmful;
   const within = Math.max(Math.abs(m.effect.low), Math.abs(m.effect.high)) < spec.tolerance;
-  const where = beyond ? 'the whole interval is beyond the tolerance' : within ? 'the whole interval is within the tolerance' : 'the interval reaches both sides of the tolerance';
+  const where = beyond
+    ? 'the whole interval is beyond the tolerance'
+    : within
+      ? 'the whole interval is within the tolerance'
+      : 'the interval reaches both sides of the tolerance';
   return `${base}, ${tol}: ${where}`;
 }
 
@@ -220,31 +302,61 @@ const SPECS: Record<string, { metrics: readonly { name: string; tolerance: numbe
 /** The story as it happened: every line comes from the run's timelines, verdicts and Traefik file. */
 export function storyOf(result: LiveDemoResult): string[] {
   const lines: string[] = [];
-  const outcome = (id: string): DecisionChange | undefined => result.timelines[id]?.filter((c) => FINAL.has(c.decision)).at(-1);
+  const outcome = (id: string): DecisionChange | undefined =>
+    result.timelines[id]?.filter((c) => FINAL.has(c.decision)).at(-1);
   const metricLines = (id: string) =>
-    (result.verdicts[id]?.metrics ?? []).map((m) => `      ${describeMetric(m, SPECS[id]?.metrics.find((s) => s.name === m.metric))}`);
-  const verb: Record<Decision, string> = { promote: 'promoted', rollback: 'rolled back', inconclusive: 'declared inconclusive', continue: 'still under observation', 'reduce-traffic': 'traffic reduced' };
+    (result.verdicts[id]?.metrics ?? []).map(
+      (m) =>
+        `      ${describeMetric(
+          m,
+          SPECS[id]?.metrics.find((s) => s.name === m.metric),
+        )}`,
+    );
+  const verb: Record<Decision, string> = {
+    promote: 'promoted',
+    rollback: 'rolled back',
+    inconclusive: 'declared inconclusive',
+    continue: 'still under observation',
+    'reduce-traffic': 'traffic reduced',
+  };
 
   const good = outcome(GOOD_RELEASE.id);
   const webCanary = result.canaryWeights['odoo-web']['odoo-web-canary@file'];
-  lines.push(`  ${GOOD_RELEASE.id}, a Traefik canary at ${Math.round(GOOD_RELEASE.canaryWeight * 100)}% of checkout traffic with nothing wrong injected:`);
-  lines.push(good
-    ? `    ${verb[good.decision]} at minute ${good.minute}${good.reasons[0] ? ` (${good.reasons[0]})` : ''}; Traefik now sends it ${webCanary ?? 0}% of odoo-web traffic`
-    : `    no final decision after ${result.virtualMinutes} minutes (${result.decisions[GOOD_RELEASE.id]})`);
+  lines.push(
+    `  ${GOOD_RELEASE.id}, a Traefik canary at ${Math.round(GOOD_RELEASE.canaryWeight * 100)}% of checkout traffic with nothing wrong injected:`,
+  );
+  lines.push(
+    good
+      ? `    ${verb[good.decision]} at minute ${good.minute}${good.reasons[0] ? ` (${good.reasons[0]})` : ''}; Traefik now sends it ${webCanary ?? 0}% of odoo-web traffic`
+      : `    no final decision after ${result.virtualMinutes} minutes (${result.decisions[GOOD_RELEASE.id]})`,
+  );
   lines.push(...metricLines(GOOD_RELEASE.id));
 
   const wave = outcome(WAVE_RELEASE.id);
   const injectedAt = releaseMinute(WAVE_RELEASE.startedAt, WAVE_REGRESSION_AT);
-  const stopped = WAVE_TIERS.filter((t) => t !== WAVE_RELEASE.tenantTier).map((tier) => `${tier} (${TENANTS.filter((x) => x.tier === tier).map((x) => x.name).join(', ')})`);
+  const stopped = WAVE_TIERS.filter((t) => t !== WAVE_RELEASE.tenantTier).map(
+    (tier) =>
+      `${tier} (${TENANTS.filter((x) => x.tier === tier)
+        .map((x) => x.name)
+        .join(', ')})`,
+  );
   lines.push(`  ${WAVE_RELEASE.id}, tier 1 of a tenant wave (${WAVE_TENANTS.join(', ')}):`);
-  lines.push(`    from minute ${injectedAt} the simulator made its stock reservations ${WAVE_REGRESSION.reservationSlowdown}× slower and failed ${Math.round(WAVE_REGRESSION.confirmFailureRate * 100)}% of order confirmations`);
+  lines.push(
+    `    from minute ${injectedAt} the simulator made its stock reservations ${WAVE_REGRESSION.reservationSlowdown}× slower and failed ${Math.round(WAVE_REGRESSION.confirmFailureRate * 100)}% of order confirmations`,
+  );
   if (wave) {
     const after = wave.minute - injectedAt;
-    lines.push(`    ${verb[wave.decision]} at minute ${wave.minute}${wave.decision === 'rollback' ? `, ${after} minute${after === 1 ? '' : 's'} after the regression began` : ''}${wave.reasons[0] ? ` (${wave.reasons[0]})` : ''}`);
-  } else lines.push(`    no final decision after ${result.virtualMinutes} minutes (${result.decisions[WAVE_RELEASE.id]})`);
+    lines.push(
+      `    ${verb[wave.decision]} at minute ${wave.minute}${wave.decision === 'rollback' ? `, ${after} minute${after === 1 ? '' : 's'} after the regression began` : ''}${wave.reasons[0] ? ` (${wave.reasons[0]})` : ''}`,
+    );
+  } else
+    lines.push(`    no final decision after ${result.virtualMinutes} minutes (${result.decisions[WAVE_RELEASE.id]})`);
   lines.push(...metricLines(WAVE_RELEASE.id));
   const odooCanary = result.canaryWeights.odoo['odoo-canary@file'];
-  if (wave?.decision === 'rollback') lines.push(`    Traefik now sends the wave's canary ${odooCanary ?? '?'}% of odoo traffic; the wave stopped at tier-1: ${stopped.join(' and ')} never upgraded`);
+  if (wave?.decision === 'rollback')
+    lines.push(
+      `    Traefik now sends the wave's canary ${odooCanary ?? '?'}% of odoo traffic; the wave stopped at tier-1: ${stopped.join(' and ')} never upgraded`,
+    );
   else lines.push(`    the wave may go on to ${stopped.join(' and ')}`);
   return lines;
 }
@@ -254,7 +366,13 @@ export function summary(result: LiveDemoResult, gateStaysUp = true): string {
   const period = scorecardPeriod(result);
   const from = new Date(period.from).toISOString();
   const to = new Date(period.to).toISOString();
-  const lines = ['', `What happened (minutes counted from each release's start):`, ...storyOf(result), `  Traefik file: ${result.traefikFile}`, `  Grafana dashboards: ${result.dashboardsDir} (provisioning/ and dashboards/; docker-compose.yml mounts the same)`];
+  const lines = [
+    '',
+    `What happened (minutes counted from each release's start):`,
+    ...storyOf(result),
+    `  Traefik file: ${result.traefikFile}`,
+    `  Grafana dashboards: ${result.dashboardsDir} (provisioning/ and dashboards/; docker-compose.yml mounts the same)`,
+  ];
   if (!gateStaysUp) return lines.join('\n');
   return [
     ...lines,

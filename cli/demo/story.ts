@@ -28,7 +28,11 @@ export const DEMO_TRAEFIK_BUCKETS: readonly number[] = Object.freeze(
  */
 export const DEMO_RESERVATION_BUCKETS: readonly number[] = Object.freeze([
   ...Array.from({ length: 68 }, (_, i) => Number((1.1 ** i).toPrecision(3))),
-  1800, 3600, 7200, 21600, 86400,
+  1800,
+  3600,
+  7200,
+  21600,
+  86400,
 ]);
 
 export const MINUTE = 60_000;
@@ -81,16 +85,51 @@ export const WINDOW = { observeMs: 30 * MINUTE, minObserveMs: 15 * MINUTE };
 
 export const GOOD_SPEC = {
   metrics: [
-    { name: 'checkout_latency_seconds', group: 'ingress', kind: 'latency', harm: 'increase', tolerance: 0.15, critical: true, histogram: true, buckets: [...DEMO_TRAEFIK_BUCKETS] },
-    { name: 'error_ratio', group: 'ingress', kind: 'ratio', harm: 'increase', tolerance: 0.5, critical: true, numerator: 'http_errors_total', denominator: 'http_requests_total' },
+    {
+      name: 'checkout_latency_seconds',
+      group: 'ingress',
+      kind: 'latency',
+      harm: 'increase',
+      tolerance: 0.15,
+      critical: true,
+      histogram: true,
+      buckets: [...DEMO_TRAEFIK_BUCKETS],
+    },
+    {
+      name: 'error_ratio',
+      group: 'ingress',
+      kind: 'ratio',
+      harm: 'increase',
+      tolerance: 0.5,
+      critical: true,
+      numerator: 'http_errors_total',
+      denominator: 'http_requests_total',
+    },
   ],
   policy: WINDOW,
 };
 
 export const WAVE_SPEC = {
   metrics: [
-    { name: 'stock_reservation_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.25, critical: true, histogram: true, buckets: [...DEMO_RESERVATION_BUCKETS] },
-    { name: 'orders_confirmed_total', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, critical: true, exposure: 'orders_created_total' },
+    {
+      name: 'stock_reservation_latency_seconds',
+      group: 'business',
+      kind: 'latency',
+      harm: 'increase',
+      tolerance: 0.25,
+      critical: true,
+      histogram: true,
+      buckets: [...DEMO_RESERVATION_BUCKETS],
+    },
+    {
+      name: 'orders_confirmed_total',
+      group: 'business',
+      kind: 'count',
+      harm: 'decrease',
+      tolerance: 0.1,
+      critical: true,
+      exposure: 'orders_created_total',
+    },
   ],
   policy: WINDOW,
 };

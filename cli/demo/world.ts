@@ -8,9 +8,24 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { parse as parseYaml } from 'yaml';
-import { createSqlReader, fromPglite, startOdooExporter, type OdooExporter, type SqlQuery } from '../../odoo-exporter/index.ts';
+import {
+  createSqlReader,
+  fromPglite,
+  startOdooExporter,
+  type OdooExporter,
+  type SqlQuery,
+} from '../../odoo-exporter/index.ts';
 import { createOdooSimulation, createRng, VirtualTraefik, type OdooSimulation } from '../../simulator/index.ts';
-import { DEMO_RESERVATION_BUCKETS, DEMO_TRAEFIK_BUCKETS, MINUTE, STORY_START, TENANTS, WAVE_REGRESSION, WAVE_REGRESSION_AT, WAVE_TENANTS } from './story.ts';
+import {
+  DEMO_RESERVATION_BUCKETS,
+  DEMO_TRAEFIK_BUCKETS,
+  MINUTE,
+  STORY_START,
+  TENANTS,
+  WAVE_REGRESSION,
+  WAVE_REGRESSION_AT,
+  WAVE_TENANTS,
+} from './story.ts';
 
 export interface Expositions {
   traefik: string;
@@ -24,12 +39,16 @@ export interface World {
   close(): Promise<void>;
 }
 
-type WeightedFile = { http?: { services?: Record<string, { weighted?: { services?: { name: string; weight: number }[] } }> } };
+type WeightedFile = {
+  http?: { services?: Record<string, { weighted?: { services?: { name: string; weight: number }[] } }> };
+};
 
 /** Traefik's dynamic config at the start: both services 90/10 (Flagger's naming). */
 export function initialTraefikConfig(): string {
-  const weighted = (name: string) => `    ${name}:\n      weighted:\n        services:\n          - { name: ${name}-primary, weight: 90 }\n          - { name: ${name}-canary, weight: 10 }\n`;
-  const lb = (name: string, host: string) => `    ${name}:\n      loadBalancer:\n        servers:\n          - url: http://${host}:8069\n`;
+  const weighted = (name: string) =>
+    `    ${name}:\n      weighted:\n        services:\n          - { name: ${name}-primary, weight: 90 }\n          - { name: ${name}-canary, weight: 10 }\n`;
+  const lb = (name: string, host: string) =>
+    `    ${name}:\n      loadBalancer:\n        servers:\n          - url: http://${host}:8069\n`;
   return `# Traefik file provider (written by release-health demo; the gate's Traefik action rewrites the weights)\nhttp:\n  services:\n${weighted('odoo-web')}${weighted('odoo')}${lb('odoo-web-primary', 'odoo-stable')}${lb('odoo-web-canary', 'odoo-canary')}${lb('odoo-primary', 'odoo-stable')}${lb('odoo-canary', 'odoo-canary')}`;
 }
 
@@ -71,7 +90,10 @@ export async function createWorld(traefikFile: string, seed = 2026): Promise<Wor
   writeFileSync(traefikFile, initialTraefikConfig());
   const database = new PGlite();
   const databases = [database];
-  const queries = tenantSchemas(database, TENANTS.map((t) => t.name));
+  const queries = tenantSchemas(
+    database,
+    TENANTS.map((t) => t.name),
+  );
   const sim: OdooSimulation = await createOdooSimulation({
     seed,
     start: STORY_START - 10 * MINUTE, // some history, so the exporter's counters have a base
@@ -90,7 +112,10 @@ export async function createWorld(traefikFile: string, seed = 2026): Promise<Wor
       tracking: { openTtlMs: 86_400_000, maxOpen: 100_000, pageSize: 5000 },
     }),
   );
-  const exporter: OdooExporter = await startOdooExporter({ intervalSeconds: 0, reservationBuckets: [...DEMO_RESERVATION_BUCKETS] }, { readers, serve: false, clock: sim.now, log: () => {} });
+  const exporter: OdooExporter = await startOdooExporter(
+    { intervalSeconds: 0, reservationBuckets: [...DEMO_RESERVATION_BUCKETS] },
+    { readers, serve: false, clock: sim.now, log: () => {} },
+  );
   const traefik = new VirtualTraefik({
     services: [
       { name: 'odoo-web-primary@file', medianSeconds: 0.35, sigma: 0.55, errorRatio: 0.01 },

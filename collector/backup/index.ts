@@ -12,5 +12,13 @@ export { parseWalGBackupList, readWalG } from './walg.ts';
 export type { WalGOptions } from './walg.ts';
 export { parsePrometheusBackups, readPrometheusBackups } from './prometheus.ts';
 export type { PrometheusBackupOptions } from './prometheus.ts';
-export { BACKUP_AGE_METRIC, backupAgeSamples, formatBackupAgeMetrics, latestBackup, newestGoodBackup, readBackups, timeSinceLastGoodBackup } from './status.ts';
+export {
+  BACKUP_AGE_METRIC,
+  backupAgeSamples,
+  formatBackupAgeMetrics,
+  latestBackup,
+  newestGoodBackup,
+  readBackups,
+  timeSinceLastGoodBackup,
+} from './status.ts';
 export type { BackupAgeSample, BackupSourceConfig, BackupStatusConfig, BackupStatusDeps } from './status.ts';

@@ -30,7 +30,9 @@ export function parsePgBackRestInfo(info: unknown, stanza?: string): BackupRecor
     if (stanza !== undefined && s.name !== stanza) continue;
     const status = isObj(s.status) ? s.status : {};
     if (typeof status.code === 'number' && status.code !== 0) {
-      throw new BackupParseError(`pgbackrest stanza ${s.name}: status ${status.code} (${String(status.message ?? 'no message')})`);
+      throw new BackupParseError(
+        `pgbackrest stanza ${s.name}: status ${status.code} (${String(status.message ?? 'no message')})`,
+      );
     }
     if (!Array.isArray(s.backup)) throw new BackupParseError(`pgbackrest stanza ${s.name}: no backup list`);
     for (const b of s.backup) {
@@ -54,9 +56,17 @@ export function parsePgBackRestInfo(info: unknown, stanza?: string): BackupRecor
 }
 
 /** Runs `pgbackrest info --output=json` for the stanza; never throws. */
-export async function readPgBackRest(options: PgBackRestOptions, runner: CommandRunner = execRunner): Promise<BackupReadResult> {
+export async function readPgBackRest(
+  options: PgBackRestOptions,
+  runner: CommandRunner = execRunner,
+): Promise<BackupReadResult> {
   const bin = options.bin ?? 'pgbackrest';
-  const args = [...(options.config ? [`--config=${options.config}`] : []), `--stanza=${options.stanza}`, 'info', '--output=json'];
+  const args = [
+    ...(options.config ? [`--config=${options.config}`] : []),
+    `--stanza=${options.stanza}`,
+    'info',
+    '--output=json',
+  ];
   const run = await runTool('pgbackrest', runner, bin, args, options.timeoutMs ?? 30_000);
   if (!run.ok) return run;
   try {

@@ -25,7 +25,10 @@ export interface BackupStatusDeps {
 export const BACKUP_AGE_METRIC = 'release_health_backup_age_seconds';
 
 /** Reads every source (in parallel); one result per source, in config order, never a rejection. */
-export async function readBackups(config: BackupStatusConfig, deps: BackupStatusDeps = {}): Promise<BackupReadResult[]> {
+export async function readBackups(
+  config: BackupStatusConfig,
+  deps: BackupStatusDeps = {},
+): Promise<BackupReadResult[]> {
   return Promise.all(
     config.sources.map((s) => {
       switch (s.kind) {
@@ -36,7 +39,12 @@ export async function readBackups(config: BackupStatusConfig, deps: BackupStatus
         case 'prometheus':
           return readPrometheusBackups(s, deps.fetch);
         default:
-          return Promise.resolve<BackupReadResult>({ ok: false, source: (s as { kind: BackupSource }).kind, reason: 'source-error', error: `unknown backup source kind "${String((s as { kind: unknown }).kind)}"` });
+          return Promise.resolve<BackupReadResult>({
+            ok: false,
+            source: (s as { kind: BackupSource }).kind,
+            reason: 'source-error',
+            error: `unknown backup source kind "${String((s as { kind: unknown }).kind)}"`,
+          });
       }
     }),
   );
@@ -56,7 +64,11 @@ export function newestGoodBackup(results: readonly BackupReadResult[], db?: stri
 }
 
 /** Seconds from the newest good backup of `db` to `now` (ms); undefined when there is none. */
-export function timeSinceLastGoodBackup(db: string, results: readonly BackupReadResult[], now: number): number | undefined {
+export function timeSinceLastGoodBackup(
+  db: string,
+  results: readonly BackupReadResult[],
+  now: number,
+): number | undefined {
   const b = newestGoodBackup(results, db);
   return b === undefined ? undefined : Math.max(0, (now - b.takenAt) / 1000);
 }
@@ -66,7 +78,10 @@ export function timeSinceLastGoodBackup(db: string, results: readonly BackupRead
  * configured sources, or undefined when none could be read — the rule then falls back to a
  * manually recorded checkpoint. Source errors are not thrown: call readBackups to show them.
  */
-export async function latestBackup(config: BackupStatusConfig & { db?: string }, deps: BackupStatusDeps = {}): Promise<{ backupId: string; takenAt: number; source: BackupSource } | undefined> {
+export async function latestBackup(
+  config: BackupStatusConfig & { db?: string },
+  deps: BackupStatusDeps = {},
+): Promise<{ backupId: string; takenAt: number; source: BackupSource } | undefined> {
   const b = newestGoodBackup(await readBackups(config, deps), config.db);
   return b && { backupId: b.backupId, takenAt: b.takenAt, source: b.source };
 }
@@ -96,7 +111,11 @@ const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n'
 
 /** The gauge in Prometheus text format (for /metrics pages that append text). */
 export function formatBackupAgeMetrics(results: readonly BackupReadResult[], now: number): string {
-  const lines = [`# HELP ${BACKUP_AGE_METRIC} Seconds since the last good backup of the database, per source.`, `# TYPE ${BACKUP_AGE_METRIC} gauge`];
-  for (const s of backupAgeSamples(results, now)) lines.push(`${BACKUP_AGE_METRIC}{db="${escapeLabel(s.labels.db)}",source="${s.labels.source}"} ${s.value}`);
+  const lines = [
+    `# HELP ${BACKUP_AGE_METRIC} Seconds since the last good backup of the database, per source.`,
+    `# TYPE ${BACKUP_AGE_METRIC} gauge`,
+  ];
+  for (const s of backupAgeSamples(results, now))
+    lines.push(`${BACKUP_AGE_METRIC}{db="${escapeLabel(s.labels.db)}",source="${s.labels.source}"} ${s.value}`);
   return `${lines.join('\n')}\n`;
 }

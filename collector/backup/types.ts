@@ -36,4 +36,8 @@ export class BackupParseError extends Error {
 }
 
 /** Runs a command: the seam tests use to stand in for a missing or failing tool. */
-export type CommandRunner = (file: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string> }) => Promise<{ stdout: string; stderr: string }>;
+export type CommandRunner = (
+  file: string,
+  args: readonly string[],
+  options: { timeoutMs: number; env?: Record<string, string> },
+) => Promise<{ stdout: string; stderr: string }>;

@@ -21,7 +21,8 @@ export interface WalGOptions {
 
 type Json = Record<string, unknown>;
 
-const time = (v: unknown): number | undefined => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined);
+const time = (v: unknown): number | undefined =>
+  typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined;
 
 /** Backups of `backup-list --json --detail` output; throws BackupParseError on a wrong shape. */
 export function parseWalGBackupList(list: unknown, db: string): BackupRecord[] {
@@ -29,10 +30,12 @@ export function parseWalGBackupList(list: unknown, db: string): BackupRecord[] {
   if (!Array.isArray(list)) throw new BackupParseError('wal-g backup-list: expected a JSON array');
   return list.map((raw, i) => {
     const b = raw as Json;
-    if (typeof b?.backup_name !== 'string') throw new BackupParseError(`wal-g backup-list: entry ${i} has no backup_name`);
+    if (typeof b?.backup_name !== 'string')
+      throw new BackupParseError(`wal-g backup-list: entry ${i} has no backup_name`);
     // finish_time needs --detail; without it `time` (the sentinel's upload time) is the best there is
     const takenAt = time(b.finish_time) ?? time(b.time);
-    if (takenAt === undefined) throw new BackupParseError(`wal-g backup-list: ${b.backup_name} has no finish_time or time`);
+    if (takenAt === undefined)
+      throw new BackupParseError(`wal-g backup-list: ${b.backup_name} has no finish_time or time`);
     const startedAt = time(b.start_time);
     return {
       db,
@@ -48,7 +51,14 @@ export function parseWalGBackupList(list: unknown, db: string): BackupRecord[] {
 
 /** Runs `wal-g backup-list --json --detail`; never throws. */
 export async function readWalG(options: WalGOptions, runner: CommandRunner = execRunner): Promise<BackupReadResult> {
-  const run = await runTool('wal-g', runner, options.bin ?? 'wal-g', ['backup-list', '--json', '--detail'], options.timeoutMs ?? 60_000, options.env);
+  const run = await runTool(
+    'wal-g',
+    runner,
+    options.bin ?? 'wal-g',
+    ['backup-list', '--json', '--detail'],
+    options.timeoutMs ?? 60_000,
+    options.env,
+  );
   if (!run.ok) return run;
   const text = run.stdout.trim();
   // "No backups found" is printed (to stderr on recent versions) with nothing or [] on stdout

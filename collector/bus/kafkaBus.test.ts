@@ -78,30 +78,43 @@ test('sample batch codec: truncated, padded or foreign bytes are DecodeErrors', 
   assert.throws(() => decodeSampleBatch(badIndex), decodeError);
 });
 
-test('kafka bus: onRebalance reports each member\'s assigned, added and revoked partitions', { skip: found.skip, timeout: 60_000 }, async () => {
-  const events: KafkaRebalanceEvent[] = [];
-  const bus = await createKafkaBus(testOptions(found.brokers ?? [], 'rebalance'), { onRebalance: (e) => events.push(e) });
-  try {
-    const latest = (member: string): KafkaRebalanceEvent | undefined => events.filter((e) => e.member === member && e.kind === 'assigned').at(-1);
-    const one = await bus.subscribeSamples('g', async (_b, ack) => ack());
-    assert.deepEqual(latest(one.member)?.partitions, [0, 1, 2, 3], 'a lone member holds every partition');
-    const two = await bus.subscribeSamples('g', async (_b, ack) => ack());
-    const deadline = Date.now() + 20_000;
-    while ((latest(one.member)?.partitions.length ?? 0) + (latest(two.member)?.partitions.length ?? 0) !== 4 || latest(one.member)?.partitions.length === 4) {
-      if (Date.now() > deadline) assert.fail(`no rebalance reported: ${JSON.stringify(events)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+test(
+  "kafka bus: onRebalance reports each member's assigned, added and revoked partitions",
+  { skip: found.skip, timeout: 60_000 },
+  async () => {
+    const events: KafkaRebalanceEvent[] = [];
+    const bus = await createKafkaBus(testOptions(found.brokers ?? [], 'rebalance'), {
+      onRebalance: (e) => events.push(e),
+    });
+    try {
+      const latest = (member: string): KafkaRebalanceEvent | undefined =>
+        events.filter((e) => e.member === member && e.kind === 'assigned').at(-1);
+      const one = await bus.subscribeSamples('g', async (_b, ack) => ack());
+      assert.deepEqual(latest(one.member)?.partitions, [0, 1, 2, 3], 'a lone member holds every partition');
+      const two = await bus.subscribeSamples('g', async (_b, ack) => ack());
+      const deadline = Date.now() + 20_000;
+      while (
+        (latest(one.member)?.partitions.length ?? 0) + (latest(two.member)?.partitions.length ?? 0) !== 4 ||
+        latest(one.member)?.partitions.length === 4
+      ) {
+        if (Date.now() > deadline) assert.fail(`no rebalance reported: ${JSON.stringify(events)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const a = latest(one.member)!;
+      const b = latest(two.member)!;
+      assert.deepEqual([...a.partitions, ...b.partitions].sort(), [0, 1, 2, 3], 'the two members split the partitions');
+      assert.deepEqual(a.revoked, b.partitions, 'what the first member lost is what the second got');
+      assert.deepEqual(b.added, b.partitions);
+      assert.ok(
+        events.some((e) => e.member === one.member && e.kind === 'rebalancing'),
+        'the rebalance start is reported too',
+      );
+      await two.close();
+      const left = events.find((e) => e.member === two.member && e.kind === 'left');
+      assert.deepEqual(left?.revoked, b.partitions);
+      assert.ok(events.every((e) => e.topic === 'samples' && e.group === 'g'));
+    } finally {
+      await bus.close();
     }
-    const a = latest(one.member)!;
-    const b = latest(two.member)!;
-    assert.deepEqual([...a.partitions, ...b.partitions].sort(), [0, 1, 2, 3], 'the two members split the partitions');
-    assert.deepEqual(a.revoked, b.partitions, 'what the first member lost is what the second got');
-    assert.deepEqual(b.added, b.partitions);
-    assert.ok(events.some((e) => e.member === one.member && e.kind === 'rebalancing'), 'the rebalance start is reported too');
-    await two.close();
-    const left = events.find((e) => e.member === two.member && e.kind === 'left');
-    assert.deepEqual(left?.revoked, b.partitions);
-    assert.ok(events.every((e) => e.topic === 'samples' && e.group === 'g'));
-  } finally {
-    await bus.close();
-  }
-});
+  },
+);

@@ -25,7 +25,12 @@ import { decodeSampleBatch, decodeVerdict, encodeSampleBatch, encodeVerdict } fr
 import { GroupAdmin, topicNames } from './kafka/groups.ts';
 import { KafkaMember } from './kafka/member.ts';
 import type { KafkaRebalanceEvent } from './kafka/rebalance.ts';
-import { resolveKafkaBusOptions, type KafkaBusLogLevel, type KafkaBusOptions, type ResolvedKafkaBusOptions } from './kafka/options.ts';
+import {
+  resolveKafkaBusOptions,
+  type KafkaBusLogLevel,
+  type KafkaBusOptions,
+  type ResolvedKafkaBusOptions,
+} from './kafka/options.ts';
 import { TopicPublisher } from './kafka/publisher.ts';
 import { TrackedSockets } from './kafka/sockets.ts';
 import { assertGroupName, sampleBatchKind, verdictKind, type MessageKind } from './messages.ts';
@@ -74,8 +79,17 @@ export async function createKafkaBus(options: KafkaBusOptions, hooks: KafkaBusHo
     const names = topicNames(resolved.topicPrefix);
     await ensureTopics(admin, [names.topic.samples, names.topic.verdicts, names.deadLetter], resolved);
     const { topics } = await admin.fetchTopicMetadata({ topics: [names.topic.samples, names.topic.verdicts] });
-    const partitions = (topic: string): number => topics.find((t) => t.name === topic)?.partitions.length ?? resolved.partitions;
-    return new KafkaBus(kafka, admin, producer, sockets, resolved, { samples: partitions(names.topic.samples), verdicts: partitions(names.topic.verdicts) }, hooks);
+    const partitions = (topic: string): number =>
+      topics.find((t) => t.name === topic)?.partitions.length ?? resolved.partitions;
+    return new KafkaBus(
+      kafka,
+      admin,
+      producer,
+      sockets,
+      resolved,
+      { samples: partitions(names.topic.samples), verdicts: partitions(names.topic.verdicts) },
+      hooks,
+    );
   } catch (error) {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     sockets.destroyLeftovers();
@@ -89,7 +103,11 @@ async function ensureTopics(admin: Admin, topics: string[], options: ResolvedKaf
   if (missing.length === 0) return;
   await admin.createTopics({
     waitForLeaders: false,
-    topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+    topics: missing.map((topic) => ({
+      topic,
+      numPartitions: options.partitions,
+      replicationFactor: options.replicationFactor,
+    })),
   });
   // A created topic's partitions get their leaders a moment later; until every one answers a
   // ListOffsets, lag readings and a new group's start offsets would fail.
@@ -163,7 +181,8 @@ class KafkaBus implements Bus {
   }
 
   async deleteGroup(topic: BusTopic, group: string): Promise<void> {
-    if (topic !== 'samples' && topic !== 'verdicts') throw new BusError('invalid-argument', `unknown topic "${String(topic)}"; known: samples, verdicts`);
+    if (topic !== 'samples' && topic !== 'verdicts')
+      throw new BusError('invalid-argument', `unknown topic "${String(topic)}"; known: samples, verdicts`);
     assertGroupName(group);
     await this.groups.delete(topic, group);
     this.publishers[topic].invalidate();

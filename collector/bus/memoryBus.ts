@@ -35,12 +35,20 @@ export const MEMORY_BUS_DEFAULTS: Readonly<Required<MemoryBusOptions>> = Object.
 export function resolveMemoryBusOptions(options: MemoryBusOptions = {}): Required<MemoryBusOptions> {
   const known = Object.keys(MEMORY_BUS_DEFAULTS);
   const unknown = Object.keys(options).filter((name) => !known.includes(name));
-  if (unknown.length) throw new BusError('invalid-options', `unknown memory bus option(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  if (unknown.length)
+    throw new BusError(
+      'invalid-options',
+      `unknown memory bus option(s) ${unknown.join(', ')}; known: ${known.join(', ')}`,
+    );
   const resolved = { ...MEMORY_BUS_DEFAULTS };
   for (const name of known as (keyof MemoryBusOptions)[]) {
     const value = options[name];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 1) throw new BusError('invalid-options', `memory bus option ${name} must be a positive integer, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new BusError(
+        'invalid-options',
+        `memory bus option ${name} must be a positive integer, got ${String(value)}`,
+      );
     resolved[name] = value;
   }
   return resolved;
@@ -69,7 +77,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
       // code-unit order, not localeCompare: the same listing on every machine
       [...samples.lag(), ...verdicts.lag()].sort((a, b) => compare(a.topic, b.topic) || compare(a.group, b.group)),
     deleteGroup: async (topic, group) => {
-      if (!Object.hasOwn(topics, topic)) throw new BusError('invalid-argument', `unknown topic "${String(topic)}"; known: samples, verdicts`);
+      if (!Object.hasOwn(topics, topic))
+        throw new BusError('invalid-argument', `unknown topic "${String(topic)}"; known: samples, verdicts`);
       topics[topic].deleteGroup(group);
     },
     close: () => (closing ??= Promise.all([samples.close(), verdicts.close()]).then(() => undefined)),

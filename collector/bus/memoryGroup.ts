@@ -27,7 +27,11 @@ export class Member<M> {
 
   report(error: unknown, info: HandlerErrorInfo): void {
     if (this.onError) this.onError(error, info);
-    else console.error(`bus: handler of ${info.topic} group "${info.group}" member ${info.member} failed on release ${info.releaseId}:`, error);
+    else
+      console.error(
+        `bus: handler of ${info.topic} group "${info.group}" member ${info.member} failed on release ${info.releaseId}:`,
+        error,
+      );
   }
 }
 
@@ -184,7 +188,12 @@ class Lane<M> {
         try {
           await owner.handler(message, ack);
         } catch (error) {
-          owner.report(error, { topic: topic.name, group: this.group.name, member: owner.id, releaseId: topic.kind.key(message) });
+          owner.report(error, {
+            topic: topic.name,
+            group: this.group.name,
+            member: owner.id,
+            releaseId: topic.kind.key(message),
+          });
         }
       }
     } finally {

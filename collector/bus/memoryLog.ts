@@ -38,7 +38,8 @@ export class PartitionLog<M> {
   }
 
   at(offset: number): M {
-    if (offset < this.start || offset >= this.end) throw new RangeError(`offset ${offset} outside [${this.start}, ${this.end})`);
+    if (offset < this.start || offset >= this.end)
+      throw new RangeError(`offset ${offset} outside [${this.start}, ${this.end})`);
     return this.entries[offset - this.base] as M;
   }
 

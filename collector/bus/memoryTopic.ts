@@ -84,7 +84,10 @@ export class MemoryTopic<M> implements TopicView<M> {
     const group = this.groups.get(groupName);
     if (!group) return;
     if (group.members.length > 0) {
-      throw new BusError('group-not-empty', `${this.name} group "${groupName}" still has ${group.members.length} member(s)`);
+      throw new BusError(
+        'group-not-empty',
+        `${this.name} group "${groupName}" still has ${group.members.length} member(s)`,
+      );
     }
     this.groups.delete(groupName);
     this.logs.forEach((_, partition) => this.committed(partition));
@@ -95,7 +98,8 @@ export class MemoryTopic<M> implements TopicView<M> {
     this.closed = true;
     const waiting = this.queue;
     this.queue = [];
-    for (const entry of waiting) entry.reject(new BusError('closed', `bus closed before the message to ${this.name} was accepted`));
+    for (const entry of waiting)
+      entry.reject(new BusError('closed', `bus closed before the message to ${this.name} was accepted`));
     const closing: Promise<void>[] = [];
     for (const group of this.groups.values()) {
       for (const member of [...group.members]) closing.push((member.closing ??= group.leave(member)));

@@ -17,7 +17,8 @@ export function assertSampleBatch(batch: SampleBatch): void {
   if (!nonEmpty(batch?.releaseId)) problems.push('releaseId must be a non-empty string');
   if (!nonEmpty(batch?.batchId)) problems.push('batchId must be a non-empty string');
   if (!nonEmpty(batch?.producer)) problems.push('producer must be a non-empty string');
-  if (!Number.isSafeInteger(batch?.sequence) || batch.sequence < 0) problems.push('sequence must be a non-negative safe integer');
+  if (!Number.isSafeInteger(batch?.sequence) || batch.sequence < 0)
+    problems.push('sequence must be a non-negative safe integer');
   if (!Array.isArray(batch?.samples)) problems.push('samples must be an array');
   if (problems.length) throw new BusError('invalid-message', `invalid sample batch: ${problems.join('; ')}`);
 }

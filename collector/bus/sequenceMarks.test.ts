@@ -40,7 +40,10 @@ test('toJSON/fromJSON round-trips marks and their eviction order; clone is indep
   marks.record(id('r1', 'p', 7));
   marks.record(id('r2', 'q', 9));
   const copy = SequenceMarks.fromJSON(JSON.parse(JSON.stringify(marks)), 2);
-  assert.deepEqual(copy.toJSON(), [['r1', 'p', 7], ['r2', 'q', 9]]);
+  assert.deepEqual(copy.toJSON(), [
+    ['r1', 'p', 7],
+    ['r2', 'q', 9],
+  ]);
   copy.record(id('r3', 'p', 1)); // evicts r1 in the copy only
   assert.equal(copy.isDuplicate(id('r1', 'p', 7)), false);
   assert.equal(marks.isDuplicate(id('r1', 'p', 7)), true);

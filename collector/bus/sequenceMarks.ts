@@ -30,7 +30,8 @@ export class SequenceMarks {
   private readonly marks = new Map<string, SequenceMarkEntry>();
 
   constructor(readonly capacity: number = DEFAULT_MARKS_CAPACITY) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
 
   /** true when a batch with this producer and release and an equal or higher sequence was recorded */

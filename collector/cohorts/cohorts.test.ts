@@ -1,9 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CohortMappingError, compileCohortMapping, parseCohortMapping, regexProblem, type CohortMapping } from './index.ts';
+import {
+  CohortMappingError,
+  compileCohortMapping,
+  parseCohortMapping,
+  regexProblem,
+  type CohortMapping,
+} from './index.ts';
 
 test('label mapping (Traefik service): stable → baseline, canary → canary, others ignored', () => {
-  const m = compileCohortMapping({ by: 'label', label: 'service', baseline: ['odoo-stable@file'], canary: ['odoo-canary@file'] });
+  const m = compileCohortMapping({
+    by: 'label',
+    label: 'service',
+    baseline: ['odoo-stable@file'],
+    canary: ['odoo-canary@file'],
+  });
   assert.deepStrictEqual(m.classify({ service: 'odoo-stable@file', code: '200' }, 0), { cohort: 'baseline' });
   assert.deepStrictEqual(m.classify({ service: 'odoo-canary@file' }, 0), { cohort: 'canary' });
   assert.deepStrictEqual(m.classify({ service: 'grafana@file' }, 0), { ignored: 'no-match' });
@@ -11,7 +22,12 @@ test('label mapping (Traefik service): stable → baseline, canary → canary, o
 });
 
 test('label mapping (version) with anchored regexes', () => {
-  const m = compileCohortMapping({ by: 'label', label: 'version', baseline: ['17.0.41'], canary: [{ regex: '17\\.0\\.4[2-9]' }] });
+  const m = compileCohortMapping({
+    by: 'label',
+    label: 'version',
+    baseline: ['17.0.41'],
+    canary: [{ regex: '17\\.0\\.4[2-9]' }],
+  });
   assert.deepStrictEqual(m.classify({ version: '17.0.41' }, 0), { cohort: 'baseline' });
   assert.deepStrictEqual(m.classify({ version: '17.0.42' }, 0), { cohort: 'canary' });
   // anchored: a prefix or suffix match is not a match (Prometheus `=~` semantics)
@@ -20,7 +36,12 @@ test('label mapping (version) with anchored regexes', () => {
 });
 
 test('a value matching both lists is ambiguous and ignored', () => {
-  const m = compileCohortMapping({ by: 'label', label: 'version', baseline: [{ regex: '17\\..*' }], canary: ['17.0.42'] });
+  const m = compileCohortMapping({
+    by: 'label',
+    label: 'version',
+    baseline: [{ regex: '17\\..*' }],
+    canary: ['17.0.42'],
+  });
   assert.deepStrictEqual(m.classify({ version: '17.0.42' }, 0), { ignored: 'ambiguous' });
   assert.deepStrictEqual(m.classify({ version: '17.0.41' }, 0), { cohort: 'baseline' });
 });
@@ -34,7 +55,12 @@ test('tenant mapping: listed tenants are canary, all others baseline, no label i
 });
 
 test('tenant mapping with an explicit baseline list limits the baseline', () => {
-  const m = compileCohortMapping({ by: 'tenant', label: 'tenant', canary: ['acme'], baseline: [{ regex: 'tier2-.+' }] });
+  const m = compileCohortMapping({
+    by: 'tenant',
+    label: 'tenant',
+    canary: ['acme'],
+    baseline: [{ regex: 'tier2-.+' }],
+  });
   assert.deepStrictEqual(m.classify({ tenant: 'tier2-hooli' }, 0), { cohort: 'baseline' });
   assert.deepStrictEqual(m.classify({ tenant: 'template0' }, 0), { ignored: 'no-match' });
 });
@@ -56,22 +82,32 @@ function issues(input: unknown): string[] {
 }
 
 test('schema: unknown keys, unknown `by`, bad label names and empty lists are named', () => {
-  assert.deepStrictEqual(issues({ by: 'label', label: 'service', baseline: ['a'], canary: ['b'], canaries: ['c'] }), ['(root): Unrecognized key: "canaries"']);
+  assert.deepStrictEqual(issues({ by: 'label', label: 'service', baseline: ['a'], canary: ['b'], canaries: ['c'] }), [
+    '(root): Unrecognized key: "canaries"',
+  ]);
   assert.deepStrictEqual(issues({ by: 'pod', label: 'x' }), ["by: `by` must be 'label', 'tenant' or 'time'"]);
   assert.deepStrictEqual(issues({ by: 'label', label: 'bad-name', baseline: ['a'], canary: [] }), [
     'label: must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)',
     'canary: needs at least one value',
   ]);
-  assert.deepStrictEqual(issues({ by: 'time', releaseStartedAt: 1.5 }), ['releaseStartedAt: must be an integer (epoch milliseconds)']);
-  assert.deepStrictEqual(issues({ by: 'label', label: 'v', baseline: ['1', '2'], canary: ['2'] }), ['baseline[1]: "2" is listed in both baseline and canary']);
+  assert.deepStrictEqual(issues({ by: 'time', releaseStartedAt: 1.5 }), [
+    'releaseStartedAt: must be an integer (epoch milliseconds)',
+  ]);
+  assert.deepStrictEqual(issues({ by: 'label', label: 'v', baseline: ['1', '2'], canary: ['2'] }), [
+    'baseline[1]: "2" is listed in both baseline and canary',
+  ]);
 });
 
 test('schema: regexes are validated once (RE2 syntax), with a length cap; backreferences refused', () => {
   assert.match(issues({ by: 'tenant', label: 't', canary: [{ regex: '(' }] })[0], /^canary\[0\]\.regex: invalid regex/);
   assert.match(issues({ by: 'tenant', label: 't', canary: [{ regex: 'a'.repeat(257) }] })[0], /over 256/);
   // RE2 has no backreferences: refused at load time with RE2's own message
-  assert.match(issues({ by: 'tenant', label: 't', canary: [{ regex: '(a)\\1' }] })[0], /^canary\[0\]\.regex: invalid regex: .*\\1/);
-  for (const ok of ['(ab)+', '(a+)?', 'tier[0-9]+-[a-z]*', '[(+)]+', 'x\\(a+\\)+', '(a+)+b']) assert.equal(regexProblem(ok), undefined, ok);
+  assert.match(
+    issues({ by: 'tenant', label: 't', canary: [{ regex: '(a)\\1' }] })[0],
+    /^canary\[0\]\.regex: invalid regex: .*\\1/,
+  );
+  for (const ok of ['(ab)+', '(a+)?', 'tier[0-9]+-[a-z]*', '[(+)]+', 'x\\(a+\\)+', '(a+)+b'])
+    assert.equal(regexProblem(ok), undefined, ok);
 });
 
 // Patterns that a nested-quantifier heuristic accepted and that backtrack exponentially in
@@ -90,10 +126,17 @@ test('cohort regexes cannot block: pathological patterns on long hostile values 
       assert.ok(ms < 1_000, `${regex} took ${ms.toFixed(0)} ms on ${value.length} characters`);
     }
     // and the pattern still means what it says
-    assert.deepStrictEqual(m.classify({ t: regex === '(a*)*b' ? 'aaab' : regex === '(?:a|b+){2,}' ? 'abb' : 'a'.repeat(25) }, 0), { cohort: 'canary' }, regex);
+    assert.deepStrictEqual(
+      m.classify({ t: regex === '(a*)*b' ? 'aaab' : regex === '(?:a|b+){2,}' ? 'abb' : 'a'.repeat(25) }, 0),
+      { cohort: 'canary' },
+      regex,
+    );
   }
 });
 
 test('compileCohortMapping validates its input too (a typed object can still come from JSON)', () => {
-  assert.throws(() => compileCohortMapping({ by: 'label', label: 'v', baseline: [], canary: ['x'] } as CohortMapping), CohortMappingError);
+  assert.throws(
+    () => compileCohortMapping({ by: 'label', label: 'v', baseline: [], canary: ['x'] } as CohortMapping),
+    CohortMappingError,
+  );
 });

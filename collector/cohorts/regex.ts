@@ -19,7 +19,8 @@ export interface LinearRegex {
 
 /** Compiles `pattern` anchored at both ends; throws `Error` with RE2's message when invalid. */
 export function compileLinearRegex(pattern: string): LinearRegex {
-  if (pattern.length > MAX_REGEX_LENGTH) throw new Error(`regex is ${pattern.length} characters, over ${MAX_REGEX_LENGTH}`);
+  if (pattern.length > MAX_REGEX_LENGTH)
+    throw new Error(`regex is ${pattern.length} characters, over ${MAX_REGEX_LENGTH}`);
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(`^(?:${pattern})$`);

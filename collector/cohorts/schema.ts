@@ -12,7 +12,9 @@ import type { CohortMapping } from './types.ts';
 export const MAX_VALUES = 1000;
 
 /** Prometheus label names (`[a-zA-Z_][a-zA-Z0-9_]*`). */
-export const labelNameSchema = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)');
+export const labelNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)');
 
 export const cohortValueSchema = z.union([
   z.string().min(1, 'must not be empty').max(1024),
@@ -28,25 +30,42 @@ export const cohortValueSchema = z.union([
 const values = z.array(cohortValueSchema).max(MAX_VALUES, `at most ${MAX_VALUES} values`);
 
 /** The same exact value in both lists would make every such series ambiguous. */
-function noOverlap(m: { baseline?: z.infer<typeof values>; canary: z.infer<typeof values> }, ctx: z.RefinementCtx): void {
+function noOverlap(
+  m: { baseline?: z.infer<typeof values>; canary: z.infer<typeof values> },
+  ctx: z.RefinementCtx,
+): void {
   const canary = new Set(m.canary.filter((v): v is string => typeof v === 'string'));
   (m.baseline ?? []).forEach((v, i) => {
-    if (typeof v === 'string' && canary.has(v)) ctx.addIssue({ code: 'custom', message: `"${v}" is listed in both baseline and canary`, path: ['baseline', i] });
+    if (typeof v === 'string' && canary.has(v))
+      ctx.addIssue({ code: 'custom', message: `"${v}" is listed in both baseline and canary`, path: ['baseline', i] });
   });
 }
 
 const labelMapping = z
-  .object({ by: z.literal('label'), label: labelNameSchema, baseline: values.min(1, 'needs at least one value'), canary: values.min(1, 'needs at least one value') })
+  .object({
+    by: z.literal('label'),
+    label: labelNameSchema,
+    baseline: values.min(1, 'needs at least one value'),
+    canary: values.min(1, 'needs at least one value'),
+  })
   .strict()
   .superRefine(noOverlap);
 
 const tenantMapping = z
-  .object({ by: z.literal('tenant'), label: labelNameSchema, canary: values.min(1, 'needs at least one tenant'), baseline: values.min(1).optional() })
+  .object({
+    by: z.literal('tenant'),
+    label: labelNameSchema,
+    canary: values.min(1, 'needs at least one tenant'),
+    baseline: values.min(1).optional(),
+  })
   .strict()
   .superRefine(noOverlap);
 
 const timeMapping = z
-  .object({ by: z.literal('time'), releaseStartedAt: z.number().int('must be an integer (epoch milliseconds)').nonnegative() })
+  .object({
+    by: z.literal('time'),
+    releaseStartedAt: z.number().int('must be an integer (epoch milliseconds)').nonnegative(),
+  })
   .strict();
 
 export const cohortMappingSchema = z.discriminatedUnion('by', [labelMapping, tenantMapping, timeMapping], {
@@ -64,7 +83,9 @@ export class CohortMappingError extends Error {
 /** `path: message` per issue, paths written as `canary[1].regex`. */
 export function formatZodIssues(error: z.ZodError, prefix = ''): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 && prefix === '' ? String(p) : `.${String(p)}`)).join('');
+    const path = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 && prefix === '' ? String(p) : `.${String(p)}`))
+      .join('');
     return `${prefix + path || '(root)'}: ${issue.message}`;
   });
 }

@@ -14,16 +14,39 @@ import { closedPort, requireService } from '../../test/integration/helpers.ts';
 const SECOND = 1000;
 
 function releaseAt(startedAt: number, extra: Partial<Release> = {}): Release {
-  return { id: `promql-${startedAt}`, service: 'odoo', version: '17.0.2', baselineVersion: '17.0.1', environment: 'staging', strategy: 'canary', class: 'standard', startedAt, ...extra };
+  return {
+    id: `promql-${startedAt}`,
+    service: 'odoo',
+    version: '17.0.2',
+    baselineVersion: '17.0.1',
+    environment: 'staging',
+    strategy: 'canary',
+    class: 'standard',
+    startedAt,
+    ...extra,
+  };
 }
 
-const gauge = (name: string, query: string): MetricSpec => ({ name, group: 'database', kind: 'gauge', harm: 'increase', tolerance: 0.5, query });
-
+const gauge = (name: string, query: string): MetricSpec => ({
+  name,
+  group: 'database',
+  kind: 'gauge',
+  harm: 'increase',
+  tolerance: 0.5,
+  query,
+});
 
 /** An instant query straight through the HTTP API, independent of the collector and its library. */
-async function instant(url: string, query: string, ts: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+async function instant(
+  url: string,
+  query: string,
+  ts: number,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query, time: String(ts / 1000) })}`);
-  const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const body = (await res.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   assert.equal(body.status, 'success');
   return body.data.result;
 }
@@ -46,7 +69,11 @@ test('promql collector: canary job="postgres" vs baseline job="redis", one batch
     onError: (e) => void errors.push(e),
   });
   const problems = collector.addRelease(release, {
-    metrics: [gauge('scrape_seconds', 'scrape_duration_seconds{job="$cohort"}'), gauge('target_up', 'up{job="$cohort"}'), { name: 'plain', group: 'x', kind: 'gauge', harm: 'either', tolerance: 1 }],
+    metrics: [
+      gauge('scrape_seconds', 'scrape_duration_seconds{job="$cohort"}'),
+      gauge('target_up', 'up{job="$cohort"}'),
+      { name: 'plain', group: 'x', kind: 'gauge', harm: 'either', tolerance: 1 },
+    ],
   });
   assert.deepEqual(problems, []);
   assert.deepEqual(collector.metricsOf(release.id), ['scrape_seconds', 'target_up'], 'only specs with a query');
@@ -57,8 +84,14 @@ test('promql collector: canary job="postgres" vs baseline job="redis", one batch
   published += await collector.tick(now - 500);
   assert.deepEqual(errors, []);
   // windows [now-20s, now-15s) … [now-5s, now): the one containing the registration, then every one ended
-  assert.deepEqual(batches.map((b) => b.sequence), [-15, -10, -5, 0].map((d) => now + d * SECOND));
-  assert.equal(published, batches.reduce((n, b) => n + b.samples.length, 0));
+  assert.deepEqual(
+    batches.map((b) => b.sequence),
+    [-15, -10, -5, 0].map((d) => now + d * SECOND),
+  );
+  assert.equal(
+    published,
+    batches.reduce((n, b) => n + b.samples.length, 0),
+  );
   for (const b of batches) {
     assert.equal(b.producer, 'promql');
     assert.equal(b.releaseId, release.id);
@@ -68,10 +101,19 @@ test('promql collector: canary job="postgres" vs baseline job="redis", one batch
       assert.equal((s.ts - release.startedAt) % SECOND, 0, 'on the step grid');
       assert.equal(s.labels?.job, s.cohort === 'canary' ? 'postgres' : 'redis');
     }
-    assert.deepEqual(b.samples.map((s) => s.ts), b.samples.map((s) => s.ts).sort((x, y) => x - y), 'time-ordered');
+    assert.deepEqual(
+      b.samples.map((s) => s.ts),
+      b.samples.map((s) => s.ts).sort((x, y) => x - y),
+      'time-ordered',
+    );
     // every step of the window has both cohorts of both metrics (Prometheus scrapes every second)
     for (const metric of ['scrape_seconds', 'target_up']) {
-      for (const cohort of ['baseline', 'canary']) assert.equal(b.samples.filter((s) => s.metric === metric && s.cohort === cohort).length, 5, `${metric} ${cohort} in window ${b.sequence}`);
+      for (const cohort of ['baseline', 'canary'])
+        assert.equal(
+          b.samples.filter((s) => s.metric === metric && s.cohort === cohort).length,
+          5,
+          `${metric} ${cohort} in window ${b.sequence}`,
+        );
     }
     assert.ok(b.samples.filter((s) => s.metric === 'target_up').every((s) => s.value === 1));
   }
@@ -85,7 +127,18 @@ test('promql collector: canary job="postgres" vs baseline job="redis", one batch
   // nothing more until the next window ends; no window is queried twice
   assert.equal(await collector.tick(now + 4 * SECOND), 0);
   assert.equal(batches.length, 4);
-  assert.deepEqual({ ...collector.stats(), errorsByKind: undefined }, { windows: 4, batches: 4, samples: published, errors: 0, errorsByKind: undefined, emptyQueries: 0, skippedWindows: 0 });
+  assert.deepEqual(
+    { ...collector.stats(), errorsByKind: undefined },
+    {
+      windows: 4,
+      batches: 4,
+      samples: published,
+      errors: 0,
+      errorsByKind: undefined,
+      emptyQueries: 0,
+      skippedWindows: 0,
+    },
+  );
   collector.removeRelease(release.id);
   assert.equal(await collector.tick(now + 60 * SECOND), 0);
 });
@@ -107,19 +160,39 @@ test('promql collector: injected cohort values stay one label value (matching no
     onError: (e) => void errors.push(e),
   });
   const release = releaseAt(now - 10 * SECOND, { service: 'redis"} or vector(1) #' });
-  collector.addRelease(release, { metrics: [gauge('target_up', 'up{job="$cohort"}'), gauge('by_regex', 'up{job=~"$cohort|nothing"}'), gauge('missing', 'no_such_metric_rh{job="$cohort"}')] });
+  collector.addRelease(release, {
+    metrics: [
+      gauge('target_up', 'up{job="$cohort"}'),
+      gauge('by_regex', 'up{job=~"$cohort|nothing"}'),
+      gauge('missing', 'no_such_metric_rh{job="$cohort"}'),
+    ],
+  });
   // a regex value is quoted too: "postgres|redis" matches only that literal text
   const regex = releaseAt(now - 10 * SECOND, { id: 'regex' });
-  collector.addRelease(regex, { metrics: [gauge('by_regex', 'up{job=~"$cohort"}')] }, { baseline: { cohort: 'redis|postgres' }, canary: { cohort: '.*' } });
+  collector.addRelease(
+    regex,
+    { metrics: [gauge('by_regex', 'up{job=~"$cohort"}')] },
+    { baseline: { cohort: 'redis|postgres' }, canary: { cohort: '.*' } },
+  );
   await collector.tick(now);
   assert.deepEqual(errors, []);
   const samples = batches.filter((b) => b.releaseId === release.id).flatMap((b) => b.samples);
   assert.ok(samples.length > 0);
-  assert.ok(samples.every((s) => s.cohort === 'canary'), 'the injected baseline value matched nothing');
+  assert.ok(
+    samples.every((s) => s.cohort === 'canary'),
+    'the injected baseline value matched nothing',
+  );
   assert.ok(samples.every((s) => s.labels?.job === 'postgres'));
   assert.ok(!samples.some((s) => s.metric === 'missing'), 'a query matching nothing gives no sample, never a zero');
-  assert.ok(samples.some((s) => s.metric === 'by_regex'), '"postgres" still matches the regex "postgres|nothing" (only the value is quoted)');
-  assert.equal(batches.filter((b) => b.releaseId === 'regex').length, 0, 'quoted regex values match nothing: no batch at all');
+  assert.ok(
+    samples.some((s) => s.metric === 'by_regex'),
+    '"postgres" still matches the regex "postgres|nothing" (only the value is quoted)',
+  );
+  assert.equal(
+    batches.filter((b) => b.releaseId === 'regex').length,
+    0,
+    'quoted regex values match nothing: no batch at all',
+  );
   // per window: baseline of target_up, by_regex, missing + canary of missing, for the first release; both cohorts of the second
   assert.equal(collector.stats().emptyQueries, 2 * (4 + 2));
 });
@@ -139,7 +212,11 @@ test('promql collector: Prometheus unreachable → errors counted with the query
     publish: async (b) => void batches.push(b),
     onError: (error, c) => void errors.push({ error, ...c }),
   });
-  const spec = { release: releaseAt(startedAt), metrics: [gauge('target_up', 'up{job="$cohort"}')], policy: { observeMs: 5 * 60 * SECOND, minObserveMs: 60 * SECOND } };
+  const spec = {
+    release: releaseAt(startedAt),
+    metrics: [gauge('target_up', 'up{job="$cohort"}')],
+    policy: { observeMs: 5 * 60 * SECOND, minObserveMs: 60 * SECOND },
+  };
   assert.deepEqual(collector.addRelease(spec.release, spec), []);
   const engine = new ReleaseEngine(spec, { intervalMs: 60 * SECOND, mode: 'sequential' });
   for (let minute = 1; minute <= 5; minute++) {
@@ -185,14 +262,31 @@ test('promql collector: registration refuses what cannot work, once, and keeps t
   assert.match(errors.join('\n'), /unknown placeholder \$verison/);
   assert.match(errors.join('\n'), /outside a quoted string/);
   // a release without the field a cohort template names: reported, nothing collected
-  assert.equal(collector.addRelease(releaseAt(0, { id: 'nobase', baselineVersion: undefined }), { metrics: [ok] }).length, 1);
+  assert.equal(
+    collector.addRelease(releaseAt(0, { id: 'nobase', baselineVersion: undefined }), { metrics: [ok] }).length,
+    1,
+  );
   assert.deepEqual(collector.metricsOf('nobase'), []);
-  assert.throws(() => new PromqlCollector({ url: 'http://x', cohorts: { canary: { cohort: '{{release.nope}}' } }, publish: async () => {} }), /unknown placeholder release\.nope/);
-  assert.throws(() => new PromqlCollector({ url: 'http://x', stepMs: 60_000, intervalMs: 15_000, publish: async () => {} }), /at least stepMs/);
+  assert.throws(
+    () =>
+      new PromqlCollector({
+        url: 'http://x',
+        cohorts: { canary: { cohort: '{{release.nope}}' } },
+        publish: async () => {},
+      }),
+    /unknown placeholder release\.nope/,
+  );
+  assert.throws(
+    () => new PromqlCollector({ url: 'http://x', stepMs: 60_000, intervalMs: 15_000, publish: async () => {} }),
+    /at least stepMs/,
+  );
   assert.equal(collector.stats().errors, 7);
   // a before/after release queries the canary only: one query, nothing to tell apart
   const plain = new PromqlCollector({ url: 'http://127.0.0.1:9', publish: async () => {}, onError: () => {} });
-  assert.deepEqual(plain.addRelease(releaseAt(0, { id: 'ba', strategy: 'before-after' }), { metrics: [gauge('same', 'up')] }), []);
+  assert.deepEqual(
+    plain.addRelease(releaseAt(0, { id: 'ba', strategy: 'before-after' }), { metrics: [gauge('same', 'up')] }),
+    [],
+  );
   assert.deepEqual(plain.metricsOf('ba'), ['same']);
 });
 
@@ -213,7 +307,9 @@ test('promql collector: a failing query (bad PromQL) is reported with its query;
   });
   const a = releaseAt(now - 10 * SECOND, { id: 'a' });
   const b = releaseAt(now - 10 * SECOND, { id: 'b' });
-  collector.addRelease(a, { metrics: [gauge('broken', 'sum(up{job="$cohort"}'), gauge('target_up', 'up{job="$cohort"}')] });
+  collector.addRelease(a, {
+    metrics: [gauge('broken', 'sum(up{job="$cohort"}'), gauge('target_up', 'up{job="$cohort"}')],
+  });
   collector.addRelease(b, { metrics: [gauge('target_up', 'up{job="$cohort"}')] });
   await collector.tick(now);
   assert.deepEqual(batches.map((x) => x.releaseId).sort(), ['a', 'a', 'b', 'b']);
@@ -233,13 +329,15 @@ test('promql collector: the query limit never has more than its bound in flight,
   let peak = 0;
   const done = await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
-      limit.run(async () => {
-        peak = Math.max(peak, ++inFlight);
-        await new Promise((r) => setTimeout(r, 1 + (i % 4)));
-        inFlight--;
-        if (i === 7) throw new Error('one fails');
-        return i;
-      }).catch(() => -1),
+      limit
+        .run(async () => {
+          peak = Math.max(peak, ++inFlight);
+          await new Promise((r) => setTimeout(r, 1 + (i % 4)));
+          inFlight--;
+          if (i === 7) throw new Error('one fails');
+          return i;
+        })
+        .catch(() => -1),
     ),
   );
   assert.equal(peak, 3);

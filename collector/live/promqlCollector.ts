@@ -38,7 +38,13 @@
  */
 import type { AnalysisSpec, MetricSpec, Release, Sample } from '../../analyzer/types.ts';
 import type { SampleBatch } from '../bus/index.ts';
-import { createPromqlSource, expandForCohorts, PromqlError, type CohortValues, type PromqlSource } from '../promql/index.ts';
+import {
+  createPromqlSource,
+  expandForCohorts,
+  PromqlError,
+  type CohortValues,
+  type PromqlSource,
+} from '../promql/index.ts';
 import { ConcurrencyLimit, instantiateCohortValues, PROBE_RELEASE, unsupported } from './promqlCollectorCohorts.ts';
 
 export interface PromqlCollectorOptions {
@@ -95,14 +101,24 @@ const POLL_MS = 1000;
 
 export class PromqlCollector {
   readonly source: PromqlSource;
-  private readonly opts: Required<Pick<PromqlCollectorOptions, 'intervalMs' | 'delayMs' | 'maxCatchUp'>> & { lastPointMs: number };
+  private readonly opts: Required<Pick<PromqlCollectorOptions, 'intervalMs' | 'delayMs' | 'maxCatchUp'>> & {
+    lastPointMs: number;
+  };
   private readonly cohortsTemplate?: CohortValues;
   private readonly publish: PromqlCollectorOptions['publish'];
   private readonly onError: NonNullable<PromqlCollectorOptions['onError']>;
   private readonly onWindow?: PromqlCollectorOptions['onWindow'];
   private readonly clock: () => number;
   private readonly releases = new Map<string, ReleaseEntry>();
-  private readonly counters: PromqlCollectorStats = { windows: 0, batches: 0, samples: 0, errors: 0, errorsByKind: {}, emptyQueries: 0, skippedWindows: 0 };
+  private readonly counters: PromqlCollectorStats = {
+    windows: 0,
+    batches: 0,
+    samples: 0,
+    errors: 0,
+    errorsByKind: {},
+    emptyQueries: 0,
+    skippedWindows: 0,
+  };
   private chain: Promise<unknown> = Promise.resolve();
   private timer?: ReturnType<typeof setTimeout>;
   private running = false;
@@ -112,13 +128,26 @@ export class PromqlCollector {
     const intervalMs = options.intervalMs ?? 60_000;
     const stepMs = options.stepMs ?? 15_000;
     if (!(intervalMs >= stepMs)) throw new RangeError(`intervalMs (${intervalMs}) must be at least stepMs (${stepMs})`);
-    this.source = createPromqlSource({ url: options.url, timeoutMs: options.timeoutMs ?? 10_000, stepMs, ...(options.headers ? { headers: options.headers } : {}) });
+    this.source = createPromqlSource({
+      url: options.url,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      stepMs,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
     // offset of a window's last evaluation point from its start
     const lastPointMs = Math.floor((intervalMs - 1) / stepMs) * stepMs;
-    this.opts = { intervalMs, delayMs: options.delayMs ?? Math.min(5_000, Math.floor(stepMs / 2)), maxCatchUp: options.maxCatchUp ?? 10, lastPointMs };
+    this.opts = {
+      intervalMs,
+      delayMs: options.delayMs ?? Math.min(5_000, Math.floor(stepMs / 2)),
+      maxCatchUp: options.maxCatchUp ?? 10,
+      lastPointMs,
+    };
     if (!(this.opts.maxCatchUp >= 1)) throw new RangeError('maxCatchUp must be ≥ 1');
     // at or past the step the batch would come after the look's boundary (see above): raise the step instead
-    if (!(this.opts.delayMs >= 0 && this.opts.delayMs < stepMs)) throw new RangeError(`delayMs (${this.opts.delayMs}) must be ≥ 0 and below stepMs (${stepMs}); for data that lags more, raise the step`);
+    if (!(this.opts.delayMs >= 0 && this.opts.delayMs < stepMs))
+      throw new RangeError(
+        `delayMs (${this.opts.delayMs}) must be ≥ 0 and below stepMs (${stepMs}); for data that lags more, raise the step`,
+      );
     // checked once with every field filled, so a typo fails at start, not at the first release
     if (options.cohorts !== undefined) instantiateCohortValues(options.cohorts, PROBE_RELEASE);
     this.cohortsTemplate = options.cohorts;
@@ -162,12 +191,22 @@ export class PromqlCollector {
         // the same query for both cohorts gives both the same series: no difference could ever show,
         // and the release would pass on data that cannot tell (e.g. a Kayenta metricName with no scope)
         if (expanded.length > 1 && expanded.every((e) => e.query === expanded[0].query)) {
-          fail(new Error(`metric "${m.name}": the query is the same for baseline and canary (${expanded[0].query}); tell them apart with "$cohort", "$version" or "$service"`), m.name, m.query);
+          fail(
+            new Error(
+              `metric "${m.name}": the query is the same for baseline and canary (${expanded[0].query}); tell them apart with "$cohort", "$version" or "$service"`,
+            ),
+            m.name,
+            m.query,
+          );
           continue;
         }
         metrics.push(m);
       } catch (error) {
-        fail(new PromqlError('template', m.query, (error as Error).message, { metric: m.name, cause: error }), m.name, m.query);
+        fail(
+          new PromqlError('template', m.query, (error as Error).message, { metric: m.name, cause: error }),
+          m.name,
+          m.query,
+        );
       }
     }
     const { intervalMs } = this.opts;
@@ -224,12 +263,15 @@ export class PromqlCollector {
     const now = this.clock();
     let due = Infinity;
     for (const e of this.releases.values()) due = Math.min(due, this.dueAt(e.nextEnd));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.tick(this.clock()).finally(() => {
-        if (this.running && this.timer === undefined) this.schedule();
-      });
-    }, Math.min(POLL_MS, Math.max(0, due - now)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.tick(this.clock()).finally(() => {
+          if (this.running && this.timer === undefined) this.schedule();
+        });
+      },
+      Math.min(POLL_MS, Math.max(0, due - now)),
+    );
   }
 
   /** when the window ending at `end` can be queried: its last point, plus the ingestion delay */
@@ -269,7 +311,12 @@ export class PromqlCollector {
       entry.metrics.map(async (spec): Promise<Sample[]> => {
         try {
           // the points are start, start + step, … strictly before the window's end
-          const result = await this.limit.run(() => this.source.queryRangeResult(spec, entry.release, entry.cohorts, { start, end: start + this.opts.lastPointMs }));
+          const result = await this.limit.run(() =>
+            this.source.queryRangeResult(spec, entry.release, entry.cohorts, {
+              start,
+              end: start + this.opts.lastPointMs,
+            }),
+          );
           this.counters.emptyQueries += result.cohorts.filter((c) => c.empty).length;
           answered++;
           return result.samples;
@@ -287,7 +334,13 @@ export class PromqlCollector {
     // the engine closes a look at the first sample past its boundary: feed them in time order
     samples.sort((a, b) => a.ts - b.ts);
     // a window where every query failed is not a success for self-observability (its errors are counted)
-    if (answered > 0) this.onWindow?.({ releaseId, durationSeconds: (performance.now() - t0) / 1000, samples: samples.length, at: end });
+    if (answered > 0)
+      this.onWindow?.({
+        releaseId,
+        durationSeconds: (performance.now() - t0) / 1000,
+        samples: samples.length,
+        at: end,
+      });
     if (samples.length === 0) return 0; // nothing matched or every query failed: nodata, never zeros
     try {
       await this.publish({ releaseId, batchId: `promql:${end}`, producer: 'promql', sequence: end, samples });

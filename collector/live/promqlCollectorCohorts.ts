@@ -25,27 +25,35 @@ export { PROBE_RELEASE };
  * pre-release period, not a concurrent series.
  */
 export function instantiateCohortValues(template: CohortValues | undefined, release: Release): CohortValues {
-  if (template === undefined) return release.strategy === 'before-after' ? { canary: {} } : { baseline: {}, canary: {} };
+  if (template === undefined)
+    return release.strategy === 'before-after' ? { canary: {} } : { baseline: {}, canary: {} };
   const out: CohortValues = {};
   for (const [cohort, values] of Object.entries(template)) {
-    if (!(COHORTS as readonly string[]).includes(cohort)) throw new TemplateError(`prometheus.cohorts: unknown cohort "${cohort}" (baseline, canary)`);
+    if (!(COHORTS as readonly string[]).includes(cohort))
+      throw new TemplateError(`prometheus.cohorts: unknown cohort "${cohort}" (baseline, canary)`);
     if (values === undefined) continue;
     const filled: PlaceholderValues = {};
     for (const [name, value] of Object.entries(values)) {
-      if (!(PLACEHOLDERS as readonly string[]).includes(name)) throw new TemplateError(`prometheus.cohorts.${cohort}: unknown placeholder "${name}" (${PLACEHOLDERS.join(', ')})`);
+      if (!(PLACEHOLDERS as readonly string[]).includes(name))
+        throw new TemplateError(
+          `prometheus.cohorts.${cohort}: unknown placeholder "${name}" (${PLACEHOLDERS.join(', ')})`,
+        );
       if (typeof value !== 'string') throw new TemplateError(`prometheus.cohorts.${cohort}.${name}: must be a string`);
       filled[name as Placeholder] = fill(value, release, `prometheus.cohorts.${cohort}.${name}`);
     }
     out[cohort as Cohort] = filled;
   }
-  if (Object.keys(out).length === 0) throw new TemplateError('prometheus.cohorts: name at least one cohort (baseline, canary)');
+  if (Object.keys(out).length === 0)
+    throw new TemplateError('prometheus.cohorts: name at least one cohort (baseline, canary)');
   return out;
 }
 
 /** Why a spec cannot be collected by PromQL; undefined when it can. */
 export function unsupported(spec: MetricSpec): string | undefined {
-  if (spec.kind === 'ratio') return `ratio metric "${spec.name}": the judge reads its numerator and denominator samples, which one query cannot give; write it as a gauge of errors / requests`;
-  if (spec.histogram) return `histogram metric "${spec.name}": the judge needs per-bucket counts, not a PromQL result; scrape it, or judge a gauge of histogram_quantile(...)`;
+  if (spec.kind === 'ratio')
+    return `ratio metric "${spec.name}": the judge reads its numerator and denominator samples, which one query cannot give; write it as a gauge of errors / requests`;
+  if (spec.histogram)
+    return `histogram metric "${spec.name}": the judge needs per-bucket counts, not a PromQL result; scrape it, or judge a gauge of histogram_quantile(...)`;
   return undefined;
 }
 

@@ -27,17 +27,36 @@ const TRAEFIK_TEMPLATE = {
       name: 'traefik_service_requests_total',
       as: 'requests_total',
       kind: 'counter',
-      cohorts: { by: 'label', label: 'service', baseline: ['{{release.service}}-primary@file'], canary: ['{{release.service}}-canary@file'] },
+      cohorts: {
+        by: 'label',
+        label: 'service',
+        baseline: ['{{release.service}}-primary@file'],
+        canary: ['{{release.service}}-canary@file'],
+      },
     },
   ],
 };
 
 function scrape(target: string, ts: number, text: string): ScrapeResult {
-  return { target, ts, format: 'prometheus', families: parseExposition(text).families, bytes: text.length, durationMs: 1 };
+  return {
+    target,
+    ts,
+    format: 'prometheus',
+    families: parseExposition(text).families,
+    bytes: text.length,
+    durationMs: 1,
+  };
 }
 
 function traefikText(counts: Record<string, number>): string {
-  return ['# TYPE traefik_service_requests_total counter', ...Object.entries(counts).map(([service, n]) => `traefik_service_requests_total{service="${service}",code="200"} ${n}`)].join('\n') + '\n';
+  return (
+    [
+      '# TYPE traefik_service_requests_total counter',
+      ...Object.entries(counts).map(
+        ([service, n]) => `traefik_service_requests_total{service="${service}",code="200"} ${n}`,
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 test('one scrape serves every release with its own cohorts; counters become per-interval increments', async () => {
@@ -45,11 +64,25 @@ test('one scrape serves every release with its own cohorts; counters become per-
   const collector = new ReleaseCollector({ targets: [TRAEFIK_TEMPLATE], publish: async (b) => void batches.push(b) });
   collector.addRelease(release({ id: 'odoo-rel', service: 'odoo' }));
   collector.addRelease(release({ id: 'shop-rel', service: 'shop' }));
-  await collector.ingest(scrape('traefik', 1000, traefikText({ 'odoo-primary@file': 100, 'odoo-canary@file': 10, 'shop-primary@file': 50, 'shop-canary@file': 5 })));
+  await collector.ingest(
+    scrape(
+      'traefik',
+      1000,
+      traefikText({ 'odoo-primary@file': 100, 'odoo-canary@file': 10, 'shop-primary@file': 50, 'shop-canary@file': 5 }),
+    ),
+  );
   assert.equal(batches.length, 0, 'first scrape: no increment yet, so nothing (never zeros)');
-  await collector.ingest(scrape('traefik', 16000, traefikText({ 'odoo-primary@file': 190, 'odoo-canary@file': 20, 'shop-primary@file': 80, 'shop-canary@file': 8 })));
+  await collector.ingest(
+    scrape(
+      'traefik',
+      16000,
+      traefikText({ 'odoo-primary@file': 190, 'odoo-canary@file': 20, 'shop-primary@file': 80, 'shop-canary@file': 8 }),
+    ),
+  );
   assert.equal(batches.length, 2);
-  const byRelease = Object.fromEntries(batches.map((b) => [b.releaseId, Object.fromEntries(b.samples.map((s) => [s.cohort, s.value]))]));
+  const byRelease = Object.fromEntries(
+    batches.map((b) => [b.releaseId, Object.fromEntries(b.samples.map((s) => [s.cohort, s.value]))]),
+  );
   // increments: odoo 190-100=90 / 20-10=10; shop 80-50=30 / 8-5=3
   assert.deepEqual(byRelease['odoo-rel'], { baseline: 90, canary: 10 });
   assert.deepEqual(byRelease['shop-rel'], { baseline: 30, canary: 3 });
@@ -61,12 +94,30 @@ test('one scrape serves every release with its own cohorts; counters become per-
 
 test('match limits a target to the releases it serves; removeRelease stops publishing', async () => {
   const batches: SampleBatch[] = [];
-  const collector = new ReleaseCollector({ targets: [{ ...TRAEFIK_TEMPLATE, match: { service: ['odoo'] } }], publish: async (b) => void batches.push(b) });
+  const collector = new ReleaseCollector({
+    targets: [{ ...TRAEFIK_TEMPLATE, match: { service: ['odoo'] } }],
+    publish: async (b) => void batches.push(b),
+  });
   collector.addRelease(release({ id: 'odoo-rel', service: 'odoo' }));
   collector.addRelease(release({ id: 'shop-rel', service: 'shop' }));
-  await collector.ingest(scrape('traefik', 1000, traefikText({ 'odoo-primary@file': 1, 'odoo-canary@file': 1, 'shop-primary@file': 1, 'shop-canary@file': 1 })));
-  await collector.ingest(scrape('traefik', 2000, traefikText({ 'odoo-primary@file': 2, 'odoo-canary@file': 2, 'shop-primary@file': 2, 'shop-canary@file': 2 })));
-  assert.deepEqual(batches.map((b) => b.releaseId), ['odoo-rel']);
+  await collector.ingest(
+    scrape(
+      'traefik',
+      1000,
+      traefikText({ 'odoo-primary@file': 1, 'odoo-canary@file': 1, 'shop-primary@file': 1, 'shop-canary@file': 1 }),
+    ),
+  );
+  await collector.ingest(
+    scrape(
+      'traefik',
+      2000,
+      traefikText({ 'odoo-primary@file': 2, 'odoo-canary@file': 2, 'shop-primary@file': 2, 'shop-canary@file': 2 }),
+    ),
+  );
+  assert.deepEqual(
+    batches.map((b) => b.releaseId),
+    ['odoo-rel'],
+  );
   collector.removeRelease('odoo-rel');
   await collector.ingest(scrape('traefik', 3000, traefikText({ 'odoo-primary@file': 3, 'odoo-canary@file': 3 })));
   assert.equal(batches.length, 1);
@@ -77,11 +128,19 @@ test('tenant waves: "{{release.tenant}}" expands a comma-separated list; the oth
   const target = {
     name: 'odoo',
     url: 'http://127.0.0.1:1/metrics',
-    metrics: [{ name: 'odoo_sale_orders_confirmed_total', as: 'orders_confirmed_total', kind: 'counter', cohorts: { by: 'tenant', label: 'db', canary: ['{{release.tenant}}'] } }],
+    metrics: [
+      {
+        name: 'odoo_sale_orders_confirmed_total',
+        as: 'orders_confirmed_total',
+        kind: 'counter',
+        cohorts: { by: 'tenant', label: 'db', canary: ['{{release.tenant}}'] },
+      },
+    ],
   };
   const collector = new ReleaseCollector({ targets: [target], publish: async (b) => void batches.push(b) });
   collector.addRelease(release({ tenant: 'shop_a, shop_b' }));
-  const text = (a: number, b: number, c: number) => `# TYPE odoo_sale_orders_confirmed_total counter\nodoo_sale_orders_confirmed_total{db="shop_a"} ${a}\nodoo_sale_orders_confirmed_total{db="shop_b"} ${b}\nodoo_sale_orders_confirmed_total{db="shop_c"} ${c}\n`;
+  const text = (a: number, b: number, c: number) =>
+    `# TYPE odoo_sale_orders_confirmed_total counter\nodoo_sale_orders_confirmed_total{db="shop_a"} ${a}\nodoo_sale_orders_confirmed_total{db="shop_b"} ${b}\nodoo_sale_orders_confirmed_total{db="shop_c"} ${c}\n`;
   await collector.ingest(scrape('odoo', 1000, text(10, 20, 30)));
   await collector.ingest(scrape('odoo', 2000, text(11, 23, 37)));
   const values = Object.fromEntries(batches[0].samples.map((s) => [s.cohort, s.value]));
@@ -92,12 +151,24 @@ test('template errors: unknown placeholder fails at load; a release lacking a fi
   const bad = structuredClone(TRAEFIK_TEMPLATE);
   bad.metrics[0].cohorts.canary = ['{{release.colour}}'];
   assert.throws(() => new ReleaseCollector({ targets: [bad], publish: async () => {} }), TemplateError);
-  assert.throws(() => new ReleaseCollector({ targets: [TRAEFIK_TEMPLATE, TRAEFIK_TEMPLATE], publish: async () => {} }), /used twice/);
+  assert.throws(
+    () => new ReleaseCollector({ targets: [TRAEFIK_TEMPLATE, TRAEFIK_TEMPLATE], publish: async () => {} }),
+    /used twice/,
+  );
 
   const versioned = structuredClone(TRAEFIK_TEMPLATE);
-  versioned.metrics[0].cohorts = { by: 'label', label: 'version', baseline: ['{{release.baselineVersion}}'], canary: ['{{release.version}}'] };
+  versioned.metrics[0].cohorts = {
+    by: 'label',
+    label: 'version',
+    baseline: ['{{release.baselineVersion}}'],
+    canary: ['{{release.version}}'],
+  };
   const errors: string[] = [];
-  const collector = new ReleaseCollector({ targets: [versioned], publish: async () => {}, onError: (e) => errors.push(e.message) });
+  const collector = new ReleaseCollector({
+    targets: [versioned],
+    publish: async () => {},
+    onError: (e) => errors.push(e.message),
+  });
   const problems = collector.addRelease(release({ id: 'no-baseline', baselineVersion: undefined }));
   assert.equal(problems.length, 1);
   assert.match(errors[0], /release "no-baseline" has no baselineVersion/);
@@ -109,15 +180,26 @@ test('time cohorts take the release start from the release', async () => {
   const target = {
     name: 'pg',
     url: 'http://127.0.0.1:1/metrics',
-    metrics: [{ name: 'pg_stat_database_xact_commit', as: 'commits_total', kind: 'counter', cohorts: { by: 'time', releaseStartedAt: '{{release.startedAt}}' } }],
+    metrics: [
+      {
+        name: 'pg_stat_database_xact_commit',
+        as: 'commits_total',
+        kind: 'counter',
+        cohorts: { by: 'time', releaseStartedAt: '{{release.startedAt}}' },
+      },
+    ],
   };
   const collector = new ReleaseCollector({ targets: [target], publish: async (b) => void batches.push(b) });
   collector.addRelease(release({ strategy: 'before-after', startedAt: 2500 }));
-  const text = (n: number) => `# TYPE pg_stat_database_xact_commit counter\npg_stat_database_xact_commit{datname="odoo"} ${n}\n`;
+  const text = (n: number) =>
+    `# TYPE pg_stat_database_xact_commit counter\npg_stat_database_xact_commit{datname="odoo"} ${n}\n`;
   await collector.ingest(scrape('pg', 1000, text(1)));
   await collector.ingest(scrape('pg', 2000, text(3)));
   await collector.ingest(scrape('pg', 3000, text(6)));
-  assert.deepEqual(batches.map((b) => b.samples.map((s) => [s.cohort, s.value])), [[['baseline', 2]], [['canary', 3]]]);
+  assert.deepEqual(
+    batches.map((b) => b.samples.map((s) => [s.cohort, s.value])),
+    [[['baseline', 2]], [['canary', 3]]],
+  );
 });
 
 test('real HTTP: the loop scrapes on its interval, a failing target is reported and retried', async () => {
@@ -141,7 +223,10 @@ test('real HTTP: the loop scrapes on its interval, a failing target is reported 
   while (n < 5) await new Promise((r) => setTimeout(r, 20));
   await collector.stop();
   await server.close();
-  assert.ok(errors.some((m) => /500/.test(m)), `a 500 is reported: ${errors.join(' | ')}`);
+  assert.ok(
+    errors.some((m) => /500/.test(m)),
+    `a 500 is reported: ${errors.join(' | ')}`,
+  );
   assert.ok(batches.length >= 2, 'scraping went on after the failure');
   for (const b of batches) assert.ok(b.samples.every((s) => s.value > 0));
 });

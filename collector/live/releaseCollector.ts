@@ -11,7 +11,14 @@
  */
 import type { Release } from '../../analyzer/types.ts';
 import type { SampleBatch } from '../bus/index.ts';
-import { ScrapeConverter, ScrapeError, scrapeOnce, type FetchLike, type ScrapeResult, type ScrapeTarget } from '../scrape/index.ts';
+import {
+  ScrapeConverter,
+  ScrapeError,
+  scrapeOnce,
+  type FetchLike,
+  type ScrapeResult,
+  type ScrapeTarget,
+} from '../scrape/index.ts';
 import { instantiateTarget, PROBE_RELEASE, targetServes, TemplateError, type TargetMatch } from './template.ts';
 
 export interface ReleaseCollectorOptions {
@@ -60,11 +67,13 @@ export class ReleaseCollector {
     this.fetchImpl = options.fetch ?? fetch;
     const names = new Set<string>();
     this.templates = options.targets.map((raw, i) => {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TemplateError(`targets[${i}]: must be an object`);
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+        throw new TemplateError(`targets[${i}]: must be an object`);
       const { match, ...template } = raw as Record<string, unknown>;
       // validated once with every placeholder filled, so a typo fails at start, not at the first release
       const fetchTarget = instantiateTarget(template, PROBE_RELEASE);
-      if (names.has(fetchTarget.name)) throw new TemplateError(`targets[${i}]: name "${fetchTarget.name}" is used twice`);
+      if (names.has(fetchTarget.name))
+        throw new TemplateError(`targets[${i}]: name "${fetchTarget.name}" is used twice`);
       names.add(fetchTarget.name);
       return { name: fetchTarget.name, match: match as TargetMatch | undefined, template, fetchTarget };
     });
@@ -102,14 +111,21 @@ export class ReleaseCollector {
       const converter = entry.converters.get(result.target);
       if (!converter) continue;
       const converted = converter.convert(result);
-      for (const problem of converted.problems) this.onError(problem, { target: result.target, releaseId: entry.release.id });
+      for (const problem of converted.problems)
+        this.onError(problem, { target: result.target, releaseId: entry.release.id });
       // no sample (first scrape, families missing) → nothing sent: the judge sees no data, never zeros
       if (converted.samples.length === 0) continue;
       const last = entry.lastSequence.get(result.target) ?? -1;
       const sequence = Math.max(Math.trunc(result.ts), last + 1);
       entry.lastSequence.set(result.target, sequence);
       try {
-        await this.publish({ releaseId: entry.release.id, batchId: `${result.target}:${sequence}`, producer: `scrape:${result.target}`, sequence, samples: converted.samples });
+        await this.publish({
+          releaseId: entry.release.id,
+          batchId: `${result.target}:${sequence}`,
+          producer: `scrape:${result.target}`,
+          sequence,
+          samples: converted.samples,
+        });
         published += converted.samples.length;
       } catch (error) {
         this.onError(error as Error, { target: result.target, releaseId: entry.release.id });

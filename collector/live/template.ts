@@ -16,7 +16,16 @@ import type { Release } from '../../analyzer/types.ts';
 import { parseScrapeTarget, type ScrapeTarget } from '../scrape/index.ts';
 
 const PLACEHOLDER = /\{\{\s*release\.([A-Za-z]+)\s*\}\}/g;
-const FIELDS = new Set(['id', 'service', 'version', 'baselineVersion', 'environment', 'tenant', 'tenantTier', 'startedAt']);
+const FIELDS = new Set([
+  'id',
+  'service',
+  'version',
+  'baselineVersion',
+  'environment',
+  'tenant',
+  'tenantTier',
+  'startedAt',
+]);
 
 export interface TargetMatch {
   service?: string[];
@@ -51,7 +60,10 @@ export function targetServes(match: TargetMatch | undefined, release: Release): 
 }
 
 function fieldOf(release: Release, field: string, where: string): string {
-  if (!FIELDS.has(field)) throw new TemplateError(`${where}: unknown placeholder release.${field}; known: ${[...FIELDS].map((f) => `release.${f}`).join(', ')}`);
+  if (!FIELDS.has(field))
+    throw new TemplateError(
+      `${where}: unknown placeholder release.${field}; known: ${[...FIELDS].map((f) => `release.${f}`).join(', ')}`,
+    );
   const value = (release as unknown as Record<string, unknown>)[field];
   if (value === undefined || value === '') throw new TemplateError(`${where}: release "${release.id}" has no ${field}`);
   return String(value);
@@ -67,16 +79,25 @@ function substituteList(values: unknown[], release: Release, where: string): unk
   return values.flatMap((value) => {
     if (typeof value !== 'string') return [value];
     const whole = /^\{\{\s*release\.(tenant)\s*\}\}$/.exec(value);
-    if (whole) return fieldOf(release, whole[1], where).split(',').map((v) => v.trim()).filter((v) => v !== '');
+    if (whole)
+      return fieldOf(release, whole[1], where)
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
     return [substitute(value, release, where)];
   });
 }
 
-function instantiateCohorts(cohorts: Record<string, unknown>, release: Release, where: string): Record<string, unknown> {
+function instantiateCohorts(
+  cohorts: Record<string, unknown>,
+  release: Release,
+  where: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(cohorts)) {
     if (Array.isArray(value)) out[key] = substituteList(value, release, `${where}.${key}`);
-    else if (key === 'releaseStartedAt' && typeof value === 'string') out[key] = Number(substitute(value, release, `${where}.${key}`));
+    else if (key === 'releaseStartedAt' && typeof value === 'string')
+      out[key] = Number(substitute(value, release, `${where}.${key}`));
     else if (typeof value === 'string') out[key] = substitute(value, release, `${where}.${key}`);
     else out[key] = value;
   }
@@ -94,7 +115,14 @@ export function instantiateTarget(template: Record<string, unknown>, release: Re
     ...template,
     metrics: metrics.map((metric: Record<string, unknown>, i: number) => ({
       ...metric,
-      cohorts: metric.cohorts && typeof metric.cohorts === 'object' ? instantiateCohorts(metric.cohorts as Record<string, unknown>, release, `target "${name}" metrics[${i}].cohorts`) : metric.cohorts,
+      cohorts:
+        metric.cohorts && typeof metric.cohorts === 'object'
+          ? instantiateCohorts(
+              metric.cohorts as Record<string, unknown>,
+              release,
+              `target "${name}" metrics[${i}].cohorts`,
+            )
+          : metric.cohorts,
     })),
   };
   return parseScrapeTarget(concrete);

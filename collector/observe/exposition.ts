@@ -30,7 +30,11 @@ export interface ExpositionOptions {
 }
 
 export function createPrometheusExposition({ meterName, targetInfo = false }: ExpositionOptions): PrometheusExposition {
-  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: !targetInfo });
+  const exporter = new PrometheusExporter({
+    preventServerStart: true,
+    withoutScopeInfo: true,
+    withoutTargetInfo: !targetInfo,
+  });
   const provider = new MeterProvider({ readers: [exporter] });
   // the serializer's constructor is positional; name each argument
   const prefix = '';
@@ -38,7 +42,13 @@ export function createPrometheusExposition({ meterName, targetInfo = false }: Ex
   const withResourceConstantLabels = undefined;
   const withoutTargetInfo = !targetInfo;
   const withoutScopeInfo = true;
-  const serializer = new PrometheusSerializer(prefix, appendTimestamp, withResourceConstantLabels, withoutTargetInfo, withoutScopeInfo);
+  const serializer = new PrometheusSerializer(
+    prefix,
+    appendTimestamp,
+    withResourceConstantLabels,
+    withoutTargetInfo,
+    withoutScopeInfo,
+  );
   const collect = async () => (await exporter.collect()).resourceMetrics;
   let shut: Promise<void> | undefined;
   return {

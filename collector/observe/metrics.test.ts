@@ -4,7 +4,10 @@ import { parseExposition } from '../textparse/index.ts';
 import { COLLECTOR_METRIC_NAMES, createCollectorMetrics } from './index.ts';
 
 test('collector metrics: Prometheus names, labels by target and kind, served on a free port, closed cleanly', async () => {
-  const metrics = await createCollectorMetrics({ port: 0, lag: async () => [{ topic: 'samples', group: 'judge', pendingBatches: 3, members: 1 }] });
+  const metrics = await createCollectorMetrics({
+    port: 0,
+    lag: async () => [{ topic: 'samples', group: 'judge', pendingBatches: 3, members: 1 }],
+  });
   try {
     metrics.recordScrape({ target: 'traefik', durationSeconds: 0.02, samples: 4, at: 1_795_773_600_000 });
     metrics.recordError('redis', 'timeout', 10);
@@ -13,7 +16,8 @@ test('collector metrics: Prometheus names, labels by target and kind, served on 
     const body = await response.text();
     const { families } = parseExposition(body);
     const names = new Set(families.map((f) => f.name));
-    for (const name of Object.values(COLLECTOR_METRIC_NAMES)) assert.ok(names.has(name) || names.has(name.replace(/_total$/, '')), `${name} missing in\n${body}`);
+    for (const name of Object.values(COLLECTOR_METRIC_NAMES))
+      assert.ok(names.has(name) || names.has(name.replace(/_total$/, '')), `${name} missing in\n${body}`);
     assert.match(body, /release_health_collector_samples_total\{target="traefik"\} 4/);
     assert.match(body, /release_health_collector_scrape_errors_total\{target="redis",kind="timeout"\} 1/);
     assert.match(body, /release_health_collector_bus_pending_batches\{topic="samples",group="judge"\} 3/);

@@ -66,11 +66,14 @@ const DEFAULTS = { host: '127.0.0.1', port: 9465, endpoint: '/metrics' };
 const KNOWN = new Set(['host', 'port', 'endpoint', 'lag', 'serve']);
 
 export async function createCollectorMetrics(options: CollectorMetricsOptions = {}): Promise<CollectorMetrics> {
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new TypeError(`unknown collector metrics option "${key}"; known: ${[...KNOWN].join(', ')}`);
+  for (const key of Object.keys(options))
+    if (!KNOWN.has(key))
+      throw new TypeError(`unknown collector metrics option "${key}"; known: ${[...KNOWN].join(', ')}`);
   const host = options.host ?? DEFAULTS.host;
   const port = options.port ?? DEFAULTS.port;
   const endpoint = options.endpoint ?? DEFAULTS.endpoint;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be an integer 0..65535, got ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`port must be an integer 0..65535, got ${String(port)}`);
 
   // target_info on, as the exporter's own endpoint wrote it before
   const exposition = createPrometheusExposition({ meterName: 'release-health-collector', targetInfo: true });
@@ -120,7 +123,10 @@ export async function createCollectorMetrics(options: CollectorMetricsOptions = 
       if (req.method === 'GET' && path === endpoint) {
         exposition.text().then(
           (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
-          (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`# failed to collect metrics: ${(error as Error).message}\n`),
+          (error: unknown) =>
+            res
+              .writeHead(500, { 'content-type': 'text/plain' })
+              .end(`# failed to collect metrics: ${(error as Error).message}\n`),
         );
         return;
       }
@@ -151,7 +157,8 @@ export async function createCollectorMetrics(options: CollectorMetricsOptions = 
     },
     recordError(target, kind, durationSeconds) {
       errors.add(1, { target, kind });
-      if (durationSeconds !== undefined && Number.isFinite(durationSeconds)) duration.record(durationSeconds, { target });
+      if (durationSeconds !== undefined && Number.isFinite(durationSeconds))
+        duration.record(durationSeconds, { target });
     },
     collect: () => exposition.text(),
     close() {

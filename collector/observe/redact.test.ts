@@ -8,8 +8,14 @@ test('redactUrl (logs): credentials removed, secret-looking query values masked,
 });
 
 test('recordedTarget (records): scheme, host and path only; never user info, query or fragment', () => {
-  assert.equal(recordedTarget('https://u:p@alerts.example:9093/api/v2/alerts?token=abc#x'), 'https://alerts.example:9093/api/v2/alerts');
-  assert.equal(recordedTarget(new URL('https://grafana.example/api/annotations')), 'https://grafana.example/api/annotations');
+  assert.equal(
+    recordedTarget('https://u:p@alerts.example:9093/api/v2/alerts?token=abc#x'),
+    'https://alerts.example:9093/api/v2/alerts',
+  );
+  assert.equal(
+    recordedTarget(new URL('https://grafana.example/api/annotations')),
+    'https://grafana.example/api/annotations',
+  );
 });
 
 test('recordedTarget: a secret in the path is cut to the first segment, or hidden', () => {

@@ -8,7 +8,8 @@
  *    receiver — scheme, host and (some of) the path, never user info, query or fragment;
  *  - `redactSecrets`: free text with embedded credentials removed.
  */
-const SECRET_QUERY = /^(?:access_?token|token|api_?key|apikey|password|passwd|secret|auth|authorization|sig|signature)$/i;
+const SECRET_QUERY =
+  /^(?:access_?token|token|api_?key|apikey|password|passwd|secret|auth|authorization|sig|signature)$/i;
 
 /** The URL with user info removed and secret-looking query parameters masked. Not a URL: returned unchanged. */
 export function redactUrl(url: string): string {
@@ -20,7 +21,8 @@ export function redactUrl(url: string): string {
   }
   parsed.username = '';
   parsed.password = '';
-  for (const key of [...parsed.searchParams.keys()]) if (SECRET_QUERY.test(key)) parsed.searchParams.set(key, 'REDACTED');
+  for (const key of [...parsed.searchParams.keys()])
+    if (SECRET_QUERY.test(key)) parsed.searchParams.set(key, 'REDACTED');
   return parsed.toString();
 }
 

@@ -19,7 +19,24 @@
  * `stats().empty`. Every failure (template, syntax, evaluation, HTTP, timeout, Prometheus down, a
  * non-API answer) is a `PromqlError` naming the query and the cause.
  */
-export { PLACEHOLDERS, PromqlTemplateError, cohortPlaceholderValues, cohortsOf, escapePromqlString, escapeRegex, expandForCohorts, expandTemplate } from './template.ts';
+export {
+  PLACEHOLDERS,
+  PromqlTemplateError,
+  cohortPlaceholderValues,
+  cohortsOf,
+  escapePromqlString,
+  escapeRegex,
+  expandForCohorts,
+  expandTemplate,
+} from './template.ts';
 export type { CohortValues, Placeholder, PlaceholderValues } from './template.ts';
 export { PromqlError, createPromqlSource, parsePromValue } from './source.ts';
-export type { CohortQueryInfo, PromqlErrorKind, PromqlResult, PromqlSource, PromqlSourceOptions, PromqlStats, TimeRange } from './source.ts';
+export type {
+  CohortQueryInfo,
+  PromqlErrorKind,
+  PromqlResult,
+  PromqlSource,
+  PromqlSourceOptions,
+  PromqlStats,
+  TimeRange,
+} from './source.ts';

@@ -37,16 +37,39 @@ test('range query: one sample per point per series per cohort; NaN, +Inf, ms tim
       data: {
         resultType: 'matrix',
         result: canary
-          ? [{ metric: { code: '200' }, values: [[1764221000.123, '1.5'], [1764221010.123, 'NaN'], [1764221020.123, '+Inf']] }]
+          ? [
+              {
+                metric: { code: '200' },
+                values: [
+                  [1764221000.123, '1.5'],
+                  [1764221010.123, 'NaN'],
+                  [1764221020.123, '+Inf'],
+                ],
+              },
+            ]
           : [
-              { metric: { code: '200' }, values: [[1764221000.001, '2'], [1764221010.999, '-Inf']] },
+              {
+                metric: { code: '200' },
+                values: [
+                  [1764221000.001, '2'],
+                  [1764221010.999, '-Inf'],
+                ],
+              },
               { metric: { code: '500' }, values: [[1764221000.001, '1e-3']] },
             ],
       },
     });
   };
-  const source = createPromqlSource({ url: base, timeoutMs: 2000, stepMs: 10_000, headers: { 'X-Scope-OrgID': 'acme' } });
-  const r = await source.queryRangeResult(spec, release, cohorts, { start: 1764221000001, end: new Date(1764221020123) });
+  const source = createPromqlSource({
+    url: base,
+    timeoutMs: 2000,
+    stepMs: 10_000,
+    headers: { 'X-Scope-OrgID': 'acme' },
+  });
+  const r = await source.queryRangeResult(spec, release, cohorts, {
+    start: 1764221000001,
+    end: new Date(1764221020123),
+  });
   assert.deepStrictEqual(r.samples, [
     { ts: 1764221000001, metric: 'requests', cohort: 'baseline', value: 2, labels: { code: '200' } },
     { ts: 1764221010999, metric: 'requests', cohort: 'baseline', value: -Infinity, labels: { code: '200' } },
@@ -55,7 +78,13 @@ test('range query: one sample per point per series per cohort; NaN, +Inf, ms tim
     { ts: 1764221010123, metric: 'requests', cohort: 'canary', value: NaN, labels: { code: '200' } },
     { ts: 1764221020123, metric: 'requests', cohort: 'canary', value: Infinity, labels: { code: '200' } },
   ]);
-  assert.deepStrictEqual(r.cohorts.map((c) => [c.cohort, c.series, c.points, c.empty]), [['baseline', 2, 3, false], ['canary', 1, 3, false]]);
+  assert.deepStrictEqual(
+    r.cohorts.map((c) => [c.cohort, c.series, c.points, c.empty]),
+    [
+      ['baseline', 2, 3, false],
+      ['canary', 1, 3, false],
+    ],
+  );
   // what went over the wire: expanded query, seconds, step in seconds, server-side timeout
   const sent = seen.map((u) => Object.fromEntries(u.searchParams));
   assert.deepStrictEqual(sent.map((p) => p.query).sort(), [
@@ -73,28 +102,53 @@ test('range query: one sample per point per series per cohort; NaN, +Inf, ms tim
 test('instant query: vector with __name__ kept; scalar results', async () => {
   handler = (url, _req, res) => {
     assert.equal(url.pathname, '/api/v1/query');
-    if (url.searchParams.get('query')?.startsWith('scalar')) return json(res, 200, { status: 'success', data: { resultType: 'scalar', result: [1764221000.5, '+Inf'] } });
-    json(res, 200, { status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'up', job: 'redis' }, value: [Number(url.searchParams.get('time')), '1'] }] } });
+    if (url.searchParams.get('query')?.startsWith('scalar'))
+      return json(res, 200, { status: 'success', data: { resultType: 'scalar', result: [1764221000.5, '+Inf'] } });
+    json(res, 200, {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [{ metric: { __name__: 'up', job: 'redis' }, value: [Number(url.searchParams.get('time')), '1'] }],
+      },
+    });
   };
   const source = createPromqlSource({ url: `${base}/`, timeoutMs: 2000, stepMs: 1000 });
-  assert.deepStrictEqual(await source.queryInstant({ name: 'up', query: 'up{job="$cohort"}' }, release, { canary: { cohort: 'redis' } }, 1764221000777), [
-    { ts: 1764221000777, metric: 'up', cohort: 'canary', value: 1, labels: { __name__: 'up', job: 'redis' } },
-  ]);
-  assert.deepStrictEqual(await source.queryInstant({ name: 's', query: 'scalar(up{job="$cohort"})' }, release, { baseline: { cohort: 'x' } }, 0), [
-    { ts: 1764221000500, metric: 's', cohort: 'baseline', value: Infinity },
-  ]);
+  assert.deepStrictEqual(
+    await source.queryInstant(
+      { name: 'up', query: 'up{job="$cohort"}' },
+      release,
+      { canary: { cohort: 'redis' } },
+      1764221000777,
+    ),
+    [{ ts: 1764221000777, metric: 'up', cohort: 'canary', value: 1, labels: { __name__: 'up', job: 'redis' } }],
+  );
+  assert.deepStrictEqual(
+    await source.queryInstant(
+      { name: 's', query: 'scalar(up{job="$cohort"})' },
+      release,
+      { baseline: { cohort: 'x' } },
+      0,
+    ),
+    [{ ts: 1764221000500, metric: 's', cohort: 'baseline', value: Infinity }],
+  );
 });
 
 test('an empty result is [] for that cohort, flagged and counted — never zeros', async () => {
   handler = (url, _req, res) =>
     json(res, 200, {
       status: 'success',
-      data: { resultType: 'matrix', result: url.searchParams.get('query')?.includes('canary') ? [] : [{ metric: {}, values: [[1, '3']] }] },
+      data: {
+        resultType: 'matrix',
+        result: url.searchParams.get('query')?.includes('canary') ? [] : [{ metric: {}, values: [[1, '3']] }],
+      },
     });
   const source = createPromqlSource({ url: base, timeoutMs: 2000, stepMs: 1000 });
   const r = await source.queryRangeResult(spec, release, cohorts, { start: 0, end: 1000 });
   assert.deepStrictEqual(r.samples, [{ ts: 1000, metric: 'requests', cohort: 'baseline', value: 3 }]);
-  assert.deepStrictEqual(r.cohorts.map((c) => c.empty), [false, true]);
+  assert.deepStrictEqual(
+    r.cohorts.map((c) => c.empty),
+    [false, true],
+  );
   assert.deepStrictEqual(source.stats(), { queries: 2, empty: { baseline: 0, canary: 1 }, errors: {} });
 });
 
@@ -111,8 +165,15 @@ async function failure(p: Promise<unknown>): Promise<PromqlError> {
 test('errors: syntax (400 bad_data), execution (422), proxy 502 HTML, 2xx non-API body, template', async () => {
   const source = createPromqlSource({ url: base, timeoutMs: 2000, stepMs: 1000 });
   const one = { canary: { cohort: 'c' } };
-  handler = (_u, _q, res) => json(res, 400, { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unexpected "}"' });
-  let e = await failure(source.queryRange({ name: 'm', query: 'up{a="$cohort"}}' }, release, one, { start: 0, end: 1 }));
+  handler = (_u, _q, res) =>
+    json(res, 400, {
+      status: 'error',
+      errorType: 'bad_data',
+      error: 'invalid parameter "query": 1:5: parse error: unexpected "}"',
+    });
+  let e = await failure(
+    source.queryRange({ name: 'm', query: 'up{a="$cohort"}}' }, release, one, { start: 0, end: 1 }),
+  );
   assert.equal(e.kind, 'bad-query');
   assert.equal(e.query, 'up{a="c"}}');
   assert.equal(e.extra.status, 400);
@@ -120,7 +181,8 @@ test('errors: syntax (400 bad_data), execution (422), proxy 502 HTML, 2xx non-AP
   assert.match(e.message, /up\{a="c"\}\}/);
   assert.equal(e.transient, false);
 
-  handler = (_u, _q, res) => json(res, 422, { status: 'error', errorType: 'execution', error: 'many-to-many matching not allowed' });
+  handler = (_u, _q, res) =>
+    json(res, 422, { status: 'error', errorType: 'execution', error: 'many-to-many matching not allowed' });
   e = await failure(source.queryInstant({ name: 'm', query: 'up' }, release, one));
   assert.equal(e.kind, 'execution');
   assert.equal(e.extra.errorType, 'execution');
@@ -142,7 +204,11 @@ test('errors: syntax (400 bad_data), execution (422), proxy 502 HTML, 2xx non-AP
   e = await failure(source.queryInstant({ name: 'm', query: 'up' }, release, one));
   assert.equal(e.kind, 'bad-response');
 
-  handler = (_u, _q, res) => json(res, 200, { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, 'lots']] }] } });
+  handler = (_u, _q, res) =>
+    json(res, 200, {
+      status: 'success',
+      data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, 'lots']] }] },
+    });
   e = await failure(source.queryRange({ name: 'm', query: 'up' }, release, one, { start: 0, end: 1 }));
   assert.equal(e.kind, 'bad-response');
   assert.match(e.message, /"lots" is not a number/);
@@ -151,7 +217,13 @@ test('errors: syntax (400 bad_data), execution (422), proxy 502 HTML, 2xx non-AP
   assert.equal(e.kind, 'template');
   e = await failure(source.queryRange({ name: 'm' }, release, one, { start: 0, end: 1 }));
   assert.equal(e.kind, 'template');
-  assert.deepStrictEqual(source.stats().errors, { 'bad-query': 1, execution: 1, http: 1, 'bad-response': 2, template: 2 });
+  assert.deepStrictEqual(source.stats().errors, {
+    'bad-query': 1,
+    execution: 1,
+    http: 1,
+    'bad-response': 2,
+    template: 2,
+  });
 });
 
 test('errors: timeout and a closed port', async () => {

@@ -27,7 +27,8 @@ export interface PromqlSourceOptions {
  *  - `unreachable`: connection refused, DNS failure, reset — Prometheus down;
  *  - `bad-response`: a 2xx answer that is not a Prometheus API answer.
  */
-export type PromqlErrorKind = 'template' | 'bad-query' | 'execution' | 'http' | 'timeout' | 'unreachable' | 'bad-response';
+export type PromqlErrorKind =
+  'template' | 'bad-query' | 'execution' | 'http' | 'timeout' | 'unreachable' | 'bad-response';
 
 /** A failed PromQL query. Never swallowed into an empty result. */
 export class PromqlError extends Error {
@@ -39,13 +40,20 @@ export class PromqlError extends Error {
     readonly detail: string,
     readonly extra: { cohort?: Cohort; metric?: string; status?: number; errorType?: string; cause?: unknown } = {},
   ) {
-    super(`PromQL ${kind} error${extra.metric ? ` for metric ${extra.metric}` : ''}${extra.cohort ? ` (${extra.cohort})` : ''}: ${detail} — query: ${query}`, { cause: extra.cause });
+    super(
+      `PromQL ${kind} error${extra.metric ? ` for metric ${extra.metric}` : ''}${extra.cohort ? ` (${extra.cohort})` : ''}: ${detail} — query: ${query}`,
+      { cause: extra.cause },
+    );
     this.name = 'PromqlError';
   }
 
   /** true when trying again later may help (timeouts, Prometheus down or overloaded, 5xx) */
   get transient(): boolean {
-    return this.kind === 'timeout' || this.kind === 'unreachable' || (this.extra.status !== undefined && this.extra.status >= 500);
+    return (
+      this.kind === 'timeout' ||
+      this.kind === 'unreachable' ||
+      (this.extra.status !== undefined && this.extra.status >= 500)
+    );
   }
 }
 
@@ -80,12 +88,32 @@ export interface TimeRange {
 export interface PromqlSource {
   readonly options: Readonly<PromqlSourceOptions>;
   /** one `Sample` per returned point per series per cohort; `[]` for a cohort whose query matched nothing */
-  queryRange(spec: Pick<MetricSpec, 'name' | 'query'>, release: Pick<Release, 'service' | 'version' | 'baselineVersion'>, cohortValues: CohortValues, range: TimeRange): Promise<Sample[]>;
+  queryRange(
+    spec: Pick<MetricSpec, 'name' | 'query'>,
+    release: Pick<Release, 'service' | 'version' | 'baselineVersion'>,
+    cohortValues: CohortValues,
+    range: TimeRange,
+  ): Promise<Sample[]>;
   /** one `Sample` per returned series per cohort, at `time` (default now) */
-  queryInstant(spec: Pick<MetricSpec, 'name' | 'query'>, release: Pick<Release, 'service' | 'version' | 'baselineVersion'>, cohortValues: CohortValues, time?: number | Date): Promise<Sample[]>;
+  queryInstant(
+    spec: Pick<MetricSpec, 'name' | 'query'>,
+    release: Pick<Release, 'service' | 'version' | 'baselineVersion'>,
+    cohortValues: CohortValues,
+    time?: number | Date,
+  ): Promise<Sample[]>;
   /** as `queryRange`, plus per-cohort detail (expanded query, series and point counts, `empty`) */
-  queryRangeResult(spec: Pick<MetricSpec, 'name' | 'query'>, release: Pick<Release, 'service' | 'version' | 'baselineVersion'>, cohortValues: CohortValues, range: TimeRange): Promise<PromqlResult>;
-  queryInstantResult(spec: Pick<MetricSpec, 'name' | 'query'>, release: Pick<Release, 'service' | 'version' | 'baselineVersion'>, cohortValues: CohortValues, time?: number | Date): Promise<PromqlResult>;
+  queryRangeResult(
+    spec: Pick<MetricSpec, 'name' | 'query'>,
+    release: Pick<Release, 'service' | 'version' | 'baselineVersion'>,
+    cohortValues: CohortValues,
+    range: TimeRange,
+  ): Promise<PromqlResult>;
+  queryInstantResult(
+    spec: Pick<MetricSpec, 'name' | 'query'>,
+    release: Pick<Release, 'service' | 'version' | 'baselineVersion'>,
+    cohortValues: CohortValues,
+    time?: number | Date,
+  ): Promise<PromqlResult>;
   /** counters since creation (queries, empty results per cohort, errors per kind) */
   stats(): PromqlStats;
 }
@@ -100,7 +128,8 @@ export function parsePromValue(s: unknown): number {
   if (s === '-Inf') return -Infinity;
   if (s === 'NaN') return NaN;
   const n = Number(s);
-  if (s.trim() === '' || Number.isNaN(n)) throw new ResponseProblem(`sample value ${JSON.stringify(s)} is not a number`);
+  if (s.trim() === '' || Number.isNaN(n))
+    throw new ResponseProblem(`sample value ${JSON.stringify(s)} is not a number`);
   return n;
 }
 
@@ -111,13 +140,15 @@ export function parsePromValue(s: unknown): number {
  * gives exactly it) and a value string `parseFloat` reads right (`"Infinity"`, `"-Infinity"`).
  */
 function normaliseResponse(body: unknown): void {
-  if (typeof body !== 'object' || body === null) throw new ResponseProblem(`answer is not JSON: ${String(body).slice(0, 200)}`);
+  if (typeof body !== 'object' || body === null)
+    throw new ResponseProblem(`answer is not JSON: ${String(body).slice(0, 200)}`);
   const b = body as { status?: unknown; data?: { resultType?: unknown; result?: unknown } };
   if (b.status !== 'success') throw new ResponseProblem(`status ${JSON.stringify(b.status)} in a 2xx answer`);
   const data = b.data;
   if (!data || typeof data !== 'object') throw new ResponseProblem('no data in the answer');
   const fix = (pair: unknown): [number, string] => {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number') throw new ResponseProblem(`bad sample ${JSON.stringify(pair)}`);
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number')
+      throw new ResponseProblem(`bad sample ${JSON.stringify(pair)}`);
     const ms = Math.round(pair[0] * 1000);
     const v = parsePromValue(pair[1]);
     return [(ms + 0.5) / 1000, Number.isNaN(v) ? 'NaN' : String(v)];
@@ -162,7 +193,10 @@ function toPromqlError(err: unknown, query: string, cohort: Cohort, metric: stri
   const e = err as LibraryError;
   if (e.original instanceof ResponseProblem) {
     const status = (e.original as ResponseProblem & { httpStatus?: number }).httpStatus;
-    return new PromqlError(status !== undefined ? 'http' : 'bad-response', query, e.original.message, { ...extra, status });
+    return new PromqlError(status !== undefined ? 'http' : 'bad-response', query, e.original.message, {
+      ...extra,
+      status,
+    });
   }
   if (err instanceof Error && e.status === undefined) return new PromqlError('bad-response', query, err.message, extra);
   switch (e.errorType) {
@@ -170,7 +204,8 @@ function toPromqlError(err: unknown, query: string, cohort: Cohort, metric: stri
       return new PromqlError('timeout', query, `no answer within ${timeoutMs} ms (${e.error ?? 'timeout'})`, extra);
     case 'network_error':
     case 'ssl_error':
-      if (e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED') return new PromqlError('timeout', query, `no answer within ${timeoutMs} ms (${e.error ?? e.code})`, extra);
+      if (e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED')
+        return new PromqlError('timeout', query, `no answer within ${timeoutMs} ms (${e.error ?? e.code})`, extra);
       return new PromqlError('unreachable', query, `${e.code ?? e.errorType}: ${e.error ?? 'network error'}`, extra);
     case 'http_error': {
       const status = e.httpStatus;
@@ -180,7 +215,12 @@ function toPromqlError(err: unknown, query: string, cohort: Cohort, metric: stri
       return new PromqlError(kind, query, detail, { ...extra, status, errorType: promType });
     }
     default:
-      return new PromqlError('bad-response', query, `${e.errorType ?? 'error'}: ${e.error ?? JSON.stringify(e.data ?? err).slice(0, 200)}`, extra);
+      return new PromqlError(
+        'bad-response',
+        query,
+        `${e.errorType ?? 'error'}: ${e.error ?? JSON.stringify(e.data ?? err).slice(0, 200)}`,
+        extra,
+      );
   }
 }
 
@@ -199,13 +239,19 @@ function toSamples(result: QueryResult, metric: string, cohort: Cohort): { sampl
   };
   switch (result.resultType) {
     case 'matrix':
-      for (const series of result.result as { metric: { name?: string; labels?: object } | null; values: { time: Date; value: number }[] }[]) {
+      for (const series of result.result as {
+        metric: { name?: string; labels?: object } | null;
+        values: { time: Date; value: number }[];
+      }[]) {
         const labels = labelsOf(series.metric);
         for (const p of series.values) push(labels, p.time, p.value);
       }
       return { samples, series: result.result.length };
     case 'vector':
-      for (const series of result.result as { metric: { name?: string; labels?: object } | null; value: { time: Date; value: number } }[]) {
+      for (const series of result.result as {
+        metric: { name?: string; labels?: object } | null;
+        value: { time: Date; value: number };
+      }[]) {
         push(labelsOf(series.metric), series.value.time, series.value.value);
       }
       return { samples, series: result.result.length };
@@ -233,7 +279,10 @@ function toMs(t: number | Date): number {
 export function createPromqlSource(options: PromqlSourceOptions): PromqlSource {
   if (!(options.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${options.timeoutMs}`);
   if (!(options.stepMs > 0)) throw new RangeError(`stepMs must be > 0, got ${options.stepMs}`);
-  const opts: Readonly<PromqlSourceOptions> = Object.freeze({ ...options, headers: options.headers ? { ...options.headers } : undefined });
+  const opts: Readonly<PromqlSourceOptions> = Object.freeze({
+    ...options,
+    headers: options.headers ? { ...options.headers } : undefined,
+  });
   const driver = new PrometheusDriver({
     endpoint: opts.url,
     baseURL: '/api/v1/',
@@ -248,7 +297,9 @@ export function createPromqlSource(options: PromqlSourceOptions): PromqlSource {
         // a non-2xx answer that is not a Prometheus error body (e.g. a proxy's HTML 502): keep the status
         const r = err?.response;
         if (r && (typeof r.data !== 'object' || r.data === null || (r.data as { status?: unknown }).status == null)) {
-          const p = new ResponseProblem(`HTTP ${r.status}: ${String(typeof r.data === 'string' ? r.data : JSON.stringify(r.data)).slice(0, 200)}`);
+          const p = new ResponseProblem(
+            `HTTP ${r.status}: ${String(typeof r.data === 'string' ? r.data : JSON.stringify(r.data)).slice(0, 200)}`,
+          );
           (p as ResponseProblem & { httpStatus?: number }).httpStatus = r.status;
           return Promise.reject(p);
         }
@@ -259,14 +310,21 @@ export function createPromqlSource(options: PromqlSourceOptions): PromqlSource {
   const evalTimeout = `${Math.max(1, Math.ceil(opts.timeoutMs / 1000))}s`;
   const stats: PromqlStats = { queries: 0, empty: { baseline: 0, canary: 0 }, errors: {} };
 
-  async function run(spec: Pick<MetricSpec, 'name' | 'query'>, release: Pick<Release, 'service' | 'version' | 'baselineVersion'>, cohortValues: CohortValues, call: (query: string) => Promise<QueryResult>): Promise<PromqlResult> {
+  async function run(
+    spec: Pick<MetricSpec, 'name' | 'query'>,
+    release: Pick<Release, 'service' | 'version' | 'baselineVersion'>,
+    cohortValues: CohortValues,
+    call: (query: string) => Promise<QueryResult>,
+  ): Promise<PromqlResult> {
     let expanded: { cohort: Cohort; query: string }[];
     try {
-      if (spec.query === undefined || spec.query.trim() === '') throw new PromqlTemplateError('', `metric ${spec.name} has no query`);
+      if (spec.query === undefined || spec.query.trim() === '')
+        throw new PromqlTemplateError('', `metric ${spec.name} has no query`);
       expanded = expandForCohorts(spec.query, release, cohortValues);
     } catch (error) {
       stats.errors.template = (stats.errors.template ?? 0) + 1;
-      if (error instanceof PromqlTemplateError) throw new PromqlError('template', error.template, error.problem, { metric: spec.name, cause: error });
+      if (error instanceof PromqlTemplateError)
+        throw new PromqlError('template', error.template, error.problem, { metric: spec.name, cause: error });
       throw error;
     }
     const answers = await Promise.all(
@@ -293,10 +351,14 @@ export function createPromqlSource(options: PromqlSourceOptions): PromqlSource {
       const start = toMs(range.start);
       const end = toMs(range.end);
       if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) {
-        return Promise.reject(new PromqlError('template', spec.query ?? '', `bad range: start ${start}, end ${end}`, { metric: spec.name }));
+        return Promise.reject(
+          new PromqlError('template', spec.query ?? '', `bad range: start ${start}, end ${end}`, { metric: spec.name }),
+        );
       }
       // Dates, not numbers: the library treats a falsy time (epoch 0) as "not given"
-      return run(spec, release, cohortValues, (q) => driver.rangeQuery(q, new Date(start), new Date(end), opts.stepMs / 1000, evalTimeout));
+      return run(spec, release, cohortValues, (q) =>
+        driver.rangeQuery(q, new Date(start), new Date(end), opts.stepMs / 1000, evalTimeout),
+      );
     },
     queryInstantResult(spec, release, cohortValues, time) {
       const at = time === undefined ? Date.now() : toMs(time);

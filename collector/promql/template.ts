@@ -38,7 +38,8 @@ export class PromqlTemplateError extends Error {
 
 /** Escapes a value for a PromQL string literal quoted with `quote` (`"` or `'`). */
 export function escapePromqlString(value: string, quote: '"' | "'" = '"'): string {
-  if (/[\n\r\0]/.test(value)) throw new Error(`value ${JSON.stringify(value)} contains a newline, carriage return or NUL`);
+  if (/[\n\r\0]/.test(value))
+    throw new Error(`value ${JSON.stringify(value)} contains a newline, carriage return or NUL`);
   let out = '';
   for (const ch of value) out += ch === '\\' || ch === quote ? `\\${ch}` : ch;
   return out;
@@ -78,7 +79,8 @@ export function expandTemplate(template: string, values: PlaceholderValues): str
       if (next === '{' && template[i + 2] !== undefined && IDENT_START.test(template[i + 2])) {
         const close = template.indexOf('}', i + 2);
         const inner = close < 0 ? '' : template.slice(i + 2, close);
-        if (close < 0 || ![...inner].every((c) => IDENT.test(c))) fail(`unterminated or malformed placeholder at offset ${i}`);
+        if (close < 0 || ![...inner].every((c) => IDENT.test(c)))
+          fail(`unterminated or malformed placeholder at offset ${i}`);
         name = inner;
         end = close + 1;
       } else if (next !== undefined && IDENT_START.test(next)) {
@@ -91,16 +93,23 @@ export function expandTemplate(template: string, values: PlaceholderValues): str
         continue;
       }
       if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-        fail(`unknown placeholder $${name} (known: ${PLACEHOLDERS.map((p) => `$${p}`).join(', ')}; write $$ for a literal $)`);
+        fail(
+          `unknown placeholder $${name} (known: ${PLACEHOLDERS.map((p) => `$${p}`).join(', ')}; write $$ for a literal $)`,
+        );
       }
       if (quote === undefined || quote === '`') {
-        fail(`placeholder $${name} at offset ${i} is ${quote === '`' ? 'inside a raw `string`' : 'outside a quoted string'}; put it inside "…"`);
+        fail(
+          `placeholder $${name} at offset ${i} is ${quote === '`' ? 'inside a raw `string`' : 'outside a quoted string'}; put it inside "…"`,
+        );
       }
       const value = values[name as Placeholder];
       if (value === undefined) fail(`placeholder $${name} has no value`);
       let escaped: string;
       try {
-        escaped = escapePromqlString(regexString ? escapeRegex(value as string) : (value as string), quote as '"' | "'");
+        escaped = escapePromqlString(
+          regexString ? escapeRegex(value as string) : (value as string),
+          quote as '"' | "'",
+        );
       } catch (error) {
         return fail(`placeholder $${name}: ${(error as Error).message}`);
       }
@@ -146,7 +155,11 @@ export function expandTemplate(template: string, values: PlaceholderValues): str
  * `release.service`, `$version` is `release.version` for the canary and `release.baselineVersion`
  * for the baseline. `$cohort` has no default (it is the selector value naming the cohort).
  */
-export function cohortPlaceholderValues(release: Pick<Release, 'service' | 'version' | 'baselineVersion'>, cohort: Cohort, values: PlaceholderValues = {}): PlaceholderValues {
+export function cohortPlaceholderValues(
+  release: Pick<Release, 'service' | 'version' | 'baselineVersion'>,
+  cohort: Cohort,
+  values: PlaceholderValues = {},
+): PlaceholderValues {
   const defaults: PlaceholderValues = { service: release.service };
   const version = cohort === 'canary' ? release.version : release.baselineVersion;
   if (version !== undefined) defaults.version = version;
@@ -157,14 +170,26 @@ export function cohortPlaceholderValues(release: Pick<Release, 'service' | 'vers
 /** The cohorts to query: the keys of `cohortValues`, in `COHORTS` order; unknown keys rejected. */
 export function cohortsOf(template: string, cohortValues: CohortValues): Cohort[] {
   for (const key of Object.keys(cohortValues)) {
-    if (!(COHORTS as readonly string[]).includes(key)) throw new PromqlTemplateError(template, `unknown cohort ${JSON.stringify(key)} in the cohort values (baseline, canary)`);
+    if (!(COHORTS as readonly string[]).includes(key))
+      throw new PromqlTemplateError(
+        template,
+        `unknown cohort ${JSON.stringify(key)} in the cohort values (baseline, canary)`,
+      );
   }
   const cohorts = COHORTS.filter((c) => cohortValues[c] !== undefined);
-  if (cohorts.length === 0) throw new PromqlTemplateError(template, 'no cohort values given (need baseline and/or canary)');
+  if (cohorts.length === 0)
+    throw new PromqlTemplateError(template, 'no cohort values given (need baseline and/or canary)');
   return cohorts;
 }
 
 /** Expands `template` for every cohort of `cohortValues`. */
-export function expandForCohorts(template: string, release: Pick<Release, 'service' | 'version' | 'baselineVersion'>, cohortValues: CohortValues): { cohort: Cohort; query: string }[] {
-  return cohortsOf(template, cohortValues).map((cohort) => ({ cohort, query: expandTemplate(template, cohortPlaceholderValues(release, cohort, cohortValues[cohort])) }));
+export function expandForCohorts(
+  template: string,
+  release: Pick<Release, 'service' | 'version' | 'baselineVersion'>,
+  cohortValues: CohortValues,
+): { cohort: Cohort; query: string }[] {
+  return cohortsOf(template, cohortValues).map((cohort) => ({
+    cohort,
+    query: expandTemplate(template, cohortPlaceholderValues(release, cohort, cohortValues[cohort])),
+  }));
 }

@@ -49,7 +49,9 @@ export const SCRAPE_TARGET_DEFAULTS = Object.freeze({
   maxBodyBytes: 16 * 1024 * 1024,
 });
 
-const metricNameSchema = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+const metricNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
 
 const scrapeMetricSchema = z
   .object({
@@ -73,7 +75,8 @@ export const scrapeTargetSchema = z
     maxBodyBytes: z.number().int().positive().default(SCRAPE_TARGET_DEFAULTS.maxBodyBytes),
     labels: z
       .record(labelNameSchema, z.string(), {
-        error: (issue) => (issue.code === 'invalid_key' ? 'must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)' : undefined),
+        error: (issue) =>
+          issue.code === 'invalid_key' ? 'must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)' : undefined,
       })
       .default({}),
     metrics: z.array(scrapeMetricSchema).min(1, 'needs at least one metric'),
@@ -84,14 +87,25 @@ export const scrapeTargetSchema = z
       ctx.addIssue({ code: 'custom', message: `must not exceed intervalMs (${t.intervalMs})`, path: ['timeoutMs'] });
     }
     // `le` is the bucket label of histogram samples; a target label must not overwrite it
-    if ('le' in t.labels) ctx.addIssue({ code: 'custom', message: '"le" is reserved for histogram buckets', path: ['labels', 'le'] });
+    if ('le' in t.labels)
+      ctx.addIssue({ code: 'custom', message: '"le" is reserved for histogram buckets', path: ['labels', 'le'] });
     // one family may feed several spec metrics (with different `select`s), but each spec metric
     // has one source per target: its counters' state is kept under its name
     const seen = new Set<string>();
     const families = new Set<string>();
     t.metrics.forEach((m, i) => {
-      if (seen.has(m.as)) ctx.addIssue({ code: 'custom', message: `spec metric "${m.as}" is fed twice by this target`, path: ['metrics', i, 'as'] });
-      if (families.has(m.name) && !m.select) ctx.addIssue({ code: 'custom', message: `family "${m.name}" is listed twice; give the repeats a \`select\``, path: ['metrics', i, 'name'] });
+      if (seen.has(m.as))
+        ctx.addIssue({
+          code: 'custom',
+          message: `spec metric "${m.as}" is fed twice by this target`,
+          path: ['metrics', i, 'as'],
+        });
+      if (families.has(m.name) && !m.select)
+        ctx.addIssue({
+          code: 'custom',
+          message: `family "${m.name}" is listed twice; give the repeats a \`select\``,
+          path: ['metrics', i, 'name'],
+        });
       seen.add(m.as);
       families.add(m.name);
     });

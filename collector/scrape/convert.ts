@@ -55,7 +55,11 @@ export class ScrapeConverter {
     this.tracker = new CounterTracker(options);
     // regexes compiled once per target, not per scrape; keyed by spec metric (one family may feed several)
     this.matchers = new Map(target.metrics.map((m) => [m.as, compileCohortMapping(m.cohorts)]));
-    this.selects = new Map(target.metrics.filter((m) => m.select).map((m) => [m.as, compileSelect(m.select as Record<string, CohortValue[]>)]));
+    this.selects = new Map(
+      target.metrics
+        .filter((m) => m.select)
+        .map((m) => [m.as, compileSelect(m.select as Record<string, CohortValue[]>)]),
+    );
   }
 
   /** Series whose counter state is remembered (bounded by `staleAfterScrapes`). */
@@ -72,7 +76,11 @@ export class ScrapeConverter {
         continue;
       }
       if (!ACCEPTS[metric.kind].includes(family.type)) {
-        out.problems.push(new Error(`target "${this.target.name}": family "${family.name}" is a ${family.type}, configured as ${metric.kind}`));
+        out.problems.push(
+          new Error(
+            `target "${this.target.name}": family "${family.name}" is a ${family.type}, configured as ${metric.kind}`,
+          ),
+        );
         continue;
       }
       try {
@@ -80,14 +88,23 @@ export class ScrapeConverter {
         else if (metric.kind === 'counter') this.counter(metric, family, result.ts, out);
         else this.histogram(metric, family, result.ts, out);
       } catch (error) {
-        out.problems.push(new Error(`target "${this.target.name}", metric "${metric.as}": ${(error as Error).message}`, { cause: error }));
+        out.problems.push(
+          new Error(`target "${this.target.name}", metric "${metric.as}": ${(error as Error).message}`, {
+            cause: error,
+          }),
+        );
       }
     }
     this.tracker.endScrape();
     return out;
   }
 
-  private cohortOf(metric: ScrapeMetric, labels: Record<string, string>, ts: number, out: ConvertResult): Cohort | undefined {
+  private cohortOf(
+    metric: ScrapeMetric,
+    labels: Record<string, string>,
+    ts: number,
+    out: ConvertResult,
+  ): Cohort | undefined {
     const select = this.selects.get(metric.as);
     if (select && !select(labels)) return undefined; // filtered out on purpose: not "ignored"
     const result = (this.matchers.get(metric.as) as CohortMatcher).classify(labels, ts);
@@ -100,7 +117,14 @@ export class ScrapeConverter {
     for (const s of family.samples) {
       if (s.name !== family.name) continue;
       const cohort = this.cohortOf(metric, s.labels, ts, out);
-      if (cohort !== undefined) out.samples.push({ ts, metric: metric.as, cohort, value: s.value, labels: { ...s.labels, ...this.target.labels } });
+      if (cohort !== undefined)
+        out.samples.push({
+          ts,
+          metric: metric.as,
+          cohort,
+          value: s.value,
+          labels: { ...s.labels, ...this.target.labels },
+        });
     }
   }
 
@@ -123,7 +147,12 @@ export class ScrapeConverter {
     for (const series of histogramBuckets(family)) {
       const cohort = this.cohortOf(metric, series.labels, ts, out);
       if (cohort === undefined) continue;
-      const increments = this.tracker.histogram(`${metric.as}\u0000${canonicalSeries(family.name, series.labels)}`, series.le, series.cumulative, series.count);
+      const increments = this.tracker.histogram(
+        `${metric.as}\u0000${canonicalSeries(family.name, series.labels)}`,
+        series.le,
+        series.cumulative,
+        series.count,
+      );
       if (increments === undefined) continue;
       let byLe = sums.get(cohort);
       if (byLe === undefined) sums.set(cohort, (byLe = new Map()));
@@ -131,7 +160,10 @@ export class ScrapeConverter {
     }
     for (const [cohort, byLe] of sums) {
       for (const le of [...byLe.keys()].sort((a, b) => a - b)) {
-        out.samples.push({ ...this.sample(metric, ts, cohort, byLe.get(le) as number), labels: { ...this.target.labels, le: formatLe(le) } });
+        out.samples.push({
+          ...this.sample(metric, ts, cohort, byLe.get(le) as number),
+          labels: { ...this.target.labels, le: formatLe(le) },
+        });
       }
     }
   }
@@ -155,7 +187,9 @@ function findFamily(families: MetricFamily[], name: string): MetricFamily | unde
 function compileSelect(select: Record<string, CohortValue[]>): (labels: Readonly<Record<string, string>>) => boolean {
   const checks = Object.entries(select).map(([label, accepted]) => {
     const exact = new Set(accepted.filter((v): v is string => typeof v === 'string'));
-    const patterns = accepted.filter((v): v is { regex: string } => typeof v !== 'string').map((v) => compileLinearRegex(v.regex));
+    const patterns = accepted
+      .filter((v): v is { regex: string } => typeof v !== 'string')
+      .map((v) => compileLinearRegex(v.regex));
     return (labels: Readonly<Record<string, string>>) => {
       const value = labels[label];
       return value !== undefined && (exact.has(value) || patterns.some((p) => p.test(value)));

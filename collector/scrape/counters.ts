@@ -43,7 +43,8 @@ export class CounterTracker {
       if (!(key in COUNTER_TRACKER_DEFAULTS)) throw new TypeError(`unknown CounterTracker option "${key}"`);
     }
     this.staleAfter = options.staleAfterScrapes ?? COUNTER_TRACKER_DEFAULTS.staleAfterScrapes;
-    if (!Number.isInteger(this.staleAfter) || this.staleAfter < 1) throw new TypeError(`staleAfterScrapes must be a positive integer, got ${this.staleAfter}`);
+    if (!Number.isInteger(this.staleAfter) || this.staleAfter < 1)
+      throw new TypeError(`staleAfterScrapes must be a positive integer, got ${this.staleAfter}`);
   }
 
   /** Number of series currently remembered. */

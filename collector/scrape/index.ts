@@ -3,7 +3,13 @@
  * baseline/canary `Sample`s — target config, one scrape, reset-aware counter tracking, the
  * families → samples conversion, and the `Scraper` that runs targets on their intervals.
  */
-export { SCRAPE_TARGET_DEFAULTS, ScrapeConfigError, parseScrapeTarget, parseScrapeTargets, scrapeTargetSchema } from './config.ts';
+export {
+  SCRAPE_TARGET_DEFAULTS,
+  ScrapeConfigError,
+  parseScrapeTarget,
+  parseScrapeTargets,
+  scrapeTargetSchema,
+} from './config.ts';
 export type { ScrapeKind, ScrapeMetric, ScrapeTarget, ScrapeTargetInput } from './config.ts';
 export { SCRAPE_ACCEPT, ScrapeError, scrapeOnce } from './fetch.ts';
 export type { FetchLike, ScrapeErrorKind, ScrapeOnceOptions, ScrapeResult } from './fetch.ts';

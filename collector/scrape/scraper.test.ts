@@ -18,8 +18,21 @@ before(async () => {
 });
 after(() => Promise.all([good.close(), failing.close(), hanging.close()]));
 
-const metrics = [{ name: 'x_total', as: 'requests', kind: 'counter', cohorts: { by: 'label', label: 'service', baseline: ['odoo-stable@file'], canary: ['odoo-canary@file'] } }];
-const targetFor = (name: string, server: MetricsServer): Record<string, unknown> => ({ name, url: server.url, intervalMs: 100, timeoutMs: 80, metrics });
+const metrics = [
+  {
+    name: 'x_total',
+    as: 'requests',
+    kind: 'counter',
+    cohorts: { by: 'label', label: 'service', baseline: ['odoo-stable@file'], canary: ['odoo-canary@file'] },
+  },
+];
+const targetFor = (name: string, server: MetricsServer): Record<string, unknown> => ({
+  name,
+  url: server.url,
+  intervalMs: 100,
+  timeoutMs: 80,
+  metrics,
+});
 
 test('targets run on their own chains: a 500 and a hanging target do not stop the good one', async () => {
   const batches: Sample[][] = [];
@@ -42,12 +55,21 @@ test('targets run on their own chains: a 500 and a hanging target do not stop th
   assert.deepStrictEqual(batches[0], []); // first scrape: no increments yet
   for (const batch of batches.slice(1)) {
     // canary 10·(n+1) − 10·n = 10; stable 100·(n+1) − 100·n = 100
-    assert.deepStrictEqual(batch.map((s) => [s.cohort, s.value]).sort(), [['baseline', 100], ['canary', 10]]);
+    assert.deepStrictEqual(batch.map((s) => [s.cohort, s.value]).sort(), [
+      ['baseline', 100],
+      ['canary', 10],
+    ]);
   }
   const stats = scraper.stats();
-  assert.ok(stats.good.scrapes >= 4 && stats.good.failures === 0, JSON.stringify([stats.good, errors.map((e) => e.target + e.error.message)]));
+  assert.ok(
+    stats.good.scrapes >= 4 && stats.good.failures === 0,
+    JSON.stringify([stats.good, errors.map((e) => e.target + e.error.message)]),
+  );
   assert.ok(Number.isFinite(stats.good.lastDurationMs));
-  assert.ok(stats.failing.failures >= 1 && stats.failing.failures === stats.failing.scrapes, JSON.stringify(stats.failing));
+  assert.ok(
+    stats.failing.failures >= 1 && stats.failing.failures === stats.failing.scrapes,
+    JSON.stringify(stats.failing),
+  );
   assert.match(stats.failing.lastError ?? '', /HTTP 500/);
   assert.ok(stats.hanging.failures >= 1, JSON.stringify(stats.hanging));
   const kinds = new Set(errors.map((e) => `${e.target}:${(e.error as ScrapeError).kind}`));
@@ -98,6 +120,12 @@ test('options: unknown keys, bad jitter and bad targets are rejected up front', 
   const onSamples = (): void => undefined;
   assert.throws(() => new Scraper({ targets: [], onSamples, jiter: 0.1 } as never), /unknown Scraper option "jiter"/);
   assert.throws(() => new Scraper({ targets: [], onSamples, jitter: 2 }), /jitter must be between 0 and 1/);
-  assert.throws(() => new Scraper({ targets: [{ ...targetFor('a', good), intervalMs: 20 }], onSamples }), /\[0\]\.timeoutMs: must not exceed intervalMs \(20\)/);
-  assert.throws(() => new Scraper({ targets: [targetFor('a', good), targetFor('a', good)], onSamples }), /\[1\]\.name: target "a" is defined twice/);
+  assert.throws(
+    () => new Scraper({ targets: [{ ...targetFor('a', good), intervalMs: 20 }], onSamples }),
+    /\[0\]\.timeoutMs: must not exceed intervalMs \(20\)/,
+  );
+  assert.throws(
+    () => new Scraper({ targets: [targetFor('a', good), targetFor('a', good)], onSamples }),
+    /\[1\]\.name: target "a" is defined twice/,
+  );
 });

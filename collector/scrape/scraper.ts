@@ -64,10 +64,12 @@ export class Scraper {
   private generation = 0;
 
   constructor(options: ScraperOptions) {
-    for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new TypeError(`unknown Scraper option "${key}"; known: ${[...KNOWN].join(', ')}`);
+    for (const key of Object.keys(options))
+      if (!KNOWN.has(key)) throw new TypeError(`unknown Scraper option "${key}"; known: ${[...KNOWN].join(', ')}`);
     if (typeof options.onSamples !== 'function') throw new TypeError('Scraper needs an onSamples callback');
     this.jitter = options.jitter ?? 0;
-    if (!(this.jitter >= 0 && this.jitter <= 1)) throw new TypeError(`jitter must be between 0 and 1, got ${this.jitter}`);
+    if (!(this.jitter >= 0 && this.jitter <= 1))
+      throw new TypeError(`jitter must be between 0 and 1, got ${this.jitter}`);
     const staleAfterScrapes = options.staleAfterScrapes ?? COUNTER_TRACKER_DEFAULTS.staleAfterScrapes;
     this.runs = parseScrapeTargets(options.targets).map((target) => ({
       target,

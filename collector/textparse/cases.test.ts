@@ -34,7 +34,10 @@ for (const scenario of loadScenarios(new URL('./testdata/errors.cases', import.m
       (error: unknown) => {
         assert.ok(error instanceof ExpositionParseError, `expected ExpositionParseError, got ${String(error)}`);
         assert.equal(`${error.line}:${error.column}`, `${expected.line}:${expected.column}`, error.message);
-        assert.ok(error.message.includes(expected.text), `message ${JSON.stringify(error.message)} lacks ${JSON.stringify(expected.text)}`);
+        assert.ok(
+          error.message.includes(expected.text),
+          `message ${JSON.stringify(error.message)} lacks ${JSON.stringify(expected.text)}`,
+        );
         assert.equal(error.limit, expected.limit);
         return true;
       },
@@ -48,7 +51,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.prom') || f.endsW
   test(`testdata/${file} parses to ${file.replace(/\.\w+$/, '.json')}`, () => {
     const body = readFileSync(new URL(file, dir));
     const expected = reviveNumbers(JSON.parse(readFileSync(new URL(file.replace(/\.\w+$/, '.json'), dir), 'utf8')));
-    const result = parseExposition(body, { contentType: file.endsWith('.om') ? 'application/openmetrics-text; version=1.0.0' : 'text/plain; version=0.0.4' });
+    const result = parseExposition(body, {
+      contentType: file.endsWith('.om') ? 'application/openmetrics-text; version=1.0.0' : 'text/plain; version=0.0.4',
+    });
     assert.deepStrictEqual(result.families, expected);
   });
 }
@@ -72,7 +77,9 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.prom'))) {
       }
       naive.push([m[1], labels, m[3] === '+Inf' ? Infinity : Number(m[3])]);
     }
-    const parsed = parseExposition(text, { format: 'prometheus' }).families.flatMap((f) => f.samples.map((s) => [s.name, s.labels, s.value]));
+    const parsed = parseExposition(text, { format: 'prometheus' }).families.flatMap((f) =>
+      f.samples.map((s) => [s.name, s.labels, s.value]),
+    );
     assert.deepStrictEqual(parsed, naive);
   });
 }

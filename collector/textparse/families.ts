@@ -1,6 +1,13 @@
 import { ExpositionParseError } from './errors.ts';
 import { parseNumber } from './lex.ts';
-import type { ExpositionFormat, ExpositionParser, ExpositionSample, Labels, MetricFamily, MetricType } from './types.ts';
+import type {
+  ExpositionFormat,
+  ExpositionParser,
+  ExpositionSample,
+  Labels,
+  MetricFamily,
+  MetricType,
+} from './types.ts';
 
 /** A repeated series (same labels and same timestamp) met under `duplicates: 'record'`. */
 export interface DuplicateSeries {
@@ -83,13 +90,23 @@ export class FamilyAssembler {
   /** Handles a `'help'`, `'type'` or `'unit'` entry. */
   metadata(kind: 'help' | 'type' | 'unit', parser: ExpositionParser): void {
     const line = parser.line();
-    const metric = kind === 'help' ? parser.help().metric : kind === 'type' ? parser.type().metric : parser.unit().metric;
+    const metric =
+      kind === 'help' ? parser.help().metric : kind === 'type' ? parser.type().metric : parser.unit().metric;
     let state = this.byName.get(metric);
     if (this.format === 'openmetrics' && state !== undefined && state !== this.current) {
-      throw error(`metadata for metric family "${metric}" appears again after other families (OpenMetrics families must be contiguous; it started on line ${firstLine(state)})`, line);
+      throw error(
+        `metadata for metric family "${metric}" appears again after other families (OpenMetrics families must be contiguous; it started on line ${firstLine(state)})`,
+        line,
+      );
     }
     if (state === undefined) {
-      state = { family: { name: metric, type: this.defaultType, samples: [] }, typeLine: 0, helpLine: 0, unitLine: 0, firstSampleLine: 0 };
+      state = {
+        family: { name: metric, type: this.defaultType, samples: [] },
+        typeLine: 0,
+        helpLine: 0,
+        unitLine: 0,
+        firstSampleLine: 0,
+      };
       this.byName.set(metric, state);
       this.families.push(state.family);
       this.current = state;
@@ -99,7 +116,10 @@ export class FamilyAssembler {
     const previous = kind === 'help' ? state.helpLine : kind === 'type' ? state.typeLine : state.unitLine;
     if (previous > 0) throw error(`second ${keyword} line for "${metric}" (the first is on line ${previous})`, line);
     if (state.firstSampleLine > 0 && (kind === 'type' || this.format === 'openmetrics')) {
-      throw error(`${keyword} line for "${metric}" comes after its samples (the first is on line ${state.firstSampleLine})`, line);
+      throw error(
+        `${keyword} line for "${metric}" comes after its samples (the first is on line ${state.firstSampleLine})`,
+        line,
+      );
     }
     if (kind === 'help') {
       state.family.help = parser.help().text;
@@ -146,9 +166,16 @@ export class FamilyAssembler {
     if (first !== undefined) {
       const series = parser.seriesKey();
       if (this.onDuplicate === 'error') {
-        throw error(`duplicate series ${series}${timestamp === undefined ? '' : ` at ${timestamp}`} (first on line ${first})`, line);
+        throw error(
+          `duplicate series ${series}${timestamp === undefined ? '' : ` at ${timestamp}`} (first on line ${first})`,
+          line,
+        );
       }
-      this.duplicates.push(timestamp === undefined ? { series, line, firstLine: first } : { series, timestampMs: timestamp, line, firstLine: first });
+      this.duplicates.push(
+        timestamp === undefined
+          ? { series, line, firstLine: first }
+          : { series, timestampMs: timestamp, line, firstLine: first },
+      );
       return;
     }
     this.seenSeries.set(key, line);
@@ -174,16 +201,28 @@ export class FamilyAssembler {
     }
     if (candidate !== undefined && this.fits(candidate.family, name)) {
       if (this.format === 'openmetrics' && candidate !== current) {
-        throw error(`sample "${name}" of metric family "${candidate.family.name}" after other families (OpenMetrics families must be contiguous; it started on line ${firstLine(candidate)})`, line);
+        throw error(
+          `sample "${name}" of metric family "${candidate.family.name}" after other families (OpenMetrics families must be contiguous; it started on line ${firstLine(candidate)})`,
+          line,
+        );
       }
       return candidate;
     }
     if (candidate !== undefined) {
       const family = candidate.family;
       const allowed = (this.suffixes[family.type] ?? ['']).map((s) => `"${family.name}${s}"`).join(', ');
-      throw error(`sample "${name}" does not fit ${family.type} family "${family.name}" (its samples are named ${allowed})`, line);
+      throw error(
+        `sample "${name}" does not fit ${family.type} family "${family.name}" (its samples are named ${allowed})`,
+        line,
+      );
     }
-    const state: FamilyState = { family: { name, type: this.defaultType, samples: [] }, typeLine: 0, helpLine: 0, unitLine: 0, firstSampleLine: 0 };
+    const state: FamilyState = {
+      family: { name, type: this.defaultType, samples: [] },
+      typeLine: 0,
+      helpLine: 0,
+      unitLine: 0,
+      firstSampleLine: 0,
+    };
     this.byName.set(name, state);
     this.families.push(state.family);
     this.current = state;
@@ -209,25 +248,38 @@ export class FamilyAssembler {
       if (suffix === '') continue;
       const part = this.byName.get(metric + suffix);
       if (part !== undefined && part.typeLine === 0 && part.firstSampleLine > 0) {
-        throw error(`TYPE line for "${metric}" comes after its sample "${metric}${suffix}" (line ${part.firstSampleLine})`, line);
+        throw error(
+          `TYPE line for "${metric}" comes after its sample "${metric}${suffix}" (line ${part.firstSampleLine})`,
+          line,
+        );
       }
     }
   }
-
 }
 
 /** The label a sample of this name needs: `le` on histogram buckets, `quantile` on summary quantiles. */
 function specialLabel(family: MetricFamily, name: string): 'le' | 'quantile' | undefined {
   const histogram = family.type === 'histogram' || family.type === 'gaugehistogram';
-  return histogram && name === `${family.name}_bucket` ? 'le' : family.type === 'summary' && name === family.name ? 'quantile' : undefined;
+  return histogram && name === `${family.name}_bucket`
+    ? 'le'
+    : family.type === 'summary' && name === family.name
+      ? 'quantile'
+      : undefined;
 }
 
 /** Histogram buckets need a numeric `le`; summary quantiles a numeric `quantile`. */
-function checkSpecialLabel(family: MetricFamily, name: string, label: 'le' | 'quantile', labels: Labels, line: number): void {
+function checkSpecialLabel(
+  family: MetricFamily,
+  name: string,
+  label: 'le' | 'quantile',
+  labels: Labels,
+  line: number,
+): void {
   const value = labels[label];
   if (value === undefined) throw error(`${family.type} sample "${name}" has no "${label}" label`, line);
   const n = parseNumber(value, 0, value.length);
-  if (n === undefined || Number.isNaN(n)) throw error(`${family.type} sample "${name}" has ${label}=${JSON.stringify(value)}, not a number`, line);
+  if (n === undefined || Number.isNaN(n))
+    throw error(`${family.type} sample "${name}" has ${label}=${JSON.stringify(value)}, not a number`, line);
 }
 
 function firstLine(state: FamilyState): number {

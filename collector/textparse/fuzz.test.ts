@@ -17,13 +17,60 @@ import type { Entry } from './types.ts';
 
 const dir = new URL('./testdata/', import.meta.url);
 const SEEDS: string[] = [
-  ...readdirSync(dir).filter((f) => f.endsWith('.prom') || f.endsWith('.om')).map((f) => readFileSync(new URL(f, dir), 'utf8')),
+  ...readdirSync(dir)
+    .filter((f) => f.endsWith('.prom') || f.endsWith('.om'))
+    .map((f) => readFileSync(new URL(f, dir), 'utf8')),
   ...['valid.cases', 'errors.cases'].flatMap((f) => loadScenarios(new URL(f, dir)).map((s) => s.input)),
 ];
 const TOKENS = [
-  '#', ' ', '  ', '\t', '\n', '\r', '\0', 'HELP', 'TYPE', 'UNIT', 'EOF', '# EOF', '# HELP ', '# TYPE ', 'counter', 'histogram', 'summary',
-  'gauge', 'a', 'a_total', 'a_bucket', 'le', 'quantile', '{', '}', '=', '"', '\\', '\\n', '\\"', ',', '1', '0.5', '.', 'e', 'e+', 'NaN',
-  '+Inf', '-Inf', '-', '+', '1700000000', '1700000000.5', 'é', '🛒', '\u2028', '\ufeff', 'x'.repeat(200),
+  '#',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\r',
+  '\0',
+  'HELP',
+  'TYPE',
+  'UNIT',
+  'EOF',
+  '# EOF',
+  '# HELP ',
+  '# TYPE ',
+  'counter',
+  'histogram',
+  'summary',
+  'gauge',
+  'a',
+  'a_total',
+  'a_bucket',
+  'le',
+  'quantile',
+  '{',
+  '}',
+  '=',
+  '"',
+  '\\',
+  '\\n',
+  '\\"',
+  ',',
+  '1',
+  '0.5',
+  '.',
+  'e',
+  'e+',
+  'NaN',
+  '+Inf',
+  '-Inf',
+  '-',
+  '+',
+  '1700000000',
+  '1700000000.5',
+  'é',
+  '🛒',
+  '\u2028',
+  '\ufeff',
+  'x'.repeat(200),
 ];
 
 /** Parses every way the public API allows and checks the error contract. */
@@ -47,7 +94,15 @@ function exercise(body: string | Uint8Array): void {
       const parser = createExpositionParser(body, { format });
       for (let e: Entry = parser.next(), n = 0; e !== 'eof'; e = parser.next(), n++) {
         assert.ok(n <= (typeof body === 'string' ? body.length : body.byteLength), 'more entries than characters');
-        if (e === 'series') void [parser.series(), parser.seriesKey(), parser.labels(), parser.value(), parser.timestamp(), parser.exemplar()];
+        if (e === 'series')
+          void [
+            parser.series(),
+            parser.seriesKey(),
+            parser.labels(),
+            parser.value(),
+            parser.timestamp(),
+            parser.exemplar(),
+          ];
         else if (e === 'help') void parser.help();
         else if (e === 'type') void parser.type();
         else if (e === 'unit') void parser.unit();
@@ -67,7 +122,11 @@ type Mutation =
   | { kind: 'swap'; line: number; other: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...TOKENS), fc.string({ unit: 'binary', maxLength: 2 })) }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...TOKENS), fc.string({ unit: 'binary', maxLength: 2 })),
+  }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...TOKENS) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constantFrom('duplicate' as const, 'delete' as const), line: fc.nat() }),
@@ -105,16 +164,23 @@ test('fuzz: random token soups parse or throw ExpositionParseError', () => {
     fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }), (tokens) => exercise(tokens.join(''))),
     { numRuns: 400 },
   );
-  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => exercise(text)), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => exercise(text)),
+    { numRuns: 200 },
+  );
 });
 
 test('fuzz: raw byte flips (invalid UTF-8 included) parse or throw ExpositionParseError', () => {
   fc.assert(
-    fc.property(fc.constantFrom(...SEEDS), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (seed, flips) => {
-      const bytes = Buffer.from(seed, 'utf8');
-      for (const [at, byte] of flips) if (bytes.length > 0) bytes[at % bytes.length] = byte;
-      exercise(bytes);
-    }),
+    fc.property(
+      fc.constantFrom(...SEEDS),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+      (seed, flips) => {
+        const bytes = Buffer.from(seed, 'utf8');
+        for (const [at, byte] of flips) if (bytes.length > 0) bytes[at % bytes.length] = byte;
+        exercise(bytes);
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -131,6 +197,9 @@ test('pathological inputs end quickly', () => {
   for (const body of cases) {
     const start = performance.now();
     exercise(body);
-    assert.ok(performance.now() - start < 5_000, `took ${(performance.now() - start).toFixed(0)} ms on ${JSON.stringify(body.slice(0, 20))}…`);
+    assert.ok(
+      performance.now() - start < 5_000,
+      `took ${(performance.now() - start).toFixed(0)} ms on ${JSON.stringify(body.slice(0, 20))}…`,
+    );
   }
 });

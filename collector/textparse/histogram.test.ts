@@ -49,13 +49,18 @@ test('buckets are sorted by le, grouped whatever the label order, and +Inf may b
     'h_bucket{le="1e-1",a="1",b="2"} 1',
     'h_count{a="1",b="2"} 9',
   ].join('\n');
-  assert.deepStrictEqual(histogramBuckets(family(text, 'h')), [{ labels: { a: '1', b: '2' }, le: [0.1, 0.5, Infinity], cumulative: [1, 4, 9], count: 9 }]);
+  assert.deepStrictEqual(histogramBuckets(family(text, 'h')), [
+    { labels: { a: '1', b: '2' }, le: [0.1, 0.5, Infinity], cumulative: [1, 4, 9], count: 9 },
+  ]);
 });
 
 test('OpenMetrics gaugehistogram uses _gsum and _gcount; _created is ignored in histograms', () => {
-  const om = '# TYPE q gaugehistogram\nq_bucket{le="+Inf"} 3\nq_gcount 3\nq_gsum 12\n# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_created 1.7e9\n# EOF\n';
+  const om =
+    '# TYPE q gaugehistogram\nq_bucket{le="+Inf"} 3\nq_gcount 3\nq_gsum 12\n# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_created 1.7e9\n# EOF\n';
   const families = parseExposition(om).families;
-  assert.deepStrictEqual(histogramBuckets(families[0]), [{ labels: {}, le: [Infinity], cumulative: [3], sum: 12, count: 3 }]);
+  assert.deepStrictEqual(histogramBuckets(families[0]), [
+    { labels: {}, le: [Infinity], cumulative: [3], sum: 12, count: 3 },
+  ]);
   assert.deepStrictEqual(histogramBuckets(families[1]), [{ labels: {}, le: [Infinity], cumulative: [1] }]);
 });
 
@@ -63,16 +68,30 @@ test('malformed histograms are HistogramShapeError naming the series', () => {
   const cases: [string, string][] = [
     ['# TYPE h histogram\nh_bucket{x="a",le="1"} 2\nh_sum{x="a"} 1\n', 'series h{x="a"}: no le="+Inf" bucket'],
     ['# TYPE h histogram\nh_count 3\n', 'series h: no le="+Inf" bucket'],
-    ['# TYPE h histogram\nh_bucket{le="1"} 5\nh_bucket{le="+Inf"} 4\n', 'cumulative count decreases from 5 at le="1" to 4 at le="+Inf"'],
-    ['# TYPE h histogram\nh_bucket{le="1"} 5\nh_bucket{le="1.0"} 5\nh_bucket{le="+Inf"} 5\n', 'bucket le="1.0" appears twice'],
+    [
+      '# TYPE h histogram\nh_bucket{le="1"} 5\nh_bucket{le="+Inf"} 4\n',
+      'cumulative count decreases from 5 at le="1" to 4 at le="+Inf"',
+    ],
+    [
+      '# TYPE h histogram\nh_bucket{le="1"} 5\nh_bucket{le="1.0"} 5\nh_bucket{le="+Inf"} 5\n',
+      'bucket le="1.0" appears twice',
+    ],
     ['# TYPE h histogram\nh_bucket{le="1"} NaN\nh_bucket{le="+Inf"} 5\n', 'bucket le="1" has a NaN count'],
     ['# TYPE h histogram\nh_sum 1\nh_sum 2 1000\nh_bucket{le="+Inf"} 5\n', 'more than one h_sum sample'],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => histogramBuckets(family(text, 'h')), (e: unknown) => e instanceof HistogramShapeError && e.message.includes(message), message);
+    assert.throws(
+      () => histogramBuckets(family(text, 'h')),
+      (e: unknown) => e instanceof HistogramShapeError && e.message.includes(message),
+      message,
+    );
   }
   assert.throws(() => histogramBuckets(family('# TYPE g gauge\ng 1\n', 'g')), /family type is gauge, not histogram/);
-  const handMade: MetricFamily = { name: 'h', type: 'histogram', samples: [{ name: 'h_bucket', labels: { le: 'fast' }, value: 1 }] };
+  const handMade: MetricFamily = {
+    name: 'h',
+    type: 'histogram',
+    samples: [{ name: 'h_bucket', labels: { le: 'fast' }, value: 1 }],
+  };
   assert.throws(() => histogramBuckets(handMade), /le="fast" is not a number/);
   const stray: MetricFamily = { name: 'h', type: 'histogram', samples: [{ name: 'other', labels: {}, value: 1 }] };
   assert.throws(() => histogramBuckets(stray), /sample "other" is not part of histogram "h"/);

@@ -29,7 +29,11 @@ export interface HistogramSeries {
  */
 export function histogramBuckets(family: MetricFamily): HistogramSeries[] {
   if (family.type !== 'histogram' && family.type !== 'gaugehistogram') {
-    throw new HistogramShapeError(family.name, family.name, `family type is ${family.type}, not histogram or gaugehistogram`);
+    throw new HistogramShapeError(
+      family.name,
+      family.name,
+      `family type is ${family.type}, not histogram or gaugehistogram`,
+    );
   }
   const gauge = family.type === 'gaugehistogram';
   const bucketName = `${family.name}_bucket`;
@@ -43,26 +47,39 @@ export function histogramBuckets(family: MetricFamily): HistogramSeries[] {
       const where = canonicalSeries(family.name, g.series.labels);
       if (text === undefined) throw new HistogramShapeError(family.name, where, 'bucket without an "le" label');
       const le = parseNumber(text, 0, text.length);
-      if (le === undefined || Number.isNaN(le)) throw new HistogramShapeError(family.name, where, `le=${JSON.stringify(text)} is not a number`);
-      for (const b of g.bounds) if (b.le === le) throw new HistogramShapeError(family.name, where, `bucket le=${JSON.stringify(text)} appears twice`);
-      if (Number.isNaN(sample.value)) throw new HistogramShapeError(family.name, where, `bucket le=${JSON.stringify(text)} has a NaN count`);
+      if (le === undefined || Number.isNaN(le))
+        throw new HistogramShapeError(family.name, where, `le=${JSON.stringify(text)} is not a number`);
+      for (const b of g.bounds)
+        if (b.le === le)
+          throw new HistogramShapeError(family.name, where, `bucket le=${JSON.stringify(text)} appears twice`);
+      if (Number.isNaN(sample.value))
+        throw new HistogramShapeError(family.name, where, `bucket le=${JSON.stringify(text)} has a NaN count`);
       g.bounds.push({ le, text, value: sample.value });
     } else if (sample.name === sumName || sample.name === countName) {
       const g = group(groups, sample.labels);
       const field = sample.name === sumName ? 'sum' : 'count';
       if (g.series[field] !== undefined) {
-        throw new HistogramShapeError(family.name, canonicalSeries(family.name, g.series.labels), `more than one ${sample.name} sample`);
+        throw new HistogramShapeError(
+          family.name,
+          canonicalSeries(family.name, g.series.labels),
+          `more than one ${sample.name} sample`,
+        );
       }
       g.series[field] = sample.value;
     } else if (sample.name !== `${family.name}_created`) {
-      throw new HistogramShapeError(family.name, canonicalSeries(sample.name, sample.labels), `sample "${sample.name}" is not part of histogram "${family.name}"`);
+      throw new HistogramShapeError(
+        family.name,
+        canonicalSeries(sample.name, sample.labels),
+        `sample "${sample.name}" is not part of histogram "${family.name}"`,
+      );
     }
   }
   const out: HistogramSeries[] = [];
   for (const { series, bounds } of groups.values()) {
     const where = canonicalSeries(family.name, series.labels);
     bounds.sort(byLe);
-    if (bounds.length === 0 || bounds[bounds.length - 1].le !== Infinity) throw new HistogramShapeError(family.name, where, 'no le="+Inf" bucket');
+    if (bounds.length === 0 || bounds[bounds.length - 1].le !== Infinity)
+      throw new HistogramShapeError(family.name, where, 'no le="+Inf" bucket');
     for (let i = 0; i < bounds.length; i++) {
       if (i > 0 && bounds[i].value < bounds[i - 1].value) {
         throw new HistogramShapeError(

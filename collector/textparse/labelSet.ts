@@ -46,14 +46,19 @@ export function buildLabels(s: string, lab: Int32Array, from: number, to: number
   for (let i = from; i < to; i++) {
     const k = 4 * i;
     const ve = lab[k + 3];
-    setLabel(labels, s.slice(lab[k], lab[k + 1]), ve < 0 ? unescapeQuoted(s, lab[k + 2], ~ve) : s.slice(lab[k + 2], ve));
+    setLabel(
+      labels,
+      s.slice(lab[k], lab[k + 1]),
+      ve < 0 ? unescapeQuoted(s, lab[k + 2], ~ve) : s.slice(lab[k + 2], ve),
+    );
   }
   return labels;
 }
 
 /** `labels[name] = value`, except that a label named `__proto__` becomes an own property instead of a prototype change. */
 function setLabel(labels: Labels, name: string, value: string): void {
-  if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__')
+    Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
   else labels[name] = value;
 }
 
@@ -96,7 +101,9 @@ export function labelCodePoints(s: string, lab: Int32Array, from: number, to: nu
   for (let i = from; i < to; i++) {
     const k = 4 * i;
     const ve = lab[k + 3];
-    total += codePoints(s.slice(lab[k], lab[k + 1])) + codePoints(ve < 0 ? unescapeQuoted(s, lab[k + 2], ~ve) : s.slice(lab[k + 2], ve));
+    total +=
+      codePoints(s.slice(lab[k], lab[k + 1])) +
+      codePoints(ve < 0 ? unescapeQuoted(s, lab[k + 2], ~ve) : s.slice(lab[k + 2], ve));
   }
   return total;
 }

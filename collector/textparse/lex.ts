@@ -107,7 +107,10 @@ export function compareLabelNameStrings(a: string, b: string): number {
   return ra !== rb ? ra - rb : a < b ? -1 : a > b ? 1 : 0;
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 const TWO_53 = 9007199254740992;
 
 /**
@@ -172,7 +175,8 @@ export function scanNumber(s: string, start: number, end: number, shift: number)
     exponent += expNegative ? -e : e;
   }
   let v: number;
-  if (mantissa < TWO_53 && exponent >= -22 && exponent <= 22) v = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent];
+  if (mantissa < TWO_53 && exponent >= -22 && exponent <= 22)
+    v = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent];
   else v = Number(`${s.slice(intStart, intEnd)}${s.slice(fracStart, fracEnd)}e${exponent}`);
   return negative ? -v : v;
 }

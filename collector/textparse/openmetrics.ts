@@ -50,7 +50,8 @@ export class OpenMetricsParser extends BaseTextParser {
     }
     if (c === HASH) return this.readDescriptor(p);
     if (c === SPACE || c === TAB) this.fail('leading blank (OpenMetrics separates tokens with exactly one space)', p);
-    if (c === LBRACE) this.fail('quoted (UTF-8) metric names inside braces are not supported; expected a metric name', p);
+    if (c === LBRACE)
+      this.fail('quoted (UTF-8) metric names inside braces are not supported; expected a metric name', p);
     this.fail(`expected a metric name, "# HELP", "# TYPE", "# UNIT" or "# EOF", got ${this.describeAt(p)}`, p);
   }
 
@@ -71,7 +72,10 @@ export class OpenMetricsParser extends BaseTextParser {
     this.seriesEnd = p;
     if (p === end) this.fail(`missing value after ${JSON.stringify(s.slice(this.nameStart, p))}`, p);
     if (s.charCodeAt(p) !== SPACE) {
-      this.fail(`unexpected ${this.describeAt(p)} after ${this.nLabels > 0 || p > this.nameStart + this.name.length ? 'the label set' : `metric name "${this.name}"`}`, p);
+      this.fail(
+        `unexpected ${this.describeAt(p)} after ${this.nLabels > 0 || p > this.nameStart + this.name.length ? 'the label set' : `metric name "${this.name}"`}`,
+        p,
+      );
     }
     const v0 = ++p;
     p = scanSpaceToken(s, p, end);
@@ -88,7 +92,8 @@ export class OpenMetricsParser extends BaseTextParser {
       this.hasTs = true;
       if (p === end) return;
       p++;
-      if (p >= end || s.charCodeAt(p) !== HASH) this.fail(`unexpected text after the timestamp: ${this.describeAt(p)} (an exemplar starts with "# {")`, p);
+      if (p >= end || s.charCodeAt(p) !== HASH)
+        this.fail(`unexpected text after the timestamp: ${this.describeAt(p)} (an exemplar starts with "# {")`, p);
     }
     if (p >= end) this.fail('trailing space at the end of the line', p - 1);
     this.readExemplar(p);
@@ -98,14 +103,17 @@ export class OpenMetricsParser extends BaseTextParser {
   private readExemplar(p: number): void {
     const s = this.s;
     const end = this.lineEnd;
-    if (p + 2 >= end || s.charCodeAt(p + 1) !== SPACE || s.charCodeAt(p + 2) !== LBRACE) this.fail('expected "# {" to start an exemplar', p);
+    if (p + 2 >= end || s.charCodeAt(p + 1) !== SPACE || s.charCodeAt(p + 2) !== LBRACE)
+      this.fail('expected "# {" to start an exemplar', p);
     const canonical = this.canonical;
     p = this.scanLabels(p + 3, false, this.nLabels);
     this.canonical = canonical;
     this.nExemplarLabels = this.lastScanCount();
     const chars = this.exemplarLabelChars();
-    if (chars > EXEMPLAR_MAX_LABEL_CHARS) this.fail(`exemplar labels hold ${chars} characters, over OpenMetrics' ${EXEMPLAR_MAX_LABEL_CHARS}`, p - 1);
-    if (p >= end || s.charCodeAt(p) !== SPACE) this.fail(`expected a space and the exemplar value, got ${this.describeAt(p)}`, p);
+    if (chars > EXEMPLAR_MAX_LABEL_CHARS)
+      this.fail(`exemplar labels hold ${chars} characters, over OpenMetrics' ${EXEMPLAR_MAX_LABEL_CHARS}`, p - 1);
+    if (p >= end || s.charCodeAt(p) !== SPACE)
+      this.fail(`expected a space and the exemplar value, got ${this.describeAt(p)}`, p);
     const v0 = ++p;
     p = scanSpaceToken(s, p, end);
     const value = parseNumber(s, v0, p);
@@ -125,9 +133,11 @@ export class OpenMetricsParser extends BaseTextParser {
   /** Parses a timestamp in seconds as epoch ms (rounded); fails on non-numbers, NaN and infinities. */
   private secondsToMs(start: number, end: number): number {
     const ms = scanNumber(this.s, start, end, 3);
-    if (ms === undefined || !Number.isFinite(ms)) this.failToken('timestamp (expected seconds since the epoch)', start, end);
+    if (ms === undefined || !Number.isFinite(ms))
+      this.failToken('timestamp (expected seconds since the epoch)', start, end);
     const rounded = Math.round(ms);
-    if (!Number.isSafeInteger(rounded)) this.fail(`timestamp ${this.s.slice(start, end)} is beyond ±2^53 milliseconds`, start);
+    if (!Number.isSafeInteger(rounded))
+      this.fail(`timestamp ${this.s.slice(start, end)} is beyond ±2^53 milliseconds`, start);
     return rounded;
   }
 
@@ -144,9 +154,11 @@ export class OpenMetricsParser extends BaseTextParser {
       this.fail('expected "# HELP ", "# TYPE ", "# UNIT " or "# EOF" (OpenMetrics has no comments)', p);
     }
     let q = p + 7;
-    if (q >= end || !isMetricNameStart(s.charCodeAt(q))) this.fail(`expected a metric name after "# ${keyword} ", got ${this.describeAt(q)}`, q);
+    if (q >= end || !isMetricNameStart(s.charCodeAt(q)))
+      this.fail(`expected a metric name after "# ${keyword} ", got ${this.describeAt(q)}`, q);
     const nameEnd = scanMetricName(s, q, end);
-    if (nameEnd < end && s.charCodeAt(nameEnd) !== SPACE) this.fail(`unexpected ${this.describeAt(nameEnd)} in the metric name of "# ${keyword}"`, nameEnd);
+    if (nameEnd < end && s.charCodeAt(nameEnd) !== SPACE)
+      this.fail(`unexpected ${this.describeAt(nameEnd)} in the metric name of "# ${keyword}"`, nameEnd);
     this.metaName = s.slice(q, nameEnd);
     q = nameEnd < end ? nameEnd + 1 : end;
     this.textStart = q;
@@ -155,7 +167,10 @@ export class OpenMetricsParser extends BaseTextParser {
     if (keyword === 'TYPE') {
       const type = OPENMETRICS_TYPES.get(s.slice(q, end));
       if (type === undefined) {
-        this.fail(`${q === end ? 'missing metric type' : `unknown metric type ${JSON.stringify(s.slice(q, end))}`} (expected counter, gauge, histogram, gaugehistogram, summary, info, stateset or unknown)`, q);
+        this.fail(
+          `${q === end ? 'missing metric type' : `unknown metric type ${JSON.stringify(s.slice(q, end))}`} (expected counter, gauge, histogram, gaugehistogram, summary, info, stateset or unknown)`,
+          q,
+        );
       }
       this.metaType = type;
       return 'type';
@@ -165,8 +180,15 @@ export class OpenMetricsParser extends BaseTextParser {
       if (unitEnd < end) this.fail(`unexpected ${this.describeAt(unitEnd)} in the unit`, unitEnd);
       const unit = s.slice(q, end);
       const name = this.metaName;
-      if (!(name.length > unit.length + 1 && name.endsWith(unit) && name.charCodeAt(name.length - unit.length - 1) === 95)) {
-        this.fail(`unit ${JSON.stringify(unit)} is not the suffix of metric name "${name}" (expected "${name}" to end with "_${unit}")`, q);
+      if (!(
+        name.length > unit.length + 1 &&
+        name.endsWith(unit) &&
+        name.charCodeAt(name.length - unit.length - 1) === 95
+      )) {
+        this.fail(
+          `unit ${JSON.stringify(unit)} is not the suffix of metric name "${name}" (expected "${name}" to end with "_${unit}")`,
+          q,
+        );
       }
     }
     return 'unit';

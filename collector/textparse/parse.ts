@@ -78,7 +78,10 @@ export function parseExposition(body: string | Uint8Array, options: ParseExposit
 function chooseFormat(options: ParserOptions, text: string): ExpositionFormat {
   const format = options.format ?? 'auto';
   if (format === 'prometheus' || format === 'openmetrics') return format;
-  if (format !== 'auto') throw new ExpositionOptionsError(`format must be 'prometheus', 'openmetrics' or 'auto', got ${JSON.stringify(format)}`);
+  if (format !== 'auto')
+    throw new ExpositionOptionsError(
+      `format must be 'prometheus', 'openmetrics' or 'auto', got ${JSON.stringify(format)}`,
+    );
   return formatFromContentType(options.contentType) ?? sniffFormat(text);
 }
 

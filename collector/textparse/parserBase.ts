@@ -32,7 +32,9 @@ export abstract class BaseTextParser extends LineScanner implements ExpositionPa
 
   private expect(kind: Entry, accessor: string): void {
     if (this.current !== kind) {
-      throw new ParserStateError(`${accessor}() may only be called after next() returned '${kind}' (current entry: ${this.current ?? 'none'})`);
+      throw new ParserStateError(
+        `${accessor}() may only be called after next() returned '${kind}' (current entry: ${this.current ?? 'none'})`,
+      );
     }
   }
 
@@ -77,12 +79,17 @@ export abstract class BaseTextParser extends LineScanner implements ExpositionPa
     this.expect('series', 'exemplar');
     if (!this.hasExemplar) return undefined;
     const labels = buildLabels(this.s, this.lab, this.nLabels, this.nLabels + this.nExemplarLabels);
-    return this.exemplarHasTs ? { labels, value: this.exemplarValue, timestampMs: this.exemplarTs } : { labels, value: this.exemplarValue };
+    return this.exemplarHasTs
+      ? { labels, value: this.exemplarValue, timestampMs: this.exemplarTs }
+      : { labels, value: this.exemplarValue };
   }
 
   help(): { metric: string; text: string } {
     this.expect('help', 'help');
-    return { metric: this.metaName, text: unescapeHelp(this.s, this.textStart, this.textEnd, this.format === 'openmetrics') };
+    return {
+      metric: this.metaName,
+      text: unescapeHelp(this.s, this.textStart, this.textEnd, this.format === 'openmetrics'),
+    };
   }
 
   type(): { metric: string; type: MetricType } {

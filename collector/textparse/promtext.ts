@@ -1,4 +1,14 @@
-import { HASH, LBRACE, SPACE, TAB, isMetricNameStart, parseIntegerMs, parseNumber, scanMetricName, skipBlanks } from './lex.ts';
+import {
+  HASH,
+  LBRACE,
+  SPACE,
+  TAB,
+  isMetricNameStart,
+  parseIntegerMs,
+  parseNumber,
+  scanMetricName,
+  skipBlanks,
+} from './lex.ts';
 import { resolveLimits, type ExpositionLimits } from './limits.ts';
 import { BaseTextParser } from './parserBase.ts';
 import type { Entry, MetricType } from './types.ts';
@@ -41,7 +51,8 @@ export class PrometheusTextParser extends BaseTextParser {
         return 'series';
       }
       if (c === HASH) return this.readHashLine(p + 1);
-      if (c === LBRACE) this.fail('quoted (UTF-8) metric names inside braces are not supported; expected a metric name', p);
+      if (c === LBRACE)
+        this.fail('quoted (UTF-8) metric names inside braces are not supported; expected a metric name', p);
       this.fail(`expected a metric name, "# HELP", "# TYPE" or a comment, got ${this.describeAt(p)}`, p);
     }
     return 'eof';
@@ -72,7 +83,10 @@ export class PrometheusTextParser extends BaseTextParser {
     }
     this.seriesEnd = p;
     if (p < end && c !== SPACE && c !== TAB) {
-      this.fail(`unexpected ${this.describeAt(p)} after ${p > nameEnd ? 'the label set' : `metric name "${this.name}"`}`, p);
+      this.fail(
+        `unexpected ${this.describeAt(p)} after ${p > nameEnd ? 'the label set' : `metric name "${this.name}"`}`,
+        p,
+      );
     }
     let q = skipBlanks(s, p, end);
     if (q === end) this.fail(`missing value after ${JSON.stringify(s.slice(this.nameStart, p))}`, q);
@@ -93,7 +107,11 @@ export class PrometheusTextParser extends BaseTextParser {
     if (Number.isNaN(ts)) this.fail(`timestamp ${s.slice(t0, q)} is beyond ±2^53 milliseconds`, t0);
     this.ts = ts;
     this.hasTs = true;
-    if (q < end && skipBlanks(s, q, end) < end) this.fail(`unexpected text after the timestamp: ${this.describeAt(skipBlanks(s, q, end))}`, skipBlanks(s, q, end));
+    if (q < end && skipBlanks(s, q, end) < end)
+      this.fail(
+        `unexpected text after the timestamp: ${this.describeAt(skipBlanks(s, q, end))}`,
+        skipBlanks(s, q, end),
+      );
   }
 
   /** A line starting with `#`; `p` is just after it. */
@@ -106,9 +124,11 @@ export class PrometheusTextParser extends BaseTextParser {
       if ((help || s.startsWith('TYPE', q)) && isBlank(s.charCodeAt(q + 4))) {
         const keyword = help ? 'HELP' : 'TYPE';
         q = skipBlanks(s, q + 4, end);
-        if (q === end || !isMetricNameStart(s.charCodeAt(q))) this.fail(`expected a metric name after "# ${keyword}", got ${this.describeAt(q)}`, q);
+        if (q === end || !isMetricNameStart(s.charCodeAt(q)))
+          this.fail(`expected a metric name after "# ${keyword}", got ${this.describeAt(q)}`, q);
         const nameEnd = scanMetricName(s, q, end);
-        if (nameEnd < end && !isBlank(s.charCodeAt(nameEnd))) this.fail(`unexpected ${this.describeAt(nameEnd)} in the metric name of "# ${keyword}"`, nameEnd);
+        if (nameEnd < end && !isBlank(s.charCodeAt(nameEnd)))
+          this.fail(`unexpected ${this.describeAt(nameEnd)} in the metric name of "# ${keyword}"`, nameEnd);
         this.metaName = s.slice(q, nameEnd);
         q = skipBlanks(s, nameEnd, end);
         if (help) {
@@ -120,9 +140,16 @@ export class PrometheusTextParser extends BaseTextParser {
         while (q < end && !isBlank(s.charCodeAt(q))) q++;
         const type = PROMETHEUS_TYPES.get(s.slice(t0, q));
         if (type === undefined) {
-          this.fail(`${t0 === end ? 'missing metric type' : `unknown metric type ${JSON.stringify(s.slice(t0, q))}`} (expected counter, gauge, histogram, summary or untyped)`, t0);
+          this.fail(
+            `${t0 === end ? 'missing metric type' : `unknown metric type ${JSON.stringify(s.slice(t0, q))}`} (expected counter, gauge, histogram, summary or untyped)`,
+            t0,
+          );
         }
-        if (skipBlanks(s, q, end) < end) this.fail(`unexpected text after the metric type: ${this.describeAt(skipBlanks(s, q, end))}`, skipBlanks(s, q, end));
+        if (skipBlanks(s, q, end) < end)
+          this.fail(
+            `unexpected text after the metric type: ${this.describeAt(skipBlanks(s, q, end))}`,
+            skipBlanks(s, q, end),
+          );
         this.metaType = type;
         return 'type';
       }

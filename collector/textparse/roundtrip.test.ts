@@ -15,14 +15,26 @@ import { formatExposition, formatNumber } from './write.ts';
 const RESERVED = ['le', 'quantile'];
 const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/).filter((n) => !RESERVED.includes(n));
 const labelValue = fc.string({ unit: 'binary', maxLength: 12 });
-const labelSet = fc.uniqueArray(fc.tuple(labelName, labelValue), { selector: ([n]) => n, maxLength: 4 }).map((pairs) => Object.fromEntries(pairs) as Labels);
+const labelSet = fc
+  .uniqueArray(fc.tuple(labelName, labelValue), { selector: ([n]) => n, maxLength: 4 })
+  .map((pairs) => Object.fromEntries(pairs) as Labels);
 const value = fc.double();
-const sortedBounds = fc.uniqueArray(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 4 }).map((b) => b.sort((x, y) => x - y));
+const sortedBounds = fc
+  .uniqueArray(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 4 })
+  .map((b) => b.sort((x, y) => x - y));
 
 /** Integer epoch ms: Prometheus writes them as is, OpenMetrics as exact decimal seconds. */
-const timestampArb: fc.Arbitrary<number | undefined> = fc.option(fc.integer({ min: -1e14, max: 4e12 }), { nil: undefined });
+const timestampArb: fc.Arbitrary<number | undefined> = fc.option(fc.integer({ min: -1e14, max: 4e12 }), {
+  nil: undefined,
+});
 
-function sample(name: string, labels: Labels, v: number, ts: number | undefined, exemplar?: Exemplar): ExpositionSample {
+function sample(
+  name: string,
+  labels: Labels,
+  v: number,
+  ts: number | undefined,
+  exemplar?: Exemplar,
+): ExpositionSample {
   const s: ExpositionSample = { name, labels, value: v };
   if (ts !== undefined) s.timestampMs = ts;
   if (exemplar !== undefined) s.exemplar = exemplar;
@@ -33,7 +45,9 @@ const exemplarArb: fc.Arbitrary<Exemplar | undefined> = fc.option(
   fc
     .record({ labels: labelSet, value, ts: fc.option(fc.integer({ min: 0, max: 4e12 }), { nil: undefined }) })
     .filter(({ labels }) => Object.entries(labels).reduce((n, [k, v]) => n + k.length + [...v].length, 0) <= 128)
-    .map(({ labels, value: v, ts }) => (ts === undefined ? { labels, value: v } : { labels, value: v, timestampMs: ts })),
+    .map(({ labels, value: v, ts }) =>
+      ts === undefined ? { labels, value: v } : { labels, value: v, timestampMs: ts },
+    ),
   { nil: undefined },
 );
 
@@ -47,7 +61,9 @@ function familyArb(format: ExpositionFormat, index: number): fc.Arbitrary<Metric
     fc.string({ unit: 'binary', maxLength: 20 }).filter((h) => om || !/^[ \t]/.test(h)),
     { nil: undefined },
   );
-  const unit = om ? fc.option(fc.constantFrom('seconds', 'bytes', 'ratio', ''), { nil: undefined }) : fc.constant(undefined);
+  const unit = om
+    ? fc.option(fc.constantFrom('seconds', 'bytes', 'ratio', ''), { nil: undefined })
+    : fc.constant(undefined);
   const series = fc.uniqueArray(labelSet, { selector: (l) => JSON.stringify(Object.entries(l).sort()), maxLength: 3 });
   return fc
     .record({
@@ -55,10 +71,19 @@ function familyArb(format: ExpositionFormat, index: number): fc.Arbitrary<Metric
       type: fc.constantFrom(...types),
       help,
       unit,
-      points: fc.array(fc.record({ v: value, ts: timestampArb, ex: exemplarArb, bounds: sortedBounds, more: fc.array(value, { minLength: 6, maxLength: 6 }) }), {
-        minLength: 3,
-        maxLength: 3,
-      }),
+      points: fc.array(
+        fc.record({
+          v: value,
+          ts: timestampArb,
+          ex: exemplarArb,
+          bounds: sortedBounds,
+          more: fc.array(value, { minLength: 6, maxLength: 6 }),
+        }),
+        {
+          minLength: 3,
+          maxLength: 3,
+        },
+      ),
       series,
     })
     .map(({ base, type, help: h, unit: u, points, series: sets }) => {
@@ -72,10 +97,12 @@ function familyArb(format: ExpositionFormat, index: number): fc.Arbitrary<Metric
           if (om) samples.push(sample(`${name}_created`, labels, more[0], ts));
         } else if (type === 'info') samples.push(sample(`${name}_info`, labels, v, ts));
         else if (type === 'summary') {
-          for (const q of [0.5, 0.99]) samples.push(sample(name, { ...labels, quantile: formatNumber(q) }, more[q === 0.5 ? 0 : 1], ts));
+          for (const q of [0.5, 0.99])
+            samples.push(sample(name, { ...labels, quantile: formatNumber(q) }, more[q === 0.5 ? 0 : 1], ts));
           samples.push(sample(`${name}_sum`, labels, more[2], ts), sample(`${name}_count`, labels, more[3], ts));
         } else if (type === 'histogram' || type === 'gaugehistogram') {
-          for (const le of [...bounds, Infinity]) samples.push(sample(`${name}_bucket`, { ...labels, le: formatNumber(le) }, v, ts, exemplar));
+          for (const le of [...bounds, Infinity])
+            samples.push(sample(`${name}_bucket`, { ...labels, le: formatNumber(le) }, v, ts, exemplar));
           const [sum, count] = type === 'histogram' ? ['_sum', '_count'] : ['_gsum', '_gcount'];
           samples.push(sample(`${name}${count}`, labels, more[4], ts), sample(`${name}${sum}`, labels, more[5], ts));
         } else samples.push(sample(name, labels, v, ts));
@@ -88,7 +115,9 @@ function familyArb(format: ExpositionFormat, index: number): fc.Arbitrary<Metric
 }
 
 function familiesArb(format: ExpositionFormat): fc.Arbitrary<MetricFamily[]> {
-  return fc.integer({ min: 0, max: 5 }).chain((n) => (n === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: n }, (_, i) => familyArb(format, i)))));
+  return fc
+    .integer({ min: 0, max: 5 })
+    .chain((n) => (n === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: n }, (_, i) => familyArb(format, i)))));
 }
 
 for (const format of ['prometheus', 'openmetrics'] as const) {
@@ -107,16 +136,27 @@ for (const format of ['prometheus', 'openmetrics'] as const) {
 test('numbers: every decimal the grammar allows parses exactly as Number() reads it', () => {
   const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{1,${max}}$`));
   const decimal = fc
-    .tuple(fc.constantFrom('', '+', '-'), fc.option(digits(20), { nil: '' }), fc.option(digits(20), { nil: undefined }), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(3)), { nil: undefined }))
+    .tuple(
+      fc.constantFrom('', '+', '-'),
+      fc.option(digits(20), { nil: '' }),
+      fc.option(digits(20), { nil: undefined }),
+      fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(3)), { nil: undefined }),
+    )
     .filter(([, int, frac]) => int !== '' || (frac ?? '') !== '')
-    .map(([sign, int, frac, exp]) => `${sign}${int}${frac === undefined ? '' : `.${frac}`}${exp === undefined ? '' : exp.join('')}`);
+    .map(
+      ([sign, int, frac, exp]) =>
+        `${sign}${int}${frac === undefined ? '' : `.${frac}`}${exp === undefined ? '' : exp.join('')}`,
+    );
   fc.assert(
     fc.property(decimal, (text) => {
       assert.ok(Object.is(parseNumber(text, 0, text.length), Number(text)), text);
     }),
     { numRuns: 3000 },
   );
-  fc.assert(fc.property(fc.double(), (v) => Object.is(parseNumber(formatNumber(v), 0, formatNumber(v).length), v)), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.double(), (v) => Object.is(parseNumber(formatNumber(v), 0, formatNumber(v).length), v)),
+    { numRuns: 2000 },
+  );
 });
 
 test('timestamps: decimal seconds with up to three decimals give the exact milliseconds', () => {

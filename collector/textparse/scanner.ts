@@ -1,8 +1,20 @@
 import { ExpositionParseError } from './errors.ts';
 import { labelCodePoints } from './labelSet.ts';
 import {
-  COMMA, CR, EQUALS, QUOTE, RBRACE, SPACE, TAB,
-  compareLabelNames, compareRanges, isLabelNameStart, isMetricNameChar, scanLabelName, scanMetricName, skipBlanks,
+  COMMA,
+  CR,
+  EQUALS,
+  QUOTE,
+  RBRACE,
+  SPACE,
+  TAB,
+  compareLabelNames,
+  compareRanges,
+  isLabelNameStart,
+  isMetricNameChar,
+  scanLabelName,
+  scanMetricName,
+  skipBlanks,
 } from './lex.ts';
 import { UNTERMINATED, quotedScan, scanQuoted } from './escape.ts';
 import type { ExpositionLimits } from './limits.ts';
@@ -76,7 +88,11 @@ export abstract class LineScanner {
     this.pos = nl < 0 ? this.bodyEnd : nl + 1;
     this.lineNo++;
     if (this.lineEnd - start > this.limits.maxLineLength) {
-      this.fail(`line is ${this.lineEnd - start} characters long, over limits.maxLineLength (${this.limits.maxLineLength})`, start, 'maxLineLength');
+      this.fail(
+        `line is ${this.lineEnd - start} characters long, over limits.maxLineLength (${this.limits.maxLineLength})`,
+        start,
+        'maxLineLength',
+      );
     }
     return true;
   }
@@ -180,7 +196,8 @@ export abstract class LineScanner {
           c = s.charCodeAt(p);
           canonical = false;
         }
-        if (c !== EQUALS || p >= end) this.fail(`expected "=" after label name "${s.slice(ns, ne)}", got ${this.describeAt(p)}`, p);
+        if (c !== EQUALS || p >= end)
+          this.fail(`expected "=" after label name "${s.slice(ns, ne)}", got ${this.describeAt(p)}`, p);
       }
       c = s.charCodeAt(++p);
       if (c !== QUOTE) {
@@ -189,7 +206,8 @@ export abstract class LineScanner {
           c = s.charCodeAt(p);
           canonical = false;
         }
-        if (c !== QUOTE || p >= end) this.fail(`expected a quoted value for label "${s.slice(ns, ne)}", got ${this.describeAt(p)}`, p);
+        if (c !== QUOTE || p >= end)
+          this.fail(`expected a quoted value for label "${s.slice(ns, ne)}", got ${this.describeAt(p)}`, p);
       }
       const vs = p + 1;
       // Fast path: the closing quote by indexOf, when no backslash lies before it.
@@ -202,16 +220,25 @@ export abstract class LineScanner {
       if (ve < 0 || ve >= end || this.nextBackslash < ve) {
         ve = scanQuoted(s, vs, end);
         if (ve < 0) {
-          if (ve === UNTERMINATED) this.fail(`unterminated value of label "${s.slice(ns, ne)}" (no closing quote on this line)`, p);
+          if (ve === UNTERMINATED)
+            this.fail(`unterminated value of label "${s.slice(ns, ne)}" (no closing quote on this line)`, p);
           const at = -1 - ve;
-          this.fail(`invalid escape "\\${s[at + 1]}" in the value of label "${s.slice(ns, ne)}" (allowed: \\\\, \\", \\n)`, at);
+          this.fail(
+            `invalid escape "\\${s[at + 1]}" in the value of label "${s.slice(ns, ne)}" (allowed: \\\\, \\", \\n)`,
+            at,
+          );
         }
         escapes = quotedScan.escapes;
       }
       if (ve - vs - escapes > this.limits.maxLabelValueLength) {
-        this.fail(`value of label "${s.slice(ns, ne)}" is ${ve - vs - escapes} characters, over limits.maxLabelValueLength (${this.limits.maxLabelValueLength})`, vs, 'maxLabelValueLength');
+        this.fail(
+          `value of label "${s.slice(ns, ne)}" is ${ve - vs - escapes} characters, over limits.maxLabelValueLength (${this.limits.maxLabelValueLength})`,
+          vs,
+          'maxLabelValueLength',
+        );
       }
-      if (n >= maxLabels) this.fail(`more than limits.maxLabelsPerSeries (${maxLabels}) labels`, ns, 'maxLabelsPerSeries');
+      if (n >= maxLabels)
+        this.fail(`more than limits.maxLabelsPerSeries (${maxLabels}) labels`, ns, 'maxLabelsPerSeries');
       const slot = base + n;
       if (4 * slot + 4 > this.lab.length) this.grow(slot + 1);
       const lab = this.lab;
@@ -241,7 +268,8 @@ export abstract class LineScanner {
           c = s.charCodeAt(p);
           canonical = false;
         }
-        if ((c !== COMMA && c !== RBRACE) || p >= end) this.fail(`expected "," or "}" after the value of label "${s.slice(ns, ne)}", got ${this.describeAt(p)}`, p);
+        if ((c !== COMMA && c !== RBRACE) || p >= end)
+          this.fail(`expected "," or "}" after the value of label "${s.slice(ns, ne)}", got ${this.describeAt(p)}`, p);
       }
       if (c === RBRACE) {
         p++;

@@ -20,13 +20,41 @@ const PROTOCOLS = new Set(['http', 'grpc', 'grpc-web', 'sse', 'websocket']);
 const TRAEFIK_V3: Record<string, { type: string; help: string; labels: string[] }> = {
   traefik_config_reloads_total: { type: 'counter', help: 'Config reloads', labels: [] },
   traefik_config_last_reload_success: { type: 'gauge', help: 'Last config reload success', labels: [] },
-  traefik_open_connections: { type: 'gauge', help: 'How many open connections exist, by entryPoint and protocol', labels: ['entrypoint', 'protocol'] },
-  traefik_entrypoint_requests_total: { type: 'counter', help: 'How many HTTP requests processed on an entrypoint, partitioned by status code, protocol, and method.', labels: ['code', 'method', 'protocol', 'entrypoint'] },
-  traefik_entrypoint_request_duration_seconds: { type: 'histogram', help: 'How long it took to process the request on an entrypoint, partitioned by status code, protocol, and method.', labels: ['code', 'method', 'protocol', 'entrypoint'] },
-  traefik_service_requests_total: { type: 'counter', help: 'How many HTTP requests processed on a service, partitioned by status code, protocol, and method.', labels: ['code', 'method', 'protocol', 'service'] },
-  traefik_service_request_duration_seconds: { type: 'histogram', help: 'How long it took to process the request on a service, partitioned by status code, protocol, and method.', labels: ['code', 'method', 'protocol', 'service'] },
-  traefik_service_retries_total: { type: 'counter', help: 'How many request retries happened on a service.', labels: ['service'] },
-  traefik_service_server_up: { type: 'gauge', help: 'service server is up, described by gauge value of 0 or 1.', labels: ['service', 'url'] },
+  traefik_open_connections: {
+    type: 'gauge',
+    help: 'How many open connections exist, by entryPoint and protocol',
+    labels: ['entrypoint', 'protocol'],
+  },
+  traefik_entrypoint_requests_total: {
+    type: 'counter',
+    help: 'How many HTTP requests processed on an entrypoint, partitioned by status code, protocol, and method.',
+    labels: ['code', 'method', 'protocol', 'entrypoint'],
+  },
+  traefik_entrypoint_request_duration_seconds: {
+    type: 'histogram',
+    help: 'How long it took to process the request on an entrypoint, partitioned by status code, protocol, and method.',
+    labels: ['code', 'method', 'protocol', 'entrypoint'],
+  },
+  traefik_service_requests_total: {
+    type: 'counter',
+    help: 'How many HTTP requests processed on a service, partitioned by status code, protocol, and method.',
+    labels: ['code', 'method', 'protocol', 'service'],
+  },
+  traefik_service_request_duration_seconds: {
+    type: 'histogram',
+    help: 'How long it took to process the request on a service, partitioned by status code, protocol, and method.',
+    labels: ['code', 'method', 'protocol', 'service'],
+  },
+  traefik_service_retries_total: {
+    type: 'counter',
+    help: 'How many request retries happened on a service.',
+    labels: ['service'],
+  },
+  traefik_service_server_up: {
+    type: 'gauge',
+    help: 'service server is up, described by gauge value of 0 or 1.',
+    labels: ['service', 'url'],
+  },
 };
 
 function check(families: MetricFamily[], where: string, defaultBuckets: boolean): void {
@@ -37,13 +65,20 @@ function check(families: MetricFamily[], where: string, defaultBuckets: boolean)
     assert.equal(f.type, spec.type, `${where}: ${f.name} type`);
     assert.equal(f.help, spec.help, `${where}: ${f.name} HELP`);
     for (const s of f.samples) {
-      const names = Object.keys(s.labels).filter((l) => l !== 'le').sort();
+      const names = Object.keys(s.labels)
+        .filter((l) => l !== 'le')
+        .sort();
       assert.deepEqual(names, [...spec.labels].sort(), `${where}: ${s.name} labels`);
-      if (s.labels.protocol !== undefined && f.name !== 'traefik_open_connections') assert.ok(PROTOCOLS.has(s.labels.protocol), `${where}: protocol ${s.labels.protocol}`);
+      if (s.labels.protocol !== undefined && f.name !== 'traefik_open_connections')
+        assert.ok(PROTOCOLS.has(s.labels.protocol), `${where}: protocol ${s.labels.protocol}`);
     }
     if (f.type === 'histogram' && defaultBuckets) {
       const edges = [...new Set(f.samples.filter((s) => s.labels.le !== undefined).map((s) => s.labels.le))];
-      assert.deepEqual(edges, [...TRAEFIK_V3_DEFAULT_BUCKETS.map(String), '+Inf'], `${where}: ${f.name} default buckets`);
+      assert.deepEqual(
+        edges,
+        [...TRAEFIK_V3_DEFAULT_BUCKETS.map(String), '+Inf'],
+        `${where}: ${f.name} default buckets`,
+      );
     }
   }
 }
@@ -56,7 +91,10 @@ test('the Traefik v3 fixture: every name, HELP, label set and the default bucket
 test('the virtual Traefik exposes Traefik v3 names, HELP and labels (its buckets are configurable, as Traefik’s are)', () => {
   const t = new VirtualTraefik({
     services: [{ name: 'odoo-canary@file', medianSeconds: 0.2, sigma: 0.5, errorRatio: 0.05 }],
-    weights: { 'odoo-canary@file': 1 }, requestsPerSecond: () => 50, rng: createRng(3, 'traefik-v3-names'), startAt: 0,
+    weights: { 'odoo-canary@file': 1 },
+    requestsPerSecond: () => 50,
+    rng: createRng(3, 'traefik-v3-names'),
+    startAt: 0,
     buckets: TRAEFIK_V3_DEFAULT_BUCKETS,
   });
   t.advance(60_000);

@@ -14,15 +14,7 @@ export type Entry = 'series' | 'help' | 'type' | 'unit' | 'comment' | 'eof';
 
 /** Metric types of Prometheus 0.0.4 (`untyped`) and OpenMetrics 1.0 (the rest). */
 export type MetricType =
-  | 'counter'
-  | 'gauge'
-  | 'histogram'
-  | 'summary'
-  | 'untyped'
-  | 'unknown'
-  | 'info'
-  | 'stateset'
-  | 'gaugehistogram';
+  'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped' | 'unknown' | 'info' | 'stateset' | 'gaugehistogram';
 
 /** Label name → decoded label value (escapes resolved). */
 export type Labels = Record<string, string>;

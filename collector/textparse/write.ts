@@ -15,18 +15,24 @@ const PROMETHEUS_WRITABLE = new Set<MetricType>(['counter', 'gauge', 'histogram'
  */
 export function formatExposition(families: readonly MetricFamily[], options: { format: ExpositionFormat }): string {
   const om = options.format === 'openmetrics';
-  if (!om && options.format !== 'prometheus') throw new ExpositionOptionsError(`format must be 'prometheus' or 'openmetrics', got ${JSON.stringify(options.format)}`);
+  if (!om && options.format !== 'prometheus')
+    throw new ExpositionOptionsError(
+      `format must be 'prometheus' or 'openmetrics', got ${JSON.stringify(options.format)}`,
+    );
   const out: string[] = [];
   for (const family of families) {
     if (om ? family.type === 'untyped' : !PROMETHEUS_WRITABLE.has(family.type)) {
-      throw new ExpositionOptionsError(`type ${family.type} of "${family.name}" cannot be written as ${options.format}`);
+      throw new ExpositionOptionsError(
+        `type ${family.type} of "${family.name}" cannot be written as ${options.format}`,
+      );
     }
     if (family.help !== undefined) out.push(`# HELP ${family.name} ${escapeHelp(family.help, om)}`);
     out.push(`# TYPE ${family.name} ${family.type}`);
     if (om && family.unit !== undefined) out.push(`# UNIT ${family.name} ${family.unit}`);
     for (const sample of family.samples) {
       let line = `${sample.name}${formatLabels(sample.labels)} ${formatNumber(sample.value)}`;
-      if (sample.timestampMs !== undefined) line += ` ${om ? formatSeconds(sample.timestampMs) : String(sample.timestampMs)}`;
+      if (sample.timestampMs !== undefined)
+        line += ` ${om ? formatSeconds(sample.timestampMs) : String(sample.timestampMs)}`;
       if (sample.exemplar !== undefined) {
         if (!om) throw new ExpositionOptionsError(`exemplar on "${sample.name}" cannot be written as prometheus 0.0.4`);
         const e = sample.exemplar;

@@ -8,7 +8,14 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { anyOf, datasourceVariable, noneOf, regexLiteral, series, stringLiteral, timeseriesPanel } from './common.ts';
 import type { DashboardContext, PanelBuilder, Query } from './common.ts';
-import { ODOO, ODOO_LABELS as L, PAYMENT_STATES, QUEUE_WAITING_STATES, RELEASE_HEALTH, RELEASE_HEALTH_LABELS } from './metricNames.ts';
+import {
+  ODOO,
+  ODOO_LABELS as L,
+  PAYMENT_STATES,
+  QUEUE_WAITING_STATES,
+  RELEASE_HEALTH,
+  RELEASE_HEALTH_LABELS,
+} from './metricNames.ts';
 
 export type CohortName = 'canary' | 'baseline';
 export const COHORT_NAMES: readonly CohortName[] = ['canary', 'baseline'];
@@ -64,21 +71,32 @@ function checkout(ctx: DashboardContext): PanelBuilder[] {
       max: 1,
       queries: perCohort(
         ctx,
-        (c) => `sum(rate(${series(ODOO.paymentTransactionsTotal, [c, done])}${RATE})) / sum(rate(${series(ODOO.paymentTransactionsTotal, [c, finished])}${RATE}))`,
+        (c) =>
+          `sum(rate(${series(ODOO.paymentTransactionsTotal, [c, done])}${RATE})) / sum(rate(${series(ODOO.paymentTransactionsTotal, [c, finished])}${RATE}))`,
       ),
     }),
     timeseriesPanel(ctx, {
       title: 'Payments in flight per tenant',
       unit: 'short',
-      description: 'Payment transactions now pending or authorized, averaged over the cohort’s tenants: a stuck provider piles them up.',
-      queries: perCohort(ctx, (c) => `sum(${series(ODOO.paymentTransactions, [c, open])}) / count(count by (${ctx.config.business.cohort.label}) (${series(ODOO.paymentTransactions, [c])}))`),
+      description:
+        'Payment transactions now pending or authorized, averaged over the cohort’s tenants: a stuck provider piles them up.',
+      queries: perCohort(
+        ctx,
+        (c) =>
+          `sum(${series(ODOO.paymentTransactions, [c, open])}) / count(count by (${ctx.config.business.cohort.label}) (${series(ODOO.paymentTransactions, [c])}))`,
+      ),
     }),
     timeseriesPanel(ctx, {
       title: 'Stock reservation latency',
       description: 'Time from a stock move becoming reservable to its first move line, percentiles of the histogram.',
       unit: 's',
       queries: quantiles.flatMap((q) =>
-        perCohort(ctx, (c) => `histogram_quantile(${q}, sum by (le) (rate(${series(ODOO.stockReservationLatencyBucket, [c])}${RATE})))`, `p${q * 100}`),
+        perCohort(
+          ctx,
+          (c) =>
+            `histogram_quantile(${q}, sum by (le) (rate(${series(ODOO.stockReservationLatencyBucket, [c])}${RATE})))`,
+          `p${q * 100}`,
+        ),
       ),
     }),
   ];
@@ -92,19 +110,32 @@ function queues(ctx: DashboardContext): PanelBuilder[] {
       title: 'Queue depth per channel',
       unit: 'short',
       description: 'queue_job jobs waiting to run (pending, enqueued, waiting for dependencies) per channel.',
-      queries: perCohort(ctx, (c) => `sum by (${L.channel}) (${series(ODOO.queueJobs, [c, waiting])})`, `{{${L.channel}}}`),
+      queries: perCohort(
+        ctx,
+        (c) => `sum by (${L.channel}) (${series(ODOO.queueJobs, [c, waiting])})`,
+        `{{${L.channel}}}`,
+      ),
     }),
     timeseriesPanel(ctx, {
       title: 'Oldest pending job age per channel',
-      description: 'Age of the oldest queue_job job still waiting, per channel: a channel that stopped draining grows without bound.',
+      description:
+        'Age of the oldest queue_job job still waiting, per channel: a channel that stopped draining grows without bound.',
       unit: 's',
-      queries: perCohort(ctx, (c) => `max by (${L.channel}) (${series(ODOO.queueOldestPendingAge, [c])})`, `{{${L.channel}}}`),
+      queries: perCohort(
+        ctx,
+        (c) => `max by (${L.channel}) (${series(ODOO.queueOldestPendingAge, [c])})`,
+        `{{${L.channel}}}`,
+      ),
     }),
     timeseriesPanel(ctx, {
       title: 'Job failures per channel',
       description: 'queue_job jobs newly failed per minute.',
       unit: 'opm',
-      queries: perCohort(ctx, (c) => `sum by (${L.channel}) (rate(${series(ODOO.queueJobFailures, [c])}${RATE})) * 60`, `{{${L.channel}}}`),
+      queries: perCohort(
+        ctx,
+        (c) => `sum by (${L.channel}) (rate(${series(ODOO.queueJobFailures, [c])}${RATE})) * 60`,
+        `{{${L.channel}}}`,
+      ),
     }),
     timeseriesPanel(ctx, {
       title: 'Integration backlog',
@@ -137,7 +168,11 @@ function judged(ctx: DashboardContext): PanelBuilder[] {
       width: 24,
       queries: [
         {
-          expr: series(RELEASE_HEALTH.effect, [`${l.metric}=~"${names.map(regexLiteral).join('|')}"`, `${l.bound}="relative"`, `${l.releaseId}=~"$release_id"`]),
+          expr: series(RELEASE_HEALTH.effect, [
+            `${l.metric}=~"${names.map(regexLiteral).join('|')}"`,
+            `${l.bound}="relative"`,
+            `${l.releaseId}=~"$release_id"`,
+          ]),
           legend: `{{${l.releaseId}}} {{${l.metric}}}`,
         },
       ],

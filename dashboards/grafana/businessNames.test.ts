@@ -44,7 +44,8 @@ test('every odoo_* series a Business panel queries is in the odoo-exporter expos
   const parsed = parseExposition(text, { duplicates: 'record' });
   const labelsOf = new Map<string, Set<string>>();
   for (const f of parsed.families) {
-    for (const s of f.samples) labelsOf.set(s.name, new Set([...(labelsOf.get(s.name) ?? []), ...Object.keys(s.labels)]));
+    for (const s of f.samples)
+      labelsOf.set(s.name, new Set([...(labelsOf.get(s.name) ?? []), ...Object.keys(s.labels)]));
   }
 
   const config = await loadDashboardsConfig(EXAMPLE);
@@ -59,7 +60,8 @@ test('every odoo_* series a Business panel queries is in the odoo-exporter expos
         assert.ok(labels.has(ODOO_LABELS.tenant), `${name} carries the tenant label "${ODOO_LABELS.tenant}"`);
         // a label the query filters or groups on must be on the series (one metric per target here)
         for (const l of [ODOO_LABELS.state, ODOO_LABELS.channel]) {
-          if (new RegExp(`\\b${l}\\s*(=|!=|=~|!~)|by \\(${l}\\)`).test(t.expr)) assert.ok(labels.has(l), `${p.title}: ${name} has label "${l}"`);
+          if (new RegExp(`\\b${l}\\s*(=|!=|=~|!~)|by \\(${l}\\)`).test(t.expr))
+            assert.ok(labels.has(l), `${p.title}: ${name} has label "${l}"`);
         }
         checked.add(name);
       }

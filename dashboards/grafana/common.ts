@@ -41,7 +41,10 @@ export const GRAFANA_ANNOTATIONS: common.DataSourceRef = { type: 'datasource', u
 
 /** Escapes a literal for a PromQL regex matcher inside a double-quoted string. */
 export function regexLiteral(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return value
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"');
 }
 
 /** Escapes a literal for an exact PromQL matcher (`label="…"`). */
@@ -111,7 +114,12 @@ export function timeseriesPanel(ctx: DashboardContext, o: PanelOptions): timeser
     .height(o.height ?? 8)
     .lineWidth(1)
     .fillOpacity(10)
-    .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom));
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom),
+    );
   const ids = refIds(o.queries);
   o.queries.forEach((q, i) => p.withTarget(target(ctx, q, ids[i])));
   if (o.description) p.description(o.description);
@@ -122,7 +130,11 @@ export function timeseriesPanel(ctx: DashboardContext, o: PanelOptions): timeser
 }
 
 export function statPanel(ctx: DashboardContext, o: PanelOptions): stat.PanelBuilder {
-  const p = new stat.PanelBuilder().title(o.title).datasource(ctx.datasource).span(o.width ?? 6).height(o.height ?? 4);
+  const p = new stat.PanelBuilder()
+    .title(o.title)
+    .datasource(ctx.datasource)
+    .span(o.width ?? 6)
+    .height(o.height ?? 4);
   const ids = refIds(o.queries);
   o.queries.forEach((q, i) => p.withTarget(target(ctx, { ...q, instant: true }, ids[i])));
   if (o.description) p.description(o.description);
@@ -131,7 +143,11 @@ export function statPanel(ctx: DashboardContext, o: PanelOptions): stat.PanelBui
 }
 
 export function stateTimelinePanel(ctx: DashboardContext, o: PanelOptions): statetimeline.PanelBuilder {
-  const p = new statetimeline.PanelBuilder().title(o.title).datasource(ctx.datasource).span(o.width ?? 24).height(o.height ?? 6);
+  const p = new statetimeline.PanelBuilder()
+    .title(o.title)
+    .datasource(ctx.datasource)
+    .span(o.width ?? 24)
+    .height(o.height ?? 6);
   const ids = refIds(o.queries);
   o.queries.forEach((q, i) => p.withTarget(target(ctx, q, ids[i])));
   if (o.description) p.description(o.description);

@@ -38,16 +38,26 @@ function byUid(config: DashboardsConfig, suffix: string): dashboard.Dashboard {
 test('three dashboards with distinct uids, every query panel on the datasource variable (the configured one by default)', async () => {
   const config = await loadDashboardsConfig(EXAMPLE);
   const built = buildDashboards(config);
-  assert.deepEqual(built.map((b) => b.dashboard.uid), ['rh-release-health', 'rh-business', 'rh-platform']);
+  assert.deepEqual(
+    built.map((b) => b.dashboard.uid),
+    ['rh-release-health', 'rh-business', 'rh-platform'],
+  );
   for (const { dashboard: d } of built) {
     const dsVariable = (d.templating?.list ?? [])[0];
-    assert.deepEqual([dsVariable?.name, dsVariable?.type, dsVariable?.query, dsVariable?.current?.value], ['datasource', 'datasource', 'prometheus', 'prometheus'], `${d.title}: datasource variable first`);
+    assert.deepEqual(
+      [dsVariable?.name, dsVariable?.type, dsVariable?.query, dsVariable?.current?.value],
+      ['datasource', 'datasource', 'prometheus', 'prometheus'],
+      `${d.title}: datasource variable first`,
+    );
     const panels = panelsOf(d);
     assert.ok(panels.length >= 5, `${d.title}: ${panels.length} panels`);
     const ids = (d.panels ?? []).map((p) => p.id);
     assert.equal(new Set(ids).size, ids.length, `${d.title}: panel ids unique`);
     for (const p of panels) {
-      assert.ok((p.gridPos?.w ?? 0) > 0 && (p.gridPos?.x ?? 0) + (p.gridPos?.w ?? 0) <= 24, `${p.title}: fits the 24-column grid`);
+      assert.ok(
+        (p.gridPos?.w ?? 0) > 0 && (p.gridPos?.x ?? 0) + (p.gridPos?.w ?? 0) <= 24,
+        `${p.title}: fits the 24-column grid`,
+      );
       if (p.type === 'text') continue;
       assert.deepEqual(p.datasource, { type: 'prometheus', uid: '${datasource}' }, `${p.title}: panel datasource`);
       const targets = targetsOf(p);
@@ -55,7 +65,10 @@ test('three dashboards with distinct uids, every query panel on the datasource v
       assert.equal(new Set(targets.map((t) => t.refId)).size, targets.length, `${p.title}: refIds unique`);
       for (const t of targets) {
         assert.equal(t.datasource?.uid, '${datasource}', `${p.title}: target datasource`);
-        assert.ok(t.expr.length > 0 && metricNamesInExpr(t.expr).length > 0, `${p.title}: target reads a series: ${t.expr}`);
+        assert.ok(
+          t.expr.length > 0 && metricNamesInExpr(t.expr).length > 0,
+          `${p.title}: target reads a series: ${t.expr}`,
+        );
       }
     }
     // the JSON Grafana reads is the built object, nothing lost on the way
@@ -67,9 +80,15 @@ test('release health: variables, annotations, one effect panel per spec metric w
   const config = await loadDashboardsConfig(EXAMPLE);
   const d = byUid(config, 'release-health');
   const vars = d.templating?.list ?? [];
-  assert.deepEqual(vars.map((v) => v.name), ['datasource', 'service', 'environment', 'tenant_tier', 'release_id']);
+  assert.deepEqual(
+    vars.map((v) => v.name),
+    ['datasource', 'service', 'environment', 'tenant_tier', 'release_id'],
+  );
   assert.equal(vars.find((v) => v.name === 'tenant_tier')?.query, 'tier-1,tier-2,tier-3');
-  assert.match(String(vars.find((v) => v.name === 'service')?.query), /^label_values\(release_health_score, service\)$/);
+  assert.match(
+    String(vars.find((v) => v.name === 'service')?.query),
+    /^label_values\(release_health_score, service\)$/,
+  );
 
   const annotations = d.annotations?.list ?? [];
   assert.equal(annotations.length, 1);
@@ -93,17 +112,26 @@ test('release health: variables, annotations, one effect panel per spec metric w
     }
     // the tolerance line sits at +tolerance for harm "increase"
     const steps = p.fieldConfig?.defaults.thresholds?.steps ?? [];
-    if (spec.harm === 'increase') assert.deepEqual(steps.map((s) => s.value), [null, spec.tolerance]);
+    if (spec.harm === 'increase')
+      assert.deepEqual(
+        steps.map((s) => s.value),
+        [null, spec.tolerance],
+      );
   }
   const score = panels.find((p) => p.title === 'Score');
-  assert.deepEqual(score?.fieldConfig?.defaults.thresholds?.steps.map((s) => s.value), [null, 75, 95], 'standard class marginal/pass');
+  assert.deepEqual(
+    score?.fieldConfig?.defaults.thresholds?.steps.map((s) => s.value),
+    [null, 75, 95],
+    'standard class marginal/pass',
+  );
   const decision = panels.find((p) => p.title === 'Decision');
   assert.equal(decision?.type, 'state-timeline');
   assert.ok(targetsOf(decision!)[0].expr.includes(RELEASE_HEALTH.verdict));
   const evidence = panels.find((p) => p.title === 'Evidence');
   assert.ok(targetsOf(evidence!)[0].expr.startsWith(RELEASE_HEALTH.evidence));
   const classes = panels.find((p) => p.title === 'Release classes');
-  for (const c of config.releaseClasses) assert.ok(String((classes?.options as { content: string }).content).includes(`| ${c} |`), c);
+  for (const c of config.releaseClasses)
+    assert.ok(String((classes?.options as { content: string }).content).includes(`| ${c} |`), c);
 });
 
 test('business signals: canary vs baseline overlaid on every odoo-exporter signal', async () => {
@@ -114,7 +142,10 @@ test('business signals: canary vs baseline overlaid on every odoo-exporter signa
   for (const n of Object.values(ODOO)) assert.ok(names.has(n), `queries ${n}`);
   for (const p of panelsOf(d).filter((x) => x.title !== 'Judged business metrics: relative effect')) {
     const legends = targetsOf(p).map((t) => t.legendFormat ?? '');
-    assert.ok(legends.some((l) => l.endsWith('canary')) && legends.some((l) => l.endsWith('baseline')), `${p.title}: ${legends.join(', ')}`);
+    assert.ok(
+      legends.some((l) => l.endsWith('canary')) && legends.some((l) => l.endsWith('baseline')),
+      `${p.title}: ${legends.join(', ')}`,
+    );
     const canary = targetsOf(p).find((t) => t.legendFormat?.endsWith('canary'));
     assert.ok(canary?.expr.includes('db=~"shop_berlin|shop_hamburg"'), canary?.expr);
   }
@@ -132,14 +163,23 @@ test('the config drives the dashboards: sections, jobs, cohorts, uids and unknow
   const platform = byUid(config, 'platform');
   const titles = panelsOf(platform).map((p) => p.title ?? '');
   assert.ok(!titles.some((t) => t.startsWith('Redis')), 'redis section off');
-  const pgExprs = panelsOf(platform).filter((p) => p.title?.startsWith('PostgreSQL')).flatMap((p) => targetsOf(p).map((t) => t.expr));
-  assert.ok(pgExprs.every((e) => e.includes('job="pg-main"')), pgExprs.join('\n'));
+  const pgExprs = panelsOf(platform)
+    .filter((p) => p.title?.startsWith('PostgreSQL'))
+    .flatMap((p) => targetsOf(p).map((t) => t.expr));
+  assert.ok(
+    pgExprs.every((e) => e.includes('job="pg-main"')),
+    pgExprs.join('\n'),
+  );
   const business = byUid(config, 'business');
   const first = targetsOf(panelsOf(business)[0]);
   assert.ok(first[0].expr.includes('db=~"a\\\\.b"'), first[0].expr);
   assert.ok(first[1].expr.includes('db=~"c"'), first[1].expr);
   const score = panelsOf(byUid(config, 'release-health')).find((p) => p.title === 'Score');
-  assert.deepEqual(score?.fieldConfig?.defaults.thresholds?.steps.map((s) => s.value), [null, 85, 98], 'schema-change thresholds');
+  assert.deepEqual(
+    score?.fieldConfig?.defaults.thresholds?.steps.map((s) => s.value),
+    [null, 85, 98],
+    'schema-change thresholds',
+  );
 
   assert.throws(() => parseDashboardsConfig({ ...base, panles: [] }), /panles|Unrecognized/);
   assert.throws(() => parseDashboardsConfig({ ...base, releaseClasses: ['yolo'] }), /unknown release class/);
@@ -152,12 +192,26 @@ test('writeDashboards writes the JSON and provisioning files Grafana reads', asy
   const out = await mkdtemp(join(tmpdir(), 'rh-dashboards-'));
   try {
     const written = await writeDashboards(config, out);
-    assert.deepEqual((await readdir(join(out, 'dashboards'))).sort(), ['business-signals.json', 'platform.json', 'release-health.json']);
+    assert.deepEqual((await readdir(join(out, 'dashboards'))).sort(), [
+      'business-signals.json',
+      'platform.json',
+      'release-health.json',
+    ]);
     assert.equal(written.dashboards.length, 3);
-    const rh = JSON.parse(await readFile(join(out, 'dashboards', 'release-health.json'), 'utf8')) as dashboard.Dashboard;
+    const rh = JSON.parse(
+      await readFile(join(out, 'dashboards', 'release-health.json'), 'utf8'),
+    ) as dashboard.Dashboard;
     assert.equal(rh.uid, 'rh-release-health');
     const ds = parseYaml(await readFile(join(out, 'provisioning', 'datasources', 'release-health.yaml'), 'utf8'));
-    assert.deepEqual(ds.datasources[0], { name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: 'http://prometheus:9090', isDefault: true, editable: false });
+    assert.deepEqual(ds.datasources[0], {
+      name: 'Prometheus',
+      uid: 'prometheus',
+      type: 'prometheus',
+      access: 'proxy',
+      url: 'http://prometheus:9090',
+      isDefault: true,
+      editable: false,
+    });
     const provider = parseYaml(await readFile(join(out, 'provisioning', 'dashboards', 'release-health.yaml'), 'utf8'));
     assert.equal(provider.apiVersion, 1);
     assert.equal(provider.providers[0].options.path, join(out, 'dashboards'));

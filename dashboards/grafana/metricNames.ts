@@ -67,7 +67,11 @@ export const ODOO_LABELS = {
 } as const;
 
 /** payment_transaction states that end a checkout, and the one that means success. */
-export const PAYMENT_STATES = { done: 'done', finished: ['done', 'error', 'cancel'], open: ['pending', 'authorized'] } as const;
+export const PAYMENT_STATES = {
+  done: 'done',
+  finished: ['done', 'error', 'cancel'],
+  open: ['pending', 'authorized'],
+} as const;
 /** queue_job states that mean "waiting to run". */
 export const QUEUE_WAITING_STATES = ['pending', 'enqueued', 'wait_dependencies'] as const;
 
@@ -112,7 +116,9 @@ export const TRAEFIK = {
  * Series a platform panel may query although a healthy test service does not expose them, each
  * with why. The exposition test accepts these only when the exporter's own binary names them.
  */
-export const CONDITIONAL_SERIES: Readonly<Record<string, { exporter: 'postgres_exporter' | 'redis_exporter'; why: string; parts: string[] }>> = {
+export const CONDITIONAL_SERIES: Readonly<
+  Record<string, { exporter: 'postgres_exporter' | 'redis_exporter'; why: string; parts: string[] }>
+> = {
   [POSTGRES.replicationLagBytes]: {
     exporter: 'postgres_exporter',
     why: 'one series per row of pg_stat_replication: present only on a primary with connected standbys',

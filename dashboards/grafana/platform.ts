@@ -20,13 +20,15 @@ function postgres(ctx: DashboardContext): PanelBuilder[] {
   return [
     timeseriesPanel(ctx, {
       title: 'PostgreSQL connections by state',
-      description: 'Backends per state (pg_stat_activity through postgres_exporter): idle in transaction piling up holds locks.',
+      description:
+        'Backends per state (pg_stat_activity through postgres_exporter): idle in transaction piling up holds locks.',
       unit: 'short',
       queries: [{ expr: `sum by (state) (${series(PG.activityCount, [job])})`, legend: '{{state}}' }],
     }),
     timeseriesPanel(ctx, {
       title: 'PostgreSQL locks by mode',
-      description: 'Locks held per mode (pg_locks through postgres_exporter): exclusive locks rising with a release point at a migration or a hot row.',
+      description:
+        'Locks held per mode (pg_locks through postgres_exporter): exclusive locks rising with a release point at a migration or a hot row.',
       unit: 'short',
       queries: [{ expr: `sum by (mode) (${series(PG.locksCount, [job])})`, legend: '{{mode}}' }],
     }),
@@ -42,9 +44,15 @@ function postgres(ctx: DashboardContext): PanelBuilder[] {
     }),
     timeseriesPanel(ctx, {
       title: 'PostgreSQL replication lag',
-      description: 'WAL bytes each standby has yet to replay (pg_stat_replication on the primary); empty without standbys.',
+      description:
+        'WAL bytes each standby has yet to replay (pg_stat_replication on the primary); empty without standbys.',
       unit: 'bytes',
-      queries: [{ expr: `max by (application_name) (${series(PG.replicationLagBytes, [job])})`, legend: '{{application_name}}' }],
+      queries: [
+        {
+          expr: `max by (application_name) (${series(PG.replicationLagBytes, [job])})`,
+          legend: '{{application_name}}',
+        },
+      ],
     }),
   ];
 }
@@ -90,14 +98,21 @@ function redis(ctx: DashboardContext): PanelBuilder[] {
 
 /** The smallest `slo.max` among the config's ingress metrics of a kind, if any. */
 function ingressSlo(metrics: readonly MetricSpec[], kind: MetricSpec['kind']): number | undefined {
-  const maxes = metrics.filter((m) => m.group === 'ingress' && m.kind === kind && m.slo?.max !== undefined).map((m) => m.slo!.max!);
+  const maxes = metrics
+    .filter((m) => m.group === 'ingress' && m.kind === kind && m.slo?.max !== undefined)
+    .map((m) => m.slo!.max!);
   return maxes.length ? Math.min(...maxes) : undefined;
 }
 
 function withSlo(panel: ReturnType<typeof timeseriesPanel>, slo: number | undefined): PanelBuilder {
   if (slo === undefined) return panel;
   return panel
-    .thresholds(thresholds([['green', null], ['red', slo]]))
+    .thresholds(
+      thresholds([
+        ['green', null],
+        ['red', slo],
+      ]),
+    )
     .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
 }
 
@@ -106,12 +121,17 @@ function traefik(ctx: DashboardContext): PanelBuilder[] {
   const job = jobMatcher(cfg.job);
   const svc = 'service=~"$traefik_service"';
   const req = (extra: string[] = []): string => `rate(${series(TRAEFIK.serviceRequests, [job, svc, ...extra])}${RATE})`;
-  const bucket = (matchers: string[]): string => `rate(${series(TRAEFIK.serviceDurationBucket, [job, ...matchers])}${RATE})`;
-  const cohorts: [string, string][] = [['canary', cfg.canary], ['baseline', cfg.baseline]];
+  const bucket = (matchers: string[]): string =>
+    `rate(${series(TRAEFIK.serviceDurationBucket, [job, ...matchers])}${RATE})`;
+  const cohorts: [string, string][] = [
+    ['canary', cfg.canary],
+    ['baseline', cfg.baseline],
+  ];
   return [
     timeseriesPanel(ctx, {
       title: 'Traefik requests per service',
-      description: 'Requests per second per Traefik service (Traefik v3 metrics): the stable and canary weights at work.',
+      description:
+        'Requests per second per Traefik service (Traefik v3 metrics): the stable and canary weights at work.',
       unit: 'reqps',
       queries: [{ expr: `sum by (service) (${req()})`, legend: '{{service}}' }],
     }),
@@ -120,7 +140,9 @@ function traefik(ctx: DashboardContext): PanelBuilder[] {
         title: 'Traefik error ratio per service',
         description: 'Share of responses with a 5xx code.',
         unit: 'percentunit',
-        queries: [{ expr: `sum by (service) (${req(['code=~"5.."'])}) / sum by (service) (${req()})`, legend: '{{service}}' }],
+        queries: [
+          { expr: `sum by (service) (${req(['code=~"5.."'])}) / sum by (service) (${req()})`, legend: '{{service}}' },
+        ],
       }),
       ingressSlo(ctx.config.metrics, 'ratio'),
     ),

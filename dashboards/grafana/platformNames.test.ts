@@ -56,7 +56,8 @@ function checkAgainst(exposed: Set<string>, prefix: string, wanted: Map<string, 
     const binary = EXPORTER_BINARIES[conditional.exporter];
     if (!existsSync(binary)) continue; // the live scrape proved the rest; nothing to read the map from
     const text = readFileSync(binary).toString('latin1');
-    for (const part of conditional.parts) assert.ok(text.includes(part), `${binary} names "${part}" (for ${name}: ${conditional.why})`);
+    for (const part of conditional.parts)
+      assert.ok(text.includes(part), `${binary} names "${part}" (for ${name}: ${conditional.why})`);
   }
 }
 
@@ -64,14 +65,24 @@ test('Platform: every postgres_exporter series exists in the live exposition', a
   const url = await requireService(t, 'postgres_exporter');
   if (!url) return;
   const res = await httpGet(url);
-  checkAgainst(sampleNames(await res.text(), res.headers.get('content-type') ?? undefined), 'pg_', await platformNames(), 5);
+  checkAgainst(
+    sampleNames(await res.text(), res.headers.get('content-type') ?? undefined),
+    'pg_',
+    await platformNames(),
+    5,
+  );
 });
 
 test('Platform: every redis_exporter series exists in the live exposition', async (t) => {
   const url = await requireService(t, 'redis_exporter');
   if (!url) return;
   const res = await httpGet(url);
-  checkAgainst(sampleNames(await res.text(), res.headers.get('content-type') ?? undefined), 'redis_', await platformNames(), 5);
+  checkAgainst(
+    sampleNames(await res.text(), res.headers.get('content-type') ?? undefined),
+    'redis_',
+    await platformNames(),
+    5,
+  );
 });
 
 test('Platform: every Traefik series exists in the recorded Traefik v3 exposition', async () => {
@@ -86,5 +97,8 @@ test('the tokenizer is not fooled: a misspelt name is caught', () => {
   const exposed = new Set(['pg_locks_count', 'pg_stat_activity_count', 'pg_stat_database_xact_commit', 'pg_up']);
   const wanted = new Map([...exposed].map((n) => [n, ['x']] as [string, string[]]));
   wanted.set('pg_lock_count', ['Locks']);
-  assert.throws(() => checkAgainst(exposed, 'pg_', wanted), /"pg_lock_count" \(panels: Locks\) is not in the exposition/);
+  assert.throws(
+    () => checkAgainst(exposed, 'pg_', wanted),
+    /"pg_lock_count" \(panels: Locks\) is not in the exposition/,
+  );
 });

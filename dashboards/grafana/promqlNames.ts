@@ -17,7 +17,20 @@ export class PromqlNameError extends Error {
 }
 
 const AGGREGATIONS = new Set([
-  'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'limitk', 'limit_ratio',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+  'limitk',
+  'limit_ratio',
 ]);
 const LABEL_LIST_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan', 'atan2', ...LABEL_LIST_KEYWORDS]);
@@ -55,7 +68,8 @@ export function metricNamesInExpr(expr: string): string[] {
   /** index just past the matching `close`, skipping strings */
   const skipTo = (from: number, close: string): number => {
     let j = from + 1;
-    while (j < n && expr[j] !== close) j = expr[j] === '"' || expr[j] === "'" || expr[j] === '`' ? readString(j)[0] : j + 1;
+    while (j < n && expr[j] !== close)
+      j = expr[j] === '"' || expr[j] === "'" || expr[j] === '`' ? readString(j)[0] : j + 1;
     if (j >= n) throw new PromqlNameError(`unterminated "${expr[from]}" at ${from}: ${expr}`);
     return j + 1;
   };

@@ -9,7 +9,15 @@ import type { DashboardsConfig } from '../config.ts';
 
 export interface DatasourceProvisioning {
   apiVersion: 1;
-  datasources: { name: string; uid: string; type: 'prometheus'; access: 'proxy'; url: string; isDefault: boolean; editable: boolean }[];
+  datasources: {
+    name: string;
+    uid: string;
+    type: 'prometheus';
+    access: 'proxy';
+    url: string;
+    isDefault: boolean;
+    editable: boolean;
+  }[];
 }
 
 export interface DashboardProvisioning {
@@ -29,7 +37,17 @@ export function datasourceProvisioning(config: DashboardsConfig): DatasourceProv
   const ds = config.datasource;
   return {
     apiVersion: 1,
-    datasources: [{ name: ds.name, uid: ds.uid, type: 'prometheus', access: 'proxy', url: ds.url, isDefault: true, editable: false }],
+    datasources: [
+      {
+        name: ds.name,
+        uid: ds.uid,
+        type: 'prometheus',
+        access: 'proxy',
+        url: ds.url,
+        isDefault: true,
+        editable: false,
+      },
+    ],
   };
 }
 

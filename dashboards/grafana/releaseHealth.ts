@@ -11,7 +11,17 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import { resolvePolicy } from '../../analyzer/index.ts';
 import type { MetricSpec, ReleaseClassPolicy } from '../../analyzer/index.ts';
-import { datasourceVariable, GRAFANA_ANNOTATIONS, regexLiteral, series, stateTimelinePanel, statPanel, stringLiteral, thresholds, timeseriesPanel } from './common.ts';
+import {
+  datasourceVariable,
+  GRAFANA_ANNOTATIONS,
+  regexLiteral,
+  series,
+  stateTimelinePanel,
+  statPanel,
+  stringLiteral,
+  thresholds,
+  timeseriesPanel,
+} from './common.ts';
 import type { DashboardContext, PanelBuilder, VariableBuilder } from './common.ts';
 import { ANNOTATION_TAG, EFFECT_BOUNDS, RELEASE_HEALTH as RH, RELEASE_HEALTH_LABELS as L } from './metricNames.ts';
 
@@ -51,15 +61,22 @@ export function releaseHealthVariables(ctx: DashboardContext): VariableBuilder[]
     // (All) matches those too). The values: the config's tiers when it lists them, else the ones
     // the gauges carry.
     tiers.length > 0
-      ? new dashboard.CustomVariableBuilder('tenant_tier').label('Tenant tier').values(tiers.join(',')).multi(true).includeAll(true).allValue('.*')
+      ? new dashboard.CustomVariableBuilder('tenant_tier')
+          .label('Tenant tier')
+          .values(tiers.join(','))
+          .multi(true)
+          .includeAll(true)
+          .allValue('.*')
       : new dashboard.QueryVariableBuilder('tenant_tier')
-        .label('Tenant tier')
-        .datasource(ds)
-        .query(`label_values(${RH.score}{${L.service}=~"$service", ${L.environment}=~"$environment"}, ${L.tenantTier})`)
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .multi(true)
-        .includeAll(true)
-        .allValue('.*'),
+          .label('Tenant tier')
+          .datasource(ds)
+          .query(
+            `label_values(${RH.score}{${L.service}=~"$service", ${L.environment}=~"$environment"}, ${L.tenantTier})`,
+          )
+          .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+          .multi(true)
+          .includeAll(true)
+          .allValue('.*'),
     new dashboard.QueryVariableBuilder('release_id')
       .label('Release')
       .datasource(ds)
@@ -97,7 +114,9 @@ function overview(ctx: DashboardContext): PanelBuilder[] {
     .span(12)
     .height(5)
     .mode(text.TextMode.Markdown)
-    .content(['| class | window | alpha | pass | marginal | tolerance × |', '|---|---|---|---|---|---|', ...rows].join('\n'));
+    .content(
+      ['| class | window | alpha | pass | marginal | tolerance × |', '|---|---|---|---|---|---|', ...rows].join('\n'),
+    );
   return [active, policy];
 }
 
@@ -111,7 +130,10 @@ function decisionPanel(ctx: DashboardContext): PanelBuilder {
     height: 7,
   });
   p.mappings([
-    { type: dashboard.MappingType.ValueToText, options: { '0': { text: ' ', color: 'transparent' }, '1': { text: 'current' } } },
+    {
+      type: dashboard.MappingType.ValueToText,
+      options: { '0': { text: ' ', color: 'transparent' }, '1': { text: 'current' } },
+    },
   ]);
   for (const [decision, color] of Object.entries(DECISION_COLORS)) {
     p.overrideByName(decision, [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }]);
@@ -131,49 +153,72 @@ function scorePanel(ctx: DashboardContext): PanelBuilder {
     width: 12,
     height: 7,
   })
-    .thresholds(thresholds([['red', null], ['orange', policy.marginalScore], ['green', policy.passScore]]))
+    .thresholds(
+      thresholds([
+        ['red', null],
+        ['orange', policy.marginalScore],
+        ['green', policy.passScore],
+      ]),
+    )
     .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
 }
 
 /** Tolerance lines: where the effect starts to matter, on the harmful side(s). */
 function toleranceSteps(spec: MetricSpec): [string, number | null][] {
   const t = spec.tolerance;
-  if (spec.harm === 'increase') return [['green', null], ['red', t]];
-  if (spec.harm === 'decrease') return [['red', null], ['green', -t]];
-  return [['red', null], ['green', -t], ['red', t]];
+  if (spec.harm === 'increase')
+    return [
+      ['green', null],
+      ['red', t],
+    ];
+  if (spec.harm === 'decrease')
+    return [
+      ['red', null],
+      ['green', -t],
+    ];
+  return [
+    ['red', null],
+    ['green', -t],
+    ['red', t],
+  ];
 }
 
 function effectPanel(ctx: DashboardContext, spec: MetricSpec): PanelBuilder {
   const m = [`${L.metric}="${stringLiteral(spec.name)}"`, ...THIS_RELEASE];
   const bound = (b: string): string => series(RH.effect, [...m, `${L.bound}="${b}"`]);
-  return timeseriesPanel(ctx, {
-    title: `Effect: ${spec.name}`,
-    description:
-      `Relative change canary vs baseline with its confidence band (${spec.kind}, harm: ${spec.harm}). ` +
-      `Dashed: tolerance ±${spec.tolerance * 100}% (before the class's tolerance scale).${spec.critical ? ' Critical metric.' : ''}`,
-    unit: 'percentunit',
-    queries: [
-      { expr: bound(EFFECT_BOUNDS.point), legend: 'effect' },
-      { expr: bound(EFFECT_BOUNDS.low), legend: 'low' },
-      { expr: bound(EFFECT_BOUNDS.high), legend: 'high' },
-    ],
-    width: 8,
-    height: 7,
-  })
-    .thresholds(thresholds(toleranceSteps(spec)))
-    .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed))
-    // the band: `high` filled down to `low`, both drawn thin
-    .overrideByName('high', [
-      { id: 'custom.fillBelowTo', value: 'low' },
-      { id: 'custom.lineWidth', value: 0 },
-      { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } },
-    ])
-    .overrideByName('low', [
-      { id: 'custom.lineWidth', value: 0 },
-      { id: 'custom.fillOpacity', value: 0 },
-      { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } },
-    ])
-    .overrideByName('effect', [{ id: 'color', value: { mode: 'fixed', fixedColor: 'dark-blue' } }, { id: 'custom.fillOpacity', value: 0 }]);
+  return (
+    timeseriesPanel(ctx, {
+      title: `Effect: ${spec.name}`,
+      description:
+        `Relative change canary vs baseline with its confidence band (${spec.kind}, harm: ${spec.harm}). ` +
+        `Dashed: tolerance ±${spec.tolerance * 100}% (before the class's tolerance scale).${spec.critical ? ' Critical metric.' : ''}`,
+      unit: 'percentunit',
+      queries: [
+        { expr: bound(EFFECT_BOUNDS.point), legend: 'effect' },
+        { expr: bound(EFFECT_BOUNDS.low), legend: 'low' },
+        { expr: bound(EFFECT_BOUNDS.high), legend: 'high' },
+      ],
+      width: 8,
+      height: 7,
+    })
+      .thresholds(thresholds(toleranceSteps(spec)))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed))
+      // the band: `high` filled down to `low`, both drawn thin
+      .overrideByName('high', [
+        { id: 'custom.fillBelowTo', value: 'low' },
+        { id: 'custom.lineWidth', value: 0 },
+        { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } },
+      ])
+      .overrideByName('low', [
+        { id: 'custom.lineWidth', value: 0 },
+        { id: 'custom.fillOpacity', value: 0 },
+        { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } },
+      ])
+      .overrideByName('effect', [
+        { id: 'color', value: { mode: 'fixed', fixedColor: 'dark-blue' } },
+        { id: 'custom.fillOpacity', value: 0 },
+      ])
+  );
 }
 
 function evidencePanel(ctx: DashboardContext): PanelBuilder {
@@ -183,12 +228,22 @@ function evidencePanel(ctx: DashboardContext): PanelBuilder {
     title: 'Evidence',
     description: `e-value (sequential) or 1/p (fixed) per metric, log scale. A regression needs evidence past 1/alpha (${1 / policy.alpha} for ${name}, before the split across metrics) and an effect outside tolerance. A metric without data has no point (NaN), never a value that reads as "no change".`,
     unit: 'none',
-    queries: [{ expr: series(RH.evidence, [`${L.metric}=~"${names.map(regexLiteral).join('|')}"`, ...THIS_RELEASE]), legend: `{{${L.metric}}}` }],
+    queries: [
+      {
+        expr: series(RH.evidence, [`${L.metric}=~"${names.map(regexLiteral).join('|')}"`, ...THIS_RELEASE]),
+        legend: `{{${L.metric}}}`,
+      },
+    ],
     width: 24,
     height: 7,
   })
     .scaleDistribution(new common.ScaleDistributionConfigBuilder().type(common.ScaleDistribution.Log).log(10))
-    .thresholds(thresholds([['transparent', null], ['red', 1 / policy.alpha]]))
+    .thresholds(
+      thresholds([
+        ['transparent', null],
+        ['red', 1 / policy.alpha],
+      ]),
+    )
     .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
 }
 
@@ -204,7 +259,12 @@ function detectablePanel(ctx: DashboardContext): PanelBuilder {
     title: 'Detectable effect',
     description: `Per metric, the smallest harmful relative change the data so far would catch with even odds; it shrinks as traffic accumulates. Below the tolerance (${tolerances}, before the class's scale) harm can be ruled out; above it a clean release is promoted as "not detected". NaN (no point) without data.`,
     unit: 'percentunit',
-    queries: [{ expr: series(RH.detectable, [`${L.metric}=~"${names.map(regexLiteral).join('|')}"`, ...THIS_RELEASE]), legend: `{{${L.metric}}}` }],
+    queries: [
+      {
+        expr: series(RH.detectable, [`${L.metric}=~"${names.map(regexLiteral).join('|')}"`, ...THIS_RELEASE]),
+        legend: `{{${L.metric}}}`,
+      },
+    ],
     width: 24,
     height: 7,
   });

@@ -24,7 +24,8 @@ const EXAMPLE = new URL('../../examples/dashboards/dashboards.yaml', import.meta
 function labelsUsed(expr: string): string[] {
   const out = new Set<string>();
   for (const m of expr.matchAll(/([A-Za-z_]\w*)\s*(?:=~|!~|!=|=)\s*"/g)) out.add(m[1]);
-  for (const m of expr.matchAll(/\bby\s*\(([^)]*)\)/g)) for (const l of m[1].split(',')) if (l.trim()) out.add(l.trim());
+  for (const m of expr.matchAll(/\bby\s*\(([^)]*)\)/g))
+    for (const l of m[1].split(',')) if (l.trim()) out.add(l.trim());
   return [...out];
 }
 
@@ -36,9 +37,16 @@ test('every release_health_* series a panel queries is in the gate /metrics, wit
     const a = h.releases[0];
     const { onsetAt, ...record } = a;
     void onsetAt;
-    await store.createRelease({ ...record, status: 'active' }, { at: a.registeredAt, actor: 'ci', action: 'release.register', releaseId: a.release.id });
+    await store.createRelease(
+      { ...record, status: 'active' },
+      { at: a.registeredAt, actor: 'ci', action: 'release.register', releaseId: a.release.id },
+    );
     for (const v of h.verdicts[a.release.id]) await store.appendVerdict(v);
-    const metrics = createGateMetrics({ store, governance: defaultGovernance(), clock: () => a.release.startedAt + 30 * 60_000 });
+    const metrics = createGateMetrics({
+      store,
+      governance: defaultGovernance(),
+      clock: () => a.release.startedAt + 30 * 60_000,
+    });
     text = await metrics.collect();
     await metrics.close();
   } finally {
@@ -46,7 +54,8 @@ test('every release_health_* series a panel queries is in the gate /metrics, wit
   }
   const labelsOf = new Map<string, Set<string>>();
   for (const f of parseExposition(text, { duplicates: 'record' }).families) {
-    for (const s of f.samples) labelsOf.set(s.name, new Set([...(labelsOf.get(s.name) ?? []), ...Object.keys(s.labels)]));
+    for (const s of f.samples)
+      labelsOf.set(s.name, new Set([...(labelsOf.get(s.name) ?? []), ...Object.keys(s.labels)]));
   }
 
   const config = await loadDashboardsConfig(EXAMPLE);
@@ -55,7 +64,8 @@ test('every release_health_* series a panel queries is in the gate /metrics, wit
     const queries: [string, string][] = ((d.panels ?? []) as dashboard.Panel[]).flatMap((p) =>
       ((p.targets ?? []) as prometheus.Dataquery[]).map((t) => [p.title ?? '?', t.expr] as [string, string]),
     );
-    for (const v of d.templating?.list ?? []) if (v.type === 'query' && typeof v.query === 'string') queries.push([`variable ${v.name}`, v.query]);
+    for (const v of d.templating?.list ?? [])
+      if (v.type === 'query' && typeof v.query === 'string') queries.push([`variable ${v.name}`, v.query]);
     for (const [title, expr] of queries) {
       for (const name of metricNamesInExpr(expr.replace(/^label_values\((.*),\s*\w+\)$/, '$1'))) {
         if (!name.startsWith('release_health_')) continue;
@@ -68,7 +78,14 @@ test('every release_health_* series a panel queries is in the gate /metrics, wit
       }
     }
   }
-  assert.deepEqual([...checked].sort(), ['release_health_metric_detectable', 'release_health_metric_effect', 'release_health_metric_evidence', 'release_health_score', 'release_health_verdict']);
+  assert.deepEqual([...checked].sort(), [
+    'release_health_metric_detectable',
+    'release_health_metric_effect',
+    'release_health_metric_evidence',
+    'release_health_score',
+    'release_health_verdict',
+  ]);
   // every variable filters a label its series carry: choosing a tier must not empty the panels
-  for (const name of checked) assert.ok(labelsOf.get(name)!.has(RELEASE_HEALTH_LABELS.tenantTier), `${name} carries tenant_tier`);
+  for (const name of checked)
+    assert.ok(labelsOf.get(name)!.has(RELEASE_HEALTH_LABELS.tenantTier), `${name} carries tenant_tier`);
 });

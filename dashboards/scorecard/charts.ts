@@ -24,7 +24,9 @@ function svg(label: string, w: number, h: number, parts: string[]): string {
 }
 
 /** Least-squares line through the points that have a value (at least three), as [x0, y0, x1, y1]. */
-export function trendLine(values: readonly (number | null)[]): { slopePerStep: number; at: (i: number) => number } | null {
+export function trendLine(
+  values: readonly (number | null)[],
+): { slopePerStep: number; at: (i: number) => number } | null {
   const pts = values.flatMap((v, i) => (v === null || !Number.isFinite(v) ? [] : [[i, v] as [number, number]]));
   if (pts.length < 3) return null;
   const { m, b } = linearRegression(pts);
@@ -63,30 +65,42 @@ export function weeklySvg(weeks: readonly WeekRow[], s: WeeklySeries): string {
   for (const t of [0, 0.5, 1]) {
     const gy = m.top + ih - t * ih;
     parts.push(`<line x1="${m.left}" x2="${m.left + iw}" y1="${gy}" y2="${gy}" stroke="${PALETTE.grid}"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${gy + 4}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${fmt(max * t)}${escapeHtml(s.unit)}</text>`);
+    parts.push(
+      `<text x="${m.left - 6}" y="${gy + 4}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${fmt(max * t)}${escapeHtml(s.unit)}</text>`,
+    );
   }
   weeks.forEach((w, i) => {
     const v = s.values[i];
     const label = `week of ${new Date(w.start).toISOString().slice(0, 10)}: ${v === null ? 'no data' : `${fmt(v)}${s.unit}`}`;
     if (v !== null && s.style === 'bars') {
       const bw = Math.max(3, step * 0.62);
-      parts.push(`<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.top + ih - y(v)).toFixed(1)}" fill="${s.color}"><title>${escapeHtml(label)}</title></rect>`);
+      parts.push(
+        `<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.top + ih - y(v)).toFixed(1)}" fill="${s.color}"><title>${escapeHtml(label)}</title></rect>`,
+      );
     } else if (v !== null) {
-      parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="4" fill="${s.color}" stroke="#fff"><title>${escapeHtml(label)}</title></circle>`);
+      parts.push(
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="4" fill="${s.color}" stroke="#fff"><title>${escapeHtml(label)}</title></circle>`,
+      );
     }
   });
   // week labels: first, middle, last (dates, 12 px)
   const ticks = [...new Set([0, Math.floor((weeks.length - 1) / 2), weeks.length - 1])].filter((i) => i >= 0);
   for (const i of ticks) {
     const d = new Date(weeks[i].start).toISOString().slice(5, 10);
-    parts.push(`<text x="${x(i).toFixed(1)}" y="${H - m.bottom + 16}" text-anchor="middle" font-size="12" fill="${PALETTE.ink}">${d}</text>`);
+    parts.push(
+      `<text x="${x(i).toFixed(1)}" y="${H - m.bottom + 16}" text-anchor="middle" font-size="12" fill="${PALETTE.ink}">${d}</text>`,
+    );
   }
-  parts.push(`<text x="${m.left + iw / 2}" y="${H - 4}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">week starting (month-day)</text>`);
+  parts.push(
+    `<text x="${m.left + iw / 2}" y="${H - 4}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">week starting (month-day)</text>`,
+  );
   const trend = trendLine(s.values);
   if (trend) {
     const x0 = 0;
     const x1 = weeks.length - 1;
-    parts.push(`<line x1="${x(x0).toFixed(1)}" y1="${y(Math.max(0, trend.at(x0))).toFixed(1)}" x2="${x(x1).toFixed(1)}" y2="${y(Math.max(0, trend.at(x1))).toFixed(1)}" stroke="${PALETTE.ink}" stroke-width="2" stroke-dasharray="6 4"><title>trend (least squares)</title></line>`);
+    parts.push(
+      `<line x1="${x(x0).toFixed(1)}" y1="${y(Math.max(0, trend.at(x0))).toFixed(1)}" x2="${x(x1).toFixed(1)}" y2="${y(Math.max(0, trend.at(x1))).toFixed(1)}" stroke="${PALETTE.ink}" stroke-width="2" stroke-dasharray="6 4"><title>trend (least squares)</title></line>`,
+    );
   }
   return svg(`${s.title} per week${trend ? `, trend ${trendWords(trend.slopePerStep, s)}` : ''}`, W, H, parts);
 }
@@ -113,12 +127,16 @@ export function classBarsSvg(rows: readonly GroupRow[]): string {
     const y0 = 12 + i * rowH;
     const rate = row.changeFailureRate ?? 0;
     const key = escapeHtml(row.key);
-    parts.push(`<text x="${left - 8}" y="${y0 + 16}" text-anchor="end" font-size="13" fill="${PALETTE.ink}">${key}</text>`);
+    parts.push(
+      `<text x="${left - 8}" y="${y0 + 16}" text-anchor="end" font-size="13" fill="${PALETTE.ink}">${key}</text>`,
+    );
     parts.push(`<rect x="${left}" y="${y0 + 3}" width="${iw}" height="${rowH - 8}" fill="#eef0f2"/>`);
     parts.push(
       `<rect class="failure-bar" x="${left}" y="${y0 + 3}" width="${(rate * iw).toFixed(1)}" height="${rowH - 8}" fill="${PALETTE.vermillion}"><title>${key}: ${formatRate(row.changeFailureRate)} of ${row.releases}</title></rect>`,
     );
-    parts.push(`<text x="${left + iw + 6}" y="${y0 + 16}" font-size="13" fill="${PALETTE.ink}">${formatRate(row.changeFailureRate)} of ${row.releases}</text>`);
+    parts.push(
+      `<text x="${left + iw + 6}" y="${y0 + 16}" font-size="13" fill="${PALETTE.ink}">${formatRate(row.changeFailureRate)} of ${row.releases}</text>`,
+    );
   });
   return svg('Change failure rate per release class', W, H, parts);
 }
@@ -148,14 +166,20 @@ export function timelineSvg(verdicts: readonly Verdict[], startedAt: number, mar
   const parts: string[] = [];
   for (const t of [0, 50, 100]) {
     parts.push(`<line x1="${m.left}" x2="${m.left + iw}" y1="${y(t)}" y2="${y(t)}" stroke="${PALETTE.grid}"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${t}</text>`);
+    parts.push(
+      `<text x="${m.left - 6}" y="${y(t) + 4}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${t}</text>`,
+    );
   }
   parts.push(`<text x="4" y="${m.top - 12}" font-size="12" fill="${PALETTE.muted}">score</text>`);
   for (let k = 0; k <= 5; k++) {
     const min = (maxX * k) / 5;
-    parts.push(`<text x="${x(min).toFixed(1)}" y="${m.top + ih + 16}" text-anchor="middle" font-size="12" fill="${PALETTE.ink}">${fmt(min)}</text>`);
+    parts.push(
+      `<text x="${x(min).toFixed(1)}" y="${m.top + ih + 16}" text-anchor="middle" font-size="12" fill="${PALETTE.ink}">${fmt(min)}</text>`,
+    );
   }
-  parts.push(`<text x="${m.left + iw / 2}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">minutes from the release's start</text>`);
+  parts.push(
+    `<text x="${m.left + iw / 2}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">minutes from the release's start</text>`,
+  );
   const sorted = [...verdicts].sort((a, b) => a.at - b.at);
   if (sorted.length) {
     const pts: string[] = [];
@@ -169,19 +193,28 @@ export function timelineSvg(verdicts: readonly Verdict[], startedAt: number, mar
     let previous: Decision | undefined;
     sorted.forEach((v, i) => {
       const x0 = x(minutes(v.at));
-      const x1 = i + 1 < sorted.length ? x(minutes(sorted[i + 1].at)) : Math.min(m.left + iw, x0 + Math.max(4, iw / maxX));
-      parts.push(`<rect x="${x0.toFixed(1)}" y="${stripY}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="14" fill="${DECISION_COLORS[v.decision] ?? '#999'}"><title>minute ${fmt(minutes(v.at))}: ${escapeHtml(v.decision)} (score ${Math.round(v.score)})</title></rect>`);
+      const x1 =
+        i + 1 < sorted.length ? x(minutes(sorted[i + 1].at)) : Math.min(m.left + iw, x0 + Math.max(4, iw / maxX));
+      parts.push(
+        `<rect x="${x0.toFixed(1)}" y="${stripY}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="14" fill="${DECISION_COLORS[v.decision] ?? '#999'}"><title>minute ${fmt(minutes(v.at))}: ${escapeHtml(v.decision)} (score ${Math.round(v.score)})</title></rect>`,
+      );
       if (v.decision !== previous) {
         parts.push(`<path d="M${x0.toFixed(1)},${stripY + 16} l-5,8 h10 z" fill="${PALETTE.ink}"/>`);
-        parts.push(`<text x="${Math.min(x0, m.left + iw - 60).toFixed(1)}" y="${stripY + 36}" font-size="12" fill="${PALETTE.ink}">${escapeHtml(v.decision)} @${fmt(minutes(v.at))}</text>`);
+        parts.push(
+          `<text x="${Math.min(x0, m.left + iw - 60).toFixed(1)}" y="${stripY + 36}" font-size="12" fill="${PALETTE.ink}">${escapeHtml(v.decision)} @${fmt(minutes(v.at))}</text>`,
+        );
       }
       previous = v.decision;
     });
   }
   marks.forEach((k, i) => {
     const kx = x(minutes(k.at));
-    parts.push(`<line x1="${kx.toFixed(1)}" x2="${kx.toFixed(1)}" y1="${m.top}" y2="${m.top + ih}" stroke="${PALETTE.ink}" stroke-dasharray="3 3"/>`);
-    parts.push(`<text x="${Math.min(kx + 3, m.left + iw - 90).toFixed(1)}" y="${m.top - 2 - (i % 2) * 13}" font-size="12" fill="${PALETTE.ink}">${escapeHtml(k.label)} @${fmt(minutes(k.at))}</text>`);
+    parts.push(
+      `<line x1="${kx.toFixed(1)}" x2="${kx.toFixed(1)}" y1="${m.top}" y2="${m.top + ih}" stroke="${PALETTE.ink}" stroke-dasharray="3 3"/>`,
+    );
+    parts.push(
+      `<text x="${Math.min(kx + 3, m.left + iw - 90).toFixed(1)}" y="${m.top - 2 - (i % 2) * 13}" font-size="12" fill="${PALETTE.ink}">${escapeHtml(k.label)} @${fmt(minutes(k.at))}</text>`,
+    );
   });
   return svg('Decision timeline: score of every look and its decision, by minute from the release start', W, H, parts);
 }
@@ -212,27 +245,48 @@ export function effectsSvg(rows: readonly EffectRow[]): string {
   const lo = Math.max(-1, Math.min(-0.5, ...rows.map((r) => finite(r.low)), ...rows.map((r) => r.tolerance ?? 0)));
   const hi = Math.min(4, Math.max(0.5, ...rows.map((r) => finite(r.high)), ...rows.map((r) => r.tolerance ?? 0)));
   const x = (v: number): number => left + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * iw;
-  const pct = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%` : v > 0 ? '+∞' : '−∞');
+  const pct = (v: number): string =>
+    Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%` : v > 0 ? '+∞' : '−∞';
   const parts: string[] = [];
   parts.push(`<line x1="${x(0)}" x2="${x(0)}" y1="18" y2="${H - 20}" stroke="${PALETTE.muted}"/>`);
   // the 0 tick only where it does not overlap an end's label
   const ticks = [lo, ...(x(0) - x(lo) > 48 && x(hi) - x(0) > 48 ? [0] : []), hi];
-  for (const t of ticks) parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">${pct(t)}</text>`);
+  for (const t of ticks)
+    parts.push(
+      `<text x="${x(t).toFixed(1)}" y="${H - 6}" text-anchor="middle" font-size="12" fill="${PALETTE.muted}">${pct(t)}</text>`,
+    );
   parts.push(`<text x="${left + iw + 8}" y="14" font-size="12" fill="${PALETTE.muted}">effect [interval]</text>`);
   rows.forEach((r, i) => {
     const cy = 34 + i * rowH;
-    const color = r.classification === 'high' || r.classification === 'low' ? PALETTE.vermillion : r.classification === 'pass' ? PALETTE.green : PALETTE.blue;
-    parts.push(`<text x="${left - 8}" y="${cy + 4}" text-anchor="end" font-size="13" fill="${PALETTE.ink}">${escapeHtml(r.metric)}</text>`);
-    parts.push(`<text x="${left - 8}" y="${cy + 18}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${escapeHtml(r.classification)}</text>`);
+    const color =
+      r.classification === 'high' || r.classification === 'low'
+        ? PALETTE.vermillion
+        : r.classification === 'pass'
+          ? PALETTE.green
+          : PALETTE.blue;
+    parts.push(
+      `<text x="${left - 8}" y="${cy + 4}" text-anchor="end" font-size="13" fill="${PALETTE.ink}">${escapeHtml(r.metric)}</text>`,
+    );
+    parts.push(
+      `<text x="${left - 8}" y="${cy + 18}" text-anchor="end" font-size="12" fill="${PALETTE.muted}">${escapeHtml(r.classification)}</text>`,
+    );
     if (r.tolerance !== undefined) {
-      parts.push(`<line x1="${x(r.tolerance).toFixed(1)}" x2="${x(r.tolerance).toFixed(1)}" y1="${cy - 12}" y2="${cy + 12}" stroke="${PALETTE.orange}" stroke-width="2" stroke-dasharray="4 3"><title>tolerance ${pct(r.tolerance)}</title></line>`);
+      parts.push(
+        `<line x1="${x(r.tolerance).toFixed(1)}" x2="${x(r.tolerance).toFixed(1)}" y1="${cy - 12}" y2="${cy + 12}" stroke="${PALETTE.orange}" stroke-width="2" stroke-dasharray="4 3"><title>tolerance ${pct(r.tolerance)}</title></line>`,
+      );
     }
-    parts.push(`<line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="${color}" stroke-width="4"><title>${escapeHtml(r.metric)}: ${pct(r.relative)} [${pct(r.low)}, ${pct(r.high)}]</title></line>`);
+    parts.push(
+      `<line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="${color}" stroke-width="4"><title>${escapeHtml(r.metric)}: ${pct(r.relative)} [${pct(r.low)}, ${pct(r.high)}]</title></line>`,
+    );
     if (finite(r.high) > hi) parts.push(`<path d="M${x(hi) + 8},${cy} l-8,-6 v12 z" fill="${color}"/>`);
     if (finite(r.low) < lo) parts.push(`<path d="M${x(lo) - 8},${cy} l8,-6 v12 z" fill="${color}"/>`);
     parts.push(`<path d="M${x(r.relative).toFixed(1)},${cy - 7} l7,7 l-7,7 l-7,-7 z" fill="${PALETTE.ink}"/>`);
-    parts.push(`<text x="${left + iw + 8}" y="${cy + 4}" font-size="13" fill="${PALETTE.ink}">${pct(r.relative)} [${pct(r.low)}, ${pct(r.high)}]</text>`);
+    parts.push(
+      `<text x="${left + iw + 8}" y="${cy + 4}" font-size="13" fill="${PALETTE.ink}">${pct(r.relative)} [${pct(r.low)}, ${pct(r.high)}]</text>`,
+    );
   });
-  parts.push(`<g font-size="12" fill="${PALETTE.ink}"><line x1="8" x2="24" y1="${H - 10}" y2="${H - 10}" stroke="${PALETTE.orange}" stroke-width="2" stroke-dasharray="4 3"/><text x="28" y="${H - 6}">tolerance</text><path d="M100,${H - 17} l7,7 l-7,7 l-7,-7 z" fill="${PALETTE.ink}"/><text x="112" y="${H - 6}">estimate</text></g>`);
+  parts.push(
+    `<g font-size="12" fill="${PALETTE.ink}"><line x1="8" x2="24" y1="${H - 10}" y2="${H - 10}" stroke="${PALETTE.orange}" stroke-width="2" stroke-dasharray="4 3"/><text x="28" y="${H - 6}">tolerance</text><path d="M100,${H - 17} l7,7 l-7,7 l-7,-7 z" fill="${PALETTE.ink}"/><text x="112" y="${H - 6}">estimate</text></g>`,
+  );
   return svg('Effect of each metric with its interval, against the tolerance', W, H, parts);
 }

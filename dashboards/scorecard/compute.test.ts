@@ -39,7 +39,10 @@ function row(rows: GroupRow[], key: string): GroupRow {
 
 test('overall figures equal the hand-computed ones', () => {
   const card = computeScorecard(seededHistory());
-  assert.deepEqual(card.releases.map((r) => r.id), ['rel-a', 'rel-b', 'rel-c', 'rel-d']);
+  assert.deepEqual(
+    card.releases.map((r) => r.id),
+    ['rel-a', 'rel-b', 'rel-c', 'rel-d'],
+  );
   const o = card.overall;
   assert.equal(o.releases, 4);
   assert.equal(o.failed, 3); // A, B, D
@@ -76,7 +79,10 @@ test('per release: onset, restore and impact', () => {
 
 test('groups per environment, service, tenant tier and release class', () => {
   const { groups } = computeScorecard(seededHistory());
-  assert.deepEqual(groups.environment.map((r) => r.key), ['prod', 'staging']);
+  assert.deepEqual(
+    groups.environment.map((r) => r.key),
+    ['prod', 'staging'],
+  );
   const prod = row(groups.environment, 'prod'); // A, B, D
   assert.equal(prod.releases, 3);
   close(prod.changeFailureRate, 1, 'prod 3/3');
@@ -90,13 +96,19 @@ test('groups per environment, service, tenant tier and release class', () => {
   assert.equal(worker.rolledBack, 1);
   close(worker.rollbacksPerWeek, 0.5, '1 / 2 weeks');
 
-  assert.deepEqual(groups.tenantTier.map((r) => r.key), ['(none)', 'tier-1', 'tier-2']);
+  assert.deepEqual(
+    groups.tenantTier.map((r) => r.key),
+    ['(none)', 'tier-1', 'tier-2'],
+  );
   const tier1 = row(groups.tenantTier, 'tier-1'); // A, B
   close(tier1.changeFailureRate, 1, 'tier-1 2/2');
   close(tier1.medianTimeToVerdictMs, 7.5 * MIN, 'median of 10, 5 = 7.5');
   assert.equal(tier1.freezeOverrides, 1);
 
-  assert.deepEqual(groups.releaseClass.map((r) => r.key), ['emergency-fix', 'schema-change', 'standard']);
+  assert.deepEqual(
+    groups.releaseClass.map((r) => r.key),
+    ['emergency-fix', 'schema-change', 'standard'],
+  );
   const standard = row(groups.releaseClass, 'standard'); // A, C
   close(standard.changeFailureRate, 0.5, 'standard 1/2');
   assert.equal(row(groups.releaseClass, 'emergency-fix').emergencyFixes, 1);
@@ -104,7 +116,10 @@ test('groups per environment, service, tenant tier and release class', () => {
 
 test('a trend per UTC month, rates over the part of the month in the period', () => {
   const { months } = computeScorecard(seededHistory());
-  assert.deepEqual(months.map((m) => m.month), ['2026-02', '2026-03']);
+  assert.deepEqual(
+    months.map((m) => m.month),
+    ['2026-02', '2026-03'],
+  );
   const [feb, mar] = months as [ScorecardFigures & { month: string }, ScorecardFigures & { month: string }];
   // February: Feb 22 → Mar 1 = 1 week; A and B
   assert.equal(feb.releases, 2);
@@ -146,14 +161,24 @@ test('DORA lead time: commit → first promote, median over releases that gave a
 
 test('weekly trend: whole seven-day spans from the period start, each with its own figures', () => {
   const card = computeScorecard(seededHistory());
-  assert.deepEqual(card.weeks.map((w) => [new Date(w.start).toISOString(), w.releases, w.failed, w.deploymentsPerWeek]), [
-    ['2026-02-22T00:00:00.000Z', 2, 2, 2], // A (rollback), B (reduce-traffic, then promoted)
-    ['2026-03-01T00:00:00.000Z', 2, 1, 2], // C, D (rollback)
-  ]);
-  assert.equal(card.warnings.some((w) => /weekly trend/.test(w)), false, 'exactly two weeks: no remainder');
+  assert.deepEqual(
+    card.weeks.map((w) => [new Date(w.start).toISOString(), w.releases, w.failed, w.deploymentsPerWeek]),
+    [
+      ['2026-02-22T00:00:00.000Z', 2, 2, 2], // A (rollback), B (reduce-traffic, then promoted)
+      ['2026-03-01T00:00:00.000Z', 2, 1, 2], // C, D (rollback)
+    ],
+  );
+  assert.equal(
+    card.warnings.some((w) => /weekly trend/.test(w)),
+    false,
+    'exactly two weeks: no remainder',
+  );
   const longer = computeScorecard({ ...seededHistory(), to: TO + 3 * 86_400_000 });
   assert.equal(longer.weeks.length, 2);
-  assert.ok(longer.warnings.some((w) => /last 3\.0 days of the period are in the totals only/.test(w)), longer.warnings.join(' | '));
+  assert.ok(
+    longer.warnings.some((w) => /last 3\.0 days of the period are in the totals only/.test(w)),
+    longer.warnings.join(' | '),
+  );
 });
 
 test('per-week rates are not extrapolated from less than a week', () => {

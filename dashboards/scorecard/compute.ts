@@ -30,7 +30,17 @@ import type { Verdict } from '../../analyzer/index.ts';
 import type { ActionRecord, AuditEntry } from '../../store/index.ts';
 import { impactAvoided } from './impact.ts';
 import { DIMENSIONS, NO_TIER } from './types.ts';
-import type { Dimension, GroupRow, MonthRow, ReleaseOutcome, Scorecard, ScorecardFigures, ScorecardInput, ScorecardReleaseRecord, WeekRow } from './types.ts';
+import type {
+  Dimension,
+  GroupRow,
+  MonthRow,
+  ReleaseOutcome,
+  Scorecard,
+  ScorecardFigures,
+  ScorecardInput,
+  ScorecardReleaseRecord,
+  WeekRow,
+} from './types.ts';
 
 export const WEEK_MS = 7 * 24 * 3600_000;
 const NOTIFY_ONLY = new Set(['grafana-annotation', 'chat', 'alertmanager']);
@@ -107,7 +117,13 @@ export function releaseOutcome(
   }
   if (rollback) {
     const restored = actions
-      .filter((a) => a.decision === 'rollback' && a.state === 'succeeded' && !NOTIFY_ONLY.has(a.kind) && a.createdAt >= rollback.at)
+      .filter(
+        (a) =>
+          a.decision === 'rollback' &&
+          a.state === 'succeeded' &&
+          !NOTIFY_ONLY.has(a.kind) &&
+          a.createdAt >= rollback.at,
+      )
       .map((a) => a.updatedAt)
       .sort((a, b) => a - b)[0];
     if (restored !== undefined) {
@@ -119,7 +135,11 @@ export function releaseOutcome(
 }
 
 /** Aggregate figures of some outcomes over `spanMs` of time (for the per-week rates). */
-export function figures(outcomes: readonly ReleaseOutcome[], spanMs: number, extraFreezeOverrides = 0): ScorecardFigures {
+export function figures(
+  outcomes: readonly ReleaseOutcome[],
+  spanMs: number,
+  extraFreezeOverrides = 0,
+): ScorecardFigures {
   const weeks = spanMs / WEEK_MS;
   const releases = outcomes.length;
   const failed = outcomes.filter((o) => o.failed).length;
@@ -131,8 +151,12 @@ export function figures(outcomes: readonly ReleaseOutcome[], spanMs: number, ext
     rolledBack,
     rollbacksPerWeek: weeks >= 1 ? rolledBack / weeks : null,
     deploymentsPerWeek: weeks >= 1 ? releases / weeks : null,
-    medianTimeToVerdictMs: median(outcomes.flatMap((o) => (o.timeToVerdictMs === undefined ? [] : [o.timeToVerdictMs]))),
-    medianTimeToRestoreMs: median(outcomes.flatMap((o) => (o.timeToRestoreMs === undefined ? [] : [o.timeToRestoreMs]))),
+    medianTimeToVerdictMs: median(
+      outcomes.flatMap((o) => (o.timeToVerdictMs === undefined ? [] : [o.timeToVerdictMs])),
+    ),
+    medianTimeToRestoreMs: median(
+      outcomes.flatMap((o) => (o.timeToRestoreMs === undefined ? [] : [o.timeToRestoreMs])),
+    ),
     medianLeadTimeMs: median(outcomes.flatMap((o) => (o.leadTimeMs === undefined ? [] : [o.leadTimeMs]))),
     ordersProtected: outcomes.reduce((s, o) => s + o.ordersProtected, 0),
     checkoutMinutesProtected: outcomes.reduce((s, o) => s + o.checkoutMinutesProtected, 0),
@@ -158,18 +182,28 @@ export function monthOf(ts: number): { key: string; start: number; end: number }
 
 export function computeScorecard(input: ScorecardInput): Scorecard {
   const { from, to } = input;
-  if (!(Number.isFinite(from) && Number.isFinite(to) && from < to)) throw new ScorecardPeriodError(`period must satisfy from < to (got ${from}, ${to})`);
+  if (!(Number.isFinite(from) && Number.isFinite(to) && from < to))
+    throw new ScorecardPeriodError(`period must satisfy from < to (got ${from}, ${to})`);
   const warnings: string[] = [];
   const inPeriod = input.releases.filter((r) => r.release.startedAt >= from && r.release.startedAt < to);
   const ids = new Set(inPeriod.map((r) => r.release.id));
   const actionsBy = groupBy(input.actions, (a) => a.releaseId);
   const auditBy = groupBy(input.audit, (a) => a.releaseId);
   const outcomes = inPeriod
-    .map((r) => releaseOutcome(r, input.verdicts[r.release.id] ?? [], actionsBy.get(r.release.id) ?? [], auditBy.get(r.release.id) ?? [], warnings))
+    .map((r) =>
+      releaseOutcome(
+        r,
+        input.verdicts[r.release.id] ?? [],
+        actionsBy.get(r.release.id) ?? [],
+        auditBy.get(r.release.id) ?? [],
+        warnings,
+      ),
+    )
     .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
   // overrides not tied to a release of the period still happened in it
   const looseOverrides = input.audit.filter(
-    (a) => a.action === FREEZE_OVERRIDE && a.at >= from && a.at < to && (a.releaseId === undefined || !ids.has(a.releaseId)),
+    (a) =>
+      a.action === FREEZE_OVERRIDE && a.at >= from && a.at < to && (a.releaseId === undefined || !ids.has(a.releaseId)),
   ).length;
 
   const span = to - from;
@@ -190,10 +224,30 @@ export function computeScorecard(input: ScorecardInput): Scorecard {
   const weeks: WeekRow[] = [];
   for (let start = from; start + WEEK_MS <= to; start += WEEK_MS) {
     const end = start + WEEK_MS;
-    weeks.push({ start, end, ...figures(outcomes.filter((o) => o.startedAt >= start && o.startedAt < end), WEEK_MS) });
+    weeks.push({
+      start,
+      end,
+      ...figures(
+        outcomes.filter((o) => o.startedAt >= start && o.startedAt < end),
+        WEEK_MS,
+      ),
+    });
   }
   const rest = to - (from + weeks.length * WEEK_MS);
-  if (rest > 0 && weeks.length > 0) warnings.push(`the weekly trend covers ${weeks.length} whole weeks; the last ${(rest / 86_400_000).toFixed(1)} days of the period are in the totals only`);
-  if (span < WEEK_MS) warnings.push('the period is shorter than a week: per-week rates are not given (they would extrapolate)');
-  return { from, to, overall: figures(outcomes, span, looseOverrides), groups, months, weeks, releases: outcomes, warnings };
+  if (rest > 0 && weeks.length > 0)
+    warnings.push(
+      `the weekly trend covers ${weeks.length} whole weeks; the last ${(rest / 86_400_000).toFixed(1)} days of the period are in the totals only`,
+    );
+  if (span < WEEK_MS)
+    warnings.push('the period is shorter than a week: per-week rates are not given (they would extrapolate)');
+  return {
+    from,
+    to,
+    overall: figures(outcomes, span, looseOverrides),
+    groups,
+    months,
+    weeks,
+    releases: outcomes,
+    warnings,
+  };
 }

@@ -6,7 +6,12 @@ import type { ScorecardFigures } from './types.ts';
 
 /** HTML-escapes text for element content and double- or single-quoted attributes. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const DASH = '—';
@@ -37,17 +42,37 @@ export function formatDate(ms: number): string {
 }
 
 /** The figures in display order: key, column title, formatter. */
-export const FIGURE_COLUMNS: readonly { key: keyof ScorecardFigures; title: string; format: (f: ScorecardFigures) => string }[] = [
+export const FIGURE_COLUMNS: readonly {
+  key: keyof ScorecardFigures;
+  title: string;
+  format: (f: ScorecardFigures) => string;
+}[] = [
   { key: 'releases', title: 'Releases', format: (f) => formatCount(f.releases) },
   { key: 'deploymentsPerWeek', title: 'Deploys / week', format: (f) => formatPerWeek(f.deploymentsPerWeek) },
   { key: 'changeFailureRate', title: 'Change failure rate', format: (f) => formatRate(f.changeFailureRate) },
   { key: 'rolledBack', title: 'Rollbacks', format: (f) => formatCount(f.rolledBack) },
   { key: 'rollbacksPerWeek', title: 'Rollbacks / week', format: (f) => formatPerWeek(f.rollbacksPerWeek) },
-  { key: 'medianTimeToVerdictMs', title: 'Median onset → verdict', format: (f) => formatMinutes(f.medianTimeToVerdictMs) },
-  { key: 'medianTimeToRestoreMs', title: 'Median time to restore', format: (f) => formatMinutes(f.medianTimeToRestoreMs) },
-  { key: 'medianLeadTimeMs', title: 'Median lead time (commit → promoted)', format: (f) => formatMinutes(f.medianLeadTimeMs) },
+  {
+    key: 'medianTimeToVerdictMs',
+    title: 'Median onset → verdict',
+    format: (f) => formatMinutes(f.medianTimeToVerdictMs),
+  },
+  {
+    key: 'medianTimeToRestoreMs',
+    title: 'Median time to restore',
+    format: (f) => formatMinutes(f.medianTimeToRestoreMs),
+  },
+  {
+    key: 'medianLeadTimeMs',
+    title: 'Median lead time (commit → promoted)',
+    format: (f) => formatMinutes(f.medianLeadTimeMs),
+  },
   { key: 'ordersProtected', title: 'Orders protected', format: (f) => formatCount(f.ordersProtected) },
-  { key: 'checkoutMinutesProtected', title: 'Checkout minutes protected', format: (f) => f.checkoutMinutesProtected.toFixed(1) },
+  {
+    key: 'checkoutMinutesProtected',
+    title: 'Checkout minutes protected',
+    format: (f) => f.checkoutMinutesProtected.toFixed(1),
+  },
   { key: 'freezeOverrides', title: 'Freeze overrides', format: (f) => formatCount(f.freezeOverrides) },
   { key: 'emergencyFixes', title: 'Emergency fixes', format: (f) => formatCount(f.emergencyFixes) },
 ];

@@ -42,7 +42,11 @@ export function impactAvoided(record: ScorecardReleaseRecord, stop: Verdict): Im
     windowMs = resolvePolicy(release.class, spec.policy ?? {}).observeMs;
   } catch (err) {
     if (!(err instanceof UnknownReleaseClassError)) throw err;
-    return { ordersProtected: 0, checkoutMinutesProtected: 0, warning: `release ${release.id}: ${err.message}; impact not estimated` };
+    return {
+      ordersProtected: 0,
+      checkoutMinutesProtected: 0,
+      warning: `release ${release.id}: ${err.message}; impact not estimated`,
+    };
   }
   const w = release.canaryWeight ?? 1;
   const share = stop.decision === 'rollback' ? w : stop.decision === 'reduce-traffic' ? w / 2 : 0;
@@ -54,7 +58,8 @@ export function impactAvoided(record: ScorecardReleaseRecord, stop: Verdict): Im
   if (observed > 0) {
     for (const m of stop.metrics) {
       const s = specs.get(m.metric);
-      if (!s || s.group !== 'business' || s.kind !== 'count' || s.harm === 'increase' || m.classification !== 'low') continue;
+      if (!s || s.group !== 'business' || s.kind !== 'count' || s.harm === 'increase' || m.classification !== 'low')
+        continue;
       const ratePerMs = (m.n.baseline + m.n.canary) / observed;
       const loss = Math.abs(Math.min(0, m.effect.high));
       ordersProtected = Math.max(ordersProtected, ratePerMs * share * loss * remaining);

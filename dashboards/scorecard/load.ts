@@ -67,7 +67,8 @@ export async function loadScorecard(store: Store, period: ScorecardPeriod): Prom
   }
   // freeze overrides recorded without a release (a rejected registration, a manual deploy)
   const periodAudit = await store.listAudit({ from, to, limit: AUDIT_CAP });
-  if (periodAudit.length >= AUDIT_CAP) warnings.push(`period audit capped at ${AUDIT_CAP} entries: overrides without a release may be missing`);
+  if (periodAudit.length >= AUDIT_CAP)
+    warnings.push(`period audit capped at ${AUDIT_CAP} entries: overrides without a release may be missing`);
   audit.push(...periodAudit.filter((a) => a.releaseId === undefined));
 
   const card = computeScorecard({ from, to, releases, verdicts, actions, audit });

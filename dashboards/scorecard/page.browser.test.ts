@@ -36,7 +36,10 @@ function expectedFigures(card: Scorecard): Map<string, string> {
   put('overall', card.overall);
   // DORA's four keys, shown again as the headline tiles
   const o = card.overall;
-  out.set('dora.deploymentsPerWeek', o.deploymentsPerWeek === null ? '—' : `${formatPerWeek(o.deploymentsPerWeek)} / week`);
+  out.set(
+    'dora.deploymentsPerWeek',
+    o.deploymentsPerWeek === null ? '—' : `${formatPerWeek(o.deploymentsPerWeek)} / week`,
+  );
   out.set('dora.changeFailureRate', formatRate(o.changeFailureRate));
   out.set('dora.medianTimeToRestoreMs', formatMinutes(o.medianTimeToRestoreMs));
   out.set('dora.medianLeadTimeMs', formatMinutes(o.medianLeadTimeMs));
@@ -68,7 +71,10 @@ test('scorecard page in headless Chromium shows the computed figures', async (t)
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    });
     res.end(html);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -85,7 +91,9 @@ test('scorecard page in headless Chromium shows the computed figures', async (t)
     assert.equal(await page.title(), 'Release scorecard');
 
     const shown = new Map(
-      await page.$$eval('[data-figure]', (els) => els.map((e) => [e.getAttribute('data-figure') ?? '', (e.textContent ?? '').trim()] as [string, string])),
+      await page.$$eval('[data-figure]', (els) =>
+        els.map((e) => [e.getAttribute('data-figure') ?? '', (e.textContent ?? '').trim()] as [string, string]),
+      ),
     );
     // hand-computed in compute.test.ts
     assert.equal(shown.get('overall.releases'), '4');

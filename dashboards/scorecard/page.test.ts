@@ -40,7 +40,8 @@ test('self-contained, printable, no script', () => {
   assert.match(html, /@page/);
   assert.equal((html.match(/<svg /g) ?? []).length, 5, "DORA's four keys per week and a bar per class");
   // every release row opens its page; text is never below 12 px in a chart
-  for (const id of ['rel-a', 'rel-b', 'rel-c', 'rel-d']) assert.ok(html.includes(`<a href="releases/${id}">${id}</a>`), id);
+  for (const id of ['rel-a', 'rel-b', 'rel-c', 'rel-d'])
+    assert.ok(html.includes(`<a href="releases/${id}">${id}</a>`), id);
   const sizes = [...html.matchAll(/font-size="(\d+(?:\.\d+)?)"/g)].map((m) => Number(m[1]));
   assert.ok(sizes.length > 20 && Math.min(...sizes) >= 12, `chart font sizes ${[...new Set(sizes)].join(', ')}`);
   assert.match(html, /generated 2026-03-09T00:00:00Z/);
@@ -50,7 +51,10 @@ test('hostile ids and services are escaped everywhere (HTML, SVG, CSV, Markdown)
   const h = seededHistory();
   const evil = `<img src=x onerror=alert(1)>"'&`;
   const r0 = h.releases[0];
-  h.releases[0] = { ...r0, release: { ...r0.release, id: evil, service: `=HYPERLINK("http://evil")|`, class: 'standard' } };
+  h.releases[0] = {
+    ...r0,
+    release: { ...r0.release, id: evil, service: `=HYPERLINK("http://evil")|`, class: 'standard' },
+  };
   h.verdicts[evil] = h.verdicts[r0.release.id].map((v) => ({ ...v, releaseId: evil }));
   const card = computeScorecard(h);
   const html = renderScorecard(card, 'html');

@@ -8,7 +8,15 @@
  * `month:<YYYY-MM>` or `release:<id>`) so tests and scrapers read them without parsing layout.
  */
 import { classBarsSvg, trendLine, trendWords, weeklySvg, type WeeklySeries } from './charts.ts';
-import { escapeHtml, FIGURE_COLUMNS, formatCount, formatDate, formatMinutes, formatPerWeek, formatRate } from './format.ts';
+import {
+  escapeHtml,
+  FIGURE_COLUMNS,
+  formatCount,
+  formatDate,
+  formatMinutes,
+  formatPerWeek,
+  formatRate,
+} from './format.ts';
 import { decisionBadge, PALETTE, pageDocument } from './style.ts';
 import { DIMENSION_LABELS, DIMENSIONS } from './types.ts';
 import type { GroupRow, Scorecard, ScorecardFigures } from './types.ts';
@@ -29,7 +37,10 @@ function figureCells(scope: string, f: ScorecardFigures): string {
   }).join('');
 }
 
-function figureTable(firstColumn: string, rows: readonly { scope: string; label: string; figures: ScorecardFigures }[]): string {
+function figureTable(
+  firstColumn: string,
+  rows: readonly { scope: string; label: string; figures: ScorecardFigures }[],
+): string {
   const head = `<tr><th>${escapeHtml(firstColumn)}</th>${FIGURE_COLUMNS.map((c) => `<th>${escapeHtml(c.title)}</th>`).join('')}</tr>`;
   const body = rows.map((r) => `<tr><td>${escapeHtml(r.label)}</td>${figureCells(r.scope, r.figures)}</tr>`).join('');
   return `<div class="scroll" tabindex="0" role="region" aria-label="${escapeHtml(`figures by ${firstColumn.toLowerCase()}`)}"><table><thead>${head}</thead><tbody>${body || `<tr><td colspan="${FIGURE_COLUMNS.length + 1}">No releases in this period.</td></tr>`}</tbody></table></div>`;
@@ -37,30 +48,40 @@ function figureTable(firstColumn: string, rows: readonly { scope: string; label:
 
 function tiles(o: ScorecardFigures): string {
   return `<section class="tiles">${FIGURE_COLUMNS.map(
-    (c) => `<div class="tile"><div class="label">${escapeHtml(c.title)}</div><div class="value" data-figure="overall.${c.key}">${escapeHtml(c.format(o))}</div></div>`,
+    (c) =>
+      `<div class="tile"><div class="label">${escapeHtml(c.title)}</div><div class="value" data-figure="overall.${c.key}">${escapeHtml(c.format(o))}</div></div>`,
   ).join('')}</section>`;
 }
 
-function groupRows(dimension: string, rows: readonly GroupRow[]): { scope: string; label: string; figures: ScorecardFigures }[] {
+function groupRows(
+  dimension: string,
+  rows: readonly GroupRow[],
+): { scope: string; label: string; figures: ScorecardFigures }[] {
   return rows.map((r) => ({ scope: `${dimension}:${r.key}`, label: r.key, figures: r }));
 }
 
 function releaseTable(card: Scorecard): string {
   const shown = card.releases.slice(0, MAX_RELEASE_ROWS);
-  const head = '<tr><th>Release</th><th>Service</th><th>Environment</th><th>Tenant tier</th><th>Class</th><th>Started</th><th>Decision</th><th class="n">Onset → verdict</th><th class="n">Time to restore</th><th class="n">Orders protected</th></tr>';
+  const head =
+    '<tr><th>Release</th><th>Service</th><th>Environment</th><th>Tenant tier</th><th>Class</th><th>Started</th><th>Decision</th><th class="n">Onset → verdict</th><th class="n">Time to restore</th><th class="n">Orders protected</th></tr>';
   const body = shown
     .map((r) => {
       const scope = `release:${r.id}`;
-      const cells = [
-        r.service, r.environment, r.tenantTier, r.releaseClass, formatDate(r.startedAt),
-      ].map((x) => `<td>${escapeHtml(x)}</td>`);
-      return `<tr><td><a href="releases/${escapeHtml(encodeURIComponent(r.id))}">${escapeHtml(r.id)}</a></td>${cells.join('')}<td>${decisionBadge(r.decision)}</td>` +
+      const cells = [r.service, r.environment, r.tenantTier, r.releaseClass, formatDate(r.startedAt)].map(
+        (x) => `<td>${escapeHtml(x)}</td>`,
+      );
+      return (
+        `<tr><td><a href="releases/${escapeHtml(encodeURIComponent(r.id))}">${escapeHtml(r.id)}</a></td>${cells.join('')}<td>${decisionBadge(r.decision)}</td>` +
         `<td class="n" data-figure="${escapeHtml(`${scope}.timeToVerdictMs`)}">${formatMinutes(r.timeToVerdictMs)}</td>` +
         `<td class="n" data-figure="${escapeHtml(`${scope}.timeToRestoreMs`)}">${formatMinutes(r.timeToRestoreMs)}</td>` +
-        `<td class="n" data-figure="${escapeHtml(`${scope}.ordersProtected`)}">${formatCount(r.ordersProtected)}</td></tr>`;
+        `<td class="n" data-figure="${escapeHtml(`${scope}.ordersProtected`)}">${formatCount(r.ordersProtected)}</td></tr>`
+      );
     })
     .join('');
-  const more = card.releases.length > shown.length ? `<p class="notes">${card.releases.length - shown.length} more releases are in the JSON and CSV formats.</p>` : '';
+  const more =
+    card.releases.length > shown.length
+      ? `<p class="notes">${card.releases.length - shown.length} more releases are in the JSON and CSV formats.</p>`
+      : '';
   return `<div class="scroll" tabindex="0" role="region" aria-label="releases of the period"><table class="list"><thead>${head}</thead><tbody>${body}</tbody></table></div>${more}`;
 }
 
@@ -81,10 +102,39 @@ function doraCharts(card: Scorecard): string {
   const minutes = (ms: number | null): number | null => (ms === null ? null : ms / 60_000);
   const hours = (ms: number | null): number | null => (ms === null ? null : ms / 3_600_000);
   const series: WeeklySeries[] = [
-    { title: 'Deployment frequency (releases)', unit: '', values: weeks.map((w) => w.releases), style: 'bars', color: PALETTE.blue, better: 'up' },
-    { title: 'Change failure rate', unit: '%', values: weeks.map((w) => (w.changeFailureRate === null ? null : w.changeFailureRate * 100)), style: 'points', color: PALETTE.vermillion, max: 100, better: 'down' },
-    { title: 'Median time to restore', unit: ' min', values: weeks.map((w) => minutes(w.medianTimeToRestoreMs)), style: 'points', color: PALETTE.orange, better: 'down' },
-    { title: 'Median lead time for changes', unit: ' h', values: weeks.map((w) => hours(w.medianLeadTimeMs)), style: 'points', color: PALETTE.green, better: 'down' },
+    {
+      title: 'Deployment frequency (releases)',
+      unit: '',
+      values: weeks.map((w) => w.releases),
+      style: 'bars',
+      color: PALETTE.blue,
+      better: 'up',
+    },
+    {
+      title: 'Change failure rate',
+      unit: '%',
+      values: weeks.map((w) => (w.changeFailureRate === null ? null : w.changeFailureRate * 100)),
+      style: 'points',
+      color: PALETTE.vermillion,
+      max: 100,
+      better: 'down',
+    },
+    {
+      title: 'Median time to restore',
+      unit: ' min',
+      values: weeks.map((w) => minutes(w.medianTimeToRestoreMs)),
+      style: 'points',
+      color: PALETTE.orange,
+      better: 'down',
+    },
+    {
+      title: 'Median lead time for changes',
+      unit: ' h',
+      values: weeks.map((w) => hours(w.medianLeadTimeMs)),
+      style: 'points',
+      color: PALETTE.green,
+      better: 'down',
+    },
   ];
   const trend = (s: WeeklySeries): string => {
     const t = trendLine(s.values);
@@ -102,20 +152,45 @@ function doraTiles(card: Scorecard): string {
   const restored = card.releases.filter((r) => r.timeToRestoreMs !== undefined).length;
   const withLead = card.releases.filter((r) => r.leadTimeMs !== undefined).length;
   return `<section class="tiles" aria-label="DORA keys">${[
-    tile('deploymentsPerWeek', 'Deployment frequency', o.deploymentsPerWeek === null ? '—' : `${formatPerWeek(o.deploymentsPerWeek)} / week`, `${o.releases} releases over ${days.toFixed(days < 2 ? 2 : 0)} days`),
-    tile('changeFailureRate', 'Change failure rate', formatRate(o.changeFailureRate), `${o.failed} of ${o.releases} stopped (rollback or traffic cut)`),
-    tile('medianTimeToRestoreMs', 'Time to restore (median)', formatMinutes(o.medianTimeToRestoreMs), `over ${restored} restored rollbacks`),
-    tile('medianLeadTimeMs', 'Lead time for changes (median)', formatMinutes(o.medianLeadTimeMs), withLead ? `commit → promoted, ${withLead} releases with a commit time` : 'no release gave a commit time'),
+    tile(
+      'deploymentsPerWeek',
+      'Deployment frequency',
+      o.deploymentsPerWeek === null ? '—' : `${formatPerWeek(o.deploymentsPerWeek)} / week`,
+      `${o.releases} releases over ${days.toFixed(days < 2 ? 2 : 0)} days`,
+    ),
+    tile(
+      'changeFailureRate',
+      'Change failure rate',
+      formatRate(o.changeFailureRate),
+      `${o.failed} of ${o.releases} stopped (rollback or traffic cut)`,
+    ),
+    tile(
+      'medianTimeToRestoreMs',
+      'Time to restore (median)',
+      formatMinutes(o.medianTimeToRestoreMs),
+      `over ${restored} restored rollbacks`,
+    ),
+    tile(
+      'medianLeadTimeMs',
+      'Lead time for changes (median)',
+      formatMinutes(o.medianLeadTimeMs),
+      withLead ? `commit → promoted, ${withLead} releases with a commit time` : 'no release gave a commit time',
+    ),
   ].join('')}</section>`;
 }
 
 export function renderScorecardPage(card: Scorecard, options: PageOptions = {}): string {
   const title = options.title ?? 'Release scorecard';
-  const generated = options.generatedAt === undefined ? '' : ` · generated ${escapeHtml(formatDate(options.generatedAt))}`;
+  const generated =
+    options.generatedAt === undefined ? '' : ` · generated ${escapeHtml(formatDate(options.generatedAt))}`;
   const groups = DIMENSIONS.map(
-    (d) => `<h2>By ${escapeHtml(DIMENSION_LABELS[d].toLowerCase())}</h2>${figureTable(DIMENSION_LABELS[d], groupRows(d, card.groups[d]))}`,
+    (d) =>
+      `<h2>By ${escapeHtml(DIMENSION_LABELS[d].toLowerCase())}</h2>${figureTable(DIMENSION_LABELS[d], groupRows(d, card.groups[d]))}`,
   ).join('');
-  const months = figureTable('Month', card.months.map((m) => ({ scope: `month:${m.month}`, label: m.month, figures: m })));
+  const months = figureTable(
+    'Month',
+    card.months.map((m) => ({ scope: `month:${m.month}`, label: m.month, figures: m })),
+  );
   const warnings = card.warnings.length
     ? `<section class="warnings"><strong>Caveats</strong><ul>${card.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></section>`
     : '';

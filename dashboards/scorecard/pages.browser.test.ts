@@ -27,77 +27,99 @@ const inCI = process.env.CI === 'true' || process.env.CI === '1';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = { desktop: 1280, phone: 390 } as const;
 
-interface AxeResult { violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }
+interface AxeResult {
+  violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+}
 
-test('index, scorecard and release pages: no axe-core violation, text ≥ 12 px, legible on a phone; screenshots saved', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    const message = `${CHROMIUM} missing: run bash scripts/services/chromium.sh`;
-    if (inCI) assert.fail(message);
-    t.skip(message);
-    return;
-  }
-  const period = { from: STORY_START - 91 * 86_400_000, to: STORY_START };
-  const h = await startHarness({
-    clock: () => STORY_START,
-    scorecardPage: async () => renderScorecardPage(await loadScorecard(h.store, period), { generatedAt: STORY_START }),
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
-  try {
-    await seedHistory(h.store, STORY_START);
-    const releases = await h.store.listReleases({ limit: 1000 });
-    const rolledBack = releases.find((r) => r.decision === 'rollback' && r.release.service === 'odoo');
-    const promoted = releases.find((r) => r.decision === 'promote' && r.release.canaryWeight !== undefined);
-    assert.ok(rolledBack && promoted, 'the history has both kinds');
-    const pages = {
-      index: '/',
-      scorecard: '/scorecards',
-      'release-rollback': `/releases/${rolledBack.release.id}`,
-      'release-promote': `/releases/${promoted.release.id}`,
-    };
-    await mkdir(ARTIFACTS, { recursive: true });
-    const problems: string[] = [];
-    for (const [width, px] of Object.entries(WIDTHS)) {
-      const context = await browser.newContext({ viewport: { width: px, height: 900 }, extraHTTPHeaders: { authorization: `Bearer ${TOKENS.reader}` } });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => {
-        // the browser's own favicon request is the gate's 404, not the page's
-        if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(`${m.text()} ${m.location().url}`);
-      });
-      for (const [name, path] of Object.entries(pages)) {
-        const response = await page.goto(h.url + path);
-        assert.equal(response?.status(), 200, `${name} ${path}`);
-        // axe runs through the DevTools protocol: the page's CSP (no script at all) stays as served
-        const result = (await page.evaluate(`${AXE}\n;axe.run(document, { resultTypes: ['violations'] })`)) as AxeResult;
-        for (const v of result.violations) problems.push(`${name}@${width}: axe ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-        const legibility = await page.evaluate(() => {
-          const small: string[] = [];
-          for (const el of Array.from(document.querySelectorAll('body *'))) {
-            if (!(el instanceof HTMLElement) || !el.innerText?.trim() || el.children.length > 0) continue;
-            const size = parseFloat(getComputedStyle(el).fontSize);
-            if (size < 12) small.push(`${el.tagName} ${size}px "${el.innerText.slice(0, 30)}"`);
-          }
-          for (const svg of Array.from(document.querySelectorAll('svg.chart'))) {
-            const drawn = svg.getBoundingClientRect().width;
-            const declared = Number(svg.getAttribute('width'));
-            if (Math.abs(drawn - declared) > 1) small.push(`svg "${svg.getAttribute('aria-label')}" drawn ${drawn}px wide, declared ${declared}px: its text is scaled`);
-            for (const text of Array.from(svg.querySelectorAll('text'))) {
-              const size = parseFloat(getComputedStyle(text).fontSize);
-              if (size < 12) small.push(`svg text ${size}px "${text.textContent?.slice(0, 30)}"`);
-            }
-          }
-          return { small, sideways: document.documentElement.scrollWidth > window.innerWidth + 1 };
-        });
-        for (const s of legibility.small.slice(0, 5)) problems.push(`${name}@${width}: ${s}`);
-        if (legibility.sideways) problems.push(`${name}@${width}: the page scrolls sideways`);
-        await page.screenshot({ path: `${ARTIFACTS}${name}-${width}.png`, fullPage: name !== 'scorecard' });
-      }
-      assert.deepEqual(errors, [], `console errors at ${width}`);
-      await context.close();
+test(
+  'index, scorecard and release pages: no axe-core violation, text ≥ 12 px, legible on a phone; screenshots saved',
+  { timeout: 300_000 },
+  async (t) => {
+    if (!existsSync(CHROMIUM)) {
+      const message = `${CHROMIUM} missing: run bash scripts/services/chromium.sh`;
+      if (inCI) assert.fail(message);
+      t.skip(message);
+      return;
     }
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-    await h.close();
-  }
-});
+    const period = { from: STORY_START - 91 * 86_400_000, to: STORY_START };
+    const h = await startHarness({
+      clock: () => STORY_START,
+      scorecardPage: async () =>
+        renderScorecardPage(await loadScorecard(h.store, period), { generatedAt: STORY_START }),
+    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    try {
+      await seedHistory(h.store, STORY_START);
+      const releases = await h.store.listReleases({ limit: 1000 });
+      const rolledBack = releases.find((r) => r.decision === 'rollback' && r.release.service === 'odoo');
+      const promoted = releases.find((r) => r.decision === 'promote' && r.release.canaryWeight !== undefined);
+      assert.ok(rolledBack && promoted, 'the history has both kinds');
+      const pages = {
+        index: '/',
+        scorecard: '/scorecards',
+        'release-rollback': `/releases/${rolledBack.release.id}`,
+        'release-promote': `/releases/${promoted.release.id}`,
+      };
+      await mkdir(ARTIFACTS, { recursive: true });
+      const problems: string[] = [];
+      for (const [width, px] of Object.entries(WIDTHS)) {
+        const context = await browser.newContext({
+          viewport: { width: px, height: 900 },
+          extraHTTPHeaders: { authorization: `Bearer ${TOKENS.reader}` },
+        });
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('console', (m) => {
+          // the browser's own favicon request is the gate's 404, not the page's
+          if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
+            errors.push(`${m.text()} ${m.location().url}`);
+        });
+        for (const [name, path] of Object.entries(pages)) {
+          const response = await page.goto(h.url + path);
+          assert.equal(response?.status(), 200, `${name} ${path}`);
+          // axe runs through the DevTools protocol: the page's CSP (no script at all) stays as served
+          const result = (await page.evaluate(
+            `${AXE}\n;axe.run(document, { resultTypes: ['violations'] })`,
+          )) as AxeResult;
+          for (const v of result.violations)
+            problems.push(
+              `${name}@${width}: axe ${v.id} (${v.impact}) ${v.help} — ${v.nodes
+                .slice(0, 3)
+                .map((n) => n.target.join(' '))
+                .join(', ')}`,
+            );
+          const legibility = await page.evaluate(() => {
+            const small: string[] = [];
+            for (const el of Array.from(document.querySelectorAll('body *'))) {
+              if (!(el instanceof HTMLElement) || !el.innerText?.trim() || el.children.length > 0) continue;
+              const size = parseFloat(getComputedStyle(el).fontSize);
+              if (size < 12) small.push(`${el.tagName} ${size}px "${el.innerText.slice(0, 30)}"`);
+            }
+            for (const svg of Array.from(document.querySelectorAll('svg.chart'))) {
+              const drawn = svg.getBoundingClientRect().width;
+              const declared = Number(svg.getAttribute('width'));
+              if (Math.abs(drawn - declared) > 1)
+                small.push(
+                  `svg "${svg.getAttribute('aria-label')}" drawn ${drawn}px wide, declared ${declared}px: its text is scaled`,
+                );
+              for (const text of Array.from(svg.querySelectorAll('text'))) {
+                const size = parseFloat(getComputedStyle(text).fontSize);
+                if (size < 12) small.push(`svg text ${size}px "${text.textContent?.slice(0, 30)}"`);
+              }
+            }
+            return { small, sideways: document.documentElement.scrollWidth > window.innerWidth + 1 };
+          });
+          for (const s of legibility.small.slice(0, 5)) problems.push(`${name}@${width}: ${s}`);
+          if (legibility.sideways) problems.push(`${name}@${width}: the page scrolls sideways`);
+          await page.screenshot({ path: `${ARTIFACTS}${name}-${width}.png`, fullPage: name !== 'scorecard' });
+        }
+        assert.deepEqual(errors, [], `console errors at ${width}`);
+        await context.close();
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await h.close();
+    }
+  },
+);

@@ -21,7 +21,8 @@ export interface ReleasePageData {
   audit: AuditEntry[];
 }
 
-const pct = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%` : v > 0 ? '+∞' : '−∞');
+const pct = (v: number): string =>
+  Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%` : v > 0 ? '+∞' : '−∞';
 const minuteOf = (t: number, start: number): string => `minute ${Math.round((t - start) / 60_000)}`;
 
 /** The harmful side of a metric's tolerance as a signed fraction (undefined for "either"). */
@@ -35,7 +36,11 @@ function signedTolerance(spec: MetricSpec | undefined): number | undefined {
 /** The look the outcome rests on: the first stopping verdict, else the promotion, else the latest. */
 export function decidingVerdict(verdicts: readonly Verdict[]): Verdict | undefined {
   const sorted = [...verdicts].sort((a, b) => a.at - b.at);
-  return sorted.find((v) => v.decision === 'rollback' || v.decision === 'reduce-traffic') ?? sorted.find((v) => v.decision === 'promote') ?? sorted.at(-1);
+  return (
+    sorted.find((v) => v.decision === 'rollback' || v.decision === 'reduce-traffic') ??
+    sorted.find((v) => v.decision === 'promote') ??
+    sorted.at(-1)
+  );
 }
 
 function outcomeSentence(o: ReleaseOutcome, start: number, deciding: Verdict | undefined): string {
@@ -44,8 +49,15 @@ function outcomeSentence(o: ReleaseOutcome, start: number, deciding: Verdict | u
   const when = minuteOf(deciding.at, start);
   if (o.rolledBack || o.failed) {
     parts.push(`${o.rolledBack ? 'Rolled back' : 'Traffic reduced'} at ${when} of the release`);
-    if (o.timeToVerdictMs !== undefined) parts.push(`, ${formatMinutes(o.timeToVerdictMs)} after ${o.onsetAt === start ? 'its start (no onset recorded)' : 'the recorded onset of the regression'}`);
-    parts.push(o.restoredAt !== undefined ? `; service restored ${formatMinutes(o.timeToRestoreMs)} after the verdict.` : '; no restoring action is recorded as succeeded.');
+    if (o.timeToVerdictMs !== undefined)
+      parts.push(
+        `, ${formatMinutes(o.timeToVerdictMs)} after ${o.onsetAt === start ? 'its start (no onset recorded)' : 'the recorded onset of the regression'}`,
+      );
+    parts.push(
+      o.restoredAt !== undefined
+        ? `; service restored ${formatMinutes(o.timeToRestoreMs)} after the verdict.`
+        : '; no restoring action is recorded as succeeded.',
+    );
   } else if (deciding.decision === 'promote') {
     parts.push(`Promoted at ${when}: every metric within its tolerance.`);
     if (o.leadTimeMs !== undefined) parts.push(` Lead time from commit: ${formatMinutes(o.leadTimeMs)}.`);
@@ -57,7 +69,20 @@ function effectsTable(v: Verdict, specs: Map<string, MetricSpec>): string {
   const rows = v.metrics
     .map((m) => {
       const tol = signedTolerance(specs.get(m.metric));
-      const beyond = tol === undefined ? '—' : tol >= 0 ? (m.effect.low > tol ? 'whole interval beyond' : m.effect.high < tol ? 'whole interval within' : 'straddles') : m.effect.high < tol ? 'whole interval beyond' : m.effect.low > tol ? 'whole interval within' : 'straddles';
+      const beyond =
+        tol === undefined
+          ? '—'
+          : tol >= 0
+            ? m.effect.low > tol
+              ? 'whole interval beyond'
+              : m.effect.high < tol
+                ? 'whole interval within'
+                : 'straddles'
+            : m.effect.high < tol
+              ? 'whole interval beyond'
+              : m.effect.low > tol
+                ? 'whole interval within'
+                : 'straddles';
       // declared criticality (the spec) and the fact of a critical failure (this look) are two things
       const declared = m.declaredCritical ?? specs.get(m.metric)?.critical === true;
       const failedCritically = m.criticalFailure ?? m.critical === true;
@@ -71,7 +96,10 @@ function actionsTable(actions: readonly ActionRecord[], start: number): string {
   if (actions.length === 0) return '<p class="sub">No action was sent for this release.</p>';
   const rows = [...actions]
     .sort((a, b) => a.createdAt - b.createdAt)
-    .map((a) => `<tr><td>${escapeHtml(a.kind)}</td><td>${decisionBadge(a.decision)}</td><td>${escapeHtml(a.target)}</td><td class="${a.state === 'failed' ? 'bad' : ''}">${escapeHtml(a.state)}</td><td class="n">${a.attempts}</td><td>${escapeHtml(minuteOf(a.createdAt, start))}</td><td>${escapeHtml(minuteOf(a.updatedAt, start))}</td><td>${escapeHtml(a.lastError ?? '')}</td></tr>`)
+    .map(
+      (a) =>
+        `<tr><td>${escapeHtml(a.kind)}</td><td>${decisionBadge(a.decision)}</td><td>${escapeHtml(a.target)}</td><td class="${a.state === 'failed' ? 'bad' : ''}">${escapeHtml(a.state)}</td><td class="n">${a.attempts}</td><td>${escapeHtml(minuteOf(a.createdAt, start))}</td><td>${escapeHtml(minuteOf(a.updatedAt, start))}</td><td>${escapeHtml(a.lastError ?? '')}</td></tr>`,
+    )
     .join('');
   return `<div class="scroll" tabindex="0" role="region" aria-label="actions and outcomes"><table class="list"><thead><tr><th>Action</th><th>For decision</th><th>Target</th><th>Outcome</th><th class="n">Attempts</th><th>Sent</th><th>Last update</th><th>Last error</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
@@ -95,14 +123,18 @@ export function renderReleasePage(data: ReleasePageData): string {
     ['Tenants', r.tenant ?? '—'],
     ['Tenant tier', r.tenantTier ?? '—'],
     ['Release class', r.class],
-    ['Strategy', `${r.strategy}${r.canaryWeight !== undefined ? `, canary at ${Math.round(r.canaryWeight * 100)}%` : ''}`],
+    [
+      'Strategy',
+      `${r.strategy}${r.canaryWeight !== undefined ? `, canary at ${Math.round(r.canaryWeight * 100)}%` : ''}`,
+    ],
     ['Started', formatDate(r.startedAt)],
     ['Committed', r.commitAt === undefined ? '—' : formatDate(r.commitAt)],
     ['Status', record.status],
   ];
-  const effects = deciding && deciding.metrics.length
-    ? `<div class="chart-wrap" tabindex="0" role="region" aria-label="effects (chart)">${effectsSvg(deciding.metrics.map((m) => ({ metric: m.metric, relative: m.effect.relative, low: m.effect.low, high: m.effect.high, tolerance: signedTolerance(specs.get(m.metric)), classification: m.classification })))}</div>${effectsTable(deciding, specs)}`
-    : '<p class="sub">No metric has been judged yet.</p>';
+  const effects =
+    deciding && deciding.metrics.length
+      ? `<div class="chart-wrap" tabindex="0" role="region" aria-label="effects (chart)">${effectsSvg(deciding.metrics.map((m) => ({ metric: m.metric, relative: m.effect.relative, low: m.effect.low, high: m.effect.high, tolerance: signedTolerance(specs.get(m.metric)), classification: m.classification })))}</div>${effectsTable(deciding, specs)}`
+      : '<p class="sub">No metric has been judged yet.</p>';
   const body = `<h1>${escapeHtml(r.id)} ${decisionBadge(o.decision)}</h1>
 <p class="lead" data-figure="release.outcome">${escapeHtml(outcomeSentence(o, r.startedAt, deciding))}</p>
 <section class="tiles" aria-label="Outcome figures">
@@ -145,7 +177,10 @@ export function renderIndexPage(data: { active: IndexRow[]; recent: IndexRow[]; 
     rows.length === 0
       ? `<p class="sub">${escapeHtml(empty)}</p>`
       : `<div class="scroll" tabindex="0" role="region" aria-label="${escapeHtml(name)}"><table class="list"><thead><tr><th>Release</th><th>Decision</th><th>At</th><th class="n">Score</th><th>Service</th><th>Environment</th><th>Tier</th><th>Why</th></tr></thead><tbody>${rows
-          .map((r) => `<tr><td><a href="releases/${escapeHtml(encodeURIComponent(r.id))}">${escapeHtml(r.id)}</a></td><td>${decisionBadge(r.decision)}</td><td>${r.minute === undefined ? '—' : `minute ${r.minute}`}</td><td class="n">${r.score === undefined ? '—' : Math.round(r.score)}</td><td>${escapeHtml(r.service)}</td><td>${escapeHtml(r.environment)}</td><td>${escapeHtml(r.tenantTier ?? '—')}</td><td>${escapeHtml(r.reason ?? '')}</td></tr>`)
+          .map(
+            (r) =>
+              `<tr><td><a href="releases/${escapeHtml(encodeURIComponent(r.id))}">${escapeHtml(r.id)}</a></td><td>${decisionBadge(r.decision)}</td><td>${r.minute === undefined ? '—' : `minute ${r.minute}`}</td><td class="n">${r.score === undefined ? '—' : Math.round(r.score)}</td><td>${escapeHtml(r.service)}</td><td>${escapeHtml(r.environment)}</td><td>${escapeHtml(r.tenantTier ?? '—')}</td><td>${escapeHtml(r.reason ?? '')}</td></tr>`,
+          )
           .join('')}</tbody></table></div>`;
   const body = `<h1>Releases</h1>
 <p class="period">as of ${escapeHtml(formatDate(data.now))} (UTC)</p>

@@ -38,19 +38,27 @@ export function csvField(value: string | number | null): string {
 function toCsv(card: Scorecard): string {
   const keys = FIGURE_COLUMNS.map((c) => c.key);
   const lines = [['scope', 'key', ...keys].join(',')];
-  for (const r of rowsOf(card)) lines.push([csvField(r.scope), csvField(r.key), ...keys.map((k) => csvField(r.figures[k]))].join(','));
+  for (const r of rowsOf(card))
+    lines.push([csvField(r.scope), csvField(r.key), ...keys.map((k) => csvField(r.figures[k]))].join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
 /** Markdown table cell: pipes and line breaks would end the cell, HTML would render. */
 function mdCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 function mdTable(first: string, rows: { label: string; figures: ScorecardFigures }[]): string {
   const head = `| ${[first, ...FIGURE_COLUMNS.map((c) => c.title)].map(mdCell).join(' | ')} |`;
   const rule = `|${[first, ...FIGURE_COLUMNS].map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`;
-  const body = rows.map((r) => `| ${[r.label, ...FIGURE_COLUMNS.map((c) => c.format(r.figures))].map(mdCell).join(' | ')} |`);
+  const body = rows.map(
+    (r) => `| ${[r.label, ...FIGURE_COLUMNS.map((c) => c.format(r.figures))].map(mdCell).join(' | ')} |`,
+  );
   return [head, rule, ...body].join('\n');
 }
 
@@ -59,8 +67,17 @@ function toMarkdown(card: Scorecard): string {
     `# Release scorecard`,
     `${formatDate(card.from)} – ${formatDate(card.to)} (UTC)`,
     mdTable('Period', [{ label: 'all releases', figures: card.overall }]),
-    ...DIMENSIONS.map((d) => `## By ${DIMENSION_LABELS[d].toLowerCase()}\n\n${mdTable(DIMENSION_LABELS[d], card.groups[d].map((r) => ({ label: r.key, figures: r })))}`),
-    `## By month\n\n${mdTable('Month', card.months.map((m) => ({ label: m.month, figures: m })))}`,
+    ...DIMENSIONS.map(
+      (d) =>
+        `## By ${DIMENSION_LABELS[d].toLowerCase()}\n\n${mdTable(
+          DIMENSION_LABELS[d],
+          card.groups[d].map((r) => ({ label: r.key, figures: r })),
+        )}`,
+    ),
+    `## By month\n\n${mdTable(
+      'Month',
+      card.months.map((m) => ({ label: m.month, figures: m })),
+    )}`,
   ];
   if (card.warnings.length) parts.push(`## Caveats\n\n${card.warnings.map((w) => `- ${mdCell(w)}`).join('\n')}`);
   return `${parts.join('\n\n')}\n`;

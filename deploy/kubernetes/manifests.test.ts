@@ -12,13 +12,26 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { parseServeConfig } from '../../cli/serveConfig.ts';
-import { KUBERNETES_DIR, readYamlDocuments, renderKustomization, strategicMerge, RenderError, type KubeObject } from './render.ts';
+import {
+  KUBERNETES_DIR,
+  readYamlDocuments,
+  renderKustomization,
+  strategicMerge,
+  RenderError,
+  type KubeObject,
+} from './render.ts';
 import { makeValidator, structuralToAjv } from './testing/validate.ts';
 
 const validate = makeValidator(join(KUBERNETES_DIR, 'crds'));
 const OVERLAYS = ['staging', 'production'] as const;
 /** the examples applied beside the gate (not part of a kustomization) */
-const EXAMPLES = ['argo-rollouts/analysistemplate.yaml', 'argo-rollouts/rollout.yaml', 'argo-rollouts/traefikservice.yaml', 'flagger/canary.yaml', 'flagger/metrictemplate.yaml'];
+const EXAMPLES = [
+  'argo-rollouts/analysistemplate.yaml',
+  'argo-rollouts/rollout.yaml',
+  'argo-rollouts/traefikservice.yaml',
+  'flagger/canary.yaml',
+  'flagger/metrictemplate.yaml',
+];
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -44,7 +57,14 @@ test('every YAML document under deploy/kubernetes parses', () => {
 for (const env of OVERLAYS) {
   test(`overlay ${env}: renders to six valid objects in its namespace`, () => {
     const objects = renderKustomization(join(KUBERNETES_DIR, 'overlays', env));
-    assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Service', 'ServiceMonitor']);
+    assert.deepEqual(objects.map((o) => o.kind).sort(), [
+      'ConfigMap',
+      'Deployment',
+      'PodDisruptionBudget',
+      'Secret',
+      'Service',
+      'ServiceMonitor',
+    ]);
     for (const o of objects) {
       assert.deepEqual(validate(o), [], `${o.kind} ${o.metadata.name}`);
       assert.equal(o.metadata.namespace, env === 'production' ? 'release-health' : 'release-health-staging');
@@ -76,7 +96,10 @@ test('the Deployment keeps the gate contract: serve, probes, non-root, resources
     const volume = pod.volumes.find((v: Loose) => v.name === 'config');
     assert.equal(volume.configMap.name, configMap.metadata.name);
     assert.ok(c.volumeMounts.some((m: Loose) => m.name === 'config' && m.mountPath === '/etc/release-health'));
-    assert.doesNotThrow(() => parseServeConfig(configMap.data['serve.yaml'], 'configmap serve.yaml'), 'serve.yaml is a valid serve config');
+    assert.doesNotThrow(
+      () => parseServeConfig(configMap.data['serve.yaml'], 'configmap serve.yaml'),
+      'serve.yaml is a valid serve config',
+    );
     // the Service and the ServiceMonitor find the pods, the PDB covers them
     const labels = deployment.spec.template.metadata.labels;
     for (const [kind, selector] of [
@@ -84,7 +107,8 @@ test('the Deployment keeps the gate contract: serve, probes, non-root, resources
       ['ServiceMonitor', (o: Loose) => o.spec.selector.matchLabels],
       ['PodDisruptionBudget', (o: Loose) => o.spec.selector.matchLabels],
     ] as const) {
-      for (const [k, v] of Object.entries(selector(find(objects, kind)) as Record<string, string>)) assert.equal(labels[k], v, `${kind} selector ${k}`);
+      for (const [k, v] of Object.entries(selector(find(objects, kind)) as Record<string, string>))
+        assert.equal(labels[k], v, `${kind} selector ${k}`);
     }
     assert.equal((find(objects, 'ServiceMonitor') as Loose).spec.endpoints[0].port, 'http');
   }
@@ -96,11 +120,19 @@ test('production overlay: one serve process (never two writers), store URL from 
   assert.equal(deployment.spec.replicas, 1);
   assert.equal(deployment.spec.strategy.type, 'Recreate');
   const c = deployment.spec.template.spec.containers[0];
-  assert.deepEqual(c.env.map((e: Loose) => e.name), ['RH_STORE_URL', 'RH_TOKENS', 'NODE_OPTIONS'], 'env merged by name (patch entries first, as kustomize does), base entries kept');
+  assert.deepEqual(
+    c.env.map((e: Loose) => e.name),
+    ['RH_STORE_URL', 'RH_TOKENS', 'NODE_OPTIONS'],
+    'env merged by name (patch entries first, as kustomize does), base entries kept',
+  );
   assert.equal(c.resources.requests.cpu, '250m');
   assert.equal(c.volumeMounts.length, 3, 'volumeMounts untouched');
   const pdb = find(objects, 'PodDisruptionBudget') as Loose;
-  assert.equal(pdb.spec.maxUnavailable, 1, 'one replica: a drain may take it (Argo counts the gap as errors, not failures)');
+  assert.equal(
+    pdb.spec.maxUnavailable,
+    1,
+    'one replica: a drain may take it (Argo counts the gap as errors, not failures)',
+  );
   assert.equal(parse((find(objects, 'ConfigMap') as Loose).data['serve.yaml']).store.urlEnv, 'RH_STORE_URL');
 });
 
@@ -111,7 +143,8 @@ test('the Secret manifests carry placeholders, never a token', () => {
   for (const s of secrets) {
     assert.equal(s.data, undefined, 'no base64 data');
     for (const [k, v] of Object.entries(s.stringData as Record<string, string>)) {
-      for (const token of v.split(/[\s:]+/).filter((t) => t.length >= 16)) assert.match(token, /^REPLACE_ME/, `Secret ${s.metadata.name}.${k}`);
+      for (const token of v.split(/[\s:]+/).filter((t) => t.length >= 16))
+        assert.match(token, /^REPLACE_ME/, `Secret ${s.metadata.name}.${k}`);
     }
   }
   const canary = example('flagger/canary.yaml') as Loose;
@@ -133,8 +166,14 @@ test('the Argo Rollouts and Flagger examples are valid and speak the gate contra
   assert.equal(promotion.spec.metrics[0].successCondition, 'result == "promote"');
   const rollout = example('argo-rollouts/rollout.yaml') as Loose;
   assert.equal(rollout.spec.strategy.canary.analysis.templates[0].templateName, 'release-health-verdict');
-  assert.equal(rollout.spec.strategy.canary.steps.at(-1).analysis.templates[0].templateName, 'release-health-promotion');
-  assert.equal(rollout.spec.strategy.canary.trafficRouting.traefik.weightedTraefikServiceName, example('argo-rollouts/traefikservice.yaml').metadata.name);
+  assert.equal(
+    rollout.spec.strategy.canary.steps.at(-1).analysis.templates[0].templateName,
+    'release-health-promotion',
+  );
+  assert.equal(
+    rollout.spec.strategy.canary.trafficRouting.traefik.weightedTraefikServiceName,
+    example('argo-rollouts/traefikservice.yaml').metadata.name,
+  );
 
   const template = example('flagger/metrictemplate.yaml') as Loose;
   assert.match(template.spec.query, /release_health_verdict\{/);
@@ -142,8 +181,15 @@ test('the Argo Rollouts and Flagger examples are valid and speak the gate contra
   const canary = example('flagger/canary.yaml') as Loose;
   assert.equal(canary.spec.analysis.metrics[0].templateRef.name, template.metadata.name);
   for (const w of canary.spec.analysis.webhooks) assert.equal(new URL(w.url).pathname, `/api/v1/flagger/${w.type}`);
-  assert.deepEqual(canary.spec.analysis.webhooks.map((w: Loose) => w.type), ['rollout', 'confirm-promotion', 'rollback', 'post-rollout']);
-  assert.match(template.spec.query, /topk\(1, release_health_registered_timestamp_seconds\{/, 'only the current release of the canary');
+  assert.deepEqual(
+    canary.spec.analysis.webhooks.map((w: Loose) => w.type),
+    ['rollout', 'confirm-promotion', 'rollback', 'post-rollout'],
+  );
+  assert.match(
+    template.spec.query,
+    /topk\(1, release_health_registered_timestamp_seconds\{/,
+    'only the current release of the canary',
+  );
 });
 
 test('a manifest with a wrong field is rejected, with the field named', () => {
@@ -154,17 +200,64 @@ test('a manifest with a wrong field is rejected, with the field named', () => {
     return validate(copy);
   };
   const cases: [string, string[], RegExp][] = [
-    ['Deployment replicas "two"', wrong(find(production, 'Deployment'), (d) => (d.spec.replicas = 'two')), /replicas must be integer/],
-    ['container without a name', wrong(find(production, 'Deployment'), (d) => delete d.spec.template.spec.containers[0].name), /must have required property '?name'?/],
-    ['Service port as a word', wrong(find(production, 'Service'), (s) => (s.spec.ports[0].port = 'http')), /port must be integer/],
-    ['PDB minAvailable as a list', wrong(find(production, 'PodDisruptionBudget'), (p) => (p.spec.minAvailable = [1])), /minAvailable/],
-    ['ServiceMonitor endpoints as a map', wrong(find(production, 'ServiceMonitor'), (s) => (s.spec.endpoints = { port: 'http' })), /endpoints must be array/],
-    ['AnalysisTemplate without metrics', wrong(example('argo-rollouts/analysistemplate.yaml'), (a) => delete a.spec.metrics), /must have required property 'metrics'/],
-    ['TraefikService weight as text', wrong(example('argo-rollouts/traefikservice.yaml'), (t) => (t.spec.weighted.services[0].weight = 'all')), /weight must be integer/],
-    ['Canary with a misspelt stepWieght', wrong(example('flagger/canary.yaml'), (c) => { c.spec.analysis.stepWieght = c.spec.analysis.stepWeight; delete c.spec.analysis.stepWeight; }), /must NOT have additional properties \(stepWieght\)/],
-    ['Canary interval without a unit', wrong(example('flagger/canary.yaml'), (c) => (c.spec.analysis.interval = '60')), /interval must match pattern/],
-    ['MetricTemplate provider "promethus"', wrong(example('flagger/metrictemplate.yaml'), (m) => (m.spec.provider.type = 'promethus')), /type must be equal to one of the allowed values/],
-    ['unknown kind', wrong(example('flagger/metrictemplate.yaml'), (m) => (m.kind = 'MetricTemplat')), /no schema for flagger.app\/v1beta1\/MetricTemplat/],
+    [
+      'Deployment replicas "two"',
+      wrong(find(production, 'Deployment'), (d) => (d.spec.replicas = 'two')),
+      /replicas must be integer/,
+    ],
+    [
+      'container without a name',
+      wrong(find(production, 'Deployment'), (d) => delete d.spec.template.spec.containers[0].name),
+      /must have required property '?name'?/,
+    ],
+    [
+      'Service port as a word',
+      wrong(find(production, 'Service'), (s) => (s.spec.ports[0].port = 'http')),
+      /port must be integer/,
+    ],
+    [
+      'PDB minAvailable as a list',
+      wrong(find(production, 'PodDisruptionBudget'), (p) => (p.spec.minAvailable = [1])),
+      /minAvailable/,
+    ],
+    [
+      'ServiceMonitor endpoints as a map',
+      wrong(find(production, 'ServiceMonitor'), (s) => (s.spec.endpoints = { port: 'http' })),
+      /endpoints must be array/,
+    ],
+    [
+      'AnalysisTemplate without metrics',
+      wrong(example('argo-rollouts/analysistemplate.yaml'), (a) => delete a.spec.metrics),
+      /must have required property 'metrics'/,
+    ],
+    [
+      'TraefikService weight as text',
+      wrong(example('argo-rollouts/traefikservice.yaml'), (t) => (t.spec.weighted.services[0].weight = 'all')),
+      /weight must be integer/,
+    ],
+    [
+      'Canary with a misspelt stepWieght',
+      wrong(example('flagger/canary.yaml'), (c) => {
+        c.spec.analysis.stepWieght = c.spec.analysis.stepWeight;
+        delete c.spec.analysis.stepWeight;
+      }),
+      /must NOT have additional properties \(stepWieght\)/,
+    ],
+    [
+      'Canary interval without a unit',
+      wrong(example('flagger/canary.yaml'), (c) => (c.spec.analysis.interval = '60')),
+      /interval must match pattern/,
+    ],
+    [
+      'MetricTemplate provider "promethus"',
+      wrong(example('flagger/metrictemplate.yaml'), (m) => (m.spec.provider.type = 'promethus')),
+      /type must be equal to one of the allowed values/,
+    ],
+    [
+      'unknown kind',
+      wrong(example('flagger/metrictemplate.yaml'), (m) => (m.kind = 'MetricTemplat')),
+      /no schema for flagger.app\/v1beta1\/MetricTemplat/,
+    ],
   ];
   for (const [what, errors, expected] of cases) {
     assert.ok(errors.length > 0, `${what} was accepted`);
@@ -175,7 +268,10 @@ test('a manifest with a wrong field is rejected, with the field named', () => {
 test('structuralToAjv: int-or-string and preserve-unknown-fields keep their Kubernetes meaning', () => {
   const s = structuralToAjv({
     type: 'object',
-    properties: { port: { 'x-kubernetes-int-or-string': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'string' } } } },
+    properties: {
+      port: { 'x-kubernetes-int-or-string': true },
+      status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'string' } } },
+    },
   }) as Loose;
   assert.deepEqual(s.properties.port, { anyOf: [{ type: 'integer' }, { type: 'string' }] });
   assert.equal(s.additionalProperties, false);
@@ -183,11 +279,32 @@ test('structuralToAjv: int-or-string and preserve-unknown-fields keep their Kube
 });
 
 test('strategicMerge: maps merge, null deletes, named lists merge by key, other lists are replaced', () => {
-  const base = { a: { b: 1, c: 2 }, containers: [{ name: 'x', image: 'i', env: [{ name: 'A', value: '1' }] }], args: ['1', '2'] };
-  const patch = { a: { c: null, d: 3 }, containers: [{ name: 'x', env: [{ name: 'B', value: '2' }] }, { name: 'y', image: 'j' }], args: ['3'] };
+  const base = {
+    a: { b: 1, c: 2 },
+    containers: [{ name: 'x', image: 'i', env: [{ name: 'A', value: '1' }] }],
+    args: ['1', '2'],
+  };
+  const patch = {
+    a: { c: null, d: 3 },
+    containers: [
+      { name: 'x', env: [{ name: 'B', value: '2' }] },
+      { name: 'y', image: 'j' },
+    ],
+    args: ['3'],
+  };
   assert.deepEqual(strategicMerge(base, patch), {
     a: { b: 1, d: 3 },
-    containers: [{ name: 'x', image: 'i', env: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }] }, { name: 'y', image: 'j' }],
+    containers: [
+      {
+        name: 'x',
+        image: 'i',
+        env: [
+          { name: 'B', value: '2' },
+          { name: 'A', value: '1' },
+        ],
+      },
+      { name: 'y', image: 'j' },
+    ],
     args: ['3'],
   });
   assert.deepEqual(base.a, { b: 1, c: 2 }, 'inputs untouched');
@@ -197,8 +314,14 @@ test('the renderer refuses what it does not implement rather than render it wron
   const dir = mkdtempSync(join(tmpdir(), 'rh-kustomize-'));
   try {
     writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [../base]\ncommonLabels: { team: platform }\n');
-    assert.throws(() => renderKustomization(dir), (e: unknown) => e instanceof RenderError && /field "commonLabels" is not supported/.test(e.message));
-    writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${join(KUBERNETES_DIR, 'base')}]\npatches: [{ path: p.yaml }]\n`);
+    assert.throws(
+      () => renderKustomization(dir),
+      (e: unknown) => e instanceof RenderError && /field "commonLabels" is not supported/.test(e.message),
+    );
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      `resources: [${join(KUBERNETES_DIR, 'base')}]\npatches: [{ path: p.yaml }]\n`,
+    );
     writeFileSync(join(dir, 'p.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: release-healht }\n');
     assert.throws(() => renderKustomization(dir), /no Deployment release-healht to patch/);
   } finally {
@@ -227,18 +350,28 @@ test('matches `kubectl kustomize` where kubectl is installed', (t) => {
 });
 
 function readYamlOutput(text: string): KubeObject[] {
-  return text.split(/^---$/m).map((d) => parse(d) as KubeObject).filter(Boolean);
+  return text
+    .split(/^---$/m)
+    .map((d) => parse(d) as KubeObject)
+    .filter(Boolean);
 }
 
 test('@kubernetes-models/crd-generate generates Flagger models from the CRD (loading them needs newer base packages: README)', () => {
   const out = mkdtempSync(join(tmpdir(), 'rh-crdgen-'));
   try {
     const bin = join(KUBERNETES_DIR, '../../node_modules/@kubernetes-models/crd-generate/bin/crd-generate.js');
-    execFileSync(process.execPath, [bin, '--input', join(KUBERNETES_DIR, 'crds/flagger-v1beta1-subset.yaml'), '--output', out], { stdio: 'pipe', timeout: 60_000 });
+    execFileSync(
+      process.execPath,
+      [bin, '--input', join(KUBERNETES_DIR, 'crds/flagger-v1beta1-subset.yaml'), '--output', out],
+      { stdio: 'pipe', timeout: 60_000 },
+    );
     const canary = readFileSync(join(out, 'flagger.app/v1beta1/Canary.ts'), 'utf8');
     assert.match(canary, /export class Canary extends Model<ICanary>/);
     assert.match(canary, /"stepWeight"\?: number/);
-    assert.match(readFileSync(join(out, '_schemas/FlaggerAppV1beta1MetricTemplate.js'), 'utf8'), /"prometheus", "influxdb"/);
+    assert.match(
+      readFileSync(join(out, '_schemas/FlaggerAppV1beta1MetricTemplate.js'), 'utf8'),
+      /"prometheus", "influxdb"/,
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -48,13 +48,20 @@ export function readYamlDocuments(file: string): unknown[] {
 
 function asObject(value: unknown, where: string): KubeObject {
   const o = value as Partial<KubeObject> | null;
-  if (!o || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    typeof o.apiVersion !== 'string' ||
+    typeof o.kind !== 'string' ||
+    typeof o.metadata?.name !== 'string'
+  ) {
     throw new RenderError(`${where}: not a Kubernetes object (apiVersion, kind and metadata.name are required)`);
   }
   return o as KubeObject;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function mergeKey(field: string, items: unknown[]): string | undefined {
   if (field === 'volumeMounts') return 'mountPath';
@@ -94,7 +101,10 @@ interface ImageRule {
 }
 
 function setImages(object: KubeObject, images: ImageRule[]): void {
-  const spec = (object.spec as { template?: { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } } } | undefined)?.template?.spec;
+  const spec = (
+    object.spec as
+      { template?: { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } } } | undefined
+  )?.template?.spec;
   for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) {
     if (!c.image) continue;
     // name[:tag] — a registry port (host:5000/x) has a slash after its colon, a tag has none
@@ -112,7 +122,8 @@ export function renderKustomization(dir: string): KubeObject[] {
   const file = join(dir, 'kustomization.yaml');
   const [k] = readYamlDocuments(file) as Record<string, unknown>[];
   if (!isPlainObject(k)) throw new RenderError(`${file}: empty`);
-  for (const key of Object.keys(k)) if (!KNOWN_FIELDS.has(key)) throw new RenderError(`${file}: field "${key}" is not supported by this renderer`);
+  for (const key of Object.keys(k))
+    if (!KNOWN_FIELDS.has(key)) throw new RenderError(`${file}: field "${key}" is not supported by this renderer`);
 
   let objects: KubeObject[] = [];
   for (const r of (k.resources as string[] | undefined) ?? []) {
@@ -125,7 +136,9 @@ export function renderKustomization(dir: string): KubeObject[] {
     const patchFile = resolve(dir, p.path);
     for (const doc of readYamlDocuments(patchFile)) {
       const patch = asObject(doc, patchFile);
-      const at = objects.findIndex((o) => o.apiVersion === patch.apiVersion && o.kind === patch.kind && o.metadata.name === patch.metadata.name);
+      const at = objects.findIndex(
+        (o) => o.apiVersion === patch.apiVersion && o.kind === patch.kind && o.metadata.name === patch.metadata.name,
+      );
       if (at < 0) throw new RenderError(`${patchFile}: no ${patch.kind} ${patch.metadata.name} to patch`);
       objects[at] = strategicMerge(objects[at], patch) as KubeObject;
     }

@@ -20,13 +20,20 @@ grafana:
   apiKeyEnv: RH_GRAFANA_TOKEN
 `;
 
-const env = { RH_WEBHOOK_SECRET: 's3cr3t-value', RH_CHAT_WEBHOOK_URL: 'https://chat.example.com/hooks/T000/B000/XXXXSECRET', RH_GRAFANA_TOKEN: 'glsa_xyz' };
+const env = {
+  RH_WEBHOOK_SECRET: 's3cr3t-value',
+  RH_CHAT_WEBHOOK_URL: 'https://chat.example.com/hooks/T000/B000/XXXXSECRET',
+  RH_GRAFANA_TOKEN: 'glsa_xyz',
+};
 
 test('the shipped example (actions.example.yaml) parses and builds without any secret in it', async () => {
   const text = await readFile(new URL('./actions.example.yaml', import.meta.url), 'utf8');
-  assert.ok(!/^\s*(-\s*)?(secret|apiKey|token|password)\s*:/im.test(text), "no inline secret key");
+  assert.ok(!/^\s*(-\s*)?(secret|apiKey|token|password)\s*:/im.test(text), 'no inline secret key');
   const { actions } = buildActions(parseActionsYaml(text), env);
-  assert.deepEqual(actions.map((a) => a.kind), ['webhook', 'webhook', 'traefik', 'grafana-annotation']);
+  assert.deepEqual(
+    actions.map((a) => a.kind),
+    ['webhook', 'webhook', 'traefik', 'grafana-annotation'],
+  );
 });
 
 test('the example config parses and builds every action with secrets from the environment', () => {
@@ -35,20 +42,30 @@ test('the example config parses and builds every action with secrets from the en
   assert.equal(config.webhooks[0].timeout, 3_000);
   const { actions, retry } = buildActions(config, env);
   assert.deepEqual(retry, { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000 });
-  assert.deepEqual(actions.map((a) => [a.kind, a.target]), [
-    ['webhook', 'https://deploy-bot.example.com/release-health'],
-    ['webhook', 'https://chat.example.com/…'], // a URL read from the environment is a secret: only its origin is recorded
-    ['traefik', '/etc/traefik/dynamic/odoo.yaml'],
-    ['grafana-annotation', 'http://grafana:3000/api/annotations'],
-  ]);
+  assert.deepEqual(
+    actions.map((a) => [a.kind, a.target]),
+    [
+      ['webhook', 'https://deploy-bot.example.com/release-health'],
+      ['webhook', 'https://chat.example.com/…'], // a URL read from the environment is a secret: only its origin is recorded
+      ['traefik', '/etc/traefik/dynamic/odoo.yaml'],
+      ['grafana-annotation', 'http://grafana:3000/api/annotations'],
+    ],
+  );
   assert.deepEqual([...actions[0].on], ['rollback', 'reduce-traffic']);
   assert.deepEqual([...actions[2].on], ['reduce-traffic', 'rollback', 'promote']);
   assert.ok(!JSON.stringify(actions).includes('s3cr3t-value'));
 });
 
 test('inline secrets, unknown keys, bad decisions and durations are refused, naming the field', () => {
-  const bad = (raw: unknown, pattern: RegExp) => assert.throws(() => parseActionsConfig(raw), (e: unknown) => e instanceof ActionConfigError && pattern.test(e.message));
-  bad({ webhooks: [{ url: 'https://x.example', secretEnv: 'S', secret: 'inline' }] }, /webhooks\.0\.secret: do not write the secret/);
+  const bad = (raw: unknown, pattern: RegExp) =>
+    assert.throws(
+      () => parseActionsConfig(raw),
+      (e: unknown) => e instanceof ActionConfigError && pattern.test(e.message),
+    );
+  bad(
+    { webhooks: [{ url: 'https://x.example', secretEnv: 'S', secret: 'inline' }] },
+    /webhooks\.0\.secret: do not write the secret/,
+  );
   bad({ grafana: { url: 'http://g', apiKeyEnv: 'K', apiKey: 'inline' } }, /grafana\.apiKey/);
   bad({ webhooks: [{ url: 'https://x.example', secretEnv: 'S', on: ['rollbak'] }] }, /webhooks\.0\.on\.0/);
   bad({ webhooks: [{ url: 'ftp://x.example', secretEnv: 'S' }] }, /webhooks\.0\.url/);
@@ -62,9 +79,17 @@ test('inline secrets, unknown keys, bad decisions and durations are refused, nam
 
 test('a missing environment variable is an error naming the variable, never a value', () => {
   const config = parseActionsYaml(EXAMPLE);
-  assert.throws(() => buildActions(config, { RH_WEBHOOK_SECRET: 's3cr3t-value' }), (e: unknown) => {
-    const message = (e as Error).message;
-    return e instanceof ActionConfigError && /RH_CHAT_WEBHOOK_URL is not set/.test(message) && /RH_GRAFANA_TOKEN is not set/.test(message) && !message.includes('s3cr3t');
-  });
+  assert.throws(
+    () => buildActions(config, { RH_WEBHOOK_SECRET: 's3cr3t-value' }),
+    (e: unknown) => {
+      const message = (e as Error).message;
+      return (
+        e instanceof ActionConfigError &&
+        /RH_CHAT_WEBHOOK_URL is not set/.test(message) &&
+        /RH_GRAFANA_TOKEN is not set/.test(message) &&
+        !message.includes('s3cr3t')
+      );
+    },
+  );
   assert.deepEqual(buildActions(parseActionsConfig({}), {}).actions, []);
 });

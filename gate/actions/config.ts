@@ -30,7 +30,10 @@ export const actionDurationSchema = durationSchema;
 const decisionSchema = z.enum(['continue', 'promote', 'reduce-traffic', 'rollback', 'inconclusive']);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 /** a secret written inline is refused with a message that says what to do instead */
-const noInline = (what: string) => z.never({ error: `do not write the ${what} in the file; name the environment variable that holds it (${what}Env)` }).optional();
+const noInline = (what: string) =>
+  z
+    .never({ error: `do not write the ${what} in the file; name the environment variable that holds it (${what}Env)` })
+    .optional();
 
 const webhookSchema = z
   .object({
@@ -48,7 +51,10 @@ const webhookSchema = z
 const traefikSchema = z
   .object({
     file: z.string().min(1),
-    service: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/).optional(),
+    service: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+      .optional(),
     defaultCanaryWeight: z.number().int().min(0).max(100).optional(),
     on: z.array(decisionSchema).min(1).optional(),
   })
@@ -95,7 +101,8 @@ export class ActionConfigError extends ConfigError {
 /** Validates a parsed document (YAML/JSON); throws `ActionConfigError` naming each bad field. */
 export function parseActionsConfig(raw: unknown): ActionsConfig {
   const parsed = actionsConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ActionConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  if (!parsed.success)
+    throw new ActionConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   return parsed.data;
 }
 
@@ -107,7 +114,10 @@ export function parseActionsYaml(text: string): ActionsConfig {
  * Builds the actions, reading each secret from `env` (default process.env). A missing or empty
  * variable is an error naming the variable (never its value).
  */
-export function buildActions(config: ActionsConfig, env: Readonly<Record<string, string | undefined>> = process.env): { actions: Action[]; retry: { attempts: number; baseDelayMs: number; maxDelayMs: number } } {
+export function buildActions(
+  config: ActionsConfig,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { actions: Action[]; retry: { attempts: number; baseDelayMs: number; maxDelayMs: number } } {
   const issues: string[] = [];
   const read = (name: string, where: string): string => {
     const value = env[name];
@@ -119,19 +129,46 @@ export function buildActions(config: ActionsConfig, env: Readonly<Record<string,
     const secret = read(w.secretEnv, `webhooks[${i}].secretEnv`);
     const url = w.url ?? read(w.urlEnv!, `webhooks[${i}].urlEnv`);
     if (!secret || !url) return;
-    actions.push(createWebhookAction({ url, secret, timeoutMs: w.timeout, urlIsSecret: w.urlEnv !== undefined, ...(w.on ? { on: w.on as Decision[] } : {}) }));
+    actions.push(
+      createWebhookAction({
+        url,
+        secret,
+        timeoutMs: w.timeout,
+        urlIsSecret: w.urlEnv !== undefined,
+        ...(w.on ? { on: w.on as Decision[] } : {}),
+      }),
+    );
   });
   if (config.traefik) {
     const t = config.traefik;
-    actions.push(createTraefikAction({ file: t.file, ...(t.service ? { service: t.service } : {}), ...(t.defaultCanaryWeight !== undefined ? { defaultCanaryWeight: t.defaultCanaryWeight } : {}), ...(t.on ? { on: t.on } : {}) }));
+    actions.push(
+      createTraefikAction({
+        file: t.file,
+        ...(t.service ? { service: t.service } : {}),
+        ...(t.defaultCanaryWeight !== undefined ? { defaultCanaryWeight: t.defaultCanaryWeight } : {}),
+        ...(t.on ? { on: t.on } : {}),
+      }),
+    );
   }
   if (config.grafana) {
     const g = config.grafana;
     const apiKey = read(g.apiKeyEnv, 'grafana.apiKeyEnv');
     if (apiKey) {
-      actions.push(createGrafanaAction({ url: g.url, apiKey, timeoutMs: g.timeout, ...(g.dashboardUid ? { dashboardUid: g.dashboardUid } : {}), ...(g.tags ? { tags: g.tags } : {}), ...(g.on ? { on: g.on } : {}) }));
+      actions.push(
+        createGrafanaAction({
+          url: g.url,
+          apiKey,
+          timeoutMs: g.timeout,
+          ...(g.dashboardUid ? { dashboardUid: g.dashboardUid } : {}),
+          ...(g.tags ? { tags: g.tags } : {}),
+          ...(g.on ? { on: g.on } : {}),
+        }),
+      );
     }
   }
   if (issues.length > 0) throw new ActionConfigError(issues);
-  return { actions, retry: { attempts: config.retry.attempts, baseDelayMs: config.retry.baseDelay, maxDelayMs: config.retry.maxDelay } };
+  return {
+    actions,
+    retry: { attempts: config.retry.attempts, baseDelayMs: config.retry.baseDelay, maxDelayMs: config.retry.maxDelay },
+  };
 }

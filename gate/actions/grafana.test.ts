@@ -7,8 +7,14 @@ const TOKEN = 'glsa_test_0123456789abcdef';
 
 test('Grafana annotation: POST /api/annotations with {time, tags, text} and the bearer token', async () => {
   const { store, record } = await storeWithRelease();
-  const rx = await receiver((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":42,"message":"Annotation added"}'));
-  const sink = createActionSink({ store, actions: [createGrafanaAction({ url: `${rx.url}/grafana/`, apiKey: TOKEN, dashboardUid: 'release-health' })], sleep: noSleep });
+  const rx = await receiver((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":42,"message":"Annotation added"}'),
+  );
+  const sink = createActionSink({
+    store,
+    actions: [createGrafanaAction({ url: `${rx.url}/grafana/`, apiKey: TOKEN, dashboardUid: 'release-health' })],
+    sleep: noSleep,
+  });
   const v = verdict(12, 'rollback');
   await sink.onVerdict(v, verdict(11, 'reduce-traffic'), record);
   const [got] = rx.received;
@@ -29,10 +35,18 @@ test('Grafana annotation: POST /api/annotations with {time, tags, text} and the 
 test('Grafana: a 401 is retried and recorded without the token', async () => {
   const { store, record } = await storeWithRelease();
   const rx = await receiver((_req, res) => res.writeHead(401).end(`invalid API key ${TOKEN}`));
-  const sink = createActionSink({ store, actions: [createGrafanaAction({ url: rx.url, apiKey: TOKEN })], retry: { attempts: 2 }, sleep: noSleep });
+  const sink = createActionSink({
+    store,
+    actions: [createGrafanaAction({ url: rx.url, apiKey: TOKEN })],
+    retry: { attempts: 2 },
+    sleep: noSleep,
+  });
   await sink.onVerdict(verdict(1, 'promote'), undefined, record);
   const [action] = await store.listActions({});
-  assert.deepEqual([action.kind, action.state, action.attempts, action.lastError], ['grafana-annotation', 'failed', 2, `POST ${rx.url}/api/annotations: HTTP 401`]);
+  assert.deepEqual(
+    [action.kind, action.state, action.attempts, action.lastError],
+    ['grafana-annotation', 'failed', 2, `POST ${rx.url}/api/annotations: HTTP 401`],
+  );
   await rx.close();
   await store.close();
 });

@@ -33,7 +33,14 @@ export function createGrafanaAction(options: GrafanaActionOptions): Action {
     on: new Set(options.on ?? ALL_DECISIONS),
     async run({ verdict, previous, record }: ActionContext) {
       const r = record.release;
-      const tags = ['release-health', `decision:${verdict.decision}`, `service:${r.service}`, `environment:${r.environment}`, `release:${r.id}`, ...(options.tags ?? [])];
+      const tags = [
+        'release-health',
+        `decision:${verdict.decision}`,
+        `service:${r.service}`,
+        `environment:${r.environment}`,
+        `release:${r.id}`,
+        ...(options.tags ?? []),
+      ];
       const text = `${r.service} ${r.version}: ${previous?.decision ?? 'start'} → ${verdict.decision} (score ${verdict.score})${verdict.reasons[0] ? ` — ${verdict.reasons[0]}` : ''}`;
       const payload: Record<string, unknown> = { time: verdict.at, tags, text };
       if (options.dashboardUid) payload.dashboardUID = options.dashboardUid;
@@ -47,7 +54,11 @@ export function createGrafanaAction(options: GrafanaActionOptions): Action {
         });
       } catch (err) {
         const e = err as Error;
-        throw new ActionError(redact(`POST ${target}: ${e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.message}`, [apiKey]));
+        throw new ActionError(
+          redact(`POST ${target}: ${e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.message}`, [
+            apiKey,
+          ]),
+        );
       }
       const answer = await response.text().catch(() => '');
       if (!response.ok) throw new ActionError(redact(`POST ${target}: HTTP ${response.status}`, [apiKey]));

@@ -15,5 +15,11 @@ export { createTraefikAction, nextWeights, TRAEFIK_DECISIONS, writeFileAtomic } 
 export type { TraefikActionOptions, Weights } from './traefik.ts';
 export { createGrafanaAction } from './grafana.ts';
 export type { GrafanaActionOptions } from './grafana.ts';
-export { actionsConfigSchema, ActionConfigError, buildActions, parseActionsConfig, parseActionsYaml } from './config.ts';
+export {
+  actionsConfigSchema,
+  ActionConfigError,
+  buildActions,
+  parseActionsConfig,
+  parseActionsYaml,
+} from './config.ts';
 export type { ActionsConfig, ActionsConfigInput } from './config.ts';

@@ -70,7 +70,11 @@ export function createActionSink(options: ActionSinkOptions): VerdictSink {
   async function alreadyDone(action: Action, verdict: Verdict): Promise<boolean> {
     const records = await store.listActions({ releaseId: verdict.releaseId });
     return records.some(
-      (a) => a.kind === action.kind && a.target === action.target && a.decision === verdict.decision && a.state === 'succeeded' &&
+      (a) =>
+        a.kind === action.kind &&
+        a.target === action.target &&
+        a.decision === verdict.decision &&
+        a.state === 'succeeded' &&
         (a.payload as ActionPayload | undefined)?.verdictAt === verdict.at,
     );
   }
@@ -85,7 +89,17 @@ export function createActionSink(options: ActionSinkOptions): VerdictSink {
     }
     const created = clock();
     const payload: ActionPayload = { verdictAt: verdict.at, previous: previous?.decision ?? null };
-    const record: ActionRecord = { releaseId, kind: action.kind, decision: verdict.decision, target: action.target, state: 'pending', attempts: 0, createdAt: created, updatedAt: created, payload };
+    const record: ActionRecord = {
+      releaseId,
+      kind: action.kind,
+      decision: verdict.decision,
+      target: action.target,
+      state: 'pending',
+      attempts: 0,
+      createdAt: created,
+      updatedAt: created,
+      payload,
+    };
     const id = await store.recordAction(record);
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       let result: unknown;
@@ -97,8 +111,21 @@ export function createActionSink(options: ActionSinkOptions): VerdictSink {
       }
       const state = error === undefined ? 'succeeded' : attempt === retry.attempts ? 'failed' : 'pending';
       const at = clock();
-      await store.updateAction(id, { state, attempts: attempt, updatedAt: at, ...(error !== undefined ? { lastError: error } : {}) });
-      const detail: Record<string, unknown> = { actionId: id, kind: action.kind, target: action.target, decision: verdict.decision, verdictAt: verdict.at, attempt, state };
+      await store.updateAction(id, {
+        state,
+        attempts: attempt,
+        updatedAt: at,
+        ...(error !== undefined ? { lastError: error } : {}),
+      });
+      const detail: Record<string, unknown> = {
+        actionId: id,
+        kind: action.kind,
+        target: action.target,
+        decision: verdict.decision,
+        verdictAt: verdict.at,
+        attempt,
+        state,
+      };
       if (error !== undefined) detail.error = error;
       if (result !== undefined) detail.result = result;
       await store.appendAudit({ at, actor: 'system', action: 'action.run', releaseId, detail });
@@ -138,12 +165,19 @@ export function createActionSink(options: ActionSinkOptions): VerdictSink {
         wanted.map((action) =>
           runOne(action, context).catch((err: unknown) =>
             // the store failing mid-way: logged, never thrown at the pipeline (VerdictSink contract)
-            logger.error({ releaseId: verdict.releaseId, kind: action.kind, target: action.target, err: String(err) }, 'action bookkeeping failed'),
+            logger.error(
+              { releaseId: verdict.releaseId, kind: action.kind, target: action.target, err: String(err) },
+              'action bookkeeping failed',
+            ),
           ),
         ),
       );
       if (wanted.length > 0 && options.afterActions) {
-        await options.afterActions(verdict, record).catch((err: unknown) => logger.error({ releaseId: id, err: String(err) }, 'closing the release after its actions failed'));
+        await options
+          .afterActions(verdict, record)
+          .catch((err: unknown) =>
+            logger.error({ releaseId: id, err: String(err) }, 'closing the release after its actions failed'),
+          );
       }
     },
   };

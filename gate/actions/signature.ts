@@ -18,7 +18,11 @@ export function sign(body: string | Uint8Array, secret: string): string {
  * Compares in constant time; any malformed header is simply false.
  * @example verifySignature(rawBody, req.headers['x-release-health-signature'], process.env.RH_WEBHOOK_SECRET!)
  */
-export function verifySignature(body: string | Uint8Array, header: string | string[] | undefined, secret: string): boolean {
+export function verifySignature(
+  body: string | Uint8Array,
+  header: string | string[] | undefined,
+  secret: string,
+): boolean {
   if (typeof header !== 'string' || !secret) return false;
   const match = /^sha256=([0-9a-f]{64})$/i.exec(header.trim());
   if (!match) return false;

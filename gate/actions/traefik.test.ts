@@ -35,7 +35,10 @@ http:
 `;
 
 interface Dynamic {
-  http: { routers: Record<string, { service: string }>; services: Record<string, { weighted?: { services: { name: string; weight: number }[] }; loadBalancer?: unknown }> };
+  http: {
+    routers: Record<string, { service: string }>;
+    services: Record<string, { weighted?: { services: { name: string; weight: number }[] }; loadBalancer?: unknown }>;
+  };
 }
 
 const weightsIn = async (file: string) => {
@@ -77,11 +80,18 @@ test('Traefik weights follow each decision change; other keys and comments are k
   assert.deepEqual(await readdir(dir), ['odoo.yaml'], 'no temp file left behind');
 
   const actions = await store.listActions({ releaseId: spec.release.id });
-  assert.deepEqual(actions.map((a) => [a.decision, a.state, a.target]), [
-    ['reduce-traffic', 'succeeded', file], ['reduce-traffic', 'succeeded', file], ['rollback', 'succeeded', file],
-  ]);
+  assert.deepEqual(
+    actions.map((a) => [a.decision, a.state, a.target]),
+    [
+      ['reduce-traffic', 'succeeded', file],
+      ['reduce-traffic', 'succeeded', file],
+      ['rollback', 'succeeded', file],
+    ],
+  );
   const audit = await store.listAudit({ releaseId: spec.release.id });
-  const results = audit.filter((a) => a.action === 'action.run').map((a) => (a.detail as { result: { to: unknown } }).result.to);
+  const results = audit
+    .filter((a) => a.action === 'action.run')
+    .map((a) => (a.detail as { result: { to: unknown } }).result.to);
   assert.deepEqual(results.at(-1), { primary: 100, canary: 0 });
   await store.close();
   await rm(dir, { recursive: true });
@@ -95,7 +105,10 @@ test('Traefik: a missing file is created with the release weight; promote sends 
   await sink.onVerdict(verdict(1, 'reduce-traffic'), undefined, record); // canaryWeight 0.1 → 10 → 5
   const doc = parse(await readFile(file, 'utf8')) as Dynamic;
   // the weighted service is named after the release's service when none is configured
-  assert.deepEqual(doc.http.services.odoo.weighted!.services, [{ name: 'odoo-primary', weight: 95 }, { name: 'odoo-canary', weight: 5 }]);
+  assert.deepEqual(doc.http.services.odoo.weighted!.services, [
+    { name: 'odoo-primary', weight: 95 },
+    { name: 'odoo-canary', weight: 5 },
+  ]);
   await sink.onVerdict(verdict(2, 'promote'), verdict(1, 'reduce-traffic'), record);
   assert.deepEqual(await weightsIn(file), { 'odoo-primary': 0, 'odoo-canary': 100 });
   await store.close();
@@ -107,7 +120,12 @@ test('Traefik: unparsable YAML is an action error, recorded, the file left as it
   const file = join(dir, 'odoo.yaml');
   await writeFile(file, 'http: [unclosed');
   const { store, record } = await storeWithRelease();
-  const sink = createActionSink({ store, actions: [createTraefikAction({ file })], retry: { attempts: 2 }, sleep: noSleep });
+  const sink = createActionSink({
+    store,
+    actions: [createTraefikAction({ file })],
+    retry: { attempts: 2 },
+    sleep: noSleep,
+  });
   await sink.onVerdict(verdict(1, 'rollback'), undefined, record);
   const [action] = await store.listActions({ releaseId: spec.release.id });
   assert.deepEqual([action.state, action.attempts], ['failed', 2]);
@@ -127,7 +145,8 @@ test('atomic write: a reader polling during many writes never sees a partial fil
   const dir = await mkdtemp(join(tmpdir(), 'rh-atomic-'));
   const file = join(dir, 'big.yaml');
   // big enough (≈ 400 KiB) that a non-atomic write would be observed half-done
-  const big = (i: number) => `generation: ${i}\nentries:\n${Array.from({ length: 8000 }, (_, k) => `  - name: service-${k}\n    weight: ${i}\n`).join('')}end: ${i}\n`;
+  const big = (i: number) =>
+    `generation: ${i}\nentries:\n${Array.from({ length: 8000 }, (_, k) => `  - name: service-${k}\n    weight: ${i}\n`).join('')}end: ${i}\n`;
   await writeFileAtomic(file, big(0));
   let writing = true;
   let reads = 0;
@@ -157,13 +176,27 @@ test('actions steer by the governed verdict: no backup withholds promote; the cl
   const schemaChange = defaultGovernance().classes['schema-change'];
   const backups: { backupId: string; takenAt: number }[] = [];
   // what the gate wires: its governedVerdict (here the same rule with an in-memory backup list)
-  const govern = async (v: Verdict) => applyGovernance(v, { releaseClass: schemaChange, startedAt: START, checkpoints: backups, approvals: 1 });
-  const sink = createActionSink({ store, actions: [createTraefikAction({ file, service: 'odoo' })], sleep: noSleep, govern });
+  const govern = async (v: Verdict) =>
+    applyGovernance(v, { releaseClass: schemaChange, startedAt: START, checkpoints: backups, approvals: 1 });
+  const sink = createActionSink({
+    store,
+    actions: [createTraefikAction({ file, service: 'odoo' })],
+    sleep: noSleep,
+    govern,
+  });
   await sink.onVerdict(verdict(30, 'promote'), verdict(29, 'continue'), record);
-  assert.deepEqual(await weightsIn(file), { 'odoo-primary': 90, 'odoo-canary': 10 }, 'no backup: reported inconclusive, nothing moved');
+  assert.deepEqual(
+    await weightsIn(file),
+    { 'odoo-primary': 90, 'odoo-canary': 10 },
+    'no backup: reported inconclusive, nothing moved',
+  );
   backups.push({ backupId: 'pgbackrest-1', takenAt: START - 60_000 });
   await sink.onVerdict(verdict(31, 'reduce-traffic'), verdict(30, 'continue'), record);
-  assert.deepEqual(await weightsIn(file), { 'odoo-primary': 100, 'odoo-canary': 0 }, 'schema-change fails straight to rollback');
+  assert.deepEqual(
+    await weightsIn(file),
+    { 'odoo-primary': 100, 'odoo-canary': 0 },
+    'schema-change fails straight to rollback',
+  );
   const [action] = await store.listActions({ releaseId: spec.release.id });
   assert.equal(action.decision, 'rollback');
   await store.close();

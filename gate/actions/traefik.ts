@@ -50,7 +50,14 @@ export const TRAEFIK_DECISIONS: readonly Decision[] = ['reduce-traffic', 'rollba
 /** The weights after `decision`, the total kept. Other decisions leave them as they are. */
 export function nextWeights(current: Weights, decision: Decision): Weights {
   const total = current.primary + current.canary;
-  const canary = decision === 'reduce-traffic' ? Math.floor(current.canary / 2) : decision === 'rollback' ? 0 : decision === 'promote' ? total : current.canary;
+  const canary =
+    decision === 'reduce-traffic'
+      ? Math.floor(current.canary / 2)
+      : decision === 'rollback'
+        ? 0
+        : decision === 'promote'
+          ? total
+          : current.canary;
   return { primary: total - canary, canary };
 }
 
@@ -112,7 +119,8 @@ function currentWeights(doc: Document, path: string[], names: { primary: string;
 export function createTraefikAction(options: TraefikActionOptions): Action {
   if (!options.file) throw new ActionError('traefik action needs a file');
   const fallback = options.defaultCanaryWeight;
-  if (fallback !== undefined && !(Number.isInteger(fallback) && fallback >= 0 && fallback <= 100)) throw new ActionError('defaultCanaryWeight must be an integer in 0..100');
+  if (fallback !== undefined && !(Number.isInteger(fallback) && fallback >= 0 && fallback <= 100))
+    throw new ActionError('defaultCanaryWeight must be an integer in 0..100');
   return {
     kind: 'traefik',
     target: options.file,
@@ -132,8 +140,15 @@ export function createTraefikAction(options: TraefikActionOptions): Action {
         if (from.canary + from.primary === 0) from.primary = 100; // all-zero weights: nothing to move, keep a valid total
         const to = nextWeights(from, verdict.decision);
         // keep any other entry of the list (e.g. a mirror), replace ours
-        const others = (doc.getIn(path) as { items?: unknown[] } | undefined)?.items?.filter((i) => !(isMap(i) && [names.primary, names.canary].includes(String(i.get('name'))))) ?? [];
-        const entries = [...others, { name: names.primary, weight: to.primary }, { name: names.canary, weight: to.canary }];
+        const others =
+          (doc.getIn(path) as { items?: unknown[] } | undefined)?.items?.filter(
+            (i) => !(isMap(i) && [names.primary, names.canary].includes(String(i.get('name')))),
+          ) ?? [];
+        const entries = [
+          ...others,
+          { name: names.primary, weight: to.primary },
+          { name: names.canary, weight: to.canary },
+        ];
         if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as typeof doc.contents;
         doc.setIn(path, doc.createNode(entries));
         await writeFileAtomic(options.file, doc.toString());

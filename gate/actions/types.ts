@@ -39,4 +39,3 @@ export function redact(message: string, secrets: readonly (string | undefined)[]
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
   return out;
 }
-

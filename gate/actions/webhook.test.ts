@@ -8,7 +8,11 @@ const SECRET = 'whsec-7f3a9c1e5b2d4f60';
 test('signed webhook: the receiver verifies the HMAC of the raw body; the attempt and audit are recorded', async () => {
   const { store, record } = await storeWithRelease();
   const rx = await receiver((_req, res) => res.writeHead(204).end());
-  const sink = createActionSink({ store, actions: [createWebhookAction({ url: `${rx.url}/hook?team=sre`, secret: SECRET })], sleep: noSleep });
+  const sink = createActionSink({
+    store,
+    actions: [createWebhookAction({ url: `${rx.url}/hook?team=sre`, secret: SECRET })],
+    sleep: noSleep,
+  });
   await sink.onVerdict(verdict(5, 'rollback'), verdict(4, 'continue'), record);
   assert.equal(rx.received.length, 1);
   const got = rx.received[0];
@@ -16,7 +20,12 @@ test('signed webhook: the receiver verifies the HMAC of the raw body; the attemp
   assert.equal(got.headers['content-type'], 'application/json');
   assert.ok(verifySignature(got.body, got.headers[SIGNATURE_HEADER.toLowerCase()], SECRET));
   assert.ok(!verifySignature(got.body, got.headers[SIGNATURE_HEADER.toLowerCase()], 'another-secret'));
-  const body = JSON.parse(got.body.toString()) as { release: { id: string }; verdict: { decision: string }; previous: string; sentAt: number };
+  const body = JSON.parse(got.body.toString()) as {
+    release: { id: string };
+    verdict: { decision: string };
+    previous: string;
+    sentAt: number;
+  };
   assert.equal(body.release.id, spec.release.id);
   assert.equal(body.verdict.decision, 'rollback');
   assert.equal(body.previous, 'continue');
@@ -28,7 +37,10 @@ test('signed webhook: the receiver verifies the HMAC of the raw body; the attemp
   assert.equal(action.attempts, 1);
   assert.equal(action.target, `${rx.url}/hook`); // no query string in records
   const audit = await store.listAudit({ releaseId: spec.release.id });
-  assert.deepEqual(audit.filter((a) => a.action === 'action.run').map((a) => (a.detail as { state: string }).state), ['succeeded']);
+  assert.deepEqual(
+    audit.filter((a) => a.action === 'action.run').map((a) => (a.detail as { state: string }).state),
+    ['succeeded'],
+  );
 
   // same decision again: not a change, nothing sent
   await sink.onVerdict(verdict(6, 'rollback'), verdict(5, 'rollback'), record);
@@ -61,12 +73,22 @@ test('webhook retried with backoff after a 500 and a timeout; every attempt reco
   assert.equal(action.state, 'succeeded');
   assert.equal(action.attempts, 3);
   const attempts = await store.listActionAttempts(action.id!);
-  assert.deepEqual(attempts.map((a) => [a.attempt, a.state]), [[1, 'pending'], [2, 'pending'], [3, 'succeeded']]);
+  assert.deepEqual(
+    attempts.map((a) => [a.attempt, a.state]),
+    [
+      [1, 'pending'],
+      [2, 'pending'],
+      [3, 'succeeded'],
+    ],
+  );
   assert.match(attempts[0].error ?? '', /HTTP 500/);
   assert.match(attempts[1].error ?? '', /timed out after 200 ms/);
   const everything = JSON.stringify([await store.listActions({}), attempts, await store.listAudit({})]);
   assert.ok(!everything.includes(SECRET), 'the secret is in no record');
-  assert.equal((await store.listAudit({ releaseId: spec.release.id })).filter((a) => a.action === 'action.run').length, 3);
+  assert.equal(
+    (await store.listAudit({ releaseId: spec.release.id })).filter((a) => a.action === 'action.run').length,
+    3,
+  );
   await rx.close();
   await store.close();
 });
@@ -74,7 +96,12 @@ test('webhook retried with backoff after a 500 and a timeout; every attempt reco
 test('webhook attempts are bounded: a receiver that keeps failing ends in state failed', async () => {
   const { store, record } = await storeWithRelease();
   const rx = await receiver((_req, res) => res.writeHead(503).end());
-  const sink = createActionSink({ store, actions: [createWebhookAction({ url: rx.url, secret: SECRET })], retry: { attempts: 3 }, sleep: async () => undefined });
+  const sink = createActionSink({
+    store,
+    actions: [createWebhookAction({ url: rx.url, secret: SECRET })],
+    retry: { attempts: 3 },
+    sleep: async () => undefined,
+  });
   await sink.onVerdict(verdict(3, 'rollback'), undefined, record);
   assert.equal(rx.received.length, 3);
   const [action] = await store.listActions({ releaseId: spec.release.id });

@@ -22,13 +22,15 @@ export interface WebhookActionOptions {
 
 export function createWebhookAction(options: WebhookActionOptions): Action {
   const url = new URL(options.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ActionError(`webhook URL must be http(s), got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ActionError(`webhook URL must be http(s), got ${url.protocol}`);
   if (!options.secret) throw new ActionError('webhook secret is empty');
   const { secret } = options;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const clock = options.clock ?? Date.now;
   const target = recordedTarget(url, { path: options.urlIsSecret ? 'hidden' : 'full' });
-  const hide = (message: string) => redact(message, [secret, options.urlIsSecret ? options.url : undefined, url.search.slice(1)]);
+  const hide = (message: string) =>
+    redact(message, [secret, options.urlIsSecret ? options.url : undefined, url.search.slice(1)]);
 
   return {
     kind: 'webhook',
@@ -54,12 +56,16 @@ export function createWebhookAction(options: WebhookActionOptions): Action {
         });
       } catch (err) {
         const e = err as Error;
-        const why = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : `${e.message}${e.cause ? ` (${String((e.cause as Error).message ?? e.cause)})` : ''}`;
+        const why =
+          e.name === 'TimeoutError'
+            ? `timed out after ${timeoutMs} ms`
+            : `${e.message}${e.cause ? ` (${String((e.cause as Error).message ?? e.cause)})` : ''}`;
         throw new ActionError(hide(`POST ${target}: ${why}`));
       }
       // drain the body so the connection is released; its content is not trusted into records
       await response.arrayBuffer().catch(() => undefined);
-      if (response.status < 200 || response.status > 299) throw new ActionError(hide(`POST ${target}: HTTP ${response.status}`));
+      if (response.status < 200 || response.status > 299)
+        throw new ActionError(hide(`POST ${target}: HTTP ${response.status}`));
       return { status: response.status, bytes: Buffer.byteLength(body) };
     },
   };

@@ -17,7 +17,10 @@ test('fires on rollback with routing labels and links, re-sends at most every re
   const am = await receiver();
   const records: ActionRecord[] = [];
   let now = T0;
-  const sink = new AlertmanagerSink({ url: am.url, ...LINKS, resendMs: 60_000, clock: () => now, record: (a) => void records.push(a) }, { sleep: noSleep });
+  const sink = new AlertmanagerSink(
+    { url: am.url, ...LINKS, resendMs: 60_000, clock: () => now, record: (a) => void records.push(a) },
+    { sleep: noSleep },
+  );
   const record = releaseRecord();
   try {
     await sink.onVerdict(verdict('continue', 1), undefined, record);
@@ -30,7 +33,9 @@ test('fires on rollback with routing labels and links, re-sends at most every re
     await sink.drain();
 
     assert.equal(am.received.length, 3);
-    assert.ok(am.received.every((r) => r.path === '/api/v2/alerts' && r.headers['content-type'] === 'application/json'));
+    assert.ok(
+      am.received.every((r) => r.path === '/api/v2/alerts' && r.headers['content-type'] === 'application/json'),
+    );
     const [first, again, resolved] = am.received.map((r) => (r.body as AlertmanagerAlert[])[0]);
     assert.deepEqual(first.labels, {
       alertname: 'ReleaseHealthVerdict',
@@ -45,13 +50,23 @@ test('fires on rollback with routing labels and links, re-sends at most every re
     assert.equal(first.startsAt, '2026-11-27T08:02:00.000Z');
     assert.equal(first.endsAt, undefined);
     assert.equal(first.annotations.verdict_url, 'https://rh.example.com/api/v1/releases/odoo-web-17.0.42/verdict');
-    assert.equal(first.annotations.dashboard_url, 'https://grafana.example.com/d/rh-release-health?var-release_id=odoo-web-17.0.42');
+    assert.equal(
+      first.annotations.dashboard_url,
+      'https://grafana.example.com/d/rh-release-health?var-release_id=odoo-web-17.0.42',
+    );
     assert.match(first.annotations.summary, /odoo-web 17.0.42 in production: rollback \(score 12\)/);
     assert.match(first.annotations.description, /checkout_latency_seconds/);
     assert.deepEqual(again, first, 'a re-send is the same alert (same startsAt)');
     assert.equal(resolved.endsAt, '2026-11-27T08:04:00.000Z');
     assert.deepEqual(resolved.labels, first.labels);
-    assert.deepEqual(records.map((r) => [r.kind, r.state, r.decision]), [['alertmanager', 'succeeded', 'rollback'], ['alertmanager', 'succeeded', 'rollback'], ['alertmanager', 'succeeded', 'rollback']]);
+    assert.deepEqual(
+      records.map((r) => [r.kind, r.state, r.decision]),
+      [
+        ['alertmanager', 'succeeded', 'rollback'],
+        ['alertmanager', 'succeeded', 'rollback'],
+        ['alertmanager', 'succeeded', 'rollback'],
+      ],
+    );
     assert.equal(records[0].target, `${am.url}/api/v2/alerts`);
   } finally {
     await am.close();
@@ -64,15 +79,22 @@ test('a decision change is a new alert; completing the release resolves it', asy
   try {
     await sink.onVerdict(verdict('reduce-traffic', 1), undefined, releaseRecord());
     await sink.onVerdict(verdict('rollback', 2), verdict('reduce-traffic', 1), releaseRecord());
-    await sink.onVerdict(verdict('rollback', 3), verdict('rollback', 2), releaseRecord('odoo-web-17.0.42', { status: 'aborted' }));
+    await sink.onVerdict(
+      verdict('rollback', 3),
+      verdict('rollback', 2),
+      releaseRecord('odoo-web-17.0.42', { status: 'aborted' }),
+    );
     await sink.drain();
     const alerts = am.received.map((r) => (r.body as AlertmanagerAlert[])[0]);
-    assert.deepEqual(alerts.map((a) => [a.labels.decision, a.labels.severity, a.endsAt ?? null]), [
-      ['reduce-traffic', 'warning', null],
-      ['reduce-traffic', 'warning', '2026-11-27T08:02:00.000Z'],
-      ['rollback', 'critical', null],
-      ['rollback', 'critical', '2026-11-27T08:03:00.000Z'],
-    ]);
+    assert.deepEqual(
+      alerts.map((a) => [a.labels.decision, a.labels.severity, a.endsAt ?? null]),
+      [
+        ['reduce-traffic', 'warning', null],
+        ['reduce-traffic', 'warning', '2026-11-27T08:02:00.000Z'],
+        ['rollback', 'critical', null],
+        ['rollback', 'critical', '2026-11-27T08:03:00.000Z'],
+      ],
+    );
     sink.resolve('odoo-web-17.0.42'); // nothing fires any more: no post
     await sink.drain();
     assert.equal(am.received.length, 4);
@@ -81,12 +103,18 @@ test('a decision change is a new alert; completing the release resolves it', asy
   }
 });
 
-test('5xx is retried with backoff (full jitter, the actions\' policy), 4xx is not', async () => {
+test("5xx is retried with backoff (full jitter, the actions' policy), 4xx is not", async () => {
   const am = await receiver([503, 502, 400]);
   const records: ActionRecord[] = [];
   const sleeps: number[] = [];
   const sink = new AlertmanagerSink(
-    { url: am.url, ...LINKS, resendMs: 0, retry: { attempts: 4, baseDelayMs: 100 }, record: (a) => void records.push(a) },
+    {
+      url: am.url,
+      ...LINKS,
+      resendMs: 0,
+      retry: { attempts: 4, baseDelayMs: 100 },
+      record: (a) => void records.push(a),
+    },
     { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
   );
   try {
@@ -95,7 +123,13 @@ test('5xx is retried with backoff (full jitter, the actions\' policy), 4xx is no
     await sink.drain();
     // full jitter: a uniform wait in [0, min(max, base·2^(k−1))) after the k-th failure; random 0.5 → half of 100, 200
     assert.deepEqual(sleeps, [50, 100]);
-    assert.deepEqual(records.map((r) => [r.state, r.attempts]), [['failed', 3], ['succeeded', 1]]);
+    assert.deepEqual(
+      records.map((r) => [r.state, r.attempts]),
+      [
+        ['failed', 3],
+        ['succeeded', 1],
+      ],
+    );
     assert.match(records[0].lastError ?? '', /HTTP 400/);
   } finally {
     await am.close();
@@ -107,7 +141,14 @@ test('a down Alertmanager: failure recorded after every retry, onVerdict still r
   const records: ActionRecord[] = [];
   let now = T0;
   const sink = new AlertmanagerSink(
-    { url: `http://127.0.0.1:${port}`, ...LINKS, resendMs: 600_000, retry: { attempts: 3 }, clock: () => now, record: (a) => void records.push(a) },
+    {
+      url: `http://127.0.0.1:${port}`,
+      ...LINKS,
+      resendMs: 600_000,
+      retry: { attempts: 3 },
+      clock: () => now,
+      record: (a) => void records.push(a),
+    },
     { sleep: noSleep },
   );
   const v = verdict('rollback', 1);
@@ -127,7 +168,16 @@ test('a down Alertmanager: failure recorded after every retry, onVerdict still r
 
 test('a recorder that throws does not break delivery', async () => {
   const am = await receiver();
-  const sink = new AlertmanagerSink({ url: am.url, ...LINKS, record: () => { throw new Error('store down'); } }, { sleep: noSleep });
+  const sink = new AlertmanagerSink(
+    {
+      url: am.url,
+      ...LINKS,
+      record: () => {
+        throw new Error('store down');
+      },
+    },
+    { sleep: noSleep },
+  );
   try {
     await sink.onVerdict(verdict('rollback', 1), undefined, releaseRecord());
     await sink.drain();
@@ -149,7 +199,12 @@ test('real Alertmanager: the posted alert is listed with its labels, and resolvi
   await sink.drain();
   assert.equal(records[0]?.state, 'succeeded', records[0]?.lastError);
 
-  type Listed = { labels: Record<string, string>; annotations: Record<string, string>; status: { state: string }; endsAt: string };
+  type Listed = {
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    status: { state: string };
+    endsAt: string;
+  };
   const list = async (): Promise<Listed[]> => {
     const res = await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent(`release_id="${id}"`)}`);
     assert.equal(res.status, 200);
@@ -175,5 +230,8 @@ test('real Alertmanager: the posted alert is listed with its labels, and resolvi
   assert.equal(records[1]?.state, 'succeeded');
   const after = await list();
   // Alertmanager stops listing an alert whose endsAt has passed (or lists it no longer active)
-  assert.ok(after.every((a) => Date.parse(a.endsAt) <= Date.now() + 1_000), JSON.stringify(after));
+  assert.ok(
+    after.every((a) => Date.parse(a.endsAt) <= Date.now() + 1_000),
+    JSON.stringify(after),
+  );
 });

@@ -74,7 +74,9 @@ export class AlertmanagerSink implements VerdictSink {
   async onVerdict(verdict: Verdict, _previous: Verdict | undefined, record: ReleaseRecord): Promise<void> {
     const id = verdict.releaseId;
     const current = this.firing.get(id);
-    const alerting = (this.options.decisions ?? ['rollback', 'reduce-traffic']).includes(verdict.decision) && record.status === 'active';
+    const alerting =
+      (this.options.decisions ?? ['rollback', 'reduce-traffic']).includes(verdict.decision) &&
+      record.status === 'active';
     if (current && (!alerting || current.decision !== verdict.decision)) {
       this.firing.delete(id);
       this.enqueue(id, current.decision, { ...current.alert, endsAt: iso(verdict.at) });
@@ -104,7 +106,8 @@ export class AlertmanagerSink implements VerdictSink {
   /** The alert for a verdict: routing labels, links, the verdict's reasons as description. */
   alertFor(verdict: Verdict, record: ReleaseRecord): AlertmanagerAlert {
     const r = record.release;
-    const severity = this.options.severity?.[verdict.decision] ?? (verdict.decision === 'rollback' ? 'critical' : 'warning');
+    const severity =
+      this.options.severity?.[verdict.decision] ?? (verdict.decision === 'rollback' ? 'critical' : 'warning');
     const labels: Record<string, string> = {
       alertname: 'ReleaseHealthVerdict',
       release_id: r.id,

@@ -22,14 +22,27 @@ test('posts {text, blocks} on each decision change, nothing while it stays', asy
     assert.equal(hook.received.length, 2);
     assert.equal(hook.received[0].path, '/services/T000/B000/s3cr3t');
     const first = hook.received[0].body as ChatMessage;
-    assert.equal(first.text, ':rotating_light: release odoo-web-17.0.42 of odoo-web 17.0.42 in production: rollback (was continue), score 12');
+    assert.equal(
+      first.text,
+      ':rotating_light: release odoo-web-17.0.42 of odoo-web 17.0.42 in production: rollback (was continue), score 12',
+    );
     assert.equal(first.blocks[0].type, 'section');
     const context = JSON.stringify(first.blocks.at(-1));
     assert.match(context, /<https:\/\/rh\.example\.com\/api\/v1\/releases\/odoo-web-17\.0\.42\/verdict\|verdict>/);
-    assert.match(context, /<https:\/\/grafana\.example\.com\/d\/rh-release-health\?var-release_id=odoo-web-17\.0\.42\|dashboard>/);
+    assert.match(
+      context,
+      /<https:\/\/grafana\.example\.com\/d\/rh-release-health\?var-release_id=odoo-web-17\.0\.42\|dashboard>/,
+    );
     assert.match((hook.received[1].body as ChatMessage).text, /promote \(was rollback\)/);
-    assert.deepEqual(records.map((r) => [r.kind, r.state, r.decision]), [['chat', 'succeeded', 'rollback'], ['chat', 'succeeded', 'promote']]);
-    for (const r of records) assert.equal(JSON.stringify(r).includes('s3cr3t'), false, 'the webhook secret is never recorded');
+    assert.deepEqual(
+      records.map((r) => [r.kind, r.state, r.decision]),
+      [
+        ['chat', 'succeeded', 'rollback'],
+        ['chat', 'succeeded', 'promote'],
+      ],
+    );
+    for (const r of records)
+      assert.equal(JSON.stringify(r).includes('s3cr3t'), false, 'the webhook secret is never recorded');
     assert.equal(records[0].target, `${hook.url}/services/…`);
   } finally {
     await hook.close();
@@ -45,7 +58,15 @@ test('reasons are escaped: a reason cannot inject a link or a mention', () => {
 test('a chat service that is down: failure recorded without the secret, the verdict unaffected', async () => {
   const port = await closedPort();
   const records: ActionRecord[] = [];
-  const sink = new ChatWebhookSink({ webhookUrl: `http://127.0.0.1:${port}/services/T/B/s3cr3t`, ...LINKS, retry: { attempts: 2 }, record: (a) => void records.push(a) }, { sleep: noSleep });
+  const sink = new ChatWebhookSink(
+    {
+      webhookUrl: `http://127.0.0.1:${port}/services/T/B/s3cr3t`,
+      ...LINKS,
+      retry: { attempts: 2 },
+      record: (a) => void records.push(a),
+    },
+    { sleep: noSleep },
+  );
   const v = verdict('rollback', 1);
   await sink.onVerdict(v, undefined, releaseRecord());
   await sink.drain();

@@ -42,7 +42,12 @@ const ICON: Record<Decision, string> = {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The message for a decision change (pure; exported for tests and previews). */
-export function chatMessage(verdict: Verdict, previous: Verdict | undefined, record: ReleaseRecord, links: LinkOptions): ChatMessage {
+export function chatMessage(
+  verdict: Verdict,
+  previous: Verdict | undefined,
+  record: ReleaseRecord,
+  links: LinkOptions,
+): ChatMessage {
   const r = record.release;
   const from = previous ? ` (was ${previous.decision})` : '';
   const text = `${ICON[verdict.decision]} release ${r.id} of ${r.service} ${r.version} in ${r.environment}: ${verdict.decision}${from}, score ${Math.round(verdict.score)}`;
@@ -50,7 +55,13 @@ export function chatMessage(verdict: Verdict, previous: Verdict | undefined, rec
   const dashboard = dashboardUrl(links, r.id);
   if (dashboard) linkParts.push(`<${dashboard}|dashboard>`);
   const blocks: Record<string, unknown>[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `${ICON[verdict.decision]} *${esc(r.service)} ${esc(r.version)}* in *${esc(r.environment)}*: *${verdict.decision}*${esc(from)}` } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `${ICON[verdict.decision]} *${esc(r.service)} ${esc(r.version)}* in *${esc(r.environment)}*: *${verdict.decision}*${esc(from)}`,
+      },
+    },
     {
       type: 'section',
       fields: [
@@ -62,7 +73,17 @@ export function chatMessage(verdict: Verdict, previous: Verdict | undefined, rec
     },
   ];
   if (verdict.reasons.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: verdict.reasons.slice(0, 5).map((x) => `• ${esc(x)}`).join('\n').slice(0, 2900) } });
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: verdict.reasons
+          .slice(0, 5)
+          .map((x) => `• ${esc(x)}`)
+          .join('\n')
+          .slice(0, 2900),
+      },
+    });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: linkParts.join(' · ') }] });
   return { text, blocks };
@@ -94,7 +115,11 @@ export class ChatWebhookSink implements VerdictSink {
 
   private async deliver(verdict: Verdict, message: ChatMessage): Promise<void> {
     const createdAt = this.clock();
-    const result = await postJson(this.options.webhookUrl, message, { ...this.options.retry, ...this.deps, secrets: [this.options.webhookUrl] });
+    const result = await postJson(this.options.webhookUrl, message, {
+      ...this.options.retry,
+      ...this.deps,
+      secrets: [this.options.webhookUrl],
+    });
     const action: ActionRecord = {
       releaseId: verdict.releaseId,
       kind: 'chat',
@@ -105,7 +130,13 @@ export class ChatWebhookSink implements VerdictSink {
       createdAt,
       updatedAt: this.clock(),
       payload: message,
-      ...(result.error ? { lastError: result.error.split(this.options.webhookUrl).join(recordedTarget(this.options.webhookUrl, { path: 'first-segment' })) } : {}),
+      ...(result.error
+        ? {
+            lastError: result.error
+              .split(this.options.webhookUrl)
+              .join(recordedTarget(this.options.webhookUrl, { path: 'first-segment' })),
+          }
+        : {}),
     };
     try {
       await this.options.record?.(action);

@@ -39,8 +39,10 @@ same groups as a prometheus-operator PrometheusRule. The config (YAML or JSON) h
 severity?, specs: [spec files] }\`; see deploy/alerts/rules-config.yaml.
 `;
 
-
-async function loadConfig(path: string): Promise<{ options: AlertRuleOptions; specs: { release: { service: string; environment: string; tenantTier?: string; class: string } }[] }> {
+async function loadConfig(path: string): Promise<{
+  options: AlertRuleOptions;
+  specs: { release: { service: string; environment: string; tenantTier?: string; class: string } }[];
+}> {
   let raw: unknown;
   try {
     raw = parse(await readFile(path, 'utf8'), { maxAliasCount: 100 });
@@ -48,7 +50,8 @@ async function loadConfig(path: string): Promise<{ options: AlertRuleOptions; sp
     throw new ConfigError(`${path}: ${(e as Error).message}`);
   }
   const alerts = (raw as { alerts?: unknown } | null)?.alerts;
-  if (!alerts || typeof alerts !== 'object' || Array.isArray(alerts)) throw new ConfigError(`${path}: no \`alerts:\` section`);
+  if (!alerts || typeof alerts !== 'object' || Array.isArray(alerts))
+    throw new ConfigError(`${path}: no \`alerts:\` section`);
   const { specs: specPaths, ...options } = alerts as Record<string, unknown>;
   if (!Array.isArray(specPaths) || specPaths.length === 0 || !specPaths.every((s) => typeof s === 'string')) {
     throw new ConfigError(`${path}: alerts.specs must list at least one spec file`);
@@ -60,7 +63,9 @@ async function loadConfig(path: string): Promise<{ options: AlertRuleOptions; sp
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      throw new ConfigError(`${path}: alerts.specs: cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new ConfigError(
+        `${path}: alerts.specs: cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
     // only the release matters here; the metrics are validated too so a broken spec is not half-used
     let raw: Record<string, unknown> | null;

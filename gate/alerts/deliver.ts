@@ -36,15 +36,28 @@ export interface DeliveryResult {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-
 /** `secrets`: strings never to appear in the returned error (a webhook URL with its token, a header value). */
-export async function postJson(url: string, body: unknown, options: DeliveryRetryOptions & DeliverDeps & { headers?: Record<string, string>; secrets?: readonly string[] } = {}): Promise<DeliveryResult> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  options: DeliveryRetryOptions & DeliverDeps & { headers?: Record<string, string>; secrets?: readonly string[] } = {},
+): Promise<DeliveryResult> {
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? sleepFor;
-  const retry = resolveRetry({ attempts: Math.max(1, options.attempts ?? 4), baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs });
+  const retry = resolveRetry({
+    attempts: Math.max(1, options.attempts ?? 4),
+    baseDelayMs: options.baseDelayMs,
+    maxDelayMs: options.maxDelayMs,
+  });
   const attempts = retry.attempts;
   const payload = JSON.stringify(body);
-  const hide = (result: DeliveryResult): DeliveryResult => (result.error ? { ...result, error: redact(result.error, [...(options.secrets ?? []), ...Object.values(options.headers ?? {})]) } : result);
+  const hide = (result: DeliveryResult): DeliveryResult =>
+    result.error
+      ? {
+          ...result,
+          error: redact(result.error, [...(options.secrets ?? []), ...Object.values(options.headers ?? {})]),
+        }
+      : result;
   let last: DeliveryResult = { ok: false, attempts: 0 };
   for (let n = 1; n <= attempts; n++) {
     if (n > 1) await sleep(backoffDelay(n - 1, retry, options.random));
@@ -57,11 +70,20 @@ export async function postJson(url: string, body: unknown, options: DeliveryRetr
       });
       const text = await res.text().catch(() => '');
       if (res.ok) return { ok: true, attempts: n, status: res.status };
-      last = { ok: false, attempts: n, status: res.status, error: `HTTP ${res.status}${text ? `: ${text.slice(0, 200).trim()}` : ''}` };
+      last = {
+        ok: false,
+        attempts: n,
+        status: res.status,
+        error: `HTTP ${res.status}${text ? `: ${text.slice(0, 200).trim()}` : ''}`,
+      };
       if (res.status < 500 && res.status !== 429) return hide(last);
     } catch (error) {
       const e = error as Error & { cause?: { code?: string } };
-      last = { ok: false, attempts: n, error: `${e.name === 'TimeoutError' ? 'timeout' : e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}` };
+      last = {
+        ok: false,
+        attempts: n,
+        error: `${e.name === 'TimeoutError' ? 'timeout' : e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`,
+      };
     }
   }
   return hide(last);

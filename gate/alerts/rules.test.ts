@@ -24,7 +24,11 @@ const SPECS = [
   { release: { service: 'odoo-worker', environment: 'production', class: 'schema-change' } },
   { release: { service: 'odoo-web', environment: 'staging', tenantTier: 'internal', class: 'emergency-fix' } },
 ];
-const OPTIONS: AlertRuleOptions = { gateUrl: 'https://rh.example.com/', grafanaUrl: 'https://grafana.example.com', inconclusiveFor: { standard: '45m' } };
+const OPTIONS: AlertRuleOptions = {
+  gateUrl: 'https://rh.example.com/',
+  grafanaUrl: 'https://grafana.example.com',
+  inconclusiveFor: { standard: '45m' },
+};
 
 async function promtool(t: TestContext, ...args: string[]): Promise<{ ok: boolean; output: string } | undefined> {
   try {
@@ -33,8 +37,11 @@ async function promtool(t: TestContext, ...args: string[]): Promise<{ ok: boolea
   } catch (e) {
     const err = e as { code?: string | number; stdout?: string; stderr?: string };
     if (err.code === 'ENOENT') {
-      if (process.env.CI === 'true') throw new Error('promtool not found: install Debian package prometheus', { cause: e });
-      t.skip('promtool not installed: run bash scripts/services/start.sh (installs Debian\'s prometheus, which has promtool)');
+      if (process.env.CI === 'true')
+        throw new Error('promtool not found: install Debian package prometheus', { cause: e });
+      t.skip(
+        "promtool not installed: run bash scripts/services/start.sh (installs Debian's prometheus, which has promtool)",
+      );
       return undefined;
     }
     return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
@@ -52,18 +59,39 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 
 test('one group per release class, three alerts per service/environment, routing labels and links', () => {
   const doc = parse(generateAlertRules(SPECS, OPTIONS));
-  assert.deepEqual(doc.groups.map((g: { name: string }) => g.name), ['release-health.emergency-fix', 'release-health.schema-change', 'release-health.standard']);
+  assert.deepEqual(
+    doc.groups.map((g: { name: string }) => g.name),
+    ['release-health.emergency-fix', 'release-health.schema-change', 'release-health.standard'],
+  );
   const standard = doc.groups[2].rules;
-  assert.deepEqual(standard.map((r: { alert: string }) => r.alert), ['ReleaseHealthRollback', 'ReleaseHealthReduceTraffic', 'ReleaseHealthInconclusive']);
-  assert.equal(standard[0].expr, 'release_health_verdict{service="odoo-web", environment="production", decision="rollback"} == 1');
+  assert.deepEqual(
+    standard.map((r: { alert: string }) => r.alert),
+    ['ReleaseHealthRollback', 'ReleaseHealthReduceTraffic', 'ReleaseHealthInconclusive'],
+  );
+  assert.equal(
+    standard[0].expr,
+    'release_health_verdict{service="odoo-web", environment="production", decision="rollback"} == 1',
+  );
   assert.equal(standard[0].for, undefined, 'a rollback alerts at once');
-  assert.deepEqual(standard[0].labels, { service: 'odoo-web', environment: 'production', tenant_tier: 'tier-1', release_class: 'standard', severity: 'critical' });
+  assert.deepEqual(standard[0].labels, {
+    service: 'odoo-web',
+    environment: 'production',
+    tenant_tier: 'tier-1',
+    release_class: 'standard',
+    severity: 'critical',
+  });
   assert.equal(standard[1].labels.severity, 'warning');
   assert.equal(standard[2].for, '45m', 'inconclusiveFor option');
   assert.equal(doc.groups[0].rules[2].for, '10m', 'emergency-fix default');
   assert.equal(doc.groups[1].rules[0].labels.tenant_tier, 'all', 'no tier in the spec');
-  assert.equal(standard[0].annotations.verdict_url, 'https://rh.example.com/api/v1/releases/{{ $labels.release_id }}/verdict');
-  assert.equal(standard[0].annotations.dashboard_url, 'https://grafana.example.com/d/rh-release-health?var-release_id={{ $labels.release_id }}');
+  assert.equal(
+    standard[0].annotations.verdict_url,
+    'https://rh.example.com/api/v1/releases/{{ $labels.release_id }}/verdict',
+  );
+  assert.equal(
+    standard[0].annotations.dashboard_url,
+    'https://grafana.example.com/d/rh-release-health?var-release_id={{ $labels.release_id }}',
+  );
 });
 
 test('bad options and ambiguous specs are rejected', () => {
@@ -74,13 +102,22 @@ test('bad options and ambiguous specs are rejected', () => {
     [{ ...OPTIONS, inconclusiveFor: { standard: '45 minutes' } }, /not a Prometheus duration/],
     [{ ...OPTIONS, severity: { rollback: 'page' as 'critical' } }, /severity.rollback/],
   ];
-  for (const [o, re] of bad) assert.throws(() => generateAlertRules(SPECS, o), (e: unknown) => e instanceof AlertRuleOptionsError && re.test(e.message));
-  const clash = [...SPECS, { release: { service: 'odoo-web', environment: 'production', tenantTier: 'tier-2', class: 'standard' } }];
+  for (const [o, re] of bad)
+    assert.throws(
+      () => generateAlertRules(SPECS, o),
+      (e: unknown) => e instanceof AlertRuleOptionsError && re.test(e.message),
+    );
+  const clash = [
+    ...SPECS,
+    { release: { service: 'odoo-web', environment: 'production', tenantTier: 'tier-2', class: 'standard' } },
+  ];
   assert.throws(() => generateAlertRules(clash, OPTIONS), /cannot tell them apart/);
 });
 
 test('label values are escaped in PromQL', () => {
-  const doc = parse(generateAlertRules([{ release: { service: 'odoo "web"\\x', environment: 'prod', class: 'standard' } }], OPTIONS));
+  const doc = parse(
+    generateAlertRules([{ release: { service: 'odoo "web"\\x', environment: 'prod', class: 'standard' } }], OPTIONS),
+  );
   assert.match(doc.groups[0].rules[0].expr, /service="odoo \\"web\\"\\\\x"/);
 });
 
@@ -95,7 +132,9 @@ test('promtool check rules accepts the generated file and rejects a broken one',
 
     // the same file with one expression broken and one annotation template unparseable
     const broken = join(dir, 'broken.yaml');
-    const text = (await readFile(good, 'utf8')).replace('decision="rollback"} == 1', 'decision="rollback"} == ').replace('{{ $labels.release_id }}/verdict', '{{ $labels.release_id /verdict');
+    const text = (await readFile(good, 'utf8'))
+      .replace('decision="rollback"} == 1', 'decision="rollback"} == ')
+      .replace('{{ $labels.release_id }}/verdict', '{{ $labels.release_id /verdict');
     await writeFile(broken, text);
     const bad = await promtool(t, 'check', 'rules', broken);
     assert.ok(bad && !bad.ok, 'promtool accepted a broken rule file');
@@ -124,7 +163,19 @@ test('promtool test rules: the alerts fire on the gauge with their labels and li
             {
               eval_time: '46m',
               alertname: 'ReleaseHealthInconclusive',
-              exp_alerts: [{ exp_labels: { release_id: 'r1', service: 'odoo-web', environment: 'production', decision: 'inconclusive', tenant_tier: 'tier-1', release_class: 'standard', severity: 'info' } }].map((a) => ({
+              exp_alerts: [
+                {
+                  exp_labels: {
+                    release_id: 'r1',
+                    service: 'odoo-web',
+                    environment: 'production',
+                    decision: 'inconclusive',
+                    tenant_tier: 'tier-1',
+                    release_class: 'standard',
+                    severity: 'info',
+                  },
+                },
+              ].map((a) => ({
                 ...a,
                 exp_annotations: annotationsFor('inconclusive for too long — a human has to decide', 'inconclusive'),
               })),
@@ -135,7 +186,15 @@ test('promtool test rules: the alerts fire on the gauge with their labels and li
               alertname: 'ReleaseHealthRollback',
               exp_alerts: [
                 {
-                  exp_labels: { release_id: 'r1', service: 'odoo-web', environment: 'production', decision: 'rollback', tenant_tier: 'tier-1', release_class: 'standard', severity: 'critical' },
+                  exp_labels: {
+                    release_id: 'r1',
+                    service: 'odoo-web',
+                    environment: 'production',
+                    decision: 'rollback',
+                    tenant_tier: 'tier-1',
+                    release_class: 'standard',
+                    severity: 'critical',
+                  },
                   exp_annotations: annotationsFor('roll back', 'rollback'),
                 },
               ],
@@ -166,7 +225,11 @@ test('rulesCommand writes the rules from the example config; config errors exit 
     const out: string[] = [];
     const err: string[] = [];
     const io = (a: string[]) => ({ write: (s: string) => a.push(s) });
-    assert.equal(await rulesCommand(['--config', join(REPO, 'deploy/alerts/rules-config.yaml'), '--out', dir], io(out), io(err)), 0, err.join(''));
+    assert.equal(
+      await rulesCommand(['--config', join(REPO, 'deploy/alerts/rules-config.yaml'), '--out', dir], io(out), io(err)),
+      0,
+      err.join(''),
+    );
     const doc = parse(await readFile(join(dir, RULES_FILE), 'utf8'));
     assert.equal(doc.groups[0].rules[0].labels.service, 'odoo-web');
     assert.equal(doc.groups[0].rules[2].for, '45m');
@@ -186,7 +249,12 @@ test('rulesCommand writes the rules from the example config; config errors exit 
 });
 
 test('the PrometheusRule form passes the prometheus-operator schema; a broken one does not', () => {
-  const object = parse(toPrometheusRule(generateAlertRules(SPECS, OPTIONS), { namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } }));
+  const object = parse(
+    toPrometheusRule(generateAlertRules(SPECS, OPTIONS), {
+      namespace: 'monitoring',
+      labels: { release: 'kube-prometheus-stack' },
+    }),
+  );
   assert.equal(object.metadata.labels.release, 'kube-prometheus-stack');
   assert.doesNotThrow(() => new PrometheusRule(object).validate());
   object.spec.groups[0].rules[0].for = 5; // a duration must be a string

@@ -49,7 +49,15 @@ export const DEFAULT_INCONCLUSIVE_FOR: Readonly<Record<string, string>> = {
   'infra-patch': '60m',
 };
 
-const OPTION_KEYS = new Set(['gateUrl', 'grafanaUrl', 'dashboardUid', 'inconclusiveFor', 'defaultInconclusiveFor', 'severity', 'metric']);
+const OPTION_KEYS = new Set([
+  'gateUrl',
+  'grafanaUrl',
+  'dashboardUid',
+  'inconclusiveFor',
+  'defaultInconclusiveFor',
+  'severity',
+  'metric',
+]);
 const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
@@ -63,23 +71,32 @@ function checkUrl(name: string, value: unknown): string {
   } catch {
     throw new AlertRuleOptionsError(`${name} is not a URL: ${value}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AlertRuleOptionsError(`${name} must be http(s): ${value}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AlertRuleOptionsError(`${name} must be http(s): ${value}`);
   if (url.username || url.password) throw new AlertRuleOptionsError(`${name} must not carry credentials`);
   return value.replace(/\/+$/, '');
 }
 
 function checkOptions(options: AlertRuleOptions): void {
-  for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw new AlertRuleOptionsError(`unknown option "${key}"`);
+  for (const key of Object.keys(options))
+    if (!OPTION_KEYS.has(key)) throw new AlertRuleOptionsError(`unknown option "${key}"`);
   checkUrl('gateUrl', options.gateUrl);
   if (options.grafanaUrl !== undefined) checkUrl('grafanaUrl', options.grafanaUrl);
-  for (const [cls, d] of Object.entries({ ...options.inconclusiveFor, default: options.defaultInconclusiveFor ?? '30m' })) {
-    if (!DURATION.test(d)) throw new AlertRuleOptionsError(`inconclusiveFor.${cls}: "${d}" is not a Prometheus duration`);
+  for (const [cls, d] of Object.entries({
+    ...options.inconclusiveFor,
+    default: options.defaultInconclusiveFor ?? '30m',
+  })) {
+    if (!DURATION.test(d))
+      throw new AlertRuleOptionsError(`inconclusiveFor.${cls}: "${d}" is not a Prometheus duration`);
   }
   for (const [decision, s] of Object.entries(options.severity ?? {})) {
-    if (!['rollback', 'reduce-traffic', 'inconclusive'].includes(decision)) throw new AlertRuleOptionsError(`severity: unknown decision "${decision}"`);
-    if (!SEVERITIES.includes(s)) throw new AlertRuleOptionsError(`severity.${decision}: one of ${SEVERITIES.join(', ')}`);
+    if (!['rollback', 'reduce-traffic', 'inconclusive'].includes(decision))
+      throw new AlertRuleOptionsError(`severity: unknown decision "${decision}"`);
+    if (!SEVERITIES.includes(s))
+      throw new AlertRuleOptionsError(`severity.${decision}: one of ${SEVERITIES.join(', ')}`);
   }
-  if (options.metric !== undefined && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(options.metric)) throw new AlertRuleOptionsError(`metric: not a metric name`);
+  if (options.metric !== undefined && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(options.metric))
+    throw new AlertRuleOptionsError(`metric: not a metric name`);
 }
 
 /** A PromQL string literal (double-quoted, backslash and quote escaped). */
@@ -96,7 +113,12 @@ interface Target {
 function targetsByClass(specs: readonly SpecLike[]): Map<string, Target[]> {
   const seen = new Map<string, Target>();
   for (const { release } of specs) {
-    const t: Target = { service: release.service, environment: release.environment, tenantTier: release.tenantTier ?? 'all', releaseClass: release.class };
+    const t: Target = {
+      service: release.service,
+      environment: release.environment,
+      tenantTier: release.tenantTier ?? 'all',
+      releaseClass: release.class,
+    };
     const key = `${t.service}\u0000${t.environment}`;
     const other = seen.get(key);
     if (other && (other.tenantTier !== t.tenantTier || other.releaseClass !== t.releaseClass)) {
@@ -107,7 +129,9 @@ function targetsByClass(specs: readonly SpecLike[]): Map<string, Target[]> {
     seen.set(key, t);
   }
   const out = new Map<string, Target[]>();
-  for (const t of [...seen.values()].sort((a, b) => a.service.localeCompare(b.service) || a.environment.localeCompare(b.environment))) {
+  for (const t of [...seen.values()].sort(
+    (a, b) => a.service.localeCompare(b.service) || a.environment.localeCompare(b.environment),
+  )) {
     out.set(t.releaseClass, [...(out.get(t.releaseClass) ?? []), t]);
   }
   return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)));
@@ -122,24 +146,46 @@ export function generateAlertRules(specs: readonly SpecLike[], options: AlertRul
   const annotations = (what: string): Record<string, string> => {
     const a: Record<string, string> = {
       summary: `Release {{ $labels.release_id }} of {{ $labels.service }} in {{ $labels.environment }}: ${what}`,
-      description: 'release-health decided {{ $labels.decision }} for release {{ $labels.release_id }}; the verdict lists the metrics and the evidence.',
+      description:
+        'release-health decided {{ $labels.decision }} for release {{ $labels.release_id }}; the verdict lists the metrics and the evidence.',
       verdict_url: `${gate}/api/v1/releases/{{ $labels.release_id }}/verdict`,
     };
-    if (options.grafanaUrl) a.dashboard_url = `${checkUrl('grafanaUrl', options.grafanaUrl)}/d/${options.dashboardUid ?? 'rh-release-health'}?var-release_id={{ $labels.release_id }}`;
+    if (options.grafanaUrl)
+      a.dashboard_url = `${checkUrl('grafanaUrl', options.grafanaUrl)}/d/${options.dashboardUid ?? 'rh-release-health'}?var-release_id={{ $labels.release_id }}`;
     return a;
   };
   const groups = [...targetsByClass(specs).entries()].map(([releaseClass, targets]) => ({
     name: `release-health.${releaseClass}`,
     rules: targets.flatMap((t) => {
-      const selector = (decision: string) => `${metric}{service=${promString(t.service)}, environment=${promString(t.environment)}, decision=${promString(decision)}} == 1`;
-      const labels = (s: string) => ({ service: t.service, environment: t.environment, tenant_tier: t.tenantTier, release_class: t.releaseClass, severity: s });
+      const selector = (decision: string) =>
+        `${metric}{service=${promString(t.service)}, environment=${promString(t.environment)}, decision=${promString(decision)}} == 1`;
+      const labels = (s: string) => ({
+        service: t.service,
+        environment: t.environment,
+        tenant_tier: t.tenantTier,
+        release_class: t.releaseClass,
+        severity: s,
+      });
       return [
-        { alert: 'ReleaseHealthRollback', expr: selector('rollback'), labels: labels(severity.rollback), annotations: annotations('roll back') },
-        { alert: 'ReleaseHealthReduceTraffic', expr: selector('reduce-traffic'), labels: labels(severity['reduce-traffic']), annotations: annotations('reduce canary traffic') },
+        {
+          alert: 'ReleaseHealthRollback',
+          expr: selector('rollback'),
+          labels: labels(severity.rollback),
+          annotations: annotations('roll back'),
+        },
+        {
+          alert: 'ReleaseHealthReduceTraffic',
+          expr: selector('reduce-traffic'),
+          labels: labels(severity['reduce-traffic']),
+          annotations: annotations('reduce canary traffic'),
+        },
         {
           alert: 'ReleaseHealthInconclusive',
           expr: selector('inconclusive'),
-          for: { ...DEFAULT_INCONCLUSIVE_FOR, ...options.inconclusiveFor }[releaseClass] ?? options.defaultInconclusiveFor ?? '30m',
+          for:
+            { ...DEFAULT_INCONCLUSIVE_FOR, ...options.inconclusiveFor }[releaseClass] ??
+            options.defaultInconclusiveFor ??
+            '30m',
           labels: labels(severity.inconclusive),
           annotations: annotations('inconclusive for too long — a human has to decide'),
         },
@@ -155,7 +201,10 @@ export function generateAlertRules(specs: readonly SpecLike[], options: AlertRul
  * `labels` must match the Prometheus object's `ruleSelector` (kube-prometheus-stack's default
  * selects `release: <its release name>`).
  */
-export function toPrometheusRule(rulesYaml: string, options: { name?: string; namespace?: string; labels?: Record<string, string> } = {}): string {
+export function toPrometheusRule(
+  rulesYaml: string,
+  options: { name?: string; namespace?: string; labels?: Record<string, string> } = {},
+): string {
   const { groups } = parse(rulesYaml) as { groups: unknown[] };
   const object = {
     apiVersion: 'monitoring.coreos.com/v1',

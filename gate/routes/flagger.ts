@@ -45,20 +45,30 @@ export interface HookAnswer {
  * `reduce-traffic` rolls back under Flagger: Flagger can only advance, hold or roll back, and a
  * reduce-traffic verdict means harm was found with confidence.
  */
-export function answerHook(hook: FlaggerHook, record: ReleaseRecord, verdict: Verdict, supersededBy?: string): HookAnswer {
+export function answerHook(
+  hook: FlaggerHook,
+  record: ReleaseRecord,
+  verdict: Verdict,
+  supersededBy?: string,
+): HookAnswer {
   const failing = verdict.decision === 'rollback' || verdict.decision === 'reduce-traffic';
   const decided = `decision ${verdict.decision}: ${verdict.reasons[0] ?? ''}`.trim();
   if (supersededBy !== undefined) return { status: 409, reason: `release superseded by ${supersededBy}` };
   if (hook === 'rollback') {
     if (record.status === 'aborted') return { status: 200, reason: 'release aborted: roll back' };
-    return failing && record.status === 'active' ? { status: 200, reason: `roll back (${decided})` } : { status: 409, reason: `carry on (${decided})` };
+    return failing && record.status === 'active'
+      ? { status: 200, reason: `roll back (${decided})` }
+      : { status: 409, reason: `carry on (${decided})` };
   }
   if (record.status !== 'active') return { status: 409, reason: `release is ${record.status}` };
   if (hook === 'confirm-promotion') {
-    return verdict.decision === 'promote' ? { status: 200, reason: 'promote' } : { status: 409, reason: `hold promotion (${decided})` };
+    return verdict.decision === 'promote'
+      ? { status: 200, reason: 'promote' }
+      : { status: 409, reason: `hold promotion (${decided})` };
   }
   // rollout: an analysis check — it fails only on harm found (a warming-up or undecided release observes on)
-  if (hook === 'rollout') return failing ? { status: 409, reason: `halt (${decided})` } : { status: 200, reason: `observe (${decided})` };
+  if (hook === 'rollout')
+    return failing ? { status: 409, reason: `halt (${decided})` } : { status: 200, reason: `observe (${decided})` };
   // confirm-rollout, pre-rollout: the release is registered and governance lets it start
   if (verdict.reasons[0] === BACKUP_REQUIRED_REASON) return { status: 409, reason: `hold: ${BACKUP_REQUIRED_REASON}` };
   if (failing) return { status: 409, reason: `hold (${decided})` };
@@ -73,10 +83,17 @@ export function flaggerRoutes({ app, deps, clock, logger, cache }: RouteContext)
   async function findRelease(p: FlaggerPayload): Promise<ReleaseRecord | undefined> {
     const id = p.metadata?.releaseId;
     if (id !== undefined) {
-      if (!RELEASE_ID.test(id)) throw new ApiError(400, 'invalid Flagger payload', ['metadata.releaseId: letters, digits and . _ : - only (max 128)']);
+      if (!RELEASE_ID.test(id))
+        throw new ApiError(400, 'invalid Flagger payload', [
+          'metadata.releaseId: letters, digits and . _ : - only (max 128)',
+        ]);
       return store.getRelease(id);
     }
-    const candidates = await store.listReleases({ service: p.metadata?.service ?? p.name, environment: p.metadata?.environment ?? p.namespace, limit: 100 });
+    const candidates = await store.listReleases({
+      service: p.metadata?.service ?? p.name,
+      environment: p.metadata?.environment ?? p.namespace,
+      limit: 100,
+    });
     const rank = (r: ReleaseRecord) => (r.status === 'active' ? 1 : 0);
     return candidates.sort((a, b) => rank(b) - rank(a) || b.registeredAt - a.registeredAt)[0];
   }
@@ -85,7 +102,8 @@ export function flaggerRoutes({ app, deps, clock, logger, cache }: RouteContext)
   async function receive(c: GateContext, hook: FlaggerHook | 'post-rollout', role: Role) {
     const raw = await readJson(c);
     const fromMetadata = (raw as { metadata?: { token?: unknown } } | null)?.metadata?.token;
-    const token = bearerToken(c.req.header('authorization')) ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
+    const token =
+      bearerToken(c.req.header('authorization')) ?? (typeof fromMetadata === 'string' ? fromMetadata : undefined);
     // webhooks never run unauthenticated, whatever allowAnonymousRead says
     const identity = authorize(tokens, token, role);
     c.set('identity', identity); // the access log shows the token's name
@@ -96,9 +114,12 @@ export function flaggerRoutes({ app, deps, clock, logger, cache }: RouteContext)
       logger.warn(where, 'Flagger webhook for an unknown release');
       // 404 holds the gating hooks, fails the rollout check and, on the rollback hook, lets Flagger carry on
       const id = payload.metadata?.releaseId;
-      throw new ApiError(404, id !== undefined
-        ? `release "${id}" (metadata.releaseId) not found`
-        : `no release of service "${payload.metadata?.service ?? payload.name}" in environment "${payload.metadata?.environment ?? payload.namespace}" (register it first, or name it in metadata.releaseId)`);
+      throw new ApiError(
+        404,
+        id !== undefined
+          ? `release "${id}" (metadata.releaseId) not found`
+          : `no release of service "${payload.metadata?.service ?? payload.name}" in environment "${payload.metadata?.environment ?? payload.namespace}" (register it first, or name it in metadata.releaseId)`,
+      );
     }
     return { payload, record, where, identity };
   }
@@ -118,8 +139,21 @@ export function flaggerRoutes({ app, deps, clock, logger, cache }: RouteContext)
       const { record, where } = await receive(c, hook, 'reader');
       const verdict = await governedVerdict(store, governance, record, clock());
       const answer = answerHook(hook, record, verdict, await supersededBy(record));
-      logger.info({ ...where, releaseId: record.release.id, decision: verdict.decision, status: answer.status }, 'Flagger webhook answered');
-      return c.json({ hook, releaseId: record.release.id, success: answer.status === 200, reason: answer.reason, decision: verdict.decision, reasons: verdict.reasons }, answer.status);
+      logger.info(
+        { ...where, releaseId: record.release.id, decision: verdict.decision, status: answer.status },
+        'Flagger webhook answered',
+      );
+      return c.json(
+        {
+          hook,
+          releaseId: record.release.id,
+          success: answer.status === 200,
+          reason: answer.reason,
+          decision: verdict.decision,
+          reasons: verdict.reasons,
+        },
+        answer.status,
+      );
     });
   }
 
@@ -128,14 +162,28 @@ export function flaggerRoutes({ app, deps, clock, logger, cache }: RouteContext)
   app.post('/api/v1/flagger/post-rollout', async (c) => {
     const { payload, record, where, identity } = await receive(c, 'post-rollout', 'operator');
     const phase = payload.phase;
-    if (phase !== 'Succeeded' && phase !== 'Failed') throw new ApiError(400, 'invalid Flagger payload', [`phase: post-rollout comes with Succeeded or Failed, not ${JSON.stringify(phase ?? null)}`]);
+    if (phase !== 'Succeeded' && phase !== 'Failed')
+      throw new ApiError(400, 'invalid Flagger payload', [
+        `phase: post-rollout comes with Succeeded or Failed, not ${JSON.stringify(phase ?? null)}`,
+      ]);
     const id = record.release.id;
-    const reply = (reason: string, status?: string) => c.json({ hook: 'post-rollout', releaseId: id, success: true, reason, ...(status ? { status } : {}) }, 200);
+    const reply = (reason: string, status?: string) =>
+      c.json({ hook: 'post-rollout', releaseId: id, success: true, reason, ...(status ? { status } : {}) }, 200);
     if (record.status !== 'active') return reply(`release already ${record.status}`, record.status);
     const status = phase === 'Succeeded' ? 'completed' : 'aborted';
     // a promoted release of a class with a post-release watch stays under analysis (lifecycle.ts)
     const watching = status === 'completed' && keepsWatching(governance, record);
-    await closer.close(id, { status, at: clock(), actor: identity.name, action: 'flagger.post-rollout', detail: { phase, canary: where.canary } }, { stopAnalysis: !watching });
+    await closer.close(
+      id,
+      {
+        status,
+        at: clock(),
+        actor: identity.name,
+        action: 'flagger.post-rollout',
+        detail: { phase, canary: where.canary },
+      },
+      { stopAnalysis: !watching },
+    );
     logger.info({ ...where, releaseId: id, status }, 'Flagger post-rollout: release closed');
     return reply(watching ? `release ${status}; the post-release watch goes on` : `release ${status}`, status);
   });

@@ -53,7 +53,11 @@ export interface ReleaseCloser {
 
 /** Same service, environment and tenant (no tenant matches no tenant). */
 export function sameTarget(a: ReleaseRecord, b: ReleaseRecord): boolean {
-  return a.release.service === b.release.service && a.release.environment === b.release.environment && (a.release.tenant ?? '') === (b.release.tenant ?? '');
+  return (
+    a.release.service === b.release.service &&
+    a.release.environment === b.release.environment &&
+    (a.release.tenant ?? '') === (b.release.tenant ?? '')
+  );
 }
 
 /** Whether the release's class keeps judging it after a promotion (then closing it leaves the analysis running). */
@@ -72,14 +76,27 @@ export function createReleaseCloser(deps: ReleaseCloserDeps): ReleaseCloser {
   const { store, cache, runner, logger } = deps;
 
   async function close(id: string, request: CloseRequest, options: CloseOptions = {}): Promise<boolean> {
-    const closed = await store.closeRelease(id, request.status, request.at, { at: request.at, actor: request.actor, action: request.action, releaseId: id, detail: request.detail });
+    const closed = await store.closeRelease(id, request.status, request.at, {
+      at: request.at,
+      actor: request.actor,
+      action: request.action,
+      releaseId: id,
+      detail: request.detail,
+    });
     cache?.invalidate(id);
     if (!closed) return false;
     if (runner && options.stopAnalysis !== false) {
-      const stopping = runner.stop(id).catch((error: unknown) => logger.error({ releaseId: id, err: (error as Error).message }, 'the runner failed to stop'));
+      const stopping = runner
+        .stop(id)
+        .catch((error: unknown) =>
+          logger.error({ releaseId: id, err: (error as Error).message }, 'the runner failed to stop'),
+        );
       if (options.awaitStop !== false) await stopping;
     }
-    logger.info({ releaseId: id, actor: request.actor, status: request.status, action: request.action }, `release ${request.status}`);
+    logger.info(
+      { releaseId: id, actor: request.actor, status: request.status, action: request.action },
+      `release ${request.status}`,
+    );
     return true;
   }
 
@@ -87,20 +104,35 @@ export function createReleaseCloser(deps: ReleaseCloserDeps): ReleaseCloser {
     const id = record.release.id;
     const older: ReleaseRecord[] = [];
     for (let offset = 0; ; offset += 1000) {
-      const page = await store.listReleases({ service: record.release.service, environment: record.release.environment, status: 'active', limit: 1000, offset });
-      older.push(...page.filter((r) => r.release.id !== id && sameTarget(r, record) && r.registeredAt <= record.registeredAt));
+      const page = await store.listReleases({
+        service: record.release.service,
+        environment: record.release.environment,
+        status: 'active',
+        limit: 1000,
+        offset,
+      });
+      older.push(
+        ...page.filter((r) => r.release.id !== id && sameTarget(r, record) && r.registeredAt <= record.registeredAt),
+      );
       if (page.length < 1000) break;
     }
     const closed: string[] = [];
     for (const r of older) {
       try {
-        const done = await close(r.release.id, { status: 'aborted', at, actor, action: SUPERSEDE_ACTION, detail: { supersededBy: id, version: record.release.version } });
+        const done = await close(r.release.id, {
+          status: 'aborted',
+          at,
+          actor,
+          action: SUPERSEDE_ACTION,
+          detail: { supersededBy: id, version: record.release.version },
+        });
         if (done) closed.push(r.release.id);
       } catch (error) {
         if (!(error instanceof StoreNotFoundError)) throw error; // deleted meanwhile: nothing to supersede
       }
     }
-    if (closed.length > 0) logger.info({ releaseId: id, superseded: closed }, 'older releases of the same target superseded');
+    if (closed.length > 0)
+      logger.info({ releaseId: id, superseded: closed }, 'older releases of the same target superseded');
     return closed;
   }
 

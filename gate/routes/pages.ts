@@ -23,25 +23,40 @@ export function pageRoutes({ app, deps, clock, requires }: RouteContext): void {
       const r = record.release;
       const v = live ? await governedVerdict(store, governance, record, now) : await store.latestVerdict(r.id);
       return {
-        id: r.id, service: r.service, environment: r.environment, tenantTier: r.tenantTier, startedAt: r.startedAt,
-        decision: v?.decision ?? record.decision, score: v?.score, minute: v ? Math.round((v.at - r.startedAt) / 60_000) : undefined, reason: v?.reasons[0],
+        id: r.id,
+        service: r.service,
+        environment: r.environment,
+        tenantTier: r.tenantTier,
+        startedAt: r.startedAt,
+        decision: v?.decision ?? record.decision,
+        score: v?.score,
+        minute: v ? Math.round((v.at - r.startedAt) / 60_000) : undefined,
+        reason: v?.reasons[0],
       };
     };
     const active = await store.listReleases({ status: 'active', limit: INDEX_ROWS });
     const recent = (await store.listReleases({ limit: INDEX_ROWS })).filter((r) => r.status !== 'active').slice(0, 25);
-    return c.html(renderIndexPage({
-      active: await Promise.all(active.map((r) => row(r, true))),
-      recent: await Promise.all(recent.map((r) => row(r, false))),
-      now,
-    }));
+    return c.html(
+      renderIndexPage({
+        active: await Promise.all(active.map((r) => row(r, true))),
+        recent: await Promise.all(recent.map((r) => row(r, false))),
+        now,
+      }),
+    );
   });
 
   app.get('/releases/:id', requires('reader'), async (c) => {
     const id = releaseIdParam(c);
     const record = await store.getRelease(id);
     if (!record) throw new ApiError(404, `no release ${id}`);
-    const [verdicts, actions, audit] = await Promise.all([store.listVerdicts(id), store.listActions({ releaseId: id, limit: 1000 }), store.listAudit({ releaseId: id, limit: 1000 })]);
+    const [verdicts, actions, audit] = await Promise.all([
+      store.listVerdicts(id),
+      store.listActions({ releaseId: id, limit: 1000 }),
+      store.listAudit({ releaseId: id, limit: 1000 }),
+    ]);
     const onsetAt = recordedOnset(audit);
-    return c.html(renderReleasePage({ record: onsetAt === undefined ? record : { ...record, onsetAt }, verdicts, actions, audit }));
+    return c.html(
+      renderReleasePage({ record: onsetAt === undefined ? record : { ...record, onsetAt }, verdicts, actions, audit }),
+    );
   });
 }

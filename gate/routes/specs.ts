@@ -8,7 +8,10 @@ export function specRoutes({ app, deps, clock, logger, requires }: RouteContext)
 
   const nameParam = (raw: string | undefined): string => {
     const name = raw ?? '';
-    if (!RELEASE_ID.test(name)) throw new ApiError(400, 'invalid spec name', ['name: letters, digits and . _ : - only, starting with a letter or digit (max 128)']);
+    if (!RELEASE_ID.test(name))
+      throw new ApiError(400, 'invalid spec name', [
+        'name: letters, digits and . _ : - only, starting with a letter or digit (max 128)',
+      ]);
     return name;
   };
 
@@ -18,7 +21,12 @@ export function specRoutes({ app, deps, clock, logger, requires }: RouteContext)
     const existed = (await store.getSpec(name)) !== undefined;
     const now = clock();
     await store.saveSpec(name, spec, actorOf(c));
-    await store.appendAudit({ at: now, actor: actorOf(c), action: 'spec.save', detail: { name, metrics: spec.metrics.length, replaced: existed } });
+    await store.appendAudit({
+      at: now,
+      actor: actorOf(c),
+      action: 'spec.save',
+      detail: { name, metrics: spec.metrics.length, replaced: existed },
+    });
     logger.info({ spec: name, actor: actorOf(c) }, existed ? 'spec replaced' : 'spec stored');
     return c.json({ name, spec }, existed ? 200 : 201);
   });
@@ -36,7 +44,11 @@ export function specRoutes({ app, deps, clock, logger, requires }: RouteContext)
   app.get('/api/v1/governance', requires('reader'), (c) =>
     c.json({
       classes: governance.classes,
-      freezes: governance.freezes.map((f) => ({ ...f, from: new Date(f.from).toISOString(), to: new Date(f.to).toISOString() })),
+      freezes: governance.freezes.map((f) => ({
+        ...f,
+        from: new Date(f.from).toISOString(),
+        to: new Date(f.to).toISOString(),
+      })),
     }),
   );
 }

@@ -53,13 +53,30 @@ export function verdictRoutes({ app, deps, clock, logger, requires, cache }: Rou
     if (record.status !== 'active') throw new ApiError(409, `release "${id}" is not active (status ${record.status})`);
     const now = clock();
     const takenAt = typeof body.takenAt === 'number' ? body.takenAt : Date.parse(body.takenAt);
-    if (takenAt > now + FUTURE_SKEW_MS) throw new ApiError(400, 'invalid request body', [`takenAt: ${new Date(takenAt).toISOString()} is in the future`]);
-    const checkpoint = { releaseId: id, backupId: body.backupId, takenAt, source: body.source ?? 'manual', recordedAt: now, recordedBy: actorOf(c) };
+    if (takenAt > now + FUTURE_SKEW_MS)
+      throw new ApiError(400, 'invalid request body', [`takenAt: ${new Date(takenAt).toISOString()} is in the future`]);
+    const checkpoint = {
+      releaseId: id,
+      backupId: body.backupId,
+      takenAt,
+      source: body.source ?? 'manual',
+      recordedAt: now,
+      recordedBy: actorOf(c),
+    };
     try {
-      await store.addCheckpoint(checkpoint, { at: now, actor: actorOf(c), action: 'checkpoint.record', releaseId: id, detail: { backupId: body.backupId, takenAt, source: checkpoint.source } });
+      await store.addCheckpoint(checkpoint, {
+        at: now,
+        actor: actorOf(c),
+        action: 'checkpoint.record',
+        releaseId: id,
+        detail: { backupId: body.backupId, takenAt, source: checkpoint.source },
+      });
     } catch (error) {
       // the store keeps the first record of a backup; a second post of it is the client's conflict, not a 500
-      if (error instanceof StoreConflictError) throw new ApiError(409, `backup "${body.backupId}" is already recorded for release "${id}"`, ['backupId: already recorded']);
+      if (error instanceof StoreConflictError)
+        throw new ApiError(409, `backup "${body.backupId}" is already recorded for release "${id}"`, [
+          'backupId: already recorded',
+        ]);
       throw error;
     }
     cache.invalidate(id);
@@ -81,9 +98,16 @@ export function verdictRoutes({ app, deps, clock, logger, requires, cache }: Rou
     const record = await mustGet(id);
     const actor = actorOf(c);
     if (record.status !== 'active') throw new ApiError(409, `release "${id}" is not active (status ${record.status})`);
-    if (actor === record.registeredBy) throw new ApiError(403, `"${actor}" registered this release and cannot approve it`);
+    if (actor === record.registeredBy)
+      throw new ApiError(403, `"${actor}" registered this release and cannot approve it`);
     const now = clock();
-    await store.appendAudit({ at: now, actor, action: 'release.approve', releaseId: id, detail: body.comment ? { comment: body.comment } : undefined });
+    await store.appendAudit({
+      at: now,
+      actor,
+      action: 'release.approve',
+      releaseId: id,
+      detail: body.comment ? { comment: body.comment } : undefined,
+    });
     cache.invalidate(id);
     const required = governance.classes[record.release.class]?.approvalsRequired ?? 0;
     logger.info({ releaseId: id, actor }, 'release approved');

@@ -59,8 +59,12 @@ export class RecordingLogger implements GateLogger {
 export const GOVERNANCE_DOC = {
   freezes: [
     {
-      name: 'black-friday-2026', from: '2026-11-27T00:00:00Z', to: '2026-11-30T23:59:59Z',
-      classes: ['standard', 'schema-change', 'emergency-fix'], environments: ['production'], reason: 'Black Friday peak',
+      name: 'black-friday-2026',
+      from: '2026-11-27T00:00:00Z',
+      to: '2026-11-30T23:59:59Z',
+      classes: ['standard', 'schema-change', 'emergency-fix'],
+      environments: ['production'],
+      reason: 'Black Friday peak',
     },
   ],
 };
@@ -74,7 +78,11 @@ export interface Harness {
   clock: { now: number };
   governance: GovernanceConfig;
   /** fetch with a role's token (or none) */
-  call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -88,7 +96,10 @@ export async function startHarness(overrides: Partial<GateDeps> = {}): Promise<H
   const clock = { now: T0 };
   const governance = parseGovernance(GOVERNANCE_DOC);
   // verdictCacheMs 0: the tests write verdicts straight into the store and expect to read them back
-  const gate = await startGate({ store, runner, governance, tokens: tokenSet(), clock: () => clock.now, logger, verdictCacheMs: 0, ...overrides }, { port: 0 });
+  const gate = await startGate(
+    { store, runner, governance, tokens: tokenSet(), clock: () => clock.now, logger, verdictCacheMs: 0, ...overrides },
+    { port: 0 },
+  );
   const call: Harness['call'] = (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -100,7 +111,14 @@ export async function startHarness(overrides: Partial<GateDeps> = {}): Promise<H
     return fetch(gate.url + path, { method, headers, body });
   };
   return {
-    gate, url: gate.url, store, runner, logger, clock, governance, call,
+    gate,
+    url: gate.url,
+    store,
+    runner,
+    logger,
+    clock,
+    governance,
+    call,
     async close() {
       await gate.close();
       await store.close();
@@ -113,7 +131,16 @@ export async function startHarness(overrides: Partial<GateDeps> = {}): Promise<H
  * environment and tenant supersedes the older one, which tests of that pass explicitly.
  */
 export const release = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, service: 'odoo', version: '17.0.42', baselineVersion: '17.0.41', environment: 'production', tenant: id, strategy: 'canary', class: 'standard', startedAt: T0, ...extra,
+  id,
+  service: 'odoo',
+  version: '17.0.42',
+  baselineVersion: '17.0.41',
+  environment: 'production',
+  tenant: id,
+  strategy: 'canary',
+  class: 'standard',
+  startedAt: T0,
+  ...extra,
 });
 
 export const SPEC = {
@@ -125,10 +152,30 @@ export const SPEC = {
 
 /** A verdict as the engine would store it. */
 export const engineVerdict = (releaseId: string, decision: Verdict['decision'], at: number, score = 90): Verdict => ({
-  releaseId, at, decision, score,
+  releaseId,
+  at,
+  decision,
+  score,
   metrics: [
-    { metric: 'checkout_latency', classification: decision === 'rollback' ? 'high' : 'pass', effect: { relative: 0.02, low: -0.01, high: 0.05 }, evidence: 3.5, method: 'quantile confidence sequence', n: { baseline: 500, canary: 120 }, reason: 'r', critical: true },
-    { metric: 'orders', classification: 'nodata', effect: { relative: Number.NaN, low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY }, evidence: 1, method: 'poisson rate ratio', n: { baseline: 0, canary: 0 }, reason: 'no data' },
+    {
+      metric: 'checkout_latency',
+      classification: decision === 'rollback' ? 'high' : 'pass',
+      effect: { relative: 0.02, low: -0.01, high: 0.05 },
+      evidence: 3.5,
+      method: 'quantile confidence sequence',
+      n: { baseline: 500, canary: 120 },
+      reason: 'r',
+      critical: true,
+    },
+    {
+      metric: 'orders',
+      classification: 'nodata',
+      effect: { relative: Number.NaN, low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY },
+      evidence: 1,
+      method: 'poisson rate ratio',
+      n: { baseline: 0, canary: 0 },
+      reason: 'no data',
+    },
   ],
   reasons: [`engine: ${decision}`],
   policy: { class: 'standard', observedFor: at - T0 },

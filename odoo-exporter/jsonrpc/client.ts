@@ -9,7 +9,10 @@ export type Domain = (string | [string, string, unknown])[];
 
 export class OdooRpcError extends Error {
   override name = 'OdooRpcError';
-  constructor(message: string, readonly odooName?: string) {
+  constructor(
+    message: string,
+    readonly odooName?: string,
+  ) {
     super(message);
   }
 }
@@ -41,7 +44,10 @@ export function createJsonRpcClient(opts: JsonRpcClientOptions): JsonRpcClient {
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
     if (!res.ok) throw new OdooRpcError(`${endpoint}: HTTP ${res.status}`);
-    const body = (await res.json()) as { result?: T; error?: { message?: string; data?: { name?: string; message?: string } } };
+    const body = (await res.json()) as {
+      result?: T;
+      error?: { message?: string; data?: { name?: string; message?: string } };
+    };
     if (body.error) {
       const e = body.error;
       throw new OdooRpcError(`${service}.${method}: ${e.data?.message ?? e.message ?? 'Odoo error'}`, e.data?.name);
@@ -51,12 +57,21 @@ export function createJsonRpcClient(opts: JsonRpcClientOptions): JsonRpcClient {
 
   const authenticate = async (): Promise<number> => {
     const result = await call<number | false>('common', 'authenticate', [opts.database, opts.login, opts.apiKey(), {}]);
-    if (typeof result !== 'number') throw new OdooRpcError(`authentication failed for ${opts.login} on ${opts.database}`, 'odoo.exceptions.AccessDenied');
+    if (typeof result !== 'number')
+      throw new OdooRpcError(
+        `authentication failed for ${opts.login} on ${opts.database}`,
+        'odoo.exceptions.AccessDenied',
+      );
     return result;
   };
 
   return {
-    async executeKw<T>(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<T> {
+    async executeKw<T>(
+      model: string,
+      method: string,
+      args: unknown[],
+      kwargs: Record<string, unknown> = {},
+    ): Promise<T> {
       uid ??= await authenticate();
       try {
         return await call<T>('object', 'execute_kw', [opts.database, uid, opts.apiKey(), model, method, args, kwargs]);

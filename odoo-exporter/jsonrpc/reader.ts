@@ -31,7 +31,15 @@ export interface JsonRpcReaderOptions {
 type Group = Record<string, unknown> & { __count: number };
 type Many2one = [number, string] | false;
 
-const MODELS = ['sale.order', 'pos.order', 'payment.transaction', 'queue.job', 'ir.cron', 'mail.mail', 'account.move'] as const;
+const MODELS = [
+  'sale.order',
+  'pos.order',
+  'payment.transaction',
+  'queue.job',
+  'ir.cron',
+  'mail.mail',
+  'account.move',
+] as const;
 
 interface RpcSource {
   name: string;
@@ -41,8 +49,13 @@ interface RpcSource {
 }
 
 const company = (v: unknown): string => (Array.isArray(v) ? String((v as Many2one as [number, string])[1]) : '');
-const group = (rpc: JsonRpcClient, model: string, domain: Domain, fields: string[], groupby: string[]): Promise<Group[]> =>
-  rpc.executeKw<Group[]>(model, 'read_group', [domain, fields, groupby], { lazy: false });
+const group = (
+  rpc: JsonRpcClient,
+  model: string,
+  domain: Domain,
+  fields: string[],
+  groupby: string[],
+): Promise<Group[]> => rpc.executeKw<Group[]>(model, 'read_group', [domain, fields, groupby], { lazy: false });
 
 const CHECKOUT: Domain = [['operation', 'not in', ['validation', 'refund']]];
 
@@ -54,19 +67,52 @@ function sources(graceSeconds: number, lagMs: number): RpcSource[] {
   let cronNumbercall = true;
   return [
     {
-      name: 'sale_order', model: 'sale.order', windowed: true,
+      name: 'sale_order',
+      model: 'sale.order',
+      windowed: true,
       async read(rpc, w, b) {
-        for (const g of await group(rpc, 'sale.order', [['create_date', '>', w.from], ['create_date', '<=', w.to]], ['company_id'], ['company_id'])) b.counters.push({ name: COUNTERS.saleCreated, labels: { company: company(g.company_id) }, value: g.__count });
-        for (const g of await group(rpc, 'sale.order', [['date_order', '>', w.from], ['date_order', '<=', w.to], ['state', 'in', ['sale', 'done']]], ['company_id'], ['company_id'])) b.counters.push({ name: COUNTERS.saleConfirmed, labels: { company: company(g.company_id) }, value: g.__count });
+        for (const g of await group(
+          rpc,
+          'sale.order',
+          [
+            ['create_date', '>', w.from],
+            ['create_date', '<=', w.to],
+          ],
+          ['company_id'],
+          ['company_id'],
+        ))
+          b.counters.push({ name: COUNTERS.saleCreated, labels: { company: company(g.company_id) }, value: g.__count });
+        for (const g of await group(
+          rpc,
+          'sale.order',
+          [
+            ['date_order', '>', w.from],
+            ['date_order', '<=', w.to],
+            ['state', 'in', ['sale', 'done']],
+          ],
+          ['company_id'],
+          ['company_id'],
+        ))
+          b.counters.push({
+            name: COUNTERS.saleConfirmed,
+            labels: { company: company(g.company_id) },
+            value: g.__count,
+          });
       },
     },
     {
-      name: 'pos_order', model: 'pos.order', windowed: false,
+      name: 'pos_order',
+      model: 'pos.order',
+      windowed: false,
       async read(rpc, w, b) {
         type Pos = { id: number; state: string; company_id: Many2one };
         const fields = { fields: ['state', 'company_id'], order: 'id' };
         if (!posWindow) {
-          const [last] = await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[]], { fields: ['state'], order: 'id desc', limit: 1 });
+          const [last] = await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[]], {
+            fields: ['state'],
+            order: 'id desc',
+            limit: 1,
+          });
           posWindow = new LateCommitWindow(lagMs);
           posWindow.reset(last?.id ?? 0);
           return;
@@ -80,84 +126,193 @@ function sources(graceSeconds: number, lagMs: number): RpcSource[] {
           c.n++;
           counts.set(key, c);
         };
-        const drafts = posDrafts.size > 0 ? await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[['id', 'in', [...posDrafts]]]], fields) : [];
+        const drafts =
+          posDrafts.size > 0
+            ? await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[['id', 'in', [...posDrafts]]]], fields)
+            : [];
         const present = new Set(drafts.map((r) => r.id));
         for (const id of posDrafts) if (!present.has(id)) posDrafts.delete(id);
         const fresh = await rpc.executeKw<Pos[]>('pos.order', 'search_read', [[['id', '>', posWindow.floor]]], fields);
         for (const r of drafts) take(r);
         for (const r of fresh) if (posWindow.isNew(r.id, w.now)) take(r);
         posWindow.advance(w.now);
-        for (const c of counts.values()) b.counters.push({ name: COUNTERS.posOrders, labels: { company: c.company, state: c.state }, value: c.n });
+        for (const c of counts.values())
+          b.counters.push({ name: COUNTERS.posOrders, labels: { company: c.company, state: c.state }, value: c.n });
       },
     },
     {
-      name: 'payment_transaction', model: 'payment.transaction', windowed: true,
+      name: 'payment_transaction',
+      model: 'payment.transaction',
+      windowed: true,
       async read(rpc, w, b) {
-        for (const g of await group(rpc, 'payment.transaction', [['last_state_change', '>', w.from], ['last_state_change', '<=', w.to], ['state', 'in', ['done', 'cancel', 'error']], ...CHECKOUT], ['company_id', 'state'], ['company_id', 'state'])) b.counters.push({ name: COUNTERS.payments, labels: { company: company(g.company_id), state: String(g.state) }, value: g.__count });
-        for (const g of await group(rpc, 'payment.transaction', [['state', 'in', ['pending', 'authorized']], ...CHECKOUT], ['company_id', 'state'], ['company_id', 'state'])) b.gauges.push({ name: GAUGES.payments, labels: { company: company(g.company_id), state: String(g.state) }, value: g.__count });
+        for (const g of await group(
+          rpc,
+          'payment.transaction',
+          [
+            ['last_state_change', '>', w.from],
+            ['last_state_change', '<=', w.to],
+            ['state', 'in', ['done', 'cancel', 'error']],
+            ...CHECKOUT,
+          ],
+          ['company_id', 'state'],
+          ['company_id', 'state'],
+        ))
+          b.counters.push({
+            name: COUNTERS.payments,
+            labels: { company: company(g.company_id), state: String(g.state) },
+            value: g.__count,
+          });
+        for (const g of await group(
+          rpc,
+          'payment.transaction',
+          [['state', 'in', ['pending', 'authorized']], ...CHECKOUT],
+          ['company_id', 'state'],
+          ['company_id', 'state'],
+        ))
+          b.gauges.push({
+            name: GAUGES.payments,
+            labels: { company: company(g.company_id), state: String(g.state) },
+            value: g.__count,
+          });
       },
     },
     {
-      name: 'queue_job', model: 'queue.job', windowed: false,
+      name: 'queue_job',
+      model: 'queue.job',
+      windowed: false,
       async read(rpc, w, b) {
-        const groups = await group(rpc, 'queue.job', [['state', 'in', ['wait_dependencies', 'pending', 'enqueued', 'started', 'failed']]], ['channel', 'state', 'date_created:min'], ['channel', 'state']);
+        const groups = await group(
+          rpc,
+          'queue.job',
+          [['state', 'in', ['wait_dependencies', 'pending', 'enqueued', 'started', 'failed']]],
+          ['channel', 'state', 'date_created:min'],
+          ['channel', 'state'],
+        );
         const channels = new Set<string>();
         for (const g of groups) {
           const channel = String(g.channel || 'root');
           channels.add(channel);
           b.gauges.push({ name: GAUGES.queueJobs, labels: { channel, state: String(g.state) }, value: g.__count });
-          if (g.state === 'pending' && typeof g.date_created === 'string') b.gauges.push({ name: GAUGES.oldestPendingJob, labels: { channel }, value: Math.max(0, (w.now - parseOdooDatetime(g.date_created)) / 1000) });
+          if (g.state === 'pending' && typeof g.date_created === 'string')
+            b.gauges.push({
+              name: GAUGES.oldestPendingJob,
+              labels: { channel },
+              value: Math.max(0, (w.now - parseOdooDatetime(g.date_created)) / 1000),
+            });
         }
-        const rows = await rpc.executeKw<{ id: number; channel: string | false }[]>('queue.job', 'search_read', [[['state', '=', 'failed']]], { fields: ['channel'] });
+        const rows = await rpc.executeKw<{ id: number; channel: string | false }[]>(
+          'queue.job',
+          'search_read',
+          [[['state', '=', 'failed']]],
+          { fields: ['channel'] },
+        );
         const now = new Map(rows.map((r) => [r.id, r.channel || 'root']));
         if (failed) {
           const counts = new Map<string, number>();
           for (const [id, channel] of now) if (!failed.has(id)) counts.set(channel, (counts.get(channel) ?? 0) + 1);
-          for (const channel of channels) b.counters.push({ name: COUNTERS.queueFailures, labels: { channel }, value: counts.get(channel) ?? 0 });
+          for (const channel of channels)
+            b.counters.push({ name: COUNTERS.queueFailures, labels: { channel }, value: counts.get(channel) ?? 0 });
         }
         failed = now;
       },
     },
     {
-      name: 'ir_cron', model: 'ir.cron', windowed: false,
+      name: 'ir_cron',
+      model: 'ir.cron',
+      windowed: false,
       async read(rpc, w, b) {
-        const late: Domain = [['active', '=', true], ['nextcall', '<', odooDatetime(w.now - graceSeconds * 1000)]];
+        const late: Domain = [
+          ['active', '=', true],
+          ['nextcall', '<', odooDatetime(w.now - graceSeconds * 1000)],
+        ];
         type Cron = { cron_name: string | false; nextcall: string };
         let rows: Cron[];
         try {
           // 16.0/17.0: finished crons (numbercall 0) are never ready again (ir_cron.py _get_all_ready_jobs)
-          rows = cronNumbercall ? await rpc.executeKw<Cron[]>('ir.cron', 'search_read', [[...late, ['numbercall', '!=', 0]]], { fields: ['cron_name', 'nextcall'] }) : [];
+          rows = cronNumbercall
+            ? await rpc.executeKw<Cron[]>('ir.cron', 'search_read', [[...late, ['numbercall', '!=', 0]]], {
+                fields: ['cron_name', 'nextcall'],
+              })
+            : [];
         } catch (err) {
           if (!/numbercall/.test((err as Error).message)) throw err;
           cronNumbercall = false; // 18.0 has no such field
           rows = [];
         }
-        if (!cronNumbercall) rows = await rpc.executeKw<Cron[]>('ir.cron', 'search_read', [late], { fields: ['cron_name', 'nextcall'] });
+        if (!cronNumbercall)
+          rows = await rpc.executeKw<Cron[]>('ir.cron', 'search_read', [late], { fields: ['cron_name', 'nextcall'] });
         b.gauges.push({ name: GAUGES.cronOverdue, labels: {}, value: rows.length });
-        for (const r of rows) b.gauges.push({ name: GAUGES.cronOverdueSeconds, labels: { cron: String(r.cron_name) }, value: (w.now - parseOdooDatetime(r.nextcall)) / 1000 });
+        for (const r of rows)
+          b.gauges.push({
+            name: GAUGES.cronOverdueSeconds,
+            labels: { cron: String(r.cron_name) },
+            value: (w.now - parseOdooDatetime(r.nextcall)) / 1000,
+          });
       },
     },
     {
-      name: 'mail_mail', model: 'mail.mail', windowed: false,
+      name: 'mail_mail',
+      model: 'mail.mail',
+      windowed: false,
       async read(rpc, w, b) {
         const count = (domain: Domain) => rpc.executeKw<number>('mail.mail', 'search_count', [domain]);
         const now = odooDatetime(w.now);
-        b.gauges.push({ name: GAUGES.mailQueued, labels: {}, value: await count(['&', ['state', '=', 'outgoing'], '|', ['scheduled_date', '=', false], ['scheduled_date', '<=', now]]) });
-        b.gauges.push({ name: GAUGES.mailScheduled, labels: {}, value: await count([['state', '=', 'outgoing'], ['scheduled_date', '>', now]]) });
+        b.gauges.push({
+          name: GAUGES.mailQueued,
+          labels: {},
+          value: await count([
+            '&',
+            ['state', '=', 'outgoing'],
+            '|',
+            ['scheduled_date', '=', false],
+            ['scheduled_date', '<=', now],
+          ]),
+        });
+        b.gauges.push({
+          name: GAUGES.mailScheduled,
+          labels: {},
+          value: await count([
+            ['state', '=', 'outgoing'],
+            ['scheduled_date', '>', now],
+          ]),
+        });
         b.gauges.push({ name: GAUGES.mailException, labels: {}, value: await count([['state', '=', 'exception']]) });
       },
     },
     {
-      name: 'account_move', model: 'account.move', windowed: true,
+      name: 'account_move',
+      model: 'account.move',
+      windowed: true,
       async read(rpc, w, b) {
-        for (const g of await group(rpc, 'account.move', [['write_date', '>', w.from], ['write_date', '<=', w.to], ['state', '=', 'posted']], ['company_id', 'move_type'], ['company_id', 'move_type'])) b.counters.push({ name: COUNTERS.movesPosted, labels: { company: company(g.company_id), move_type: String(g.move_type) }, value: g.__count });
+        for (const g of await group(
+          rpc,
+          'account.move',
+          [
+            ['write_date', '>', w.from],
+            ['write_date', '<=', w.to],
+            ['state', '=', 'posted'],
+          ],
+          ['company_id', 'move_type'],
+          ['company_id', 'move_type'],
+        ))
+          b.counters.push({
+            name: COUNTERS.movesPosted,
+            labels: { company: company(g.company_id), move_type: String(g.move_type) },
+            value: g.__count,
+          });
       },
     },
   ];
 }
 
 export function createJsonRpcReader(opts: JsonRpcReaderOptions): TenantReader {
-  const rpc = createJsonRpcClient({ url: opts.url, database: opts.database, login: opts.login, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs });
+  const rpc = createJsonRpcClient({
+    url: opts.url,
+    database: opts.database,
+    login: opts.login,
+    apiKey: opts.apiKey,
+    timeoutMs: opts.timeoutMs,
+  });
   const list = sources(opts.cronGraceSeconds, opts.lagMs);
   const from = new Map<string, number>(); // per source window start (whole seconds)
   return {
@@ -166,7 +321,12 @@ export function createJsonRpcReader(opts: JsonRpcReaderOptions): TenantReader {
       const t0 = performance.now();
       let installed: Set<string>;
       try {
-        const rows = await rpc.executeKw<{ model: string }[]>('ir.model', 'search_read', [[['model', 'in', [...MODELS]]]], { fields: ['model'] });
+        const rows = await rpc.executeKw<{ model: string }[]>(
+          'ir.model',
+          'search_read',
+          [[['model', 'in', [...MODELS]]]],
+          { fields: ['model'] },
+        );
         installed = new Set(rows.map((r) => r.model));
       } catch (err) {
         return [{ source: 'connection', error: err as Error, seconds: (performance.now() - t0) / 1000 }];
@@ -183,7 +343,8 @@ export function createJsonRpcReader(opts: JsonRpcReaderOptions): TenantReader {
         try {
           const batch = emptyBatch();
           const start = from.get(s.name);
-          if (s.windowed && start === undefined) from.set(s.name, upper); // count from now on
+          if (s.windowed && start === undefined)
+            from.set(s.name, upper); // count from now on
           else if (!s.windowed || upper > start!) {
             await s.read(rpc, { from: odooDatetime(start ?? upper), to: odooDatetime(upper), now }, batch);
             if (s.windowed) from.set(s.name, upper);

@@ -39,7 +39,9 @@ export const SQL_FAILED_JOBS = `SELECT id, COALESCE(channel, 'root') AS channel 
  * odoo/addons/base/models/ir_cron.py (17.0) `_get_all_ready_jobs`, overdue by `grace`.
  * `$numbercall` is `AND c.numbercall != 0` where the column exists (16.0/17.0; 18.0 dropped it).
  */
-const sqlOverdueCrons = (numbercall: string): string => `SELECT c.id, COALESCE(c.cron_name, s.name->>'en_US', 'ir_cron#' || c.id) AS name,
+const sqlOverdueCrons = (
+  numbercall: string,
+): string => `SELECT c.id, COALESCE(c.cron_name, s.name->>'en_US', 'ir_cron#' || c.id) AS name,
     EXTRACT(EPOCH FROM ($1::timestamp - LEAST(c.nextcall, COALESCE(t.call_at, c.nextcall))))::float8 AS late
   FROM ir_cron c LEFT JOIN ir_act_server s ON s.id = c.ir_actions_server_id
   LEFT JOIN (SELECT cron_id, min(call_at) AS call_at FROM ir_cron_trigger WHERE call_at <= $1::timestamp GROUP BY cron_id) t ON t.cron_id = c.id
@@ -50,7 +52,9 @@ export const SQL_OVERDUE_CRONS = sqlOverdueCrons(' AND c.numbercall != 0');
  * addons/mail/models/mail_mail.py (17.0) `process_email_queue` domain, due vs scheduled.
  * `$sched` is `scheduled_date` (17.0: Datetime) or, in 16.0 where it is a Char, its cast.
  */
-const sqlMail = (sched: string): string => `SELECT CASE WHEN state = 'outgoing' AND ${sched} > $1::timestamp THEN 'scheduled' ELSE state END AS state, count(*)::int4 AS n,
+const sqlMail = (
+  sched: string,
+): string => `SELECT CASE WHEN state = 'outgoing' AND ${sched} > $1::timestamp THEN 'scheduled' ELSE state END AS state, count(*)::int4 AS n,
     GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(create_date, COALESCE(${sched}, create_date))))), 0)::float8 AS oldest
   FROM mail_mail WHERE state IN ('outgoing', 'exception') GROUP BY 1`;
 export const SQL_MAIL = sqlMail('scheduled_date');
@@ -67,7 +71,9 @@ export function queueJobSource(): SqlSource {
     },
     async read(q, ctx) {
       const batch = emptyBatch();
-      const { rows } = await q.query<{ channel: string; state: string; n: number; oldest: number }>(SQL_QUEUE_JOBS, [pgTimestamp(ctx.now)]);
+      const { rows } = await q.query<{ channel: string; state: string; n: number; oldest: number }>(SQL_QUEUE_JOBS, [
+        pgTimestamp(ctx.now),
+      ]);
       const { rows: failedRows } = await q.query<{ id: number; channel: string }>(SQL_FAILED_JOBS);
       const now = new Map(failedRows.map((r) => [r.id, r.channel]));
       const failures = new Map<string, number>();
@@ -108,11 +114,15 @@ export function cronSource(opts: { graceSeconds: number }): SqlSource {
     },
     async read(q, ctx) {
       const batch = emptyBatch();
-      const { rows } = await q.query<{ id: number; name: string; late: number }>(sql, [pgTimestamp(ctx.now), opts.graceSeconds]);
+      const { rows } = await q.query<{ id: number; name: string; late: number }>(sql, [
+        pgTimestamp(ctx.now),
+        opts.graceSeconds,
+      ]);
       batch.gauges.push({ name: GAUGES.cronOverdue, labels: {}, value: rows.length });
       const byName = new Map<string, number>();
       for (const r of rows) byName.set(r.name, Math.max(byName.get(r.name) ?? 0, r.late));
-      for (const [cron, late] of byName) batch.gauges.push({ name: GAUGES.cronOverdueSeconds, labels: { cron }, value: late });
+      for (const [cron, late] of byName)
+        batch.gauges.push({ name: GAUGES.cronOverdueSeconds, labels: { cron }, value: late });
       return batch;
     },
   };
@@ -136,8 +146,16 @@ export function mailSource(): SqlSource {
       const { rows } = await q.query<{ state: string; n: number; oldest: number }>(sql, [pgTimestamp(ctx.now)]);
       const outgoing = rows.find((r) => r.state === 'outgoing');
       batch.gauges.push({ name: GAUGES.mailQueued, labels: {}, value: outgoing?.n ?? 0 });
-      batch.gauges.push({ name: GAUGES.mailScheduled, labels: {}, value: rows.find((r) => r.state === 'scheduled')?.n ?? 0 });
-      batch.gauges.push({ name: GAUGES.mailException, labels: {}, value: rows.find((r) => r.state === 'exception')?.n ?? 0 });
+      batch.gauges.push({
+        name: GAUGES.mailScheduled,
+        labels: {},
+        value: rows.find((r) => r.state === 'scheduled')?.n ?? 0,
+      });
+      batch.gauges.push({
+        name: GAUGES.mailException,
+        labels: {},
+        value: rows.find((r) => r.state === 'exception')?.n ?? 0,
+      });
       batch.gauges.push({ name: GAUGES.oldestQueuedMail, labels: {}, value: outgoing?.oldest ?? 0 });
       return batch;
     },

@@ -61,8 +61,16 @@ export function saleOrderSource(): SqlSource {
       // every company seen gets a zero increment, so its series exist from the first order on
       for (const id of companies) {
         const company = ctx.company(id);
-        batch.counters.push({ name: COUNTERS.saleCreated, labels: { company }, value: a.find((r) => r.company_id === id)?.n ?? 0 });
-        batch.counters.push({ name: COUNTERS.saleConfirmed, labels: { company }, value: b.find((r) => r.company_id === id)?.n ?? 0 });
+        batch.counters.push({
+          name: COUNTERS.saleCreated,
+          labels: { company },
+          value: a.find((r) => r.company_id === id)?.n ?? 0,
+        });
+        batch.counters.push({
+          name: COUNTERS.saleConfirmed,
+          labels: { company },
+          value: b.find((r) => r.company_id === id)?.n ?? 0,
+        });
       }
       return batch;
     },
@@ -76,8 +84,14 @@ export function posOrderSource(opts: TrackingOptions): SqlSource {
     tables: ['pos_order'],
     async prime(q, ctx) {
       tracker = new LifecycleTracker({
-        table: 'pos_order', labelColumns: [], open: ['draft'], final: ['paid', 'done', 'invoiced', 'cancel'],
-        counted: ['paid', 'done', 'invoiced', 'cancel'], firstOnly: true, ...opts, lagMs: ctx.lagMs,
+        table: 'pos_order',
+        labelColumns: [],
+        open: ['draft'],
+        final: ['paid', 'done', 'invoiced', 'cancel'],
+        counted: ['paid', 'done', 'invoiced', 'cancel'],
+        firstOnly: true,
+        ...opts,
+        lagMs: ctx.lagMs,
       });
       await tracker.prime(q, ctx.now);
     },
@@ -91,7 +105,8 @@ export function posOrderSource(opts: TrackingOptions): SqlSource {
         c.n++;
         counts.set(key, c);
       }
-      for (const c of counts.values()) batch.counters.push({ name: COUNTERS.posOrders, labels: { company: c.company, state: c.state }, value: c.n });
+      for (const c of counts.values())
+        batch.counters.push({ name: COUNTERS.posOrders, labels: { company: c.company, state: c.state }, value: c.n });
       return batch;
     },
   };

@@ -39,7 +39,11 @@ export interface TrackingOptions {
   pageSize: number;
 }
 
-function tally<K extends string>(events: { companyId: number | null; state: string; labels: Record<string, string> }[], ctx: SourceContext, key: (e: { company: string; state: string; labels: Record<string, string> }) => Record<K, string>) {
+function tally<K extends string>(
+  events: { companyId: number | null; state: string; labels: Record<string, string> }[],
+  ctx: SourceContext,
+  key: (e: { company: string; state: string; labels: Record<string, string> }) => Record<K, string>,
+) {
   const counts = new Map<string, { labels: Record<K, string>; n: number }>();
   for (const e of events) {
     const labels = key({ company: ctx.company(e.companyId), state: e.state, labels: e.labels });
@@ -58,16 +62,26 @@ export function paymentSource(opts: TrackingOptions): SqlSource {
     tables: ['payment_transaction'],
     async prime(q: SqlQuery, ctx) {
       tracker = new LifecycleTracker({
-        table: 'payment_transaction', labelColumns: [], where: CHECKOUT,
-        open: ['draft', 'pending', 'authorized', 'error'], final: ['done', 'cancel'], counted: ['done', 'cancel', 'error'],
-        ...opts, lagMs: ctx.lagMs,
+        table: 'payment_transaction',
+        labelColumns: [],
+        where: CHECKOUT,
+        open: ['draft', 'pending', 'authorized', 'error'],
+        final: ['done', 'cancel'],
+        counted: ['done', 'cancel', 'error'],
+        ...opts,
+        lagMs: ctx.lagMs,
       });
       await tracker.prime(q, ctx.now);
     },
     async read(q, ctx) {
       const batch = emptyBatch();
       const { rows } = await q.query<{ company_id: number; state: string; n: number }>(SQL_PAYMENTS_OPEN);
-      for (const r of rows) batch.gauges.push({ name: GAUGES.payments, labels: { company: ctx.company(r.company_id), state: r.state }, value: r.n });
+      for (const r of rows)
+        batch.gauges.push({
+          name: GAUGES.payments,
+          labels: { company: ctx.company(r.company_id), state: r.state },
+          value: r.n,
+        });
       for (const c of tally(await tracker!.poll(q, ctx.now), ctx, (e) => ({ company: e.company, state: e.state }))) {
         batch.counters.push({ name: COUNTERS.payments, labels: c.labels, value: c.n });
       }
@@ -83,15 +97,22 @@ export function accountMoveSource(opts: TrackingOptions): SqlSource {
     tables: ['account_move'],
     async prime(q: SqlQuery, ctx) {
       tracker = new LifecycleTracker({
-        table: 'account_move', labelColumns: ['move_type'],
-        open: ['draft', 'cancel'], final: ['posted'], counted: ['posted'],
-        ...opts, lagMs: ctx.lagMs,
+        table: 'account_move',
+        labelColumns: ['move_type'],
+        open: ['draft', 'cancel'],
+        final: ['posted'],
+        counted: ['posted'],
+        ...opts,
+        lagMs: ctx.lagMs,
       });
       await tracker.prime(q, ctx.now);
     },
     async read(q, ctx) {
       const batch = emptyBatch();
-      for (const c of tally(await tracker!.poll(q, ctx.now), ctx, (e) => ({ company: e.company, move_type: e.labels.move_type }))) {
+      for (const c of tally(await tracker!.poll(q, ctx.now), ctx, (e) => ({
+        company: e.company,
+        move_type: e.labels.move_type,
+      }))) {
         batch.counters.push({ name: COUNTERS.movesPosted, labels: c.labels, value: c.n });
       }
       return batch;

@@ -54,7 +54,10 @@ export function createSqlReader(opts: SqlReaderOptions): TenantReader {
   const tables = [...new Set([...BASE_TABLES, ...sources.flatMap((s) => s.tables)])];
   let conn: SqlConnection | undefined;
 
-  const timed = async (source: string, run: () => Promise<Omit<SourceOutcome, 'source' | 'seconds'>>): Promise<SourceOutcome> => {
+  const timed = async (
+    source: string,
+    run: () => Promise<Omit<SourceOutcome, 'source' | 'seconds'>>,
+  ): Promise<SourceOutcome> => {
     const t0 = performance.now();
     try {
       return { source, ...(await run()), seconds: (performance.now() - t0) / 1000 };
@@ -89,7 +92,7 @@ export function createSqlReader(opts: SqlReaderOptions): TenantReader {
         now,
         lagMs: opts.lagMs,
         upper: now - opts.lagMs,
-        company: (id) => (id === null || id === undefined ? '' : names.get(id) ?? String(id)),
+        company: (id) => (id === null || id === undefined ? '' : (names.get(id) ?? String(id))),
       };
       const out: SourceOutcome[] = [probe];
       for (const s of sources) {
@@ -98,13 +101,15 @@ export function createSqlReader(opts: SqlReaderOptions): TenantReader {
           out.push({ source: s.name, absent: true, seconds: 0 });
           continue;
         }
-        out.push(await timed(s.name, async () => {
-          if (!primed.has(s.name)) {
-            await s.prime(q, ctx);
-            primed.add(s.name);
-          }
-          return { batch: await s.read(q, ctx) };
-        }));
+        out.push(
+          await timed(s.name, async () => {
+            if (!primed.has(s.name)) {
+              await s.prime(q, ctx);
+              primed.add(s.name);
+            }
+            return { batch: await s.read(q, ctx) };
+          }),
+        );
       }
       return out;
     },

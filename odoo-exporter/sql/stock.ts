@@ -137,13 +137,21 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
   const maxOpen = opts.maxOpen ?? 200_000;
   return {
     name: 'stock',
-    tables: ['stock_move', 'stock_move_line', 'stock_location', 'product_product', 'product_template', 'stock_move_move_rel'],
+    tables: [
+      'stock_move',
+      'stock_move_line',
+      'stock_location',
+      'product_product',
+      'product_template',
+      'stock_move_move_rel',
+    ],
     async prime(q: SqlQuery, ctx) {
       const storable = await storableCondition(q);
       sqlMoves = sqlNewMoves(storable);
       sqlWaiting = sqlWaitingMoves(storable);
       sqlWaitingNow = sqlWaitingNowFor(storable);
-      const max = async (t: string) => (await q.query<{ max: number }>(`SELECT COALESCE(max(id), 0)::int4 AS max FROM ${t}`)).rows[0]?.max ?? 0;
+      const max = async (t: string) =>
+        (await q.query<{ max: number }>(`SELECT COALESCE(max(id), 0)::int4 AS max FROM ${t}`)).rows[0]?.max ?? 0;
       moves = new LateCommitWindow(ctx.lagMs);
       lines = new LateCommitWindow(ctx.lagMs);
       moves.reset(await max('stock_move'));
@@ -152,7 +160,8 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
       // deliveries already waiting for stock: their reservation, when it comes, is a latency too
       // (from their create_date: the confirmation of procurement moves)
       const { rows } = await q.query<MoveRow>(sqlWaitingNow, [maxOpen]);
-      for (const r of rows.reverse()) followed.set(r.id, { company: r.company_id, confirmedAt: r.created_ms, seenAt: ctx.now });
+      for (const r of rows.reverse())
+        followed.set(r.id, { company: r.company_id, confirmedAt: r.created_ms, seenAt: ctx.now });
     },
     async read(q, ctx) {
       const batch = emptyBatch();
@@ -178,16 +187,22 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
         for (const r of rows) {
           // a move created, reserved and done between two scrapes still has its line to read
           if (!moves.isNew(r.id, now) || r.state === 'cancel') continue;
-          followed.set(r.id, r.state === 'draft'
-            ? { company: r.company_id, draftSeenAt: now, seenAt: now }
-            : { company: r.company_id, confirmedAt: r.created_ms, seenAt: now, doneAtFirstSight: r.state === 'done' });
+          followed.set(
+            r.id,
+            r.state === 'draft'
+              ? { company: r.company_id, draftSeenAt: now, seenAt: now }
+              : { company: r.company_id, confirmedAt: r.created_ms, seenAt: now, doneAtFirstSight: r.state === 'done' },
+          );
         }
         if (rows.length > 0) after = rows[rows.length - 1].id;
         if (rows.length < opts.pageSize) break;
       }
       // 3. new move lines: the first one of a confirmed, followed move is its reservation
       for (let after = lines.floor; ;) {
-        const { rows } = await q.query<{ id: number; move_id: number | null; created_ms: number }>(SQL_NEW_MOVE_LINES, [after, opts.pageSize]);
+        const { rows } = await q.query<{ id: number; move_id: number | null; created_ms: number }>(SQL_NEW_MOVE_LINES, [
+          after,
+          opts.pageSize,
+        ]);
         for (const r of rows) {
           lines.isNew(r.id, now); // read again while above the floor: its move may be seen late
           const f = r.move_id === null ? undefined : followed.get(r.move_id);
@@ -218,14 +233,17 @@ export function stockSource(opts: { pageSize: number; maxOpen?: number }): SqlSo
         seen.add(r.company_id);
         companies.add(r.company_id);
         const company = ctx.company(r.company_id);
-        WAITING_AGE_CLASSES.forEach((c, i) => batch.gauges.push({ name: GAUGES.movesWaiting, labels: { company, age: c.label }, value: r[`a${i}`] }));
+        WAITING_AGE_CLASSES.forEach((c, i) =>
+          batch.gauges.push({ name: GAUGES.movesWaiting, labels: { company, age: c.label }, value: r[`a${i}`] }),
+        );
         batch.gauges.push({ name: GAUGES.oldestWaitingMove, labels: { company }, value: r.oldest });
       }
       // companies with nothing waiting report zeros rather than vanishing
       for (const id of companies) {
         if (seen.has(id)) continue;
         const company = ctx.company(id);
-        for (const c of WAITING_AGE_CLASSES) batch.gauges.push({ name: GAUGES.movesWaiting, labels: { company, age: c.label }, value: 0 });
+        for (const c of WAITING_AGE_CLASSES)
+          batch.gauges.push({ name: GAUGES.movesWaiting, labels: { company, age: c.label }, value: 0 });
         batch.gauges.push({ name: GAUGES.oldestWaitingMove, labels: { company }, value: 0 });
       }
       return batch;

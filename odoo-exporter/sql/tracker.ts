@@ -144,7 +144,12 @@ export class LifecycleTracker {
     );
     for (const r of live.reverse()) {
       const seenAt = Math.min(now, r.created_ms);
-      this.open.set(r.id, { companyId: r.company_id, labels: this.labels(r), seenAt, checkedAt: now - (r.id % Math.max(1, Math.floor(recheck / 1000))) * 1000 });
+      this.open.set(r.id, {
+        companyId: r.company_id,
+        labels: this.labels(r),
+        seenAt,
+        checkedAt: now - (r.id % Math.max(1, Math.floor(recheck / 1000))) * 1000,
+      });
     }
   }
 
@@ -187,7 +192,10 @@ export class LifecycleTracker {
     // new rows, and rows above the floor again (late commits)
     let after = this.window.floor;
     for (;;) {
-      const { rows } = await q.query<Row>(`${this.select} WHERE id > $1${this.and} ORDER BY id LIMIT $2`, [after, spec.pageSize]);
+      const { rows } = await q.query<Row>(`${this.select} WHERE id > $1${this.and} ORDER BY id LIMIT $2`, [
+        after,
+        spec.pageSize,
+      ]);
       for (const r of rows) if (this.window.isNew(r.id, now)) take(r, undefined);
       if (rows.length > 0) after = rows[rows.length - 1].id;
       if (rows.length < spec.pageSize) break;

@@ -18,8 +18,19 @@ export async function storeWith(...specs: AnalysisSpec[]): Promise<{ store: Stor
 }
 
 export async function register(store: Store, spec: AnalysisSpec): Promise<ReleaseRecord> {
-  const record: ReleaseRecord = { release: spec.release, spec, status: 'active', registeredAt: spec.release.startedAt, registeredBy: 'test' };
-  await store.createRelease(record, { at: spec.release.startedAt, actor: 'test', action: 'release.register', releaseId: spec.release.id });
+  const record: ReleaseRecord = {
+    release: spec.release,
+    spec,
+    status: 'active',
+    registeredAt: spec.release.startedAt,
+    registeredBy: 'test',
+  };
+  await store.createRelease(record, {
+    at: spec.release.startedAt,
+    actor: 'test',
+    action: 'release.register',
+    releaseId: spec.release.id,
+  });
   return record;
 }
 
@@ -32,7 +43,13 @@ export function minuteBatches(releaseId: string, samples: readonly Sample[], pro
     list.push(s);
     byMinute.set(minute, list);
   }
-  return [...byMinute].map(([minute, list]) => ({ releaseId, batchId: `${releaseId}@${minute}`, producer, sequence: minute, samples: list }));
+  return [...byMinute].map(([minute, list]) => ({
+    releaseId,
+    batchId: `${releaseId}@${minute}`,
+    producer,
+    sequence: minute,
+    samples: list,
+  }));
 }
 
 export async function publishAll(bus: Bus, batches: readonly SampleBatch[]): Promise<void> {

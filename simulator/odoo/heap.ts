@@ -39,7 +39,8 @@ export class EventHeap {
       a[0] = last;
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < a.length && less(a[l], a[m])) m = l;
         if (r < a.length && less(a[r], a[m])) m = r;

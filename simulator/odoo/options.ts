@@ -57,7 +57,16 @@ export class OdooSimOptionsError extends Error {
   override name = 'OdooSimOptionsError';
 }
 
-const KNOWN = new Set(['seed', 'start', 'tenants', 'ordersPerMinute', 'posOrdersPerMinute', 'promotions', 'release', 'createSchema']);
+const KNOWN = new Set([
+  'seed',
+  'start',
+  'tenants',
+  'ordersPerMinute',
+  'posOrdersPerMinute',
+  'promotions',
+  'release',
+  'createSchema',
+]);
 const KNOWN_TENANT = new Set(['name', 'db', 'companies', 'scale', 'modules', 'version']);
 const KNOWN_REGRESSION = new Set(['reservationSlowdown', 'confirmFailureRate', 'failingChannel', 'stalledCron']);
 
@@ -66,27 +75,40 @@ const rate = (what: string, v: number | undefined): void => {
 };
 
 export function validateOdooSimOptions(o: OdooSimOptions): void {
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new OdooSimOptionsError(`unknown option "${k}"; known: ${[...KNOWN].join(', ')}`);
+  for (const k of Object.keys(o))
+    if (!KNOWN.has(k)) throw new OdooSimOptionsError(`unknown option "${k}"; known: ${[...KNOWN].join(', ')}`);
   if (!Number.isSafeInteger(o.seed)) throw new OdooSimOptionsError(`seed must be a safe integer, got ${o.seed}`);
   if (!Number.isFinite(o.start)) throw new OdooSimOptionsError('start must be epoch ms');
   if (!Array.isArray(o.tenants) || o.tenants.length === 0) throw new OdooSimOptionsError('tenants: at least one');
   const names = new Set<string>();
   for (const t of o.tenants) {
-    for (const k of Object.keys(t)) if (!KNOWN_TENANT.has(k)) throw new OdooSimOptionsError(`tenant "${t.name}": unknown option "${k}"`);
-    if (!t.name || names.has(t.name)) throw new OdooSimOptionsError(`tenant names must be unique and non-empty ("${t.name}")`);
+    for (const k of Object.keys(t))
+      if (!KNOWN_TENANT.has(k)) throw new OdooSimOptionsError(`tenant "${t.name}": unknown option "${k}"`);
+    if (!t.name || names.has(t.name))
+      throw new OdooSimOptionsError(`tenant names must be unique and non-empty ("${t.name}")`);
     names.add(t.name);
-    if (t.scale !== undefined && !(t.scale >= 0)) throw new OdooSimOptionsError(`tenant "${t.name}": scale must be >= 0`);
+    if (t.scale !== undefined && !(t.scale >= 0))
+      throw new OdooSimOptionsError(`tenant "${t.name}": scale must be >= 0`);
   }
-  for (const [k, v] of [['ordersPerMinute', o.ordersPerMinute], ['posOrdersPerMinute', o.posOrdersPerMinute]] as const) {
-    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new OdooSimOptionsError(`${k} must be a finite number >= 0`);
+  for (const [k, v] of [
+    ['ordersPerMinute', o.ordersPerMinute],
+    ['posOrdersPerMinute', o.posOrdersPerMinute],
+  ] as const) {
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v)))
+      throw new OdooSimOptionsError(`${k} must be a finite number >= 0`);
   }
-  for (const p of o.promotions ?? []) if (!(p.end > p.start && p.factor > 0)) throw new OdooSimOptionsError('promotion: end > start and factor > 0');
+  for (const p of o.promotions ?? [])
+    if (!(p.end > p.start && p.factor > 0)) throw new OdooSimOptionsError('promotion: end > start and factor > 0');
   if (o.release) {
     const r = o.release.regressions;
-    for (const k of Object.keys(r)) if (!KNOWN_REGRESSION.has(k)) throw new OdooSimOptionsError(`unknown regression "${k}"; known: ${[...KNOWN_REGRESSION].join(', ')}`);
+    for (const k of Object.keys(r))
+      if (!KNOWN_REGRESSION.has(k))
+        throw new OdooSimOptionsError(`unknown regression "${k}"; known: ${[...KNOWN_REGRESSION].join(', ')}`);
     rate('confirmFailureRate', r.confirmFailureRate);
     rate('failingChannel.failureRate', r.failingChannel?.failureRate);
-    if (r.reservationSlowdown !== undefined && !(r.reservationSlowdown > 0)) throw new OdooSimOptionsError('reservationSlowdown must be > 0');
-    for (const t of o.release.tenants ?? []) if (!names.has(t)) throw new OdooSimOptionsError(`release.tenants: unknown tenant "${t}"`);
+    if (r.reservationSlowdown !== undefined && !(r.reservationSlowdown > 0))
+      throw new OdooSimOptionsError('reservationSlowdown must be > 0');
+    for (const t of o.release.tenants ?? [])
+      if (!names.has(t)) throw new OdooSimOptionsError(`release.tenants: unknown tenant "${t}"`);
   }
 }

@@ -21,7 +21,15 @@ test('promotions multiply traffic only while they run', () => {
 test('event heap: time order, ties in insertion order', async () => {
   const h = new EventHeap();
   const seen: string[] = [];
-  for (const [at, name] of [[5, 'e'], [1, 'a'], [3, 'c1'], [3, 'c2'], [2, 'b'], [3, 'c3']] as const) h.push(at, async () => void seen.push(name));
+  for (const [at, name] of [
+    [5, 'e'],
+    [1, 'a'],
+    [3, 'c1'],
+    [3, 'c2'],
+    [2, 'b'],
+    [3, 'c3'],
+  ] as const)
+    h.push(at, async () => void seen.push(name));
   for (let e = h.pop(); e; e = h.pop()) await e.run(e.at);
   assert.deepEqual(seen, ['a', 'b', 'c1', 'c2', 'c3', 'e']);
 });
@@ -30,11 +38,23 @@ test('options: unknown keys and out-of-range values are rejected, never defaulte
   const db = { query: async () => ({ rows: [] }) };
   const ok = { seed: 1, start: 0, tenants: [{ name: 't', db }] };
   validateOdooSimOptions(ok);
-  const bad = (o: object, re: RegExp) => assert.throws(() => validateOdooSimOptions({ ...ok, ...o } as never), (e: Error) => e instanceof OdooSimOptionsError && re.test(e.message));
+  const bad = (o: object, re: RegExp) =>
+    assert.throws(
+      () => validateOdooSimOptions({ ...ok, ...o } as never),
+      (e: Error) => e instanceof OdooSimOptionsError && re.test(e.message),
+    );
   bad({ speed: 2 }, /unknown option "speed"/);
   bad({ release: { at: 0, regressions: { slowerOrders: 2 } } }, /unknown regression/);
   bad({ release: { at: 0, regressions: { confirmFailureRate: 1.5 } } }, /\[0, 1\]/);
   bad({ release: { at: 0, regressions: {}, tenants: ['nope'] } }, /unknown tenant/);
-  bad({ tenants: [{ name: 't', db }, { name: 't', db }] }, /unique/);
+  bad(
+    {
+      tenants: [
+        { name: 't', db },
+        { name: 't', db },
+      ],
+    },
+    /unique/,
+  );
   bad({ seed: 1.5 }, /seed/);
 });

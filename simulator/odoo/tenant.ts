@@ -26,7 +26,11 @@ const MIN = 60_000;
 const CRON_POLL = 60_000;
 
 export const SIM_CHANNELS = { marketplace: 'root.marketplace', edi: 'root.edi' } as const;
-export const SIM_CRONS = { mail: 'Mail: Email Queue Manager', scheduler: 'Procurement: run scheduler', payment: 'Payment: post-process transactions' } as const;
+export const SIM_CRONS = {
+  mail: 'Mail: Email Queue Manager',
+  scheduler: 'Procurement: run scheduler',
+  payment: 'Payment: post-process transactions',
+} as const;
 
 interface Cron {
   id: number;
@@ -52,11 +56,22 @@ export class TenantSim {
   /** delivery move id → confirmation time (epoch ms): outgoing storable moves from stock */
   readonly confirmations = new Map<number, number>();
 
-  constructor(readonly spec: OdooTenantSpec, private readonly opts: OdooSimOptions, private readonly heap: EventHeap) {
+  constructor(
+    readonly spec: OdooTenantSpec,
+    private readonly opts: OdooSimOptions,
+    private readonly heap: EventHeap,
+  ) {
     this.writer = new OdooWriter(spec.db);
     this.modules = new Set(spec.modules ?? ODOO_MODULES);
     const r = (s: string) => createRng(opts.seed, `odoo/${spec.name}/${s}`);
-    this.rng = { orders: r('orders'), flow: r('flow'), stock: r('stock'), jobs: r('jobs'), pos: r('pos'), mail: r('mail') };
+    this.rng = {
+      orders: r('orders'),
+      flow: r('flow'),
+      stock: r('stock'),
+      jobs: r('jobs'),
+      pos: r('pos'),
+      mail: r('mail'),
+    };
     this.cases = r('cases');
   }
 
@@ -80,8 +95,10 @@ export class TenantSim {
   }
 
   async setup(at: number): Promise<void> {
-    if (this.opts.createSchema !== false) await createOdooSchema(this.spec.db, { version: this.spec.version, modules: [...this.modules] });
-    for (const name of this.spec.companies ?? [this.spec.name]) this.companies.push(await this.writer.company(name, at));
+    if (this.opts.createSchema !== false)
+      await createOdooSchema(this.spec.db, { version: this.spec.version, modules: [...this.modules] });
+    for (const name of this.spec.companies ?? [this.spec.name])
+      this.companies.push(await this.writer.company(name, at));
     const v18 = this.spec.version === '18.0';
     if (this.has('stock')) {
       // stock/data/stock_data.xml: WH/Stock (internal), Partners/Customers, Partners/Vendors, Virtual Locations/Inventory adjustment
@@ -96,7 +113,13 @@ export class TenantSim {
     }
     const add = async (name: string, minutes: number, run?: (at: number) => Promise<void>) => {
       const nextcall = at + minutes * MIN;
-      this.crons.push({ id: await this.writer.cron(name, minutes, nextcall, at, v18), name, everyMs: minutes * MIN, nextcall, run });
+      this.crons.push({
+        id: await this.writer.cron(name, minutes, nextcall, at, v18),
+        name,
+        everyMs: minutes * MIN,
+        nextcall,
+        run,
+      });
     };
     await add(SIM_CRONS.mail, 1, this.has('mail') ? (t) => this.sendMails(t) : undefined);
     await add(SIM_CRONS.scheduler, 15, this.has('stock') ? (t) => this.runScheduler(t) : undefined);
@@ -148,12 +171,23 @@ export class TenantSim {
   private async draftDelivery(at: number): Promise<void> {
     const company = this.company(this.cases);
     const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
-    const move = await this.writer.move(company, `WH/OUT/${++this.seq}`, product, 1, this.loc.stock, this.loc.customers, 'draft', at);
+    const move = await this.writer.move(
+      company,
+      `WH/OUT/${++this.seq}`,
+      product,
+      1,
+      this.loc.stock,
+      this.loc.customers,
+      'draft',
+      at,
+    );
     this.heap.push(at + this.cases.uniform(5, 20) * MIN, async (t) => {
       await this.writer.confirmMove(move, t);
       this.confirmations.set(move, t);
       const slow = this.broken(t).reservationSlowdown ?? 1;
-      this.heap.push(t + this.lognormal(this.cases, 20, 0.8) * slow, (t2) => this.writer.reserveMove(move, company, product, 1, t2, this.v16));
+      this.heap.push(t + this.lognormal(this.cases, 20, 0.8) * slow, (t2) =>
+        this.writer.reserveMove(move, company, product, 1, t2, this.v16),
+      );
     });
   }
 
@@ -161,27 +195,58 @@ export class TenantSim {
   private async receipt(at: number): Promise<void> {
     const company = this.company(this.cases);
     const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
-    const move = await this.writer.move(company, `WH/IN/${++this.seq}`, product, 10, this.loc.vendors, this.loc.stock, 'confirmed', at);
+    const move = await this.writer.move(
+      company,
+      `WH/IN/${++this.seq}`,
+      product,
+      10,
+      this.loc.vendors,
+      this.loc.stock,
+      'confirmed',
+      at,
+    );
     await this.writer.reserveMove(move, company, product, 10, at, this.v16);
   }
 
   private async inventoryAdjustment(at: number): Promise<void> {
     const company = this.company(this.cases);
     const product = this.storable[Math.floor(this.cases.next() * this.storable.length)];
-    const move = await this.writer.move(company, 'Product Quantity Updated', product, 3, this.loc.inventory, this.loc.stock, 'confirmed', at);
+    const move = await this.writer.move(
+      company,
+      'Product Quantity Updated',
+      product,
+      3,
+      this.loc.inventory,
+      this.loc.stock,
+      'confirmed',
+      at,
+    );
     await this.writer.reserveMove(move, company, product, 3, at, this.v16);
   }
 
   /** an offline till syncs an order paid 10–40 minutes ago: old date_order, new id */
   private async offlineTillSync(at: number): Promise<void> {
     const rng = this.cases;
-    await this.writer.posOrder(this.company(rng), `POS/${String(++this.seq).padStart(6, '0')}`, Math.round(rng.uniform(3, 80) * 100) / 100, 'paid', at, { dateOrder: at - rng.uniform(10, 40) * MIN });
+    await this.writer.posOrder(
+      this.company(rng),
+      `POS/${String(++this.seq).padStart(6, '0')}`,
+      Math.round(rng.uniform(3, 80) * 100) / 100,
+      'paid',
+      at,
+      { dateOrder: at - rng.uniform(10, 40) * MIN },
+    );
   }
 
   /** a restaurant table: saved as draft, paid 10–40 minutes later in place */
   private async restaurantOrder(at: number): Promise<void> {
     const rng = this.cases;
-    const id = await this.writer.posOrder(this.company(rng), `POS/${String(++this.seq).padStart(6, '0')}`, 0, 'draft', at);
+    const id = await this.writer.posOrder(
+      this.company(rng),
+      `POS/${String(++this.seq).padStart(6, '0')}`,
+      0,
+      'draft',
+      at,
+    );
     const amount = Math.round(rng.uniform(20, 120) * 100) / 100;
     this.heap.push(at + rng.uniform(10, 40) * MIN, (t) => this.writer.payPosDraft(id, amount, t));
   }
@@ -277,17 +342,38 @@ export class TenantSim {
         if (this.rng.stock.next() < 0.1) {
           // a consumable: `_should_bypass_reservation`, its line comes with confirmation
           const product = this.consumable[Math.floor(this.rng.stock.next() * this.consumable.length)];
-          const move = await this.writer.move(company, ref, product, qty, this.loc.stock, this.loc.customers, 'confirmed', at);
+          const move = await this.writer.move(
+            company,
+            ref,
+            product,
+            qty,
+            this.loc.stock,
+            this.loc.customers,
+            'confirmed',
+            at,
+          );
           await this.writer.reserveMove(move, company, product, qty, at, this.v16);
           continue;
         }
         const product = this.storable[Math.floor(this.rng.stock.next() * this.storable.length)];
-        const move = await this.writer.move(company, ref, product, qty, this.loc.stock, this.loc.customers, 'confirmed', at);
+        const move = await this.writer.move(
+          company,
+          ref,
+          product,
+          qty,
+          this.loc.stock,
+          this.loc.customers,
+          'confirmed',
+          at,
+        );
         this.confirmations.set(move, at);
-        if (this.rng.stock.next() < 0.05) this.waitingMoves.push({ id: move, company, product, qty }); // out of stock
+        if (this.rng.stock.next() < 0.05)
+          this.waitingMoves.push({ id: move, company, product, qty }); // out of stock
         else {
           const slow = this.broken(at).reservationSlowdown ?? 1;
-          this.heap.push(at + this.lognormal(this.rng.stock, 20, 0.8) * slow, (t) => this.writer.reserveMove(move, company, product, qty, t, this.v16));
+          this.heap.push(at + this.lognormal(this.rng.stock, 20, 0.8) * slow, (t) =>
+            this.writer.reserveMove(move, company, product, qty, t, this.v16),
+          );
         }
       }
     }
@@ -295,13 +381,17 @@ export class TenantSim {
     if (this.has('mail')) {
       // a tenth are follow-ups scheduled two hours later (mail.mail scheduled_date)
       const dueAt = this.rng.mail.next() < 0.1 ? at + 120 * MIN : at;
-      this.outgoing.push({ id: await this.writer.mail(order, `customer-${order}@example.com`, at, dueAt === at ? undefined : dueAt), dueAt });
+      this.outgoing.push({
+        id: await this.writer.mail(order, `customer-${order}@example.com`, at, dueAt === at ? undefined : dueAt),
+        dueAt,
+      });
     }
     if (this.has('account')) {
       this.heap.push(at + this.lognormal(this.rng.flow, 30, 0.4), async (t) => {
         const move = await this.writer.invoice(company, `INV/${ref}`, amount, t);
         this.heap.push(t + this.lognormal(this.rng.flow, 5, 0.4), (t2) => this.writer.postMove(move, t2));
-        if (this.has('queue_job') && this.rng.jobs.next() < 0.5) await this.job(company, SIM_CHANNELS.edi, `Send ${ref} invoice by EDI`, t);
+        if (this.has('queue_job') && this.rng.jobs.next() < 0.5)
+          await this.job(company, SIM_CHANNELS.edi, `Send ${ref} invoice by EDI`, t);
       });
     }
   }
@@ -341,7 +431,8 @@ export class TenantSim {
         const fails = rng.next() < p;
         this.heap.push(t2 + exec, async (t3) => {
           if (!fails) return this.writer.jobDone(id, t3, exec / 1000);
-          if (retry + 1 >= maxRetries) return this.writer.jobFailed(id, retry + 1, `${channel}: remote API returned 502`);
+          if (retry + 1 >= maxRetries)
+            return this.writer.jobFailed(id, retry + 1, `${channel}: remote API returned 502`);
           const eta = t3 + 10_000 * (retry + 1);
           await this.writer.jobRetry(id, retry + 1, eta);
           this.heap.push(eta + this.lognormal(rng, 1, 0.5), (t4) => attempt(t4, retry + 1));
@@ -366,7 +457,8 @@ export class TenantSim {
   private async sendMails(at: number): Promise<void> {
     const batch = this.outgoing.filter((m) => m.dueAt <= at);
     this.outgoing = this.outgoing.filter((m) => m.dueAt > at);
-    const sent: number[] = [], failed: number[] = [];
+    const sent: number[] = [],
+      failed: number[] = [];
     for (const m of batch) (this.rng.mail.next() < 0.01 ? failed : sent).push(m.id);
     await this.writer.sendMails(sent, failed, at);
   }

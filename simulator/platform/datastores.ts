@@ -59,21 +59,46 @@ export class VirtualPostgresExporter {
   }
 
   exposition(): string {
-    const out = ['# HELP pg_up Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).', '# TYPE pg_up gauge', 'pg_up 1'];
-    out.push('# HELP pg_stat_database_xact_commit Number of transactions in this database that have been committed', '# TYPE pg_stat_database_xact_commit counter');
-    for (const t of this.tenants.values()) out.push(`pg_stat_database_xact_commit{datid="${t.datid}",datname="${t.datname}",server="${this.server}"} ${t.commits}`);
-    out.push('# HELP pg_stat_database_xact_rollback Number of transactions in this database that have been rolled back', '# TYPE pg_stat_database_xact_rollback counter');
-    for (const t of this.tenants.values()) out.push(`pg_stat_database_xact_rollback{datid="${t.datid}",datname="${t.datname}",server="${this.server}"} ${t.rollbacks}`);
-    out.push('# HELP pg_stat_activity_count number of connections in this state', '# TYPE pg_stat_activity_count gauge');
+    const out = [
+      '# HELP pg_up Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).',
+      '# TYPE pg_up gauge',
+      'pg_up 1',
+    ];
+    out.push(
+      '# HELP pg_stat_database_xact_commit Number of transactions in this database that have been committed',
+      '# TYPE pg_stat_database_xact_commit counter',
+    );
+    for (const t of this.tenants.values())
+      out.push(
+        `pg_stat_database_xact_commit{datid="${t.datid}",datname="${t.datname}",server="${this.server}"} ${t.commits}`,
+      );
+    out.push(
+      '# HELP pg_stat_database_xact_rollback Number of transactions in this database that have been rolled back',
+      '# TYPE pg_stat_database_xact_rollback counter',
+    );
+    for (const t of this.tenants.values())
+      out.push(
+        `pg_stat_database_xact_rollback{datid="${t.datid}",datname="${t.datname}",server="${this.server}"} ${t.rollbacks}`,
+      );
+    out.push(
+      '# HELP pg_stat_activity_count number of connections in this state',
+      '# TYPE pg_stat_activity_count gauge',
+    );
     for (const t of this.tenants.values()) {
       const active = this.active.get(t.datname) ?? 0;
       out.push(`pg_stat_activity_count{datname="${t.datname}",server="${this.server}",state="active"} ${active}`);
-      out.push(`pg_stat_activity_count{datname="${t.datname}",server="${this.server}",state="idle"} ${Math.max(0, t.connections - active)}`);
+      out.push(
+        `pg_stat_activity_count{datname="${t.datname}",server="${this.server}",state="idle"} ${Math.max(0, t.connections - active)}`,
+      );
     }
     out.push('# HELP pg_locks_count Number of locks', '# TYPE pg_locks_count gauge');
     for (const t of this.tenants.values()) {
-      out.push(`pg_locks_count{datname="${t.datname}",mode="accesssharelock",server="${this.server}"} ${this.locks.get(t.datname) ?? 0}`);
-      out.push(`pg_locks_count{datname="${t.datname}",mode="rowexclusivelock",server="${this.server}"} ${Math.round((this.locks.get(t.datname) ?? 0) / 2)}`);
+      out.push(
+        `pg_locks_count{datname="${t.datname}",mode="accesssharelock",server="${this.server}"} ${this.locks.get(t.datname) ?? 0}`,
+      );
+      out.push(
+        `pg_locks_count{datname="${t.datname}",mode="rowexclusivelock",server="${this.server}"} ${Math.round((this.locks.get(t.datname) ?? 0) / 2)}`,
+      );
     }
     return out.join('\n') + '\n';
   }
@@ -114,7 +139,10 @@ export class VirtualRedisExporter {
     for (const [cmd, rate] of Object.entries(this.load.commandsPerSecond)) {
       const n = this.rng.poisson(rate * factor * dt);
       this.calls.set(cmd, (this.calls.get(cmd) ?? 0) + n);
-      this.seconds.set(cmd, (this.seconds.get(cmd) ?? 0) + n * this.load.secondsPerCommand * (0.8 + 0.4 * this.rng.next()));
+      this.seconds.set(
+        cmd,
+        (this.seconds.get(cmd) ?? 0) + n * this.load.secondsPerCommand * (0.8 + 0.4 * this.rng.next()),
+      );
     }
     this.evicted += this.rng.poisson(0.01 * dt);
     this.now = to;
@@ -122,22 +150,26 @@ export class VirtualRedisExporter {
 
   exposition(): string {
     const cmds = [...this.calls.keys()].sort();
-    return [
-      '# HELP redis_commands_total Total number of calls per command',
-      '# TYPE redis_commands_total counter',
-      ...cmds.map((c) => `redis_commands_total{cmd="${c}"} ${this.calls.get(c)}`),
-      '# HELP redis_commands_duration_seconds_total Total amount of time in seconds spent per command',
-      '# TYPE redis_commands_duration_seconds_total counter',
-      ...cmds.map((c) => `redis_commands_duration_seconds_total{cmd="${c}"} ${(this.seconds.get(c) ?? 0).toFixed(6)}`),
-      '# HELP redis_connected_clients connected_clients metric',
-      '# TYPE redis_connected_clients gauge',
-      `redis_connected_clients ${this.load.clients}`,
-      '# HELP redis_memory_used_bytes memory_used_bytes metric',
-      '# TYPE redis_memory_used_bytes gauge',
-      `redis_memory_used_bytes ${this.load.memoryBytes}`,
-      '# HELP redis_evicted_keys_total evicted_keys_total metric',
-      '# TYPE redis_evicted_keys_total counter',
-      `redis_evicted_keys_total ${this.evicted}`,
-    ].join('\n') + '\n';
+    return (
+      [
+        '# HELP redis_commands_total Total number of calls per command',
+        '# TYPE redis_commands_total counter',
+        ...cmds.map((c) => `redis_commands_total{cmd="${c}"} ${this.calls.get(c)}`),
+        '# HELP redis_commands_duration_seconds_total Total amount of time in seconds spent per command',
+        '# TYPE redis_commands_duration_seconds_total counter',
+        ...cmds.map(
+          (c) => `redis_commands_duration_seconds_total{cmd="${c}"} ${(this.seconds.get(c) ?? 0).toFixed(6)}`,
+        ),
+        '# HELP redis_connected_clients connected_clients metric',
+        '# TYPE redis_connected_clients gauge',
+        `redis_connected_clients ${this.load.clients}`,
+        '# HELP redis_memory_used_bytes memory_used_bytes metric',
+        '# TYPE redis_memory_used_bytes gauge',
+        `redis_memory_used_bytes ${this.load.memoryBytes}`,
+        '# HELP redis_evicted_keys_total evicted_keys_total metric',
+        '# TYPE redis_evicted_keys_total counter',
+        `redis_evicted_keys_total ${this.evicted}`,
+      ].join('\n') + '\n'
+    );
   }
 }

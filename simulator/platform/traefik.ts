@@ -117,7 +117,8 @@ export class VirtualTraefik {
     ];
     const each = (fn: (labels: string, state: SeriesState) => void) => {
       for (const [service, byCode] of [...this.series].sort(([a], [b]) => a.localeCompare(b))) {
-        for (const [code, state] of [...byCode].sort(([a], [b]) => a.localeCompare(b))) fn(`code="${code}",method="GET",protocol="http",service="${service}"`, state);
+        for (const [code, state] of [...byCode].sort(([a], [b]) => a.localeCompare(b)))
+          fn(`code="${code}",method="GET",protocol="http",service="${service}"`, state);
       }
     };
     each((labels, s) => lines.push(`traefik_service_requests_total{${labels}} ${s.count}`));
@@ -126,13 +127,19 @@ export class VirtualTraefik {
       '# TYPE traefik_service_request_duration_seconds histogram',
     );
     each((labels, s) => {
-      this.buckets.forEach((le, i) => lines.push(`traefik_service_request_duration_seconds_bucket{${labels},le="${le}"} ${s.buckets[i]}`));
+      this.buckets.forEach((le, i) =>
+        lines.push(`traefik_service_request_duration_seconds_bucket{${labels},le="${le}"} ${s.buckets[i]}`),
+      );
       lines.push(`traefik_service_request_duration_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
       lines.push(`traefik_service_request_duration_seconds_sum{${labels}} ${s.sum}`);
       lines.push(`traefik_service_request_duration_seconds_count{${labels}} ${s.count}`);
     });
-    lines.push('# HELP traefik_service_server_up service server is up, described by gauge value of 0 or 1.', '# TYPE traefik_service_server_up gauge');
-    for (const name of [...this.profiles.keys()].sort()) lines.push(`traefik_service_server_up{service="${name}",url="http://${name.replace(/@.*$/, '')}:8069"} 1`);
+    lines.push(
+      '# HELP traefik_service_server_up service server is up, described by gauge value of 0 or 1.',
+      '# TYPE traefik_service_server_up gauge',
+    );
+    for (const name of [...this.profiles.keys()].sort())
+      lines.push(`traefik_service_server_up{service="${name}",url="http://${name.replace(/@.*$/, '')}:8069"} 1`);
     return lines.join('\n') + '\n';
   }
 }

@@ -51,9 +51,19 @@ export function generateBeforeAfter(options: BeforeAfterOptions): BeforeAfterSce
       const requests = rng.poisson(checkoutPerMinute * traffic);
       for (let i = 0; i < requests; i++) {
         const value = 0.35 * latency * slower * Math.exp(0.6 * rng.normal());
-        samples.push({ ts: origin + m * MINUTE + Math.floor(((i + 0.5) / requests) * MINUTE), metric: 'checkout_latency_seconds', cohort, value });
+        samples.push({
+          ts: origin + m * MINUTE + Math.floor(((i + 0.5) / requests) * MINUTE),
+          metric: 'checkout_latency_seconds',
+          cohort,
+          value,
+        });
       }
-      samples.push({ ts: origin + (m + 1) * MINUTE - 1, metric: 'orders_confirmed_total', cohort, value: rng.poisson(ordersPerMinute * traffic * fewer) });
+      samples.push({
+        ts: origin + (m + 1) * MINUTE - 1,
+        metric: 'orders_confirmed_total',
+        cohort,
+        value: rng.poisson(ordersPerMinute * traffic * fewer),
+      });
     }
   };
   for (let k = weeks; k >= 1; k--) hour(startedAt - k * WEEK, false, load);
@@ -74,8 +84,22 @@ export function generateBeforeAfter(options: BeforeAfterOptions): BeforeAfterSce
       startedAt,
     },
     metrics: [
-      { name: 'checkout_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1, critical: true },
-      { name: 'orders_confirmed_total', group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, critical: true },
+      {
+        name: 'checkout_latency_seconds',
+        group: 'business',
+        kind: 'latency',
+        harm: 'increase',
+        tolerance: 0.1,
+        critical: true,
+      },
+      {
+        name: 'orders_confirmed_total',
+        group: 'business',
+        kind: 'count',
+        harm: 'decrease',
+        tolerance: 0.1,
+        critical: true,
+      },
     ],
     policy: { observeMs: 60 * MINUTE, alpha: 0.01 },
     beforeAfter: baseline === 'previous-weeks' ? { baseline, weeks } : { baseline },

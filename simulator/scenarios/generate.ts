@@ -58,13 +58,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const onsetMs = o.startedAt + o.onsetMinutes * MINUTE;
   // one stream per series: see random.ts on common random numbers
   const streams = Object.fromEntries(
-    COHORTS.map((c) => [c, {
-      requests: createRng(o.seed, `${c}/requests`),
-      errors: createRng(o.seed, `${c}/errors`),
-      orders: createRng(o.seed, `${c}/orders`),
-      checkout: createRng(o.seed, `${c}/checkout`),
-      stock: createRng(o.seed, `${c}/stock`),
-    }]),
+    COHORTS.map((c) => [
+      c,
+      {
+        requests: createRng(o.seed, `${c}/requests`),
+        errors: createRng(o.seed, `${c}/errors`),
+        orders: createRng(o.seed, `${c}/orders`),
+        checkout: createRng(o.seed, `${c}/checkout`),
+        stock: createRng(o.seed, `${c}/stock`),
+      },
+    ]),
   ) as Record<Cohort, CohortStreams>;
 
   const samples: Sample[] = [];
@@ -80,12 +83,20 @@ export function generateScenario(options: ScenarioOptions): Scenario {
 
       const checkouts = s.checkout.poisson(o.checkoutPerMinute * load.traffic * cohortShare);
       emitDurations(raw, s.checkout, checkouts, {
-        metric: METRIC.checkoutLatency, cohort, start, shape: o.checkoutLatency, tail: o.heavyTail,
+        metric: METRIC.checkoutLatency,
+        cohort,
+        start,
+        shape: o.checkoutLatency,
+        tail: o.heavyTail,
         scale: load.latency * hit('checkout-latency'),
       });
       const reservations = s.stock.poisson(o.stockPerMinute * load.traffic * cohortShare);
       emitDurations(raw, s.stock, reservations, {
-        metric: METRIC.stockLatency, cohort, start, shape: o.stockLatency, tail: o.heavyTail,
+        metric: METRIC.stockLatency,
+        cohort,
+        start,
+        shape: o.stockLatency,
+        tail: o.heavyTail,
         scale: load.latency * hit('stock-latency'),
       });
 

@@ -28,7 +28,10 @@ export function toPerMinuteMeans(samples: Iterable<Sample>, options: PerMinuteOp
   const origin = options.originMs ?? 0;
   if (!Number.isFinite(origin)) throw new RangeError(`toPerMinuteMeans: originMs must be finite, got ${origin}`);
   const only = options.metrics ? new Set(options.metrics) : null;
-  const buckets = new Map<string, { ts: number; metric: string; cohort: Cohort; sum: number; n: number; seen: number }>();
+  const buckets = new Map<
+    string,
+    { ts: number; metric: string; cohort: Cohort; sum: number; n: number; seen: number }
+  >();
   const passed: Sample[] = [];
   for (const s of samples) {
     if (only && !only.has(s.metric)) {
@@ -49,7 +52,8 @@ export function toPerMinuteMeans(samples: Iterable<Sample>, options: PerMinuteOp
     }
   }
   const out: Sample[] = passed;
-  for (const b of buckets.values()) out.push({ ts: b.ts, metric: b.metric, cohort: b.cohort, value: b.n > 0 ? b.sum / b.n : Number.NaN });
+  for (const b of buckets.values())
+    out.push({ ts: b.ts, metric: b.metric, cohort: b.cohort, value: b.n > 0 ? b.sum / b.n : Number.NaN });
   // stable sort: within a timestamp, passed-through samples keep their order and buckets follow first appearance
   return out.sort((a, b) => a.ts - b.ts);
 }

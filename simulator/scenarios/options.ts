@@ -120,15 +120,27 @@ export function resolveOptions(options: ScenarioOptions): ResolvedOptions {
   check(Number.isSafeInteger(o.seed), `seed must be a safe integer, got ${o.seed}`);
   check(o.regression === 'none' || isRegressionKind(o.regression), `unknown regression "${String(o.regression)}"`);
   check(Number.isInteger(o.durationMinutes) && o.durationMinutes >= 1, 'durationMinutes must be an integer >= 1');
-  check(Number.isInteger(o.onsetMinutes) && o.onsetMinutes >= 0 && o.onsetMinutes < o.durationMinutes,
-    'onsetMinutes must be an integer in [0, durationMinutes)');
-  check(Number.isSafeInteger(o.startedAt) && o.startedAt % 60_000 === 0, 'startedAt must be epoch ms on a whole minute');
+  check(
+    Number.isInteger(o.onsetMinutes) && o.onsetMinutes >= 0 && o.onsetMinutes < o.durationMinutes,
+    'onsetMinutes must be an integer in [0, durationMinutes)',
+  );
+  check(
+    Number.isSafeInteger(o.startedAt) && o.startedAt % 60_000 === 0,
+    'startedAt must be epoch ms on a whole minute',
+  );
   check(o.canaryShare === undefined || (o.canaryShare > 0 && o.canaryShare < 1), 'canaryShare must be in (0, 1)');
-  for (const k of ['checkoutPerMinute', 'stockPerMinute', 'httpRequestsPerMinute'] as const) check(positive(o[k]), `${k} must be > 0`);
-  check(probability(o.errorRatio) && o.errorRatio * 3 < 1, 'errorRatio must be in [0, 1/3) so that ×3 stays a probability');
+  for (const k of ['checkoutPerMinute', 'stockPerMinute', 'httpRequestsPerMinute'] as const)
+    check(positive(o[k]), `${k} must be > 0`);
+  check(
+    probability(o.errorRatio) && o.errorRatio * 3 < 1,
+    'errorRatio must be in [0, 1/3) so that ×3 stays a probability',
+  );
   check(probability(o.conversion), 'conversion must be in [0, 1]');
   for (const k of ['checkoutLatency', 'stockLatency'] as const) {
-    check(positive(o[k].median) && Number.isFinite(o[k].sigma) && o[k].sigma >= 0, `${k} needs median > 0 and sigma >= 0`);
+    check(
+      positive(o[k].median) && Number.isFinite(o[k].sigma) && o[k].sigma >= 0,
+      `${k} needs median > 0 and sigma >= 0`,
+    );
   }
   if (o.heavyTail) {
     const t = o.heavyTail;
@@ -137,10 +149,16 @@ export function resolveOptions(options: ScenarioOptions): ResolvedOptions {
   // |drift| < 1 keeps the multipliers positive whichever direction the ramp takes
   check(Math.abs(o.diurnal.trafficDrift) < 1, 'diurnal.trafficDrift must be in (-1, 1)');
   check(Math.abs(o.diurnal.latencyDrift) < 1, 'diurnal.latencyDrift must be in (-1, 1)');
-  check(o.diurnal.direction === undefined || o.diurnal.direction === 1 || o.diurnal.direction === -1, 'diurnal.direction is 1 or -1');
+  check(
+    o.diurnal.direction === undefined || o.diurnal.direction === 1 || o.diurnal.direction === -1,
+    'diurnal.direction is 1 or -1',
+  );
   const s = o.spikes;
   check(Number.isInteger(s.count) && s.count >= 0, 'spikes.count must be an integer >= 0');
-  check(Number.isInteger(s.minutes) && s.minutes >= 1 && s.minutes <= o.durationMinutes, 'spikes.minutes must fit the window');
+  check(
+    Number.isInteger(s.minutes) && s.minutes >= 1 && s.minutes <= o.durationMinutes,
+    'spikes.minutes must fit the window',
+  );
   check(positive(s.traffic) && positive(s.latency), 'spikes.traffic and spikes.latency must be > 0');
   check(o.alpha > 0 && o.alpha < 0.5, 'alpha must be in (0, 0.5)');
   return o;

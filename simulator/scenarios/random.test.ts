@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createRng } from './random.ts';
 
 function moments(draw: () => number, n: number): { mean: number; variance: number } {
-  let sum = 0, sum2 = 0;
+  let sum = 0,
+    sum2 = 0;
   for (let i = 0; i < n; i++) {
     const x = draw();
     sum += x;
@@ -52,14 +53,22 @@ test('Poisson draws have mean = variance = the mean, on both sides of the algori
     const seMean = Math.sqrt(lambda / n);
     assert.ok(Math.abs(mean - lambda) < 5 * seMean, `lambda ${lambda}: mean ${mean}`);
     // var of the sample variance of a Poisson ≈ (lambda + 2 lambda^2) / n
-    assert.ok(Math.abs(variance - lambda) < 5 * Math.sqrt((lambda + 2 * lambda * lambda) / n), `lambda ${lambda}: variance ${variance}`);
+    assert.ok(
+      Math.abs(variance - lambda) < 5 * Math.sqrt((lambda + 2 * lambda * lambda) / n),
+      `lambda ${lambda}: variance ${variance}`,
+    );
   }
   assert.equal(createRng(3, 'zero').poisson(0), 0);
   assert.throws(() => createRng(3, 'x').poisson(-1), RangeError);
 });
 
 test('binomial draws have mean np and variance np(1-p), including p > 1/2 by symmetry', () => {
-  for (const [trials, p] of [[2000, 0.0075], [500, 0.03], [40, 0.5], [300, 0.9]] as const) {
+  for (const [trials, p] of [
+    [2000, 0.0075],
+    [500, 0.03],
+    [40, 0.5],
+    [300, 0.9],
+  ] as const) {
     const r = createRng(4, `b${trials}/${p}`);
     const n = 40_000;
     const { mean, variance } = moments(() => {

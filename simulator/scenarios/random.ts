@@ -54,9 +54,15 @@ function splitmix(state: number): () => number {
 export function createRng(seed: number, stream: string): Rng {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`createRng: seed must be a safe integer, got ${seed}`);
   const init = splitmix(hash(seed, stream) ^ hash(Math.floor(seed / 2 ** 32), '#hi'));
-  let a = init(), b = init(), c = init(), d = init();
+  let a = init(),
+    b = init(),
+    c = init(),
+    d = init();
   const next = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -77,7 +83,8 @@ export function createRng(seed: number, stream: string): Rng {
       return s;
     }
     for (;;) {
-      const u = 2 * next() - 1, v = 2 * next() - 1;
+      const u = 2 * next() - 1,
+        v = 2 * next() - 1;
       const s = u * u + v * v;
       if (s > 0 && s < 1) {
         const f = Math.sqrt((-2 * Math.log(s)) / s);
@@ -98,7 +105,8 @@ export function createRng(seed: number, stream: string): Rng {
 
 /** Poisson: Knuth's product of uniforms below mean 30, Hörmann's PTRS above (numpy's choice). */
 function poisson(next: () => number, mean: number): number {
-  if (!(mean >= 0) || !Number.isFinite(mean)) throw new RangeError(`poisson: mean must be finite and >= 0, got ${mean}`);
+  if (!(mean >= 0) || !Number.isFinite(mean))
+    throw new RangeError(`poisson: mean must be finite and >= 0, got ${mean}`);
   if (mean === 0) return 0;
   if (mean < 30) {
     const limit = Math.exp(-mean);
@@ -112,13 +120,15 @@ function poisson(next: () => number, mean: number): number {
   }
   // W. Hörmann (1993), "The transformed rejection method for generating Poisson random
   // variables", Insurance: Mathematics and Economics 12(1), algorithm PTRS.
-  const slam = Math.sqrt(mean), loglam = Math.log(mean);
+  const slam = Math.sqrt(mean),
+    loglam = Math.log(mean);
   const b = 0.931 + 2.53 * slam;
   const a = -0.059 + 0.02483 * b;
   const invAlpha = 1.1239 + 1.1328 / (b - 3.4);
   const vr = 0.9277 - 3.6224 / (b - 2);
   for (;;) {
-    const u = next() - 0.5, v = next();
+    const u = next() - 0.5,
+      v = next();
     const us = 0.5 - Math.abs(u);
     const k = Math.floor(((2 * a) / us + b) * u + mean + 0.43);
     if (us >= 0.07 && v <= vr) return k;
@@ -132,7 +142,8 @@ function poisson(next: () => number, mean: number): number {
  * §X.4): O(trials·min(p, 1-p)) draws, cheap for the rare events simulated here (errors, orders).
  */
 function binomial(next: () => number, trials: number, p: number): number {
-  if (!Number.isInteger(trials) || trials < 0) throw new RangeError(`binomial: trials must be an integer >= 0, got ${trials}`);
+  if (!Number.isInteger(trials) || trials < 0)
+    throw new RangeError(`binomial: trials must be an integer >= 0, got ${trials}`);
   if (!(p >= 0 && p <= 1)) throw new RangeError(`binomial: p must be in [0, 1], got ${p}`);
   if (p > 0.5) return trials - binomial(next, trials, 1 - p);
   if (p === 0 || trials === 0) return 0;

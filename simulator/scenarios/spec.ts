@@ -10,14 +10,35 @@ import { METRIC } from './regressions.ts';
 import type { ResolvedOptions, ScenarioOptions } from './options.ts';
 
 export const SCENARIO_METRICS: readonly MetricSpec[] = [
-  { name: METRIC.checkoutLatency, group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05, critical: true },
+  {
+    name: METRIC.checkoutLatency,
+    group: 'application',
+    kind: 'latency',
+    harm: 'increase',
+    tolerance: 0.05,
+    critical: true,
+  },
   { name: METRIC.stockLatency, group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1, critical: true },
   {
-    name: METRIC.errorRatio, group: 'ingress', kind: 'ratio', harm: 'increase', tolerance: 0.2, critical: true,
-    numerator: METRIC.httpErrors, denominator: METRIC.httpRequests,
+    name: METRIC.errorRatio,
+    group: 'ingress',
+    kind: 'ratio',
+    harm: 'increase',
+    tolerance: 0.2,
+    critical: true,
+    numerator: METRIC.httpErrors,
+    denominator: METRIC.httpRequests,
   },
   // exposure: orders are compared per request served, so the traffic split does not read as a drop
-  { name: METRIC.orders, group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.1, critical: true, exposure: METRIC.httpRequests },
+  {
+    name: METRIC.orders,
+    group: 'business',
+    kind: 'count',
+    harm: 'decrease',
+    tolerance: 0.1,
+    critical: true,
+    exposure: METRIC.httpRequests,
+  },
 ];
 
 /**
@@ -37,12 +58,32 @@ export const SMALL_TENANT: Readonly<{ options: Partial<ScenarioOptions>; metrics
     conversion: 0.3,
   },
   metrics: [
-    { name: METRIC.checkoutLatency, group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05, critical: true },
     {
-      name: METRIC.errorRatio, group: 'ingress', kind: 'ratio', harm: 'increase', tolerance: 0.1, critical: true,
-      numerator: METRIC.httpErrors, denominator: METRIC.httpRequests,
+      name: METRIC.checkoutLatency,
+      group: 'application',
+      kind: 'latency',
+      harm: 'increase',
+      tolerance: 0.05,
+      critical: true,
     },
-    { name: METRIC.orders, group: 'business', kind: 'count', harm: 'decrease', tolerance: 0.05, exposure: METRIC.httpRequests },
+    {
+      name: METRIC.errorRatio,
+      group: 'ingress',
+      kind: 'ratio',
+      harm: 'increase',
+      tolerance: 0.1,
+      critical: true,
+      numerator: METRIC.httpErrors,
+      denominator: METRIC.httpRequests,
+    },
+    {
+      name: METRIC.orders,
+      group: 'business',
+      kind: 'count',
+      harm: 'decrease',
+      tolerance: 0.05,
+      exposure: METRIC.httpRequests,
+    },
     { name: METRIC.stockLatency, group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1 },
   ],
 };

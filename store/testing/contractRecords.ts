@@ -18,16 +18,29 @@ export function recordSuite(fixture: FixtureOf): void {
     await fx.store.saveSpec(name, { metrics: [], note: 'v2' }, 'bob');
     assert.deepEqual(await fx.store.getSpec(name), { metrics: [], note: 'v2' });
     assert.ok((await fx.store.listSpecs()).includes(name));
-    const rows = await fx.raw(`SELECT actor FROM audit_log WHERE action = 'spec.save' AND detail->>'name' = $1 ORDER BY id`, [name]);
-    assert.deepEqual(rows.map((r) => r.actor), ['alice', 'bob']);
+    const rows = await fx.raw(
+      `SELECT actor FROM audit_log WHERE action = 'spec.save' AND detail->>'name' = $1 ORDER BY id`,
+      [name],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.actor),
+      ['alice', 'bob'],
+    );
   });
 
   it('releases: every field round-trips, optional fields stay absent, the audit entry is written', async (t) => {
     const fx = await fixture(t);
     if (!fx) return;
-    const full = makeRecord(`rel-${uid()}`, {
-      specName: 'retail-default', closedAt: undefined, justification: 'payment outage hotfix', frozen: 'black-friday',
-    }, { baselineVersion: '17.0.4', tenant: 'acme', tenantTier: 'tier-1', canaryWeight: 0.1, class: 'emergency-fix' });
+    const full = makeRecord(
+      `rel-${uid()}`,
+      {
+        specName: 'retail-default',
+        closedAt: undefined,
+        justification: 'payment outage hotfix',
+        frozen: 'black-friday',
+      },
+      { baselineVersion: '17.0.4', tenant: 'acme', tenantTier: 'tier-1', canaryWeight: 0.1, class: 'emergency-fix' },
+    );
     const minimal = makeRecord(`rel-${uid()}`);
     await fx.store.createRelease(full, audit('release.register'));
     await fx.store.createRelease(minimal, { ...audit('release.register'), detail: { via: 'api' } });
@@ -56,11 +69,21 @@ export function recordSuite(fixture: FixtureOf): void {
     if (!fx) return;
     const service = `svc-${uid()}`;
     const mk = (n: number, env: string, tier: string, cls: string) =>
-      makeRecord(`${service}-${n}`, { registeredAt: T0 + n * 1000 }, { service, environment: env, tenantTier: tier, class: cls });
-    const records = [mk(0, 'prod', 'tier-1', 'standard'), mk(1, 'prod', 'tier-2', 'schema-change'), mk(2, 'staging', 'tier-1', 'standard'), mk(3, 'prod', 'tier-1', 'standard')];
+      makeRecord(
+        `${service}-${n}`,
+        { registeredAt: T0 + n * 1000 },
+        { service, environment: env, tenantTier: tier, class: cls },
+      );
+    const records = [
+      mk(0, 'prod', 'tier-1', 'standard'),
+      mk(1, 'prod', 'tier-2', 'schema-change'),
+      mk(2, 'staging', 'tier-1', 'standard'),
+      mk(3, 'prod', 'tier-1', 'standard'),
+    ];
     for (const r of records) await fx.store.createRelease(r, audit('release.register'));
     await fx.store.closeRelease(`${service}-3`, 'completed', T0 + 9000, audit('release.complete'));
-    const ids = async (f: Parameters<typeof fx.store.listReleases>[0]) => (await fx.store.listReleases({ service, ...f })).map((r) => r.release.id);
+    const ids = async (f: Parameters<typeof fx.store.listReleases>[0]) =>
+      (await fx.store.listReleases({ service, ...f })).map((r) => r.release.id);
     const id = (n: number) => `${service}-${n}`;
     assert.deepEqual(await ids({}), [id(3), id(2), id(1), id(0)], 'newest registration first');
     assert.deepEqual(await ids({ environment: 'prod' }), [id(3), id(1), id(0)]);
@@ -82,12 +105,21 @@ export function recordSuite(fixture: FixtureOf): void {
     const rec = makeRecord(`close-${uid()}`);
     await fx.store.createRelease(rec, audit('release.register'));
     assert.equal(await fx.store.closeRelease(rec.release.id, 'aborted', T0 + 5, audit('release.abort', T0 + 5)), true);
-    assert.equal(await fx.store.closeRelease(rec.release.id, 'completed', T0 + 6, audit('release.complete', T0 + 6)), false);
+    assert.equal(
+      await fx.store.closeRelease(rec.release.id, 'completed', T0 + 6, audit('release.complete', T0 + 6)),
+      false,
+    );
     const got = await fx.store.getRelease(rec.release.id);
     assert.equal(got?.status, 'aborted');
     assert.equal(got?.closedAt, T0 + 5);
-    assert.deepEqual((await fx.store.listAudit({ releaseId: rec.release.id })).map((e) => e.action), ['release.register', 'release.abort']);
-    await assert.rejects(fx.store.closeRelease(`ghost-${uid()}`, 'aborted', T0, audit('release.abort')), StoreNotFoundError);
+    assert.deepEqual(
+      (await fx.store.listAudit({ releaseId: rec.release.id })).map((e) => e.action),
+      ['release.register', 'release.abort'],
+    );
+    await assert.rejects(
+      fx.store.closeRelease(`ghost-${uid()}`, 'aborted', T0, audit('release.abort')),
+      StoreNotFoundError,
+    );
     // @ts-expect-error 'active' is not a closed status: refused at run time too
     await assert.rejects(fx.store.closeRelease(rec.release.id, 'active', T0, audit('x')), StoreError);
   });
@@ -99,11 +131,17 @@ export function recordSuite(fixture: FixtureOf): void {
     const id = rec.release.id;
     await fx.store.createRelease(rec, audit('release.register'));
     assert.equal(await fx.store.latestVerdict(id), undefined);
-    const v = [1, 2, 3].map((k) => makeVerdict(id, T0 + k * 60_000, { decision: k === 3 ? 'rollback' : 'continue', score: 90 - k }));
+    const v = [1, 2, 3].map((k) =>
+      makeVerdict(id, T0 + k * 60_000, { decision: k === 3 ? 'rollback' : 'continue', score: 90 - k }),
+    );
     assert.equal(await fx.store.appendVerdict(v[1]), true);
     assert.equal(await fx.store.appendVerdict(v[2]), true);
     assert.equal(await fx.store.appendVerdict(v[0]), true, 'late arrival of an older verdict');
-    assert.equal(await fx.store.appendVerdict({ ...v[2], decision: 'promote' }), false, 'same (release, at) is ignored');
+    assert.equal(
+      await fx.store.appendVerdict({ ...v[2], decision: 'promote' }),
+      false,
+      'same (release, at) is ignored',
+    );
     assert.deepEqual(await fx.store.listVerdicts(id), v);
     assert.deepEqual(await fx.store.listVerdicts(id, 2), v.slice(1));
     assert.deepEqual(await fx.store.listVerdicts(id, 0), []);
@@ -143,9 +181,17 @@ export function recordSuite(fixture: FixtureOf): void {
     assert.deepEqual(
       rows.map((r) => ({ ...r, at: Number(r.at) })),
       v.metrics.map((m) => ({
-        metric: m.metric, classification: m.classification, effect_relative: m.effect.relative, effect_low: m.effect.low,
-        effect_high: m.effect.high, evidence: m.evidence, method: m.method, n_baseline: m.n.baseline, n_canary: m.n.canary,
-        critical: m.critical ?? false, at: v.at,
+        metric: m.metric,
+        classification: m.classification,
+        effect_relative: m.effect.relative,
+        effect_low: m.effect.low,
+        effect_high: m.effect.high,
+        evidence: m.evidence,
+        method: m.method,
+        n_baseline: m.n.baseline,
+        n_canary: m.n.canary,
+        critical: m.critical ?? false,
+        at: v.at,
       })),
     );
   });
@@ -156,13 +202,23 @@ export function recordSuite(fixture: FixtureOf): void {
     const rec = makeRecord(`bk-${uid()}`, {}, { class: 'schema-change' });
     const releaseId = rec.release.id;
     await fx.store.createRelease(rec, audit('release.register'));
-    const late = { releaseId, backupId: 'wal-g-0002', takenAt: T0 + 20, source: 'wal-g', recordedAt: T0 + 30, recordedBy: 'dba' };
+    const late = {
+      releaseId,
+      backupId: 'wal-g-0002',
+      takenAt: T0 + 20,
+      source: 'wal-g',
+      recordedAt: T0 + 30,
+      recordedBy: 'dba',
+    };
     const early = { ...late, backupId: 'pgbackrest-full-1', takenAt: T0 + 10, source: 'pgbackrest' };
     await fx.store.addCheckpoint(late, audit('checkpoint.record'));
     await fx.store.addCheckpoint(early, audit('checkpoint.record'));
     assert.deepEqual(await fx.store.listCheckpoints(releaseId), [early, late]);
     await assert.rejects(fx.store.addCheckpoint(late, audit('checkpoint.record')), StoreConflictError);
-    await assert.rejects(fx.store.addCheckpoint({ ...late, releaseId: `ghost-${uid()}` }, audit('checkpoint.record')), StoreNotFoundError);
+    await assert.rejects(
+      fx.store.addCheckpoint({ ...late, releaseId: `ghost-${uid()}` }, audit('checkpoint.record')),
+      StoreNotFoundError,
+    );
     assert.equal((await fx.store.listAudit({ releaseId })).filter((e) => e.action === 'checkpoint.record').length, 2);
   });
 
@@ -172,27 +228,79 @@ export function recordSuite(fixture: FixtureOf): void {
     const rec = makeRecord(`act-${uid()}`);
     const releaseId = rec.release.id;
     await fx.store.createRelease(rec, audit('release.register'));
-    const base: ActionRecord = { releaseId, kind: 'webhook', decision: 'rollback', target: 'https://argo.example/hook', state: 'pending', attempts: 0, createdAt: T0, updatedAt: T0, payload: { decision: 'rollback', weights: [0, 100] } };
+    const base: ActionRecord = {
+      releaseId,
+      kind: 'webhook',
+      decision: 'rollback',
+      target: 'https://argo.example/hook',
+      state: 'pending',
+      attempts: 0,
+      createdAt: T0,
+      updatedAt: T0,
+      payload: { decision: 'rollback', weights: [0, 100] },
+    };
     const a = await fx.store.recordAction(base);
-    const b = await fx.store.recordAction({ ...base, kind: 'traefik', target: '/etc/traefik/dyn.yml', state: 'failed', attempts: 1, createdAt: T0 + 10, updatedAt: T0 + 10, lastError: 'EACCES', payload: undefined });
+    const b = await fx.store.recordAction({
+      ...base,
+      kind: 'traefik',
+      target: '/etc/traefik/dyn.yml',
+      state: 'failed',
+      attempts: 1,
+      createdAt: T0 + 10,
+      updatedAt: T0 + 10,
+      lastError: 'EACCES',
+      payload: undefined,
+    });
     assert.ok(Number.isInteger(a) && b > a);
     await fx.store.updateAction(a, { state: 'failed', attempts: 1, updatedAt: T0 + 1, lastError: 'HTTP 503' });
     await fx.store.updateAction(a, { state: 'succeeded', attempts: 2, updatedAt: T0 + 2 });
     const all = await fx.store.listActions({ releaseId });
-    assert.deepEqual(all, [
-      { ...base, id: a, state: 'succeeded', attempts: 2, updatedAt: T0 + 2, lastError: 'HTTP 503' },
-      { ...base, id: b, kind: 'traefik', target: '/etc/traefik/dyn.yml', state: 'failed', attempts: 1, createdAt: T0 + 10, updatedAt: T0 + 10, lastError: 'EACCES', payload: undefined },
-    ].map(stripUndefined));
+    assert.deepEqual(
+      all,
+      [
+        { ...base, id: a, state: 'succeeded', attempts: 2, updatedAt: T0 + 2, lastError: 'HTTP 503' },
+        {
+          ...base,
+          id: b,
+          kind: 'traefik',
+          target: '/etc/traefik/dyn.yml',
+          state: 'failed',
+          attempts: 1,
+          createdAt: T0 + 10,
+          updatedAt: T0 + 10,
+          lastError: 'EACCES',
+          payload: undefined,
+        },
+      ].map(stripUndefined),
+    );
     assert.deepEqual(await fx.store.listActionAttempts(a), [
       { actionId: a, attempt: 1, state: 'failed', at: T0 + 1, error: 'HTTP 503' },
       { actionId: a, attempt: 2, state: 'succeeded', at: T0 + 2 },
     ]);
-    assert.deepEqual((await fx.store.listActionAttempts(b)).map((x) => x.error), ['EACCES']);
-    assert.deepEqual((await fx.store.listActions({ releaseId, state: 'failed' })).map((x) => x.id), [b]);
-    assert.deepEqual((await fx.store.listActions({ releaseId, from: T0 + 5 })).map((x) => x.id), [b]);
-    assert.deepEqual((await fx.store.listActions({ releaseId, to: T0 + 5 })).map((x) => x.id), [a]);
-    assert.deepEqual((await fx.store.listActions({ releaseId, limit: 1 })).map((x) => x.id), [b]);
-    await assert.rejects(fx.store.updateAction(a + 1_000_000, { state: 'failed', attempts: 1, updatedAt: T0 }), StoreNotFoundError);
+    assert.deepEqual(
+      (await fx.store.listActionAttempts(b)).map((x) => x.error),
+      ['EACCES'],
+    );
+    assert.deepEqual(
+      (await fx.store.listActions({ releaseId, state: 'failed' })).map((x) => x.id),
+      [b],
+    );
+    assert.deepEqual(
+      (await fx.store.listActions({ releaseId, from: T0 + 5 })).map((x) => x.id),
+      [b],
+    );
+    assert.deepEqual(
+      (await fx.store.listActions({ releaseId, to: T0 + 5 })).map((x) => x.id),
+      [a],
+    );
+    assert.deepEqual(
+      (await fx.store.listActions({ releaseId, limit: 1 })).map((x) => x.id),
+      [b],
+    );
+    await assert.rejects(
+      fx.store.updateAction(a + 1_000_000, { state: 'failed', attempts: 1, updatedAt: T0 }),
+      StoreNotFoundError,
+    );
     await assert.rejects(fx.store.recordAction({ ...base, releaseId: `ghost-${uid()}` }), StoreNotFoundError);
   });
 
@@ -200,14 +308,34 @@ export function recordSuite(fixture: FixtureOf): void {
     const fx = await fixture(t);
     if (!fx) return;
     const releaseId = `aud-${uid()}`; // the audit log may name releases that were never registered
-    for (let k = 0; k < 5; k++) await fx.store.appendAudit({ at: T0 + k, actor: k % 2 ? 'system' : 'alice', action: 'freeze.override', releaseId, detail: { k, why: null } });
+    for (let k = 0; k < 5; k++)
+      await fx.store.appendAudit({
+        at: T0 + k,
+        actor: k % 2 ? 'system' : 'alice',
+        action: 'freeze.override',
+        releaseId,
+        detail: { k, why: null },
+      });
     const all = await fx.store.listAudit({ releaseId });
-    assert.deepEqual(all.map((e) => e.detail), [0, 1, 2, 3, 4].map((k) => ({ k, why: null })));
+    assert.deepEqual(
+      all.map((e) => e.detail),
+      [0, 1, 2, 3, 4].map((k) => ({ k, why: null })),
+    );
     assert.ok(all.every((e) => typeof e.id === 'number' && e.releaseId === releaseId));
-    assert.deepEqual((await fx.store.listAudit({ releaseId, from: T0 + 1, to: T0 + 3 })).map((e) => e.at), [T0 + 1, T0 + 2]);
-    assert.deepEqual((await fx.store.listAudit({ releaseId, limit: 2 })).map((e) => e.at), [T0 + 3, T0 + 4]);
+    assert.deepEqual(
+      (await fx.store.listAudit({ releaseId, from: T0 + 1, to: T0 + 3 })).map((e) => e.at),
+      [T0 + 1, T0 + 2],
+    );
+    assert.deepEqual(
+      (await fx.store.listAudit({ releaseId, limit: 2 })).map((e) => e.at),
+      [T0 + 3, T0 + 4],
+    );
     await fx.store.appendAudit({ at: T0, actor: 'system', action: 'startup' });
-    assert.ok((await fx.store.listAudit({ limit: 1000 })).some((e) => e.action === 'startup' && e.releaseId === undefined && e.detail === undefined));
+    assert.ok(
+      (await fx.store.listAudit({ limit: 1000 })).some(
+        (e) => e.action === 'startup' && e.releaseId === undefined && e.detail === undefined,
+      ),
+    );
   });
 
   it('engine checkpoints: snapshot and offsets saved together, replaced, found by partition', async (t) => {
@@ -215,8 +343,18 @@ export function recordSuite(fixture: FixtureOf): void {
     if (!fx) return;
     const [a, b] = [`eng-${uid()}`, `eng-${uid()}`];
     const topic = `samples-${uid()}`;
-    const ca = { releaseId: a, snapshot: { version: 1, judges: [{ sum: NaN, max: -Infinity }] }, offsets: { [`${topic}:0`]: '18446744073709551615' }, savedAt: T0 };
-    const cb = { releaseId: b, snapshot: [1, 'two', null], offsets: { [`${topic}:1`]: '7', [`${topic}:2`]: '9' }, savedAt: T0 };
+    const ca = {
+      releaseId: a,
+      snapshot: { version: 1, judges: [{ sum: NaN, max: -Infinity }] },
+      offsets: { [`${topic}:0`]: '18446744073709551615' },
+      savedAt: T0,
+    };
+    const cb = {
+      releaseId: b,
+      snapshot: [1, 'two', null],
+      offsets: { [`${topic}:1`]: '7', [`${topic}:2`]: '9' },
+      savedAt: T0,
+    };
     await fx.store.saveEngineCheckpoint(ca);
     await fx.store.saveEngineCheckpoint(cb);
     assert.deepEqual(await fx.store.loadEngineCheckpoint(a), ca);

@@ -43,7 +43,13 @@ async function dump(store: Store, raw: (q: string) => Promise<Record<string, unk
     const actions = await store.listActions({ releaseId: id });
     const attempts = [];
     for (const a of actions) attempts.push(await store.listActionAttempts(a.id ?? -1));
-    perRelease.push({ id, verdicts: await store.listVerdicts(id), checkpoints: await store.listCheckpoints(id), actions, attempts });
+    perRelease.push({
+      id,
+      verdicts: await store.listVerdicts(id),
+      checkpoints: await store.listCheckpoints(id),
+      actions,
+      attempts,
+    });
   }
   const engine = [];
   for (const row of await raw('SELECT release_id FROM engine_checkpoints ORDER BY release_id')) {
@@ -65,8 +71,17 @@ export function safetySuite(fixture: FixtureOf): void {
       score: NaN,
       reasons: ['NaN', 'Infinity', '-Infinity', '-0', '~NaN', '~~-0', 'nan'],
       metrics: [
-        makeMetric({ metric: 'NaN', effect: { relative: NaN, low: -Infinity, high: Infinity }, evidence: Infinity, reason: '~Infinity' }),
-        makeMetric({ effect: { relative: -0, low: Number.MIN_VALUE, high: Number.MAX_VALUE }, evidence: 0.1 + 0.2, n: { baseline: 0, canary: 2 ** 53 - 1 } }),
+        makeMetric({
+          metric: 'NaN',
+          effect: { relative: NaN, low: -Infinity, high: Infinity },
+          evidence: Infinity,
+          reason: '~Infinity',
+        }),
+        makeMetric({
+          effect: { relative: -0, low: Number.MIN_VALUE, high: Number.MAX_VALUE },
+          evidence: 0.1 + 0.2,
+          n: { baseline: 0, canary: 2 ** 53 - 1 },
+        }),
       ],
       policy: { class: 'standard', observedFor: -0, frozen: '-Infinity' },
     });
@@ -74,8 +89,14 @@ export function safetySuite(fixture: FixtureOf): void {
     assert.deepEqual(await fx.store.latestVerdict(rec.release.id), v);
     assert.deepEqual(await fx.store.listVerdicts(rec.release.id), [v]);
     assert.deepEqual(await fx.store.getRelease(rec.release.id), { ...rec, decision: v.decision, decidedAt: v.at });
-    assert.deepEqual((await fx.store.listAudit({ releaseId: rec.release.id }))[0].detail, { e: -Infinity, s: '-Infinity' });
-    const [row] = await fx.raw('SELECT effect_relative, effect_low, effect_high, evidence FROM metric_results WHERE release_id = $1 AND ordinal = 0', [rec.release.id]);
+    assert.deepEqual((await fx.store.listAudit({ releaseId: rec.release.id }))[0].detail, {
+      e: -Infinity,
+      s: '-Infinity',
+    });
+    const [row] = await fx.raw(
+      'SELECT effect_relative, effect_low, effect_high, evidence FROM metric_results WHERE release_id = $1 AND ordinal = 0',
+      [rec.release.id],
+    );
     assert.deepEqual(row, { effect_relative: NaN, effect_low: -Infinity, effect_high: Infinity, evidence: Infinity });
   });
 
@@ -87,9 +108,25 @@ export function safetySuite(fixture: FixtureOf): void {
     let at = T0;
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ score: fc.double(), metrics: fc.array(metricArb, { maxLength: 4 }), reasons: fc.array(text, { maxLength: 3 }), observedFor: fc.double() }, plain),
+        fc.record(
+          {
+            score: fc.double(),
+            metrics: fc.array(metricArb, { maxLength: 4 }),
+            reasons: fc.array(text, { maxLength: 3 }),
+            observedFor: fc.double(),
+          },
+          plain,
+        ),
         async ({ score, metrics, reasons, observedFor }) => {
-          const v: Verdict = { releaseId: rec.release.id, at: ++at, decision: 'inconclusive', score, metrics, reasons, policy: { class: 'standard', observedFor } };
+          const v: Verdict = {
+            releaseId: rec.release.id,
+            at: ++at,
+            decision: 'inconclusive',
+            score,
+            metrics,
+            reasons,
+            policy: { class: 'standard', observedFor },
+          };
           assert.equal(await fx.store.appendVerdict(v), true);
           assert.deepEqual(await fx.store.latestVerdict(rec.release.id), v);
         },
@@ -111,7 +148,10 @@ export function safetySuite(fixture: FixtureOf): void {
     const backup = { releaseId: id, backupId: 'b1', takenAt: T0, source: 'manual', recordedAt: T0, recordedBy: 'dba' };
     await assert.rejects(fx.store.addCheckpoint(backup, audit('checkpoint.record', POISONED)), StoreError);
     assert.deepEqual(await fx.store.listCheckpoints(id), []);
-    assert.deepEqual((await fx.store.listAudit({ releaseId: id })).map((e) => e.action), ['release.register']);
+    assert.deepEqual(
+      (await fx.store.listAudit({ releaseId: id })).map((e) => e.action),
+      ['release.register'],
+    );
     const spec = `atomic-${uid()}`;
     await assert.rejects(fx.store.saveSpec(spec, { ok: true }, 'bad\u0000actor'), StoreError);
     assert.equal(await fx.store.getSpec(spec), undefined);
@@ -125,27 +165,73 @@ export function safetySuite(fixture: FixtureOf): void {
     const s0 = uid();
     for (const s of HOSTILE_STRINGS) {
       const id = `${s}${s0}`;
-      const rec = makeRecord(id, { specName: s, registeredBy: s, justification: s, frozen: s }, { service: `${s}${s0}`, environment: s, tenant: s, version: s });
+      const rec = makeRecord(
+        id,
+        { specName: s, registeredBy: s, justification: s, frozen: s },
+        { service: `${s}${s0}`, environment: s, tenant: s, version: s },
+      );
       await fx.store.createRelease(rec, audit('release.register', { actor: s, detail: { [s]: s } }));
       assert.deepEqual(await fx.store.getRelease(id), rec);
-      assert.deepEqual((await fx.store.listReleases({ service: `${s}${s0}` })).map((r) => r.release.id), [id]);
+      assert.deepEqual(
+        (await fx.store.listReleases({ service: `${s}${s0}` })).map((r) => r.release.id),
+        [id],
+      );
       const v = makeVerdict(id, T0 + 1, { reasons: [s], metrics: [makeMetric({ metric: s, method: s, reason: s })] });
       assert.equal(await fx.store.appendVerdict(v), true);
       assert.deepEqual(await fx.store.listVerdicts(id), [v]);
       const backup = { releaseId: id, backupId: s, takenAt: T0, source: s, recordedAt: T0, recordedBy: s };
       await fx.store.addCheckpoint(backup, audit('checkpoint.record', { actor: s }));
       assert.deepEqual(await fx.store.listCheckpoints(id), [backup]);
-      const actionId = await fx.store.recordAction({ releaseId: id, kind: s, decision: 'rollback', target: s, state: 'failed', attempts: 1, createdAt: T0, updatedAt: T0, lastError: s, payload: { [s]: [s] } });
-      assert.deepEqual((await fx.store.listActions({ releaseId: id }))[0], { id: actionId, releaseId: id, kind: s, decision: 'rollback', target: s, state: 'failed', attempts: 1, createdAt: T0, updatedAt: T0, lastError: s, payload: { [s]: [s] } });
+      const actionId = await fx.store.recordAction({
+        releaseId: id,
+        kind: s,
+        decision: 'rollback',
+        target: s,
+        state: 'failed',
+        attempts: 1,
+        createdAt: T0,
+        updatedAt: T0,
+        lastError: s,
+        payload: { [s]: [s] },
+      });
+      assert.deepEqual((await fx.store.listActions({ releaseId: id }))[0], {
+        id: actionId,
+        releaseId: id,
+        kind: s,
+        decision: 'rollback',
+        target: s,
+        state: 'failed',
+        attempts: 1,
+        createdAt: T0,
+        updatedAt: T0,
+        lastError: s,
+        payload: { [s]: [s] },
+      });
       const cp = { releaseId: id, snapshot: { [s]: s }, offsets: { [`${s}:0`]: s }, savedAt: T0 };
       await fx.store.saveEngineCheckpoint(cp);
       assert.deepEqual(await fx.store.loadEngineCheckpointsFor([`${s}:0`]), [cp]);
       await fx.store.saveSpec(`${s}${s0}`, { name: s }, s);
       assert.deepEqual(await fx.store.getSpec(`${s}${s0}`), { name: s });
       const entries = await fx.store.listAudit({ releaseId: id });
-      assert.deepEqual(entries.map((e) => [e.actor, e.detail]), [[s, { [s]: s }], [s, undefined]]);
+      assert.deepEqual(
+        entries.map((e) => [e.actor, e.detail]),
+        [
+          [s, { [s]: s }],
+          [s, undefined],
+        ],
+      );
     }
-    for (const table of ['releases', 'verdicts', 'metric_results', 'backup_checkpoints', 'actions', 'action_attempts', 'audit_log', 'engine_checkpoints', 'specs']) {
+    for (const table of [
+      'releases',
+      'verdicts',
+      'metric_results',
+      'backup_checkpoints',
+      'actions',
+      'action_attempts',
+      'audit_log',
+      'engine_checkpoints',
+      'specs',
+    ]) {
       const [row] = await fx.raw(`SELECT count(*)::int AS n FROM ${table}`);
       assert.ok(Number(row.n) > 0, `${table} still has its rows`);
     }
@@ -199,9 +285,15 @@ export function safetySuite(fixture: FixtureOf): void {
     assert.deepEqual(acknowledged.slice(0, 20), Array(20).fill(true));
     await assert.rejects(old.appendAudit(audit('too.late')), /closed/);
     await fx.reopen();
-    assert.deepEqual((await fx.store.listVerdicts(id)).map((v) => v.at), Array.from({ length: 20 }, (_, k) => T0 + k));
+    assert.deepEqual(
+      (await fx.store.listVerdicts(id)).map((v) => v.at),
+      Array.from({ length: 20 }, (_, k) => T0 + k),
+    );
     assert.equal((await fx.store.getRelease(id))?.decidedAt, T0 + 19);
-    assert.deepEqual((await fx.store.listAudit({ releaseId: id })).map((e) => e.action), ['release.register', 'restart.pending']);
+    assert.deepEqual(
+      (await fx.store.listAudit({ releaseId: id })).map((e) => e.action),
+      ['release.register', 'restart.pending'],
+    );
     assert.deepEqual((await fx.store.loadEngineCheckpoint(id))?.offsets, { 'samples:0': '20' });
     assert.equal(await fx.store.appendVerdict(makeVerdict(id, T0 + 99)), true, 'writes work after reopening');
   });

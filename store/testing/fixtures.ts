@@ -7,16 +7,38 @@ import type { ReleaseRecord } from '../types.ts';
 export const uid = (): string => randomUUID().slice(0, 8);
 
 export function makeRelease(id: string, over: Partial<Release> = {}): Release {
-  return { id, service: 'odoo', version: '17.0.5', environment: 'prod', strategy: 'canary', class: 'standard', startedAt: 1_700_000_000_000, ...over };
+  return {
+    id,
+    service: 'odoo',
+    version: '17.0.5',
+    environment: 'prod',
+    strategy: 'canary',
+    class: 'standard',
+    startedAt: 1_700_000_000_000,
+    ...over,
+  };
 }
 
-export function makeRecord(id: string, over: Partial<ReleaseRecord> = {}, release: Partial<Release> = {}): ReleaseRecord {
+export function makeRecord(
+  id: string,
+  over: Partial<ReleaseRecord> = {},
+  release: Partial<Release> = {},
+): ReleaseRecord {
   const r = makeRelease(id, release);
   return {
     release: r,
     spec: {
       release: r,
-      metrics: [{ name: 'checkout_success', group: 'business', kind: 'ratio', harm: 'increase', tolerance: 0.1, critical: true }],
+      metrics: [
+        {
+          name: 'checkout_success',
+          group: 'business',
+          kind: 'ratio',
+          harm: 'increase',
+          tolerance: 0.1,
+          critical: true,
+        },
+      ],
       policy: { alpha: 0.05 },
     },
     status: 'active',
@@ -45,7 +67,10 @@ export function makeVerdict(releaseId: string, at: number, over: Partial<Verdict
     at,
     decision: 'continue',
     score: 87.5,
-    metrics: [makeMetric(), makeMetric({ metric: 'stock_reservation_latency', classification: 'undecided', critical: false })],
+    metrics: [
+      makeMetric(),
+      makeMetric({ metric: 'stock_reservation_latency', classification: 'undecided', critical: false }),
+    ],
     reasons: ['observing'],
     policy: { class: 'standard', observedFor: at - 1_700_000_000_000 },
     ...over,

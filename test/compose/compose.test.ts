@@ -67,7 +67,21 @@ test('the schema check can fail: a misspelt service key is rejected', () => {
 });
 
 test('the stack has every component of the full flow', () => {
-  for (const name of ['postgres', 'redis', 'odoo-stable', 'odoo-canary', 'traefik', 'postgres-exporter', 'redis-exporter', 'prometheus', 'grafana', 'kafka', 'release-health', 'odoo-exporter', 'dashboards']) {
+  for (const name of [
+    'postgres',
+    'redis',
+    'odoo-stable',
+    'odoo-canary',
+    'traefik',
+    'postgres-exporter',
+    'redis-exporter',
+    'prometheus',
+    'grafana',
+    'kafka',
+    'release-health',
+    'odoo-exporter',
+    'dashboards',
+  ]) {
     assert.ok(compose.services[name], `service ${name} missing`);
   }
   assert.ok(compose.services['release-health'].build, 'release-health is built from the repository Dockerfile');
@@ -82,14 +96,17 @@ test('every dependency names a service of the file', () => {
 
 test('the release-health services find their config files', () => {
   for (const file of ['serve.yaml', 'odoo-exporter.yaml']) {
-    assert.ok(existsSync(join(REPO_ROOT, 'deploy/compose/release-health', file)), `deploy/compose/release-health/${file} missing`);
+    assert.ok(
+      existsSync(join(REPO_ROOT, 'deploy/compose/release-health', file)),
+      `deploy/compose/release-health/${file} missing`,
+    );
   }
 });
 
 test('every bind-mounted file or folder exists in the repository, every named volume is declared', () => {
   for (const [name, service] of Object.entries(compose.services)) {
     for (const volume of service.volumes ?? []) {
-      const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source ?? '';
+      const source = typeof volume === 'string' ? volume.split(':')[0] : (volume.source ?? '');
       if (source.startsWith('./')) {
         assert.ok(existsSync(join(REPO_ROOT, source)), `${name} mounts ${source}, which does not exist`);
       } else {
@@ -104,7 +121,8 @@ test('no secret is written in the file: every password, token and secret is inte
     const env = service.environment ?? {};
     const entries = Array.isArray(env) ? env.map((e) => e.split('=', 2) as [string, string]) : Object.entries(env);
     for (const [key, value] of entries) {
-      if (/PASS|TOKEN|SECRET/i.test(key)) assert.match(String(value), /^\$\{[A-Z_]+(:[?-][^}]*)?\}$/, `${name}.${key} must come from .env`);
+      if (/PASS|TOKEN|SECRET/i.test(key))
+        assert.match(String(value), /^\$\{[A-Z_]+(:[?-][^}]*)?\}$/, `${name}.${key} must come from .env`);
       else if (/PASS|TOKEN|SECRET/i.test(key.split('_').pop() ?? '')) assert.fail(`${name}.${key}`);
     }
   }
@@ -134,7 +152,12 @@ test('Prometheus scrapes services that exist, on the ports they serve', () => {
 
 test("Traefik's dynamic config routes to the two Odoo services with Flagger-shaped weighted services", () => {
   const dynamic = parse(readFileSync(join(REPO_ROOT, 'deploy/compose/traefik/dynamic/odoo.yaml'), 'utf8')) as {
-    http: { services: Record<string, { weighted?: { services: { name: string; weight: number }[] }; loadBalancer?: { servers: { url: string }[] } }> };
+    http: {
+      services: Record<
+        string,
+        { weighted?: { services: { name: string; weight: number }[] }; loadBalancer?: { servers: { url: string }[] } }
+      >;
+    };
   };
   const weighted = dynamic.http.services.odoo.weighted?.services ?? [];
   assert.deepEqual(weighted.map((s) => s.name).sort(), ['odoo-canary', 'odoo-primary']);
@@ -150,7 +173,8 @@ test('the Dockerfile copies every room the image runs', () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
   // `COPY --from=build` copies from the build stage, not from the repository
   for (const match of dockerfile.matchAll(/^COPY (?!--from=)(\S+)/gm)) {
-    for (const source of match[1].split(/\s+/)) assert.ok(existsSync(join(REPO_ROOT, source)), `Dockerfile copies missing ${source}`);
+    for (const source of match[1].split(/\s+/))
+      assert.ok(existsSync(join(REPO_ROOT, source)), `Dockerfile copies missing ${source}`);
   }
   for (const room of ['analyzer', 'collector', 'pipeline', 'store', 'gate', 'cli', 'bin']) {
     assert.match(dockerfile, new RegExp(`^COPY ${room} `, 'm'), `Dockerfile does not copy ${room}`);
@@ -164,12 +188,17 @@ test("the compose stack's release-health configs are valid for the commands that
   const serveText = readFileSync(join(REPO_ROOT, 'deploy/compose/release-health/serve.yaml'), 'utf8');
   const serve = parseServeConfig(serveText, 'serve.yaml');
   assert.equal(serve.bus.kind, 'kafka');
-  assert.ok(serve.bus.kind === 'kafka' && serve.bus.brokers?.every((b) => compose.services[b.split(':')[0]]), 'Kafka brokers are compose services');
+  assert.ok(
+    serve.bus.kind === 'kafka' && serve.bus.brokers?.every((b) => compose.services[b.split(':')[0]]),
+    'Kafka brokers are compose services',
+  );
   for (const target of serve.collector.targets as { url: string }[]) {
     assert.ok(compose.services[new URL(target.url).hostname], `scrape target ${target.url} is a compose service`);
   }
   assert.doesNotThrow(() => parseDashboardsConfig(parse(serveText).dashboards));
-  const exporter = parseOdooExporterConfigText(readFileSync(join(REPO_ROOT, 'deploy/compose/release-health/odoo-exporter.yaml'), 'utf8'));
+  const exporter = parseOdooExporterConfigText(
+    readFileSync(join(REPO_ROOT, 'deploy/compose/release-health/odoo-exporter.yaml'), 'utf8'),
+  );
   const prom = readFileSync(join(REPO_ROOT, 'deploy/compose/prometheus/prometheus.yml'), 'utf8');
   assert.ok(prom.includes(`odoo-exporter:${exporter.listen.port}`), 'Prometheus scrapes the exporter on its port');
 });

@@ -65,7 +65,15 @@ const plans: Plan[] = [
   { id: 'ctl-promote', service: 'ctl-promote', regression: 'none', minutes: 31, keep: LATENCY_ONLY, until: 'promote' },
   { id: 'ctl-continue', service: 'ctl-continue', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
   // harm established in a light group: the score stays above marginal, so traffic is reduced first
-  { id: 'ctl-reduce', service: 'ctl-reduce', regression: 'error-ratio-x3', minutes: 10, critical: false, groupWeights: { ingress: 1, business: 10 }, until: 'reduce-traffic' },
+  {
+    id: 'ctl-reduce',
+    service: 'ctl-reduce',
+    regression: 'error-ratio-x3',
+    minutes: 10,
+    critical: false,
+    groupWeights: { ingress: 1, business: 10 },
+    until: 'reduce-traffic',
+  },
   { id: 'ctl-rollback', service: 'ctl-rollback', regression: 'error-ratio-x3', minutes: 30, until: 'rollback' },
   // a policy that promotes only with harm ruled out on the critical metrics, which 60 min of this traffic does not reach
   { id: 'ctl-inconclusive', service: 'ctl-inconclusive', regression: 'none', minutes: 61, releaseClass: 'strict' },
@@ -74,7 +82,14 @@ const plans: Plan[] = [
   { id: 'ctl-close', service: 'ctl-close', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
   { id: 'ctl-sup-old', service: 'ctl-sup', regression: 'error-ratio-x3', minutes: 30, until: 'rollback' },
   { id: 'ctl-sup-new', service: 'ctl-sup', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
-  { id: 'ctl-tenant-a', service: 'ctl-tenant', tenant: 'a', regression: 'error-ratio-x3', minutes: 30, until: 'rollback' },
+  {
+    id: 'ctl-tenant-a',
+    service: 'ctl-tenant',
+    tenant: 'a',
+    regression: 'error-ratio-x3',
+    minutes: 30,
+    until: 'rollback',
+  },
   { id: 'ctl-tenant-b', service: 'ctl-tenant', tenant: 'b', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
 ];
 
@@ -87,17 +102,29 @@ process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
 
 async function api(url: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` }, body: JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR}` },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
 }
 
 async function main(): Promise<void> {
   const promBin = findPrometheusBin();
   if (!promBin) throw new Error('prometheus not found (scripts/services/start.sh installs the Debian package)');
-  const cfg = parseServeConfig('listen: { host: 127.0.0.1, port: 0 }\nstore: { url: "pglite:memory" }\nengine: { interval: 1m, grace: 0s }\ngovernance: { classes: { strict: { extends: standard, requireRuledOut: true } } }\n', 'controllers-fixture.yaml');
+  const cfg = parseServeConfig(
+    'listen: { host: 127.0.0.1, port: 0 }\nstore: { url: "pglite:memory" }\nengine: { interval: 1m, grace: 0s }\ngovernance: { classes: { strict: { extends: standard, requireRuledOut: true } } }\n',
+    'controllers-fixture.yaml',
+  );
   const pino = (await import('pino')).default({ level: process.env.RH_TEST_LOG ?? 'warn' });
   // tickEveryMs 0: the fixture takes the looks itself; later ones would move the verdicts under the tests
-  const service = await startService(cfg, { env: { RH_TOKENS: `ci:operator:${OPERATOR},controllers:reader:${READER}` }, logger: pino, tickEveryMs: 0, scrape: false });
+  const service = await startService(cfg, {
+    env: { RH_TOKENS: `ci:operator:${OPERATOR},controllers:reader:${READER}` },
+    logger: pino,
+    tickEveryMs: 0,
+    scrape: false,
+  });
   cleanups.push(() => service.close());
   const now = Date.now();
 
@@ -110,11 +137,22 @@ async function main(): Promise<void> {
     if (plan.critical === false) spec = { ...spec, metrics: spec.metrics.map((m) => ({ ...m, critical: false })) };
     if (plan.groupWeights) spec = { ...spec, groupWeights: plan.groupWeights };
     const { release: _r, ...specBody } = spec;
-    const release = { id: plan.id, service: plan.service, version: '17.0.2', baselineVersion: '17.0.1', environment: 'ctl', strategy: 'canary', class: plan.releaseClass ?? 'standard', startedAt, ...(plan.tenant ? { tenant: plan.tenant } : {}) };
+    const release = {
+      id: plan.id,
+      service: plan.service,
+      version: '17.0.2',
+      baselineVersion: '17.0.1',
+      environment: 'ctl',
+      strategy: 'canary',
+      class: plan.releaseClass ?? 'standard',
+      startedAt,
+      ...(plan.tenant ? { tenant: plan.tenant } : {}),
+    };
     await api(service.url, '/api/v1/releases', { release, spec: specBody });
     // latency metrics read their raw samples by name; ratio metrics read others (requests, errors)
     const wanted = (s: Sample) => !plan.keep || plan.keep.includes(s.metric);
-    const samples: Sample[] = plan.silentFor !== undefined ? [] : scenario.samples.filter(wanted).map((s) => ({ ...s, ts: s.ts + shift }));
+    const samples: Sample[] =
+      plan.silentFor !== undefined ? [] : scenario.samples.filter(wanted).map((s) => ({ ...s, ts: s.ts + shift }));
     const byMinute = new Map<number, Sample[]>();
     for (const s of samples) {
       const m = Math.floor((s.ts - startedAt) / MINUTE);
@@ -123,7 +161,13 @@ async function main(): Promise<void> {
     let sequence = 0;
     for (const [m, batch] of [...byMinute].sort((a, b) => a[0] - b[0])) {
       const before = service.pipeline.stats().batches;
-      await service.bus.publishSamples({ releaseId: plan.id, batchId: `m${m}`, producer: 'fixture', sequence: ++sequence, samples: batch });
+      await service.bus.publishSamples({
+        releaseId: plan.id,
+        batchId: `m${m}`,
+        producer: 'fixture',
+        sequence: ++sequence,
+        samples: batch,
+      });
       while (service.pipeline.stats().batches <= before) await new Promise((r) => setTimeout(r, 2));
       await service.pipeline.tick(startedAt + (m + 1) * MINUTE);
       if (plan.until && (await service.store.latestVerdict(plan.id))?.decision === plan.until) break;
@@ -133,12 +177,26 @@ async function main(): Promise<void> {
   }
   // the newest: registered now, no look yet
   await api(service.url, '/api/v1/releases', {
-    release: { id: 'ctl-new', service: 'ctl-new', version: '17.0.2', environment: 'ctl', strategy: 'canary', class: 'standard', startedAt: now },
-    spec: { metrics: [{ name: 'checkout_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.05 }] },
+    release: {
+      id: 'ctl-new',
+      service: 'ctl-new',
+      version: '17.0.2',
+      environment: 'ctl',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: now,
+    },
+    spec: {
+      metrics: [
+        { name: 'checkout_latency_seconds', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.05 },
+      ],
+    },
   });
   const decisions: Record<string, string> = {};
   for (const id of [...plans.map((p) => p.id), 'ctl-new']) {
-    const res = await fetch(`${service.url}/api/v1/releases/${id}/verdict`, { headers: { authorization: `Bearer ${READER}` } });
+    const res = await fetch(`${service.url}/api/v1/releases/${id}/verdict`, {
+      headers: { authorization: `Bearer ${READER}` },
+    });
     decisions[id] = ((await res.json()) as { decision: string }).decision;
   }
 
@@ -147,16 +205,27 @@ async function main(): Promise<void> {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   const gate = new URL(service.url);
-  writeFileSync(join(dir, 'prometheus.yml'), [
-    '# written by test/controllers/fixture.ts',
-    'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
-    'scrape_configs:',
-    `  - job_name: release-health`,
-    `    authorization: { credentials: "${READER}" }`,
-    `    static_configs: [{ targets: ["${gate.host}"] }]`,
-    '',
-  ].join('\n'));
-  const prom = spawn(promBin, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      '# written by test/controllers/fixture.ts',
+      'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
+      'scrape_configs:',
+      `  - job_name: release-health`,
+      `    authorization: { credentials: "${READER}" }`,
+      `    static_configs: [{ targets: ["${gate.host}"] }]`,
+      '',
+    ].join('\n'),
+  );
+  const prom = spawn(
+    promBin,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
   cleanups.push(() => void prom.kill('SIGKILL'));
   process.once('exit', () => prom.kill('SIGKILL'));
   const promUrl = `http://127.0.0.1:${port}`;
@@ -173,7 +242,14 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
 
-  const fixture = { gateUrl: service.url, prometheusUrl: promUrl, readerToken: READER, operatorToken: OPERATOR, environment: 'ctl', decisions };
+  const fixture = {
+    gateUrl: service.url,
+    prometheusUrl: promUrl,
+    readerToken: READER,
+    operatorToken: OPERATOR,
+    environment: 'ctl',
+    decisions,
+  };
   writeFileSync(`${out}.tmp`, JSON.stringify(fixture, null, 2));
   renameSync(`${out}.tmp`, out);
   process.stdout.write(`controllers fixture ready: ${JSON.stringify(decisions)}\n`);

@@ -28,14 +28,24 @@ function config(text: string) {
 }
 
 async function api(url: string, path: string, init: RequestInit & { token?: string } = {}) {
-  const res = await fetch(url + path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? READER}`, ...(init.headers ?? {}) } });
+  const res = await fetch(url + path, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${init.token ?? READER}`,
+      ...(init.headers ?? {}),
+    },
+  });
   return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
 }
 
 test('serve (embedded): register → samples → rollback verdict over HTTP, Traefik weight to 0, restart loses nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rh-serve-'));
   const traefikFile = join(dir, 'odoo.yaml');
-  writeFileSync(traefikFile, 'http:\n  services:\n    checkout:\n      weighted:\n        services:\n          - { name: checkout-primary, weight: 90 }\n          - { name: checkout-canary, weight: 10 }\n');
+  writeFileSync(
+    traefikFile,
+    'http:\n  services:\n    checkout:\n      weighted:\n        services:\n          - { name: checkout-primary, weight: 90 }\n          - { name: checkout-canary, weight: 10 }\n',
+  );
   const cfg = config(`
 listen: { port: 0 }
 store: { url: "pglite://${join(dir, 'store')}" }
@@ -53,12 +63,23 @@ actions:
   now = release.startedAt;
   try {
     // a reader may not register; an operator may
-    assert.equal((await api(service.url, '/api/v1/releases', { method: 'POST', body: JSON.stringify({ release, spec }) })).status, 403);
-    const created = await api(service.url, '/api/v1/releases', { method: 'POST', token: OPERATOR, body: JSON.stringify({ release, spec }) });
+    assert.equal(
+      (await api(service.url, '/api/v1/releases', { method: 'POST', body: JSON.stringify({ release, spec }) })).status,
+      403,
+    );
+    const created = await api(service.url, '/api/v1/releases', {
+      method: 'POST',
+      token: OPERATOR,
+      body: JSON.stringify({ release, spec }),
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const before = await api(service.url, `/api/v1/releases/${release.id}/verdict`);
     assert.equal(before.status, 200);
-    assert.equal(before.body.decision, 'continue', 'warming up: continue, never promote, never inconclusive for being new');
+    assert.equal(
+      before.body.decision,
+      'continue',
+      'warming up: continue, never promote, never inconclusive for being new',
+    );
 
     // the collector's role, minute by minute: one batch per minute of samples
     const byMinute = new Map<number, typeof scenario.samples>();
@@ -68,7 +89,13 @@ actions:
     }
     let decision = '';
     for (const [m, samples] of [...byMinute].sort((a, b) => a[0] - b[0])) {
-      await service.bus.publishSamples({ releaseId: release.id, batchId: `m${m}`, producer: 'test', sequence: m, samples });
+      await service.bus.publishSamples({
+        releaseId: release.id,
+        batchId: `m${m}`,
+        producer: 'test',
+        sequence: m,
+        samples,
+      });
       now = release.startedAt + (m + 1) * MINUTE;
       while (service.pipeline.stats().batches < m + 1) await new Promise((r) => setTimeout(r, 5));
       await service.pipeline.tick(now);
@@ -77,12 +104,22 @@ actions:
     }
     assert.equal(decision, 'rollback');
     const verdict = (await api(service.url, `/api/v1/releases/${release.id}/verdict`)).body as unknown as Verdict;
-    assert.ok(verdict.metrics.some((mv) => mv.classification === 'high' && mv.metric === 'error_ratio'), 'the failing metric is in the verdict');
+    assert.ok(
+      verdict.metrics.some((mv) => mv.classification === 'high' && mv.metric === 'error_ratio'),
+      'the failing metric is in the verdict',
+    );
     // the rollback action rewrote Traefik's weights (retried and recorded)
     for (let i = 0; i < 100; i++) {
-      const weights = (parseYaml(readFileSync(traefikFile, 'utf8')) as { http: { services: Record<string, { weighted: { services: { name: string; weight: number }[] } }> } }).http.services.checkout.weighted.services;
+      const weights = (
+        parseYaml(readFileSync(traefikFile, 'utf8')) as {
+          http: { services: Record<string, { weighted: { services: { name: string; weight: number }[] } }> };
+        }
+      ).http.services.checkout.weighted.services;
       if (weights.find((w) => w.name === 'checkout-canary')?.weight === 0) break;
-      if (i === 99) assert.fail(`canary weight not set to 0: ${JSON.stringify(weights)}; service ${release.service}; actions ${JSON.stringify(await service.store.listActions({ releaseId: release.id }))}`);
+      if (i === 99)
+        assert.fail(
+          `canary weight not set to 0: ${JSON.stringify(weights)}; service ${release.service}; actions ${JSON.stringify(await service.store.listActions({ releaseId: release.id }))}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
     const actions = await service.store.listActions({ releaseId: release.id });
@@ -98,7 +135,11 @@ actions:
     assert.equal(shown.status, 200);
     const timeline = (await again.store.listVerdicts(release.id)).map((v) => v.decision);
     assert.equal(timeline.at(-1), 'rollback');
-    assert.equal(new Set((await again.store.listVerdicts(release.id)).map((v) => v.at)).size, timeline.length, 'no duplicated verdict');
+    assert.equal(
+      new Set((await again.store.listVerdicts(release.id)).map((v) => v.at)).size,
+      timeline.length,
+      'no duplicated verdict',
+    );
     assert.equal((await api(again.url, `/api/v1/releases/${release.id}/verdict`)).body.decision, 'rollback');
   } finally {
     await again.close();
@@ -133,27 +174,49 @@ collector:
         - { name: redis_connected_clients, as: redis_clients, kind: gauge, cohorts: { by: time, releaseStartedAt: "{{release.startedAt}}" } }
 `);
   const pinoSilent = (await import('pino')).default(silent);
-  const service = await startService(cfg, { env: { ...env, RH_STORE_URL: storeUrl }, logger: pinoSilent, tickEveryMs: 0 });
+  const service = await startService(cfg, {
+    env: { ...env, RH_STORE_URL: storeUrl },
+    logger: pinoSilent,
+    tickEveryMs: 0,
+  });
   try {
     assert.equal(service.store.kind, 'postgres');
-    const release = { id: 'odoo-live-1', service: 'odoo', version: '17.0.6', environment: 'staging', tenant: 'odoo', strategy: 'canary', class: 'standard', startedAt: Date.now() - 1000 };
+    const release = {
+      id: 'odoo-live-1',
+      service: 'odoo',
+      version: '17.0.6',
+      environment: 'staging',
+      tenant: 'odoo',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: Date.now() - 1000,
+    };
     const spec = {
       metrics: [
         { name: 'db_commits_total', group: 'database', kind: 'count', harm: 'decrease', tolerance: 0.2 },
         { name: 'redis_clients', group: 'cache', kind: 'gauge', harm: 'increase', tolerance: 0.5 },
       ],
     };
-    const created = await api(service.url, '/api/v1/releases', { method: 'POST', token: OPERATOR, body: JSON.stringify({ release, spec }) });
+    const created = await api(service.url, '/api/v1/releases', {
+      method: 'POST',
+      token: OPERATOR,
+      body: JSON.stringify({ release, spec }),
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     // generate commits in the tenant database while the collector scrapes
     for (let i = 0; i < 20 && service.pipeline.stats().samples < 4; i++) {
       await admin.query('SELECT 1');
       await new Promise((r) => setTimeout(r, 150));
     }
-    assert.ok(service.pipeline.stats().samples >= 4, `samples reached the pipeline: ${JSON.stringify(service.pipeline.stats())}`);
+    assert.ok(
+      service.pipeline.stats().samples >= 4,
+      `samples reached the pipeline: ${JSON.stringify(service.pipeline.stats())}`,
+    );
     const ready = await fetch(`${service.url}/readyz`);
     assert.equal(ready.status, 200);
-    const metrics = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${READER}` } })).text();
+    const metrics = await (
+      await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${READER}` } })
+    ).text();
     assert.match(metrics, /release_health_verdict\{[^}]*release_id="odoo-live-1"/);
   } finally {
     await service.close();

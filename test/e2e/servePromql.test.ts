@@ -19,13 +19,22 @@ const READER = 'reader-token-0123456789abcdef';
 const env = { RH_TOKENS: `ci:operator:${OPERATOR},argo:reader:${READER}` };
 
 async function api(url: string, path: string, init: RequestInit & { token?: string } = {}) {
-  const res = await fetch(url + path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? READER}` } });
+  const res = await fetch(url + path, {
+    ...init,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${init.token ?? READER}` },
+  });
   return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
 }
 
-
 const metrics = [
-  { name: 'scrape_seconds', group: 'database', kind: 'gauge', harm: 'increase', tolerance: 0.5, query: 'scrape_duration_seconds{job="$cohort"}' },
+  {
+    name: 'scrape_seconds',
+    group: 'database',
+    kind: 'gauge',
+    harm: 'increase',
+    tolerance: 0.5,
+    query: 'scrape_duration_seconds{job="$cohort"}',
+  },
   { name: 'target_up', group: 'database', kind: 'gauge', harm: 'decrease', tolerance: 0.1, query: 'up{job="$cohort"}' },
 ];
 
@@ -54,17 +63,38 @@ prometheus:
   const service = await startService(cfg, { env, logger, tickEveryMs: 0 });
   try {
     assert.ok(service.promql, 'built from the prometheus section');
-    const release = { id: 'promql-e2e-1', service: 'postgres', version: '2', baselineVersion: '1', environment: 'staging', strategy: 'canary', class: 'standard', startedAt: Date.now() - 2 * SECOND };
-    const created = await api(service.url, '/api/v1/releases', { method: 'POST', token: OPERATOR, body: JSON.stringify({ release, spec: { metrics, policy: {} } }) });
+    const release = {
+      id: 'promql-e2e-1',
+      service: 'postgres',
+      version: '2',
+      baselineVersion: '1',
+      environment: 'staging',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: Date.now() - 2 * SECOND,
+    };
+    const created = await api(service.url, '/api/v1/releases', {
+      method: 'POST',
+      token: OPERATOR,
+      body: JSON.stringify({ release, spec: { metrics, policy: {} } }),
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.deepEqual(service.promql.metricsOf(release.id), ['scrape_seconds', 'target_up']);
     // the service's own PromQL timer queries each 3 s window as it ends
-    await eventually('two PromQL batches ingested by the pipeline', async () => (service.promql!.stats().batches >= 2 && service.pipeline.stats().samples > 0 ? true : undefined), 20_000, 200);
+    await eventually(
+      'two PromQL batches ingested by the pipeline',
+      async () => (service.promql!.stats().batches >= 2 && service.pipeline.stats().samples > 0 ? true : undefined),
+      20_000,
+      200,
+    );
     await service.pipeline.tick(Date.now());
     const verdict = (await api(service.url, `/api/v1/releases/${release.id}/verdict`)).body as unknown as Verdict;
     for (const name of ['scrape_seconds', 'target_up']) {
       const mv = verdict.metrics.find((m) => m.metric === name);
-      assert.ok(mv && mv.n.baseline >= 3 && mv.n.canary >= 3, `${name} has both cohorts in the verdict: ${JSON.stringify(mv)}`);
+      assert.ok(
+        mv && mv.n.baseline >= 3 && mv.n.canary >= 3,
+        `${name} has both cohorts in the verdict: ${JSON.stringify(mv)}`,
+      );
     }
     assert.notEqual(verdict.decision, 'rollback', 'both exporters are up');
     const stats = service.promql.stats();
@@ -73,7 +103,11 @@ prometheus:
     // the collector's own metrics count the PromQL windows
     assert.match(await service.collectorMetrics!.collect(), /target="promql"/);
     // a release that is stopped is no longer queried
-    const aborted = await api(service.url, `/api/v1/releases/${release.id}/abort`, { method: 'POST', token: OPERATOR, body: JSON.stringify({ reason: 'test over' }) });
+    const aborted = await api(service.url, `/api/v1/releases/${release.id}/abort`, {
+      method: 'POST',
+      token: OPERATOR,
+      body: JSON.stringify({ reason: 'test over' }),
+    });
     assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
     assert.deepEqual(service.promql.releaseIds(), []);
   } finally {
@@ -109,22 +143,58 @@ prometheus: { url: "${promUrl}", step: 2s, delay: 500ms, cohorts: { baseline: { 
   const service = await startService(cfg, { env, logger, tickEveryMs: 0 });
   const seen: { producer: string; ts: number; metric: string; cohort: string }[] = [];
   const observer = await service.bus.subscribeSamples('test-observer', async (batch, ack) => {
-    for (const x of batch.samples) seen.push({ producer: batch.producer, ts: x.ts, metric: x.metric, cohort: x.cohort });
+    for (const x of batch.samples)
+      seen.push({ producer: batch.producer, ts: x.ts, metric: x.metric, cohort: x.cohort });
     await ack();
   });
   try {
-    const release = { id: 'promql-mixed-1', service: 'odoo', version: '2', baselineVersion: '1', environment: 'staging', strategy: 'canary', class: 'standard', startedAt: Date.now() };
-    const spec = { metrics: [metrics[0], { name: 'redis_clients', group: 'cache', kind: 'gauge', harm: 'increase', tolerance: 1 }], policy: {} };
-    assert.equal((await api(service.url, '/api/v1/releases', { method: 'POST', token: OPERATOR, body: JSON.stringify({ release, spec }) })).status, 201);
-    const verdicts = await eventually('three looks closed by the scraped samples', async () => {
-      const v = await service.store.listVerdicts(release.id);
-      return v.length >= 3 ? v : undefined;
-    }, 30_000, 200);
-    assert.ok(seen.some((x) => x.producer === 'scrape:redis'), 'the scrape target fed the same release');
+    const release = {
+      id: 'promql-mixed-1',
+      service: 'odoo',
+      version: '2',
+      baselineVersion: '1',
+      environment: 'staging',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: Date.now(),
+    };
+    const spec = {
+      metrics: [metrics[0], { name: 'redis_clients', group: 'cache', kind: 'gauge', harm: 'increase', tolerance: 1 }],
+      policy: {},
+    };
+    assert.equal(
+      (
+        await api(service.url, '/api/v1/releases', {
+          method: 'POST',
+          token: OPERATOR,
+          body: JSON.stringify({ release, spec }),
+        })
+      ).status,
+      201,
+    );
+    const verdicts = await eventually(
+      'three looks closed by the scraped samples',
+      async () => {
+        const v = await service.store.listVerdicts(release.id);
+        return v.length >= 3 ? v : undefined;
+      },
+      30_000,
+      200,
+    );
+    assert.ok(
+      seen.some((x) => x.producer === 'scrape:redis'),
+      'the scrape target fed the same release',
+    );
     for (const v of verdicts) {
-      const promqlSent = seen.filter((x) => x.producer === 'promql' && x.metric === 'scrape_seconds' && x.cohort === 'canary' && x.ts < v.at).length;
+      const promqlSent = seen.filter(
+        (x) => x.producer === 'promql' && x.metric === 'scrape_seconds' && x.cohort === 'canary' && x.ts < v.at,
+      ).length;
       const judged = v.metrics.find((m) => m.metric === 'scrape_seconds')?.n.canary;
-      assert.equal(judged, promqlSent, `look at ${v.at}: every PromQL sample sent before it was judged in it (none late)`);
+      assert.equal(
+        judged,
+        promqlSent,
+        `look at ${v.at}: every PromQL sample sent before it was judged in it (none late)`,
+      );
     }
     assert.ok((verdicts.at(-1)?.metrics.find((m) => m.metric === 'scrape_seconds')?.n.canary ?? 0) >= 6);
   } finally {
@@ -144,14 +214,35 @@ prometheus: { url: "http://127.0.0.1:${await closedPort()}", timeout: 2s, cohort
     'test-serve-promql-down.yaml',
   );
   const warnings: Record<string, unknown>[] = [];
-  const logger = (await import('pino')).default({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = (await import('pino')).default(
+    { level: 'warn' },
+    { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const startedAt = 1_795_000_000_000;
   let now = startedAt;
   const service = await startService(cfg, { env, logger, clock: () => now, tickEveryMs: 0, scrape: false });
   try {
-    const release = { id: 'promql-down-1', service: 'odoo', version: '2', baselineVersion: '1', environment: 'staging', strategy: 'canary', class: 'standard', startedAt };
+    const release = {
+      id: 'promql-down-1',
+      service: 'odoo',
+      version: '2',
+      baselineVersion: '1',
+      environment: 'staging',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt,
+    };
     const spec = { metrics, policy: { observeMs: 5 * 60 * SECOND, minObserveMs: 60 * SECOND } };
-    assert.equal((await api(service.url, '/api/v1/releases', { method: 'POST', token: OPERATOR, body: JSON.stringify({ release, spec }) })).status, 201);
+    assert.equal(
+      (
+        await api(service.url, '/api/v1/releases', {
+          method: 'POST',
+          token: OPERATOR,
+          body: JSON.stringify({ release, spec }),
+        })
+      ).status,
+      201,
+    );
     const decisions: string[] = [];
     for (let minute = 1; minute <= 6; minute++) {
       now = startedAt + minute * 60 * SECOND;
@@ -165,7 +256,13 @@ prometheus: { url: "http://127.0.0.1:${await closedPort()}", timeout: 2s, cohort
     const stats = service.promql!.stats();
     assert.equal(stats.batches, 0);
     assert.ok(stats.errors >= 2 * 5, `errors counted: ${JSON.stringify(stats)}`);
-    assert.ok(warnings.some((w) => w.target === 'promql' && w.metric === 'target_up' && /^up\{job="(redis|postgres)"\}$/.test(String(w.query))), 'logged with the query');
+    assert.ok(
+      warnings.some(
+        (w) =>
+          w.target === 'promql' && w.metric === 'target_up' && /^up\{job="(redis|postgres)"\}$/.test(String(w.query)),
+      ),
+      'logged with the query',
+    );
   } finally {
     await service.close();
   }

@@ -38,7 +38,10 @@ function mutate(tree: unknown, path: number[], replacement: unknown): unknown {
   const entries = Array.isArray(tree) ? tree.map((v, i) => [i, v] as const) : Object.entries(tree);
   if (entries.length === 0) return replacement;
   const [key, value] = entries[path[0] % entries.length];
-  const copy = (Array.isArray(tree) ? [...(tree as unknown[])] : { ...(tree as Record<string, unknown>) }) as Record<string | number, unknown>;
+  const copy = (Array.isArray(tree) ? [...(tree as unknown[])] : { ...(tree as Record<string, unknown>) }) as Record<
+    string | number,
+    unknown
+  >;
   copy[key] = mutate(value, path.slice(1), replacement);
   return copy;
 }
@@ -57,12 +60,18 @@ test('specs: random JSON documents are accepted or rejected with an InputError',
 test('specs: one value of a valid spec replaced by anything is handled cleanly', () => {
   const outcomes = { accepted: 0, rejected: 0 };
   fc.assert(
-    fc.property(fc.array(fc.nat(50), { minLength: 1, maxLength: 6 }), fc.oneof(fc.jsonValue(), fc.constant(Number.NaN), fc.constant(Infinity), fc.string({ maxLength: 2000 })), (path, replacement) => {
-      const doc = mutate(validSpec, path, replacement);
-      // NaN/Infinity cannot be written in JSON: YAML's .nan/.inf spellings go through the YAML path
-      const text = JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
-      outcomes[acceptsOrRejectsCleanly(text)]++;
-    }),
+    fc.property(
+      fc.array(fc.nat(50), { minLength: 1, maxLength: 6 }),
+      fc.oneof(fc.jsonValue(), fc.constant(Number.NaN), fc.constant(Infinity), fc.string({ maxLength: 2000 })),
+      (path, replacement) => {
+        const doc = mutate(validSpec, path, replacement);
+        // NaN/Infinity cannot be written in JSON: YAML's .nan/.inf spellings go through the YAML path
+        const text = JSON.stringify(doc, (_k, v: unknown) =>
+          typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+        );
+        outcomes[acceptsOrRejectsCleanly(text)]++;
+      },
+    ),
     { numRuns: RUNS, seed: 7 },
   );
   console.log(`fuzz specs/mutated: ${RUNS} runs, ${outcomes.rejected} rejected, ${outcomes.accepted} accepted`);
@@ -90,10 +99,29 @@ test('specs: pathological shapes are refused, not crashed on', () => {
   const deepYaml = Array.from({ length: 5_000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n');
   assert.equal(acceptsOrRejectsCleanly(deepYaml), 'rejected');
   // billion laughs: YAML aliases expanding exponentially
-  const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+  const laughs = [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...Array.from(
+      { length: 9 },
+      (_, i) =>
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(',')}]`,
+    ),
+  ].join('\n');
   assert.equal(acceptsOrRejectsCleanly(laughs), 'rejected');
-  const hugeName = JSON.stringify({ ...(validSpec as object), release: { ...(validSpec as { release: object }).release, id: 'x'.repeat(1_000_000) } });
+  const hugeName = JSON.stringify({
+    ...(validSpec as object),
+    release: { ...(validSpec as { release: object }).release, id: 'x'.repeat(1_000_000) },
+  });
   assert.equal(acceptsOrRejectsCleanly(hugeName), 'rejected');
-  const injection = JSON.stringify({ ...(validSpec as object), release: { ...(validSpec as { release: object }).release, id: "r1'; DROP TABLE releases; --" } });
-  assert.equal(acceptsOrRejectsCleanly(injection), 'rejected', 'release ids are restricted to letters, digits and . _ : -');
+  const injection = JSON.stringify({
+    ...(validSpec as object),
+    release: { ...(validSpec as { release: object }).release, id: "r1'; DROP TABLE releases; --" },
+  });
+  assert.equal(
+    acceptsOrRejectsCleanly(injection),
+    'rejected',
+    'release ids are restricted to letters, digits and . _ : -',
+  );
 });

@@ -50,14 +50,22 @@ async function scrape(url: string, accept?: string): Promise<Scrape> {
 
 function family(s: Scrape, name: string): MetricFamily {
   const f = s.parsed.families.find((x) => x.name === name);
-  assert.ok(f, `family ${name} missing; have ${s.parsed.families.slice(0, 30).map((x) => x.name).join(', ')}…`);
+  assert.ok(
+    f,
+    `family ${name} missing; have ${s.parsed.families
+      .slice(0, 30)
+      .map((x) => x.name)
+      .join(', ')}…`,
+  );
   return f;
 }
 
 /** The value of the single sample named `name` whose labels include `labels`. */
 function value(s: Scrape, familyName: string, labels: Record<string, string> = {}, sampleName = familyName): number {
   const f = family(s, familyName);
-  const hits = f.samples.filter((x) => x.name === sampleName && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+  const hits = f.samples.filter(
+    (x) => x.name === sampleName && Object.entries(labels).every(([k, v]) => x.labels[k] === v),
+  );
   assert.equal(hits.length, 1, `${sampleName}${JSON.stringify(labels)}: ${hits.length} samples`);
   return hits[0].value;
 }
@@ -75,7 +83,12 @@ test('postgres_exporter: real /metrics parse; pg_up = 1; xact_commit{datname="od
   assert.ok(before > 0, `xact_commit{datname="odoo"} = ${before}`);
 
   const n = 20;
-  await psql(Array.from({ length: n }, (_, i) => `BEGIN; INSERT INTO sale_order (name, amount) VALUES ('it-${i}', ${i}); COMMIT;`).join(' '));
+  await psql(
+    Array.from(
+      { length: n },
+      (_, i) => `BEGIN; INSERT INTO sale_order (name, amount) VALUES ('it-${i}', ${i}); COMMIT;`,
+    ).join(' '),
+  );
   // Backends flush their statistics at most once a second: poll.
   const after = await eventually('pg_stat_database_xact_commit{datname="odoo"} to grow', async () => {
     const s = await scrape(url);

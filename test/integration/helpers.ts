@@ -22,7 +22,15 @@ const execFileAsync = promisify(execFile);
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const START_SCRIPT = 'scripts/services/start.sh';
 
-export type ServiceName = 'postgres' | 'redis' | 'postgres_exporter' | 'redis_exporter' | 'prometheus' | 'kafka' | 'kafka_cluster' | 'alertmanager';
+export type ServiceName =
+  | 'postgres'
+  | 'redis'
+  | 'postgres_exporter'
+  | 'redis_exporter'
+  | 'prometheus'
+  | 'kafka'
+  | 'kafka_cluster'
+  | 'alertmanager';
 
 /** Env variable holding each service's endpoint. */
 export const SERVICE_ENV: Record<ServiceName, string> = {
@@ -51,7 +59,8 @@ export function parseEnvFile(text: string): Record<string, string> {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
     if (!m) continue;
     let value = m[2].trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+      value = value.slice(1, -1);
     out[m[1]] = value;
   }
   return out;
@@ -79,7 +88,9 @@ export function inCI(): boolean {
 /** Thrown (under CI) when a service the test needs is not there. */
 export class ServiceUnavailableError extends Error {
   constructor(service: ServiceName, reason: string) {
-    super(`integration service "${service}" unavailable: ${reason} (start it with: bash ${startCommand(service)} && source .cache/services/env)`);
+    super(
+      `integration service "${service}" unavailable: ${reason} (start it with: bash ${startCommand(service)} && source .cache/services/env)`,
+    );
     this.name = 'ServiceUnavailableError';
   }
 }
@@ -87,7 +98,10 @@ export class ServiceUnavailableError extends Error {
 /** Runs a command, returning stdout; rejects with stderr in the message on failure. */
 export async function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(cmd, args, { timeout: timeoutMs, env: { ...process.env, PGCONNECT_TIMEOUT: '3' } });
+    const { stdout } = await execFileAsync(cmd, args, {
+      timeout: timeoutMs,
+      env: { ...process.env, PGCONNECT_TIMEOUT: '3' },
+    });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
@@ -126,7 +140,8 @@ export function tcpConnect(hostPort: string, timeoutMs = 3_000): Promise<void> {
   const colon = hostPort.lastIndexOf(':');
   const host = hostPort.slice(0, colon);
   const port = Number(hostPort.slice(colon + 1));
-  if (colon < 1 || !Number.isInteger(port)) return Promise.reject(new Error(`not host:port: ${JSON.stringify(hostPort)}`));
+  if (colon < 1 || !Number.isInteger(port))
+    return Promise.reject(new Error(`not host:port: ${JSON.stringify(hostPort)}`));
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {
@@ -140,7 +155,10 @@ export function tcpConnect(hostPort: string, timeoutMs = 3_000): Promise<void> {
 
 /** The brokers of a comma-separated Kafka broker list (`RH_KAFKA_BROKERS`, `RH_KAFKA_CLUSTER_BROKERS`). */
 export function brokerList(value: string): string[] {
-  return value.split(',').map((b) => b.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
 }
 
 async function probe(service: ServiceName, endpoint: string): Promise<void> {
@@ -201,7 +219,12 @@ export function serviceSkipMessage(service: ServiceName, reason = `${SERVICE_ENV
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 300): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 300,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -212,7 +235,9 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
       last = err;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -15,7 +15,14 @@ import { createMemoryBus, type Bus, type SampleBatch } from '../../collector/ind
 import { uniquePrefix } from '../../collector/bus/testing/kafkaBroker.ts';
 import { createKafkaBus } from '../../collector/bus/kafkaBus.ts';
 import { createPipeline } from '../../pipeline/index.ts';
-import { lenient, minuteBatches, referenceLooks, register, storeWith, waitFor } from '../../pipeline/testing/harness.ts';
+import {
+  lenient,
+  minuteBatches,
+  referenceLooks,
+  register,
+  storeWith,
+  waitFor,
+} from '../../pipeline/testing/harness.ts';
 import { generateScenario, type RegressionKind, type Scenario } from '../../simulator/index.ts';
 import type { Verdict } from '../../analyzer/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
@@ -25,17 +32,31 @@ import { brokerList, eventually, REPO_ROOT, requireService, run } from './helper
 const PARTITIONS = 6;
 
 // ---- the recorded stream: six releases, 30 minutes, one batch per release and minute ----
-const KINDS: (RegressionKind | 'none')[] = ['none', 'stock-latency-x1.5', 'error-ratio-x3', 'none', 'checkout-latency-x1.25', 'conversion-x0.80'];
+const KINDS: (RegressionKind | 'none')[] = [
+  'none',
+  'stock-latency-x1.5',
+  'error-ratio-x3',
+  'none',
+  'checkout-latency-x1.25',
+  'conversion-x0.80',
+];
 const scenarios: Scenario[] = KINDS.map((regression, i) => {
   const s = generateScenario({ seed: i + 1, durationMinutes: 30, regression, onsetMinutes: 6 });
   return regression === 'none' ? lenient(s) : s;
 });
 const perRelease = scenarios.map((s) => minuteBatches(s.spec.release.id, s.samples));
 /** round-robin by minute, as collectors scraping in step would publish */
-const rounds: SampleBatch[][] = Array.from({ length: Math.max(...perRelease.map((b) => b.length)) }, (_, i) => perRelease.flatMap((b) => (b[i] ? [b[i]] : [])));
+const rounds: SampleBatch[][] = Array.from({ length: Math.max(...perRelease.map((b) => b.length)) }, (_, i) =>
+  perRelease.flatMap((b) => (b[i] ? [b[i]] : [])),
+);
 /** (time, decision, score) and, per metric, the samples judged: a lost or doubled sample shows there */
 type Row = [number, string, number, string];
-const row = (v: Verdict): Row => [v.at, v.decision, v.score, v.metrics.map((m) => `${m.metric}:${m.n.baseline}/${m.n.canary}`).join(' ')];
+const row = (v: Verdict): Row => [
+  v.at,
+  v.decision,
+  v.score,
+  v.metrics.map((m) => `${m.metric}:${m.n.baseline}/${m.n.canary}`).join(' '),
+];
 
 /** The in-memory pipeline on the same stream: the verdicts every Kafka run must reproduce. */
 const reference: Promise<Map<string, Row[]>> = (async () => {
@@ -72,7 +93,11 @@ interface Run {
   verify(ids?: readonly string[]): Promise<void>;
 }
 
-async function setup(t: TestContext, service: 'kafka' | 'kafka_cluster', replicationFactor = 1): Promise<Run | undefined> {
+async function setup(
+  t: TestContext,
+  service: 'kafka' | 'kafka_cluster',
+  replicationFactor = 1,
+): Promise<Run | undefined> {
   const kafka = await requireService(t, service);
   if (!kafka) return undefined;
   const brokers = brokerList(kafka);
@@ -84,15 +109,48 @@ async function setup(t: TestContext, service: 'kafka' | 'kafka_cluster', replica
   await admin.query(`CREATE SCHEMA ${schema}`);
   const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const prefix = uniquePrefix('workers');
-  const bus = await createKafkaBus({ brokers, topicPrefix: prefix, partitions: PARTITIONS, replicationFactor, pollMs: 50 });
+  const bus = await createKafkaBus({
+    brokers,
+    topicPrefix: prefix,
+    partitions: PARTITIONS,
+    replicationFactor,
+    pollMs: 50,
+  });
   const store = await openStore(storeUrl);
   await store.migrate();
-  const args = ['--kafka', brokers.join(','), '--store', storeUrl, '--topic-prefix', prefix, '--partitions', String(PARTITIONS),
-    '--replication-factor', String(replicationFactor), '--tick-every-ms', '0', '--checkpoint-every', '5', '--checkpoint-interval-ms', '300',
-    '--session-timeout-ms', '6000', '--metrics-port', '0'];
+  const args = [
+    '--kafka',
+    brokers.join(','),
+    '--store',
+    storeUrl,
+    '--topic-prefix',
+    prefix,
+    '--partitions',
+    String(PARTITIONS),
+    '--replication-factor',
+    String(replicationFactor),
+    '--tick-every-ms',
+    '0',
+    '--checkpoint-every',
+    '5',
+    '--checkpoint-interval-ms',
+    '300',
+    '--session-timeout-ms',
+    '6000',
+    '--metrics-port',
+    '0',
+  ];
   const workers: WorkerProcess[] = [];
   const drained = async (): Promise<void> => {
-    await eventually('the group lag back to 0', async () => ((await bus.lag()).find((l) => l.topic === 'samples' && l.group === 'pipeline')?.pendingBatches === 0 ? true : undefined), 60_000, 300);
+    await eventually(
+      'the group lag back to 0',
+      async () =>
+        (await bus.lag()).find((l) => l.topic === 'samples' && l.group === 'pipeline')?.pendingBatches === 0
+          ? true
+          : undefined,
+      60_000,
+      300,
+    );
   };
   t.after(async () => {
     await Promise.allSettled(workers.map((w) => w.kill()));
@@ -102,7 +160,11 @@ async function setup(t: TestContext, service: 'kafka' | 'kafka_cluster', replica
     await admin.end();
   });
   return {
-    brokers, bus, store, prefix, workers,
+    brokers,
+    bus,
+    store,
+    prefix,
+    workers,
     async start() {
       const w = spawnWorker(args);
       workers.push(w);
@@ -114,27 +176,37 @@ async function setup(t: TestContext, service: 'kafka' | 'kafka_cluster', replica
       // away) is retried with the same sequence, as a collector does: the bus drops duplicates.
       const byRelease = new Map<string, SampleBatch[]>();
       for (const b of batches) byRelease.set(b.releaseId, [...(byRelease.get(b.releaseId) ?? []), b]);
-      await Promise.all([...byRelease.values()].map(async (list) => {
-        for (const b of list) {
-          for (let attempt = 0; ; attempt++) {
-            try {
-              await bus.publishSamples(b);
-              break;
-            } catch (error) {
-              if (attempt >= 30) throw error;
-              await new Promise((resolve) => setTimeout(resolve, 250));
+      await Promise.all(
+        [...byRelease.values()].map(async (list) => {
+          for (const b of list) {
+            for (let attempt = 0; ; attempt++) {
+              try {
+                await bus.publishSamples(b);
+                break;
+              } catch (error) {
+                if (attempt >= 30) throw error;
+                await new Promise((resolve) => setTimeout(resolve, 250));
+              }
             }
           }
-        }
-      }));
+        }),
+      );
     },
     drained,
     async verify(ids = scenarios.map((s) => s.spec.release.id)) {
       const expected = await reference;
       const total = ids.reduce((n, id) => n + expected.get(id)!.length, 0);
-      const stored = async (): Promise<number> => (await Promise.all(ids.map((id) => store.listVerdicts(id)))).reduce((n, v) => n + v.length, 0);
-      await eventually('every verdict stored', async () => ((await stored()) >= total ? true : undefined), 120_000, 300).catch((error: Error) => {
-        const tail = workers.map((w) => `pid ${w.pid}: ${w.stderr().slice(-500)} ${JSON.stringify(w.logs.slice(-3))}`).join('\n');
+      const stored = async (): Promise<number> =>
+        (await Promise.all(ids.map((id) => store.listVerdicts(id)))).reduce((n, v) => n + v.length, 0);
+      await eventually(
+        'every verdict stored',
+        async () => ((await stored()) >= total ? true : undefined),
+        120_000,
+        300,
+      ).catch((error: Error) => {
+        const tail = workers
+          .map((w) => `pid ${w.pid}: ${w.stderr().slice(-500)} ${JSON.stringify(w.logs.slice(-3))}`)
+          .join('\n');
         throw new Error(`${error.message}\n${tail}`);
       });
       await drained();
@@ -143,7 +215,9 @@ async function setup(t: TestContext, service: 'kafka' | 'kafka_cluster', replica
         assert.deepEqual(rows, expected.get(id), `verdicts of ${id}`);
       }
       // the store's unique key makes this hold by construction; counted anyway, rows not lists
-      const { rows } = await admin.query<{ rows: string; distinct: string }>(`SELECT count(*) AS rows, count(DISTINCT (release_id, at)) AS distinct FROM ${schema}.verdicts`);
+      const { rows } = await admin.query<{ rows: string; distinct: string }>(
+        `SELECT count(*) AS rows, count(DISTINCT (release_id, at)) AS distinct FROM ${schema}.verdicts`,
+      );
       assert.equal(rows[0].rows, rows[0].distinct, 'no duplicate verdict rows');
       assert.equal(Number(rows[0].rows), total);
     },
@@ -156,40 +230,74 @@ async function registerAll(store: Store): Promise<void> {
 
 /** The latest assignment each live worker logged: disjoint, covering every partition. */
 function assertAssignments(workers: WorkerProcess[]): void {
-  const latest = workers.map((w) => (w.logs.filter((l) => l.event === 'partitions-assigned').at(-1)?.partitions ?? []) as number[]);
-  assert.deepEqual(latest.flat().sort((a, b) => a - b), Array.from({ length: PARTITIONS }, (_, i) => i), `assignments ${JSON.stringify(latest)}`);
+  const latest = workers.map(
+    (w) => (w.logs.filter((l) => l.event === 'partitions-assigned').at(-1)?.partitions ?? []) as number[],
+  );
+  assert.deepEqual(
+    latest.flat().sort((a, b) => a - b),
+    Array.from({ length: PARTITIONS }, (_, i) => i),
+    `assignments ${JSON.stringify(latest)}`,
+  );
 }
 
 for (const instances of [1, 2, 3]) {
-  test(`correctness: ${instances} analyze-worker process(es) give the in-memory pipeline's verdicts`, { timeout: 120_000 }, async (t) => {
-    const r = await setup(t, 'kafka');
-    if (!r) return;
-    // five releases known before the workers start, the sixth registered later: picked up at its first batch
-    for (const s of scenarios.slice(0, 5)) await register(r.store, s.spec);
-    await Promise.all(Array.from({ length: instances }, () => r.start()));
-    await register(r.store, scenarios[5].spec);
-    await r.publish(rounds.flat());
-    await r.verify();
-    await eventually('assignments settled', async () => {
-      assertAssignments(r.workers);
-      return true;
-    }, 10_000);
-    if (instances === 1) {
-      // per-instance metrics on /metrics (OpenTelemetry, Prometheus exposition)
-      const text = await (await fetch(String(r.workers[0].logs.find((l) => l.event === 'ready')?.metrics))).text();
-      const value = (name: string): number => Number(new RegExp(`^release_health_worker_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
-      assert.equal(value('samples_total'), scenarios.reduce((n, s) => n + s.samples.length, 0));
-      assert.equal(value('verdicts_total'), [...(await reference).values()].reduce((n, rows) => n + rows.length, 0));
-      assert.equal(value('batches_total'), rounds.flat().length);
-      assert.equal(value('lag_batches'), 0);
-      assert.equal(value('assigned_partitions'), PARTITIONS);
-      assert.ok(value('samples_per_second') >= 0);
-    }
-    if (instances > 1) assert.ok(r.workers.every((w) => w.logs.some((l) => l.event === 'partitions-assigned' && (l.revoked as number[]).length + (l.added as number[]).length > 0)), 'rebalances are logged');
-    const codes = await Promise.all(r.workers.map((w) => w.stop()));
-    assert.deepEqual(codes, r.workers.map(() => 0), 'SIGTERM: a clean exit');
-    assert.ok(r.workers.every((w) => w.logs.some((l) => l.event === 'stopped')));
-  });
+  test(
+    `correctness: ${instances} analyze-worker process(es) give the in-memory pipeline's verdicts`,
+    { timeout: 120_000 },
+    async (t) => {
+      const r = await setup(t, 'kafka');
+      if (!r) return;
+      // five releases known before the workers start, the sixth registered later: picked up at its first batch
+      for (const s of scenarios.slice(0, 5)) await register(r.store, s.spec);
+      await Promise.all(Array.from({ length: instances }, () => r.start()));
+      await register(r.store, scenarios[5].spec);
+      await r.publish(rounds.flat());
+      await r.verify();
+      await eventually(
+        'assignments settled',
+        async () => {
+          assertAssignments(r.workers);
+          return true;
+        },
+        10_000,
+      );
+      if (instances === 1) {
+        // per-instance metrics on /metrics (OpenTelemetry, Prometheus exposition)
+        const text = await (await fetch(String(r.workers[0].logs.find((l) => l.event === 'ready')?.metrics))).text();
+        const value = (name: string): number =>
+          Number(new RegExp(`^release_health_worker_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+        assert.equal(
+          value('samples_total'),
+          scenarios.reduce((n, s) => n + s.samples.length, 0),
+        );
+        assert.equal(
+          value('verdicts_total'),
+          [...(await reference).values()].reduce((n, rows) => n + rows.length, 0),
+        );
+        assert.equal(value('batches_total'), rounds.flat().length);
+        assert.equal(value('lag_batches'), 0);
+        assert.equal(value('assigned_partitions'), PARTITIONS);
+        assert.ok(value('samples_per_second') >= 0);
+      }
+      if (instances > 1)
+        assert.ok(
+          r.workers.every((w) =>
+            w.logs.some(
+              (l) =>
+                l.event === 'partitions-assigned' && (l.revoked as number[]).length + (l.added as number[]).length > 0,
+            ),
+          ),
+          'rebalances are logged',
+        );
+      const codes = await Promise.all(r.workers.map((w) => w.stop()));
+      assert.deepEqual(
+        codes,
+        r.workers.map(() => 0),
+        'SIGTERM: a clean exit',
+      );
+      assert.ok(r.workers.every((w) => w.logs.some((l) => l.event === 'stopped')));
+    },
+  );
 }
 
 /**
@@ -197,72 +305,115 @@ for (const instances of [1, 2, 3]) {
  * from the checkpoints), B restarts and takes some back, then leaves with SIGTERM, so A gets back
  * releases that B advanced meanwhile — what A still held of them in memory is behind the store.
  */
-test('failure: an instance SIGKILLed mid-stream and restarted: nothing lost, same verdicts, no duplicate rows', { timeout: 150_000 }, async (t) => {
-  const r = await setup(t, 'kafka');
-  if (!r) return;
-  await registerAll(r.store);
-  const [survivor, victim] = await Promise.all([r.start(), r.start()]);
-  const holdsAll = (w: WorkerProcess): number => w.logs.filter((l) => l.event === 'partitions-assigned' && (l.partitions as number[]).length === PARTITIONS).length;
-  const step = Math.floor(rounds.length / 6);
-  await r.publish(rounds.slice(0, 2 * step).flat());
-  await eventually('the victim mid-work', async () => ((await r.store.listVerdicts(scenarios[0].spec.release.id)).length >= 3 ? true : undefined), 60_000);
-  const before = holdsAll(survivor);
-  await victim.kill();
-  await r.publish(rounds.slice(2 * step, 3 * step).flat()); // while it is dead, before the group notices
-  await eventually('the survivor takes every partition over', async () => (holdsAll(survivor) > before ? true : undefined), 30_000, 100);
-  await r.publish(rounds.slice(3 * step, 4 * step).flat());
-  const again = await r.start();
-  await eventually('the restarted instance owns partitions', async () => ((again.logs.filter((l) => l.event === 'partitions-assigned').at(-1)?.partitions as number[] | undefined)?.length ? true : undefined), 30_000, 100);
-  await r.publish(rounds.slice(4 * step, 5 * step).flat());
-  await r.drained();
-  assert.equal(await again.stop(), 0);
-  await eventually('the survivor gets them back', async () => (holdsAll(survivor) > before + 1 ? true : undefined), 30_000, 100);
-  await r.publish(rounds.slice(5 * step).flat());
-  await r.verify();
-});
+test(
+  'failure: an instance SIGKILLed mid-stream and restarted: nothing lost, same verdicts, no duplicate rows',
+  { timeout: 150_000 },
+  async (t) => {
+    const r = await setup(t, 'kafka');
+    if (!r) return;
+    await registerAll(r.store);
+    const [survivor, victim] = await Promise.all([r.start(), r.start()]);
+    const holdsAll = (w: WorkerProcess): number =>
+      w.logs.filter((l) => l.event === 'partitions-assigned' && (l.partitions as number[]).length === PARTITIONS)
+        .length;
+    const step = Math.floor(rounds.length / 6);
+    await r.publish(rounds.slice(0, 2 * step).flat());
+    await eventually(
+      'the victim mid-work',
+      async () => ((await r.store.listVerdicts(scenarios[0].spec.release.id)).length >= 3 ? true : undefined),
+      60_000,
+    );
+    const before = holdsAll(survivor);
+    await victim.kill();
+    await r.publish(rounds.slice(2 * step, 3 * step).flat()); // while it is dead, before the group notices
+    await eventually(
+      'the survivor takes every partition over',
+      async () => (holdsAll(survivor) > before ? true : undefined),
+      30_000,
+      100,
+    );
+    await r.publish(rounds.slice(3 * step, 4 * step).flat());
+    const again = await r.start();
+    await eventually(
+      'the restarted instance owns partitions',
+      async () =>
+        (again.logs.filter((l) => l.event === 'partitions-assigned').at(-1)?.partitions as number[] | undefined)?.length
+          ? true
+          : undefined,
+      30_000,
+      100,
+    );
+    await r.publish(rounds.slice(4 * step, 5 * step).flat());
+    await r.drained();
+    assert.equal(await again.stop(), 0);
+    await eventually(
+      'the survivor gets them back',
+      async () => (holdsAll(survivor) > before + 1 ? true : undefined),
+      30_000,
+      100,
+    );
+    await r.publish(rounds.slice(5 * step).flat());
+    await r.verify();
+  },
+);
 
-test('failure: a broker of three stopped and restarted mid-stream: nothing lost, same verdicts', { timeout: 240_000 }, async (t) => {
-  const r = await setup(t, 'kafka_cluster', 3);
-  if (!r) return;
-  await registerAll(r.store);
-  await Promise.all([r.start(), r.start()]);
-  const script = `${REPO_ROOT}/scripts/services/kafka.sh`;
-  const quarter = Math.floor(rounds.length / 4);
-  await r.publish(rounds.slice(0, quarter).flat());
-  const stopping = run('bash', [script, 'stop-node', '2'], 60_000);
-  await r.publish(rounds.slice(quarter, 2 * quarter).flat());
-  await stopping;
-  await r.publish(rounds.slice(2 * quarter, 3 * quarter).flat()); // with node 2 down
-  const starting = run('bash', [script, 'start-node', '2'], 120_000);
-  await r.publish(rounds.slice(3 * quarter).flat());
-  await starting;
-  await r.verify();
-});
+test(
+  'failure: a broker of three stopped and restarted mid-stream: nothing lost, same verdicts',
+  { timeout: 240_000 },
+  async (t) => {
+    const r = await setup(t, 'kafka_cluster', 3);
+    if (!r) return;
+    await registerAll(r.store);
+    await Promise.all([r.start(), r.start()]);
+    const script = `${REPO_ROOT}/scripts/services/kafka.sh`;
+    const quarter = Math.floor(rounds.length / 4);
+    await r.publish(rounds.slice(0, quarter).flat());
+    const stopping = run('bash', [script, 'stop-node', '2'], 60_000);
+    await r.publish(rounds.slice(quarter, 2 * quarter).flat());
+    await stopping;
+    await r.publish(rounds.slice(2 * quarter, 3 * quarter).flat()); // with node 2 down
+    const starting = run('bash', [script, 'start-node', '2'], 120_000);
+    await r.publish(rounds.slice(3 * quarter).flat());
+    await starting;
+    await r.verify();
+  },
+);
 
-test('bad input: a malformed message goes to the dead-letter topic through a worker; its partition goes on', { timeout: 120_000 }, async (t) => {
-  const r = await setup(t, 'kafka');
-  if (!r) return;
-  await registerAll(r.store);
-  await r.start();
-  const ids = [scenarios[1].spec.release.id, scenarios[3].spec.release.id];
-  const mine = rounds.map((round) => round.filter((b) => ids.includes(b.releaseId)));
-  const kafka = new Kafka({ brokers: r.brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer();
-  await producer.connect();
-  t.after(() => producer.disconnect());
-  await r.publish(mine.slice(0, 10).flat());
-  // same key as a real release: same partition, between its batches
-  await producer.send({ topic: `${r.prefix}samples`, acks: -1, messages: [{ key: ids[0], value: Buffer.from('{"not":"a sample batch"}') }] });
-  await r.publish(mine.slice(10).flat());
-  await r.verify(ids);
-  const dead = await readDeadLetters(kafka, `${r.prefix}dead-letter`);
-  assert.equal(dead.length, 1);
-  assert.equal(dead[0].key, ids[0]);
-  assert.equal(dead[0].headers['rh-group'], 'pipeline');
-  assert.match(dead[0].headers['rh-reason'] ?? '', /\w+Error: /);
-});
+test(
+  'bad input: a malformed message goes to the dead-letter topic through a worker; its partition goes on',
+  { timeout: 120_000 },
+  async (t) => {
+    const r = await setup(t, 'kafka');
+    if (!r) return;
+    await registerAll(r.store);
+    await r.start();
+    const ids = [scenarios[1].spec.release.id, scenarios[3].spec.release.id];
+    const mine = rounds.map((round) => round.filter((b) => ids.includes(b.releaseId)));
+    const kafka = new Kafka({ brokers: r.brokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    t.after(() => producer.disconnect());
+    await r.publish(mine.slice(0, 10).flat());
+    // same key as a real release: same partition, between its batches
+    await producer.send({
+      topic: `${r.prefix}samples`,
+      acks: -1,
+      messages: [{ key: ids[0], value: Buffer.from('{"not":"a sample batch"}') }],
+    });
+    await r.publish(mine.slice(10).flat());
+    await r.verify(ids);
+    const dead = await readDeadLetters(kafka, `${r.prefix}dead-letter`);
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0].key, ids[0]);
+    assert.equal(dead[0].headers['rh-group'], 'pipeline');
+    assert.match(dead[0].headers['rh-reason'] ?? '', /\w+Error: /);
+  },
+);
 
-async function readDeadLetters(kafka: Kafka, topic: string): Promise<{ key: string; headers: Record<string, string> }[]> {
+async function readDeadLetters(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ key: string; headers: Record<string, string> }[]> {
   const consumer = kafka.consumer({ groupId: `${topic}.reader`, maxWaitTimeInMs: 100 });
   const got: { key: string; headers: Record<string, string> }[] = [];
   await consumer.connect();

@@ -23,7 +23,14 @@ import { test, type TestContext } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import {
-  createOdooSchema, createSqlReader, fromPg, fromPglite, pgTimestamp, startOdooExporter, type SqlQuery, type TenantReader,
+  createOdooSchema,
+  createSqlReader,
+  fromPg,
+  fromPglite,
+  pgTimestamp,
+  startOdooExporter,
+  type SqlQuery,
+  type TenantReader,
 } from '../../odoo-exporter/index.ts';
 import { createScratchDatabase, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { OdooWriter } from '../../simulator/index.ts';
@@ -48,7 +55,14 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
     const { db } = c;
     let now = T0;
     const tracking = { openTtlMs: 3_600_000, recheckMs: 600_000, maxOpen: 10_000, pageSize: 100 };
-    const reader = (label: string, lagMs: number): TenantReader => createSqlReader({ db: label, connect: () => ({ query: db.query, close: async () => {} }), lagMs, cronGraceSeconds: 300, tracking });
+    const reader = (label: string, lagMs: number): TenantReader =>
+      createSqlReader({
+        db: label,
+        connect: () => ({ query: db.query, close: async () => {} }),
+        lagMs,
+        cronGraceSeconds: 300,
+        tracking,
+      });
     try {
       await createOdooSchema(db, { version: '17.0' });
       const w = new OdooWriter(db);
@@ -66,7 +80,10 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
       // a delivery already waiting for stock when the exporter starts (created confirmed 10 min before)
       const backorder = await w.move(company, 'S0', storable, 1, stock, customers, 'confirmed', T0 - 10 * MIN);
 
-      const exporter = await startOdooExporter({ intervalSeconds: 0 }, { readers: [reader('shop', 90 * S), reader('nolag', 0)], serve: false, clock: () => now });
+      const exporter = await startOdooExporter(
+        { intervalSeconds: 0 },
+        { readers: [reader('shop', 90 * S), reader('nolag', 0)], serve: false, clock: () => now },
+      );
       const scrape = async (at: number): Promise<string> => {
         now = at;
         await exporter.scrapeOnce();
@@ -80,7 +97,16 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         await w.reserveMove(receipt, company, storable, 5, T0 + 10 * S, false);
         const bag = await w.move(company, 'S1', consumable, 1, stock, customers, 'confirmed', T0 + 10 * S);
         await w.reserveMove(bag, company, consumable, 1, T0 + 10 * S, false);
-        const adjust = await w.move(company, 'Quantity Updated', storable, 2, inventory, stock, 'confirmed', T0 + 10 * S);
+        const adjust = await w.move(
+          company,
+          'Quantity Updated',
+          storable,
+          2,
+          inventory,
+          stock,
+          'confirmed',
+          T0 + 10 * S,
+        );
         await w.reserveMove(adjust, company, storable, 2, T0 + 10 * S, false);
         const pick = await w.move(company, 'S2/pick', storable, 1, stock, stock, 'confirmed', T0 + 10 * S);
         const chained = await w.move(company, 'S2/out', storable, 1, stock, customers, 'confirmed', T0 + 10 * S);
@@ -112,14 +138,37 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         await w.posOrder(company, 'POS/3', 5, 'paid', T0 + 58 * S); // a later id, committed first
 
         let text = await scrape(T0 + 60 * S);
-        assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 2, 'late-synced POS order and POS/3 counted by id');
-        assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'draft' }), 0, 'a draft is not a sale');
+        assert.equal(
+          sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }),
+          2,
+          'late-synced POS order and POS/3 counted by id',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'draft' }),
+          0,
+          'a draft is not a sale',
+        );
         assert.equal(sampleSum(text, 'odoo_mail_queued', { db: 'shop' }), 1, 'only the due mail is backlog');
         assert.equal(sampleSum(text, 'odoo_mail_scheduled', { db: 'shop' }), 1);
-        assert.ok(Math.abs(sampleSum(text, 'odoo_mail_oldest_queued_age_seconds', { db: 'shop' }) - 30) < 0.01, 'the due mail waits since it was created');
-        assert.equal(sampleSum(text, 'odoo_payment_transactions', { db: 'shop', state: 'pending' }), 1, 'the wire transfer is pending');
-        assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }), 0, 'a card validation is not a checkout');
-        assert.equal(sampleSum(text, 'odoo_stock_moves_waiting', { db: 'shop' }), 2, 'the confirmed deliveries wait; the draft and the chained move do not count');
+        assert.ok(
+          Math.abs(sampleSum(text, 'odoo_mail_oldest_queued_age_seconds', { db: 'shop' }) - 30) < 0.01,
+          'the due mail waits since it was created',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_payment_transactions', { db: 'shop', state: 'pending' }),
+          1,
+          'the wire transfer is pending',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }),
+          0,
+          'a card validation is not a checkout',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_stock_moves_waiting', { db: 'shop' }),
+          2,
+          'the confirmed deliveries wait; the draft and the chained move do not count',
+        );
 
         // the late transaction commits: its rows are below ids already read
         await w.posOrder(company, 'POS/L', 7, 'paid', T0 + 70 * S, { id: lateOrder, createdAt: T0 + 57 * S });
@@ -128,9 +177,21 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         await w.reserveMove(backorder, company, storable, 1, T0 + 5 * MIN, false); // 15 min after its confirmation
         await w.paymentState(card, 'error', T0 + 90 * S);
         text = await scrape(T0 + 120 * S);
-        assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 3, 'the late-committed order is counted');
-        assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'nolag', state: 'paid' }), 2, 'without the lag it is lost (the row the issue is about)');
-        assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }), 1, 'the late-committed payment is counted');
+        assert.equal(
+          sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }),
+          3,
+          'the late-committed order is counted',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_pos_orders_total', { db: 'nolag', state: 'paid' }),
+          2,
+          'without the lag it is lost (the row the issue is about)',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }),
+          1,
+          'the late-committed payment is counted',
+        );
         assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'error' }), 1);
 
         // the draft delivery: seen draft at every scrape until it is confirmed at 10:10:30, between two scrapes a minute apart
@@ -143,50 +204,105 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
         await w.moveState(invoice, 'cancel', T0 + 20 * MIN);
         text = await scrape(T0 + 21 * MIN);
         const latency = { db: 'shop', company: 'Shop' };
-        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count', latency), 3, 'three deliveries reserved; receipt, consumable, adjustment, chained move and POS picking left out');
-        assert.ok(Math.abs(sampleSum(text, 'odoo_stock_reservation_latency_seconds_sum', latency) - (120 + 270 + 900)) < 0.01,
-          '120 s from creation-confirmation, 270 s from the hand confirmation (10:10:30 → 10:15:00), 900 s for the one waiting at start');
+        assert.equal(
+          sampleSum(text, 'odoo_stock_reservation_latency_seconds_count', latency),
+          3,
+          'three deliveries reserved; receipt, consumable, adjustment, chained move and POS picking left out',
+        );
+        assert.ok(
+          Math.abs(sampleSum(text, 'odoo_stock_reservation_latency_seconds_sum', latency) - (120 + 270 + 900)) < 0.01,
+          '120 s from creation-confirmation, 270 s from the hand confirmation (10:10:30 → 10:15:00), 900 s for the one waiting at start',
+        );
         assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_bucket', { ...latency, le: '60' }), 0);
-        assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }), 2, 'error → done counts as done too');
-        assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 4, 'the restaurant order, once it is paid');
+        assert.equal(
+          sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }),
+          2,
+          'error → done counts as done too',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }),
+          4,
+          'the restaurant order, once it is paid',
+        );
 
         // days later: the bill, the cancelled invoice reset and posted, the wire transfer, the scheduled mail
         await w.moveState(invoice, 'draft', T0 + DAY);
         await w.postMove(invoice, T0 + DAY + 10 * MIN);
         text = await scrape(T0 + DAY + 30 * MIN);
-        assert.equal(sampleSum(text, 'odoo_account_moves_posted_total', { db: 'shop', move_type: 'out_invoice' }), 1, 'cancelled → draft → posted');
+        assert.equal(
+          sampleSum(text, 'odoo_account_moves_posted_total', { db: 'shop', move_type: 'out_invoice' }),
+          1,
+          'cancelled → draft → posted',
+        );
         assert.equal(sampleSum(text, 'odoo_mail_scheduled', { db: 'shop' }), 0);
         assert.equal(sampleSum(text, 'odoo_mail_queued', { db: 'shop' }), 2, 'the scheduled mail is due now');
-        assert.ok(Math.abs(sampleSum(text, 'odoo_mail_oldest_queued_age_seconds', { db: 'shop' }) - (DAY + 30 * MIN - 30 * S) / S) < 0.01);
+        assert.ok(
+          Math.abs(
+            sampleSum(text, 'odoo_mail_oldest_queued_age_seconds', { db: 'shop' }) - (DAY + 30 * MIN - 30 * S) / S,
+          ) < 0.01,
+        );
         await w.paymentState(wire, 'done', T0 + 2 * DAY + 5 * MIN);
         await w.postMove(bill, T0 + 3 * DAY);
         text = await scrape(T0 + 3 * DAY + 15 * MIN);
-        assert.equal(sampleSum(text, 'odoo_account_moves_posted_total', { db: 'shop', move_type: 'in_invoice' }), 1, 'the vendor bill posted after three days');
-        assert.equal(sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }), 3, 'the wire transfer, two days later');
+        assert.equal(
+          sampleSum(text, 'odoo_account_moves_posted_total', { db: 'shop', move_type: 'in_invoice' }),
+          1,
+          'the vendor bill posted after three days',
+        );
+        assert.equal(
+          sampleSum(text, 'odoo_payment_transactions_total', { db: 'shop', state: 'done' }),
+          3,
+          'the wire transfer, two days later',
+        );
         assert.equal(sampleSum(text, 'odoo_payment_transactions', { db: 'shop', state: 'pending' }), 0);
 
         // crons: the mail cron's nextcall is an hour off, but a trigger asked for a run 10 minutes ago
-        await db.query(`UPDATE ir_cron SET nextcall = $2::timestamp WHERE id = $1`, [mailCron, pgTimestamp(now + 60 * MIN)]);
-        await db.query(`INSERT INTO ir_cron_trigger (cron_id, call_at) VALUES ($1, $2::timestamp)`, [mailCron, pgTimestamp(now - 10 * MIN)]);
+        await db.query(`UPDATE ir_cron SET nextcall = $2::timestamp WHERE id = $1`, [
+          mailCron,
+          pgTimestamp(now + 60 * MIN),
+        ]);
+        await db.query(`INSERT INTO ir_cron_trigger (cron_id, call_at) VALUES ($1, $2::timestamp)`, [
+          mailCron,
+          pgTimestamp(now - 10 * MIN),
+        ]);
         text = await scrape(now + 1000);
-        assert.equal(sampleSum(text, 'odoo_cron_overdue', { db: 'shop' }), 1, 'the triggered cron; not the finished one (numbercall 0)');
-        assert.ok(Math.abs(sampleSum(text, 'odoo_cron_overdue_seconds', { db: 'shop', cron: 'Mail: Email Queue Manager' }) - 601) < 0.01);
+        assert.equal(
+          sampleSum(text, 'odoo_cron_overdue', { db: 'shop' }),
+          1,
+          'the triggered cron; not the finished one (numbercall 0)',
+        );
+        assert.ok(
+          Math.abs(
+            sampleSum(text, 'odoo_cron_overdue_seconds', { db: 'shop', cron: 'Mail: Email Queue Manager' }) - 601,
+          ) < 0.01,
+        );
 
         // PostgreSQL: a real transaction holds its row across a scrape and commits after a later one
         if (c.session) {
           const other = await c.session();
           try {
             await other.query('BEGIN');
-            await other.query(`INSERT INTO pos_order (name, company_id, session_id, state, date_order, amount_total, create_date) VALUES ('POS/TX', $1, 1, 'paid', $2::timestamp, 9, $2::timestamp)`, [company, pgTimestamp(now)]);
+            await other.query(
+              `INSERT INTO pos_order (name, company_id, session_id, state, date_order, amount_total, create_date) VALUES ('POS/TX', $1, 1, 'paid', $2::timestamp, 9, $2::timestamp)`,
+              [company, pgTimestamp(now)],
+            );
             await w.posOrder(company, 'POS/AFTER', 3, 'paid', now + 5 * S); // committed first, a higher id
             text = await scrape(now + 10 * S);
-            assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 5, 'the open transaction is not visible yet');
+            assert.equal(
+              sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }),
+              5,
+              'the open transaction is not visible yet',
+            );
             await other.query('COMMIT');
           } finally {
             await other.end();
           }
           text = await scrape(now + 40 * S);
-          assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 6, 'counted once it commits, 40 s later');
+          assert.equal(
+            sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }),
+            6,
+            'counted once it commits, 40 s later',
+          );
           text = await scrape(now + 200 * S);
           assert.equal(sampleSum(text, 'odoo_pos_orders_total', { db: 'shop', state: 'paid' }), 6, 'and never twice');
         }
@@ -196,11 +312,22 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
       }
 
       // the database clock: a configured tenant's ages follow now() of the database
-      const dbClock = createSqlReader({ db: 'clock', clock: 'database', connect: () => ({ query: db.query, close: async () => {} }), lagMs: 0, cronGraceSeconds: 300, tracking });
+      const dbClock = createSqlReader({
+        db: 'clock',
+        clock: 'database',
+        connect: () => ({ query: db.query, close: async () => {} }),
+        lagMs: 0,
+        cronGraceSeconds: 300,
+        tracking,
+      });
       await db.query(`DELETE FROM mail_mail`);
-      await db.query(`INSERT INTO mail_mail (mail_message_id, state, create_date) VALUES (9, 'outgoing', (now() AT TIME ZONE 'UTC') - interval '10 minutes')`);
+      await db.query(
+        `INSERT INTO mail_mail (mail_message_id, state, create_date) VALUES (9, 'outgoing', (now() AT TIME ZONE 'UTC') - interval '10 minutes')`,
+      );
       const out = await dbClock.scrape(Date.UTC(2000, 0, 1)); // a wrong host clock is not used
-      const mail = out.find((o) => o.source === 'mail_mail')!.batch!.gauges.find((g) => g.name === 'odoo_mail_oldest_queued_age_seconds')!;
+      const mail = out
+        .find((o) => o.source === 'mail_mail')!
+        .batch!.gauges.find((g) => g.name === 'odoo_mail_oldest_queued_age_seconds')!;
       assert.ok(Math.abs(mail.value - 600) < 5, `age from the database clock: ${mail.value}`);
     } finally {
       await c.dispose();

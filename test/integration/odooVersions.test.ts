@@ -12,36 +12,56 @@ import { sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { createOdooSimulation } from '../../simulator/index.ts';
 
 for (const version of ['16.0', '17.0', '18.0'] as OdooVersion[]) {
-  test(`Odoo ${version} schema: every source reads, reservations of storable deliveries only`, { timeout: 120_000 }, async () => {
-    const pglite = new PGlite();
-    const db = fromPglite(pglite);
-    const start = Date.UTC(2026, 10, 27, 19, 0, 0);
-    try {
-      const sim = await createOdooSimulation({ seed: 9, start, ordersPerMinute: 4, tenants: [{ name: 'shop', db, version }] });
-      const reader = createSqlReader({ db: 'shop', connect: () => ({ query: db.query, close: async () => {} }), lagMs: 60_000, cronGraceSeconds: 300, tracking: { openTtlMs: 3_600_000, maxOpen: 10_000, pageSize: 500 } });
-      const logs: string[] = [];
-      const exporter = await startOdooExporter({ intervalSeconds: 0 }, { readers: [reader], serve: false, clock: sim.now, log: (l) => logs.push(l) });
+  test(
+    `Odoo ${version} schema: every source reads, reservations of storable deliveries only`,
+    { timeout: 120_000 },
+    async () => {
+      const pglite = new PGlite();
+      const db = fromPglite(pglite);
+      const start = Date.UTC(2026, 10, 27, 19, 0, 0);
       try {
-        await exporter.scrapeOnce();
-        for (let m = 1; m <= 15; m++) {
-          await sim.runUntil(start + m * 60_000);
+        const sim = await createOdooSimulation({
+          seed: 9,
+          start,
+          ordersPerMinute: 4,
+          tenants: [{ name: 'shop', db, version }],
+        });
+        const reader = createSqlReader({
+          db: 'shop',
+          connect: () => ({ query: db.query, close: async () => {} }),
+          lagMs: 60_000,
+          cronGraceSeconds: 300,
+          tracking: { openTtlMs: 3_600_000, maxOpen: 10_000, pageSize: 500 },
+        });
+        const logs: string[] = [];
+        const exporter = await startOdooExporter(
+          { intervalSeconds: 0 },
+          { readers: [reader], serve: false, clock: sim.now, log: (l) => logs.push(l) },
+        );
+        try {
           await exporter.scrapeOnce();
-        }
-        const text = await exporter.collect();
-        assert.deepEqual(logs, [], 'no source failed');
-        assert.equal(sampleSum(text, 'odoo_exporter_up'), 1);
-        const storable = version === '18.0' ? 'pt.is_storable' : `pt.type = 'product'`;
-        const { rows } = await db.query<{ n: number }>(`SELECT count(DISTINCT m.id)::int AS n FROM stock_move m JOIN stock_move_line l ON l.move_id = m.id
+          for (let m = 1; m <= 15; m++) {
+            await sim.runUntil(start + m * 60_000);
+            await exporter.scrapeOnce();
+          }
+          const text = await exporter.collect();
+          assert.deepEqual(logs, [], 'no source failed');
+          assert.equal(sampleSum(text, 'odoo_exporter_up'), 1);
+          const storable = version === '18.0' ? 'pt.is_storable' : `pt.type = 'product'`;
+          const { rows } = await db.query<{
+            n: number;
+          }>(`SELECT count(DISTINCT m.id)::int AS n FROM stock_move m JOIN stock_move_line l ON l.move_id = m.id
           JOIN stock_location s ON s.id = m.location_id JOIN stock_location d ON d.id = m.location_dest_id
           JOIN product_product pp ON pp.id = m.product_id JOIN product_template pt ON pt.id = pp.product_tmpl_id
           WHERE s.usage = 'internal' AND d.usage = 'customer' AND ${storable} AND m.origin NOT LIKE 'POS/%'`); // POS pickings never wait
-        assert.ok(rows[0].n > 0, 'deliveries were reserved');
-        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count'), rows[0].n);
+          assert.ok(rows[0].n > 0, 'deliveries were reserved');
+          assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count'), rows[0].n);
+        } finally {
+          await exporter.close();
+        }
       } finally {
-        await exporter.close();
+        await pglite.close();
       }
-    } finally {
-      await pglite.close();
-    }
-  });
+    },
+  );
 }

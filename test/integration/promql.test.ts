@@ -16,7 +16,12 @@ test('promql: range query of `up` over the last minute has points for jobs postg
   const source = createPromqlSource({ url, timeoutMs: 5000, stepMs: 5000 });
   const samples = await eventually('up points for postgres, redis and prometheus', async () => {
     const end = Date.now();
-    const s = await source.queryRange({ name: 'up', query: 'up' }, release, { baseline: {} }, { start: end - 60_000, end });
+    const s = await source.queryRange(
+      { name: 'up', query: 'up' },
+      release,
+      { baseline: {} },
+      { start: end - 60_000, end },
+    );
     const jobs = new Set(s.filter((x) => x.value === 1).map((x) => x.labels?.job));
     return ['postgres', 'redis', 'prometheus'].every((j) => jobs.has(j)) ? s : undefined;
   });
@@ -40,20 +45,28 @@ test('promql: $cohort placeholder gives samples for both cohorts (redis GET vs S
   const source = createPromqlSource({ url, timeoutMs: 5000, stepMs: 1000 });
   const spec = { name: 'redis_cmd_rate', query: 'sum(rate(redis_commands_total{cmd="$cohort"}[30s]))' };
   const cohorts = { baseline: { cohort: 'get' }, canary: { cohort: 'set' } };
-  const r = await eventually('rates for both get and set', async () => {
-    const end = Date.now();
-    const res = await source.queryRangeResult(spec, release, cohorts, { start: end - 30_000, end });
-    const both = ['baseline', 'canary'].every((c) => res.samples.some((s) => s.cohort === c && s.value > 0));
-    if (both) return res;
-    // keep commands flowing while the 1 s scrapes catch up
-    await redisCli('SET', 'rh:promql:x', '1');
-    await redisCli('GET', 'rh:promql:x');
-    return undefined;
-  }, 20_000, 500);
-  assert.deepStrictEqual(r.cohorts.map((c) => [c.cohort, c.query, c.empty]), [
-    ['baseline', 'sum(rate(redis_commands_total{cmd="get"}[30s]))', false],
-    ['canary', 'sum(rate(redis_commands_total{cmd="set"}[30s]))', false],
-  ]);
+  const r = await eventually(
+    'rates for both get and set',
+    async () => {
+      const end = Date.now();
+      const res = await source.queryRangeResult(spec, release, cohorts, { start: end - 30_000, end });
+      const both = ['baseline', 'canary'].every((c) => res.samples.some((s) => s.cohort === c && s.value > 0));
+      if (both) return res;
+      // keep commands flowing while the 1 s scrapes catch up
+      await redisCli('SET', 'rh:promql:x', '1');
+      await redisCli('GET', 'rh:promql:x');
+      return undefined;
+    },
+    20_000,
+    500,
+  );
+  assert.deepStrictEqual(
+    r.cohorts.map((c) => [c.cohort, c.query, c.empty]),
+    [
+      ['baseline', 'sum(rate(redis_commands_total{cmd="get"}[30s]))', false],
+      ['canary', 'sum(rate(redis_commands_total{cmd="set"}[30s]))', false],
+    ],
+  );
   for (const s of r.samples) {
     assert.equal(s.metric, 'redis_cmd_rate');
     assert.ok(Number.isFinite(s.value) && s.value >= 0);
@@ -69,7 +82,12 @@ test('promql: an injected label value stays one value; a series that does not ex
   if (!url) return;
   const source = createPromqlSource({ url, timeoutMs: 5000, stepMs: 1000 });
   const end = Date.now();
-  const r = await source.queryRangeResult({ name: 'up', query: 'up{job="$cohort"}' }, release, { baseline: { cohort: 'redis"} or vector(1) #' }, canary: { cohort: 'redis' } }, { start: end - 10_000, end });
+  const r = await source.queryRangeResult(
+    { name: 'up', query: 'up{job="$cohort"}' },
+    release,
+    { baseline: { cohort: 'redis"} or vector(1) #' }, canary: { cohort: 'redis' } },
+    { start: end - 10_000, end },
+  );
   assert.equal(r.cohorts[0].empty, true, 'the injection matched something');
   assert.equal(r.samples.filter((s) => s.cohort === 'baseline').length, 0);
   assert.equal(source.stats().empty.baseline, 1);
@@ -80,14 +98,22 @@ test('promql: a syntax error is a PromqlError (bad-query) naming the query', asy
   if (!url) return;
   const source = createPromqlSource({ url, timeoutMs: 5000, stepMs: 1000 });
   const end = Date.now();
-  await assert.rejects(source.queryRange({ name: 'bad', query: 'sum(rate(up[1m])' }, release, { canary: {} }, { start: end - 10_000, end }), (e: unknown) => {
-    assert.ok(e instanceof PromqlError);
-    assert.equal(e.kind, 'bad-query');
-    assert.equal(e.extra.status, 400);
-    assert.equal(e.query, 'sum(rate(up[1m])');
-    assert.match(e.message, /parse error/);
-    return true;
-  });
+  await assert.rejects(
+    source.queryRange(
+      { name: 'bad', query: 'sum(rate(up[1m])' },
+      release,
+      { canary: {} },
+      { start: end - 10_000, end },
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof PromqlError);
+      assert.equal(e.kind, 'bad-query');
+      assert.equal(e.extra.status, 400);
+      assert.equal(e.query, 'sum(rate(up[1m])');
+      assert.match(e.message, /parse error/);
+      return true;
+    },
+  );
 });
 
 test('promql: Prometheus on a closed port gives PromqlError (unreachable) quickly', async (t) => {

@@ -8,7 +8,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, openSync, readFileSync, statSync, truncateSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeSync,
+  closeSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +32,23 @@ const VERDICTS = 300; // per release: the verdicts table spans dozens of pages
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 
 const verdict = (releaseId: string, k: number): Verdict => ({
-  releaseId, at: T0 + k * 60_000, decision: 'continue', score: 90,
-  metrics: [{ metric: 'checkout_latency', classification: 'pass', effect: { relative: 0.01, low: -0.02, high: 0.03 }, evidence: 2, method: 'latency-shift-e-process', n: { baseline: 100 * k, canary: 30 * k }, reason: 'within tolerance' }],
-  reasons: ['observing'], policy: { class: 'standard', observedFor: k * 60_000 },
+  releaseId,
+  at: T0 + k * 60_000,
+  decision: 'continue',
+  score: 90,
+  metrics: [
+    {
+      metric: 'checkout_latency',
+      classification: 'pass',
+      effect: { relative: 0.01, low: -0.02, high: 0.03 },
+      evidence: 2,
+      method: 'latency-shift-e-process',
+      n: { baseline: 100 * k, canary: 30 * k },
+      reason: 'within tolerance',
+    },
+  ],
+  reasons: ['observing'],
+  policy: { class: 'standard', observedFor: k * 60_000 },
 });
 
 /** A sound store directory, built once and copied for each fault; with the data files of its tables. */
@@ -33,17 +57,45 @@ const pristine = await (async () => {
   const store = await createPgliteStore(dir);
   for (let r = 0; r < RELEASES; r++) {
     const id = `rel-${r}`;
-    const release = { id, service: 'odoo', version: '2', environment: 'production', strategy: 'canary' as const, class: 'standard', startedAt: T0 };
-    await store.createRelease({ release, spec: { release, metrics: [{ name: 'checkout_latency', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1 }], policy: {} }, status: 'active', registeredAt: T0, registeredBy: 'test' }, { at: T0, actor: 'test', action: 'release.register', releaseId: id });
+    const release = {
+      id,
+      service: 'odoo',
+      version: '2',
+      environment: 'production',
+      strategy: 'canary' as const,
+      class: 'standard',
+      startedAt: T0,
+    };
+    await store.createRelease(
+      {
+        release,
+        spec: {
+          release,
+          metrics: [{ name: 'checkout_latency', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1 }],
+          policy: {},
+        },
+        status: 'active',
+        registeredAt: T0,
+        registeredBy: 'test',
+      },
+      { at: T0, actor: 'test', action: 'release.register', releaseId: id },
+    );
     for (let k = 1; k <= VERDICTS; k++) await store.appendVerdict(verdict(id, k));
-    await store.saveEngineCheckpoint({ releaseId: id, snapshot: { version: 1, note: 'x'.repeat(200) }, offsets: {}, savedAt: T0 });
+    await store.saveEngineCheckpoint({
+      releaseId: id,
+      snapshot: { version: 1, note: 'x'.repeat(200) },
+      offsets: {},
+      savedAt: T0,
+    });
   }
   await store.close();
   // the Store seam has no SQL door: the tables' data files are found from the catalog directly
   const db = await PGlite.create(dir);
   const files: Record<string, string> = {};
   for (const table of ['verdicts', 'engine_checkpoints', 'integrity_ledger']) {
-    files[table] = (await db.query<{ path: string }>('SELECT pg_relation_filepath($1::regclass) AS path', [table])).rows[0].path;
+    files[table] = (
+      await db.query<{ path: string }>('SELECT pg_relation_filepath($1::regclass) AS path', [table])
+    ).rows[0].path;
   }
   await db.close();
   return { dir, files };
@@ -101,7 +153,10 @@ test('a truncated verdicts file (its last pages cut off): refused, naming the re
   assert.ok(size >= 8 * PAGE, `the verdicts table spans pages (${size} bytes)`);
   truncateSync(file, size - 3 * PAGE);
   const error = await openError(dir);
-  assert.match(error.message, /verdict history does not match its ledger for \d+ release\(s\) \(\d+ verdict\(s\) missing\): rel-\d 300 recorded, \d+ readable/);
+  assert.match(
+    error.message,
+    /verdict history does not match its ledger for \d+ release\(s\) \(\d+ verdict\(s\) missing\): rel-\d 300 recorded, \d+ readable/,
+  );
 });
 
 test('a zeroed page in the middle of the verdicts file (PostgreSQL reads it as an empty page): refused', async () => {
@@ -144,9 +199,18 @@ test('a broken control file: refused with one line, and `serve` prints that line
   const config = join(dir, '..', 'serve.yaml');
   writeFileSync(config, `listen: { port: 0 }\nstore: { url: "pglite://${dir}" }\n`);
   const bin = fileURLToPath(new URL('../../bin/release-health.js', import.meta.url));
-  const run = spawnSync(process.execPath, [bin, 'serve', '--config', config], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, RH_DEBUG: '' } });
+  const run = spawnSync(process.execPath, [bin, 'serve', '--config', config], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, RH_DEBUG: '' },
+  });
   assert.equal(run.status, 1, run.stderr);
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got ${lines.length}: ${run.stderr.slice(0, 500)}`);
-  assert.match(lines[0], new RegExp(`^error: store: PGlite store ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened by PostgreSQL`));
+  assert.match(
+    lines[0],
+    new RegExp(
+      `^error: store: PGlite store ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be opened by PostgreSQL`,
+    ),
+  );
 });

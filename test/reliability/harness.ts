@@ -44,8 +44,17 @@ export interface EmbeddedOptions extends Omit<StartServiceOptions, 'env'> {
 
 /** Starts `serve` in-process on a free port with the three tokens; samples come from the caller. */
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<RunningService> {
-  const { storeUrl = 'pglite:memory', extraYaml = '', engine = '{ interval: 1m, grace: 0s }', env = {}, ...rest } = options;
-  const config = parseServeConfig(`listen: { port: 0 }\nstore: { urlEnv: RH_STORE_URL }\nengine: ${engine}\n${extraYaml}`, 'reliability.yaml');
+  const {
+    storeUrl = 'pglite:memory',
+    extraYaml = '',
+    engine = '{ interval: 1m, grace: 0s }',
+    env = {},
+    ...rest
+  } = options;
+  const config = parseServeConfig(
+    `listen: { port: 0 }\nstore: { urlEnv: RH_STORE_URL }\nengine: ${engine}\n${extraYaml}`,
+    'reliability.yaml',
+  );
   return startService(config, {
     tickEveryMs: 0,
     scrape: false,
@@ -64,7 +73,11 @@ export interface ApiInit {
   headers?: Record<string, string>;
 }
 
-export async function api(url: string, path: string, init: ApiInit = {}): Promise<{ status: number; text: string; json: Record<string, unknown> | undefined }> {
+export async function api(
+  url: string,
+  path: string,
+  init: ApiInit = {},
+): Promise<{ status: number; text: string; json: Record<string, unknown> | undefined }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(init.headers ?? {}) };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   const body = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
@@ -136,14 +149,25 @@ export interface FeedOptions {
  * The collector's role, minute by minute: publish one batch per minute of samples, advance the
  * clock past it, wait for the pipeline to take it, tick. Returns the last stored decision.
  */
-export async function feedMinutes(service: RunningService, release: Release, samples: readonly Sample[], o: FeedOptions): Promise<string> {
+export async function feedMinutes(
+  service: RunningService,
+  release: Release,
+  samples: readonly Sample[],
+  o: FeedOptions,
+): Promise<string> {
   let decision = '';
   const wanted = o.minutes ? new Set(o.minutes) : undefined;
   for (const [m, batch] of byMinute(release, samples)) {
     if (wanted && !wanted.has(m)) continue;
     await o.beforeMinute?.(m);
     const taken = service.pipeline.stats().batches;
-    await service.bus.publishSamples({ releaseId: release.id, batchId: `m${m}`, producer: o.producer ?? 'reliability', sequence: m, samples: batch });
+    await service.bus.publishSamples({
+      releaseId: release.id,
+      batchId: `m${m}`,
+      producer: o.producer ?? 'reliability',
+      sequence: m,
+      samples: batch,
+    });
     const now = release.startedAt + (m + 1) * MINUTE;
     o.setNow(now);
     await until(`batch m${m} taken by the pipeline`, () => service.pipeline.stats().batches > taken);

@@ -19,7 +19,9 @@ export function findPgBin(): string | undefined {
   if (fromEnv && existsSync(join(fromEnv, 'initdb'))) return fromEnv;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(a) - Number(b));
   return versions.length ? join(root, versions.at(-1)!, 'bin') : undefined;
 }
 
@@ -44,7 +46,8 @@ export async function startPgInstance(bin: string): Promise<PgInstance> {
     chownSync(root, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
     chmodSync(root, 0o700);
   }
-  const run = (cmd: string, args: string[]) => (asRoot ? exec('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : exec(join(bin, cmd), args));
+  const run = (cmd: string, args: string[]) =>
+    asRoot ? exec('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]) : exec(join(bin, cmd), args);
   await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8']);
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
   const start = async () => {

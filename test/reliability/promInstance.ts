@@ -7,7 +7,17 @@
  * THIS one, on the same port and data dir; the shared Prometheus on 59090 is never touched.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { serviceEnv } from '../integration/helpers.ts';
@@ -52,7 +62,9 @@ async function ready(url: string, jobs: number, sinceMs: number): Promise<boolea
     const r = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) });
     if (!r.ok) return false;
     const query = `count(timestamp(up == 1) >= ${Math.floor(sinceMs / 1000)})`;
-    const q = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(2_000) });
+    const q = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`, {
+      signal: AbortSignal.timeout(2_000),
+    });
     const body = (await q.json()) as { data?: { result?: { value?: [number, string] }[] } };
     return Number(body.data?.result?.[0]?.value?.[1] ?? 0) >= jobs;
   } catch {
@@ -64,7 +76,11 @@ async function ready(url: string, jobs: number, sinceMs: number): Promise<boolea
  * Starts a private Prometheus scraping itself once per job name (each job a cohort of the tests).
  * `startTimeoutMs` bounds each start (the machine may be busy).
  */
-export async function startPromInstance(bin: string, jobs: readonly string[], startTimeoutMs = 60_000): Promise<PromInstance> {
+export async function startPromInstance(
+  bin: string,
+  jobs: readonly string[],
+  startTimeoutMs = 60_000,
+): Promise<PromInstance> {
   const root = mkdtempSync(join(tmpdir(), 'rh-faults-prom-'));
   const data = join(root, 'data');
   const logPath = join(root, 'prometheus.log');
@@ -75,7 +91,9 @@ export async function startPromInstance(bin: string, jobs: readonly string[], st
     '# written by test/reliability/promInstance.ts',
     'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
     'scrape_configs:',
-    ...jobs.map((job) => `  - { job_name: ${JSON.stringify(job)}, static_configs: [{ targets: ["${host}:${port}"] }] }`),
+    ...jobs.map(
+      (job) => `  - { job_name: ${JSON.stringify(job)}, static_configs: [{ targets: ["${host}:${port}"] }] }`,
+    ),
     '',
   ].join('\n');
   writeFileSync(join(root, 'prometheus.yml'), config);
@@ -89,7 +107,16 @@ export async function startPromInstance(bin: string, jobs: readonly string[], st
     if (alive) throw new Error('prometheus is already running');
     const fd = openSync(logPath, 'a');
     try {
-      child = spawn(bin, [`--config.file=${join(root, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`, '--storage.tsdb.retention.time=1h', `--web.listen-address=${host}:${port}`], { stdio: ['ignore', fd, fd] });
+      child = spawn(
+        bin,
+        [
+          `--config.file=${join(root, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${data}`,
+          '--storage.tsdb.retention.time=1h',
+          `--web.listen-address=${host}:${port}`,
+        ],
+        { stdio: ['ignore', fd, fd] },
+      );
     } finally {
       closeSync(fd);
     }
@@ -103,11 +130,15 @@ export async function startPromInstance(bin: string, jobs: readonly string[], st
     const deadline = since + startTimeoutMs;
     while (!(await ready(url, jobs.length, since))) {
       if (!alive) throw new Error(`prometheus exited at start:\n${tail()}`);
-      if (Date.now() > deadline) throw new Error(`prometheus on ${url} not ready (all ${jobs.length} jobs up) within ${startTimeoutMs} ms:\n${tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `prometheus on ${url} not ready (all ${jobs.length} jobs up) within ${startTimeoutMs} ms:\n${tail()}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  const tail = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n') : '(no log)');
+  const tail = () =>
+    existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n') : '(no log)';
   const stop = async (signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
     if (!alive || !child) return;
     child.kill(signal);

@@ -30,7 +30,12 @@ function stPath(): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
-function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     // cwd: schemathesis keeps its example database in ./.schemathesis — not in the repository
     const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
@@ -46,44 +51,85 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promi
   });
 }
 
-test('schemathesis (independent fuzzer) finds no server error and no schema violation', { timeout: 900_000 }, async (t) => {
-  const st = stPath();
-  if (!st) {
-    const why = 'schemathesis is not installed: run bash scripts/services/schemathesis.sh';
-    if (inCI()) assert.fail(why);
-    t.skip(why);
-    return;
-  }
-  const service = await startEmbedded();
-  try {
-    // the schema's own examples name this spec and this release: give them something to find
-    const spec = { metrics: [{ name: 'checkout_latency', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1 }] };
-    assert.equal((await api(service.url, '/api/v1/specs/odoo-checkout', { method: 'PUT', token: TOKENS.admin, body: spec })).status, 201);
-    const release = { id: 'odoo-17.0.42-prod', service: 'odoo', version: '17.0.42', environment: 'production', strategy: 'canary', class: 'standard', startedAt: Date.now() };
-    assert.equal((await api(service.url, '/api/v1/releases', { method: 'POST', token: TOKENS.operator, body: { release, specName: 'odoo-checkout' } })).status, 201);
+test(
+  'schemathesis (independent fuzzer) finds no server error and no schema violation',
+  { timeout: 900_000 },
+  async (t) => {
+    const st = stPath();
+    if (!st) {
+      const why = 'schemathesis is not installed: run bash scripts/services/schemathesis.sh';
+      if (inCI()) assert.fail(why);
+      t.skip(why);
+      return;
+    }
+    const service = await startEmbedded();
+    try {
+      // the schema's own examples name this spec and this release: give them something to find
+      const spec = {
+        metrics: [{ name: 'checkout_latency', group: 'business', kind: 'latency', harm: 'increase', tolerance: 0.1 }],
+      };
+      assert.equal(
+        (await api(service.url, '/api/v1/specs/odoo-checkout', { method: 'PUT', token: TOKENS.admin, body: spec }))
+          .status,
+        201,
+      );
+      const release = {
+        id: 'odoo-17.0.42-prod',
+        service: 'odoo',
+        version: '17.0.42',
+        environment: 'production',
+        strategy: 'canary',
+        class: 'standard',
+        startedAt: Date.now(),
+      };
+      assert.equal(
+        (
+          await api(service.url, '/api/v1/releases', {
+            method: 'POST',
+            token: TOKENS.operator,
+            body: { release, specName: 'odoo-checkout' },
+          })
+        ).status,
+        201,
+      );
 
-    const reportDir = mkdtempSync(join(tmpdir(), 'rh-schemathesis-'));
-    const args = [
-      'run', `${service.url}/openapi.json`,
-      '--header', `Authorization: Bearer ${TOKENS.admin}`,
-      '--checks', 'all', '--exclude-checks', 'positive_data_acceptance',
-      '--max-examples', process.env.RH_FUZZ_EXAMPLES ?? '25',
-      '--seed', process.env.RH_FUZZ_SEED ?? '20261127',
-      '--workers', '2', '--request-timeout', '10', '--no-color',
-      '--report', 'junit', '--report-dir', reportDir,
-    ];
-    const { code, out } = await run(st, args, reportDir, 840_000);
-    const generated = Number(/(\d+) generated/.exec(out)?.[1] ?? 0);
-    const failures = /^Failures:\n([\s\S]*?)\n\n/m.exec(out)?.[1]?.trim() ?? '';
-    const errors = /^Errors:\n([\s\S]*?)\n\n/m.exec(out)?.[1]?.trim() ?? '';
-    console.log(`schemathesis: ${generated} cases generated, exit ${code}, report ${reportDir}`);
-    assert.ok(generated > 100, `schemathesis generated too few cases (${generated}):\n${out.slice(-3000)}`);
-    assert.equal(failures, '', `schemathesis found failures:\n${out.slice(-12000)}`);
-    assert.equal(errors, '', `schemathesis had errors:\n${out.slice(-12000)}`);
-    assert.equal(code, 0, out.slice(-6000));
-    // the server is still healthy and the seeded release still answers
-    assert.equal((await api(service.url, '/healthz')).status, 200);
-  } finally {
-    await service.close();
-  }
-});
+      const reportDir = mkdtempSync(join(tmpdir(), 'rh-schemathesis-'));
+      const args = [
+        'run',
+        `${service.url}/openapi.json`,
+        '--header',
+        `Authorization: Bearer ${TOKENS.admin}`,
+        '--checks',
+        'all',
+        '--exclude-checks',
+        'positive_data_acceptance',
+        '--max-examples',
+        process.env.RH_FUZZ_EXAMPLES ?? '25',
+        '--seed',
+        process.env.RH_FUZZ_SEED ?? '20261127',
+        '--workers',
+        '2',
+        '--request-timeout',
+        '10',
+        '--no-color',
+        '--report',
+        'junit',
+        '--report-dir',
+        reportDir,
+      ];
+      const { code, out } = await run(st, args, reportDir, 840_000);
+      const generated = Number(/(\d+) generated/.exec(out)?.[1] ?? 0);
+      const failures = /^Failures:\n([\s\S]*?)\n\n/m.exec(out)?.[1]?.trim() ?? '';
+      const errors = /^Errors:\n([\s\S]*?)\n\n/m.exec(out)?.[1]?.trim() ?? '';
+      console.log(`schemathesis: ${generated} cases generated, exit ${code}, report ${reportDir}`);
+      assert.ok(generated > 100, `schemathesis generated too few cases (${generated}):\n${out.slice(-3000)}`);
+      assert.equal(failures, '', `schemathesis found failures:\n${out.slice(-12000)}`);
+      assert.equal(errors, '', `schemathesis had errors:\n${out.slice(-12000)}`);
+      assert.equal(code, 0, out.slice(-6000));
+      // the server is still healthy and the seeded release still answers
+      assert.equal((await api(service.url, '/healthz')).status, 200);
+    } finally {
+      await service.close();
+    }
+  },
+);

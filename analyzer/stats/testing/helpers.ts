@@ -21,7 +21,13 @@ export interface StatsReference {
   generatedWith: string;
   conventions: Record<string, string>;
   mannWhitney: MannWhitneyCase[];
-  poissonRates: { baselineCount: number; baselineExposure: number; canaryCount: number; canaryExposure: number; pTwoSidedEtest: number }[];
+  poissonRates: {
+    baselineCount: number;
+    baselineExposure: number;
+    canaryCount: number;
+    canaryExposure: number;
+    pTwoSidedEtest: number;
+  }[];
   binomial: { k: number; n: number; p0: number; pTwoSided: number; pGreater: number }[];
   fisherExact: { table: [[number, number], [number, number]]; pTwoSided: number }[];
   welch: { baseline: number[]; canary: number[]; t: number; pTwoSided: number; df: number }[];
@@ -31,7 +37,9 @@ let cached: StatsReference | undefined;
 
 /** The SciPy reference values (parsed once). */
 export function referenceFixture(): StatsReference {
-  cached ??= JSON.parse(readFileSync(new URL('../../../test/fixtures/stats-reference.json', import.meta.url), 'utf8')) as StatsReference;
+  cached ??= JSON.parse(
+    readFileSync(new URL('../../../test/fixtures/stats-reference.json', import.meta.url), 'utf8'),
+  ) as StatsReference;
   return cached;
 }
 

@@ -20,8 +20,14 @@ test('same seed, same stream; different seed, different stream', () => {
   const b = createRandom(1);
   const c = createRandom(2);
   const xs = Array.from({ length: 5 }, () => a.uniform());
-  assert.deepEqual(Array.from({ length: 5 }, () => b.uniform()), xs);
-  assert.notDeepEqual(Array.from({ length: 5 }, () => c.uniform()), xs);
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => b.uniform()),
+    xs,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 5 }, () => c.uniform()),
+    xs,
+  );
   assert.ok(xs.every((x) => x > 0 && x < 1));
 });
 

@@ -75,8 +75,10 @@ export function createRandom(seed: number): Random {
   };
 
   const binomial = (trials: number, probability: number): number => {
-    if (!Number.isInteger(trials) || trials < 0) throw new RangeError(`binomial n must be a non-negative integer, got ${trials}`);
-    if (!(probability >= 0 && probability <= 1)) throw new RangeError(`binomial p must be in [0, 1], got ${probability}`);
+    if (!Number.isInteger(trials) || trials < 0)
+      throw new RangeError(`binomial n must be a non-negative integer, got ${trials}`);
+    if (!(probability >= 0 && probability <= 1))
+      throw new RangeError(`binomial p must be in [0, 1], got ${probability}`);
     let n = trials;
     let p = probability;
     let count = 0;
@@ -99,7 +101,8 @@ export function createRandom(seed: number): Random {
   };
 
   const poisson = (mean: number): number => {
-    if (!(mean >= 0) || !Number.isFinite(mean)) throw new RangeError(`poisson mean must be finite and >= 0, got ${mean}`);
+    if (!(mean >= 0) || !Number.isFinite(mean))
+      throw new RangeError(`poisson mean must be finite and >= 0, got ${mean}`);
     let lambda = mean;
     let count = 0;
     // the m-th arrival of a unit-rate Poisson process is Gamma(m)

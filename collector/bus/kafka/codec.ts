@@ -98,7 +98,8 @@ export function encodeSampleBatch(batch: SampleBatch): Buffer {
 
 export function decodeSampleBatch(bytes: Buffer | null): SampleBatch {
   if (!bytes || bytes.length < 8) throw new DecodeError('sample batch: shorter than its 8-byte preamble');
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw new DecodeError('sample batch: not the RHS v1 format (bad magic)');
+  for (let i = 0; i < 4; i++)
+    if (bytes[i] !== MAGIC[i]) throw new DecodeError('sample batch: not the RHS v1 format (bad magic)');
   const headerLength = bytes.readUInt32LE(4);
   if (8 + headerLength > bytes.length) throw new DecodeError('sample batch: header runs past the end');
   let header: Header;
@@ -110,9 +111,11 @@ export function decodeSampleBatch(bytes: Buffer | null): SampleBatch {
   if (typeof header !== 'object' || header === null) throw new DecodeError('sample batch: header is not an object');
   const { n, t } = header;
   if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('sample batch: bad sample count');
-  if (!Array.isArray(t) || !t.every((s) => typeof s === 'string')) throw new DecodeError('sample batch: bad string table');
+  if (!Array.isArray(t) || !t.every((s) => typeof s === 'string'))
+    throw new DecodeError('sample batch: bad string table');
   const columns = align8(8 + headerLength);
-  if (columns + n * 28 !== bytes.length) throw new DecodeError(`sample batch: ${bytes.length} bytes, expected ${columns + n * 28} for ${n} samples`);
+  if (columns + n * 28 !== bytes.length)
+    throw new DecodeError(`sample batch: ${bytes.length} bytes, expected ${columns + n * 28} for ${n} samples`);
   // One copy into an aligned buffer, then typed views: far cheaper than n DataView reads.
   const ab = new ArrayBuffer(n * 28);
   new Uint8Array(ab).set(bytes.subarray(columns));
@@ -126,7 +129,8 @@ export function decodeSampleBatch(bytes: Buffer | null): SampleBatch {
   for (let i = 0; i < n; i++) {
     const m = metric[i];
     const c = cohort[i];
-    if (m >= t.length || c >= t.length) throw new DecodeError(`sample batch: sample ${i} points outside the string table`);
+    if (m >= t.length || c >= t.length)
+      throw new DecodeError(`sample batch: sample ${i} points outside the string table`);
     const sample: Sample = { ts: ts[i], metric: t[m], cohort: t[c] as Cohort, value: value[i] };
     const l = labels[i];
     if (l !== NO_LABELS) {
@@ -144,15 +148,18 @@ export function decodeSampleBatch(bytes: Buffer | null): SampleBatch {
 }
 
 function parseLabels(table: string[], index: number, sample: number): Record<string, string> {
-  if (index >= table.length) throw new DecodeError(`sample batch: labels of sample ${sample} point outside the string table`);
+  if (index >= table.length)
+    throw new DecodeError(`sample batch: labels of sample ${sample} point outside the string table`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(table[index]);
   } catch {
     throw new DecodeError(`sample batch: labels of sample ${sample} are not JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new DecodeError(`sample batch: labels of sample ${sample} are not an object`);
-  for (const v of Object.values(parsed)) if (typeof v !== 'string') throw new DecodeError(`sample batch: a label value of sample ${sample} is not a string`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new DecodeError(`sample batch: labels of sample ${sample} are not an object`);
+  for (const v of Object.values(parsed))
+    if (typeof v !== 'string') throw new DecodeError(`sample batch: a label value of sample ${sample} is not a string`);
   return parsed as Record<string, string>;
 }
 
@@ -161,7 +168,9 @@ const NUM_TAG = '$rh:num';
 /** JSON that keeps NaN and ±Infinity (plain JSON would write null). */
 export function encodeJson(value: unknown): Buffer {
   return Buffer.from(
-    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { [NUM_TAG]: String(v) } : v)),
+    JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === 'number' && !Number.isFinite(v) ? { [NUM_TAG]: String(v) } : v,
+    ),
     'utf8',
   );
 }

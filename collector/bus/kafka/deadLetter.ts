@@ -16,7 +16,13 @@ export interface DeadLetterSource {
 }
 
 /** Resolves once the broker has the dead letter (acks=all); rejects otherwise. */
-export async function sendToDeadLetter(producer: Producer, deadLetterTopic: string, source: DeadLetterSource, message: KafkaMessage, reason: unknown): Promise<void> {
+export async function sendToDeadLetter(
+  producer: Producer,
+  deadLetterTopic: string,
+  source: DeadLetterSource,
+  message: KafkaMessage,
+  reason: unknown,
+): Promise<void> {
   const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
   await producer.send({
     topic: deadLetterTopic,

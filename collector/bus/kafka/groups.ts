@@ -27,7 +27,8 @@ export function topicNames(prefix: string): TopicNames {
     groupId: (t, group) => groupPrefix(t) + group,
     parseGroupId(groupId) {
       for (const t of ['samples', 'verdicts'] as const) {
-        if (groupId.startsWith(groupPrefix(t)) && groupId.length > groupPrefix(t).length) return { topic: t, group: groupId.slice(groupPrefix(t).length) };
+        if (groupId.startsWith(groupPrefix(t)) && groupId.length > groupPrefix(t).length)
+          return { topic: t, group: groupId.slice(groupPrefix(t).length) };
       }
       return undefined;
     },
@@ -81,7 +82,9 @@ export class GroupAdmin {
     const members = new Map(described.groups.map((g) => [g.groupId, g.members.length]));
     const result: GroupLag[] = [];
     for (const g of ours) {
-      const [committed] = await whileCoordinatorMoves(() => this.admin.fetchOffsets({ groupId: g.groupId, topics: [this.names.topic[g.topic]] }));
+      const [committed] = await whileCoordinatorMoves(() =>
+        this.admin.fetchOffsets({ groupId: g.groupId, topics: [this.names.topic[g.topic]] }),
+      );
       const topicEnds = ends.get(g.topic) ?? new Map();
       let pending = 0;
       for (const [partition, end] of topicEnds) {
@@ -123,7 +126,8 @@ export class GroupAdmin {
     } catch (error) {
       const types = errorTypes(error);
       if (types.includes('GROUP_ID_NOT_FOUND')) return;
-      if (types.includes('NON_EMPTY_GROUP')) throw new BusError('group-not-empty', `${topic} group "${group}" still has members`);
+      if (types.includes('NON_EMPTY_GROUP'))
+        throw new BusError('group-not-empty', `${topic} group "${group}" still has members`);
       throw error;
     }
   }

@@ -41,7 +41,11 @@ export function decodeMarks(metadata: string | null | undefined, capacity: numbe
     if (!Array.isArray(entries)) return new SequenceMarks(capacity);
     const valid = entries.filter(
       (e): e is SequenceMarkEntry =>
-        Array.isArray(e) && e.length === 3 && typeof e[0] === 'string' && typeof e[1] === 'string' && Number.isSafeInteger(e[2]),
+        Array.isArray(e) &&
+        e.length === 3 &&
+        typeof e[0] === 'string' &&
+        typeof e[1] === 'string' &&
+        Number.isSafeInteger(e[2]),
     );
     return SequenceMarks.fromJSON(valid, capacity);
   } catch {

@@ -47,7 +47,8 @@ export class KafkaMember<M> {
   private readonly partitions = new Map<number, PartitionState>();
   /** bumps at every group join (each rebalance) */
   private epoch = 0;
-  private committedMetadata: { epoch: number; load: Promise<Map<number, { offset: number; metadata: string | null }>> } | undefined;
+  private committedMetadata:
+    { epoch: number; load: Promise<Map<number, { offset: number; metadata: string | null }>> } | undefined;
   private closing: Promise<void> | undefined;
   /** close() was called: no new deliveries */
   private stopping = false;
@@ -81,7 +82,11 @@ export class KafkaMember<M> {
     // kafkajs restarts a crashed consumer by itself when the error is retriable; either way the
     // crash is reported, never silent.
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      if (!this.stopping) this.report(new Error(`consumer crashed (restart: ${String(event.payload.restart)}): ${event.payload.error.message}`), '');
+      if (!this.stopping)
+        this.report(
+          new Error(`consumer crashed (restart: ${String(event.payload.restart)}): ${event.payload.error.message}`),
+          '',
+        );
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.epoch++;
@@ -89,7 +94,12 @@ export class KafkaMember<M> {
       const now = [...(event.payload.memberAssignment[this.kafkaTopic] ?? [])].sort((a, b) => a - b);
       const before = this.assigned;
       this.assigned = now;
-      this.rebalanced('assigned', now, now.filter((p) => !before.includes(p)), before.filter((p) => !now.includes(p)));
+      this.rebalanced(
+        'assigned',
+        now,
+        now.filter((p) => !before.includes(p)),
+        before.filter((p) => !now.includes(p)),
+      );
     });
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       if (!this.stopping) this.rebalanced('rebalancing', this.assigned, [], this.assigned);
@@ -113,7 +123,8 @@ export class KafkaMember<M> {
         partitionsConsumedConcurrently: this.ctx.options.partitionsConsumedConcurrently,
         eachMessage: ({ partition, message }) => this.consume(partition, message),
       });
-      if (initial) await this.consumer.commitOffsets(initial.map((p) => ({ topic: this.kafkaTopic, ...p, metadata: null })));
+      if (initial)
+        await this.consumer.commitOffsets(initial.map((p) => ({ topic: this.kafkaTopic, ...p, metadata: null })));
     } finally {
       opened();
     }
@@ -148,7 +159,12 @@ export class KafkaMember<M> {
     })());
   }
 
-  private rebalanced(kind: KafkaRebalanceEvent['kind'], partitions: number[], added: number[], revoked: number[]): void {
+  private rebalanced(
+    kind: KafkaRebalanceEvent['kind'],
+    partitions: number[],
+    added: number[],
+    revoked: number[],
+  ): void {
     const hook = this.ctx.onRebalance;
     if (!hook) return;
     try {
@@ -166,7 +182,11 @@ export class KafkaMember<M> {
   private report(error: unknown, releaseId: string): void {
     const info = this.info(releaseId);
     if (this.onError) this.onError(error, info);
-    else console.error(`bus: handler of ${info.topic} group "${info.group}" member ${info.member} failed on release ${info.releaseId}:`, error);
+    else
+      console.error(
+        `bus: handler of ${info.topic} group "${info.group}" member ${info.member} failed on release ${info.releaseId}:`,
+        error,
+      );
   }
 
   /** Never throws: a throw would make kafkajs restart the consumer. */
@@ -196,7 +216,8 @@ export class KafkaMember<M> {
       // Below: already delivered in this epoch, or before the committed offset (a fresh group's
       // first fetch) — not again. Above: a gap, i.e. kafkajs reset its position forward; go back
       // rather than lose what lies between (kafkajs drops the rest of this fetched batch).
-      if (offset > state.expected) this.consumer.seek({ topic: this.kafkaTopic, partition, offset: String(state.expected) });
+      if (offset > state.expected)
+        this.consumer.seek({ topic: this.kafkaTopic, partition, offset: String(state.expected) });
       return;
     }
     state.expected = offset + 1;
@@ -261,7 +282,9 @@ export class KafkaMember<M> {
       } catch (error) {
         // The coordinator moved (a broker stopped): kafkajs finds the new one on a later try.
         const type = (error as { type?: string }).type ?? '';
-        const moved = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'].includes(type) || /not found in the cached metadata/.test((error as Error).message);
+        const moved =
+          ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'].includes(type) ||
+          /not found in the cached metadata/.test((error as Error).message);
         if (moved && attempt < 20 && !this.stopping && state.epoch === this.epoch) {
           await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1000)));
           continue;
@@ -277,7 +300,12 @@ export class KafkaMember<M> {
   private commitFailed(state: PartitionState, offset: number, error: unknown): void {
     const type = (error as { type?: string }).type ?? '';
     if (!['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'].includes(type) && !this.stopping) {
-      this.report(new Error(`offset commit of ${this.kafkaTopic}[${state.partition}]@${offset} failed: ${(error as Error).message}`), '');
+      this.report(
+        new Error(
+          `offset commit of ${this.kafkaTopic}[${state.partition}]@${offset} failed: ${(error as Error).message}`,
+        ),
+        '',
+      );
     }
   }
 
@@ -292,22 +320,40 @@ export class KafkaMember<M> {
     const committed = (await this.committedMetadata.load).get(partition);
     const again = this.partitions.get(partition);
     if (again && again.epoch === this.epoch) return again;
-    const state = newPartitionState(partition, this.epoch, committed?.offset ?? -1, decodeMarks(committed?.metadata, this.ctx.options.dedupeCapacity));
+    const state = newPartitionState(
+      partition,
+      this.epoch,
+      committed?.offset ?? -1,
+      decodeMarks(committed?.metadata, this.ctx.options.dedupeCapacity),
+    );
     this.partitions.set(partition, state);
     return state;
   }
 
   private async loadCommitted(): Promise<Map<number, { offset: number; metadata: string | null }>> {
     const [topic] = await this.ctx.groups.fetchCommitted(this.groupId, this.kafkaTopic);
-    return new Map((topic?.partitions ?? []).map((p) => [p.partition, { offset: Number(p.offset), metadata: p.metadata }]));
+    return new Map(
+      (topic?.partitions ?? []).map((p) => [p.partition, { offset: Number(p.offset), metadata: p.metadata }]),
+    );
   }
 
   private async deadLetter(partition: number, message: KafkaMessage, reason: unknown): Promise<boolean> {
     try {
-      await sendToDeadLetter(this.ctx.producer, this.ctx.groups.names.deadLetter, { topic: this.kafkaTopic, partition, group: this.group }, message, reason);
+      await sendToDeadLetter(
+        this.ctx.producer,
+        this.ctx.groups.names.deadLetter,
+        { topic: this.kafkaTopic, partition, group: this.group },
+        message,
+        reason,
+      );
       return true;
     } catch (error) {
-      this.report(new Error(`dead-lettering ${this.kafkaTopic}[${partition}]@${message.offset} failed: ${(error as Error).message}`), '');
+      this.report(
+        new Error(
+          `dead-lettering ${this.kafkaTopic}[${partition}]@${message.offset} failed: ${(error as Error).message}`,
+        ),
+        '',
+      );
       return false;
     }
   }

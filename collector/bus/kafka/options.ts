@@ -77,29 +77,40 @@ export function resolveKafkaBusOptions(options: KafkaBusOptions): ResolvedKafkaB
   const unknown = Object.keys(options).filter((name) => !known.includes(name));
   if (unknown.length) throw invalid(`unknown option(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const { brokers } = options;
-  if (!Array.isArray(brokers) || brokers.length === 0 || !brokers.every((b) => typeof b === 'string' && /^[^:\s]+:\d+$/.test(b))) {
+  if (
+    !Array.isArray(brokers) ||
+    brokers.length === 0 ||
+    !brokers.every((b) => typeof b === 'string' && /^[^:\s]+:\d+$/.test(b))
+  ) {
     throw invalid(`brokers must be a non-empty list of host:port, got ${JSON.stringify(brokers)}`);
   }
   const resolved: ResolvedKafkaBusOptions = { ...KAFKA_BUS_DEFAULTS, brokers: [...brokers] };
   for (const name of STRINGS) {
     const value = options[name];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || (name === 'clientId' && value === '')) throw invalid(`${name} must be a string${name === 'clientId' ? ' (non-empty)' : ''}`);
+    if (typeof value !== 'string' || (name === 'clientId' && value === ''))
+      throw invalid(`${name} must be a string${name === 'clientId' ? ' (non-empty)' : ''}`);
     resolved[name] = value;
   }
   if (options.logLevel !== undefined) {
-    if (!LOG_LEVELS.includes(options.logLevel)) throw invalid(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${String(options.logLevel)}`);
+    if (!LOG_LEVELS.includes(options.logLevel))
+      throw invalid(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${String(options.logLevel)}`);
     resolved.logLevel = options.logLevel;
   }
-  const numeric = known.filter((name) => typeof (KAFKA_BUS_DEFAULTS as Record<string, unknown>)[name] === 'number') as (keyof ResolvedKafkaBusOptions)[];
+  const numeric = known.filter(
+    (name) => typeof (KAFKA_BUS_DEFAULTS as Record<string, unknown>)[name] === 'number',
+  ) as (keyof ResolvedKafkaBusOptions)[];
   for (const name of numeric) {
     const value = options[name];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || (value as number) < 1) throw invalid(`${name} must be a positive integer, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || (value as number) < 1)
+      throw invalid(`${name} must be a positive integer, got ${String(value)}`);
     (resolved as unknown as Record<string, number>)[name] = value as number;
   }
   if (resolved.topicPrefix !== '' && !/^[A-Za-z0-9._-]+$/.test(resolved.topicPrefix)) {
-    throw invalid(`topicPrefix may only contain letters, digits, '.', '_' and '-' (Kafka topic names), got ${JSON.stringify(resolved.topicPrefix)}`);
+    throw invalid(
+      `topicPrefix may only contain letters, digits, '.', '_' and '-' (Kafka topic names), got ${JSON.stringify(resolved.topicPrefix)}`,
+    );
   }
   return resolved;
 }

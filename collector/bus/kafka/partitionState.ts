@@ -31,7 +31,12 @@ export interface PartitionState {
 }
 
 /** A fresh epoch's state from the group's committed offset (-1: none) and marks. */
-export function newPartitionState(partition: number, epoch: number, committedOffset: number, committedMarks: SequenceMarks): PartitionState {
+export function newPartitionState(
+  partition: number,
+  epoch: number,
+  committedOffset: number,
+  committedMarks: SequenceMarks,
+): PartitionState {
   return {
     partition,
     epoch,

@@ -55,14 +55,24 @@ export class TopicPublisher {
   private readonly partitionMetadata: PartitionMetadata[];
 
   constructor(private readonly ctx: PublisherContext) {
-    this.partitionMetadata = Array.from({ length: ctx.partitions }, (_, partitionId) => ({ partitionId, partitionErrorCode: 0, leader: 0, replicas: [], isr: [] }));
+    this.partitionMetadata = Array.from({ length: ctx.partitions }, (_, partitionId) => ({
+      partitionId,
+      partitionErrorCode: 0,
+      leader: 0,
+      replicas: [],
+      isr: [],
+    }));
   }
 
   publish(key: string, value: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(closedError(this.ctx.topic));
     // The partition is chosen here (kafkajs's Java-compatible murmur2 of the key, as kafkajs
     // would), so that the produce response can be checked partition by partition (see drain).
-    const partition = this.partitioner({ topic: this.ctx.kafkaTopic, partitionMetadata: this.partitionMetadata, message: { key, value } });
+    const partition = this.partitioner({
+      topic: this.ctx.kafkaTopic,
+      partitionMetadata: this.partitionMetadata,
+      message: { key, value },
+    });
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ message: { key, value, partition }, resolve, reject, unconfirmed: 0 });
       // `draining` is cleared synchronously when the loop ends (in `drain`), so a publish made
@@ -118,7 +128,11 @@ export class TopicPublisher {
       if (this.closed) continue;
       const batch = this.queue.splice(0, Math.min(room, this.ctx.maxBatchMessages, this.queue.length));
       try {
-        const result = await this.ctx.producer.send({ topic: this.ctx.kafkaTopic, acks: -1, messages: batch.map((q) => q.message) });
+        const result = await this.ctx.producer.send({
+          topic: this.ctx.kafkaTopic,
+          acks: -1,
+          messages: batch.map((q) => q.message),
+        });
         if (this.pending !== undefined) this.pending += batch.length;
         // kafkajs 2.2.4 can resolve a send without having written some partitions: when a retry
         // follows a leader change, partitions that moved to a broker which had already answered
@@ -130,7 +144,12 @@ export class TopicPublisher {
         for (const q of batch) if (written.has(q.message.partition)) q.resolve();
         const requeue: Queued[] = [];
         for (const q of again) {
-          if (++q.unconfirmed >= MAX_UNCONFIRMED) q.reject(new Error(`kafka: partition ${q.message.partition} of ${this.ctx.kafkaTopic} not confirmed after ${MAX_UNCONFIRMED} sends`));
+          if (++q.unconfirmed >= MAX_UNCONFIRMED)
+            q.reject(
+              new Error(
+                `kafka: partition ${q.message.partition} of ${this.ctx.kafkaTopic} not confirmed after ${MAX_UNCONFIRMED} sends`,
+              ),
+            );
           else requeue.push(q);
         }
         if (requeue.length > 0) {

@@ -79,7 +79,11 @@ export class Recorder<M> {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`timed out after ${this.timeoutMs} ms waiting for ${what} (${this.deliveries.length} deliveries so far)`));
+        reject(
+          new Error(
+            `timed out after ${this.timeoutMs} ms waiting for ${what} (${this.deliveries.length} deliveries so far)`,
+          ),
+        );
       }, this.timeoutMs);
       // Deliberately not unref'd: with an idle in-memory bus this timer is what keeps the event
       // loop alive, so a missing delivery fails this test with a message instead of ending the run.

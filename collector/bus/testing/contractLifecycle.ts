@@ -9,7 +9,10 @@ import type { SampleBatch } from '../bus.ts';
 import { batch, deferred, Recorder, releases, tags, track, verdict, type ContractContext } from './contractKit.ts';
 import { BusError, type BusErrorCode } from '../errors.ts';
 
-const busError = (code: BusErrorCode) => (error: unknown): boolean => error instanceof BusError && error.code === code;
+const busError =
+  (code: BusErrorCode) =>
+  (error: unknown): boolean =>
+    error instanceof BusError && error.code === code;
 
 export function backPressureContract(ctx: ContractContext): void {
   const opts = ctx.testOptions;
@@ -26,7 +29,10 @@ export function backPressureContract(ctx: ContractContext): void {
         await ctx.settle();
         // (length, not deepEqual with []: that assertion would narrow `events` to never[])
         assert.equal(events.length, 0, 'the bound applies to the group, whatever the release');
-        assert.deepEqual((await bus.lag()).map((l) => l.pendingBatches), [4]);
+        assert.deepEqual(
+          (await bus.lag()).map((l) => l.pendingBatches),
+          [4],
+        );
         await rec.deliveries[1].ack(); // out of order: the committed prefix does not move
         await ctx.settle();
         assert.equal(events.length, 0, 'an out-of-order ack must not free room');
@@ -56,7 +62,10 @@ export function backPressureContract(ctx: ContractContext): void {
         assert.equal(third.settled(), false, 'the memberless group is full');
         assert.deepEqual(
           (await bus.lag()).map((l) => [l.group, l.members, l.pendingBatches]),
-          [['gone', 0, 2], ['live', 1, 0]],
+          [
+            ['gone', 0, 2],
+            ['live', 1, 0],
+          ],
         );
         await assert.rejects(bus.deleteGroup('samples', 'live'), busError('group-not-empty'));
         await bus.deleteGroup('samples', 'never-existed');
@@ -64,7 +73,10 @@ export function backPressureContract(ctx: ContractContext): void {
         assert.equal(await third.outcome, undefined);
         await rec.count(3);
         assert.deepEqual(tags(rec.of('live')), ['rel-1/3']);
-        assert.deepEqual((await bus.lag()).map((l) => l.group), ['live']);
+        assert.deepEqual(
+          (await bus.lag()).map((l) => l.group),
+          ['live'],
+        );
       },
       { maxPendingBatches: 2 },
     ),
@@ -99,8 +111,17 @@ export function verdictsContract(ctx: ContractContext): void {
       const shared = [...rec.of('W1'), ...rec.of('W2')];
       assert.deepEqual(shared.map(key).sort(), sent.map(key).sort(), 'each verdict to exactly one webhook member');
       for (const id of releases(16)) {
-        assert.deepEqual(rec.of('store').filter((v) => v.releaseId === id).map((v) => v.at), [1, 2, 3], `order of ${id}`);
-        const members = new Set(rec.deliveries.filter((d) => d.member !== 'store' && d.message.releaseId === id).map((d) => d.member));
+        assert.deepEqual(
+          rec
+            .of('store')
+            .filter((v) => v.releaseId === id)
+            .map((v) => v.at),
+          [1, 2, 3],
+          `order of ${id}`,
+        );
+        const members = new Set(
+          rec.deliveries.filter((d) => d.member !== 'store' && d.message.releaseId === id).map((d) => d.member),
+        );
         assert.equal(members.size, 1, `${id} went to one webhook member`);
       }
       assert.deepEqual(rec.of('store')[0], sent[0], 'the verdict arrives whole');
@@ -140,7 +161,15 @@ export function verdictsContract(ctx: ContractContext): void {
             reason: 'no orders on the canary',
             critical: true,
           },
-          { metric: 'redis_hit_ratio', classification: 'nodata', effect: { relative: Number.NaN, low: Number.NaN, high: Number.NaN }, evidence: 1, method: 'none', n: { baseline: 0, canary: 0 }, reason: 'no samples' },
+          {
+            metric: 'redis_hit_ratio',
+            classification: 'nodata',
+            effect: { relative: Number.NaN, low: Number.NaN, high: Number.NaN },
+            evidence: 1,
+            method: 'none',
+            n: { baseline: 0, canary: 0 },
+            reason: 'no samples',
+          },
         ],
         policy: { class: 'schema-change', observedFor: 60_000, frozen: 'black friday' },
       };
@@ -164,7 +193,10 @@ export function verdictsContract(ctx: ContractContext): void {
       assert.equal(samples.deliveries.length + verdicts.deliveries.length, 2);
       assert.deepEqual(
         (await bus.lag()).map((l) => [l.topic, l.group, l.members, l.pendingBatches]),
-        [['samples', 'g', 1, 0], ['verdicts', 'g', 1, 0]],
+        [
+          ['samples', 'g', 1, 0],
+          ['verdicts', 'g', 1, 0],
+        ],
       );
     }),
   );
@@ -184,8 +216,14 @@ export function lifecycleContract(ctx: ContractContext): void {
       ];
       for (const b of bad) await assert.rejects(bus.publishSamples(b), busError('invalid-message'), JSON.stringify(b));
       await assert.rejects(bus.publishVerdict({ ...verdict('rel-1', 1), releaseId: '' }), busError('invalid-message'));
-      await assert.rejects(bus.subscribeSamples('', async () => {}), busError('invalid-argument'));
-      await assert.rejects(bus.subscribeVerdicts('', async () => {}), busError('invalid-argument'));
+      await assert.rejects(
+        bus.subscribeSamples('', async () => {}),
+        busError('invalid-argument'),
+      );
+      await assert.rejects(
+        bus.subscribeVerdicts('', async () => {}),
+        busError('invalid-argument'),
+      );
     }),
   );
 
@@ -201,7 +239,10 @@ export function lifecycleContract(ctx: ContractContext): void {
       assert.equal(closing.settled(), false, 'close must wait for the handler');
       hold.resolve();
       await closing.outcome;
-      assert.deepEqual((await bus.lag()).map((l) => [l.members, l.pendingBatches]), [[0, 0]]);
+      assert.deepEqual(
+        (await bus.lag()).map((l) => [l.members, l.pendingBatches]),
+        [[0, 0]],
+      );
       await sub.close(); // idempotent
     }),
   );
@@ -219,7 +260,10 @@ export function lifecycleContract(ctx: ContractContext): void {
         await assert.rejects(bus.publishSamples(batch('rel-1', 3)), busError('closed'));
         await assert.rejects(bus.publishVerdict(verdict('rel-1', 1)), busError('closed'));
         await assert.rejects(bus.subscribeSamples('g', rec.handler('B')), busError('closed'));
-        await assert.rejects(bus.subscribeVerdicts('g', async () => {}), busError('closed'));
+        await assert.rejects(
+          bus.subscribeVerdicts('g', async () => {}),
+          busError('closed'),
+        );
         await sub.close();
         assert.deepEqual(tags(rec.deliveries.map((d) => d.message)), ['rel-1/1']);
       }, // withBus closes it a second time: close() is idempotent

@@ -19,8 +19,15 @@ export function samplesContract(ctx: ContractContext): void {
       for (let seq = 1; seq <= 20; seq++) for (const id of ids) await bus.publishSamples(batch(id, seq));
       await rec.count(60);
       for (const id of ids) {
-        const got = rec.of('A').filter((b) => b.releaseId === id).map((b) => b.sequence);
-        assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i + 1), `order of ${id}`);
+        const got = rec
+          .of('A')
+          .filter((b) => b.releaseId === id)
+          .map((b) => b.sequence);
+        assert.deepEqual(
+          got,
+          Array.from({ length: 20 }, (_, i) => i + 1),
+          `order of ${id}`,
+        );
       }
     }),
   );
@@ -31,7 +38,13 @@ export function samplesContract(ctx: ContractContext): void {
       await bus.subscribeSamples('g', rec.handler('A'));
       const sent = batch('rel-nan', 1);
       sent.samples = [
-        { ts: 1, metric: 'checkout_success_ratio', cohort: 'baseline', value: Number.NaN, labels: { tenant: 'acme', le: '+Inf' } },
+        {
+          ts: 1,
+          metric: 'checkout_success_ratio',
+          cohort: 'baseline',
+          value: Number.NaN,
+          labels: { tenant: 'acme', le: '+Inf' },
+        },
         { ts: 2, metric: 'stock_reservation_seconds', cohort: 'canary', value: Number.POSITIVE_INFINITY },
       ];
       await bus.publishSamples(sent);
@@ -66,7 +79,10 @@ export function samplesContract(ctx: ContractContext): void {
       await bus.publishSamples(batch('rel-1', 1));
       await bus.subscribeSamples('late', rec.handler('late'));
       await bus.publishSamples(batch('rel-1', 2));
-      await rec.until('early group gets 2 batches, late 1', () => rec.of('late').length >= 1 && rec.of('early').length >= 2);
+      await rec.until(
+        'early group gets 2 batches, late 1',
+        () => rec.of('late').length >= 1 && rec.of('early').length >= 2,
+      );
       await ctx.settle();
       assert.deepEqual(tags(rec.of('late')), ['rel-1/2']);
       assert.deepEqual(tags(rec.of('early')), ['rel-1/1', 'rel-1/2']);
@@ -83,7 +99,8 @@ export function samplesContract(ctx: ContractContext): void {
       await rec.count(sent.length);
       assert.deepEqual(tags(rec.deliveries.map((d) => d.message)).sort(), tags(sent).sort(), 'each batch exactly once');
       const owners = new Map<string, Set<string>>();
-      for (const d of rec.deliveries) owners.set(d.message.releaseId, (owners.get(d.message.releaseId) ?? new Set()).add(d.member));
+      for (const d of rec.deliveries)
+        owners.set(d.message.releaseId, (owners.get(d.message.releaseId) ?? new Set()).add(d.member));
       for (const [id, members] of owners) assert.equal(members.size, 1, `${id} went to ${[...members].join(' and ')}`);
       assert.ok(rec.of('A').length > 0 && rec.of('B').length > 0, 'both members get a share of 32 releases');
     }),
@@ -130,7 +147,10 @@ export function samplesContract(ctx: ContractContext): void {
         const seqs = rec.deliveries.filter((d) => d.message.releaseId === id).map((d) => d.message.sequence);
         assert.deepEqual(seqs, [1, 2, 3, 4, 5], `order of ${id} across the rebalances`);
       }
-      assert.ok(rec.deliveries.slice(-32).every((d) => d.member === 'B'), 'after A left, B gets everything');
+      assert.ok(
+        rec.deliveries.slice(-32).every((d) => d.member === 'B'),
+        'after A left, B gets everything',
+      );
     }),
   );
 
@@ -165,7 +185,10 @@ export function samplesContract(ctx: ContractContext): void {
       assert.deepEqual(tags(rec.deliveries.slice(32).map((d) => d.message)).sort(), held);
       assert.ok(rec.deliveries.slice(32).every((d) => d.member === 'B'));
       const lag = await bus.lag();
-      assert.deepEqual(lag.map((l) => [l.group, l.pendingBatches]), [['g', 0]]);
+      assert.deepEqual(
+        lag.map((l) => [l.group, l.pendingBatches]),
+        [['g', 0]],
+      );
     }),
   );
 
@@ -175,16 +198,36 @@ export function samplesContract(ctx: ContractContext): void {
       await bus.subscribeSamples('g', rec.handler('A'));
       await bus.subscribeSamples('other', rec.handler('other'));
       const retried = { ...batch('rel-1', 2), batchId: 'retry-of-2' };
-      const sent = [batch('rel-1', 1), batch('rel-1', 2), retried, batch('rel-1', 1), batch('rel-1', 2, 'scrape:b'), batch('rel-1', 3)];
+      const sent = [
+        batch('rel-1', 1),
+        batch('rel-1', 2),
+        retried,
+        batch('rel-1', 1),
+        batch('rel-1', 2, 'scrape:b'),
+        batch('rel-1', 3),
+      ];
       for (const b of sent) await bus.publishSamples(b);
       await bus.publishSamples(batch('rel-2', 2)); // same producer and sequence, another release
-      await rec.until('both groups reach rel-1/3 and rel-2/2', () => rec.of('A').length >= 5 && rec.of('other').length >= 5);
+      await rec.until(
+        'both groups reach rel-1/3 and rel-2/2',
+        () => rec.of('A').length >= 5 && rec.of('other').length >= 5,
+      );
       for (const member of ['A', 'other']) {
-        const got = rec.of(member).map((b) => `${b.releaseId}/${b.producer}/${b.sequence}`).sort();
-        assert.deepEqual(got, ['rel-1/scrape:a/1', 'rel-1/scrape:a/2', 'rel-1/scrape:a/3', 'rel-1/scrape:b/2', 'rel-2/scrape:a/2'], member);
+        const got = rec
+          .of(member)
+          .map((b) => `${b.releaseId}/${b.producer}/${b.sequence}`)
+          .sort();
+        assert.deepEqual(
+          got,
+          ['rel-1/scrape:a/1', 'rel-1/scrape:a/2', 'rel-1/scrape:a/3', 'rel-1/scrape:b/2', 'rel-2/scrape:a/2'],
+          member,
+        );
       }
       // A skipped duplicate counts as acknowledged: it holds back neither lag nor publishers.
-      assert.deepEqual((await bus.lag()).map((l) => l.pendingBatches), [0, 0]);
+      assert.deepEqual(
+        (await bus.lag()).map((l) => l.pendingBatches),
+        [0, 0],
+      );
     }),
   );
 
@@ -220,7 +263,10 @@ export function samplesContract(ctx: ContractContext): void {
       assert.deepEqual(tags(rec.of('A')), ['rel-1/1', 'rel-1/2']);
       assert.deepEqual(errors, [['poison', { topic: 'samples', group: 'g', member: sub.member, releaseId: 'rel-1' }]]);
       // Batch 1 was never acknowledged, so the committed prefix stops before it.
-      assert.deepEqual((await bus.lag()).map((l) => l.pendingBatches), [2]);
+      assert.deepEqual(
+        (await bus.lag()).map((l) => l.pendingBatches),
+        [2],
+      );
     }),
   );
 }

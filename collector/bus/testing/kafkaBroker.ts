@@ -6,7 +6,15 @@
  * `brokersOrSkip` is for a file that must decide at load time (the contract suite registers its
  * tests then). Both probe the same way: a TCP connect to every broker of the list.
  */
-import { brokerList, inCI, serviceEnv, SERVICE_ENV, ServiceUnavailableError, startCommand, tcpConnect } from '../../../test/integration/helpers.ts';
+import {
+  brokerList,
+  inCI,
+  serviceEnv,
+  SERVICE_ENV,
+  ServiceUnavailableError,
+  startCommand,
+  tcpConnect,
+} from '../../../test/integration/helpers.ts';
 
 export type KafkaService = 'kafka' | 'kafka_cluster';
 
@@ -28,7 +36,9 @@ export async function findBrokers(service: KafkaService): Promise<{ brokers: str
  * For top-level use in a test file (the contract suite registers its tests at load time):
  * the brokers, or — when there are none — a skip reason outside CI; under CI it throws.
  */
-export async function brokersOrSkip(service: KafkaService): Promise<{ brokers: string[]; skip?: undefined } | { brokers?: undefined; skip: string }> {
+export async function brokersOrSkip(
+  service: KafkaService,
+): Promise<{ brokers: string[]; skip?: undefined } | { brokers?: undefined; skip: string }> {
   const found = await findBrokers(service);
   if ('brokers' in found) return found;
   if (inCI()) throw new ServiceUnavailableError(service, found.reason);

@@ -24,7 +24,13 @@ export interface MetricsServer {
 }
 
 export async function startMetricsServer(body = ''): Promise<MetricsServer> {
-  const state: ServedState = { body, status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', mode: 'normal', requests: [] };
+  const state: ServedState = {
+    body,
+    status: 200,
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    mode: 'normal',
+    requests: [],
+  };
   const timers = new Set<ReturnType<typeof setInterval>>();
   const server: Server = createServer((req, res) => {
     state.requests.push({ accept: req.headers.accept });

@@ -48,14 +48,16 @@ export function loadScenarios(url: URL): Scenario[] {
       if (lines[i].trim() === '') continue;
       const colon = lines[i].indexOf(':');
       const key = lines[i].slice(0, colon).trim();
-      if (colon < 0 || !HEADERS.has(key)) throw new Error(`${url.pathname}:${i + 1}: unknown header line ${JSON.stringify(lines[i])}`);
+      if (colon < 0 || !HEADERS.has(key))
+        throw new Error(`${url.pathname}:${i + 1}: unknown header line ${JSON.stringify(lines[i])}`);
       headers.set(key, lines[i].slice(colon + 1).trim());
     }
     const sections = new Map<string, string[]>();
     while (i < lines.length && lines[i].startsWith('--- ')) {
       const name = lines[i].slice(4).trim();
       const body: string[] = [];
-      for (i++; i < lines.length && !lines[i].startsWith('--- ') && !lines[i].startsWith('=== '); i++) body.push(lines[i]);
+      for (i++; i < lines.length && !lines[i].startsWith('--- ') && !lines[i].startsWith('=== '); i++)
+        body.push(lines[i]);
       while (body.length > 0 && body[body.length - 1] === '') body.pop();
       sections.set(name, body);
     }
@@ -80,7 +82,9 @@ export function loadScenarios(url: URL): Scenario[] {
     const expect = sections.get('expect');
     if (expect !== undefined) scenario.expect = reviveNumbers(JSON.parse(expect.join('\n')));
     if ((scenario.error === undefined) === (scenario.expect === undefined)) {
-      throw new Error(`${url.pathname}:${at}: scenario "${title}" needs exactly one of an error header and an --- expect section`);
+      throw new Error(
+        `${url.pathname}:${at}: scenario "${title}" needs exactly one of an error header and an --- expect section`,
+      );
     }
     scenarios.push(scenario);
   }
@@ -93,7 +97,10 @@ export function reviveNumbers(json: unknown): unknown {
   if (json === null || typeof json !== 'object') return json;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) {
-    const revived = k === 'value' && typeof v === 'string' ? ({ NaN: NaN, '+Inf': Infinity, '-Inf': -Infinity } as Record<string, number>)[v] ?? v : reviveNumbers(v);
+    const revived =
+      k === 'value' && typeof v === 'string'
+        ? (({ NaN: NaN, '+Inf': Infinity, '-Inf': -Infinity } as Record<string, number>)[v] ?? v)
+        : reviveNumbers(v);
     // defineProperty keeps a "__proto__" key an own property, as JSON.parse made it.
     Object.defineProperty(out, k, { value: revived, enumerable: true, writable: true, configurable: true });
   }
@@ -103,7 +110,13 @@ export function reviveNumbers(json: unknown): unknown {
 /** JSON of parsed families, one sample per line, non-finite values as strings (for golden files). */
 export function familiesToJson(families: unknown): string {
   const replacer = (key: string, v: unknown): unknown =>
-    key === 'value' && typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf') : v;
+    key === 'value' && typeof v === 'number' && !Number.isFinite(v)
+      ? Number.isNaN(v)
+        ? 'NaN'
+        : v > 0
+          ? '+Inf'
+          : '-Inf'
+      : v;
   const list = families as { samples: unknown[] }[];
   const parts = list.map((f) => {
     const { samples, ...meta } = f;

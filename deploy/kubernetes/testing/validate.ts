@@ -52,7 +52,9 @@ export function structuralToAjv(schema: Schema): Schema {
   for (const [key, value] of Object.entries(schema)) {
     if (key.startsWith('x-kubernetes-')) continue;
     if (key === 'properties' && isSchema(value)) {
-      out.properties = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSchema(v) ? structuralToAjv(v) : v]));
+      out.properties = Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, isSchema(v) ? structuralToAjv(v) : v]),
+      );
     } else if (['items', 'additionalProperties', 'not'].includes(key) && isSchema(value)) {
       out[key] = structuralToAjv(value);
     } else if (['oneOf', 'anyOf', 'allOf'].includes(key) && Array.isArray(value)) {
@@ -63,7 +65,11 @@ export function structuralToAjv(schema: Schema): Schema {
     delete out.type;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
-  if (out.properties && out.additionalProperties === undefined && schema['x-kubernetes-preserve-unknown-fields'] !== true) {
+  if (
+    out.properties &&
+    out.additionalProperties === undefined &&
+    schema['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
     out.additionalProperties = false;
   }
   return out;
@@ -80,7 +86,9 @@ interface Crd {
 export function crdValidators(dir: string): Map<string, ValidateFunction> {
   // formats (Flagger's `url`, `string`, `int32`) are not checked: the API server ignores unknown ones too
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort((a, b) => Number(b === 'flagger.yaml') - Number(a === 'flagger.yaml'));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort((a, b) => Number(b === 'flagger.yaml') - Number(a === 'flagger.yaml'));
   const out = new Map<string, ValidateFunction>();
   for (const file of files) {
     for (const doc of readYamlDocuments(join(dir, file)) as Crd[]) {
@@ -113,6 +121,9 @@ export function makeValidator(crdDir: string): (object: KubeObject) => string[] 
     const crd = crds.get(key);
     if (!crd) return [`${where}: no schema for ${key}`];
     if (crd(object)) return [];
-    return (crd.errors ?? []).map((e) => `${where}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+    return (crd.errors ?? []).map(
+      (e) =>
+        `${where}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    );
   };
 }

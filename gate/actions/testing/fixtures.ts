@@ -7,22 +7,49 @@ import { createPgliteStore, type ReleaseRecord, type Store } from '../../../stor
 export const START = Date.UTC(2025, 2, 12, 9, 0);
 
 export const spec: AnalysisSpec = {
-  release: { id: 'odoo-17-0-42', service: 'odoo', version: '17.0.42', environment: 'staging', strategy: 'canary', class: 'standard', startedAt: START, canaryWeight: 0.1 },
-  metrics: [{ name: 'checkout_latency_seconds', group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05 }],
+  release: {
+    id: 'odoo-17-0-42',
+    service: 'odoo',
+    version: '17.0.42',
+    environment: 'staging',
+    strategy: 'canary',
+    class: 'standard',
+    startedAt: START,
+    canaryWeight: 0.1,
+  },
+  metrics: [
+    { name: 'checkout_latency_seconds', group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05 },
+  ],
   policy: {},
 };
 
 export async function storeWithRelease(): Promise<{ store: Store; record: ReleaseRecord }> {
   const store = await createPgliteStore();
-  const record: ReleaseRecord = { release: spec.release, spec, status: 'active', registeredAt: START, registeredBy: 'test' };
-  await store.createRelease(record, { at: START, actor: 'test', action: 'release.register', releaseId: spec.release.id });
+  const record: ReleaseRecord = {
+    release: spec.release,
+    spec,
+    status: 'active',
+    registeredAt: START,
+    registeredBy: 'test',
+  };
+  await store.createRelease(record, {
+    at: START,
+    actor: 'test',
+    action: 'release.register',
+    releaseId: spec.release.id,
+  });
   return { store, record };
 }
 
 export function verdict(minute: number, decision: Decision): Verdict {
   return {
-    releaseId: spec.release.id, at: START + minute * 60_000, decision, score: decision === 'rollback' ? 40 : 100,
-    metrics: [], reasons: [`${decision} at minute ${minute}`], policy: { class: 'standard', observedFor: minute * 60_000 },
+    releaseId: spec.release.id,
+    at: START + minute * 60_000,
+    decision,
+    score: decision === 'rollback' ? 40 : 100,
+    metrics: [],
+    reasons: [`${decision} at minute ${minute}`],
+    policy: { class: 'standard', observedFor: minute * 60_000 },
   };
 }
 
@@ -34,7 +61,9 @@ export interface Received {
 }
 
 /** A receiver on 127.0.0.1:0; `respond` decides each answer (may never answer, to test timeouts). */
-export async function receiver(respond: (req: Received, res: ServerResponse, n: number) => void): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+export async function receiver(
+  respond: (req: Received, res: ServerResponse, n: number) => void,
+): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -50,10 +79,11 @@ export async function receiver(respond: (req: Received, res: ServerResponse, n: 
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -8,10 +8,30 @@ export const T0 = Date.parse('2026-11-27T08:00:00Z');
 
 export function releaseRecord(id = 'odoo-web-17.0.42', overrides: Partial<ReleaseRecord> = {}): ReleaseRecord {
   return {
-    release: { id, service: 'odoo-web', version: '17.0.42', baselineVersion: '17.0.41', environment: 'production', tenantTier: 'tier-1', strategy: 'canary', class: 'standard', startedAt: T0 },
+    release: {
+      id,
+      service: 'odoo-web',
+      version: '17.0.42',
+      baselineVersion: '17.0.41',
+      environment: 'production',
+      tenantTier: 'tier-1',
+      strategy: 'canary',
+      class: 'standard',
+      startedAt: T0,
+    },
     spec: {
-      release: { id, service: 'odoo-web', version: '17.0.42', environment: 'production', strategy: 'canary', class: 'standard', startedAt: T0 },
-      metrics: [{ name: 'checkout_latency_seconds', group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05 }],
+      release: {
+        id,
+        service: 'odoo-web',
+        version: '17.0.42',
+        environment: 'production',
+        strategy: 'canary',
+        class: 'standard',
+        startedAt: T0,
+      },
+      metrics: [
+        { name: 'checkout_latency_seconds', group: 'application', kind: 'latency', harm: 'increase', tolerance: 0.05 },
+      ],
       policy: {},
     },
     status: 'active',
@@ -40,7 +60,9 @@ export interface Received {
 }
 
 /** A local receiver; `statuses` are answered in turn (then 200). */
-export async function receiver(statuses: number[] = []): Promise<{ url: string; received: Received[]; close: () => Promise<void>; server: Server }> {
+export async function receiver(
+  statuses: number[] = [],
+): Promise<{ url: string; received: Received[]; close: () => Promise<void>; server: Server }> {
   const received: Received[] = [];
   const queue = [...statuses];
   const server = createServer((req, res) => {
@@ -54,7 +76,12 @@ export async function receiver(statuses: number[] = []): Promise<{ url: string; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    server,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** A port nothing listens on (bound, then released). */
