@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLatencyShiftTest, restoreLatencyShiftTest, type LatencyShiftTest } from './latencyShiftTest.ts';
+import { createLatencyShiftTest, restoreLatencyShiftTest, type LatencyShiftTest } from './latencyShift.ts';
 import { StatsInputError } from './errors.ts';
 import { createRandom, type Random } from './testing/random.ts';
 import type { Alternative } from './anytime.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { binomialTest } from './binomialTest.ts';
+import { binomialTest } from './binomial.ts';
 import { StatsInputError } from './errors.ts';
-import { poissonRateTest } from './poissonRateTest.ts';
+import { poissonRateTest } from './poissonRate.ts';
 import { closeTo, referenceFixture } from './testing/helpers.ts';
 
 describe('poissonRateTest: SciPy reference values (test/fixtures/stats-reference.json)', () => {

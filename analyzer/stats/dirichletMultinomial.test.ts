@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createMultinomialTest, restoreMultinomialTest } from './dirichletMultinomialTest.ts';
+import { createMultinomialTest, restoreMultinomialTest } from './dirichletMultinomial.ts';
 import { StatsInputError } from './errors.ts';
 import { createRandom } from './testing/random.ts';
 import { inGroup } from '../../test/groups.ts';

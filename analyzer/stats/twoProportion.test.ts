@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { StatsInputError } from './errors.ts';
 import { fisherExact } from './fisherExact.ts';
 import { closeTo } from './testing/helpers.ts';
-import { twoProportionTest } from './twoProportionTest.ts';
+import { twoProportionTest } from './twoProportion.ts';
 
 // The fixture has no two-proportion section; expected values below are computed by hand from the
 // textbook formulas (Agresti 2013 §3.1.5 for z, Katz et al. 1978 for the interval).

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import binomialPmf from '@stdlib/stats-base-dists-binomial-pmf';
 import hypergeometricPmf from '@stdlib/stats-base-dists-hypergeometric-pmf';
-import { createRateRatioTest, restoreRateRatioTest, type RateRatioTest } from './rateRatioTest.ts';
+import { createRateRatioTest, restoreRateRatioTest, type RateRatioTest } from './rateRatio.ts';
 import { StatsInputError } from './errors.ts';
 import { createRandom, type Random } from './testing/random.ts';
 import type { Alternative } from './anytime.ts';

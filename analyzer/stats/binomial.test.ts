@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { binomialTest } from './binomialTest.ts';
+import { binomialTest } from './binomial.ts';
 import { StatsInputError } from './errors.ts';
 import { closeTo, referenceFixture } from './testing/helpers.ts';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StatsInputError } from './errors.ts';
 import { closeTo, referenceFixture } from './testing/helpers.ts';
-import { welchTTest } from './welchTTest.ts';
+import { welchTTest } from './welch.ts';
 
 describe('welchTTest: SciPy reference values (test/fixtures/stats-reference.json)', () => {
   for (const [i, c] of referenceFixture().welch.entries()) {
