@@ -13,8 +13,8 @@ export {
   releaseSchema,
   sampleSchema,
   toSample,
-} from './schema.ts';
-export type { ParsedSample } from './schema.ts';
+} from './validation.ts';
+export type { ParsedSample } from './validation.ts';
 export { ReleaseEngine, releasePower, Replay, replaySamples } from './engine/index.ts';
 export type { EngineOptions, EngineSnapshot, IngestCounts, JudgeMode, ReplayResult } from './engine/index.ts';
 export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from './policy/index.ts';

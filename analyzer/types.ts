@@ -1,7 +1,7 @@
 /**
  * Core types: the contracts between rooms (docs/architecture.md, "Rooms").
  * JSON on the wire uses exactly these names; timestamps are epoch milliseconds.
- * Runtime validation of anything read from files or the network lives in `schema.ts`.
+ * Runtime validation of anything read from files or the network lives in `validation.ts`.
  */
 
 export type Cohort = 'baseline' | 'canary';

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
-import { verdictSchema } from './schemas.ts';
+import { verdictSchema } from './wireFormat.ts';
 
 let h: Harness;
 before(async () => {

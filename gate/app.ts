@@ -13,7 +13,7 @@ import { makeGuard } from './guard.ts';
 import { ApiError, errorResponse, validate, type GateEnv } from './http.ts';
 import { createGateMetrics, type GateMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
-import { scorecardQuerySchema } from './schemas.ts';
+import { scorecardQuerySchema } from './wireFormat.ts';
 import type { RouteContext } from './routes/context.ts';
 import { flaggerRoutes } from './routes/flagger.ts';
 import { pageRoutes } from './routes/pages.ts';

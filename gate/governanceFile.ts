@@ -1,5 +1,5 @@
 /**
- * Reads the governance policy file (YAML or JSON; format in analyzer/policy/governanceSchema.ts).
+ * Reads the governance policy file (YAML or JSON; format in analyzer/policy/governanceFormat.ts).
  * The I/O half of governance: parsing and every rule stay pure in analyzer/policy.
  */
 import { readFile } from 'node:fs/promises';

@@ -30,7 +30,7 @@ export {
   verdictSchema,
   flaggerPayloadSchema,
   checkpointBodySchema,
-} from './schemas.ts';
+} from './wireFormat.ts';
 export { loadGovernance } from './governanceFile.ts';
 export { VerdictCache } from './verdictCache.ts';
 export type { VerdictCacheOptions } from './verdictCache.ts';

@@ -1,6 +1,6 @@
 /**
  * `GET /openapi.json`: OpenAPI 3.1 generated from the zod schemas that validate the requests
- * (schemas.ts, analyzer/schema.ts) with `z.toJSONSchema` — JSON Schema 2020-12, which OpenAPI 3.1
+ * (wireFormat.ts, analyzer/validation.ts) with `z.toJSONSchema` — JSON Schema 2020-12, which OpenAPI 3.1
  * uses as is — so the description cannot drift from what the gate enforces.
  */
 import { z } from 'zod';
@@ -16,7 +16,7 @@ import {
   registerBodySchema,
   specBodySchema,
   verdictSchema,
-} from './schemas.ts';
+} from './wireFormat.ts';
 import { FLAGGER_HOOKS } from './routes/flagger.ts';
 
 /** Component name → schema; the same objects the routes validate with. */

@@ -1,7 +1,7 @@
 /**
  * Public face of odoo-exporter/: Odoo business signals (SQL on Odoo's PostgreSQL schema, or
  * Odoo JSON-RPC) exposed as Prometheus metrics. Other rooms import from here (the simulator
- * also from `./schema/index.ts`).
+ * also from `./db/index.ts`).
  *
  * Series (every one labelled `db`; see signals.ts; their meaning in Odoo terms: docs/odoo-signals.md):
  *   odoo_sale_orders_created_total{company}, odoo_sale_orders_confirmed_total{company},
@@ -60,4 +60,4 @@ export {
   OdooRpcError,
   type JsonRpcReaderOptions,
 } from './jsonrpc/index.ts';
-export * from './schema/index.ts';
+export * from './db/index.ts';

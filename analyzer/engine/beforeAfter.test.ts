@@ -44,7 +44,7 @@ test('before/after with weekly history catches real regressions in latency and i
 });
 
 test('beforeAfter is rejected for concurrent strategies', async () => {
-  const { analysisSpecSchema } = await import('../schema.ts');
+  const { analysisSpecSchema } = await import('../validation.ts');
   const scenario = generateBeforeAfter({ seed: 1 });
   const result = analysisSpecSchema.safeParse({
     ...scenario.spec,

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../configError.ts';
-import { formatIssues } from '../schema.ts';
+import { formatIssues } from '../validation.ts';
 import type { Release, Verdict } from '../types.ts';
 import { RELEASE_CLASSES, UnknownReleaseClassError, type ReleaseClassPolicy } from './releaseClasses.ts';
-import { governanceConfigSchema } from './governanceSchema.ts';
+import { governanceConfigSchema } from './governanceFormat.ts';
 
 export interface ReleaseClassDefinition extends ReleaseClassPolicy {
   name: string;

@@ -20,5 +20,5 @@ export type {
   GovernanceContext,
   ReleaseClassDefinition,
 } from './governance.ts';
-export { durationSchema, governanceConfigSchema } from './governanceSchema.ts';
-export type { GovernanceConfigInput } from './governanceSchema.ts';
+export { durationSchema, governanceConfigSchema } from './governanceFormat.ts';
+export type { GovernanceConfigInput } from './governanceFormat.ts';

@@ -20,6 +20,6 @@ export {
   formatZodIssues,
   labelNameSchema,
   parseCohortMapping,
-} from './schema.ts';
+} from './validation.ts';
 export { compileLinearRegex, MAX_REGEX_LENGTH, regexProblem, type LinearRegex } from './regex.ts';
 export { compileCohortMapping } from './match.ts';

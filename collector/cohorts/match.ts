@@ -1,5 +1,5 @@
 import { compileLinearRegex, type LinearRegex } from './regex.ts';
-import { CohortMappingError, parseCohortMapping } from './schema.ts';
+import { CohortMappingError, parseCohortMapping } from './validation.ts';
 import type { CohortMapping, CohortMatcher, CohortResult, CohortValue } from './types.ts';
 
 /** One cohort list compiled: exact values in a set, regexes anchored and built once. */

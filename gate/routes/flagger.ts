@@ -25,7 +25,7 @@ import type { ReleaseRecord } from '../../store/index.ts';
 import { bearerToken, type Role } from '../auth.ts';
 import { authorize } from '../guard.ts';
 import { ApiError, readJson, RELEASE_ID, validate, type GateContext } from '../http.ts';
-import { flaggerPayloadSchema, type FlaggerPayload } from '../schemas.ts';
+import { flaggerPayloadSchema, type FlaggerPayload } from '../wireFormat.ts';
 import { governedVerdict } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
 import { createReleaseCloser, keepsWatching, SUPERSEDE_ACTION } from './lifecycle.ts';

@@ -20,7 +20,7 @@ import {
   RELEASE_BOUNDS,
   specBodySchema,
   type SpecBody,
-} from '../schemas.ts';
+} from '../wireFormat.ts';
 import { governedVerdict } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
 import { createReleaseCloser } from './lifecycle.ts';

@@ -1,6 +1,6 @@
 /** Stored metric specs (admin writes, readers read) and the effective governance policy. */
 import { actorOf, ApiError, readJson, RELEASE_ID, validate } from '../http.ts';
-import { specBodySchema } from '../schemas.ts';
+import { specBodySchema } from '../wireFormat.ts';
 import type { RouteContext } from './context.ts';
 
 export function specRoutes({ app, deps, clock, logger, requires }: RouteContext): void {

@@ -12,7 +12,7 @@
  */
 import { StoreConflictError, type ReleaseRecord } from '../../store/index.ts';
 import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext } from '../http.ts';
-import { approvalBodySchema, checkpointBodySchema } from '../schemas.ts';
+import { approvalBodySchema, checkpointBodySchema } from '../wireFormat.ts';
 import { countApprovals, governed, type VerdictInputs } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
 

@@ -4,7 +4,7 @@
  * session start so every query of every source is bounded — including the very first one.
  */
 import pg from 'pg';
-import { fromPg, type SqlQuery } from '../schema/query.ts';
+import { fromPg, type SqlQuery } from '../db/query.ts';
 
 export interface SqlConnection {
   query: SqlQuery['query'];

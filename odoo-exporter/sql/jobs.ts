@@ -23,7 +23,7 @@
  *   Sent mails are usually deleted (auto_delete), so the table stays small and its unindexed
  *   `state` is cheap to scan.
  */
-import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
+import { pgTimestamp, type SqlQuery } from '../db/query.ts';
 import { COUNTERS, GAUGES, emptyBatch } from '../signals.ts';
 import type { SqlSource } from './source.ts';
 

@@ -16,7 +16,7 @@
  *   counted as one. 18.0 has no `invoiced`.
  * Label: `company` = res_company.name.
  */
-import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
+import { pgTimestamp, type SqlQuery } from '../db/query.ts';
 import { COUNTERS, emptyBatch, type SignalBatch } from '../signals.ts';
 import type { TrackingOptions } from './payments.ts';
 import { Window, type SourceContext, type SqlSource } from './source.ts';

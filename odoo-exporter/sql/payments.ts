@@ -18,7 +18,7 @@
  *   posted by a cron on their date. An entry reset to draft after posting and posted again is
  *   not counted again.
  */
-import type { SqlQuery } from '../schema/query.ts';
+import type { SqlQuery } from '../db/query.ts';
 import { COUNTERS, GAUGES, emptyBatch } from '../signals.ts';
 import type { SourceContext, SqlSource } from './source.ts';
 import { LifecycleTracker } from './tracker.ts';

@@ -4,8 +4,8 @@
  * Missing module tables → the source is `absent`; missing base tables → an error (not an Odoo
  * database); a failing source → its own error, the other sources still report.
  */
-import { BASE_TABLES } from '../schema/ddl.ts';
-import type { SqlQuery } from '../schema/query.ts';
+import { BASE_TABLES } from '../db/ddl.ts';
+import type { SqlQuery } from '../db/query.ts';
 import type { SourceOutcome, TenantReader } from '../signals.ts';
 import type { SqlConnection } from './connect.ts';
 import { cronSource, mailSource, queueJobSource } from './jobs.ts';

@@ -3,7 +3,7 @@
  * (watermark, tracker). State is per source so a failing source (timeout, dropped table) neither
  * loses nor double-counts another source's events: its own window stays put until it succeeds.
  */
-import type { SqlQuery } from '../schema/query.ts';
+import type { SqlQuery } from '../db/query.ts';
 import type { SignalBatch } from '../signals.ts';
 
 export interface SourceContext {

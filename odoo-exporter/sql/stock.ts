@@ -42,7 +42,7 @@
  * Waiting moves (gauge): the same moves in `confirmed`/`partially_available`, by age since
  * `create_date` (the confirmation of most; a hand-made draft's age includes its time in draft).
  */
-import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
+import { pgTimestamp, type SqlQuery } from '../db/query.ts';
 import { GAUGES, HISTOGRAMS, emptyBatch } from '../signals.ts';
 import type { SqlSource } from './source.ts';
 import { LateCommitWindow } from './tracker.ts';

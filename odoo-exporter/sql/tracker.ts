@@ -19,7 +19,7 @@
  * counting from now but already follows the rows open at that moment (read by state), so a
  * restart does not forget last week's drafts.
  */
-import { pgTimestamp, type SqlQuery } from '../schema/query.ts';
+import { pgTimestamp, type SqlQuery } from '../db/query.ts';
 
 export interface TrackerSpec {
   table: 'payment_transaction' | 'account_move' | 'pos_order';

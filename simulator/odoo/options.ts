@@ -2,7 +2,7 @@
  * Options of the Odoo-schema retail simulator: one typed object with defaults; unknown keys and
  * out-of-range values are rejected (STYLE 4), never silently replaced.
  */
-import type { OdooModule, OdooVersion, SqlQuery } from '../../odoo-exporter/schema/index.ts';
+import type { OdooModule, OdooVersion, SqlQuery } from '../../odoo-exporter/db/index.ts';
 import type { Promotion } from './shape.ts';
 
 export interface OdooTenantSpec {

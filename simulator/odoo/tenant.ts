@@ -14,7 +14,7 @@
  * commit a minute after they took their ids. `confirmations` records when every eligible
  * delivery move was confirmed — the one fact the database does not keep.
  */
-import { createOdooSchema, ODOO_MODULES, type OdooModule } from '../../odoo-exporter/schema/index.ts';
+import { createOdooSchema, ODOO_MODULES, type OdooModule } from '../../odoo-exporter/db/index.ts';
 import { createRng, type Rng } from '../scenarios/random.ts';
 import type { EventHeap } from './heap.ts';
 import type { OdooRegressions, OdooSimOptions, OdooTenantSpec } from './options.ts';

@@ -21,7 +21,7 @@
  * long transaction looks like from another session: its ids and `create_date` come from its
  * start, its rows appear only at commit, below ids already visible.
  */
-import { pgTimestamp, type SqlQuery } from '../../odoo-exporter/schema/index.ts';
+import { pgTimestamp, type SqlQuery } from '../../odoo-exporter/db/index.ts';
 
 const ts = pgTimestamp;
 

@@ -2,7 +2,7 @@
 // multiples of the estimate's standard error at the sizes used (≈5 s.e., so flakes are ~never).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisSpecSchema } from '../../analyzer/schema.ts';
+import { analysisSpecSchema } from '../../analyzer/validation.ts';
 import type { Cohort, Sample } from '../../analyzer/types.ts';
 import { generateScenario } from './generate.ts';
 import { ScenarioOptionsError } from './options.ts';

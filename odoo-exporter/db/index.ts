@@ -1,4 +1,4 @@
-/** Odoo's schema subset and the SQL seam; the simulator imports this, so both use the same tables. */
+/** Odoo's database: the table subset (DDL) and the SQL seam; the simulator imports this, so both use the same tables. */
 export {
   BASE_TABLES,
   MODULE_TABLES,

@@ -1,7 +1,7 @@
 /**
  * The wire schemas of the gate: the SAME zod objects validate requests and generate
  * `/openapi.json` (openapi.ts), so the description cannot drift from what is enforced. Specs and
- * releases reuse the analyzer's schemas (analyzer/schema.ts). Our own bodies reject unknown
+ * releases reuse the analyzer's schemas (analyzer/validation.ts). Our own bodies reject unknown
  * fields; Flagger's payload is read tolerantly (a newer Flagger may add fields).
  */
 import { z } from 'zod';
