@@ -1,6 +1,7 @@
 import type { Cohort } from '../types.ts';
 import type { Alternative, AnytimeTest, EffectInterval } from './anytime.ts';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
+import { alignPair, BucketCounts } from './bucketCounts.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkOptionKeys } from './options.ts';
 import { logBuckets, type BucketLayout, type BucketLayoutSpec } from './logBuckets.ts';
@@ -105,7 +106,9 @@ const FN = 'latencyShiftTest';
  * over time; under a shared drift it covers a time-averaged quantile only approximately.
  *
  * Cost: `observe` is one bucket index (a Math.log) and an increment; everything else runs in
- * `endBatch` (O(K + N·|λ|)). `n`, `evidence` and `effect` reflect closed batches only.
+ * `endBatch` (O(K + N·|λ|)). `n`, `evidence` and `effect` reflect closed batches only. Memory:
+ * counts are kept only over the band of buckets each cohort occupies (`BucketCounts`), and the open
+ * batch's storage is given back when it closes.
  *
  * @example
  * const test = createLatencyShiftTest({ quantile: 0.95 });
@@ -158,18 +161,17 @@ function build(
   if (!(quantile > 0 && quantile < 1)) throw new StatsInputError(FN, `quantile must be in (0, 1), got ${quantile}`);
   const K = layout.count;
   const edges = layout.edges;
-  const cum = { baseline: new Float64Array(K), canary: new Float64Array(K) };
-  const open = { baseline: new Float64Array(K), canary: new Float64Array(K) };
+  const cum = { baseline: new BucketCounts(), canary: new BucketCounts() };
+  const open = { baseline: new BucketCounts(), canary: new BucketCounts() };
   const logE = new Float64Array(TILTS.length).fill(EMPTY);
-  const n = { baseline: 0, canary: 0 };
   const family: ShiftFamily | null =
     shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift, anchorSteps) : null;
   let batches = 0;
   if (from !== null) {
-    decode(from.counts?.baseline, cum.baseline, 'counts.baseline');
-    decode(from.counts?.canary, cum.canary, 'counts.canary');
-    decode(from.open?.baseline, open.baseline, 'open.baseline');
-    decode(from.open?.canary, open.canary, 'open.canary');
+    decode(from.counts?.baseline, cum.baseline, K, 'counts.baseline');
+    decode(from.counts?.canary, cum.canary, K, 'counts.canary');
+    decode(from.open?.baseline, open.baseline, K, 'open.baseline');
+    decode(from.open?.canary, open.canary, K, 'open.canary');
     const g = from.logE?.greater;
     const l = from.logE?.less;
     if (!Array.isArray(g) || !Array.isArray(l) || g.length !== LAMBDAS.length || l.length !== LAMBDAS.length) {
@@ -183,8 +185,6 @@ function build(
     if (!(Number.isInteger(from.batches) && from.batches >= 0))
       throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
     batches = from.batches;
-    n.baseline = cum.baseline.reduce((s, v) => s + v, 0);
-    n.canary = cum.canary.reduce((s, v) => s + v, 0);
   }
 
   const mixture = (offset: number): number => {
@@ -198,22 +198,31 @@ function build(
     for (let k = 0; k < LAMBDAS.length; k++) sum += Math.exp(logs[k] - max);
     return max + Math.log(sum / LAMBDAS.length);
   };
-  const cdf = (counts: Float64Array): Float64Array => {
-    const out = new Float64Array(K);
+  /**
+   * A cohort's quantile sequence over the part of the layout that matters: from the bucket below
+   * its first occupied one (where the cumulative count is 0) to its last occupied one (where it is
+   * n) — edges outside add nothing (the search for the ends stops at the first edge holding n, and
+   * no edge below holds less than 0), so the answer equals the full layout's.
+   */
+  const cohortQuantile = (counts: BucketCounts, p: number, alpha: number): QuantileInterval => {
+    const stored = counts.view();
+    const from = counts.start > 0 ? counts.start - 1 : 0;
+    const lead = counts.start - from;
+    const cdf = new Float64Array(lead + stored.length);
     let acc = 0;
-    for (let k = 0; k < K; k++) out[k] = acc += counts[k];
-    return out;
+    for (let k = 0; k < stored.length; k++) cdf[lead + k] = acc += stored[k];
+    return quantileConfidenceSequence(cdf, edges.slice(from, counts.end), { p, alpha });
   };
 
   return {
     buckets: layout,
     get n() {
-      return { baseline: n.baseline, canary: n.canary };
+      return { baseline: cum.baseline.total, canary: cum.canary.total };
     },
     observe(cohort: Cohort, value: number): void {
       const k = layout.bucketIndex(value);
-      if (cohort === 'baseline') open.baseline[k]++;
-      else if (cohort === 'canary') open.canary[k]++;
+      if (cohort === 'baseline') open.baseline.add(k, 1);
+      else if (cohort === 'canary') open.canary.add(k, 1);
       else throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
     },
     observeBuckets(cohort: Cohort, counts: ArrayLike<number>): void {
@@ -227,22 +236,17 @@ function build(
           throw new StatsInputError(FN, `counts[${k}] must be an integer >= 0 (non-cumulative increments), got ${c}`);
       }
       const target = open[cohort];
-      for (let k = 0; k < K; k++) target[k] += counts[k];
+      for (let k = 0; k < K; k++) if (counts[k] > 0) target.add(k, counts[k]);
     },
     endBatch(): void {
-      const add = batchShiftLogEValues(open.baseline, open.canary, TILTS);
+      // the e-values depend only on the order of the buckets that hold something: the common band is enough
+      const table = alignPair(open.baseline, open.canary);
+      const add = batchShiftLogEValues(table.baseline, table.canary, TILTS);
       for (let k = 0; k < TILTS.length; k++) logE[k] = advanceStartMixture(logE[k], add[k], batches);
-      family?.update(open.baseline, open.canary, batches);
+      family?.update(table.baseline, table.canary, batches, table.start, K);
       for (const cohort of ['baseline', 'canary'] as const) {
-        const o = open[cohort];
-        const c = cum[cohort];
-        let total = 0;
-        for (let k = 0; k < K; k++) {
-          total += o[k];
-          c[k] += o[k];
-        }
-        n[cohort] += total;
-        o.fill(0);
+        cum[cohort].merge(open[cohort]);
+        open[cohort].clear();
       }
       batches++;
     },
@@ -261,10 +265,10 @@ function build(
     },
     effect(alpha: number): EffectInterval {
       if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
-      if (n.baseline === 0 || n.canary === 0)
+      if (cum.baseline.total === 0 || cum.canary.total === 0)
         throw new StatsInputError(FN, 'effect needs at least one closed observation per cohort');
-      const b = quantileConfidenceSequence(cdf(cum.baseline), edges, { p: quantile, alpha: alpha / 2 });
-      const c = quantileConfidenceSequence(cdf(cum.canary), edges, { p: quantile, alpha: alpha / 2 });
+      const b = cohortQuantile(cum.baseline, quantile, alpha / 2);
+      const c = cohortQuantile(cum.canary, quantile, alpha / 2);
       if (family) return family.interval(alpha, c.estimate / b.estimate - 1);
       return {
         estimate: c.estimate / b.estimate - 1,
@@ -275,8 +279,9 @@ function build(
     quantile(cohort: Cohort, p: number, alpha: number): QuantileInterval {
       if (cohort !== 'baseline' && cohort !== 'canary')
         throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
-      if (n[cohort] === 0) throw new StatsInputError(FN, `quantile needs at least one closed ${cohort} observation`);
-      return quantileConfidenceSequence(cdf(cum[cohort]), edges, { p, alpha });
+      if (cum[cohort].total === 0)
+        throw new StatsInputError(FN, `quantile needs at least one closed ${cohort} observation`);
+      return cohortQuantile(cum[cohort], p, alpha);
     },
     snapshot(): LatencyShiftState {
       return {
@@ -296,10 +301,10 @@ function build(
   };
 }
 
-function encode(counts: Float64Array): number[] {
+function encode(counts: BucketCounts): number[] {
   const out: number[] = [];
-  let zeros = 0;
-  for (const c of counts) {
+  let zeros = counts.start;
+  for (const c of counts.view()) {
     if (c === 0) zeros++;
     else {
       if (zeros > 0) out.push(-zeros);
@@ -310,15 +315,15 @@ function encode(counts: Float64Array): number[] {
   return out;
 }
 
-function decode(runs: unknown, into: Float64Array, label: string): void {
+function decode(runs: unknown, into: BucketCounts, buckets: number, label: string): void {
   if (!Array.isArray(runs)) throw new StatsInputError(FN, `snapshot.${label} must be an array`);
   let k = 0;
   for (const v of runs) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v === 0)
       throw new StatsInputError(FN, `snapshot.${label} has a bad entry ${String(v)}`);
     if (v < 0) k -= v;
-    else if (k < into.length) into[k++] = v;
+    else if (k < buckets) into.add(k++, v);
     else k++;
-    if (k > into.length) throw new StatsInputError(FN, `snapshot.${label} is longer than the ${into.length} buckets`);
+    if (k > buckets) throw new StatsInputError(FN, `snapshot.${label} is longer than the ${buckets} buckets`);
   }
 }

@@ -6,12 +6,19 @@ import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixt
 /** bucket shifts tested (ratio 1.025): dense near 0, where tolerances of 5–25% are decided; ±48 buckets ≈ ×0.31 … ×3.3 */
 const BASE_SHIFTS = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48];
 
-/** The grid, with the anchor (a tolerance's exact multiple) and its neighbours added. */
-function shiftGrid(anchorSteps: number): number[] {
-  const steps = new Set(BASE_SHIFTS);
-  if (anchorSteps > 0) [anchorSteps - 1, anchorSteps, anchorSteps + 1].forEach((k) => steps.add(k));
-  return [...steps].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b);
+/** The grid, with the anchor (a tolerance's exact multiple) and its neighbours added; one frozen copy per anchor. */
+function shiftGrid(anchorSteps: number): readonly number[] {
+  let grid = grids.get(anchorSteps);
+  if (!grid) {
+    const steps = new Set(BASE_SHIFTS);
+    if (anchorSteps > 0) [anchorSteps - 1, anchorSteps, anchorSteps + 1].forEach((k) => steps.add(k));
+    grid = Object.freeze([...steps].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b));
+    grids.set(anchorSteps, grid);
+  }
+  return grid;
 }
+/** at most 201 entries (anchorSteps is an integer in [0, 200]) */
+const grids = new Map<number, readonly number[]>();
 /** tilts per side, λ = 0.02·2^k, k = 0..6 (normal-score units; a +10% shift at σ = 0.6 is ≈ 0.16) */
 const LAMBDAS = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
@@ -29,6 +36,9 @@ const FN = 'shiftConfidenceSequence';
  */
 const BET_LEVEL = Math.log(1 / 0.001);
 const BET_MARGIN = 3;
+/** scratch: the merged (baseline, canary) list of one shift, shared by every family (an update runs to completion) */
+let compactB = new Float64Array(64);
+let compactC = new Float64Array(64);
 
 export interface ShiftFamilyState {
   /** per grid shift, log of the started part of each start-time mixture (`startMixture.ts`): the
@@ -41,8 +51,12 @@ export interface ShiftFamilyState {
 }
 
 export interface ShiftFamily {
-  /** multiplies in closed batch number `t` (0-based; non-cumulative bucket counts of the log layout) */
-  update(baseline: Float64Array, canary: Float64Array, t: number): void;
+  /**
+   * multiplies in closed batch number `t` (0-based): the batch's non-cumulative bucket counts of the
+   * log layout, aligned, for buckets `offset` … `offset + length − 1` of a layout of `buckets`
+   * buckets (every bucket outside that range empty); by default the arrays are the whole layout
+   */
+  update(baseline: Float64Array, canary: Float64Array, t: number, offset?: number, buckets?: number): void;
   /** time-uniform (1 − alpha) confidence sequence for the multiplicative shift, as a relative change */
   interval(alpha: number, estimate: number): EffectInterval;
   snapshot(): ShiftFamilyState;
@@ -67,7 +81,7 @@ export interface ShiftFamily {
  *
  * Cost: one `batchShiftLogEValues` per grid shift in the betting window per batch (all |grid| = 23,
  * or up to 29 with an anchor, until the interval is bounded; then the interval's grid points plus
- * BET_MARGIN on each side); state |grid| × 14 numbers.
+ * BET_MARGIN on each side); state |grid| × 14 numbers in one Float64Array (the grid is shared).
  *
  * @example
  * const family = createShiftFamily(1.025);
@@ -79,7 +93,9 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
   if (!(Number.isInteger(anchorSteps) && anchorSteps >= 0 && anchorSteps <= 200))
     throw new StatsInputError(FN, `anchorSteps must be an integer in [0, 200], got ${anchorSteps}`);
   const SHIFT_GRID = shiftGrid(anchorSteps);
-  const logE = SHIFT_GRID.map(() => new Float64Array(TILTS.length).fill(EMPTY));
+  const T = TILTS.length;
+  // row i (grid shift i) is logE[i·T … i·T + T − 1]
+  const logE = new Float64Array(SHIFT_GRID.length * T).fill(EMPTY);
   let batches = from?.batches ?? 0;
   if (!(Number.isInteger(batches) && batches >= 0))
     throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
@@ -94,71 +110,78 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
       ) {
         throw new StatsInputError(FN, `snapshot.logE[${i}] needs ${TILTS.length} finite numbers`);
       }
-      logE[i].set(row);
+      logE.set(row, i * T);
     });
   }
-  let compactB = new Float64Array(0);
-  let compactC = new Float64Array(0);
 
-  const mixture = (row: Float64Array, offset: number): number => {
+  /** log of grid shift i's mixture over the tilts of one side (side 0: slower, LAMBDAS.length: faster) */
+  const mixture = (i: number, side: number): number => {
+    const from = i * T + side;
     let max = -Infinity;
-    for (let k = offset; k < offset + LAMBDAS.length; k++)
-      max = Math.max(max, startMixtureLogEvidence(row[k], batches));
+    for (let k = from; k < from + LAMBDAS.length; k++) max = Math.max(max, startMixtureLogEvidence(logE[k], batches));
     let sum = 0;
-    for (let k = offset; k < offset + LAMBDAS.length; k++)
-      sum += Math.exp(startMixtureLogEvidence(row[k], batches) - max);
+    for (let k = from; k < from + LAMBDAS.length; k++) sum += Math.exp(startMixtureLogEvidence(logE[k], batches) - max);
     return max + Math.log(sum / LAMBDAS.length);
+  };
+  /** closes batch t on grid shift i without a bet (e = 1): its start weight still enters the mixture */
+  const skip = (i: number, t: number): void => {
+    for (let j = i * T; j < i * T + T; j++) logE[j] = advanceStartMixture(logE[j], 0, t);
   };
 
   return {
-    update(baseline: Float64Array, canary: Float64Array, t: number): void {
-      const K = canary.length;
-      if (baseline.length !== K) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
+    update(baseline: Float64Array, canary: Float64Array, t: number, offset = 0, buckets = canary.length): void {
+      const length = canary.length;
+      if (baseline.length !== length) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
+      if (!(Number.isInteger(offset) && offset >= 0 && offset + length <= buckets))
+        throw new StatsInputError(FN, `buckets ${offset}…${offset + length - 1} are not inside a layout of ${buckets}`);
       let nb = 0;
       let nc = 0;
-      for (let j = 0; j < K; j++) {
+      for (let j = 0; j < length; j++) {
         nb += baseline[j];
         nc += canary[j];
       }
       batches = t + 1;
       if (nb === 0 || nc === 0) {
         // an empty batch bets nothing (e = 1) but its start weight still enters the mixture
-        for (const row of logE) for (let k = 0; k < TILTS.length; k++) row[k] = advanceStartMixture(row[k], 0, t);
+        for (let i = 0; i < SHIFT_GRID.length; i++) skip(i, t);
         return;
       }
       // The permutation e-value depends only on the order of non-empty buckets, so each shift works
       // on the merged list of occupied buckets (O(occupied), not O(K) = 707 per shift).
       const bIdx: number[] = [];
       const cIdx: number[] = [];
-      for (let j = 0; j < K; j++) {
+      for (let j = 0; j < length; j++) {
         if (baseline[j] > 0) bIdx.push(j);
         if (canary[j] > 0) cIdx.push(j);
       }
       // the window, from the state before this batch (see BET_LEVEL)
       let lowest = -1;
-      for (let i = 0; i < SHIFT_GRID.length && mixture(logE[i], 0) >= BET_LEVEL; i++) lowest = i;
+      for (let i = 0; i < SHIFT_GRID.length && mixture(i, 0) >= BET_LEVEL; i++) lowest = i;
       let highest = SHIFT_GRID.length;
-      for (let i = SHIFT_GRID.length - 1; i >= 0 && mixture(logE[i], LAMBDAS.length) >= BET_LEVEL; i--) highest = i;
+      for (let i = SHIFT_GRID.length - 1; i >= 0 && mixture(i, LAMBDAS.length) >= BET_LEVEL; i--) highest = i;
       const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
       const lastBet = Math.min(SHIFT_GRID.length - 1, Math.max(lowest, highest) + BET_MARGIN);
       const size = bIdx.length + cIdx.length;
       if (compactB.length < size) {
-        compactB = new Float64Array(size);
-        compactC = new Float64Array(size);
+        compactB = new Float64Array(Math.max(size, 2 * compactB.length));
+        compactC = new Float64Array(compactB.length);
       }
-      SHIFT_GRID.forEach((k, i) => {
+      // layout bucket j + offset is array index j; a shifted canary bucket is clamped to the layout
+      const lowClamp = -offset;
+      const highClamp = buckets - 1 - offset;
+      for (let i = 0; i < SHIFT_GRID.length; i++) {
         if (i < firstBet || i > lastBet) {
-          const row = logE[i];
-          for (let j = 0; j < TILTS.length; j++) row[j] = advanceStartMixture(row[j], 0, t);
-          return;
+          skip(i, t);
+          continue;
         }
+        const k = SHIFT_GRID[i];
         // canary moved k buckets down (divided by r^k); values pushed past either end stay in the end bucket
         let m = 0;
         let p = 0;
         let q = 0;
-        let last = -1;
+        let last = Number.NEGATIVE_INFINITY;
         while (p < bIdx.length || q < cIdx.length) {
-          const cj = q < cIdx.length ? Math.min(K - 1, Math.max(0, cIdx[q] - k)) : Number.POSITIVE_INFINITY;
+          const cj = q < cIdx.length ? Math.min(highClamp, Math.max(lowClamp, cIdx[q] - k)) : Number.POSITIVE_INFINITY;
           const bj = p < bIdx.length ? bIdx[p] : Number.POSITIVE_INFINITY;
           const j = Math.min(bj, cj);
           if (j !== last) {
@@ -171,21 +194,20 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
           else compactC[m - 1] += canary[cIdx[q++]];
         }
         const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
-        const row = logE[i];
-        for (let j = 0; j < TILTS.length; j++) row[j] = advanceStartMixture(row[j], add[j], t);
-      });
+        for (let j = 0; j < T; j++) logE[i * T + j] = advanceStartMixture(logE[i * T + j], add[j], t);
+      }
     },
     interval(alpha: number, estimate: number): EffectInterval {
       if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
       const threshold = Math.log(1 / alpha); // each end one-sided at alpha (see AnytimeTest.effect)
       let low = -1;
       for (let i = 0; i < SHIFT_GRID.length; i++) {
-        if (mixture(logE[i], 0) < threshold) break;
+        if (mixture(i, 0) < threshold) break;
         low = ratio ** SHIFT_GRID[i] - 1;
       }
       let high = Number.POSITIVE_INFINITY;
       for (let i = SHIFT_GRID.length - 1; i >= 0; i--) {
-        if (mixture(logE[i], LAMBDAS.length) < threshold) break;
+        if (mixture(i, LAMBDAS.length) < threshold) break;
         high = ratio ** SHIFT_GRID[i] - 1;
       }
       if (low > high) {
@@ -197,7 +219,11 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
       return { estimate: Math.min(high, Math.max(low, estimate)), low, high };
     },
     snapshot(): ShiftFamilyState {
-      return { logE: logE.map((row) => Array.from(row)), batches, anchorSteps };
+      return {
+        logE: SHIFT_GRID.map((_, i) => Array.from(logE.subarray(i * T, i * T + T))),
+        batches,
+        anchorSteps,
+      };
     },
   };
 }
