@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Replay, resolvePolicy, type Decision, type JudgeMode } from '../analyzer/index.ts';
+import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { InputError, parseDuration, UsageError } from './inputError.ts';
 import { formatReport } from './report.ts';
 import { forTerminal } from './terminalText.ts';
@@ -15,24 +16,24 @@ Replays recorded samples and says what the verdict would have been at every look
   --interval DUR    how often the judge looks: 30s, 1m (default), 10m ... (1s to 24h)
   --json            print {"verdict", "timeline", "samples"} as one JSON object
 
-exit codes: 0 promote or continue, 2 rollback, 3 inconclusive, 4 reduce-traffic, 1 usage or input error`;
+exit codes: 0 promote or continue, 2 rollback, 3 inconclusive, 4 reduce-traffic, 64 usage error,
+65 input error (release-health --help lists every code)`;
 
 /** Most looks one replay may take (30 days at 30 s is 86,400). */
 const MAX_LOOKS = 100_000;
 
-export const EXIT_CODES: Record<Decision, number> = {
-  promote: 0,
-  continue: 0,
-  rollback: 2,
-  inconclusive: 3,
-  'reduce-traffic': 4,
+/** The verdict as the exit code (the rows 0, 2, 3 and 4 of the table in command.ts). */
+const VERDICT_EXIT_CODES: Record<Decision, ExitCode> = {
+  promote: EXIT.ok,
+  continue: EXIT.ok,
+  rollback: EXIT.rollback,
+  inconclusive: EXIT.inconclusive,
+  'reduce-traffic': EXIT.reduceTraffic,
 };
 
-export async function analyzeCommand(
-  args: string[],
-  out: (text: string) => void,
-  err: (text: string) => void,
-): Promise<number> {
+export const analyzeCommand: CommandBody = { usage: ANALYZE_USAGE, run: analyze };
+
+async function analyze(args: string[], { out, err }: CommandIo): Promise<ExitCode> {
   const { values } = parseArgs({
     args,
     options: {
@@ -41,15 +42,10 @@ export async function analyzeCommand(
       mode: { type: 'string', default: 'sequential' },
       interval: { type: 'string', default: '1m' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) {
-    out(ANALYZE_USAGE);
-    return 0;
-  }
   if (!values.spec) throw new UsageError('analyze: --spec FILE is required');
   if (!values.samples) throw new UsageError('analyze: --samples FILE (or -) is required');
   if (values.mode !== 'sequential' && values.mode !== 'fixed')
@@ -96,5 +92,5 @@ export async function analyzeCommand(
       ),
     );
   }
-  return EXIT_CODES[verdict.decision];
+  return VERDICT_EXIT_CODES[verdict.decision];
 }

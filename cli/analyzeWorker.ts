@@ -21,6 +21,7 @@ import { createKafkaBus, type KafkaRebalanceEvent } from '../collector/bus/kafka
 import { createPipeline, type Pipeline } from '../pipeline/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './analyzeWorkerMetrics.ts';
+import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { UsageError } from './inputError.ts';
 
 export const ANALYZE_WORKER_USAGE = `usage: release-health analyze-worker --kafka BROKERS [--store URL] [--group NAME]
@@ -235,15 +236,13 @@ export function parseAnalyzeWorkerArgs(
   };
 }
 
-export async function analyzeWorkerCommand(
-  argv: string[],
-  out: (t: string) => void,
-  err: (t: string) => void,
-): Promise<number> {
+export const analyzeWorkerCommand: CommandBody = { usage: ANALYZE_WORKER_USAGE, run: analyzeWorker };
+
+async function analyzeWorker(argv: string[], { out, err }: CommandIo): Promise<ExitCode> {
   const options = parseAnalyzeWorkerArgs(argv, process.env);
   if (options === 'help') {
     out(ANALYZE_WORKER_USAGE);
-    return 0;
+    return EXIT.ok;
   }
   const worker = await startAnalyzeWorker(options);
   err(
@@ -259,5 +258,5 @@ export async function analyzeWorkerCommand(
   );
   await worker.close();
   options.logger.info({ event: 'stopped', stats: worker.pipeline.stats() }, 'analyze-worker: stopped');
-  return 0;
+  return EXIT.ok;
 }

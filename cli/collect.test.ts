@@ -16,6 +16,7 @@ import { brokersOrSkip, uniquePrefix } from '../collector/bus/testing/kafkaBroke
 import { startMetricsServer, type MetricsServer } from '../collector/scrape/testing/server.ts';
 import { parseCollectConfig, runCollector } from './collect.ts';
 import { main } from './main.ts';
+import { EXIT } from './command.ts';
 import { parseSampleLine } from './samplesFile.ts';
 
 let traefik: MetricsServer, broken: MetricsServer;
@@ -99,7 +100,7 @@ test('collect --once: a failing target is logged as one JSON line without creden
     JSON.stringify({ release: { id: 'r1' }, targets: [{ ...traefikTarget(secretUrl), name: 'broken' }] }),
   );
   const { code, err } = await run(['collect', '--once', '--config', config]);
-  assert.equal(code, 1);
+  assert.equal(code, EXIT.failure);
   const line = JSON.parse(err.find((l) => l.includes('scrape_error')) ?? '{}') as Record<string, unknown>;
   assert.equal(line.target, 'broken');
   // fetch refuses URLs with credentials (a network error); either way the secret must not be logged
@@ -110,7 +111,7 @@ test('collect --once: a failing target is logged as one JSON line without creden
     JSON.stringify({ release: { id: 'r1' }, targets: [{ ...traefikTarget(broken.url), name: 'broken' }] }),
   );
   const second = await run(['collect', '--once', '--config', plain]);
-  assert.equal(second.code, 1);
+  assert.equal(second.code, EXIT.failure);
   const line500 = JSON.parse(second.err.find((l) => l.includes('scrape_error')) ?? '{}') as Record<string, unknown>;
   assert.deepEqual([line500.target, line500.kind, line500.status], ['broken', 'http-status', 500]);
 });
@@ -128,7 +129,7 @@ test('config errors name the file and the line; unknown keys are rejected', asyn
   ].join('\n');
   const config = writeConfig('typo.yaml', yaml);
   const { code, err } = await run(['collect', '--once', '--config', config]);
-  assert.equal(code, 1);
+  assert.equal(code, EXIT.input);
   assert.match(err.join('\n'), new RegExp(`${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6: .*intervalMS`));
   assert.throws(
     () => parseCollectConfig('release: { id: r1 }\ntargets: []\nextra: 1\n', 'x.yaml'),

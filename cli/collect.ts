@@ -26,6 +26,7 @@ import {
   type ScrapeTarget,
 } from '../collector/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
+import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { UsageError } from './inputError.ts';
 
 export const COLLECT_USAGE = `usage: release-health collect --config FILE [--once] [--json] [--progress-every N]
@@ -38,7 +39,7 @@ serves its own metrics on http://<metrics.host>:<metrics.port>/metrics. Stops on
   --json               progress lines as JSON objects
   --progress-every N   print a progress line every N scrapes (default 10; 0: never)
 
-exit codes: 0 ok, 1 usage or config error, or (--once) a target failed`;
+exit codes: 0 ok, 1 (--once) a target failed, 64 usage error, 65 config error`;
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -251,11 +252,9 @@ export async function collectOnce(
   return { samples, failed };
 }
 
-export async function collectCommand(
-  args: string[],
-  out: (text: string) => void,
-  err: (text: string) => void,
-): Promise<number> {
+export const collectCommand: CommandBody = { usage: COLLECT_USAGE, run: collect };
+
+async function collect(args: string[], { out, err }: CommandIo): Promise<ExitCode> {
   const { values } = parseArgs({
     args,
     options: {
@@ -263,15 +262,10 @@ export async function collectCommand(
       once: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'progress-every': { type: 'string', default: '10' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) {
-    out(COLLECT_USAGE);
-    return 0;
-  }
   if (!values.config) throw new UsageError('collect: --config FILE is required');
   const progressEvery = Number(values['progress-every']);
   if (!Number.isSafeInteger(progressEvery) || progressEvery < 0)
@@ -281,7 +275,7 @@ export async function collectCommand(
   if (values.once) {
     const { samples, failed } = await collectOnce(config, { err });
     if (samples.length) out(samples.map(formatSampleLine).join('\n'));
-    return failed.length ? 1 : 0;
+    return failed.length ? EXIT.failure : EXIT.ok;
   }
 
   const controller = new AbortController();
@@ -308,7 +302,7 @@ export async function collectCommand(
         ),
     });
     err(JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'stopped', ...summary }));
-    return 0;
+    return EXIT.ok;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { analyzeCommand } from './analyze.ts';
+import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
+import { UsageError } from './inputError.ts';
 import { runLiveDemo, summary } from './demo/live.ts';
 
 export const DEMO_USAGE = `usage: release-health demo [--keep | --exit] [--port N] [--dir DIR] [--plain]
@@ -54,16 +56,14 @@ const RUNS: { title: string; args: string[] }[] = [
   },
 ];
 
-/** The embedded demo: verdicts are the output, so any decision exits 0; only a failure to run exits 1. */
-export async function demoCommand(
-  args: string[],
-  out: (text: string) => void,
-  err: (text: string) => void,
-): Promise<number> {
+/** The embedded demo: verdicts are the output, so any decision exits 0; a failure to run exits as in command.ts. */
+export const demoCommand: CommandBody = { usage: DEMO_USAGE, run: demo };
+
+async function demo(args: string[], io: CommandIo): Promise<ExitCode> {
+  const { out } = io;
   const { values } = parseArgs({
     args,
     options: {
-      help: { type: 'boolean', short: 'h' },
       replay: { type: 'boolean' },
       keep: { type: 'boolean' },
       exit: { type: 'boolean' },
@@ -73,20 +73,11 @@ export async function demoCommand(
     },
     strict: true,
   });
-  if (values.help) {
-    out(DEMO_USAGE);
-    return 0;
-  }
-  if (values.replay) return replayDemo(out, err);
+  if (values.replay) return replayDemo(io);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    err(`error: --port must be 0..65535, got ${values.port}`);
-    return 1;
-  }
-  if (values.keep && values.exit) {
-    err('error: --keep and --exit contradict each other');
-    return 1;
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+  if (values.keep && values.exit) throw new UsageError('--keep and --exit contradict each other');
   const tty = process.stdout.isTTY && !values.plain;
   // in a terminal someone is there to open the pages; in CI or a pipe nobody is, so exit
   const stayUp = Boolean(values.keep) || (Boolean(process.stdout.isTTY) && !values.exit);
@@ -118,15 +109,15 @@ export async function demoCommand(
     });
   }
   await result.close();
-  return 0;
+  return EXIT.ok;
 }
 
-async function replayDemo(out: (text: string) => void, err: (text: string) => void): Promise<number> {
+async function replayDemo(io: CommandIo): Promise<ExitCode> {
   for (const [i, run] of RUNS.entries()) {
-    out(`${i > 0 ? '\n' : ''}━━ ${i + 1}/${RUNS.length}: ${run.title}\n`);
-    const code = await analyzeCommand(run.args, out, err);
-    if (code === 1) return 1;
+    io.out(`${i > 0 ? '\n' : ''}━━ ${i + 1}/${RUNS.length}: ${run.title}\n`);
+    // any verdict is the demo's output; only a run that failed stops it (analyze throws on bad input)
+    await analyzeCommand.run(run.args, io);
   }
-  out('\nTry it on your own data: release-health analyze --spec SPEC --samples FILE (see README.md).');
-  return 0;
+  io.out('\nTry it on your own data: release-health analyze --spec SPEC --samples FILE (see README.md).');
+  return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 // the duration grammar directly, not analyzer/index.ts: cli/main.ts loads this file for every command
 import { DURATION_EXAMPLES, durationToMs, formatDuration } from '../analyzer/duration.ts';
 
-/** A problem with the user's input: printed as `file:line: field: message`, exit code 1. */
+/** A problem with the user's input: printed as `file:line: field: message`, exit code 65 (`EXIT.input`, command.ts). */
 export class InputError extends Error {
   override readonly name = 'InputError';
   constructor(
@@ -33,7 +33,7 @@ export function parseDuration(text: string, what: string, bounds: { min?: number
 
 const showMs = formatDuration;
 
-/** Wrong flags or arguments: usage is printed, exit code 1. */
+/** Wrong flags or arguments: a pointer to `--help` is printed, exit code 64 (`EXIT.usage`, command.ts). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXIT } from './command.ts';
 import { runCli, tempFiles } from './testing/cliRun.ts';
 import { forTerminal } from './terminalText.ts';
 
@@ -45,7 +46,7 @@ test('a sample stamped past 2100 on line 1 is a line error naming ts, not 1,800 
     samples(1800),
   ].join('\n');
   const result = await run(['analyze', '--spec', specFile, '--samples', write('far.ndjson', lines)]);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, EXIT.input);
   assert.match(result.err, /far\.ndjson:1: ts: 8640000000000001 is not an epoch-ms time before 2100-01-01/);
   assert.equal(result.err.trim().split('\n').length, 1, 'one line');
   // the canonical fast path refuses it the same way
@@ -59,14 +60,14 @@ test('a sample stamped past 2100 on line 1 is a line error naming ts, not 1,800 
 test('startedAt 8.64e15 and observeMs 9e15 in a spec: a line error naming the field, no RangeError, no hang', async () => {
   const data = write('d.ndjson', samples(10));
   const start = await run(['analyze', '--spec', write('start.json', spec({ startedAt: 8.64e15 })), '--samples', data]);
-  assert.equal(start.code, 1);
+  assert.equal(start.code, EXIT.input);
   assert.match(
     start.err,
     /start\.json:1: release\.startedAt: 8640000000000000 is not an epoch-ms time before 2100-01-01/,
   );
   assert.doesNotMatch(start.err, /RangeError|\n\s+at /);
   const window = await run(['analyze', '--spec', write('window.json', spec({ observeMs: 9e15 })), '--samples', data]);
-  assert.equal(window.code, 1);
+  assert.equal(window.code, EXIT.input);
   assert.match(window.err, /window\.json: policy\.observeMs: the observation window is \d+ looks/);
 });
 
@@ -86,10 +87,10 @@ test('--interval is bounded: at least 1s, at most 24h, and absurd numbers are re
     ['99999999999999999999999h', /--interval: cannot read/],
   ] as const) {
     const result = await run([...args, value]);
-    assert.equal(result.code, 1, value);
+    assert.equal(result.code, EXIT.usage, value);
     assert.match(result.err, pattern);
   }
-  assert.equal((await run([...args, '1s'])).code === 1, false);
+  assert.equal((await run([...args, '1s'])).code === EXIT.usage, false);
 });
 
 test(
@@ -100,7 +101,7 @@ test(
     const started = performance.now();
     const result = await run(['analyze', '--spec', '/dev/urandom', '--samples', write('u.ndjson', samples(2))]);
     const seconds = (performance.now() - started) / 1000;
-    assert.equal(result.code, 1);
+    assert.equal(result.code, EXIT.input);
     assert.match(result.err, /\/dev\/urandom: spec is larger than 4194304 bytes/);
     // reading 1 GB of /dev/urandom takes several seconds; 4 MiB takes milliseconds
     assert.ok(seconds < 5, `took ${seconds.toFixed(1)} s`);
@@ -120,7 +121,7 @@ test('duplicate and __proto__ keys in an NDJSON line are line errors naming the 
       `${samples(2)}\n{"ts":${START + 5000},"metric":"latency","cohort":"canary","cohort":"baseline","value":1}\n`,
     ),
   ]);
-  assert.equal(dup.code, 1);
+  assert.equal(dup.code, EXIT.input);
   assert.match(dup.err, /dup\.ndjson:3: cohort: the key "cohort" is given twice/);
   const proto = await run([
     'analyze',
@@ -144,7 +145,7 @@ test('ESC, NUL, C1 and U+202E in names reach the terminal escaped, in the report
     '--samples',
     write('t.ndjson', samples(40)),
   ]);
-  assert.notEqual(result.code, 1, result.err);
+  assert.ok(result.code <= EXIT.reduceTraffic, result.err); // a verdict, not an error
   assert.ok(result.out.includes(forTerminal(hostile)), 'the name appears, escaped');
   assert.doesNotMatch(result.out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
   const metric = `lat\u001b[2Jency`;
@@ -155,7 +156,7 @@ test('ESC, NUL, C1 and U+202E in names reach the terminal escaped, in the report
     '--samples',
     write('t2.ndjson', `{"ts":${START},"metric":"x","cohort":"sideways","value":1}`),
   ]);
-  assert.equal(error.code, 1);
+  assert.equal(error.code, EXIT.input);
   assert.doesNotMatch(error.err, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
   assert.equal(forTerminal('a\u001bb\u202Ec\td\ne'), 'a\\u{1b}b\\u{202e}c\td\ne');
 });
@@ -170,7 +171,7 @@ test('a second serve on the same PGlite directory: the lock error line alone, no
     writeFileSync(join(storeDir, '.release-health.lock'), `${holder.pid}\n`);
     const config = write('serve.yaml', `listen: { port: 0 }\nstore: { url: "pglite://${storeDir}" }\n`);
     const result = await run(['serve', '--config', config]);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, EXIT.failure);
     const lines = result.err.trim().split('\n');
     assert.deepEqual(lines, [
       `error: store: PGlite directory ${storeDir} is in use by process ${holder.pid} (lock file ${join(storeDir, '.release-health.lock')})`,
@@ -206,7 +207,7 @@ test('analyze on counter increments summing past 1.8e308: a verdict, the batch c
     }
   }
   const result = await run(['analyze', '--spec', specFile, '--samples', write('o.ndjson', lines.join('\n'))]);
-  assert.notEqual(result.code, 1, result.err);
+  assert.ok(result.code <= EXIT.reduceTraffic, result.err); // a verdict, not an error
   assert.doesNotMatch(result.err + result.out, /StatsInputError|\n\s+at /);
   assert.match(result.out, /1 invalid input\(s\) ignored/);
 });

@@ -34,6 +34,7 @@ import {
 } from '../gate/index.ts';
 import { createPipeline, type Pipeline, type ReleaseRunner, type VerdictSink } from '../pipeline/index.ts';
 import { openStore, type ReleaseRecord, type Store } from '../store/index.ts';
+import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { InputError, UsageError } from './inputError.ts';
 import { loadServeConfig, promqlCollectorOptions, type ServeConfig } from './serveConfig.ts';
 
@@ -298,20 +299,10 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
   }
 }
 
-export async function serveCommand(
-  argv: string[],
-  out: (t: string) => void,
-  err: (t: string) => void,
-): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    out(SERVE_USAGE);
-    return 0;
-  }
+export const serveCommand: CommandBody = { usage: SERVE_USAGE, run: serve };
+
+async function serve(argv: string[], { err }: CommandIo): Promise<ExitCode> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
   if (!values.config) throw new UsageError('serve needs --config FILE');
   const config = await loadServeConfig(values.config);
   const service = await startService(config);
@@ -323,5 +314,5 @@ export async function serveCommand(
   });
   err('release-health: shutting down (finishing the batch, checkpointing, closing the store)');
   await service.close();
-  return 0;
+  return EXIT.ok;
 }

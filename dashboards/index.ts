@@ -1,6 +1,6 @@
 /**
  * Public face of dashboards/: Grafana dashboards as code (with provisioning files) and release
- * scorecards. The CLI wires `dashboardsCommand` and `scorecardCommand`; the gate serves
+ * scorecards. The CLI's `dashboards` and `scorecard` commands (cli/) use them; the gate serves
  * `loadScorecard` + `renderScorecardPage` at `GET /scorecards`.
  */
 export {
@@ -14,9 +14,6 @@ export { buildDashboards, metricNames, metricNamesInExpr, PromqlNameError } from
 export type { BuiltDashboard, DashboardProvisioning, DatasourceProvisioning } from './grafana/index.ts';
 export { writeDashboards } from './write.ts';
 export type { WrittenFiles } from './write.ts';
-export { dashboardsCommand } from './cli.ts';
-export type { Writable } from './cli.ts';
-export { scorecardCommand } from './scorecardCli.ts';
 
 export { computeScorecard, FREEZE_OVERRIDE, REGRESSION_ONSET, ScorecardPeriodError } from './scorecard/compute.ts';
 export { loadScorecard } from './scorecard/load.ts';

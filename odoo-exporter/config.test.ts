@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OdooConfigError, parseOdooExporterConfig, parseOdooExporterConfigText } from './config.ts';
-import { odooExporterCommand } from './cli.ts';
 
 test('config: YAML with defaults filled in', () => {
   const c = parseOdooExporterConfigText(`
@@ -42,40 +41,6 @@ test('config: secrets never inline, unknown keys and ambiguous tenants rejected'
     /appears twice/,
   );
   assert.throws(() => parseOdooExporterConfigText('tenants: [a'), /not YAML/);
-});
-
-test('cli: usage errors exit 2 with a message', async () => {
-  let out = '',
-    err = '';
-  const w = (f: (s: string) => void) => ({ write: (s: string) => f(s) });
-  assert.equal(
-    await odooExporterCommand(
-      [],
-      w((s) => (out += s)),
-      w((s) => (err += s)),
-    ),
-    2,
-  );
-  assert.match(err, /--config FILE is required/);
-  err = '';
-  assert.equal(
-    await odooExporterCommand(
-      ['--config', '/nonexistent/odoo.yaml'],
-      w((s) => (out += s)),
-      w((s) => (err += s)),
-    ),
-    2,
-  );
-  assert.match(err, /cannot read/);
-  assert.equal(
-    await odooExporterCommand(
-      ['--help'],
-      w((s) => (out += s)),
-      w((s) => (err += s)),
-    ),
-    0,
-  );
-  assert.match(out, /usage: release-health odoo-exporter/);
 });
 
 test('config: the shipped example is valid', async () => {

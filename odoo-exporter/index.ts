@@ -16,7 +16,6 @@
  *   odoo_exporter_last_scrape_timestamp_seconds.
  */
 export { startOdooExporter, readerFor, type OdooExporter, type OdooExporterOptions } from './exporter.ts';
-export { odooExporterCommand, ODOO_EXPORTER_USAGE, type Writer } from './cli.ts';
 export {
   OdooConfigError,
   OdooExporterConfigSchema,

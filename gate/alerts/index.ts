@@ -5,7 +5,6 @@
  */
 export { generateAlertRules, toPrometheusRule, AlertRuleOptionsError, DEFAULT_INCONCLUSIVE_FOR } from './rules.ts';
 export type { AlertRuleOptions, Severity } from './rules.ts';
-export { rulesCommand, RULES_FILE, PROMETHEUS_RULE_FILE } from './cli.ts';
 export { AlertmanagerSink } from './alertmanager.ts';
 export type { AlertmanagerAlert, AlertmanagerSinkOptions } from './alertmanager.ts';
 export { ChatWebhookSink, chatMessage } from './chat.ts';

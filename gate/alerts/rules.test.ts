@@ -13,10 +13,8 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { AlertRuleOptionsError, generateAlertRules, toPrometheusRule, type AlertRuleOptions } from './rules.ts';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
-import { PROMETHEUS_RULE_FILE, rulesCommand, RULES_FILE } from './cli.ts';
 
 const execFileAsync = promisify(execFile);
-const REPO = new URL('../..', import.meta.url).pathname;
 
 const SPECS = [
   { release: { service: 'odoo-web', environment: 'production', tenantTier: 'tier-1', class: 'standard' } },
@@ -219,34 +217,6 @@ function annotationsFor(what: string, decision: string): Record<string, string> 
     dashboard_url: 'https://grafana.example.com/d/rh-release-health?var-release_id=r1',
   };
 }
-
-test('rulesCommand writes the rules from the example config; config errors exit 2', async () => {
-  await withDir(async (dir) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io = (a: string[]) => ({ write: (s: string) => a.push(s) });
-    assert.equal(
-      await rulesCommand(['--config', join(REPO, 'deploy/alerts/rules-config.yaml'), '--out', dir], io(out), io(err)),
-      0,
-      err.join(''),
-    );
-    const doc = parse(await readFile(join(dir, RULES_FILE), 'utf8'));
-    assert.equal(doc.groups[0].rules[0].labels.service, 'odoo-web');
-    assert.equal(doc.groups[0].rules[2].for, '45m');
-    const operator = parse(await readFile(join(dir, PROMETHEUS_RULE_FILE), 'utf8'));
-    assert.deepEqual(operator.spec.groups, doc.groups, 'the PrometheusRule carries the same groups');
-
-    assert.equal(await rulesCommand(['--out', dir], io(out), io(err)), 2);
-    assert.equal(await rulesCommand(['--config', join(dir, 'nope.yaml'), '--out', dir], io(out), io(err)), 2);
-    await writeFile(join(dir, 'c.yaml'), 'alerts:\n  gateUrl: https://x\n  specs: [missing.yaml]\n');
-    assert.equal(await rulesCommand(['--config', join(dir, 'c.yaml'), '--out', dir], io(out), io(err)), 2);
-    assert.match(err.at(-1) ?? '', /cannot read missing.yaml/);
-    await writeFile(join(dir, 's.yaml'), 'release: { id: r, service: s }\nmetrics: []\n');
-    await writeFile(join(dir, 'c.yaml'), 'alerts:\n  gateUrl: https://x\n  specs: [s.yaml]\n');
-    assert.equal(await rulesCommand(['--config', join(dir, 'c.yaml'), '--out', dir], io(out), io(err)), 2);
-    assert.match(err.at(-1) ?? '', /s\.yaml: .*release/);
-  });
-});
 
 test('the PrometheusRule form passes the prometheus-operator schema; a broken one does not', () => {
   const object = parse(

@@ -4,24 +4,24 @@
  *
  * Dates are RFC 3339 (`2026-03-01`, `2026-03-01T00:00:00Z`, with an offset); a date alone is
  * midnight UTC; the period is [from, to). The database is `--database`, else `RH_STORE_URL`,
- * else `RH_DATABASE_URL` (the store's URL forms: postgres://…, pglite://DIR). Exit codes: 0 written,
- * 2 usage, 1 anything else. The URL is never echoed: it may hold a password.
+ * else `RH_DATABASE_URL` (the store's URL forms: postgres://…, pglite://DIR). Exit codes as in
+ * command.ts: 0 written, 64 usage, 1 anything else. The URL is never echoed: it may hold a password.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { loadScorecard } from '../dashboards/scorecard/load.ts';
+import { renderScorecard, SCORECARD_FORMATS } from '../dashboards/scorecard/render.ts';
+import type { ScorecardFormat } from '../dashboards/scorecard/render.ts';
 import { openStore } from '../store/index.ts';
-import type { Writable } from './cli.ts';
-import { loadScorecard } from './scorecard/load.ts';
-import { renderScorecard, SCORECARD_FORMATS } from './scorecard/render.ts';
-import type { ScorecardFormat } from './scorecard/render.ts';
+import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
+import { UsageError } from './inputError.ts';
 
 const USAGE = `usage: release-health scorecard --from DATE --to DATE [--format html|json|csv|md] [--database URL] [--out FILE]
 
 Release scorecard of the releases started in [from, to): change failure rate, rollbacks, time to
 verdict and to restore, deployment frequency, business impact avoided, freeze overrides — overall,
 per environment, service, tenant tier, release class and month. DATE is RFC 3339 (2026-03-01 or
-2026-03-01T00:00:00Z). Database: --database, else RH_STORE_URL, else RH_DATABASE_URL.
-`;
+2026-03-01T00:00:00Z). Database: --database, else RH_STORE_URL, else RH_DATABASE_URL.`;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -48,74 +48,58 @@ interface Options {
   out?: string;
 }
 
-function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options | string {
+/** The options, or a `UsageError` saying which one is wrong. */
+function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const { values } = parseArgs({
-    args: [...argv],
+    args: argv,
     options: {
       from: { type: 'string' },
       to: { type: 'string' },
       format: { type: 'string', default: 'html' },
       database: { type: 'string' },
       out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) return 'help';
-  if (!values.from || !values.to) return '--from and --to are required';
+  const usage = (problem: string) => new UsageError(`scorecard: ${problem}`);
+  if (!values.from || !values.to) throw usage('--from and --to are required');
   const from = parseDate(values.from);
   const to = parseDate(values.to);
-  if (from === undefined) return `--from: not an RFC 3339 date: ${JSON.stringify(values.from)}`;
-  if (to === undefined) return `--to: not an RFC 3339 date: ${JSON.stringify(values.to)}`;
-  if (from >= to) return '--from must be before --to';
+  if (from === undefined) throw usage(`--from: not an RFC 3339 date: ${JSON.stringify(values.from)}`);
+  if (to === undefined) throw usage(`--to: not an RFC 3339 date: ${JSON.stringify(values.to)}`);
+  if (from >= to) throw usage('--from must be before --to');
   const format = values.format as ScorecardFormat;
   if (!SCORECARD_FORMATS.includes(format))
-    return `--format: unknown "${values.format}"; use ${SCORECARD_FORMATS.join(', ')}`;
+    throw usage(`--format: unknown "${values.format}"; use ${SCORECARD_FORMATS.join(', ')}`);
   const database = values.database ?? env.RH_STORE_URL ?? env.RH_DATABASE_URL;
-  if (!database) return 'no database: pass --database URL (or set RH_STORE_URL / RH_DATABASE_URL)';
+  if (!database) throw usage('no database: pass --database URL (or set RH_STORE_URL / RH_DATABASE_URL)');
   return { from, to, format, database, out: values.out };
 }
 
-export async function scorecardCommand(
-  argv: readonly string[],
-  out: Writable,
-  err: Writable,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
-  let options: Options | string;
-  try {
-    options = parseOptions(argv, env);
-  } catch (e) {
-    options = (e as Error).message;
-  }
-  if (options === 'help') {
-    out.write(USAGE);
-    return 0;
-  }
-  if (typeof options === 'string') {
-    err.write(`scorecard: ${options}\n${USAGE}`);
-    return 2;
-  }
+export const scorecardCommand: CommandBody = { usage: USAGE, run: scorecard };
+
+async function scorecard(argv: string[], { out, err }: CommandIo): Promise<ExitCode> {
+  const options = parseOptions(argv, process.env);
   let store;
   try {
     store = await openStore(options.database, { migrate: false });
   } catch (e) {
-    err.write(`scorecard: cannot open the store: ${(e as Error).message}\n`);
-    return 1;
+    err(`scorecard: cannot open the store: ${(e as Error).message}`);
+    return EXIT.failure;
   }
   try {
     const card = await loadScorecard(store, { from: options.from, to: options.to });
     const text = renderScorecard(card, options.format, { generatedAt: Date.now() });
     if (options.out) {
       await writeFile(options.out, text, 'utf8');
-      out.write(`wrote ${options.out} (${card.overall.releases} releases)\n`);
-    } else out.write(text);
-    for (const w of card.warnings) err.write(`scorecard: warning: ${w}\n`);
-    return 0;
+      out(`wrote ${options.out} (${card.overall.releases} releases)`);
+    } else out(text);
+    for (const w of card.warnings) err(`scorecard: warning: ${w}`);
+    return EXIT.ok;
   } catch (e) {
-    err.write(`scorecard: ${(e as Error).message}\n`);
-    return 1;
+    err(`scorecard: ${(e as Error).message}`);
+    return EXIT.failure;
   } finally {
     await store.close();
   }

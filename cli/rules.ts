@@ -2,8 +2,8 @@
  * `release-health rules --config FILE --out DIR`: writes DIR/release-health-rules.yaml, the
  * Prometheus alerting rules for the releases the config's specs describe (rules.ts), and the same
  * groups as a prometheus-operator PrometheusRule in DIR/release-health-prometheusrule.yaml. Check
- * the first with `promtool check rules DIR/release-health-rules.yaml`. Exit codes: 0 written,
- * 2 usage or config error, 1 anything else (a write failure).
+ * the first with `promtool check rules DIR/release-health-rules.yaml`. Exit codes as in command.ts:
+ * 0 written, 64 usage error, 65 config error, 1 a write failure.
  *
  * The config is YAML or JSON with everything under `alerts:` (so that it can live in a larger
  * config such as serve.yaml; other top-level keys are left alone):
@@ -19,12 +19,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { analysisSpecSchema, ConfigError, formatIssues, releaseSchema } from '../../analyzer/index.ts';
-import { AlertRuleOptionsError, generateAlertRules, toPrometheusRule, type AlertRuleOptions } from './rules.ts';
-
-export interface Writable {
-  write(chunk: string): unknown;
-}
+import { analysisSpecSchema, ConfigError, formatIssues, releaseSchema } from '../analyzer/index.ts';
+import {
+  AlertRuleOptionsError,
+  generateAlertRules,
+  toPrometheusRule,
+  type AlertRuleOptions,
+} from '../gate/alerts/rules.ts';
+import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
+import { UsageError } from './inputError.ts';
 
 export const RULES_FILE = 'release-health-rules.yaml';
 /** the same groups as a prometheus-operator PrometheusRule */
@@ -36,8 +39,7 @@ Writes DIR/${RULES_FILE}: Prometheus alerting rules on release_health_verdict, o
 release class, for the services the config's specs name; and DIR/${PROMETHEUS_RULE_FILE}, the
 same groups as a prometheus-operator PrometheusRule. The config (YAML or JSON) holds
 \`alerts: { gateUrl, grafanaUrl?, dashboardUid?, inconclusiveFor?, defaultInconclusiveFor?,
-severity?, specs: [spec files] }\`; see deploy/alerts/rules-config.yaml.
-`;
+severity?, specs: [spec files] }\`; see deploy/alerts/rules-config.yaml.`;
 
 async function loadConfig(path: string): Promise<{
   options: AlertRuleOptions;
@@ -87,50 +89,36 @@ async function loadConfig(path: string): Promise<{
   return { options: options as unknown as AlertRuleOptions, specs };
 }
 
-export async function rulesCommand(argv: readonly string[], out: Writable, err: Writable): Promise<number> {
-  let values: { config?: string; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { config: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    err.write(`rules: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out.write(USAGE);
-    return 0;
-  }
-  if (!values.config || !values.out) {
-    err.write(`rules: --config and --out are required\n${USAGE}`);
-    return 2;
-  }
+export const rulesCommand: CommandBody = { usage: USAGE, run: rules };
+
+async function rules(argv: string[], { out, err }: CommandIo): Promise<ExitCode> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, out: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.config || !values.out) throw new UsageError('rules: --config and --out are required');
+  const { options, specs } = await loadConfig(values.config);
   let yaml: string;
   try {
-    const { options, specs } = await loadConfig(values.config);
     yaml = generateAlertRules(specs, options);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof AlertRuleOptionsError) {
-      err.write(`rules: ${e.message}\n`);
-      return 2;
-    }
-    err.write(`rules: ${(e as Error).message}\n`);
-    return 1;
+    // the options came from the config file: a bad one is a config error
+    if (e instanceof AlertRuleOptionsError) throw new ConfigError(`${values.config}: ${e.message}`);
+    throw e;
   }
   try {
     await mkdir(values.out, { recursive: true });
     const file = join(values.out, RULES_FILE);
     await writeFile(file, yaml);
-    out.write(`wrote ${file}\n`);
+    out(`wrote ${file}`);
     const operatorFile = join(values.out, PROMETHEUS_RULE_FILE);
     await writeFile(operatorFile, toPrometheusRule(yaml));
-    out.write(`wrote ${operatorFile}\n`);
-    return 0;
+    out(`wrote ${operatorFile}`);
+    return EXIT.ok;
   } catch (e) {
-    err.write(`rules: ${(e as Error).message}\n`);
-    return 1;
+    err(`rules: ${(e as Error).message}`);
+    return EXIT.failure;
   }
 }
