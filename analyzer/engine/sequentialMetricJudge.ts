@@ -60,8 +60,8 @@ export class SequentialMetricJudge implements MetricJudge {
   /** count/ratio: did each cohort report events in the open batch, and in how many closed batches */
   private readonly reportedOpen = { baseline: false, canary: false };
   private readonly reportedBatches = new CohortSums();
-  /** histogram metrics: bucket index by `le` value, and the open batch's counts */
-  private readonly bucketIndex = new Map<number, number>();
+  /** histogram metrics only (absent otherwise: 20,000 judges in a live gate): bucket index by `le` value, and the open batch's counts */
+  private bucketIndex?: Map<number, number>;
   private batchBuckets?: { baseline: Float64Array; canary: Float64Array };
 
   /** `spec.tolerance` is the one to enforce: the release class's scale is already applied (ReleaseEngine) */
@@ -78,7 +78,7 @@ export class SequentialMetricJudge implements MetricJudge {
       const quantile = spec.quantile ?? spec.slo?.quantile ?? 0.5;
       if (spec.histogram && spec.buckets) {
         const edges = [...spec.buckets, Number.POSITIVE_INFINITY];
-        edges.forEach((edge, i) => this.bucketIndex.set(edge, i));
+        this.bucketIndex = new Map(edges.map((edge, i) => [edge, i]));
         this.batchBuckets = { baseline: new Float64Array(edges.length), canary: new Float64Array(edges.length) };
         this.latency = createLatencyShiftTest({ quantile, edges });
       } else {
@@ -108,7 +108,7 @@ export class SequentialMetricJudge implements MetricJudge {
   }
 
   private addBucket(cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
-    const index = this.bucketIndex.get(bucketEdge(labels));
+    const index = this.bucketIndex?.get(bucketEdge(labels));
     if (index === undefined || !this.batchBuckets || !isBucketCount(value)) {
       this.invalid++;
       return;

@@ -1,15 +1,17 @@
 /**
  * Counts per bucket of a histogram layout, stored only over the range of buckets that hold
- * something: [start, end), a Float64Array of end − start entries (none while empty).
+ * something: [start, end), a plain array of end − start doubles (none while empty).
  *
  * Why: a layout has 707 buckets (0.1 ms … 1 h), but one metric's latencies occupy a band of it —
  * a lognormal with σ = 0.6 spans ±3σ in ~150 buckets of ratio 1.025, a scraped gauge a handful — so
  * full-width arrays (4 × 707 × 8 B per judge) were most of a release's memory. Growth happens only
  * when a value lands outside the band (a new extreme: O(log n) times for n i.i.d. values), and the
- * band never exceeds the layout. Float64, not Uint32: histogram increments may exceed 2^32.
+ * band never exceeds the layout. Doubles, not 32-bit integers: histogram increments may exceed
+ * 2^32. A plain array rather than a Float64Array: a typed array costs its own object and an
+ * ArrayBuffer (~180 B together), as much as a band of 20 counts.
  */
 export class BucketCounts {
-  private data: Float64Array = NONE;
+  private data: number[] = NONE;
   private lo = 0;
   /** sum of all counts */
   total = 0;
@@ -58,7 +60,7 @@ export class BucketCounts {
   }
 
   /** the stored counts, bucket `start` first (a view: valid until the next add, merge or clear) */
-  view(): Float64Array {
+  view(): readonly number[] {
     return this.data;
   }
 
@@ -66,21 +68,36 @@ export class BucketCounts {
   private cover(a: number, b: number): void {
     const data = this.data;
     if (data.length === 0) {
-      this.data = new Float64Array(b - a);
+      this.data = zeros(b - a);
       this.lo = a;
       return;
     }
     const lo = Math.min(a, this.lo);
     const hi = Math.max(b, this.lo + data.length);
     if (lo === this.lo && hi === this.lo + data.length) return;
-    const grown = new Float64Array(hi - lo);
-    grown.set(data, this.lo - lo);
+    const grown = zeros(hi - lo);
+    const at = this.lo - lo;
+    for (let i = 0; i < data.length; i++) grown[at + i] = data[i];
     this.data = grown;
     this.lo = lo;
   }
 }
 
-const NONE = new Float64Array(0);
+const NONE: number[] = [];
+
+const zeros = (n: number): number[] => doubles(n, 0);
+
+/**
+ * n copies of `value` in a plain array of unboxed doubles (filled with 0.5 first so V8 picks double
+ * elements, not small integers that would be converted on the first fractional write): per-judge
+ * state that is small and long-lived, where a Float64Array's own object and ArrayBuffer would cost
+ * more than the numbers.
+ */
+export function doubles(n: number, value: number): number[] {
+  const out = new Array<number>(n).fill(0.5);
+  out.fill(value);
+  return out;
+}
 
 /**
  * Two cohorts' counts copied onto one common bucket range [start, start + length) in reusable
@@ -104,8 +121,10 @@ export function alignPair(
   const c = scratchC.subarray(0, length);
   b.fill(0);
   c.fill(0);
-  if (!bEmpty) b.set(baseline.view(), baseline.start - start);
-  if (!cEmpty) c.set(canary.view(), canary.start - start);
+  const bv = baseline.view();
+  const cv = canary.view();
+  for (let i = 0, at = baseline.start - start; i < bv.length; i++) b[at + i] = bv[i];
+  for (let i = 0, at = canary.start - start; i < cv.length; i++) c[at + i] = cv[i];
   return { start, baseline: b, canary: c };
 }
 

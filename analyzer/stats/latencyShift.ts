@@ -1,7 +1,7 @@
 import type { Cohort } from '../types.ts';
 import type { Alternative, AnytimeTest, EffectInterval } from './anytime.ts';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
-import { alignPair, BucketCounts } from './bucketCounts.ts';
+import { alignPair, BucketCounts, doubles } from './bucketCounts.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkOptionKeys } from './options.ts';
 import { logBuckets, type BucketLayout, type BucketLayoutSpec } from './logBuckets.ts';
@@ -159,19 +159,46 @@ function build(
   anchorSteps: number,
 ): LatencyShiftTest {
   if (!(quantile > 0 && quantile < 1)) throw new StatsInputError(FN, `quantile must be in (0, 1), got ${quantile}`);
-  const K = layout.count;
-  const edges = layout.edges;
-  const cum = { baseline: new BucketCounts(), canary: new BucketCounts() };
-  const open = { baseline: new BucketCounts(), canary: new BucketCounts() };
-  const logE = new Float64Array(TILTS.length).fill(EMPTY);
   const family: ShiftFamily | null =
     shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift, anchorSteps) : null;
-  let batches = 0;
-  if (from !== null) {
-    decode(from.counts?.baseline, cum.baseline, K, 'counts.baseline');
-    decode(from.counts?.canary, cum.canary, K, 'counts.canary');
-    decode(from.open?.baseline, open.baseline, K, 'open.baseline');
-    decode(from.open?.canary, open.canary, K, 'open.canary');
+  const test = new LatencyShift(layout, quantile, family);
+  if (from !== null) test.load(from);
+  return test;
+}
+
+const checkCohort = (cohort: Cohort): void => {
+  if (cohort !== 'baseline' && cohort !== 'canary')
+    throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
+};
+
+/**
+ * One test's state. A class, so that its methods live once on the prototype: a live gate holds one
+ * per latency/gauge metric of every release (20,000 at 1,000 releases × 20 metrics), and a closure
+ * per method per instance cost about as much as the counts themselves.
+ */
+class LatencyShift implements LatencyShiftTest {
+  /** closed batches, merged */
+  private readonly cumBaseline = new BucketCounts();
+  private readonly cumCanary = new BucketCounts();
+  /** the open batch */
+  private readonly openBaseline = new BucketCounts();
+  private readonly openCanary = new BucketCounts();
+  private readonly logE = doubles(TILTS.length, EMPTY);
+  private batches = 0;
+
+  constructor(
+    readonly buckets: BucketLayout,
+    private readonly quantileP: number,
+    private readonly family: ShiftFamily | null,
+  ) {}
+
+  /** continues from a snapshot of a test with the same layout (the constructor's arguments came from it) */
+  load(from: LatencyShiftState): void {
+    const K = this.buckets.count;
+    decode(from.counts?.baseline, this.cumBaseline, K, 'counts.baseline');
+    decode(from.counts?.canary, this.cumCanary, K, 'counts.canary');
+    decode(from.open?.baseline, this.openBaseline, K, 'open.baseline');
+    decode(from.open?.canary, this.openCanary, K, 'open.canary');
     const g = from.logE?.greater;
     const l = from.logE?.less;
     if (!Array.isArray(g) || !Array.isArray(l) || g.length !== LAMBDAS.length || l.length !== LAMBDAS.length) {
@@ -180,125 +207,132 @@ function build(
     [...g, ...l].forEach((v, k) => {
       if (typeof v !== 'number' || !Number.isFinite(v))
         throw new StatsInputError(FN, `snapshot.logE has a non-finite value ${v}`);
-      logE[k] = v;
+      this.logE[k] = v;
     });
     if (!(Number.isInteger(from.batches) && from.batches >= 0))
       throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
-    batches = from.batches;
+    this.batches = from.batches;
   }
 
-  const mixture = (offset: number): number => {
-    let max = -Infinity;
-    const logs = new Float64Array(LAMBDAS.length);
-    for (let k = 0; k < LAMBDAS.length; k++) {
-      logs[k] = startMixtureLogEvidence(logE[offset + k], batches);
-      max = Math.max(max, logs[k]);
+  get n(): { baseline: number; canary: number } {
+    return { baseline: this.cumBaseline.total, canary: this.cumCanary.total };
+  }
+
+  private cumulative(cohort: Cohort): BucketCounts {
+    return cohort === 'canary' ? this.cumCanary : this.cumBaseline;
+  }
+
+  observe(cohort: Cohort, value: number): void {
+    const k = this.buckets.bucketIndex(value);
+    if (cohort === 'baseline') this.openBaseline.add(k, 1);
+    else if (cohort === 'canary') this.openCanary.add(k, 1);
+    else checkCohort(cohort);
+  }
+
+  observeBuckets(cohort: Cohort, counts: ArrayLike<number>): void {
+    checkCohort(cohort);
+    const K = this.buckets.count;
+    if (counts.length !== K)
+      throw new StatsInputError(FN, `counts must have one entry per bucket (${K}), got ${counts.length}`);
+    for (let k = 0; k < K; k++) {
+      const c = counts[k];
+      if (!(Number.isInteger(c) && c >= 0))
+        throw new StatsInputError(FN, `counts[${k}] must be an integer >= 0 (non-cumulative increments), got ${c}`);
     }
+    const target = cohort === 'canary' ? this.openCanary : this.openBaseline;
+    for (let k = 0; k < K; k++) if (counts[k] > 0) target.add(k, counts[k]);
+  }
+
+  endBatch(): void {
+    const { logE, batches } = this;
+    // the e-values depend only on the order of the buckets that hold something: the common band is enough
+    const table = alignPair(this.openBaseline, this.openCanary);
+    const add = batchShiftLogEValues(table.baseline, table.canary, TILTS);
+    for (let k = 0; k < TILTS.length; k++) logE[k] = advanceStartMixture(logE[k], add[k], batches);
+    this.family?.update(table.baseline, table.canary, batches, table.start, this.buckets.count);
+    this.cumBaseline.merge(this.openBaseline);
+    this.cumCanary.merge(this.openCanary);
+    this.openBaseline.clear();
+    this.openCanary.clear();
+    this.batches++;
+  }
+
+  private mixture(offset: number): number {
+    const { logE, batches } = this;
+    let max = -Infinity;
+    for (let k = 0; k < LAMBDAS.length; k++) max = Math.max(max, startMixtureLogEvidence(logE[offset + k], batches));
     let sum = 0;
-    for (let k = 0; k < LAMBDAS.length; k++) sum += Math.exp(logs[k] - max);
+    for (let k = 0; k < LAMBDAS.length; k++) sum += Math.exp(startMixtureLogEvidence(logE[offset + k], batches) - max);
     return max + Math.log(sum / LAMBDAS.length);
-  };
+  }
+
+  evidence(alternative: Alternative): number {
+    const side = checkAlternative(FN, alternative);
+    let log: number;
+    if (side === 'greater') log = this.mixture(0);
+    else if (side === 'less') log = this.mixture(LAMBDAS.length);
+    else {
+      const g = this.mixture(0);
+      const l = this.mixture(LAMBDAS.length);
+      const max = Math.max(g, l);
+      log = max + Math.log((Math.exp(g - max) + Math.exp(l - max)) / 2);
+    }
+    return Math.min(Math.exp(log), Number.MAX_VALUE);
+  }
+
+  effect(alpha: number): EffectInterval {
+    if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
+    if (this.cumBaseline.total === 0 || this.cumCanary.total === 0)
+      throw new StatsInputError(FN, 'effect needs at least one closed observation per cohort');
+    const b = this.cohortQuantile(this.cumBaseline, this.quantileP, alpha / 2);
+    const c = this.cohortQuantile(this.cumCanary, this.quantileP, alpha / 2);
+    if (this.family) return this.family.interval(alpha, c.estimate / b.estimate - 1);
+    return {
+      estimate: c.estimate / b.estimate - 1,
+      low: b.high === Infinity ? -1 : c.low / b.high - 1,
+      high: b.low === 0 ? Infinity : c.high / b.low - 1,
+    };
+  }
+
+  quantile(cohort: Cohort, p: number, alpha: number): QuantileInterval {
+    checkCohort(cohort);
+    const counts = this.cumulative(cohort);
+    if (counts.total === 0) throw new StatsInputError(FN, `quantile needs at least one closed ${cohort} observation`);
+    return this.cohortQuantile(counts, p, alpha);
+  }
+
   /**
    * A cohort's quantile sequence over the part of the layout that matters: from the bucket below
    * its first occupied one (where the cumulative count is 0) to its last occupied one (where it is
    * n) — edges outside add nothing (the search for the ends stops at the first edge holding n, and
    * no edge below holds less than 0), so the answer equals the full layout's.
    */
-  const cohortQuantile = (counts: BucketCounts, p: number, alpha: number): QuantileInterval => {
+  private cohortQuantile(counts: BucketCounts, p: number, alpha: number): QuantileInterval {
     const stored = counts.view();
     const from = counts.start > 0 ? counts.start - 1 : 0;
     const lead = counts.start - from;
     const cdf = new Float64Array(lead + stored.length);
     let acc = 0;
     for (let k = 0; k < stored.length; k++) cdf[lead + k] = acc += stored[k];
-    return quantileConfidenceSequence(cdf, edges.slice(from, counts.end), { p, alpha });
-  };
+    return quantileConfidenceSequence(cdf, this.buckets.edges.slice(from, counts.end), { p, alpha });
+  }
 
-  return {
-    buckets: layout,
-    get n() {
-      return { baseline: cum.baseline.total, canary: cum.canary.total };
-    },
-    observe(cohort: Cohort, value: number): void {
-      const k = layout.bucketIndex(value);
-      if (cohort === 'baseline') open.baseline.add(k, 1);
-      else if (cohort === 'canary') open.canary.add(k, 1);
-      else throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
-    },
-    observeBuckets(cohort: Cohort, counts: ArrayLike<number>): void {
-      if (cohort !== 'baseline' && cohort !== 'canary')
-        throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
-      if (counts.length !== K)
-        throw new StatsInputError(FN, `counts must have one entry per bucket (${K}), got ${counts.length}`);
-      for (let k = 0; k < K; k++) {
-        const c = counts[k];
-        if (!(Number.isInteger(c) && c >= 0))
-          throw new StatsInputError(FN, `counts[${k}] must be an integer >= 0 (non-cumulative increments), got ${c}`);
-      }
-      const target = open[cohort];
-      for (let k = 0; k < K; k++) if (counts[k] > 0) target.add(k, counts[k]);
-    },
-    endBatch(): void {
-      // the e-values depend only on the order of the buckets that hold something: the common band is enough
-      const table = alignPair(open.baseline, open.canary);
-      const add = batchShiftLogEValues(table.baseline, table.canary, TILTS);
-      for (let k = 0; k < TILTS.length; k++) logE[k] = advanceStartMixture(logE[k], add[k], batches);
-      family?.update(table.baseline, table.canary, batches, table.start, K);
-      for (const cohort of ['baseline', 'canary'] as const) {
-        cum[cohort].merge(open[cohort]);
-        open[cohort].clear();
-      }
-      batches++;
-    },
-    evidence(alternative: Alternative): number {
-      const side = checkAlternative(FN, alternative);
-      let log: number;
-      if (side === 'greater') log = mixture(0);
-      else if (side === 'less') log = mixture(LAMBDAS.length);
-      else {
-        const g = mixture(0);
-        const l = mixture(LAMBDAS.length);
-        const max = Math.max(g, l);
-        log = max + Math.log((Math.exp(g - max) + Math.exp(l - max)) / 2);
-      }
-      return Math.min(Math.exp(log), Number.MAX_VALUE);
-    },
-    effect(alpha: number): EffectInterval {
-      if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
-      if (cum.baseline.total === 0 || cum.canary.total === 0)
-        throw new StatsInputError(FN, 'effect needs at least one closed observation per cohort');
-      const b = cohortQuantile(cum.baseline, quantile, alpha / 2);
-      const c = cohortQuantile(cum.canary, quantile, alpha / 2);
-      if (family) return family.interval(alpha, c.estimate / b.estimate - 1);
-      return {
-        estimate: c.estimate / b.estimate - 1,
-        low: b.high === Infinity ? -1 : c.low / b.high - 1,
-        high: b.low === 0 ? Infinity : c.high / b.low - 1,
-      };
-    },
-    quantile(cohort: Cohort, p: number, alpha: number): QuantileInterval {
-      if (cohort !== 'baseline' && cohort !== 'canary')
-        throw new StatsInputError(FN, `cohort must be 'baseline' or 'canary', got ${String(cohort)}`);
-      if (cum[cohort].total === 0)
-        throw new StatsInputError(FN, `quantile needs at least one closed ${cohort} observation`);
-      return cohortQuantile(cum[cohort], p, alpha);
-    },
-    snapshot(): LatencyShiftState {
-      return {
-        version: 1,
-        layout: layout.spec,
-        quantile,
-        batches,
-        logE: {
-          greater: Array.from(logE.subarray(0, LAMBDAS.length)),
-          less: Array.from(logE.subarray(LAMBDAS.length)),
-        },
-        counts: { baseline: encode(cum.baseline), canary: encode(cum.canary) },
-        open: { baseline: encode(open.baseline), canary: encode(open.canary) },
-        ...(family ? { shift: family.snapshot() } : {}),
-      };
-    },
-  };
+  snapshot(): LatencyShiftState {
+    const { logE } = this;
+    return {
+      version: 1,
+      layout: this.buckets.spec,
+      quantile: this.quantileP,
+      batches: this.batches,
+      logE: {
+        greater: logE.slice(0, LAMBDAS.length),
+        less: logE.slice(LAMBDAS.length),
+      },
+      counts: { baseline: encode(this.cumBaseline), canary: encode(this.cumCanary) },
+      open: { baseline: encode(this.openBaseline), canary: encode(this.openCanary) },
+      ...(this.family ? { shift: this.family.snapshot() } : {}),
+    };
+  }
 }
 
 function encode(counts: BucketCounts): number[] {

@@ -1,5 +1,6 @@
 import type { EffectInterval } from './anytime.ts';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
+import { doubles } from './bucketCounts.ts';
 import { StatsInputError } from './errors.ts';
 import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixture.ts';
 
@@ -81,7 +82,7 @@ export interface ShiftFamily {
  *
  * Cost: one `batchShiftLogEValues` per grid shift in the betting window per batch (all |grid| = 23,
  * or up to 29 with an anchor, until the interval is bounded; then the interval's grid points plus
- * BET_MARGIN on each side); state |grid| × 14 numbers in one Float64Array (the grid is shared).
+ * BET_MARGIN on each side); state |grid| × 14 numbers in one array (the grid is shared).
  *
  * @example
  * const family = createShiftFamily(1.025);
@@ -92,138 +93,157 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
   if (!(ratio > 1)) throw new StatsInputError(FN, `bucket ratio must be > 1, got ${ratio}`);
   if (!(Number.isInteger(anchorSteps) && anchorSteps >= 0 && anchorSteps <= 200))
     throw new StatsInputError(FN, `anchorSteps must be an integer in [0, 200], got ${anchorSteps}`);
-  const SHIFT_GRID = shiftGrid(anchorSteps);
-  const T = TILTS.length;
-  // row i (grid shift i) is logE[i·T … i·T + T − 1]
-  const logE = new Float64Array(SHIFT_GRID.length * T).fill(EMPTY);
-  let batches = from?.batches ?? 0;
-  if (!(Number.isInteger(batches) && batches >= 0))
-    throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
-  if (from) {
-    if (!Array.isArray(from.logE) || from.logE.length !== SHIFT_GRID.length)
-      throw new StatsInputError(FN, `snapshot.logE needs ${SHIFT_GRID.length} rows`);
+  const family = new Family(ratio, anchorSteps);
+  if (from) family.load(from);
+  return family;
+}
+
+/** A class so that its methods are shared: every latency/gauge judge of every release holds one. */
+class Family implements ShiftFamily {
+  private readonly grid: readonly number[];
+  /** row i (grid shift i) is logE[i·T … i·T + T − 1], T = TILTS.length */
+  private readonly logE: number[];
+  private batches = 0;
+
+  constructor(
+    private readonly ratio: number,
+    private readonly anchorSteps: number,
+  ) {
+    this.grid = shiftGrid(anchorSteps);
+    this.logE = doubles(this.grid.length * TILTS.length, EMPTY);
+  }
+
+  load(from: ShiftFamilyState): void {
+    const T = TILTS.length;
+    const batches = from.batches ?? 0;
+    if (!(Number.isInteger(batches) && batches >= 0))
+      throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
+    this.batches = batches;
+    if (!Array.isArray(from.logE) || from.logE.length !== this.grid.length)
+      throw new StatsInputError(FN, `snapshot.logE needs ${this.grid.length} rows`);
     from.logE.forEach((row, i) => {
-      if (
-        !Array.isArray(row) ||
-        row.length !== TILTS.length ||
-        !row.every((v) => typeof v === 'number' && Number.isFinite(v))
-      ) {
-        throw new StatsInputError(FN, `snapshot.logE[${i}] needs ${TILTS.length} finite numbers`);
+      if (!Array.isArray(row) || row.length !== T || !row.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw new StatsInputError(FN, `snapshot.logE[${i}] needs ${T} finite numbers`);
       }
-      logE.set(row, i * T);
+      for (let k = 0; k < T; k++) this.logE[i * T + k] = row[k];
     });
   }
 
   /** log of grid shift i's mixture over the tilts of one side (side 0: slower, LAMBDAS.length: faster) */
-  const mixture = (i: number, side: number): number => {
-    const from = i * T + side;
+  private mixture(i: number, side: number): number {
+    const { logE, batches } = this;
+    const from = i * TILTS.length + side;
     let max = -Infinity;
     for (let k = from; k < from + LAMBDAS.length; k++) max = Math.max(max, startMixtureLogEvidence(logE[k], batches));
     let sum = 0;
     for (let k = from; k < from + LAMBDAS.length; k++) sum += Math.exp(startMixtureLogEvidence(logE[k], batches) - max);
     return max + Math.log(sum / LAMBDAS.length);
-  };
-  /** closes batch t on grid shift i without a bet (e = 1): its start weight still enters the mixture */
-  const skip = (i: number, t: number): void => {
-    for (let j = i * T; j < i * T + T; j++) logE[j] = advanceStartMixture(logE[j], 0, t);
-  };
+  }
 
-  return {
-    update(baseline: Float64Array, canary: Float64Array, t: number, offset = 0, buckets = canary.length): void {
-      const length = canary.length;
-      if (baseline.length !== length) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
-      if (!(Number.isInteger(offset) && offset >= 0 && offset + length <= buckets))
-        throw new StatsInputError(FN, `buckets ${offset}…${offset + length - 1} are not inside a layout of ${buckets}`);
-      let nb = 0;
-      let nc = 0;
-      for (let j = 0; j < length; j++) {
-        nb += baseline[j];
-        nc += canary[j];
+  /** closes batch t on grid shift i without a bet (e = 1): its start weight still enters the mixture */
+  private skip(i: number, t: number): void {
+    const { logE } = this;
+    for (let j = i * TILTS.length; j < (i + 1) * TILTS.length; j++) logE[j] = advanceStartMixture(logE[j], 0, t);
+  }
+
+  update(baseline: Float64Array, canary: Float64Array, t: number, offset = 0, buckets = canary.length): void {
+    const length = canary.length;
+    if (baseline.length !== length) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
+    if (!(Number.isInteger(offset) && offset >= 0 && offset + length <= buckets))
+      throw new StatsInputError(FN, `buckets ${offset}…${offset + length - 1} are not inside a layout of ${buckets}`);
+    let nb = 0;
+    let nc = 0;
+    for (let j = 0; j < length; j++) {
+      nb += baseline[j];
+      nc += canary[j];
+    }
+    this.batches = t + 1;
+    if (nb === 0 || nc === 0) {
+      // an empty batch bets nothing (e = 1) but its start weight still enters the mixture
+      for (let i = 0; i < this.grid.length; i++) this.skip(i, t);
+      return;
+    }
+    // The permutation e-value depends only on the order of non-empty buckets, so each shift works
+    // on the merged list of occupied buckets (O(occupied), not O(K) = 707 per shift).
+    const bIdx: number[] = [];
+    const cIdx: number[] = [];
+    for (let j = 0; j < length; j++) {
+      if (baseline[j] > 0) bIdx.push(j);
+      if (canary[j] > 0) cIdx.push(j);
+    }
+    // the window, from the state before this batch (see BET_LEVEL)
+    let lowest = -1;
+    for (let i = 0; i < this.grid.length && this.mixture(i, 0) >= BET_LEVEL; i++) lowest = i;
+    let highest = this.grid.length;
+    for (let i = this.grid.length - 1; i >= 0 && this.mixture(i, LAMBDAS.length) >= BET_LEVEL; i--) highest = i;
+    const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
+    const lastBet = Math.min(this.grid.length - 1, Math.max(lowest, highest) + BET_MARGIN);
+    const size = bIdx.length + cIdx.length;
+    if (compactB.length < size) {
+      compactB = new Float64Array(Math.max(size, 2 * compactB.length));
+      compactC = new Float64Array(compactB.length);
+    }
+    // layout bucket j + offset is array index j; a shifted canary bucket is clamped to the layout
+    const lowClamp = -offset;
+    const highClamp = buckets - 1 - offset;
+    for (let i = 0; i < this.grid.length; i++) {
+      if (i < firstBet || i > lastBet) {
+        this.skip(i, t);
+        continue;
       }
-      batches = t + 1;
-      if (nb === 0 || nc === 0) {
-        // an empty batch bets nothing (e = 1) but its start weight still enters the mixture
-        for (let i = 0; i < SHIFT_GRID.length; i++) skip(i, t);
-        return;
-      }
-      // The permutation e-value depends only on the order of non-empty buckets, so each shift works
-      // on the merged list of occupied buckets (O(occupied), not O(K) = 707 per shift).
-      const bIdx: number[] = [];
-      const cIdx: number[] = [];
-      for (let j = 0; j < length; j++) {
-        if (baseline[j] > 0) bIdx.push(j);
-        if (canary[j] > 0) cIdx.push(j);
-      }
-      // the window, from the state before this batch (see BET_LEVEL)
-      let lowest = -1;
-      for (let i = 0; i < SHIFT_GRID.length && mixture(i, 0) >= BET_LEVEL; i++) lowest = i;
-      let highest = SHIFT_GRID.length;
-      for (let i = SHIFT_GRID.length - 1; i >= 0 && mixture(i, LAMBDAS.length) >= BET_LEVEL; i--) highest = i;
-      const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
-      const lastBet = Math.min(SHIFT_GRID.length - 1, Math.max(lowest, highest) + BET_MARGIN);
-      const size = bIdx.length + cIdx.length;
-      if (compactB.length < size) {
-        compactB = new Float64Array(Math.max(size, 2 * compactB.length));
-        compactC = new Float64Array(compactB.length);
-      }
-      // layout bucket j + offset is array index j; a shifted canary bucket is clamped to the layout
-      const lowClamp = -offset;
-      const highClamp = buckets - 1 - offset;
-      for (let i = 0; i < SHIFT_GRID.length; i++) {
-        if (i < firstBet || i > lastBet) {
-          skip(i, t);
-          continue;
+      const k = this.grid[i];
+      // canary moved k buckets down (divided by r^k); values pushed past either end stay in the end bucket
+      let m = 0;
+      let p = 0;
+      let q = 0;
+      let last = Number.NEGATIVE_INFINITY;
+      while (p < bIdx.length || q < cIdx.length) {
+        const cj = q < cIdx.length ? Math.min(highClamp, Math.max(lowClamp, cIdx[q] - k)) : Number.POSITIVE_INFINITY;
+        const bj = p < bIdx.length ? bIdx[p] : Number.POSITIVE_INFINITY;
+        const j = Math.min(bj, cj);
+        if (j !== last) {
+          compactB[m] = 0;
+          compactC[m] = 0;
+          m++;
+          last = j;
         }
-        const k = SHIFT_GRID[i];
-        // canary moved k buckets down (divided by r^k); values pushed past either end stay in the end bucket
-        let m = 0;
-        let p = 0;
-        let q = 0;
-        let last = Number.NEGATIVE_INFINITY;
-        while (p < bIdx.length || q < cIdx.length) {
-          const cj = q < cIdx.length ? Math.min(highClamp, Math.max(lowClamp, cIdx[q] - k)) : Number.POSITIVE_INFINITY;
-          const bj = p < bIdx.length ? bIdx[p] : Number.POSITIVE_INFINITY;
-          const j = Math.min(bj, cj);
-          if (j !== last) {
-            compactB[m] = 0;
-            compactC[m] = 0;
-            m++;
-            last = j;
-          }
-          if (bj === j) compactB[m - 1] += baseline[bIdx[p++]];
-          else compactC[m - 1] += canary[cIdx[q++]];
-        }
-        const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
-        for (let j = 0; j < T; j++) logE[i * T + j] = advanceStartMixture(logE[i * T + j], add[j], t);
+        if (bj === j) compactB[m - 1] += baseline[bIdx[p++]];
+        else compactC[m - 1] += canary[cIdx[q++]];
       }
-    },
-    interval(alpha: number, estimate: number): EffectInterval {
-      if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
-      const threshold = Math.log(1 / alpha); // each end one-sided at alpha (see AnytimeTest.effect)
-      let low = -1;
-      for (let i = 0; i < SHIFT_GRID.length; i++) {
-        if (mixture(i, 0) < threshold) break;
-        low = ratio ** SHIFT_GRID[i] - 1;
-      }
-      let high = Number.POSITIVE_INFINITY;
-      for (let i = SHIFT_GRID.length - 1; i >= 0; i--) {
-        if (mixture(i, LAMBDAS.length) < threshold) break;
-        high = ratio ** SHIFT_GRID[i] - 1;
-      }
-      if (low > high) {
-        // both sides rejected everything between: a vanishing-probability event; report the point
-        const mid = (low + high) / 2;
-        low = mid;
-        high = mid;
-      }
-      return { estimate: Math.min(high, Math.max(low, estimate)), low, high };
-    },
-    snapshot(): ShiftFamilyState {
-      return {
-        logE: SHIFT_GRID.map((_, i) => Array.from(logE.subarray(i * T, i * T + T))),
-        batches,
-        anchorSteps,
-      };
-    },
-  };
+      const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
+      const row = i * TILTS.length;
+      for (let j = 0; j < TILTS.length; j++) this.logE[row + j] = advanceStartMixture(this.logE[row + j], add[j], t);
+    }
+  }
+
+  interval(alpha: number, estimate: number): EffectInterval {
+    if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
+    const threshold = Math.log(1 / alpha); // each end one-sided at alpha (see AnytimeTest.effect)
+    let low = -1;
+    for (let i = 0; i < this.grid.length; i++) {
+      if (this.mixture(i, 0) < threshold) break;
+      low = this.ratio ** this.grid[i] - 1;
+    }
+    let high = Number.POSITIVE_INFINITY;
+    for (let i = this.grid.length - 1; i >= 0; i--) {
+      if (this.mixture(i, LAMBDAS.length) < threshold) break;
+      high = this.ratio ** this.grid[i] - 1;
+    }
+    if (low > high) {
+      // both sides rejected everything between: a vanishing-probability event; report the point
+      const mid = (low + high) / 2;
+      low = mid;
+      high = mid;
+    }
+    return { estimate: Math.min(high, Math.max(low, estimate)), low, high };
+  }
+
+  snapshot(): ShiftFamilyState {
+    const T = TILTS.length;
+    return {
+      logE: this.grid.map((_, i) => this.logE.slice(i * T, i * T + T)),
+      batches: this.batches,
+      anchorSteps: this.anchorSteps,
+    };
+  }
 }
