@@ -1,6 +1,5 @@
 import type { EffectInterval } from './anytime.ts';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
-import { doubles } from './bucketCounts.ts';
 import { StatsInputError } from './errors.ts';
 import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixture.ts';
 
@@ -37,6 +36,29 @@ const FN = 'shiftConfidenceSequence';
  */
 const BET_LEVEL = Math.log(1 / 0.001);
 const BET_MARGIN = 3;
+/**
+ * STORED_PRECISION. The family's log e-values are kept in single precision (half the memory of a
+ * release at 20 metrics went to these 25 × 14 numbers per metric), each rounded towards −∞ when
+ * stored. The update R ↦ e·(R + w) is increasing in R, so a stored value never exceeds the exact
+ * e-process it tracks: what is stored is dominated by a test supermartingale and Ville's inequality
+ * still bounds it (a rounding can only delay a rejection). The loss is at most 2^−23 relative per
+ * batch — 10^−6 nats on a log e-value of 10, against a rejection threshold of log(1/alpha) ≈ 7–12.
+ * Restoring a double-precision checkpoint rounds it down the same way.
+ */
+const F32 = new Float32Array(1);
+const F32_BITS = new Int32Array(F32.buffer);
+/** the largest single-precision number ≤ x (x finite or ±Infinity) */
+export function float32Below(x: number): number {
+  F32[0] = x;
+  const rounded = F32[0];
+  if (!(rounded > x)) return rounded;
+  // rounded up: one single-precision step towards −∞
+  if (rounded > 0) F32_BITS[0]--;
+  else if (rounded < 0) F32_BITS[0]++;
+  else F32[0] = -1.401298464324817e-45;
+  return F32[0];
+}
+
 /** scratch: the merged (baseline, canary) list of one shift, shared by every family (an update runs to completion) */
 let compactB = new Float64Array(64);
 let compactC = new Float64Array(64);
@@ -101,8 +123,11 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
 /** A class so that its methods are shared: every latency/gauge judge of every release holds one. */
 class Family implements ShiftFamily {
   private readonly grid: readonly number[];
-  /** row i (grid shift i) is logE[i·T … i·T + T − 1], T = TILTS.length */
-  private readonly logE: number[];
+  /**
+   * row i (grid shift i) is logE[i·T … i·T + T − 1], T = TILTS.length. Single precision, each value
+   * rounded towards −∞ when stored (`float32Below`): see STORED_PRECISION.
+   */
+  private readonly logE: Float32Array;
   private batches = 0;
 
   constructor(
@@ -110,7 +135,7 @@ class Family implements ShiftFamily {
     private readonly anchorSteps: number,
   ) {
     this.grid = shiftGrid(anchorSteps);
-    this.logE = doubles(this.grid.length * TILTS.length, EMPTY);
+    this.logE = new Float32Array(this.grid.length * TILTS.length).fill(EMPTY);
   }
 
   load(from: ShiftFamilyState): void {
@@ -125,7 +150,7 @@ class Family implements ShiftFamily {
       if (!Array.isArray(row) || row.length !== T || !row.every((v) => typeof v === 'number' && Number.isFinite(v))) {
         throw new StatsInputError(FN, `snapshot.logE[${i}] needs ${T} finite numbers`);
       }
-      for (let k = 0; k < T; k++) this.logE[i * T + k] = row[k];
+      for (let k = 0; k < T; k++) this.logE[i * T + k] = float32Below(row[k]);
     });
   }
 
@@ -143,7 +168,8 @@ class Family implements ShiftFamily {
   /** closes batch t on grid shift i without a bet (e = 1): its start weight still enters the mixture */
   private skip(i: number, t: number): void {
     const { logE } = this;
-    for (let j = i * TILTS.length; j < (i + 1) * TILTS.length; j++) logE[j] = advanceStartMixture(logE[j], 0, t);
+    for (let j = i * TILTS.length; j < (i + 1) * TILTS.length; j++)
+      logE[j] = float32Below(advanceStartMixture(logE[j], 0, t));
   }
 
   update(baseline: Float64Array, canary: Float64Array, t: number, offset = 0, buckets = canary.length): void {
@@ -212,7 +238,8 @@ class Family implements ShiftFamily {
       }
       const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
       const row = i * TILTS.length;
-      for (let j = 0; j < TILTS.length; j++) this.logE[row + j] = advanceStartMixture(this.logE[row + j], add[j], t);
+      for (let j = 0; j < TILTS.length; j++)
+        this.logE[row + j] = float32Below(advanceStartMixture(this.logE[row + j], add[j], t));
     }
   }
 
@@ -241,7 +268,7 @@ class Family implements ShiftFamily {
   snapshot(): ShiftFamilyState {
     const T = TILTS.length;
     return {
-      logE: this.grid.map((_, i) => this.logE.slice(i * T, i * T + T)),
+      logE: this.grid.map((_, i) => Array.from(this.logE.subarray(i * T, i * T + T))),
       batches: this.batches,
       anchorSteps: this.anchorSteps,
     };

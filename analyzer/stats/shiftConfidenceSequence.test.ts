@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { createShiftFamily, float32Below } from './shiftConfidenceSequence.ts';
+import { mulberry32 } from './seededRandom.ts';
+
+/** the next single-precision number above a single-precision v (v finite) */
+function nextUp32(v: number): number {
+  const f = new Float32Array([v]);
+  const bits = new Int32Array(f.buffer);
+  if (v === 0) return 1.401298464324817e-45;
+  if (v > 0) bits[0]++;
+  else bits[0]--;
+  return f[0];
+}
+
+test('float32Below: the largest single-precision number not above x', () => {
+  const random = mulberry32(3);
+  const values = [0, -0, 1, -1, 1e-50, -1e-50, 1e39, -1e9, 0.1, -0.1, Math.PI, 7.000000001];
+  for (let i = 0; i < 2000; i++) values.push((random() - 0.5) * 10 ** Math.floor(random() * 12 - 4));
+  for (const x of values) {
+    const below = float32Below(x);
+    assert.equal(Math.fround(below), below, `${below} is single precision`);
+    assert.ok(below <= x, `${below} <= ${x}`);
+    if (Number.isFinite(below)) assert.ok(nextUp32(below) > x, `${below} is the largest below ${x}`);
+  }
+});
+
+test('a restored family continues exactly as the uninterrupted one', () => {
+  const random = mulberry32(9);
+  const K = 707;
+  const batch = (shift: number) => {
+    const b = new Float64Array(K);
+    const c = new Float64Array(K);
+    for (let i = 0; i < 200; i++) {
+      b[300 + Math.floor(random() * 40)]++;
+      c[Math.min(K - 1, 300 + shift + Math.floor(random() * 40))]++;
+    }
+    return [b, c] as const;
+  };
+  const original = createShiftFamily(1.025);
+  for (let t = 0; t < 5; t++) original.update(...batch(4), t);
+  const restored = createShiftFamily(1.025, JSON.parse(JSON.stringify(original.snapshot())));
+  for (let t = 5; t < 10; t++) {
+    const [b, c] = batch(4);
+    original.update(b, c, t);
+    restored.update(b, c, t);
+  }
+  assert.deepEqual(restored.snapshot(), original.snapshot());
+  const interval = original.interval(0.01, 0.1);
+  assert.ok(interval.low > 0 && interval.high < 0.3, JSON.stringify(interval));
+});
