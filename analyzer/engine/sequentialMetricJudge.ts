@@ -39,6 +39,18 @@ export interface SequentialJudgeState {
   reported?: { open: { baseline: boolean; canary: boolean }; batches: { baseline: number; canary: number } };
 }
 
+/** A count or ratio judge's sums: the open batch, the closed ones, and which cohorts reported. */
+class Counting {
+  readonly events = new CohortSums();
+  readonly exposure = new CohortSums();
+  readonly cumulative = { events: new CohortSums(), exposure: new CohortSums() };
+  /** did each cohort report events in the open batch, and in how many closed batches */
+  readonly reportedOpen = { baseline: false, canary: false };
+  readonly reportedBatches = new CohortSums();
+}
+
+const NO_TOTALS = { events: new CohortSums(), exposure: new CohortSums() } as const;
+
 const HARMFUL: Record<MetricSpec['harm'], Alternative> = { increase: 'greater', decrease: 'less', either: 'two-sided' };
 
 /**
@@ -53,13 +65,9 @@ const HARMFUL: Record<MetricSpec['harm'], Alternative> = { increase: 'greater', 
 export class SequentialMetricJudge implements MetricJudge {
   private latency?: LatencyShiftTest;
   private rates?: RateRatioTest;
-  private readonly events = new CohortSums();
-  private readonly exposure = new CohortSums();
-  private readonly cumulative = { events: new CohortSums(), exposure: new CohortSums() };
+  /** count and ratio metrics only (a latency judge has none: a live gate holds 20,000 judges) */
+  private readonly counting?: Counting;
   private invalid = 0;
-  /** count/ratio: did each cohort report events in the open batch, and in how many closed batches */
-  private readonly reportedOpen = { baseline: false, canary: false };
-  private readonly reportedBatches = new CohortSums();
   /** histogram metrics only (absent otherwise: 20,000 judges in a live gate): bucket index by `le` value, and the open batch's counts */
   private bucketIndex?: Map<number, number>;
   private batchBuckets?: { baseline: Float64Array; canary: Float64Array };
@@ -86,6 +94,7 @@ export class SequentialMetricJudge implements MetricJudge {
       }
     } else {
       this.rates = createRateRatioTest();
+      this.counting = new Counting();
     }
   }
 
@@ -102,9 +111,10 @@ export class SequentialMetricJudge implements MetricJudge {
       return;
     }
     // a sum that overflows to Infinity makes the whole batch invalid input (endBatch)
-    const sums = role === 'count' || role === 'numerator' ? this.events : this.exposure;
+    const counting = this.counting!; // only count and ratio specs route these roles (inputsOf)
+    const sums = role === 'count' || role === 'numerator' ? counting.events : counting.exposure;
     sums.add(cohort, value);
-    if (role === 'count') this.reportedOpen[cohort] = true;
+    if (role === 'count') counting.reportedOpen[cohort] = true;
   }
 
   private addBucket(cohort: Cohort, value: number, labels: Record<string, string> | undefined): void {
@@ -121,12 +131,14 @@ export class SequentialMetricJudge implements MetricJudge {
     // for this metric, as a NaN is, and the metric goes on with its other batches.
     if (!this.batchIsFinite()) {
       this.invalid++;
-      this.events.reset();
-      this.exposure.reset();
+      this.counting?.events.reset();
+      this.counting?.exposure.reset();
       this.batchBuckets?.baseline.fill(0);
       this.batchBuckets?.canary.fill(0);
-      this.reportedOpen.baseline = false;
-      this.reportedOpen.canary = false;
+      if (this.counting) {
+        this.counting.reportedOpen.baseline = false;
+        this.counting.reportedOpen.canary = false;
+      }
       if (this.latency) this.latency.endBatch();
       return;
     }
@@ -140,21 +152,21 @@ export class SequentialMetricJudge implements MetricJudge {
       this.latency.endBatch();
       return;
     }
-    const { baseline, canary } = this.events;
-    const totalExposure = this.exposure.baseline + this.exposure.canary;
+    const { events, exposure, cumulative, reportedOpen, reportedBatches } = this.counting!;
+    const { baseline, canary } = events;
+    const totalExposure = exposure.baseline + exposure.canary;
     const share =
       this.spec.kind === 'count' && !this.spec.exposure
         ? context.canaryShare
         : totalExposure > 0
-          ? this.exposure.canary / totalExposure
+          ? exposure.canary / totalExposure
           : undefined;
-    for (const cohort of ['baseline', 'canary'] as const)
-      if (this.reportedOpen[cohort]) this.reportedBatches.add(cohort, 1);
+    for (const cohort of ['baseline', 'canary'] as const) if (reportedOpen[cohort]) reportedBatches.add(cohort, 1);
     // a count whose cohort said nothing in this batch is missing data: a canary that stopped
     // reporting must not read as a canary whose orders dropped to zero
-    const silent = this.spec.kind === 'count' && (!this.reportedOpen.baseline || !this.reportedOpen.canary);
-    this.reportedOpen.baseline = false;
-    this.reportedOpen.canary = false;
+    const silent = this.spec.kind === 'count' && (!reportedOpen.baseline || !reportedOpen.canary);
+    reportedOpen.baseline = false;
+    reportedOpen.canary = false;
     // (a silent batch is left out of the test; the engine's freshness check withholds a promotion)
     if (!silent && share !== undefined && share > 0 && share < 1 && baseline + canary > 0) {
       this.rates!.update(canary, baseline, share);
@@ -162,21 +174,22 @@ export class SequentialMetricJudge implements MetricJudge {
       // events without exposure in this batch cannot be split fairly; counted, not guessed
       this.invalid++;
     }
-    this.cumulative.events.add('baseline', baseline);
-    this.cumulative.events.add('canary', canary);
-    this.cumulative.exposure.add('baseline', this.exposure.baseline);
-    this.cumulative.exposure.add('canary', this.exposure.canary);
-    this.events.reset();
-    this.exposure.reset();
+    cumulative.events.add('baseline', baseline);
+    cumulative.events.add('canary', canary);
+    cumulative.exposure.add('baseline', exposure.baseline);
+    cumulative.exposure.add('canary', exposure.canary);
+    events.reset();
+    exposure.reset();
   }
 
   /** The open batch's sums, and the cumulative sums they would make, are all finite. */
   private batchIsFinite(): boolean {
-    const { events, exposure, cumulative, batchBuckets } = this;
+    const { counting, batchBuckets } = this;
     for (const cohort of ['baseline', 'canary'] as const) {
       if (
-        !Number.isFinite(cumulative.events[cohort] + events[cohort]) ||
-        !Number.isFinite(cumulative.exposure[cohort] + exposure[cohort])
+        counting &&
+        (!Number.isFinite(counting.cumulative.events[cohort] + counting.events[cohort]) ||
+          !Number.isFinite(counting.cumulative.exposure[cohort] + counting.exposure[cohort]))
       )
         return false;
       if (batchBuckets && !batchBuckets[cohort].every(Number.isFinite)) return false;
@@ -220,8 +233,9 @@ export class SequentialMetricJudge implements MetricJudge {
     const declaredCritical = spec.critical === true;
     const invalidNote = this.invalid > 0 ? ` (${this.invalid} invalid input(s) ignored)` : '';
     const base = { metric: spec.name, method, n, declaredCritical, criticalFailure: false, critical: false };
-    if (spec.kind === 'count' && (this.reportedBatches.baseline === 0 || this.reportedBatches.canary === 0)) {
-      const quiet = this.reportedBatches.canary === 0 ? 'canary' : 'baseline';
+    const reported = this.counting?.reportedBatches;
+    if (spec.kind === 'count' && reported && (reported.baseline === 0 || reported.canary === 0)) {
+      const quiet = reported.canary === 0 ? 'canary' : 'baseline';
       return {
         ...base,
         classification: 'nodata',
@@ -288,7 +302,7 @@ export class SequentialMetricJudge implements MetricJudge {
       const sigma = (Math.log(q(0.75)) - Math.log(q(0.25))) / 1.349;
       if (Number.isFinite(sigma) && sigma > 0) return { observations: n.baseline + n.canary, sigma };
     }
-    const { events, exposure } = this.cumulative;
+    const { events, exposure } = this.counting?.cumulative ?? NO_TOTALS;
     if (this.spec.kind === 'ratio' && exposure.baseline > 0)
       return { observations: n.baseline + n.canary, ratio: events.baseline / exposure.baseline };
     return { observations: n.baseline + n.canary };
@@ -296,9 +310,9 @@ export class SequentialMetricJudge implements MetricJudge {
 
   private sampleCounts(): { baseline: number; canary: number } {
     if (this.latency) return { ...this.latency.n };
-    if (this.spec.kind === 'ratio')
-      return { baseline: this.cumulative.exposure.baseline, canary: this.cumulative.exposure.canary };
-    return { baseline: this.cumulative.events.baseline, canary: this.cumulative.events.canary };
+    const { events, exposure } = this.counting!.cumulative;
+    if (this.spec.kind === 'ratio') return { baseline: exposure.baseline, canary: exposure.canary };
+    return { baseline: events.baseline, canary: events.canary };
   }
 
   /** Anytime-valid SLO guard on the canary: a breach needs the whole confidence sequence past the objective. */
@@ -307,8 +321,8 @@ export class SequentialMetricJudge implements MetricJudge {
     if (!slo) return undefined;
     if (this.latency) return checkSlo(this.spec, this.latency.quantile('canary', slo.quantile ?? 0.95, alpha));
     if (this.spec.kind === 'ratio') {
-      const events = this.cumulative.events.canary;
-      const total = this.cumulative.exposure.canary;
+      const events = this.counting!.cumulative.events.canary;
+      const total = this.counting!.cumulative.exposure.canary;
       if (total <= 0) return undefined;
       return checkSlo(this.spec, proportionConfidenceSequence(events, total, { alpha }));
     }
@@ -317,14 +331,16 @@ export class SequentialMetricJudge implements MetricJudge {
 
   snapshot(): SequentialJudgeState {
     const pair = (sums: CohortSums) => ({ baseline: sums.baseline, canary: sums.canary });
+    // a latency judge writes the zeros it would have kept, so checkpoints keep one shape
+    const counting = this.counting ?? new Counting();
     return {
       version: 1,
       metric: this.spec.name,
       test: (this.latency ?? this.rates!).snapshot(),
-      cumulative: { events: pair(this.cumulative.events), exposure: pair(this.cumulative.exposure) },
+      cumulative: { events: pair(counting.cumulative.events), exposure: pair(counting.cumulative.exposure) },
       open: {
-        events: pair(this.events),
-        exposure: pair(this.exposure),
+        events: pair(counting.events),
+        exposure: pair(counting.exposure),
         ...(this.batchBuckets
           ? {
               buckets: {
@@ -336,8 +352,8 @@ export class SequentialMetricJudge implements MetricJudge {
       },
       invalid: this.invalid,
       reported: {
-        open: { ...this.reportedOpen },
-        batches: { baseline: this.reportedBatches.baseline, canary: this.reportedBatches.canary },
+        open: { ...counting.reportedOpen },
+        batches: pair(counting.reportedBatches),
       },
     };
   }
@@ -352,23 +368,25 @@ export class SequentialMetricJudge implements MetricJudge {
       sums.baseline = from.baseline;
       sums.canary = from.canary;
     };
-    set(this.cumulative.events, state.cumulative.events);
-    set(this.cumulative.exposure, state.cumulative.exposure);
-    set(this.events, state.open.events);
-    set(this.exposure, state.open.exposure);
     if (this.batchBuckets && state.open.buckets) {
       this.batchBuckets.baseline.set(state.open.buckets.baseline);
       this.batchBuckets.canary.set(state.open.buckets.canary);
     }
     this.invalid = state.invalid;
+    const { counting } = this;
+    if (!counting) return; // a latency judge's sums are always zero (no input role feeds them)
+    set(counting.cumulative.events, state.cumulative.events);
+    set(counting.cumulative.exposure, state.cumulative.exposure);
+    set(counting.events, state.open.events);
+    set(counting.exposure, state.open.exposure);
     if (state.reported) {
-      this.reportedOpen.baseline = state.reported.open.baseline === true;
-      this.reportedOpen.canary = state.reported.open.canary === true;
-      set(this.reportedBatches, state.reported.batches);
+      counting.reportedOpen.baseline = state.reported.open.baseline === true;
+      counting.reportedOpen.canary = state.reported.open.canary === true;
+      set(counting.reportedBatches, state.reported.batches);
     } else {
       // a checkpoint from before silence was tracked: every closed batch counted as reported
       const batches = (state.test as RateRatioState).batches ?? 0;
-      set(this.reportedBatches, { baseline: batches, canary: batches });
+      set(counting.reportedBatches, { baseline: batches, canary: batches });
     }
   }
 }
