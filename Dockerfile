@@ -15,6 +15,7 @@ COPY analyzer ./analyzer
 COPY collector ./collector
 COPY odoo-exporter ./odoo-exporter
 COPY pipeline ./pipeline
+COPY service ./service
 COPY store ./store
 COPY gate ./gate
 COPY dashboards ./dashboards

@@ -1,7 +1,7 @@
 /**
  * The one base class for bad configuration, whatever room reads it (scrape targets, actions,
  * governance, dashboards, tokens, the odoo-exporter): `issues` lists every problem found, each as
- * `field: message`, so a caller that knows the file and line (`cli/serveConfig.ts` → `InputError`,
+ * `field: message`, so a caller that knows the file and line (`service/config.ts` → `InputError`,
  * `file:line: field: message`) can report them all without guessing the error's shape. Each room
  * keeps its subclass (and its `name`) so a message still says where it came from.
  */

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Replay, type AnalysisSpec } from '../analyzer/index.ts';
-import { readSamples } from '../cli/samplesFile.ts';
+import { readSamples } from '../collector/ndjson/samples.ts';
 import { lognormal, seeded } from './timing.ts';
 
 const START = Date.UTC(2026, 10, 27, 10, 0, 0);

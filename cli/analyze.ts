@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { Replay, resolvePolicy, type Decision, type JudgeMode } from '../analyzer/index.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
-import { InputError, parseDuration, UsageError } from './inputError.ts';
+import { InputError, parseDuration, UsageError } from '../analyzer/inputError.ts';
 import { formatReport } from './report.ts';
 import { forTerminal } from './terminalText.ts';
-import { readSamples } from './samplesFile.ts';
+import { readSamples } from '../collector/ndjson/samples.ts';
 import { loadSpec } from './specFile.ts';
 
 export const ANALYZE_USAGE = `usage: release-health analyze --spec FILE --samples FILE|- [--mode sequential|fixed] [--interval 1m] [--json]

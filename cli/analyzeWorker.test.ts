@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { parseAnalyzeWorkerArgs } from './analyzeWorker.ts';
-import { UsageError } from './inputError.ts';
+import { UsageError } from '../analyzer/inputError.ts';
 
 const silent = pino({ level: 'silent' });
 

@@ -17,7 +17,7 @@ import { startMetricsServer, type MetricsServer } from '../collector/scrape/test
 import { parseCollectConfig, runCollector } from './collect.ts';
 import { main } from './main.ts';
 import { EXIT } from './command.ts';
-import { parseSampleLine } from './samplesFile.ts';
+import { parseSampleLine } from '../collector/ndjson/samples.ts';
 
 let traefik: MetricsServer, broken: MetricsServer;
 const dir = mkdtempSync(join(tmpdir(), 'rh-collect-'));

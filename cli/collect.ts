@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { busConfigSchema, openBus } from './busConfig.ts';
+import { busConfigSchema, openBus } from '../service/busConfig.ts';
 import type { Sample } from '../analyzer/types.ts';
 import {
   BusError,
@@ -25,9 +25,9 @@ import {
   type FetchLike,
   type ScrapeTarget,
 } from '../collector/index.ts';
-import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
+import { parseConfigDocument, readConfigFile, zodToInputError } from '../service/configDocument.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
-import { UsageError } from './inputError.ts';
+import { UsageError } from '../analyzer/inputError.ts';
 
 export const COLLECT_USAGE = `usage: release-health collect --config FILE [--once] [--json] [--progress-every N]
 

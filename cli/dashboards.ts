@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadDashboardsConfig } from '../dashboards/config.ts';
 import { writeDashboards } from '../dashboards/write.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
-import { UsageError } from './inputError.ts';
+import { UsageError } from '../analyzer/inputError.ts';
 
 const USAGE = `usage: release-health dashboards --config FILE --out DIR
 

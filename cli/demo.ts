@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { analyzeCommand } from './analyze.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
-import { UsageError } from './inputError.ts';
+import { UsageError } from '../analyzer/inputError.ts';
 import { runLiveDemo, summary } from './demo/live.ts';
 
 export const DEMO_USAGE = `usage: release-health demo [--keep | --exit] [--port N] [--dir DIR] [--plain]

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../analyzer/configError.ts';
 import { StoreError } from '../store/types.ts';
 import { EXIT, EXIT_CODE_HELP, type CommandEntry, type CommandIo } from './command.ts';
-import { InputError, UsageError } from './inputError.ts';
+import { InputError, UsageError } from '../analyzer/inputError.ts';
 import { forTerminal } from './terminalText.ts';
 
 /** Every subcommand, in the order `--help` lists them. */

@@ -9,7 +9,7 @@ import { ConfigError } from '../analyzer/configError.ts';
 import { OdooConfigError, parseOdooExporterConfigText } from '../odoo-exporter/config.ts';
 import { startOdooExporter } from '../odoo-exporter/exporter.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
-import { InputError, UsageError } from './inputError.ts';
+import { InputError, UsageError } from '../analyzer/inputError.ts';
 
 const USAGE = `usage: release-health odoo-exporter --config FILE [--once]
   Reads Odoo business signals (SQL on Odoo's PostgreSQL, or JSON-RPC) for every tenant in FILE

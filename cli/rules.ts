@@ -27,7 +27,7 @@ import {
   type AlertRuleOptions,
 } from '../gate/alerts/rules.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
-import { UsageError } from './inputError.ts';
+import { UsageError } from '../analyzer/inputError.ts';
 
 export const RULES_FILE = 'release-health-rules.yaml';
 /** the same groups as a prometheus-operator PrometheusRule */

@@ -14,7 +14,7 @@ import { renderScorecard, SCORECARD_FORMATS } from '../dashboards/scorecard/rend
 import type { ScorecardFormat } from '../dashboards/scorecard/render.ts';
 import { openStore } from '../store/index.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
-import { UsageError } from './inputError.ts';
+import { UsageError } from '../analyzer/inputError.ts';
 
 const USAGE = `usage: release-health scorecard --from DATE --to DATE [--format html|json|csv|md] [--database URL] [--out FILE]
 

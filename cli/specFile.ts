@@ -1,7 +1,7 @@
 import { analysisSpecSchema, fromKayentaConfig, type AnalysisSpec } from '../analyzer/index.ts';
-import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
-import { InputError } from './inputError.ts';
-import { MAX_SAMPLE_TS } from './samplesFile.ts';
+import { parseConfigDocument, readConfigFile, zodToInputError } from '../service/configDocument.ts';
+import { InputError } from '../analyzer/inputError.ts';
+import { MAX_SAMPLE_TS } from '../collector/ndjson/samples.ts';
 
 const MAX_SPEC_BYTES = 4 * 1024 * 1024;
 

@@ -65,10 +65,18 @@ export interface PipelineOptions {
   /** on open, resume every release the store lists as active (default true) */
   resumeActive?: boolean;
   logger?: PipelineLogger;
+  /**
+   * the pipeline stopped analysing a release on its own — quarantined, or its batches are dropped
+   * because the store says it is closed or unknown — so whoever collects for it can stop (once per
+   * release and reason; not called for `stop()`, which the caller asked for)
+   */
+  onDropped?: (releaseId: string, why: string) => void;
 }
 
-export type ResolvedPipelineOptions = Required<Omit<PipelineOptions, 'postReleaseWatchMs' | 'governance'>> &
-  Pick<PipelineOptions, 'postReleaseWatchMs' | 'governance'>;
+export type ResolvedPipelineOptions = Required<
+  Omit<PipelineOptions, 'postReleaseWatchMs' | 'governance' | 'onDropped'>
+> &
+  Pick<PipelineOptions, 'postReleaseWatchMs' | 'governance' | 'onDropped'>;
 
 export class PipelineOptionsError extends Error {
   override readonly name = 'PipelineOptionsError';
@@ -92,6 +100,7 @@ const KNOWN = new Set([
   'logger',
   'analysisThreads',
   'lookSpreadMs',
+  'onDropped',
 ]);
 
 function positiveInteger(name: string, value: number, allowZero = false): void {
@@ -147,6 +156,7 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     positiveInteger('postReleaseWatchMs', options.postReleaseWatchMs, true);
   if (options.postReleaseWatchMs !== undefined) resolved.postReleaseWatchMs = options.postReleaseWatchMs;
   if (options.governance) resolved.governance = options.governance;
+  if (options.onDropped) resolved.onDropped = options.onDropped;
   return resolved;
 }
 

@@ -88,6 +88,15 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     if (ignored.size >= IGNORED_MEMORY) ignored.delete(ignored.values().next().value as string);
     ignored.add(releaseId);
     logger.warn({ releaseId }, `pipeline: dropping batches of release: ${why}`);
+    dropped(releaseId, why);
+  }
+
+  function dropped(releaseId: string, why: string): void {
+    try {
+      o.onDropped?.(releaseId, why);
+    } catch (err) {
+      logger.error({ releaseId, err: String(err) }, 'pipeline: onDropped failed');
+    }
   }
 
   /**
@@ -106,6 +115,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     );
     runs.delete(id);
     ignored.add(id);
+    dropped(id, `quarantined: ${why}`);
     const last = run.current;
     const verdictAt = Math.max(at, (last?.at ?? 0) + 1, (run.outbox.at(-1)?.at ?? 0) + 1);
     run.outbox.push({

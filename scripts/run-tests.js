@@ -29,6 +29,7 @@ const ROOTS = [
   'cli',
   'simulator',
   'pipeline',
+  'service',
   'store',
   'gate',
   'dashboards',

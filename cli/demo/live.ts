@@ -14,8 +14,8 @@ import pino from 'pino';
 import type { Decision, Verdict } from '../../analyzer/index.ts';
 import { parseExposition } from '../../collector/index.ts';
 import { parseDashboardsConfig, writeDashboards } from '../../dashboards/index.ts';
-import { startService, type RunningService } from '../serve.ts';
-import { parseServeConfig } from '../serveConfig.ts';
+import { startService, type RunningService } from '../../service/service.ts';
+import { parseServeConfig } from '../../service/config.ts';
 import {
   GOOD_RELEASE,
   GOOD_SPEC,

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { parseServeConfig } from '../../cli/serveConfig.ts';
+import { parseServeConfig } from '../../service/config.ts';
 import {
   KUBERNETES_DIR,
   readYamlDocuments,

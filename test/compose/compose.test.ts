@@ -182,7 +182,7 @@ test('the Dockerfile copies every room the image runs', () => {
 });
 
 test("the compose stack's release-health configs are valid for the commands that read them", async () => {
-  const { parseServeConfig } = await import('../../cli/serveConfig.ts');
+  const { parseServeConfig } = await import('../../service/config.ts');
   const { parseOdooExporterConfigText } = await import('../../odoo-exporter/index.ts');
   const { parseDashboardsConfig } = await import('../../dashboards/index.ts');
   const serveText = readFileSync(join(REPO_ROOT, 'deploy/compose/release-health/serve.yaml'), 'utf8');

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Verdict } from '../../analyzer/index.ts';
 import { generateScenario } from '../../simulator/index.ts';
-import { parseServeConfig } from '../../cli/serveConfig.ts';
-import { startService } from '../../cli/serve.ts';
+import { parseServeConfig } from '../../service/config.ts';
+import { startService } from '../../service/service.ts';
 import { requireService, serviceEnv } from '../integration/helpers.ts';
 
 const MINUTE = 60_000;

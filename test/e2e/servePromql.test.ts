@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Verdict } from '../../analyzer/index.ts';
-import { parseServeConfig } from '../../cli/serveConfig.ts';
-import { startService } from '../../cli/serve.ts';
+import { parseServeConfig } from '../../service/config.ts';
+import { startService } from '../../service/service.ts';
 import { closedPort, eventually, requireService } from '../integration/helpers.ts';
 
 const SECOND = 1000;

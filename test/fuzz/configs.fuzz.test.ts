@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { parseSpec } from '../../cli/specFile.ts';
-import { InputError } from '../../cli/inputError.ts';
+import { InputError } from '../../analyzer/inputError.ts';
 import { REPO_ROOT } from '../integration/helpers.ts';
 
 const RUNS = Number(process.env.RH_FUZZ_RUNS ?? 400);

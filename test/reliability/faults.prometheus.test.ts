@@ -19,8 +19,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Verdict } from '../../analyzer/index.ts';
-import { parseServeConfig } from '../../cli/serveConfig.ts';
-import { startService } from '../../cli/serve.ts';
+import { parseServeConfig } from '../../service/config.ts';
+import { startService } from '../../service/service.ts';
 import { eventually, inCI } from '../integration/helpers.ts';
 import { api, capturingLogger, TOKENS, TOKENS_ENV } from './harness.ts';
 import { findPrometheusBin, startPromInstance } from './promInstance.ts';

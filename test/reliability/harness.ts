@@ -7,8 +7,8 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import type { Release, Sample } from '../../analyzer/index.ts';
-import { parseServeConfig } from '../../cli/serveConfig.ts';
-import { startService, type RunningService, type StartServiceOptions } from '../../cli/serve.ts';
+import { parseServeConfig } from '../../service/config.ts';
+import { startService, type RunningService, type StartServiceOptions } from '../../service/service.ts';
 import type { Store } from '../../store/index.ts';
 
 export const MINUTE = 60_000;

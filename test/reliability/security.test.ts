@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../gate/actions/index.ts';
-import type { RunningService } from '../../cli/serve.ts';
+import type { RunningService } from '../../service/service.ts';
 import { generateScenario } from '../../simulator/index.ts';
 import { api, capturingLogger, dumpStore, feedMinutes, startEmbedded, TOKENS, WRONG_TOKEN } from './harness.ts';
 

@@ -1,8 +1,12 @@
+/**
+ * The NDJSON samples format `analyze --samples` reads and `collect --once` writes: one
+ * `{ "ts", "metric", "cohort", "value", "labels"? }` per line, `null` value = missing data.
+ */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { formatIssues, sampleSchema, type Cohort, type Sample } from '../analyzer/index.ts';
-import { duplicateKeyProblem } from '../gate/strictJson.ts';
-import { InputError } from './inputError.ts';
+import { formatIssues, sampleSchema, type Cohort, type Sample } from '../../analyzer/index.ts';
+import { duplicateKeyProblem } from '../../gate/strictJson.ts';
+import { InputError } from '../../analyzer/inputError.ts';
 
 /** Sample times at or after 2100-01-01 are input errors (epoch ms; 8.64e15 is the last valid Date). */
 export const MAX_SAMPLE_TS = Date.UTC(2100, 0, 1);
@@ -492,4 +496,14 @@ function validLabels(labels: unknown): boolean {
   if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) return false;
   for (const key in labels) if (typeof (labels as Record<string, unknown>)[key] !== 'string') return false;
   return true;
+}
+
+/** One NDJSON line in the format `analyze --samples` reads (NaN → null: missing data). */
+export function formatSampleLine(s: Sample): string {
+  const value = Number.isFinite(s.value) ? s.value : null;
+  return JSON.stringify(
+    s.labels && Object.keys(s.labels).length
+      ? { ts: s.ts, metric: s.metric, cohort: s.cohort, value, labels: s.labels }
+      : { ts: s.ts, metric: s.metric, cohort: s.cohort, value },
+  );
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { createKafkaBus, createMemoryBus, type Bus } from '../collector/index.ts';
-import { InputError } from './inputError.ts';
+import { InputError } from '../analyzer/inputError.ts';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 

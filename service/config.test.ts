@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseServeConfig } from './serveConfig.ts';
+import { parseServeConfig } from './config.ts';
 
 // The serve config reads durations with the shared grammar (analyzer/duration.ts): it used to
 // refuse `1d` while the release policy in the same file accepted it.

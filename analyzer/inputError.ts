@@ -1,7 +1,7 @@
 // the duration grammar directly, not analyzer/index.ts: cli/main.ts loads this file for every command
-import { DURATION_EXAMPLES, durationToMs, formatDuration } from '../analyzer/duration.ts';
+import { DURATION_EXAMPLES, durationToMs, formatDuration } from './duration.ts';
 
-/** A problem with the user's input: printed as `file:line: field: message`, exit code 65 (`EXIT.input`, command.ts). */
+/** A problem with the user's input: printed as `file:line: field: message`, exit code 65 (`EXIT.input`, cli/command.ts). */
 export class InputError extends Error {
   override readonly name = 'InputError';
   constructor(

@@ -6,17 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import type { Sample } from '../analyzer/index.ts';
-import { InputError } from './inputError.ts';
-import {
-  MAX_SAMPLE_TS,
-  parseCanonicalSampleLine,
-  parseSampleLine,
-  readSamples,
-  type ReadSummary,
-} from './samplesFile.ts';
+import type { Sample } from '../../analyzer/index.ts';
+import { InputError } from '../../analyzer/inputError.ts';
+import { MAX_SAMPLE_TS, parseCanonicalSampleLine, parseSampleLine, readSamples, type ReadSummary } from './samples.ts';
 
-const SAMPLES_FILE = fileURLToPath(new URL('./samplesFile.ts', import.meta.url));
+const SAMPLES_FILE = fileURLToPath(new URL('./samples.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rh-samples-'));
 let files = 0;
 function write(content: string | Buffer): string {

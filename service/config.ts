@@ -28,7 +28,7 @@ import { PromqlCollector, ReleaseCollector, type PromqlCollectorOptions } from '
 import { parseActionsConfig, type ActionsConfig } from '../gate/actions/index.ts';
 import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
 import { busConfigSchema } from './busConfig.ts';
-import { InputError } from './inputError.ts';
+import { InputError } from '../analyzer/inputError.ts';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 const duration = durationSchema;
@@ -133,6 +133,20 @@ export type ServeConfig = z.output<typeof serveConfigSchema> & {
 /** Parses and validates a serve config, including the sections other rooms own. */
 export function parseServeConfig(text: string, path: string): ServeConfig {
   const { raw, lineOf } = parseConfigDocument(text, path);
+  return validateServeConfig(raw, path, lineOf);
+}
+
+/**
+ * Validates an already parsed document (`where` names its origin in errors, `lineOf` finds a
+ * key's line when there is a file): what `analyze-worker` builds from its flags goes through the
+ * same checks as a file.
+ */
+export function validateServeConfig(
+  raw: unknown,
+  where: string,
+  lineOf: (path: PropertyKey[]) => number | undefined = () => undefined,
+): ServeConfig {
+  const path = where;
   const result = serveConfigSchema.safeParse(raw ?? {});
   if (!result.success) throw zodToInputError(result.error, path, lineOf);
   const config = result.data;

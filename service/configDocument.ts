@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatIssues } from '../analyzer/index.ts';
-import { InputError } from './inputError.ts';
+import { InputError } from '../analyzer/inputError.ts';
 
 /**
  * Reading the CLI's config files (analysis specs, collect configs): JSON or YAML through the YAML
