@@ -95,6 +95,23 @@ export class VerdictCache {
     },
   };
 
+  /**
+   * A verdict from another process (the verdict topic, when the analysis runs elsewhere): replaces
+   * the cached one if it is newer. A final decision also marks the entry for a reload in the
+   * background: the analysis process runs its actions, which may close the release, before it
+   * publishes the verdict, so the stored status is already the new one.
+   */
+  noteVerdict(verdict: Verdict): void {
+    const entry = this.#entries.get(verdict.releaseId);
+    if (!entry || (entry.engine && verdict.at < entry.engine.at)) return;
+    const final = verdict.decision === 'promote' || verdict.decision === 'rollback';
+    this.#entries.set(verdict.releaseId, {
+      ...entry,
+      engine: verdict,
+      loadedAt: final ? Math.min(entry.loadedAt, performance.now() - this.#ttlMs) : entry.loadedAt,
+    });
+  }
+
   /** Loads every active release (start-up), so the first polls are answered from memory; returns how many. */
   async warm(): Promise<number> {
     if (this.#ttlMs === 0) return 0;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { createKafkaBus, createMemoryBus, type Bus } from '../collector/index.ts';
+import type { KafkaBusHandle, KafkaBusHooks } from '../collector/bus/kafkaBus.ts';
 import { InputError } from '../analyzer/inputError.ts';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
@@ -39,9 +40,20 @@ export const busConfigSchema = z
   .default({ kind: 'memory' });
 export type BusConfig = z.output<typeof busConfigSchema>;
 
+export type KafkaBusConfig = Extract<BusConfig, { kind: 'kafka' }>;
+
 export async function openBus(bus: BusConfig, env: Readonly<Record<string, string | undefined>>): Promise<Bus> {
   if (bus.kind === 'memory')
     return createMemoryBus(bus.maxPendingBatches ? { maxPendingBatches: bus.maxPendingBatches } : {});
+  return openKafkaBus(bus, env);
+}
+
+/** The Kafka bus of a `kafka` section, with the hooks a consumer-group member needs. */
+export async function openKafkaBus(
+  bus: KafkaBusConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  hooks: KafkaBusHooks = {},
+): Promise<KafkaBusHandle> {
   const brokers =
     bus.brokers ??
     (env[bus.brokersEnv as string] ?? '')
@@ -50,12 +62,15 @@ export async function openBus(bus: BusConfig, env: Readonly<Record<string, strin
       .filter(Boolean);
   if (brokers.length === 0)
     throw new InputError('config', undefined, `bus.brokersEnv: environment variable ${bus.brokersEnv} is not set`);
-  return createKafkaBus({
-    brokers,
-    clientId: bus.clientId,
-    topicPrefix: bus.topicPrefix,
-    partitions: bus.partitions,
-    ...(bus.replicationFactor ? { replicationFactor: bus.replicationFactor } : {}),
-    ...(bus.maxPendingBatches ? { maxPendingBatches: bus.maxPendingBatches } : {}),
-  });
+  return createKafkaBus(
+    {
+      brokers,
+      clientId: bus.clientId,
+      topicPrefix: bus.topicPrefix,
+      partitions: bus.partitions,
+      ...(bus.replicationFactor ? { replicationFactor: bus.replicationFactor } : {}),
+      ...(bus.maxPendingBatches ? { maxPendingBatches: bus.maxPendingBatches } : {}),
+    },
+    hooks,
+  );
 }

@@ -89,9 +89,11 @@ export const serveConfigSchema = z
         analysisThreads: z.number().int().min(0).max(64).default(1),
         /** each release's looks at a stable offset within this span after its boundary (default: the interval) */
         lookSpread: duration.optional(),
+        /** `serve --role analysis`: how often the store's active releases are read (the api processes register them) */
+        releasePoll: duration.default(5_000),
       })
       .strict()
-      .default({ interval: 60_000, checkpointEvery: 10, grace: 30_000, analysisThreads: 1 }),
+      .default({ interval: 60_000, checkpointEvery: 10, grace: 30_000, analysisThreads: 1, releasePoll: 5_000 }),
     governance: z.unknown().optional(),
     actions: z.unknown().optional(),
     alerts: z

@@ -35,11 +35,14 @@ export interface ReleaseLifecycleParts {
 export class ReleaseLifecycle implements ReleaseRunner {
   /** the releases whose sources run here */
   readonly #following = new Set<string>();
+  /** dropped by the pipeline: not collected for again by a reconciliation (the store still lists them active) */
+  readonly #dropped = new Set<string>();
 
   constructor(private readonly parts: ReleaseLifecycleParts) {}
 
   /** Starts collecting for an active release and opens its analysis (resumed from its checkpoint). */
   async start(record: ReleaseRecord): Promise<void> {
+    this.#dropped.delete(record.release.id);
     if (record.status === 'active') this.follow(record.release, record.spec);
     await this.parts.pipeline.start(record); // a closed one: logged and left alone there
   }
@@ -47,6 +50,7 @@ export class ReleaseLifecycle implements ReleaseRunner {
   /** Stops collecting, resolves its alerts and stops its analysis; idempotent. */
   async stop(releaseId: string): Promise<void> {
     this.unfollow(releaseId);
+    this.#dropped.delete(releaseId);
     for (const sink of this.parts.resolving ?? []) sink.resolve(releaseId);
     await this.parts.pipeline.stop(releaseId);
   }
@@ -58,6 +62,21 @@ export class ReleaseLifecycle implements ReleaseRunner {
   /** The pipeline dropped the release by itself (quarantine, closed, unknown): its sources stop. */
   dropped(releaseId: string): void {
     this.unfollow(releaseId);
+    this.#dropped.add(releaseId);
+  }
+
+  /**
+   * Brings this process in step with the store's active releases (the analysis role: the api
+   * processes register and close them): collects for the active ones it owns, stops the ones
+   * closed meanwhile, lets go of the ones whose partition moved to another member.
+   */
+  async reconcile(active: ReadonlyMap<string, ReleaseRecord>): Promise<void> {
+    for (const id of [...this.#following]) {
+      if (!active.has(id)) await this.stop(id);
+      else if (this.parts.collects && !this.parts.collects(id)) this.unfollow(id);
+    }
+    for (const id of [...this.#dropped]) if (!active.has(id)) this.#dropped.delete(id);
+    for (const record of active.values()) this.follow(record.release, record.spec);
   }
 
   /** The releases whose sources are running. */
@@ -67,8 +86,8 @@ export class ReleaseLifecycle implements ReleaseRunner {
 
   /** Starts the sources of a release without touching the pipeline (it opens the release at its first batch). */
   follow(release: Release, spec: AnalysisSpec): void {
+    if (this.#following.has(release.id) || this.#dropped.has(release.id)) return;
     if (this.parts.collects && !this.parts.collects(release.id)) return;
-    if (this.#following.has(release.id)) return;
     this.#following.add(release.id);
     for (const problem of this.parts.collector.addRelease(release))
       this.parts.logger.warn({ releaseId: release.id }, problem.message);

@@ -5,18 +5,23 @@
  * stop scraping, stop accepting requests, let the pipeline finish its batch and checkpoint every
  * release, then close the bus and the store. `cli/serve.ts` parses the command line and calls this.
  */
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { redactSecrets, type Bus, type CollectorMetrics, type PromqlCollector } from '../collector/index.ts';
+import { type Bus, type CollectorMetrics, type PromqlCollector } from '../collector/index.ts';
 import type { ReleaseCollector } from '../collector/index.ts';
 import { loadScorecard, renderScorecardPage } from '../dashboards/index.ts';
 import { loadTokens, startGate, VerdictCache, type RunningGate } from '../gate/index.ts';
 import type { Pipeline, ReleaseRunner, VerdictSink } from '../pipeline/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { ReleaseRecord, Store } from '../store/index.ts';
 import { InputError } from '../analyzer/inputError.ts';
-import { openBus } from './busConfig.ts';
+import { openBus, openKafkaBus } from './busConfig.ts';
 import type { ServeConfig } from './config.ts';
 import { startAnalysis } from './analysis.ts';
 import type { ReleaseLifecycle } from './releases.ts';
+import { kafkaMembership } from './worker.ts';
+import { closeInOrder, openMigratedStore } from './parts.ts';
+
+export { closeInOrder, openMigratedStore };
 
 export const DEFAULT_STORE = 'pglite://.release-health/store';
 
@@ -57,18 +62,6 @@ export function storeUrlOf(config: ServeConfig, env: Readonly<Record<string, str
   return config.store.url ?? env[config.store.urlEnv] ?? DEFAULT_STORE;
 }
 
-/** Opens and migrates the store; closes it again if migrating fails. */
-export async function openMigratedStore(url: string): Promise<Store> {
-  const store = await openStore(url);
-  try {
-    await store.migrate();
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw error;
-  }
-  return store;
-}
-
 /** `GET /scorecards`: the leadership page over `from`..`to` (default the last 90 days). */
 export function scorecardPageOf(store: Store, clock: () => number) {
   return async (query: Record<string, string>): Promise<string> => {
@@ -78,21 +71,6 @@ export function scorecardPageOf(store: Store, clock: () => number) {
       throw new InputError('scorecards', undefined, 'from/to must be RFC 3339 dates');
     return renderScorecardPage(await loadScorecard(store, { from, to }), { generatedAt: clock() });
   };
-}
-
-/** Runs parts' `close()` in order, logging (never throwing) a failed step; idempotent. */
-export function closeInOrder(parts: { close(): Promise<void> }[], logger: Logger): () => Promise<void> {
-  let closing: Promise<void> | undefined;
-  return () =>
-    (closing ??= (async () => {
-      for (const part of parts) {
-        try {
-          await part.close();
-        } catch (error) {
-          logger.error({ err: redactSecrets((error as Error).message) }, 'shutdown step failed');
-        }
-      }
-    })());
 }
 
 /**
@@ -168,4 +146,195 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
     for (const part of opened) await part.close().catch(() => undefined);
     throw error;
   }
+}
+
+export type ServiceRole = 'api' | 'analysis' | 'all';
+export const SERVICE_ROLES: readonly ServiceRole[] = ['api', 'analysis', 'all'];
+
+/** What every role returns to the command line. */
+export interface RunningRole {
+  role: ServiceRole;
+  /** the gate's URL (api, all) */
+  url?: string;
+  close(): Promise<void>;
+}
+
+export type RoleOptions = Pick<StartServiceOptions, 'env' | 'logger'>;
+
+/**
+ * The api and analysis roles run in separate processes, so they need what processes can share:
+ * a PostgreSQL store and the Kafka bus. Checked before anything is opened.
+ */
+function requireShared(
+  config: ServeConfig,
+  role: ServiceRole,
+  storeUrl: string,
+): asserts config is ServeConfig & {
+  bus: { kind: 'kafka' };
+} {
+  if (config.bus.kind !== 'kafka')
+    throw new InputError(
+      'serve config',
+      undefined,
+      `--role ${role} needs bus.kind: kafka (the in-memory bus cannot reach the other role's processes)`,
+    );
+  if (!/^postgres(ql)?:\/\//.test(storeUrl))
+    throw new InputError(
+      'serve config',
+      undefined,
+      `--role ${role} needs a PostgreSQL store (postgres://…): PGlite belongs to one process`,
+    );
+}
+
+/** Verdict-topic groups of api processes: one per process, so each receives every verdict. */
+const API_GROUP_PREFIX = 'api.';
+
+/**
+ * `--role api`: the gate alone. It answers from the verdict cache, fed by the verdict topic (one
+ * consumer group per process, deleted when it stops) and by the store; it registers and closes
+ * releases in the store, and the analysis processes pick them up there. No collector, no judge,
+ * no checkpoint runs here.
+ */
+export async function startApiService(config: ServeConfig, options: RoleOptions = {}): Promise<RunningRole> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? serviceLogger(config, 'api');
+  const storeUrl = storeUrlOf(config, env);
+  requireShared(config, 'api', storeUrl);
+  const tokens = await loadTokens({ env: env[config.auth.tokensEnv], file: config.auth.tokensFile });
+  const governance = config.governanceConfig;
+  const store = await openMigratedStore(storeUrl);
+  const opened: { close(): Promise<void> }[] = [{ close: () => store.close() }];
+  try {
+    const bus = await openKafkaBus(config.bus, env);
+    opened.unshift({ close: () => bus.close() });
+    // an api process that died without leaving kept its group, whose backlog would hold the
+    // verdict publishers back once it reached the bus's bound: groups of api processes with no
+    // member are dropped here (a live process's group always has its member)
+    for (const lag of await bus.lag())
+      if (lag.topic === 'verdicts' && lag.group.startsWith(API_GROUP_PREFIX) && lag.members === 0)
+        await bus.deleteGroup('verdicts', lag.group).catch(() => undefined);
+    const cache = new VerdictCache(store, governance, { ttlMs: 30_000 });
+    const group = `${API_GROUP_PREFIX}${hostname()}.${process.pid}`;
+    const subscription = await bus.subscribeVerdicts(
+      group,
+      async (verdict, ack) => {
+        cache.noteVerdict(verdict);
+        await ack();
+      },
+      { onError: (err) => logger.warn({ err: String(err) }, 'api: a verdict from the topic was not taken') },
+    );
+    opened.unshift({
+      close: async () => {
+        await subscription.close();
+        await bus.deleteGroup('verdicts', group).catch(() => undefined);
+      },
+    });
+    const clock = Date.now;
+    const gate = await startGate(
+      {
+        store,
+        governance,
+        tokens,
+        logger,
+        clock,
+        verdictCache: cache,
+        scorecardPage: scorecardPageOf(store, clock),
+        allowAnonymousRead: config.auth.allowAnonymousRead,
+      },
+      { host: config.listen.host, port: config.listen.port },
+    );
+    opened.unshift({ close: () => gate.close() });
+    logger.info({ url: gate.url, role: 'api', store: store.kind, bus: 'kafka', group }, 'release-health serving');
+    return { role: 'api', url: gate.url, close: closeInOrder(opened, logger) };
+  } catch (error) {
+    for (const part of opened) await part.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * `--role analysis`: a member of the samples group (service/worker.ts) that also collects —
+ * for the releases of the partitions it holds, read from the store every `engine.releasePoll` —
+ * judges, checkpoints, stores and publishes verdicts and runs the actions and alerts. No HTTP API.
+ */
+export async function startAnalysisService(config: ServeConfig, options: RoleOptions = {}): Promise<RunningRole> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? serviceLogger(config, 'analysis');
+  const storeUrl = storeUrlOf(config, env);
+  requireShared(config, 'analysis', storeUrl);
+  const store = await openMigratedStore(storeUrl);
+  const opened: { close(): Promise<void> }[] = [{ close: () => store.close() }];
+  try {
+    const owned = new Set<number>();
+    let reconcileSoon = () => undefined as void;
+    const membership = kafkaMembership(logger, {
+      group: 'pipeline',
+      checkpointIntervalMs: 2000,
+      onAssigned: (partitions) => {
+        owned.clear();
+        for (const p of partitions) owned.add(p);
+        reconcileSoon();
+      },
+    });
+    const bus = await openKafkaBus(config.bus, env, { onRebalance: membership.onRebalance });
+    opened.unshift({ close: () => bus.close() });
+    const member = await membership.join(config, {
+      store,
+      bus,
+      env,
+      logger,
+      clock: Date.now,
+      collects: (id) => owned.has(bus.partitionOf('samples', id)),
+    });
+    opened.unshift(member);
+    const { lifecycle } = member.analysis;
+    let reconciling: Promise<void> | undefined;
+    const reconcile = (): Promise<void> =>
+      (reconciling ??= (async () => {
+        try {
+          const active = new Map<string, ReleaseRecord>();
+          for (let offset = 0; ; offset += 1000) {
+            const page = await store.listReleases({ status: 'active', limit: 1000, offset });
+            for (const rec of page) active.set(rec.release.id, rec);
+            if (page.length < 1000) break;
+          }
+          await lifecycle.reconcile(active);
+        } catch (err) {
+          logger.error({ err: String(err) }, 'analysis: reading the active releases failed; retried at the next poll');
+        } finally {
+          reconciling = undefined;
+        }
+      })());
+    reconcileSoon = () => void reconcile();
+    await reconcile();
+    const poll = setInterval(reconcileSoon, config.engine.releasePoll);
+    poll.unref();
+    opened.unshift({
+      close: async () => {
+        clearInterval(poll);
+        await reconciling;
+      },
+    });
+    member.analysis.startSources();
+    logger.info(
+      { role: 'analysis', store: store.kind, bus: 'kafka', targets: config.collector.targets.length, pid: process.pid },
+      'release-health analysing',
+    );
+    return { role: 'analysis', close: closeInOrder(opened, logger) };
+  } catch (error) {
+    for (const part of opened) await part.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The role the command line asked for; `all` is `startService`. */
+export async function startRole(
+  role: ServiceRole,
+  config: ServeConfig,
+  options: RoleOptions = {},
+): Promise<RunningRole> {
+  if (role === 'api') return startApiService(config, options);
+  if (role === 'analysis') return startAnalysisService(config, options);
+  const service = await startService(config, options);
+  return { role, url: service.url, close: () => service.close() };
 }

@@ -22,7 +22,7 @@ import type { Pipeline } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import { validateServeConfig } from './config.ts';
 import { startAnalysis, type AnalysisDeps, type RunningAnalysis } from './analysis.ts';
-import { openMigratedStore } from './service.ts';
+import { openMigratedStore } from './parts.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './workerMetrics.ts';
 import type { ServeConfig } from './config.ts';
 

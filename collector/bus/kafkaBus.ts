@@ -54,8 +54,17 @@ const LOG_LEVELS: Record<KafkaBusLogLevel, kafkaLogLevel> = {
   debug: kafkaLogLevel.DEBUG,
 };
 
+/** The Kafka bus, plus what only a partitioned bus can say. */
+export interface KafkaBusHandle extends Bus {
+  /**
+   * The partition of `topic` that holds the messages of `releaseId`: a member of the samples
+   * group collects for the releases of the partitions it holds, and no other member does.
+   */
+  partitionOf(topic: BusTopic, releaseId: string): number;
+}
+
 /** Connects, creates the topics when missing, and returns the bus. */
-export async function createKafkaBus(options: KafkaBusOptions, hooks: KafkaBusHooks = {}): Promise<Bus> {
+export async function createKafkaBus(options: KafkaBusOptions, hooks: KafkaBusHooks = {}): Promise<KafkaBusHandle> {
   const resolved = resolveKafkaBusOptions(options);
   // close() ends what kafkajs leaves open after a broker restart: see kafka/sockets.ts
   const sockets = new TrackedSockets();
@@ -125,7 +134,7 @@ async function ensureTopics(admin: Admin, topics: string[], options: ResolvedKaf
   }
 }
 
-class KafkaBus implements Bus {
+class KafkaBus implements KafkaBusHandle {
   readonly maxPendingBatches: number;
   private readonly groups: GroupAdmin;
   private readonly publishers: Record<BusTopic, TopicPublisher>;
@@ -158,6 +167,10 @@ class KafkaBus implements Bus {
         readLag: async () => (await this.groups.lag()).filter((l) => l.topic === topic),
       });
     this.publishers = { samples: publisher('samples'), verdicts: publisher('verdicts') };
+  }
+
+  partitionOf(topic: BusTopic, releaseId: string): number {
+    return this.publishers[topic].partitionOf(releaseId);
   }
 
   publishSamples(batch: SampleBatch): Promise<void> {

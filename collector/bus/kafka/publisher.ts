@@ -64,15 +64,20 @@ export class TopicPublisher {
     }));
   }
 
-  publish(key: string, value: Buffer): Promise<void> {
-    if (this.closed) return Promise.reject(closedError(this.ctx.topic));
-    // The partition is chosen here (kafkajs's Java-compatible murmur2 of the key, as kafkajs
-    // would), so that the produce response can be checked partition by partition (see drain).
-    const partition = this.partitioner({
+  /** The partition a message keyed `key` goes to (kafkajs's Java-compatible murmur2 of the key). */
+  partitionOf(key: string): number {
+    return this.partitioner({
       topic: this.ctx.kafkaTopic,
       partitionMetadata: this.partitionMetadata,
-      message: { key, value },
+      message: { key, value: null },
     });
+  }
+
+  publish(key: string, value: Buffer): Promise<void> {
+    if (this.closed) return Promise.reject(closedError(this.ctx.topic));
+    // The partition is chosen here (as kafkajs would), so that the produce response can be
+    // checked partition by partition (see drain).
+    const partition = this.partitionOf(key);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ message: { key, value, partition }, resolve, reject, unconfirmed: 0 });
       // `draining` is cleared synchronously when the loop ends (in `drain`), so a publish made
