@@ -15,8 +15,8 @@ import {
   type Bus,
   type CollectorMetrics,
 } from '../collector/index.ts';
-import { buildActions, createActionSink } from '../gate/actions/index.ts';
-import { AlertmanagerSink, ChatWebhookSink } from '../gate/alerts/index.ts';
+import { buildActions, createActionSink, type Action, type ActionSink } from '../gate/actions/index.ts';
+import { createAlertmanagerAction, createChatAction } from '../gate/alerts/index.ts';
 import {
   closingStatus,
   createReleaseCloser,
@@ -110,16 +110,14 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
     );
   }
   const gateUrlForLinks = config.alerts?.gateUrl ?? `http://${config.listen.host}:${config.listen.port}`;
-  const record = (action: Parameters<Store['recordAction']>[0]) => store.recordAction(action).then(() => undefined);
-  const alertSinks: (AlertmanagerSink | ChatWebhookSink)[] = [];
+  // alerts go through the actions' delivery path, in a background sink: the pipeline never waits for them
+  const alertActions: Action[] = [];
   if (config.alerts?.alertmanager)
-    alertSinks.push(
-      new AlertmanagerSink({
+    alertActions.push(
+      createAlertmanagerAction({
         url: config.alerts.alertmanager.url,
         gateUrl: gateUrlForLinks,
         grafanaUrl: config.alerts.grafanaUrl,
-        record,
-        clock,
       }),
     );
   if (config.alerts?.chat) {
@@ -130,16 +128,22 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
         undefined,
         `alerts.chat.urlEnv: environment variable ${config.alerts.chat.urlEnv} is not set`,
       );
+    alertActions.push(createChatAction({ webhookUrl, gateUrl: gateUrlForLinks, grafanaUrl: config.alerts.grafanaUrl }));
+  }
+  const alertSinks: ActionSink[] = [];
+  if (alertActions.length > 0)
     alertSinks.push(
-      new ChatWebhookSink({
-        webhookUrl,
-        gateUrl: gateUrlForLinks,
-        grafanaUrl: config.alerts.grafanaUrl,
-        record,
+      createActionSink({
+        name: 'alerts',
+        store,
+        actions: alertActions,
+        retry,
+        background: true,
         clock,
+        logger,
+        govern: (v, rec) => governedVerdict(store, governance, rec, clock(), v),
       }),
     );
-  }
   sinks.push(...alertSinks, ...(deps.trailingSinks ?? []));
 
   const undo = async () => {
@@ -207,7 +211,7 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
       pipeline,
       collector,
       ...(promql ? { promql } : {}),
-      resolving: alertSinks.filter((s): s is AlertmanagerSink => s instanceof AlertmanagerSink),
+      resolving: alertSinks.map((sink) => ({ resolve: (id: string) => sink.releaseClosed(id) })),
       logger,
       ...(deps.collects ? { collects: deps.collects } : {}),
     });

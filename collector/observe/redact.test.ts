@@ -32,3 +32,12 @@ test('recordedTarget: text that is not a URL is not echoed (it could be the secr
 test('redactSecrets: credentials inside free text', () => {
   assert.equal(redactSecrets('fetch https://a:b@x.example/m failed'), 'fetch https://x.example/m failed');
 });
+
+test('redactSecrets: known secrets masked wherever they appear, the longest first; short ones ignored', () => {
+  const hook = 'https://hooks.example/services/T/B/s3cr3t-token';
+  assert.equal(
+    redactSecrets(`POST ${hook}: HTTP 500: bad token s3cr3t-token`, [], [hook, 's3cr3t-token', 'ab']),
+    'POST ***: HTTP 500: bad token ***',
+  );
+  assert.equal(redactSecrets('a b c', [], ['b']), 'a b c');
+});

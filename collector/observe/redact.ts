@@ -6,7 +6,9 @@
  *    query values masked (the rest of the query helps find the target);
  *  - `recordedTarget`: what the audit trail and delivery records keep of an action's or alert's
  *    receiver — scheme, host and (some of) the path, never user info, query or fragment;
- *  - `redactSecrets`: free text with embedded credentials removed.
+ *  - `redactSecrets`: free text with embedded credentials removed, and every known secret (a token,
+ *    a webhook URL, a header value the caller names) masked wherever it appears — receivers may
+ *    echo request details into the errors that end up in records.
  */
 const SECRET_QUERY =
   /^(?:access_?token|token|api_?key|apikey|password|passwd|secret|auth|authorization|sig|signature)$/i;
@@ -26,9 +28,20 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
-/** Free text (an error message) with every embedded URL's credentials removed. */
-export function redactSecrets(text: string, knownUrls: readonly string[] = []): string {
+/**
+ * Free text (an error message) with every embedded URL's credentials removed. `knownUrls` are
+ * shown redacted (`redactUrl`); `knownSecrets` are replaced by `***` (shorter than 4 characters:
+ * ignored, they would mask ordinary words).
+ */
+export function redactSecrets(
+  text: string,
+  knownUrls: readonly string[] = [],
+  knownSecrets: readonly (string | undefined)[] = [],
+): string {
   let out = text;
+  // longest first: a secret URL is masked whole before a token inside it is
+  const secrets = knownSecrets.filter((s): s is string => !!s && s.length >= 4).sort((a, b) => b.length - a.length);
+  for (const secret of secrets) out = out.split(secret).join('***');
   for (const url of knownUrls) if (url) out = out.split(url).join(redactUrl(url));
   // any other scheme://user:pass@ left over
   return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1');

@@ -1,9 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DECISIONS } from '../../pipeline/index.ts';
 import { createActionSink, createGrafanaAction } from './index.ts';
+import { runActionContract } from './testing/actionContract.ts';
 import { noSleep, receiver, spec, storeWithRelease, verdict } from './testing/fixtures.ts';
+import { scriptedReceiver } from './testing/scriptedReceiver.ts';
 
 const TOKEN = 'glsa_test_0123456789abcdef';
+
+runActionContract({
+  name: 'grafana-annotation',
+  delivers: DECISIONS,
+  canHang: true,
+  make: async ({ timeoutMs }) => {
+    const rx = await scriptedReceiver({ id: 7, message: 'Annotation added' });
+    return {
+      action: createGrafanaAction({ url: rx.url, apiKey: TOKEN, timeoutMs }),
+      script: (outcomes) => rx.script(outcomes),
+      seen: () => rx.received.map((r) => r.outcome),
+      secrets: [TOKEN],
+      close: () => rx.close(),
+    };
+  },
+});
 
 test('Grafana annotation: POST /api/annotations with {time, tags, text} and the bearer token', async () => {
   const { store, record } = await storeWithRelease();
@@ -32,7 +51,7 @@ test('Grafana annotation: POST /api/annotations with {time, tags, text} and the 
   await store.close();
 });
 
-test('Grafana: a 401 is retried and recorded without the token', async () => {
+test('Grafana: a 401 is not retried (the same token would be refused again) and is recorded without the token', async () => {
   const { store, record } = await storeWithRelease();
   const rx = await receiver((_req, res) => res.writeHead(401).end(`invalid API key ${TOKEN}`));
   const sink = createActionSink({
@@ -45,7 +64,7 @@ test('Grafana: a 401 is retried and recorded without the token', async () => {
   const [action] = await store.listActions({});
   assert.deepEqual(
     [action.kind, action.state, action.attempts, action.lastError],
-    ['grafana-annotation', 'failed', 2, `POST ${rx.url}/api/annotations: HTTP 401`],
+    ['grafana-annotation', 'failed', 1, `POST ${rx.url}/api/annotations: HTTP 401`],
   );
   await rx.close();
   await store.close();

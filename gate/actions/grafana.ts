@@ -5,8 +5,10 @@
  * authenticated with a service-account token or API key as a bearer token.
  */
 import type { Decision } from '../../analyzer/index.ts';
+import { DECISIONS } from '../../pipeline/index.ts';
 import { recordedTarget } from '../../collector/observe/redact.ts';
-import { ActionError, ALL_DECISIONS, redact, type Action, type ActionContext } from './types.ts';
+import { DeliveryError, postJson } from './delivery.ts';
+import type { Action, ActionAttempt, ActionContext } from './types.ts';
 
 export interface GrafanaActionOptions {
   /** Grafana's base URL, e.g. http://grafana:3000 (a sub-path is kept) */
@@ -15,6 +17,7 @@ export interface GrafanaActionOptions {
   dashboardUid?: string;
   /** added to release-health's own tags */
   tags?: readonly string[];
+  /** per attempt (default: the delivery policy's, 5 s) */
   timeoutMs?: number;
   on?: readonly Decision[];
 }
@@ -22,16 +25,16 @@ export interface GrafanaActionOptions {
 export function createGrafanaAction(options: GrafanaActionOptions): Action {
   const base = new URL(options.url);
   const endpoint = new URL(`${base.pathname.replace(/\/$/, '')}/api/annotations`, base);
-  if (!options.apiKey) throw new ActionError('grafana API key is empty');
+  if (!options.apiKey) throw new DeliveryError('grafana API key is empty', { retryable: false });
   const { apiKey } = options;
-  const timeoutMs = options.timeoutMs ?? 5_000;
   const target = recordedTarget(endpoint);
 
   return {
     kind: 'grafana-annotation',
     target,
-    on: new Set(options.on ?? ALL_DECISIONS),
-    async run({ verdict, previous, record }: ActionContext) {
+    on: new Set(options.on ?? DECISIONS),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    async run({ verdict, previous, record }: ActionContext, attempt: ActionAttempt) {
       const r = record.release;
       const tags = [
         'release-health',
@@ -44,31 +47,19 @@ export function createGrafanaAction(options: GrafanaActionOptions): Action {
       const text = `${r.service} ${r.version}: ${previous?.decision ?? 'start'} → ${verdict.decision} (score ${verdict.score})${verdict.reasons[0] ? ` — ${verdict.reasons[0]}` : ''}`;
       const payload: Record<string, unknown> = { time: verdict.at, tags, text };
       if (options.dashboardUid) payload.dashboardUID = options.dashboardUid;
-      let response: Response;
-      try {
-        response = await fetch(endpoint, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-          body: JSON.stringify(payload),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (err) {
-        const e = err as Error;
-        throw new ActionError(
-          redact(`POST ${target}: ${e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.message}`, [
-            apiKey,
-          ]),
-        );
-      }
-      const answer = await response.text().catch(() => '');
-      if (!response.ok) throw new ActionError(redact(`POST ${target}: HTTP ${response.status}`, [apiKey]));
+      const answer = await postJson(endpoint, payload, {
+        ...attempt,
+        target,
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
       let id: unknown;
       try {
-        id = (JSON.parse(answer) as { id?: unknown }).id;
+        id = (JSON.parse(answer.text) as { id?: unknown }).id;
       } catch {
         id = undefined;
       }
-      return { status: response.status, annotationId: id, tags };
+      // only the number: the rest of Grafana's answer is not copied into the audit trail
+      return { status: answer.status, annotationId: typeof id === 'number' ? id : null, tags };
     },
   };
 }

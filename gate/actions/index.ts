@@ -1,13 +1,20 @@
 /**
  * Public face of gate/actions: verdict sinks that act on a decision change — a signed webhook, the
- * Traefik file-provider weights, a Grafana annotation — with retries, records and audit.
+ * Traefik file-provider weights, a Grafana annotation (and the alerts of gate/alerts) — through the
+ * one delivery path (`delivery.ts`: timeouts, retries with jitter, redaction, records and audit).
  */
-export type { Action, ActionContext } from './types.ts';
-export { ActionError, ALL_DECISIONS } from './types.ts';
+export type { Action, ActionAttempt, ActionContext, ActionPhase } from './types.ts';
 export { createActionSink } from './runner.ts';
-export type { ActionLogger, ActionSinkOptions } from './runner.ts';
-export { backoffDelay, resolveRetry, RETRY_DEFAULTS } from './retry.ts';
-export type { RetryOptions } from './retry.ts';
+export type { ActionLogger, ActionSink, ActionSinkOptions } from './runner.ts';
+export { backoffDelay, deliver, DELIVERY_DEFAULTS, DeliveryError, postJson, resolvePolicy } from './delivery.ts';
+export type {
+  DeliverOptions,
+  DeliveryLedger,
+  DeliveryOutcome,
+  DeliveryPolicy,
+  PostJsonAnswer,
+  PostJsonOptions,
+} from './delivery.ts';
 export { createWebhookAction } from './webhook.ts';
 export type { WebhookActionOptions } from './webhook.ts';
 export { SIGNATURE_HEADER, sign, TIMESTAMP_HEADER, verifySignature } from './signature.ts';

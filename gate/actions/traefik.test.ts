@@ -1,12 +1,56 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { applyGovernance, defaultGovernance, type Verdict } from '../../analyzer/index.ts';
 import { createActionSink, createTraefikAction, nextWeights, writeFileAtomic } from './index.ts';
+import { runActionContract } from './testing/actionContract.ts';
 import { noSleep, spec, START, storeWithRelease, verdict } from './testing/fixtures.ts';
+import type { Outcome } from './testing/scriptedReceiver.ts';
+
+/*
+ * The contract against a real file: before each attempt the target's directory is arranged for
+ * the scripted outcome — present ('ok'), missing so the write fails ('fail'), or holding
+ * unparsable YAML ('refuse'); the action's own run does the rest. A local write cannot hang.
+ */
+runActionContract({
+  name: 'traefik',
+  delivers: ['promote', 'reduce-traffic', 'rollback'],
+  canHang: false,
+  make: async ({ timeoutMs }) => {
+    const root = await mkdtemp(join(tmpdir(), 'rh-traefik-contract-'));
+    const dir = join(root, 'dynamic');
+    const file = join(dir, 'odoo.yaml');
+    const real = createTraefikAction({ file, service: 'odoo' });
+    let queue: Outcome[] = [];
+    const seen: Outcome[] = [];
+    const arrange = async (outcome: Outcome) => {
+      if (outcome === 'fail') return rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, outcome === 'refuse' ? 'http: [unclosed' : COMPOSE_FILE);
+    };
+    return {
+      action: {
+        kind: real.kind,
+        target: real.target,
+        on: real.on,
+        timeoutMs,
+        run: async (context, attempt) => {
+          const outcome = queue.shift() ?? 'ok';
+          seen.push(outcome);
+          await arrange(outcome);
+          return real.run(context, attempt);
+        },
+      },
+      script: (outcomes) => void (queue = [...outcomes]),
+      seen: () => seen,
+      secrets: [],
+      close: () => rm(root, { recursive: true, force: true }),
+    };
+  },
+});
 
 // the compose stack's dynamic configuration (deploy/compose/traefik/dynamic/odoo.yaml), abridged
 const COMPOSE_FILE = `# Traefik file provider, watched by Traefik
@@ -115,7 +159,7 @@ test('Traefik: a missing file is created with the release weight; promote sends 
   await rm(dir, { recursive: true });
 });
 
-test('Traefik: unparsable YAML is an action error, recorded, the file left as it was', async () => {
+test('Traefik: unparsable YAML is refused at once (rewriting it would not help), recorded, the file left as it was', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'rh-traefik-'));
   const file = join(dir, 'odoo.yaml');
   await writeFile(file, 'http: [unclosed');
@@ -128,7 +172,7 @@ test('Traefik: unparsable YAML is an action error, recorded, the file left as it
   });
   await sink.onVerdict(verdict(1, 'rollback'), undefined, record);
   const [action] = await store.listActions({ releaseId: spec.release.id });
-  assert.deepEqual([action.state, action.attempts], ['failed', 2]);
+  assert.deepEqual([action.state, action.attempts], ['failed', 1]);
   assert.match(action.lastError ?? '', /not valid YAML/);
   assert.equal(await readFile(file, 'utf8'), 'http: [unclosed');
   await store.close();

@@ -28,7 +28,8 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import type { Decision } from '../../analyzer/index.ts';
-import { ActionError, type Action, type ActionContext } from './types.ts';
+import { DeliveryError } from './delivery.ts';
+import type { Action, ActionAttempt, ActionContext } from './types.ts';
 
 export interface TraefikActionOptions {
   /** the dynamic-configuration file Traefik watches */
@@ -93,7 +94,8 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
 async function readDocument(file: string): Promise<Document> {
   try {
     const doc = parseDocument(await readFile(file, 'utf8'));
-    if (doc.errors.length > 0) throw new ActionError(`${file} is not valid YAML: ${doc.errors[0].message}`);
+    if (doc.errors.length > 0)
+      throw new DeliveryError(`${file} is not valid YAML: ${doc.errors[0].message}`, { retryable: false });
     return doc;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseDocument('{}');
@@ -117,16 +119,18 @@ function currentWeights(doc: Document, path: string[], names: { primary: string;
 }
 
 export function createTraefikAction(options: TraefikActionOptions): Action {
-  if (!options.file) throw new ActionError('traefik action needs a file');
+  if (!options.file) throw new DeliveryError('traefik action needs a file', { retryable: false });
   const fallback = options.defaultCanaryWeight;
   if (fallback !== undefined && !(Number.isInteger(fallback) && fallback >= 0 && fallback <= 100))
-    throw new ActionError('defaultCanaryWeight must be an integer in 0..100');
+    throw new DeliveryError('defaultCanaryWeight must be an integer in 0..100', { retryable: false });
   return {
     kind: 'traefik',
     target: options.file,
     on: new Set(options.on ?? TRAEFIK_DECISIONS),
-    run: ({ verdict, record }: ActionContext) =>
+    run: ({ verdict, record }: ActionContext, attempt: ActionAttempt) =>
       serialised(options.file, async () => {
+        // a local write cannot be interrupted half-way; one whose time is up is not started
+        if (attempt.signal.aborted) throw new DeliveryError(`timed out after ${attempt.timeoutMs} ms`);
         const service = options.service ?? record.release.service;
         const names = { primary: `${service}-primary`, canary: `${service}-canary` };
         const path = ['http', 'services', service, 'weighted', 'services'];
@@ -151,6 +155,7 @@ export function createTraefikAction(options: TraefikActionOptions): Action {
         ];
         if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as typeof doc.contents;
         doc.setIn(path, doc.createNode(entries));
+        if (attempt.signal.aborted) throw new DeliveryError(`timed out after ${attempt.timeoutMs} ms`);
         await writeFileAtomic(options.file, doc.toString());
         return { service, decision: verdict.decision, from, to };
       }),

@@ -1,27 +1,73 @@
 /**
- * Alertmanager sink: the alert life cycle against a local receiver, retries and a down
- * Alertmanager (recorded failure, verdict unaffected), and the REAL Alertmanager
- * (scripts/services/alertmanager.sh): post, then GET /api/v2/alerts shows the alert and labels.
+ * Alertmanager action: the action contract (through the one delivery path, against a local
+ * receiver), the alert life cycle (fire, re-send, resolve on a change or when the release closes),
+ * and the REAL Alertmanager (scripts/services/alertmanager.sh): post, then GET /api/v2/alerts
+ * shows the alert and its labels, and the resolve ends it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ActionRecord } from '../../store/index.ts';
+import { createPgliteStore, type ReleaseRecord, type Store } from '../../store/index.ts';
 import { requireService } from '../../test/integration/helpers.ts';
-import { AlertmanagerSink, type AlertmanagerAlert } from './alertmanager.ts';
-import { closedPort, receiver, releaseRecord, T0, verdict } from './testing/fixtures.ts';
+import { createActionSink } from '../actions/runner.ts';
+import { runActionContract } from '../actions/testing/actionContract.ts';
+import { scriptedReceiver } from '../actions/testing/scriptedReceiver.ts';
+import { createAlertmanagerAction, type AlertmanagerAlert } from './alertmanager.ts';
+import { releaseRecord, T0, verdict } from './testing/fixtures.ts';
 
 const LINKS = { gateUrl: 'https://rh.example.com', grafanaUrl: 'https://grafana.example.com' };
 const noSleep = async () => {};
 
+runActionContract({
+  name: 'alertmanager',
+  delivers: ['reduce-traffic', 'rollback'],
+  background: true,
+  canHang: true,
+  make: async ({ timeoutMs }) => {
+    const am = await scriptedReceiver();
+    return {
+      action: createAlertmanagerAction({ url: am.url, ...LINKS, timeoutMs }),
+      script: (outcomes) => am.script(outcomes),
+      seen: () => am.received.map((r) => r.outcome),
+      secrets: [],
+      close: () => am.close(),
+    };
+  },
+});
+
+async function storeWith(...records: ReleaseRecord[]): Promise<Store> {
+  const store = await createPgliteStore();
+  for (const r of records)
+    await store.createRelease(r, { at: T0, actor: 'test', action: 'release.register', releaseId: r.release.id });
+  return store;
+}
+
+/** The routing labels of a rollback alert of the fixture's release (written out: the contract with routing trees). */
+const rollbackLabels = (releaseId: string) => ({
+  alertname: 'ReleaseHealthVerdict',
+  release_id: releaseId,
+  service: 'odoo-web',
+  environment: 'production',
+  tenant_tier: 'tier-1',
+  release_class: 'standard',
+  decision: 'rollback',
+  severity: 'critical',
+});
+
+const alertsIn = (am: Awaited<ReturnType<typeof scriptedReceiver>>) =>
+  am.received.map((r) => (JSON.parse(r.body.toString()) as AlertmanagerAlert[])[0]);
+
 test('fires on rollback with routing labels and links, re-sends at most every resendMs, resolves on recovery', async () => {
-  const am = await receiver();
-  const records: ActionRecord[] = [];
-  let now = T0;
-  const sink = new AlertmanagerSink(
-    { url: am.url, ...LINKS, resendMs: 60_000, clock: () => now, record: (a) => void records.push(a) },
-    { sleep: noSleep },
-  );
+  const am = await scriptedReceiver();
   const record = releaseRecord();
+  const store = await storeWith(record);
+  let now = T0;
+  const sink = createActionSink({
+    store,
+    actions: [createAlertmanagerAction({ url: am.url, ...LINKS, resendMs: 60_000 })],
+    background: true,
+    clock: () => now,
+    sleep: noSleep,
+  });
   try {
     await sink.onVerdict(verdict('continue', 1), undefined, record);
     await sink.onVerdict(verdict('rollback', 2), verdict('continue', 1), record);
@@ -33,20 +79,9 @@ test('fires on rollback with routing labels and links, re-sends at most every re
     await sink.drain();
 
     assert.equal(am.received.length, 3);
-    assert.ok(
-      am.received.every((r) => r.path === '/api/v2/alerts' && r.headers['content-type'] === 'application/json'),
-    );
-    const [first, again, resolved] = am.received.map((r) => (r.body as AlertmanagerAlert[])[0]);
-    assert.deepEqual(first.labels, {
-      alertname: 'ReleaseHealthVerdict',
-      release_id: 'odoo-web-17.0.42',
-      service: 'odoo-web',
-      environment: 'production',
-      tenant_tier: 'tier-1',
-      release_class: 'standard',
-      decision: 'rollback',
-      severity: 'critical',
-    });
+    assert.ok(am.received.every((r) => r.url === '/api/v2/alerts' && r.headers['content-type'] === 'application/json'));
+    const [first, again, resolved] = alertsIn(am);
+    assert.deepEqual(first.labels, rollbackLabels('odoo-web-17.0.42'));
     assert.equal(first.startsAt, '2026-11-27T08:02:00.000Z');
     assert.equal(first.endsAt, undefined);
     assert.equal(first.annotations.verdict_url, 'https://rh.example.com/api/v1/releases/odoo-web-17.0.42/verdict');
@@ -59,35 +94,39 @@ test('fires on rollback with routing labels and links, re-sends at most every re
     assert.deepEqual(again, first, 'a re-send is the same alert (same startsAt)');
     assert.equal(resolved.endsAt, '2026-11-27T08:04:00.000Z');
     assert.deepEqual(resolved.labels, first.labels);
+    const records = await store.listActions({ releaseId: record.release.id });
     assert.deepEqual(
-      records.map((r) => [r.kind, r.state, r.decision]),
+      records.map((r) => [r.kind, r.state, (r.payload as { phase: string }).phase]),
       [
-        ['alertmanager', 'succeeded', 'rollback'],
-        ['alertmanager', 'succeeded', 'rollback'],
-        ['alertmanager', 'succeeded', 'rollback'],
+        ['alertmanager', 'succeeded', 'enter'],
+        ['alertmanager', 'succeeded', 'repeat'],
+        ['alertmanager', 'succeeded', 'leave'],
       ],
     );
     assert.equal(records[0].target, `${am.url}/api/v2/alerts`);
   } finally {
     await am.close();
+    await store.close();
   }
 });
 
-test('a decision change is a new alert; completing the release resolves it', async () => {
-  const am = await receiver();
-  const sink = new AlertmanagerSink({ url: am.url, ...LINKS }, { sleep: noSleep });
+test('a decision change is a new alert; a closed release resolves its alert, and so does releaseClosed', async () => {
+  const am = await scriptedReceiver();
+  const [a, b] = [releaseRecord('odoo-web-17.0.42'), releaseRecord('odoo-web-17.0.43')];
+  const store = await storeWith(a, b);
+  const sink = createActionSink({
+    store,
+    actions: [createAlertmanagerAction({ url: am.url, ...LINKS })],
+    background: true,
+    sleep: noSleep,
+  });
   try {
-    await sink.onVerdict(verdict('reduce-traffic', 1), undefined, releaseRecord());
-    await sink.onVerdict(verdict('rollback', 2), verdict('reduce-traffic', 1), releaseRecord());
-    await sink.onVerdict(
-      verdict('rollback', 3),
-      verdict('rollback', 2),
-      releaseRecord('odoo-web-17.0.42', { status: 'aborted' }),
-    );
+    await sink.onVerdict(verdict('reduce-traffic', 1), undefined, a);
+    await sink.onVerdict(verdict('rollback', 2), verdict('reduce-traffic', 1), a);
+    await sink.onVerdict(verdict('rollback', 3), verdict('rollback', 2), { ...a, status: 'aborted' });
     await sink.drain();
-    const alerts = am.received.map((r) => (r.body as AlertmanagerAlert[])[0]);
     assert.deepEqual(
-      alerts.map((a) => [a.labels.decision, a.labels.severity, a.endsAt ?? null]),
+      alertsIn(am).map((x) => [x.labels.decision, x.labels.severity, x.endsAt ?? null]),
       [
         ['reduce-traffic', 'warning', null],
         ['reduce-traffic', 'warning', '2026-11-27T08:02:00.000Z'],
@@ -95,95 +134,57 @@ test('a decision change is a new alert; completing the release resolves it', asy
         ['rollback', 'critical', '2026-11-27T08:03:00.000Z'],
       ],
     );
-    sink.resolve('odoo-web-17.0.42'); // nothing fires any more: no post
+    sink.releaseClosed(a.release.id); // nothing fires any more: no post
+    await sink.onVerdict(verdict('rollback', 1, b.release.id), undefined, b);
     await sink.drain();
-    assert.equal(am.received.length, 4);
+    sink.releaseClosed(b.release.id, T0 + 5 * 60_000); // the gate closed it (superseded, hook): resolved
+    await sink.drain();
+    const posted = alertsIn(am);
+    assert.equal(posted.length, 6);
+    assert.deepEqual(
+      posted.slice(4).map((x) => [x.labels.release_id, x.endsAt ?? null]),
+      [
+        ['odoo-web-17.0.43', null],
+        ['odoo-web-17.0.43', '2026-11-27T08:05:00.000Z'],
+      ],
+    );
   } finally {
     await am.close();
+    await store.close();
   }
 });
 
-test("5xx is retried with backoff (full jitter, the actions' policy), 4xx is not", async () => {
-  const am = await receiver([503, 502, 400]);
-  const records: ActionRecord[] = [];
-  const sleeps: number[] = [];
-  const sink = new AlertmanagerSink(
-    {
-      url: am.url,
-      ...LINKS,
-      resendMs: 0,
-      retry: { attempts: 4, baseDelayMs: 100 },
-      record: (a) => void records.push(a),
-    },
-    { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
-  );
+test('a failed delivery is not counted as sent: the next verdict tries again, within resendMs', async () => {
+  const am = await scriptedReceiver();
+  const record = releaseRecord();
+  const store = await storeWith(record);
+  let now = T0;
+  const sink = createActionSink({
+    store,
+    actions: [createAlertmanagerAction({ url: am.url, ...LINKS, resendMs: 600_000 })],
+    retry: { attempts: 2 },
+    background: true,
+    clock: () => now,
+    sleep: noSleep,
+  });
   try {
-    await sink.onVerdict(verdict('rollback', 1), undefined, releaseRecord()); // 503, 502, 400 → gives up at the 4xx
-    await sink.onVerdict(verdict('rollback', 2), undefined, releaseRecord()); // 200
+    am.script(['fail', 'fail']);
+    const v = verdict('rollback', 1);
+    await sink.onVerdict(v, undefined, record);
     await sink.drain();
-    // full jitter: a uniform wait in [0, min(max, base·2^(k−1))) after the k-th failure; random 0.5 → half of 100, 200
-    assert.deepEqual(sleeps, [50, 100]);
+    now += 1_000;
+    await sink.onVerdict(verdict('rollback', 2), v, record);
+    await sink.drain();
     assert.deepEqual(
-      records.map((r) => [r.state, r.attempts]),
+      (await store.listActions({ releaseId: record.release.id })).map((r) => [r.state, r.attempts]),
       [
-        ['failed', 3],
+        ['failed', 2],
         ['succeeded', 1],
       ],
     );
-    assert.match(records[0].lastError ?? '', /HTTP 400/);
   } finally {
     await am.close();
-  }
-});
-
-test('a down Alertmanager: failure recorded after every retry, onVerdict still resolves, the next verdict tries again', async () => {
-  const port = await closedPort();
-  const records: ActionRecord[] = [];
-  let now = T0;
-  const sink = new AlertmanagerSink(
-    {
-      url: `http://127.0.0.1:${port}`,
-      ...LINKS,
-      resendMs: 600_000,
-      retry: { attempts: 3 },
-      clock: () => now,
-      record: (a) => void records.push(a),
-    },
-    { sleep: noSleep },
-  );
-  const v = verdict('rollback', 1);
-  const before = structuredClone(v);
-  await sink.onVerdict(v, undefined, releaseRecord());
-  await sink.drain();
-  assert.deepEqual(v, before, 'the verdict is untouched');
-  assert.equal(records.length, 1);
-  assert.equal(records[0].state, 'failed');
-  assert.equal(records[0].attempts, 3);
-  assert.match(records[0].lastError ?? '', /ECONNREFUSED|fetch failed/);
-  now += 1_000; // well within resendMs, yet the failed alert is retried at the next verdict
-  await sink.onVerdict(verdict('rollback', 2), v, releaseRecord());
-  await sink.drain();
-  assert.equal(records.length, 2);
-});
-
-test('a recorder that throws does not break delivery', async () => {
-  const am = await receiver();
-  const sink = new AlertmanagerSink(
-    {
-      url: am.url,
-      ...LINKS,
-      record: () => {
-        throw new Error('store down');
-      },
-    },
-    { sleep: noSleep },
-  );
-  try {
-    await sink.onVerdict(verdict('rollback', 1), undefined, releaseRecord());
-    await sink.drain();
-    assert.equal(am.received.length, 1);
-  } finally {
-    await am.close();
+    await store.close();
   }
 });
 
@@ -191,47 +192,48 @@ test('real Alertmanager: the posted alert is listed with its labels, and resolvi
   const url = await requireService(t, 'alertmanager');
   if (!url) return;
   const id = `it-${process.pid}-${Date.now()}`;
-  const records: ActionRecord[] = [];
-  const sink = new AlertmanagerSink({ url, ...LINKS, record: (a) => void records.push(a) });
-  const at = Date.now();
-  const v = { ...verdict('rollback', 0, id), at };
-  await sink.onVerdict(v, undefined, releaseRecord(id));
-  await sink.drain();
-  assert.equal(records[0]?.state, 'succeeded', records[0]?.lastError);
-
-  type Listed = {
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-    status: { state: string };
-    endsAt: string;
-  };
-  const list = async (): Promise<Listed[]> => {
-    const res = await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent(`release_id="${id}"`)}`);
-    assert.equal(res.status, 200);
-    return (await res.json()) as Listed[];
-  };
-  const [listed] = await list();
-  assert.ok(listed, 'the alert is listed');
-  assert.deepEqual(listed.labels, {
-    alertname: 'ReleaseHealthVerdict',
-    release_id: id,
-    service: 'odoo-web',
-    environment: 'production',
-    tenant_tier: 'tier-1',
-    release_class: 'standard',
-    decision: 'rollback',
-    severity: 'critical',
+  const record = releaseRecord(id);
+  const store = await storeWith(record);
+  const sink = createActionSink({
+    store,
+    actions: [createAlertmanagerAction({ url, ...LINKS })],
+    background: true,
   });
-  assert.equal(listed.status.state, 'active');
-  assert.equal(listed.annotations.verdict_url, `https://rh.example.com/api/v1/releases/${id}/verdict`);
+  try {
+    const v = { ...verdict('rollback', 0, id), at: Date.now() };
+    await sink.onVerdict(v, undefined, record);
+    await sink.drain();
+    const [fired] = await store.listActions({ releaseId: id });
+    assert.equal(fired?.state, 'succeeded', fired?.lastError);
 
-  sink.resolve(id, Date.now());
-  await sink.drain();
-  assert.equal(records[1]?.state, 'succeeded');
-  const after = await list();
-  // Alertmanager stops listing an alert whose endsAt has passed (or lists it no longer active)
-  assert.ok(
-    after.every((a) => Date.parse(a.endsAt) <= Date.now() + 1_000),
-    JSON.stringify(after),
-  );
+    type Listed = {
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      status: { state: string };
+      endsAt: string;
+    };
+    const list = async (): Promise<Listed[]> => {
+      const res = await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent(`release_id="${id}"`)}`);
+      assert.equal(res.status, 200);
+      return (await res.json()) as Listed[];
+    };
+    const [listed] = await list();
+    assert.ok(listed, 'the alert is listed');
+    assert.deepEqual(listed.labels, rollbackLabels(id));
+    assert.equal(listed.status.state, 'active');
+    assert.equal(listed.annotations.verdict_url, `https://rh.example.com/api/v1/releases/${id}/verdict`);
+
+    sink.releaseClosed(id, Date.now());
+    await sink.drain();
+    const records = await store.listActions({ releaseId: id });
+    assert.equal(records[1]?.state, 'succeeded', records[1]?.lastError);
+    const after = await list();
+    // Alertmanager stops listing an alert whose endsAt has passed (or lists it no longer active)
+    assert.ok(
+      after.every((a) => Date.parse(a.endsAt) <= Date.now() + 1_000),
+      JSON.stringify(after),
+    );
+  } finally {
+    await store.close();
+  }
 });

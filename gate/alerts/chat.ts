@@ -5,24 +5,24 @@
  * formatted message with links to the verdict and the dashboard.
  *
  * The webhook URL is a secret (Slack puts the token in the path): it is never logged or recorded
- * whole — records show it redacted. Delivery, retries and recording work as in the
- * Alertmanager sink: in the background, outcome to `record`, the verdict unaffected.
+ * whole — records show its origin and first path segment, errors mask it. Delivery is the gate's
+ * one path (gate/actions/delivery.ts), run in a `background` action sink as the Alertmanager
+ * action is: the pipeline does not wait, the verdict is unaffected.
  */
 import type { Decision, Verdict } from '../../analyzer/index.ts';
-import type { VerdictSink } from '../../pipeline/types.ts';
-import type { ActionRecord, ReleaseRecord } from '../../store/index.ts';
+import type { ReleaseRecord } from '../../store/index.ts';
 import { recordedTarget } from '../../collector/observe/redact.ts';
-import { postJson, type DeliverDeps, type DeliveryRetryOptions } from './deliver.ts';
+import { postJson } from '../actions/delivery.ts';
+import type { Action, ActionAttempt, ActionContext } from '../actions/types.ts';
 import { dashboardUrl, verdictUrl, type LinkOptions } from './links.ts';
 
-export interface ChatSinkOptions extends LinkOptions {
+export interface ChatActionOptions extends LinkOptions {
   /** the incoming-webhook URL (a secret) */
   webhookUrl: string;
   /** decisions worth a message when reached (default: all but continue) */
-  decisions?: Decision[];
-  retry?: DeliveryRetryOptions;
-  record?: (action: ActionRecord) => void | Promise<void>;
-  clock?: () => number;
+  decisions?: readonly Decision[];
+  /** per attempt (default: the delivery policy's, 5 s) */
+  timeoutMs?: number;
 }
 
 export interface ChatMessage {
@@ -89,59 +89,19 @@ export function chatMessage(
   return { text, blocks };
 }
 
-export class ChatWebhookSink implements VerdictSink {
-  readonly name = 'chat';
-  private queue: Promise<void> = Promise.resolve();
-  private readonly clock: () => number;
-
-  constructor(
-    private readonly options: ChatSinkOptions,
-    private readonly deps: DeliverDeps = {},
-  ) {
-    this.clock = options.clock ?? Date.now;
-  }
-
-  async onVerdict(verdict: Verdict, previous: Verdict | undefined, record: ReleaseRecord): Promise<void> {
-    if (previous?.decision === verdict.decision) return;
-    const wanted = this.options.decisions ?? ['promote', 'reduce-traffic', 'rollback', 'inconclusive'];
-    if (!wanted.includes(verdict.decision)) return;
-    const message = chatMessage(verdict, previous, record, this.options);
-    this.queue = this.queue.then(() => this.deliver(verdict, message));
-  }
-
-  async drain(): Promise<void> {
-    await this.queue;
-  }
-
-  private async deliver(verdict: Verdict, message: ChatMessage): Promise<void> {
-    const createdAt = this.clock();
-    const result = await postJson(this.options.webhookUrl, message, {
-      ...this.options.retry,
-      ...this.deps,
-      secrets: [this.options.webhookUrl],
-    });
-    const action: ActionRecord = {
-      releaseId: verdict.releaseId,
-      kind: 'chat',
-      decision: verdict.decision,
-      target: recordedTarget(this.options.webhookUrl, { path: 'first-segment' }),
-      state: result.ok ? 'succeeded' : 'failed',
-      attempts: result.attempts,
-      createdAt,
-      updatedAt: this.clock(),
-      payload: message,
-      ...(result.error
-        ? {
-            lastError: result.error
-              .split(this.options.webhookUrl)
-              .join(recordedTarget(this.options.webhookUrl, { path: 'first-segment' })),
-          }
-        : {}),
-    };
-    try {
-      await this.options.record?.(action);
-    } catch {
-      // best effort, as in the Alertmanager sink
-    }
-  }
+export function createChatAction(options: ChatActionOptions): Action {
+  const { webhookUrl } = options;
+  const url = new URL(webhookUrl);
+  const target = recordedTarget(url, { path: 'first-segment' });
+  return {
+    kind: 'chat',
+    target,
+    on: new Set(options.decisions ?? ['promote', 'reduce-traffic', 'rollback', 'inconclusive']),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    async run({ verdict, previous, record }: ActionContext, attempt: ActionAttempt) {
+      const message = chatMessage(verdict, previous, record, options);
+      const answer = await postJson(url, message, { ...attempt, target, secrets: [webhookUrl, url.pathname] });
+      return { status: answer.status, text: message.text };
+    },
+  };
 }

@@ -41,9 +41,9 @@ export async function storeWithRelease(): Promise<{ store: Store; record: Releas
   return { store, record };
 }
 
-export function verdict(minute: number, decision: Decision): Verdict {
+export function verdict(minute: number, decision: Decision, releaseId = spec.release.id): Verdict {
   return {
-    releaseId: spec.release.id,
+    releaseId,
     at: START + minute * 60_000,
     decision,
     score: decision === 'rollback' ? 40 : 100,
