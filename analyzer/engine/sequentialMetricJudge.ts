@@ -298,7 +298,7 @@ export class SequentialMetricJudge implements MetricJudge {
     const n = this.sampleCounts();
     if (this.latency && n.baseline >= 20) {
       // spread of the log-values from the baseline's quartiles (a normal's IQR is 1.349 sd)
-      const q = (p: number) => this.latency!.quantile('baseline', p, 0.5).estimate;
+      const q = (p: number) => this.latency!.quantileEstimate('baseline', p);
       const sigma = (Math.log(q(0.75)) - Math.log(q(0.25))) / 1.349;
       if (Number.isFinite(sigma) && sigma > 0) return { observations: n.baseline + n.canary, sigma };
     }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLatencyShiftTest, restoreLatencyShiftTest, type LatencyShiftTest } from './latencyShift.ts';
 import { StatsInputError } from './errors.ts';
+import { quantileConfidenceSequence } from './quantileConfidenceSequence.ts';
 import { createRandom, type Random } from './testing/random.ts';
 import type { Alternative } from './anytime.ts';
 import { inGroup } from '../../test/groups.ts';
@@ -324,4 +325,24 @@ test('contract details: closed batches only, no data no evidence, SLO quantile, 
     { ...good, counts: { baseline: [-800, 1], canary: [] } },
   ];
   for (const s of broken) assert.throws(() => restoreLatencyShiftTest(s as never), StatsInputError);
+});
+
+test('band storage: quantiles read on the occupied band equal those of the full layout', () => {
+  const rng = createRandom(21);
+  const test = createLatencyShiftTest({ anchor: 1.1 });
+  const full = new Float64Array(test.buckets.count);
+  for (let i = 0; i < 3000; i++) {
+    const v = 0.2 * Math.exp(0.7 * rng.normal());
+    test.observe('baseline', v);
+    full[test.buckets.bucketIndex(v)]++;
+  }
+  test.observe('canary', 0.2);
+  test.endBatch();
+  const cdf = new Float64Array(full.length);
+  for (let k = 0, acc = 0; k < full.length; k++) cdf[k] = acc += full[k];
+  for (const p of [0.05, 0.25, 0.5, 0.75, 0.95, 0.999]) {
+    const whole = quantileConfidenceSequence(cdf, test.buckets.edges, { p, alpha: 0.01 });
+    assert.deepEqual(test.quantile('baseline', p, 0.01), whole, `p = ${p}`);
+    assert.equal(test.quantileEstimate('baseline', p), whole.estimate, `estimate, p = ${p}`);
+  }
 });

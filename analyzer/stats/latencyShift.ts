@@ -5,9 +5,13 @@ import { alignPair, BucketCounts, doubles } from './bucketCounts.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkOptionKeys } from './options.ts';
 import { logBuckets, type BucketLayout, type BucketLayoutSpec } from './logBuckets.ts';
-import { quantileConfidenceSequence, type QuantileInterval } from './quantileConfidenceSequence.ts';
+import {
+  interpolatedQuantile,
+  quantileConfidenceSequence,
+  type QuantileInterval,
+} from './quantileConfidenceSequence.ts';
 import { createShiftFamily, type ShiftFamily, type ShiftFamilyState } from './shiftConfidenceSequence.ts';
-import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixture.ts';
+import { advanceStartMixture, EMPTY, meanStartMixtureLogEvidence } from './startMixture.ts';
 
 export interface LatencyShiftOptions {
   /** histogram upper edges (Prometheus `le`, ending with +Infinity); default: 707 log-spaced buckets */
@@ -62,6 +66,8 @@ export interface LatencyShiftTest extends AnytimeTest<LatencyShiftState> {
    * (closed batches; e.g. for an SLO guard on the canary's p95). Throws if the cohort has no data.
    */
   quantile(cohort: Cohort, p: number, alpha: number): QuantileInterval;
+  /** the interpolated empirical p-quantile alone (Prometheus histogram_quantile; closed batches), without the sequence's cost */
+  quantileEstimate(cohort: Cohort, p: number): number;
 }
 
 /** tilts λ = 0.02·2^(k/2), k = 0..14 (0.02 … 2.56 in normal-score units), equal weights */
@@ -258,12 +264,7 @@ class LatencyShift implements LatencyShiftTest {
   }
 
   private mixture(offset: number): number {
-    const { logE, batches } = this;
-    let max = -Infinity;
-    for (let k = 0; k < LAMBDAS.length; k++) max = Math.max(max, startMixtureLogEvidence(logE[offset + k], batches));
-    let sum = 0;
-    for (let k = 0; k < LAMBDAS.length; k++) sum += Math.exp(startMixtureLogEvidence(logE[offset + k], batches) - max);
-    return max + Math.log(sum / LAMBDAS.length);
+    return meanStartMixtureLogEvidence(this.logE, offset, LAMBDAS.length, this.batches);
   }
 
   evidence(alternative: Alternative): number {
@@ -301,6 +302,15 @@ class LatencyShift implements LatencyShiftTest {
     return this.cohortQuantile(counts, p, alpha);
   }
 
+  quantileEstimate(cohort: Cohort, p: number): number {
+    checkCohort(cohort);
+    if (!(p > 0 && p < 1)) throw new StatsInputError(FN, `p must be in (0, 1), got ${p}`);
+    const counts = this.cumulative(cohort);
+    if (counts.total === 0) throw new StatsInputError(FN, `quantile needs at least one closed ${cohort} observation`);
+    const { cdf, edges } = this.band(counts);
+    return interpolatedQuantile(cdf, edges, p);
+  }
+
   /**
    * A cohort's quantile sequence over the part of the layout that matters: from the bucket below
    * its first occupied one (where the cumulative count is 0) to its last occupied one (where it is
@@ -308,13 +318,19 @@ class LatencyShift implements LatencyShiftTest {
    * no edge below holds less than 0), so the answer equals the full layout's.
    */
   private cohortQuantile(counts: BucketCounts, p: number, alpha: number): QuantileInterval {
+    const { cdf, edges } = this.band(counts);
+    return quantileConfidenceSequence(cdf, edges, { p, alpha });
+  }
+
+  /** cumulative counts and edges from the bucket below the cohort's first occupied one to its last */
+  private band(counts: BucketCounts): { cdf: Float64Array; edges: readonly number[] } {
     const stored = counts.view();
     const from = counts.start > 0 ? counts.start - 1 : 0;
     const lead = counts.start - from;
     const cdf = new Float64Array(lead + stored.length);
     let acc = 0;
     for (let k = 0; k < stored.length; k++) cdf[lead + k] = acc += stored[k];
-    return quantileConfidenceSequence(cdf, this.buckets.edges.slice(from, counts.end), { p, alpha });
+    return { cdf, edges: this.buckets.edges.slice(from, counts.end) };
   }
 
   snapshot(): LatencyShiftState {

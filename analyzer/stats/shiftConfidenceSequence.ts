@@ -1,7 +1,7 @@
 import type { EffectInterval } from './anytime.ts';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
-import { advanceStartMixture, EMPTY, startMixtureLogEvidence } from './startMixture.ts';
+import { advanceStartMixture, EMPTY, meanStartMixtureLogEvidence } from './startMixture.ts';
 
 /** bucket shifts tested (ratio 1.025): dense near 0, where tolerances of 5–25% are decided; ±48 buckets ≈ ×0.31 … ×3.3 */
 const BASE_SHIFTS = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48];
@@ -156,13 +156,7 @@ class Family implements ShiftFamily {
 
   /** log of grid shift i's mixture over the tilts of one side (side 0: slower, LAMBDAS.length: faster) */
   private mixture(i: number, side: number): number {
-    const { logE, batches } = this;
-    const from = i * TILTS.length + side;
-    let max = -Infinity;
-    for (let k = from; k < from + LAMBDAS.length; k++) max = Math.max(max, startMixtureLogEvidence(logE[k], batches));
-    let sum = 0;
-    for (let k = from; k < from + LAMBDAS.length; k++) sum += Math.exp(startMixtureLogEvidence(logE[k], batches) - max);
-    return max + Math.log(sum / LAMBDAS.length);
+    return meanStartMixtureLogEvidence(this.logE, i * TILTS.length + side, LAMBDAS.length, this.batches);
   }
 
   /** closes batch t on grid shift i without a bet (e = 1): its start weight still enters the mixture */

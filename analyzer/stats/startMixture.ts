@@ -36,3 +36,22 @@ export function advanceStartMixture(logR: number, logEBatch: number, t: number):
 export function startMixtureLogEvidence(logR: number, closed: number): number {
   return logAddExp(logR, -Math.log(closed + 1));
 }
+
+/**
+ * log of the equal-weight mixture, over `count` tilts, of log E_t after `closed` batches:
+ * (1/m) Σ_k (R_k + 1/(closed + 1)) = mean_k R_k + 1/(closed + 1), with R_k = exp(logR[from + k]).
+ * Equal to averaging `startMixtureLogEvidence` over the tilts, with one logarithm and m
+ * exponentials instead of m log-sum-exps: the look reads this for every grid shift.
+ */
+export function meanStartMixtureLogEvidence(
+  logR: ArrayLike<number>,
+  from: number,
+  count: number,
+  closed: number,
+): number {
+  let max = -Infinity;
+  for (let k = from; k < from + count; k++) if (logR[k] > max) max = logR[k];
+  let sum = 0;
+  for (let k = from; k < from + count; k++) sum += Math.exp(logR[k] - max);
+  return logAddExp(max + Math.log(sum / count), -Math.log(closed + 1));
+}
