@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the `*.test.ts` files under the given folders (default: all rooms) with node's test runner
-// (Node 20's runner has no glob support for .ts files, hence this finder), prints node's spec
-// report, one line per distinct skip reason, and the closing line CI reads:
+// Runs the `*.test.ts` files under the given folders (default: all rooms), each in its own node
+// process with node's test runner (Node 20's runner has no glob support for .ts files, hence this
+// finder), prints each file's spec report with its wall-clock and CPU time, one line per distinct
+// skip reason, the slowest files, and the closing line CI reads:
 //   tests: N passed, N failed, N skipped
 //
 //   node scripts/run-tests.js [--all | --group NAME ...] [folder-or-file ...]
@@ -12,10 +13,11 @@
 // runs. Plain `*.test.ts` files always run; single tests inside them join a group with
 // `inGroup(GROUP)` (test/groups.ts), which skips them unless their group was asked for. CI (`.ci/run`) runs `--all`; a newcomer's `npm test`
 // runs the rest, in minutes, and the tests that need a service skip saying which script starts it.
-import { readdirSync, statSync, readFileSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir, availableParallelism } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, readFileSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir, availableParallelism, loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The groups outside the default run, and what is in them (printed when they are left out). */
 const GROUPS = {
@@ -92,42 +94,108 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const tap = join(mkdtempSync(join(tmpdir(), 'rh-tests-')), 'report.tap');
-// Two files at a time even on two cores: most test time is waiting (servers, child processes,
-// timers), and node's default (cores - 1) runs them one after another there.
+// Each file runs in its own node process (as `node --test` would run it), at most `concurrency` at a
+// time, its report printed whole when it ends so files never interleave. The runner times each file
+// (wall clock) and adds up the CPU its node processes used (scripts/testing/cpu-at-exit.js), so the
+// slow files can be named: wall time alone says more about the machine's load than about the test.
+// Two files at a time even on two cores: most test time is waiting (servers, child processes, timers).
 const concurrency = Math.max(2, availableParallelism() - 1);
-const result = spawnSync(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tap}`,
-    ...files,
-  ],
-  { stdio: 'inherit', env: { ...process.env, RH_TEST_GROUPS: [...wanted].join(',') } },
-);
+const work = mkdtempSync(join(tmpdir(), 'rh-tests-'));
+const cpuHook = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'testing', 'cpu-at-exit.js')).href;
+const env = { ...process.env, RH_TEST_GROUPS: [...wanted].join(',') };
 
 let passed = 0,
   failed = 0,
-  skipped = 0;
+  skipped = 0,
+  exitStatus = 0;
 const skipReasons = new Map();
-try {
-  const text = readFileSync(tap, 'utf8');
-  passed = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0);
-  failed = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0);
-  skipped = Number(/^# skipped (\d+)/m.exec(text)?.[1] ?? 0);
-  for (const m of text.matchAll(/^\s*ok \d+ - .*? # SKIP(?: (.*))?$/gm)) {
-    const reason = (m[1] ?? '').trim() || '(no reason given)';
-    skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
-  }
-} catch {
-  failed = Math.max(failed, 1);
+/** @type {{ file: string, wallMs: number, cpuMs: number, status: number | null }[]} */
+const timings = [];
+
+function runFile(file, index) {
+  const tap = join(work, `${index}.tap`);
+  const cpuDir = join(work, `cpu-${index}`);
+  mkdirSync(cpuDir);
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        cpuHook,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        file,
+      ],
+      { env: { ...env, RH_TEST_CPU_DIR: cpuDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    child.on('close', (status, signal) => {
+      const wallMs = performance.now() - started;
+      let cpuUs = 0;
+      for (const name of readdirSync(cpuDir)) {
+        try {
+          const { user, system } = JSON.parse(readFileSync(join(cpuDir, name), 'utf8'));
+          cpuUs += user + system;
+        } catch {
+          // a process that died mid-write: its CPU is not counted
+        }
+      }
+      const cpuMs = cpuUs / 1000;
+      timings.push({ file, wallMs, cpuMs, status });
+      let counted = false;
+      try {
+        const text = readFileSync(tap, 'utf8');
+        const count = (key) => Number(new RegExp(`^# ${key} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+        if (!Number.isNaN(count('pass'))) {
+          passed += count('pass');
+          failed += count('fail') + (count('cancelled') || 0);
+          skipped += count('skipped');
+          counted = true;
+        }
+        for (const m of text.matchAll(/^\s*ok \d+ - .*? # SKIP(?: (.*))?$/gm)) {
+          const reason = (m[1] ?? '').trim() || '(no reason given)';
+          skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
+        }
+      } catch {
+        // no report: the file did not get as far as its tests
+      }
+      const ok = status === 0;
+      if (!ok) {
+        exitStatus = 1;
+        // a file that crashed before (or without) its summary still counts as one failure
+        if (!counted) failed += 1;
+      }
+      const how = ok ? '' : signal ? ` — killed by ${signal}` : ` — exit code ${status}`;
+      // the spec reporter closes each file with its own counts; the runner's closing line adds them up
+      const report = Buffer.concat(output)
+        .toString()
+        .replace(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+\n/gm, '');
+      process.stdout.write(`\n▶ ${file} (${seconds(wallMs)} wall, ${seconds(cpuMs)} CPU${how})\n${report}`);
+      resolve();
+    });
+  });
 }
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const started = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.min(concurrency, files.length) }, async () => {
+    while (next < files.length) {
+      const index = next++;
+      await runFile(files[index], index);
+    }
+  }),
+);
+const wallMs = performance.now() - started;
+rmSync(work, { recursive: true, force: true });
 
 if (skipReasons.size) {
   console.log(`\nskipped, by reason:`);
@@ -138,5 +206,19 @@ if (leftOut.size) {
   console.log(`\nnot run (npm test -- --all runs them, as CI does):`);
   for (const [group, n] of leftOut) console.log(`  ${group}: ${n} file${n === 1 ? '' : 's'} — ${GROUPS[group]}`);
 }
+if (timings.length > 1) {
+  const cpuTotal = timings.reduce((sum, t) => sum + t.cpuMs, 0);
+  const slowest = [...timings].sort((a, b) => b.cpuMs - a.cpuMs).slice(0, 12);
+  console.log(`\nslowest files by CPU (wall clock in brackets; the wall clock depends on the machine's load):`);
+  for (const t of slowest)
+    console.log(`  ${seconds(t.cpuMs).padStart(8)}  (${seconds(t.wallMs).padStart(8)})  ${t.file}`);
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  console.log(
+    `${timings.length} files in ${seconds(wallMs)} on ${availableParallelism()} cores, ${concurrency} at a time; ` +
+      `test processes used ${seconds(cpuTotal)} CPU in all; load average now ${load}`,
+  );
+}
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(result.status ?? 1);
+process.exit(exitStatus);
