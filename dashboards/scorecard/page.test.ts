@@ -38,7 +38,16 @@ test('self-contained, printable, no script', () => {
   assert.ok(!/<script|<link|src=|@import|url\(/i.test(html), 'no script, no external resource');
   assert.match(html, /@media print/);
   assert.match(html, /@page/);
-  assert.equal((html.match(/<svg /g) ?? []).length, 5, "DORA's four keys per week and a bar per class");
+  assert.equal(
+    (html.match(/<svg /g) ?? []).length,
+    6,
+    "DORA's four keys per week (phone-sized already) and the bars per class, wide and narrow",
+  );
+  // every chart fits a phone: the narrow layouts are 340 px, the weekly charts too
+  const narrowWidths = [...html.matchAll(/<div class="chart-narrow"><svg [^>]*width="(\d+)"/g)].map((m) =>
+    Number(m[1]),
+  );
+  assert.deepEqual(narrowWidths, [340]);
   // every release row opens its page; text is never below 12 px in a chart
   for (const id of ['rel-a', 'rel-b', 'rel-c', 'rel-d'])
     assert.ok(html.includes(`<a href="releases/${id}">${id}</a>`), id);

@@ -7,7 +7,7 @@
  * Each figure carries `data-figure="<scope>.<key>"` (scope `overall`, `<dimension>:<key>`,
  * `month:<YYYY-MM>` or `release:<id>`) so tests and scrapers read them without parsing layout.
  */
-import { classBarsSvg, trendLine, trendWords, weeklySvg, type WeeklySeries } from './charts.ts';
+import { classBarsSvg, responsiveChart, trendLine, trendWords, weeklySvg, type WeeklySeries } from './charts.ts';
 import {
   escapeHtml,
   FIGURE_COLUMNS,
@@ -203,7 +203,7 @@ ${doraCharts(card)}
 <h2>All figures</h2>
 ${tiles(card.overall)}
 <h2>Where releases fail</h2>
-<div class="chart-wrap" tabindex="0" role="region" aria-label="change failure rate per release class (chart)"><figure><figcaption>Change failure rate per release class</figcaption>${classBarsSvg(card.groups.releaseClass)}</figure></div>
+<div class="chart-wrap" tabindex="0" role="region" aria-label="change failure rate per release class (chart)"><figure><figcaption>Change failure rate per release class</figcaption>${responsiveChart((layout) => classBarsSvg(card.groups.releaseClass, layout))}</figure></div>
 ${groups}
 <h2>By month</h2>${months}
 <h2>Releases</h2><p class="sub">Each release opens its own page: effects with intervals, the decision timeline, actions and their outcomes.</p>${releaseTable(card)}

@@ -4,8 +4,9 @@
  * history: `/`, `/scorecards` and a rolled-back and a promoted release's page. For each, at
  * desktop (1280 px) and phone (390 px) widths:
  *  - axe-core (the accessibility engine of Lighthouse and Deque's tools) finds no violation;
- *  - no text is drawn below 12 px (HTML computed sizes; SVG charts are never scaled down, they
- *    scroll sideways instead) and the page itself does not scroll sideways on a phone;
+ *  - no text is drawn below 12 px (HTML computed sizes; SVG charts are never scaled down: a chart
+ *    wider than a phone shows its narrow layout there), neither the page nor any chart scrolls
+ *    sideways on a phone, and every chart is drawn (one layout of each, at each width);
  *  - a screenshot is saved to test-artifacts/pages/ for a human to look at.
  * Without Chromium: skipped locally, naming the script that installs it; a failure under CI.
  */
@@ -95,7 +96,11 @@ test(
               const size = parseFloat(getComputedStyle(el).fontSize);
               if (size < 12) small.push(`${el.tagName} ${size}px "${el.innerText.slice(0, 30)}"`);
             }
+            let charts = 0;
             for (const svg of Array.from(document.querySelectorAll('svg.chart'))) {
+              // the other layout of a responsive chart is not displayed at this width
+              if (svg.getClientRects().length === 0) continue;
+              charts++;
               const drawn = svg.getBoundingClientRect().width;
               const declared = Number(svg.getAttribute('width'));
               if (Math.abs(drawn - declared) > 1)
@@ -107,8 +112,25 @@ test(
                 if (size < 12) small.push(`svg text ${size}px "${text.textContent?.slice(0, 30)}"`);
               }
             }
-            return { small, sideways: document.documentElement.scrollWidth > window.innerWidth + 1 };
+            const scrolling = Array.from(document.querySelectorAll('.chart-wrap'))
+              .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1)
+              .map(
+                (wrap) =>
+                  `chart "${wrap.getAttribute('aria-label')}" scrolls sideways (${wrap.scrollWidth} px in ${wrap.clientWidth} px)`,
+              );
+            const layouts = document.querySelectorAll('.chart-wide, .chart-narrow').length / 2;
+            return {
+              small,
+              scrolling,
+              charts,
+              // every chart either has one layout, or two of which exactly one is displayed
+              expectedCharts: document.querySelectorAll('svg.chart').length - layouts,
+              sideways: document.documentElement.scrollWidth > window.innerWidth + 1,
+            };
           });
+          for (const s of legibility.scrolling) problems.push(`${name}@${width}: ${s}`);
+          if (legibility.charts !== legibility.expectedCharts)
+            problems.push(`${name}@${width}: ${legibility.charts} charts drawn, ${legibility.expectedCharts} expected`);
           for (const s of legibility.small.slice(0, 5)) problems.push(`${name}@${width}: ${s}`);
           if (legibility.sideways) problems.push(`${name}@${width}: the page scrolls sideways`);
           await page.screenshot({ path: `${ARTIFACTS}${name}-${width}.png`, fullPage: name !== 'scorecard' });

@@ -7,7 +7,7 @@
  */
 import type { MetricSpec, Verdict } from '../../analyzer/index.ts';
 import type { ActionRecord, AuditEntry } from '../../store/index.ts';
-import { effectsSvg, timelineSvg, type TimelineMark } from './charts.ts';
+import { effectsSvg, responsiveChart, timelineSvg, type TimelineMark } from './charts.ts';
 import { releaseOutcome } from './compute.ts';
 import { escapeHtml, formatCount, formatDate, formatMinutes } from './format.ts';
 import { recordedOnset } from './load.ts';
@@ -131,9 +131,17 @@ export function renderReleasePage(data: ReleasePageData): string {
     ['Committed', r.commitAt === undefined ? '—' : formatDate(r.commitAt)],
     ['Status', record.status],
   ];
+  const effectRows = (deciding?.metrics ?? []).map((m) => ({
+    metric: m.metric,
+    relative: m.effect.relative,
+    low: m.effect.low,
+    high: m.effect.high,
+    tolerance: signedTolerance(specs.get(m.metric)),
+    classification: m.classification,
+  }));
   const effects =
     deciding && deciding.metrics.length
-      ? `<div class="chart-wrap" tabindex="0" role="region" aria-label="effects (chart)">${effectsSvg(deciding.metrics.map((m) => ({ metric: m.metric, relative: m.effect.relative, low: m.effect.low, high: m.effect.high, tolerance: signedTolerance(specs.get(m.metric)), classification: m.classification })))}</div>${effectsTable(deciding, specs)}`
+      ? `<div class="chart-wrap" tabindex="0" role="region" aria-label="effects (chart)">${responsiveChart((layout) => effectsSvg(effectRows, layout))}</div>${effectsTable(deciding, specs)}`
       : '<p class="sub">No metric has been judged yet.</p>';
   const body = `<h1>${escapeHtml(r.id)} ${decisionBadge(o.decision)}</h1>
 <p class="lead" data-figure="release.outcome">${escapeHtml(outcomeSentence(o, r.startedAt, deciding))}</p>
@@ -148,7 +156,7 @@ ${effects}
 <h2>Evidence and reasons</h2>
 ${deciding ? `<ul class="reasons">${deciding.reasons.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>` : '<p class="sub">None yet.</p>'}
 <h2>Decision timeline</h2>
-<div class="chart-wrap" tabindex="0" role="region" aria-label="decision timeline (chart)"><figure><figcaption>Score of every look (line) and its decision (strip), minutes from the start</figcaption>${timelineSvg(verdicts, r.startedAt, marks)}</figure></div>
+<div class="chart-wrap" tabindex="0" role="region" aria-label="decision timeline (chart)"><figure><figcaption>Score of every look (line) and its decision (strip), minutes from the start</figcaption>${responsiveChart((layout) => timelineSvg(verdicts, r.startedAt, marks, layout))}</figure></div>
 <h2>Actions and outcomes</h2>
 ${actionsTable(actions, r.startedAt)}
 <h2>Release</h2>

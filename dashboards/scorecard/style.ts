@@ -4,8 +4,9 @@
  *
  * Palette: Okabe & Ito's eight colours, distinguishable with the common colour-vision
  * deficiencies. Colour never carries meaning alone: every mark has a text label or a shape.
- * Text is at least 12 px at the size a chart is drawn; wide charts scroll sideways on a phone
- * rather than shrink their text.
+ * Text is at least 12 px at the size a chart is drawn; a chart wider than a phone has a narrow
+ * layout too (charts.ts, `responsiveChart`), shown below 860 px, so nothing scrolls sideways and no
+ * text shrinks to fit.
  */
 import { escapeHtml } from './format.ts';
 
@@ -49,6 +50,8 @@ h3 { font-size: 15px; margin: 14px 0 6px; }
 .tile .note { color: var(--muted); font-size: 12px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); gap: 16px 24px; } .charts .trend { font-size: 13px; color: var(--muted); margin: 0 0 4px; } figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
 .chart-wrap { overflow-x: auto; }
+.chart-narrow { display: none; }
+@media screen and (max-width: 859px) { .chart-wide { display: none; } .chart-narrow { display: block; } }
 svg.chart { display: block; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { padding: 5px 6px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
