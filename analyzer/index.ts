@@ -15,7 +15,7 @@ export {
   toSample,
 } from './validation.ts';
 export type { ParsedSample } from './validation.ts';
-export { ReleaseEngine, releasePower, Replay, replaySamples } from './engine/index.ts';
+export { ReleaseEngine, releasePower, Replay, replaySamples, WARMING_UP_REASON } from './engine/index.ts';
 export type { EngineOptions, EngineSnapshot, IngestCounts, JudgeMode, ReplayResult } from './engine/index.ts';
 export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from './policy/index.ts';
 export type { ReleaseClassPolicy } from './policy/index.ts';

@@ -146,7 +146,7 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
       get: {
         summary: 'Current governed verdict (reader) — the Argo Rollouts web metric',
         description:
-          'Always 200 with the Verdict for every decision, inconclusive included; before the engine’s first look: decision continue, reason "warming up: …" with the minutes of the window left (never promote, never inconclusive for being new). Argo Rollouts: jsonPath "{$.decision}"; see examples/argo-rollouts for the background analysis (fails on rollback or reduce-traffic) and the final step (passes only on promote).',
+          'Always 200 with the Verdict for every decision, inconclusive included; from registration: the engine takes a first look when the release is registered — decision continue, reason "warming up at registration: …" with the minutes of the window left (never promote, never inconclusive for being new); until that look is stored the gate answers the same with "warming up: no look taken yet". Argo Rollouts: jsonPath "{$.decision}"; see examples/argo-rollouts for the background analysis (fails on rollback or reduce-traffic) and the final step (passes only on promote).',
         operationId: 'getVerdict',
         parameters: [idParam],
         responses: { 200: json('Verdict', 'the current verdict'), ...errors(400, 401, 403, 404) },

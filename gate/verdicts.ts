@@ -3,16 +3,23 @@
  * first), passed through governance (`applyGovernance`). Used by the verdict endpoint (through
  * the cache), the Flagger webhooks and `/metrics`, so the three can never disagree.
  */
-import { applyGovernance, resolvePolicy, type GovernanceConfig, type Verdict } from '../analyzer/index.ts';
+import {
+  applyGovernance,
+  resolvePolicy,
+  WARMING_UP_REASON,
+  type GovernanceConfig,
+  type Verdict,
+} from '../analyzer/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
 
-/** First words of the reason a release gets before the engine's first look. */
-export const WARMING_UP_REASON = 'warming up';
+/** First words of the reason a release gets before the engine's first look (the engine's own, analyzer/engine). */
+export { WARMING_UP_REASON };
 
 const MINUTE = 60_000;
 
 /**
- * Before the engine's first look: `continue`, score 0, "warming up" with the minutes of the
+ * Before the engine's first look lands (the pipeline takes one right after registration, off the
+ * request; a gate without a pipeline in its process waits for the analysis role's): `continue`, score 0, "warming up" with the minutes of the
  * observation window left. A release is judged from the moment it is registered: being new is
  * not a reason to stop a rollout (`inconclusive` pauses Argo Rollouts for a human, and every
  * rollout would pause at its start), and `continue` never promotes — promotion needs the engine's

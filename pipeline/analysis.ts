@@ -20,6 +20,8 @@ import { ReleaseRun, type AnalysisState, type BatchOutcome, type PipelineCheckpo
 export interface ReleaseAnalysis {
   ingest(batch: SampleBatch): Promise<BatchOutcome & { state: AnalysisState }>;
   advanceTo(now: number): Promise<{ verdicts: Verdict[]; state: AnalysisState }>;
+  /** the look at registration, before the first interval closes; undefined once a look was taken */
+  firstLook(at: number): Promise<Verdict | undefined>;
   checkpoint(lastHanded: Verdict | undefined): Promise<PipelineCheckpoint>;
   /** frees the engine (the release stopped or was forgotten); later calls fail */
   dispose(): void;
@@ -60,6 +62,7 @@ export const openLocalAnalysis: AnalysisOpener = async (record, options, watchMs
         return { ...outcome, state: core.state };
       },
       advanceTo: async (now) => ({ verdicts: live().advanceTo(now), state: core.state }),
+      firstLook: async (at) => live().firstLook(at),
       checkpoint: async (lastHanded) => {
         const c = live();
         c.lastHanded = lastHanded;

@@ -21,6 +21,7 @@ export type AnalysisRequest =
     }
   | { seq: number; op: 'ingest'; id: string; batch: SampleBatch }
   | { seq: number; op: 'advance'; id: string; now: number }
+  | { seq: number; op: 'first-look'; id: string; at: number }
   | { seq: number; op: 'checkpoint'; id: string; lastHanded?: Verdict }
   | { seq: number; op: 'dispose'; id: string };
 
@@ -52,6 +53,8 @@ function answer(request: AnalysisRequest): unknown {
       const c = core(request.id);
       return { verdicts: c.advanceTo(request.now), state: c.state };
     }
+    case 'first-look':
+      return core(request.id).firstLook(request.at) ?? null;
     case 'checkpoint': {
       const c = core(request.id);
       c.lastHanded = request.lastHanded;

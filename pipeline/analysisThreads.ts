@@ -169,6 +169,7 @@ export function startAnalysisThreads(count: number, logger: PipelineLogger): Ana
       const analysis: ReleaseAnalysis = {
         ingest: (batch) => call<BatchOutcome & { state: AnalysisState }>({ op: 'ingest', id, batch }),
         advanceTo: (now) => call<{ verdicts: Verdict[]; state: AnalysisState }>({ op: 'advance', id, now }),
+        firstLook: (at) => call<Verdict | null>({ op: 'first-look', id, at }).then((verdict) => verdict ?? undefined),
         checkpoint: (lastHanded) =>
           call<PipelineCheckpoint>({ op: 'checkpoint', id, ...(lastHanded ? { lastHanded } : {}) }),
         dispose: () => {

@@ -414,6 +414,16 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     return advanced.verdicts;
   }
 
+  /** The look at registration: stored and handed on like any look; none when the release has looked before. */
+  async function firstLook(run: ReleaseSlot, at: number): Promise<void> {
+    if (runs.get(run.id) !== run || run.lastHanded !== undefined || run.current !== undefined) return;
+    const verdict = await run.analysis.firstLook(at);
+    if (!verdict) return;
+    run.noteVerdicts([verdict]);
+    run.outbox.push(verdict);
+    await drain(run);
+  }
+
   /**
    * Its analysis thread died: the run is dropped unacknowledged, so its next batch reopens it
    * from the stored checkpoint. What it ingested after that checkpoint comes again only when the
@@ -601,7 +611,14 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
         logger.warn({ releaseId: record.release.id, status: record.status }, 'pipeline: not starting a closed release');
         return;
       }
-      await startRun(record);
+      const run = await startRun(record);
+      // the release is judged from its registration: a first look, taken off the caller's path
+      // (registration answers at once; the look, its storing and the sinks run on the release's lock)
+      void run
+        .exclusive(() => firstLook(run, o.clock()))
+        .catch((err: unknown) =>
+          logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: the look at registration failed'),
+        );
     },
     async stop(releaseId) {
       const run = runs.get(releaseId);

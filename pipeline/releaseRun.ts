@@ -154,6 +154,11 @@ export class ReleaseRun {
     return verdicts;
   }
 
+  /** The look at registration (the engine's `firstLook`); undefined once a look was taken. */
+  firstLook(at: number): Verdict | undefined {
+    return this.engine.firstLook(at);
+  }
+
   private collect(looks: Verdict[], out: Verdict[]): void {
     for (const look of looks) {
       out.push(look);

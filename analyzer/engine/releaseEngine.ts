@@ -76,6 +76,9 @@ export interface IngestCounts {
 
 const FINAL = new Set(['rollback', 'promote', 'inconclusive']);
 
+/** First words of the reasons of a release judged before its first interval closed (the gate's placeholder says the same). */
+export const WARMING_UP_REASON = 'warming up';
+
 /** An engine state that must not be checkpointed (a restore could not judge it). */
 export class UnjudgeableStateError extends Error {
   override readonly name = 'UnjudgeableStateError';
@@ -223,6 +226,27 @@ export class ReleaseEngine {
     const verdicts: Verdict[] = [];
     while (!this.final && ts >= this.nextBoundary) verdicts.push(this.closeBatch());
     return verdicts;
+  }
+
+  /**
+   * The look taken when a release is registered, before its first interval closes: the release is
+   * judged on what it has (nothing yet, so every metric is `nodata`) by the same rule as every
+   * look, and the decision rule keeps it `continue` before the window's end — never `inconclusive`
+   * for being new, never `promote` on missing data. The reasons start with "warming up" and the
+   * minutes left. Changes nothing: the open batch stays open and the next look is at its boundary
+   * as before. Undefined once a look was taken (a resumed release has its own history), before the
+   * release's start, and once the first interval has ended (its own look is due: the history stays
+   * in time order).
+   */
+  firstLook(at: number): Verdict | undefined {
+    if (this.last !== undefined || at < this.spec.release.startedAt || at >= this.nextBoundary) return undefined;
+    const verdict = this.evaluate(at);
+    const { observedFor } = verdict.policy;
+    const left = Math.max(0, Math.ceil((this.policy.observeMs - observedFor) / 60_000));
+    const window = `${left} of ${Math.round(this.policy.observeMs / 60_000)} min of the observation window left`;
+    if (verdict.decision === 'continue')
+      verdict.reasons = [`${WARMING_UP_REASON} at registration: ${window}`, ...verdict.reasons];
+    return verdict;
   }
 
   /** Ends the stream: closes the open batch (a partial interval) and evaluates once more. */

@@ -14,7 +14,7 @@
  *   ctl-inconclusive  no regression, 60 min, a policy requiring harm ruled out, not reached → inconclusive
  *   ctl-nodata        registered 61 min ago, never a sample               → inconclusive (window ended with missing data)
  *   ctl-nodata-young  registered 5 min ago, never a sample                → continue (metrics without data)
- *   ctl-new           registered now, no look yet                          → continue, "warming up"
+ *   ctl-new           registered now: the engine's look at registration    → continue, "warming up"
  *   ctl-close         like ctl-continue; the Flagger test closes it with post-rollout
  *   ctl-sup-old/new   same service+environment+tenant: the new one supersedes the old (rollback) one
  *   ctl-tenant-a/b    same service+environment, tenants a (rollback, older) and b (continue, newer): both active
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     // a release registered in the past with no samples still reaches its window's end
     if (plan.silentFor !== undefined || plan.minutes >= 60) await service.pipeline.tick(now);
   }
-  // the newest: registered now, no look yet
+  // the newest: registered now, judged by the engine's look at registration only
   await api(service.url, '/api/v1/releases', {
     release: {
       id: 'ctl-new',
