@@ -46,8 +46,8 @@ test('a spec error names the file, the line and the field', async () => {
   const samples = write('empty.ndjson', '');
   const result = await run(['analyze', '--spec', spec, '--samples', samples]);
   assert.equal(result.code, EXIT.input);
-  // the misspelt key sits on line 16 of the YAML above
-  assert.match(result.err, /bad-spec\.yaml:16: metrics\[0\]: Unrecognized key: "tolerence"/);
+  // the misspelt key sits on line 16, column 5 of the YAML above
+  assert.match(result.err, /bad-spec\.yaml:16:5: metrics\[0\]: Unrecognized key: "tolerence"/);
 });
 
 test('an unknown release class is rejected, never treated as standard', async () => {
@@ -61,7 +61,7 @@ test('malformed JSON/YAML in the spec reports its line', async () => {
   const spec = write('broken.json', '{\n  "release": {\n    "id": "x",,\n  }\n}\n');
   const result = await run(['analyze', '--spec', spec, '--samples', write('e3.ndjson', '')]);
   assert.equal(result.code, EXIT.input);
-  assert.match(result.err, /broken\.json:3: not valid JSON\/YAML/);
+  assert.match(result.err, /broken\.json:3:15: not valid JSON\/YAML/);
 });
 
 test('a bad sample line names the file, the line and the field', async () => {

@@ -130,12 +130,12 @@ test('config errors name the file and the line; unknown keys are rejected', asyn
   const config = writeConfig('typo.yaml', yaml);
   const { code, err } = await run(['collect', '--once', '--config', config]);
   assert.equal(code, EXIT.input);
-  assert.match(err.join('\n'), new RegExp(`${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6: .*intervalMS`));
+  assert.match(err.join('\n'), new RegExp(`${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:5: .*intervalMS`));
   assert.throws(
     () => parseCollectConfig('release: { id: r1 }\ntargets: []\nextra: 1\n', 'x.yaml'),
-    /x\.yaml:3: .*extra/,
+    /x\.yaml:3:1: .*extra/,
   );
-  assert.throws(() => parseCollectConfig('release: [\n', 'bad.yaml'), /bad\.yaml:\d+: not valid JSON\/YAML/);
+  assert.throws(() => parseCollectConfig('release: [\n', 'bad.yaml'), /bad\.yaml:\d+:\d+: not valid JSON\/YAML/);
 });
 
 test('the kafka bus: brokers or brokersEnv, exactly one', () => {
@@ -145,7 +145,7 @@ test('the kafka bus: brokers or brokersEnv, exactly one', () => {
     );
   assert.throws(
     () => parseCollectConfig(text('  kind: kafka'), 'k.yaml'),
-    /k\.yaml:\d+: .*exactly one of brokers and brokersEnv/,
+    /k\.yaml:\d+:\d+: .*exactly one of brokers and brokersEnv/,
   );
   assert.throws(() => parseCollectConfig(text('  { kind: kafka, brokers: ["no-port"] }'), 'k.yaml'), /host:port/);
   const parsed = parseCollectConfig(

@@ -25,7 +25,8 @@ import {
   type FetchLike,
   type ScrapeTarget,
 } from '../collector/index.ts';
-import { parseConfigDocument, readConfigFile, zodToInputError } from '../service/configDocument.ts';
+import { parseConfigText } from '../analyzer/configText.ts';
+import { readConfigFile, zodToConfigError } from '../service/configDocument.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { UsageError } from '../analyzer/inputError.ts';
 
@@ -75,11 +76,11 @@ export async function loadCollectConfig(path: string): Promise<CollectConfig> {
   return parseCollectConfig(text, path);
 }
 
-/** Parses and validates a collect config (JSON or YAML); errors are `InputError`s naming file:line. */
+/** Parses and validates a collect config (JSON or YAML); errors are `ConfigError`s at file:line:column. */
 export function parseCollectConfig(text: string, path: string): CollectConfig {
-  const { raw, lineOf } = parseConfigDocument(text, path);
-  const result = collectConfigSchema.safeParse(raw);
-  if (!result.success) throw zodToInputError(result.error, path, lineOf);
+  const doc = parseConfigText(text, path);
+  const result = collectConfigSchema.safeParse(doc.data);
+  if (!result.success) throw zodToConfigError(result.error, doc);
   return result.data;
 }
 

@@ -24,7 +24,7 @@ export const EXIT = {
   reduceTraffic: 4,
   /** wrong command line: unknown command or flag, a missing or malformed argument (EX_USAGE) */
   usage: 64,
-  /** a config, spec or samples file is unreadable or invalid: `file:line: field: message` (EX_DATAERR) */
+  /** a config, spec or samples file is unreadable or invalid: `file:line[:column]: field: message` (EX_DATAERR) */
   input: 65,
   /** a bug: an unexpected error (EX_SOFTWARE); RH_DEBUG=1 shows the stack trace */
   internal: 70,
@@ -40,7 +40,7 @@ export const EXIT_CODE_HELP = `exit codes (every command):
   3   analyze: inconclusive
   4   analyze: reduce-traffic
   64  usage error: unknown command or flag, a missing or malformed argument
-  65  input error: a config, spec or samples file unreadable or invalid (file:line: field: message)
+  65  input error: a config, spec or samples file unreadable or invalid (file:line[:column]: field: message)
   70  internal error (a bug; RH_DEBUG=1 prints the stack trace)`;
 
 /** Where a command writes: one call per line (or block of lines); `main` adds the newline. */

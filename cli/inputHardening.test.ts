@@ -63,7 +63,7 @@ test('startedAt 8.64e15 and observeMs 9e15 in a spec: a line error naming the fi
   assert.equal(start.code, EXIT.input);
   assert.match(
     start.err,
-    /start\.json:1: release\.startedAt: 8640000000000000 is not an epoch-ms time before 2100-01-01/,
+    /start\.json:1:\d+: release\.startedAt: 8640000000000000 is not an epoch-ms time before 2100-01-01/,
   );
   assert.doesNotMatch(start.err, /RangeError|\n\s+at /);
   const window = await run(['analyze', '--spec', write('window.json', spec({ observeMs: 9e15 })), '--samples', data]);

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../analyzer/configError.ts';
-import { OdooConfigError, parseOdooExporterConfigText } from '../odoo-exporter/config.ts';
+import { parseOdooExporterConfigText } from '../odoo-exporter/config.ts';
 import { startOdooExporter } from '../odoo-exporter/exporter.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { InputError, UsageError } from '../analyzer/inputError.ts';
@@ -39,11 +39,11 @@ async function odooExporter(argv: string[], { out, err }: CommandIo): Promise<Ex
   }
   let exporter;
   try {
-    const config = parseOdooExporterConfigText(text);
+    const config = parseOdooExporterConfigText(text, configPath);
     if (values.once) config.intervalSeconds = 0;
     exporter = await startOdooExporter(config, { log: (line) => err(line), serve: !values.once });
   } catch (e) {
-    if (e instanceof OdooConfigError) throw new ConfigError(`${configPath}: ${e.message}`, e.issues);
+    if (e instanceof ConfigError) throw e; // placed in the file by the parser: exit 65
     err(`odoo-exporter: ${(e as Error).message}`);
     return EXIT.failure;
   }

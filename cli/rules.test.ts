@@ -30,5 +30,5 @@ test('rules writes the rules from the example config; usage errors exit 64, conf
   await writeFile(join(dir, 'c.yaml'), 'alerts:\n  gateUrl: https://x\n  specs: [s.yaml]\n');
   const bad = await runCli(['rules', '--config', join(dir, 'c.yaml'), '--out', dir]);
   assert.equal(bad.code, EXIT.input);
-  assert.match(bad.err, /s\.yaml: .*release/);
+  assert.match(bad.err, /s\.yaml:\d+:\d+: release/);
 });

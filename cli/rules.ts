@@ -15,11 +15,12 @@
  *     specs:                      # spec files, relative to this file
  *       - specs/odoo-web-production.yaml
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
-import { analysisSpecSchema, ConfigError, formatIssues, releaseSchema } from '../analyzer/index.ts';
+import { ConfigError } from '../analyzer/configError.ts';
+import { parseConfigText, type ConfigText } from '../analyzer/configText.ts';
 import {
   AlertRuleOptionsError,
   generateAlertRules,
@@ -28,6 +29,8 @@ import {
 } from '../gate/alerts/rules.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { UsageError } from '../analyzer/inputError.ts';
+import { readConfigFile } from '../service/configDocument.ts';
+import { loadSpec } from './specFile.ts';
 
 export const RULES_FILE = 'release-health-rules.yaml';
 /** the same groups as a prometheus-operator PrometheusRule */
@@ -41,52 +44,29 @@ same groups as a prometheus-operator PrometheusRule. The config (YAML or JSON) h
 \`alerts: { gateUrl, grafanaUrl?, dashboardUid?, inconclusiveFor?, defaultInconclusiveFor?,
 severity?, specs: [spec files] }\`; see deploy/alerts/rules-config.yaml.`;
 
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 async function loadConfig(path: string): Promise<{
+  doc: ConfigText;
   options: AlertRuleOptions;
   specs: { release: { service: string; environment: string; tenantTier?: string; class: string } }[];
 }> {
-  let raw: unknown;
-  try {
-    raw = parse(await readFile(path, 'utf8'), { maxAliasCount: 100 });
-  } catch (e) {
-    throw new ConfigError(`${path}: ${(e as Error).message}`);
-  }
-  const alerts = (raw as { alerts?: unknown } | null)?.alerts;
+  const doc = parseConfigText(await readConfigFile(path, 'config', MAX_CONFIG_BYTES), path);
+  const alerts = (doc.data as { alerts?: unknown } | null)?.alerts;
   if (!alerts || typeof alerts !== 'object' || Array.isArray(alerts))
-    throw new ConfigError(`${path}: no \`alerts:\` section`);
+    throw doc.locate(new ConfigError('alerts: no `alerts:` section', undefined, ['alerts']));
   const { specs: specPaths, ...options } = alerts as Record<string, unknown>;
-  if (!Array.isArray(specPaths) || specPaths.length === 0 || !specPaths.every((s) => typeof s === 'string')) {
-    throw new ConfigError(`${path}: alerts.specs must list at least one spec file`);
-  }
+  if (!Array.isArray(specPaths) || specPaths.length === 0 || !specPaths.every((s) => typeof s === 'string'))
+    throw doc.locate(new ConfigError('alerts.specs: must list at least one spec file', undefined, ['alerts', 'specs']));
   const specs = [];
-  for (const p of specPaths as string[]) {
+  for (const [i, p] of (specPaths as string[]).entries()) {
     const file = resolve(dirname(path), p);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw new ConfigError(
-        `${path}: alerts.specs: cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    // only the release matters here; the metrics are validated too so a broken spec is not half-used
-    let raw: Record<string, unknown> | null;
-    try {
-      raw = parse(text, { maxAliasCount: 100 }) as Record<string, unknown> | null;
-    } catch (e) {
-      throw new ConfigError(`${file}: ${(e as Error).message}`);
-    }
-    if (raw && 'kayentaConfig' in raw) {
-      const release = releaseSchema.safeParse(raw.release);
-      if (!release.success) throw new ConfigError(`${file}: ${formatIssues(release.error).join('; ')}`);
-      specs.push({ release: release.data });
-      continue;
-    }
-    const result = analysisSpecSchema.safeParse(raw);
-    if (!result.success) throw new ConfigError(`${file}: ${formatIssues(result.error).join('; ')}`);
-    specs.push(result.data);
+    if (!existsSync(file))
+      throw doc.locate(new ConfigError(`alerts.specs: cannot read ${p} (ENOENT)`, undefined, ['alerts', 'specs', i]));
+    // the spec file's own errors are placed in that file (the one spec reader: specFile.ts)
+    specs.push((await loadSpec(file)).spec);
   }
-  return { options: options as unknown as AlertRuleOptions, specs };
+  return { doc, options: options as unknown as AlertRuleOptions, specs };
 }
 
 export const rulesCommand: CommandBody = { usage: USAGE, run: rules };
@@ -99,13 +79,13 @@ async function rules(argv: string[], { out, err }: CommandIo): Promise<ExitCode>
     allowPositionals: false,
   });
   if (!values.config || !values.out) throw new UsageError('rules: --config and --out are required');
-  const { options, specs } = await loadConfig(values.config);
+  const { doc, options, specs } = await loadConfig(values.config);
   let yaml: string;
   try {
     yaml = generateAlertRules(specs, options);
   } catch (e) {
-    // the options came from the config file: a bad one is a config error
-    if (e instanceof AlertRuleOptionsError) throw new ConfigError(`${values.config}: ${e.message}`);
+    // the options came from the config file's `alerts:` section: a bad one is a config error there
+    if (e instanceof AlertRuleOptionsError) throw doc.locate(new ConfigError(e.message, undefined, ['alerts']));
     throw e;
   }
   try {

@@ -1,6 +1,7 @@
 import { analysisSpecSchema, fromKayentaConfig, type AnalysisSpec } from '../analyzer/index.ts';
-import { parseConfigDocument, readConfigFile, zodToInputError } from '../service/configDocument.ts';
-import { InputError } from '../analyzer/inputError.ts';
+import { ConfigError } from '../analyzer/configError.ts';
+import { parseConfigText } from '../analyzer/configText.ts';
+import { readConfigFile, zodToConfigError } from '../service/configDocument.ts';
 import { MAX_SAMPLE_TS } from '../collector/ndjson/samples.ts';
 
 const MAX_SPEC_BYTES = 4 * 1024 * 1024;
@@ -15,31 +16,36 @@ export async function loadSpec(path: string): Promise<{ spec: AnalysisSpec; warn
 }
 
 export function parseSpec(text: string, path: string): { spec: AnalysisSpec; warnings: string[] } {
-  const { raw, lineOf } = parseConfigDocument(text, path);
+  const doc = parseConfigText(text, path);
+  const raw = doc.data;
   const warnings: string[] = [];
   let input = raw;
   if (raw && typeof raw === 'object' && 'kayentaConfig' in raw) {
     const { kayentaConfig, ...rest } = raw as Record<string, unknown>;
     if ('metrics' in rest)
-      throw new InputError(path, lineOf(['metrics']), 'give either `metrics` or `kayentaConfig`, not both');
+      throw doc.locate(
+        new ConfigError('metrics: give either `metrics` or `kayentaConfig`, not both', undefined, ['metrics']),
+      );
     let translated;
     try {
       translated = fromKayentaConfig(kayentaConfig);
     } catch (error) {
-      throw zodToInputError(error, path, (p) => lineOf(['kayentaConfig', ...p]));
+      throw zodToConfigError(error, doc, ['kayentaConfig']);
     }
     warnings.push(...translated.warnings);
     const policy = { ...translated.policy, ...((rest.policy as object | undefined) ?? {}) };
     input = { ...rest, metrics: translated.metrics, groupWeights: translated.groupWeights, policy };
   }
   const result = analysisSpecSchema.safeParse(input);
-  if (!result.success) throw zodToInputError(result.error, path, lineOf);
+  if (!result.success) throw zodToConfigError(result.error, doc);
   // a start in year 275,760 (8.64e15) broke the report's dates with a RangeError stack trace
   if (result.data.release.startedAt >= MAX_SAMPLE_TS) {
-    throw new InputError(
-      path,
-      lineOf(['release', 'startedAt']),
-      `release.startedAt: ${result.data.release.startedAt} is not an epoch-ms time before 2100-01-01`,
+    throw doc.locate(
+      new ConfigError(
+        `release.startedAt: ${result.data.release.startedAt} is not an epoch-ms time before 2100-01-01`,
+        undefined,
+        ['release', 'startedAt'],
+      ),
     );
   }
   return { spec: result.data as AnalysisSpec, warnings };

@@ -8,8 +8,9 @@
  * key; the rest of such a file belongs to its own reader and is not looked at here.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { firstIssuePath } from '../analyzer/configError.ts';
+import { parseConfigText } from '../analyzer/configText.ts';
 import { ConfigError, formatIssues, metricSpecSchema, RELEASE_CLASSES } from '../analyzer/index.ts';
 import type { MetricSpec } from '../analyzer/index.ts';
 import { ODOO_LABELS } from './grafana/metricNames.ts';
@@ -104,28 +105,32 @@ export class DashboardsConfigError extends ConfigError {
 }
 
 /** Validates a parsed config object (or the `dashboards:` section of a larger one). */
-export function parseDashboardsConfig(raw: unknown, source = 'config'): DashboardsConfig {
-  const section = isRecord(raw) && 'dashboards' in raw ? raw.dashboards : raw;
-  const result = dashboardsConfigSchema.safeParse(section);
-  if (!result.success) throw new DashboardsConfigError(`${source}: ${formatIssues(result.error).join('; ')}`);
+export function parseDashboardsConfig(raw: unknown): DashboardsConfig {
+  const nested = isRecord(raw) && 'dashboards' in raw;
+  const result = dashboardsConfigSchema.safeParse(nested ? raw.dashboards : raw);
+  if (!result.success) {
+    const issues = formatIssues(result.error);
+    const path = firstIssuePath(result.error);
+    throw new DashboardsConfigError(issues.join('; '), issues, path && nested ? ['dashboards', ...path] : path);
+  }
   return result.data as DashboardsConfig;
 }
 
-/** Reads and validates a YAML or JSON config file (JSON is YAML). */
+/** Reads and validates a YAML or JSON config file (JSON is YAML); errors at file:line:column. */
 export async function loadDashboardsConfig(path: string): Promise<DashboardsConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new DashboardsConfigError(`${path}: ${(err as Error).message}`);
+    throw new DashboardsConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`).locate(path);
   }
-  let raw: unknown;
+  const doc = parseConfigText(text, path);
   try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new DashboardsConfigError(`${path}: not valid YAML/JSON: ${(err as Error).message}`);
+    return parseDashboardsConfig(doc.data);
+  } catch (error) {
+    if (error instanceof DashboardsConfigError) throw doc.locate(error);
+    throw error;
   }
-  return parseDashboardsConfig(raw, path);
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

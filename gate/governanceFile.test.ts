@@ -13,7 +13,7 @@ test('loadGovernance: YAML file with errors naming the file and field; no path g
     assert.equal((await loadGovernance(good)).classes['tax-hotfix'].approvalsRequired, 1);
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, 'classes:\n  standard: { obsreveMs: 5m }\n');
-    await assert.rejects(loadGovernance(bad), /bad\.yaml: .*obsreveMs/);
+    await assert.rejects(loadGovernance(bad), /bad\.yaml:2:\d+: .*obsreveMs/);
     assert.ok((await loadGovernance()).classes.standard);
   } finally {
     await rm(dir, { recursive: true, force: true });

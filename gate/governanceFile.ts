@@ -3,33 +3,27 @@
  * The I/O half of governance: parsing and every rule stay pure in analyzer/policy.
  */
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { parseConfigText } from '../analyzer/configText.ts';
 import { defaultGovernance, GovernanceConfigError, parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
 
 const MAX_BYTES = 1024 * 1024;
 
-/** No path: the built-in classes and no freeze windows. Errors name the file and each field. */
+/** No path: the built-in classes and no freeze windows. Errors name the file, line, column and field. */
 export async function loadGovernance(path?: string): Promise<GovernanceConfig> {
   if (!path) return defaultGovernance();
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new GovernanceConfigError([`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]);
+    throw new GovernanceConfigError([`cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]).locate(path);
   }
-  if (Buffer.byteLength(text) > MAX_BYTES) throw new GovernanceConfigError([`${path}: larger than ${MAX_BYTES} bytes`]);
-  let raw: unknown;
+  if (Buffer.byteLength(text) > MAX_BYTES)
+    throw new GovernanceConfigError([`larger than ${MAX_BYTES} bytes`]).locate(path);
+  const doc = parseConfigText(text, path);
   try {
-    // a bounded alias count stops "billion laughs" documents from expanding without end
-    raw = parse(text, { maxAliasCount: 100 });
+    return parseGovernance(doc.data);
   } catch (error) {
-    throw new GovernanceConfigError([`${path}: not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}`]);
-  }
-  try {
-    return parseGovernance(raw);
-  } catch (error) {
-    if (error instanceof GovernanceConfigError)
-      throw new GovernanceConfigError(error.issues.map((issue) => `${path}: ${issue}`));
+    if (error instanceof GovernanceConfigError) throw doc.locate(error);
     throw error;
   }
 }

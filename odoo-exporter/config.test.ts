@@ -40,7 +40,7 @@ test('config: secrets never inline, unknown keys and ambiguous tenants rejected'
     },
     /appears twice/,
   );
-  assert.throws(() => parseOdooExporterConfigText('tenants: [a'), /not YAML/);
+  assert.throws(() => parseOdooExporterConfigText('tenants: [a'), /not valid JSON\/YAML/);
 });
 
 test('config: the shipped example is valid', async () => {

@@ -18,8 +18,8 @@
  *     jsonrpc: { url: https://hosted.odoo.com, database: hosted, login: exporter@shop.com, apiKeyEnv: HOSTED_ODOO_KEY }
  */
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../analyzer/configError.ts';
+import { ConfigError, firstIssuePath, formatFieldPath } from '../analyzer/configError.ts';
+import { parseConfigText } from '../analyzer/configText.ts';
 import { RESERVATION_BUCKETS } from './signals.ts';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
@@ -125,28 +125,37 @@ export class OdooConfigError extends ConfigError {
   override readonly name = 'OdooConfigError';
 }
 
-/** Validates a config object (throws OdooConfigError listing every problem). */
+/** Validates a config object (throws OdooConfigError listing every problem, with the first one's field). */
 export function parseOdooExporterConfig(input: unknown): OdooExporterConfig {
   const r = OdooExporterConfigSchema.safeParse(input);
   if (r.success) {
     const seen = new Set<string>();
-    for (const t of r.data.tenants) {
-      if (seen.has(t.db)) throw new OdooConfigError(`odoo-exporter config: tenant "${t.db}" appears twice`);
+    r.data.tenants.forEach((t, i) => {
+      if (seen.has(t.db))
+        throw new OdooConfigError(`odoo-exporter config: tenant "${t.db}" appears twice`, undefined, [
+          'tenants',
+          i,
+          'db',
+        ]);
       seen.add(t.db);
-    }
+    });
     return r.data;
   }
-  const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-  throw new OdooConfigError(`odoo-exporter config is invalid:\n${lines.join('\n')}`);
+  const lines = r.error.issues.map((i) => `${formatFieldPath(i.path)}: ${i.message}`);
+  throw new OdooConfigError(
+    `odoo-exporter config is invalid:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+    lines,
+    firstIssuePath(r.error),
+  );
 }
 
-/** Parses YAML (JSON is YAML) text into a validated config. */
-export function parseOdooExporterConfigText(text: string): OdooExporterConfig {
-  let doc: unknown;
+/** Parses YAML (JSON is YAML) text into a validated config; errors are placed at `file:line:column`. */
+export function parseOdooExporterConfigText(text: string, file = 'odoo-exporter config'): OdooExporterConfig {
+  const doc = parseConfigText(text, file);
   try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new OdooConfigError(`odoo-exporter config: not YAML: ${(err as Error).message}`);
+    return parseOdooExporterConfig(doc.data ?? {});
+  } catch (error) {
+    if (error instanceof OdooConfigError) throw doc.locate(error);
+    throw error;
   }
-  return parseOdooExporterConfig(doc ?? {});
 }

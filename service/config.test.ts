@@ -20,7 +20,7 @@ test('a section another room validates: every issue of its ConfigError, with a l
   assert.throws(
     () => parseServeConfig(text, 'serve.yaml'),
     (error: Error) => {
-      assert.match(error.message, /^serve\.yaml:\d+: governance: /);
+      assert.match(error.message, /^serve\.yaml:\d+:\d+: governance: /);
       assert.match(error.message, /requireBackup/);
       assert.match(error.message, /alpha/);
       return true;

@@ -26,9 +26,10 @@ import { z } from 'zod';
 import { ConfigError, durationSchema, parseGovernance, type GovernanceConfig } from '../analyzer/index.ts';
 import { PromqlCollector, ReleaseCollector, type PromqlCollectorOptions } from '../collector/index.ts';
 import { parseActionsConfig, type ActionsConfig } from '../gate/actions/index.ts';
-import { parseConfigDocument, readConfigFile, zodToInputError } from './configDocument.ts';
+import { parseConfigText, type ConfigText } from '../analyzer/configText.ts';
+import { readConfigFile, zodToConfigError } from './configDocument.ts';
+import type { FieldPath } from '../analyzer/configError.ts';
 import { busConfigSchema } from './busConfig.ts';
-import { InputError } from '../analyzer/inputError.ts';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 const duration = durationSchema;
@@ -134,37 +135,38 @@ export type ServeConfig = z.output<typeof serveConfigSchema> & {
 
 /** Parses and validates a serve config, including the sections other rooms own. */
 export function parseServeConfig(text: string, path: string): ServeConfig {
-  const { raw, lineOf } = parseConfigDocument(text, path);
-  return validateServeConfig(raw, path, lineOf);
+  return validateServeConfig(undefined, path, parseConfigText(text, path));
 }
 
 /**
- * Validates an already parsed document (`where` names its origin in errors, `lineOf` finds a
- * key's line when there is a file): what `analyze-worker` builds from its flags goes through the
- * same checks as a file.
+ * Validates a document: read from a file (`doc`, whose positions place the errors), or already
+ * parsed (`raw`; `where` names its origin in errors): what `analyze-worker` builds from its flags
+ * goes through the same checks as a file.
  */
-export function validateServeConfig(
-  raw: unknown,
-  where: string,
-  lineOf: (path: PropertyKey[]) => number | undefined = () => undefined,
-): ServeConfig {
-  const path = where;
-  const result = serveConfigSchema.safeParse(raw ?? {});
-  if (!result.success) throw zodToInputError(result.error, path, lineOf);
+export function validateServeConfig(raw: unknown, where: string, doc?: ConfigText): ServeConfig {
+  const placed: Pick<ConfigText, 'locate'> = doc ?? { locate: (error) => error.locate(where) };
+  const result = serveConfigSchema.safeParse((doc ? doc.data : raw) ?? {});
+  if (!result.success) throw zodToConfigError(result.error, placed);
   const config = result.data;
-  const section = <T>(key: string, parse: () => T): T => {
+  // another room validates its section: its error names the field within the section, placed
+  // here at that field's line (or the section's, when it names none)
+  const section = <T>(key: string, parse: () => T, within: FieldPath = [key]): T => {
     try {
       return parse();
     } catch (error) {
       if (!(error instanceof Error)) throw error;
       const detail = error instanceof ConfigError ? error.issues.join('; ') : error.message;
-      throw new InputError(path, lineOf([key]), `${key}: ${detail}`);
+      const path = error instanceof ConfigError && error.path ? error.path : [];
+      throw placed.locate(new ConfigError(`${key}: ${detail}`, undefined, [...within, ...path]));
     }
   };
   const governanceConfig = section('governance', () => parseGovernance(config.governance ?? {}));
   const actionsConfig = section('actions', () => parseActionsConfig(config.actions ?? {}));
   // targets are templates: checked now with every placeholder filled, so a typo fails at start
-  section('collector', () => new ReleaseCollector({ targets: config.collector.targets, publish: async () => {} }));
+  section('collector', () => new ReleaseCollector({ targets: config.collector.targets, publish: async () => {} }), [
+    'collector',
+    'targets',
+  ]);
   // cohort templates and step ≤ interval: checked now, not at the first release
   if (config.prometheus)
     section('prometheus', () => new PromqlCollector(promqlCollectorOptions(config, { publish: async () => {} })));

@@ -1,11 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, firstIssuePath, type FieldPath } from '../analyzer/configError.ts';
+import type { ConfigText } from '../analyzer/configText.ts';
 import { formatIssues } from '../analyzer/index.ts';
 import { InputError } from '../analyzer/inputError.ts';
 
 /**
- * Reading the CLI's config files (analysis specs, collect configs): JSON or YAML through the YAML
- * parser, so both get line numbers, and schema errors turned into `file:line: field: message`.
+ * Reading the CLI's config files (analysis specs, serve and collect configs): bounded reads, and
+ * schema errors turned into `ConfigError`s at `file:line:column: field: message` (the text itself
+ * is parsed by analyzer/configText.ts, the one reader every config loader shares).
  */
 
 /**
@@ -40,60 +42,24 @@ export async function readConfigFile(path: string, what: string, maxBytes: numbe
   }
 }
 
-export interface ConfigDocument {
-  /** the document as plain data */
-  raw: unknown;
-  /** line (1-based) of the deepest node along `path` that exists in the document */
-  lineOf(path: PropertyKey[]): number | undefined;
-}
-
-/** Parses JSON/YAML text; a syntax error is an `InputError` with its line. */
-export function parseConfigDocument(text: string, path: string): ConfigDocument {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    throw new InputError(
-      path,
-      counter.linePos(first.pos[0]).line,
-      `not valid JSON/YAML: ${first.message.split('\n')[0]}`,
-    );
-  }
-  // a bounded alias count stops "billion laughs" documents from expanding without end; the yaml
-  // library reports it (and other conversion failures) with a plain ReferenceError/Error
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    throw new InputError(path, undefined, `cannot be read: ${(error as Error).message}`);
-  }
-  const lineOf = (p: PropertyKey[]): number | undefined => {
-    for (let depth = p.length; depth >= 0; depth--) {
-      const node = doc.getIn(p.slice(0, depth) as (string | number)[], true) as
-        { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return counter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  return { raw, lineOf };
-}
-
 /**
- * A zod error as one `InputError`: the first issue with its line, the next few in brackets. An
- * unknown key is usually a typo of a known one, so such issues go first, pointed at the key itself.
- * Anything that is not a zod error is returned unchanged.
+ * A zod error as one located `ConfigError`: the first issue (an unknown key first, pointed at the
+ * key itself) with its position, the next few in brackets; `prefix` is where the validated value
+ * sits in the document. Anything that is not a zod error is returned unchanged.
  */
-export function zodToInputError(error: unknown, path: string, lineOf: (p: PropertyKey[]) => number | undefined): Error {
+export function zodToConfigError(error: unknown, doc: Pick<ConfigText, 'locate'>, prefix: FieldPath = []): Error {
   if (error && typeof error === 'object' && 'issues' in error) {
-    type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
-    const zodError = error as { issues: Issue[] };
-    zodError.issues.sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-    const first = zodError.issues[0];
-    const firstPath =
-      first.code === 'unrecognized_keys' && first.keys?.length ? [...first.path, first.keys[0]] : first.path;
-    const messages = formatIssues(error as Parameters<typeof formatIssues>[0]);
-    const more = messages.length > 1 ? ` (and ${messages.length - 1} more: ${messages.slice(1, 4).join('; ')})` : '';
-    return new InputError(path, lineOf(firstPath), `${messages[0]}${more}`);
+    const zodError = error as Parameters<typeof formatIssues>[0];
+    const path = firstIssuePath(zodError) ?? [];
+    const messages = formatIssues(zodError);
+    // the message of the issue pointed at comes first
+    const firstIndex = Math.max(
+      0,
+      zodError.issues.findIndex((i) => i.code === 'unrecognized_keys'),
+    );
+    const ordered = [messages[firstIndex], ...messages.filter((_, i) => i !== firstIndex)];
+    const more = ordered.length > 1 ? ` (and ${ordered.length - 1} more: ${ordered.slice(1, 4).join('; ')})` : '';
+    return doc.locate(new ConfigError(`${ordered[0]}${more}`, ordered, [...prefix, ...path]));
   }
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -4,7 +4,7 @@
  * verdict the gate reports. Pure: no clock, no I/O — the caller passes the time and the records.
  */
 import { z } from 'zod';
-import { ConfigError } from '../configError.ts';
+import { ConfigError, firstIssuePath, formatFieldPath, type FieldPath } from '../configError.ts';
 import { formatIssues } from '../validation.ts';
 import type { Release, Verdict } from '../types.ts';
 import { RELEASE_CLASSES, UnknownReleaseClassError, type ReleaseClassPolicy } from './releaseClasses.ts';
@@ -90,8 +90,9 @@ const BUILT_IN_EXTRAS: Readonly<Record<string, Extras>> = {
 
 export class GovernanceConfigError extends ConfigError {
   override readonly name = 'GovernanceConfigError';
-  constructor(issues: string[]) {
-    super(`invalid governance config: ${issues.join('; ')}`, issues);
+  /** `path`: the first issue's field, for a reader that knows the file to place it */
+  constructor(issues: string[], path?: FieldPath) {
+    super(`invalid governance config: ${issues.join('; ')}`, issues, path);
   }
 }
 
@@ -107,8 +108,13 @@ export function defaultGovernance(): GovernanceConfig {
  */
 export function parseGovernance(raw: unknown): GovernanceConfig {
   const parsed = governanceConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new GovernanceConfigError(formatIssues(parsed.error));
+  if (!parsed.success) throw new GovernanceConfigError(formatIssues(parsed.error), firstIssuePath(parsed.error));
   const issues: string[] = [];
+  const paths: FieldPath[] = [];
+  const problem = (path: FieldPath, message: string): void => {
+    issues.push(`${formatFieldPath(path)}: ${message}`);
+    paths.push(path);
+  };
   const classes: Record<string, ReleaseClassDefinition> = {};
   for (const [name, policy] of Object.entries(RELEASE_CLASSES))
     classes[name] = { ...policy, ...BUILT_IN_EXTRAS[name], name };
@@ -117,7 +123,7 @@ export function parseGovernance(raw: unknown): GovernanceConfig {
     const baseName = cfg.extends ?? (classes[name] ? name : 'standard');
     const base = classes[baseName];
     if (!base) {
-      issues.push(`classes.${name}.extends: unknown class "${baseName}" (define it earlier in the file)`);
+      problem(['classes', name, 'extends'], `unknown class "${baseName}" (define it earlier in the file)`);
       continue;
     }
     const { extends: _ext, requiresBackup, ...fields } = cfg;
@@ -130,23 +136,26 @@ export function parseGovernance(raw: unknown): GovernanceConfig {
     if (cfg.observeMs !== undefined && cfg.minObserveMs === undefined)
       def.minObserveMs = Math.min(def.minObserveMs, Math.round(cfg.observeMs / 2));
     if (def.marginalScore > def.passScore)
-      issues.push(`classes.${name}: marginalScore (${def.marginalScore}) must not exceed passScore (${def.passScore})`);
-    if (def.minObserveMs > def.observeMs) issues.push(`classes.${name}: minObserveMs must not exceed observeMs`);
+      problem(
+        ['classes', name, 'marginalScore'],
+        `must not exceed passScore (${def.passScore}), got ${def.marginalScore}`,
+      );
+    if (def.minObserveMs > def.observeMs) problem(['classes', name, 'minObserveMs'], 'must not exceed observeMs');
     classes[name] = def;
   }
 
   const freezes: FreezeWindow[] = [];
   const names = new Set<string>();
   parsed.data.freezes.forEach((f, i) => {
-    if (names.has(f.name)) issues.push(`freezes[${i}].name: duplicate freeze window "${f.name}"`);
+    if (names.has(f.name)) problem(['freezes', i, 'name'], `duplicate freeze window "${f.name}"`);
     names.add(f.name);
-    for (const c of f.classes ?? []) if (!classes[c]) issues.push(`freezes[${i}].classes: unknown class "${c}"`);
+    for (const c of f.classes ?? []) if (!classes[c]) problem(['freezes', i, 'classes'], `unknown class "${c}"`);
     const window: FreezeWindow = { name: f.name, from: Date.parse(f.from), to: Date.parse(f.to), reason: f.reason };
     if (f.classes) window.classes = [...f.classes];
     if (f.environments) window.environments = [...f.environments];
     freezes.push(window);
   });
-  if (issues.length > 0) throw new GovernanceConfigError(issues);
+  if (issues.length > 0) throw new GovernanceConfigError(issues, paths[0]);
   return { classes, freezes };
 }
 

@@ -76,7 +76,7 @@ function issues(input: unknown): string[] {
     parseCohortMapping(input);
   } catch (error) {
     assert.ok(error instanceof CohortMappingError);
-    return error.issues;
+    return [...error.issues];
   }
   assert.fail('expected a CohortMappingError');
 }

@@ -5,6 +5,7 @@
  * time rather than at the first scrape.
  */
 import { z } from 'zod';
+import { ConfigError, firstIssuePath, formatFieldPath, type FieldPath } from '../../analyzer/configError.ts';
 import { regexProblem } from './regex.ts';
 import type { CohortMapping } from './types.ts';
 
@@ -73,21 +74,16 @@ export const cohortMappingSchema = z.discriminatedUnion('by', [labelMapping, ten
 });
 
 /** Bad cohort mapping: `issues` are `path: message` lines. */
-export class CohortMappingError extends Error {
+export class CohortMappingError extends ConfigError {
   override readonly name = 'CohortMappingError';
-  constructor(readonly issues: string[]) {
-    super(`invalid cohort mapping: ${issues.join('; ')}`);
+  constructor(issues: string[], path?: FieldPath) {
+    super(`invalid cohort mapping: ${issues.join('; ')}`, issues, path);
   }
 }
 
-/** `path: message` per issue, paths written as `canary[1].regex`. */
-export function formatZodIssues(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path
-      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 && prefix === '' ? String(p) : `.${String(p)}`))
-      .join('');
-    return `${prefix + path || '(root)'}: ${issue.message}`;
-  });
+/** `path: message` per issue, paths written as `canary[1].regex`, each under `prefix`. */
+export function formatZodIssues(error: z.ZodError, prefix: FieldPath = []): string[] {
+  return error.issues.map((issue) => `${formatFieldPath([...prefix, ...issue.path])}: ${issue.message}`);
 }
 
 /**
@@ -97,6 +93,6 @@ export function formatZodIssues(error: z.ZodError, prefix = ''): string[] {
  */
 export function parseCohortMapping(input: unknown): CohortMapping {
   const result = cohortMappingSchema.safeParse(input);
-  if (!result.success) throw new CohortMappingError(formatZodIssues(result.error));
+  if (!result.success) throw new CohortMappingError(formatZodIssues(result.error), firstIssuePath(result.error));
   return result.data;
 }

@@ -4,7 +4,7 @@
  * rejected so that a typo (`intervalMS`) fails at load time instead of silently defaulting.
  */
 import { z } from 'zod';
-import { ConfigError } from '../../analyzer/configError.ts';
+import { ConfigError, firstIssuePath, type FieldPath } from '../../analyzer/configError.ts';
 import { cohortMappingSchema, cohortValueSchema, formatZodIssues, labelNameSchema } from '../cohorts/index.ts';
 import type { CohortMapping, CohortValue } from '../cohorts/index.ts';
 
@@ -117,8 +117,8 @@ export type ScrapeTargetInput = z.input<typeof scrapeTargetSchema>;
 /** Bad target configuration: `issues` are `path: message` lines. */
 export class ScrapeConfigError extends ConfigError {
   override readonly name = 'ScrapeConfigError';
-  constructor(issues: string[]) {
-    super(`invalid scrape config: ${issues.join('; ')}`, issues);
+  constructor(issues: string[], path?: FieldPath) {
+    super(`invalid scrape config: ${issues.join('; ')}`, issues, path);
   }
 }
 
@@ -130,7 +130,7 @@ export class ScrapeConfigError extends ConfigError {
  */
 export function parseScrapeTarget(input: unknown): ScrapeTarget {
   const result = scrapeTargetSchema.safeParse(input);
-  if (!result.success) throw new ScrapeConfigError(formatZodIssues(result.error));
+  if (!result.success) throw new ScrapeConfigError(formatZodIssues(result.error), firstIssuePath(result.error));
   return result.data;
 }
 
@@ -138,15 +138,22 @@ export function parseScrapeTarget(input: unknown): ScrapeTarget {
 export function parseScrapeTargets(input: unknown): ScrapeTarget[] {
   if (!Array.isArray(input)) throw new ScrapeConfigError(['(root): must be an array of targets']);
   const issues: string[] = [];
+  let firstPath: FieldPath | undefined;
   const targets: ScrapeTarget[] = [];
   const names = new Set<string>();
   input.forEach((raw: unknown, i) => {
     const result = scrapeTargetSchema.safeParse(raw);
-    if (!result.success) return void issues.push(...formatZodIssues(result.error, `[${i}]`));
-    if (names.has(result.data.name)) issues.push(`[${i}].name: target "${result.data.name}" is defined twice`);
+    if (!result.success) {
+      firstPath ??= [i, ...(firstIssuePath(result.error) ?? [])];
+      return void issues.push(...formatZodIssues(result.error, [i]));
+    }
+    if (names.has(result.data.name)) {
+      firstPath ??= [i, 'name'];
+      issues.push(`[${i}].name: target "${result.data.name}" is defined twice`);
+    }
     names.add(result.data.name);
     targets.push(result.data);
   });
-  if (issues.length > 0) throw new ScrapeConfigError(issues);
+  if (issues.length > 0) throw new ScrapeConfigError(issues, firstPath);
   return targets;
 }

@@ -64,11 +64,11 @@ test('inline secrets, unknown keys, bad decisions and durations are refused, nam
     );
   bad(
     { webhooks: [{ url: 'https://x.example', secretEnv: 'S', secret: 'inline' }] },
-    /webhooks\.0\.secret: do not write the secret/,
+    /webhooks\[0\]\.secret: do not write the secret/,
   );
   bad({ grafana: { url: 'http://g', apiKeyEnv: 'K', apiKey: 'inline' } }, /grafana\.apiKey/);
-  bad({ webhooks: [{ url: 'https://x.example', secretEnv: 'S', on: ['rollbak'] }] }, /webhooks\.0\.on\.0/);
-  bad({ webhooks: [{ url: 'ftp://x.example', secretEnv: 'S' }] }, /webhooks\.0\.url/);
+  bad({ webhooks: [{ url: 'https://x.example', secretEnv: 'S', on: ['rollbak'] }] }, /webhooks\[0\]\.on\[0\]/);
+  bad({ webhooks: [{ url: 'ftp://x.example', secretEnv: 'S' }] }, /webhooks\[0\]\.url/);
   bad({ webhooks: [{ secretEnv: 'S' }] }, /exactly one of url and urlEnv/);
   bad({ webhooks: [{ url: 'https://x.example', secretEnv: 'lower-case' }] }, /secretEnv/);
   bad({ retry: { attempts: 100 } }, /retry\.attempts/);

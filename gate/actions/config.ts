@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, durationSchema, type Decision } from '../../analyzer/index.ts';
+import { firstIssuePath, formatFieldPath, type FieldPath } from '../../analyzer/configError.ts';
 import { createGrafanaAction } from './grafana.ts';
 import { createTraefikAction } from './traefik.ts';
 import type { Action } from './types.ts';
@@ -93,8 +94,8 @@ export type ActionsConfig = z.output<typeof actionsConfigSchema>;
 
 export class ActionConfigError extends ConfigError {
   override readonly name = 'ActionConfigError';
-  constructor(issues: string[]) {
-    super(`invalid actions config: ${issues.join('; ')}`, issues);
+  constructor(issues: string[], path?: FieldPath) {
+    super(`invalid actions config: ${issues.join('; ')}`, issues, path);
   }
 }
 
@@ -102,7 +103,10 @@ export class ActionConfigError extends ConfigError {
 export function parseActionsConfig(raw: unknown): ActionsConfig {
   const parsed = actionsConfigSchema.safeParse(raw ?? {});
   if (!parsed.success)
-    throw new ActionConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+    throw new ActionConfigError(
+      parsed.error.issues.map((i) => `${formatFieldPath(i.path)}: ${i.message}`),
+      firstIssuePath(parsed.error),
+    );
   return parsed.data;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Hostile input for the configuration readers (specs, collect configs): random JSON, mutated
  * valid documents, random YAML text and pathological shapes (deep nesting, huge strings, YAML
- * alias bombs). Each must end in a clear `InputError` naming the file — never a crash with a
+ * alias bombs). Each must end in a clear `ConfigError` naming the file — never a crash with a
  * TypeError/RangeError, never a hang. Run counts are printed for the issue note.
  */
 import { test } from 'node:test';
@@ -11,20 +11,20 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { parseSpec } from '../../cli/specFile.ts';
-import { InputError } from '../../analyzer/inputError.ts';
+import { ConfigError } from '../../analyzer/configError.ts';
 import { REPO_ROOT } from '../integration/helpers.ts';
 
 const RUNS = Number(process.env.RH_FUZZ_RUNS ?? 400);
 const validSpecText = readFileSync(join(REPO_ROOT, 'examples/checkout-latency-regression/spec.yaml'), 'utf8');
 const validSpec = parseYaml(validSpecText) as unknown;
 
-/** parseSpec either accepts or throws InputError; anything else is a bug. */
+/** parseSpec either accepts or throws a ConfigError placed in the file; anything else is a bug. */
 function acceptsOrRejectsCleanly(text: string): 'accepted' | 'rejected' {
   try {
     parseSpec(text, 'fuzz.yaml');
     return 'accepted';
   } catch (error) {
-    if (error instanceof InputError) {
+    if (error instanceof ConfigError) {
       assert.match(error.message, /fuzz\.yaml/, 'the error names the file');
       return 'rejected';
     }
@@ -46,7 +46,7 @@ function mutate(tree: unknown, path: number[], replacement: unknown): unknown {
   return copy;
 }
 
-test('specs: random JSON documents are accepted or rejected with an InputError', () => {
+test('specs: random JSON documents are accepted or rejected with a ConfigError', () => {
   let rejected = 0;
   fc.assert(
     fc.property(fc.jsonValue(), (value) => {
