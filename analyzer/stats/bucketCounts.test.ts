@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { alignPair, BucketCounts } from './bucketCounts.ts';
-import { mulberry32 } from './seededRandom.ts';
+import { createRng } from './seededRandom.ts';
 
 /** the counts as a full-width array of `buckets` entries */
 function full(counts: BucketCounts, buckets: number): number[] {
@@ -9,7 +9,7 @@ function full(counts: BucketCounts, buckets: number): number[] {
 }
 
 test('band storage holds what a full-width array holds, through adds, merges and clears', () => {
-  const random = mulberry32(5);
+  const random = createRng(5).next;
   const K = 707;
   const reference = [new Array<number>(K).fill(0), new Array<number>(K).fill(0)];
   const sparse = [new BucketCounts(), new BucketCounts()];

@@ -2,7 +2,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { assertFiniteSample } from './errors.ts';
 import { mannWhitneyUDistribution } from './mannWhitneyUDistribution.ts';
 import { checkConfidence, checkOptionKeys } from './options.ts';
-import { mulberry32 } from './seededRandom.ts';
+import { createRng } from './seededRandom.ts';
 
 export interface HodgesLehmannOptions {
   /** two-sided confidence level of the interval, default 0.95 */
@@ -167,7 +167,7 @@ function pairwiseDifferenceSelector(
 
   const select = (k: number): number => {
     // seeded, so every run makes the same choices
-    const random = mulberry32(0x2545f491);
+    const random = createRng(0x2545f491, 'hodgesLehmann/pivot').next;
     lo.fill(0);
     hi.fill(m);
     let before = 0; // differences known to be below every candidate (sum of lo)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { createShiftFamily, float32Below } from './shiftConfidenceSequence.ts';
-import { mulberry32 } from './seededRandom.ts';
+import { createRng } from './seededRandom.ts';
 
 /** the next single-precision number above a single-precision v (v finite) */
 function nextUp32(v: number): number {
@@ -14,7 +14,7 @@ function nextUp32(v: number): number {
 }
 
 test('float32Below: the largest single-precision number not above x', () => {
-  const random = mulberry32(3);
+  const random = createRng(3).next;
   const values = [0, -0, 1, -1, 1e-50, -1e-50, 1e39, -1e9, 0.1, -0.1, Math.PI, 7.000000001];
   for (let i = 0; i < 2000; i++) values.push((random() - 0.5) * 10 ** Math.floor(random() * 12 - 4));
   for (const x of values) {
@@ -26,7 +26,7 @@ test('float32Below: the largest single-precision number not above x', () => {
 });
 
 test('a restored family continues exactly as the uninterrupted one', () => {
-  const random = mulberry32(9);
+  const random = createRng(9).next;
   const K = 707;
   const batch = (shift: number) => {
     const b = new Float64Array(K);

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { replaySamples, type Sample } from '../../analyzer/index.ts';
 import { capacityNote } from '../../analyzer/policy/capacity.ts';
-import { mulberry32 } from '../../analyzer/stats/seededRandom.ts';
+import { createRng } from '../../analyzer/stats/seededRandom.ts';
 import { loadCollectConfig } from '../../cli/collect.ts';
 import { loadSpec } from '../../cli/specFile.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 /** a seeded generator, so the samples are the same at every run */
-const prng = mulberry32;
+const prng = (seed: number): (() => number) => createRng(seed).next;
 
 /** 60 min of 15 s scrapes: 2 000 requests/min, 25% to the canary; CPU and Redis per request with ±10% noise. */
 function samples(start: number, canaryCpuFactor: number, seed: number): Sample[] {

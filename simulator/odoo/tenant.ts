@@ -15,7 +15,7 @@
  * delivery move was confirmed — the one fact the database does not keep.
  */
 import { createOdooSchema, ODOO_MODULES, type OdooModule } from '../../odoo-exporter/db/index.ts';
-import { createRng, type Rng } from '../scenarios/random.ts';
+import { createRng, type Rng } from '../../analyzer/stats/seededRandom.ts';
 import type { EventHeap } from './heap.ts';
 import type { OdooRegressions, OdooSimOptions, OdooTenantSpec } from './options.ts';
 import { trafficAt } from './shape.ts';

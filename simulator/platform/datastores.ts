@@ -8,7 +8,7 @@
  * Load follows the same retail day as the HTTP traffic; a tenant's factors can change at a
  * release (more transactions per order, lock contention) to play efficiency regressions.
  */
-import type { Rng } from '../scenarios/random.ts';
+import type { Rng } from '../../analyzer/stats/seededRandom.ts';
 
 export interface TenantLoad {
   datname: string;

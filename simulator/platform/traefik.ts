@@ -10,7 +10,7 @@
  * Weights can change while it runs (the gate's Traefik action rewrites them): traffic shifts at
  * the next `advance`.
  */
-import type { Rng } from '../scenarios/random.ts';
+import type { Rng } from '../../analyzer/stats/seededRandom.ts';
 
 export interface ServiceProfile {
   /** Traefik service name as exposed, e.g. `odoo-canary@file` */

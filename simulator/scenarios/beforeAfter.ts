@@ -6,7 +6,7 @@
  * judge quiet where a naive "previous hour" baseline would not.
  */
 import type { AnalysisSpec, Sample } from '../../analyzer/types.ts';
-import { createRng } from './random.ts';
+import { createRng } from '../../analyzer/stats/seededRandom.ts';
 
 const MINUTE = 60_000;
 const WEEK = 7 * 24 * 60 * MINUTE;

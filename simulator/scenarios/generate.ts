@@ -11,7 +11,7 @@
  *   aggregate never precedes its own raw requests and a look at the minute boundary includes it.
  */
 import { COHORTS, type Cohort, type AnalysisSpec, type Sample } from '../../analyzer/types.ts';
-import { createRng, type Rng } from './random.ts';
+import { createRng, type Rng } from '../../analyzer/stats/seededRandom.ts';
 import { resolveOptions, type HeavyTail, type LatencyShape, type ScenarioOptions } from './options.ts';
 import { makeProfile, type MinuteLoad } from './profile.ts';
 import { METRIC, REGRESSIONS, type RegressionKind, type RegressionTarget } from './regressions.ts';
@@ -56,7 +56,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const profile = makeProfile(createRng(o.seed, 'profile'), o.durationMinutes, o.diurnal, o.spikes);
   const effect = o.regression === 'none' ? null : REGRESSIONS[o.regression];
   const onsetMs = o.startedAt + o.onsetMinutes * MINUTE;
-  // one stream per series: see random.ts on common random numbers
+  // one stream per series: see analyzer/stats/seededRandom.ts on common random numbers
   const streams = Object.fromEntries(
     COHORTS.map((c) => [
       c,

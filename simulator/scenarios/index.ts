@@ -21,5 +21,5 @@ export {
 } from './regressions.ts';
 export { SCENARIO_METRICS, SMALL_TENANT } from './spec.ts';
 export type { MinuteLoad } from './profile.ts';
-export { createRng, type Rng } from './random.ts';
+export { createRng, type Rng } from '../../analyzer/stats/seededRandom.ts';
 export { generateBeforeAfter, type BeforeAfterOptions, type BeforeAfterScenario } from './beforeAfter.ts';

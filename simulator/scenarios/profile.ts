@@ -4,7 +4,7 @@
  * hit the whole shop — so a judge comparing canary with baseline over the same minutes must not
  * mistake them for a regression, while a judge comparing with an earlier window would.
  */
-import type { Rng } from './random.ts';
+import type { Rng } from '../../analyzer/stats/seededRandom.ts';
 import type { Diurnal, Spikes } from './options.ts';
 
 export interface MinuteLoad {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Alternative } from '../anytime.ts';
-import { mulberry32 } from '../seededRandom.ts';
+import { createRng } from '../seededRandom.ts';
 
 export interface MannWhitneyCase {
   note: string;
@@ -49,5 +49,5 @@ export function closeTo(actual: number, expected: number, rel = 1e-6, abs = 0, m
   assert.ok(ok, `${message ? `${message}: ` : ''}expected ${expected}, got ${actual} (rel ${rel}, abs ${abs})`);
 }
 
-/** A small deterministic generator (mulberry32) for test data that is the same on every run. */
-export const seededRandom = mulberry32;
+/** Seeded uniforms on [0, 1) for test data that is the same on every run (the house generator, seededRandom.ts). */
+export const seededRandom = (seed: number): (() => number) => createRng(seed).next;

@@ -3,7 +3,7 @@
  * `index.ts`; tests only). Every sampler is exact, so an A/A simulation checks the statistic and
  * not an approximation in the simulator.
  *
- *  - uniform: mulberry32 (Tommy Ettinger's 32-bit generator, public domain), mapped to (0, 1);
+ *  - uniform: the house generator (`../seededRandom.ts`, sfc32), mapped to (0, 1);
  *  - normal: Marsaglia's polar method;
  *  - gamma: Marsaglia & Tsang (2000), "A simple method for generating gamma variables";
  *  - binomial and Poisson: Knuth, TAOCP vol. 2, §3.4.1 (beta-order-statistic recursion for the
@@ -13,7 +13,7 @@
  * const rng = createRandom(42);
  * rng.poisson(12.5); // an integer, the same one on every run with seed 42
  */
-import { mulberry32 } from '../seededRandom.ts';
+import { createRng } from '../seededRandom.ts';
 
 export interface Random {
   /** uniform on the open interval (0, 1) */
@@ -27,7 +27,7 @@ export interface Random {
 }
 
 export function createRandom(seed: number): Random {
-  const base = mulberry32(seed);
+  const base = createRng(seed).next;
   // shifted by half a step into (0, 1): the samplers take log(u) and u^(1/shape), which an exact 0 would break
   const uniform = (): number => base() + 0.5 / 4294967296;
 
