@@ -1,7 +1,20 @@
 /** Small pieces every role's assembly shares. */
 import { redactSecrets } from '../collector/observe/redact.ts';
 import type { Logger } from '../analyzer/logger.ts';
+import pino from 'pino';
 import { openStore, type Store } from '../store/index.ts';
+import type { ServeConfig } from './config.ts';
+
+export const DEFAULT_STORE = 'pglite://.release-health/store';
+
+export function serviceLogger(config: ServeConfig, role: string): pino.Logger {
+  return pino({ level: config.logging.level, base: { service: 'release-health', role } });
+}
+
+/** The store URL: the config's, else the variable it names, else the embedded default. */
+export function storeUrlOf(config: ServeConfig, env: Readonly<Record<string, string | undefined>>): string {
+  return config.store.url ?? env[config.store.urlEnv] ?? DEFAULT_STORE;
+}
 
 /** Opens and migrates the store; closes it again if migrating fails. */
 export async function openMigratedStore(url: string): Promise<Store> {

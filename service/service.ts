@@ -6,10 +6,9 @@
  * release, then close the bus and the store. `cli/serve.ts` parses the command line and calls this.
  */
 import { hostname } from 'node:os';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Bus, type CollectorMetrics, type PromqlCollector } from '../collector/index.ts';
 import type { ReleaseCollector } from '../collector/index.ts';
-import { loadScorecard, renderScorecardPage } from '../dashboards/index.ts';
 import { loadTokens, startGate, VerdictCache, type RunningGate } from '../gate/index.ts';
 import type { Pipeline, ReleaseRunner, VerdictSink } from '../pipeline/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
@@ -19,11 +18,11 @@ import type { ServeConfig } from './config.ts';
 import { startAnalysis } from './analysis.ts';
 import type { ReleaseLifecycle } from './releases.ts';
 import { kafkaMembership } from './worker.ts';
-import { closeInOrder, openMigratedStore } from './parts.ts';
+import { closeInOrder, openMigratedStore, serviceLogger, storeUrlOf } from './parts.ts';
+import { scorecardPageOf } from './scorecardPage.ts';
+import { startThreadedService } from './analysisHost.ts';
 
-export { closeInOrder, openMigratedStore };
-
-export const DEFAULT_STORE = 'pglite://.release-health/store';
+export { closeInOrder, DEFAULT_STORE, openMigratedStore, serviceLogger, storeUrlOf } from './parts.ts';
 
 export interface RunningService {
   url: string;
@@ -51,26 +50,6 @@ export interface StartServiceOptions {
   scrape?: boolean;
   /** extra sinks after the built-in ones (the demo's progress line) */
   sinks?: VerdictSink[];
-}
-
-export function serviceLogger(config: ServeConfig, role: string): Logger {
-  return pino({ level: config.logging.level, base: { service: 'release-health', role } });
-}
-
-/** The store URL: the config's, else the variable it names, else the embedded default. */
-export function storeUrlOf(config: ServeConfig, env: Readonly<Record<string, string | undefined>>): string {
-  return config.store.url ?? env[config.store.urlEnv] ?? DEFAULT_STORE;
-}
-
-/** `GET /scorecards`: the leadership page over `from`..`to` (default the last 90 days). */
-export function scorecardPageOf(store: Store, clock: () => number) {
-  return async (query: Record<string, string>): Promise<string> => {
-    const to = query.to ? Date.parse(query.to) : clock();
-    const from = query.from ? Date.parse(query.from) : to - 90 * 86_400_000;
-    if (!Number.isFinite(from) || !Number.isFinite(to))
-      throw new InputError('scorecards', undefined, 'from/to must be RFC 3339 dates');
-    return renderScorecardPage(await loadScorecard(store, { from, to }), { generatedAt: clock() });
-  };
 }
 
 /**
@@ -327,7 +306,12 @@ export async function startAnalysisService(config: ServeConfig, options: RoleOpt
   }
 }
 
-/** The role the command line asked for; `all` is `startService`. */
+/**
+ * The role the command line asked for. `all` runs the analysis in a thread of its own
+ * (service/analysisHost.ts), so the loop that answers HTTP never waits for a look, a scrape or a
+ * checkpoint; `startService` (one thread) stays for the demo's virtual clock and the tests that
+ * tick by hand.
+ */
 export async function startRole(
   role: ServiceRole,
   config: ServeConfig,
@@ -335,6 +319,6 @@ export async function startRole(
 ): Promise<RunningRole> {
   if (role === 'api') return startApiService(config, options);
   if (role === 'analysis') return startAnalysisService(config, options);
-  const service = await startService(config, options);
+  const service = await startThreadedService(config, options);
   return { role, url: service.url, close: () => service.close() };
 }
