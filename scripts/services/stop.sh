@@ -20,8 +20,8 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
-# the services started by their own scripts (Kafka, Alertmanager, the pgBackRest PostgreSQL)
-for extra in "kafka.sh stop-cluster" "kafka.sh stop" "alertmanager.sh stop" "pgbackrest.sh stop"; do
+# the services started by their own scripts (Kafka, Alertmanager)
+for extra in "kafka.sh stop-cluster" "kafka.sh stop" "alertmanager.sh stop"; do
   script="${extra%% *}"
   [ -x "$ROOT/scripts/services/$script" ] || [ -f "$ROOT/scripts/services/$script" ] || continue
   bash "$ROOT/scripts/services/$script" "${extra#* }" || log "$extra failed (ignored)"
