@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Replay, type AnalysisSpec } from '../analyzer/index.ts';
 import { readSamples } from '../collector/ndjson/samples.ts';
 import { lognormal, seeded } from './timing.ts';
@@ -65,7 +67,7 @@ function binomial(random: () => number, n: number, p: number): number {
  * sample per cohort and moment — requests n, errors ~ Binomial(n, 1%) and confirmed orders ~
  * Binomial(n, 30%) — so events never exceed their totals.
  */
-async function writeSamples(path: string, lines: number): Promise<void> {
+export async function writeSamples(path: string, lines: number): Promise<void> {
   const random = seeded(7);
   const out = createWriteStream(path);
   const perMinute = Math.ceil(lines / 60);
@@ -97,9 +99,27 @@ async function writeSamples(path: string, lines: number): Promise<void> {
   await once(out, 'finish');
 }
 
+/** One replay of the file in this process: wall seconds, decision and peak resident memory. */
+async function replayOnce(
+  path: string,
+  mode: 'sequential' | 'fixed',
+): Promise<{ seconds: number; decision: string; reasons: string[]; at: number }> {
+  const start = process.hrtime.bigint();
+  const replay = new Replay(benchSpec, { mode, intervalMs: 60_000 });
+  await readSamples(path, (s) => replay.push(s));
+  const { verdict } = replay.finish();
+  return {
+    seconds: Number(process.hrtime.bigint() - start) / 1e9,
+    decision: verdict.decision,
+    reasons: verdict.reasons,
+    at: verdict.at,
+  };
+}
+
 /**
  * `analyze` throughput: NDJSON parsed, validated and judged (a look per minute), for the sequential
- * and the fixed-horizon judge. The data is A/A and valid, so both must promote at the window's end;
+ * and the fixed-horizon judge, each replay in a child process of its own so that its peak resident
+ * memory (maxRSS) is its own. The data is A/A and valid, so both must promote at the window's end;
  * a bench whose replay ended otherwise would be timing a different workload (an early rollback
  * stops judging), so it fails instead of printing a figure.
  */
@@ -111,35 +131,52 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     await writeSamples(path, lines);
     const bytes = (await stat(path)).size;
     const results: Record<string, number> = {};
+    const peaks: Record<string, number> = {};
     const decisions: Record<string, string> = {};
     for (const mode of ['sequential', 'fixed'] as const) {
       let best = Number.POSITIVE_INFINITY;
-      // the fixed judge re-ranks every sample at every look (minutes on 3 M samples): one run of it
-      for (let i = 0; i < (quick || mode === 'fixed' ? 1 : 3); i++) {
-        const start = process.hrtime.bigint();
-        const replay = new Replay(benchSpec, { mode, intervalMs: 60_000 });
-        await readSamples(path, (s) => replay.push(s));
-        const { verdict } = replay.finish();
-        decisions[mode] = verdict.decision;
-        if (verdict.decision !== 'promote')
+      for (let i = 0; i < (quick ? 1 : 2); i++) {
+        const child = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', fileURLToPath(import.meta.url), '--replay', mode, path],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        if (child.status !== 0) throw new Error(`bench analyze: the ${mode} replay exited ${child.status}`);
+        const r = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Awaited<ReturnType<typeof replayOnce>> & {
+          maxRssMiB: number;
+        };
+        decisions[mode] = r.decision;
+        if (r.decision !== 'promote')
           throw new Error(
-            `bench analyze: the A/A replay (--mode ${mode}) ended ${verdict.decision} at ${new Date(verdict.at).toISOString()}, not promote: ${verdict.reasons.join('; ')}`,
+            `bench analyze: the A/A replay (--mode ${mode}) ended ${r.decision} at ${new Date(r.at).toISOString()}, not promote: ${r.reasons.join('; ')}`,
           );
-        best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+        best = Math.min(best, r.seconds);
+        peaks[mode] = Math.max(peaks[mode] ?? 0, r.maxRssMiB);
       }
       results[mode] = Math.round(lines / best);
       console.log(
-        `analyze --mode ${mode}: ${lines.toLocaleString('en-US')} samples (${(bytes / 1e6).toFixed(0)} MB) in ${best.toFixed(2)} s = ${results[mode].toLocaleString('en-US')} samples/s (A/A: ${decisions[mode]})`,
+        `analyze --mode ${mode}: ${lines.toLocaleString('en-US')} samples (${(bytes / 1e6).toFixed(0)} MB) in ${best.toFixed(2)} s = ${results[mode].toLocaleString('en-US')} samples/s, peak RSS ${peaks[mode]} MiB (A/A: ${decisions[mode]})`,
       );
     }
+    console.log(
+      `analyze: fixed / sequential = ${(results.sequential / results.fixed).toFixed(2)}× the time, ${(peaks.fixed / peaks.sequential).toFixed(2)}× the peak memory`,
+    );
     return {
       samples: lines,
       bytes,
       samplesPerSecondSequential: results.sequential,
       samplesPerSecondFixed: results.fixed,
+      peakRssMiBSequential: peaks.sequential,
+      peakRssMiBFixed: peaks.fixed,
       decisions,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === '--replay') {
+  const mode = process.argv[3] === 'fixed' ? 'fixed' : 'sequential';
+  const r = await replayOnce(process.argv[4], mode);
+  console.log(JSON.stringify({ ...r, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
 }

@@ -1,6 +1,7 @@
 import { quantileSorted } from 'simple-statistics';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import {
+  type BinnedTwoSample,
   binomialTest,
   cleanSample,
   hodgesLehmann,
@@ -15,6 +16,8 @@ import { classifyAndExplain } from './classifyAndExplain.ts';
 /** What the fixed-horizon judge sees of one metric: all data so far, per cohort. */
 export type FixedMetricData =
   | { shape: 'values'; baseline: ArrayLike<number>; canary: ArrayLike<number> }
+  /** a latency/gauge metric past the raw-value limit: counts per log bucket (stats/binnedTwoSample.ts) */
+  | { shape: 'binned'; sketch: BinnedTwoSample }
   | { shape: 'counts'; baseline: { count: number; exposure: number }; canary: { count: number; exposure: number } }
   | { shape: 'ratio'; baseline: { events: number; total: number }; canary: { events: number; total: number } };
 
@@ -128,6 +131,7 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
     const sloObserved = spec.slo ? quantileInterval(canary, spec.slo.quantile ?? 0.95, confidence) : undefined;
     return { p: test.p, effect, method: `mann-whitney-${test.method}+hodges-lehmann`, n, sloObserved };
   }
+  if (data.shape === 'binned') return testBinned(spec, data.sketch, options);
   if (data.shape === 'counts') {
     const n = { baseline: data.baseline.count, canary: data.canary.count };
     if (data.baseline.exposure <= 0 || data.canary.exposure <= 0) {
@@ -186,6 +190,45 @@ function testMetric(spec: MetricSpec, data: FixedMetricData, options: FixedJudge
   };
 }
 
+/**
+ * The values test on a sketch (bounded memory, O(buckets) per look): the same Mann-Whitney and
+ * Hodges-Lehmann, each stated against its raw-value result and erring towards no evidence and a
+ * wider interval (stats/binnedTwoSample.ts); the baseline median and the SLO quantile from the
+ * buckets. Outlier removal needs every value, so such metrics never reach here.
+ */
+function testBinned(spec: MetricSpec, sketch: BinnedTwoSample, options: FixedJudgeOptions): TestOutcome {
+  const confidence = 1 - options.alpha;
+  const n = { baseline: sketch.n('baseline'), canary: sketch.n('canary') };
+  const method = 'mann-whitney-binned+hodges-lehmann-binned';
+  if (n.baseline < options.minSamples || n.canary < options.minSamples) {
+    return {
+      code: 'too-few-observations',
+      nodata: `too few samples (baseline ${n.baseline}, canary ${n.canary}; need ${options.minSamples} each)`,
+      method,
+      n,
+    };
+  }
+  const { p } = sketch.rankTest();
+  const shift = sketch.hodgesLehmann(confidence);
+  const scale = Math.abs(sketch.quantile('baseline', 0.5));
+  const rel = (x: number) => (scale > 0 ? x / scale : x === 0 ? 0 : Math.sign(x) * Number.POSITIVE_INFINITY);
+  const effect = { relative: rel(shift.shift), low: rel(shift.low), high: rel(shift.high) };
+  let sloObserved: { estimate: number; low: number; high: number } | undefined;
+  if (spec.slo) {
+    const q = spec.slo.quantile ?? 0.95;
+    const ranks = quantileRanks(n.canary, q, confidence);
+    sloObserved = { estimate: sketch.quantile('canary', q), ...sketch.rankBounds('canary', ranks.low, ranks.high) };
+  }
+  return { p, effect, method, n, sloObserved };
+}
+
+/** 0-based ranks of `quantileInterval`'s ends among n sorted values */
+function quantileRanks(n: number, q: number, confidence: number): { low: number; high: number } {
+  const z = normalQuantile(1 - (1 - confidence) / 2, 0, 1);
+  const spread = z * Math.sqrt(n * q * (1 - q));
+  return { low: Math.max(0, Math.floor(n * q - spread) - 1), high: Math.min(n - 1, Math.ceil(n * q + spread)) };
+}
+
 /** Distribution-free interval for a quantile from order statistics (normal approximation to the
  * binomial ranks; Hahn & Meeker, "Statistical Intervals", §5.2). */
 export function quantileInterval(
@@ -193,10 +236,6 @@ export function quantileInterval(
   q: number,
   confidence: number,
 ): { estimate: number; low: number; high: number } {
-  const n = sorted.length;
-  const z = normalQuantile(1 - (1 - confidence) / 2, 0, 1);
-  const spread = z * Math.sqrt(n * q * (1 - q));
-  const lowRank = Math.max(0, Math.floor(n * q - spread) - 1);
-  const highRank = Math.min(n - 1, Math.ceil(n * q + spread));
-  return { estimate: quantileSorted(sorted as number[], q), low: sorted[lowRank], high: sorted[highRank] };
+  const ranks = quantileRanks(sorted.length, q, confidence);
+  return { estimate: quantileSorted(sorted as number[], q), low: sorted[ranks.low], high: sorted[ranks.high] };
 }

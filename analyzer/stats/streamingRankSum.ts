@@ -11,6 +11,8 @@ export interface StreamingRankResult {
   u: number;
   /** normal approximation with tie correction and continuity correction (as scipy's `method='asymptotic'`) */
   z: number;
+  /** the tie-corrected standard deviation of U under the null */
+  sigma: number;
   pValue: number;
   /**
    * bound on |u − U of the raw values|: ½ · Σ_k baseline_k · canary_k. Only pairs that share a
@@ -104,6 +106,6 @@ export class StreamingRankSum {
       z = (Math.max(u, nb * nc - u) - mu - 0.5) / sigma;
       pValue = Math.min(1, 2 * normalCdf(-z, 0, 1));
     }
-    return { u, z, pValue, maxUError: sameBucketPairs / 2, nBaseline: nb, nCanary: nc };
+    return { u, z, sigma, pValue, maxUError: sameBucketPairs / 2, nBaseline: nb, nCanary: nc };
   }
 }
