@@ -38,15 +38,29 @@ test('a newer release of the same service, environment and tenant supersedes the
   await register(release('sup-other-env', { ...target, environment: 'production' }));
   h.clock.now += 1000;
   await register(release('sup-2', { ...target, version: '17.0.43' }));
-  assert.equal(await statusOf('sup-1'), 'aborted');
+  assert.equal(await statusOf('sup-1'), 'superseded');
+  const old = (await (await h.call('GET', '/api/v1/releases/sup-1', { token: TOKENS.reader })).json()) as {
+    status: string;
+    supersededBy: string;
+  };
+  assert.deepEqual([old.status, old.supersededBy], ['superseded', 'sup-2'], 'the read names the newer release');
+  const listed = (await (
+    await h.call('GET', '/api/v1/releases?status=superseded&service=web', { token: TOKENS.reader })
+  ).json()) as { releases: { release: { id: string }; supersededBy?: string }[] };
+  assert.deepEqual(
+    listed.releases.map((r) => [r.release.id, r.supersededBy]),
+    [['sup-1', 'sup-2']],
+  );
   for (const id of ['sup-2', 'sup-other-tenant', 'sup-other-env']) assert.equal(await statusOf(id), 'active', id);
   const audit = await h.store.listAudit({ releaseId: 'sup-1' });
   const entry = audit.find((a) => a.action === 'release.supersede');
   assert.deepEqual(entry?.detail, { supersededBy: 'sup-2', version: '17.0.43' });
   assert.equal(entry?.actor, 'ci', 'the registrant of the newer release');
   assert.ok(h.runner.stopped.includes('sup-1'));
-  // its verdict stays readable; closing it again is a 409
-  assert.equal((await h.call('GET', '/api/v1/releases/sup-1/verdict', { token: TOKENS.reader })).status, 200);
+  // its verdict stays readable and says first that nothing judges it any more; closing it again is a 409
+  const read = await h.call('GET', '/api/v1/releases/sup-1/verdict', { token: TOKENS.reader });
+  assert.equal(read.status, 200);
+  assert.equal(((await read.json()) as { reasons: string[] }).reasons[0], 'superseded by sup-2: no longer judged');
   assert.equal((await h.call('POST', '/api/v1/releases/sup-1/complete', { token: TOKENS.operator })).status, 409);
   // a superseded release named by id tells Flagger's rollback hook to carry on, not to roll back
   const rb = await hook('rollback', {

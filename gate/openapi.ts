@@ -137,7 +137,9 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
         operationId: 'getRelease',
         parameters: [idParam],
         responses: {
-          200: ok('the release, its governed verdict, timeline and checkpoints'),
+          200: ok(
+            'the release, its governed verdict, timeline and checkpoints; `status` is active, completed, aborted or superseded — closed because a newer release of the same service, environment and tenant was registered, named by `supersededBy`',
+          ),
           ...errors(400, 401, 403, 404),
         },
       },

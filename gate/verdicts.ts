@@ -81,6 +81,18 @@ export async function loadVerdictInputs(
 
 /** The governed verdict from its inputs (pure). */
 export function governed(governance: GovernanceConfig, inputs: VerdictInputs, now: number): Verdict {
+  const verdict = governedByClass(governance, inputs, now);
+  const { record } = inputs;
+  // the last judgement stands as it was; the reads say first that nothing judges it any more
+  if (record.status === 'superseded')
+    verdict.reasons = [
+      `superseded by ${record.supersededBy ?? 'a newer release'}: no longer judged`,
+      ...verdict.reasons,
+    ];
+  return verdict;
+}
+
+function governedByClass(governance: GovernanceConfig, inputs: VerdictInputs, now: number): Verdict {
   const { record } = inputs;
   const def = governance.classes[record.release.class];
   const engine = inputs.engine ?? placeholderVerdict(record, now, def && observeMsOf(governance, record));

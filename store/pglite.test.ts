@@ -1,9 +1,13 @@
 /** The store contract on PGlite (the embedded default), persisted in a temporary directory so restarts can be tested. */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { test } from 'node:test';
 import { runStoreContract, type StoreFixture } from './testing/contract.ts';
+import { makeRecord } from './testing/fixtures.ts';
+import { loadMigrations, migrate } from './sql.ts';
 import { pgliteDatabase } from './pglite.ts';
 import { SqlStore } from './sqlStore.ts';
 
@@ -33,4 +37,37 @@ runStoreContract('pglite', async () => {
     },
   };
   return fixture;
+});
+
+test('migration 3: releases superseded before it (aborted, with a release.supersede audit entry) become superseded, naming the newer one', async () => {
+  const database = pgliteDatabase(await PGlite.create());
+  const before = (await loadMigrations()).filter((m) => m.version < 3);
+  assert.deepEqual(await migrate(database, before), [1, 2]);
+  const store = new SqlStore(database);
+  try {
+    const at = 1_700_000_000_000;
+    const [older, newer, rolledBack] = ['m3-old', 'm3-new', 'm3-rollback'].map((id) => makeRecord(id));
+    for (const r of [older, newer, rolledBack])
+      await store.createRelease(r, { at, actor: 'ci', action: 'release.register', releaseId: r.release.id });
+    // what the gate wrote before: status aborted, the newer release only in the audit entry
+    await database.query(`UPDATE releases SET status = 'aborted', closed_at = $2 WHERE id = ANY($1)`, [
+      ['m3-old', 'm3-rollback'],
+      at + 1,
+    ]);
+    await store.appendAudit({
+      at: at + 1,
+      actor: 'ci',
+      action: 'release.supersede',
+      releaseId: 'm3-old',
+      detail: { supersededBy: 'm3-new', version: newer.release.version },
+    });
+    assert.deepEqual(await migrate(database), [3]);
+    const old = await store.getRelease('m3-old');
+    assert.deepEqual([old?.status, old?.supersededBy, old?.closedAt], ['superseded', 'm3-new', at + 1]);
+    const aborted = await store.getRelease('m3-rollback');
+    assert.deepEqual([aborted?.status, aborted?.supersededBy], ['aborted', undefined], 'a rollback stays aborted');
+    assert.equal((await store.getRelease('m3-new'))?.status, 'active');
+  } finally {
+    await store.close();
+  }
 });

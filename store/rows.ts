@@ -19,7 +19,7 @@ import type {
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
 export const RELEASE_COLUMNS =
-  'release, spec, spec_name, status, registered_at, registered_by, closed_at, justification, frozen, decision, decided_at';
+  'release, spec, spec_name, status, registered_at, registered_by, closed_at, superseded_by, justification, frozen, decision, decided_at';
 
 export function toReleaseRecord(r: Row): ReleaseRecord {
   return compact<ReleaseRecord>({
@@ -30,6 +30,7 @@ export function toReleaseRecord(r: Row): ReleaseRecord {
     registeredAt: toNumber(r.registered_at),
     registeredBy: String(r.registered_by),
     closedAt: toOptionalNumber(r.closed_at),
+    supersededBy: str(r.superseded_by),
     justification: str(r.justification),
     frozen: str(r.frozen),
     decision: str(r.decision) as Decision | undefined,

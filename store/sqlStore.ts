@@ -193,12 +193,24 @@ export class SqlStore implements Store {
     status: Exclude<ReleaseStatus, 'active'>,
     at: number,
     audit: AuditEntry,
+    supersededBy?: string,
   ): Promise<boolean> {
     if (!CLOSED_STATUSES.includes(status)) throw new StoreError(`cannot close a release as "${String(status)}"`);
+    if ((status === 'superseded') !== (supersededBy !== undefined))
+      throw new StoreError(
+        status === 'superseded'
+          ? 'a superseded release needs the id of the release that superseded it'
+          : `supersededBy is only for status "superseded", not "${status}"`,
+      );
+    if (supersededBy === id) throw new StoreError(`release ${shown(id)} cannot supersede itself`);
     return this.db.transaction(async (tx) => {
+      if (supersededBy !== undefined) {
+        const newer = await tx.query('SELECT 1 FROM releases WHERE id = $1', [supersededBy]);
+        if (newer.rowCount === 0) throw new StoreNotFoundError(`superseding release ${shown(supersededBy)} not found`);
+      }
       const updated = await tx.query(
-        `UPDATE releases SET status = $2, closed_at = $3 WHERE id = $1 AND status = 'active' RETURNING id`,
-        [id, status, at],
+        `UPDATE releases SET status = $2, closed_at = $3, superseded_by = $4 WHERE id = $1 AND status = 'active' RETURNING id`,
+        [id, status, at, supersededBy ?? null],
       );
       if (updated.rowCount === 0) {
         const found = await tx.query('SELECT 1 FROM releases WHERE id = $1', [id]);

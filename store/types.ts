@@ -14,7 +14,8 @@
  */
 import type { AnalysisSpec, Decision, Release, Verdict } from '../analyzer/index.ts';
 
-export type ReleaseStatus = 'active' | 'completed' | 'aborted';
+/** `superseded`: closed because a newer release of the same target was registered (`supersededBy` names it). */
+export type ReleaseStatus = 'active' | 'completed' | 'aborted' | 'superseded';
 
 /** A registered release: the `Release` of analyzer/types.ts, the spec it is judged by, and its life cycle. */
 export interface ReleaseRecord {
@@ -27,6 +28,8 @@ export interface ReleaseRecord {
   /** who registered it (token name, never the token) */
   registeredBy: string;
   closedAt?: number;
+  /** the newer release of the same target that closed it (status `superseded`) */
+  supersededBy?: string;
   /** emergency fixes registered during a freeze must say why (governance) */
   justification?: string;
   /** the freeze window it was let through, if any */
@@ -163,8 +166,18 @@ export interface Store {
   getRelease(id: string): Promise<ReleaseRecord | undefined>;
   /** newest registration first; a negative or fractional limit/offset throws StoreError, a limit over 1000 is capped */
   listReleases(filter?: ReleaseFilter): Promise<ReleaseRecord[]>;
-  /** closes an active release; throws StoreNotFoundError; returns false when it was not active (and then writes no audit entry) */
-  closeRelease(id: string, status: Exclude<ReleaseStatus, 'active'>, at: number, audit: AuditEntry): Promise<boolean>;
+  /**
+   * closes an active release; throws StoreNotFoundError; returns false when it was not active (and
+   * then writes no audit entry). `supersededBy` is required with status `superseded` and refused
+   * otherwise (StoreError): the newer release that replaced it, another registered release.
+   */
+  closeRelease(
+    id: string,
+    status: Exclude<ReleaseStatus, 'active'>,
+    at: number,
+    audit: AuditEntry,
+    supersededBy?: string,
+  ): Promise<boolean>;
 
   /**
    * appends to the history and updates the release's latest decision; a duplicate (releaseId, at) is ignored and returns false.

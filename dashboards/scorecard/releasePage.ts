@@ -129,7 +129,7 @@ export function renderReleasePage(data: ReleasePageData): string {
     ],
     ['Started', formatDate(r.startedAt)],
     ['Committed', r.commitAt === undefined ? '—' : formatDate(r.commitAt)],
-    ['Status', record.status],
+    ['Status', record.supersededBy ? `superseded by ${record.supersededBy}` : record.status],
   ];
   const effectRows = (deciding?.metrics ?? []).map((m) => ({
     metric: m.metric,

@@ -28,7 +28,7 @@ import { ApiError, readJson, RELEASE_ID, validate, type GateContext } from '../h
 import { flaggerPayloadSchema, type FlaggerPayload } from '../wireFormat.ts';
 import { governedVerdict } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
-import { createReleaseCloser, keepsWatching, SUPERSEDE_ACTION } from './lifecycle.ts';
+import { createReleaseCloser, keepsWatching } from './lifecycle.ts';
 
 /** The hooks answered from the verdict; `post-rollout` (which closes the release) is apart. */
 export const FLAGGER_HOOKS = ['confirm-rollout', 'pre-rollout', 'rollout', 'confirm-promotion', 'rollback'] as const;
@@ -45,15 +45,11 @@ export interface HookAnswer {
  * `reduce-traffic` rolls back under Flagger: Flagger can only advance, hold or roll back, and a
  * reduce-traffic verdict means harm was found with confidence.
  */
-export function answerHook(
-  hook: FlaggerHook,
-  record: ReleaseRecord,
-  verdict: Verdict,
-  supersededBy?: string,
-): HookAnswer {
+export function answerHook(hook: FlaggerHook, record: ReleaseRecord, verdict: Verdict): HookAnswer {
   const failing = verdict.decision === 'rollback' || verdict.decision === 'reduce-traffic';
   const decided = `decision ${verdict.decision}: ${verdict.reasons[0] ?? ''}`.trim();
-  if (supersededBy !== undefined) return { status: 409, reason: `release superseded by ${supersededBy}` };
+  if (record.status === 'superseded')
+    return { status: 409, reason: `release superseded by ${record.supersededBy ?? 'a newer release'}` };
   if (hook === 'rollback') {
     if (record.status === 'aborted') return { status: 200, reason: 'release aborted: roll back' };
     return failing && record.status === 'active'
@@ -124,21 +120,12 @@ export function flaggerRoutes({ app, deps, clock, logger, cache }: RouteContext)
     return { payload, record, where, identity };
   }
 
-  /** The newer release that superseded this one, if that is how it was closed. */
-  async function supersededBy(record: ReleaseRecord): Promise<string | undefined> {
-    if (record.status !== 'aborted') return undefined;
-    const entries = await store.listAudit({ releaseId: record.release.id, limit: 1000 });
-    const entry = entries.find((e) => e.action === SUPERSEDE_ACTION);
-    const by = (entry?.detail as { supersededBy?: unknown } | undefined)?.supersededBy;
-    return typeof by === 'string' ? by : undefined;
-  }
-
   for (const hook of FLAGGER_HOOKS) {
     // reader suffices: these hooks only read verdicts
     app.post(`/api/v1/flagger/${hook}`, async (c) => {
       const { record, where } = await receive(c, hook, 'reader');
       const verdict = await governedVerdict(store, governance, record, clock());
-      const answer = answerHook(hook, record, verdict, await supersededBy(record));
+      const answer = answerHook(hook, record, verdict);
       logger.info(
         { ...where, releaseId: record.release.id, decision: verdict.decision, status: answer.status },
         'Flagger webhook answered',

@@ -4,7 +4,8 @@
  * the store closes it with its audit entry, the verdict cache forgets it, the analysis stops.
  *
  * A release's target is its service, environment and tenant: a newer release of the same target
- * supersedes the older (closed as `aborted`, audit action `release.supersede` naming the newer),
+ * supersedes the older (closed as `superseded` with `supersededBy` naming the newer, audit action
+ * `release.supersede`),
  * because a controller only ever rolls out one revision per target — an older release left active
  * would keep its last verdict on /metrics and in the Flagger finder long after its pods are gone.
  */
@@ -22,6 +23,8 @@ export interface CloseRequest {
   actor: string;
   /** audit action, e.g. `release.complete`, `release.supersede`, `flagger.post-rollout` */
   action: string;
+  /** with status `superseded`: the newer release that replaced it */
+  supersededBy?: string;
   detail?: Record<string, unknown>;
 }
 
@@ -76,13 +79,13 @@ export function createReleaseCloser(deps: ReleaseCloserDeps): ReleaseCloser {
   const { store, cache, runner, logger } = deps;
 
   async function close(id: string, request: CloseRequest, options: CloseOptions = {}): Promise<boolean> {
-    const closed = await store.closeRelease(id, request.status, request.at, {
-      at: request.at,
-      actor: request.actor,
-      action: request.action,
-      releaseId: id,
-      detail: request.detail,
-    });
+    const closed = await store.closeRelease(
+      id,
+      request.status,
+      request.at,
+      { at: request.at, actor: request.actor, action: request.action, releaseId: id, detail: request.detail },
+      request.supersededBy,
+    );
     cache?.invalidate(id);
     if (!closed) return false;
     if (runner && options.stopAnalysis !== false) {
@@ -120,7 +123,8 @@ export function createReleaseCloser(deps: ReleaseCloserDeps): ReleaseCloser {
     for (const r of older) {
       try {
         const done = await close(r.release.id, {
-          status: 'aborted',
+          status: 'superseded',
+          supersededBy: id,
           at,
           actor,
           action: SUPERSEDE_ACTION,

@@ -124,6 +124,42 @@ export function recordSuite(fixture: FixtureOf): void {
     await assert.rejects(fx.store.closeRelease(rec.release.id, 'active', T0, audit('x')), StoreError);
   });
 
+  it('closeRelease as superseded: names the newer release, listed by status; refused without it, with another status, on itself or an unknown id', async (t) => {
+    const fx = await fixture(t);
+    if (!fx) return;
+    const older = makeRecord(`sup-old-${uid()}`);
+    const newer = makeRecord(`sup-new-${uid()}`);
+    for (const r of [older, newer]) await fx.store.createRelease(r, audit('release.register'));
+    const [oldId, newId] = [older.release.id, newer.release.id];
+    await assert.rejects(fx.store.closeRelease(oldId, 'superseded', T0 + 1, audit('release.supersede')), StoreError);
+    await assert.rejects(
+      fx.store.closeRelease(oldId, 'aborted', T0 + 1, audit('release.abort'), newId),
+      StoreError,
+      'supersededBy only with superseded',
+    );
+    await assert.rejects(
+      fx.store.closeRelease(oldId, 'superseded', T0 + 1, audit('release.supersede'), oldId),
+      StoreError,
+    );
+    await assert.rejects(
+      fx.store.closeRelease(oldId, 'superseded', T0 + 1, audit('release.supersede'), `ghost-${uid()}`),
+      StoreNotFoundError,
+    );
+    assert.equal((await fx.store.getRelease(oldId))?.status, 'active', 'nothing changed by the refusals');
+    assert.equal(
+      await fx.store.closeRelease(oldId, 'superseded', T0 + 2, audit('release.supersede', T0 + 2), newId),
+      true,
+    );
+    const got = await fx.store.getRelease(oldId);
+    assert.deepEqual([got?.status, got?.supersededBy, got?.closedAt], ['superseded', newId, T0 + 2]);
+    assert.equal((await fx.store.getRelease(newId))?.supersededBy, undefined);
+    const listed = await fx.store.listReleases({ service: older.release.service, status: 'superseded' });
+    assert.ok(listed.some((r) => r.release.id === oldId && r.supersededBy === newId));
+    // the database holds the rule too: superseded exactly when it names the newer release
+    await assert.rejects(fx.raw(`UPDATE releases SET superseded_by = NULL WHERE id = $1`, [oldId]));
+    await assert.rejects(fx.raw(`UPDATE releases SET superseded_by = $2 WHERE id = $1`, [newId, oldId]));
+  });
+
   it('verdicts: appended once, listed oldest first, limit keeps the newest, latest decision kept on the release', async (t) => {
     const fx = await fixture(t);
     if (!fx) return;
