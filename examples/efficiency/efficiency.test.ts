@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { replaySamples, type Sample } from '../../analyzer/index.ts';
-import { capacityNote } from '../../analyzer/policy/capacity.ts';
+import { capacityNote } from './capacityNote.ts';
 import { createRng } from '../../analyzer/stats/seededRandom.ts';
 import { loadCollectConfig } from '../../cli/collect.ts';
 import { loadSpec } from '../../cli/specFile.ts';

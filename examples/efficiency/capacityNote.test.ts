@@ -1,8 +1,8 @@
 /** capacityNote: every expected number below is worked by hand in the comment beside it. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MetricVerdict, Verdict } from '../types.ts';
-import { capacityNote, capacityNotes, CapacityOptionsError } from './capacity.ts';
+import type { MetricVerdict, Verdict } from '../../analyzer/types.ts';
+import { capacityNote, capacityNotes, CapacityOptionsError } from './capacityNote.ts';
 
 const mv = (
   metric: string,

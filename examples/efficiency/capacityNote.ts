@@ -1,5 +1,6 @@
 /**
- * Capacity notes for efficiency regressions: a release can keep latency flat while
+ * Capacity notes for efficiency regressions (this example's own code: `serve` does not add them to
+ * verdicts; a deployment that wants them calls `capacityNotes` on the verdict it reads): a release can keep latency flat while
  * needing more CPU (or Redis commands, PostgreSQL connections…) per request — invisible until
  * peak season. When a resource-per-unit-of-work metric is judged `high`, the note says what the
  * verdict's relative effect means at peak traffic, e.g.
@@ -13,7 +14,7 @@
  * The percentage is the verdict's own effect; the peak factor turns it into absolute amounts
  * when today's use is known. Pure: no clock, no I/O.
  */
-import type { MetricVerdict, Verdict } from '../types.ts';
+import type { MetricVerdict, Verdict } from '../../analyzer/types.ts';
 
 export interface CapacityOptions {
   /** peak traffic over today's (3 = three times today's requests) */
