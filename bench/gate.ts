@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -98,31 +98,72 @@ function startServe(config: string): Promise<ServeChild> {
  */
 const HEAP_PROBE = `
 const ws = new WebSocket(process.argv[1]);
-let id = 0;
-const pending = new Map();
-const call = (method, params = {}) => new Promise((res, rej) => { pending.set(++id, { res, rej }); ws.send(JSON.stringify({ id, method, params })); });
-ws.onmessage = (e) => { const m = JSON.parse(e.data); const p = pending.get(m.id); if (p) { pending.delete(m.id); m.error ? p.rej(new Error(m.error.message)) : p.res(m.result); } };
+// one protocol session per isolate: the main thread's over the socket, each worker's (and each
+// nested worker's) through NodeWorker.sendMessageToWorker of its parent session
+function session(send) {
+  let id = 0;
+  const pending = new Map();
+  const children = new Map();
+  const self = {
+    children,
+    call(method, params = {}) {
+      return new Promise((res, rej) => { pending.set(++id, { res, rej }); send(JSON.stringify({ id, method, params })); });
+    },
+    receive(m) {
+      if (m.id !== undefined) {
+        const p = pending.get(m.id);
+        if (p) { pending.delete(m.id); m.error ? p.rej(new Error(m.error.message)) : p.res(m.result); }
+      } else if (m.method === 'NodeWorker.attachedToWorker') {
+        const sessionId = m.params.sessionId;
+        children.set(sessionId, session((message) => void self.call('NodeWorker.sendMessageToWorker', { sessionId, message })));
+      } else if (m.method === 'NodeWorker.receivedMessageFromWorker') {
+        children.get(m.params.sessionId)?.receive(JSON.parse(m.params.message));
+      }
+      if (self.onEvent) self.onEvent(m);
+    },
+  };
+  return self;
+}
+const main = session((text) => ws.send(text));
+ws.onmessage = (e) => main.receive(JSON.parse(e.data));
 ws.onerror = () => { console.error('inspector connection failed'); process.exit(1); };
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+// heap after two full collections in this isolate and every worker under it
+async function heapOf(s) {
+  await s.call('NodeWorker.enable', { waitForDebuggerOnStart: false }).catch(() => undefined);
+  await wait(300); // attachedToWorker events for the running workers
+  const threads = [];
+  for (const child of s.children.values()) threads.push(...(await heapOf(child)));
+  await s.call('HeapProfiler.enable');
+  await s.call('HeapProfiler.collectGarbage');
+  await s.call('HeapProfiler.collectGarbage');
+  const r = await s.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  await s.call('NodeWorker.disable').catch(() => undefined);
+  return [JSON.parse(r.result.value), ...threads];
+}
 ws.onopen = async () => {
-  await call('HeapProfiler.enable');
-  await call('HeapProfiler.collectGarbage');
-  await call('HeapProfiler.collectGarbage');
-  const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  const threads = await heapOf(main);
+  const total = { ...threads[0], heapUsed: 0, heapTotal: 0, external: 0, threads: threads.length, mainHeapUsed: threads[0].heapUsed };
+  for (const t of threads) { total.heapUsed += t.heapUsed; total.heapTotal += t.heapTotal; total.external += t.external; }
   if (process.argv[2]) {
     const { createWriteStream } = await import('node:fs');
     const file = createWriteStream(process.argv[2]);
-    ws.addEventListener('message', (e) => { const m = JSON.parse(e.data); if (m.method === 'HeapProfiler.addHeapSnapshotChunk') file.write(m.params.chunk); });
-    await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    main.onEvent = (m) => { if (m.method === 'HeapProfiler.addHeapSnapshotChunk') file.write(m.params.chunk); };
+    await main.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
     await new Promise((done) => file.end(done));
   }
-  process.stdout.write(r.result.value);
+  process.stdout.write(JSON.stringify(total));
   ws.close();
   process.exit(0);
 };
 `;
 
+/** Summed over the main thread and every worker thread (the analysis thread, the judges' threads). */
 interface HeapAfterGc {
   heapUsed: number;
+  /** the main (HTTP) thread's share */
+  mainHeapUsed: number;
+  threads: number;
   heapTotal: number;
   external: number;
   arrayBuffers: number;
@@ -181,6 +222,32 @@ function startReference(body: string): Promise<{ child: ChildProcess; url: strin
   });
 }
 
+/** A port free right now (bound on 127.0.0.1, then released). */
+function freePort(): Promise<number> {
+  const server = createServer();
+  return new Promise((res) =>
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => res(port));
+    }),
+  );
+}
+
+/** The analysis's counters from its metrics endpoint (engine.metricsPort). */
+async function analysisMetrics(
+  port: number,
+): Promise<{ looks: number; checkpoints: number; lagP50: number; lagP99: number; lagMax: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const read = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+  return {
+    looks: read(/^release_health_worker_looks_total(?:\{[^}]*\})? (\S+)/m),
+    checkpoints: read(/^release_health_worker_checkpoints_total(?:\{[^}]*\})? (\S+)/m),
+    lagP50: read(/^release_health_worker_look_lag_ms\{[^}]*quantile="0.5"[^}]*\} (\S+)/m),
+    lagP99: read(/^release_health_worker_look_lag_ms\{[^}]*quantile="0.99"[^}]*\} (\S+)/m),
+    lagMax: read(/^release_health_worker_look_lag_ms\{[^}]*quantile="1"[^}]*\} (\S+)/m),
+  };
+}
+
 export async function run(o: GateBenchOptions): Promise<Record<string, unknown>> {
   const durationS = o.durationS ?? (o.quick ? 10 : 60);
   const releases = o.releases ?? (o.quick ? 200 : 1000);
@@ -230,12 +297,14 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     (_, k) => `        - { name: shop_signal_${k}, as: signal_${k}, kind: gauge, cohorts: ${cohorts} }`,
   );
   const config = join(dir, 'serve.yaml');
+  // the analysis's own metrics (look lag, looks, checkpoints), on a port picked here
+  const analysisMetricsPort = await freePort();
   writeFileSync(
     config,
     [
       'listen: { port: 0 }',
       `store: { url: "${storeUrl}" }`,
-      `engine: { interval: ${interval}, grace: 0s${o.analysisThreads !== undefined ? `, analysisThreads: ${o.analysisThreads}` : ''}${o.lookSpread !== undefined ? `, lookSpread: ${o.lookSpread}` : ''} }`,
+      `engine: { interval: ${interval}, grace: 0s, metricsPort: ${analysisMetricsPort}${o.analysisThreads !== undefined ? `, analysisThreads: ${o.analysisThreads}` : ''}${o.lookSpread !== undefined ? `, lookSpread: ${o.lookSpread}` : ''} }`,
       'logging: { level: warn }',
       'collector:',
       '  targets:',
@@ -319,11 +388,14 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const sampleBody = await (await fetch(`${serve.url}${paths[0]}`, { headers })).text();
     const reference = await startReference(sampleBody);
     let ref: OpenLoopResult;
+    const load: Record<string, number[]> = { referenceStart: loadavg() };
     try {
       ref = await runOpenLoop({ url: reference.url, paths, rate, durationS: referenceS, connections, headers });
     } finally {
       reference.child.kill('SIGTERM');
     }
+    load.referenceEnd = loadavg();
+    const analysisBefore = await analysisMetrics(analysisMetricsPort);
     const scrapesBefore = scrapes;
     const result = await runOpenLoop({
       url: serve.url,
@@ -334,6 +406,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       headers,
       probe: { path: '/healthz', rate: 10 },
     });
+    load.serveEnd = loadavg();
+    const analysisAfter = await analysisMetrics(analysisMetricsPort);
     clearInterval(sampler);
     clearInterval(heapSampler);
     const rssEnd = rssBytes(serve.child.pid!);
@@ -385,6 +459,18 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       },
       rssMiB: { start: mib(rssStart), end: mib(rssEnd), growth: mib(rssEnd - rssStart), series: rssSeries.map(mib) },
       scrapesDuringLoad: scrapes - scrapesBefore,
+      /** os.loadavg() (1, 5, 15 min) around each phase: the machine is shared */
+      loadAverage: Object.fromEntries(
+        Object.entries(load).map(([k, v]) => [k, v.map((x) => Math.round(x * 100) / 100)]),
+      ),
+      heapThreads: heapEnd.threads,
+      mainThreadHeapAfterGcMiB: { start: mib(heapStart.mainHeapUsed), end: mib(heapEnd.mainHeapUsed) },
+      /** the analysis's own reading: looks during the load and how late they started (last 10,000 looks) */
+      looks: {
+        duringLoad: analysisAfter.looks - analysisBefore.looks,
+        lagMs: { p50: analysisAfter.lagP50, p99: analysisAfter.lagP99, max: analysisAfter.lagMax },
+        checkpointsDuringLoad: analysisAfter.checkpoints - analysisBefore.checkpoints,
+      },
     };
     const fmt = (x: number) => (Number.isFinite(x) ? String(x) : 'failed');
     const ms = (l: OpenLoopResult['latencyMs']) =>
@@ -413,6 +499,14 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     );
     console.log(
       `  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`,
+    );
+    console.log(
+      `  looks during the load: ${figures.looks.duringLoad} (checkpoints ${figures.looks.checkpointsDuringLoad}); look lag ms p50 ${figures.looks.lagMs.p50}, p99 ${figures.looks.lagMs.p99}, max ${figures.looks.lagMs.max}; heap summed over ${figures.heapThreads} threads (main thread ${figures.mainThreadHeapAfterGcMiB.start} → ${figures.mainThreadHeapAfterGcMiB.end} MiB)`,
+    );
+    console.log(
+      `  load average (1/5/15 min): ${Object.entries(figures.loadAverage)
+        .map(([k, v]) => `${k} ${v.join(' ')}`)
+        .join('; ')}`,
     );
     console.log(
       `  serve RSS MiB: start ${figures.rssMiB.start}, end ${figures.rssMiB.end} (growth ${figures.rssMiB.growth}); every 10 s: ${figures.rssMiB.series.join(' ')}`,

@@ -29,6 +29,7 @@ import type { ReleaseRecord, Store } from '../store/index.ts';
 import { InputError } from '../analyzer/inputError.ts';
 import { promqlCollectorOptions, type ServeConfig } from './config.ts';
 import { ReleaseLifecycle } from './releases.ts';
+import { createWorkerMetrics, type WorkerMetrics } from './workerMetrics.ts';
 
 export interface AnalysisDeps {
   store: Store;
@@ -48,6 +49,8 @@ export interface AnalysisDeps {
   group?: string;
   /** resume the store's active releases at start (default true; a Kafka member resumes by its partitions) */
   resumeActive?: boolean;
+  /** the samples partitions held and the rebalances seen (a Kafka member), for the metrics */
+  partitions?: () => { assigned: number; rebalances: number };
   /** whether this process collects for a release (default all: see ReleaseLifecycle) */
   collects?: (releaseId: string) => boolean;
 }
@@ -57,6 +60,8 @@ export interface RunningAnalysis {
   collector: ReleaseCollector;
   promql?: PromqlCollector;
   collectorMetrics?: CollectorMetrics;
+  /** the pipeline's own metrics (config `engine.metricsPort`) */
+  analysisMetrics?: WorkerMetrics;
   lifecycle: ReleaseLifecycle;
   /** starts the scrape timers and the PromQL timer */
   startSources(): void;
@@ -224,6 +229,20 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
       for (const rec of page) if (active.has(rec.release.id)) running.follow(rec.release, rec.spec);
       if (page.length < 1000) break;
     }
+    const analysisMetrics =
+      config.engine.metricsPort === undefined
+        ? undefined
+        : await createWorkerMetrics(
+            {
+              stats: () => pipeline.stats(),
+              releases: () => pipeline.active().length,
+              partitions: () => deps.partitions?.() ?? { assigned: 0, rebalances: 0 },
+              lag: () => bus.lag(),
+              group: deps.group ?? 'pipeline',
+            },
+            { host: config.listen.host, port: config.engine.metricsPort },
+          );
+    if (analysisMetrics) opened.unshift({ close: () => analysisMetrics.close() });
     let sourcesStarted = false;
     opened.unshift({
       close: async () => {
@@ -237,6 +256,7 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
       collector,
       ...(promql ? { promql } : {}),
       ...(collectorMetrics ? { collectorMetrics } : {}),
+      ...(analysisMetrics ? { analysisMetrics } : {}),
       lifecycle: running,
       startSources() {
         if (sourcesStarted) return;

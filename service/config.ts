@@ -92,6 +92,8 @@ export const serveConfigSchema = z
         lookSpread: duration.optional(),
         /** `serve --role analysis`: how often the store's active releases are read (the api processes register them) */
         releasePoll: duration.default(5_000),
+        /** where the analysis serves its own metrics (pipeline counters, look lag: release_health_worker_*); 0 picks a free port; omit to not serve them */
+        metricsPort: port.optional(),
       })
       .strict()
       .default({ interval: 60_000, checkpointEvery: 10, grace: 30_000, analysisThreads: 1, releasePoll: 5_000 }),

@@ -68,8 +68,16 @@ export function kafkaMembership(logger: Logger, options: KafkaMemberOptions) {
   };
 
   /** Starts the analysis in the group (no resume of the store's active list), the checkpoint timer and the metrics. */
-  async function join(config: ServeConfig, deps: Omit<AnalysisDeps, 'group' | 'resumeActive'>): Promise<KafkaMember> {
-    const analysis = await startAnalysis(config, { ...deps, group: options.group, resumeActive: false });
+  async function join(
+    config: ServeConfig,
+    deps: Omit<AnalysisDeps, 'group' | 'resumeActive' | 'partitions'>,
+  ): Promise<KafkaMember> {
+    const analysis = await startAnalysis(config, {
+      ...deps,
+      group: options.group,
+      resumeActive: false,
+      partitions: () => partitions,
+    });
     held.pipeline = analysis.pipeline;
     const opened: (() => Promise<void>)[] = [() => analysis.close()];
     let checkpointing = false;

@@ -98,6 +98,19 @@ export async function createWorkerMetrics(
   meter
     .createObservableCounter(name('rebalances_total'), { description: 'Partition assignments received (group joins).' })
     .addCallback((r) => r.observe(sources.partitions().rebalances));
+  meter
+    .createObservableCounter(name('looks_total'), { description: 'Looks taken by the look scheduler.' })
+    .addCallback((r) => r.observe(sources.stats().looks));
+  const lag = meter.createObservableGauge(name('look_lag_ms'), {
+    description:
+      'How late looks started after their due time (boundary + the release offset), over the last 10,000 looks, by quantile.',
+  });
+  lag.addCallback((r) => {
+    const l = sources.stats().lookLagMs;
+    r.observe(l.p50, { quantile: '0.5' });
+    r.observe(l.p99, { quantile: '0.99' });
+    r.observe(l.max, { quantile: '1' });
+  });
   const tracker = rateTracker(sources.stats);
   meter
     .createObservableGauge(name('batches_per_second'), {
