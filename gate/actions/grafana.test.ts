@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DECISIONS } from '../../pipeline/index.ts';
 import { createActionSink, createGrafanaAction } from './index.ts';
-import { runActionContract } from './testing/actionContract.ts';
+import { receiverTarget, runActionContract } from './testing/actionContract.ts';
 import { noSleep, receiver, spec, storeWithRelease, verdict } from './testing/fixtures.ts';
 import { scriptedReceiver } from './testing/scriptedReceiver.ts';
 
@@ -14,13 +14,7 @@ runActionContract({
   canHang: true,
   make: async ({ timeoutMs }) => {
     const rx = await scriptedReceiver({ id: 7, message: 'Annotation added' });
-    return {
-      action: createGrafanaAction({ url: rx.url, apiKey: TOKEN, timeoutMs }),
-      script: (outcomes) => rx.script(outcomes),
-      seen: () => rx.received.map((r) => r.outcome),
-      secrets: [TOKEN],
-      close: () => rx.close(),
-    };
+    return receiverTarget(rx, createGrafanaAction({ url: rx.url, apiKey: TOKEN, timeoutMs }), [TOKEN]);
   },
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DECISIONS } from '../../pipeline/index.ts';
 import { createActionSink, createWebhookAction, sign, SIGNATURE_HEADER, verifySignature } from './index.ts';
-import { runActionContract } from './testing/actionContract.ts';
+import { receiverTarget, runActionContract } from './testing/actionContract.ts';
 import { noSleep, receiver, spec, storeWithRelease, verdict } from './testing/fixtures.ts';
 import { scriptedReceiver } from './testing/scriptedReceiver.ts';
 
@@ -15,13 +15,11 @@ runActionContract({
   canHang: true,
   make: async ({ timeoutMs }) => {
     const rx = await scriptedReceiver();
-    return {
-      action: createWebhookAction({ url: `${rx.url}/hook?token=${QUERY_TOKEN}`, secret: SECRET, timeoutMs }),
-      script: (outcomes) => rx.script(outcomes),
-      seen: () => rx.received.map((r) => r.outcome),
-      secrets: [SECRET, QUERY_TOKEN],
-      close: () => rx.close(),
-    };
+    return receiverTarget(
+      rx,
+      createWebhookAction({ url: `${rx.url}/hook?token=${QUERY_TOKEN}`, secret: SECRET, timeoutMs }),
+      [SECRET, QUERY_TOKEN],
+    );
   },
 });
 
@@ -32,13 +30,11 @@ runActionContract({
   make: async ({ timeoutMs }) => {
     const rx = await scriptedReceiver();
     const url = `${rx.url}/services/T0/B0/url-token-3c9f`;
-    return {
-      action: createWebhookAction({ url, secret: SECRET, timeoutMs, urlIsSecret: true, on: ['rollback'] }),
-      script: (outcomes) => rx.script(outcomes),
-      seen: () => rx.received.map((r) => r.outcome),
-      secrets: [SECRET, 'url-token-3c9f'],
-      close: () => rx.close(),
-    };
+    return receiverTarget(
+      rx,
+      createWebhookAction({ url, secret: SECRET, timeoutMs, urlIsSecret: true, on: ['rollback'] }),
+      [SECRET, 'url-token-3c9f'],
+    );
   },
 });
 

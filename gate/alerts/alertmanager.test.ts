@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createPgliteStore, type ReleaseRecord, type Store } from '../../store/index.ts';
 import { requireService } from '../../test/integration/helpers.ts';
 import { createActionSink } from '../actions/runner.ts';
-import { runActionContract } from '../actions/testing/actionContract.ts';
+import { receiverTarget, runActionContract } from '../actions/testing/actionContract.ts';
 import { scriptedReceiver } from '../actions/testing/scriptedReceiver.ts';
 import { createAlertmanagerAction, type AlertmanagerAlert } from './alertmanager.ts';
 import { releaseRecord, T0, verdict } from './testing/fixtures.ts';
@@ -24,13 +24,7 @@ runActionContract({
   canHang: true,
   make: async ({ timeoutMs }) => {
     const am = await scriptedReceiver();
-    return {
-      action: createAlertmanagerAction({ url: am.url, ...LINKS, timeoutMs }),
-      script: (outcomes) => am.script(outcomes),
-      seen: () => am.received.map((r) => r.outcome),
-      secrets: [],
-      close: () => am.close(),
-    };
+    return receiverTarget(am, createAlertmanagerAction({ url: am.url, ...LINKS, timeoutMs }), []);
   },
 });
 

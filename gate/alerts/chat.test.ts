@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPgliteStore } from '../../store/index.ts';
 import { createActionSink } from '../actions/runner.ts';
-import { runActionContract } from '../actions/testing/actionContract.ts';
+import { receiverTarget, runActionContract } from '../actions/testing/actionContract.ts';
 import { scriptedReceiver } from '../actions/testing/scriptedReceiver.ts';
 import { chatMessage, createChatAction, type ChatMessage } from './chat.ts';
 import { releaseRecord, T0, verdict } from './testing/fixtures.ts';
@@ -17,13 +17,11 @@ runActionContract({
   canHang: true,
   make: async ({ timeoutMs }) => {
     const hook = await scriptedReceiver();
-    return {
-      action: createChatAction({ webhookUrl: `${hook.url}/services/T000/B000/s3cr3t-hook`, ...LINKS, timeoutMs }),
-      script: (outcomes) => hook.script(outcomes),
-      seen: () => hook.received.map((r) => r.outcome),
-      secrets: ['s3cr3t-hook', 'T000/B000'],
-      close: () => hook.close(),
-    };
+    return receiverTarget(
+      hook,
+      createChatAction({ webhookUrl: `${hook.url}/services/T000/B000/s3cr3t-hook`, ...LINKS, timeoutMs }),
+      ['s3cr3t-hook', 'T000/B000'],
+    );
   },
 });
 

@@ -80,6 +80,14 @@ actions:
       'continue',
       'warming up: continue, never promote, never inconclusive for being new',
     );
+    // the engine's own look at registration lands off the request: stored, at the registration time
+    for (let i = 0; i < 200 && (await service.store.listVerdicts(release.id)).length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const [registrationLook] = await service.store.listVerdicts(release.id);
+    assert.equal(registrationLook?.at, release.startedAt, 'the look at registration is stored');
+    assert.match(registrationLook.reasons[0], /^warming up at registration: /);
+    const judged = await api(service.url, `/api/v1/releases/${release.id}/verdict`);
+    assert.deepEqual([judged.body.decision, judged.body.at], ['continue', release.startedAt]);
 
     // the collector's role, minute by minute: one batch per minute of samples
     const byMinute = new Map<number, typeof scenario.samples>();

@@ -22,7 +22,7 @@ import { DECISIONS } from '../../../pipeline/index.ts';
 import { createPgliteStore, type ReleaseRecord, type Store } from '../../../store/index.ts';
 import { createActionSink } from '../runner.ts';
 import type { Action } from '../types.ts';
-import type { Outcome } from './scriptedReceiver.ts';
+import type { Outcome, ScriptedReceiver } from './scriptedReceiver.ts';
 import { spec, START, verdict } from './fixtures.ts';
 
 export interface ContractTarget {
@@ -274,4 +274,19 @@ export function runActionContract(options: ActionContractOptions): void {
         assert.deepEqual(target.seen().at(-1), 'ok');
       }));
   });
+}
+
+/** A contract target around a scripted HTTP receiver (the HTTP actions): the action was built against `receiver.url`. */
+export function receiverTarget(
+  receiver: ScriptedReceiver,
+  action: Action,
+  secrets: readonly string[] = [],
+): ContractTarget {
+  return {
+    action,
+    script: (outcomes) => receiver.script(outcomes),
+    seen: () => receiver.received.map((r) => r.outcome),
+    secrets,
+    close: () => receiver.close(),
+  };
 }
