@@ -56,6 +56,19 @@ export class ConfigError extends Error {
   }
 
   /**
+   * A room's error listing every problem: `invalid <what>: issue; issue`, pointed at `path`.
+   * @example throw ScrapeConfigError.fromIssues('scrape config', ['[0].url: must be a URL'], [0, 'url'])
+   */
+  static fromIssues<E extends ConfigError>(
+    this: new (message: string, issues?: readonly string[], path?: FieldPath) => E,
+    what: string,
+    issues: readonly string[],
+    path?: FieldPath,
+  ): E {
+    return new this(`invalid ${what}: ${issues.join('; ')}`, issues, path);
+  }
+
+  /**
    * Places the error in the file it came from (once: the innermost reader knows best); the
    * message becomes `file:line:column: detail`.
    */

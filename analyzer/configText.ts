@@ -14,6 +14,8 @@ export interface ConfigText {
   positionOf(path: FieldPath): SourcePosition | undefined;
   /** `error` placed in `file` at its field (or the position of `prefix` + its field) */
   locate<E extends ConfigError>(error: E, prefix?: FieldPath): E;
+  /** `validate(data)`; a `ConfigError` it throws is placed at its field */
+  validate<T>(validate: (data: unknown) => T): T;
 }
 
 /** Parses JSON/YAML text; a syntax error is a `ConfigError` at its line and column. */
@@ -53,9 +55,18 @@ export function parseConfigText(text: string, file: string): ConfigText {
     }
     return undefined;
   };
+  const locate = <E extends ConfigError>(error: E, prefix: FieldPath = []): E =>
+    error.locate(file, positionOf([...prefix, ...(error.path ?? [])]));
   return {
     data,
     positionOf,
-    locate: (error, prefix = []) => error.locate(file, positionOf([...prefix, ...(error.path ?? [])])),
+    locate,
+    validate: (validate) => {
+      try {
+        return validate(data);
+      } catch (error) {
+        throw error instanceof ConfigError ? locate(error) : error;
+      }
+    },
   };
 }

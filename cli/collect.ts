@@ -27,6 +27,7 @@ import {
 } from '../collector/index.ts';
 import { parseConfigText } from '../analyzer/configText.ts';
 import { readConfigFile, zodToConfigError } from '../service/configDocument.ts';
+import { formatSampleLine } from '../collector/ndjson/samples.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { UsageError } from '../analyzer/inputError.ts';
 
@@ -82,16 +83,6 @@ export function parseCollectConfig(text: string, path: string): CollectConfig {
   const result = collectConfigSchema.safeParse(doc.data);
   if (!result.success) throw zodToConfigError(result.error, doc);
   return result.data;
-}
-
-/** One NDJSON line in the format `analyze --samples` reads (NaN → null: missing data). */
-export function formatSampleLine(s: Sample): string {
-  const value = Number.isFinite(s.value) ? s.value : null;
-  return JSON.stringify(
-    s.labels && Object.keys(s.labels).length
-      ? { ts: s.ts, metric: s.metric, cohort: s.cohort, value, labels: s.labels }
-      : { ts: s.ts, metric: s.metric, cohort: s.cohort, value },
-  );
 }
 
 function errorKind(error: Error): string {

@@ -124,13 +124,7 @@ export async function loadDashboardsConfig(path: string): Promise<DashboardsConf
   } catch (err) {
     throw new DashboardsConfigError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`).locate(path);
   }
-  const doc = parseConfigText(text, path);
-  try {
-    return parseDashboardsConfig(doc.data);
-  } catch (error) {
-    if (error instanceof DashboardsConfigError) throw doc.locate(error);
-    throw error;
-  }
+  return parseConfigText(text, path).validate(parseDashboardsConfig);
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

@@ -15,15 +15,11 @@ export async function loadGovernance(path?: string): Promise<GovernanceConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new GovernanceConfigError([`cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]).locate(path);
+    throw GovernanceConfigError.fromIssues('governance config', [
+      `cannot read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    ]).locate(path);
   }
   if (Buffer.byteLength(text) > MAX_BYTES)
-    throw new GovernanceConfigError([`larger than ${MAX_BYTES} bytes`]).locate(path);
-  const doc = parseConfigText(text, path);
-  try {
-    return parseGovernance(doc.data);
-  } catch (error) {
-    if (error instanceof GovernanceConfigError) throw doc.locate(error);
-    throw error;
-  }
+    throw GovernanceConfigError.fromIssues('governance config', [`larger than ${MAX_BYTES} bytes`]).locate(path);
+  return parseConfigText(text, path).validate(parseGovernance);
 }

@@ -151,11 +151,5 @@ export function parseOdooExporterConfig(input: unknown): OdooExporterConfig {
 
 /** Parses YAML (JSON is YAML) text into a validated config; errors are placed at `file:line:column`. */
 export function parseOdooExporterConfigText(text: string, file = 'odoo-exporter config'): OdooExporterConfig {
-  const doc = parseConfigText(text, file);
-  try {
-    return parseOdooExporterConfig(doc.data ?? {});
-  } catch (error) {
-    if (error instanceof OdooConfigError) throw doc.locate(error);
-    throw error;
-  }
+  return parseConfigText(text, file).validate((data) => parseOdooExporterConfig(data ?? {}));
 }

@@ -90,11 +90,10 @@ const BUILT_IN_EXTRAS: Readonly<Record<string, Extras>> = {
 
 export class GovernanceConfigError extends ConfigError {
   override readonly name = 'GovernanceConfigError';
-  /** `path`: the first issue's field, for a reader that knows the file to place it */
-  constructor(issues: string[], path?: FieldPath) {
-    super(`invalid governance config: ${issues.join('; ')}`, issues, path);
-  }
 }
+/** `path`: the first issue's field, for a reader that knows the file to place it */
+const governanceConfigError = (issues: string[], path?: FieldPath) =>
+  GovernanceConfigError.fromIssues('governance config', issues, path);
 
 /** The built-in classes only, no freezes: what `serve` uses without a policy file. */
 export function defaultGovernance(): GovernanceConfig {
@@ -108,7 +107,7 @@ export function defaultGovernance(): GovernanceConfig {
  */
 export function parseGovernance(raw: unknown): GovernanceConfig {
   const parsed = governanceConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new GovernanceConfigError(formatIssues(parsed.error), firstIssuePath(parsed.error));
+  if (!parsed.success) throw governanceConfigError(formatIssues(parsed.error), firstIssuePath(parsed.error));
   const issues: string[] = [];
   const paths: FieldPath[] = [];
   const problem = (path: FieldPath, message: string): void => {
@@ -155,7 +154,7 @@ export function parseGovernance(raw: unknown): GovernanceConfig {
     if (f.environments) window.environments = [...f.environments];
     freezes.push(window);
   });
-  if (issues.length > 0) throw new GovernanceConfigError(issues, paths[0]);
+  if (issues.length > 0) throw governanceConfigError(issues, paths[0]);
   return { classes, freezes };
 }
 

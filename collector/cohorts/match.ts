@@ -67,6 +67,8 @@ export function compileCohortMapping(input: CohortMapping): CohortMatcher {
       };
     }
     default:
-      throw new CohortMappingError([`by: unknown mapping ${JSON.stringify((mapping as { by: unknown }).by)}`]);
+      throw CohortMappingError.fromIssues('cohort mapping', [
+        `by: unknown mapping ${JSON.stringify((mapping as { by: unknown }).by)}`,
+      ]);
   }
 }

@@ -76,9 +76,6 @@ export const cohortMappingSchema = z.discriminatedUnion('by', [labelMapping, ten
 /** Bad cohort mapping: `issues` are `path: message` lines. */
 export class CohortMappingError extends ConfigError {
   override readonly name = 'CohortMappingError';
-  constructor(issues: string[], path?: FieldPath) {
-    super(`invalid cohort mapping: ${issues.join('; ')}`, issues, path);
-  }
 }
 
 /** `path: message` per issue, paths written as `canary[1].regex`, each under `prefix`. */
@@ -93,6 +90,7 @@ export function formatZodIssues(error: z.ZodError, prefix: FieldPath = []): stri
  */
 export function parseCohortMapping(input: unknown): CohortMapping {
   const result = cohortMappingSchema.safeParse(input);
-  if (!result.success) throw new CohortMappingError(formatZodIssues(result.error), firstIssuePath(result.error));
+  if (!result.success)
+    throw CohortMappingError.fromIssues('cohort mapping', formatZodIssues(result.error), firstIssuePath(result.error));
   return result.data;
 }

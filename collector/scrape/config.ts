@@ -117,10 +117,9 @@ export type ScrapeTargetInput = z.input<typeof scrapeTargetSchema>;
 /** Bad target configuration: `issues` are `path: message` lines. */
 export class ScrapeConfigError extends ConfigError {
   override readonly name = 'ScrapeConfigError';
-  constructor(issues: string[], path?: FieldPath) {
-    super(`invalid scrape config: ${issues.join('; ')}`, issues, path);
-  }
 }
+const scrapeConfigError = (issues: string[], path?: FieldPath) =>
+  ScrapeConfigError.fromIssues('scrape config', issues, path);
 
 /**
  * Validates one target and fills its defaults; throws `ScrapeConfigError` naming every problem.
@@ -130,13 +129,13 @@ export class ScrapeConfigError extends ConfigError {
  */
 export function parseScrapeTarget(input: unknown): ScrapeTarget {
   const result = scrapeTargetSchema.safeParse(input);
-  if (!result.success) throw new ScrapeConfigError(formatZodIssues(result.error), firstIssuePath(result.error));
+  if (!result.success) throw scrapeConfigError(formatZodIssues(result.error), firstIssuePath(result.error));
   return result.data;
 }
 
 /** Validates a list of targets; names must be unique (they key stats and counter state). */
 export function parseScrapeTargets(input: unknown): ScrapeTarget[] {
-  if (!Array.isArray(input)) throw new ScrapeConfigError(['(root): must be an array of targets']);
+  if (!Array.isArray(input)) throw scrapeConfigError(['(root): must be an array of targets']);
   const issues: string[] = [];
   let firstPath: FieldPath | undefined;
   const targets: ScrapeTarget[] = [];
@@ -154,6 +153,6 @@ export function parseScrapeTargets(input: unknown): ScrapeTarget[] {
     names.add(result.data.name);
     targets.push(result.data);
   });
-  if (issues.length > 0) throw new ScrapeConfigError(issues, firstPath);
+  if (issues.length > 0) throw scrapeConfigError(issues, firstPath);
   return targets;
 }

@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, durationSchema, type Decision } from '../../analyzer/index.ts';
-import { firstIssuePath, formatFieldPath, type FieldPath } from '../../analyzer/configError.ts';
+import { firstIssuePath, formatFieldPath } from '../../analyzer/configError.ts';
 import { createGrafanaAction } from './grafana.ts';
 import { createTraefikAction } from './traefik.ts';
 import type { Action } from './types.ts';
@@ -94,16 +94,14 @@ export type ActionsConfig = z.output<typeof actionsConfigSchema>;
 
 export class ActionConfigError extends ConfigError {
   override readonly name = 'ActionConfigError';
-  constructor(issues: string[], path?: FieldPath) {
-    super(`invalid actions config: ${issues.join('; ')}`, issues, path);
-  }
 }
 
 /** Validates a parsed document (YAML/JSON); throws `ActionConfigError` naming each bad field. */
 export function parseActionsConfig(raw: unknown): ActionsConfig {
   const parsed = actionsConfigSchema.safeParse(raw ?? {});
   if (!parsed.success)
-    throw new ActionConfigError(
+    throw ActionConfigError.fromIssues(
+      'actions config',
       parsed.error.issues.map((i) => `${formatFieldPath(i.path)}: ${i.message}`),
       firstIssuePath(parsed.error),
     );
@@ -170,7 +168,7 @@ export function buildActions(
       );
     }
   }
-  if (issues.length > 0) throw new ActionConfigError(issues);
+  if (issues.length > 0) throw ActionConfigError.fromIssues('actions config', issues);
   return {
     actions,
     retry: { attempts: config.retry.attempts, baseDelayMs: config.retry.baseDelay, maxDelayMs: config.retry.maxDelay },

@@ -4,7 +4,7 @@
  * not an approximation in the simulator.
  *
  *  - uniform: the house generator (`../seededRandom.ts`, sfc32), mapped to (0, 1);
- *  - normal: Marsaglia's polar method;
+ *  - normal: the house generator's (Marsaglia's polar method);
  *  - gamma: Marsaglia & Tsang (2000), "A simple method for generating gamma variables";
  *  - binomial and Poisson: Knuth, TAOCP vol. 2, §3.4.1 (beta-order-statistic recursion for the
  *    binomial, gamma-arrival recursion for the Poisson), finished by direct simulation when small.
@@ -27,28 +27,12 @@ export interface Random {
 }
 
 export function createRandom(seed: number): Random {
-  const base = createRng(seed).next;
+  const rng = createRng(seed);
   // shifted by half a step into (0, 1): the samplers take log(u) and u^(1/shape), which an exact 0 would break
-  const uniform = (): number => base() + 0.5 / 4294967296;
+  const uniform = (): number => rng.next() + 0.5 / 4294967296;
 
-  let spare: number | undefined;
-  const normal = (): number => {
-    if (spare !== undefined) {
-      const value = spare;
-      spare = undefined;
-      return value;
-    }
-    for (;;) {
-      const u = 2 * uniform() - 1;
-      const v = 2 * uniform() - 1;
-      const r = u * u + v * v;
-      if (r > 0 && r < 1) {
-        const f = Math.sqrt((-2 * Math.log(r)) / r);
-        spare = v * f;
-        return u * f;
-      }
-    }
-  };
+  // the house generator's own normal (Marsaglia's polar method): one copy of it
+  const normal = rng.normal;
 
   const gamma = (shape: number): number => {
     if (!(shape > 0)) throw new RangeError(`gamma shape must be positive, got ${shape}`);
