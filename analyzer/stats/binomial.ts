@@ -1,9 +1,15 @@
-import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
-import binomialPmf from '@stdlib/stats-base-dists-binomial-pmf';
 import type { Alternative } from './anytime.ts';
 import { clopperPearson } from './clopperPearson.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkConfidence, checkCount, checkOptionKeys } from './options.ts';
+import { lazyFunction } from './lazyFunction.ts';
+
+const binomialCdf = lazyFunction<typeof import('@stdlib/stats-base-dists-binomial-cdf')>(
+  '@stdlib/stats-base-dists-binomial-cdf',
+);
+const binomialPmf = lazyFunction<typeof import('@stdlib/stats-base-dists-binomial-pmf')>(
+  '@stdlib/stats-base-dists-binomial-pmf',
+);
 
 export interface BinomialTestOptions {
   /** success probability under the null, in [0, 1]; default 0.5 */

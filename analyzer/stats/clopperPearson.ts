@@ -1,5 +1,9 @@
-import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
 import type { Alternative } from './anytime.ts';
+import { lazyFunction } from './lazyFunction.ts';
+
+const betaQuantile = lazyFunction<typeof import('@stdlib/stats-base-dists-beta-quantile')>(
+  '@stdlib/stats-base-dists-beta-quantile',
+);
 
 /**
  * Clopper-Pearson ("exact") confidence interval for a binomial proportion from k successes in n

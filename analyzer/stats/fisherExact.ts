@@ -1,7 +1,11 @@
-import hypergeometricPmf from '@stdlib/stats-base-dists-hypergeometric-pmf';
 import type { Alternative } from './anytime.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkCount, checkOptionKeys } from './options.ts';
+import { lazyFunction } from './lazyFunction.ts';
+
+const hypergeometricPmf = lazyFunction<typeof import('@stdlib/stats-base-dists-hypergeometric-pmf')>(
+  '@stdlib/stats-base-dists-hypergeometric-pmf',
+);
 
 /** [[a, b], [c, d]]: rows are the groups, columns the outcomes (e.g. [[errors, ok], [errors, ok]]). */
 export type FisherTable = readonly [readonly [number, number], readonly [number, number]];

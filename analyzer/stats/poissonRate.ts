@@ -1,9 +1,15 @@
-import poissonCdf from '@stdlib/stats-base-dists-poisson-cdf';
-import poissonPmf from '@stdlib/stats-base-dists-poisson-pmf';
 import type { Alternative } from './anytime.ts';
 import { clopperPearson } from './clopperPearson.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkConfidence, checkCount, checkOptionKeys } from './options.ts';
+import { lazyFunction } from './lazyFunction.ts';
+
+const poissonCdf = lazyFunction<typeof import('@stdlib/stats-base-dists-poisson-cdf')>(
+  '@stdlib/stats-base-dists-poisson-cdf',
+);
+const poissonPmf = lazyFunction<typeof import('@stdlib/stats-base-dists-poisson-pmf')>(
+  '@stdlib/stats-base-dists-poisson-pmf',
+);
 
 export interface PoissonRateData {
   baselineCount: number;

@@ -1,9 +1,13 @@
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { mean, sampleVariance } from 'simple-statistics';
 import type { Alternative } from './anytime.ts';
 import { assertFiniteSample, StatsInputError } from './errors.ts';
 import { checkAlternative, checkConfidence, checkOptionKeys } from './options.ts';
+import { lazyFunction } from './lazyFunction.ts';
+
+const tCdf = lazyFunction<typeof import('@stdlib/stats-base-dists-t-cdf')>('@stdlib/stats-base-dists-t-cdf');
+const tQuantile = lazyFunction<typeof import('@stdlib/stats-base-dists-t-quantile')>(
+  '@stdlib/stats-base-dists-t-quantile',
+);
 
 export interface WelchTTestOptions {
   /** 'greater': canary mean above baseline mean. Default 'two-sided'. */
