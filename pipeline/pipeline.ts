@@ -324,24 +324,45 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   }
 
   /**
-   * A batch into the engine (inside `run.exclusive`): verdicts to the outbox, its ack held.
-   * False when the release was quarantined (or its analysis thread lost) on the way.
+   * One call into a release's analysis. A lost analysis thread is rethrown (its releases are
+   * re-homed); any other error quarantines the release at `at()` after `beforeQuarantine`, and
+   * the answer is undefined.
    */
-  async function ingest(run: ReleaseSlot, batch: SampleBatch, ack: Ack): Promise<boolean> {
-    stats.batches++;
-    let outcome;
+  async function analyse<T>(
+    run: ReleaseSlot,
+    call: () => Promise<T>,
+    at: () => number,
+    beforeQuarantine?: () => void,
+  ): Promise<T | undefined> {
     try {
-      outcome = await run.analysis.ingest(batch);
+      return await call();
     } catch (err) {
       if (err instanceof AnalysisThreadLost) {
         lose(run);
         throw err;
       }
-      run.heldAcks.push(ack);
-      stats.heldAcks++;
-      await quarantine(run, err, o.clock());
-      return false;
+      beforeQuarantine?.();
+      await quarantine(run, err, at());
+      return undefined;
     }
+  }
+
+  /**
+   * A batch into the engine (inside `run.exclusive`): verdicts to the outbox, its ack held.
+   * False when the release was quarantined (or its analysis thread lost) on the way.
+   */
+  async function ingest(run: ReleaseSlot, batch: SampleBatch, ack: Ack): Promise<boolean> {
+    stats.batches++;
+    const outcome = await analyse(
+      run,
+      () => run.analysis.ingest(batch),
+      () => o.clock(),
+      () => {
+        run.heldAcks.push(ack);
+        stats.heldAcks++;
+      },
+    );
+    if (outcome === undefined) return false;
     run.state = outcome.state;
     run.noteVerdicts(outcome.verdicts);
     if (outcome.skipped) stats.skippedBatches++;
@@ -390,17 +411,12 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   async function look(run: ReleaseSlot, now: number, checkpointEachLook = true): Promise<Verdict[]> {
     const quiet = run.deferred.length === 0;
     if (!(await ingestDeferred(run))) return [];
-    let advanced;
-    try {
-      advanced = await run.analysis.advanceTo(now);
-    } catch (err) {
-      if (err instanceof AnalysisThreadLost) {
-        lose(run);
-        throw err;
-      }
-      await quarantine(run, err, now);
-      return [];
-    }
+    const advanced = await analyse(
+      run,
+      () => run.analysis.advanceTo(now),
+      () => now,
+    );
+    if (advanced === undefined) return [];
     run.state = advanced.state;
     run.noteVerdicts(advanced.verdicts);
     run.outbox.push(...advanced.verdicts);
