@@ -28,6 +28,8 @@ export interface GateApp extends Hono<GateEnv> {
   readonly gateMetrics: GateMetrics;
   /** add to the pipeline's sinks (same process): verdicts reach the verdict endpoint without waiting for the cache to expire */
   readonly verdictSink: VerdictSink;
+  /** the cache the verdict endpoint answers from (the server's fast path reads it too) */
+  readonly verdictCache: VerdictCache;
   /** loads every active release into the verdict cache (startGate runs it in the background) */
   warm(): Promise<number>;
   /** releases what the app holds (the metrics provider); the store and runner belong to the caller */
@@ -151,6 +153,7 @@ export function createGateApp(deps: GateDeps): GateApp {
   return Object.assign(app, {
     gateMetrics: metrics,
     verdictSink: cache.sink,
+    verdictCache: cache,
     warm: () => cache.warm(),
     close: () => metrics.close(),
   });

@@ -13,7 +13,7 @@
 import type { GovernanceConfig, Verdict } from '../analyzer/index.ts';
 import type { VerdictSink } from '../pipeline/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
-import { loadVerdictInputs, type VerdictInputs } from './verdicts.ts';
+import { governed, loadVerdictInputs, type VerdictInputs } from './verdicts.ts';
 
 export interface VerdictCacheOptions {
   /** how long an entry may be served without re-reading the store (ms); 0 disables the cache */
@@ -64,6 +64,32 @@ export class VerdictCache {
     return pending;
   }
 
+  /**
+   * The entry if it is fresh (within `ttlMs`), without touching the store: the fast path of the
+   * polled verdict answers only from such an entry and leaves everything else to the router.
+   */
+  peek(id: string): VerdictInputs | undefined {
+    const hit = this.#entries.get(id);
+    return hit && performance.now() - hit.loadedAt < this.#ttlMs ? hit : undefined;
+  }
+
+  /**
+   * The verdict endpoint's body for an entry. Once the engine has judged, the governed verdict is
+   * a pure function of the entry (governance reads no clock then; an entry is replaced, never
+   * changed, when anything it holds changes), so it is governed and serialised once per entry,
+   * not on every poll. Before the engine's first look the placeholder depends on the clock.
+   */
+  body(inputs: VerdictInputs, now: number): string {
+    if (!inputs.engine) return JSON.stringify(governed(this.governance, inputs, now));
+    let text = this.#rendered.get(inputs);
+    if (text === undefined) {
+      text = JSON.stringify(governed(this.governance, inputs, now));
+      this.#rendered.set(inputs, text);
+    }
+    return text;
+  }
+  readonly #rendered = new WeakMap<VerdictInputs, string>();
+
   /** concurrent reloads of one id share one load */
   #reload(id: string): Promise<VerdictInputs | undefined> {
     let pending = this.#loading.get(id);
@@ -72,6 +98,17 @@ export class VerdictCache {
       this.#loading.set(id, pending);
     }
     return pending;
+  }
+
+  /**
+   * A release just registered: its inputs are known without reading the store (no verdict, no
+   * backup checkpoint, no approval yet), so its first polls — and the verdict of its first look,
+   * which replaces the entry's — are answered from memory.
+   */
+  prime(record: ReleaseRecord): void {
+    if (this.#ttlMs === 0 || this.#entries.has(record.release.id)) return;
+    this.#entries.set(record.release.id, { record, checkpoints: [], approvals: 0, loadedAt: performance.now() });
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
   }
 
   /** Drops an entry (the gate changed the release); a load in flight is not stored either. */

@@ -172,7 +172,10 @@ export async function startThreadedService(
   try {
     const storeKind = await client.started();
     const store = storeThrough(client, storeKind);
-    cache = new VerdictCache(store, governance, { ttlMs: 30_000 });
+    // every verdict and every write of the gate reaches the cache at once (the thread posts the
+    // verdicts; the gate invalidates what it writes), so entries may live long: a reload is a
+    // call into the busy analysis thread
+    cache = new VerdictCache(store, governance, { ttlMs: 300_000 });
     const started = new Set<string>();
     const runner: ReleaseRunner = {
       async start(record) {

@@ -123,6 +123,7 @@ export function releaseRoutes({ app, deps, clock, logger, requires, cache }: Rou
     }
     // the older release of this target is over: its pods are being replaced by this one's
     await closer.supersede(record, now, actor);
+    cache.prime(record);
     if (deps.runner) {
       try {
         await deps.runner.start(record);

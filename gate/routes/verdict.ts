@@ -13,7 +13,7 @@
 import { StoreConflictError, type ReleaseRecord } from '../../store/index.ts';
 import { actorOf, ApiError, readJson, releaseIdParam, validate, type GateContext } from '../http.ts';
 import { approvalBodySchema, checkpointBodySchema } from '../wireFormat.ts';
-import { countApprovals, governed, type VerdictInputs } from '../verdicts.ts';
+import { countApprovals } from '../verdicts.ts';
 import type { RouteContext } from './context.ts';
 
 /** A backup "taken" further in the future than this is a clock or input error. */
@@ -21,11 +21,6 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 export function verdictRoutes({ app, deps, clock, logger, requires, cache }: RouteContext): void {
   const { store, governance } = deps;
-
-  // The governed verdict is a pure function of the cache entry (governance reads no clock once
-  // the engine has judged; the entry is replaced, never changed, when anything it holds changes),
-  // so each entry is governed and serialised once, not on every poll.
-  const rendered = new WeakMap<VerdictInputs, string>();
 
   const mustGet = async (id: string): Promise<ReleaseRecord> => {
     const record = await store.getRelease(id);
@@ -37,12 +32,8 @@ export function verdictRoutes({ app, deps, clock, logger, requires, cache }: Rou
     const id = releaseIdParam(c);
     const inputs = await cache.get(id);
     if (!inputs) throw new ApiError(404, `release "${id}" not found`);
-    let body = inputs.engine ? rendered.get(inputs) : undefined;
-    if (body === undefined) {
-      body = JSON.stringify(governed(governance, inputs, clock()));
-      if (inputs.engine) rendered.set(inputs, body);
-    }
-    // a controller polls this: never serve a cached answer (HTTP caches; our own memo is exact)
+    const body = cache.body(inputs, clock()); // memoised per entry (verdictCache.ts)
+    // a controller polls this (gate/fastPath.ts answers the same from a fresh entry without the router): never serve a cached answer (HTTP caches; our own memo is exact)
     return c.body(body, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   });
 
