@@ -53,3 +53,22 @@ export async function createScratchDatabase(adminUrl: string, prefix = 'rh_odoo_
   url.pathname = `/${name}`;
   return { name, url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
+
+/**
+ * A scratch database (above) with the small pool the simulator writes through; `dispose` ends the
+ * pool and drops the database.
+ */
+export async function createScratchPool(
+  adminUrl: string,
+): Promise<{ url: string; pool: pg.Pool; dispose(): Promise<void> }> {
+  const scratch = await createScratchDatabase(adminUrl);
+  const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  return {
+    url: scratch.url,
+    pool,
+    async dispose() {
+      await pool.end();
+      await scratch.drop();
+    },
+  };
+}

@@ -32,7 +32,7 @@ import {
   type SqlQuery,
   type TenantReader,
 } from '../../odoo-exporter/index.ts';
-import { createScratchDatabase, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
+import { createScratchPool, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { OdooWriter } from '../../simulator/index.ts';
 import { requireService } from './helpers.ts';
 
@@ -338,19 +338,15 @@ function runCases(name: string, make: (t: TestContext) => Promise<CaseDb | undef
 runCases('postgresql', async (t) => {
   const admin = await requireService(t, 'postgres');
   if (!admin) return undefined;
-  const scratch = await createScratchDatabase(admin);
-  const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  const scratch = await createScratchPool(admin);
   return {
-    db: fromPg(pool),
+    db: fromPg(scratch.pool),
     session: async () => {
       const client = new pg.Client({ connectionString: scratch.url });
       await client.connect();
       return client;
     },
-    async dispose() {
-      await pool.end();
-      await scratch.drop();
-    },
+    dispose: scratch.dispose,
   };
 });
 

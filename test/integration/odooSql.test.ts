@@ -16,10 +16,9 @@ import {
   type SqlConnection,
   type SqlQuery,
 } from '../../odoo-exporter/index.ts';
-import { createScratchDatabase, hasSeries, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
+import { createScratchPool, hasSeries, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
 import { fromPg, fromPglite, pgConnection } from '../../odoo-exporter/index.ts';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { requireService } from './helpers.ts';
 
 interface ContractDb {
@@ -327,15 +326,11 @@ runOdooExporterContract({
   async make(t) {
     const admin = await requireService(t, 'postgres');
     if (!admin) return undefined;
-    const scratch = await createScratchDatabase(admin);
-    const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+    const scratch = await createScratchPool(admin);
     return {
-      db: fromPg(pool),
+      db: fromPg(scratch.pool),
       connect: () => pgConnection({ url: scratch.url, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 }),
-      async dispose() {
-        await pool.end();
-        await scratch.drop();
-      },
+      dispose: scratch.dispose,
     };
   },
 });
