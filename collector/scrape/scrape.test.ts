@@ -25,8 +25,10 @@ const traefikCohorts = {
   canary: ['odoo-canary@file'],
 } as const;
 
+// a timeout as long as the interval: a local answer on a loaded two-core machine can take longer
+// than half a second, and the tests that are about timeouts set their own
 function target(metrics: unknown[], extra: Record<string, unknown> = {}): ScrapeTarget {
-  return parseScrapeTarget({ name: 'traefik', url: server.url, intervalMs: 1000, timeoutMs: 500, metrics, ...extra });
+  return parseScrapeTarget({ name: 'traefik', url: server.url, intervalMs: 5000, timeoutMs: 5000, metrics, ...extra });
 }
 
 function serve(body: string, status = 200): void {
@@ -312,10 +314,11 @@ test('a 500 answer is an error naming the target and the status', async () => {
 test('a server that never answers times out after timeoutMs', async () => {
   server.state.mode = 'hang';
   const t0 = Date.now();
-  const error = await scrapeError(target(counterMetric, { intervalMs: 1000, timeoutMs: 150 }));
+  const error = await scrapeError(target(counterMetric, { intervalMs: 10_000, timeoutMs: 150 }));
   assert.equal(error.kind, 'timeout');
   assert.match(error.message, /target "traefik".*timeoutMs \(150\)/);
-  assert.ok(Date.now() - t0 < 1000, 'the timeout, not the server, ended the scrape');
+  // the server never answers: only the timeout can end the scrape, long before the interval
+  assert.ok(Date.now() - t0 < 5000, 'the timeout, not the server, ended the scrape');
 });
 
 test('body limit: Content-Length over the limit, and an endless stream cut while reading', async () => {
@@ -325,7 +328,7 @@ test('body limit: Content-Length over the limit, and an endless stream cut while
   assert.match(declared.message, /Content-Length 2\d\d is over maxBodyBytes \(100\)/);
 
   server.state.mode = 'endless'; // chunked, no Content-Length: only the streaming check can stop it
-  const streamed = await scrapeError(target(counterMetric, { maxBodyBytes: 64 * 1024, timeoutMs: 1000 }));
+  const streamed = await scrapeError(target(counterMetric, { maxBodyBytes: 64 * 1024 }));
   assert.equal(streamed.kind, 'body-too-large');
   assert.match(streamed.message, /over maxBodyBytes \(65536\); stopped reading/);
 });
