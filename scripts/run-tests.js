@@ -5,16 +5,18 @@
 // skip reason, the slowest files, and the closing line CI reads:
 //   tests: N passed, N failed, N skipped
 //
-//   node scripts/run-tests.js [--all | --group NAME ...] [folder-or-file ...]
+//   node scripts/run-tests.js [--all | --group NAME ...] [--list] [folder-or-file ...]   (--list: the files, not run)
 //   RH_TEST_GROUPS=calibration,scenario node scripts/run-tests.js
 //
 // Groups: a file named `name.GROUP.test.ts` belongs to GROUP and runs only when the group is asked
 // for (`--group GROUP`, `RH_TEST_GROUPS=GROUP,...`, or `--all`); a file given by its path always
-// runs. Plain `*.test.ts` files always run; single tests inside them join a group with
-// `inGroup(GROUP)` (test/groups.ts), which skips them unless their group was asked for. CI (`.ci/run`) runs `--all`; a newcomer's `npm test`
-// runs the rest, in minutes, and the tests that need a service skip saying which script starts it.
+// runs. The system group is the whole-system tests (everything under test/, and the browser
+// tests) when the whole tree runs. Plain `*.test.ts` files always run; single tests inside them join
+// a group with `inGroup(GROUP)` (test/groups.ts), which skips them unless their group was asked
+// for. CI (`.ci/run`) runs `--all`; a newcomer's `npm test` runs the rest, in minutes, and the tests
+// that need a service skip saying which script starts it.
 import { readdirSync, statSync, readFileSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, sep } from 'node:path';
 import { tmpdir, availableParallelism, loadavg } from 'node:os';
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,7 +26,15 @@ const GROUPS = {
   calibration:
     'statistical calibration simulations (false-alarm rates over many seeds, coverage of intervals, restart equivalence)',
   scenario: "whole-product scenarios on a virtual clock (npm start's story end to end, with its 13 weeks of history)",
+  system:
+    'whole-system tests: everything under test/ (fault injection, the API fuzzer, every Odoo schema version, the services) and the pages in a real browser (*.browser.test.ts)',
 };
+/**
+ * The system group is a place, not a file name: test/ holds the tests that exercise the product as
+ * a whole (its rooms hold the unit tests), and a browser test is a system test wherever it sits. A
+ * whole `npm test` leaves them to CI (`--all`); naming a folder or file runs what is in it.
+ */
+const isSystemTest = (file) => file.startsWith(`test${sep}`) || file.endsWith('.browser.test.ts');
 const ROOTS = [
   'analyzer',
   'collector',
@@ -50,14 +60,16 @@ const wanted = new Set(
     .filter(Boolean),
 );
 const paths = [];
+let listOnly = false;
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
   if (arg === '--all') Object.keys(GROUPS).forEach((g) => wanted.add(g));
+  else if (arg === '--list') listOnly = true;
   else if (arg === '--group') wanted.add(args[++i] ?? '');
   else if (arg.startsWith('--group=')) wanted.add(arg.slice('--group='.length));
   else if (arg.startsWith('-')) {
     console.error(
-      `unknown option ${arg}\nusage: node scripts/run-tests.js [--all | --group NAME ...] [folder-or-file ...]`,
+      `unknown option ${arg}\nusage: node scripts/run-tests.js [--all | --group NAME ...] [--list] [folder-or-file ...]`,
     );
     process.exit(2);
   } else paths.push(arg);
@@ -83,7 +95,9 @@ function walk(path, explicit) {
     if (path.endsWith('node_modules')) return;
     for (const entry of readdirSync(path).sort()) walk(join(path, entry), false);
   } else if (path.endsWith('.test.ts')) {
-    const group = groupOf(path);
+    const named = groupOf(path);
+    const group =
+      named !== undefined && named in GROUPS ? named : paths.length === 0 && isSystemTest(path) ? 'system' : named;
     if (explicit || group === undefined || !(group in GROUPS) || wanted.has(group)) files.push(path);
     else leftOut.set(group, (leftOut.get(group) ?? 0) + 1);
   }
@@ -92,6 +106,12 @@ function walk(path, explicit) {
 if (files.length === 0) {
   console.error(`no *.test.ts files to run under ${(paths.length ? paths : ROOTS).join(', ')}`);
   process.exit(1);
+}
+
+if (listOnly) {
+  for (const file of files) console.log(file);
+  for (const [group, n] of leftOut) console.log(`(not run: ${group}, ${n} file${n === 1 ? '' : 's'})`);
+  process.exit(0);
 }
 
 // Each file runs in its own node process (as `node --test` would run it), at most `concurrency` at a
