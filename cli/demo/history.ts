@@ -1,5 +1,5 @@
 /**
- * The quarter before the demo's morning: 13 weeks of releases written into the store the gate
+ * The quarter before the demo's day: 13 weeks of releases written into the store the gate
  * reads, so that the scorecard's weekly trends and DORA keys have something to say. Seeded and
  * deterministic (the same history every run). What it models, in the proportions of a mid-size
  * retail estate on Odoo:
@@ -165,7 +165,7 @@ function plan(rng: Rng, from: number): Planned[] {
       const failP = cls === 'schema-change' ? 0.3 : 0.2 - 0.12 * progress;
       const fails = rng.next() < failP;
       const tenant = service === 'odoo' ? TENANTS[Math.floor(rng.next() * TENANTS.length)] : undefined;
-      // builds of the 17.0.5 line; the demo's morning then ships 17.0.6 and 17.0.7
+      // builds of the 17.0.5 line; the demo's day then ships 17.0.6 and 17.0.7
       const build = ++counter;
       const id = `${service}-17.0.5.${build}`;
       // lead time: median about 30 h early in the quarter, about 8 h at its end

@@ -167,14 +167,14 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
         .dashboards,
     );
     await writeDashboards(dashboardsConfig, dashboardsDir);
-    // the quarter before this morning, for the scorecard's trends (a kept store has it already)
+    // the quarter before today, for the scorecard's trends (a kept store has it already)
     const seeded =
       options.history === false || (await service.store.listReleases({ limit: 1 })).length > 0
         ? 0
         : await seedHistory(service.store, STORY_START);
     if (seeded > 0)
       options.out(
-        `seeded the store with ${seeded} releases of the ${HISTORY_WEEKS} weeks before this morning (for the scorecard's trends)`,
+        `seeded the store with ${seeded} releases of the ${HISTORY_WEEKS} weeks before today (for the scorecard's trends)`,
       );
 
     const releases = RELEASES;
@@ -294,6 +294,21 @@ export function describeMetric(
   return `${base}, ${tol}: ${where}`;
 }
 
+const times = (x: number): string =>
+  Number.isFinite(x) ? `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×` : x > 0 ? 'unbounded' : String(x);
+
+/**
+ * The reservation slowdown as the judge measured it, in the words the story injected it with: the
+ * median's ratio canary/baseline and its interval, and whether the interval holds the factor the
+ * simulator was told to apply.
+ */
+export function slowdownLine(m: Verdict['metrics'][number] | undefined, injected: number): string | undefined {
+  if (!m || !Number.isFinite(m.effect.relative)) return undefined;
+  const [estimate, low, high] = [m.effect.relative, m.effect.low, m.effect.high].map((e) => 1 + e);
+  const holds = low <= injected && injected <= high;
+  return `the judge measured reservations ${times(estimate)} as long as on the other tenants (median; interval ${times(low)} to ${times(high)}, ${holds ? 'which holds' : 'which misses'} the ${injected}× injected)`;
+}
+
 const SPECS: Record<string, { metrics: readonly { name: string; tolerance: number; harm: string }[] }> = {
   [GOOD_RELEASE.id]: GOOD_SPEC,
   [WAVE_RELEASE.id]: WAVE_SPEC,
@@ -342,13 +357,18 @@ export function storyOf(result: LiveDemoResult): string[] {
   );
   lines.push(`  ${WAVE_RELEASE.id}, tier 1 of a tenant wave (${WAVE_TENANTS.join(', ')}):`);
   lines.push(
-    `    from minute ${injectedAt} the simulator made its stock reservations ${WAVE_REGRESSION.reservationSlowdown}× slower and failed ${Math.round(WAVE_REGRESSION.confirmFailureRate * 100)}% of order confirmations`,
+    `    ${injectedAt === 0 ? 'from its start' : `from minute ${injectedAt}`} the simulator made its stock reservations ${WAVE_REGRESSION.reservationSlowdown}× slower and failed ${Math.round(WAVE_REGRESSION.confirmFailureRate * 100)}% of order confirmations`,
   );
   if (wave) {
     const after = wave.minute - injectedAt;
     lines.push(
-      `    ${verb[wave.decision]} at minute ${wave.minute}${wave.decision === 'rollback' ? `, ${after} minute${after === 1 ? '' : 's'} after the regression began` : ''}${wave.reasons[0] ? ` (${wave.reasons[0]})` : ''}`,
+      `    ${verb[wave.decision]} at minute ${wave.minute}${wave.decision === 'rollback' && injectedAt > 0 ? `, ${after} minute${after === 1 ? '' : 's'} after the regression began` : ''}${wave.reasons[0] ? ` (${wave.reasons[0]})` : ''}`,
     );
+    const measured = slowdownLine(
+      result.verdicts[WAVE_RELEASE.id]?.metrics.find((m) => m.metric === 'stock_reservation_latency_seconds'),
+      WAVE_REGRESSION.reservationSlowdown,
+    );
+    if (measured) lines.push(`    ${measured}`);
   } else
     lines.push(`    no final decision after ${result.virtualMinutes} minutes (${result.decisions[WAVE_RELEASE.id]})`);
   lines.push(...metricLines(WAVE_RELEASE.id));

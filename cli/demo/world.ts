@@ -17,6 +17,7 @@ import {
 } from '../../odoo-exporter/index.ts';
 import { createOdooSimulation, createRng, VirtualTraefik, type OdooSimulation } from '../../simulator/index.ts';
 import {
+  DEMO_ODOO_MODULES,
   DEMO_RESERVATION_BUCKETS,
   DEMO_TRAEFIK_BUCKETS,
   MINUTE,
@@ -58,7 +59,7 @@ export function readWeights(file: string, service: string): Record<string, numbe
   return Object.fromEntries(services.map((s) => [`${s.name}@file`, s.weight]));
 }
 
-/** Requests per second over the morning: rising towards lunch, with the usual noise. */
+/** Requests per second over the lunch hour: rising and falling again, with the usual noise. */
 const checkoutRate = (t: number) => 100 * (1 + 0.3 * Math.sin(((t - STORY_START) / (90 * MINUTE)) * Math.PI));
 
 /**
@@ -99,7 +100,12 @@ export async function createWorld(traefikFile: string, seed = 2026): Promise<Wor
     start: STORY_START - 10 * MINUTE, // some history, so the exporter's counters have a base
     ordersPerMinute: 30,
     posOrdersPerMinute: 2,
-    tenants: TENANTS.map((t, i) => ({ name: t.name, db: queries[i], scale: t.scale })),
+    tenants: TENANTS.map((t, i) => ({
+      name: t.name,
+      db: queries[i],
+      scale: t.scale,
+      modules: [...DEMO_ODOO_MODULES],
+    })),
     release: { at: WAVE_REGRESSION_AT, tenants: [...WAVE_TENANTS], regressions: { ...WAVE_REGRESSION } },
   });
   await sim.runUntil(STORY_START - MINUTE);

@@ -43,7 +43,12 @@ export function decidingVerdict(verdicts: readonly Verdict[]): Verdict | undefin
   );
 }
 
-function outcomeSentence(o: ReleaseOutcome, start: number, deciding: Verdict | undefined): string {
+function outcomeSentence(
+  o: ReleaseOutcome,
+  start: number,
+  deciding: Verdict | undefined,
+  onsetRecorded: boolean,
+): string {
   const parts: string[] = [];
   if (!deciding) return 'No look has been taken yet.';
   const when = minuteOf(deciding.at, start);
@@ -51,7 +56,7 @@ function outcomeSentence(o: ReleaseOutcome, start: number, deciding: Verdict | u
     parts.push(`${o.rolledBack ? 'Rolled back' : 'Traffic reduced'} at ${when} of the release`);
     if (o.timeToVerdictMs !== undefined)
       parts.push(
-        `, ${formatMinutes(o.timeToVerdictMs)} after ${o.onsetAt === start ? 'its start (no onset recorded)' : 'the recorded onset of the regression'}`,
+        `, ${formatMinutes(o.timeToVerdictMs)} after ${!onsetRecorded ? 'its start (no onset recorded)' : o.onsetAt === start ? 'the recorded onset of the regression (with the release)' : 'the recorded onset of the regression'}`,
       );
     parts.push(
       o.restoredAt !== undefined
@@ -144,7 +149,7 @@ export function renderReleasePage(data: ReleasePageData): string {
       ? `<div class="chart-wrap" tabindex="0" role="region" aria-label="effects (chart)">${responsiveChart((layout) => effectsSvg(effectRows, layout))}</div>${effectsTable(deciding, specs)}`
       : '<p class="sub">No metric has been judged yet.</p>';
   const body = `<h1>${escapeHtml(r.id)} ${decisionBadge(o.decision)}</h1>
-<p class="lead" data-figure="release.outcome">${escapeHtml(outcomeSentence(o, r.startedAt, deciding))}</p>
+<p class="lead" data-figure="release.outcome">${escapeHtml(outcomeSentence(o, r.startedAt, deciding, onsetAt !== undefined))}</p>
 <section class="tiles" aria-label="Outcome figures">
 <div class="tile"><div class="label">Onset → verdict</div><div class="value" data-figure="release.timeToVerdictMs">${escapeHtml(formatMinutes(o.timeToVerdictMs))}</div></div>
 <div class="tile"><div class="label">Time to restore</div><div class="value" data-figure="release.timeToRestoreMs">${escapeHtml(formatMinutes(o.timeToRestoreMs))}</div></div>
