@@ -97,14 +97,21 @@ test(
 
 test('with one observation per unit bucket the bounds are the beta-binomial crossing order statistics', () => {
   // edges 1..n: cdf[k-1] = k, so high = first integer s ≥ np with log M(s) ≥ log(2/alpha), low = last integer s ≤ np with it
-  const p = 0.5;
   const alpha = 0.1;
   const tOpt = 2000;
   const L = Math.log(2 / alpha);
-  const rho = (tOpt * p * (1 - p)) / (2 * L + Math.log(1 + 2 * L));
-  const m = rho / (p * (1 - p)) - 1;
-  const [a, b] = [p * m, (1 - p) * m];
-  for (const n of [20, 150, 1000]) {
+  for (const [p, n] of [
+    [0.5, 20],
+    [0.5, 150],
+    [0.5, 1000],
+    [0.95, 300],
+    [0.95, 4321],
+    [0.05, 777],
+    [0.99, 20000],
+  ]) {
+    const rho = (tOpt * p * (1 - p)) / (2 * L + Math.log(1 + 2 * L));
+    const m = rho / (p * (1 - p)) - 1;
+    const [a, b] = [p * m, (1 - p) * m];
     const logM = (s: number): number =>
       betaln(a + s, b + n - s) - betaln(a, b) - s * Math.log(p) - (n - s) * Math.log(1 - p);
     let high = Infinity;
@@ -122,8 +129,8 @@ test('with one observation per unit bucket the bounds are the beta-binomial cros
     const edges = [...Array.from({ length: n }, (_, i) => i + 1), Infinity];
     const cdf = [...Array.from({ length: n }, (_, i) => i + 1), n];
     const got = quantileConfidenceSequence(cdf, edges, { p, alpha, tOpt });
-    assert.equal(got.high, high === Infinity ? Infinity : high, `n=${n} high`);
-    assert.equal(got.low, low, `n=${n} low`);
+    assert.equal(got.high, high === Infinity ? Infinity : high, `p=${p} n=${n} high`);
+    assert.equal(got.low, low, `p=${p} n=${n} low`);
   }
 });
 

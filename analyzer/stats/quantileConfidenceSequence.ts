@@ -114,36 +114,60 @@ function betaBinomialRoots(t: number, p: number, alphaSide: number, tOpt: number
   const excess = (s: number): number => betaln(a + s, b + t - s) - logPrior - s * lp - (t - s) * lq - L;
   const centre = t * p; // M_t(tp) ≤ 1: p maximises the likelihood there, so the centre is inside
   // Counts are compared with the roots, and counts are integers: the integer crossing points
-  // decide every comparison exactly (and any fractional count conservatively), in ~log2(t)
-  // evaluations of the mixture instead of the ~30 a bisection to 1e-9·t takes per root.
-  // log M_t is convex with M_t(centre) ≤ 1, so {s : excess(s) ≥ 0} ∩ [0, t] is [0, l] ∪ [u, t].
+  // decide every comparison exactly (and any fractional count conservatively). log M_t is convex
+  // with M_t(centre) ≤ 1, so {s : excess(s) ≥ 0} ∩ [0, t] is [0, l] ∪ [u, t]: each end is found by
+  // a search outwards from the normal-mixture boundary's radius (Howard et al. 2021, eq. (14); the
+  // beta-binomial boundary is close to it), ~5 evaluations of the mixture where bisecting the
+  // whole half-range takes ~log2(t) and a bisection to 1e-9·t ~30.
+  const variance = t * p * (1 - p);
+  const radius = Math.sqrt((variance + rho) * (2 * L + Math.log((variance + rho) / rho)));
+  const crosses = (s: number): boolean => excess(s) >= 0;
   let lower = -Infinity;
-  if (excess(0) >= 0) {
-    let crossing = 0; // excess ≥ 0
-    let inside = Math.floor(centre); // excess < 0, unless the ray reaches it
-    if (excess(inside) >= 0) crossing = inside;
-    else
-      for (let i = 0; i < 64 && inside - crossing > 1; i++) {
-        const mid = Math.floor((crossing + inside) / 2);
-        if (excess(mid) >= 0) crossing = mid;
-        else inside = mid;
-      }
-    lower = crossing;
-  }
+  if (crosses(0)) lower = lastHolding(0, Math.floor(centre), centre - radius, crosses);
   let upper = Infinity;
-  if (excess(t) >= 0) {
-    let crossing = t;
-    let inside = Math.ceil(centre);
-    if (excess(inside) >= 0) crossing = inside;
-    else
-      for (let i = 0; i < 64 && crossing - inside > 1; i++) {
-        const mid = Math.ceil((crossing + inside) / 2);
-        if (excess(mid) >= 0) crossing = mid;
-        else inside = mid;
-      }
-    upper = crossing;
+  if (crosses(t)) {
+    const from = Math.ceil(centre);
+    const to = Math.floor(t);
+    const mirror = from + to;
+    const first = mirror - lastHolding(from, to, mirror - (centre + radius), (s) => crosses(mirror - s));
+    upper = first > to ? t : first; // no integer crosses: only t itself (a fractional total)
   }
   return { lower, upper };
+}
+
+/**
+ * The last integer in [from, to] where `holds` is true, given that it is true on a prefix of the
+ * range (from − 1 when it holds nowhere): galloping outwards from `guess`, then bisecting.
+ */
+function lastHolding(from: number, to: number, guess: number, holds: (s: number) => boolean): number {
+  let yes = from - 1;
+  let no = to + 1;
+  const g = Math.min(to, Math.max(from, Math.round(guess)));
+  if (holds(g)) {
+    yes = g;
+    for (let step = 1; g + step < no; step *= 2) {
+      if (!holds(g + step)) {
+        no = g + step;
+        break;
+      }
+      yes = g + step;
+    }
+  } else {
+    no = g;
+    for (let step = 1; g - step > yes; step *= 2) {
+      if (holds(g - step)) {
+        yes = g - step;
+        break;
+      }
+      no = g - step;
+    }
+  }
+  while (no - yes > 1) {
+    const mid = Math.floor((yes + no) / 2);
+    if (holds(mid)) yes = mid;
+    else no = mid;
+  }
+  return yes;
 }
 
 /** Prometheus histogram_quantile: linear interpolation inside the bucket holding rank p·n. */
