@@ -12,7 +12,6 @@ export {
   policySchema,
   releaseSchema,
   sampleSchema,
-  toSample,
 } from './validation.ts';
 export type { ParsedSample } from './validation.ts';
 export { ReleaseEngine, releasePower, Replay, replaySamples, WARMING_UP_REASON } from './engine/index.ts';
@@ -20,7 +19,7 @@ export type { EngineOptions, EngineSnapshot, IngestCounts, JudgeMode, ReplayResu
 export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from './policy/index.ts';
 export type { ReleaseClassPolicy } from './policy/index.ts';
 export { classifyFixed, fromKayentaConfig, scoreRelease } from './judge/index.ts';
-export type { KayentaCanaryConfig, KayentaTranslation } from './judge/index.ts';
+export type { KayentaTranslation } from './judge/index.ts';
 export { projectPower } from './judge/index.ts';
 export type { ExpectedTraffic, MetricPower, PowerContext } from './judge/index.ts';
 export {
@@ -30,7 +29,6 @@ export {
   defaultGovernance,
   GovernanceConfigError,
   governanceConfigSchema,
-  governanceJsonSchema,
   parseGovernance,
   resolveReleaseClass,
 } from './policy/index.ts';
@@ -38,7 +36,6 @@ export type {
   FreezeCheck,
   FreezeWindow,
   GovernanceConfig,
-  GovernanceConfigInput,
   GovernanceContext,
   ReleaseClassDefinition,
 } from './policy/index.ts';

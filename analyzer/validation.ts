@@ -4,7 +4,8 @@
  * the field's path so that `formatIssues` can point at the file and line.
  */
 import { z } from 'zod';
-import type { AnalysisSpec, Sample } from './types.ts';
+import { formatFieldPath } from './configError.ts';
+import type { AnalysisSpec } from './types.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const epochMs = z.number().int('must be an integer (epoch milliseconds)').nonnegative();
@@ -163,22 +164,10 @@ export const analysisSpecSchema = z
 
 /** Turns zod issues into one line each: `metrics[2].tolerance: Too big: expected number to be <=10`. */
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path
-      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-      .join('');
-    return `${path || '(root)'}: ${issue.message}`;
-  });
+  return error.issues.map((issue) => `${formatFieldPath(issue.path)}: ${issue.message}`);
 }
 
 export type ParsedSample = z.infer<typeof sampleSchema>;
-
-/** Converts a validated wire sample to the in-memory form (`null` → `NaN`, missing data). */
-export function toSample(wire: ParsedSample): Sample {
-  const sample: Sample = { ts: wire.ts, metric: wire.metric, cohort: wire.cohort, value: wire.value ?? Number.NaN };
-  if (wire.labels) sample.labels = wire.labels;
-  return sample;
-}
 
 /** Compile-time check that the schema's output is assignable to the core type. */
 export type _SpecCheck = z.infer<typeof analysisSpecSchema> extends AnalysisSpec ? true : never;

@@ -7,7 +7,7 @@ import { forTerminal } from './terminalText.ts';
 import { readSamples } from '../collector/ndjson/samples.ts';
 import { loadSpec } from './specFile.ts';
 
-export const ANALYZE_USAGE = `usage: release-health analyze --spec FILE --samples FILE|- [--mode sequential|fixed] [--interval 1m] [--json]
+const ANALYZE_USAGE = `usage: release-health analyze --spec FILE --samples FILE|- [--mode sequential|fixed] [--interval 1m] [--json]
 
 Replays recorded samples and says what the verdict would have been at every look.
   --spec FILE       JSON or YAML: { release, metrics, policy } (or kayentaConfig in place of metrics)

@@ -11,7 +11,7 @@ import { startAnalyzeWorker, type AnalyzeWorkerOptions } from '../service/worker
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { UsageError } from '../analyzer/inputError.ts';
 
-export const ANALYZE_WORKER_USAGE = `usage: release-health analyze-worker --kafka BROKERS [--store URL] [--group NAME]
+const ANALYZE_WORKER_USAGE = `usage: release-health analyze-worker --kafka BROKERS [--store URL] [--group NAME]
          [--topic-prefix P] [--partitions N] [--replication-factor N] [--metrics-port N]
          [--metrics-host H] [--interval-ms MS] [--tick-every-ms MS] [--checkpoint-every N]
          [--checkpoint-interval-ms MS] [--session-timeout-ms MS] [--log-level LEVEL]

@@ -31,7 +31,7 @@ import { formatSampleLine } from '../collector/ndjson/samples.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 import { UsageError } from '../analyzer/inputError.ts';
 
-export const COLLECT_USAGE = `usage: release-health collect --config FILE [--once] [--json] [--progress-every N]
+const COLLECT_USAGE = `usage: release-health collect --config FILE [--once] [--json] [--progress-every N]
 
 Runs the collector alone: scrapes the configured targets, publishes the samples to the bus and
 serves its own metrics on http://<metrics.host>:<metrics.port>/metrics. Stops on SIGINT/SIGTERM.
@@ -45,7 +45,7 @@ exit codes: 0 ok, 1 (--once) a target failed, 64 usage error, 65 config error`;
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-export const collectConfigSchema = z
+const collectConfigSchema = z
   .object({
     release: z
       .object({ id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, . _ : - (1 to 128)') })
@@ -70,7 +70,7 @@ export const collectConfigSchema = z
     });
   });
 
-export type CollectConfig = z.output<typeof collectConfigSchema>;
+type CollectConfig = z.output<typeof collectConfigSchema>;
 
 export async function loadCollectConfig(path: string): Promise<CollectConfig> {
   const text = await readConfigFile(path, 'config', MAX_CONFIG_BYTES);
@@ -104,7 +104,7 @@ function errorLine(error: Error, target: ScrapeTarget): string {
   });
 }
 
-export interface RunCollectorOptions {
+interface RunCollectorOptions {
   /** aborting it stops the collector cleanly */
   signal: AbortSignal;
   /** the bus to publish to; default: a memory bus created (and closed) by the collector */
@@ -122,7 +122,7 @@ export interface RunCollectorOptions {
   fetch?: FetchLike;
 }
 
-export interface CollectorSummary {
+interface CollectorSummary {
   scrapes: number;
   failures: number;
   batches: number;
@@ -210,7 +210,7 @@ export async function runCollector(config: CollectConfig, options: RunCollectorO
 }
 
 /** `--once`: every target scraped (twice for counters/histograms), samples in timestamp order. */
-export async function collectOnce(
+async function collectOnce(
   config: CollectConfig,
   options: { err?: (text: string) => void; fetch?: FetchLike; signal?: AbortSignal } = {},
 ): Promise<{ samples: Sample[]; failed: string[] }> {

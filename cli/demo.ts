@@ -5,7 +5,7 @@ import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command
 import { UsageError } from '../analyzer/inputError.ts';
 import { runLiveDemo, summary } from './demo/live.ts';
 
-export const DEMO_USAGE = `usage: release-health demo [--keep | --exit] [--port N] [--dir DIR] [--plain]
+const DEMO_USAGE = `usage: release-health demo [--keep | --exit] [--port N] [--dir DIR] [--plain]
        release-health demo --replay
 
 The whole flow in one process, nothing to install (what \`npm start\` runs): a retail estate of four

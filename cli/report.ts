@@ -3,7 +3,7 @@ import type { AnalysisSpec, IngestCounts, MetricPower, TimelineEntry, Verdict } 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** "+7m", "+1h05m", "+42s": time since the release started. */
-export function sinceStart(ms: number): string {
+function sinceStart(ms: number): string {
   const sign = ms < 0 ? '-' : '+';
   let s = Math.round(Math.abs(ms) / 1000);
   const h = Math.floor(s / 3600);

@@ -8,7 +8,7 @@ import { loadServeConfig } from '../service/config.ts';
 import { SERVICE_ROLES, startRole, type ServiceRole } from '../service/service.ts';
 import { EXIT, type CommandBody, type CommandIo, type ExitCode } from './command.ts';
 
-export const SERVE_USAGE = `usage: release-health serve --config FILE [--role all|api|analysis]
+const SERVE_USAGE = `usage: release-health serve --config FILE [--role all|api|analysis]
 
 Runs the live service: collector, analyzer pipeline and the gate's HTTP API. See README.md,
 "release-health serve", for the config file; examples/serve/serve.yaml is a full example.

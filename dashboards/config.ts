@@ -98,7 +98,6 @@ export const dashboardsConfigSchema = z
 /** The config as read (defaults filled in). */
 export type DashboardsConfig = z.output<typeof dashboardsConfigSchema> & { metrics: MetricSpec[] };
 /** The config as written in a file (defaults optional). */
-export type DashboardsConfigInput = z.input<typeof dashboardsConfigSchema>;
 
 export class DashboardsConfigError extends ConfigError {
   override readonly name = 'DashboardsConfigError';

@@ -9,7 +9,7 @@ export {
   loadDashboardsConfig,
   parseDashboardsConfig,
 } from './config.ts';
-export type { DashboardsConfig, DashboardsConfigInput } from './config.ts';
+export type { DashboardsConfig } from './config.ts';
 export { buildDashboards, metricNames, metricNamesInExpr, PromqlNameError } from './grafana/index.ts';
 export type { BuiltDashboard, DashboardProvisioning, DatasourceProvisioning } from './grafana/index.ts';
 export { writeDashboards } from './write.ts';

@@ -122,10 +122,3 @@ export class StrictJsonError extends Error {
     super(`${problem.path}: ${problem.message}`);
   }
 }
-
-export function parseStrictJson(text: string): unknown {
-  const value: unknown = JSON.parse(text);
-  const problem = duplicateKeyProblem(text) ?? storedTextProblem(value);
-  if (problem !== undefined) throw new StrictJsonError(problem);
-  return value;
-}

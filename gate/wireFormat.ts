@@ -375,6 +375,5 @@ export const errorSchema = z.object({ error: z.string(), details: z.unknown().op
   ],
 });
 
-export type RegisterBody = z.output<typeof registerBodySchema>;
 export type SpecBody = z.output<typeof specBodySchema>;
 export type FlaggerPayload = z.output<typeof flaggerPayloadSchema>;

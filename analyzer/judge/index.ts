@@ -4,7 +4,7 @@ export type { FixedJudgeOptions, FixedMetricData } from './classifyFixed.ts';
 export { scoreRelease } from './score.ts';
 export { checkSlo } from './sloGuard.ts';
 export { fromKayentaConfig } from './kayenta.ts';
-export type { KayentaCanaryConfig, KayentaTranslation } from './kayenta.ts';
+export type { KayentaTranslation } from './kayenta.ts';
 export { DEFAULT_FAILURE_RULE, classifyEffect, detectableEffect, failureRuleOf } from './rules.ts';
 export type { ClassifyInput, Classified } from './rules.ts';
 export { projectPower } from './power.ts';

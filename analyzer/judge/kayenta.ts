@@ -73,8 +73,6 @@ export const kayentaConfigSchema = z
   })
   .loose();
 
-export type KayentaCanaryConfig = z.input<typeof kayentaConfigSchema>;
-
 export interface KayentaTranslation {
   metrics: MetricSpec[];
   groupWeights: Record<string, number>;

@@ -3,7 +3,6 @@
  * approvals and backup rule; freeze windows; and the rule that turns an engine verdict into the
  * verdict the gate reports. Pure: no clock, no I/O — the caller passes the time and the records.
  */
-import { z } from 'zod';
 import { ConfigError, firstIssuePath, formatFieldPath, type FieldPath } from '../configError.ts';
 import { formatIssues } from '../validation.ts';
 import type { Release, Verdict } from '../types.ts';
@@ -255,9 +254,4 @@ export function applyGovernance(verdict: Verdict, context: GovernanceContext): V
     out.reasons.unshift(`awaiting approval (${approvals} of ${def.approvalsRequired}) before promotion`);
   }
   return out;
-}
-
-/** JSON Schema of the governance file (for docs and editors), from the same zod schema. */
-export function governanceJsonSchema(): unknown {
-  return z.toJSONSchema(governanceConfigSchema, { io: 'input', unrepresentable: 'any' });
 }

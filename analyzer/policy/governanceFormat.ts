@@ -81,6 +81,3 @@ export const governanceConfigSchema = z
     freezes: z.array(freezeWindowConfigSchema).default([]),
   })
   .strict();
-
-export type GovernanceConfigInput = z.input<typeof governanceConfigSchema>;
-export type ParsedGovernanceConfig = z.output<typeof governanceConfigSchema>;

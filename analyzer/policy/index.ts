@@ -9,7 +9,6 @@ export {
   checkFreeze,
   defaultGovernance,
   GovernanceConfigError,
-  governanceJsonSchema,
   parseGovernance,
   resolveReleaseClass,
 } from './governance.ts';
@@ -21,4 +20,3 @@ export type {
   ReleaseClassDefinition,
 } from './governance.ts';
 export { durationSchema, governanceConfigSchema } from './governanceFormat.ts';
-export type { GovernanceConfigInput } from './governanceFormat.ts';

@@ -112,7 +112,6 @@ export const scrapeTargetSchema = z
   });
 
 /** What a config file holds: a target with the defaulted fields optional. */
-export type ScrapeTargetInput = z.input<typeof scrapeTargetSchema>;
 
 /** Bad target configuration: `issues` are `path: message` lines. */
 export class ScrapeConfigError extends ConfigError {

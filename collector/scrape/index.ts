@@ -10,7 +10,7 @@ export {
   parseScrapeTargets,
   scrapeTargetSchema,
 } from './config.ts';
-export type { ScrapeKind, ScrapeMetric, ScrapeTarget, ScrapeTargetInput } from './config.ts';
+export type { ScrapeKind, ScrapeMetric, ScrapeTarget } from './config.ts';
 export { SCRAPE_ACCEPT, ScrapeError, scrapeOnce } from './fetch.ts';
 export type { FetchLike, ScrapeErrorKind, ScrapeOnceOptions, ScrapeResult } from './fetch.ts';
 export { COUNTER_TRACKER_DEFAULTS, CounterTracker } from './counters.ts';

@@ -89,7 +89,6 @@ export const actionsConfigSchema = z
   })
   .strict();
 
-export type ActionsConfigInput = z.input<typeof actionsConfigSchema>;
 export type ActionsConfig = z.output<typeof actionsConfigSchema>;
 
 export class ActionConfigError extends ConfigError {

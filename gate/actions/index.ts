@@ -29,4 +29,4 @@ export {
   parseActionsConfig,
   parseActionsYaml,
 } from './config.ts';
-export type { ActionsConfig, ActionsConfigInput } from './config.ts';
+export type { ActionsConfig } from './config.ts';

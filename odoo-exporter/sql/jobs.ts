@@ -27,8 +27,6 @@ import { pgTimestamp, type SqlQuery } from '../db/query.ts';
 import { COUNTERS, GAUGES, emptyBatch } from '../signals.ts';
 import type { SqlSource } from './source.ts';
 
-export const QUEUE_LIVE_STATES = ['wait_dependencies', 'pending', 'enqueued', 'started', 'failed'] as const;
-
 // OCA/queue 17.0 queue_job/models/queue_job.py: state and channel index=True; STATES in queue_job/job.py
 export const SQL_QUEUE_JOBS = `SELECT COALESCE(channel, 'root') AS channel, state, count(*)::int4 AS n,
     GREATEST(EXTRACT(EPOCH FROM ($1::timestamp - min(GREATEST(date_created, COALESCE(eta, date_created))))), 0)::float8 AS oldest
