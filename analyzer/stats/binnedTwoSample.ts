@@ -31,8 +31,12 @@ const FN = 'binnedTwoSample';
  * With the layout below (ratio 1.01) a value is known to within 1 %.
  */
 
-/** 1e-9 … 1e12 (any unit: seconds, bytes, counts), ratio 1.01: 4,870 buckets (78 KB per metric), ±1 % per value */
-export const FIXED_SKETCH_LAYOUT: BucketLayout = logBuckets({ min: 1e-9, max: 1e12, ratio: 1.01 });
+/**
+ * 1e-9 … 1e12 (any unit: seconds, bytes, counts), ratio 1.01: 4,870 buckets (78 KB per metric),
+ * ±1 % per value. Built on first use (logBuckets keeps one copy): a process that never needs the
+ * sketch does not pay for 4,870 edges at start-up.
+ */
+export const fixedSketchLayout = (): BucketLayout => logBuckets({ min: 1e-9, max: 1e12, ratio: 1.01 });
 
 /** A sketch of two cohorts' values, with each cohort's extremes. */
 export class BinnedTwoSample {
@@ -40,7 +44,7 @@ export class BinnedTwoSample {
   readonly min = { baseline: Infinity, canary: Infinity };
   readonly max = { baseline: -Infinity, canary: -Infinity };
 
-  constructor(readonly layout: BucketLayout = FIXED_SKETCH_LAYOUT) {
+  constructor(readonly layout: BucketLayout = fixedSketchLayout()) {
     this.counts = new StreamingRankSum(layout);
   }
 

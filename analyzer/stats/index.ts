@@ -39,7 +39,7 @@ export type { LatencyShiftOptions, LatencyShiftState, LatencyShiftTest } from '.
 export { quantileConfidenceSequence } from './quantileConfidenceSequence.ts';
 export type { QuantileCSOptions, QuantileInterval } from './quantileConfidenceSequence.ts';
 export { logBuckets } from './logBuckets.ts';
-export { BinnedTwoSample, FIXED_SKETCH_LAYOUT } from './binnedTwoSample.ts';
+export { BinnedTwoSample, fixedSketchLayout } from './binnedTwoSample.ts';
 export type { BucketLayout, BucketLayoutSpec, LogBucketsOptions } from './logBuckets.ts';
 export { batchShiftLogEValues } from './batchShiftEValue.ts';
 export type { BatchShiftOptions } from './batchShiftEValue.ts';
