@@ -275,8 +275,7 @@ export function recordSuite(fixture: FixtureOf): void {
       updatedAt: T0,
       payload: { decision: 'rollback', weights: [0, 100] },
     };
-    const a = await fx.store.recordAction(base);
-    const b = await fx.store.recordAction({
+    const second = {
       ...base,
       kind: 'traefik',
       target: '/etc/traefik/dyn.yml',
@@ -286,7 +285,9 @@ export function recordSuite(fixture: FixtureOf): void {
       updatedAt: T0 + 10,
       lastError: 'EACCES',
       payload: undefined,
-    });
+    } as const;
+    const a = await fx.store.recordAction(base);
+    const b = await fx.store.recordAction(second);
     assert.ok(Number.isInteger(a) && b > a);
     await fx.store.updateAction(a, { state: 'failed', attempts: 1, updatedAt: T0 + 1, lastError: 'HTTP 503' });
     await fx.store.updateAction(a, { state: 'succeeded', attempts: 2, updatedAt: T0 + 2 });
@@ -295,18 +296,7 @@ export function recordSuite(fixture: FixtureOf): void {
       all,
       [
         { ...base, id: a, state: 'succeeded', attempts: 2, updatedAt: T0 + 2, lastError: 'HTTP 503' },
-        {
-          ...base,
-          id: b,
-          kind: 'traefik',
-          target: '/etc/traefik/dyn.yml',
-          state: 'failed',
-          attempts: 1,
-          createdAt: T0 + 10,
-          updatedAt: T0 + 10,
-          lastError: 'EACCES',
-          payload: undefined,
-        },
+        { ...second, id: b },
       ].map(stripUndefined),
     );
     assert.deepEqual(await fx.store.listActionAttempts(a), [

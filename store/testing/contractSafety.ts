@@ -182,7 +182,7 @@ export function safetySuite(fixture: FixtureOf): void {
       const backup = { releaseId: id, backupId: s, takenAt: T0, source: s, recordedAt: T0, recordedBy: s };
       await fx.store.addCheckpoint(backup, audit('checkpoint.record', { actor: s }));
       assert.deepEqual(await fx.store.listCheckpoints(id), [backup]);
-      const actionId = await fx.store.recordAction({
+      const action = {
         releaseId: id,
         kind: s,
         decision: 'rollback',
@@ -193,20 +193,9 @@ export function safetySuite(fixture: FixtureOf): void {
         updatedAt: T0,
         lastError: s,
         payload: { [s]: [s] },
-      });
-      assert.deepEqual((await fx.store.listActions({ releaseId: id }))[0], {
-        id: actionId,
-        releaseId: id,
-        kind: s,
-        decision: 'rollback',
-        target: s,
-        state: 'failed',
-        attempts: 1,
-        createdAt: T0,
-        updatedAt: T0,
-        lastError: s,
-        payload: { [s]: [s] },
-      });
+      } as const;
+      const actionId = await fx.store.recordAction(action);
+      assert.deepEqual((await fx.store.listActions({ releaseId: id }))[0], { id: actionId, ...action });
       const cp = { releaseId: id, snapshot: { [s]: s }, offsets: { [`${s}:0`]: s }, savedAt: T0 };
       await fx.store.saveEngineCheckpoint(cp);
       assert.deepEqual(await fx.store.loadEngineCheckpointsFor([`${s}:0`]), [cp]);
