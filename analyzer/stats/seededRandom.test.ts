@@ -3,18 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from './seededRandom.ts';
-
-function moments(draw: () => number, n: number): { mean: number; variance: number } {
-  let sum = 0,
-    sum2 = 0;
-  for (let i = 0; i < n; i++) {
-    const x = draw();
-    sum += x;
-    sum2 += x * x;
-  }
-  const mean = sum / n;
-  return { mean, variance: (sum2 - n * mean * mean) / (n - 1) };
-}
+import { moments } from './testing/helpers.ts';
 
 test('the same seed and stream give the same numbers; other seeds or streams do not', () => {
   const take = (seed: number, stream: string): number[] => {

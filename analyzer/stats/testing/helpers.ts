@@ -51,3 +51,16 @@ export function closeTo(actual: number, expected: number, rel = 1e-6, abs = 0, m
 
 /** Seeded uniforms on [0, 1) for test data that is the same on every run (the house generator, seededRandom.ts). */
 export const seededRandom = (seed: number): (() => number) => createRng(seed).next;
+
+/** Sample mean and (n − 1) variance of `n` draws: for checking a generator against its distribution's moments. */
+export function moments(draw: () => number, n: number): { mean: number; variance: number } {
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    const x = draw();
+    sum += x;
+    sumSq += x * x;
+  }
+  const mean = sum / n;
+  return { mean, variance: (sumSq - n * mean * mean) / (n - 1) };
+}

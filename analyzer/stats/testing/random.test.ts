@@ -1,19 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { moments } from './helpers.ts';
 import { createRandom } from './random.ts';
-
-/** Sample mean and variance of `n` draws. */
-function moments(draw: () => number, n: number): { mean: number; variance: number } {
-  let sum = 0;
-  let sumSq = 0;
-  for (let i = 0; i < n; i++) {
-    const x = draw();
-    sum += x;
-    sumSq += x * x;
-  }
-  const mean = sum / n;
-  return { mean, variance: (sumSq - n * mean * mean) / (n - 1) };
-}
 
 test('same seed, same stream; different seed, different stream', () => {
   const a = createRandom(1);
