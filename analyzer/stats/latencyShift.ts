@@ -285,9 +285,14 @@ class LatencyShift implements LatencyShiftTest {
     if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
     if (this.cumBaseline.total === 0 || this.cumCanary.total === 0)
       throw new StatsInputError(FN, 'effect needs at least one closed observation per cohort');
+    if (this.family) {
+      // the shift sequence bounds the effect; the quantiles give only the point estimate
+      const estimate =
+        this.quantileEstimate('canary', this.quantileP) / this.quantileEstimate('baseline', this.quantileP);
+      return this.family.interval(alpha, estimate - 1);
+    }
     const b = this.cohortQuantile(this.cumBaseline, this.quantileP, alpha / 2);
     const c = this.cohortQuantile(this.cumCanary, this.quantileP, alpha / 2);
-    if (this.family) return this.family.interval(alpha, c.estimate / b.estimate - 1);
     return {
       estimate: c.estimate / b.estimate - 1,
       low: b.high === Infinity ? -1 : c.low / b.high - 1,
