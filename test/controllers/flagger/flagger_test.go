@@ -250,6 +250,34 @@ func TestSupersededRelease(t *testing.T) {
 			t.Errorf("%s: metric %v for the target of a superseded rollback", st.file, val)
 		}
 	}
+	// the gate records it as superseded, naming the newer release (not aborted: it was not rolled back)
+	got := readRelease(t, "ctl-sup-old")
+	if got.Status != "superseded" || got.SupersededBy != "ctl-sup-new" {
+		t.Errorf("superseded release reads status %q supersededBy %q", got.Status, got.SupersededBy)
+	}
+}
+
+type releaseRead struct {
+	Status       string
+	SupersededBy string
+}
+
+// readRelease reads a release through the gate's API with the reader token.
+func readRelease(t *testing.T, id string) releaseRead {
+	t.Helper()
+	req, _ := http.NewRequest("GET", fx.GateURL+"/api/v1/releases/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+fx.ReaderToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var got releaseRead
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("release %s: %v: %s", id, err, body)
+	}
+	return got
 }
 
 // post-rollout closes the release (operator token): Succeeded → completed.
@@ -260,17 +288,8 @@ func TestPostRolloutClosesTheRelease(t *testing.T) {
 	if err := hook("ctl-close", "post-rollout", flaggerv1.CanaryPhaseSucceeded, operator(), ""); err != nil {
 		t.Fatalf("post-rollout: %v", err)
 	}
-	req, _ := http.NewRequest("GET", fx.GateURL+"/api/v1/releases/ctl-close", nil)
-	req.Header.Set("Authorization", "Bearer "+fx.ReaderToken)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	var got struct{ Status string }
-	if err := json.Unmarshal(body, &got); err != nil || got.Status != "completed" {
-		t.Fatalf("release after post-rollout: %s", body)
+	if got := readRelease(t, "ctl-close"); got.Status != "completed" {
+		t.Fatalf("release after post-rollout: %+v", got)
 	}
 	// again: already closed, still a success for Flagger (it only records an event)
 	if err := hook("ctl-close", "post-rollout", flaggerv1.CanaryPhaseSucceeded, operator(), ""); err != nil {
