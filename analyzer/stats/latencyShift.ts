@@ -11,7 +11,7 @@ import {
   type QuantileInterval,
 } from './quantileConfidenceSequence.ts';
 import { createShiftFamily, type ShiftFamily, type ShiftFamilyState } from './shiftConfidenceSequence.ts';
-import { advanceStartMixture, EMPTY, meanStartMixtureLogEvidence } from './startMixture.ts';
+import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
 export interface LatencyShiftOptions {
   /** histogram upper edges (Prometheus `le`, ending with +Infinity); default: 707 log-spaced buckets */
@@ -254,7 +254,8 @@ class LatencyShift implements LatencyShiftTest {
     // the e-values depend only on the order of the buckets that hold something: the common band is enough
     const table = alignPair(this.openBaseline, this.openCanary);
     const add = batchShiftLogEValues(table.baseline, table.canary, TILTS);
-    for (let k = 0; k < TILTS.length; k++) logE[k] = advanceStartMixture(logE[k], add[k], batches);
+    const logWeight = startLogWeight(batches);
+    for (let k = 0; k < TILTS.length; k++) logE[k] = advanceWithLogWeight(logE[k], add[k], logWeight);
     this.family?.update(table.baseline, table.canary, batches, table.start, this.buckets.count);
     this.cumBaseline.merge(this.openBaseline);
     this.cumCanary.merge(this.openCanary);

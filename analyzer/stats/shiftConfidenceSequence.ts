@@ -1,7 +1,7 @@
 import type { EffectInterval } from './anytime.ts';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
-import { advanceStartMixture, EMPTY, meanStartMixtureLogEvidence } from './startMixture.ts';
+import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
 /** bucket shifts tested (ratio 1.025): dense near 0, where tolerances of 5–25% are decided; ±48 buckets ≈ ×0.31 … ×3.3 */
 const BASE_SHIFTS = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48];
@@ -160,10 +160,10 @@ class Family implements ShiftFamily {
   }
 
   /** closes batch t on grid shift i without a bet (e = 1): its start weight still enters the mixture */
-  private skip(i: number, t: number): void {
+  private skip(i: number, logWeight: number): void {
     const { logE } = this;
     for (let j = i * TILTS.length; j < (i + 1) * TILTS.length; j++)
-      logE[j] = float32Below(advanceStartMixture(logE[j], 0, t));
+      logE[j] = float32Below(advanceWithLogWeight(logE[j], 0, logWeight));
   }
 
   update(baseline: Float64Array, canary: Float64Array, t: number, offset = 0, buckets = canary.length): void {
@@ -178,9 +178,10 @@ class Family implements ShiftFamily {
       nc += canary[j];
     }
     this.batches = t + 1;
+    const logWeight = startLogWeight(t);
     if (nb === 0 || nc === 0) {
       // an empty batch bets nothing (e = 1) but its start weight still enters the mixture
-      for (let i = 0; i < this.grid.length; i++) this.skip(i, t);
+      for (let i = 0; i < this.grid.length; i++) this.skip(i, logWeight);
       return;
     }
     // The permutation e-value depends only on the order of non-empty buckets, so each shift works
@@ -208,7 +209,7 @@ class Family implements ShiftFamily {
     const highClamp = buckets - 1 - offset;
     for (let i = 0; i < this.grid.length; i++) {
       if (i < firstBet || i > lastBet) {
-        this.skip(i, t);
+        this.skip(i, logWeight);
         continue;
       }
       const k = this.grid[i];
@@ -233,7 +234,7 @@ class Family implements ShiftFamily {
       const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
       const row = i * TILTS.length;
       for (let j = 0; j < TILTS.length; j++)
-        this.logE[row + j] = float32Below(advanceStartMixture(this.logE[row + j], add[j], t));
+        this.logE[row + j] = float32Below(advanceWithLogWeight(this.logE[row + j], add[j], logWeight));
     }
   }
 

@@ -29,7 +29,15 @@ export function logAddExp(a: number, b: number): number {
 
 /** Closes batch `t` (0-based) with its log e-value. */
 export function advanceStartMixture(logR: number, logEBatch: number, t: number): number {
-  return Math.max(EMPTY, logEBatch + logAddExp(logR, -Math.log((t + 1) * (t + 2))));
+  return advanceWithLogWeight(logR, logEBatch, startLogWeight(t));
+}
+
+/** log w_t, the weight of the start at batch t (0-based): computed once per batch when many e-processes close it */
+export const startLogWeight = (t: number): number => -Math.log((t + 1) * (t + 2));
+
+/** `advanceStartMixture` given `startLogWeight(t)` */
+export function advanceWithLogWeight(logR: number, logEBatch: number, logWeight: number): number {
+  return Math.max(EMPTY, logEBatch + logAddExp(logR, logWeight));
 }
 
 /** log E_t after `closed` batches: started terms plus the weight of starts still to come. */
