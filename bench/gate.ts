@@ -15,6 +15,8 @@
  *
  *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 30] [--threads 1] [--look-spread 1m]
  *   (--pg: the store in a fresh schema of the shared PostgreSQL, RH_PG_URL, instead of PGlite)
+ *   (--seed-store: the releases written into the store before serve starts, which resumes them,
+ *   instead of registered over HTTP one by one: seeding 5,000 through the API takes minutes)
  *   (or `npm run bench -- gate` once registered in bench/run.ts; `--quick`: 10 s, 200 releases)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -51,6 +53,8 @@ export interface GateBenchOptions {
   lookSpread?: string;
   /** seconds the reference node:http server is loaded (default: the duration, at most 30) */
   referenceS?: number;
+  /** write the releases into the store before serve starts (serve resumes them) instead of registering them over HTTP */
+  seedStore?: boolean;
   /** seconds between heap-after-GC readings during the load (default 60; 0: start and end only) */
   heapEveryS?: number;
 }
@@ -317,32 +321,52 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     ].join('\n'),
   );
 
+  const spec = {
+    metrics: Array.from({ length: METRICS }, (_, k) => ({
+      name: `signal_${k}`,
+      group: 'application',
+      kind: 'gauge',
+      harm: 'increase',
+      tolerance: 0.2,
+    })),
+  };
+  // own tenant each: a release of the same target supersedes the older
+  const releaseOf = (id: string, startedAt: number) => ({
+    id,
+    service: 'shop',
+    version: '2',
+    baselineVersion: '1',
+    environment: 'bench',
+    tenant: id,
+    strategy: 'canary',
+    class: 'standard',
+    startedAt,
+  });
+  const ids = Array.from({ length: releases }, (_, i) => `bench-${i}`);
+  const seedStart = performance.now();
+  if (o.seedStore) {
+    // written into the store before serve starts, which resumes them as active releases: thousands
+    // of registrations over HTTP take minutes on a loaded machine and measure registration, not this
+    const { openStore } = await import('../store/index.ts');
+    const store = await openStore(storeUrl);
+    try {
+      await store.migrate();
+      const now = Date.now();
+      for (const id of ids) {
+        const release = releaseOf(id, now);
+        await store.createRelease(
+          { release, spec: { release, ...spec }, status: 'active', registeredAt: now, registeredBy: 'bench' } as never,
+          { at: now, actor: 'bench', action: 'release.register', releaseId: id },
+        );
+      }
+    } finally {
+      await store.close();
+    }
+  }
   const serve = await startServe(config);
   try {
-    const spec = {
-      metrics: Array.from({ length: METRICS }, (_, k) => ({
-        name: `signal_${k}`,
-        group: 'application',
-        kind: 'gauge',
-        harm: 'increase',
-        tolerance: 0.2,
-      })),
-    };
-    const ids: string[] = [];
-    const seedStart = performance.now();
-    for (let i = 0; i < releases; i++) {
-      const id = `bench-${i}`;
-      const release = {
-        id,
-        service: 'shop',
-        version: '2',
-        baselineVersion: '1',
-        environment: 'bench',
-        tenant: id,
-        strategy: 'canary',
-        class: 'standard',
-        startedAt: Date.now(),
-      }; // own tenant: a release of the same target supersedes the older
+    for (const id of o.seedStore ? [] : ids) {
+      const release = releaseOf(id, Date.now());
       const register = () =>
         fetch(`${serve.url}/api/v1/releases`, {
           method: 'POST',
@@ -354,7 +378,6 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       const res = await register().catch(() => register());
       if (res.status !== 201 && res.status !== 409)
         throw new Error(`registering ${id}: ${res.status} ${await res.text()}`);
-      ids.push(id);
     }
     const seedS = (performance.now() - seedStart) / 1000;
     const snapshots = process.env.RH_BENCH_HEAP_SNAPSHOTS;
@@ -548,6 +571,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       'look-spread': { type: 'string' },
       warmup: { type: 'string' },
       interval: { type: 'string' },
+      'seed-store': { type: 'boolean' },
     },
     strict: true,
   });
@@ -564,6 +588,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     lookSpread: values['look-spread'],
     warmupS: num(values.warmup),
     interval: values.interval,
+    seedStore: values['seed-store'] ?? false,
     pgUrl: values.pg ? pgUrlFromEnv() : undefined,
   });
   console.log(JSON.stringify({ bench: { gate: figures } }));
