@@ -206,9 +206,9 @@ const SELF = fileURLToPath(import.meta.url);
 /** Runs `openLoop` in a child process (its own event loop and CPU time), resolving to its result. */
 export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, JSON.stringify(o)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    // the options on stdin: thousands of paths exceed one argument's limit (128 KiB, E2BIG)
+    const child = spawn(process.execPath, ['--import', 'tsx', SELF], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.end(JSON.stringify(o));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // JSON carries a failed percentile (Infinity) as null: back to Infinity, never to 0 in arithmetic
@@ -223,6 +223,8 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await openLoop(JSON.parse(process.argv[2]) as OpenLoopOptions);
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const result = await openLoop(JSON.parse(text) as OpenLoopOptions);
   process.stdout.write(JSON.stringify(result));
 }
