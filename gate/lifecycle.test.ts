@@ -73,6 +73,35 @@ test('a newer release of the same service, environment and tenant supersedes the
   assert.match(((await rb.json()) as { reason: string }).reason, /superseded by sup-2/);
 });
 
+test('a quarantined release (its analysis failed) answers inconclusive and is listed by its status; its id cannot be registered again', async () => {
+  await register(release('quar-1', { service: 'web', environment: 'quarantine' }));
+  await h.store.appendVerdict(engineVerdict('quar-1', 'continue', h.clock.now));
+  await h.store.closeRelease('quar-1', 'quarantined', h.clock.now + 1, {
+    at: h.clock.now + 1,
+    actor: 'pipeline',
+    action: 'release.quarantine',
+    detail: { reason: 'RangeError: Invalid array length' },
+  });
+  const verdict = (await (
+    await h.call('GET', '/api/v1/releases/quar-1/verdict', { token: TOKENS.reader })
+  ).json()) as Verdict;
+  assert.equal(verdict.decision, 'inconclusive', 'its last stored look said continue: the status overrides it');
+  assert.equal(verdict.reasons[0], 'quarantined: its analysis failed; a human decides');
+  const listed = (await (
+    await h.call('GET', '/api/v1/releases?status=quarantined&environment=quarantine', { token: TOKENS.reader })
+  ).json()) as { releases: { release: { id: string }; status: string }[] };
+  assert.deepEqual(
+    listed.releases.map((r) => [r.release.id, r.status]),
+    [['quar-1', 'quarantined']],
+  );
+  const again = await h.call('POST', '/api/v1/releases', {
+    token: TOKENS.operator,
+    body: { release: release('quar-1', { service: 'web', environment: 'quarantine' }), spec: SPEC },
+  });
+  assert.equal(again.status, 409);
+  assert.equal(await statusOf('quar-1'), 'quarantined');
+});
+
 test('Flagger rollout hook: observes (200) while no harm is found, halts (409) on rollback or reduce-traffic', async () => {
   await register(release('fl-rollout', { service: 'shop', environment: 'flagger-a' }));
   const call = async () =>

@@ -119,7 +119,7 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
         requestBody: body('RegisterRelease'),
         responses: {
           201: ok(
-            "registered; Location names the release; `power` says per metric what the window can detect at the spec's expected traffic, `warnings` which tolerances it cannot reach",
+            "registered; Location names the release; `power` says per metric what the window can detect at the spec's expected traffic, `warnings` which tolerances it cannot reach. 409: the id is already registered, whatever its status (a quarantined release included: register the fixed release under a new id)",
           ),
           ...errors(400, 401, 403, 409, 413, 423, 415),
         },
@@ -138,7 +138,7 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
         parameters: [idParam],
         responses: {
           200: ok(
-            'the release, its governed verdict, timeline and checkpoints; `status` is active, completed, aborted or superseded — closed because a newer release of the same service, environment and tenant was registered, named by `supersededBy`',
+            'the release, its governed verdict, timeline and checkpoints; `status` is active, completed, aborted, superseded — closed because a newer release of the same service, environment and tenant was registered, named by `supersededBy` — or quarantined — closed by the analysis because it failed on this release (last verdict inconclusive, "analysis stopped: …; a human decides"; the audit entry release.quarantine gives the error)',
           ),
           ...errors(400, 401, 403, 404),
         },

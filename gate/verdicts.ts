@@ -79,7 +79,12 @@ export async function loadVerdictInputs(
   return engine ? { record, engine, checkpoints, approvals } : { record, checkpoints, approvals };
 }
 
-/** The governed verdict from its inputs (pure). */
+/**
+ * The governed verdict from its inputs (pure).
+ *
+ * A `quarantined` release (its analysis failed) answers `inconclusive`: its last verdict already is
+ * ("analysis stopped: …"), and this holds even when that verdict could not be stored.
+ */
 export function governed(governance: GovernanceConfig, inputs: VerdictInputs, now: number): Verdict {
   const verdict = governedByClass(governance, inputs, now);
   const { record } = inputs;
@@ -89,6 +94,12 @@ export function governed(governance: GovernanceConfig, inputs: VerdictInputs, no
       `superseded by ${record.supersededBy ?? 'a newer release'}: no longer judged`,
       ...verdict.reasons,
     ];
+  if (record.status === 'quarantined' && verdict.decision !== 'inconclusive')
+    return {
+      ...verdict,
+      decision: 'inconclusive',
+      reasons: ['quarantined: its analysis failed; a human decides', ...verdict.reasons],
+    };
   return verdict;
 }
 

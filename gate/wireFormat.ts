@@ -193,7 +193,7 @@ export const listQuerySchema = z
   .object({
     service: filterText(256).optional(),
     environment: filterText(128).optional(),
-    status: z.enum(['active', 'completed', 'aborted', 'superseded']).optional(),
+    status: z.enum(['active', 'completed', 'aborted', 'superseded', 'quarantined']).optional(),
     tenantTier: filterText(64).optional(),
     class: filterText(64).optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),

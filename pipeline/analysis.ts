@@ -99,7 +99,8 @@ export class ReleaseSlot {
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(
-    readonly record: ReleaseRecord,
+    /** replaced (never edited) when the pipeline closes the release itself: the quarantine */
+    public record: ReleaseRecord,
     readonly analysis: ReleaseAnalysis,
     public state: AnalysisState,
   ) {}

@@ -35,6 +35,9 @@ import { fnv1a32 } from '../analyzer/hash.ts';
 
 const IGNORED_MEMORY = 10_000;
 
+/** The audit action of a release closed as `quarantined` (its detail: `{ reason }`, the error). */
+const QUARANTINE_ACTION = 'release.quarantine';
+
 /** Subscribes to the bus, resumes the store's active releases (unless told not to) and starts the timer. */
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
   const o = resolvePipelineOptions(options);
@@ -100,10 +103,38 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
   }
 
   /**
+   * Records the quarantine in the store: the release is closed as `quarantined` with an audit
+   * entry (`release.quarantine`) naming the error, so the active list, the index page and a restart
+   * no longer take it for a release being judged. Not `aborted`: that means a rollback, and nobody
+   * decided one. False when it was not active (a promoted release under its post-release watch
+   * stays `completed`) or the store failed (logged: the release then stays active and a restart
+   * tries it again, as before this record existed).
+   */
+  async function closeQuarantined(id: string, why: string, at: number): Promise<boolean> {
+    try {
+      return await store.closeRelease(id, 'quarantined', at, {
+        at,
+        actor: 'pipeline',
+        action: QUARANTINE_ACTION,
+        releaseId: id,
+        detail: { reason: why.slice(0, 1000) },
+      });
+    } catch (err) {
+      stats.storeErrors++;
+      logger.error(
+        { releaseId: id, err: String(err) },
+        'pipeline: recording the quarantine failed; the release stays active in the store',
+      );
+      return false;
+    }
+  }
+
+  /**
    * The poison-release rule: a release whose analysis throws (a state that cannot be judged, an
    * engine error) is taken out of the pipeline, alone. Its batches are acknowledged and dropped,
    * it gets one final `inconclusive` verdict saying why (Argo Rollouts pauses for a human, Flagger
-   * holds; never a promotion), and every other release goes on. Runs inside `run.exclusive`.
+   * holds; never a promotion), the store closes it as `quarantined`, and every other release goes
+   * on. Runs inside `run.exclusive`.
    */
   async function quarantine(run: ReleaseSlot, error: unknown, at: number): Promise<void> {
     const id = run.id;
@@ -111,13 +142,15 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     stats.quarantined++;
     logger.error(
       { releaseId: id, err: why },
-      `pipeline: release ${id} quarantined: its analysis failed (${why}); it ends inconclusive and the other releases go on — fix its spec or data and register it again`,
+      `pipeline: release ${id} quarantined: its analysis failed (${why}); it ends inconclusive and the other releases go on — fix its spec or data and register it under a new id`,
     );
     runs.delete(id);
     ignored.add(id);
     dropped(id, `quarantined: ${why}`);
     const last = run.current;
     const verdictAt = Math.max(at, (last?.at ?? 0) + 1, (run.outbox.at(-1)?.at ?? 0) + 1);
+    // closed before the verdict is handed on: the sinks (the gate's verdict cache) see the new status
+    if (await closeQuarantined(id, why, verdictAt)) run.record = { ...run.record, status: 'quarantined' };
     run.outbox.push({
       releaseId: id,
       at: verdictAt,
@@ -175,8 +208,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
           stats.quarantined++;
           logger.error(
             { releaseId: id, err: err.message },
-            `pipeline: release ${id} quarantined at load: ${err.message}; the other releases go on — abort it and register it again with a bounded window`,
+            `pipeline: release ${id} quarantined at load: ${err.message}; the other releases go on — register it under a new id with a bounded window`,
           );
+          // recorded, so the next restart does not load it again (its verdict: the gate answers inconclusive)
+          await closeQuarantined(id, `${err.name}: ${err.message}`, o.clock());
         }
         throw err;
       }

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AnalysisSpec, Sample } from '../analyzer/index.ts';
+import type { AnalysisSpec, Sample, Verdict } from '../analyzer/index.ts';
+import type { ReleaseRecord } from '../store/index.ts';
 import { SequentialMetricJudge } from '../analyzer/engine/sequentialMetricJudge.ts';
 import { createMemoryBus } from '../collector/index.ts';
 import { createPipeline } from './index.ts';
@@ -146,6 +147,20 @@ test('a stored release with startedAt 0 and observeMs 9e15: the restart comes ba
   await waitFor('dropped', () => pipeline.stats().ignoredBatches === 2);
   assert.equal(pipeline.stats().heldAcks, 0);
   await pipeline.close();
+  // recorded: closed as quarantined with the reason, so the next restart does not load it again
+  const record = await store.getRelease('restart-absurd');
+  assert.equal(record?.status, 'quarantined');
+  const entry = (await store.listAudit({ releaseId: 'restart-absurd' })).find((e) => e.action === 'release.quarantine');
+  assert.match(
+    String((entry?.detail as { reason?: string } | undefined)?.reason),
+    /^UnboundedReleaseError: its observation window/,
+  );
+  const againLogger = new Lines();
+  const again = await createPipeline({ bus, store, tickEveryMs: 0, logger: againLogger });
+  assert.deepEqual(again.active(), ['restart-healthy']);
+  assert.equal(again.stats().quarantined, 0, 'not loaded, so not quarantined a second time');
+  assert.ok(!againLogger.lines.some((l) => l.includes('quarantined')));
+  await again.close();
   await bus.close();
   await store.close();
 });
@@ -156,7 +171,17 @@ test("an exception in one release's look: it ends inconclusive (quarantined), th
   const { store } = await storeWith(first, second);
   const bus = createMemoryBus();
   const logger = new Lines();
-  const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, logger });
+  // what the sinks (the gate's verdict cache among them) are told the release's status is
+  const handed: [string, string][] = [];
+  const sinks = [
+    {
+      name: 'status',
+      onVerdict: async (v: Verdict, _p: unknown, r: ReleaseRecord) => {
+        if (v.releaseId === 'throws-1') handed.push([v.decision, r.status]);
+      },
+    },
+  ];
+  const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, logger, sinks });
   await publishAll(bus, minuteBatches(first.release.id, samplesOf(first, 3)));
   await publishAll(bus, minuteBatches(second.release.id, samplesOf(second, 3)));
   await waitFor('6 batches', () => pipeline.stats().batches === 6);
@@ -183,7 +208,34 @@ test("an exception in one release's look: it ends inconclusive (quarantined), th
   // and the pipeline goes on
   await pipeline.tick(START + 7 * MINUTE);
   assert.equal((await store.listVerdicts('throws-2')).length, 7);
+  // the store records it: closed as quarantined at its last verdict, with one audit entry naming the error
+  const stored = await store.getRelease('throws-1');
+  assert.deepEqual([stored?.status, stored?.closedAt], ['quarantined', firstLatest.at]);
+  const entries = (await store.listAudit({ releaseId: 'throws-1' })).filter((e) => e.action === 'release.quarantine');
+  assert.deepEqual(
+    entries.map((e) => [e.actor, e.detail]),
+    [['pipeline', { reason: 'RangeError: Invalid array length' }]],
+  );
+  assert.deepEqual(
+    (await store.listReleases({ status: 'active' })).map((r) => r.release.id),
+    ['throws-2'],
+  );
+  assert.deepEqual(
+    handed.at(-1),
+    ['inconclusive', 'quarantined'],
+    'the sinks see the final verdict with the new status',
+  );
+  assert.ok(handed.slice(0, -1).every(([, status]) => status === 'active'));
   await pipeline.close();
+  // a restart resumes throws-2 only; throws-1 keeps its status, its verdicts and stays out
+  const verdictsBefore = (await store.listVerdicts('throws-1')).length;
+  const again = await createPipeline({ bus, store, tickEveryMs: 0, logger: new Lines() });
+  assert.deepEqual(again.active(), ['throws-2']);
+  await again.tick(START + 8 * MINUTE);
+  assert.equal((await store.listVerdicts('throws-1')).length, verdictsBefore);
+  assert.equal((await store.getRelease('throws-1'))?.status, 'quarantined');
+  assert.equal((await store.latestVerdict('throws-1'))?.decision, 'inconclusive', 'never promoted');
+  await again.close();
   await bus.close();
   await store.close();
 });

@@ -61,12 +61,24 @@ test('migration 3: releases superseded before it (aborted, with a release.supers
       releaseId: 'm3-old',
       detail: { supersededBy: 'm3-new', version: newer.release.version },
     });
-    assert.deepEqual(await migrate(database), [3]);
+    assert.deepEqual(
+      await migrate(
+        database,
+        (await loadMigrations()).filter((m) => m.version <= 3),
+      ),
+      [3],
+    );
     const old = await store.getRelease('m3-old');
     assert.deepEqual([old?.status, old?.supersededBy, old?.closedAt], ['superseded', 'm3-new', at + 1]);
     const aborted = await store.getRelease('m3-rollback');
     assert.deepEqual([aborted?.status, aborted?.supersededBy], ['aborted', undefined], 'a rollback stays aborted');
     assert.equal((await store.getRelease('m3-new'))?.status, 'active');
+    // the next migration (the quarantined status) keeps every status as it is
+    assert.deepEqual(await migrate(database), [4]);
+    assert.deepEqual(
+      await Promise.all(['m3-old', 'm3-rollback', 'm3-new'].map(async (id) => (await store.getRelease(id))?.status)),
+      ['superseded', 'aborted', 'active'],
+    );
   } finally {
     await store.close();
   }

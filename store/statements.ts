@@ -52,7 +52,7 @@ WITH a AS (
 )
 SELECT count(*)::int AS updated FROM a`;
 
-export const CLOSED_STATUSES: readonly string[] = ['completed', 'aborted', 'superseded'];
+export const CLOSED_STATUSES: readonly string[] = ['completed', 'aborted', 'superseded', 'quarantined'];
 export const ACTION_STATES: readonly string[] = ['pending', 'succeeded', 'failed'];
 
 /** A limit within [1, max], `fallback` when unset; a non-integer or negative limit is refused. */

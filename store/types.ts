@@ -14,8 +14,12 @@
  */
 import type { AnalysisSpec, Decision, Release, Verdict } from '../analyzer/index.ts';
 
-/** `superseded`: closed because a newer release of the same target was registered (`supersededBy` names it). */
-export type ReleaseStatus = 'active' | 'completed' | 'aborted' | 'superseded';
+/**
+ * `superseded`: closed because a newer release of the same target was registered (`supersededBy` names it).
+ * `quarantined`: closed by the pipeline because its analysis failed (its last verdict is `inconclusive`,
+ * "analysis stopped: …; a human decides"; the audit entry `release.quarantine` gives the error).
+ */
+export type ReleaseStatus = 'active' | 'completed' | 'aborted' | 'superseded' | 'quarantined';
 
 /** A registered release: the `Release` of analyzer/types.ts, the spec it is judged by, and its life cycle. */
 export interface ReleaseRecord {

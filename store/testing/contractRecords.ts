@@ -160,6 +160,38 @@ export function recordSuite(fixture: FixtureOf): void {
     await assert.rejects(fx.raw(`UPDATE releases SET superseded_by = $2 WHERE id = $1`, [newId, oldId]));
   });
 
+  it('closeRelease as quarantined: closed with its audit entry, listed by status and not as active; once only; the database refuses an unknown status', async (t) => {
+    const fx = await fixture(t);
+    if (!fx) return;
+    const rec = makeRecord(`quar-${uid()}`, {}, { service: `quar-svc-${uid()}` }); // its own service: the lists below hold it alone
+    const id = rec.release.id;
+    await fx.store.createRelease(rec, audit('release.register'));
+    const entry = { ...audit('release.quarantine', T0 + 5), detail: { reason: 'RangeError: Invalid array length' } };
+    assert.equal(await fx.store.closeRelease(id, 'quarantined', T0 + 5, entry), true);
+    const got = await fx.store.getRelease(id);
+    assert.deepEqual([got?.status, got?.closedAt, got?.supersededBy], ['quarantined', T0 + 5, undefined]);
+    const quarantined = await fx.store.listReleases({ service: rec.release.service, status: 'quarantined' });
+    assert.deepEqual(
+      quarantined.map((r) => r.release.id),
+      [id],
+    );
+    const active = await fx.store.listReleases({ service: rec.release.service, status: 'active' });
+    assert.deepEqual(active, [], 'a restart resumes the active list only: it is not on it');
+    assert.equal(await fx.store.closeRelease(id, 'quarantined', T0 + 6, audit('release.quarantine', T0 + 6)), false);
+    assert.equal(await fx.store.closeRelease(id, 'aborted', T0 + 6, audit('release.abort', T0 + 6)), false);
+    const entries = (await fx.store.listAudit({ releaseId: id })).filter((e) => e.action === 'release.quarantine');
+    assert.deepEqual(
+      entries.map((e) => [e.at, e.detail]),
+      [[T0 + 5, { reason: 'RangeError: Invalid array length' }]],
+      'one audit entry, naming why',
+    );
+    // a registration of the same id is refused: the quarantined record stays as it is
+    await assert.rejects(fx.store.createRelease(makeRecord(id), audit('release.register', T0 + 7)), StoreConflictError);
+    assert.equal((await fx.store.getRelease(id))?.status, 'quarantined');
+    // the database holds the list of statuses (PGlite and PostgreSQL alike)
+    await assert.rejects(fx.raw(`UPDATE releases SET status = 'paused' WHERE id = $1`, [id]));
+  });
+
   it('verdicts: appended once, listed oldest first, limit keeps the newest, latest decision kept on the release', async (t) => {
     const fx = await fixture(t);
     if (!fx) return;
