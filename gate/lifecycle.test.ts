@@ -73,6 +73,26 @@ test('a newer release of the same service, environment and tenant supersedes the
   assert.match(((await rb.json()) as { reason: string }).reason, /superseded by sup-2/);
 });
 
+test('a superseded release answers inconclusive whatever its last judgement: a promote it never got is withheld, so no promotion step passes on it', async () => {
+  const target = { service: 'web', environment: 'withheld', tenant: 'acme' };
+  await register(release('wh-1', target));
+  await h.store.appendVerdict(engineVerdict('wh-1', 'promote', h.clock.now));
+  const before = (await (
+    await h.call('GET', '/api/v1/releases/wh-1/verdict', { token: TOKENS.reader })
+  ).json()) as Verdict;
+  assert.equal(before.decision, 'promote', 'active, its promote is answered');
+  h.clock.now += 1000;
+  await register(release('wh-2', target));
+  const read = await h.call('GET', '/api/v1/releases/wh-1/verdict', { token: TOKENS.reader });
+  const after = (await read.json()) as Verdict;
+  assert.equal(await statusOf('wh-1'), 'superseded');
+  assert.equal(after.decision, 'inconclusive');
+  assert.deepEqual(after.reasons.slice(0, 2), [
+    'superseded by wh-2: no longer judged',
+    'its last judgement (promote) no longer applies',
+  ]);
+});
+
 test('a quarantined release (its analysis failed) answers inconclusive and is listed by its status; its id cannot be registered again', async () => {
   await register(release('quar-1', { service: 'web', environment: 'quarantine' }));
   await h.store.appendVerdict(engineVerdict('quar-1', 'continue', h.clock.now));

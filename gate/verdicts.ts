@@ -82,18 +82,31 @@ export async function loadVerdictInputs(
 /**
  * The governed verdict from its inputs (pure).
  *
- * A `quarantined` release (its analysis failed) answers `inconclusive`: its last verdict already is
- * ("analysis stopped: …"), and this holds even when that verdict could not be stored.
+ * Two closed statuses answer `inconclusive` whatever the release's last judgement was:
+ *  - `superseded`: nothing judges it any more and it was never promoted, so it must not pass a
+ *    promotion step (Argo's final step succeeds only on `promote`) nor fail a guard (a `rollback`
+ *    would abort the rollout, now the newer release's); `inconclusive` pauses for a human, as
+ *    Flagger's hooks hold (409) for it. The first reason names the newer release, the second the
+ *    last judgement withheld.
+ *  - `quarantined`: its analysis failed; its last verdict is already `inconclusive` ("analysis
+ *    stopped: …"), and this holds even when that verdict could not be stored.
  */
 export function governed(governance: GovernanceConfig, inputs: VerdictInputs, now: number): Verdict {
   const verdict = governedByClass(governance, inputs, now);
   const { record } = inputs;
-  // the last judgement stands as it was; the reads say first that nothing judges it any more
-  if (record.status === 'superseded')
-    verdict.reasons = [
-      `superseded by ${record.supersededBy ?? 'a newer release'}: no longer judged`,
-      ...verdict.reasons,
-    ];
+  if (record.status === 'superseded') {
+    const withheld =
+      verdict.decision === 'inconclusive' ? [] : [`its last judgement (${verdict.decision}) no longer applies`];
+    return {
+      ...verdict,
+      decision: 'inconclusive',
+      reasons: [
+        `superseded by ${record.supersededBy ?? 'a newer release'}: no longer judged`,
+        ...withheld,
+        ...verdict.reasons,
+      ],
+    };
+  }
   if (record.status === 'quarantined' && verdict.decision !== 'inconclusive')
     return {
       ...verdict,

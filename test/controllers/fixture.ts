@@ -17,9 +17,12 @@
  *   ctl-new           registered now: the engine's look at registration    → continue, "warming up"
  *   ctl-close         like ctl-continue; the Flagger test closes it with post-rollout
  *   ctl-sup-old/new   same service+environment+tenant: the new one supersedes the old (rollback) one
+ *   ctl-sup-promote-old/new  the same with an old release that reached promote (never promoted)
  *   ctl-tenant-a/b    same service+environment, tenants a (rollback, older) and b (continue, newer): both active
  * Each release's service is its id (the Flagger canary name), environment `ctl` (its namespace),
- * except the supersede and tenant pairs (services `ctl-sup`, `ctl-tenant`).
+ * except the supersede and tenant pairs (services `ctl-sup`, `ctl-sup-promote`, `ctl-tenant`).
+ * `decisions` holds what the gate answers (a superseded release: inconclusive), `judged` the
+ * engine's last stored decision.
  *
  * Usage: node --import tsx test/controllers/fixture.ts OUT.json — writes OUT.json once everything
  * is ready (gate and Prometheus URLs, tokens, release ids) and runs until SIGTERM/SIGINT.
@@ -82,6 +85,15 @@ const plans: Plan[] = [
   { id: 'ctl-close', service: 'ctl-close', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
   { id: 'ctl-sup-old', service: 'ctl-sup', regression: 'error-ratio-x3', minutes: 30, until: 'rollback' },
   { id: 'ctl-sup-new', service: 'ctl-sup', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
+  {
+    id: 'ctl-sup-promote-old',
+    service: 'ctl-sup-promote',
+    regression: 'none',
+    minutes: 31,
+    keep: LATENCY_ONLY,
+    until: 'promote',
+  },
+  { id: 'ctl-sup-promote-new', service: 'ctl-sup-promote', regression: 'none', minutes: 5, keep: LATENCY_ONLY },
   {
     id: 'ctl-tenant-a',
     service: 'ctl-tenant',
@@ -193,7 +205,9 @@ async function main(): Promise<void> {
     },
   });
   const decisions: Record<string, string> = {};
+  const judged: Record<string, string | undefined> = {};
   for (const id of [...plans.map((p) => p.id), 'ctl-new']) {
+    judged[id] = (await service.store.latestVerdict(id))?.decision;
     const res = await fetch(`${service.url}/api/v1/releases/${id}/verdict`, {
       headers: { authorization: `Bearer ${READER}` },
     });
@@ -229,7 +243,7 @@ async function main(): Promise<void> {
   cleanups.push(() => void prom.kill('SIGKILL'));
   process.once('exit', () => prom.kill('SIGKILL'));
   const promUrl = `http://127.0.0.1:${port}`;
-  const expected = Object.values(decisions).length - 1; // ctl-sup-old is closed: not on /metrics
+  const expected = Object.values(decisions).length - 2; // ctl-sup-old, ctl-sup-promote-old are closed: not on /metrics
   for (let i = 0; ; i++) {
     try {
       const q = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('count(release_health_score)')}`);
@@ -249,6 +263,7 @@ async function main(): Promise<void> {
     operatorToken: OPERATOR,
     environment: 'ctl',
     decisions,
+    judged,
   };
   writeFileSync(`${out}.tmp`, JSON.stringify(fixture, null, 2));
   renameSync(`${out}.tmp`, out);

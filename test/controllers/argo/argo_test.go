@@ -50,6 +50,8 @@ type fixtureFile struct {
 	GateURL     string            `json:"gateUrl"`
 	ReaderToken string            `json:"readerToken"`
 	Decisions   map[string]string `json:"decisions"`
+	// the engine's last stored decision (for a superseded release, what the gate no longer answers)
+	Judged map[string]string `json:"judged"`
 }
 
 var (
@@ -312,6 +314,29 @@ func promotionWaits(t *testing.T, releaseID string) {
 	time.Sleep(2 * time.Second)
 	if run = get(t, key); run.Status.Phase.Completed() {
 		t.Fatalf("promotion step on %s (%s) completed: %s (%s)", releaseID, decision, run.Status.Phase, run.Status.Message)
+	}
+}
+
+// A superseded release (a newer release of the same service, environment and tenant was
+// registered) is no longer judged and was never promoted: the gate answers inconclusive whatever
+// its engine last decided, so an old run still polling it never passes the promotion step (its
+// engine had reached promote) and never fails a guard (its engine had reached rollback: failing
+// would abort the rollout, which now carries the newer release).
+func TestSupersededPromoteNeverPassesPromotionStep(t *testing.T) {
+	superseded(t, "ctl-sup-promote-old", "promote", "ctl-sup-promote-new")
+	promotionPauses(t, "ctl-sup-promote-old")
+}
+
+func TestSupersededRollbackDoesNotFailTheGuard(t *testing.T) {
+	superseded(t, "ctl-sup-old", "rollback", "ctl-sup-new")
+	guardRuns(t, "ctl-sup-old", "inconclusive")
+}
+
+func superseded(t *testing.T, old, judged, newer string) {
+	t.Helper()
+	if fx.Judged[old] != judged || decisionOf(t, old) != "inconclusive" || decisionOf(t, newer) != "continue" {
+		t.Fatalf("fixture: %s judged %q answers %q, %s answers %q; want %s judged, inconclusive answered, the newer continue",
+			old, fx.Judged[old], fx.Decisions[old], newer, fx.Decisions[newer], judged)
 	}
 }
 

@@ -41,6 +41,7 @@ type fixtureFile struct {
 	OperatorToken string            `json:"operatorToken"`
 	Environment   string            `json:"environment"`
 	Decisions     map[string]string `json:"decisions"`
+	Judged        map[string]string `json:"judged"`
 }
 
 var fx fixtureFile
@@ -231,10 +232,11 @@ func TestOnlyTheCurrentReleaseOfTheCanary(t *testing.T) {
 }
 
 // A superseded release: the newer one of the same target answers; named by id, the old one says
-// it was superseded and does not roll anything back.
+// it was superseded and does not roll anything back (the gate answers inconclusive for it; its
+// engine's last decision was rollback).
 func TestSupersededRelease(t *testing.T) {
-	if decisionOf(t, "ctl-sup-old") != "rollback" || decisionOf(t, "ctl-sup-new") != "continue" {
-		t.Fatalf("fixture: %v", fx.Decisions)
+	if fx.Judged["ctl-sup-old"] != "rollback" || decisionOf(t, "ctl-sup-old") != "inconclusive" || decisionOf(t, "ctl-sup-new") != "continue" {
+		t.Fatalf("fixture: %v (judged %v)", fx.Decisions, fx.Judged)
 	}
 	if err := hook("ctl-sup", "rollback", flaggerv1.CanaryPhaseProgressing, reader(), ""); err == nil {
 		t.Error("rollback hook answered for the superseded release")
