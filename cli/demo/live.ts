@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
 import type { Decision, Verdict } from '../../analyzer/index.ts';
 import { parseExposition } from '../../collector/index.ts';
 import { parseDashboardsConfig, writeDashboards } from '../../dashboards/index.ts';
@@ -163,8 +164,7 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
   };
   try {
     const dashboardsConfig = parseDashboardsConfig(
-      (await import('yaml')).parse(readFileSync(new URL('../../examples/serve/serve.yaml', import.meta.url), 'utf8'))
-        .dashboards,
+      parseYaml(readFileSync(new URL('../../examples/serve/serve.yaml', import.meta.url), 'utf8')).dashboards,
     );
     await writeDashboards(dashboardsConfig, dashboardsDir);
     // the quarter before today, for the scorecard's trends (a kept store has it already)
