@@ -2,9 +2,12 @@
 // Runs the JavaScript build in dist/ (`npm run build`; `npm install` and `npm ci` build it through
 // the `prepare` script), so a start compiles nothing. RH_FROM_SOURCE=1 runs the TypeScript sources
 // through tsx instead (a development dependency), as does a checkout that has not been built.
+// dist/app/ is the same build bundled into a few chunks (fewer files to load at start); dist/cli/
+// the unbundled compiled files, used when the bundle is absent.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/cli/main.js', import.meta.url);
+const bundled = new URL('../dist/app/main.js', import.meta.url);
+const built = existsSync(bundled) ? bundled : new URL('../dist/cli/main.js', import.meta.url);
 let main;
 if (process.env.RH_FROM_SOURCE !== '1' && existsSync(built)) {
   ({ main } = await import(built.href));
