@@ -181,7 +181,15 @@ test("an exception in one release's look: it ends inconclusive (quarantined), th
       },
     },
   ];
-  const pipeline = await createPipeline({ bus, store, tickEveryMs: 0, logger, sinks });
+  const dropped: string[] = [];
+  const pipeline = await createPipeline({
+    bus,
+    store,
+    tickEveryMs: 0,
+    logger,
+    sinks,
+    onDropped: (id, why) => dropped.push(`${id}: ${why}`),
+  });
   await publishAll(bus, minuteBatches(first.release.id, samplesOf(first, 3)));
   await publishAll(bus, minuteBatches(second.release.id, samplesOf(second, 3)));
   await waitFor('6 batches', () => pipeline.stats().batches === 6);
@@ -205,6 +213,8 @@ test("an exception in one release's look: it ends inconclusive (quarantined), th
   );
   assert.deepEqual(pipeline.active(), ['throws-2']);
   assert.equal(logger.lines.filter((l) => l.startsWith('error pipeline: release throws-1 quarantined')).length, 1);
+  // whoever collects for it is told, once (serve's ReleaseLifecycle stops scraping it)
+  assert.deepEqual(dropped, ['throws-1: quarantined: RangeError: Invalid array length']);
   // and the pipeline goes on
   await pipeline.tick(START + 7 * MINUTE);
   assert.equal((await store.listVerdicts('throws-2')).length, 7);
