@@ -13,7 +13,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,6 +36,7 @@ import (
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	"release-health/test/controllers/gatefixture"
 	"sigs.k8s.io/yaml"
 )
 
@@ -46,34 +46,15 @@ const (
 	secretName     = "release-health-gate"
 )
 
-type fixtureFile struct {
-	GateURL     string            `json:"gateUrl"`
-	ReaderToken string            `json:"readerToken"`
-	Decisions   map[string]string `json:"decisions"`
-	// the engine's last stored decision (for a superseded release, what the gate no longer answers)
-	Judged map[string]string `json:"judged"`
-}
-
 var (
-	fx        fixtureFile
+	fx        gatefixture.Fixture
 	argo      *fake.Clientset
 	templates = map[string]*v1alpha1.AnalysisTemplate{}
 	runSeq    atomic.Int32
 )
 
 func TestMain(m *testing.M) {
-	path := os.Getenv("RH_CONTROLLERS_FIXTURE")
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			fmt.Fprintln(os.Stderr, "RH_CONTROLLERS_FIXTURE is not set: run scripts/services/go-controllers.sh (under CI=true a missing gate is a failure)")
-			os.Exit(1)
-		}
-		fmt.Fprintln(os.Stderr, "SKIP: RH_CONTROLLERS_FIXTURE not set (scripts/services/go-controllers.sh starts the gate)")
-		os.Exit(0)
-	}
-	raw, err := os.ReadFile(path)
-	must(err)
-	must(json.Unmarshal(raw, &fx))
+	fx = gatefixture.Load()
 	loadTemplates()
 	log.SetLevel(log.WarnLevel)
 
@@ -217,21 +198,12 @@ func valueOf(m v1alpha1.Measurement) string {
 	return v
 }
 
-func decisionOf(t *testing.T, releaseID string) string {
-	t.Helper()
-	d := fx.Decisions[releaseID]
-	if d == "" {
-		t.Fatalf("fixture has no release %s", releaseID)
-	}
-	return d
-}
-
 // The guard (background analysis) FAILS — the rollout aborts — on rollback and reduce-traffic.
 func TestGuardFailsOnRollback(t *testing.T)      { guardFails(t, "ctl-rollback", "rollback") }
 func TestGuardFailsOnReduceTraffic(t *testing.T) { guardFails(t, "ctl-reduce", "reduce-traffic") }
 
 func guardFails(t *testing.T, releaseID, decision string) {
-	if d := decisionOf(t, releaseID); d != decision {
+	if d := fx.Decision(t, releaseID); d != decision {
 		t.Fatalf("fixture: %s is %s, not %s", releaseID, d, decision)
 	}
 	run := waitFor(t, startRun(t, "release-health-guard", releaseID, runOptions{}), 30*time.Second, "guard completes", completed)
@@ -254,7 +226,7 @@ func TestGuardKeepsGuardingOnInconclusive(t *testing.T) {
 }
 
 func guardRuns(t *testing.T, releaseID, decision string) {
-	if d := decisionOf(t, releaseID); d != decision {
+	if d := fx.Decision(t, releaseID); d != decision {
 		t.Fatalf("fixture: %s is %s, not %s", releaseID, d, decision)
 	}
 	key := startRun(t, "release-health-guard", releaseID, runOptions{})
@@ -272,7 +244,7 @@ func guardRuns(t *testing.T, releaseID, decision string) {
 
 // The last step passes only on promote.
 func TestPromotionStepPassesOnPromote(t *testing.T) {
-	if decisionOf(t, "ctl-promote") != "promote" {
+	if fx.Decision(t, "ctl-promote") != "promote" {
 		t.Fatal("fixture: ctl-promote did not promote")
 	}
 	run := waitFor(t, startRun(t, "release-health-promotion", "ctl-promote", runOptions{}), 30*time.Second, "step completes", completed)
@@ -287,7 +259,7 @@ func TestPromotionStepPausesOnInconclusive(t *testing.T) { promotionPauses(t, "c
 func TestPromotionStepPausesWithoutData(t *testing.T)    { promotionPauses(t, "ctl-nodata") }
 
 func promotionPauses(t *testing.T, releaseID string) {
-	if d := decisionOf(t, releaseID); d != "inconclusive" {
+	if d := fx.Decision(t, releaseID); d != "inconclusive" {
 		t.Fatalf("fixture: %s is %s, not inconclusive", releaseID, d)
 	}
 	run := waitFor(t, startRun(t, "release-health-promotion", releaseID, runOptions{}), 30*time.Second, "step completes", completed)
@@ -305,7 +277,7 @@ func TestPromotionStepNeverPassesRollback(t *testing.T) { promotionWaits(t, "ctl
 func TestPromotionStepNeverPassesReduce(t *testing.T)   { promotionWaits(t, "ctl-reduce") }
 
 func promotionWaits(t *testing.T, releaseID string) {
-	decision := decisionOf(t, releaseID)
+	decision := fx.Decision(t, releaseID)
 	key := startRun(t, "release-health-promotion", releaseID, runOptions{})
 	run := waitFor(t, key, 30*time.Second, "first measurement", firstMeasured)
 	if m := run.Status.MetricResults[0].Measurements[0]; valueOf(m) != decision || m.Phase != v1alpha1.AnalysisPhaseFailed {
@@ -334,7 +306,7 @@ func TestSupersededRollbackDoesNotFailTheGuard(t *testing.T) {
 
 func superseded(t *testing.T, old, judged, newer string) {
 	t.Helper()
-	if fx.Judged[old] != judged || decisionOf(t, old) != "inconclusive" || decisionOf(t, newer) != "continue" {
+	if fx.Judged[old] != judged || fx.Decision(t, old) != "inconclusive" || fx.Decision(t, newer) != "continue" {
 		t.Fatalf("fixture: %s judged %q answers %q, %s answers %q; want %s judged, inconclusive answered, the newer continue",
 			old, fx.Judged[old], fx.Decisions[old], newer, fx.Decisions[newer], judged)
 	}
@@ -353,12 +325,7 @@ func TestBadTokenIsAnError(t *testing.T) {
 // The gate unreachable: Errors retried every 10 s; the 5th in a row (consecutiveErrorLimit 4)
 // errors the run — about 40 s after the first, and not before.
 func TestGateDownErrorsAfterFiveConsecutiveErrors(t *testing.T) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + listener.Addr().String()
-	listener.Close()
+	closed := gatefixture.ClosedOrigin(t)
 	start := time.Now()
 	key := startRun(t, "release-health-guard", "ctl-continue", runOptions{origin: closed})
 	run := waitFor(t, key, 90*time.Second, "guard errors", completed)

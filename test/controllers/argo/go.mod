@@ -2,6 +2,11 @@ module release-health/test/controllers/argo
 
 go 1.23.4
 
+require release-health/test/controllers/gatefixture v0.0.0
+
+// the fixture reader shared with the other controller module (no dependencies of its own)
+replace release-health/test/controllers/gatefixture => ../gatefixture
+
 require (
 	github.com/argoproj/argo-rollouts v1.8.5
 	github.com/sirupsen/logrus v1.9.3

@@ -16,9 +16,7 @@ package flagger
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,38 +29,14 @@ import (
 	"github.com/fluxcd/flagger/pkg/metrics/observers"
 	"github.com/fluxcd/flagger/pkg/metrics/providers"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"release-health/test/controllers/gatefixture"
 	"sigs.k8s.io/yaml"
 )
 
-type fixtureFile struct {
-	GateURL       string            `json:"gateUrl"`
-	PrometheusURL string            `json:"prometheusUrl"`
-	ReaderToken   string            `json:"readerToken"`
-	OperatorToken string            `json:"operatorToken"`
-	Environment   string            `json:"environment"`
-	Decisions     map[string]string `json:"decisions"`
-	Judged        map[string]string `json:"judged"`
-}
-
-var fx fixtureFile
+var fx gatefixture.Fixture
 
 func TestMain(m *testing.M) {
-	path := os.Getenv("RH_CONTROLLERS_FIXTURE")
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			fmt.Fprintln(os.Stderr, "RH_CONTROLLERS_FIXTURE is not set: run scripts/services/go-controllers.sh (under CI=true a missing gate is a failure)")
-			os.Exit(1)
-		}
-		fmt.Fprintln(os.Stderr, "SKIP: RH_CONTROLLERS_FIXTURE not set (scripts/services/go-controllers.sh starts the gate)")
-		os.Exit(0)
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		panic(err)
-	}
-	if err := json.Unmarshal(raw, &fx); err != nil {
-		panic(err)
-	}
+	fx = gatefixture.Load()
 	os.Exit(m.Run())
 }
 
@@ -83,15 +57,6 @@ func hook(service, hookType string, phase flaggerv1.CanaryPhase, metadata map[st
 
 func reader() map[string]string   { return map[string]string{"token": fx.ReaderToken} }
 func operator() map[string]string { return map[string]string{"token": fx.OperatorToken} }
-
-func decisionOf(t *testing.T, releaseID string) string {
-	t.Helper()
-	d := fx.Decisions[releaseID]
-	if d == "" {
-		t.Fatalf("fixture has no release %s", releaseID)
-	}
-	return d
-}
 
 // metricTemplates: the shipped MetricTemplates (examples and deploy), with their canary's variables.
 type shippedTemplate struct {
@@ -181,7 +146,7 @@ func TestDecisions(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.release, func(t *testing.T) {
-			if d := decisionOf(t, c.release); d != c.decision {
+			if d := fx.Decision(t, c.release); d != c.decision {
 				t.Fatalf("fixture: %s is %s, not %s", c.release, d, c.decision)
 			}
 			check := func(hookType string, want bool, what string) {
@@ -210,7 +175,7 @@ func TestDecisions(t *testing.T) {
 // reads b. The same query without the topk(1) on the registration time reads 1 — what the old
 // template did.
 func TestOnlyTheCurrentReleaseOfTheCanary(t *testing.T) {
-	if decisionOf(t, "ctl-tenant-a") != "rollback" || decisionOf(t, "ctl-tenant-b") != "continue" {
+	if fx.Decision(t, "ctl-tenant-a") != "rollback" || fx.Decision(t, "ctl-tenant-b") != "continue" {
 		t.Fatalf("fixture: tenants %v", fx.Decisions)
 	}
 	if err := hook("ctl-tenant", "rollback", flaggerv1.CanaryPhaseProgressing, reader(), ""); err == nil {
@@ -235,7 +200,7 @@ func TestOnlyTheCurrentReleaseOfTheCanary(t *testing.T) {
 // it was superseded and does not roll anything back (the gate answers inconclusive for it; its
 // engine's last decision was rollback).
 func TestSupersededRelease(t *testing.T) {
-	if fx.Judged["ctl-sup-old"] != "rollback" || decisionOf(t, "ctl-sup-old") != "inconclusive" || decisionOf(t, "ctl-sup-new") != "continue" {
+	if fx.Judged["ctl-sup-old"] != "rollback" || fx.Decision(t, "ctl-sup-old") != "inconclusive" || fx.Decision(t, "ctl-sup-new") != "continue" {
 		t.Fatalf("fixture: %v (judged %v)", fx.Decisions, fx.Judged)
 	}
 	if err := hook("ctl-sup", "rollback", flaggerv1.CanaryPhaseProgressing, reader(), ""); err == nil {
@@ -316,12 +281,7 @@ func TestBadToken(t *testing.T) {
 // The gate down: every hook call fails — promotion held, the rollout check failing (counted
 // against threshold), the rollback hook not signalling.
 func TestGateDown(t *testing.T) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + listener.Addr().String()
-	listener.Close()
+	closed := gatefixture.ClosedOrigin(t)
 	for _, h := range []string{"confirm-rollout", "rollout", "confirm-promotion", "rollback"} {
 		if err := hook("ctl-promote", h, flaggerv1.CanaryPhaseProgressing, reader(), closed); err == nil {
 			t.Errorf("%s succeeded with the gate down", h)

@@ -2,6 +2,11 @@ module release-health/test/controllers/flagger
 
 go 1.26.0
 
+require release-health/test/controllers/gatefixture v0.0.0
+
+// the fixture reader shared with the other controller module (no dependencies of its own)
+replace release-health/test/controllers/gatefixture => ../gatefixture
+
 require (
 	github.com/fluxcd/flagger v1.44.0
 	k8s.io/apimachinery v0.36.2

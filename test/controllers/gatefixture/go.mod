@@ -1,0 +1,3 @@
+module release-health/test/controllers/gatefixture
+
+go 1.23.4
