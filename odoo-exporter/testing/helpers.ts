@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { startOdooExporter } from '../exporter.ts';
+import type { TenantReader } from '../signals.ts';
 
 /** Sum of the samples `name{labels ⊇ want}` in a Prometheus text exposition (0 when none). */
 export function sampleSum(text: string, name: string, want: Record<string, string> = {}): number {
@@ -71,4 +73,32 @@ export async function createScratchPool(
       await scratch.drop();
     },
   };
+}
+
+/**
+ * An exporter over `reader` on the simulation's clock: one scrape at `start`, then one after each
+ * of `minutes` simulated minutes, as Prometheus would scrape a live exporter. Returns the final
+ * exposition and what the exporter logged (a failing source logs; a healthy run logs nothing).
+ */
+export async function scrapeEveryMinute(
+  sim: { now(): number; runUntil(at: number): Promise<unknown> },
+  reader: TenantReader,
+  start: number,
+  minutes: number,
+): Promise<{ text: string; logs: string[] }> {
+  const logs: string[] = [];
+  const exporter = await startOdooExporter(
+    { intervalSeconds: 0 },
+    { readers: [reader], serve: false, clock: sim.now, log: (l) => logs.push(l) },
+  );
+  try {
+    await exporter.scrapeOnce();
+    for (let m = 1; m <= minutes; m += 1) {
+      await sim.runUntil(start + m * 60_000);
+      await exporter.scrapeOnce();
+    }
+    return { text: await exporter.collect(), logs };
+  } finally {
+    await exporter.close();
+  }
 }

@@ -10,13 +10,12 @@ import { test, type TestContext } from 'node:test';
 import { createOdooSimulation, type OdooRegressions } from '../../simulator/index.ts';
 import {
   createSqlReader,
-  startOdooExporter,
   WAITING_AGE_CLASSES,
   type OdooModule,
   type SqlConnection,
   type SqlQuery,
 } from '../../odoo-exporter/index.ts';
-import { createScratchPool, hasSeries, sampleSum } from '../../odoo-exporter/testing/helpers.ts';
+import { createScratchPool, hasSeries, sampleSum, scrapeEveryMinute } from '../../odoo-exporter/testing/helpers.ts';
 import { fromPg, fromPglite, pgConnection } from '../../odoo-exporter/index.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { requireService } from './helpers.ts';
@@ -66,21 +65,8 @@ async function runHour(
     cronGraceSeconds: 300,
     tracking: { openTtlMs: 86_400_000, maxOpen: 100_000, pageSize: 50 },
   });
-  const logs: string[] = [];
-  const exporter = await startOdooExporter(
-    { intervalSeconds: 0 },
-    { readers: [reader], serve: false, clock: sim.now, log: (l) => logs.push(l) },
-  );
-  try {
-    await exporter.scrapeOnce();
-    for (let m = 1; m <= minutes; m += 1) {
-      await sim.runUntil(START + m * MIN);
-      await exporter.scrapeOnce();
-    }
-    return { text: await exporter.collect(), end: sim.now(), logs, confirmations: sim.confirmations('shop') };
-  } finally {
-    await exporter.close();
-  }
+  const { text, logs } = await scrapeEveryMinute(sim, reader, START, minutes);
+  return { text, end: sim.now(), logs, confirmations: sim.confirmations('shop') };
 }
 
 type Row = Record<string, string | number>;

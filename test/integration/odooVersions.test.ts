@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
-import { createSqlReader, fromPglite, startOdooExporter, type OdooVersion } from '../../odoo-exporter/index.ts';
-import { sampleSum } from '../../odoo-exporter/testing/helpers.ts';
+import { createSqlReader, fromPglite, type OdooVersion } from '../../odoo-exporter/index.ts';
+import { sampleSum, scrapeEveryMinute } from '../../odoo-exporter/testing/helpers.ts';
 import { createOdooSimulation } from '../../simulator/index.ts';
 
 for (const version of ['16.0', '17.0', '18.0'] as OdooVersion[]) {
@@ -33,32 +33,18 @@ for (const version of ['16.0', '17.0', '18.0'] as OdooVersion[]) {
           cronGraceSeconds: 300,
           tracking: { openTtlMs: 3_600_000, maxOpen: 10_000, pageSize: 500 },
         });
-        const logs: string[] = [];
-        const exporter = await startOdooExporter(
-          { intervalSeconds: 0 },
-          { readers: [reader], serve: false, clock: sim.now, log: (l) => logs.push(l) },
-        );
-        try {
-          await exporter.scrapeOnce();
-          for (let m = 1; m <= 15; m++) {
-            await sim.runUntil(start + m * 60_000);
-            await exporter.scrapeOnce();
-          }
-          const text = await exporter.collect();
-          assert.deepEqual(logs, [], 'no source failed');
-          assert.equal(sampleSum(text, 'odoo_exporter_up'), 1);
-          const storable = version === '18.0' ? 'pt.is_storable' : `pt.type = 'product'`;
-          const { rows } = await db.query<{
-            n: number;
-          }>(`SELECT count(DISTINCT m.id)::int AS n FROM stock_move m JOIN stock_move_line l ON l.move_id = m.id
+        const { text, logs } = await scrapeEveryMinute(sim, reader, start, 15);
+        assert.deepEqual(logs, [], 'no source failed');
+        assert.equal(sampleSum(text, 'odoo_exporter_up'), 1);
+        const storable = version === '18.0' ? 'pt.is_storable' : `pt.type = 'product'`;
+        const { rows } = await db.query<{
+          n: number;
+        }>(`SELECT count(DISTINCT m.id)::int AS n FROM stock_move m JOIN stock_move_line l ON l.move_id = m.id
           JOIN stock_location s ON s.id = m.location_id JOIN stock_location d ON d.id = m.location_dest_id
           JOIN product_product pp ON pp.id = m.product_id JOIN product_template pt ON pt.id = pp.product_tmpl_id
           WHERE s.usage = 'internal' AND d.usage = 'customer' AND ${storable} AND m.origin NOT LIKE 'POS/%'`); // POS pickings never wait
-          assert.ok(rows[0].n > 0, 'deliveries were reserved');
-          assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count'), rows[0].n);
-        } finally {
-          await exporter.close();
-        }
+        assert.ok(rows[0].n > 0, 'deliveries were reserved');
+        assert.equal(sampleSum(text, 'odoo_stock_reservation_latency_seconds_count'), rows[0].n);
       } finally {
         await pglite.close();
       }
