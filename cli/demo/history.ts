@@ -147,6 +147,10 @@ function metricVerdict(
 function plan(rng: Rng, from: number): Planned[] {
   const out: Planned[] = [];
   let counter = 0;
+  // weeks counted from the Monday 00:00 UTC on or before `from`, so day 0..4 is Monday..Friday and
+  // the hours are the hours of the day whatever time of day the story starts
+  const midnight = from - (from % DAY);
+  const monday = midnight - ((new Date(midnight).getUTCDay() + 6) % 7) * DAY;
   for (let week = 0; week < HISTORY_WEEKS; week++) {
     const progress = week / (HISTORY_WEEKS - 1);
     const count = 6 + Math.round(progress * 5) + rng.poisson(2);
@@ -154,7 +158,7 @@ function plan(rng: Rng, from: number): Planned[] {
       // weekdays, working hours (UTC), never on the weekend
       const day = Math.floor(rng.next() * 5);
       const startedAt =
-        from +
+        monday +
         week * 7 * DAY +
         day * DAY +
         (7 + Math.floor(rng.next() * 9)) * HOUR +
@@ -211,7 +215,7 @@ function plan(rng: Rng, from: number): Planned[] {
 export async function seedHistory(store: Store, until: number, seed = 2026): Promise<number> {
   const rng = createRng(seed, 'demo/history');
   const from = until - HISTORY_WEEKS * 7 * DAY;
-  const planned = plan(rng, from).filter((p) => p.release.startedAt + 3 * HOUR < until);
+  const planned = plan(rng, from).filter((p) => p.release.startedAt >= from && p.release.startedAt + 3 * HOUR < until);
   for (const p of planned) {
     const r = p.release;
     const window = resolvePolicy(r.class, {}).observeMs;
