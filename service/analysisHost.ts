@@ -14,13 +14,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { loadTokens, startGate, VerdictCache } from '../gate/index.ts';
+import { loadTokens, VerdictCache } from '../gate/index.ts';
+import { serveGate } from './gate.ts';
 import type { ReleaseRunner } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 import type { AnalysisThreadData } from './analysisThreadMain.ts';
 import type { ServeConfig } from './config.ts';
 import { closeInOrder, serviceLogger } from './parts.ts';
-import { scorecardPageOf } from './scorecardPage.ts';
 import { reviveError, type CallTarget, type FromAnalysis, type ToAnalysis } from './threadMessages.ts';
 
 /** The same bootstrap as the judges' threads (pipeline/analysisThreads.ts): tsx's CommonJS hook from source. */
@@ -190,21 +190,11 @@ export async function startThreadedService(
       active: () => [...started],
     };
     const clock = Date.now;
-    const gate = await startGate(
-      {
-        store,
-        runner,
-        governance,
-        tokens,
-        logger,
-        clock,
-        verdictCache: cache,
-        scorecardPage: scorecardPageOf(store, clock),
-        allowAnonymousRead: config.auth.allowAnonymousRead,
-      },
-      { host: config.listen.host, port: config.listen.port },
+    const gate = await serveGate(
+      config,
+      { store, runner, governance, tokens, logger, clock, verdictCache: cache },
+      opened,
     );
-    opened.unshift({ close: () => gate.close() });
     logger.info(
       {
         url: gate.url,

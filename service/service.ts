@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { type Bus, type CollectorMetrics, type PromqlCollector } from '../collector/index.ts';
 import type { ReleaseCollector } from '../collector/index.ts';
-import { loadTokens, startGate, VerdictCache, type RunningGate } from '../gate/index.ts';
+import { loadTokens, VerdictCache, type RunningGate } from '../gate/index.ts';
+import { serveGate } from './gate.ts';
 import type { Pipeline, ReleaseRunner, VerdictSink } from '../pipeline/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
 import { InputError } from '../analyzer/inputError.ts';
@@ -19,7 +20,6 @@ import { startAnalysis } from './analysis.ts';
 import type { ReleaseLifecycle } from './releases.ts';
 import { kafkaMembership } from './worker.ts';
 import { closeInOrder, openMigratedStore, serviceLogger, storeUrlOf } from './parts.ts';
-import { scorecardPageOf } from './scorecardPage.ts';
 import { startThreadedService } from './analysisHost.ts';
 
 export { closeInOrder, DEFAULT_STORE, openMigratedStore, serviceLogger, storeUrlOf } from './parts.ts';
@@ -82,21 +82,11 @@ export async function startService(config: ServeConfig, options: StartServiceOpt
     });
     opened.unshift(analysis);
     const runner: ReleaseRunner = analysis.lifecycle;
-    const gate = await startGate(
-      {
-        store,
-        runner,
-        governance,
-        tokens,
-        logger,
-        clock,
-        verdictCache: cache,
-        scorecardPage: scorecardPageOf(store, clock),
-        allowAnonymousRead: config.auth.allowAnonymousRead,
-      },
-      { host: config.listen.host, port: config.listen.port },
+    const gate = await serveGate(
+      config,
+      { store, runner, governance, tokens, logger, clock, verdictCache: cache },
+      opened,
     );
-    opened.unshift({ close: () => gate.close() });
     if (options.scrape !== false) analysis.startSources();
     logger.info(
       {
@@ -209,20 +199,7 @@ export async function startApiService(config: ServeConfig, options: RoleOptions 
       },
     });
     const clock = Date.now;
-    const gate = await startGate(
-      {
-        store,
-        governance,
-        tokens,
-        logger,
-        clock,
-        verdictCache: cache,
-        scorecardPage: scorecardPageOf(store, clock),
-        allowAnonymousRead: config.auth.allowAnonymousRead,
-      },
-      { host: config.listen.host, port: config.listen.port },
-    );
-    opened.unshift({ close: () => gate.close() });
+    const gate = await serveGate(config, { store, governance, tokens, logger, clock, verdictCache: cache }, opened);
     logger.info({ url: gate.url, role: 'api', store: store.kind, bus: 'kafka', group }, 'release-health serving');
     return { role: 'api', url: gate.url, close: closeInOrder(opened, logger) };
   } catch (error) {
