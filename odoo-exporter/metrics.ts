@@ -17,11 +17,10 @@
  * gauge points not observed this time are filtered out before serializing — dropping a series
  * is the Prometheus way to say "no current value".
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Attributes, Counter, Histogram, ObservableResult } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { createPrometheusExposition } from '../collector/observe/exposition.ts';
+import { listenForMetrics } from '../collector/observe/metricsListener.ts';
 import {
   COUNTERS,
   EXPORTER_METRICS,
@@ -195,43 +194,17 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
     return exposition.text(current);
   };
 
-  let server: Server | undefined;
-  let url: string | undefined;
-  if (options.serve !== false) {
-    server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === endpoint) {
-        collect().then(
-          (text) => {
-            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-            res.end(text);
-          },
-          (err: Error) => {
-            res.writeHead(500, { 'content-type': 'text/plain' });
-            res.end(`# failed to collect: ${err.message}\n`);
-          },
-        );
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(`not found; metrics are at ${endpoint}\n`);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(options.port ?? 9469, options.host ?? '127.0.0.1', () => {
-        server!.off('error', reject);
-        resolve();
-      });
-    });
-    const a = server.address() as AddressInfo;
-    url = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}${endpoint}`;
-  }
-
+  const listener =
+    options.serve === false
+      ? undefined
+      : await listenForMetrics(collect, {
+          host: options.host ?? '127.0.0.1',
+          port: options.port ?? 9469,
+          path: endpoint,
+        });
   let closing: Promise<void> | undefined;
   return {
-    get url() {
-      return url;
-    },
+    url: listener?.url,
     record(db, outcomes, seconds, at) {
       const failed = outcomes.filter((o) => o.error);
       const bySource = gauges.get(db) ?? new Map();
@@ -262,10 +235,7 @@ export async function createOdooMetrics(options: OdooMetricsOptions = {}): Promi
     collect,
     close() {
       closing ??= (async () => {
-        if (server) {
-          server.closeAllConnections();
-          await new Promise<void>((resolve) => server!.close(() => resolve()));
-        }
+        await listener?.close();
         await exposition.shutdown();
       })();
       return closing;

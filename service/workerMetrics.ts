@@ -1,16 +1,15 @@
 /**
  * Per-instance metrics of `release-health analyze-worker`, through OpenTelemetry with the
  * Prometheus exporter, served by our own `node:http` server (the pattern of
- * collector/observe/metrics.ts: port 0 works, `close()` owns the lifecycle).
+ * collector/observe/metricsListener.ts: port 0 works, `close()` owns the lifecycle).
  *
  * Everything is read at collection time from `Pipeline.stats()`, the rebalance counters and
  * `Bus.lag()`, so the hot path (one handler per batch) records nothing. Counters are totals
  * (Prometheus' `rate()` gives batches/s and samples/s over any window); the `*_per_second` gauges
  * are the same rates over the last ten seconds, for a glance at /metrics without a Prometheus.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createPrometheusExposition } from '../collector/observe/exposition.ts';
+import { listenForMetrics } from '../collector/observe/metricsListener.ts';
 import type { GroupLag } from '../collector/index.ts';
 import type { PipelineStats } from '../pipeline/index.ts';
 
@@ -135,37 +134,14 @@ export async function createWorkerMetrics(
       }
     });
 
-  const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics') {
-      exposition.text().then(
-        (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
-        (error: unknown) =>
-          res
-            .writeHead(500, { 'content-type': 'text/plain' })
-            .end(`# failed to collect metrics: ${(error as Error).message}\n`),
-      );
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found; metrics are at /metrics\n');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics`;
+  const listener = await listenForMetrics(() => exposition.text(), listen);
   let closing: Promise<void> | undefined;
   return {
-    url,
+    url: listener.url,
     close() {
       closing ??= (async () => {
         tracker.stop();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await listener.close();
         await exposition.shutdown();
       })();
       return closing;

@@ -3,13 +3,12 @@
  * exporter as the metric reader: per target, scrape duration, scrape errors by kind, samples
  * produced and the time of the last successful scrape; plus the bus backlog (`Bus.lag()`).
  *
- * The exporter (exposition.ts, the one OpenTelemetry setup) is served by our own `node:http` server, so
+ * The exporter (exposition.ts, the one OpenTelemetry setup) is served by metricsListener.ts, so
  * that port 0 works (tests) and `close()` owns the whole lifecycle.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Attributes, ObservableResult } from '@opentelemetry/api';
 import { createPrometheusExposition } from './exposition.ts';
+import { listenForMetrics } from './metricsListener.ts';
 import type { GroupLag } from '../bus/index.ts';
 
 export const COLLECTOR_METRIC_PREFIX = 'release_health_collector';
@@ -115,41 +114,13 @@ export async function createCollectorMetrics(options: CollectorMetricsOptions = 
     });
   }
 
-  let server: Server | undefined;
-  let url: string | undefined;
-  if (options.serve !== false) {
-    server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === endpoint) {
-        exposition.text().then(
-          (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
-          (error: unknown) =>
-            res
-              .writeHead(500, { 'content-type': 'text/plain' })
-              .end(`# failed to collect metrics: ${(error as Error).message}\n`),
-        );
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(`not found; metrics are at ${endpoint}\n`);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(port, host, () => {
-        server!.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    url = `http://${shownHost}:${address.port}${endpoint}`;
-  }
-
+  const listener =
+    options.serve === false
+      ? undefined
+      : await listenForMetrics(() => exposition.text(), { host, port, path: endpoint });
   let closing: Promise<void> | undefined;
   return {
-    get url() {
-      return url;
-    },
+    url: listener?.url,
     recordScrape({ target, durationSeconds, samples: count, at }) {
       duration.record(durationSeconds, { target });
       samples.add(count, { target });
@@ -163,10 +134,7 @@ export async function createCollectorMetrics(options: CollectorMetricsOptions = 
     collect: () => exposition.text(),
     close() {
       closing ??= (async () => {
-        if (server) {
-          server.closeAllConnections();
-          await new Promise<void>((resolve) => server!.close(() => resolve()));
-        }
+        await listener?.close();
         await exposition.shutdown();
       })();
       return closing;
