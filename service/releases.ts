@@ -35,7 +35,11 @@ export interface ReleaseLifecycleParts {
 export class ReleaseLifecycle implements ReleaseRunner {
   /** the releases whose sources run here */
   readonly #following = new Set<string>();
-  /** dropped by the pipeline: not collected for again by a reconciliation (the store still lists them active) */
+  /**
+   * Dropped by the pipeline: not collected for again by a reconciliation. The store closes a
+   * quarantined release, but keeps it active when recording that failed (and until a supersede or
+   * close reaches it), so a reconciliation may still see it listed.
+   */
   readonly #dropped = new Set<string>();
 
   constructor(private readonly parts: ReleaseLifecycleParts) {}
@@ -59,7 +63,11 @@ export class ReleaseLifecycle implements ReleaseRunner {
     return this.parts.pipeline.active();
   }
 
-  /** The pipeline dropped the release by itself (quarantine, closed, unknown): its sources stop. */
+  /**
+   * The pipeline dropped the release by itself (quarantine, closed, unknown): its sources stop.
+   * Its open alerts stay open on purpose: a quarantined release ends `inconclusive`, which asks a
+   * human to decide, and resolving its alerts here would hide that.
+   */
   dropped(releaseId: string): void {
     this.unfollow(releaseId);
     this.#dropped.add(releaseId);
