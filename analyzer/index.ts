@@ -14,7 +14,14 @@ export {
   sampleSchema,
 } from './validation.ts';
 export type { ParsedSample } from './validation.ts';
-export { ReleaseEngine, releasePower, Replay, replaySamples, WARMING_UP_REASON } from './engine/index.ts';
+export {
+  isRegistrationLook,
+  ReleaseEngine,
+  releasePower,
+  Replay,
+  replaySamples,
+  WARMING_UP_REASON,
+} from './engine/index.ts';
 export type { EngineOptions, EngineSnapshot, IngestCounts, JudgeMode, ReplayResult } from './engine/index.ts';
 export { RELEASE_CLASSES, resolvePolicy, UnknownReleaseClassError, decide } from './policy/index.ts';
 export type { ReleaseClassPolicy } from './policy/index.ts';

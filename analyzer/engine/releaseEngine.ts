@@ -78,6 +78,17 @@ const FINAL = new Set(['rollback', 'promote', 'inconclusive']);
 
 /** First words of the reasons of a release judged before its first interval closed (the gate's placeholder says the same). */
 export const WARMING_UP_REASON = 'warming up';
+/** The first reason of the look the engine takes at registration (see `firstLook`). */
+export const REGISTRATION_LOOK_REASON = `${WARMING_UP_REASON} at registration`;
+
+/**
+ * Whether a verdict is the look taken at registration: it closes no interval, and a release
+ * registered after its first interval ended has none, so runs that compare histories across
+ * registration times (a recorded release replayed late) leave it out.
+ */
+export function isRegistrationLook(verdict: { readonly reasons: readonly string[] }): boolean {
+  return verdict.reasons[0]?.startsWith(`${REGISTRATION_LOOK_REASON}:`) ?? false;
+}
 
 /** An engine state that must not be checkpointed (a restore could not judge it). */
 export class UnjudgeableStateError extends Error {
@@ -245,7 +256,7 @@ export class ReleaseEngine {
     const left = Math.max(0, Math.ceil((this.policy.observeMs - observedFor) / 60_000));
     const window = `${left} of ${Math.round(this.policy.observeMs / 60_000)} min of the observation window left`;
     if (verdict.decision === 'continue')
-      verdict.reasons = [`${WARMING_UP_REASON} at registration: ${window}`, ...verdict.reasons];
+      verdict.reasons = [`${REGISTRATION_LOOK_REASON}: ${window}`, ...verdict.reasons];
     return verdict;
   }
 

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Verdict } from '../../analyzer/index.ts';
+import { isRegistrationLook, type Verdict } from '../../analyzer/index.ts';
 import { parseServeConfig } from '../../service/config.ts';
 import { startService } from '../../service/service.ts';
 import { closedPort, eventually, requireService } from '../integration/helpers.ts';
@@ -174,8 +174,6 @@ prometheus: { url: "${promUrl}", step: 2s, delay: 500ms, cohorts: { baseline: { 
     );
     // the engine's look at registration closes no interval (nothing can have arrived yet): the
     // looks under test are the ones after it
-    const isRegistrationLook = (v: { reasons: string[] }): boolean =>
-      v.reasons[0]?.startsWith('warming up at registration') ?? false;
     const verdicts = await eventually(
       'three looks closed by the scraped samples',
       async () => {

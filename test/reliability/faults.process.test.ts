@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRegistrationLook } from '../../analyzer/index.ts';
 import { createKafkaBus } from '../../collector/index.ts';
 import { connect } from 'node:net';
 import { inCI, REPO_ROOT, serviceEnv } from '../integration/helpers.ts';
@@ -123,7 +124,10 @@ test(
       await new Promise((r) => serve.child.once('exit', r));
       await publish(8, reference.length + 1); // the rest arrives while nothing consumes it
       serve = await startServe(config);
-      const expected = history(reference).slice(0, reference.length - 1);
+      // serve registers the recorded release long after its first interval ended, so it takes no
+      // look at registration; the uninterrupted reference registered at the start and took one
+      const looks = reference.filter((v) => !isRegistrationLook(v));
+      const expected = history(looks).slice(0, looks.length - 1);
       await until(
         'the restarted process caught up',
         async () => (await timeline(serve.url, s.release.id)).length >= expected.length,

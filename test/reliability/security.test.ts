@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../gate/actions/index.ts';
 import type { RunningService } from '../../service/service.ts';
 import { generateScenario } from '../../simulator/index.ts';
-import { api, capturingLogger, dumpStore, feedMinutes, startEmbedded, TOKENS, WRONG_TOKEN } from './harness.ts';
+import { api, capturingLogger, dumpStore, feedMinutes, startEmbedded, TOKENS, until, WRONG_TOKEN } from './harness.ts';
 
 const SECRET = 'whsec-4b1d9f0e7c2a68e35d17';
 const SPEC = {
@@ -72,6 +72,8 @@ before(async () => {
     ).status,
     201,
   );
+  // the engine's look at registration is stored off the request: the baseline is taken after it
+  await until('the look at registration is stored', async () => (await service.store.listVerdicts('sec-1')).length > 0);
   baseline = await dumpStore(service.store);
 });
 after(async () => {
