@@ -7,6 +7,7 @@ export { ConfigError } from './configError.ts';
 export { DURATION_EXAMPLES, durationSchema, durationToMs, formatDuration } from './duration.ts';
 export {
   analysisSpecSchema,
+  beforeAfterSchema,
   formatIssues,
   metricSpecSchema,
   policySchema,

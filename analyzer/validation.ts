@@ -131,19 +131,21 @@ export const policySchema = z
   })
   .strict();
 
+/** `spec.beforeAfter`: the baseline of a before/after release (one rule for files and the API) */
+export const beforeAfterSchema = z
+  .object({
+    baseline: z.enum(['previous-window', 'previous-weeks']),
+    weeks: z.number().int().min(1).max(12).optional(),
+  })
+  .strict();
+
 export const analysisSpecSchema = z
   .object({
     release: releaseSchema,
     metrics: z.array(metricSpecSchema).min(1),
     policy: policySchema.default({}),
     groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
-    beforeAfter: z
-      .object({
-        baseline: z.enum(['previous-window', 'previous-weeks']),
-        weeks: z.number().int().min(1).max(12).optional(),
-      })
-      .strict()
-      .optional(),
+    beforeAfter: beforeAfterSchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -5,7 +5,7 @@
  * fields; Flagger's payload is read tolerantly (a newer Flagger may add fields).
  */
 import { z } from 'zod';
-import { metricSpecSchema, policySchema, releaseSchema } from '../analyzer/index.ts';
+import { beforeAfterSchema, metricSpecSchema, policySchema, releaseSchema } from '../analyzer/index.ts';
 import { textProblem } from './strictJson.ts';
 
 const epochMs = z.number().int().nonnegative();
@@ -82,13 +82,7 @@ export const specBodySchema = z
     metrics: z.array(metricSpecSchema).min(1).max(200),
     policy: wirePolicySchema.optional(),
     groupWeights: z.record(z.string(), z.number().nonnegative()).optional(),
-    beforeAfter: z
-      .object({
-        baseline: z.enum(['previous-window', 'previous-weeks']),
-        weeks: z.number().int().min(1).max(12).optional(),
-      })
-      .strict()
-      .optional(),
+    beforeAfter: beforeAfterSchema.optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
