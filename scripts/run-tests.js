@@ -129,6 +129,12 @@ let passed = 0,
   skipped = 0,
   exitStatus = 0;
 const skipReasons = new Map();
+/**
+ * What went wrong, repeated after the summary: CI logs are often read from the tail (or shown only
+ * in part), so a failure must be named there, not only in its file's report hundreds of lines up.
+ * @type {{ file: string, how: string, details: string[] }[]}
+ */
+const failures = [];
 /** @type {{ file: string, wallMs: number, cpuMs: number, status: number | null }[]} */
 const timings = [];
 
@@ -170,14 +176,18 @@ function runFile(file, index) {
       const cpuMs = cpuUs / 1000;
       timings.push({ file, wallMs, cpuMs, status });
       let counted = false;
+      let counts = '';
+      const failedTests = [];
       try {
         const text = readFileSync(tap, 'utf8');
+        for (const block of failedTapBlocks(text)) failedTests.push(block);
         const count = (key) => Number(new RegExp(`^# ${key} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
         if (!Number.isNaN(count('pass'))) {
           passed += count('pass');
           failed += count('fail') + (count('cancelled') || 0);
           skipped += count('skipped');
           counted = true;
+          counts = `, ${count('pass')} passed, ${count('fail') + (count('cancelled') || 0)} failed`;
         }
         for (const m of text.matchAll(/^\s*ok \d+ - .*? # SKIP(?: (.*))?$/gm)) {
           const reason = (m[1] ?? '').trim() || '(no reason given)';
@@ -197,13 +207,48 @@ function runFile(file, index) {
       const report = Buffer.concat(output)
         .toString()
         .replace(/^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+\n/gm, '');
-      process.stdout.write(`\n▶ ${file} (${seconds(wallMs)} wall, ${seconds(cpuMs)} CPU${how})\n${report}`);
+      if (!ok) {
+        // a file that ended without a failing test (a crash, an exit code from outside a test) is
+        // explained by the end of its output
+        const tail = report.trimEnd().split('\n').slice(-25).join('\n');
+        const details = failedTests.length
+          ? failedTests
+          : [tail || 'no report: the process ended before its test runner wrote one (process.exit, a crash, a kill)'];
+        failures.push({ file, how: how.slice(3) || 'failed', details });
+      }
+      process.stdout.write(`\n▶ ${file} (${seconds(wallMs)} wall, ${seconds(cpuMs)} CPU${counts}${how})\n${report}`);
       resolve();
     });
   });
 }
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The failing tests of a TAP report, each as its name path and the start of its diagnostic block.
+ * Node's TAP reporter writes `not ok N - name` with a YAML block indented under it; subtests are
+ * indented by four spaces a level, and a parent that failed only because a subtest did adds nothing.
+ */
+function failedTapBlocks(text) {
+  const lines = text.split('\n');
+  const blocks = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)not ok \d+ - (.*?)(?: # (?:TODO|SKIP).*)?$/.exec(lines[i]);
+    if (!m) continue;
+    const indent = m[1].length;
+    const yaml = [];
+    for (let j = i + 1; j < lines.length && yaml.length < 30; j++) {
+      const line = lines[j];
+      if (/^\s*(not )?ok \d+ - /.test(line) || /^\s*# Subtest:/.test(line)) break;
+      if (line.trim() === '...') break;
+      if (line.trim() !== '---') yaml.push(line.slice(Math.min(indent + 2, line.search(/\S|$/))));
+    }
+    const body = yaml.join('\n');
+    if (/failureType: 'subtestsFailed'/.test(body)) continue;
+    blocks.push(`${m[2]}\n${yaml.slice(0, 20).join('\n')}`);
+  }
+  return blocks;
+}
 const started = performance.now();
 let next = 0;
 await Promise.all(
@@ -239,6 +284,13 @@ if (timings.length > 1) {
     `${timings.length} files in ${seconds(wallMs)} on ${availableParallelism()} cores, ${concurrency} at a time; ` +
       `test processes used ${seconds(cpuTotal)} CPU in all; load average now ${load}`,
   );
+}
+if (failures.length) {
+  console.log(`\nfailed (each file's whole report is above):`);
+  for (const { file, how, details } of failures) {
+    console.log(`✖ ${file} — ${how}`);
+    for (const detail of details) console.log(detail.replace(/^/gm, '    '));
+  }
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(exitStatus);
