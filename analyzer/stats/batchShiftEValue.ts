@@ -61,10 +61,7 @@ export function batchShiftLogEValues(
   const L = lambdas.length;
   for (let k = 0; k < L; k++)
     if (!Number.isFinite(lambdas[k])) throw new StatsInputError(FN, `lambdas[${k}] is ${lambdas[k]}`);
-  const out = new Float64Array(L);
   const K = baseline.length;
-  let nb = 0;
-  let nc = 0;
   for (let j = 0; j < K; j++) {
     const b = baseline[j];
     const c = canary[j];
@@ -72,8 +69,32 @@ export function batchShiftLogEValues(
       throw new StatsInputError(FN, `baseline[${j}] must be an integer >= 0, got ${b}`);
     if (!(Number.isInteger(c) && c >= 0))
       throw new StatsInputError(FN, `canary[${j}] must be an integer >= 0, got ${c}`);
-    nb += b;
-    nc += c;
+  }
+  return batchShiftLogEValuesChecked(baseline, canary, K, lambdas, maxGroups, new Float64Array(L));
+}
+
+/**
+ * `batchShiftLogEValues` on input its caller has already checked (counts finite integers ≥ 0,
+ * tilts finite, `groups` an integer ≥ 2) over the first `K` buckets, written into `out` (length ≥
+ * the tilts'; overwritten): the same arithmetic in the same order, so the same values to the bit,
+ * without the checks and allocations that the shift family would otherwise repeat for every grid
+ * shift of every batch.
+ */
+export function batchShiftLogEValuesChecked(
+  baseline: ArrayLike<number>,
+  canary: ArrayLike<number>,
+  K: number,
+  lambdas: ArrayLike<number>,
+  maxGroups: number,
+  out: Float64Array,
+): Float64Array {
+  const L = lambdas.length;
+  out.fill(0, 0, L);
+  let nb = 0;
+  let nc = 0;
+  for (let j = 0; j < K; j++) {
+    nb += baseline[j];
+    nc += canary[j];
   }
   if (nb === 0 || nc === 0) return out;
   const N = nb + nc;

@@ -1,5 +1,5 @@
 import type { EffectInterval } from './anytime.ts';
-import { batchShiftLogEValues } from './batchShiftEValue.ts';
+import { batchShiftLogEValuesChecked } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
 import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
@@ -59,9 +59,20 @@ export function float32Below(x: number): number {
   return F32[0];
 }
 
-/** scratch: the merged (baseline, canary) list of one shift, shared by every family (an update runs to completion) */
+/**
+ * Scratch shared by every family (an update runs to completion): the occupied buckets of each
+ * cohort, and the merged (baseline, canary) list of one shift and of the shift before it, whose
+ * log e-values `shiftLogE` holds.
+ */
+let occupiedB = new Int32Array(64);
+let occupiedC = new Int32Array(64);
 let compactB = new Float64Array(64);
 let compactC = new Float64Array(64);
+let previousB = new Float64Array(64);
+let previousC = new Float64Array(64);
+const shiftLogE = new Float64Array(TILTS.length);
+/** rank groups of the permutation e-values (`batchShiftLogEValues`' default) */
+const GROUPS = 32;
 
 export interface ShiftFamilyState {
   /** per grid shift, log of the started part of each start-time mixture (`startMixture.ts`): the
@@ -171,11 +182,26 @@ class Family implements ShiftFamily {
     if (baseline.length !== length) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
     if (!(Number.isInteger(offset) && offset >= 0 && offset + length <= buckets))
       throw new StatsInputError(FN, `buckets ${offset}…${offset + length - 1} are not inside a layout of ${buckets}`);
+    if (occupiedB.length < length) {
+      occupiedB = new Int32Array(Math.max(length, 2 * occupiedB.length));
+      occupiedC = new Int32Array(occupiedB.length);
+    }
+    // The permutation e-value depends only on the order of non-empty buckets, so each shift works
+    // on the merged list of occupied buckets (O(occupied), not O(K) = 707 per shift).
     let nb = 0;
     let nc = 0;
+    let bCount = 0;
+    let cCount = 0;
     for (let j = 0; j < length; j++) {
-      nb += baseline[j];
-      nc += canary[j];
+      const b = baseline[j];
+      const c = canary[j];
+      // checked once here rather than once per grid shift (batchShiftLogEValuesChecked)
+      if (!(Number.isInteger(b) && b >= 0 && Number.isInteger(c) && c >= 0))
+        throw new StatsInputError(FN, `bucket ${j}: counts must be integers >= 0, got ${b} and ${c}`);
+      nb += b;
+      nc += c;
+      if (b > 0) occupiedB[bCount++] = j;
+      if (c > 0) occupiedC[cCount++] = j;
     }
     this.batches = t + 1;
     const logWeight = startLogWeight(t);
@@ -184,14 +210,6 @@ class Family implements ShiftFamily {
       for (let i = 0; i < this.grid.length; i++) this.skip(i, logWeight);
       return;
     }
-    // The permutation e-value depends only on the order of non-empty buckets, so each shift works
-    // on the merged list of occupied buckets (O(occupied), not O(K) = 707 per shift).
-    const bIdx: number[] = [];
-    const cIdx: number[] = [];
-    for (let j = 0; j < length; j++) {
-      if (baseline[j] > 0) bIdx.push(j);
-      if (canary[j] > 0) cIdx.push(j);
-    }
     // the window, from the state before this batch (see BET_LEVEL)
     let lowest = -1;
     for (let i = 0; i < this.grid.length && this.mixture(i, 0) >= BET_LEVEL; i++) lowest = i;
@@ -199,14 +217,19 @@ class Family implements ShiftFamily {
     for (let i = this.grid.length - 1; i >= 0 && this.mixture(i, LAMBDAS.length) >= BET_LEVEL; i--) highest = i;
     const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
     const lastBet = Math.min(this.grid.length - 1, Math.max(lowest, highest) + BET_MARGIN);
-    const size = bIdx.length + cIdx.length;
+    const size = bCount + cCount;
     if (compactB.length < size) {
-      compactB = new Float64Array(Math.max(size, 2 * compactB.length));
-      compactC = new Float64Array(compactB.length);
+      const grown = Math.max(size, 2 * compactB.length);
+      compactB = new Float64Array(grown);
+      compactC = new Float64Array(grown);
+      previousB = new Float64Array(grown);
+      previousC = new Float64Array(grown);
     }
     // layout bucket j + offset is array index j; a shifted canary bucket is clamped to the layout
     const lowClamp = -offset;
     const highClamp = buckets - 1 - offset;
+    /** entries of the last merged list whose e-values are in shiftLogE (−1: none yet this batch) */
+    let previous = -1;
     for (let i = 0; i < this.grid.length; i++) {
       if (i < firstBet || i > lastBet) {
         this.skip(i, logWeight);
@@ -218,9 +241,9 @@ class Family implements ShiftFamily {
       let p = 0;
       let q = 0;
       let last = Number.NEGATIVE_INFINITY;
-      while (p < bIdx.length || q < cIdx.length) {
-        const cj = q < cIdx.length ? Math.min(highClamp, Math.max(lowClamp, cIdx[q] - k)) : Number.POSITIVE_INFINITY;
-        const bj = p < bIdx.length ? bIdx[p] : Number.POSITIVE_INFINITY;
+      while (p < bCount || q < cCount) {
+        const cj = q < cCount ? Math.min(highClamp, Math.max(lowClamp, occupiedC[q] - k)) : Number.POSITIVE_INFINITY;
+        const bj = p < bCount ? occupiedB[p] : Number.POSITIVE_INFINITY;
         const j = Math.min(bj, cj);
         if (j !== last) {
           compactB[m] = 0;
@@ -228,13 +251,23 @@ class Family implements ShiftFamily {
           m++;
           last = j;
         }
-        if (bj === j) compactB[m - 1] += baseline[bIdx[p++]];
-        else compactC[m - 1] += canary[cIdx[q++]];
+        if (bj === j) compactB[m - 1] += baseline[occupiedB[p++]];
+        else compactC[m - 1] += canary[occupiedC[q++]];
       }
-      const add = batchShiftLogEValues(compactB.subarray(0, m), compactC.subarray(0, m), TILTS);
+      // Neighbouring shifts often merge into the same list — every shift that moves the canary
+      // wholly below (or above) the baseline gives one and the same — and the e-values are a
+      // function of the list alone: reuse them (the same numbers to the bit, not an approximation).
+      let same = m === previous;
+      for (let j = 0; same && j < m; j++) same = compactB[j] === previousB[j] && compactC[j] === previousC[j];
+      if (!same) {
+        batchShiftLogEValuesChecked(compactB, compactC, m, TILTS, GROUPS, shiftLogE);
+        [compactB, previousB] = [previousB, compactB];
+        [compactC, previousC] = [previousC, compactC];
+        previous = m;
+      }
       const row = i * TILTS.length;
       for (let j = 0; j < TILTS.length; j++)
-        this.logE[row + j] = float32Below(advanceWithLogWeight(this.logE[row + j], add[j], logWeight));
+        this.logE[row + j] = float32Below(advanceWithLogWeight(this.logE[row + j], shiftLogE[j], logWeight));
     }
   }
 
