@@ -233,12 +233,19 @@ export function runActionContract(options: ActionContractOptions): void {
         await sink.onVerdict(verdict(1, firstDecision, record.release.id), undefined, record);
         await sink.drain();
         const elapsed = Date.now() - started;
-        assert.ok(elapsed >= SHORT_TIMEOUT_MS, `waited the timeout (${elapsed} ms)`);
-        assert.ok(elapsed < SHORT_TIMEOUT_MS + 3_000, `and not much longer (${elapsed} ms)`);
         const [action] = await store.listActions({ releaseId: record.release.id });
-        assert.deepEqual([action.state, action.attempts], ['succeeded', 2]);
-        const [first] = await store.listActionAttempts(action.id!);
-        assert.match(first.error ?? '', new RegExp(`timed out after ${SHORT_TIMEOUT_MS} ms`));
+        // the hung attempt times out and the next one succeeds; on a starved machine the 'ok' answer
+        // itself may miss the short timeout once more, which must again be a timeout, then retried
+        assert.equal(action.state, 'succeeded');
+        assert.ok(action.attempts >= 2, `attempts: ${action.attempts}`);
+        const attempts = await store.listActionAttempts(action.id!);
+        const timedOut = new RegExp(`timed out after ${SHORT_TIMEOUT_MS} ms`);
+        for (const failed of attempts.slice(0, -1)) assert.match(failed.error ?? '', timedOut);
+        assert.ok(elapsed >= SHORT_TIMEOUT_MS, `waited the timeout (${elapsed} ms)`);
+        assert.ok(
+          elapsed < SHORT_TIMEOUT_MS * (action.attempts - 1) + 3_000,
+          `and not much longer (${elapsed} ms for ${action.attempts} attempts)`,
+        );
       }, SHORT_TIMEOUT_MS),
     );
 
