@@ -298,7 +298,41 @@ export class SequentialMetricJudge implements MetricJudge {
       };
     }
     const classified = classifyAndExplain({ spec, effect, evidence, threshold, evidenceStyle: 'e-value' });
-    return { ...base, ...classified, effect, evidence, reason: flat(classified.reason + invalidNote) };
+    // what { ...base, ...classified, effect, evidence, reason } makes, keys in the same order (the
+    // verdict's JSON is stored and compared), without two object spreads per metric and look
+    const metric = spec.name;
+    const { criticalFailure, critical, classification, code, assurance, detectable } = classified;
+    const reason = flat(classified.reason + invalidNote);
+    return assurance === undefined
+      ? {
+          metric,
+          method,
+          n,
+          declaredCritical,
+          criticalFailure,
+          critical,
+          classification,
+          code,
+          detectable,
+          reason,
+          effect,
+          evidence,
+        }
+      : {
+          metric,
+          method,
+          n,
+          declaredCritical,
+          criticalFailure,
+          critical,
+          classification,
+          code,
+          assurance,
+          detectable,
+          reason,
+          effect,
+          evidence,
+        };
   }
 
   observedTotals(): { observations: number; ratio?: number; sigma?: number } {

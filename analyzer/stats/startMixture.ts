@@ -24,8 +24,16 @@ export const EMPTY = -1e9;
 export function logAddExp(a: number, b: number): number {
   if (a === b) return a + Math.LN2;
   const max = Math.max(a, b);
-  return max + Math.log1p(Math.exp(Math.min(a, b) - max));
+  const gap = Math.min(a, b) - max;
+  // Past FAR_GAP the correction log1p(e^gap) ≤ e^−40 ≈ 4.3e-18 is below half an ulp of any
+  // |max| ≥ NOT_TINY (≥ 0.125 · 2^−54 ≈ 6.9e-18), so max + correction rounds to max: returning max
+  // is the same number, without the exp and log1p. The e-processes hit this all the time: a row's
+  // hopeless side sits far below the batch's start weight, a rejected side far above it.
+  if (gap < FAR_GAP && (max >= NOT_TINY || max <= -NOT_TINY)) return max;
+  return max + Math.log1p(Math.exp(gap));
 }
+const FAR_GAP = -40;
+const NOT_TINY = 0.125;
 
 /** Closes batch `t` (0-based) with its log e-value. */
 export function advanceStartMixture(logR: number, logEBatch: number, t: number): number {
