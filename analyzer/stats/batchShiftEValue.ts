@@ -70,7 +70,44 @@ export function batchShiftLogEValues(
     if (!(Number.isInteger(c) && c >= 0))
       throw new StatsInputError(FN, `canary[${j}] must be an integer >= 0, got ${c}`);
   }
-  return batchShiftLogEValuesChecked(baseline, canary, K, lambdas, maxGroups, new Float64Array(L));
+  return batchShiftLogEValuesChecked(baseline, canary, K, tiltPlan(lambdas), maxGroups, new Float64Array(L));
+}
+
+/**
+ * How each tilt's w = e^(λd) is obtained at a group of score difference d: by an exponential, or
+ * from an earlier tilt's w — its square when λ is twice that tilt's, its reciprocal when λ is its
+ * negative. The grids of the latency test and the shift family are geometric with ratio 2 (or √2)
+ * and symmetric, so two or one exponentials per group instead of one per tilt. A square doubles
+ * the relative rounding error of w (w = e^(2^j λ₀ d) after j squarings is off by ≈ 2^(j+1) ulp,
+ * ~1.4e-14 at j = 6): rounding, no more — e^(λd) itself is only correct to an ulp.
+ */
+export interface TiltPlan {
+  readonly lambdas: Float64Array;
+  /** per tilt: 0 = exp(λd), 1 = w[from]², 2 = 1 / w[from] */
+  readonly how: Uint8Array;
+  readonly from: Int32Array;
+}
+
+/** The plan of `lambdas` (finite): built once per tilt grid by its owner, or per call by `batchShiftLogEValues`. */
+export function tiltPlan(lambdas: ArrayLike<number>): TiltPlan {
+  const L = lambdas.length;
+  const plan = { lambdas: Float64Array.from(lambdas), how: new Uint8Array(L), from: new Int32Array(L) };
+  for (let k = 0; k < L; k++) {
+    const lambda = lambdas[k];
+    if (lambda === 0) continue;
+    for (let j = 0; j < k; j++) {
+      if (lambdas[j] === -lambda) {
+        plan.how[k] = 2;
+        plan.from[k] = j;
+        break;
+      }
+      if (plan.how[k] === 0 && lambda === 2 * lambdas[j]) {
+        plan.how[k] = 1;
+        plan.from[k] = j;
+      }
+    }
+  }
+  return plan;
 }
 
 /**
@@ -84,10 +121,11 @@ export function batchShiftLogEValuesChecked(
   baseline: ArrayLike<number>,
   canary: ArrayLike<number>,
   K: number,
-  lambdas: ArrayLike<number>,
+  plan: TiltPlan,
   maxGroups: number,
   out: Float64Array,
 ): Float64Array {
+  const { lambdas, how, from } = plan;
   const L = lambdas.length;
   out.fill(0, 0, L);
   let nb = 0;
@@ -139,10 +177,22 @@ export function batchShiftLogEValuesChecked(
     sufN += gn[g];
   }
 
-  // 3. scan: exact hypergeometric likelihood ratios, group by group
+  // 3. scan: exact hypergeometric likelihood ratios, group by group. A group's log factor for a
+  // tilt is l(x − lo) + log Z − log S, S the tilted sum; the normalisers Z and the sums S are
+  // multiplied over the groups and their logarithms taken once per tilt at the end, instead of
+  // once per group and tilt (a product of ≤ 32 sums, each between 1 and the support's size plus a
+  // bounded tail, flushed into the logarithm past FLUSH so it never overflows).
   let maxSize = 0;
   for (let g = 0; g < G; g++) maxSize = Math.max(maxSize, gn[g]);
   reserve(maxSize + 1);
+  if (tiltW.length < L) {
+    tiltW = new Float64Array(Math.max(L, 2 * tiltW.length));
+    tiltS = new Float64Array(tiltW.length);
+  }
+  const w = tiltW;
+  const sums = tiltS;
+  sums.fill(1, 0, L);
+  let zProduct = 1;
   let cRem = nc;
   let nRem = N;
   for (let g = 0; g < G - 1; g++) {
@@ -152,25 +202,53 @@ export function batchShiftLogEValuesChecked(
     if (cRem === 0 || bRem === 0) break;
     const lo = Math.max(0, n - bRem);
     const hi = Math.min(n, cRem);
+    if (!(hi > lo)) {
+      cRem -= x;
+      nRem -= n;
+      continue;
+    }
     const d = score[g] - tailMean[g];
-    if (hi > lo && hi - lo <= SMALL) {
-      const logZ = tabulateWhole(nRem, cRem, n, lo, hi);
-      for (let k = 0; k < L; k++) {
-        const l = lambdas[k] * d;
-        out[k] += l * (x - lo) + logZ - logTiltedSumTabulated(hi - lo, l);
+    for (let k = 0; k < L; k++) {
+      const kind = how[k];
+      w[k] = kind === 0 ? Math.exp(lambdas[k] * d) : kind === 1 ? w[from[k]] * w[from[k]] : 1 / w[from[k]];
+    }
+    const small = hi - lo <= SMALL;
+    const law = small ? null : new Hypergeometric(nRem, cRem, n, lo, hi);
+    zProduct *= small ? tabulateWhole(nRem, cRem, n, lo, hi) : law!.z;
+    if (zProduct > FLUSH) {
+      for (let k = 0; k < L; k++) out[k] += Math.log(zProduct);
+      zProduct = 1;
+    }
+    for (let k = 0; k < L; k++) {
+      const l = lambdas[k] * d;
+      const sum = small ? tiltedSumTabulated(hi - lo, l, w[k]) : law!.tiltedSum(l, w[k]);
+      out[k] += l * (x - lo) - tiltedLogScale[0];
+      let product = sums[k] * sum;
+      if (product > FLUSH) {
+        out[k] -= Math.log(product);
+        product = 1;
       }
-    } else if (hi > lo) {
-      const law = new Hypergeometric(nRem, cRem, n, lo, hi);
-      for (let k = 0; k < L; k++) {
-        const l = lambdas[k] * d;
-        out[k] += l * (x - lo) + law.logZ - law.logTiltedSum(l);
-      }
+      sums[k] = product;
     }
     cRem -= x;
     nRem -= n;
   }
+  const logZ = Math.log(zProduct);
+  for (let k = 0; k < L; k++) out[k] += logZ - Math.log(sums[k]);
   return releaseLarge(out);
 }
+
+/** products of normalisers and tilted sums are flushed into the log e-values past this */
+const FLUSH = 1e280;
+/** per tilt: w = e^(λd) of the current group, and the product of the tilted sums so far */
+let tiltW = new Float64Array(32);
+let tiltS = new Float64Array(32);
+/**
+ * [0]: log H_m + l·m of the last tilted sum, which is relative to its largest term, at the tilted
+ * mode m (an array slot, not a module variable: writing a double to a variable of the module's
+ * scope boxes it, an allocation per group and tilt)
+ */
+const tiltedLogScale = new Float64Array(1);
 
 /** terms below this fraction of the running sum end a walk (the rest is dropped or bounded) */
 const CUTOFF = 1e-18;
@@ -225,20 +303,22 @@ function releaseLarge(out: Float64Array): Float64Array {
  * logarithm per point, as `tabulateWhole` does): ratio(i) and 1 / ratio(i) are cached over one
  * contiguous range [ca, cb) that grows, by CHUNK points at a time, as the walks run off it — in the
  * end the span of the windows walked, a single division pair per point. A group then costs that
- * span plus ~18σ multiply-adds per λ, and per λ one exp and two logs: log H at a tilted mode m
+ * span plus ~18σ multiply-adds per λ, and per λ one log (w = e^l comes from the caller, see
+ * `TiltPlan`; the sum's own log is taken once for all groups): log H at a tilted mode m
  * is log of the stored untilted term when m lies in the untilted window [u0, u1], else it comes
  * from Loader's saddle-point pmf (`logBinomialTerm`: O(1), ~1e-14 relative, where a running
  * sum of log ratios would need |m − m0| logarithms). Either way H is normalised by the same
- * P(X = lo + m0), so logZ and the tilted sums stay consistent.
+ * P(X = lo + m0), so Z and the tilted sums stay consistent.
  *
- * The constructor walks out from m0 (storing H_i) and sets logZ = log Σ_i H_i from a sum that
+ * The constructor walks out from m0 (storing H_i) and sets z = Σ_i H_i from a sum that
  * only drops terms below 1e-18 of the total — a lower bound on Z, which errs towards a smaller
  * e-value. Walks add terms eight at a time and test the cutoff between blocks, so up to seven
  * terms past the first one below it are summed exactly rather than dropped (here) or bounded (in
- * `logTiltedSum`): sums a little closer to the truth, erring in the same direction as before.
+ * `tiltedSum`): sums a little closer to the truth, erring in the same direction as before.
  */
 class Hypergeometric {
-  readonly logZ: number;
+  /** Σ_i H_i (a lower bound: see above) */
+  readonly z: number;
   private readonly top: number;
   private readonly D: number;
   private readonly m0: number;
@@ -331,19 +411,19 @@ class Hypergeometric {
     }
     this.u0 = i + 1;
     logTermBuf.fill(NaN, this.u0, this.u1 + 1);
-    this.logZ = Math.log(sum);
+    this.z = sum;
   }
 
   /**
-   * log Σ_i H_i w^i over i = 0..top, w = e^l, walking out from the tilted mode (terms are
+   * Σ_i H_i w^i over i = 0..top, w = e^l, as S · e^tiltedLogScale with S returned (its largest
+   * term, at the tilted mode m, is 1; tiltedLogScale[0] = log H_m + l·m), walking out from m (terms are
    * log-concave in i) until a term falls below 1e-18 of the sum; the skipped tail is bounded by a
    * geometric series with the first skipped ratio (ratios keep shrinking away from the mode) and
    * added, so the result never underestimates: the e-value errs small, never large. Blocks of
    * eight terms are formed relative to the block's start, summed, then scaled, so the running
    * product advances by one multiplication per block rather than per term.
    */
-  logTiltedSum(l: number): number {
-    const w = Math.exp(l);
+  tiltedSum(l: number, w: number): number {
     const v = 1 / w;
     const top = this.top;
     const m = this.mode(v);
@@ -406,7 +486,8 @@ class Hypergeometric {
         sum += (t * q) / (1 - q);
       }
     }
-    return Math.log(sum) + this.logH(m) + l * m;
+    tiltedLogScale[0] = this.logH(m) + l * m;
+    return sum;
   }
 
   /** log H_m: from the stored terms inside the untilted window, else from the saddle-point pmf */
@@ -495,7 +576,7 @@ class Hypergeometric {
  * Small supports (top = hi − lo ≤ SMALL): for X ~ Hyp(N, C, n) on [lo, hi], with i = x − lo, fills
  * ratioBuf[i] = P(X = x + 1) / P(X = x), inverseBuf[i] = 1 / ratioBuf[i] and
  * logTermBuf[i] = log P(X = x) + log Z (an unnormalised log pmf) over the whole support. Returns
- * log Z, from a sum that only drops terms below 1e-18 of the total — a lower bound on Z, which errs
+ * Z, from a sum that only drops terms below 1e-18 of the total — a lower bound on Z, which errs
  * towards a smaller e-value.
  */
 function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number): number {
@@ -520,14 +601,13 @@ function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number):
   for (let i = mode; i < top && t >= CUTOFF * sum; i++) sum += t *= ratio[i];
   t = 1;
   for (let i = mode - 1; i >= 0 && t >= CUTOFF * sum; i--) sum += t *= inverse[i];
-  return Math.log(sum);
+  return sum;
 }
 
-/** `Hypergeometric.logTiltedSum` over the tables of `tabulateWhole`: plain walks, a term at a time */
-function logTiltedSumTabulated(top: number, l: number): number {
+/** `Hypergeometric.tiltedSum` over the tables of `tabulateWhole`: plain walks, a term at a time */
+function tiltedSumTabulated(top: number, l: number, w: number): number {
   const ratio = ratioBuf;
   const inverse = inverseBuf;
-  const w = Math.exp(l);
   const v = 1 / w;
   const mode = firstBelow(ratio, top, v);
   let sum = 1;
@@ -545,7 +625,8 @@ function logTiltedSumTabulated(top: number, l: number): number {
     const q = inverse[i] * v;
     sum += (t * q) / (1 - q);
   }
-  return Math.log(sum) + logTermBuf[mode] + l * mode;
+  tiltedLogScale[0] = logTermBuf[mode] + l * mode;
+  return sum;
 }
 
 /** The first i in [0, top) with ratio[i] < level (ratio is decreasing), or top if there is none. */

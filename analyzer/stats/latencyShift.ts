@@ -1,6 +1,6 @@
 import type { Cohort } from '../types.ts';
 import type { Alternative, AnytimeTest, EffectInterval } from './anytime.ts';
-import { batchShiftLogEValues } from './batchShiftEValue.ts';
+import { batchShiftLogEValuesChecked, tiltPlan } from './batchShiftEValue.ts';
 import { alignPair, BucketCounts, doubles } from './bucketCounts.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkOptionKeys } from './options.ts';
@@ -73,6 +73,10 @@ export interface LatencyShiftTest extends AnytimeTest<LatencyShiftState> {
 /** tilts λ = 0.02·2^(k/2), k = 0..14 (0.02 … 2.56 in normal-score units), equal weights */
 const LAMBDAS = Array.from({ length: 15 }, (_, k) => 0.02 * 2 ** (k / 2));
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
+/** two exponentials per rank group for the 30 tilts (`TiltPlan`: λ_{k+2} = 2λ_k, and λ ↦ −λ) */
+const PLAN = tiltPlan(TILTS);
+/** the batch's log e-values, one per tilt (scratch: endBatch runs to completion) */
+const batchLogE = new Float64Array(TILTS.length);
 const FN = 'latencyShiftTest';
 
 /**
@@ -253,7 +257,8 @@ class LatencyShift implements LatencyShiftTest {
     const { logE, batches } = this;
     // the e-values depend only on the order of the buckets that hold something: the common band is enough
     const table = alignPair(this.openBaseline, this.openCanary);
-    const add = batchShiftLogEValues(table.baseline, table.canary, TILTS);
+    // counts are integers ≥ 0 by construction (observe, observeBuckets and restore check them)
+    const add = batchShiftLogEValuesChecked(table.baseline, table.canary, table.baseline.length, PLAN, 32, batchLogE);
     const logWeight = startLogWeight(batches);
     for (let k = 0; k < TILTS.length; k++) logE[k] = advanceWithLogWeight(logE[k], add[k], logWeight);
     this.family?.update(table.baseline, table.canary, batches, table.start, this.buckets.count);

@@ -1,5 +1,5 @@
 import type { EffectInterval } from './anytime.ts';
-import { batchShiftLogEValuesChecked } from './batchShiftEValue.ts';
+import { batchShiftLogEValuesChecked, tiltPlan } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
 import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
@@ -22,6 +22,8 @@ const grids = new Map<number, readonly number[]>();
 /** tilts per side, λ = 0.02·2^k, k = 0..6 (normal-score units; a +10% shift at σ = 0.6 is ≈ 0.16) */
 const LAMBDAS = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
+/** one exponential per rank group for the 14 tilts (`TiltPlan`) */
+const PLAN = tiltPlan(TILTS);
 const FN = 'shiftConfidenceSequence';
 /**
  * The betting window. A batch's bets are placed only on grid shifts within BET_MARGIN grid points
@@ -260,7 +262,7 @@ class Family implements ShiftFamily {
       let same = m === previous;
       for (let j = 0; same && j < m; j++) same = compactB[j] === previousB[j] && compactC[j] === previousC[j];
       if (!same) {
-        batchShiftLogEValuesChecked(compactB, compactC, m, TILTS, GROUPS, shiftLogE);
+        batchShiftLogEValuesChecked(compactB, compactC, m, PLAN, GROUPS, shiftLogE);
         [compactB, previousB] = [previousB, compactB];
         [compactC, previousC] = [previousC, compactC];
         previous = m;
