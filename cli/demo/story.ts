@@ -11,6 +11,7 @@
  *     (`failWhen: interval`), so a rollback says the whole interval lies beyond the tolerance.
  * What the judge then decides, and when, is not written here: the demo reports what happened.
  */
+import type { MetricSpec } from '../../analyzer/index.ts';
 
 /**
  * The demo's Traefik runs with fine buckets (×1.1 apart from 50 ms to 10 s, 56 edges): a histogram
@@ -123,7 +124,7 @@ export const GOOD_SPEC = {
       numerator: 'http_errors_total',
       denominator: 'http_requests_total',
     },
-  ],
+  ] satisfies MetricSpec[],
   policy: WINDOW,
 };
 
@@ -152,7 +153,7 @@ export const WAVE_SPEC = {
       exposure: 'orders_created_total',
       failWhen: 'interval',
     },
-  ],
+  ] satisfies MetricSpec[],
   policy: WINDOW,
 };
 
