@@ -16,9 +16,18 @@
  *   `drainedMs` = kill → lag 0 with everything processed (mostly the remaining backlog at one
  *   instance's rate).
  *
- * Run: `node --import tsx bench/kafkaWorkers.ts [--quick]`; `run()` is the `npm run bench --
- * kafka-workers` entry once bench/run.ts lists it.
+ * - per case, what each side used: every worker's CPU time (from /proc) and its samples per
+ *   second of that CPU time — its rate with a core to itself, which the end-to-end figure is not
+ *   on a 2-core machine shared with the broker, PostgreSQL, this publisher and other work — the
+ *   publisher's CPU time, and how busy the whole machine was;
+ * - `inProcess`: the same stream through the engines alone (no bus, no store) in this process,
+ *   per CPU-second: the ceiling a worker's bus and store overhead is measured against.
+ *
+ * Run: `node --import tsx bench/kafkaWorkers.ts [--quick] [--only inProcess,workers1,workers2,recovery]
+ * [--cpu-prof-dir DIR]` (a CPU profile of each worker, see kafkaWorkerProfile.ts); `run()` is the
+ * `npm run bench -- kafka-workers` entry.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Partitioners } from 'kafkajs';
@@ -26,6 +35,8 @@ import pg from 'pg';
 import type { SampleBatch } from '../collector/bus/bus.ts';
 import { findBrokers, uniquePrefix } from '../collector/bus/testing/kafkaBroker.ts';
 import { createKafkaBus } from '../collector/bus/kafkaBus.ts';
+import { decodeSampleBatch, encodeSampleBatch } from '../collector/bus/kafka/codec.ts';
+import { ReleaseRun } from '../pipeline/releaseRun.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { openStore } from '../store/index.ts';
 import { serviceEnv } from '../test/integration/helpers.ts';
@@ -54,6 +65,37 @@ interface Case {
   drainedMs?: number;
   survivorSkippedBatches?: number;
   survivorReplayedVerdicts?: number;
+  /** CPU time (user + system) of each worker process during the case, ms */
+  workerCpuMs: number[];
+  /** samples each worker ingested per second of its own CPU time: its rate if it had a core to itself */
+  workerSamplesPerCpuSecond: number[];
+  /** CPU time of this process (the publisher: encoding, producing, lag reads), ms */
+  publisherCpuMs: number;
+  /** busy share of the whole machine during the case (all processes, every engineer's): 1 = every core busy */
+  machineBusy: number;
+}
+
+/** CPU time (user + system) of a process so far, ms, from /proc (Linux); NaN elsewhere. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // fields after the command: state is [0], utime [11], stime [12] (clock ticks, 100 per second)
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Busy and total jiffies of the whole machine (/proc/stat), to tell a loaded machine from a slow worker. */
+function machineJiffies(): { busy: number; total: number } {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = cpu.reduce((a, b) => a + b, 0);
+    const idle = cpu[3] + (cpu[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,6 +115,7 @@ async function oneCase(
   releases: number,
   minutes: number,
   kill: boolean,
+  workerEnv: Record<string, string | undefined>,
 ): Promise<Case> {
   const scenario = generateScenario({ seed: 11, durationMinutes: minutes, ...DENSITY });
   const schema = `rh_bench_workers_${process.pid}_${Date.now()}`;
@@ -139,13 +182,16 @@ async function oneCase(
       '--log-level',
       'info',
     ];
-    for (let i = 0; i < instances; i++) workers.push(spawnWorker(args));
+    for (let i = 0; i < instances; i++) workers.push(spawnWorker(args, workerEnv));
     await Promise.all(workers.map((w) => w.ready));
     await sleep(3000); // the group's initial rebalances settle (the broker delays the first by 3 s)
     const lag = async (): Promise<number> =>
       (await bus.lag()).find((l) => l.topic === 'samples' && l.group === 'pipeline')?.pendingBatches ?? -1;
 
     const t0 = performance.now();
+    const cpu0 = workers.map((w) => processCpuMs(w.pid));
+    const publisherCpu0 = process.cpuUsage();
+    const machine0 = machineJiffies();
     let killedAt: number | undefined;
     let killedEpoch = 0;
     let victimReleases = new Set<string>();
@@ -195,14 +241,23 @@ async function oneCase(
       await sleep(50);
     }
     const end = performance.now();
+    const cpu1 = workers.map((w, i) => (w === victim && kill ? cpu0[i] : processCpuMs(w.pid)));
+    const publisherCpu = process.cpuUsage(publisherCpu0);
+    const machine1 = machineJiffies();
     await watcher;
     const ms = end - t0;
+    const workerCpuMs = cpu1.map((c, i) => Math.round(c - cpu0[i]));
+    const workerSamples = kill ? [] : await Promise.all(workers.map((w) => metric(w, 'samples_total')));
     const result: Case = {
       samples: total,
       publishSamplesPerSecond: Math.round(total / (published / 1000)),
       samplesPerSecond: Math.round(total / (ms / 1000)),
       ms: Math.round(ms),
       looksPerSecond: Math.round((releases * minutes) / (ms / 1000)),
+      workerCpuMs,
+      workerSamplesPerCpuSecond: workerCpuMs.map((c, i) => (kill ? 0 : Math.round(workerSamples[i] / (c / 1000)))),
+      publisherCpuMs: Math.round((publisherCpu.user + publisherCpu.system) / 1000),
+      machineBusy: Number(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)).toFixed(2)),
     };
     if (!kill) {
       let ingested = 0;
@@ -231,7 +286,75 @@ async function oneCase(
   }
 }
 
-export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
+/**
+ * The same stream through the same per-release code a worker runs (`ReleaseRun`: the engines and
+ * their looks), in this process, with no bus and no store: what one worker could do at most on a
+ * core of its own. Counted in CPU time of this process, so other work on the machine does not
+ * enter it. `decoded` also decodes each batch from the bus's wire format first, as a worker does.
+ */
+function inProcessCeiling(releases: number, minutes: number): Record<string, number> {
+  const scenario = generateScenario({ seed: 11, durationMinutes: minutes, ...DENSITY });
+  const wire: Buffer[][] = [];
+  for (let r = 0; r < releases; r++) {
+    const id = `bench-${r}`;
+    const list: Buffer[] = [];
+    for (let i = 0; i * BATCH < scenario.samples.length; i++)
+      list.push(
+        encodeSampleBatch({
+          releaseId: id,
+          batchId: `${id}/${i}`,
+          producer: 'bench',
+          sequence: i + 1,
+          samples: scenario.samples.slice(i * BATCH, (i + 1) * BATCH),
+        }),
+      );
+    wire.push(list);
+  }
+  const pass = (decodeEach: boolean): { samplesPerCpuSecond: number; verdicts: number } => {
+    const predecoded = decodeEach ? [] : wire.map((list) => list.map((bytes) => decodeSampleBatch(bytes)));
+    const before = process.cpuUsage();
+    let samples = 0;
+    let verdicts = 0;
+    for (let r = 0; r < releases; r++) {
+      const id = `bench-${r}`;
+      const release = { ...scenario.spec.release, id };
+      const record = {
+        release,
+        spec: { ...scenario.spec, release },
+        status: 'active' as const,
+        registeredAt: release.startedAt,
+        registeredBy: 'bench',
+      };
+      const run = ReleaseRun.fresh(record, { mode: 'sequential', intervalMs: 60_000 }, 0);
+      for (let i = 0; i < wire[r].length; i++) {
+        const batch = decodeEach ? decodeSampleBatch(wire[r][i]) : predecoded[r][i];
+        verdicts += run.ingest(batch).verdicts.length;
+        samples += batch.samples.length;
+      }
+    }
+    const used = process.cpuUsage(before);
+    return { samplesPerCpuSecond: Math.round(samples / ((used.user + used.system) / 1e6)), verdicts };
+  };
+  const engine = pass(false);
+  const decoded = pass(true);
+  return {
+    engineSamplesPerCpuSecond: engine.samplesPerCpuSecond,
+    decodeAndEngineSamplesPerCpuSecond: decoded.samplesPerCpuSecond,
+    verdicts: engine.verdicts,
+  };
+}
+
+export async function run({
+  quick,
+  only,
+  cpuProfileDir,
+}: {
+  quick: boolean;
+  /** case names to run (default all) */
+  only?: readonly string[];
+  /** write a V8 CPU profile of each worker process into this directory (node --cpu-prof) */
+  cpuProfileDir?: string;
+}): Promise<Record<string, unknown>> {
   const found = await findBrokers('kafka');
   const pgUrl = serviceEnv('RH_PG_URL');
   if (!('brokers' in found) || !pgUrl) {
@@ -254,15 +377,35 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       `${name.padEnd(10)} ${c.samples.toLocaleString('en-US')} samples: end to end ${c.samplesPerSecond.toLocaleString('en-US')} samples/s, ${c.looksPerSecond} looks/s (${c.ms} ms; publishing, back-pressured by the lag: ${c.publishSamplesPerSecond.toLocaleString('en-US')} samples/s)` +
         (c.takeoverMs !== undefined
           ? `; after SIGKILL: takeover ${c.takeoverMs} ms, the victim's releases resumed after ${c.resumedMs ?? '?'} ms, lag 0 after ${c.drainedMs} ms (survivor skipped ${c.survivorSkippedBatches} covered batches, re-emitted ${c.survivorReplayedVerdicts} stored verdicts)`
-          : ''),
+          : '') +
+        `\n${''.padEnd(10)} worker CPU ${c.workerCpuMs.map((m) => `${(m / 1000).toFixed(1)} s (${Math.round((100 * m) / c.ms)} % of the wall time)`).join(', ')}` +
+        (c.takeoverMs !== undefined
+          ? ''
+          : `; ${c.workerSamplesPerCpuSecond.map((r) => r.toLocaleString('en-US')).join(', ')} samples per worker CPU-second`) +
+        `; publisher CPU ${(c.publisherCpuMs / 1000).toFixed(1)} s; machine busy ${Math.round(c.machineBusy * 100)} %`,
     );
   };
+  if (!only || only.includes('inProcess')) {
+    const ceiling = inProcessCeiling(releases, minutes);
+    console.log(
+      `inProcess  the same stream through the engines alone (no bus, no store), per CPU-second of one core: ${ceiling.engineSamplesPerCpuSecond.toLocaleString('en-US')} samples/s; decoding each batch from the wire format too: ${ceiling.decodeAndEngineSamplesPerCpuSecond.toLocaleString('en-US')} samples/s (${ceiling.verdicts} verdicts)`,
+    );
+    figures.inProcess = ceiling;
+  }
+  const workerEnv = cpuProfileDir
+    ? {
+        ...process.env,
+        RH_BENCH_CPU_PROFILE_DIR: cpuProfileDir,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx --import ${new URL('./kafkaWorkerProfile.ts', import.meta.url).href}`,
+      }
+    : process.env;
   for (const [name, instances, kill] of [
     ['workers1', 1, false],
     ['workers2', 2, false],
     ['recovery', 2, true],
   ] as const) {
-    const c = await oneCase(found.brokers, pgUrl, instances, releases, minutes, kill);
+    if (only && !only.includes(name)) continue;
+    const c = await oneCase(found.brokers, pgUrl, instances, releases, minutes, kill, workerEnv);
     line(name, c);
     figures[name] = c;
   }
@@ -270,6 +413,14 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const figures = await run({ quick: process.argv.includes('--quick') });
+  const option = (name: string): string | undefined => {
+    const at = process.argv.indexOf(name);
+    return at > 0 ? process.argv[at + 1] : undefined;
+  };
+  const figures = await run({
+    quick: process.argv.includes('--quick'),
+    only: option('--only')?.split(','),
+    cpuProfileDir: option('--cpu-prof-dir'),
+  });
   console.log(JSON.stringify({ bench: { 'kafka-workers': figures } }));
 }
