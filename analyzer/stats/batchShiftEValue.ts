@@ -139,11 +139,18 @@ export function batchShiftLogEValuesChecked(
 
   // 1. merge contiguous buckets into ≤ maxGroups groups of about N / maxGroups pooled items
   const cap = Math.min(K, maxGroups);
-  if (groupBuf.length < 4 * cap) groupBuf = new Float64Array(Math.max(4 * cap, 2 * groupBuf.length));
-  const gn = groupBuf.subarray(0, cap);
-  const gc = groupBuf.subarray(cap, 2 * cap);
-  const score = groupBuf.subarray(2 * cap, 3 * cap);
-  const tailMean = groupBuf.subarray(3 * cap, 4 * cap); // mean score of groups g+1..G-1
+  if (groupSize.length < cap) {
+    const grown = Math.max(cap, 2 * groupSize.length);
+    groupSize = new Float64Array(grown);
+    groupCanary = new Float64Array(grown);
+    groupScore = new Float64Array(grown);
+    groupTailMean = new Float64Array(grown);
+  }
+  // (whole scratch arrays, not subarray views: a view is an object allocated per call)
+  const gn = groupSize;
+  const gc = groupCanary;
+  const score = groupScore;
+  const tailMean = groupTailMean; // mean score of groups g+1..G-1
   let G = 0;
   let pooled = 0;
   let open = false;
@@ -261,8 +268,11 @@ const SMALL = 64;
 // is enough); buffers grown past RETAIN entries are dropped at the end of the call instead of being
 // kept. Only the current group's entries are meaningful.
 const RETAIN = 1 << 16;
-/** per-group sizes, canary counts, scores and tail means: 4 × min(K, groups) */
-let groupBuf = new Float64Array(128);
+/** per-group sizes, canary counts, scores and tail means: min(K, groups) entries each */
+let groupSize = new Float64Array(32);
+let groupCanary = new Float64Array(32);
+let groupScore = new Float64Array(32);
+let groupTailMean = new Float64Array(32);
 /** ratio(i) and 1 / ratio(i) of the current law, valid on the law's cached range [ca, cb) */
 let ratioBuf = new Float64Array(64);
 let inverseBuf = new Float64Array(64);
@@ -283,7 +293,12 @@ function reserve(size: number): void {
 
 /** drops scratch buffers grown past RETAIN entries (a one-off huge batch keeps no memory); passes `out` through */
 function releaseLarge(out: Float64Array): Float64Array {
-  if (groupBuf.length > 4 * RETAIN) groupBuf = new Float64Array(128);
+  if (groupSize.length > RETAIN) {
+    groupSize = new Float64Array(32);
+    groupCanary = new Float64Array(32);
+    groupScore = new Float64Array(32);
+    groupTailMean = new Float64Array(32);
+  }
   if (ratioBuf.length > RETAIN) {
     ratioBuf = new Float64Array(64);
     inverseBuf = new Float64Array(64);

@@ -345,4 +345,21 @@ test('band storage: quantiles read on the occupied band equal those of the full 
     assert.deepEqual(test.quantile('baseline', p, 0.01), whole, `p = ${p}`);
     assert.equal(test.quantileEstimate('baseline', p), whole.estimate, `estimate, p = ${p}`);
   }
+  // bands that start at the layout's first bucket (a value of 0) or hold a single bucket
+  for (const values of [[0, 0.2, 0.2, 0.5, 3], [0.2], [0, 0], [1e-9, 7200, 0.3]]) {
+    const one = createLatencyShiftTest({ anchor: 1.1 });
+    const counts = new Float64Array(one.buckets.count);
+    for (const v of values) {
+      one.observe('canary', v);
+      counts[one.buckets.bucketIndex(v)]++;
+    }
+    one.observe('baseline', 1);
+    one.endBatch();
+    const cumulative = new Float64Array(counts.length);
+    for (let k = 0, acc = 0; k < counts.length; k++) cumulative[k] = acc += counts[k];
+    for (const p of [0.01, 0.25, 0.5, 0.95, 0.999]) {
+      const want = quantileConfidenceSequence(cumulative, one.buckets.edges, { p, alpha: 0.01 }).estimate;
+      assert.ok(Object.is(one.quantileEstimate('canary', p), want), `${values}: p = ${p}`);
+    }
+  }
 });

@@ -5,11 +5,7 @@ import { alignPair, BucketCounts, doubles } from './bucketCounts.ts';
 import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkOptionKeys } from './options.ts';
 import { logBuckets, type BucketLayout, type BucketLayoutSpec } from './logBuckets.ts';
-import {
-  interpolatedQuantile,
-  quantileConfidenceSequence,
-  type QuantileInterval,
-} from './quantileConfidenceSequence.ts';
+import { quantileConfidenceSequence, type QuantileInterval } from './quantileConfidenceSequence.ts';
 import { createShiftFamily, type ShiftFamily, type ShiftFamilyState } from './shiftConfidenceSequence.ts';
 import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
@@ -318,8 +314,7 @@ class LatencyShift implements LatencyShiftTest {
     if (!(p > 0 && p < 1)) throw new StatsInputError(FN, `p must be in (0, 1), got ${p}`);
     const counts = this.cumulative(cohort);
     if (counts.total === 0) throw new StatsInputError(FN, `quantile needs at least one closed ${cohort} observation`);
-    const { cdf, edges } = this.band(counts);
-    return interpolatedQuantile(cdf, edges, p);
+    return bandQuantile(counts, this.buckets.edges, p);
   }
 
   /**
@@ -360,6 +355,35 @@ class LatencyShift implements LatencyShiftTest {
       ...(this.family ? { shift: this.family.snapshot() } : {}),
     };
   }
+}
+
+/**
+ * `interpolatedQuantile` over the cumulative counts and edges of `band(counts)`, read in place:
+ * the same sums in the same order, so the same number to the bit, without the two arrays `band`
+ * builds (the look reads two of these per latency metric).
+ */
+function bandQuantile(counts: BucketCounts, layoutEdges: readonly number[], p: number): number {
+  const stored = counts.view();
+  const start = counts.start;
+  // band(): cdf = [0 if start > 0], then the running sums of `stored`; edges from start − 1 (or 0)
+  let total = 0;
+  for (let k = 0; k < stored.length; k++) total += stored[k];
+  const rank = p * total;
+  const lead = start > 0 ? 1 : 0;
+  let k = 0;
+  let below = 0;
+  let cdf = lead === 1 ? 0 : stored[0];
+  while (cdf < rank) {
+    below = cdf;
+    k++;
+    cdf += stored[k - lead];
+  }
+  // band position k is layout bucket start − lead + k
+  const bucket = start - lead + k;
+  const lower = k === 0 ? 0 : layoutEdges[bucket - 1];
+  if (layoutEdges[bucket] === Infinity) return lower;
+  const inBucket = cdf - (k === 0 ? 0 : below);
+  return lower + (layoutEdges[bucket] - lower) * ((rank - (k === 0 ? 0 : below)) / inBucket);
 }
 
 function encode(counts: BucketCounts): number[] {
