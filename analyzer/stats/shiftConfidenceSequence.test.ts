@@ -96,3 +96,118 @@ test('update: counts that are not integers >= 0 throw StatsInputError', () => {
     assert.throws(() => family.update(c, b, 0), StatsInputError);
   }
 });
+
+test('rows outside the betting window are closed lazily: unchanged while they sit out, caught up when bet on', () => {
+  const random = createRng(12).next;
+  const K = 707;
+  const batch = (shift: number, n = 150) => {
+    const b = new Float64Array(K);
+    const c = new Float64Array(K);
+    for (let i = 0; i < n; i++) {
+      b[300 + Math.floor(random() * 30)]++;
+      c[Math.min(K - 1, 300 + shift + Math.floor(random() * 30))]++;
+    }
+    return [b, c] as const;
+  };
+  const family = createShiftFamily(1.025);
+  let t = 0;
+  for (; t < 8; t++) family.update(...batch(6), t);
+  const before = family.snapshot();
+  assert.ok(before.closed, 'some rows sit out once the interval is bounded');
+  const lazy = before.closed!.filter((c) => c < before.batches).length;
+  assert.ok(lazy >= 4, `${lazy} rows closed lazily`);
+  const interval = family.interval(0.01, 0.16);
+  // empty batches bet nothing: no row changes, the interval neither (each row's mixture is constant)
+  const empty = new Float64Array(K);
+  for (let k = 0; k < 5; k++, t++) family.update(empty, batch(6)[1], t);
+  const idle = family.snapshot();
+  assert.deepEqual(idle.logE, before.logE);
+  assert.deepEqual(idle.closed, before.closed);
+  assert.equal(idle.batches, before.batches + 5);
+  assert.deepEqual(family.interval(0.01, 0.16), interval);
+  // a batch with data: the rows it bets on first gain the start weights of every batch they sat
+  // out, 1/(c + 1) − 1/(t + 1), then its e-value and weight; the others stay as they were
+  const [b, c] = batch(6);
+  family.update(b, c, t);
+  const after = family.snapshot();
+  const grid = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48]
+    .flatMap((k) => (k === 0 ? [0] : [-k, k]))
+    .sort((x, y) => x - y);
+  const lambdas = [0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28];
+  const tilts = [...lambdas, ...lambdas.map((l) => -l)];
+  let bet = 0;
+  grid.forEach((k, i) => {
+    const closedBefore = idle.closed?.[i] ?? idle.batches;
+    const closedAfter = after.closed?.[i] ?? after.batches;
+    if (closedAfter === closedBefore) {
+      assert.deepEqual(after.logE[i], idle.logE[i], `row ${i} sat out`);
+      return;
+    }
+    bet++;
+    assert.equal(closedAfter, t + 1);
+    const moved = new Float64Array(K);
+    c.forEach((count, j) => (moved[Math.min(K - 1, Math.max(0, j - k))] += count));
+    const e = batchShiftLogEValues(b, moved, tilts);
+    tilts.forEach((_, j) => {
+      // in double precision, one batch at a time: R ← R + w_u for each batch sat out, then e·(R + w_t)
+      let r = Math.exp(idle.logE[i][j]);
+      for (let u = closedBefore; u < t; u++) r += 1 / ((u + 1) * (u + 2));
+      const exact = e[j] + Math.log(r + 1 / ((t + 1) * (t + 2)));
+      const stored = after.logE[i][j];
+      assert.ok(stored <= exact + 1e-12 * Math.abs(exact), `row ${i} tilt ${j}: ${stored} is not above ${exact}`);
+      assert.ok(exact - stored <= 4e-7 * Math.max(1, Math.abs(exact)), `row ${i} tilt ${j}: ${stored} vs ${exact}`);
+    });
+  });
+  assert.ok(bet >= 3 && bet < grid.length, `${bet} rows bet on`);
+});
+
+test('checkpoints without per-row counts load as fully closed; bad counts throw', () => {
+  const random = createRng(4).next;
+  const K = 100;
+  const b = new Float64Array(K);
+  const c = new Float64Array(K);
+  for (let i = 0; i < 80; i++) {
+    b[40 + Math.floor(random() * 10)]++;
+    c[45 + Math.floor(random() * 10)]++;
+  }
+  const family = createShiftFamily(1.025);
+  for (let t = 0; t < 6; t++) family.update(b, c, t);
+  const state = family.snapshot();
+  const { closed: _closed, ...old } = state;
+  const restored = createShiftFamily(1.025, old);
+  assert.equal(restored.snapshot().closed, undefined);
+  restored.update(b, c, 6);
+  assert.ok(restored.interval(0.01, 0.1).low > 0);
+  for (const bad of [[1], state.logE.map(() => -1), state.logE.map(() => 7), state.logE.map(() => 0.5)])
+    assert.throws(() => createShiftFamily(1.025, { ...state, closed: bad }), StatsInputError);
+});
+
+test('past 2^24 batches every row is closed at every batch (counts would not be exact in single precision)', () => {
+  const rows = 23;
+  const batches = 2 ** 24 + 2;
+  const state = {
+    logE: Array.from({ length: rows }, (_, i) =>
+      Array.from({ length: 14 }, (_, j) => (i === 3 ? -20 : i === 0 ? -40 : 0.5 * j - 3)),
+    ),
+    batches,
+    anchorSteps: 0,
+    closed: Array.from({ length: rows }, (_, i) => (i === 3 ? 2 ** 24 - 1000 : batches)),
+  };
+  const family = createShiftFamily(1.025, state);
+  const loaded = family.snapshot();
+  assert.equal(loaded.closed, undefined, 'caught up on load');
+  // row 3 gained the start weights of the batches it sat out: log(e^−20 + 1/(c + 1) − 1/(b + 1))
+  const gained = Math.log(Math.exp(-20) + 1 / (2 ** 24 - 999) - 1 / (batches + 1));
+  for (const v of loaded.logE[3]) assert.ok(v <= gained && gained - v < 1e-6 * Math.abs(gained), `${v} vs ${gained}`);
+  // an empty batch closes every row now, each gaining w_t
+  family.update(new Float64Array(10), new Float64Array(10).fill(1), batches);
+  const after = family.snapshot();
+  assert.equal(after.closed, undefined);
+  assert.equal(after.batches, batches + 1);
+  const w = 1 / ((batches + 1) * (batches + 2));
+  const expected = Math.log(Math.exp(loaded.logE[0][13]) + w);
+  assert.ok(
+    after.logE[0][13] <= expected && expected - after.logE[0][13] < 1e-6,
+    `${after.logE[0][13]} vs ${expected}`,
+  );
+});

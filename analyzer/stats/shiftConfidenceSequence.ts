@@ -1,7 +1,13 @@
 import type { EffectInterval } from './anytime.ts';
 import { batchShiftLogEValuesChecked, tiltPlan } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
-import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
+import {
+  advanceWithLogWeight,
+  EMPTY,
+  meanLogEvidenceWithTail,
+  meanStartMixtureLogEvidence,
+  startLogWeight,
+} from './startMixture.ts';
 
 /** bucket shifts tested (ratio 1.025): dense near 0, where tolerances of 5–25% are decided; ±48 buckets ≈ ×0.31 … ×3.3 */
 const BASE_SHIFTS = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48];
@@ -22,6 +28,9 @@ const grids = new Map<number, readonly number[]>();
 /** tilts per side, λ = 0.02·2^k, k = 0..6 (normal-score units; a +10% shift at σ = 0.6 is ≈ 0.16) */
 const LAMBDAS = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
+const T = TILTS.length;
+/** a row of the family's array: T log e-values, then its count of closed batches (LAZY_CLOSE) */
+const ROW = T + 1;
 /** one exponential per rank group for the 14 tilts (`TiltPlan`) */
 const PLAN = tiltPlan(TILTS);
 const FN = 'shiftConfidenceSequence';
@@ -77,11 +86,15 @@ const shiftLogE = new Float64Array(TILTS.length);
 const GROUPS = 32;
 
 export interface ShiftFamilyState {
-  /** per grid shift, log of the started part of each start-time mixture (`startMixture.ts`): the
-   * first LAMBDAS.length bet on "slower than shifted", the rest on "faster" */
+  /** per grid shift, log of the started part of each start-time mixture (`startMixture.ts`) after
+   * the row's `closed` batches: the first LAMBDAS.length bet on "slower than shifted", the rest on
+   * "faster" */
   logE: number[][];
   /** batches closed */
   batches: number;
+  /** per grid shift, the batches its row has closed (see LAZY_CLOSE); absent when every row has
+   * closed all `batches` (and in checkpoints from before rows were closed lazily) */
+  closed?: number[];
   /** the anchor's multiple of the bucket ratio (0: none), which fixes the grid */
   anchorSteps: number;
 }
@@ -115,9 +128,11 @@ export interface ShiftFamily {
  * ordering), so by Ville's inequality that happens with probability ≤ alpha; likewise above.
  * With no grid shift rejected on a side the interval is unbounded there (−1 or +∞).
  *
- * Cost: one `batchShiftLogEValues` per grid shift in the betting window per batch (all |grid| = 23,
- * or up to 29 with an anchor, until the interval is bounded; then the interval's grid points plus
- * BET_MARGIN on each side); state |grid| × 14 numbers in one array (the grid is shared).
+ * Cost: one `batchShiftLogEValues` per distinct merged bucket list among the grid shifts in the
+ * betting window per batch (all |grid| = 23, or up to 29 with an anchor, until the interval is
+ * bounded; then the interval's grid points plus BET_MARGIN on each side); the rows outside it are
+ * closed lazily (LAZY_CLOSE); state |grid| × 15 single-precision numbers in one array (the grid is
+ * shared).
  *
  * @example
  * const family = createShiftFamily(1.025);
@@ -133,12 +148,28 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
   return family;
 }
 
+/**
+ * LAZY_CLOSE. A batch outside the betting window bets nothing on a row (e = 1), so all the batch
+ * does to each of the row's start mixtures is add its start weight: R ↦ R + w_t. Those additions
+ * wait until the row is bet on again (or written out), then go in at once: the batches c … b − 1
+ * a row sat out add Σ w_u = 1/(c + 1) − 1/(b + 1) in one logAddExp per tilt (`catchUp`) instead
+ * of one per tilt per batch — most rows sit out most batches once the interval is bounded. The
+ * row keeps the count c of batches it has closed. Reading a row needs no catch-up: the mixture
+ * mean_k R_k + 1/(c + 1) at its own count equals mean_k (R_k + Σ w_u) + 1/(b + 1) (`mixture`).
+ * Validity is unchanged: a test martingale that does not bet keeps its value, and the stored
+ * numbers are still rounded down, once instead of once per batch, so they stay below the exact
+ * e-process. Counts are kept in the row's single-precision slot, exact below 2^24 batches; from
+ * there on (194 days of 1-second batches) every row is closed at every batch, as before.
+ */
+const LAZY_LIMIT = 2 ** 24 - 1;
+
 /** A class so that its methods are shared: every latency/gauge judge of every release holds one. */
 class Family implements ShiftFamily {
   private readonly grid: readonly number[];
   /**
-   * row i (grid shift i) is logE[i·T … i·T + T − 1], T = TILTS.length. Single precision, each value
-   * rounded towards −∞ when stored (`float32Below`): see STORED_PRECISION.
+   * row i (grid shift i) is logE[i·ROW … i·ROW + T − 1], T = TILTS.length, then at i·ROW + T the
+   * batches the row has closed (LAZY_CLOSE). Single precision, each log e-value rounded towards −∞
+   * when stored (`float32Below`): see STORED_PRECISION.
    */
   private readonly logE: Float32Array;
   private batches = 0;
@@ -148,35 +179,72 @@ class Family implements ShiftFamily {
     private readonly anchorSteps: number,
   ) {
     this.grid = shiftGrid(anchorSteps);
-    this.logE = new Float32Array(this.grid.length * TILTS.length).fill(EMPTY);
+    this.logE = new Float32Array(this.grid.length * ROW).fill(EMPTY);
+    for (let i = 0; i < this.grid.length; i++) this.logE[i * ROW + T] = 0;
   }
 
   load(from: ShiftFamilyState): void {
-    const T = TILTS.length;
     const batches = from.batches ?? 0;
     if (!(Number.isInteger(batches) && batches >= 0))
       throw new StatsInputError(FN, 'snapshot.batches must be an integer >= 0');
     this.batches = batches;
     if (!Array.isArray(from.logE) || from.logE.length !== this.grid.length)
       throw new StatsInputError(FN, `snapshot.logE needs ${this.grid.length} rows`);
+    const closed = from.closed;
+    if (closed !== undefined && !(Array.isArray(closed) && closed.length === this.grid.length))
+      throw new StatsInputError(FN, `snapshot.closed needs ${this.grid.length} counts`);
     from.logE.forEach((row, i) => {
       if (!Array.isArray(row) || row.length !== T || !row.every((v) => typeof v === 'number' && Number.isFinite(v))) {
         throw new StatsInputError(FN, `snapshot.logE[${i}] needs ${T} finite numbers`);
       }
-      for (let k = 0; k < T; k++) this.logE[i * T + k] = float32Below(row[k]);
+      const c = closed?.[i] ?? batches;
+      if (!(Number.isInteger(c) && c >= 0 && c <= batches))
+        throw new StatsInputError(FN, `snapshot.closed[${i}] must be an integer in [0, ${batches}], got ${c}`);
+      for (let k = 0; k < T; k++) this.logE[i * ROW + k] = float32Below(row[k]);
+      this.logE[i * ROW + T] = Math.min(c, LAZY_LIMIT);
+      // past LAZY_LIMIT a count is not exact in single precision: close the row now
+      if (batches > LAZY_LIMIT && c < batches) this.catchUp(i, c, batches);
     });
+  }
+
+  /** batches row i has closed */
+  private closedOf(i: number): number {
+    return this.batches > LAZY_LIMIT ? this.batches : this.logE[i * ROW + T];
   }
 
   /** log of grid shift i's mixture over the tilts of one side (side 0: slower, LAMBDAS.length: faster) */
   private mixture(i: number, side: number): number {
-    return meanStartMixtureLogEvidence(this.logE, i * TILTS.length + side, LAMBDAS.length, this.batches);
+    // at the row's own count of closed batches: equal to the caught-up value (LAZY_CLOSE)
+    return meanStartMixtureLogEvidence(this.logE, i * ROW + side, LAMBDAS.length, this.closedOf(i));
   }
 
-  /** closes batch t on grid shift i without a bet (e = 1): its start weight still enters the mixture */
-  private skip(i: number, logWeight: number): void {
+  /**
+   * What the betting window reads before batch t: the row's e-processes after the t batches
+   * before it, with the weight of starts after batch t, 1/(t + 2) — the arithmetic the window has
+   * always used. A row still to catch up on batches c … t − 1 adds their start weights
+   * 1/(c + 1) − 1/(t + 1) (LAZY_CLOSE).
+   */
+  private windowMixture(i: number, side: number, t: number): number {
+    const c = this.closedOf(i);
+    const from = i * ROW + side;
+    if (c >= t) return meanStartMixtureLogEvidence(this.logE, from, LAMBDAS.length, t + 1);
+    return meanLogEvidenceWithTail(this.logE, from, LAMBDAS.length, Math.log(1 / (c + 1) - 1 / (t + 1) + 1 / (t + 2)));
+  }
+
+  /**
+   * closes batches `closed` … `upTo` − 1 on row i, none of which bet on it (e = 1): their start
+   * weights, Σ w_u = 1/(closed + 1) − 1/(upTo + 1), enter its mixtures in one step (LAZY_CLOSE)
+   */
+  private catchUp(i: number, closed: number, upTo: number): void {
     const { logE } = this;
-    for (let j = i * TILTS.length; j < (i + 1) * TILTS.length; j++)
-      logE[j] = float32Below(advanceWithLogWeight(logE[j], 0, logWeight));
+    const row = i * ROW;
+    if (closed < upTo) {
+      // one batch: its start weight as a bet-on batch gets it (the same number)
+      const logWeight =
+        upTo - closed === 1 ? startLogWeight(closed) : Math.log(upTo - closed) - Math.log((closed + 1) * (upTo + 1));
+      for (let j = row; j < row + T; j++) logE[j] = float32Below(advanceWithLogWeight(logE[j], 0, logWeight));
+    }
+    logE[row + T] = Math.min(upTo, LAZY_LIMIT);
   }
 
   update(baseline: Float64Array, canary: Float64Array, t: number, offset = 0, buckets = canary.length): void {
@@ -205,20 +273,20 @@ class Family implements ShiftFamily {
       if (b > 0) occupiedB[bCount++] = j;
       if (c > 0) occupiedC[cCount++] = j;
     }
-    this.batches = t + 1;
-    const logWeight = startLogWeight(t);
     if (nb === 0 || nc === 0) {
-      // an empty batch bets nothing (e = 1) but its start weight still enters the mixture
-      for (let i = 0; i < this.grid.length; i++) this.skip(i, logWeight);
+      // an empty batch bets nothing (e = 1): every row sits it out (LAZY_CLOSE)
+      this.sitOut(0, -1, t);
       return;
     }
     // the window, from the state before this batch (see BET_LEVEL)
     let lowest = -1;
-    for (let i = 0; i < this.grid.length && this.mixture(i, 0) >= BET_LEVEL; i++) lowest = i;
+    for (let i = 0; i < this.grid.length && this.windowMixture(i, 0, t) >= BET_LEVEL; i++) lowest = i;
     let highest = this.grid.length;
-    for (let i = this.grid.length - 1; i >= 0 && this.mixture(i, LAMBDAS.length) >= BET_LEVEL; i--) highest = i;
+    for (let i = this.grid.length - 1; i >= 0 && this.windowMixture(i, LAMBDAS.length, t) >= BET_LEVEL; i--)
+      highest = i;
     const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
     const lastBet = Math.min(this.grid.length - 1, Math.max(lowest, highest) + BET_MARGIN);
+    const logWeight = startLogWeight(t);
     const size = bCount + cCount;
     if (compactB.length < size) {
       const grown = Math.max(size, 2 * compactB.length);
@@ -232,11 +300,7 @@ class Family implements ShiftFamily {
     const highClamp = buckets - 1 - offset;
     /** entries of the last merged list whose e-values are in shiftLogE (−1: none yet this batch) */
     let previous = -1;
-    for (let i = 0; i < this.grid.length; i++) {
-      if (i < firstBet || i > lastBet) {
-        this.skip(i, logWeight);
-        continue;
-      }
+    for (let i = firstBet; i <= lastBet; i++) {
       const k = this.grid[i];
       // canary moved k buckets down (divided by r^k); values pushed past either end stay in the end bucket
       let m = 0;
@@ -267,10 +331,25 @@ class Family implements ShiftFamily {
         [compactC, previousC] = [previousC, compactC];
         previous = m;
       }
-      const row = i * TILTS.length;
-      for (let j = 0; j < TILTS.length; j++)
+      this.catchUp(i, this.closedOf(i), t);
+      const row = i * ROW;
+      for (let j = 0; j < T; j++)
         this.logE[row + j] = float32Below(advanceWithLogWeight(this.logE[row + j], shiftLogE[j], logWeight));
+      this.logE[row + T] = Math.min(t + 1, LAZY_LIMIT);
     }
+    this.sitOut(firstBet, lastBet, t);
+  }
+
+  /**
+   * Ends batch t for the rows outside [firstBet, lastBet]: they sit it out, closed lazily
+   * (LAZY_CLOSE) — or now, once counts are past LAZY_LIMIT.
+   */
+  private sitOut(firstBet: number, lastBet: number, t: number): void {
+    if (t + 1 > LAZY_LIMIT) {
+      for (let i = 0; i < this.grid.length; i++)
+        if (i < firstBet || i > lastBet) this.catchUp(i, this.closedOf(i), t + 1);
+    }
+    this.batches = t + 1;
   }
 
   interval(alpha: number, estimate: number): EffectInterval {
@@ -296,11 +375,12 @@ class Family implements ShiftFamily {
   }
 
   snapshot(): ShiftFamilyState {
-    const T = TILTS.length;
+    const closed = this.grid.map((_, i) => this.closedOf(i));
     return {
-      logE: this.grid.map((_, i) => Array.from(this.logE.subarray(i * T, i * T + T))),
+      logE: this.grid.map((_, i) => Array.from(this.logE.subarray(i * ROW, i * ROW + T))),
       batches: this.batches,
       anchorSteps: this.anchorSteps,
+      ...(closed.every((c) => c === this.batches) ? {} : { closed }),
     };
   }
 }

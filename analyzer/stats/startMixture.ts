@@ -65,9 +65,14 @@ export function meanStartMixtureLogEvidence(
   count: number,
   closed: number,
 ): number {
+  return meanLogEvidenceWithTail(logR, from, count, -Math.log(closed + 1));
+}
+
+/** `meanStartMixtureLogEvidence` with the weight of the starts still to come given by its log */
+export function meanLogEvidenceWithTail(logR: ArrayLike<number>, from: number, count: number, logTail: number): number {
   let max = -Infinity;
   for (let k = from; k < from + count; k++) if (logR[k] > max) max = logR[k];
   let sum = 0;
   for (let k = from; k < from + count; k++) sum += Math.exp(logR[k] - max);
-  return logAddExp(max + Math.log(sum / count), -Math.log(closed + 1));
+  return logAddExp(max + Math.log(sum / count), logTail);
 }
