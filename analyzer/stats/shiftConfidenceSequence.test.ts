@@ -4,7 +4,7 @@ import { batchShiftLogEValues } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
 import { createShiftFamily, float32Below } from './shiftConfidenceSequence.ts';
 import { createRng } from './seededRandom.ts';
-import { advanceWithLogWeight, EMPTY, startLogWeight } from './startMixture.ts';
+import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
 /** the next single-precision number above a single-precision v (v finite) */
 function nextUp32(v: number): number {
@@ -210,4 +210,52 @@ test('past 2^24 batches every row is closed at every batch (counts would not be 
     after.logE[0][13] <= expected && expected - after.logE[0][13] < 1e-6,
     `${after.logE[0][13]} vs ${expected}`,
   );
+});
+
+test('interval: the rejected ends, read from the stored rows, at thresholds on and around every mixture', () => {
+  const random = createRng(31).next;
+  const K = 707;
+  const grid = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48]
+    .flatMap((k) => (k === 0 ? [0] : [-k, k]))
+    .sort((x, y) => x - y);
+  let checked = 0;
+  for (const [shift, spread, n] of [
+    [0, 30, 100],
+    [5, 20, 200],
+    [-9, 8, 40],
+    [30, 60, 300],
+  ]) {
+    const family = createShiftFamily(1.025);
+    for (let t = 0; t < 12; t++) {
+      const b = new Float64Array(K);
+      const c = new Float64Array(K);
+      for (let i = 0; i < n; i++) {
+        b[300 + Math.floor(random() * spread)]++;
+        c[300 + shift + Math.floor(random() * spread)]++;
+      }
+      family.update(b, c, t);
+      const state = family.snapshot();
+      // each row's mixture per side at its own count of closed batches
+      const side = (i: number, from: number) =>
+        meanStartMixtureLogEvidence(state.logE[i], from, 7, state.closed?.[i] ?? state.batches);
+      const levels = grid.flatMap((_, i) => [side(i, 0), side(i, 7)]).flatMap((v) => [v, v * (1 + 1e-12), v - 1e-9]);
+      for (const level of levels.filter((v) => v > 0.01 && v < 700)) {
+        let lowest = -1;
+        while (lowest + 1 < grid.length && side(lowest + 1, 0) >= level) lowest++;
+        let highest = grid.length;
+        while (highest > 0 && side(highest - 1, 7) >= level) highest--;
+        let low = lowest < 0 ? -1 : 1.025 ** grid[lowest] - 1;
+        let high = highest === grid.length ? Infinity : 1.025 ** grid[highest] - 1;
+        if (low > high) low = high = (low + high) / 2;
+        const got = family.interval(Math.exp(-level), 0);
+        // alpha = e^−level: the family's threshold log(1/alpha) may differ from level by an ulp
+        const again = Math.log(1 / Math.exp(-level));
+        if (again !== level) continue;
+        assert.equal(got.low, low, `shift ${shift} batch ${t} level ${level}`);
+        assert.equal(got.high, high, `shift ${shift} batch ${t} level ${level}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 500, `${checked} thresholds`);
 });

@@ -163,6 +163,22 @@ export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchor
  */
 const LAZY_LIMIT = 2 ** 24 - 1;
 
+/**
+ * True only if a mixture over one side's tilts starting at logE[from] (`meanStartMixtureLogEvidence`
+ * or the window's variant) would be computed ≥ level; false says nothing. The mixture is at least
+ * its largest term's share, max_k log R_k − log(LAMBDAS.length), and as computed too (the max term
+ * adds exp(0) = 1 to the sum exactly, the other terms and the tail weight only add): when that
+ * share clears the level by more than the rounding of the computation (~1e-15 relative), the full
+ * computation — 7 exps and 3 logs — would say yes as well. The rows far inside the rejected ends
+ * of the grid, read at every batch and look, all pass here.
+ */
+function clearlyReaches(logE: Float32Array, from: number, level: number): boolean {
+  let max = logE[from];
+  for (let k = from + 1; k < from + LAMBDAS.length; k++) if (logE[k] > max) max = logE[k];
+  return max - LOG_SIDE >= level + 1e-9 * (1 + Math.abs(max));
+}
+const LOG_SIDE = Math.log(LAMBDAS.length);
+
 /** A class so that its methods are shared: every latency/gauge judge of every release holds one. */
 class Family implements ShiftFamily {
   private readonly grid: readonly number[];
@@ -216,6 +232,16 @@ class Family implements ShiftFamily {
   private mixture(i: number, side: number): number {
     // at the row's own count of closed batches: equal to the caught-up value (LAZY_CLOSE)
     return meanStartMixtureLogEvidence(this.logE, i * ROW + side, LAMBDAS.length, this.closedOf(i));
+  }
+
+  /** grid shift i's mixture on one side reaches `level` (side 0: slower, LAMBDAS.length: faster) */
+  private reaches(i: number, side: number, level: number): boolean {
+    return clearlyReaches(this.logE, i * ROW + side, level) || this.mixture(i, side) >= level;
+  }
+
+  /** `windowMixture(i, side, t) >= BET_LEVEL`, the exps and logs spared when clearly so */
+  private windowReaches(i: number, side: number, t: number): boolean {
+    return clearlyReaches(this.logE, i * ROW + side, BET_LEVEL) || this.windowMixture(i, side, t) >= BET_LEVEL;
   }
 
   /**
@@ -280,10 +306,9 @@ class Family implements ShiftFamily {
     }
     // the window, from the state before this batch (see BET_LEVEL)
     let lowest = -1;
-    for (let i = 0; i < this.grid.length && this.windowMixture(i, 0, t) >= BET_LEVEL; i++) lowest = i;
+    for (let i = 0; i < this.grid.length && this.windowReaches(i, 0, t); i++) lowest = i;
     let highest = this.grid.length;
-    for (let i = this.grid.length - 1; i >= 0 && this.windowMixture(i, LAMBDAS.length, t) >= BET_LEVEL; i--)
-      highest = i;
+    for (let i = this.grid.length - 1; i >= 0 && this.windowReaches(i, LAMBDAS.length, t); i--) highest = i;
     const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
     const lastBet = Math.min(this.grid.length - 1, Math.max(lowest, highest) + BET_MARGIN);
     const logWeight = startLogWeight(t);
@@ -355,16 +380,12 @@ class Family implements ShiftFamily {
   interval(alpha: number, estimate: number): EffectInterval {
     if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
     const threshold = Math.log(1 / alpha); // each end one-sided at alpha (see AnytimeTest.effect)
-    let low = -1;
-    for (let i = 0; i < this.grid.length; i++) {
-      if (this.mixture(i, 0) < threshold) break;
-      low = this.ratio ** this.grid[i] - 1;
-    }
-    let high = Number.POSITIVE_INFINITY;
-    for (let i = this.grid.length - 1; i >= 0; i--) {
-      if (this.mixture(i, LAMBDAS.length) < threshold) break;
-      high = this.ratio ** this.grid[i] - 1;
-    }
+    let lowest = -1;
+    while (lowest + 1 < this.grid.length && this.reaches(lowest + 1, 0, threshold)) lowest++;
+    let highest = this.grid.length;
+    while (highest > 0 && this.reaches(highest - 1, LAMBDAS.length, threshold)) highest--;
+    let low = lowest < 0 ? -1 : this.ratio ** this.grid[lowest] - 1;
+    let high = highest === this.grid.length ? Number.POSITIVE_INFINITY : this.ratio ** this.grid[highest] - 1;
     if (low > high) {
       // both sides rejected everything between: a vanishing-probability event; report the point
       const mid = (low + high) / 2;
