@@ -5,15 +5,16 @@
  * release is being analysed (one batch per release per scrape, a look every 10 s) while a SECOND
  * child process sends `GET /api/v1/releases/{id}/verdict` (ids rotating) at an evenly paced, open-loop
  * rate (bench/openLoop.ts: latency from each request's scheduled time, so stalls are not hidden),
- * with `/healthz` at 10/s alongside. Before that, in the same run and with serve analysing in the
- * background, the same loader measures a plain node:http server answering the same verdict body:
- * the reference serve's p99 is compared to. Reported: latency p50/p90/p99/p99.9/max for both, the
+ * with `/healthz` at 10/s alongside. In the same run, in slices of `--slice` seconds alternating
+ * with serve's (so both are measured under the same machine load), the same loader measures a
+ * plain node:http server answering the same verdict body while serve keeps analysing: the
+ * reference serve's p99 is compared to. Reported: latency p50/p90/p99/p99.9/max for both, the
  * p99 ratio, /healthz latency, requests served, errors, non-2xx, and the serve
  * process's heap after a forced full GC (through its inspector) at the start, every `--heap-every`
  * seconds and at the end of the load — the figure that tells a leak from garbage not yet collected —
  * and its resident memory (VmRSS from /proc/<pid>/status) every 10 s. Prints figures, then one JSON line.
  *
- *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 30] [--threads 1] [--look-spread 1m]
+ *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 60] [--slice 2] [--threads 1] [--look-spread 1m]
  *   (--pg: the store in a fresh schema of the shared PostgreSQL, RH_PG_URL, instead of PGlite)
  *   (--seed-store: the releases written into the store before serve starts, which resumes them,
  *   instead of registered over HTTP one by one: seeding 5,000 through the API takes minutes)
@@ -51,8 +52,10 @@ export interface GateBenchOptions {
   analysisThreads?: number;
   /** serve's `engine.lookSpread`, e.g. 0ms (every look as soon as due) or 1m (default: serve's, the interval) */
   lookSpread?: string;
-  /** seconds the reference node:http server is loaded (default: the duration, at most 30) */
+  /** seconds the reference node:http server is loaded, in slices alternating with serve's (default: the duration) */
   referenceS?: number;
+  /** length of each alternating slice of serve's and the reference's load, seconds (default 2) */
+  sliceS?: number;
   /** write the releases into the store before serve starts (serve resumes them) instead of registering them over HTTP */
   seedStore?: boolean;
   /** seconds between heap-after-GC readings during the load (default 60; 0: start and end only) */
@@ -258,7 +261,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   const rate = o.rate ?? 2000;
   const connections = o.connections ?? 50;
   const warmupS = o.warmupS ?? (o.quick ? 5 : 60);
-  const referenceS = o.referenceS ?? Math.min(durationS, 30);
+  const referenceS = o.referenceS ?? durationS;
+  const sliceS = o.sliceS ?? 2;
   const interval = o.interval ?? '10s';
   for (const [name, value] of [
     ['--interval', interval],
@@ -407,29 +411,30 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
         : undefined;
     const headers = { authorization: `Bearer ${READER}` };
     const paths = ids.map((id) => `/api/v1/releases/${id}/verdict`);
-    // the reference first, while serve keeps analysing: same loader, rate, connections and body
+    // the reference in the same run, in slices alternating with serve's (bench/openLoop.ts): the
+    // same loader, rate, connections and body, under the same machine load minute by minute
     const sampleBody = await (await fetch(`${serve.url}${paths[0]}`, { headers })).text();
     const reference = await startReference(sampleBody);
-    let ref: OpenLoopResult;
-    const load: Record<string, number[]> = { referenceStart: loadavg() };
+    const load: Record<string, number[]> = { start: loadavg() };
+    const analysisBefore = await analysisMetrics(analysisMetricsPort);
+    const scrapesBefore = scrapes;
+    let result: OpenLoopResult;
     try {
-      ref = await runOpenLoop({ url: reference.url, paths, rate, durationS: referenceS, connections, headers });
+      result = await runOpenLoop({
+        url: serve.url,
+        paths,
+        rate,
+        durationS,
+        connections,
+        headers,
+        probe: { path: '/healthz', rate: 10 },
+        reference: { url: reference.url, durationS: referenceS, sliceS },
+      });
     } finally {
       reference.child.kill('SIGTERM');
     }
-    load.referenceEnd = loadavg();
-    const analysisBefore = await analysisMetrics(analysisMetricsPort);
-    const scrapesBefore = scrapes;
-    const result = await runOpenLoop({
-      url: serve.url,
-      paths,
-      rate,
-      durationS,
-      connections,
-      headers,
-      probe: { path: '/healthz', rate: 10 },
-    });
-    load.serveEnd = loadavg();
+    const ref = result.reference!;
+    load.end = loadavg();
     const analysisAfter = await analysisMetrics(analysisMetricsPort);
     clearInterval(sampler);
     clearInterval(heapSampler);
@@ -468,7 +473,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       referenceErrors: ref.errors + ref.non2xx,
       p99VsReference: p99Ratio,
       healthz: result.probe,
-      loaderSendLagP99Ms: { reference: ref.sendLagP99Ms, serve: result.sendLagP99Ms },
+      loaderSendLagP99Ms: result.sendLagP99Ms,
+      slices: result.slices,
       warmupS,
       heapAfterGcMiB: {
         registered: mib(heapRegistered.heapUsed),
@@ -505,7 +511,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       `  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`,
     );
     console.log(
-      `  reference (plain node:http, same body, ${referenceS} s, serve analysing meanwhile): ${ref.completed} answered, errors ${ref.errors + ref.non2xx}; latency ms: ${ms(ref.latencyMs)}`,
+      `  reference (plain node:http, same body, ${referenceS} s in ${sliceS} s slices alternating with serve's, serve analysing throughout): ${ref.completed} answered, errors ${ref.errors + ref.non2xx}; latency ms: ${ms(ref.latencyMs)}`,
     );
     console.log(
       `  serve verdict GETs (${durationS} s): ${result.completed}/${result.scheduled} answered (${result.rps}/s), errors ${result.errors}, non-2xx ${result.non2xx}${result.errors ? `; ${JSON.stringify(result.errorKinds)}` : ''}`,
@@ -518,7 +524,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
         `  /healthz at 10/s alongside: errors ${result.probe.errors + result.probe.non2xx}; latency ms: ${ms(result.probe.latencyMs)}`,
       );
     console.log(
-      `  loader's own send lag p99 ms: reference run ${ref.sendLagP99Ms}, serve run ${result.sendLagP99Ms} (large: the machine, not the server, was busy)`,
+      `  loader's own send lag p99 ms: ${result.sendLagP99Ms} (large: the machine, not the server, was busy)`,
     );
     console.log(
       `  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`,
@@ -567,6 +573,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       connections: { type: 'string' },
       'heap-every': { type: 'string' },
       'reference-duration': { type: 'string' },
+      slice: { type: 'string' },
       threads: { type: 'string' },
       'look-spread': { type: 'string' },
       warmup: { type: 'string' },
@@ -584,6 +591,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     connections: num(values.connections),
     heapEveryS: num(values['heap-every']),
     referenceS: num(values['reference-duration']),
+    sliceS: num(values.slice),
     analysisThreads: num(values.threads),
     lookSpread: values['look-spread'],
     warmupS: num(values.warmup),

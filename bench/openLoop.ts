@@ -12,9 +12,16 @@
  *
  * Requests go through one keep-alive agent with `connections` sockets; a request due while every
  * socket is busy waits in the agent's queue, and that wait is part of its latency. A second,
- * slower stream (`probe`, e.g. `/healthz` at 10/s) is paced and reported on its own: what a
- * Kubernetes probe would see. Run it in its own process (see `runOpenLoop`), so it shares no event
+ * slower stream (`probe`, e.g. `/healthz` at 10/s) is paced and reported on its own, each request
+ * on a new connection: what a Kubernetes probe would see. Run it in its own process (see `runOpenLoop`), so it shares no event
  * loop with the server it measures.
+ *
+ * `reference`: a second server measured in the same run, in alternating slices of `sliceS`
+ * seconds (the same pacing, paths and sockets per origin), each reported on its own. On a shared
+ * machine whose load swings by the minute, two servers measured one after the other are measured
+ * under different loads; slices a few seconds long put both under the same ones. Slices stay
+ * shorter than node:http's 5 s keep-alive timeout, so the idle side's sockets are still open when
+ * its turn comes back. The probe is sent during the main server's slices only.
  *
  *   node --import tsx bench/openLoop.ts '{"url":"http://127.0.0.1:8080","paths":["/healthz"],"rate":1000,"durationS":10}'
  */
@@ -37,6 +44,11 @@ export interface OpenLoopOptions {
   timeoutMs?: number;
   /** a second paced stream, reported separately (e.g. `/healthz` at 10/s) */
   probe?: { path: string; rate: number };
+  /**
+   * a second origin loaded in alternating slices with `url` (see above): `durationS` seconds of
+   * `url` and `durationS` seconds of the reference, `url` first; default slice 2 s
+   */
+  reference?: { url: string; durationS: number; sliceS?: number };
 }
 
 export interface LatencySummary {
@@ -60,6 +72,10 @@ export interface LatencySummary {
 
 export interface OpenLoopResult extends LatencySummary {
   probe?: LatencySummary;
+  /** the reference origin's requests, when one was given */
+  reference?: LatencySummary;
+  /** the slices as run: `[main seconds, reference seconds]` */
+  slices?: { sliceS: number; main: number; reference: number };
   /** the loader's own lag: how late requests left after their scheduled time (its p99, ms) */
   sendLagP99Ms: number;
 }
@@ -107,21 +123,50 @@ class Stream {
   }
 }
 
+/** Which origin each stretch of the run loads: `url`'s and the reference's, interleaved in proportion. */
+function slicePlan(o: OpenLoopOptions): { reference: boolean; startMs: number; endMs: number }[] {
+  const mainMs = o.durationS * 1000;
+  if (!o.reference) return [{ reference: false, startMs: 0, endMs: mainMs }];
+  const refMs = o.reference.durationS * 1000;
+  const sliceMs = (o.reference.sliceS ?? 2) * 1000;
+  if (!(sliceMs > 0)) throw new RangeError(`reference.sliceS must be > 0, got ${o.reference.sliceS}`);
+  const plan: { reference: boolean; startMs: number; endMs: number }[] = [];
+  let mainDone = 0;
+  let refDone = 0;
+  let at = 0;
+  while (mainDone < mainMs || refDone < refMs) {
+    // the origin further behind its share goes next (url's first on a tie)
+    const reference = mainDone >= mainMs || (refDone < refMs && refDone / refMs < mainDone / mainMs);
+    const length = Math.min(sliceMs, reference ? refMs - refDone : mainMs - mainDone);
+    plan.push({ reference, startMs: at, endMs: at + length });
+    at += length;
+    if (reference) refDone += length;
+    else mainDone += length;
+  }
+  return plan;
+}
+
 /** Runs the load in THIS process (use `runOpenLoop` to get a separate one). */
 export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
-  const target = new URL(o.url);
+  const origins = { main: new URL(o.url), reference: o.reference ? new URL(o.reference.url) : undefined };
   const connections = o.connections ?? 50;
   const timeoutMs = o.timeoutMs ?? 10_000;
+  // maxSockets is per origin: each server gets its own `connections` sockets
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const main = new Stream();
+  const reference = o.reference ? new Stream() : undefined;
   const probe = o.probe ? new Stream() : undefined;
   const sendLags: number[] = [];
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  const plan = slicePlan(o);
   const t0 = performance.now();
-  const endAt = t0 + o.durationS * 1000;
+  const endAt = t0 + plan[plan.length - 1].endMs;
 
-  const send = (stream: Stream, path: string, scheduledAt: number): void => {
+  // the probe on a connection of its own each time, as kubelet's HTTP probes: queued behind the
+  // load's keep-alive sockets it would measure the loader's queue, not the server's answer
+  const probeAgent = new Agent({ keepAlive: false });
+  const send = (stream: Stream, target: URL, path: string, scheduledAt: number): void => {
     stream.scheduled++;
     inFlight++;
     let done = false;
@@ -143,7 +188,14 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       if (inFlight === 0 && drained) drained();
     };
     const req = request(
-      { agent, host: target.hostname, port: target.port, path, method: 'GET', headers: o.headers },
+      {
+        agent: stream === probe ? probeAgent : agent,
+        host: target.hostname,
+        port: target.port,
+        path,
+        method: 'GET',
+        headers: o.headers,
+      },
       (res) => {
         res.on('data', () => undefined);
         res.on('end', () => finish({ status: res.statusCode ?? 0 }));
@@ -167,14 +219,24 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   await new Promise<void>((resolve) => {
     let next = 0;
     let nextProbe = 0;
+    let slice = 0;
+    let mainPaths = 0;
+    let referencePaths = 0;
     const gap = 1000 / o.rate;
     const probeGap = o.probe ? 1000 / o.probe.rate : Number.POSITIVE_INFINITY;
+    // the slice a scheduled time falls in (times only move forward)
+    const sliceAt = (at: number) => {
+      while (slice < plan.length - 1 && at - t0 >= plan[slice].endMs) slice++;
+      return plan[slice];
+    };
     const pump = () => {
       const now = performance.now();
       // every request due by now leaves now, stamped with the time it was due
       for (let at = t0 + next * gap; at <= now && at < endAt; at = t0 + next * gap) {
         sendLags.push(now - at);
-        send(main, o.paths[next % o.paths.length], at);
+        if (sliceAt(at).reference && reference && origins.reference)
+          send(reference, origins.reference, o.paths[referencePaths++ % o.paths.length], at);
+        else send(main, origins.main, o.paths[mainPaths++ % o.paths.length], at);
         next++;
       }
       for (
@@ -182,7 +244,8 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         o.probe && probe && at <= now && at < endAt;
         at = t0 + nextProbe * probeGap
       ) {
-        send(probe, o.probe.path, at);
+        // /healthz while the main server is under load: its slices only
+        if (!sliceAt(at).reference) send(probe, origins.main, o.probe.path, at);
         nextProbe++;
       }
       if (now >= endAt) resolve();
@@ -193,10 +256,22 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   // the last requests get their answer (or their timeout)
   if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
   agent.destroy();
+  probeAgent.destroy();
   const sortedLags = Float64Array.from(sendLags).sort();
+  const mainS = o.durationS;
   return {
-    ...main.summary(o.durationS),
-    ...(probe ? { probe: probe.summary(o.durationS) } : {}),
+    ...main.summary(mainS),
+    ...(probe ? { probe: probe.summary(mainS) } : {}),
+    ...(reference && o.reference
+      ? {
+          reference: reference.summary(o.reference.durationS),
+          slices: {
+            sliceS: o.reference.sliceS ?? 2,
+            main: plan.filter((s) => !s.reference).length,
+            reference: plan.filter((s) => s.reference).length,
+          },
+        }
+      : {}),
     sendLagP99Ms: round(percentile(sortedLags, 0.99)),
   };
 }
