@@ -5,7 +5,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
+import { Agent, request } from 'node:http';
+import {
+  engineVerdict,
+  release,
+  SPEC,
+  startHarness,
+  T0,
+  TOKENS,
+  WRONG_TOKEN,
+  type Harness,
+} from './testing/harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -84,4 +94,57 @@ test('no token, a wrong token, a writer-less path, an unknown release: the app a
   }
   const post = await answer('/api/v1/releases/fast-1/verdict', TOKENS.reader, 'POST');
   assert.equal(post.status, 405);
+});
+
+test('one keep-alive connection: a token verified before never vouches for a different one', async () => {
+  // every request over one socket (the fast path remembers the header a connection last presented)
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(h.url);
+  const get = (authorization?: string) =>
+    new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: '/api/v1/releases/fast-1/verdict',
+          headers: authorization === undefined ? {} : { authorization },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    const fastBefore = h.gate.fastAnswers();
+    const logged = h.logger.lines.length;
+    const first = await get(`Bearer ${TOKENS.reader}`);
+    assert.equal(first.status, 200);
+    const again = await get(`Bearer ${TOKENS.reader}`);
+    assert.equal(again.status, 200);
+    assert.equal(again.socket, first.socket, 'the same connection');
+    assert.equal(h.gate.fastAnswers(), fastBefore + 2);
+    // the second answer still names who asked
+    const actors = h.logger.lines.slice(logged).map((line) => (JSON.parse(line) as { actor?: string }).actor);
+    assert.deepEqual(actors, ['argo', 'argo']);
+    for (const authorization of [
+      `Bearer ${WRONG_TOKEN}`,
+      `Bearer ${TOKENS.reader}x`,
+      `Bearer ${TOKENS.reader.slice(0, -1)}`,
+      `Basic ${Buffer.from(`argo:${TOKENS.reader}`).toString('base64')}`,
+      undefined,
+    ]) {
+      const refused = await get(authorization);
+      assert.equal(refused.socket, first.socket, 'the same connection');
+      assert.equal(refused.status, 401, String(authorization));
+    }
+    assert.equal(h.gate.fastAnswers(), fastBefore + 2, 'the refusals were the app’s');
+    assert.equal((await get(`Bearer ${TOKENS.reader}`)).status, 200);
+    assert.equal(h.gate.fastAnswers(), fastBefore + 3);
+  } finally {
+    agent.destroy();
+  }
 });

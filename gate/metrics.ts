@@ -48,6 +48,13 @@ export const GATE_METRIC_NAMES = Object.freeze({
 export interface GateMetrics {
   /** counts an answered request by method, route pattern (never the raw path) and status */
   recordRequest(method: string, route: string, status: number): void;
+  /**
+   * The same count for one fixed method, route and status, as a function that only adds 1 to a
+   * number: the fast path's polled answers (fastPath.ts) would otherwise hash the same three
+   * attributes on every request. The counts reach the counter before every collection, so
+   * `/metrics` reads the same totals.
+   */
+  requestCounter(method: string, route: string, status: number): () => void;
   /** the exposition text, as `/metrics` answers it */
   collect(): Promise<string>;
   close(): Promise<void>;
@@ -161,11 +168,27 @@ export function createGateMetrics(options: GateMetricsOptions): GateMetrics {
   }
 
   let closed = false;
+  const counted: { attributes: Attributes; count: number }[] = [];
+  const flushCounted = () => {
+    for (const c of counted)
+      if (c.count > 0) {
+        requests.add(c.count, c.attributes);
+        c.count = 0;
+      }
+  };
   return {
     recordRequest(method, route, status) {
       if (!closed) requests.add(1, { method, route, status: String(status) });
     },
+    requestCounter(method, route, status) {
+      const c = { attributes: { method, route, status: String(status) }, count: 0 };
+      counted.push(c);
+      return () => {
+        c.count++;
+      };
+    },
     async collect() {
+      flushCounted();
       const resourceMetrics = await exposition.collect();
       const ours = { scope: { name: 'release-health-gate' }, metrics: await releaseGauges() };
       return exposition.text({

@@ -90,6 +90,21 @@ export class VerdictCache {
   }
   readonly #rendered = new WeakMap<VerdictInputs, string>();
 
+  /**
+   * The same body encoded once per entry: the fast path writes these bytes as they are, so a
+   * poll neither measures nor encodes a 5 KB string (the router's route sends the text).
+   */
+  bodyBytes(inputs: VerdictInputs, now: number): Buffer {
+    if (!inputs.engine) return Buffer.from(this.body(inputs, now));
+    let bytes = this.#encoded.get(inputs);
+    if (bytes === undefined) {
+      bytes = Buffer.from(this.body(inputs, now));
+      this.#encoded.set(inputs, bytes);
+    }
+    return bytes;
+  }
+  readonly #encoded = new WeakMap<VerdictInputs, Buffer>();
+
   /** concurrent reloads of one id share one load */
   #reload(id: string): Promise<VerdictInputs | undefined> {
     let pending = this.#loading.get(id);
