@@ -36,8 +36,10 @@ const FN = 'batchShiftLogEValues';
  * conditional permutation e-value, without the with-replacement slack.
  * Merging buckets into 32 equal-count rank groups keeps > 99% of the normal-scores information
  * and bounds the cost: per group, ~18 standard deviations of multiply-adds per λ (σ_g ≤ √n_g / 2)
- * plus one pair of divisions per point of the span those walks cover (≤ n_g), and O(1)
- * transcendentals per (group, λ) — O(|λ| · Σ_g √n_g + N) in all (see `Hypergeometric`).
+ * plus one pair of divisions per point of the span those walks cover (≤ n_g), and at most one
+ * logarithm per (group, λ) — O(|λ| · Σ_g √n_g + N) in all (see `Hypergeometric`); a group of at
+ * most SMALL + 1 support points costs a multiply-add per point and λ, with no transcendental
+ * (`hornerSum`), and per λ one exponential per group and one logarithm in all (`TiltPlan`).
  *
  * λ > 0 bets on the canary being slower (higher buckets), λ < 0 on it being faster. A cohort with
  * no observations in the batch gives log e = 0 for every λ. Counts must be finite integers ≥ 0.
@@ -219,16 +221,26 @@ export function batchShiftLogEValuesChecked(
       const kind = how[k];
       w[k] = kind === 0 ? Math.exp(lambdas[k] * d) : kind === 1 ? w[from[k]] * w[from[k]] : 1 / w[from[k]];
     }
-    const small = hi - lo <= SMALL;
+    const top = hi - lo;
+    const small = top <= SMALL;
     const law = small ? null : new Hypergeometric(nRem, cRem, n, lo, hi);
     zProduct *= small ? tabulateWhole(nRem, cRem, n, lo, hi) : law!.z;
     if (zProduct > FLUSH) {
       for (let k = 0; k < L; k++) out[k] += Math.log(zProduct);
       zProduct = 1;
     }
+    const m0 = smallMode[0];
+    let logsTabulated = false;
     for (let k = 0; k < L; k++) {
       const l = lambdas[k] * d;
-      const sum = small ? tiltedSumTabulated(hi - lo, l, w[k]) : law!.tiltedSum(l, w[k]);
+      let sum: number;
+      if (!small) sum = law!.tiltedSum(l, w[k]);
+      else if (Math.abs(l) * top <= HORNER_SPAN) sum = hornerSum(top, m0, l, w[k]);
+      else {
+        if (!logsTabulated) tabulateLogs(top, m0);
+        logsTabulated = true;
+        sum = tiltedSumTabulated(top, l, w[k]);
+      }
       out[k] += l * (x - lo) - tiltedLogScale[0];
       let product = sums[k] * sum;
       if (product > FLUSH) {
@@ -590,14 +602,14 @@ class Hypergeometric {
 /**
  * Small supports (top = hi − lo ≤ SMALL): for X ~ Hyp(N, C, n) on [lo, hi], with i = x − lo, fills
  * ratioBuf[i] = P(X = x + 1) / P(X = x), inverseBuf[i] = 1 / ratioBuf[i] and
- * logTermBuf[i] = log P(X = x) + log Z (an unnormalised log pmf) over the whole support. Returns
- * Z, from a sum that only drops terms below 1e-18 of the total — a lower bound on Z, which errs
- * towards a smaller e-value.
+ * termBuf[i] = H_i = P(X = lo + i) / P(X = lo + m0) over the whole support, m0 the mode (written
+ * to smallMode[0]), as running products of the ratios from the mode out (each ≤ 1). Returns
+ * Z = Σ_i H_i, every term summed.
  */
 function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number): number {
   const ratio = ratioBuf;
   const inverse = inverseBuf;
-  const logH = logTermBuf;
+  const term = termBuf;
   const D = N - C - n + 1;
   const top = hi - lo;
   for (let i = 0; i < top; i++) {
@@ -608,15 +620,51 @@ function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number):
     inverse[i] = den / num;
   }
   const mode = firstBelow(ratio, top, 1);
+  smallMode[0] = mode;
+  term[mode] = 1;
+  let sum = 1;
+  let t = 1;
+  for (let i = mode; i < top; i++) sum += term[i + 1] = t *= ratio[i];
+  t = 1;
+  for (let i = mode - 1; i >= 0; i--) sum += term[i] = t *= inverse[i];
+  return sum;
+}
+
+/** the mode of the law `tabulateWhole` last tabulated */
+const smallMode = new Int32Array(1);
+
+/**
+ * The tilted sums of tabulated laws are summed directly when |l|·top is at most this: every term
+ * H_i w^(i − m0) then lies within e^±100 of the mode's, so nothing overflows, and the sum is ≥ 1.
+ */
+const HORNER_SPAN = 100;
+
+/**
+ * Σ_i H_i w^i for the law of `tabulateWhole`, w = e^l, as S · e^(l·m0) with S returned
+ * (tiltedLogScale[0] = l·m0): S = Σ_{i ≥ m0} H_i w^(i − m0) + Σ_{i < m0} H_i w^−(m0 − i) by
+ * Horner's rule on each side — every term, a multiply-add each, no search for the tilted mode and
+ * no logarithm (the walks of `tiltedSumTabulated` drop terms below 1e-18 of the sum and bound
+ * them; here they are summed, a difference far below the rounding of the rest). Needs
+ * |l|·top ≤ HORNER_SPAN.
+ */
+function hornerSum(top: number, m0: number, l: number, w: number): number {
+  const term = termBuf;
+  let up = 0;
+  for (let i = top; i > m0; i--) up = (up + term[i]) * w;
+  const v = 1 / w;
+  let down = 0;
+  for (let i = 0; i < m0; i++) down = (down + term[i]) * v;
+  tiltedLogScale[0] = l * m0;
+  return 1 + up + down;
+}
+
+/** logTermBuf[i] = log H_i over the law of `tabulateWhole` (running sums of log ratios from the mode out), for the walks */
+function tabulateLogs(top: number, mode: number): void {
+  const ratio = ratioBuf;
+  const logH = logTermBuf;
   logH[mode] = 0;
   for (let i = mode; i < top; i++) logH[i + 1] = logH[i] + Math.log(ratio[i]);
   for (let i = mode; i > 0; i--) logH[i - 1] = logH[i] - Math.log(ratio[i - 1]);
-  let sum = 1;
-  let t = 1;
-  for (let i = mode; i < top && t >= CUTOFF * sum; i++) sum += t *= ratio[i];
-  t = 1;
-  for (let i = mode - 1; i >= 0 && t >= CUTOFF * sum; i--) sum += t *= inverse[i];
-  return sum;
 }
 
 /** `Hypergeometric.tiltedSum` over the tables of `tabulateWhole`: plain walks, a term at a time */

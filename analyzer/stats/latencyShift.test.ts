@@ -302,8 +302,11 @@ test('contract details: closed batches only, no data no evidence, SLO quantile, 
   // one pair: the canary above the baseline has null probability 1/2, so 1 < e ≤ 2
   const e1 = test.evidence('greater');
   assert.ok(e1 > 1 && e1 <= 2, `${e1}`);
-  test.endBatch(); // an empty batch changes nothing
-  assert.equal(test.evidence('greater'), e1);
+  // an empty batch changes nothing: its start weight only moves from the starts still to come to
+  // the started part of the mixture (equal in exact arithmetic; the sums may round an ulp apart)
+  test.endBatch();
+  const e2 = test.evidence('greater');
+  assert.ok(Math.abs(e2 - e1) <= 4 * Number.EPSILON * e1, `${e2} vs ${e1}`);
   const q = test.quantile('canary', 0.95, ALPHA);
   assert.ok(q.low <= 0.25 && 0.25 <= q.high);
   assert.throws(() => test.observe('baseline', -1), StatsInputError);
