@@ -10,6 +10,9 @@
  *   from the first publish to the group's lag back to 0 (every batch processed, its verdicts
  *   stored and checkpointed, offsets committed). `publish…` is the producer's own rate on the shared
  *   cores: the bus's back-pressure bound (20,000 pending batches) is above a case's 4,376 batches.
+ * - `backlog{1,2}`: the whole stream is published first with no member running (`publish…` and
+ *   the publisher's CPU are then the publisher alone), then the workers consume it: samples/s =
+ *   samples / time from every partition assigned to lag 0, with no publisher competing for the cores.
  * - `recovery`: 2 workers, one SIGKILLed when ~30 % of the samples are in; `takeoverMs` = kill →
  *   the survivor owns every partition (bounded below by the session timeout, 6 s here);
  *   `resumedMs` = kill → the survivor restored one of the victim's releases from its checkpoint;
@@ -65,6 +68,8 @@ interface Case {
   drainedMs?: number;
   survivorSkippedBatches?: number;
   survivorReplayedVerdicts?: number;
+  /** samples ingested twice after a rebalance (backlog cases: a member joining late) */
+  replayedSamples?: number;
   /** CPU time (user + system) of each worker process during the case, ms */
   workerCpuMs: number[];
   /** samples each worker ingested per second of its own CPU time: its rate if it had a core to itself */
@@ -115,6 +120,7 @@ async function oneCase(
   releases: number,
   minutes: number,
   kill: boolean,
+  backlog: boolean,
   workerEnv: Record<string, string | undefined>,
 ): Promise<Case> {
   const scenario = generateScenario({ seed: 11, durationMinutes: minutes, ...DENSITY });
@@ -187,6 +193,33 @@ async function oneCase(
     await sleep(3000); // the group's initial rebalances settle (the broker delays the first by 3 s)
     const lag = async (): Promise<number> =>
       (await bus.lag()).find((l) => l.topic === 'samples' && l.group === 'pipeline')?.pendingBatches ?? -1;
+    // every release publishes its batches in order, all releases at once (the bus batches them)
+    const publishAll = (): Promise<unknown> =>
+      Promise.all(
+        batches.map(async (list) => {
+          for (const b of list) await bus.publishSamples(b);
+        }),
+      );
+    let publishedAlone: { ms: number; cpuMs: number } | undefined;
+    if (backlog) {
+      // The group now exists with its start offsets committed: stop its members, publish the whole
+      // stream with nobody consuming (the publisher alone), then start the members again and time
+      // them from the moment every partition is assigned to lag 0 — the workers without a
+      // publisher competing for the cores.
+      await Promise.all(workers.map((w) => w.stop()));
+      workers.length = 0;
+      const p0 = performance.now();
+      const pc0 = process.cpuUsage();
+      await publishAll();
+      const pc = process.cpuUsage(pc0);
+      publishedAlone = { ms: performance.now() - p0, cpuMs: Math.round((pc.user + pc.system) / 1000) };
+      for (let i = 0; i < instances; i++) workers.push(spawnWorker(args, workerEnv));
+      await Promise.all(workers.map((w) => w.ready));
+      // from the first assignment: a member that joins later (after the broker's 3-s initial
+      // delay) takes partitions over in a rebalance, and the batches the first one had not yet
+      // checkpointed are ingested again (counted in replayedSamples)
+      while (!workers.some((w) => w.logs.some((l) => l.event === 'partitions-assigned'))) await sleep(20);
+    }
 
     const t0 = performance.now();
     const cpu0 = workers.map((w) => processCpuMs(w.pid));
@@ -229,13 +262,8 @@ async function oneCase(
       while (takeovers() === before) await sleep(20);
       takeoverAt = performance.now();
     })();
-    // every release publishes its batches in order, all releases at once (the bus batches them)
-    await Promise.all(
-      batches.map(async (list) => {
-        for (const b of list) await bus.publishSamples(b);
-      }),
-    );
-    const published = performance.now() - t0;
+    if (!backlog) await publishAll();
+    const published = publishedAlone?.ms ?? performance.now() - t0;
     for (;;) {
       if ((await lag()) === 0 && (!kill || takeoverAt !== undefined)) break;
       await sleep(50);
@@ -256,13 +284,15 @@ async function oneCase(
       looksPerSecond: Math.round((releases * minutes) / (ms / 1000)),
       workerCpuMs,
       workerSamplesPerCpuSecond: workerCpuMs.map((c, i) => (kill ? 0 : Math.round(workerSamples[i] / (c / 1000)))),
-      publisherCpuMs: Math.round((publisherCpu.user + publisherCpu.system) / 1000),
+      publisherCpuMs: publishedAlone?.cpuMs ?? Math.round((publisherCpu.user + publisherCpu.system) / 1000),
       machineBusy: Number(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)).toFixed(2)),
     };
     if (!kill) {
       let ingested = 0;
       for (const w of workers) ingested += await metric(w, 'samples_total');
-      if (ingested !== total) throw new Error(`workers ingested ${ingested} samples, expected ${total}`);
+      if (ingested < total || (!backlog && ingested !== total))
+        throw new Error(`workers ingested ${ingested} samples, expected ${total}`);
+      if (backlog) result.replayedSamples = ingested - total;
     } else {
       result.takeoverMs = Math.round((takeoverAt ?? end) - (killedAt ?? end));
       const resumed = survivor.logs.find(
@@ -382,7 +412,10 @@ export async function run({
         (c.takeoverMs !== undefined
           ? ''
           : `; ${c.workerSamplesPerCpuSecond.map((r) => r.toLocaleString('en-US')).join(', ')} samples per worker CPU-second`) +
-        `; publisher CPU ${(c.publisherCpuMs / 1000).toFixed(1)} s; machine busy ${Math.round(c.machineBusy * 100)} %`,
+        `; publisher CPU ${(c.publisherCpuMs / 1000).toFixed(1)} s; machine busy ${Math.round(c.machineBusy * 100)} %` +
+        (c.replayedSamples
+          ? `; ${c.replayedSamples.toLocaleString('en-US')} samples ingested again after a rebalance`
+          : ''),
     );
   };
   if (!only || only.includes('inProcess')) {
@@ -399,13 +432,15 @@ export async function run({
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import tsx --import ${new URL('./kafkaWorkerProfile.ts', import.meta.url).href}`,
       }
     : process.env;
-  for (const [name, instances, kill] of [
-    ['workers1', 1, false],
-    ['workers2', 2, false],
-    ['recovery', 2, true],
+  for (const [name, instances, kill, backlog] of [
+    ['workers1', 1, false, false],
+    ['workers2', 2, false, false],
+    ['recovery', 2, true, false],
+    ['backlog1', 1, false, true],
+    ['backlog2', 2, false, true],
   ] as const) {
     if (only && !only.includes(name)) continue;
-    const c = await oneCase(found.brokers, pgUrl, instances, releases, minutes, kill, workerEnv);
+    const c = await oneCase(found.brokers, pgUrl, instances, releases, minutes, kill, backlog, workerEnv);
     line(name, c);
     figures[name] = c;
   }
