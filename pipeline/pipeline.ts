@@ -405,6 +405,34 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     await Promise.all([...acknowledging]);
   }
 
+  /**
+   * Held acks at `maxHeldAcks`: checkpoints the releases holding the most acks until half the bound
+   * is held, one relief at a time (every batch handler that finds the bound reached waits for the
+   * same one). Checkpointing every dirty release instead, from every handler at the bound, turned
+   * the bound into a storm at 5,000 releases (each holding a few acks: 5,000 checkpoints of
+   * ~170 kB in a row, every lane of the bus waiting behind them, every look late).
+   */
+  let relieving: Promise<void> | undefined;
+  function relieveHeldAcks(): Promise<void> {
+    return (relieving ??= (async () => {
+      const target = Math.floor(o.maxHeldAcks / 2);
+      const holders = [...runs.values()]
+        .filter((run) => run.heldAcks.length > 0)
+        .sort((a, b) => b.heldAcks.length - a.heldAcks.length);
+      for (const run of holders) {
+        if (stats.heldAcks <= target) break;
+        await run
+          .exclusive(async () => runs.get(run.id) === run && (await drain(run)) && saveCheckpoint(run))
+          .catch((err: unknown) =>
+            logger.error(
+              { releaseId: run.id, err: String(err) },
+              'pipeline: checkpoint failed; the other releases go on',
+            ),
+          );
+      }
+    })().finally(() => (relieving = undefined)));
+  }
+
   /** When a release's next look is due: its boundary plus its stable offset in the spread. */
   function dueAt(run: ReleaseSlot): number {
     return run.state.nextBoundary + lookOffset(run.id, spreadMs);
@@ -586,7 +614,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       }
       await ingest(run, batch, ack);
     });
-    if (stats.heldAcks >= o.maxHeldAcks) await checkpointAll();
+    if (stats.heldAcks >= o.maxHeldAcks) await relieveHeldAcks();
   }
 
   async function tick(now: number): Promise<Verdict[]> {
@@ -626,12 +654,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       }
       if (now < dueAt(run)) continue;
       if (run.deferred.length === 0 && now - o.graceMs < run.state.nextBoundary) continue;
+      // taken now, before any await: a round started a second later must not pick it again
+      run.looking = true;
       due.push(run);
     }
-    await watchLooks(finals);
-    await Promise.all(
-      due.map(async (run) => {
-        run.looking = true;
+    await Promise.all([
+      watchLooks(finals),
+      ...due.map(async (run) => {
         const scheduled = Math.max(dueAt(run), run.deferred.length === 0 ? run.state.nextBoundary + o.graceMs : 0);
         try {
           await run.exclusive(async () => {
@@ -652,7 +681,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
           run.looking = false;
         }
       }),
-    );
+    ]);
   }
 
   function watchLooks(final: ReleaseSlot[]): Promise<unknown> {
@@ -705,9 +734,17 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     o.tickEveryMs > 0
       ? setInterval(
           () => {
-            if (ticking || closed) return; // a slow store must not pile ticks up
+            if (closed) return;
+            // spread looks: every second, whatever the earlier rounds are doing — each release is
+            // in at most one look (`looking`), so a round never waits for the slowest look (or
+            // checkpoint) of the one before, which made every look of the next second late
+            if (spreadMs > 0)
+              return void scheduledLooks().catch((err: unknown) =>
+                logger.error({ err: String(err) }, 'pipeline: tick failed'),
+              );
+            if (ticking) return; // a slow store must not pile ticks up
             ticking = true;
-            (spreadMs > 0 ? scheduledLooks() : tick(o.clock() - o.graceMs).then(() => undefined))
+            tick(o.clock() - o.graceMs)
               .catch((err: unknown) => logger.error({ err: String(err) }, 'pipeline: tick failed'))
               .finally(() => (ticking = false));
           },
