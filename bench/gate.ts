@@ -62,18 +62,18 @@ export interface GateBenchOptions {
   heapEveryS?: number;
 }
 
-const rssBytes = (pid: number): number =>
+export const rssBytes = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
+export const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
-interface ServeChild {
+export interface ServeChild {
   child: ChildProcess;
   url: string;
   /** the serve process's inspector (ws://…), used only to force a GC and read its heap */
   inspector: string;
 }
 
-function startServe(config: string): Promise<ServeChild> {
+export function startServe(config: string): Promise<ServeChild> {
   // RH_BENCH_SERVE_NODE_ARGS: extra node flags for the serve child (e.g. --cpu-prof to see where its time goes)
   const nodeArgs = (process.env.RH_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
@@ -166,7 +166,7 @@ ws.onopen = async () => {
 `;
 
 /** Summed over the main thread and every worker thread (the analysis thread, the judges' threads). */
-interface HeapAfterGc {
+export interface HeapAfterGc {
   heapUsed: number;
   /** the main (HTTP) thread's share */
   mainHeapUsed: number;
@@ -178,7 +178,7 @@ interface HeapAfterGc {
 }
 
 /** `snapshotFile`: also write a heap snapshot there (RH_BENCH_HEAP_SNAPSHOTS=dir; open in Chrome DevTools to compare) */
-function heapAfterGc(inspector: string, snapshotFile?: string): Promise<HeapAfterGc> {
+export function heapAfterGc(inspector: string, snapshotFile?: string): Promise<HeapAfterGc> {
   return new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
@@ -230,7 +230,7 @@ function startReference(body: string): Promise<{ child: ChildProcess; url: strin
 }
 
 /** A port free right now (bound on 127.0.0.1, then released). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   const server = createServer();
   return new Promise((res) =>
     server.listen(0, '127.0.0.1', () => {
@@ -241,7 +241,7 @@ function freePort(): Promise<number> {
 }
 
 /** The analysis's counters from its metrics endpoint (engine.metricsPort). */
-async function analysisMetrics(
+export async function analysisMetrics(
   port: number,
 ): Promise<{ looks: number; checkpoints: number; lagP50: number; lagP99: number; lagMax: number }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -7,6 +7,18 @@
  * exist, divided by their number. Prints figures, then one JSON line.
  *
  *   node --import tsx bench/scale.ts [--quick] [--releases 500] [--minutes 5]
+ *
+ * `--serve`: the same releases in a real `serve` process (role `all`, a CHILD process: PGlite in a
+ * temp dir, the in-memory bus), seeded into its store before it starts, scraping an exporter this
+ * process serves (20 gauges × baseline/canary every 5 s), no HTTP load. After `--warmup` seconds it
+ * reads the analysis's own metrics (engine.metricsPort) for `--window` seconds: looks taken, how late
+ * they started after their scheduled time (p50/p99/max over the last 10,000 looks, so a window of
+ * ≥ 10,000 looks holds only looks of the window), checkpoints, batches; the serve process's CPU
+ * (cores used over the window, /proc), its heap after a full GC summed over every thread (through
+ * its inspector) and RSS, and the load average. Prints figures, then one JSON line.
+ *
+ *   node --import tsx bench/scale.ts --serve [--releases 5000] [--warmup 90] [--window 120]
+ *     [--threads N] [--checkpoint-every 10] [--max-pending N] [--interval 1m]
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +26,7 @@ import { parseArgs } from 'node:util';
 import type { AnalysisSpec, MetricSpec } from '../analyzer/index.ts';
 import { ReleaseRun } from '../pipeline/releaseRun.ts';
 import type { ReleaseRecord } from '../store/index.ts';
+import { runServeScale, type ServeScaleOptions } from './scaleServe.ts';
 import { seeded } from './timing.ts';
 
 const METRICS = 20;
@@ -109,11 +122,14 @@ export async function run({
   quick,
   releases,
   minutes,
+  serve,
 }: {
   quick: boolean;
   releases?: number;
   minutes?: number;
+  serve?: Omit<ServeScaleOptions, 'releases'>;
 }): Promise<Record<string, unknown>> {
+  if (serve) return { serve: await runServeScale({ releases: releases ?? (quick ? 500 : 5000), ...serve }) };
   if (!(globalThis as { gc?: unknown }).gc) {
     // re-run with --expose-gc: heap per release needs a full collection before and after
     const child = spawnSync(
@@ -152,13 +168,38 @@ export async function run({
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, releases: { type: 'string' }, minutes: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean' },
+      releases: { type: 'string' },
+      minutes: { type: 'string' },
+      serve: { type: 'boolean' },
+      warmup: { type: 'string' },
+      window: { type: 'string' },
+      threads: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      'max-pending': { type: 'string' },
+      interval: { type: 'string' },
+    },
     strict: true,
   });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const quick = values.quick ?? false;
   const figures = await run({
-    quick: values.quick ?? false,
-    releases: values.releases ? Number(values.releases) : undefined,
-    minutes: values.minutes ? Number(values.minutes) : undefined,
+    quick,
+    releases: num(values.releases),
+    minutes: num(values.minutes),
+    ...(values.serve
+      ? {
+          serve: {
+            warmupS: num(values.warmup) ?? (quick ? 30 : 90),
+            windowS: num(values.window) ?? (quick ? 30 : 120),
+            threads: num(values.threads),
+            checkpointEvery: num(values['checkpoint-every']),
+            maxPendingBatches: num(values['max-pending']),
+            interval: values.interval ?? '1m',
+          },
+        }
+      : {}),
   });
   console.log(JSON.stringify({ bench: { scale: figures } }));
 }
