@@ -175,7 +175,7 @@ export function batchShiftLogEValuesChecked(
   // 2. normal scores of the groups' pooled mid-ranks; suffix means of the scores
   let before = 0;
   for (let g = 0; g < G; g++) {
-    score[g] = normalQuantile((before + (gn[g] + 1) / 2) / (N + 1), 0, 1);
+    score[g] = midRankScore(2 * before + gn[g] + 1, N);
     before += gn[g];
   }
   let sufSum = 0;
@@ -268,6 +268,31 @@ let tiltS = new Float64Array(32);
  * scope boxes it, an allocation per group and tilt)
  */
 const tiltedLogScale = new Float64Array(1);
+
+/**
+ * The van der Waerden score Φ⁻¹(r / (N + 1)) of mid-rank r = twiceMidRank / 2 among N pooled
+ * items: normalQuantile((before + (n + 1) / 2) / (N + 1)) for a group of n after `before` items
+ * (that argument is exactly twiceMidRank / 2 / (N + 1): half-integers are exact). Scores are kept
+ * in tables shared by every test and family, one per N up to SCORE_TABLE_N, filled on first use
+ * (the same numbers: one call each): a scraped gauge pools the same N every batch, and within a
+ * batch the test and every grid shift of the family pool the same N.
+ */
+function midRankScore(twiceMidRank: number, N: number): number {
+  if (N > SCORE_TABLE_N) return normalQuantile(twiceMidRank / 2 / (N + 1), 0, 1);
+  let table = scoreTables.get(N);
+  if (table === undefined) {
+    table = new Float64Array(2 * N + 2).fill(NaN);
+    if (scoreTables.size >= SCORE_TABLES) scoreTables.delete(scoreTables.keys().next().value!);
+    scoreTables.set(N, table);
+  }
+  let score = table[twiceMidRank];
+  if (Number.isNaN(score)) score = table[twiceMidRank] = normalQuantile(twiceMidRank / 2 / (N + 1), 0, 1);
+  return score;
+}
+/** score tables are kept for N up to this (32 KiB each), the SCORE_TABLES most recently created */
+const SCORE_TABLE_N = 2048;
+const SCORE_TABLES = 8;
+const scoreTables = new Map<number, Float64Array>();
 
 /** terms below this fraction of the running sum end a walk (the rest is dropped or bounded) */
 const CUTOFF = 1e-18;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createLatencyShiftTest, restoreLatencyShiftTest, type LatencyShiftTest } from './latencyShift.ts';
 import { StatsInputError } from './errors.ts';
 import { quantileConfidenceSequence } from './quantileConfidenceSequence.ts';
+import { createShiftFamily } from './shiftConfidenceSequence.ts';
 import { createRandom, type Random } from './testing/random.ts';
 import type { Alternative } from './anytime.ts';
 import { inGroup } from '../../test/groups.ts';
@@ -364,5 +365,28 @@ test('band storage: quantiles read on the occupied band equal those of the full 
       const want = quantileConfidenceSequence(cumulative, one.buckets.edges, { p, alpha: 0.01 }).estimate;
       assert.ok(Object.is(one.quantileEstimate('canary', p), want), `${values}: p = ${p}`);
     }
+  }
+});
+
+test('the shift family inside the test holds the same rows as one fed the same batches on its own', () => {
+  const rng = createRandom(77);
+  const test = createLatencyShiftTest({ anchor: 1.2 });
+  const layout = test.buckets;
+  const anchorSteps = test.snapshot().shift!.anchorSteps;
+  const family = createShiftFamily(layout.spec.kind === 'log' ? layout.spec.ratio : NaN, undefined, anchorSteps);
+  for (let t = 0; t < 8; t++) {
+    const b = new Float64Array(layout.count);
+    const c = new Float64Array(layout.count);
+    for (let i = 0; i < 40; i++) {
+      const vb = 0.2 * Math.exp(0.3 * rng.normal());
+      const vc = 0.2 * 1.1 * Math.exp(0.3 * rng.normal());
+      test.observe('baseline', vb);
+      test.observe('canary', vc);
+      b[layout.bucketIndex(vb)]++;
+      c[layout.bucketIndex(vc)]++;
+    }
+    test.endBatch();
+    family.update(b, c, t);
+    assert.deepEqual(test.snapshot().shift, family.snapshot(), `batch ${t}`);
   }
 });

@@ -6,7 +6,12 @@ import { StatsInputError } from './errors.ts';
 import { checkAlternative, checkOptionKeys } from './options.ts';
 import { logBuckets, type BucketLayout, type BucketLayoutSpec } from './logBuckets.ts';
 import { quantileConfidenceSequence, type QuantileInterval } from './quantileConfidenceSequence.ts';
-import { createShiftFamily, type ShiftFamily, type ShiftFamilyState } from './shiftConfidenceSequence.ts';
+import {
+  createShiftFamily,
+  SHIFT_FAMILY_TILTS,
+  type ShiftFamily,
+  type ShiftFamilyState,
+} from './shiftConfidenceSequence.ts';
 import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
 export interface LatencyShiftOptions {
@@ -73,6 +78,17 @@ const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
 const PLAN = tiltPlan(TILTS);
 /** the batch's log e-values, one per tilt (scratch: endBatch runs to completion) */
 const batchLogE = new Float64Array(TILTS.length);
+/**
+ * The shift family's tilts 0.02·2^k are among these (k = 2j), and its e-value for a tilt on the
+ * unshifted table is computed exactly as this test's (`TiltPlan` squares the same chain): the
+ * family takes them for grid shift 0 (FAMILY_TILT_INDEX maps its tilts to ours).
+ */
+const FAMILY_TILT_INDEX = SHIFT_FAMILY_TILTS.map((lambda) => {
+  const k = TILTS.indexOf(lambda);
+  if (k < 0) throw new Error(`shift family tilt ${lambda} is not a latency-test tilt`);
+  return k;
+});
+const familyUnshifted = new Float64Array(FAMILY_TILT_INDEX.length);
 const FN = 'latencyShiftTest';
 
 /**
@@ -257,7 +273,10 @@ class LatencyShift implements LatencyShiftTest {
     const add = batchShiftLogEValuesChecked(table.baseline, table.canary, table.baseline.length, PLAN, 32, batchLogE);
     const logWeight = startLogWeight(batches);
     for (let k = 0; k < TILTS.length; k++) logE[k] = advanceWithLogWeight(logE[k], add[k], logWeight);
-    this.family?.update(table.baseline, table.canary, batches, table.start, this.buckets.count);
+    if (this.family) {
+      for (let j = 0; j < FAMILY_TILT_INDEX.length; j++) familyUnshifted[j] = add[FAMILY_TILT_INDEX[j]];
+      this.family.update(table.baseline, table.canary, batches, table.start, this.buckets.count, familyUnshifted);
+    }
     this.cumBaseline.merge(this.openBaseline);
     this.cumCanary.merge(this.openCanary);
     this.openBaseline.clear();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
-import { createShiftFamily, float32Below } from './shiftConfidenceSequence.ts';
+import { createShiftFamily, float32Below, SHIFT_FAMILY_TILTS } from './shiftConfidenceSequence.ts';
 import { createRng } from './seededRandom.ts';
 import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
@@ -258,4 +258,23 @@ test('interval: the rejected ends, read from the stored rows, at thresholds on a
     }
   }
   assert.ok(checked > 500, `${checked} thresholds`);
+});
+
+test("update with the unshifted table's e-values given: the same rows as computing them", () => {
+  const random = createRng(8).next;
+  const K = 300;
+  const plain = createShiftFamily(1.025);
+  const given = createShiftFamily(1.025);
+  for (let t = 0; t < 10; t++) {
+    const b = new Float64Array(K);
+    const c = new Float64Array(K);
+    for (let i = 0; i < 60; i++) {
+      b[100 + Math.floor(random() * 20)]++;
+      c[103 + Math.floor(random() * 20)]++;
+    }
+    plain.update(b, c, t);
+    given.update(b, c, t, 0, K, batchShiftLogEValues(b, c, SHIFT_FAMILY_TILTS));
+    assert.deepEqual(given.snapshot(), plain.snapshot(), `batch ${t}`);
+  }
+  assert.throws(() => given.update(new Float64Array(K), new Float64Array(K), 10, 0, K, [1, 2]), StatsInputError);
 });

@@ -29,6 +29,8 @@ const grids = new Map<number, readonly number[]>();
 const LAMBDAS = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
 const T = TILTS.length;
+/** the family's tilts, in the order of its rows and of `update`'s `unshifted` */
+export const SHIFT_FAMILY_TILTS: readonly number[] = Object.freeze(Array.from(TILTS));
 /** a row of the family's array: T log e-values, then its count of closed batches (LAZY_CLOSE) */
 const ROW = T + 1;
 /** one exponential per rank group for the 14 tilts (`TiltPlan`) */
@@ -103,9 +105,19 @@ export interface ShiftFamily {
   /**
    * multiplies in closed batch number `t` (0-based): the batch's non-cumulative bucket counts of the
    * log layout, aligned, for buckets `offset` … `offset + length − 1` of a layout of `buckets`
-   * buckets (every bucket outside that range empty); by default the arrays are the whole layout
+   * buckets (every bucket outside that range empty); by default the arrays are the whole layout.
+   * `unshifted`: the batch's log e-values at the family's tilts (`SHIFT_FAMILY_TILTS`, in order) on
+   * the unshifted table, when the caller has them (a latency test computes them for its own
+   * tilts): grid shift 0 uses them instead of computing them again (the same numbers)
    */
-  update(baseline: Float64Array, canary: Float64Array, t: number, offset?: number, buckets?: number): void;
+  update(
+    baseline: Float64Array,
+    canary: Float64Array,
+    t: number,
+    offset?: number,
+    buckets?: number,
+    unshifted?: ArrayLike<number>,
+  ): void;
   /** time-uniform (1 − alpha) confidence sequence for the multiplicative shift, as a relative change */
   interval(alpha: number, estimate: number): EffectInterval;
   snapshot(): ShiftFamilyState;
@@ -273,7 +285,16 @@ class Family implements ShiftFamily {
     logE[row + T] = Math.min(upTo, LAZY_LIMIT);
   }
 
-  update(baseline: Float64Array, canary: Float64Array, t: number, offset = 0, buckets = canary.length): void {
+  update(
+    baseline: Float64Array,
+    canary: Float64Array,
+    t: number,
+    offset = 0,
+    buckets = canary.length,
+    unshifted?: ArrayLike<number>,
+  ): void {
+    if (unshifted !== undefined && unshifted.length !== T)
+      throw new StatsInputError(FN, `unshifted needs ${T} log e-values, got ${unshifted.length}`);
     const length = canary.length;
     if (baseline.length !== length) throw new StatsInputError(FN, 'baseline and canary need the same buckets');
     if (!(Number.isInteger(offset) && offset >= 0 && offset + length <= buckets))
@@ -351,7 +372,8 @@ class Family implements ShiftFamily {
       let same = m === previous;
       for (let j = 0; same && j < m; j++) same = compactB[j] === previousB[j] && compactC[j] === previousC[j];
       if (!same) {
-        batchShiftLogEValuesChecked(compactB, compactC, m, PLAN, GROUPS, shiftLogE);
+        if (k === 0 && unshifted !== undefined) for (let j = 0; j < T; j++) shiftLogE[j] = unshifted[j];
+        else batchShiftLogEValuesChecked(compactB, compactC, m, PLAN, GROUPS, shiftLogE);
         [compactB, previousB] = [previousB, compactB];
         [compactC, previousC] = [previousC, compactC];
         previous = m;
