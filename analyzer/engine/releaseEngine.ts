@@ -103,6 +103,13 @@ export function perMetricAlpha(spec: Pick<AnalysisSpec, 'metrics'>, releaseAlpha
   return releaseAlpha / (spec.metrics.length + spec.metrics.filter((m) => m.slo).length);
 }
 
+/** where a metric's samples go: a judge, the role they play in it, the judge's index */
+interface Route {
+  judge: MetricJudge;
+  role: InputRole;
+  index: number;
+}
+
 /**
  * One release under analysis: routes samples to metric judges, closes a batch at every interval
  * boundary (release start + k·interval), and evaluates the whole release there. Pure: time comes
@@ -113,7 +120,7 @@ export class ReleaseEngine {
   readonly counts: IngestCounts = { accepted: 0, late: 0, unknownMetric: 0, beforeStart: 0, afterFinal: 0, history: 0 };
   private readonly beforeAfter?: BeforeAfterAligner;
   private readonly judges: MetricJudge[];
-  private readonly routes = new Map<string, { judge: MetricJudge; role: InputRole; index: number }[]>();
+  private readonly routes = new Map<string, Route[]>();
   /**
    * Freshness: usable inputs (finite values) per judge and cohort in the open batch, and in the
    * last closed one (null before the first). A metric with no input for a cohort in the last
@@ -217,12 +224,15 @@ export class ReleaseEngine {
       return;
     }
     this.counts.accepted++;
-    this.route(sample);
+    this.routeTo(routes, sample);
   }
 
   private route(sample: Sample): void {
     const routes = this.routes.get(sample.metric);
-    if (!routes) return;
+    if (routes) this.routeTo(routes, sample);
+  }
+
+  private routeTo(routes: readonly Route[], sample: Sample): void {
     const usable = Number.isFinite(sample.value) && sample.value >= 0;
     if (usable && this.split && sample.metric === this.split.metric)
       this.split.open[sample.cohort === 'canary' ? 1 : 0] += sample.value;

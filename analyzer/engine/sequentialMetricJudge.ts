@@ -106,12 +106,17 @@ export class SequentialMetricJudge implements MetricJudge {
   }
 
   add(role: InputRole, cohort: Cohort, raw: number, labels: Record<string, string> | undefined): void {
-    const input = preprocessValue(this.spec, raw);
-    if (!input.use) {
-      if (input.invalid) this.invalid++;
-      return;
+    let value = raw;
+    // a finite value ≥ 0 is used as it is (what preprocessValue says, without its result object:
+    // this runs once per sample); NaN, ±Infinity and negatives go through the shared rules
+    if (!(raw >= 0 && raw <= Number.MAX_VALUE)) {
+      const input = preprocessValue(this.spec, raw);
+      if (!input.use) {
+        if (input.invalid) this.invalid++;
+        return;
+      }
+      value = input.value;
     }
-    const { value } = input;
     if (role === 'value') {
       if (this.spec.histogram) this.addBucket(cohort, value, labels);
       else this.latency!.observe(cohort, value);
