@@ -7,6 +7,7 @@
  * Loaded as CommonJS through tsx when running from source (see pipeline/analysisThreads.ts), so
  * no top-level await.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../store/index.ts';
 import { openBus } from './busConfig.ts';
@@ -26,9 +27,27 @@ if (!parentPort) throw new Error('analysisThreadMain.ts runs as a worker thread 
 const port = parentPort;
 const post = (message: FromAnalysis) => port.postMessage(message);
 
+/**
+ * Lowers this thread's scheduling priority (Linux keeps a nice value per thread; `setPriority(0)`
+ * sets the calling thread's), before anything starts: the judges' threads it spawns inherit it.
+ * When the analysis and the HTTP thread both want a core, the HTTP thread gets it; when the HTTP
+ * thread is idle the analysis has every core as before. Without it, on a loaded machine the polled
+ * answers waited for the analysis's time slices and the probes' answers with them.
+ */
+function yieldToTheHttpThread(nice: number, logger: ReturnType<typeof serviceLogger>): void {
+  // elsewhere (macOS) the nice value is the process's: lowering it would slow the HTTP thread too
+  if (nice === 0 || process.platform !== 'linux') return;
+  try {
+    setPriority(0, nice);
+  } catch (error) {
+    logger.warn({ err: String(error), nice }, 'could not lower the analysis thread priority; it competes with HTTP');
+  }
+}
+
 async function run(data: AnalysisThreadData): Promise<void> {
   const { config, env } = data;
   const logger = serviceLogger(config, 'all');
+  yieldToTheHttpThread(config.engine.analysisNice, logger);
   const closers: (() => Promise<void>)[] = [];
   let store: Store | undefined;
   let analysis: RunningAnalysis | undefined;

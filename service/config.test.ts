@@ -27,3 +27,14 @@ test('a section another room validates: every issue of its ConfigError, with a l
     },
   );
 });
+
+test('analysisNice: 10 unless set, 0..19 (a negative nice would need privileges; above 19 is none)', () => {
+  assert.equal(parseServeConfig('listen:\n  port: 8080\n', 'serve.yaml').engine.analysisNice, 10);
+  assert.equal(parseServeConfig('engine:\n  interval: 1m\n', 'serve.yaml').engine.analysisNice, 10);
+  assert.equal(parseServeConfig('engine:\n  analysisNice: 0\n', 'serve.yaml').engine.analysisNice, 0);
+  for (const bad of ['-1', '20', '2.5'])
+    assert.throws(
+      () => parseServeConfig(`engine:\n  analysisNice: ${bad}\n`, 'serve.yaml'),
+      /serve\.yaml:2.*analysisNice/,
+    );
+});

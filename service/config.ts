@@ -88,6 +88,11 @@ export const serveConfigSchema = z
         grace: duration.default(30_000),
         /** worker threads that run the judges, off the HTTP loop (0: in it — small setups, tests) */
         analysisThreads: z.number().int().min(0).max(64).default(1),
+        /**
+         * the `all` role's analysis thread and the judges' threads it starts run at this nice value
+         * (Linux: per thread), so the HTTP thread gets a core first when both want one (0: equal)
+         */
+        analysisNice: z.number().int().min(0).max(19).default(10),
         /** each release's looks at a stable offset within this span after its boundary (default: the interval) */
         lookSpread: duration.optional(),
         /** `serve --role analysis`: how often the store's active releases are read (the api processes register them) */
@@ -96,7 +101,14 @@ export const serveConfigSchema = z
         metricsPort: port.optional(),
       })
       .strict()
-      .default({ interval: 60_000, checkpointEvery: 10, grace: 30_000, analysisThreads: 1, releasePoll: 5_000 }),
+      .default({
+        interval: 60_000,
+        checkpointEvery: 10,
+        grace: 30_000,
+        analysisThreads: 1,
+        analysisNice: 10,
+        releasePoll: 5_000,
+      }),
     governance: z.unknown().optional(),
     actions: z.unknown().optional(),
     alerts: z
