@@ -14,14 +14,14 @@
  * seconds and at the end of the load — the figure that tells a leak from garbage not yet collected —
  * and its resident memory (VmRSS from /proc/<pid>/status) every 10 s. Prints figures, then one JSON line.
  *
- *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 60] [--slice 2] [--threads 1] [--look-spread 1m]
+ *   node --import tsx bench/gate.ts [--quick] [--duration 60] [--releases 1000] [--rate 2000] [--connections 50] [--pg] [--heap-every 60] [--warmup 60] [--interval 10s] [--reference-duration 60] [--slice 2] [--threads 1] [--analysis-nice 10] [--look-spread 1m]
  *   (--pg: the store in a fresh schema of the shared PostgreSQL, RH_PG_URL, instead of PGlite)
  *   (--seed-store: the releases written into the store before serve starts, which resumes them,
  *   instead of registered over HTTP one by one: seeding 5,000 through the API takes minutes)
  *   (or `npm run bench -- gate` once registered in bench/run.ts; `--quick`: 10 s, 200 releases)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -50,6 +50,8 @@ export interface GateBenchOptions {
   interval?: string;
   /** serve's `engine.analysisThreads` (default: serve's default, 1; 0 runs the judges on the HTTP loop) */
   analysisThreads?: number;
+  /** serve's `engine.analysisNice` (default: serve's, 10; 0: the analysis competes with the HTTP thread as an equal) */
+  analysisNice?: number;
   /** serve's `engine.lookSpread`, e.g. 0ms (every look as soon as due) or 1m (default: serve's, the interval) */
   lookSpread?: string;
   /** seconds the reference node:http server is loaded, in slices alternating with serve's (default: the duration) */
@@ -65,6 +67,42 @@ export interface GateBenchOptions {
 export const rssBytes = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 export const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
+
+/**
+ * serve, the reference and the loader each run in a session of their own (setsid). Linux's
+ * autogroup scheduling (on by default on desktop and server kernels) shares the CPU between
+ * sessions first and between a session's threads second: in one session with this process, the
+ * analysis threads of serve starved the loader and the reference (runs where even the reference
+ * answered 10 % of its requests). Apart, each is a machine's tenant as a pod is: serve's HTTP
+ * thread shares serve's share with serve's own analysis, the reference has a share to itself.
+ */
+const ownSession = { detached: true } as const;
+/**
+ * A child in its own session does not get the terminal's signals: it is killed when this process
+ * exits, and Ctrl-C or a SIGTERM here exits through the 'exit' handlers.
+ */
+function killAtExit(child: ChildProcess): void {
+  const stop = () => child.kill('SIGKILL');
+  process.once('exit', stop);
+  child.once('exit', () => process.off('exit', stop));
+  if (!exitOnSignals) {
+    exitOnSignals = true;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  }
+}
+let exitOnSignals = false;
+
+/** nice value of each of a process's threads, from /proc (serve's analysis threads lower theirs) */
+function threadNice(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+  } catch {
+    return [];
+  }
+}
 
 export interface ServeChild {
   child: ChildProcess;
@@ -83,8 +121,10 @@ export function startServe(config: string): Promise<ServeChild> {
       cwd: ROOT,
       env: { ...process.env, RH_TOKENS: `bench:reader:${READER},ci:operator:${OPERATOR}` },
       stdio: ['ignore', 'ignore', 'pipe'],
+      ...ownSession,
     },
   );
+  killAtExit(child);
   return new Promise((res, rej) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -217,7 +257,11 @@ server.listen(0, '127.0.0.1', () => process.stdout.write('listening ' + server.a
 `;
 
 function startReference(body: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['-e', REFERENCE, body], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', REFERENCE, body], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    ...ownSession,
+  });
+  killAtExit(child);
   return new Promise((res, rej) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -312,7 +356,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     [
       'listen: { port: 0 }',
       `store: { url: "${storeUrl}" }`,
-      `engine: { interval: ${interval}, grace: 0s, metricsPort: ${analysisMetricsPort}${o.analysisThreads !== undefined ? `, analysisThreads: ${o.analysisThreads}` : ''}${o.lookSpread !== undefined ? `, lookSpread: ${o.lookSpread}` : ''} }`,
+      `engine: { interval: ${interval}, grace: 0s, metricsPort: ${analysisMetricsPort}${o.analysisThreads !== undefined ? `, analysisThreads: ${o.analysisThreads}` : ''}${o.analysisNice !== undefined ? `, analysisNice: ${o.analysisNice}` : ''}${o.lookSpread !== undefined ? `, lookSpread: ${o.lookSpread}` : ''} }`,
       'logging: { level: warn }',
       'collector:',
       '  targets:',
@@ -439,6 +483,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     clearInterval(sampler);
     clearInterval(heapSampler);
     const rssEnd = rssBytes(serve.child.pid!);
+    // the witness that the analysis threads run below the HTTP thread (main thread first)
+    const serveThreadNice = threadNice(serve.child.pid!);
     rssSeries.push(rssEnd);
     const heapEnd = await heapAfterGc(serve.inspector, snapshots && join(snapshots, 'end.heapsnapshot'));
     heapSeries.push(heapEnd.heapUsed);
@@ -453,6 +499,11 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       store: pg ? 'postgres' : 'pglite',
       interval,
       analysisThreads: o.analysisThreads ?? 'default (1)',
+      analysisNice: o.analysisNice ?? 'default (10)',
+      /** how many of serve's threads run at each nice value (its main thread, V8's and libuv's at 0) */
+      serveThreadsByNice: Object.fromEntries(
+        [...new Set(serveThreadNice)].map((nice) => [nice, serveThreadNice.filter((n) => n === nice).length]),
+      ),
       lookSpread: o.lookSpread ?? 'default (the interval)',
       releases,
       metricsPerRelease: METRICS,
@@ -505,7 +556,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const ms = (l: OpenLoopResult['latencyMs']) =>
       `p50 ${fmt(l.p50)}, p90 ${fmt(l.p90)}, p99 ${fmt(l.p99)}, p99.9 ${fmt(l.p999)}, max ${fmt(l.max)}`;
     console.log(
-      `gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads}, look spread ${figures.lookSpread} (seeded in ${figures.seedS} s)`,
+      `gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads} (serve's threads by nice value: ${JSON.stringify(figures.serveThreadsByNice)}), look spread ${figures.lookSpread} (seeded in ${figures.seedS} s)`,
     );
     console.log(
       `  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`,
@@ -575,6 +626,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       'reference-duration': { type: 'string' },
       slice: { type: 'string' },
       threads: { type: 'string' },
+      'analysis-nice': { type: 'string' },
       'look-spread': { type: 'string' },
       warmup: { type: 'string' },
       interval: { type: 'string' },
@@ -593,6 +645,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     referenceS: num(values['reference-duration']),
     sliceS: num(values.slice),
     analysisThreads: num(values.threads),
+    analysisNice: num(values['analysis-nice']),
     lookSpread: values['look-spread'],
     warmupS: num(values.warmup),
     interval: values.interval,

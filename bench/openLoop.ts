@@ -282,7 +282,15 @@ const SELF = fileURLToPath(import.meta.url);
 export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   return new Promise((resolve, reject) => {
     // the options on stdin: thousands of paths exceed one argument's limit (128 KiB, E2BIG)
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // in a session of its own (setsid): with Linux's autogroup scheduling, the CPU is shared between
+    // sessions first, so the loader is not starved by the server it measures (as if on another machine)
+    const child = spawn(process.execPath, ['--import', 'tsx', SELF], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    });
+    const stop = () => child.kill('SIGKILL');
+    process.once('exit', stop);
+    child.once('exit', () => process.off('exit', stop));
     child.stdin.end(JSON.stringify(o));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
