@@ -1,6 +1,7 @@
 /** `/metrics` over HTTP: the gauges Argo's and Flagger's Prometheus providers gate on. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createGateMetrics } from './metrics.ts';
 import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
 
 let h: Harness;
@@ -74,4 +75,30 @@ test('governance shows in the gauges too: a schema change without backup reports
   const text = await scrape();
   assert.equal(value(text, 'release_health_verdict', ['release_id="m-schema"', 'decision="inconclusive"']), '1');
   assert.equal(value(text, 'release_health_verdict', ['release_id="m-schema"', 'decision="promote"']), '0');
+});
+
+test('written in slices with turns of the event loop between them, the page is the same text as in one slice', async () => {
+  for (const id of ['m-slice-1', 'm-slice-2', 'm-slice-3']) {
+    await h.call('POST', '/api/v1/releases', {
+      token: TOKENS.operator,
+      body: { release: release(id, { tenant: id }), spec: SPEC },
+    });
+    await h.store.appendVerdict(engineVerdict(id, 'continue', T0 + 60_000, 70));
+  }
+  const options = { store: h.store, governance: h.governance, clock: () => T0 + 120_000 };
+  const whole = createGateMetrics({ ...options, pointsPerSlice: 1_000_000 });
+  const sliced = createGateMetrics({ ...options, pointsPerSlice: 4 });
+  try {
+    for (const m of [whole, sliced]) m.recordRequest('GET', '/healthz', 200);
+    const text = await sliced.collect();
+    assert.equal(text, await whole.collect());
+    // more than one slice per family, each family's header once
+    assert.ok(text.split('\n').filter((l) => l.startsWith('release_health_metric_effect{')).length > 12);
+    for (const name of ['release_health_metric_effect', 'release_health_verdict', 'release_health_gate_requests_total'])
+      assert.equal(text.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)).length, 1, name);
+    assert.throws(() => createGateMetrics({ ...options, pointsPerSlice: 0 }), /pointsPerSlice/);
+  } finally {
+    await whole.close();
+    await sliced.close();
+  }
 });
