@@ -87,6 +87,8 @@ export class ReleaseSlot {
   /** batches that reach into the next look, held until that look is due (look spreading) */
   deferred: DeferredBatch[] = [];
   batchesSinceCheckpoint = 0;
+  /** batches ingested since the last look (a look with none, and none held back, finds the release quiet) */
+  batchesSinceLook = 0;
   /** batches after which the next checkpoint is due (0: not set yet; the pipeline staggers the first) */
   checkpointDue = 0;
   lastHanded: Verdict | undefined;

@@ -485,6 +485,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       stats.samples += batch.samples.length - outcome.malformed;
       stats.lateSamples += outcome.late;
       run.batchesSinceCheckpoint++;
+      run.batchesSinceLook++;
     }
     if (outcome.malformed > 0) {
       stats.malformedSamples += outcome.malformed;
@@ -524,8 +525,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
    * releases that halves the checkpoints, the largest write the pipeline's thread makes.
    */
   async function look(run: ReleaseSlot, now: number, checkpointEachLook = true): Promise<Verdict[]> {
-    const quiet = run.deferred.length === 0;
+    // quiet: nothing came since the last look (no batch ingested, none held back). Not merely
+    // "nothing held back": with a scrape every few seconds that is true of many looks of a busy
+    // release, and each of them then checkpointed (at 2,000 releases about one checkpoint per
+    // release and minute whatever `checkpointEvery` said, bench/scale.ts --serve)
+    const quiet = run.deferred.length === 0 && run.batchesSinceLook === 0;
     if (!(await ingestDeferred(run))) return [];
+    run.batchesSinceLook = 0;
     const advanced = await analyse(
       run,
       () => run.analysis.advanceTo(now),
