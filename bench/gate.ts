@@ -22,7 +22,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -273,6 +273,26 @@ function startReference(body: string): Promise<{ child: ChildProcess; url: strin
   });
 }
 
+/**
+ * The exporter every release's collector scrapes in the scale benches: METRICS gauges for version 1
+ * (baseline) and 2 (canary), new values at each scrape, so every look has fresh samples to judge.
+ */
+export async function startSignalExporter(onScrape: () => void = () => {}): Promise<{ server: Server; url: string }> {
+  const server = createServer((_req, res) => {
+    onScrape();
+    const lines: string[] = [];
+    for (let k = 0; k < METRICS; k++) {
+      lines.push(`# TYPE shop_signal_${k} gauge`);
+      for (const v of ['1', '2'])
+        lines.push(`shop_signal_${k}{version="${v}"} ${(100 + k + Math.random() * 10).toFixed(3)}`);
+    }
+    res.setHeader('content-type', 'text/plain; version=0.0.4');
+    res.end(lines.join('\n') + '\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` };
+}
+
 /** A port free right now (bound on 127.0.0.1, then released). */
 export function freePort(): Promise<number> {
   const server = createServer();
@@ -317,21 +337,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       throw new Error(`${name}: a duration such as ${DURATION_EXAMPLES}, got ${JSON.stringify(value)}`);
   }
 
-  // the exporter every release's collector scrapes: 20 gauges for version 1 (baseline) and 2 (canary)
   let scrapes = 0;
-  const exporter = createServer((_req, res) => {
-    scrapes++;
-    const lines: string[] = [];
-    for (let k = 0; k < METRICS; k++) {
-      lines.push(`# TYPE shop_signal_${k} gauge`);
-      for (const v of ['1', '2'])
-        lines.push(`shop_signal_${k}{version="${v}"} ${(100 + k + Math.random() * 10).toFixed(3)}`);
-    }
-    res.setHeader('content-type', 'text/plain; version=0.0.4');
-    res.end(lines.join('\n') + '\n');
-  });
-  await new Promise<void>((r) => exporter.listen(0, '127.0.0.1', r));
-  const exporterUrl = `http://127.0.0.1:${(exporter.address() as AddressInfo).port}/metrics`;
+  const { server: exporter, url: exporterUrl } = await startSignalExporter(() => scrapes++);
 
   const dir = mkdtempSync(join(tmpdir(), 'rh-bench-gate-'));
   const schema = `rh_bench_gate_${process.pid}`;

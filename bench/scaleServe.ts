@@ -11,11 +11,9 @@
  * machine around the window. Prints figures; scale.ts prints the JSON line.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analysisMetrics, freePort, heapAfterGc, mib, rssBytes, startServe } from './gate.ts';
+import { analysisMetrics, freePort, heapAfterGc, mib, rssBytes, startServe, startSignalExporter } from './gate.ts';
 import { openStore } from '../store/index.ts';
 import { DURATION_EXAMPLES, durationToMs } from '../analyzer/duration.ts';
 
@@ -49,18 +47,7 @@ export async function runServeScale(o: ServeScaleOptions): Promise<Record<string
   const intervalMs = durationToMs(o.interval);
   if (intervalMs === undefined)
     throw new Error(`--interval: a duration such as ${DURATION_EXAMPLES}, got ${JSON.stringify(o.interval)}`);
-  const exporter = createServer((_req, res) => {
-    const lines: string[] = [];
-    for (let k = 0; k < METRICS; k++) {
-      lines.push(`# TYPE shop_signal_${k} gauge`);
-      for (const v of ['1', '2'])
-        lines.push(`shop_signal_${k}{version="${v}"} ${(100 + k + Math.random() * 10).toFixed(3)}`);
-    }
-    res.setHeader('content-type', 'text/plain; version=0.0.4');
-    res.end(lines.join('\n') + '\n');
-  });
-  await new Promise<void>((r) => exporter.listen(0, '127.0.0.1', r));
-  const exporterUrl = `http://127.0.0.1:${(exporter.address() as AddressInfo).port}/metrics`;
+  const { server: exporter, url: exporterUrl } = await startSignalExporter();
   const dir = mkdtempSync(join(tmpdir(), 'rh-bench-scale-'));
   const storeUrl = `pglite://${join(dir, 'store')}`;
   const cohorts =
