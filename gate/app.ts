@@ -103,7 +103,10 @@ export function createGateApp(deps: GateDeps): GateApp {
   // the polled verdict GET's CPU profile. GET and HEAD handlers never read a body.
   app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', (c) => {
+    const failing = deps.liveness?.();
+    return failing === undefined ? c.json({ status: 'ok' }) : c.json({ status: 'failing', reason: failing }, 503);
+  });
   app.get('/readyz', async (c) => {
     const ready = await deps.store.ping().catch(() => false);
     return c.json({ status: ready ? 'ready' : 'store unavailable', store: deps.store.kind }, ready ? 200 : 503);

@@ -39,6 +39,13 @@ export interface GateDeps {
    * `cache.sink` to the pipeline before the gate exists (the pipeline is the gate's runner).
    */
   verdictCache?: VerdictCache;
+  /**
+   * Why this process can no longer do its job, or undefined while it can (the `all` role: its
+   * analysis thread exited). `/healthz` then answers 503 with the reason, so the kubelet's
+   * liveness probe restarts the pod — a restart resumes every release from its checkpoint —
+   * instead of a process that answers 200 while no release is judged any more.
+   */
+  liveness?: () => string | undefined;
 }
 
 export { silentLogger } from '../analyzer/logger.ts';

@@ -18,8 +18,10 @@ import {
 } from './testing/harness.ts';
 
 let h: Harness;
+/** what the harness's liveness hook answers (GateDeps.liveness) */
+let failing: string | undefined;
 before(async () => {
-  h = await startHarness({ verdictCacheMs: 60_000 });
+  h = await startHarness({ verdictCacheMs: 60_000, liveness: () => failing });
 });
 after(() => h.close());
 
@@ -78,6 +80,21 @@ test('/healthz: the same answer as the app', async () => {
   assert.equal(fast.fast, true);
   const fromApp = await answer('/healthz?x=1'); // a query string: the app answers
   assert.deepEqual({ ...fast, fast: undefined }, { ...fromApp, fast: undefined });
+});
+
+test('/healthz while the process can no longer judge: the app answers 503 with the reason, then 200 again', async () => {
+  failing = 'the analysis thread exited; no release is judged until a restart';
+  try {
+    const down = await viaFastPath('/healthz');
+    assert.equal(down.fast, false);
+    assert.equal(down.status, 503);
+    assert.deepEqual(JSON.parse(down.body), { status: 'failing', reason: failing });
+    assert.equal(down.headers['x-frame-options'], 'DENY');
+  } finally {
+    failing = undefined;
+  }
+  const up = await viaFastPath('/healthz');
+  assert.deepEqual([up.fast, up.status, JSON.parse(up.body)], [true, 200, { status: 'ok' }]);
 });
 
 test('no token, a wrong token, a writer-less path, an unknown release: the app answers (and refuses)', async () => {

@@ -30,6 +30,8 @@ export interface FastPathDeps {
   commonHeaders: Record<string, string>;
   /** `/healthz`'s body and content type as the app answers them */
   health: { body: string; contentType: string };
+  /** GateDeps.liveness: while it gives a reason, `/healthz` goes to the app, which answers 503 */
+  liveness?: () => string | undefined;
 }
 
 const VERDICT_PATH = /^\/api\/v1\/releases\/([^/?#]+)\/verdict$/;
@@ -78,6 +80,7 @@ export function createFastPath(d: FastPathDeps): FastPath {
     const logs = logsRequests();
     const started = logs ? performance.now() : 0;
     if (req.url === '/healthz') {
+      if (d.liveness?.() !== undefined) return false;
       res.writeHead(200, healthHeaders);
       res.end(health);
       answered++;

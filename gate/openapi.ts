@@ -236,7 +236,12 @@ export function buildOpenApi(version = '0.1.0'): Record<string, unknown> {
       },
     },
     '/healthz': {
-      get: { summary: 'Liveness', operationId: 'healthz', security: [], responses: { 200: ok('{ status: "ok" }') } },
+      get: {
+        summary: 'Liveness (503 when the process can no longer judge, e.g. its analysis thread exited)',
+        operationId: 'healthz',
+        security: [],
+        responses: { 200: ok('{ status: "ok" }'), 503: ok('{ status: "failing", reason }') },
+      },
     },
     '/readyz': {
       get: {

@@ -46,6 +46,7 @@ export async function startGate(deps: GateDeps, options: GateListenOptions = {})
     clock: deps.clock ?? Date.now,
     commonHeaders,
     health: { body: await health.text(), contentType: health.headers.get('content-type') ?? 'application/json' },
+    ...(deps.liveness ? { liveness: deps.liveness } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;

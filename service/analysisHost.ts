@@ -49,6 +49,8 @@ export interface ThreadedService {
   url: string;
   /** the store as this thread sees it: every call runs in the analysis thread */
   store: Store;
+  /** the analysis thread itself (tests end it to see the process report itself failing) */
+  analysisThread: Worker;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,13 @@ class AnalysisThreadClient {
         reject(error);
       });
     });
+  }
+
+  /** why the thread can no longer judge (it exited without being asked to), or undefined */
+  failure(): string | undefined {
+    return this.exited && !this.closing
+      ? 'the analysis thread exited; no release is judged until a restart'
+      : undefined;
   }
 
   call<T>(target: CallTarget, method: string, args: unknown[]): Promise<T> {
@@ -192,7 +201,7 @@ export async function startThreadedService(
     const clock = Date.now;
     const gate = await serveGate(
       config,
-      { store, runner, governance, tokens, logger, clock, verdictCache: cache },
+      { store, runner, governance, tokens, logger, clock, verdictCache: cache, liveness: () => client.failure() },
       opened,
     );
     logger.info(
@@ -205,7 +214,7 @@ export async function startThreadedService(
       },
       'release-health serving',
     );
-    return { url: gate.url, store, close: closeInOrder(opened, logger) };
+    return { url: gate.url, store, analysisThread: client.worker, close: closeInOrder(opened, logger) };
   } catch (error) {
     for (const part of opened) await part.close().catch(() => undefined);
     throw error;
