@@ -6,8 +6,8 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { formatIssues } from '../analyzer/index.ts';
+import { duplicateKeyProblem, storedTextProblem } from '../analyzer/strictJson.ts';
 import type { Identity } from './auth.ts';
-import { duplicateKeyProblem, storedTextProblem } from './strictJson.ts';
 
 /** What every route's context carries. */
 export type GateEnv = { Variables: { identity: Identity | undefined } };
@@ -59,7 +59,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * (413). Empty bodies are `undefined` when `optional`. A body whose Content-Type is not JSON is
  * 415 (a form or text/plain post is not what the client meant to send, and a browser can send one
  * cross-site without a preflight); malformed, too deeply nested, duplicate or `__proto__` keys,
- * NUL and lone surrogates are 400 naming the field (strictJson.ts).
+ * NUL and lone surrogates are 400 naming the field (analyzer/strictJson.ts).
  */
 export async function readJson(c: GateContext, optional = false): Promise<unknown> {
   const text = await c.req.text();

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { beforeAfterSchema, metricSpecSchema, policySchema, releaseSchema } from '../analyzer/index.ts';
-import { textProblem } from './strictJson.ts';
+import { textProblem } from '../analyzer/strictJson.ts';
 
 const epochMs = z.number().int().nonnegative();
 

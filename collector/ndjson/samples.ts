@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatIssues, sampleSchema, type Cohort, type Sample } from '../../analyzer/index.ts';
-import { duplicateKeyProblem } from '../../gate/strictJson.ts';
+import { duplicateKeyProblem } from '../../analyzer/strictJson.ts';
 import { InputError } from '../../analyzer/inputError.ts';
 
 /** Sample times at or after 2100-01-01 are input errors (epoch ms; 8.64e15 is the last valid Date). */
