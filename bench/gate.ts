@@ -111,9 +111,32 @@ export interface ServeChild {
   inspector: string;
 }
 
+/**
+ * The node flags the image runs serve with: what stands between "node" and the script in the
+ * Dockerfile's ENTRYPOINT, so the bench measures the process a deployment runs.
+ */
+export function imageNodeFlags(dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')): string[] {
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
+  if (!entrypoint) throw new Error('Dockerfile: no ENTRYPOINT in exec form');
+  const argv = JSON.parse(entrypoint[1]) as string[];
+  const script = argv.indexOf('bin/release-health.js');
+  if (argv[0] !== 'node' || script < 0) throw new Error(`Dockerfile: ENTRYPOINT is not node … bin/release-health.js`);
+  return argv.slice(1, script);
+}
+
+/**
+ * The serve child's node flags: the image's (RH_BENCH_IMAGE_FLAGS=0 leaves them out, to compare),
+ * then RH_BENCH_SERVE_NODE_ARGS (e.g. --cpu-prof to see where its time goes).
+ */
+function serveNodeFlags(): string[] {
+  return [
+    ...(process.env.RH_BENCH_IMAGE_FLAGS === '0' ? [] : imageNodeFlags()),
+    ...(process.env.RH_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+}
+
 export function startServe(config: string): Promise<ServeChild> {
-  // RH_BENCH_SERVE_NODE_ARGS: extra node flags for the serve child (e.g. --cpu-prof to see where its time goes)
-  const nodeArgs = (process.env.RH_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = serveNodeFlags();
   const child = spawn(
     process.execPath,
     [...nodeArgs, '--inspect=127.0.0.1:0', join(ROOT, 'bin/release-health.js'), 'serve', '--config', config],
@@ -512,6 +535,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
         [...new Set(serveThreadNice)].map((nice) => [nice, serveThreadNice.filter((n) => n === nice).length]),
       ),
       lookSpread: o.lookSpread ?? 'default (the interval)',
+      /** the node flags serve ran with: the image's (Dockerfile), then RH_BENCH_SERVE_NODE_ARGS */
+      serveNodeFlags: serveNodeFlags(),
       releases,
       metricsPerRelease: METRICS,
       durationS,
@@ -563,7 +588,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     const ms = (l: OpenLoopResult['latencyMs']) =>
       `p50 ${fmt(l.p50)}, p90 ${fmt(l.p90)}, p99 ${fmt(l.p99)}, p99.9 ${fmt(l.p999)}, max ${fmt(l.max)}`;
     console.log(
-      `gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads} (serve's threads by nice value: ${JSON.stringify(figures.serveThreadsByNice)}), look spread ${figures.lookSpread} (seeded in ${figures.seedS} s)`,
+      `gate (${pg ? 'PostgreSQL' : 'PGlite'} store): ${releases} active releases × ${METRICS} metrics, scraped every 5 s, judged every ${interval}; analysis threads ${figures.analysisThreads} (serve's threads by nice value: ${JSON.stringify(figures.serveThreadsByNice)}), look spread ${figures.lookSpread}, node flags ${figures.serveNodeFlags.join(' ') || 'none'} (seeded in ${figures.seedS} s)`,
     );
     console.log(
       `  load: open loop, ${rate}/s evenly paced over ${connections} keep-alive connections; latency from each request's scheduled time`,
