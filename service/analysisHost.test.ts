@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { startThreadedService } from './analysisHost.ts';
 import { parseServeConfig } from './config.ts';
-import { silentLogger } from '../analyzer/logger.ts';
 
 test(
   'all role: /healthz answers 503 with the reason once the analysis thread has exited',
