@@ -316,6 +316,19 @@ export async function startSignalExporter(onScrape: () => void = () => {}): Prom
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` };
 }
 
+/** A bench release; its own tenant each, since a release of the same target supersedes the older. */
+export const benchRelease = (id: string, startedAt: number) => ({
+  id,
+  service: 'shop',
+  version: '2',
+  baselineVersion: '1',
+  environment: 'bench',
+  tenant: id,
+  strategy: 'canary',
+  class: 'standard',
+  startedAt,
+});
+
 /** A port free right now (bound on 127.0.0.1, then released). */
 export function freePort(): Promise<number> {
   const server = createServer();
@@ -408,18 +421,6 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       tolerance: 0.2,
     })),
   };
-  // own tenant each: a release of the same target supersedes the older
-  const releaseOf = (id: string, startedAt: number) => ({
-    id,
-    service: 'shop',
-    version: '2',
-    baselineVersion: '1',
-    environment: 'bench',
-    tenant: id,
-    strategy: 'canary',
-    class: 'standard',
-    startedAt,
-  });
   const ids = Array.from({ length: releases }, (_, i) => `bench-${i}`);
   const seedStart = performance.now();
   if (o.seedStore) {
@@ -431,7 +432,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       await store.migrate();
       const now = Date.now();
       for (const id of ids) {
-        const release = releaseOf(id, now);
+        const release = benchRelease(id, now);
         await store.createRelease(
           { release, spec: { release, ...spec }, status: 'active', registeredAt: now, registeredBy: 'bench' } as never,
           { at: now, actor: 'bench', action: 'release.register', releaseId: id },
@@ -444,7 +445,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   const serve = await startServe(config);
   try {
     for (const id of o.seedStore ? [] : ids) {
-      const release = releaseOf(id, Date.now());
+      const release = benchRelease(id, Date.now());
       const register = () =>
         fetch(`${serve.url}/api/v1/releases`, {
           method: 'POST',

@@ -13,7 +13,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analysisMetrics, freePort, heapAfterGc, mib, rssBytes, startServe, startSignalExporter } from './gate.ts';
+import {
+  analysisMetrics,
+  benchRelease,
+  freePort,
+  heapAfterGc,
+  mib,
+  rssBytes,
+  startServe,
+  startSignalExporter,
+} from './gate.ts';
 import { openStore } from '../store/index.ts';
 import { DURATION_EXAMPLES, durationToMs } from '../analyzer/duration.ts';
 
@@ -99,17 +108,7 @@ export async function runServeScale(o: ServeScaleOptions): Promise<Record<string
     for (let i = 0; i < o.releases; i++) {
       const id = `scale-${i}`;
       // one wave: every release starts together, so their look boundaries coincide (the spread's case)
-      const release = {
-        id,
-        service: 'shop',
-        version: '2',
-        baselineVersion: '1',
-        environment: 'bench',
-        tenant: id,
-        strategy: 'canary',
-        class: 'standard',
-        startedAt: now,
-      };
+      const release = benchRelease(id, now);
       await store.createRelease(
         { release, spec: { release, metrics }, status: 'active', registeredAt: now, registeredBy: 'bench' } as never,
         { at: now, actor: 'bench', action: 'release.register', releaseId: id },
