@@ -13,6 +13,8 @@ export type PipelineLogger = Logger;
 
 export const silentPipelineLogger: PipelineLogger = silentLogger;
 
+export type AcknowledgeMode = 'after-checkpoint' | 'on-delivery';
+
 export interface PipelineOptions {
   bus: Bus;
   store: Store;
@@ -34,6 +36,19 @@ export interface PipelineOptions {
    * `checkpointEvery`), it forces a checkpoint of every release every few batches.
    */
   maxHeldAcks?: number;
+  /**
+   * when a batch is acknowledged to the bus (default 'after-checkpoint'):
+   *  - 'after-checkpoint': once a stored checkpoint covers it — what makes a restart lose nothing
+   *    on a bus that outlives the process (Kafka), which redelivers what was not acknowledged;
+   *  - 'on-delivery': as soon as it is delivered, for a bus that dies with the process and has no
+   *    other member to redeliver to (`serve`'s in-memory bus). Holding acks there protects nothing —
+   *    after a restart the bus is empty whatever was held — and costs memory: the in-memory bus
+   *    keeps every batch from a partition's oldest unacknowledged one on (its commit is a prefix,
+   *    as Kafka's), ~5 KB per batch of 20 gauges, 2.3 GiB at 5,000 releases checkpointing every
+   *    30 batches. Checkpoints then bound only what a restart loses (the batches since the
+   *    release's last one), and a failed batch is logged and not retried.
+   */
+  acknowledge?: AcknowledgeMode;
   /** epoch ms (default Date.now); the demo passes its virtual clock */
   clock?: () => number;
   /**
@@ -91,6 +106,7 @@ const KNOWN = new Set([
   'intervalMs',
   'checkpointEvery',
   'maxHeldAcks',
+  'acknowledge',
   'clock',
   'tickEveryMs',
   'graceMs',
@@ -136,6 +152,7 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     maxHeldAcks:
       options.maxHeldAcks ??
       (options.bus?.maxPendingBatches ? Math.max(1, Math.floor(options.bus.maxPendingBatches / 2)) : 200),
+    acknowledge: options.acknowledge ?? 'after-checkpoint',
     clock: options.clock ?? Date.now,
     tickEveryMs: options.tickEveryMs ?? intervalMs,
     graceMs: options.graceMs ?? 30_000,
@@ -146,6 +163,10 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
   };
   positiveInteger('checkpointEvery', resolved.checkpointEvery);
   positiveInteger('maxHeldAcks', resolved.maxHeldAcks);
+  if (resolved.acknowledge !== 'after-checkpoint' && resolved.acknowledge !== 'on-delivery')
+    throw new PipelineOptionsError(
+      `pipeline option acknowledge must be 'after-checkpoint' or 'on-delivery', got ${JSON.stringify(resolved.acknowledge)}`,
+    );
   positiveInteger('tickEveryMs', resolved.tickEveryMs, true);
   positiveInteger('graceMs', resolved.graceMs, true);
   positiveInteger('analysisThreads', resolved.analysisThreads, true);

@@ -15,6 +15,10 @@
  *    is idempotent per verdict through the store);
  *  - held acks are bounded (`checkpointEvery` per release, `maxHeldAcks` in all) so they never
  *    deadlock with the bus's back-pressure.
+ * On a bus that dies with the process and redelivers to no one else (`serve`'s in-memory bus),
+ * `acknowledge: 'on-delivery'` acknowledges each batch as it arrives instead: there a restart
+ * finds the bus empty whatever was held, so holding only kept batches in memory, and checkpoints
+ * bound what a restart loses (see `PipelineOptions.acknowledge`).
  */
 import type { EngineOptions, Verdict } from '../analyzer/index.ts';
 import type { Ack, SampleBatch, Subscription } from '../collector/index.ts';
@@ -41,6 +45,9 @@ const IGNORED_MEMORY = 10_000;
  * down rather than growing a queue.
  */
 const MAX_UNCONFIRMED_PUBLISHES = 1000;
+
+/** The ack a batch carries once `acknowledge: 'on-delivery'` has acknowledged it: nothing left to do. */
+const ACKNOWLEDGED_ON_DELIVERY: Ack = () => Promise.resolve();
 
 /** The audit action of a release closed as `quarantined` (its detail: `{ reason }`, the error). */
 const QUARANTINE_ACTION = 'release.quarantine';
@@ -462,6 +469,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     }
   }
 
+  /** Holds a batch's ack until a checkpoint covers it (nothing to hold when it went on delivery). */
+  function holdAck(run: ReleaseSlot, ack: Ack): void {
+    if (ack === ACKNOWLEDGED_ON_DELIVERY) return;
+    run.heldAcks.push(ack);
+    stats.heldAcks++;
+  }
+
   /**
    * A batch into the engine (inside `run.exclusive`): verdicts to the outbox, its ack held.
    * False when the release was quarantined (or its analysis thread lost) on the way.
@@ -472,10 +486,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       run,
       () => run.analysis.ingest(batch),
       () => o.clock(),
-      () => {
-        run.heldAcks.push(ack);
-        stats.heldAcks++;
-      },
+      () => holdAck(run, ack),
     );
     if (outcome === undefined) return false;
     run.state = outcome.state;
@@ -495,8 +506,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       );
     }
     run.outbox.push(...outcome.verdicts);
-    run.heldAcks.push(ack);
-    stats.heldAcks++;
+    holdAck(run, ack);
     const stored = await drain(run);
     // Releases scraped together would all reach `checkpointEvery` on the same scrape and write
     // their checkpoints in one burst (1,000 × ~150 kB stalled the gate for seconds in
@@ -546,7 +556,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       ? advanced.verdicts.length > 0 || run.heldAcks.length > 0
       : (advanced.state.final && advanced.verdicts.length > 0) ||
         // a release gone quiet would otherwise hold its last acks until the global bound
-        (quiet && advanced.verdicts.length > 0 && run.heldAcks.length > 0);
+        (quiet && advanced.verdicts.length > 0 && (run.heldAcks.length > 0 || run.batchesSinceCheckpoint > 0));
     if (stored && due) await saveCheckpoint(run);
     return advanced.verdicts;
   }
@@ -578,6 +588,14 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
 
   /** The bus's handler; close() waits for the batches in hand before it waits for their acks. */
   function handle(batch: SampleBatch, ack: Ack): Promise<void> {
+    if (o.acknowledge === 'on-delivery') {
+      const done = ack().catch((err: unknown) =>
+        logger.error({ releaseId: batch.releaseId, err: String(err) }, 'pipeline: acknowledging failed'),
+      );
+      acknowledging.add(done);
+      void done.finally(() => acknowledging.delete(done));
+      ack = ACKNOWLEDGED_ON_DELIVERY;
+    }
     const running = handleBatch(batch, ack);
     handling.add(running);
     const settled = (): void => void handling.delete(running);

@@ -202,6 +202,9 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
       clock,
       intervalMs: config.engine.interval,
       checkpointEvery: config.engine.checkpointEvery,
+      // the in-memory bus is this process's own and dies with it: nobody it could redeliver held
+      // batches to, so holding their acks would only keep them in memory (PipelineOptions.acknowledge)
+      acknowledge: config.bus.kind === 'memory' ? 'on-delivery' : 'after-checkpoint',
       graceMs: config.engine.grace,
       analysisThreads: config.engine.analysisThreads,
       lookSpreadMs: config.engine.lookSpread ?? config.engine.interval,
