@@ -173,9 +173,10 @@ export function batchShiftLogEValuesChecked(
   if (G < 2) return releaseLarge(out);
 
   // 2. normal scores of the groups' pooled mid-ranks; suffix means of the scores
+  const table = scoreTable(N);
   let before = 0;
   for (let g = 0; g < G; g++) {
-    score[g] = midRankScore(2 * before + gn[g] + 1, N);
+    score[g] = midRankScore(2 * before + gn[g] + 1, N, table);
     before += gn[g];
   }
   let sufSum = 0;
@@ -275,19 +276,24 @@ const tiltedLogScale = new Float64Array(1);
  * (that argument is exactly twiceMidRank / 2 / (N + 1): half-integers are exact). Scores are kept
  * in tables shared by every test and family, one per N up to SCORE_TABLE_N, filled on first use
  * (the same numbers: one call each): a scraped gauge pools the same N every batch, and within a
- * batch the test and every grid shift of the family pool the same N.
+ * batch the test and every grid shift of the family pool the same N. `table` is `scoreTable(N)`.
  */
-function midRankScore(twiceMidRank: number, N: number): number {
-  if (N > SCORE_TABLE_N) return normalQuantile(twiceMidRank / 2 / (N + 1), 0, 1);
+function midRankScore(twiceMidRank: number, N: number, table: Float64Array | undefined): number {
+  if (table === undefined) return normalQuantile(twiceMidRank / 2 / (N + 1), 0, 1);
+  let score = table[twiceMidRank];
+  if (Number.isNaN(score)) score = table[twiceMidRank] = normalQuantile(twiceMidRank / 2 / (N + 1), 0, 1);
+  return score;
+}
+/** the score table of pooled size N (`midRankScore`), created on first use, none past SCORE_TABLE_N: looked up once per call, not once per group */
+function scoreTable(N: number): Float64Array | undefined {
+  if (N > SCORE_TABLE_N) return undefined;
   let table = scoreTables.get(N);
   if (table === undefined) {
     table = new Float64Array(2 * N + 2).fill(NaN);
     if (scoreTables.size >= SCORE_TABLES) scoreTables.delete(scoreTables.keys().next().value!);
     scoreTables.set(N, table);
   }
-  let score = table[twiceMidRank];
-  if (Number.isNaN(score)) score = table[twiceMidRank] = normalQuantile(twiceMidRank / 2 / (N + 1), 0, 1);
-  return score;
+  return table;
 }
 /** score tables are kept for N up to this (32 KiB each), the SCORE_TABLES most recently created */
 const SCORE_TABLE_N = 2048;

@@ -62,10 +62,12 @@ const F32 = new Float32Array(1);
 const F32_BITS = new Int32Array(F32.buffer);
 /** the largest single-precision number ≤ x (x finite or ±Infinity) */
 export function float32Below(x: number): number {
-  F32[0] = x;
-  const rounded = F32[0];
+  // Math.fround rounds to nearest as a store into F32 does, without the store and load (the look
+  // stores ~180 of these per gauge metric)
+  const rounded = Math.fround(x);
   if (!(rounded > x)) return rounded;
   // rounded up: one single-precision step towards −∞
+  F32[0] = rounded;
   if (rounded > 0) F32_BITS[0]--;
   else if (rounded < 0) F32_BITS[0]++;
   else F32[0] = -1.401298464324817e-45;
