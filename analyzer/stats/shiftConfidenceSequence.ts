@@ -268,6 +268,24 @@ class Family implements ShiftFamily {
     return clearlyReaches(this.logE, i * ROW + side, level) || this.mixture(i, side) >= level;
   }
 
+  /**
+   * Walks the grid from row `from` in steps of `step` (±1) while the rows' mixtures on `side`
+   * reach `level` — read at the rows' own counts when `before` is −1 (`reaches`: the interval),
+   * else as the betting window reads them before batch `before` (`windowReaches`) — and returns
+   * the last row that did: from − step when none did (−1 from below, the grid's length from above).
+   * One walk for both ends, its step taken at every call (a do-while), so that the compiled code
+   * has met every operation in it from the first batch on: written as two loops whose steps ran
+   * only once a row was rejected, V8 compiled them without the step and threw the compiled
+   * update away when all releases of a lockstep run first rejected a row in the same minute.
+   */
+  private rejectedEnd(from: number, step: number, side: number, level: number, before: number): number {
+    const rows = this.grid.length;
+    let i = from - step;
+    do i += step;
+    while (i >= 0 && i < rows && (before < 0 ? this.reaches(i, side, level) : this.windowReaches(i, side, before)));
+    return i - step;
+  }
+
   /** `windowMixture(i, side, t) >= BET_LEVEL`, the exps and logs spared when clearly so */
   private windowReaches(i: number, side: number, t: number): boolean {
     return clearlyReaches(this.logE, i * ROW + side, BET_LEVEL) || this.windowMixture(i, side, t) >= BET_LEVEL;
@@ -294,9 +312,11 @@ class Family implements ShiftFamily {
     const { logE } = this;
     const row = i * ROW;
     if (closed < upTo) {
-      // one batch: its start weight as a bet-on batch gets it (the same number)
-      const logWeight =
-        upTo - closed === 1 ? startLogWeight(closed) : Math.log(upTo - closed) - Math.log((closed + 1) * (upTo + 1));
+      // For one batch this is its start weight as a bet-on batch gets it, the same number:
+      // log 1 = 0 exactly, and 0 − y = −y (`startLogWeight`). One expression for every count, so
+      // that the first catch-up of a run meets all of it: compiled code that has not met an
+      // operation is thrown away when it first runs (see rejectedEnd).
+      const logWeight = Math.log(upTo - closed) - Math.log((closed + 1) * (upTo + 1));
       for (let j = row; j < row + T; j++) logE[j] = float32Below(advanceWithLogWeight(logE[j], 0, logWeight));
     }
     logE[row + T] = Math.min(upTo, LAZY_LIMIT);
@@ -343,10 +363,8 @@ class Family implements ShiftFamily {
       return;
     }
     // the window, from the state before this batch (see BET_LEVEL)
-    let lowest = -1;
-    for (let i = 0; i < this.grid.length && this.windowReaches(i, 0, t); i++) lowest = i;
-    let highest = this.grid.length;
-    for (let i = this.grid.length - 1; i >= 0 && this.windowReaches(i, LAMBDAS.length, t); i--) highest = i;
+    const lowest = this.rejectedEnd(0, 1, 0, BET_LEVEL, t);
+    const highest = this.rejectedEnd(this.grid.length - 1, -1, LAMBDAS.length, BET_LEVEL, t);
     const firstBet = Math.max(0, Math.min(lowest, highest) - BET_MARGIN);
     const lastBet = Math.min(this.grid.length - 1, Math.max(lowest, highest) + BET_MARGIN);
     const logWeight = startLogWeight(t);
@@ -429,10 +447,8 @@ class Family implements ShiftFamily {
   interval(alpha: number, estimate: number): EffectInterval {
     if (!(alpha > 0 && alpha < 1)) throw new StatsInputError(FN, `alpha must be in (0, 1), got ${alpha}`);
     const threshold = Math.log(1 / alpha); // each end one-sided at alpha (see AnytimeTest.effect)
-    let lowest = -1;
-    while (lowest + 1 < this.grid.length && this.reaches(lowest + 1, 0, threshold)) lowest++;
-    let highest = this.grid.length;
-    while (highest > 0 && this.reaches(highest - 1, LAMBDAS.length, threshold)) highest--;
+    const lowest = this.rejectedEnd(0, 1, 0, threshold, -1);
+    const highest = this.rejectedEnd(this.grid.length - 1, -1, LAMBDAS.length, threshold, -1);
     let low = lowest < 0 ? -1 : this.ratio ** this.grid[lowest] - 1;
     let high = highest === this.grid.length ? Number.POSITIVE_INFINITY : this.ratio ** this.grid[highest] - 1;
     if (low > high) {
