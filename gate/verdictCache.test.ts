@@ -1,7 +1,9 @@
 /** The verdict cache over HTTP: served from memory, kept current by the gate's writes and the pipeline sink. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ReleaseRecord } from '../store/index.ts';
 import { engineVerdict, release, SPEC, startHarness, T0, TOKENS, type Harness } from './testing/harness.ts';
+import { VerdictCache } from './verdictCache.ts';
 
 let h: Harness;
 before(async () => {
@@ -48,4 +50,22 @@ test("the gate's own writes invalidate: a backup checkpoint lifts the hold at on
   });
   assert.equal(res.status, 201);
   assert.equal(await decision('cache-schema'), 'continue');
+});
+
+test('entries loaded together do not expire together: their reloads spread over half a TTL, none served past it', async () => {
+  const ttlMs = 1000;
+  const cache = new VerdictCache(h.store, h.governance, { ttlMs });
+  const ids = Array.from({ length: 200 }, (_, i) => `wave-${String(i).padStart(4, '0')}`);
+  const records = ids.map((id) => ({ release: { id }, status: 'active' }) as unknown as ReleaseRecord);
+  for (const record of records) cache.prime(record);
+  const primedAt = performance.now();
+  const freshAt = async (ms: number): Promise<number> => {
+    await new Promise((resolve) => setTimeout(resolve, primedAt + ms - performance.now()));
+    return ids.filter((id) => cache.peek(id) !== undefined).length;
+  };
+  // Dated back by up to half a TTL, about 80 % are still fresh at 0.6 TTL (all of them were,
+  // expiring together at 1 TTL, before); a late timer moves this towards 0.5 TTL's share, not past it
+  const at60 = await freshAt(0.6 * ttlMs);
+  assert.ok(at60 > 10 && at60 < 190, `some but not all entries expired at 0.6 TTL (${at60} of 200 fresh)`);
+  assert.equal(await freshAt(ttlMs + 20), 0, 'none is served from memory past the TTL');
 });

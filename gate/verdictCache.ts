@@ -9,10 +9,17 @@
  * `ttlMs` — negligible next to the controllers' polling intervals (Argo's `interval`, Flagger's
  * analysis interval: typically 1 min). With the sink wired, `ttlMs` can be raised freely.
  * Unknown ids are not cached, so a release registered elsewhere is visible at its first request.
+ *
+ * Entries loaded together (the start-up warm, a wave of registrations) would also expire together
+ * and send every poll of the next seconds to the store at once — in `serve`'s `all` role through
+ * the analysis thread, every 5 minutes for every release. So an entry is dated up to half a TTL
+ * back by a hash of its id: it is never served for longer than the TTL, and the reloads of a
+ * thousand releases spread over half a TTL instead of one instant.
  */
 import type { GovernanceConfig, Verdict } from '../analyzer/index.ts';
 import type { VerdictSink } from '../pipeline/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
+import { fnv1a32 } from '../analyzer/hash.ts';
 import { governed, loadVerdictInputs, type VerdictInputs } from './verdicts.ts';
 
 export interface VerdictCacheOptions {
@@ -122,7 +129,12 @@ export class VerdictCache {
    */
   prime(record: ReleaseRecord): void {
     if (this.#ttlMs === 0 || this.#entries.has(record.release.id)) return;
-    this.#entries.set(record.release.id, { record, checkpoints: [], approvals: 0, loadedAt: performance.now() });
+    this.#entries.set(record.release.id, {
+      record,
+      checkpoints: [],
+      approvals: 0,
+      loadedAt: this.#loadedNow(record.release.id),
+    });
     if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
   }
 
@@ -177,6 +189,11 @@ export class VerdictCache {
     }
   }
 
+  /** The load time an entry loaded now is given: now, less up to half a TTL by its id (see the header). */
+  #loadedNow(id: string): number {
+    return performance.now() - (this.#ttlMs / 2) * (fnv1a32(id) / 2 ** 32);
+  }
+
   async #load(id: string, known?: ReleaseRecord): Promise<VerdictInputs | undefined> {
     const generation = this.#generation;
     const record = known ?? (await this.store.getRelease(id));
@@ -184,7 +201,7 @@ export class VerdictCache {
     const inputs = await loadVerdictInputs(this.store, this.governance, record);
     if (this.#ttlMs > 0 && generation === this.#generation) {
       this.#entries.delete(id);
-      this.#entries.set(id, { ...inputs, loadedAt: performance.now() });
+      this.#entries.set(id, { ...inputs, loadedAt: this.#loadedNow(id) });
       if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
     }
     return inputs;
