@@ -7,13 +7,14 @@
  * exist, divided by their number. Prints figures, then one JSON line.
  *
  * Each shape runs twice, on fresh releases each time: first in a process that has taken no look
- * yet (the figure this bench always gave), then again. The first pass carries V8's warm-up — the
- * look's code interpreted until it is hot, then compiled, and compiled again when the releases,
- * all in lockstep, reach a code path in the same minute (the first rows closed lazily, the first
- * upper end rejected) — spread over however many looks the run takes, so it shrinks as the run
- * grows. The second pass is closer to what a long-running analysis process pays per look. Both
- * are the process's CPU time; the part spent on threads other than the main one (V8's compiler
- * threads and the GC's helpers; /proc/self/task/<tid>/schedstat, Linux) is given apart.
+ * yet (the figure this bench always gave), then again, before the collection that measures the
+ * first set's heap (a forced full collection throws compiled code away). The first pass carries
+ * V8's warm-up — the look's code interpreted until it is hot, then compiled, and compiled again
+ * when the releases, all in lockstep, reach a code path in the same minute — spread over however
+ * many looks the run takes, so it shrinks as the run grows. The second pass is closer to what a
+ * long-running analysis process pays per look. Both are the process's CPU time; the part spent on
+ * threads other than the main one (V8's compiler threads and the GC's helpers;
+ * /proc/self/task/<tid>/schedstat, Linux) is given apart. The heap figure is the first set's.
  *
  *   node --import tsx bench/scale.ts [--quick] [--releases 500] [--minutes 5]
  *
@@ -105,24 +106,23 @@ function threadCpuSeconds(): { main: number; others: number } | undefined {
   return { main, others };
 }
 
-interface Measured {
+interface Looked {
   lookMsPerRelease: number;
   /** of the look's CPU time, the main thread's and the other threads' (undefined without /proc) */
   mainThreadMs?: number;
   otherThreadsMs?: number;
-  heapKiBPerRelease: number;
   looks: number;
 }
 
-function measure(shape: Shape, releases: number, minutes: number, pass: string): Measured {
-  const gc = (globalThis as { gc?: () => void }).gc!;
+interface Measured extends Looked {
+  heapKiBPerRelease: number;
+  /** the same looks again on fresh releases, in the same process (no heap figure) */
+  again: Looked;
+}
+
+/** `minutes` minutes of scrapes and looks of `runs`, the looks timed alone */
+function drive(runs: ReleaseRun[], shape: Shape, minutes: number): Looked {
   const random = seeded(11);
-  gc();
-  gc();
-  const before = process.memoryUsage();
-  const runs = Array.from({ length: releases }, (_, i) =>
-    ReleaseRun.fresh(record(`scale-${pass}-${i}`), { mode: 'sequential', intervalMs: MINUTE }, 0),
-  );
   let lookMs = 0;
   let mainS = 0;
   let othersS = 0;
@@ -160,19 +160,46 @@ function measure(shape: Shape, releases: number, minutes: number, pass: string):
       othersS += threads1.others - threads0.others;
     }
   }
+  const perLook = (ms: number) => Math.round((ms / looks) * 1000) / 1000;
+  return {
+    lookMsPerRelease: perLook(lookMs),
+    ...(threadCpuSeconds() ? { mainThreadMs: perLook(mainS * 1000), otherThreadsMs: perLook(othersS * 1000) } : {}),
+    looks,
+  };
+}
+
+function fresh(releases: number, pass: string): ReleaseRun[] {
+  return Array.from({ length: releases }, (_, i) =>
+    ReleaseRun.fresh(record(`scale-${pass}-${i}`), { mode: 'sequential', intervalMs: MINUTE }, 0),
+  );
+}
+
+/**
+ * `drive` on releases made here: when this returns they are garbage (made in the caller, its
+ * frame would keep them alive through the collection that measures the first set's heap)
+ */
+function driveFresh(releases: number, shape: Shape, minutes: number): Looked {
+  return drive(fresh(releases, 'again'), shape, minutes);
+}
+
+function measure(shape: Shape, releases: number, minutes: number): Measured {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  gc();
+  gc();
+  const before = process.memoryUsage();
+  const runs = fresh(releases, 'first');
+  const first = drive(runs, shape, minutes);
+  // Again on fresh releases, before the collection below: a forced full collection (gc()) throws
+  // V8's compiled code away, and the pass after it paid the compiling again (its first look cost
+  // as much as a fresh process's).
+  const again = driveFresh(releases, shape, minutes);
   gc();
   gc();
   const after = process.memoryUsage();
+  // the first releases only: the second set is garbage by now
   const held = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
   if (runs.length !== releases) throw new Error('unreachable');
-  const perLook = (ms: number) => Math.round((ms / looks) * 1000) / 1000;
-  const split = threadCpuSeconds() !== undefined;
-  return {
-    lookMsPerRelease: perLook(lookMs),
-    ...(split ? { mainThreadMs: perLook(mainS * 1000), otherThreadsMs: perLook(othersS * 1000) } : {}),
-    heapKiBPerRelease: Math.round(held / releases / 1024),
-    looks,
-  };
+  return { ...first, heapKiBPerRelease: Math.round(held / releases / 1024), again };
 }
 
 export async function run({
@@ -214,11 +241,10 @@ export async function run({
     { name: 'scraped gauges (1 value per cohort per 5 s)', perMinute: 12 },
     { name: 'dense (300 values per cohort per minute)', perMinute: 300 },
   ]) {
-    const first = measure(shape, n, m, 'first');
-    // fresh releases again, the same number of looks: the look once V8 has compiled its code
-    const again = measure(shape, n, m, 'again');
-    figures[shape.perMinute === 12 ? 'scraped' : 'dense'] = { ...first, again };
-    const threads = (r: Measured) =>
+    const first = measure(shape, n, m);
+    const { again } = first;
+    figures[shape.perMinute === 12 ? 'scraped' : 'dense'] = first;
+    const threads = (r: Looked) =>
       r.mainThreadMs === undefined ? '' : ` (main thread ${r.mainThreadMs}, other threads ${r.otherThreadsMs})`;
     console.log(
       `scale, ${shape.name}: ${n} releases × ${METRICS} metrics, ${m} looks each: look CPU time ${first.lookMsPerRelease} ms per release${threads(first)}, then ${again.lookMsPerRelease} ms on fresh releases in the same process${threads(again)}; heap after GC ${first.heapKiBPerRelease} KiB per release (JS heap + ArrayBuffers); load average ${loadavg()[0].toFixed(1)}`,
