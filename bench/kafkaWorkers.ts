@@ -22,13 +22,16 @@
  * - per case, what each side used: every worker's CPU time (from /proc) and its samples per
  *   second of that CPU time — its rate with a core to itself, which the end-to-end figure is not
  *   on a 2-core machine shared with the broker, PostgreSQL, this publisher and other work — the
- *   publisher's CPU time, and how busy the whole machine was;
+ *   same over the second half of each worker's samples (warm: a fresh process first compiles),
+ *   the checkpoints stored, the publisher's CPU time, and how busy the whole machine was;
  * - `inProcess`: the same stream through the engines alone (no bus, no store) in this process,
  *   per CPU-second: the ceiling a worker's bus and store overhead is measured against.
  *
  * Run: `node --import tsx bench/kafkaWorkers.ts [--quick] [--only inProcess,workers1,workers2,recovery]
  * [--cpu-prof-dir DIR]` (a CPU profile of each worker, see kafkaWorkerProfile.ts); `run()` is the
- * `npm run bench -- kafka-workers` entry.
+ * `npm run bench -- kafka-workers` entry. RH_BENCH_WORKER_ARGS adds `analyze-worker` flags to
+ * every worker (e.g. "--checkpoint-every 40"; a later flag wins over the bench's own).
+ * NODE_OPTIONS reaches the workers too (e.g. --max-semi-space-size=64).
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -68,12 +71,16 @@ interface Case {
   drainedMs?: number;
   survivorSkippedBatches?: number;
   survivorReplayedVerdicts?: number;
+  /** engine checkpoints the workers stored (each: snapshot, JSON, an upsert of ~30 kB here) */
+  checkpoints?: number;
   /** samples ingested twice after a rebalance (backlog cases: a member joining late) */
   replayedSamples?: number;
   /** CPU time (user + system) of each worker process during the case, ms */
   workerCpuMs: number[];
   /** samples each worker ingested per second of its own CPU time: its rate if it had a core to itself */
   workerSamplesPerCpuSecond: number[];
+  /** the same over the second half of each worker's samples (from the first progress poll past half): warm, without start-up compilation */
+  workerSamplesPerCpuSecondWarm: number[];
   /** CPU time of this process (the publisher: encoding, producing, lag reads), ms */
   publisherCpuMs: number;
   /** busy share of the whole machine during the case (all processes, every engineer's): 1 = every core busy */
@@ -187,6 +194,7 @@ async function oneCase(
       '0',
       '--log-level',
       'info',
+      ...(process.env.RH_BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? []),
     ];
     for (let i = 0; i < instances; i++) workers.push(spawnWorker(args, workerEnv));
     await Promise.all(workers.map((w) => w.ready));
@@ -264,8 +272,19 @@ async function oneCase(
     })();
     if (!backlog) await publishAll();
     const published = publishedAlone?.ms ?? performance.now() - t0;
+    // Each worker's ingested samples and CPU time every ~500 ms: the rate over the second half of
+    // its samples is the warm worker's. A backlog case starts fresh processes, whose first seconds
+    // also go to compiling (V8's lazy and optimizing compilers on kafkajs, pg and the engines) —
+    // a cost a long-running worker pays once.
+    const progress: { samples: number; cpuMs: number }[][] = workers.map(() => []);
+    let polled = 0;
     for (;;) {
       if ((await lag()) === 0 && (!kill || takeoverAt !== undefined)) break;
+      if (!kill && performance.now() - polled >= 500) {
+        polled = performance.now();
+        for (const [i, w] of workers.entries())
+          progress[i].push({ samples: await metric(w, 'samples_total'), cpuMs: processCpuMs(w.pid) });
+      }
       await sleep(50);
     }
     const end = performance.now();
@@ -284,6 +303,13 @@ async function oneCase(
       looksPerSecond: Math.round((releases * minutes) / (ms / 1000)),
       workerCpuMs,
       workerSamplesPerCpuSecond: workerCpuMs.map((c, i) => (kill ? 0 : Math.round(workerSamples[i] / (c / 1000)))),
+      workerSamplesPerCpuSecondWarm: kill
+        ? []
+        : workerSamples.map((samples, i) => {
+            const half = progress[i].find((p) => p.samples >= samples / 2);
+            const cpuMs = cpu1[i] - (half?.cpuMs ?? Number.NaN);
+            return half && cpuMs > 0 ? Math.round((samples - half.samples) / (cpuMs / 1000)) : 0;
+          }),
       publisherCpuMs: publishedAlone?.cpuMs ?? Math.round((publisherCpu.user + publisherCpu.system) / 1000),
       machineBusy: Number(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)).toFixed(2)),
     };
@@ -293,6 +319,8 @@ async function oneCase(
       if (ingested < total || (!backlog && ingested !== total))
         throw new Error(`workers ingested ${ingested} samples, expected ${total}`);
       if (backlog) result.replayedSamples = ingested - total;
+      result.checkpoints = 0;
+      for (const w of workers) result.checkpoints += await metric(w, 'checkpoints_total');
     } else {
       result.takeoverMs = Math.round((takeoverAt ?? end) - (killedAt ?? end));
       const resumed = survivor.logs.find(
@@ -411,8 +439,9 @@ export async function run({
         `\n${''.padEnd(10)} worker CPU ${c.workerCpuMs.map((m) => `${(m / 1000).toFixed(1)} s (${Math.round((100 * m) / c.ms)} % of the wall time)`).join(', ')}` +
         (c.takeoverMs !== undefined
           ? ''
-          : `; ${c.workerSamplesPerCpuSecond.map((r) => r.toLocaleString('en-US')).join(', ')} samples per worker CPU-second`) +
+          : `; ${c.workerSamplesPerCpuSecond.map((r) => r.toLocaleString('en-US')).join(', ')} samples per worker CPU-second (second half of its samples: ${c.workerSamplesPerCpuSecondWarm.map((r) => r.toLocaleString('en-US')).join(', ')})`) +
         `; publisher CPU ${(c.publisherCpuMs / 1000).toFixed(1)} s; machine busy ${Math.round(c.machineBusy * 100)} %` +
+        (c.checkpoints !== undefined ? `; ${c.checkpoints.toLocaleString('en-US')} checkpoints` : '') +
         (c.replayedSamples
           ? `; ${c.replayedSamples.toLocaleString('en-US')} samples ingested again after a rebalance`
           : ''),
