@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runBusContract } from './testing/contract.ts';
+import type { SampleBatch } from './bus.ts';
 import { BusError } from './errors.ts';
 import { decodeSampleBatch, encodeSampleBatch } from './kafka/codec.ts';
 import { brokersOrSkip, uniquePrefix } from './testing/kafkaBroker.ts';
@@ -64,6 +65,31 @@ test('sample batch codec: round trip with NaN, ±Infinity, -0, labels shared and
   assert.ok(!('labels' in got.samples[2]), 'an absent field stays absent');
   const empty = { ...batch('rel-2', 1), samples: [] };
   assert.deepEqual(decodeSampleBatch(encodeSampleBatch(empty)), empty);
+});
+
+test('sample batch codec: the same batch wherever the message lies in memory (in place or copied), and earlier results stay intact', () => {
+  const samples = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      ts: 1_700_000_000_000 + seed * 1000 + i,
+      metric: i % 3 === 0 ? 'latency' : 'errors',
+      cohort: i % 2 === 0 ? ('baseline' as const) : ('canary' as const),
+      value: (seed + 1) * 0.5 + i,
+    }));
+  const small = { ...batch('rel-1', 1), samples: samples(3, 1) };
+  const large = { ...batch('rel-1', 2), samples: samples(500, 2) };
+  // a Kafka message is a slice of a fetch response: put the encoded bytes at every offset mod 8,
+  // so both the in-place views (aligned columns) and the copy (unaligned) are taken
+  const results: { got: SampleBatch; sent: SampleBatch }[] = [];
+  for (const sent of [small, large, small]) {
+    const bytes = encodeSampleBatch(sent);
+    for (let offset = 0; offset < 8; offset++) {
+      const response = Buffer.alloc(offset + bytes.length + 5, 0xab);
+      bytes.copy(response, offset);
+      results.push({ got: decodeSampleBatch(response.subarray(offset, offset + bytes.length)), sent });
+    }
+  }
+  // decoded samples hold numbers, not views into a buffer a later decode reuses
+  for (const { got, sent } of results) assert.deepEqual(got, sent);
 });
 
 test('sample batch codec: truncated, padded or foreign bytes are DecodeErrors', () => {
