@@ -24,7 +24,7 @@ import {
   keepsWatching,
   type VerdictCache,
 } from '../gate/index.ts';
-import { createPipeline, type Pipeline, type VerdictSink } from '../pipeline/index.ts';
+import { createPipeline, type AcknowledgeMode, type Pipeline, type VerdictSink } from '../pipeline/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
 import { InputError } from '../analyzer/inputError.ts';
 import { promqlCollectorOptions, type ServeConfig } from './config.ts';
@@ -53,6 +53,12 @@ export interface AnalysisDeps {
   partitions?: () => { assigned: number; rebalances: number };
   /** whether this process collects for a release (default all: see ReleaseLifecycle) */
   collects?: (releaseId: string) => boolean;
+  /**
+   * when batches are acknowledged (PipelineOptions.acknowledge); default by `config.bus.kind`. A
+   * consumer-group member passes 'after-checkpoint' whatever its config says: `analyze-worker`
+   * opens its Kafka bus from flags, and its config's bus section is the default in-memory one.
+   */
+  acknowledge?: AcknowledgeMode;
 }
 
 export interface RunningAnalysis {
@@ -204,7 +210,7 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
       checkpointEvery: config.engine.checkpointEvery,
       // the in-memory bus is this process's own and dies with it: nobody it could redeliver held
       // batches to, so holding their acks would only keep them in memory (PipelineOptions.acknowledge)
-      acknowledge: config.bus.kind === 'memory' ? 'on-delivery' : 'after-checkpoint',
+      acknowledge: deps.acknowledge ?? (config.bus.kind === 'memory' ? 'on-delivery' : 'after-checkpoint'),
       graceMs: config.engine.grace,
       analysisThreads: config.engine.analysisThreads,
       lookSpreadMs: config.engine.lookSpread ?? config.engine.interval,
