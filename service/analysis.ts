@@ -54,9 +54,9 @@ export interface AnalysisDeps {
   /** whether this process collects for a release (default all: see ReleaseLifecycle) */
   collects?: (releaseId: string) => boolean;
   /**
-   * when batches are acknowledged (PipelineOptions.acknowledge); default by `config.bus.kind`. A
-   * consumer-group member passes 'after-checkpoint' whatever its config says: `analyze-worker`
-   * opens its Kafka bus from flags, and its config's bus section is the default in-memory one.
+   * when batches are acknowledged (PipelineOptions.acknowledge); default by the bus's `durable`.
+   * A consumer-group member passes 'after-checkpoint' explicitly: its redelivery to the next owner
+   * is what a restart relies on.
    */
   acknowledge?: AcknowledgeMode;
 }
@@ -208,9 +208,10 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
       clock,
       intervalMs: config.engine.interval,
       checkpointEvery: config.engine.checkpointEvery,
-      // the in-memory bus is this process's own and dies with it: nobody it could redeliver held
-      // batches to, so holding their acks would only keep them in memory (PipelineOptions.acknowledge)
-      acknowledge: deps.acknowledge ?? (config.bus.kind === 'memory' ? 'on-delivery' : 'after-checkpoint'),
+      // decided by the bus in hand, not by the config's bus section (analyze-worker opens its Kafka
+      // bus from flags): a bus that dies with the process has nobody to redeliver held batches to,
+      // so holding their acks would only keep them in memory (PipelineOptions.acknowledge)
+      acknowledge: deps.acknowledge ?? (bus.durable ? 'after-checkpoint' : 'on-delivery'),
       graceMs: config.engine.grace,
       analysisThreads: config.engine.analysisThreads,
       lookSpreadMs: config.engine.lookSpread ?? config.engine.interval,

@@ -111,6 +111,12 @@ export interface GroupLag {
 
 export interface Bus {
   /**
+   * Whether published messages outlive this process (Kafka: true; the in-memory bus: false). A
+   * consumer that holds acknowledgements so that a restart can be redelivered what it had not
+   * covered needs a durable bus; on the in-memory one a restart finds nothing to redeliver.
+   */
+  readonly durable: boolean;
+  /**
    * The back-pressure bound per group and topic (see `publishSamples`). A consumer that holds
    * acknowledgements back (the pipeline, until a checkpoint covers its batches) keeps below it,
    * or publishing and the held acknowledgements would wait for each other.

@@ -135,6 +135,7 @@ async function ensureTopics(admin: Admin, topics: string[], options: ResolvedKaf
 }
 
 class KafkaBus implements KafkaBusHandle {
+  readonly durable = true;
   readonly maxPendingBatches: number;
   private readonly groups: GroupAdmin;
   private readonly publishers: Record<BusTopic, TopicPublisher>;

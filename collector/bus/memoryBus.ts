@@ -67,6 +67,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
   let closing: Promise<void> | undefined;
 
   return {
+    durable: false,
     maxPendingBatches: resolved.maxPendingBatches,
     publishSamples: (batch) => samples.publish(batch),
     publishVerdict: (verdict) => verdicts.publish(verdict),
