@@ -14,7 +14,10 @@
  * many looks the run takes, so it shrinks as the run grows. The second pass is closer to what a
  * long-running analysis process pays per look. Both are the process's CPU time; the part spent on
  * threads other than the main one (V8's compiler threads and the GC's helpers;
- * /proc/self/task/<tid>/schedstat, Linux) is given apart. The heap figure is the first set's.
+ * /proc/self/task/<tid>/schedstat, Linux) is given apart. Before each look the bench waits
+ * until those threads are idle (the bench's own loops and the ingestion path are compiled there
+ * too), and after it adds what they used until idle again (the look's code being compiled, the
+ * GC's concurrent marking). The heap figure is the first set's.
  *
  *   node --import tsx bench/scale.ts [--quick] [--releases 500] [--minutes 5]
  *
@@ -106,6 +109,27 @@ function threadCpuSeconds(): { main: number; others: number } | undefined {
   return { main, others };
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Waits, the main thread asleep, until the process's other threads have gone idle (their CPU time
+ * grew by less than 0.2 ms over 20 ms; at most 2 s), and returns the CPU seconds they used
+ * meanwhile; 0 at once where there is no /proc (`threadCpuSeconds`).
+ */
+function settle(): number {
+  const start = threadCpuSeconds();
+  if (!start) return 0;
+  let last = start.others;
+  for (let step = 0; step < 100; step++) {
+    Atomics.wait(pause, 0, 0, 20);
+    const now = threadCpuSeconds()!.others;
+    const grew = now - last;
+    last = now;
+    if (grew < 0.0002) break;
+  }
+  return Math.max(0, last - start.others);
+}
+
 interface Looked {
   lookMsPerRelease: number;
   /** of the look's CPU time, the main thread's and the other threads' (undefined without /proc) */
@@ -148,16 +172,22 @@ function drive(runs: ReleaseRun[], shape: Shape, minutes: number): Looked {
     }
     // the look at the minute's end, timed alone (the ingestion above is not part of it)
     const at = START + (minute + 1) * MINUTE;
-    // CPU time, not wall time: on a shared machine the process is descheduled while it waits
+    // CPU time, not wall time: on a shared machine the process is descheduled while it waits.
+    // V8 compiles hot code on background threads, the bench's own loops and the ingestion path
+    // too: let that finish first, so none of it is counted as the look's.
+    settle();
     const threads0 = threadCpuSeconds();
     const t0 = process.cpuUsage();
     for (const run of runs) looks += run.advanceTo(at).length;
     const used = process.cpuUsage(t0);
     const threads1 = threadCpuSeconds();
-    lookMs += (used.user + used.system) / 1000;
+    // and what the look set going on those threads (compiling the look's code, the GC's
+    // concurrent marking) and was still running when the look returned is the look's
+    const after = settle();
+    lookMs += (used.user + used.system) / 1000 + after * 1000;
     if (threads0 && threads1) {
       mainS += threads1.main - threads0.main;
-      othersS += threads1.others - threads0.others;
+      othersS += threads1.others - threads0.others + after;
     }
   }
   const perLook = (ms: number) => Math.round((ms / looks) * 1000) / 1000;
