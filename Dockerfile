@@ -41,7 +41,14 @@ EXPOSE 8080
 # --min-semi-space-size=16 (MiB): V8's young generation starts at 1 MiB and grows only after many
 # scavenges; under a burst of polls serve's HTTP thread then spends up to ~130 ms per collection in
 # its first seconds of load, which is the tail of its answers (docs/scale-out.md, "Sizing a
-# deployment": /healthz p99 104 -> 34-60 ms). It costs ~32 MiB per thread. A V8 flag: it cannot
-# be set in NODE_OPTIONS, so it is here; bench/gate.ts starts serve with the same flags.
-ENTRYPOINT ["node", "--min-semi-space-size=16", "bin/release-health.js"]
+# deployment": /healthz p99 104 -> 34-60 ms). It costs ~32 MiB per thread.
+# --single-threaded-gc: each thread collects its own heap, without V8's shared helper threads.
+# Those serve every thread's heap at the HTTP thread's priority (nice 0), the analysis thread's
+# too (nice 10, ~2x the HTTP thread's heap at 1,000 releases), so they compete with the HTTP
+# thread for the cores (inferred, not traced). With it, the verdict GETs' p99 was within 2x the
+# reference's in 5 of 5 runs (1.04-1.50x) against 3 of 5 without (1.47-3.31x), alternating on an
+# idle machine. It costs RSS, not heap: +50 MiB at 1,000 releases, +0.5 GiB at 5,000 (heap after
+# GC and look lag unchanged).
+# V8 flags: not accepted in NODE_OPTIONS, so they are here; bench/gate.ts starts serve with them.
+ENTRYPOINT ["node", "--min-semi-space-size=16", "--single-threaded-gc", "bin/release-health.js"]
 CMD ["serve", "--config", "/etc/release-health/serve.yaml"]
