@@ -28,6 +28,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchNodeFlags } from './imageFlags.ts';
 import { runOpenLoop, type OpenLoopResult } from './openLoop.ts';
 import { DURATION_EXAMPLES, durationToMs } from '../analyzer/duration.ts';
 
@@ -112,28 +113,10 @@ export interface ServeChild {
 }
 
 /**
- * The node flags the image runs serve with: what stands between "node" and the script in the
- * Dockerfile's ENTRYPOINT, so the bench measures the process a deployment runs.
- */
-export function imageNodeFlags(dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')): string[] {
-  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
-  if (!entrypoint) throw new Error('Dockerfile: no ENTRYPOINT in exec form');
-  const argv = JSON.parse(entrypoint[1]) as string[];
-  const script = argv.indexOf('bin/release-health.js');
-  if (argv[0] !== 'node' || script < 0) throw new Error(`Dockerfile: ENTRYPOINT is not node … bin/release-health.js`);
-  return argv.slice(1, script);
-}
-
-/**
  * The serve child's node flags: the image's (RH_BENCH_IMAGE_FLAGS=0 leaves them out, to compare),
  * then RH_BENCH_SERVE_NODE_ARGS (e.g. --cpu-prof to see where its time goes).
  */
-function serveNodeFlags(): string[] {
-  return [
-    ...(process.env.RH_BENCH_IMAGE_FLAGS === '0' ? [] : imageNodeFlags()),
-    ...(process.env.RH_BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean),
-  ];
-}
+const serveNodeFlags = (): string[] => benchNodeFlags(process.env.RH_BENCH_SERVE_NODE_ARGS);
 
 export function startServe(config: string): Promise<ServeChild> {
   const nodeArgs = serveNodeFlags();

@@ -31,7 +31,8 @@
  * [--cpu-prof-dir DIR]` (a CPU profile of each worker, see kafkaWorkerProfile.ts); `run()` is the
  * `npm run bench -- kafka-workers` entry. RH_BENCH_WORKER_ARGS adds `analyze-worker` flags to
  * every worker (e.g. "--checkpoint-every 40"; a later flag wins over the bench's own).
- * NODE_OPTIONS reaches the workers too (e.g. --max-semi-space-size=64).
+ * Workers run with the image's node flags (the Dockerfile ENTRYPOINT's; RH_BENCH_IMAGE_FLAGS=0
+ * leaves them out), then RH_BENCH_WORKER_NODE_ARGS; NODE_OPTIONS reaches them too.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +48,7 @@ import { generateScenario } from '../simulator/index.ts';
 import { openStore } from '../store/index.ts';
 import { serviceEnv } from '../test/integration/helpers.ts';
 import { spawnWorker, type WorkerProcess } from '../cli/analyzeWorkerProcess.ts';
+import { benchNodeFlags } from './imageFlags.ts';
 
 const BATCH = 2000;
 /**
@@ -129,6 +131,7 @@ async function oneCase(
   kill: boolean,
   backlog: boolean,
   workerEnv: Record<string, string | undefined>,
+  workerNodeFlags: readonly string[],
 ): Promise<Case> {
   const scenario = generateScenario({ seed: 11, durationMinutes: minutes, ...DENSITY });
   const schema = `rh_bench_workers_${process.pid}_${Date.now()}`;
@@ -196,7 +199,7 @@ async function oneCase(
       'info',
       ...(process.env.RH_BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? []),
     ];
-    for (let i = 0; i < instances; i++) workers.push(spawnWorker(args, workerEnv));
+    for (let i = 0; i < instances; i++) workers.push(spawnWorker(args, workerEnv, workerNodeFlags));
     await Promise.all(workers.map((w) => w.ready));
     await sleep(3000); // the group's initial rebalances settle (the broker delays the first by 3 s)
     const lag = async (): Promise<number> =>
@@ -221,7 +224,7 @@ async function oneCase(
       await publishAll();
       const pc = process.cpuUsage(pc0);
       publishedAlone = { ms: performance.now() - p0, cpuMs: Math.round((pc.user + pc.system) / 1000) };
-      for (let i = 0; i < instances; i++) workers.push(spawnWorker(args, workerEnv));
+      for (let i = 0; i < instances; i++) workers.push(spawnWorker(args, workerEnv, workerNodeFlags));
       await Promise.all(workers.map((w) => w.ready));
       // from the first assignment: a member that joins later (after the broker's 3-s initial
       // delay) takes partitions over in a rebalance, and the batches the first one had not yet
@@ -424,11 +427,16 @@ export async function run({
   }
   const releases = quick ? 16 : 48;
   const minutes = quick ? 20 : 30;
+  const workerNodeFlags = benchNodeFlags(process.env.RH_BENCH_WORKER_NODE_ARGS);
+  console.log(
+    `kafka-workers: worker node flags ${workerNodeFlags.join(' ') || 'none'} (the image's; RH_BENCH_IMAGE_FLAGS=0 leaves them out)`,
+  );
   const figures: Record<string, unknown> = {
     batchSize: BATCH,
     partitions: PARTITIONS,
     releases,
     cores: (await import('node:os')).availableParallelism(),
+    workerNodeFlags,
   };
   const line = (name: string, c: Case): void => {
     console.log(
@@ -469,7 +477,17 @@ export async function run({
     ['backlog2', 2, false, true],
   ] as const) {
     if (only && !only.includes(name)) continue;
-    const c = await oneCase(found.brokers, pgUrl, instances, releases, minutes, kill, backlog, workerEnv);
+    const c = await oneCase(
+      found.brokers,
+      pgUrl,
+      instances,
+      releases,
+      minutes,
+      kill,
+      backlog,
+      workerEnv,
+      workerNodeFlags,
+    );
     line(name, c);
     figures[name] = c;
   }

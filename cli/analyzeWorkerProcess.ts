@@ -29,11 +29,16 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * `nodeArgs`: node's own flags before the entry (bench/kafkaWorkers.ts passes the image's, the
+ * Dockerfile ENTRYPOINT's, so it measures the process a deployment runs).
+ */
 export function spawnWorker(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
+  nodeArgs: readonly string[] = [],
 ): WorkerProcess {
-  const child = spawn(process.execPath, [...ENTRY, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, ...ENTRY, ...args], {
     cwd: REPO,
     env: { ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
