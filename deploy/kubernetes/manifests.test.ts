@@ -114,6 +114,64 @@ test('the Deployment keeps the gate contract: serve, probes, non-root, resources
   }
 });
 
+/** MiB in a Kubernetes quantity (Mi, Gi; what these manifests use). */
+function mebibytes(quantity: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Mi|Gi)$/.exec(quantity);
+  assert.ok(m, `memory quantity ${quantity}: expected Mi or Gi`);
+  return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+}
+
+/**
+ * Peak RSS (MiB) of a process that opens and migrates a fresh embedded store, as serve does on a
+ * pod whose PGlite directory is new (an emptyDir: every pod start): PGlite runs initdb in its
+ * WebAssembly memory, which never shrinks. Measured in a child process, so this process's own
+ * memory does not count.
+ */
+function freshPgliteStorePeakMiB(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'rh-pglite-peak-'));
+  try {
+    const script = `
+      const { openMigratedStore } = await import('./service/parts.ts');
+      const store = await openMigratedStore(${JSON.stringify(`pglite://${dir}/store`)});
+      await store.close();
+      const kb = /VmHWM:\\s+(\\d+) kB/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1];
+      process.stdout.write(String(Number(kb) / 1024));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(KUBERNETES_DIR, '../..'),
+      encoding: 'utf8',
+    });
+    return Number(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test(
+  'a pod with the embedded store has the memory its first start takes (PGlite initdb) and room for the service',
+  { skip: process.platform !== 'linux' && 'reads /proc' },
+  () => {
+    const peak = freshPgliteStorePeakMiB();
+    assert.ok(peak > 100, `measured ${peak} MiB`);
+    // serve's own threads, heaps and the releases' state above the store (docs/scale-out.md sizing)
+    const SERVICE_MIB = 256;
+    for (const env of OVERLAYS) {
+      const objects = renderKustomization(join(KUBERNETES_DIR, 'overlays', env));
+      const config = parse((find(objects, 'ConfigMap') as Loose).data['serve.yaml']);
+      if (!String(config.store?.url ?? '').startsWith('pglite:')) continue;
+      const c = (find(objects, 'Deployment') as Loose).spec.template.spec.containers[0];
+      const limit = mebibytes(c.resources.limits.memory);
+      assert.ok(
+        limit >= peak + SERVICE_MIB,
+        `${env}: memory limit ${c.resources.limits.memory} < the fresh store's ${Math.round(peak)} MiB + ${SERVICE_MIB} MiB: the pod is OOM-killed at start`,
+      );
+      assert.ok(
+        mebibytes(c.resources.requests.memory) >= peak,
+        `${env}: memory request ${c.resources.requests.memory} below the ${Math.round(peak)} MiB the store keeps`,
+      );
+    }
+  },
+);
+
 test('production overlay: one serve process (never two writers), store URL from a Secret', () => {
   const objects = renderKustomization(join(KUBERNETES_DIR, 'overlays', 'production'));
   const deployment = find(objects, 'Deployment') as Loose;
