@@ -150,25 +150,25 @@ test(
   'a pod with the embedded store has the memory its first start takes (PGlite initdb) and room for the service',
   { skip: process.platform !== 'linux' && 'reads /proc' },
   () => {
+    // 825-1,122 MiB on the machines measured (the child runs through tsx, which the image does not)
     const peak = freshPgliteStorePeakMiB();
     assert.ok(peak > 100, `measured ${peak} MiB`);
     // serve's own threads, heaps and the releases' state above the store (docs/scale-out.md sizing)
     const SERVICE_MIB = 256;
+    let checked = 0;
     for (const env of OVERLAYS) {
       const objects = renderKustomization(join(KUBERNETES_DIR, 'overlays', env));
       const config = parse((find(objects, 'ConfigMap') as Loose).data['serve.yaml']);
       if (!String(config.store?.url ?? '').startsWith('pglite:')) continue;
       const c = (find(objects, 'Deployment') as Loose).spec.template.spec.containers[0];
       const limit = mebibytes(c.resources.limits.memory);
+      checked++;
       assert.ok(
         limit >= peak + SERVICE_MIB,
         `${env}: memory limit ${c.resources.limits.memory} < the fresh store's ${Math.round(peak)} MiB + ${SERVICE_MIB} MiB: the pod is OOM-killed at start`,
       );
-      assert.ok(
-        mebibytes(c.resources.requests.memory) >= peak,
-        `${env}: memory request ${c.resources.requests.memory} below the ${Math.round(peak)} MiB the store keeps`,
-      );
     }
+    assert.ok(checked > 0, 'no overlay runs the embedded store: the check checked nothing');
   },
 );
 
