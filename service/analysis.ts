@@ -24,7 +24,7 @@ import {
   keepsWatching,
   type VerdictCache,
 } from '../gate/index.ts';
-import { createPipeline, type AcknowledgeMode, type Pipeline, type VerdictSink } from '../pipeline/index.ts';
+import { createPipeline, type Pipeline, type VerdictSink } from '../pipeline/index.ts';
 import type { ReleaseRecord, Store } from '../store/index.ts';
 import { InputError } from '../analyzer/inputError.ts';
 import { promqlCollectorOptions, type ServeConfig } from './config.ts';
@@ -53,12 +53,6 @@ export interface AnalysisDeps {
   partitions?: () => { assigned: number; rebalances: number };
   /** whether this process collects for a release (default all: see ReleaseLifecycle) */
   collects?: (releaseId: string) => boolean;
-  /**
-   * when batches are acknowledged (PipelineOptions.acknowledge); default by the bus's `durable`.
-   * A consumer-group member passes 'after-checkpoint' explicitly: its redelivery to the next owner
-   * is what a restart relies on.
-   */
-  acknowledge?: AcknowledgeMode;
 }
 
 export interface RunningAnalysis {
@@ -209,9 +203,11 @@ export async function startAnalysis(config: ServeConfig, deps: AnalysisDeps): Pr
       intervalMs: config.engine.interval,
       checkpointEvery: config.engine.checkpointEvery,
       // decided by the bus in hand, not by the config's bus section (analyze-worker opens its Kafka
-      // bus from flags): a bus that dies with the process has nobody to redeliver held batches to,
-      // so holding their acks would only keep them in memory (PipelineOptions.acknowledge)
-      acknowledge: deps.acknowledge ?? (bus.durable ? 'after-checkpoint' : 'on-delivery'),
+      // bus from flags). A durable bus (Kafka) redelivers what was not acknowledged to the next
+      // owner, so a batch is acknowledged only once a stored checkpoint covers it; a bus that dies
+      // with the process has nobody to redeliver held batches to, so holding their acks would only
+      // keep them in memory (PipelineOptions.acknowledge)
+      acknowledge: bus.durable ? 'after-checkpoint' : 'on-delivery',
       graceMs: config.engine.grace,
       analysisThreads: config.engine.analysisThreads,
       lookSpreadMs: config.engine.lookSpread ?? config.engine.interval,

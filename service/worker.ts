@@ -70,16 +70,15 @@ export function kafkaMembership(logger: Logger, options: KafkaMemberOptions) {
   /** Starts the analysis in the group (no resume of the store's active list), the checkpoint timer and the metrics. */
   async function join(
     config: ServeConfig,
-    deps: Omit<AnalysisDeps, 'group' | 'resumeActive' | 'partitions' | 'acknowledge'>,
+    deps: Omit<AnalysisDeps, 'group' | 'resumeActive' | 'partitions'>,
   ): Promise<KafkaMember> {
+    // the Kafka bus is durable, so startAnalysis holds each batch's acknowledgement until a stored
+    // checkpoint covers it: the next owner of a partition is redelivered what a crash lost
     const analysis = await startAnalysis(config, {
       ...deps,
       group: options.group,
       resumeActive: false,
       partitions: () => partitions,
-      // Kafka redelivers what was not acknowledged to the next owner: a batch is acknowledged only
-      // once a stored checkpoint covers it, or a crash loses the batches since the last checkpoint
-      acknowledge: 'after-checkpoint',
     });
     held.pipeline = analysis.pipeline;
     const opened: (() => Promise<void>)[] = [() => analysis.close()];
