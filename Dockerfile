@@ -49,6 +49,7 @@ EXPOSE 8080
 # reference's in 5 of 5 runs (1.04-1.50x) against 3 of 5 without (1.47-3.31x), alternating on an
 # idle machine. It costs RSS, not heap: +50 MiB at 1,000 releases, +0.5 GiB at 5,000 (heap after
 # GC and look lag unchanged).
-# V8 flags: not accepted in NODE_OPTIONS, so they are here; bench/gate.ts starts serve with them.
+# V8 flags: not accepted in NODE_OPTIONS, so they are here; the benches that start serve or
+# analyze-worker read them from this line (bench/imageFlags.ts).
 ENTRYPOINT ["node", "--min-semi-space-size=16", "--single-threaded-gc", "bin/release-health.js"]
 CMD ["serve", "--config", "/etc/release-health/serve.yaml"]
