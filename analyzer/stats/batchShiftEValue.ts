@@ -39,7 +39,7 @@ const FN = 'batchShiftLogEValues';
  * plus one pair of divisions per point of the span those walks cover (≤ n_g), and at most one
  * logarithm per (group, λ) — O(|λ| · Σ_g √n_g + N) in all (see `Hypergeometric`); a group of at
  * most SMALL + 1 support points costs a multiply-add per point and λ, with no transcendental
- * (`hornerSum`), and per λ one exponential per group and one logarithm in all (`TiltPlan`).
+ * (`hornerSums`), and per λ one exponential per group and one logarithm in all (`TiltPlan`).
  *
  * λ > 0 bets on the canary being slower (higher buckets), λ < 0 on it being faster. A cohort with
  * no observations in the batch gives log e = 0 for every λ. Counts must be finite integers ≥ 0.
@@ -198,6 +198,8 @@ export function batchShiftLogEValuesChecked(
   if (tiltW.length < L) {
     tiltW = new Float64Array(Math.max(L, 2 * tiltW.length));
     tiltS = new Float64Array(tiltW.length);
+    hornerTotal = new Float64Array(tiltW.length);
+    hornerTilts = new Int32Array(tiltW.length);
   }
   const w = tiltW;
   const sums = tiltS;
@@ -231,14 +233,27 @@ export function batchShiftLogEValuesChecked(
       zProduct = 1;
     }
     const m0 = smallMode[0];
+    // a small law of HORNER_CHAINS points or more: its Horner sums first, four tilts per pass
+    // over its terms (`hornerSums`); a smaller one's a tilt at a time (`hornerSum`)
+    const chained = small && top >= HORNER_CHAINS;
+    if (chained) {
+      let count = 0;
+      for (let k = 0; k < L; k++) if (Math.abs(lambdas[k] * d) * top <= HORNER_SPAN) hornerTilts[count++] = k;
+      hornerSums(top, m0, w, count);
+    }
     let logsTabulated = false;
     for (let k = 0; k < L; k++) {
       const l = lambdas[k] * d;
       let sum: number;
       if (!small) sum = law!.tiltedSum(l, w[k]);
-      else if (Math.abs(l) * top <= HORNER_SPAN) sum = hornerSum(top, m0, l, w[k]);
-      else {
-        if (!logsTabulated) tabulateLogs(top, m0);
+      else if (Math.abs(l) * top <= HORNER_SPAN) {
+        sum = chained ? hornerTotal[k] : hornerSum(top, m0, w[k]);
+        tiltedLogScale[0] = l * m0;
+      } else {
+        if (!logsTabulated) {
+          completeTables(top);
+          tabulateLogs(top, m0);
+        }
         logsTabulated = true;
         sum = tiltedSumTabulated(top, l, w[k]);
       }
@@ -263,6 +278,9 @@ const FLUSH = 1e280;
 /** per tilt: w = e^(λd) of the current group, and the product of the tilted sums so far */
 let tiltW = new Float64Array(32);
 let tiltS = new Float64Array(32);
+/** per tilt: the current small law's Horner sum (`hornerSums`), for the tilts listed in hornerTilts */
+let hornerTotal = new Float64Array(32);
+let hornerTilts = new Int32Array(32);
 /**
  * [0]: log H_m + l·m of the last tilted sum, which is relative to its largest term, at the tilted
  * mode m (an array slot, not a module variable: writing a double to a variable of the module's
@@ -631,11 +649,17 @@ class Hypergeometric {
 }
 
 /**
- * Small supports (top = hi − lo ≤ SMALL): for X ~ Hyp(N, C, n) on [lo, hi], with i = x − lo, fills
- * ratioBuf[i] = P(X = x + 1) / P(X = x), inverseBuf[i] = 1 / ratioBuf[i] and
- * termBuf[i] = H_i = P(X = lo + i) / P(X = lo + m0) over the whole support, m0 the mode (written
- * to smallMode[0]), as running products of the ratios from the mode out (each ≤ 1). Returns
- * Z = Σ_i H_i, every term summed.
+ * Small supports (top = hi − lo ≤ SMALL): for X ~ Hyp(N, C, n) on [lo, hi], with i = x − lo,
+ * finds the mode m0 (written to smallMode[0]) and fills termBuf[i] = H_i = P(X = lo + i) /
+ * P(X = lo + m0) over the whole support as running products from the mode out (each factor ≤ 1):
+ * of ratioBuf[i] = ratio(i) = P(X = x + 1) / P(X = x) above the mode, of inverseBuf[i] =
+ * 1 / ratio(i) below it. Returns Z = Σ_i H_i, every term summed. The other half of each table —
+ * which only the walks of `tiltedSumTabulated` read, for tilts too steep for Horner's rule — is
+ * filled on demand (`completeTables`), so most groups pay one division per point, not two.
+ *
+ * ratio(i) = num/den with num = (n − x)(C − x), den = (x + 1)(D + x), and the mode is the first i
+ * with ratio(i) < 1, found by bisection on num < den: the same test (for doubles a, b > 0 the
+ * rounded a/b is < 1 exactly when a < b: a < b gives a/b ≤ 1 − 2⁻⁵³, the double below 1).
  */
 function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number): number {
   const ratio = ratioBuf;
@@ -643,15 +667,28 @@ function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number):
   const term = termBuf;
   const D = N - C - n + 1;
   const top = hi - lo;
-  for (let i = 0; i < top; i++) {
-    const x = lo + i;
-    const num = (n - x) * (C - x);
-    const den = (x + 1) * (D + x);
-    ratio[i] = num / den;
-    inverse[i] = den / num;
+  let a = 0;
+  let b = top;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    const x = lo + mid;
+    if ((n - x) * (C - x) < (x + 1) * (D + x)) b = mid;
+    else a = mid + 1;
   }
-  const mode = firstBelow(ratio, top, 1);
+  const mode = a;
+  for (let i = mode; i < top; i++) {
+    const x = lo + i;
+    ratio[i] = ((n - x) * (C - x)) / ((x + 1) * (D + x));
+  }
+  for (let i = 0; i < mode; i++) {
+    const x = lo + i;
+    inverse[i] = ((x + 1) * (D + x)) / ((n - x) * (C - x));
+  }
   smallMode[0] = mode;
+  smallLaw[0] = n;
+  smallLaw[1] = C;
+  smallLaw[2] = D;
+  smallLaw[3] = lo;
   term[mode] = 1;
   let sum = 1;
   let t = 1;
@@ -660,6 +697,28 @@ function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number):
   for (let i = mode - 1; i >= 0; i--) sum += term[i] = t *= inverse[i];
   return sum;
 }
+
+/** fills the halves of the tables that `tabulateWhole` left out: ratio(i) below the mode, 1 / ratio(i) above it */
+function completeTables(top: number): void {
+  const ratio = ratioBuf;
+  const inverse = inverseBuf;
+  const mode = smallMode[0];
+  const n = smallLaw[0];
+  const C = smallLaw[1];
+  const D = smallLaw[2];
+  const lo = smallLaw[3];
+  for (let i = 0; i < mode; i++) {
+    const x = lo + i;
+    ratio[i] = ((n - x) * (C - x)) / ((x + 1) * (D + x));
+  }
+  for (let i = mode; i < top; i++) {
+    const x = lo + i;
+    inverse[i] = ((x + 1) * (D + x)) / ((n - x) * (C - x));
+  }
+}
+
+/** n, C, D and lo of the law `tabulateWhole` last tabulated, for `completeTables` */
+const smallLaw = new Float64Array(4);
 
 /** the mode of the law `tabulateWhole` last tabulated */
 const smallMode = new Int32Array(1);
@@ -671,22 +730,83 @@ const smallMode = new Int32Array(1);
 const HORNER_SPAN = 100;
 
 /**
- * Σ_i H_i w^i for the law of `tabulateWhole`, w = e^l, as S · e^(l·m0) with S returned
- * (tiltedLogScale[0] = l·m0): S = Σ_{i ≥ m0} H_i w^(i − m0) + Σ_{i < m0} H_i w^−(m0 − i) by
+ * Σ_i H_i w^i for the law of `tabulateWhole`, w = e^l, as S · e^(l·m0) with S returned (the
+ * caller takes l·m0 as the scale): S = Σ_{i ≥ m0} H_i w^(i − m0) + Σ_{i < m0} H_i w^−(m0 − i) by
  * Horner's rule on each side — every term, a multiply-add each, no search for the tilted mode and
- * no logarithm (the walks of `tiltedSumTabulated` drop terms below 1e-18 of the sum and bound
- * them; here they are summed, a difference far below the rounding of the rest). Needs
- * |l|·top ≤ HORNER_SPAN.
+ * no logarithm (the walks of `tiltedSumTabulated` drop terms below 1e-18 of the sum and bound them;
+ * here they are summed, a difference far below the rounding of the rest). Needs |l|·top ≤
+ * HORNER_SPAN.
  */
-function hornerSum(top: number, m0: number, l: number, w: number): number {
+function hornerSum(top: number, m0: number, w: number): number {
   const term = termBuf;
   let up = 0;
   for (let i = top; i > m0; i--) up = (up + term[i]) * w;
   const v = 1 / w;
   let down = 0;
   for (let i = 0; i < m0; i++) down = (down + term[i]) * v;
-  tiltedLogScale[0] = l * m0;
   return 1 + up + down;
+}
+
+/**
+ * laws with fewer support points than this sum a tilt at a time (`hornerSum`): with a term or two
+ * on each side there is no chain to overlap, and a pass per group over the tilts only adds work
+ */
+const HORNER_CHAINS = 8;
+
+/**
+ * `hornerSum` of the first `count` tilts k listed in hornerTilts (w = tiltW[k]), written to
+ * hornerTotal[k]. Horner's rule is a chain of dependent operations, each waiting for the one
+ * before (an add, then a multiply, per term): one tilt at a time the processor idles through most
+ * of each step. Four tilts per pass over the terms run four independent chains side by side —
+ * each chain the same operations in the same order as alone, so the same sums to the bit — and
+ * read each term once for all four.
+ */
+function hornerSums(top: number, m0: number, w: Float64Array, count: number): void {
+  const term = termBuf;
+  const tilts = hornerTilts;
+  const out = hornerTotal;
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const k0 = tilts[j];
+    const k1 = tilts[j + 1];
+    const k2 = tilts[j + 2];
+    const k3 = tilts[j + 3];
+    const w0 = w[k0];
+    const w1 = w[k1];
+    const w2 = w[k2];
+    const w3 = w[k3];
+    let up0 = 0;
+    let up1 = 0;
+    let up2 = 0;
+    let up3 = 0;
+    for (let i = top; i > m0; i--) {
+      const h = term[i];
+      up0 = (up0 + h) * w0;
+      up1 = (up1 + h) * w1;
+      up2 = (up2 + h) * w2;
+      up3 = (up3 + h) * w3;
+    }
+    const v0 = 1 / w0;
+    const v1 = 1 / w1;
+    const v2 = 1 / w2;
+    const v3 = 1 / w3;
+    let down0 = 0;
+    let down1 = 0;
+    let down2 = 0;
+    let down3 = 0;
+    for (let i = 0; i < m0; i++) {
+      const h = term[i];
+      down0 = (down0 + h) * v0;
+      down1 = (down1 + h) * v1;
+      down2 = (down2 + h) * v2;
+      down3 = (down3 + h) * v3;
+    }
+    out[k0] = 1 + up0 + down0;
+    out[k1] = 1 + up1 + down1;
+    out[k2] = 1 + up2 + down2;
+    out[k3] = 1 + up3 + down3;
+  }
+  for (; j < count; j++) out[tilts[j]] = hornerSum(top, m0, w[tilts[j]]);
 }
 
 /** logTermBuf[i] = log H_i over the law of `tabulateWhole` (running sums of log ratios from the mode out), for the walks */
