@@ -1,8 +1,12 @@
 /**
  * What one release costs the analysis, at 20 metrics: CPU per look and heap per release, measured
  * on the pipeline's own release state (`ReleaseRun`: engine, watch, producer marks) in this
- * process, with the gate bench's spec (20 gauges, baseline and canary, a scrape every 5 s) and a
- * dense variant (300 values per cohort and metric per minute). Heap is read after a forced full
+ * process, in three shapes: the gate bench's spec (`scraped`: 20 gauges, baseline and canary, one
+ * value per cohort every 5 s); `dense`, 300 values per cohort and metric per minute of a narrow
+ * gauge (uniform within ±5 %: 4–5 log buckets, so a few large rank groups — the large-support
+ * tilted sums); and `latency`, 300 latencies per cohort and metric per minute, lognormal with
+ * σ = 0.6 (a typical web latency, as `power.ts` assumes: ~150 occupied buckets, 32 rank groups —
+ * the Horner sums), kind `latency`. Heap is read after a forced full
  * GC (run with --expose-gc; the bench re-executes itself with it) before and after the releases
  * exist, divided by their number. Prints figures, then one JSON line.
  *
@@ -20,6 +24,7 @@
  * GC's concurrent marking). The heap figure is the first set's.
  *
  *   node --import tsx bench/scale.ts [--quick] [--releases 500] [--minutes 5]
+ *     [--shapes scraped,dense,latency]
  *
  * `--serve`: the same releases in a real `serve` process (role `all`, a CHILD process: PGlite in a
  * temp dir, the in-memory bus), seeded into its store before it starts, scraping an exporter this
@@ -48,11 +53,11 @@ const METRICS = 20;
 const MINUTE = 60_000;
 const START = Date.UTC(2026, 11, 1, 10, 0, 0);
 
-function record(id: string): ReleaseRecord {
+function record(id: string, kind: MetricSpec['kind']): ReleaseRecord {
   const metrics: MetricSpec[] = Array.from({ length: METRICS }, (_, k) => ({
     name: `signal_${k}`,
     group: 'application',
-    kind: 'gauge',
+    kind,
     harm: 'increase',
     tolerance: 0.2,
   }));
@@ -74,10 +79,44 @@ function record(id: string): ReleaseRecord {
 }
 
 interface Shape {
+  /** the shape's key in the JSON line and in --shapes */
+  key: string;
   name: string;
   /** values per cohort and metric in one minute */
   perMinute: number;
+  kind: MetricSpec['kind'];
+  /** one value of metric k, from uniform draws in [0, 1) */
+  value(k: number, random: () => number): number;
 }
+
+/** a standard normal draw from two uniform ones (Box–Muller) */
+function normal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+const SHAPES: readonly Shape[] = [
+  {
+    key: 'scraped',
+    name: 'scraped gauges (1 value per cohort per 5 s)',
+    perMinute: 12,
+    kind: 'gauge',
+    value: (k, random) => 100 + k + random() * 10,
+  },
+  {
+    key: 'dense',
+    name: 'dense narrow gauges (300 values per cohort per minute, within ±5 %)',
+    perMinute: 300,
+    kind: 'gauge',
+    value: (k, random) => 100 + k + random() * 10,
+  },
+  {
+    key: 'latency',
+    name: 'dense latencies (300 values per cohort per minute, lognormal σ = 0.6)',
+    perMinute: 300,
+    kind: 'latency',
+    value: (k, random) => 0.08 * (1 + k / 10) * Math.exp(0.6 * normal(random)),
+  },
+];
 
 /**
  * CPU seconds so far of this process's main thread and of all its other threads (the first field
@@ -164,7 +203,7 @@ function drive(runs: ReleaseRun[], shape: Shape, minutes: number): Looked {
         for (let k = 0; k < METRICS; k++) {
           for (const cohort of ['baseline', 'canary'] as const) {
             for (let j = 0; j < perScrape; j++)
-              samples.push({ ts: ts + j, metric: `signal_${k}`, cohort, value: 100 + k + random() * 10 });
+              samples.push({ ts: ts + j, metric: `signal_${k}`, cohort, value: shape.value(k, random) });
           }
         }
         run.ingest({ releaseId: run.id, batchId: `${run.id}@${sequence}`, producer: 'bench', sequence, samples });
@@ -198,9 +237,13 @@ function drive(runs: ReleaseRun[], shape: Shape, minutes: number): Looked {
   };
 }
 
-function fresh(releases: number, pass: string): ReleaseRun[] {
+function fresh(releases: number, pass: string, shape: Shape): ReleaseRun[] {
   return Array.from({ length: releases }, (_, i) =>
-    ReleaseRun.fresh(record(`scale-${pass}-${i}`), { mode: 'sequential', intervalMs: MINUTE }, 0),
+    ReleaseRun.fresh(
+      record(`scale-${shape.key}-${pass}-${i}`, shape.kind),
+      { mode: 'sequential', intervalMs: MINUTE },
+      0,
+    ),
   );
 }
 
@@ -209,7 +252,7 @@ function fresh(releases: number, pass: string): ReleaseRun[] {
  * frame would keep them alive through the collection that measures the first set's heap)
  */
 function driveFresh(releases: number, shape: Shape, minutes: number): Looked {
-  return drive(fresh(releases, 'again'), shape, minutes);
+  return drive(fresh(releases, 'again', shape), shape, minutes);
 }
 
 function measure(shape: Shape, releases: number, minutes: number): Measured {
@@ -217,7 +260,7 @@ function measure(shape: Shape, releases: number, minutes: number): Measured {
   gc();
   gc();
   const before = process.memoryUsage();
-  const runs = fresh(releases, 'first');
+  const runs = fresh(releases, 'first', shape);
   const first = drive(runs, shape, minutes);
   // Again on fresh releases, before the collection below: a forced full collection (gc()) throws
   // V8's compiled code away, and the pass after it paid the compiling again (its first look cost
@@ -232,15 +275,29 @@ function measure(shape: Shape, releases: number, minutes: number): Measured {
   return { ...first, heapKiBPerRelease: Math.round(held / releases / 1024), again };
 }
 
+/** the comma-separated shape keys of --shapes, each one of SHAPES */
+function shapeKeys(list: string): string[] {
+  const keys = list.split(',').map((key) => key.trim());
+  const unknown = keys.filter((key) => !SHAPES.some((shape) => shape.key === key));
+  if (unknown.length > 0 || keys.length === 0)
+    throw new Error(
+      `--shapes: unknown shape ${unknown.join(', ')}; the shapes are ${SHAPES.map((shape) => shape.key).join(', ')}`,
+    );
+  return keys;
+}
+
 export async function run({
   quick,
   releases,
   minutes,
+  shapes,
   serve,
 }: {
   quick: boolean;
   releases?: number;
   minutes?: number;
+  /** the keys of the shapes to run (SHAPES); all by default */
+  shapes?: readonly string[];
   serve?: Omit<ServeScaleOptions, 'releases'>;
 }): Promise<Record<string, unknown>> {
   if (serve) return { serve: await runServeScale({ releases: releases ?? (quick ? 500 : 5000), ...serve }) };
@@ -256,6 +313,7 @@ export async function run({
         ...(quick ? ['--quick'] : []),
         ...(releases ? ['--releases', String(releases)] : []),
         ...(minutes ? ['--minutes', String(minutes)] : []),
+        ...(shapes ? ['--shapes', shapes.join(',')] : []),
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -267,13 +325,10 @@ export async function run({
   const n = releases ?? (quick ? 100 : 500);
   const m = minutes ?? (quick ? 3 : 5);
   const figures: Record<string, unknown> = { releases: n, minutes: m, metricsPerRelease: METRICS };
-  for (const shape of [
-    { name: 'scraped gauges (1 value per cohort per 5 s)', perMinute: 12 },
-    { name: 'dense (300 values per cohort per minute)', perMinute: 300 },
-  ]) {
+  for (const shape of SHAPES.filter((s) => shapes === undefined || shapes.includes(s.key))) {
     const first = measure(shape, n, m);
     const { again } = first;
-    figures[shape.perMinute === 12 ? 'scraped' : 'dense'] = first;
+    figures[shape.key] = first;
     const threads = (r: Looked) =>
       r.mainThreadMs === undefined ? '' : ` (main thread ${r.mainThreadMs}, other threads ${r.otherThreadsMs})`;
     console.log(
@@ -289,6 +344,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       quick: { type: 'boolean' },
       releases: { type: 'string' },
       minutes: { type: 'string' },
+      shapes: { type: 'string' },
       serve: { type: 'boolean' },
       warmup: { type: 'string' },
       window: { type: 'string' },
@@ -305,6 +361,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     quick,
     releases: num(values.releases),
     minutes: num(values.minutes),
+    shapes: values.shapes === undefined ? undefined : shapeKeys(values.shapes),
     ...(values.serve
       ? {
           serve: {
