@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Grafana's dashboard-linter, built from its source as the Go module proxy serves it, into
-# .cache/go/bin/dashboard-linter (later runs reuse the binary). Prints the binary's path.
+# ~/.cache/release-health/go/bin/dashboard-linter-VERSION, the Go cache that go-controllers.sh uses
+# (later runs and other clones on the machine reuse the binary). Prints the binary's path.
 #
 # Why not `go install github.com/grafana/dashboard-linter@v0.2.0`: the module's go.mod carries a
 # replace directive (go install refuses those), and the proxy does not serve the pseudo-version of
@@ -9,11 +10,10 @@
 # main module with lint/v2.go replaced by a stub that refuses v2 dashboards (ours are the classic
 # JSON model; every rule runs unchanged on them) and that requirement dropped.
 #
-# Environment: RH_GO_CACHE (default <repo>/.cache/go). Under CI=true a missing Go is a failure.
+# Environment: RH_GO_CACHE (default ~/.cache/release-health/go). Under CI=true a missing Go is a failure.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CACHE="${RH_GO_CACHE:-$ROOT/.cache/go}"
+CACHE="${RH_GO_CACHE:-$HOME/.cache/release-health/go}"
 VERSION=v0.2.0
 BIN="$CACHE/bin/dashboard-linter-$VERSION"
 log() { echo "[dashboard-linter] $*" >&2; }
