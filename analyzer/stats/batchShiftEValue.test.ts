@@ -241,6 +241,39 @@ test('equals the whole-support reference computation to 1e-9 on random tables, l
   t.diagnostic(`${tables} tables × ${lambdas.length} tilts: max |Δ| / max(1, |log e|) = ${worst.toExponential(2)}`);
 });
 
+test('a tilt gives the same e-value, to the bit, alone or computed with others', () => {
+  // Tilts of small laws are summed four per pass (independent Horner chains, the rest one at a
+  // time): each must still be exactly what it is alone. No tilt here is twice or minus another,
+  // so every w is its own exponential, as when alone (`TiltPlan`). Rank groups of ~19 points (N ≈
+  // 600, 32 groups) take the chained path; groups of ≤ 7 points (N ≈ 150) the one-at-a-time one;
+  // the steep tilts the tabulated walks.
+  const rng = createRandom(77);
+  const lambdas = [0.03, -0.05, 0.07, 0.11, -0.13, 0.17, 0.019, -0.23, 0.29, 1.7, -3.1];
+  let compared = 0;
+  for (let trial = 0; trial < 40; trial++) {
+    const N = trial % 2 === 0 ? 600 : 150;
+    const K = 150;
+    const baseline = new Array<number>(K).fill(0);
+    const canary = new Array<number>(K).fill(0);
+    const shift = [0, 2, -3][trial % 3];
+    for (let i = 0; i < N; i++) {
+      const isCanary = rng.uniform() < 0.5;
+      const j = Math.round(K / 2 + 25 * rng.normal() + (isCanary ? shift : 0));
+      (isCanary ? canary : baseline)[Math.min(K - 1, Math.max(0, j))]++;
+    }
+    const together = batchShiftLogEValues(baseline, canary, lambdas);
+    lambdas.forEach((lambda, k) => {
+      const alone = batchShiftLogEValues(baseline, canary, [lambda])[0];
+      assert.ok(
+        Object.is(together[k], alone),
+        `trial ${trial}, λ=${lambda}: ${together[k]} with the others, ${alone} alone`,
+      );
+      compared++;
+    });
+  }
+  assert.equal(compared, 40 * lambdas.length);
+});
+
 test('two groups with tens of thousands per cell: matches the log-space hypergeometric sum', () => {
   // one factor only: X ~ Hyp(N, n_c, n_0), l = λ (a_0 − a_1), log e = l x − log E exp(l X)
   const [b0, b1, c0, c1] = [18_000, 22_000, 12_000, 28_000];
