@@ -251,7 +251,7 @@ export function batchShiftLogEValuesChecked(
         tiltedLogScale[0] = l * m0;
       } else {
         if (!logsTabulated) {
-          completeTables(top);
+          completeTables(nRem, cRem, n, lo, hi);
           tabulateLogs(top, m0);
         }
         logsTabulated = true;
@@ -676,19 +676,9 @@ function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number):
     else a = mid + 1;
   }
   const mode = a;
-  for (let i = mode; i < top; i++) {
-    const x = lo + i;
-    ratio[i] = ((n - x) * (C - x)) / ((x + 1) * (D + x));
-  }
-  for (let i = 0; i < mode; i++) {
-    const x = lo + i;
-    inverse[i] = ((x + 1) * (D + x)) / ((n - x) * (C - x));
-  }
+  fillRatios(n, C, D, lo, mode, top);
+  fillInverses(n, C, D, lo, 0, mode);
   smallMode[0] = mode;
-  smallLaw[0] = n;
-  smallLaw[1] = C;
-  smallLaw[2] = D;
-  smallLaw[3] = lo;
   term[mode] = 1;
   let sum = 1;
   let t = 1;
@@ -698,27 +688,30 @@ function tabulateWhole(N: number, C: number, n: number, lo: number, hi: number):
   return sum;
 }
 
-/** fills the halves of the tables that `tabulateWhole` left out: ratio(i) below the mode, 1 / ratio(i) above it */
-function completeTables(top: number): void {
+/** for the law `tabulateWhole(N, C, n, lo, hi)` last tabulated: the halves of its tables it left out, ratio(i) below the mode and 1 / ratio(i) above it */
+function completeTables(N: number, C: number, n: number, lo: number, hi: number): void {
+  const D = N - C - n + 1;
+  fillRatios(n, C, D, lo, 0, smallMode[0]);
+  fillInverses(n, C, D, lo, smallMode[0], hi - lo);
+}
+
+/** ratioBuf[i] = ratio(i) = num / den for i in [from, to), num = (n − x)(C − x), den = (x + 1)(D + x), x = lo + i */
+function fillRatios(n: number, C: number, D: number, lo: number, from: number, to: number): void {
   const ratio = ratioBuf;
-  const inverse = inverseBuf;
-  const mode = smallMode[0];
-  const n = smallLaw[0];
-  const C = smallLaw[1];
-  const D = smallLaw[2];
-  const lo = smallLaw[3];
-  for (let i = 0; i < mode; i++) {
+  for (let i = from; i < to; i++) {
     const x = lo + i;
     ratio[i] = ((n - x) * (C - x)) / ((x + 1) * (D + x));
   }
-  for (let i = mode; i < top; i++) {
+}
+
+/** inverseBuf[i] = 1 / ratio(i) = den / num for i in [from, to) (`fillRatios`) */
+function fillInverses(n: number, C: number, D: number, lo: number, from: number, to: number): void {
+  const inverse = inverseBuf;
+  for (let i = from; i < to; i++) {
     const x = lo + i;
     inverse[i] = ((x + 1) * (D + x)) / ((n - x) * (C - x));
   }
 }
-
-/** n, C, D and lo of the law `tabulateWhole` last tabulated, for `completeTables` */
-const smallLaw = new Float64Array(4);
 
 /** the mode of the law `tabulateWhole` last tabulated */
 const smallMode = new Int32Array(1);
