@@ -71,6 +71,25 @@ test('kthDifference equals brute force on weighted points; the sketch merges by 
     all.sort((a, b) => a - b);
     for (let k = 1; k <= all.length; k++) assert.equal(kthDifference(x, xw, y, yw, k), all[k - 1], `k=${k}`);
   }
+  // sketch-sized inputs: bisection narrows to a few hundred bucket pairs, then they are selected
+  for (let round = 0; round < 6; round++) {
+    const points = (n: number) => Float64Array.from({ length: n }, () => Math.round(random() * 400) / 8).sort();
+    const x = points(100 + Math.floor(random() * 200));
+    const y = points(100 + Math.floor(random() * 200));
+    const xw = Float64Array.from(x, () => 1 + Math.floor(random() * 5));
+    const yw = Float64Array.from(y, () => 1 + Math.floor(random() * 5));
+    const pairs: [number, number][] = [];
+    x.forEach((xv, j) => y.forEach((yv, i) => pairs.push([xv - yv, xw[j] * yw[i]])));
+    pairs.sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    const cumulative = pairs.map(([, w]) => (total += w));
+    const ranks = [1, 2, total - 1, total, Math.floor(total / 2), Math.ceil(total / 2) + 1];
+    for (let r = 0; r < 100; r++) ranks.push(1 + Math.floor(random() * total));
+    for (const k of ranks) {
+      const expected = pairs[cumulative.findIndex((c) => c >= k)][0];
+      assert.equal(kthDifference(x, xw, y, yw, k), expected, `round ${round}, k=${k} of ${total}`);
+    }
+  }
   // small samples: the binned shift is close to the exact Hodges-Lehmann one
   const baseline = Array.from({ length: 300 }, () => 0.2 + random() * 0.1);
   const canary = Array.from({ length: 200 }, () => 0.22 + random() * 0.1);

@@ -180,39 +180,137 @@ export class BinnedTwoSample {
 
 /**
  * The k-th smallest (1-based) of the weighted differences x_j − y_i (x_j counted xw_j times, y_i
- * yw_i times; both ascending): the smallest candidate d with #{pairs: x_j − y_i ≤ d} ≥ k, found by
- * bisection on d with an O(|x| + |y|) two-pointer count, then snapped to the candidate itself.
+ * yw_i times; both ascending): the smallest candidate d with #{pairs: x_j − y_i ≤ d} ≥ k.
+ *
+ * Bisection on d with an O(|x| + |y|) two-pointer count narrows (lo, hi] — #{≤ lo} < k ≤ #{≤ hi}
+ * — until few bucket pairs lie between them (GATHER_PER_POINT per point of x and y), then those
+ * pairs are gathered and the answer selected among them (`selectWeighted`). Bisection to the end
+ * took ~60 counts per call (until lo and hi were neighbouring doubles); this takes ~15, and a
+ * Hodges-Lehmann look of the fixed judge selects six order statistics. A pair is "≤ d" when
+ * y_i ≥ x_j − d, in the counts and in the gathering alike, so both see the same pairs. Should
+ * bisection reach neighbouring doubles first (many pairs with one difference), the answer is the
+ * largest difference ≤ hi.
  */
 export function kthDifference(x: Float64Array, xw: Float64Array, y: Float64Array, yw: Float64Array, k: number): number {
+  const nx = x.length;
   const ny = y.length;
   const suffix = new Float64Array(ny + 1); // weight of y[i..]
   for (let i = ny - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + yw[i];
+  /** bucket pairs counted by the last `atMost` */
+  let pairs = 0;
   const atMost = (d: number): number => {
     let count = 0;
+    let within = 0;
     let p = 0;
-    for (let j = 0; j < x.length; j++) {
+    for (let j = 0; j < nx; j++) {
       const threshold = x[j] - d; // pairs with y_i ≥ threshold
       while (p < ny && y[p] < threshold) p++;
       count += xw[j] * suffix[p];
+      within += ny - p;
     }
+    pairs = within;
     return count;
   };
-  let hi = x[x.length - 1] - y[0]; // every pair is ≤ hi
   let lo = x[0] - y[ny - 1]; // the smallest difference
-  if (atMost(lo) >= k) return lo;
-  for (let i = 0; i < 2000; i++) {
+  let below = atMost(lo);
+  if (below >= k) return lo;
+  let pairsToLo = pairs;
+  let hi = x[nx - 1] - y[0]; // every pair is ≤ hi
+  atMost(hi);
+  let pairsToHi = pairs;
+  const gather = Math.max(GATHER_MIN, GATHER_PER_POINT * (nx + ny));
+  for (let i = 0; i < 2000 && pairsToHi - pairsToLo > gather; i++) {
     const m = lo + (hi - lo) / 2;
     if (m <= lo || m >= hi) break;
-    if (atMost(m) >= k) hi = m;
-    else lo = m;
+    const count = atMost(m);
+    if (count >= k) {
+      hi = m;
+      pairsToHi = pairs;
+    } else {
+      lo = m;
+      below = count;
+      pairsToLo = pairs;
+    }
+  }
+  if (pairsToHi - pairsToLo <= gather) {
+    // the pairs counted at hi and not at lo: y_i in [x_j − hi, x_j − lo)
+    const size = pairsToHi - pairsToLo;
+    const differences = new Float64Array(size);
+    const weights = new Float64Array(size);
+    let g = 0;
+    let first = 0;
+    let end = 0;
+    for (let j = 0; j < nx; j++) {
+      while (first < ny && y[first] < x[j] - hi) first++;
+      while (end < ny && y[end] < x[j] - lo) end++;
+      for (let i = first; i < end; i++) {
+        differences[g] = x[j] - y[i];
+        weights[g++] = xw[j] * yw[i];
+      }
+    }
+    return selectWeighted(differences, weights, g, k - below);
   }
   // the answer is the largest difference ≤ hi (a candidate lies in (lo, hi] and none in (lo, hi) below it)
   let best = Number.NEGATIVE_INFINITY;
   let p = 0;
-  for (let j = 0; j < x.length; j++) {
+  for (let j = 0; j < nx; j++) {
     const threshold = x[j] - hi;
     while (p < ny && y[p] < threshold) p++;
     if (p < ny) best = Math.max(best, x[j] - y[p]);
   }
   return best;
+}
+
+/** `kthDifference` gathers the pairs between its bounds once there are at most this many per point (and GATHER_MIN) */
+const GATHER_PER_POINT = 0.5;
+const GATHER_MIN = 64;
+
+/**
+ * The smallest value v among values[0 … size − 1] such that the weights of the values ≤ v add up
+ * to at least `rank` (1 ≤ rank ≤ their total): a weighted quickselect, O(size) expected. Reorders
+ * both arrays.
+ */
+function selectWeighted(values: Float64Array, weights: Float64Array, size: number, rank: number): number {
+  let from = 0;
+  let to = size; // the answer is among values[from … to − 1], at rank `rank` among them
+  for (;;) {
+    if (to <= from) throw new Error(`selectWeighted: rank beyond the total weight of ${size} values`);
+    const pivot = medianOfThree(values[from], values[(from + to) >>> 1], values[to - 1]);
+    // three-way partition: [from, lt) < pivot, [lt, gt) = pivot, [gt, to) > pivot
+    let lt = from;
+    let gt = to;
+    let i = from;
+    let weightBelow = 0;
+    let weightEqual = 0;
+    while (i < gt) {
+      const v = values[i];
+      if (v < pivot) {
+        weightBelow += weights[i];
+        swap(values, weights, i++, lt++);
+      } else if (v > pivot) swap(values, weights, i, --gt);
+      else {
+        weightEqual += weights[i];
+        i++;
+      }
+    }
+    if (rank <= weightBelow) to = lt;
+    else if (rank <= weightBelow + weightEqual) return pivot;
+    else {
+      rank -= weightBelow + weightEqual;
+      from = gt;
+    }
+  }
+}
+
+function medianOfThree(a: number, b: number, c: number): number {
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+}
+
+function swap(values: Float64Array, weights: Float64Array, i: number, j: number): void {
+  const v = values[i];
+  values[i] = values[j];
+  values[j] = v;
+  const w = weights[i];
+  weights[i] = weights[j];
+  weights[j] = w;
 }
