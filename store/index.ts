@@ -7,6 +7,7 @@ export type {
   AuditEntry,
   AuditFilter,
   BackupCheckpoint,
+  CheckpointProgress,
   EngineCheckpoint,
   ReleaseFilter,
   ReleaseRecord,

@@ -11,6 +11,7 @@ import type {
   ActionState,
   AuditEntry,
   BackupCheckpoint,
+  CheckpointProgress,
   EngineCheckpoint,
   ReleaseRecord,
   ReleaseStatus,
@@ -97,13 +98,15 @@ export function toAuditEntry(r: Row): AuditEntry {
   });
 }
 
-export const ENGINE_CHECKPOINT_COLUMNS = 'release_id, snapshot, offsets, saved_at';
+export const ENGINE_CHECKPOINT_COLUMNS = 'release_id, snapshot, offsets, saved_at, progress';
 
 export function toEngineCheckpoint(r: Row): EngineCheckpoint {
+  const progress = r.progress === null || r.progress === undefined ? undefined : fromJson(r.progress);
   return {
     releaseId: String(r.release_id),
     snapshot: fromJson(r.snapshot),
     offsets: fromJson(r.offsets) as Record<string, string>,
     savedAt: toNumber(r.saved_at),
+    ...(progress === undefined ? {} : { progress: progress as CheckpointProgress }),
   };
 }

@@ -28,8 +28,10 @@ import {
   INSERT_AUDIT,
   limitOf,
   offsetOf,
+  progressParam,
   shown,
   RECORD_ACTION,
+  SAVE_UNLESS_BEHIND,
   UPDATE_ACTION,
 } from './statements.ts';
 import { StoreError, StoreNotFoundError } from './types.ts';
@@ -386,17 +388,19 @@ export class SqlStore implements Store {
     return rows.map(toAuditEntry);
   }
 
-  /** Snapshot and offsets replace the previous checkpoint in one statement (last writer wins). */
-  async saveEngineCheckpoint(c: EngineCheckpoint): Promise<void> {
-    await this.db.query(
-      `WITH c AS (
-         INSERT INTO engine_checkpoints (${ENGINE_CHECKPOINT_COLUMNS}) VALUES ($1, $2::text::jsonb, $3::text::jsonb, $4)
-         ON CONFLICT (release_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, offsets = EXCLUDED.offsets, saved_at = EXCLUDED.saved_at
-       )
-       INSERT INTO integrity_ledger (release_id, checkpoint) VALUES ($1, true)
-       ON CONFLICT (release_id) DO UPDATE SET checkpoint = true WHERE NOT integrity_ledger.checkpoint`,
-      [c.releaseId, toJsonText(c.snapshot) ?? 'null', toJsonText(c.offsets ?? {}), c.savedAt],
-    );
+  /**
+   * Snapshot, offsets and progress replace the previous checkpoint in one statement, unless the
+   * stored progress dominates the new one (`Store.saveEngineCheckpoint`; SAVE_UNLESS_BEHIND).
+   */
+  async saveEngineCheckpoint(c: EngineCheckpoint): Promise<boolean> {
+    const { rows } = await this.db.query(SAVE_UNLESS_BEHIND, [
+      c.releaseId,
+      toJsonText(c.snapshot) ?? 'null',
+      toJsonText(c.offsets ?? {}),
+      c.savedAt,
+      progressParam(c.progress),
+    ]);
+    return rows.length > 0;
   }
 
   async loadEngineCheckpoint(releaseId: string): Promise<EngineCheckpoint | undefined> {

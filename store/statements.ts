@@ -3,7 +3,7 @@
  * share. Each runs unchanged on PostgreSQL and PGlite.
  */
 import { toJsonText } from './codec.ts';
-import { StoreError, type AuditEntry } from './types.ts';
+import { StoreError, type AuditEntry, type CheckpointProgress } from './types.ts';
 
 export const INSERT_AUDIT = `INSERT INTO audit_log (at, actor, action, release_id, detail) VALUES ($1, $2, $3, $4, $5::text::jsonb)`;
 
@@ -76,4 +76,48 @@ export function auditParams(entry: AuditEntry, releaseId?: string): unknown[] {
 /** An id for an error message: quoted, and cut short (ids may be kilobytes long). */
 export function shown(id: string): string {
   return JSON.stringify(id.length > 120 ? `${id.slice(0, 120)}…` : id);
+}
+
+// SAVE_UNLESS_BEHIND. An engine checkpoint replaces the stored one unless the stored progress
+// dominates the new: its clock at least as far and every mark of the new one present and at least
+// as high, and beyond in one of them (the clock, or a mark higher or missing from the new). Marks
+// are compared as numbers; a checkpoint without progress (NULL) neither fences nor is fenced. The
+// integrity ledger records that the release has a checkpoint either way (a refused save leaves
+// one). Returns one row when saved, none when refused.
+export const SAVE_UNLESS_BEHIND = `
+WITH c AS (
+  INSERT INTO engine_checkpoints (release_id, snapshot, offsets, saved_at, progress)
+  VALUES ($1, $2::text::jsonb, $3::text::jsonb, $4, $5::text::jsonb)
+  ON CONFLICT (release_id) DO UPDATE
+  SET snapshot = EXCLUDED.snapshot, offsets = EXCLUDED.offsets, saved_at = EXCLUDED.saved_at, progress = EXCLUDED.progress
+  WHERE NOT (
+    engine_checkpoints.progress IS NOT NULL AND EXCLUDED.progress IS NOT NULL
+    AND (engine_checkpoints.progress->>'at')::float8 >= (EXCLUDED.progress->>'at')::float8
+    AND NOT EXISTS (
+      SELECT 1 FROM jsonb_each_text(EXCLUDED.progress->'marks') n
+      WHERE coalesce((engine_checkpoints.progress->'marks'->>n.key)::float8 < n.value::float8, true))
+    AND ((engine_checkpoints.progress->>'at')::float8 > (EXCLUDED.progress->>'at')::float8
+      OR EXISTS (
+        SELECT 1 FROM jsonb_each_text(engine_checkpoints.progress->'marks') s
+        WHERE coalesce((EXCLUDED.progress->'marks'->>s.key)::float8 < s.value::float8, true)))
+  )
+  RETURNING 1 AS saved
+), l AS (
+  INSERT INTO integrity_ledger (release_id, checkpoint) VALUES ($1, true)
+  ON CONFLICT (release_id) DO UPDATE SET checkpoint = true WHERE NOT integrity_ledger.checkpoint
+)
+SELECT saved FROM c`;
+
+/** a checkpoint's progress as the text of SAVE_UNLESS_BEHIND's parameter: finite numbers only, or the save is refused whole */
+export function progressParam(progress: CheckpointProgress | undefined): string | null {
+  if (progress === undefined) return null;
+  const { marks, at } = progress;
+  if (!Number.isFinite(at)) throw new StoreError(`checkpoint progress: at must be a finite number, got ${String(at)}`);
+  if (marks === null || typeof marks !== 'object')
+    throw new StoreError('checkpoint progress: marks must be an object of producer → sequence');
+  for (const [producer, sequence] of Object.entries(marks)) {
+    if (!Number.isFinite(sequence))
+      throw new StoreError(`checkpoint progress: the mark of ${shown(producer)} must be a finite number`);
+  }
+  return JSON.stringify({ marks, at });
 }

@@ -136,6 +136,20 @@ export interface EngineCheckpoint {
   /** e.g. { "samples:3": "1842" } — strings, Kafka offsets exceed 2^53 in theory */
   offsets: Record<string, string>;
   savedAt: number;
+  /** how far the snapshot has got: what fences a stale save (`saveEngineCheckpoint`); absent: never fenced */
+  progress?: CheckpointProgress;
+}
+
+/**
+ * How far an engine checkpoint has got. Engines are deterministic in their input, so of two
+ * checkpoints of one release the one at least as far in every respect holds everything the other
+ * does: every producer's batches up to its mark, and the looks up to its clock.
+ */
+export interface CheckpointProgress {
+  /** per producer, the sequence of the last batch the snapshot covers */
+  marks: Record<string, number>;
+  /** the engine's clock (epoch ms): where its open batch starts */
+  at: number;
 }
 
 export class StoreError extends Error {
@@ -220,8 +234,15 @@ export interface Store {
   /** oldest first; `limit` (default 100, at most 1000) keeps the newest */
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
 
-  /** replaces the release's checkpoint, snapshot and offsets in one statement (last writer wins) */
-  saveEngineCheckpoint(checkpoint: EngineCheckpoint): Promise<void>;
+  /**
+   * Replaces the release's checkpoint, snapshot, offsets and progress in one statement, unless the
+   * stored one is further along: true when saved; false when the stored checkpoint's progress is
+   * at least this one's in every mark and the clock, and beyond it in one (a mark this one lacks
+   * counts as beyond). A process that gets false holds a release some other process has taken
+   * further (see `CheckpointProgress`), and must not acknowledge what it would have covered.
+   * Without progress on either side, the last writer wins.
+   */
+  saveEngineCheckpoint(checkpoint: EngineCheckpoint): Promise<boolean>;
   loadEngineCheckpoint(releaseId: string): Promise<EngineCheckpoint | undefined>;
   /** all checkpoints whose offsets mention one of these bus partitions (a new owner's resume set) */
   loadEngineCheckpointsFor(partitions: string[]): Promise<EngineCheckpoint[]>;

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { FixtureOf } from './contract.ts';
 import { makeRecord, makeVerdict, uid } from './fixtures.ts';
-import { StoreConflictError, StoreError, StoreNotFoundError, type ActionRecord } from '../types.ts';
+import {
+  StoreConflictError,
+  StoreError,
+  StoreNotFoundError,
+  type ActionRecord,
+  type EngineCheckpoint,
+} from '../types.ts';
 
 const T0 = 1_700_000_000_000;
 const audit = (action: string, at = T0) => ({ at, actor: 'ci-token', action });
@@ -425,6 +431,44 @@ export function recordSuite(fixture: FixtureOf): void {
     assert.deepEqual(await ids([`${topic}:1`]), [], 'the replaced checkpoint no longer covers partition 1');
     assert.deepEqual(await ids([`${topic}:0`, `${topic}:2`, `${topic}:9`]), [a, b].sort());
     assert.deepEqual(await ids([]), []);
+  });
+
+  it('engine checkpoints: a save behind the stored one in every respect is refused and changes nothing', async (t) => {
+    const fx = await fixture(t);
+    if (!fx) return;
+    const id = `fence-${uid()}`;
+    const at = (minutes: number) => T0 + minutes * 60_000;
+    const save = (snapshot: unknown, progress?: EngineCheckpoint['progress']) =>
+      fx.store.saveEngineCheckpoint({
+        releaseId: id,
+        snapshot,
+        offsets: {},
+        savedAt: T0,
+        ...(progress ? { progress } : {}),
+      });
+    const stored = async () => (await fx.store.loadEngineCheckpoint(id))?.snapshot;
+    assert.equal(await save('owner 9', { marks: { a: 9, b: 4 }, at: at(9) }), true, 'the first save');
+    assert.deepEqual((await fx.store.loadEngineCheckpoint(id))?.progress, { marks: { a: 9, b: 4 }, at: at(9) });
+    // a stale owner: behind on a mark, or on the clock, or lacking a producer, and nowhere ahead
+    assert.equal(await save('stale 5', { marks: { a: 5, b: 4 }, at: at(9) }), false);
+    assert.equal(await save('stale clock', { marks: { a: 9, b: 4 }, at: at(8) }), false);
+    assert.equal(await save('stale, one producer', { marks: { a: 9 }, at: at(9) }), false);
+    assert.equal(await stored(), 'owner 9', 'refused saves change nothing');
+    // as far, or further in one respect, or the two incomparable: saved
+    assert.equal(await save('same', { marks: { a: 9, b: 4 }, at: at(9) }), true, 'equal progress');
+    assert.equal(await save('ahead on b, behind on a', { marks: { a: 8, b: 5 }, at: at(9) }), true);
+    assert.equal(await save('a new producer', { marks: { a: 8, b: 5, c: 1 }, at: at(7) }), true);
+    assert.equal(await stored(), 'a new producer');
+    // mark values compare as numbers, not as text ('10' < '9')
+    assert.equal(await save('ten', { marks: { a: 10, b: 5, c: 1 }, at: at(10) }), true);
+    assert.equal(await save('nine', { marks: { a: 9, b: 5, c: 1 }, at: at(10) }), false);
+    // without progress on either side the last writer wins
+    assert.equal(await save('a tool'), true);
+    assert.equal(await save('after the tool', { marks: { a: 1 }, at: at(1) }), true);
+    // bad progress is refused whole
+    await assert.rejects(save('bad', { marks: { a: Number.NaN }, at: at(1) }), /mark of .*finite/);
+    await assert.rejects(save('bad', { marks: {}, at: Number.POSITIVE_INFINITY }), /at must be a finite number/);
+    assert.equal(await stored(), 'after the tool');
   });
 }
 
