@@ -33,7 +33,7 @@ import {
 } from './analysis.ts';
 import { AnalysisThreadLost, startAnalysisThreads, type AnalysisThreads } from './analysisThreads.ts';
 import { resolvePipelineOptions, watchMsFor, type PipelineOptions } from './options.ts';
-import type { PipelineCheckpoint } from './releaseRun.ts';
+import { progressOf, type PipelineCheckpoint } from './releaseRun.ts';
 import type { Pipeline, PipelineStats } from './types.ts';
 import { fnv1a32 } from '../analyzer/hash.ts';
 
@@ -87,6 +87,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     duplicateVerdicts: 0,
     sinkErrors: 0,
     storeErrors: 0,
+    checkpointsRefused: 0,
     publishErrors: 0,
     checkpoints: 0,
     heldAcks: 0,
@@ -378,11 +379,34 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
       await quarantine(run, err, o.clock());
       return;
     }
+    let saved: boolean;
     try {
-      await store.saveEngineCheckpoint({ releaseId: run.id, snapshot, offsets: {}, savedAt: o.clock() });
+      const progress = progressOf(snapshot);
+      saved = await store.saveEngineCheckpoint({
+        releaseId: run.id,
+        snapshot,
+        offsets: {},
+        savedAt: o.clock(),
+        progress,
+      });
     } catch (err) {
       stats.storeErrors++;
       logger.error({ releaseId: run.id, err: String(err) }, 'pipeline: saving a checkpoint failed; acks held');
+      return;
+    }
+    if (!saved) {
+      // The stored checkpoint is further along: another instance has taken this release on (this
+      // one was paused past its session, or has not yet heard of the rebalance). It holds all this
+      // run has seen, so nothing is lost by keeping the acks: they wait for a save of this run that
+      // gets further (the same state, engines being deterministic), or are dropped at the
+      // rebalance. Tried again after another checkpoint period, not at every batch.
+      stats.checkpointsRefused++;
+      logger.warn(
+        { releaseId: run.id, heldAcks: run.heldAcks.length },
+        'pipeline: checkpoint refused, the stored one is further along (another instance has this release); acks held',
+      );
+      run.batchesSinceCheckpoint = 0;
+      run.checkpointDue = o.checkpointEvery;
       return;
     }
     stats.checkpoints++;

@@ -12,7 +12,7 @@ import {
   type Verdict,
 } from '../analyzer/index.ts';
 import type { Ack, SampleBatch } from '../collector/index.ts';
-import type { ReleaseRecord } from '../store/index.ts';
+import type { CheckpointProgress, ReleaseRecord } from '../store/index.ts';
 import { PostReleaseWatch, type WatchSnapshot } from './watch.ts';
 
 /** What the pipeline stores as `EngineCheckpoint.snapshot` (opaque to the store). */
@@ -26,6 +26,16 @@ export interface PipelineCheckpoint {
   /** the last verdict handed to the sinks (their `previous` after a restart) */
   lastHanded?: Verdict;
   watch?: WatchSnapshot;
+}
+
+/**
+ * How far a checkpoint has got, for the store's fence (`CheckpointProgress`): the producer marks,
+ * and the engine's clock — where its open batch starts, or the post-release watch's when that is
+ * further.
+ */
+export function progressOf(checkpoint: PipelineCheckpoint): CheckpointProgress {
+  const watchAt = checkpoint.watch?.engine.batchStart ?? Number.NEGATIVE_INFINITY;
+  return { marks: { ...checkpoint.marks }, at: Math.max(checkpoint.engine.batchStart, watchAt) };
 }
 
 export interface BatchOutcome {

@@ -67,6 +67,8 @@ export interface PipelineStats {
   storeErrors: number;
   publishErrors: number;
   checkpoints: number;
+  /** checkpoints the store refused because its own was further along (`Store.saveEngineCheckpoint`): another instance has the release */
+  checkpointsRefused: number;
   /** acknowledgements waiting for a checkpoint */
   heldAcks: number;
   /** releases taken out of the analysis because it failed or would not be bounded (the poison-release rule) */

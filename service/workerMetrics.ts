@@ -75,6 +75,11 @@ export async function createWorkerMetrics(
     ['skippedBatches', 'skipped_batches', 'Redelivered batches already covered by a checkpoint.'],
     ['ignoredBatches', 'ignored_batches', 'Batches of unknown or closed releases, acknowledged and dropped.'],
     ['checkpoints', 'checkpoints', 'Engine checkpoints saved.'],
+    [
+      'checkpointsRefused',
+      'checkpoints_refused',
+      'Engine checkpoints the store refused: its own was further along (another instance has the release).',
+    ],
     ['storeErrors', 'store_errors', 'Store failures (retried).'],
     ['publishErrors', 'verdict_publish_errors', 'Verdicts that could not be published on the verdicts topic.'],
   ];
