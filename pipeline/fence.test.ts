@@ -4,7 +4,7 @@ import { createMemoryBus } from '../collector/index.ts';
 import { generateScenario } from '../simulator/index.ts';
 import { createPipeline } from './index.ts';
 import { staggeredFirstCheckpoint } from './pipeline.ts';
-import { lenient, minuteBatches, publishAll, storeWith, waitFor } from './testing/harness.ts';
+import { lenient, MINUTE, minuteBatches, publishAll, storeWith, waitFor } from './testing/harness.ts';
 
 /**
  * Two instances holding one release, as after a rebalance that one of them slept through (a pause
@@ -54,6 +54,35 @@ test('a stale instance cannot overwrite a further checkpoint: refused, its acks 
   assert.equal(owner.stats().checkpointsRefused, 1);
   assert.equal(await markOf(), batches[11].sequence);
 
+  await Promise.all([stale.close(), owner.close()]);
+  await Promise.all([staleBus.close(), ownerBus.close()]);
+  await store.close();
+});
+
+test('a stale instance that advanced its clock past the data it lacks is still behind: refused', async () => {
+  const scenario = lenient(generateScenario({ seed: 4, durationMinutes: 14 }));
+  const id = (scenario.spec.release.id = 'fence-b');
+  const checkpointEvery = 1000;
+  assert.ok(staggeredFirstCheckpoint(id, checkpointEvery) > 9, 'no checkpoint by count in this test');
+  const { store } = await storeWith(scenario.spec);
+  const batches = minuteBatches(id, scenario.samples);
+  const staleBus = createMemoryBus();
+  const stale = await createPipeline({ bus: staleBus, store, tickEveryMs: 0, checkpointEvery });
+  await publishAll(staleBus, batches.slice(0, 3));
+  await waitFor('3 batches at the stale instance', () => stale.stats().batches === 3);
+  const ownerBus = createMemoryBus();
+  const owner = await createPipeline({ bus: ownerBus, store, tickEveryMs: 0, checkpointEvery });
+  await publishAll(ownerBus, batches.slice(0, 9));
+  await waitFor('9 batches at the owner', () => owner.stats().batches === 9);
+  await owner.checkpoint();
+  const further = await store.loadEngineCheckpoint(id);
+  // waking up, the stale instance's timer takes the looks of the minutes it slept through
+  await stale.tick(batches[8].sequence + 5 * MINUTE);
+  await stale.checkpoint();
+  // refused at the quiet looks' checkpoint and at this one
+  assert.equal(stale.stats().checkpoints, 0);
+  assert.ok(stale.stats().checkpointsRefused >= 1);
+  assert.deepEqual(await store.loadEngineCheckpoint(id), further);
   await Promise.all([stale.close(), owner.close()]);
   await Promise.all([staleBus.close(), ownerBus.close()]);
   await store.close();

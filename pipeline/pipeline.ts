@@ -396,10 +396,10 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     }
     if (!saved) {
       // The stored checkpoint is further along: another instance has taken this release on (this
-      // one was paused past its session, or has not yet heard of the rebalance). It holds all this
-      // run has seen, so nothing is lost by keeping the acks: they wait for a save of this run that
-      // gets further (the same state, engines being deterministic), or are dropped at the
-      // rebalance. Tried again after another checkpoint period, not at every batch.
+      // one was paused past its session, or has not yet heard of the rebalance). It covers every
+      // batch this run has, so nothing is lost by keeping the acks: they wait for a save of this
+      // run that gets further (batches it still had in flight), or are dropped at the rebalance.
+      // Tried again after another checkpoint period, not at every batch.
       stats.checkpointsRefused++;
       logger.warn(
         { releaseId: run.id, heldAcks: run.heldAcks.length },

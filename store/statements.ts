@@ -78,12 +78,13 @@ export function shown(id: string): string {
   return JSON.stringify(id.length > 120 ? `${id.slice(0, 120)}…` : id);
 }
 
-// SAVE_UNLESS_BEHIND. An engine checkpoint replaces the stored one unless the stored progress
-// dominates the new: its clock at least as far and every mark of the new one present and at least
-// as high, and beyond in one of them (the clock, or a mark higher or missing from the new). Marks
-// are compared as numbers; a checkpoint without progress (NULL) neither fences nor is fenced. The
-// integrity ledger records that the release has a checkpoint either way (a refused save leaves
-// one). Returns one row when saved, none when refused.
+// SAVE_UNLESS_BEHIND. An engine checkpoint replaces the stored one unless it is behind it: every
+// mark of the new one is present in the stored one and at least as high there, and either the
+// stored one has a higher mark (or one the new lacks), or the marks are the same and the stored
+// clock is further. Data comes first: an instance that woke from a pause and advanced its clock
+// over the data it lacks is still behind. Marks compare as numbers; a checkpoint without progress
+// (NULL) neither fences nor is fenced. The integrity ledger records that the release has a
+// checkpoint either way (a refused save leaves one). Returns one row when saved, none when refused.
 export const SAVE_UNLESS_BEHIND = `
 WITH c AS (
   INSERT INTO engine_checkpoints (release_id, snapshot, offsets, saved_at, progress)
@@ -92,7 +93,6 @@ WITH c AS (
   SET snapshot = EXCLUDED.snapshot, offsets = EXCLUDED.offsets, saved_at = EXCLUDED.saved_at, progress = EXCLUDED.progress
   WHERE NOT (
     engine_checkpoints.progress IS NOT NULL AND EXCLUDED.progress IS NOT NULL
-    AND (engine_checkpoints.progress->>'at')::float8 >= (EXCLUDED.progress->>'at')::float8
     AND NOT EXISTS (
       SELECT 1 FROM jsonb_each_text(EXCLUDED.progress->'marks') n
       WHERE coalesce((engine_checkpoints.progress->'marks'->>n.key)::float8 < n.value::float8, true))

@@ -141,9 +141,9 @@ export interface EngineCheckpoint {
 }
 
 /**
- * How far an engine checkpoint has got. Engines are deterministic in their input, so of two
- * checkpoints of one release the one at least as far in every respect holds everything the other
- * does: every producer's batches up to its mark, and the looks up to its clock.
+ * How far an engine checkpoint has got: the batches it covers (every producer's up to its mark)
+ * and its clock. Of two checkpoints of one release, the one whose marks are at least the other's
+ * holds every batch the other does.
  */
 export interface CheckpointProgress {
   /** per producer, the sequence of the last batch the snapshot covers */
@@ -235,12 +235,12 @@ export interface Store {
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
 
   /**
-   * Replaces the release's checkpoint, snapshot, offsets and progress in one statement, unless the
-   * stored one is further along: true when saved; false when the stored checkpoint's progress is
-   * at least this one's in every mark and the clock, and beyond it in one (a mark this one lacks
-   * counts as beyond). A process that gets false holds a release some other process has taken
-   * further (see `CheckpointProgress`), and must not acknowledge what it would have covered.
-   * Without progress on either side, the last writer wins.
+   * Replaces the release's checkpoint, snapshot, offsets and progress in one statement, unless it
+   * is behind the stored one: true when saved; false when every mark of this one is at most the
+   * stored one's and the stored one is further — a higher mark, a producer this one lacks, or the
+   * same marks and a later clock. A process that gets false holds a release some other process
+   * has taken further (see `CheckpointProgress`), and must not acknowledge what it would have
+   * covered. Without progress on either side, the last writer wins.
    */
   saveEngineCheckpoint(checkpoint: EngineCheckpoint): Promise<boolean>;
   loadEngineCheckpoint(releaseId: string): Promise<EngineCheckpoint | undefined>;
