@@ -123,6 +123,17 @@ const concurrency = Math.max(2, availableParallelism() - 1);
 const work = mkdtempSync(join(tmpdir(), 'rh-tests-'));
 const cpuHook = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'testing', 'cpu-at-exit.js')).href;
 const env = { ...process.env, RH_TEST_GROUPS: [...wanted].join(',') };
+/**
+ * A file still running after this many seconds is killed and counted as failed. A file can finish
+ * its tests and still not exit — a connection left open by a setup that failed half-way keeps its
+ * event loop alive — and CI would then wait for it until its own limit, with no report of which
+ * file hung. The slowest files take a few minutes on a loaded 2-core machine.
+ */
+const fileTimeoutS = Number(process.env.RH_TEST_FILE_TIMEOUT_S ?? 1200);
+if (!(fileTimeoutS > 0)) {
+  console.error(`RH_TEST_FILE_TIMEOUT_S must be a number of seconds > 0, got ${process.env.RH_TEST_FILE_TIMEOUT_S}`);
+  process.exit(2);
+}
 
 let passed = 0,
   failed = 0,
@@ -162,7 +173,13 @@ function runFile(file, index) {
     const output = [];
     child.stdout.on('data', (chunk) => output.push(chunk));
     child.stderr.on('data', (chunk) => output.push(chunk));
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, fileTimeoutS * 1000);
     child.on('close', (status, signal) => {
+      clearTimeout(limit);
       const wallMs = performance.now() - started;
       let cpuUs = 0;
       for (const name of readdirSync(cpuDir)) {
@@ -202,7 +219,13 @@ function runFile(file, index) {
         // a file that crashed before (or without) its summary still counts as one failure
         if (!counted) failed += 1;
       }
-      const how = ok ? '' : signal ? ` — killed by ${signal}` : ` — exit code ${status}`;
+      const how = ok
+        ? ''
+        : timedOut
+          ? ` — killed after ${fileTimeoutS} s without exiting (RH_TEST_FILE_TIMEOUT_S): a hang, or a handle left open`
+          : signal
+            ? ` — killed by ${signal}`
+            : ` — exit code ${status}`;
       // the spec reporter closes each file with its own counts; the runner's closing line adds them up
       const report = Buffer.concat(output)
         .toString()
