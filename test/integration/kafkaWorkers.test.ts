@@ -106,17 +106,29 @@ async function setup(
   const schema = `rh_workers_${process.pid}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
+  const workers: WorkerProcess[] = [];
+  const opened: { bus?: Bus; store?: Store } = {};
+  // Registered before anything else can fail: a setup that failed half-way (a connection timeout
+  // on a loaded machine) once left the admin connection open, and the file, its tests all
+  // reported, never exited.
+  t.after(async () => {
+    await Promise.allSettled(workers.map((w) => w.kill()));
+    await opened.bus?.close();
+    await opened.store?.close();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  });
   await admin.query(`CREATE SCHEMA ${schema}`);
   const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const prefix = uniquePrefix('workers');
-  const bus = await createKafkaBus({
+  const bus = (opened.bus = await createKafkaBus({
     brokers,
     topicPrefix: prefix,
     partitions: PARTITIONS,
     replicationFactor,
     pollMs: 50,
-  });
-  const store = await openStore(storeUrl);
+  }));
+  const store = (opened.store = await openStore(storeUrl));
   await store.migrate();
   const args = [
     '--kafka',
@@ -140,7 +152,6 @@ async function setup(
     '--metrics-port',
     '0',
   ];
-  const workers: WorkerProcess[] = [];
   const drained = async (): Promise<void> => {
     await eventually(
       'the group lag back to 0',
@@ -152,13 +163,6 @@ async function setup(
       300,
     );
   };
-  t.after(async () => {
-    await Promise.allSettled(workers.map((w) => w.kill()));
-    await bus.close();
-    await store.close();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
-    await admin.end();
-  });
   return {
     brokers,
     bus,
