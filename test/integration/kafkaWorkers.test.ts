@@ -8,7 +8,7 @@
  * must land in the dead-letter topic without stopping its partition.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { createMemoryBus, type Bus, type SampleBatch } from '../../collector/index.ts';
@@ -78,6 +78,12 @@ const reference: Promise<Map<string, Row[]>> = (async () => {
   return out;
 })();
 reference.catch(() => undefined);
+// The reference runs in this process (PGlite and the in-memory pipeline, long stretches of work on
+// the event loop). Run beside the first test's setup, it held the loop past the 10 s connection
+// timeout of that test's PostgreSQL pool on a busy 2-core CI machine, twice: done first instead.
+before(async () => {
+  await reference;
+});
 
 interface Run {
   brokers: string[];
