@@ -167,6 +167,11 @@ test('serve (real services): PostgreSQL store, scraping the real postgres_export
   const pg = (await import('pg')).default;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
+  // registered before anything below can fail: an open admin connection keeps the file from exiting
+  t.after(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  });
   await admin.query(`CREATE SCHEMA ${schema}`);
   const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const cfg = config(`
@@ -234,7 +239,5 @@ collector:
     assert.match(metrics, /release_health_verdict\{[^}]*release_id="odoo-live-1"/);
   } finally {
     await service.close();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
   }
 });

@@ -146,6 +146,11 @@ test('serve --role api and --role analysis: register via the api, judged by the 
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   const schema = `rh_roles_${process.pid}_${Date.now()}`;
+  // registered before anything below can fail: an open admin connection keeps the file from exiting
+  t.after(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  });
   await admin.query(`CREATE SCHEMA ${schema}`);
   const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 
@@ -226,8 +231,6 @@ test('serve --role api and --role analysis: register via the api, judged by the 
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
     exporter.close();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
-    await admin.end();
   }
 });
 
