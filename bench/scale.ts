@@ -24,7 +24,11 @@
  * GC's concurrent marking). The heap figure is the first set's.
  *
  *   node --import tsx bench/scale.ts [--quick] [--releases 500] [--minutes 5]
- *     [--shapes scraped,dense,latency]
+ *     [--shapes scraped,dense,latency] [--per-minute 300]
+ *
+ * `--per-minute N` sets the values per cohort and metric per minute of the dense shapes (the
+ * scraped one stays a value per 5 s): a latency look's cost grows with traffic, since the
+ * permutation e-values walk each rank group's hypergeometric law over ~18 standard deviations.
  *
  * `--serve`: the same releases in a real `serve` process (role `all`, a CHILD process: PGlite in a
  * temp dir, the in-memory bus), seeded into its store before it starts, scraping an exporter this
@@ -81,8 +85,9 @@ function record(id: string, kind: MetricSpec['kind']): ReleaseRecord {
 interface Shape {
   /** the shape's key in the JSON line and in --shapes */
   key: string;
-  name: string;
-  /** values per cohort and metric in one minute */
+  /** its description, for `perMinute` values per cohort and metric in one minute */
+  name(perMinute: number): string;
+  /** values per cohort and metric in one minute (--per-minute overrides it, but for `scraped`) */
   perMinute: number;
   kind: MetricSpec['kind'];
   /** one value of metric k, from uniform draws in [0, 1) */
@@ -97,21 +102,21 @@ function normal(random: () => number): number {
 const SHAPES: readonly Shape[] = [
   {
     key: 'scraped',
-    name: 'scraped gauges (1 value per cohort per 5 s)',
+    name: () => 'scraped gauges (1 value per cohort per 5 s)',
     perMinute: 12,
     kind: 'gauge',
     value: (k, random) => 100 + k + random() * 10,
   },
   {
     key: 'dense',
-    name: 'dense narrow gauges (300 values per cohort per minute, within ±5 %)',
+    name: (perMinute) => `dense narrow gauges (${perMinute} values per cohort per minute, within ±5 %)`,
     perMinute: 300,
     kind: 'gauge',
     value: (k, random) => 100 + k + random() * 10,
   },
   {
     key: 'latency',
-    name: 'dense latencies (300 values per cohort per minute, lognormal σ = 0.6)',
+    name: (perMinute) => `dense latencies (${perMinute} values per cohort per minute, lognormal σ = 0.6)`,
     perMinute: 300,
     kind: 'latency',
     value: (k, random) => 0.08 * (1 + k / 10) * Math.exp(0.6 * normal(random)),
@@ -291,6 +296,7 @@ export async function run({
   releases,
   minutes,
   shapes,
+  perMinute,
   serve,
 }: {
   quick: boolean;
@@ -298,8 +304,15 @@ export async function run({
   minutes?: number;
   /** the keys of the shapes to run (SHAPES); all by default */
   shapes?: readonly string[];
+  /** values per cohort and metric per minute of the dense shapes (default 300): what a look costs as traffic grows */
+  perMinute?: number;
   serve?: Omit<ServeScaleOptions, 'releases'>;
 }): Promise<Record<string, unknown>> {
+  // the values of a minute go out in its 12 scrapes, an equal number in each
+  if (perMinute !== undefined && !(Number.isInteger(perMinute) && perMinute >= 12 && perMinute % 12 === 0))
+    throw new Error(
+      `--per-minute must be a positive multiple of 12 (values per scrape × 12 scrapes), got ${perMinute}`,
+    );
   if (serve) return { serve: await runServeScale({ releases: releases ?? (quick ? 500 : 5000), ...serve }) };
   if (!(globalThis as { gc?: unknown }).gc) {
     // re-run with --expose-gc: heap per release needs a full collection before and after
@@ -314,6 +327,7 @@ export async function run({
         ...(releases ? ['--releases', String(releases)] : []),
         ...(minutes ? ['--minutes', String(minutes)] : []),
         ...(shapes ? ['--shapes', shapes.join(',')] : []),
+        ...(perMinute ? ['--per-minute', String(perMinute)] : []),
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -325,14 +339,18 @@ export async function run({
   const n = releases ?? (quick ? 100 : 500);
   const m = minutes ?? (quick ? 3 : 5);
   const figures: Record<string, unknown> = { releases: n, minutes: m, metricsPerRelease: METRICS };
-  for (const shape of SHAPES.filter((s) => shapes === undefined || shapes.includes(s.key))) {
+  if (perMinute !== undefined) figures.perMinute = perMinute;
+  const chosen = SHAPES.filter((s) => shapes === undefined || shapes.includes(s.key)).map((s) =>
+    perMinute === undefined || s.key === 'scraped' ? s : { ...s, perMinute },
+  );
+  for (const shape of chosen) {
     const first = measure(shape, n, m);
     const { again } = first;
     figures[shape.key] = first;
     const threads = (r: Looked) =>
       r.mainThreadMs === undefined ? '' : ` (main thread ${r.mainThreadMs}, other threads ${r.otherThreadsMs})`;
     console.log(
-      `scale, ${shape.name}: ${n} releases × ${METRICS} metrics, ${m} looks each: look CPU time ${first.lookMsPerRelease} ms per release${threads(first)}, then ${again.lookMsPerRelease} ms on fresh releases in the same process${threads(again)}; heap after GC ${first.heapKiBPerRelease} KiB per release (JS heap + ArrayBuffers); load average ${loadavg()[0].toFixed(1)}`,
+      `scale, ${shape.name(shape.perMinute)}: ${n} releases × ${METRICS} metrics, ${m} looks each: look CPU time ${first.lookMsPerRelease} ms per release${threads(first)}, then ${again.lookMsPerRelease} ms on fresh releases in the same process${threads(again)}; heap after GC ${first.heapKiBPerRelease} KiB per release (JS heap + ArrayBuffers); load average ${loadavg()[0].toFixed(1)}`,
     );
   }
   return figures;
@@ -345,6 +363,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       releases: { type: 'string' },
       minutes: { type: 'string' },
       shapes: { type: 'string' },
+      'per-minute': { type: 'string' },
       serve: { type: 'boolean' },
       warmup: { type: 'string' },
       window: { type: 'string' },
@@ -362,6 +381,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     releases: num(values.releases),
     minutes: num(values.minutes),
     shapes: values.shapes === undefined ? undefined : shapeKeys(values.shapes),
+    perMinute: num(values['per-minute']),
     ...(values.serve
       ? {
           serve: {
