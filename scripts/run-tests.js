@@ -149,9 +149,19 @@ const failures = [];
 /** @type {{ file: string, wallMs: number, cpuMs: number, status: number | null }[]} */
 const timings = [];
 
-function runFile(file, index) {
-  const tap = join(work, `${index}.tap`);
-  const cpuDir = join(work, `cpu-${index}`);
+/**
+ * An upstream V8 bug, not a test's: WebAssembly code churn (PGlite's engine, created and closed
+ * many times in one process) desynchronises V8's JIT page registry, and a later free aborts the
+ * process on this check — seen at exit, after every test of the file had passed. Open upstream
+ * (https://github.com/nodejs/node/issues/64500, reproduced there on Node 22 to 26 without any
+ * code of ours). A file killed with it is run once more, and says so; a second crash counts.
+ */
+const V8_WASM_REGISTRY_CRASH = /Check failed: jit_page_->allocations_\.erase\(addr\) == 1/;
+let rerunAfterV8Crash = 0;
+
+function runFile(file, index, attempt = 1) {
+  const tap = join(work, `${index}-${attempt}.tap`);
+  const cpuDir = join(work, `cpu-${index}-${attempt}`);
   mkdirSync(cpuDir);
   const started = performance.now();
   return new Promise((resolve) => {
@@ -180,6 +190,14 @@ function runFile(file, index) {
     }, fileTimeoutS * 1000);
     child.on('close', (status, signal) => {
       clearTimeout(limit);
+      if (signal && attempt === 1 && V8_WASM_REGISTRY_CRASH.test(Buffer.concat(output).toString())) {
+        rerunAfterV8Crash++;
+        process.stdout.write(
+          `\n↻ ${file}: killed by ${signal} in V8's WebAssembly code registry (an upstream V8 bug, see V8_WASM_REGISTRY_CRASH in scripts/run-tests.js): run once more\n`,
+        );
+        resolve(runFile(file, index, attempt + 1));
+        return;
+      }
       const wallMs = performance.now() - started;
       let cpuUs = 0;
       for (const name of readdirSync(cpuDir)) {
@@ -315,5 +333,9 @@ if (failures.length) {
     for (const detail of details) console.log(detail.replace(/^/gm, '    '));
   }
 }
+if (rerunAfterV8Crash)
+  console.log(
+    `\n${rerunAfterV8Crash} file${rerunAfterV8Crash === 1 ? '' : 's'} run a second time after V8 aborted in its WebAssembly code registry (V8_WASM_REGISTRY_CRASH)`,
+  );
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(exitStatus);
