@@ -15,7 +15,7 @@ import type { Verdict } from '../../analyzer/index.ts';
 import { generateScenario } from '../../simulator/index.ts';
 import { parseServeConfig } from '../../service/config.ts';
 import { startService } from '../../service/service.ts';
-import { requireService, serviceEnv } from '../integration/helpers.ts';
+import { requireService, scratchSchema, serviceEnv } from '../integration/helpers.ts';
 
 const MINUTE = 60_000;
 const OPERATOR = 'op-token-0123456789abcdef';
@@ -163,17 +163,7 @@ actions:
 test('serve (real services): PostgreSQL store, scraping the real postgres_exporter and redis_exporter per release', async (t) => {
   const pgUrl = await requireService(t, 'postgres');
   if (!pgUrl || !(await requireService(t, 'postgres_exporter')) || !(await requireService(t, 'redis_exporter'))) return;
-  const schema = `rh_serve_${process.pid}_${Date.now()}`;
-  const pg = (await import('pg')).default;
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  // registered before anything below can fail: an open admin connection keeps the file from exiting
-  t.after(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await admin.end();
-  });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const { admin, storeUrl } = await scratchSchema(t, pgUrl, 'rh_serve');
   const cfg = config(`
 listen: { port: 0 }
 engine: { interval: 1m }

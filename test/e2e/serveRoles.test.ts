@@ -17,7 +17,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, eventually, requireService } from '../integration/helpers.ts';
+import { REPO_ROOT, eventually, requireService, scratchSchema } from '../integration/helpers.ts';
 
 const OPERATOR = 'op-token-roles-0123456789abcdef';
 const READER = 'reader-token-roles-0123456789abcdef';
@@ -142,17 +142,7 @@ test('serve --role api and --role analysis: register via the api, judged by the 
   if (!pgUrl) return;
   const brokers = await requireService(t, 'kafka');
   if (!brokers) return;
-  const pg = (await import('pg')).default;
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  const schema = `rh_roles_${process.pid}_${Date.now()}`;
-  // registered before anything below can fail: an open admin connection keeps the file from exiting
-  t.after(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await admin.end();
-  });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const { admin, schema, storeUrl } = await scratchSchema(t, pgUrl, 'rh_roles');
 
   const exporter = await startExporter();
   const exporterUrl = exporter.url;

@@ -251,3 +251,30 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((r) => server.close(() => r()));
   return port;
 }
+
+/**
+ * A fresh schema on the shared PostgreSQL for one test: the admin connection that created it and a
+ * store URL whose sessions use it (`search_path`). Its cleanup — `beforeDrop` (stopping whatever
+ * still uses the schema), the drop, then the disconnect — is registered with `t.after` as soon as
+ * the connection is open, before anything that can fail: a setup that failed half-way once left
+ * the admin connection open, and the file, its tests all reported, never exited.
+ */
+export async function scratchSchema(
+  t: TestContext,
+  pgUrl: string,
+  prefix: string,
+  beforeDrop?: () => Promise<void>,
+): Promise<{ admin: import('pg').Client; schema: string; storeUrl: string }> {
+  const pg = (await import('pg')).default;
+  const schema = `${prefix}_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  t.after(async () => {
+    await beforeDrop?.();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return { admin, schema, storeUrl };
+}

@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { before, test, type TestContext } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { createMemoryBus, type Bus, type SampleBatch } from '../../collector/index.ts';
 import { uniquePrefix } from '../../collector/bus/testing/kafkaBroker.ts';
 import { createKafkaBus } from '../../collector/bus/kafkaBus.ts';
@@ -27,7 +26,7 @@ import { generateScenario, type RegressionKind, type Scenario } from '../../simu
 import type { Verdict } from '../../analyzer/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { spawnWorker, type WorkerProcess } from '../../cli/analyzeWorkerProcess.ts';
-import { brokerList, eventually, REPO_ROOT, requireService, run } from './helpers.ts';
+import { brokerList, eventually, REPO_ROOT, requireService, run, scratchSchema } from './helpers.ts';
 
 const PARTITIONS = 6;
 
@@ -109,23 +108,14 @@ async function setup(
   const brokers = brokerList(kafka);
   const pgUrl = await requireService(t, 'postgres');
   if (!pgUrl) return undefined;
-  const schema = `rh_workers_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
   const workers: WorkerProcess[] = [];
   const opened: { bus?: Bus; store?: Store } = {};
-  // Registered before anything else can fail: a setup that failed half-way (a connection timeout
-  // on a loaded machine) once left the admin connection open, and the file, its tests all
-  // reported, never exited.
-  t.after(async () => {
+  // what uses the schema stops before it is dropped
+  const { admin, schema, storeUrl } = await scratchSchema(t, pgUrl, 'rh_workers', async () => {
     await Promise.allSettled(workers.map((w) => w.kill()));
     await opened.bus?.close();
     await opened.store?.close();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await admin.end();
   });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const prefix = uniquePrefix('workers');
   const bus = (opened.bus = await createKafkaBus({
     brokers,
