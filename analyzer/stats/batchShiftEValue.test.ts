@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import { batchShiftLogEValues } from './batchShiftEValue.ts';
+import { batchShiftLogEValues, type BatchShiftOptions } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
 import { createRandom } from './testing/random.ts';
 
@@ -18,6 +18,7 @@ function nullExpectation(
   nc: number,
   lambdas: number[],
   groups?: number,
+  bound: BatchShiftOptions['bound'] = 'exact',
 ): { mass: number; mean: number[] } {
   const K = pooled.length;
   const N = pooled.reduce((a, b) => a + b, 0);
@@ -33,7 +34,7 @@ function nullExpectation(
         pooled.map((n, i) => n - c[i]),
         c,
         lambdas,
-        groups === undefined ? {} : { groups },
+        groups === undefined ? { bound } : { groups, bound },
       );
       mass += Math.exp(logP);
       logE.forEach((v, k) => (mean[k] += Math.exp(logP + v)));
@@ -111,6 +112,98 @@ test('supports above the tabulation threshold (windowed walks, saddle-point log 
     }
   }
   t.diagnostic(`max |E[e] - 1| over ${cases.length} tables × ${lambdas.length} tilts: ${worst.toExponential(2)}`);
+});
+
+test('binomial bound: E[e] <= 1 under the permutation null (full enumeration), below 1 once a group holds several items', (t) => {
+  const lambdas = [0.02, 0.3, -0.5, 2, -3, 10];
+  const cases: { pooled: number[]; nc: number; groups?: number }[] = [
+    { pooled: [1, 2, 3, 1, 2], nc: 4 },
+    { pooled: [5, 7, 3], nc: 6 },
+    { pooled: [3, 0, 4, 2, 6, 1, 2], nc: 7, groups: 3 },
+    { pooled: [40, 60, 50], nc: 70 },
+    { pooled: [0, 9, 0, 0, 4], nc: 2 },
+  ];
+  let largest = 0;
+  for (const { pooled, nc, groups } of cases) {
+    const { mass, mean } = nullExpectation(pooled, nc, lambdas, groups, 'binomial');
+    assert.ok(Math.abs(mass - 1) < 1e-10, 'the enumeration covers the whole law');
+    mean.forEach((m, k) => {
+      assert.ok(m / mass <= 1 + 1e-10, `E[e] = ${m / mass} > 1 for ${JSON.stringify(pooled)}, λ = ${lambdas[k]}`);
+      // sampling with replacement overstates the variance of a group of several items: strictly conservative
+      assert.ok(m / mass < 1 - 1e-6, `E[e] = ${m / mass}: a bound, not an exact likelihood ratio`);
+      largest = Math.max(largest, m / mass);
+    });
+  }
+  t.diagnostic(`largest E[e] over ${cases.length} tables × ${lambdas.length} tilts: ${largest.toFixed(6)}`);
+});
+
+test('property: binomial bound, E[e] <= 1 for random small margins, tilts and group counts', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 5 }),
+      fc.integer({ min: 1, max: 20 }),
+      fc.double({ min: -20, max: 20, noNaN: true }),
+      fc.integer({ min: 2, max: 6 }),
+      (pooled, ncWanted, lambda, groups) => {
+        const N = pooled.reduce((a, b) => a + b, 0);
+        const nc = Math.min(ncWanted, N);
+        const { mass, mean } = nullExpectation(pooled, nc, [lambda], groups, 'binomial');
+        return mean[0] / mass <= 1 + 1e-9;
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('property: the binomial bound never exceeds the exact scan, and equals it when every group is one item', () => {
+  const table = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })), {
+    minLength: 2,
+    maxLength: 40,
+  });
+  const lambdas = [0.02, 0.16, 1.28, -0.02, -0.16, -1.28, 5];
+  fc.assert(
+    fc.property(table, fc.integer({ min: 2, max: 40 }), (cells, groups) => {
+      const baseline = cells.map(([b]) => b);
+      const canary = cells.map(([, c]) => c);
+      const exact = batchShiftLogEValues(baseline, canary, lambdas, { groups });
+      const bound = batchShiftLogEValues(baseline, canary, lambdas, { groups, bound: 'binomial' });
+      return bound.every((v, k) => v <= exact[k] + 1e-9 * (1 + Math.abs(exact[k])));
+    }),
+    { numRuns: 300 },
+  );
+  // distinct values (one item per bucket) and as many groups as items: each group is one draw,
+  // Bernoulli under both laws, so the two scans are the same e-value
+  const baseline = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1];
+  const canary = baseline.map((b) => 1 - b);
+  const exact = batchShiftLogEValues(baseline, canary, lambdas, { groups: 12 });
+  const bound = batchShiftLogEValues(baseline, canary, lambdas, { groups: 12, bound: 'binomial' });
+  bound.forEach((v, k) => assert.ok(Math.abs(v - exact[k]) < 1e-12, `λ = ${lambdas[k]}: ${v} vs ${exact[k]}`));
+});
+
+test("binomial bound: keeps most of the exact scan's growth on lognormal latencies moved by 10%", (t) => {
+  // mean log e-value per batch at the best tilt: what sets how fast an e-process rejects
+  const random = createRandom(21);
+  const normal = (): number => random.normal();
+  const bucket = (v: number): number => Math.ceil(Math.log(v / 1e-4) / Math.log(1.025));
+  const lambdas = Array.from({ length: 7 }, (_, k) => 0.02 * 2 ** k);
+  const exactGrowth = new Array<number>(lambdas.length).fill(0);
+  const boundGrowth = new Array<number>(lambdas.length).fill(0);
+  const batches = 60;
+  for (let b = 0; b < batches; b++) {
+    const baseline = new Array<number>(707).fill(0);
+    const canary = new Array<number>(707).fill(0);
+    for (let i = 0; i < 300; i++) baseline[bucket(0.2 * Math.exp(0.6 * normal()))]++;
+    for (let i = 0; i < 300; i++) canary[bucket(0.22 * Math.exp(0.6 * normal()))]++;
+    batchShiftLogEValues(baseline, canary, lambdas).forEach((v, k) => (exactGrowth[k] += v / batches));
+    batchShiftLogEValues(baseline, canary, lambdas, { groups: 16, bound: 'binomial' }).forEach(
+      (v, k) => (boundGrowth[k] += v / batches),
+    );
+  }
+  const ratio = Math.max(...boundGrowth) / Math.max(...exactGrowth);
+  t.diagnostic(
+    `growth per batch: exact (32 groups) ${Math.max(...exactGrowth).toFixed(3)}, binomial bound (16) ${Math.max(...boundGrowth).toFixed(3)}: ${ratio.toFixed(3)}`,
+  );
+  assert.ok(ratio > 0.8 && ratio < 1, `growth ratio ${ratio}`);
 });
 
 /**

@@ -5,6 +5,12 @@ import { checkOptionKeys } from './options.ts';
 export interface BatchShiftOptions {
   /** at most this many rank groups (contiguous buckets merged by pooled rank); default 32 */
   groups?: number;
+  /**
+   * 'exact' (default): each group's exact hypergeometric likelihood ratio; 'binomial': each
+   * group's factor bounded by sampling with replacement (`binomialBoundLogEValuesChecked`) —
+   * never larger, much cheaper
+   */
+  bound?: 'exact' | 'binomial';
 }
 
 const FN = 'batchShiftLogEValues';
@@ -53,10 +59,13 @@ export function batchShiftLogEValues(
   lambdas: ArrayLike<number>,
   options: BatchShiftOptions = {},
 ): Float64Array {
-  checkOptionKeys(FN, options, ['groups']);
+  checkOptionKeys(FN, options, ['groups', 'bound']);
   const maxGroups = options.groups ?? 32;
   if (!(Number.isInteger(maxGroups) && maxGroups >= 2))
     throw new StatsInputError(FN, `groups must be an integer >= 2, got ${maxGroups}`);
+  const bound = options.bound ?? 'exact';
+  if (bound !== 'exact' && bound !== 'binomial')
+    throw new StatsInputError(FN, `bound must be 'exact' or 'binomial', got ${String(bound)}`);
   if (baseline.length !== canary.length) {
     throw new StatsInputError(FN, `baseline and canary need the same buckets (${baseline.length} vs ${canary.length})`);
   }
@@ -72,7 +81,8 @@ export function batchShiftLogEValues(
     if (!(Number.isInteger(c) && c >= 0))
       throw new StatsInputError(FN, `canary[${j}] must be an integer >= 0, got ${c}`);
   }
-  return batchShiftLogEValuesChecked(baseline, canary, K, tiltPlan(lambdas), maxGroups, new Float64Array(L));
+  const scan = bound === 'exact' ? batchShiftLogEValuesChecked : binomialBoundLogEValuesChecked;
+  return scan(baseline, canary, K, tiltPlan(lambdas), maxGroups, new Float64Array(L));
 }
 
 /**
@@ -139,53 +149,12 @@ export function batchShiftLogEValuesChecked(
   if (nb === 0 || nc === 0) return out;
   const N = nb + nc;
 
-  // 1. merge contiguous buckets into ≤ maxGroups groups of about N / maxGroups pooled items
-  const cap = Math.min(K, maxGroups);
-  if (groupSize.length < cap) {
-    const grown = Math.max(cap, 2 * groupSize.length);
-    groupSize = new Float64Array(grown);
-    groupCanary = new Float64Array(grown);
-    groupScore = new Float64Array(grown);
-    groupTailMean = new Float64Array(grown);
-  }
-  // (whole scratch arrays, not subarray views: a view is an object allocated per call)
+  const G = rankGroups(baseline, canary, K, maxGroups, N);
+  if (G < 2) return releaseLarge(out);
   const gn = groupSize;
   const gc = groupCanary;
   const score = groupScore;
-  const tailMean = groupTailMean; // mean score of groups g+1..G-1
-  let G = 0;
-  let pooled = 0;
-  let open = false;
-  for (let j = 0; j < K; j++) {
-    const n = baseline[j] + canary[j];
-    if (n === 0) continue;
-    if (!open) {
-      gn[G] = 0;
-      gc[G] = 0;
-      G++;
-      open = true;
-    }
-    gn[G - 1] += n;
-    gc[G - 1] += canary[j];
-    pooled += n;
-    if (pooled * maxGroups >= G * N) open = false;
-  }
-  if (G < 2) return releaseLarge(out);
-
-  // 2. normal scores of the groups' pooled mid-ranks; suffix means of the scores
-  const table = scoreTable(N);
-  let before = 0;
-  for (let g = 0; g < G; g++) {
-    score[g] = midRankScore(2 * before + gn[g] + 1, N, table);
-    before += gn[g];
-  }
-  let sufSum = 0;
-  let sufN = 0;
-  for (let g = G - 1; g >= 0; g--) {
-    tailMean[g] = sufN > 0 ? sufSum / sufN : 0;
-    sufSum += gn[g] * score[g];
-    sufN += gn[g];
-  }
+  const tailMean = groupTailMean;
 
   // 3. scan: exact hypergeometric likelihood ratios, group by group. A group's log factor for a
   // tilt is l(x − lo) + log Z − log S, S the tilted sum; the normalisers Z and the sums S are
@@ -271,6 +240,141 @@ export function batchShiftLogEValuesChecked(
   const logZ = Math.log(zProduct);
   for (let k = 0; k < L; k++) out[k] += logZ - Math.log(sums[k]);
   return releaseLarge(out);
+}
+
+/**
+ * The same scan with each group's factor bounded instead of exact: log e-values no larger than
+ * `batchShiftLogEValuesChecked`'s for the same groups, at a fraction of the cost (one logarithm
+ * per group and tilt, no hypergeometric law). Given the groups scanned before it, group g's canary
+ * count is X_g ~ Hyp(N_rem, C_rem, n_g): a sample of n_g without replacement from N_rem pooled
+ * items of which C_rem are canary. Hoeffding (1963, "Probability inequalities for sums of bounded
+ * random variables", JASA 58, Thm 4) shows E f(X_g) ≤ E f(Y) for every continuous convex f, Y ~
+ * Bin(n_g, q), q = C_rem / N_rem — the same draws with replacement. With f(x) = e^(lx),
+ *     e_g(λ) = exp(l x_g) / (1 − q + q·e^l)^(n_g),   l = λ (a_g − ā_{>g}),
+ * has conditional expectation ≤ 1, so the product over groups is an e-value (≤ 1 in expectation)
+ * under the permutation null, as the exact one is, and it never exceeds the exact one: the
+ * numerators are equal and the binomial's generating function bounds the hypergeometric's. A
+ * group of one pooled item is a Bernoulli draw either way, so the two agree there.
+ *
+ * What the bound gives up is the finite-population correction within each group, (N_rem − n_g) /
+ * (N_rem − 1) of the variance: little for the early groups of the scan, up to half for the last
+ * ones. On lognormal batches of 300–1,000 latencies per cohort moved by 10%, its growth rate with
+ * 16 groups is 85–90% of the exact scan's with 32, at a quarter of the cost or less (docs/scale-out.md).
+ */
+export function binomialBoundLogEValuesChecked(
+  baseline: ArrayLike<number>,
+  canary: ArrayLike<number>,
+  K: number,
+  plan: TiltPlan,
+  maxGroups: number,
+  out: Float64Array,
+): Float64Array {
+  const { lambdas, how, from } = plan;
+  const L = lambdas.length;
+  out.fill(0, 0, L);
+  let nb = 0;
+  let nc = 0;
+  for (let j = 0; j < K; j++) {
+    nb += baseline[j];
+    nc += canary[j];
+  }
+  if (nb === 0 || nc === 0) return out;
+  const N = nb + nc;
+  const G = rankGroups(baseline, canary, K, maxGroups, N);
+  if (G < 2) return out;
+  if (tiltW.length < L) {
+    tiltW = new Float64Array(Math.max(L, 2 * tiltW.length));
+    tiltS = new Float64Array(tiltW.length);
+    hornerTotal = new Float64Array(tiltW.length);
+    hornerTilts = new Int32Array(tiltW.length);
+  }
+  const w = tiltW;
+  const gn = groupSize;
+  const gc = groupCanary;
+  let cRem = nc;
+  let nRem = N;
+  // the last group's count is fixed by the others (factor 1)
+  for (let g = 0; g < G - 1; g++) {
+    const n = gn[g];
+    const x = gc[g];
+    // every remaining item is of one cohort: the rest of the table is determined
+    if (cRem === 0 || cRem === nRem) break;
+    const q = cRem / nRem;
+    const d = groupScore[g] - groupTailMean[g];
+    for (let k = 0; k < L; k++) {
+      const kind = how[k];
+      w[k] = kind === 0 ? Math.exp(lambdas[k] * d) : kind === 1 ? w[from[k]] * w[from[k]] : 1 / w[from[k]];
+      // log(1 − q + q·w) as log1p(q(w − 1)): exact near w = 1, where the small tilts are
+      out[k] += lambdas[k] * d * x - n * Math.log1p(q * (w[k] - 1));
+    }
+    cRem -= x;
+    nRem -= n;
+  }
+  return out;
+}
+
+/**
+ * Steps 1 and 2 of the scan, shared by both bounds: merges the first K buckets (pooled size N > 0)
+ * into at most maxGroups contiguous groups of about N / maxGroups pooled items — a function of the
+ * pooled counts only — and writes each group's size, canary count, normal score of its pooled
+ * mid-rank and the pooled mean score of the groups after it into the scratch arrays
+ * (groupSize, groupCanary, groupScore, groupTailMean). Returns the number of groups.
+ */
+function rankGroups(
+  baseline: ArrayLike<number>,
+  canary: ArrayLike<number>,
+  K: number,
+  maxGroups: number,
+  N: number,
+): number {
+  // 1. merge contiguous buckets into ≤ maxGroups groups of about N / maxGroups pooled items
+  const cap = Math.min(K, maxGroups);
+  if (groupSize.length < cap) {
+    const grown = Math.max(cap, 2 * groupSize.length);
+    groupSize = new Float64Array(grown);
+    groupCanary = new Float64Array(grown);
+    groupScore = new Float64Array(grown);
+    groupTailMean = new Float64Array(grown);
+  }
+  // (whole scratch arrays, not subarray views: a view is an object allocated per call)
+  const gn = groupSize;
+  const gc = groupCanary;
+  const score = groupScore;
+  const tailMean = groupTailMean; // mean score of groups g+1..G-1
+  let G = 0;
+  let pooled = 0;
+  let open = false;
+  for (let j = 0; j < K; j++) {
+    const n = baseline[j] + canary[j];
+    if (n === 0) continue;
+    if (!open) {
+      gn[G] = 0;
+      gc[G] = 0;
+      G++;
+      open = true;
+    }
+    gn[G - 1] += n;
+    gc[G - 1] += canary[j];
+    pooled += n;
+    if (pooled * maxGroups >= G * N) open = false;
+  }
+  if (G < 2) return G;
+
+  // 2. normal scores of the groups' pooled mid-ranks; suffix means of the scores
+  const table = scoreTable(N);
+  let before = 0;
+  for (let g = 0; g < G; g++) {
+    score[g] = midRankScore(2 * before + gn[g] + 1, N, table);
+    before += gn[g];
+  }
+  let sufSum = 0;
+  let sufN = 0;
+  for (let g = G - 1; g >= 0; g--) {
+    tailMean[g] = sufN > 0 ? sufSum / sufN : 0;
+    sufSum += gn[g] * score[g];
+    sufN += gn[g];
+  }
+  return G;
 }
 
 /** products of normalisers and tilted sums are flushed into the log e-values past this */
