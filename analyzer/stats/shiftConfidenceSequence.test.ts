@@ -53,37 +53,48 @@ test('a restored family continues exactly as the uninterrupted one', () => {
   assert.ok(interval.low > 0 && interval.high < 0.3, JSON.stringify(interval));
 });
 
-test('each grid shift bets the permutation e-values of the canary moved by that shift (shared lists reused exactly)', () => {
+/**
+ * What a row of a family with anchor `anchor` (0: none) bets at shift k: the exact permutation
+ * e-values at shift 0 and ± the anchor, elsewhere the binomial bound over 16 rank groups
+ */
+function rowLogEValues(baseline: Float64Array, moved: Float64Array, tilts: number[], k: number, anchor = 0) {
+  const exact = k === 0 || (anchor > 0 && Math.abs(k) === anchor);
+  return batchShiftLogEValues(baseline, moved, tilts, exact ? {} : { groups: 16, bound: 'binomial' });
+}
+
+test('each grid shift bets the e-values of the canary moved by that shift: exact at 0 and ± the anchor, bounded elsewhere (shared lists reused exactly)', () => {
   // a fresh family bets on every grid shift; narrow cohorts, so most shifts move the canary wholly
   // below or above the baseline (the same merged list, computed once), and near both ends of the
   // layout, so large shifts push the canary past an end (clamped into the end bucket)
-  const grid = [0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48]
-    .flatMap((k) => (k === 0 ? [0] : [-k, k]))
-    .sort((a, b) => a - b);
   const lambdas = [0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28];
   const tilts = [...lambdas, ...lambdas.map((l) => -l)];
   const random = createRng(5).next;
-  for (const [layout, from] of [
-    [707, 340],
-    [60, 2],
-    [60, 54],
-  ]) {
-    const b = new Float64Array(layout);
-    const c = new Float64Array(layout);
-    for (let i = 0; i < 30; i++) {
-      b[from + Math.floor(random() * 4)]++;
-      c[from + Math.floor(random() * 5)]++;
+  for (const anchor of [0, 4]) {
+    const steps = new Set([0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48]);
+    if (anchor > 0) [anchor - 1, anchor, anchor + 1].forEach((k) => steps.add(k));
+    const grid = [...steps].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b);
+    for (const [layout, from] of [
+      [707, 340],
+      [60, 2],
+      [60, 54],
+    ]) {
+      const b = new Float64Array(layout);
+      const c = new Float64Array(layout);
+      for (let i = 0; i < 30; i++) {
+        b[from + Math.floor(random() * 4)]++;
+        c[from + Math.floor(random() * 5)]++;
+      }
+      const family = createShiftFamily(1.025, undefined, anchor);
+      family.update(b, c, 0);
+      const rows = family.snapshot().logE;
+      grid.forEach((k, i) => {
+        const moved = new Float64Array(layout);
+        c.forEach((count, j) => (moved[Math.min(layout - 1, Math.max(0, j - k))] += count));
+        const e = rowLogEValues(b, moved, tilts, k, anchor);
+        const expected = tilts.map((_, j) => float32Below(advanceWithLogWeight(EMPTY, e[j], startLogWeight(0))));
+        assert.deepEqual(rows[i], expected, `anchor ${anchor}, layout ${layout} from ${from}, shift ${k}`);
+      });
     }
-    const family = createShiftFamily(1.025);
-    family.update(b, c, 0);
-    const rows = family.snapshot().logE;
-    grid.forEach((k, i) => {
-      const moved = new Float64Array(layout);
-      c.forEach((count, j) => (moved[Math.min(layout - 1, Math.max(0, j - k))] += count));
-      const e = batchShiftLogEValues(b, moved, tilts);
-      const expected = tilts.map((_, j) => float32Below(advanceWithLogWeight(EMPTY, e[j], startLogWeight(0))));
-      assert.deepEqual(rows[i], expected, `layout ${layout} from ${from}, shift ${k}`);
-    });
   }
 });
 
@@ -147,7 +158,7 @@ test('rows outside the betting window are closed lazily: unchanged while they si
     assert.equal(closedAfter, t + 1);
     const moved = new Float64Array(K);
     c.forEach((count, j) => (moved[Math.min(K - 1, Math.max(0, j - k))] += count));
-    const e = batchShiftLogEValues(b, moved, tilts);
+    const e = rowLogEValues(b, moved, tilts, k);
     tilts.forEach((_, j) => {
       // in double precision, one batch at a time: R ← R + w_u for each batch sat out, then e·(R + w_t)
       let r = Math.exp(idle.logE[i][j]);
