@@ -97,7 +97,8 @@ export class SequentialMetricJudge implements MetricJudge {
         this.batchBuckets = { baseline: new Float64Array(edges.length), canary: new Float64Array(edges.length) };
         this.latency = createLatencyShiftTest({ quantile, edges });
       } else {
-        this.latency = createLatencyShiftTest({ quantile, ...(anchor ? { anchor } : {}) });
+        // the anchor row on the harmful side is the one the verdict reads (shiftConfidenceSequence.ts, EXACT_ROWS)
+        this.latency = createLatencyShiftTest({ quantile, ...(anchor ? { anchor, harm: spec.harm } : {}) });
       }
     } else {
       this.rates = createRateRatioTest();

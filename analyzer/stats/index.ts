@@ -44,7 +44,7 @@ export type { BucketLayout, BucketLayoutSpec, LogBucketsOptions } from './logBuc
 export { batchShiftLogEValues } from './batchShiftEValue.ts';
 export type { BatchShiftOptions } from './batchShiftEValue.ts';
 export { createShiftFamily } from './shiftConfidenceSequence.ts';
-export type { ShiftFamily, ShiftFamilyState } from './shiftConfidenceSequence.ts';
+export type { ExactAnchors, ShiftFamily, ShiftFamilyState } from './shiftConfidenceSequence.ts';
 export { advanceStartMixture, startMixtureLogEvidence } from './startMixture.ts';
 
 // --- confidence sequences shared by judges ---

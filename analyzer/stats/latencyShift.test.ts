@@ -369,11 +369,29 @@ test('band storage: quantiles read on the occupied band equal those of the full 
 });
 
 test('the shift family inside the test holds the same rows as one fed the same batches on its own', () => {
-  const rng = createRandom(77);
-  const test = createLatencyShiftTest({ anchor: 1.2 });
+  for (const [harm, sides] of [
+    [undefined, 'both'],
+    ['either', 'both'],
+    ['increase', 'up'],
+    ['decrease', 'down'],
+  ] as const) {
+    const rng = createRandom(77);
+    const test = createLatencyShiftTest({ anchor: 1.2, ...(harm ? { harm } : {}) });
+    const layout = test.buckets;
+    const anchorSteps = test.snapshot().shift!.anchorSteps;
+    const ratio = layout.spec.kind === 'log' ? layout.spec.ratio : NaN;
+    const family = createShiftFamily(ratio, undefined, anchorSteps, sides);
+    feedBoth(test, family, rng);
+    // and a restored test goes on betting the same rows exactly
+    const restored = restoreLatencyShiftTest(JSON.parse(JSON.stringify(test.snapshot())));
+    assert.deepEqual(restored.snapshot(), test.snapshot());
+    assert.equal(restored.snapshot().shift!.exactAnchors, sides === 'both' ? undefined : sides);
+  }
+  assert.throws(() => createLatencyShiftTest({ anchor: 1.2, harm: 'sideways' as 'either' }), StatsInputError);
+});
+
+function feedBoth(test: LatencyShiftTest, family: ReturnType<typeof createShiftFamily>, rng: Random): void {
   const layout = test.buckets;
-  const anchorSteps = test.snapshot().shift!.anchorSteps;
-  const family = createShiftFamily(layout.spec.kind === 'log' ? layout.spec.ratio : NaN, undefined, anchorSteps);
   for (let t = 0; t < 8; t++) {
     const b = new Float64Array(layout.count);
     const c = new Float64Array(layout.count);
@@ -389,4 +407,4 @@ test('the shift family inside the test holds the same rows as one fed the same b
     family.update(b, c, t);
     assert.deepEqual(test.snapshot().shift, family.snapshot(), `batch ${t}`);
   }
-});
+}

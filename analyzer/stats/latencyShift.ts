@@ -9,6 +9,7 @@ import { quantileConfidenceSequence, type QuantileInterval } from './quantileCon
 import {
   createShiftFamily,
   SHIFT_FAMILY_TILTS,
+  type ExactAnchors,
   type ShiftFamily,
   type ShiftFamilyState,
 } from './shiftConfidenceSequence.ts';
@@ -31,6 +32,12 @@ export interface LatencyShiftOptions {
    * tolerance, 1/(1 − 0.1) for a −10% one. The ratio becomes anchor^(1/m), m chosen to keep it near 1.025.
    */
   anchor?: number;
+  /**
+   * with `anchor`: the side whose harm the verdict judges, so that only that side's anchor row of
+   * the shift interval bets the exact e-values ('increase': the anchor above, 'decrease': the one
+   * below); default 'either', both (`ExactAnchors` in shiftConfidenceSequence.ts)
+   */
+  harm?: 'increase' | 'decrease' | 'either';
 }
 
 /**
@@ -141,7 +148,11 @@ const FN = 'latencyShiftTest';
  * test.effect(0.05);        // { estimate: 0.12, low: -0.03, high: 0.31 } — p95 12% higher
  */
 export function createLatencyShiftTest(options: LatencyShiftOptions = {}): LatencyShiftTest {
-  checkOptionKeys(FN, options, ['edges', 'quantile', 'effectInterval', 'anchor']);
+  checkOptionKeys(FN, options, ['edges', 'quantile', 'effectInterval', 'anchor', 'harm']);
+  const harm = options.harm ?? 'either';
+  if (harm !== 'increase' && harm !== 'decrease' && harm !== 'either')
+    throw new StatsInputError(FN, `harm must be 'increase', 'decrease' or 'either', got ${String(harm)}`);
+  const exactAnchors: ExactAnchors = harm === 'increase' ? 'up' : harm === 'decrease' ? 'down' : 'both';
   const mode = options.effectInterval ?? 'shift';
   if (mode !== 'shift' && mode !== 'quantile')
     throw new StatsInputError(FN, `effectInterval must be 'shift' or 'quantile', got ${String(mode)}`);
@@ -154,7 +165,7 @@ export function createLatencyShiftTest(options: LatencyShiftOptions = {}): Laten
     anchorSteps = Math.max(1, Math.round(Math.log(options.anchor) / Math.log(1.025)));
     layout = logBuckets({ ratio: options.anchor ** (1 / anchorSteps) });
   } else layout = logBuckets();
-  return build(layout, options.quantile ?? 0.5, null, mode === 'shift', anchorSteps);
+  return build(layout, options.quantile ?? 0.5, null, mode === 'shift', anchorSteps, exactAnchors);
 }
 
 /** Rebuilds a test from `snapshot()` output; malformed snapshots throw `StatsInputError`. */
@@ -170,7 +181,8 @@ export function restoreLatencyShiftTest(snapshot: LatencyShiftState): LatencyShi
         ? logBuckets({ edges: [...spec.le, Infinity] })
         : null;
   if (layout === null) throw new StatsInputError(FN, 'snapshot.layout is not a bucket layout');
-  return build(layout, snapshot.quantile, snapshot, snapshot.shift !== undefined, snapshot.shift?.anchorSteps ?? 0);
+  const shift = snapshot.shift;
+  return build(layout, snapshot.quantile, snapshot, shift !== undefined, shift?.anchorSteps ?? 0, shift?.exactAnchors);
 }
 
 function build(
@@ -179,10 +191,13 @@ function build(
   from: LatencyShiftState | null,
   shiftInterval: boolean,
   anchorSteps: number,
+  exactAnchors: ExactAnchors = 'both',
 ): LatencyShiftTest {
   if (!(quantile > 0 && quantile < 1)) throw new StatsInputError(FN, `quantile must be in (0, 1), got ${quantile}`);
   const family: ShiftFamily | null =
-    shiftInterval && layout.spec.kind === 'log' ? createShiftFamily(layout.spec.ratio, from?.shift, anchorSteps) : null;
+    shiftInterval && layout.spec.kind === 'log'
+      ? createShiftFamily(layout.spec.ratio, from?.shift, anchorSteps, exactAnchors)
+      : null;
   const test = new LatencyShift(layout, quantile, family);
   if (from !== null) test.load(from);
   return test;

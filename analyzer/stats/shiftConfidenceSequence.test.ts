@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { batchShiftLogEValues } from './batchShiftEValue.ts';
 import { StatsInputError } from './errors.ts';
-import { createShiftFamily, float32Below, SHIFT_FAMILY_TILTS } from './shiftConfidenceSequence.ts';
+import { createShiftFamily, float32Below, SHIFT_FAMILY_TILTS, type ExactAnchors } from './shiftConfidenceSequence.ts';
 import { createRng } from './seededRandom.ts';
 import { advanceWithLogWeight, EMPTY, meanStartMixtureLogEvidence, startLogWeight } from './startMixture.ts';
 
@@ -57,8 +57,15 @@ test('a restored family continues exactly as the uninterrupted one', () => {
  * What a row of a family with anchor `anchor` (0: none) bets at shift k: the exact permutation
  * e-values at shift 0 and ± the anchor, elsewhere the binomial bound over 16 rank groups
  */
-function rowLogEValues(baseline: Float64Array, moved: Float64Array, tilts: number[], k: number, anchor = 0) {
-  const exact = k === 0 || (anchor > 0 && Math.abs(k) === anchor);
+function rowLogEValues(
+  baseline: Float64Array,
+  moved: Float64Array,
+  tilts: number[],
+  k: number,
+  anchor = 0,
+  sides: ExactAnchors = 'both',
+) {
+  const exact = k === 0 || (anchor > 0 && ((k === anchor && sides !== 'down') || (k === -anchor && sides !== 'up')));
   return batchShiftLogEValues(baseline, moved, tilts, exact ? {} : { groups: 16, bound: 'binomial' });
 }
 
@@ -69,7 +76,12 @@ test('each grid shift bets the e-values of the canary moved by that shift: exact
   const lambdas = [0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28];
   const tilts = [...lambdas, ...lambdas.map((l) => -l)];
   const random = createRng(5).next;
-  for (const anchor of [0, 4]) {
+  for (const [anchor, sides] of [
+    [0, 'both'],
+    [4, 'both'],
+    [4, 'up'],
+    [4, 'down'],
+  ] as const) {
     const steps = new Set([0, 1, 2, 3, 4, 6, 8, 10, 13, 19, 28, 48]);
     if (anchor > 0) [anchor - 1, anchor, anchor + 1].forEach((k) => steps.add(k));
     const grid = [...steps].flatMap((k) => (k === 0 ? [0] : [-k, k])).sort((a, b) => a - b);
@@ -84,18 +96,27 @@ test('each grid shift bets the e-values of the canary moved by that shift: exact
         b[from + Math.floor(random() * 4)]++;
         c[from + Math.floor(random() * 5)]++;
       }
-      const family = createShiftFamily(1.025, undefined, anchor);
+      const family = createShiftFamily(1.025, undefined, anchor, sides);
       family.update(b, c, 0);
       const rows = family.snapshot().logE;
+      // a restored family bets as the original: its exact rows are in the snapshot
+      const restored = createShiftFamily(1.025, family.snapshot(), anchor, family.snapshot().exactAnchors);
+      restored.update(b, c, 1);
+      family.update(b, c, 1);
+      assert.deepEqual(restored.snapshot(), family.snapshot());
       grid.forEach((k, i) => {
         const moved = new Float64Array(layout);
         c.forEach((count, j) => (moved[Math.min(layout - 1, Math.max(0, j - k))] += count));
-        const e = rowLogEValues(b, moved, tilts, k, anchor);
+        const e = rowLogEValues(b, moved, tilts, k, anchor, sides);
         const expected = tilts.map((_, j) => float32Below(advanceWithLogWeight(EMPTY, e[j], startLogWeight(0))));
-        assert.deepEqual(rows[i], expected, `anchor ${anchor}, layout ${layout} from ${from}, shift ${k}`);
+        assert.deepEqual(rows[i], expected, `anchor ${anchor} (${sides}), layout ${layout} from ${from}, shift ${k}`);
       });
     }
   }
+});
+
+test('exactAnchors other than both, up or down throws StatsInputError', () => {
+  assert.throws(() => createShiftFamily(1.025, undefined, 4, 'sideways' as ExactAnchors), StatsInputError);
 });
 
 test('update: counts that are not integers >= 0 throw StatsInputError', () => {

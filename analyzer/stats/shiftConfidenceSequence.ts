@@ -103,7 +103,9 @@ const GROUPS = 32;
  * tolerance's exact multiple — the interval's end crosses the tolerance exactly when the anchor
  * row is rejected (a release is `ruled-out` when every row from +anchor up is rejected as
  * "faster", a failure proven when every row up to +anchor is rejected as "slower"; −anchor for a
- * decrease). Those bet exactly, so the decisions wait no longer than before. The other rows place
+ * decrease). Those bet exactly, so the decisions wait no longer than before; a family told which
+ * side is harmful (`ExactAnchors`: 'up' or 'down') bets only that side's anchor exactly, the other
+ * being read by no decision. The other rows place
  * the interval's ends between grid points and are rejected when the data are far from them: they
  * bet the bound, ≤ the exact e-value for every outcome and a valid e-value in its own right, which
  * keeps 85–90% of the exact one's growth on lognormal latencies (so those ends move about 5% less
@@ -115,6 +117,12 @@ const GROUPS = 32;
 const BOUND_GROUPS = 16;
 const EXACT = 0;
 const BOUND = 1;
+
+/**
+ * Which anchor rows bet the exact e-values (EXACT_ROWS): +anchor ('up': a metric whose harm is an
+ * increase), −anchor ('down': a decrease), or both (default).
+ */
+export type ExactAnchors = 'both' | 'up' | 'down';
 
 export interface ShiftFamilyState {
   /** per grid shift, log of the started part of each start-time mixture (`startMixture.ts`) after
@@ -128,6 +136,8 @@ export interface ShiftFamilyState {
   closed?: number[];
   /** the anchor's multiple of the bucket ratio (0: none), which fixes the grid */
   anchorSteps: number;
+  /** the anchor rows that bet exactly, when not both (EXACT_ROWS) */
+  exactAnchors?: 'up' | 'down';
 }
 
 export interface ShiftFamily {
@@ -181,11 +191,18 @@ export interface ShiftFamily {
  * family.update(baselineBatchCounts, canaryBatchCounts);
  * family.interval(0.01, 0.12) // { estimate: 0.12, low: 0.077, high: 0.16 }
  */
-export function createShiftFamily(ratio: number, from?: ShiftFamilyState, anchorSteps = 0): ShiftFamily {
+export function createShiftFamily(
+  ratio: number,
+  from?: ShiftFamilyState,
+  anchorSteps = 0,
+  exactAnchors: ExactAnchors = 'both',
+): ShiftFamily {
   if (!(ratio > 1)) throw new StatsInputError(FN, `bucket ratio must be > 1, got ${ratio}`);
   if (!(Number.isInteger(anchorSteps) && anchorSteps >= 0 && anchorSteps <= 200))
     throw new StatsInputError(FN, `anchorSteps must be an integer in [0, 200], got ${anchorSteps}`);
-  const family = new Family(ratio, anchorSteps);
+  if (exactAnchors !== 'both' && exactAnchors !== 'up' && exactAnchors !== 'down')
+    throw new StatsInputError(FN, `exactAnchors must be 'both', 'up' or 'down', got ${String(exactAnchors)}`);
+  const family = new Family(ratio, anchorSteps, exactAnchors);
   if (from) family.load(from);
   return family;
 }
@@ -245,10 +262,17 @@ class Family implements ShiftFamily {
   private readonly logE: Float32Array;
   private batches = 0;
 
+  /** the grid shifts, besides 0, that bet the exact e-values (EXACT_ROWS); 0 when none */
+  private readonly exactUp: number;
+  private readonly exactDown: number;
+
   constructor(
     private readonly ratio: number,
     private readonly anchorSteps: number,
+    private readonly exactAnchors: ExactAnchors,
   ) {
+    this.exactUp = exactAnchors === 'down' ? 0 : anchorSteps;
+    this.exactDown = exactAnchors === 'up' ? 0 : -anchorSteps;
     this.grid = shiftGrid(anchorSteps);
     this.logE = new Float32Array(this.grid.length * ROW).fill(EMPTY);
     for (let i = 0; i < this.grid.length; i++) this.logE[i * ROW + T] = 0;
@@ -409,10 +433,10 @@ class Family implements ShiftFamily {
     let previous = -1;
     /** EXACT or BOUND: the e-values in shiftLogE */
     let previousScan = EXACT;
-    const anchor = this.anchorSteps;
+    const { exactUp, exactDown } = this;
     for (let i = firstBet; i <= lastBet; i++) {
       const k = this.grid[i];
-      const scan = k === 0 || (anchor > 0 && (k === anchor || k === -anchor)) ? EXACT : BOUND;
+      const scan = k === 0 || k === exactUp || k === exactDown ? EXACT : BOUND;
       // canary moved k buckets down (divided by r^k); values pushed past either end stay in the end bucket
       let m = 0;
       let p = 0;
@@ -498,6 +522,7 @@ class Family implements ShiftFamily {
       logE: this.grid.map((_, i) => Array.from(this.logE.subarray(i * ROW, i * ROW + T))),
       batches: this.batches,
       anchorSteps: this.anchorSteps,
+      ...(this.exactAnchors === 'both' ? {} : { exactAnchors: this.exactAnchors }),
       ...(closed.every((c) => c === this.batches) ? {} : { closed }),
     };
   }
