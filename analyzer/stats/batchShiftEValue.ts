@@ -140,17 +140,10 @@ export function batchShiftLogEValuesChecked(
   const { lambdas, how, from } = plan;
   const L = lambdas.length;
   out.fill(0, 0, L);
-  let nb = 0;
-  let nc = 0;
-  for (let j = 0; j < K; j++) {
-    nb += baseline[j];
-    nc += canary[j];
-  }
-  if (nb === 0 || nc === 0) return out;
-  const N = nb + nc;
-
-  const G = rankGroups(baseline, canary, K, maxGroups, N);
+  const G = rankGroups(baseline, canary, K, maxGroups);
   if (G < 2) return releaseLarge(out);
+  const nc = tableTotals[0];
+  const N = tableTotals[1];
   const gn = groupSize;
   const gc = groupCanary;
   const score = groupScore;
@@ -164,12 +157,7 @@ export function batchShiftLogEValuesChecked(
   let maxSize = 0;
   for (let g = 0; g < G; g++) maxSize = Math.max(maxSize, gn[g]);
   reserve(maxSize + 1);
-  if (tiltW.length < L) {
-    tiltW = new Float64Array(Math.max(L, 2 * tiltW.length));
-    tiltS = new Float64Array(tiltW.length);
-    hornerTotal = new Float64Array(tiltW.length);
-    hornerTilts = new Int32Array(tiltW.length);
-  }
+  reserveTilts(L);
   const w = tiltW;
   const sums = tiltS;
   sums.fill(1, 0, L);
@@ -272,22 +260,11 @@ export function binomialBoundLogEValuesChecked(
   const { lambdas, how, from } = plan;
   const L = lambdas.length;
   out.fill(0, 0, L);
-  let nb = 0;
-  let nc = 0;
-  for (let j = 0; j < K; j++) {
-    nb += baseline[j];
-    nc += canary[j];
-  }
-  if (nb === 0 || nc === 0) return out;
-  const N = nb + nc;
-  const G = rankGroups(baseline, canary, K, maxGroups, N);
-  if (G < 2) return out;
-  if (tiltW.length < L) {
-    tiltW = new Float64Array(Math.max(L, 2 * tiltW.length));
-    tiltS = new Float64Array(tiltW.length);
-    hornerTotal = new Float64Array(tiltW.length);
-    hornerTilts = new Int32Array(tiltW.length);
-  }
+  const G = rankGroups(baseline, canary, K, maxGroups);
+  if (G < 2) return releaseLarge(out);
+  const nc = tableTotals[0];
+  const N = tableTotals[1];
+  reserveTilts(L);
   const w = tiltW;
   const gn = groupSize;
   const gc = groupCanary;
@@ -310,23 +287,28 @@ export function binomialBoundLogEValuesChecked(
     cRem -= x;
     nRem -= n;
   }
-  return out;
+  return releaseLarge(out);
 }
 
 /**
- * Steps 1 and 2 of the scan, shared by both bounds: merges the first K buckets (pooled size N > 0)
- * into at most maxGroups contiguous groups of about N / maxGroups pooled items — a function of the
- * pooled counts only — and writes each group's size, canary count, normal score of its pooled
- * mid-rank and the pooled mean score of the groups after it into the scratch arrays
- * (groupSize, groupCanary, groupScore, groupTailMean). Returns the number of groups.
+ * Steps 1 and 2 of the scan, shared by both bounds: merges the first K buckets into at most
+ * maxGroups contiguous groups of about N / maxGroups pooled items — a function of the pooled
+ * counts only — and writes each group's size, canary count, normal score of its pooled mid-rank
+ * and the pooled mean score of the groups after it into the scratch arrays (groupSize,
+ * groupCanary, groupScore, groupTailMean), and the table's canary and pooled totals into
+ * tableTotals. Returns the number of groups: 0 when a cohort is empty (no e-value to compute).
  */
-function rankGroups(
-  baseline: ArrayLike<number>,
-  canary: ArrayLike<number>,
-  K: number,
-  maxGroups: number,
-  N: number,
-): number {
+function rankGroups(baseline: ArrayLike<number>, canary: ArrayLike<number>, K: number, maxGroups: number): number {
+  let nb = 0;
+  let nc = 0;
+  for (let j = 0; j < K; j++) {
+    nb += baseline[j];
+    nc += canary[j];
+  }
+  tableTotals[0] = nc;
+  tableTotals[1] = nb + nc;
+  if (nb === 0 || nc === 0) return 0;
+  const N = nb + nc;
   // 1. merge contiguous buckets into ≤ maxGroups groups of about N / maxGroups pooled items
   const cap = Math.min(K, maxGroups);
   if (groupSize.length < cap) {
@@ -375,6 +357,18 @@ function rankGroups(
     sufN += gn[g];
   }
   return G;
+}
+
+/** the canary and pooled totals of the table `rankGroups` last grouped */
+const tableTotals = new Float64Array(2);
+
+/** grows the per-tilt scratch arrays to L tilts */
+function reserveTilts(L: number): void {
+  if (tiltW.length >= L) return;
+  tiltW = new Float64Array(Math.max(L, 2 * tiltW.length));
+  tiltS = new Float64Array(tiltW.length);
+  hornerTotal = new Float64Array(tiltW.length);
+  hornerTilts = new Int32Array(tiltW.length);
 }
 
 /** products of normalisers and tilted sums are flushed into the log e-values past this */
