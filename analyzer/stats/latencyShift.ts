@@ -181,8 +181,7 @@ export function restoreLatencyShiftTest(snapshot: LatencyShiftState): LatencyShi
         ? logBuckets({ edges: [...spec.le, Infinity] })
         : null;
   if (layout === null) throw new StatsInputError(FN, 'snapshot.layout is not a bucket layout');
-  const shift = snapshot.shift;
-  return build(layout, snapshot.quantile, snapshot, shift !== undefined, shift?.anchorSteps ?? 0, shift?.exactAnchors);
+  return build(layout, snapshot.quantile, snapshot, snapshot.shift !== undefined, snapshot.shift?.anchorSteps ?? 0);
 }
 
 function build(
@@ -191,7 +190,8 @@ function build(
   from: LatencyShiftState | null,
   shiftInterval: boolean,
   anchorSteps: number,
-  exactAnchors: ExactAnchors = 'both',
+  /** for a new test; a restored one takes its snapshot's */
+  exactAnchors?: ExactAnchors,
 ): LatencyShiftTest {
   if (!(quantile > 0 && quantile < 1)) throw new StatsInputError(FN, `quantile must be in (0, 1), got ${quantile}`);
   const family: ShiftFamily | null =

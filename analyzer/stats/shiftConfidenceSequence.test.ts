@@ -100,7 +100,7 @@ test('each grid shift bets the e-values of the canary moved by that shift: exact
       family.update(b, c, 0);
       const rows = family.snapshot().logE;
       // a restored family bets as the original: its exact rows are in the snapshot
-      const restored = createShiftFamily(1.025, family.snapshot(), anchor, family.snapshot().exactAnchors);
+      const restored = createShiftFamily(1.025, family.snapshot(), anchor);
       restored.update(b, c, 1);
       family.update(b, c, 1);
       assert.deepEqual(restored.snapshot(), family.snapshot());
@@ -115,8 +115,15 @@ test('each grid shift bets the e-values of the canary moved by that shift: exact
   }
 });
 
-test('exactAnchors other than both, up or down throws StatsInputError', () => {
+test('exactAnchors other than both, up or down, or other than the snapshot says, throws StatsInputError', () => {
   assert.throws(() => createShiftFamily(1.025, undefined, 4, 'sideways' as ExactAnchors), StatsInputError);
+  // a snapshot restored with other exact rows than it was written with would bet differently
+  const up = createShiftFamily(1.025, undefined, 4, 'up');
+  assert.throws(() => createShiftFamily(1.025, up.snapshot(), 4, 'both'), StatsInputError);
+  assert.throws(
+    () => createShiftFamily(1.025, { ...up.snapshot(), exactAnchors: 'sideways' as 'up' }, 4),
+    StatsInputError,
+  );
 });
 
 test('update: counts that are not integers >= 0 throw StatsInputError', () => {

@@ -105,9 +105,8 @@ const GROUPS = 32;
  * "faster", a failure proven when every row up to +anchor is rejected as "slower"; −anchor for a
  * decrease). Those bet exactly, so the decisions wait no longer than before; a family told which
  * side is harmful (`ExactAnchors`: 'up' or 'down') bets only that side's anchor exactly, the other
- * being read by no decision. The other rows place
- * the interval's ends between grid points and are rejected when the data are far from them: they
- * bet the bound, ≤ the exact e-value for every outcome and a valid e-value in its own right, which
+ * being read by no decision. The other rows place the interval's ends between grid points and are
+ * rejected when the data are far from them: they bet the bound, ≤ the exact e-value for every outcome and a valid e-value in its own right, which
  * keeps 85–90% of the exact one's growth on lognormal latencies (so those ends move about 5% less
  * far in the same time) at a quarter of the cost at 300 values per cohort and batch, a tenth at
  * 1,000 and more: the exact e-values walk each rank group's law, the bound takes a logarithm. A
@@ -182,8 +181,8 @@ export interface ShiftFamily {
  *
  * Cost: one e-value scan (exact or bounded, EXACT_ROWS) per distinct merged bucket list among the
  * grid shifts in the betting window per batch (all |grid| = 23, or up to 29 with an anchor, until
- * shifts are rejected at 10⁻⁶; then the shifts not yet rejected plus BET_MARGIN on each side); the rows outside it are
- * closed lazily (LAZY_CLOSE); state |grid| × 15 single-precision numbers in one array (the grid is
+ * shifts are rejected at 10⁻⁶; then the shifts not yet rejected plus BET_MARGIN on each side); the
+ * rows outside it are closed lazily (LAZY_CLOSE); state |grid| × 15 single-precision numbers in one array (the grid is
  * shared).
  *
  * @example
@@ -195,7 +194,7 @@ export function createShiftFamily(
   ratio: number,
   from?: ShiftFamilyState,
   anchorSteps = 0,
-  exactAnchors: ExactAnchors = 'both',
+  exactAnchors: ExactAnchors = from?.exactAnchors ?? 'both',
 ): ShiftFamily {
   if (!(ratio > 1)) throw new StatsInputError(FN, `bucket ratio must be > 1, got ${ratio}`);
   if (!(Number.isInteger(anchorSteps) && anchorSteps >= 0 && anchorSteps <= 200))
@@ -285,6 +284,9 @@ class Family implements ShiftFamily {
     this.batches = batches;
     if (!Array.isArray(from.logE) || from.logE.length !== this.grid.length)
       throw new StatsInputError(FN, `snapshot.logE needs ${this.grid.length} rows`);
+    // the rows that bet exactly are part of how the family bets: a restored one must bet the same
+    if ((from.exactAnchors ?? 'both') !== this.exactAnchors)
+      throw new StatsInputError(FN, `snapshot.exactAnchors ${String(from.exactAnchors)} is not ${this.exactAnchors}`);
     const closed = from.closed;
     if (closed !== undefined && !(Array.isArray(closed) && closed.length === this.grid.length))
       throw new StatsInputError(FN, `snapshot.closed needs ${this.grid.length} counts`);
