@@ -211,8 +211,15 @@ unset_env() {
 }
 
 random_cluster_id() {
-  # 16 random bytes, URL-safe base64 without padding: the format StorageTool expects.
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+  # 16 random bytes, URL-safe base64 without padding: the format StorageTool expects. One in 64
+  # starts with '-', which the tool's argument parser reads as an option ("--cluster-id: expected
+  # one argument"); Kafka's own Uuid.randomUuid draws again in that case, and so does this.
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [ "${id:0:1}" != "-" ] && break
+  done
+  echo "$id"
 }
 
 # --- commands --------------------------------------------------------------------------------
