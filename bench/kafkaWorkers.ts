@@ -45,7 +45,7 @@ import { createKafkaBus } from '../collector/bus/kafkaBus.ts';
 import { decodeSampleBatch, encodeSampleBatch } from '../collector/bus/kafka/codec.ts';
 import { ReleaseRun } from '../pipeline/releaseRun.ts';
 import { generateScenario } from '../simulator/index.ts';
-import { openStore } from '../store/index.ts';
+import { openStore, postgresUrlInSchema } from '../store/index.ts';
 import { serviceEnv } from '../test/integration/helpers.ts';
 import { spawnWorker, type WorkerProcess } from '../cli/analyzeWorkerProcess.ts';
 import { benchNodeFlags } from './imageFlags.ts';
@@ -138,7 +138,7 @@ async function oneCase(
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const storeUrl = postgresUrlInSchema(pgUrl, schema);
   const prefix = uniquePrefix('bench-workers');
   const bus = await createKafkaBus({
     brokers,

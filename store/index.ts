@@ -16,7 +16,7 @@ export type {
 } from './types.ts';
 export { StoreConflictError, StoreError, StoreNotFoundError } from './types.ts';
 export { findIntegrityProblems, StoreIntegrityError } from './integrity.ts';
-export { openStore } from './open.ts';
+export { openStore, postgresUrlInSchema } from './open.ts';
 export type { OpenStoreOptions } from './open.ts';
 export { createPostgresStore } from './postgres.ts';
 export type { PostgresStoreOptions } from './postgres.ts';

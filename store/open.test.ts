@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fromJson, toJsonText } from './codec.ts';
-import { openStore, StoreError } from './index.ts';
+import pg from 'pg';
+import { openStore, postgresUrlInSchema, StoreError } from './index.ts';
 import { passwordScrubber } from './postgres.ts';
 import { limitOf } from './statements.ts';
 import { makeRecord, makeVerdict } from './testing/fixtures.ts';
@@ -67,6 +68,26 @@ describe('openStore', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('postgresUrlInSchema', () => {
+  it('gives a URL whose sessions pg starts with the schema as search_path, keeping the rest', () => {
+    for (const base of ['postgres://rh:pw@127.0.0.1:5432/rh', 'postgresql://rh@db/shop?sslmode=disable']) {
+      // read back by pg's own parser (pg-connection-string), as the store's pool reads it
+      const client = new pg.Client({ connectionString: postgresUrlInSchema(base, 'rh_bench_gate_42') });
+      // the parameters the client would start its session with (not in pg's type declarations)
+      const params = (client as unknown as { connectionParameters: { options?: string; database?: string } })
+        .connectionParameters;
+      assert.equal(params.options, '-c search_path=rh_bench_gate_42', base);
+      assert.equal(params.database, new URL(base).pathname.slice(1), base);
+    }
+  });
+
+  it('refuses a schema that would need quoting, and a URL that is not PostgreSQL', () => {
+    for (const schema of ['', 'Shop', 'a b', 'x;drop', '1st', 'a'.repeat(64)])
+      assert.throws(() => postgresUrlInSchema('postgres://h/db', schema), StoreError, schema);
+    assert.throws(() => postgresUrlInSchema('pglite://./x', 'rh_x'), StoreError);
   });
 });
 

@@ -28,3 +28,18 @@ export async function openStore(url?: string, options: OpenStoreOptions = {}): P
     `unsupported store URL${scheme ? ` scheme "${scheme}:"` : ''}: use postgres://…, postgresql://…, pglite://<dir> or pglite:memory`,
   );
 }
+
+/**
+ * A `postgres://` store URL whose sessions work in `schema` (the server's `options` startup
+ * parameter, `-c search_path=…`, which `pg` reads from the URL): how benches and tests give a run
+ * tables of its own in a shared database. The schema must be a plain lower-case identifier, so
+ * that it needs no quoting in the parameter or in the caller's `CREATE SCHEMA`.
+ */
+export function postgresUrlInSchema(url: string, schema: string): string {
+  if (!/^postgres(?:ql)?:\/\//i.test(url)) throw new StoreError('postgresUrlInSchema needs a postgres:// URL');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new StoreError(
+      `schema ${JSON.stringify(schema)} is not a plain identifier ([a-z_][a-z0-9_]*, ≤ 63 characters)`,
+    );
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}

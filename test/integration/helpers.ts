@@ -275,6 +275,6 @@ export async function scratchSchema(
     await admin.end();
   });
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const storeUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  return { admin, schema, storeUrl };
+  const { postgresUrlInSchema } = await import('../../store/index.ts');
+  return { admin, schema, storeUrl: postgresUrlInSchema(pgUrl, schema) };
 }
