@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   judge: () => import('./judge.ts'),
   analyze: () => import('./analyze.ts'),
   engine: () => import('./engine.ts'),
+  evalue: () => import('./evalue.ts'),
   detection: () => import('./detection.ts'),
   textparse: () => import('./textparse.ts'),
   collector: () => import('./collector.ts'),
@@ -24,7 +25,7 @@ const BENCHES: Record<string, () => Promise<{ run: (o: { quick: boolean }) => Pr
   start: () => import('./start.ts'),
   'store-integrity': () => import('./storeIntegrity.ts'),
 };
-const DEFAULT = ['judge', 'analyze', 'engine', 'textparse'];
+const DEFAULT = ['judge', 'analyze', 'engine', 'evalue', 'textparse'];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

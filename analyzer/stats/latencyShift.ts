@@ -81,6 +81,8 @@ export interface LatencyShiftTest extends AnytimeTest<LatencyShiftState> {
 /** tilts λ = 0.02·2^(k/2), k = 0..14 (0.02 … 2.56 in normal-score units), equal weights */
 const LAMBDAS = Array.from({ length: 15 }, (_, k) => 0.02 * 2 ** (k / 2));
 const TILTS = Float64Array.from([...LAMBDAS, ...LAMBDAS.map((l) => -l)]);
+/** the test's tilts, in the order of its log e-values (`bench/evalue.ts` times its scan with them) */
+export const LATENCY_TEST_TILTS: readonly number[] = Object.freeze(Array.from(TILTS));
 /** two exponentials per rank group for the 30 tilts (`TiltPlan`: λ_{k+2} = 2λ_k, and λ ↦ −λ) */
 const PLAN = tiltPlan(TILTS);
 /** the batch's log e-values, one per tilt (scratch: endBatch runs to completion) */
