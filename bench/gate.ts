@@ -33,6 +33,7 @@ import { parseArgs } from 'node:util';
 import { benchNodeFlags } from './imageFlags.ts';
 import { runOpenLoop, type OpenLoopResult } from './openLoop.ts';
 import { DURATION_EXAMPLES, durationToMs } from '../analyzer/duration.ts';
+import { WARMING_UP_REASON } from '../gate/verdicts.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const READER = 'bench-reader-7d2c9a4e1f6b3805';
@@ -345,6 +346,48 @@ export async function analysisMetrics(
   };
 }
 
+/**
+ * Waits until no release answers the warming-up placeholder (`continue` before its first look) —
+ * the verdicts the load then reads are the engine's, the size and shape a controller polls, not
+ * the short placeholder — reading every verdict once per round, 16 at a time, with a progress line
+ * per round on stderr. Returns the seconds waited; throws naming how many never got a look within
+ * `timeoutMs` (the analysis cannot keep up, and every figure after would measure placeholders).
+ */
+export async function waitForFirstLooks(
+  url: string,
+  paths: readonly string[],
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<number> {
+  const started = performance.now();
+  let waiting = paths.slice();
+  for (let round = 0; ; round++) {
+    const still: string[] = [];
+    for (let i = 0; i < waiting.length; i += 16) {
+      await Promise.all(
+        waiting.slice(i, i + 16).map(async (path) => {
+          const res = await fetch(`${url}${path}`, { headers });
+          if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+          const verdict = (await res.json()) as { reasons?: string[] };
+          if (verdict.reasons?.[0]?.startsWith(WARMING_UP_REASON)) still.push(path);
+        }),
+      );
+    }
+    waiting = still;
+    const waitedMs = performance.now() - started;
+    if (waiting.length === 0) return Math.round(waitedMs / 100) / 10;
+    if (waitedMs > timeoutMs)
+      throw new Error(
+        `${waiting.length} of ${paths.length} releases had no look after ${Math.round(waitedMs / 1000)} s (e.g. ${waiting[0]}): the analysis is not keeping up`,
+      );
+    if (round % 5 === 0)
+      console.error(
+        `gate bench: ${paths.length - waiting.length}/${paths.length} releases looked at, waiting for the rest`,
+      );
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 export async function run(o: GateBenchOptions): Promise<Record<string, unknown>> {
   const durationS = o.durationS ?? (o.quick ? 10 : 60);
   const releases = o.releases ?? (o.quick ? 200 : 1000);
@@ -376,7 +419,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
   if (pg && o.pgUrl) {
     await pg.connect();
     await pg.query(`CREATE SCHEMA ${schema}`);
-    storeUrl = `${o.pgUrl}${o.pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const { postgresUrlInSchema } = await import('../store/index.ts');
+    storeUrl = postgresUrlInSchema(o.pgUrl, schema);
   }
   const cohorts =
     '{ by: label, label: version, baseline: ["{{release.baselineVersion}}"], canary: ["{{release.version}}"] }';
@@ -458,6 +502,16 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
     // this point is what a soak must show flat.
     const heapRegistered = await heapAfterGc(serve.inspector);
     await new Promise((r) => setTimeout(r, warmupS * 1000));
+    const headers = { authorization: `Bearer ${READER}` };
+    const paths = ids.map((id) => `/api/v1/releases/${id}/verdict`);
+    // every release judged at least once before the figures start (see waitForFirstLooks): a
+    // spread of looks longer than the warm-up would otherwise leave part of the load on placeholders
+    const firstLooksWaitS = await waitForFirstLooks(
+      serve.url,
+      paths,
+      headers,
+      Math.max(60_000, 3 * (durationToMs(interval) ?? 0) + (durationToMs(o.lookSpread ?? '0s') ?? 0)),
+    );
     const heapStart = await heapAfterGc(serve.inspector, snapshots && join(snapshots, 'start.heapsnapshot'));
     const rssStart = rssBytes(serve.child.pid!);
     const rssSeries: number[] = [rssStart];
@@ -477,8 +531,6 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
             heapEveryMs,
           )
         : undefined;
-    const headers = { authorization: `Bearer ${READER}` };
-    const paths = ids.map((id) => `/api/v1/releases/${id}/verdict`);
     // the reference in the same run, in slices alternating with serve's (bench/openLoop.ts): the
     // same loader, rate, connections and body, under the same machine load minute by minute
     const sampleBody = await (await fetch(`${serve.url}${paths[0]}`, { headers })).text();
@@ -575,6 +627,8 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       loaderSendLagP99Ms: result.sendLagP99Ms,
       slices: result.slices,
       warmupS,
+      /** seconds after the warm-up until every release had its first look (waitForFirstLooks) */
+      firstLooksWaitS,
       /** the load before the measured one (not in the figures above): serve's and the reference's */
       loadWarmup: warmLoad
         ? {
@@ -639,7 +693,7 @@ export async function run(o: GateBenchOptions): Promise<Record<string, unknown>>
       `  loader's own send lag p99 ms: ${result.sendLagP99Ms} (large: the machine, not the server, was busy)`,
     );
     console.log(
-      `  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load; start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`,
+      `  serve heap after full GC MiB: ${figures.heapAfterGcMiB.registered} when registered, then ${warmupS} s of analysis without load (and ${firstLooksWaitS} s more until every release had a look); start ${figures.heapAfterGcMiB.start}, end ${figures.heapAfterGcMiB.end} (growth ${figures.heapAfterGcMiB.growth}, over the second half ${figures.heapAfterGcMiB.secondHalfGrowth}); every ${o.heapEveryS ?? 60} s: ${figures.heapAfterGcMiB.series.join(' ')}; external ${figures.heapAfterGcMiB.externalStart} → ${figures.heapAfterGcMiB.externalEnd}`,
     );
     console.log(
       `  looks during the load: ${figures.looks.duringLoad} (checkpoints ${figures.looks.checkpointsDuringLoad}); look lag ms p50 ${figures.looks.lagMs.p50}, p99 ${figures.looks.lagMs.p99}, max ${figures.looks.lagMs.max}; heap summed over ${figures.heapThreads} threads (main thread ${figures.mainThreadHeapAfterGcMiB.start} → ${figures.mainThreadHeapAfterGcMiB.end} MiB)`,
