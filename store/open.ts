@@ -14,9 +14,12 @@ export interface OpenStoreOptions {
   migrate?: boolean;
 }
 
+/** a URL the PostgreSQL store takes */
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
+
 export async function openStore(url?: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (url === undefined || url === 'pglite:memory') return createPgliteStore(undefined, options);
-  if (/^postgres(?:ql)?:\/\//i.test(url)) return createPostgresStore(url, options);
+  if (POSTGRES_URL.test(url)) return createPostgresStore(url, options);
   if (url.startsWith('pglite://')) {
     const dir = url.slice('pglite://'.length);
     if (dir === '') throw new StoreError('pglite:// needs a directory (pglite://path/to/dir), or use pglite:memory');
@@ -36,7 +39,7 @@ export async function openStore(url?: string, options: OpenStoreOptions = {}): P
  * that it needs no quoting in the parameter or in the caller's `CREATE SCHEMA`.
  */
 export function postgresUrlInSchema(url: string, schema: string): string {
-  if (!/^postgres(?:ql)?:\/\//i.test(url)) throw new StoreError('postgresUrlInSchema needs a postgres:// URL');
+  if (!POSTGRES_URL.test(url)) throw new StoreError('postgresUrlInSchema needs a postgres:// URL');
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
     throw new StoreError(
       `schema ${JSON.stringify(schema)} is not a plain identifier ([a-z_][a-z0-9_]*, ≤ 63 characters)`,
