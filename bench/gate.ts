@@ -8,7 +8,9 @@
  * with `/healthz` at 10/s alongside. In the same run, in slices of `--slice` seconds alternating
  * with serve's (so both are measured under the same machine load), the same loader measures a
  * plain node:http server answering the same verdict body while serve keeps analysing: the
- * reference serve's p99 is compared to. Both are measured after `--load-warmup` seconds of the
+ * reference serve's p99 is compared to. The load starts once every release has had its first look
+ * (`waitForFirstLooks`), so it reads engine verdicts, not the warming-up placeholder. Both are
+ * measured after `--load-warmup` seconds of the
  * same load (serve's first second under load runs its HTTP path cold), reported on a line of its
  * own. Reported: latency p50/p90/p99/p99.9/max for both, the
  * p99 ratio, /healthz latency, requests served, errors, non-2xx, and the serve
@@ -349,8 +351,8 @@ export async function analysisMetrics(
 /**
  * Waits until no release answers the warming-up placeholder (`continue` before its first look) —
  * the verdicts the load then reads are the engine's, the size and shape a controller polls, not
- * the short placeholder — reading every verdict once per round, 16 at a time, with a progress line
- * per round on stderr. Returns the seconds waited; throws naming how many never got a look within
+ * the short placeholder — reading every verdict once per round (a round a second), 16 at a time,
+ * with a progress line every fifth round on stderr. Returns the seconds waited; throws naming how many never got a look within
  * `timeoutMs` (the analysis cannot keep up, and every figure after would measure placeholders).
  */
 export async function waitForFirstLooks(
