@@ -10,9 +10,8 @@
  * plain node:http server answering the same verdict body while serve keeps analysing: the
  * reference serve's p99 is compared to. The load starts once every release has had its first look
  * (`waitForFirstLooks`), so it reads engine verdicts, not the warming-up placeholder. Both are
- * measured after `--load-warmup` seconds of the
- * same load (serve's first second under load runs its HTTP path cold), reported on a line of its
- * own. Reported: latency p50/p90/p99/p99.9/max for both, the
+ * measured after `--load-warmup` seconds of the same load (serve's first second under load runs
+ * its HTTP path cold), reported on a line of its own. Reported: latency p50/p90/p99/p99.9/max for both, the
  * p99 ratio, /healthz latency, requests served, errors, non-2xx, and the serve
  * process's heap after a forced full GC (through its inspector) at the start, every `--heap-every`
  * seconds and at the end of the load — the figure that tells a leak from garbage not yet collected —
